@@ -1,0 +1,61 @@
+/**
+ * Every request handler of the studio, built over a context so the same table serves Electron IPC
+ * and the browser bridge. Handlers hold no Electron imports: what differs between the two hosts
+ * (the folder picker, how events reach windows) comes in through `StudioContext`.
+ */
+import type { HandlerTable } from '../dispatch';
+import type { BackendReport } from '../../shared/domain';
+import type { EventChannel, EventPayload } from '../../shared/ipc-contract';
+import type { ProjectSession } from '../../core/project-session';
+import type { RecentProjects } from '../../core/recent-projects';
+
+export interface StudioContext {
+  mode: 'electron' | 'browser';
+  version: string;
+  session: ProjectSession;
+  recent: RecentProjects;
+  /** Native folder picker; the bridge answers `{ dir: null, supported: false }`. */
+  pickFolder(title?: string): Promise<{ dir: string | null; supported: boolean }>;
+  /** The training process's backend, once it has reported one. */
+  backend(): { report: BackendReport | null; error: string | null };
+  emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void;
+}
+
+export function createHandlers(ctx: StudioContext): HandlerTable {
+  return {
+    'project:create': async (request) => {
+      const summary = await ctx.session.create(request.dir, {
+        name: request.name,
+        landmarkSchema: request.landmarkSchema,
+        attributeSchema: request.attributeSchema,
+      });
+      await ctx.recent.add(summary.dir, summary.meta.name);
+      ctx.emit('project:changed', summary);
+      return summary;
+    },
+    'project:open': async (request) => {
+      const summary = await ctx.session.open(request.dir);
+      await ctx.recent.add(summary.dir, summary.meta.name);
+      ctx.emit('project:changed', summary);
+      return summary;
+    },
+    'project:close': async () => {
+      const closed = await ctx.session.close();
+      if (closed) ctx.emit('project:changed', null);
+      return { closed };
+    },
+    'project:current': async () => ctx.session.summary(),
+    'project:recent': async () => ctx.recent.list(),
+    'project:forget': async (request) => ctx.recent.forget(request.dir),
+    'labels:get': async (request) => ctx.session.require().getFace(request.imageId),
+    'labels:save': async (request) => {
+      await ctx.session.require().saveFace(request.face);
+      return { saved: true };
+    },
+    'system:info': async () => {
+      const { report, error } = ctx.backend();
+      return { version: ctx.version, mode: ctx.mode, backend: report, backendError: error };
+    },
+    'dialog:pickFolder': async (request) => ctx.pickFolder(request.title),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The studio's domain records, as zod schemas with their inferred types. They describe what is
+ * stored on disk (DESIGN §6) and what crosses process boundaries. No Node or Electron imports:
+ * this module is shared by main, preload, workers, engine and renderer.
+ */
+import { z } from 'zod';
+
+/** Version of the on-disk project format. Bump it and add a migration in core/migrations.ts. */
+export const PROJECT_SCHEMA_VERSION = 1;
+
+export const Split = z.enum(['pool', 'train', 'val', 'test']);
+export type Split = z.infer<typeof Split>;
+
+/** An axis-aligned box in image pixels (0-based, floats). */
+export const Box = z.object({
+  x: z.number().finite(),
+  y: z.number().finite(),
+  width: z.number().finite().nonnegative(),
+  height: z.number().finite().nonnegative(),
+});
+export type Box = z.infer<typeof Box>;
+
+/** What face-aware curation found in an image. */
+export const FaceDetection = z.object({
+  box: Box,
+  /** The face box grown by the crop margin; training crops from here. */
+  crop: Box,
+  score: z.number().min(0).max(1),
+});
+export type FaceDetection = z.infer<typeof FaceDetection>;
+
+export const ImageRecord = z.object({
+  /** sha256 of the file's bytes, hex. */
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Path relative to the project folder when inside it, else absolute. */
+  path: z.string().min(1),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  split: Split,
+  /** Optional subject key used to keep a subject inside one split. */
+  subject: z.string().optional(),
+  face: FaceDetection.nullable().optional(),
+  flags: z.array(z.enum(['no-face', 'tiny-face', 'near-duplicate'])).optional(),
+});
+export type ImageRecord = z.infer<typeof ImageRecord>;
+
+/** Point visibility: 2 visible, 1 occluded (position estimated), 0 not labelled. */
+export const Visibility = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+export type Visibility = z.infer<typeof Visibility>;
+
+/** One landmark in image pixels (0-based, floats). */
+export const Landmark = z.object({
+  x: z.number().finite(),
+  y: z.number().finite(),
+  v: Visibility,
+  /** Set while a point was placed by a model and no person has confirmed or moved it. */
+  predicted: z.boolean().optional(),
+});
+export type Landmark = z.infer<typeof Landmark>;
+
+/** One annotated face in one image, keyed by image id in labels.json. */
+export const FaceAnnotation = z.object({
+  imageId: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Landmarks in schema order; length equals the schema's point count. */
+  points: z.array(Landmark),
+  box: Box.optional(),
+  attributes: z.record(z.string(), z.boolean()).default({}),
+  expression: z.string().nullable().default(null),
+  note: z.string().max(10_000).default(''),
+  updatedAt: z.string(),
+});
+export type FaceAnnotation = z.infer<typeof FaceAnnotation>;
+
+export const RunSummary = z.object({
+  id: z.string(),
+  kind: z.enum(['pretrain', 'finetune']),
+  status: z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']),
+  createdAt: z.string(),
+  error: z.string().optional(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const ModelSummary = z.object({
+  id: z.string(),
+  task: z.enum(['backbone', 'landmarks', 'attributes', 'expression']),
+  createdAt: z.string(),
+  runId: z.string().optional(),
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+export const ProjectMeta = z.object({
+  schemaVersion: z.number().int().positive(),
+  id: z.string().min(1),
+  name: z.string().min(1).max(200),
+  createdAt: z.string(),
+  /** Id of the landmark schema (e.g. `ibug68`, `wflw98`, `five`, or a custom id). */
+  landmarkSchema: z.string().min(1),
+  /** Id of the attribute set (e.g. `mtfl`, `celeba40`, `ckplus7`), or null. */
+  attributeSchema: z.string().nullable(),
+});
+export type ProjectMeta = z.infer<typeof ProjectMeta>;
+
+/** project.json: meta, the image index, runs and models. */
+export const ProjectFile = z.object({
+  meta: ProjectMeta,
+  images: z.array(ImageRecord),
+  runs: z.array(RunSummary),
+  models: z.array(ModelSummary),
+});
+export type ProjectFile = z.infer<typeof ProjectFile>;
+
+/** labels.json: annotations keyed by image id, written apart from the big index. */
+export const LabelsFile = z.object({
+  schemaVersion: z.number().int().positive(),
+  faces: z.record(z.string(), FaceAnnotation),
+});
+export type LabelsFile = z.infer<typeof LabelsFile>;
+
+/** What the renderer needs to show an open project without the whole index. */
+export const ProjectSummary = z.object({
+  dir: z.string(),
+  meta: ProjectMeta,
+  imageCount: z.number().int().nonnegative(),
+  labelledCount: z.number().int().nonnegative(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
+export const RecentProject = z.object({
+  dir: z.string(),
+  name: z.string(),
+  openedAt: z.string(),
+});
+export type RecentProject = z.infer<typeof RecentProject>;
+
+/** Which TensorFlow.js backend the training process uses, and why the better ones were skipped. */
+export const BackendReport = z.object({
+  name: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  forced: z.boolean(),
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+});
+export type BackendReport = z.infer<typeof BackendReport>;

@@ -1,0 +1,114 @@
+/**
+ * The one contract between the renderer and the main process (Electron IPC or the browser bridge).
+ *
+ * - `invokeContract`: every request channel (`domain:action`) with zod validators for its request
+ *   and response. main validates each request before a handler sees it.
+ * - `eventContract`: every push from main to the renderer, with its payload validator.
+ *
+ * The types `InvokeMap` and `EventMap` are derived from the validators, so a channel cannot exist
+ * without a validator. No Node or Electron imports here.
+ */
+import { z } from 'zod';
+import {
+  BackendReport,
+  FaceAnnotation,
+  ProjectSummary,
+  RecentProject,
+} from './domain';
+
+/** A folder path sent by the renderer; main resolves and confines it further. */
+const DirPath = z.string().min(1).max(4096);
+const ImageId = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex image id');
+const Empty = z.object({}).strict();
+
+export const invokeContract = {
+  'project:create': {
+    request: z
+      .object({
+        dir: DirPath,
+        name: z.string().trim().min(1).max(200),
+        landmarkSchema: z.string().min(1).max(100).default('ibug68'),
+        attributeSchema: z.string().min(1).max(100).nullable().default(null),
+      })
+      .strict(),
+    response: ProjectSummary,
+  },
+  'project:open': {
+    request: z.object({ dir: DirPath }).strict(),
+    response: ProjectSummary,
+  },
+  'project:close': { request: Empty, response: z.object({ closed: z.boolean() }) },
+  'project:current': { request: Empty, response: ProjectSummary.nullable() },
+  'project:recent': { request: Empty, response: z.array(RecentProject) },
+  'project:forget': {
+    request: z.object({ dir: DirPath }).strict(),
+    response: z.array(RecentProject),
+  },
+  'labels:get': {
+    request: z.object({ imageId: ImageId }).strict(),
+    response: FaceAnnotation.nullable(),
+  },
+  'labels:save': {
+    request: z.object({ face: FaceAnnotation }).strict(),
+    /** `saved` is true once the edit is on disk (it may be debounced). */
+    response: z.object({ saved: z.boolean() }),
+  },
+  'system:info': {
+    request: Empty,
+    response: z.object({
+      version: z.string(),
+      /** `electron` in the desktop app, `browser` over the bridge. */
+      mode: z.enum(['electron', 'browser']),
+      backend: BackendReport.nullable(),
+      backendError: z.string().nullable(),
+    }),
+  },
+  'dialog:pickFolder': {
+    request: z.object({ title: z.string().max(200).optional() }).strict(),
+    /** null when the user cancelled or no native dialog exists (browser mode). */
+    response: z.object({ dir: z.string().nullable(), supported: z.boolean() }),
+  },
+} as const;
+
+export const eventContract = {
+  'project:changed': ProjectSummary.nullable(),
+  'labels:flushed': z.object({ count: z.number().int().nonnegative() }),
+  'system:backend': BackendReport,
+} as const;
+
+export type InvokeChannel = keyof typeof invokeContract;
+export type EventChannel = keyof typeof eventContract;
+
+/** Request type as the renderer writes it (defaults may be left out). */
+export type RequestOf<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>;
+/** Request type as a handler receives it (after validation and defaults). */
+export type ParsedRequestOf<C extends InvokeChannel> = z.output<
+  (typeof invokeContract)[C]['request']
+>;
+export type ResponseOf<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['response']>;
+export type EventPayload<E extends EventChannel> = z.output<(typeof eventContract)[E]>;
+
+export const invokeChannels = Object.keys(invokeContract) as InvokeChannel[];
+export const eventChannels = Object.keys(eventContract) as EventChannel[];
+
+/** Errors cross the boundary as this shape; `code` lets the UI react without parsing text. */
+export const IpcError = z.object({
+  code: z.enum(['invalid-payload', 'not-found', 'forbidden', 'conflict', 'io', 'internal']),
+  message: z.string(),
+});
+export type IpcError = z.infer<typeof IpcError>;
+
+/** The result envelope every invoke returns, so errors keep their code across IPC. */
+export type InvokeResult<C extends InvokeChannel> =
+  | { ok: true; value: ResponseOf<C> }
+  | { ok: false; error: IpcError };
+
+/** The typed surface the preload exposes as `window.studio` and the bridge client mirrors. */
+export interface StudioApi {
+  invoke<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<InvokeResult<C>>;
+  on<E extends EventChannel>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && Object.hasOwn(invokeContract, value);
+}
