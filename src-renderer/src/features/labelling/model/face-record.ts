@@ -1,0 +1,195 @@
+/**
+ * Edits of one face's landmarks as pure functions: each takes a point array and returns a new one
+ * (or the same array when nothing changes, so callers can skip recording a no-op). Points are in
+ * image pixels, 0-based, in schema order, with visibility `v` (2 visible, 1 occluded, 0 not
+ * labelled) as in `Landmark` (src-main/shared/domain.ts).
+ *
+ * A person moving or confirming a point removes its `predicted` mark; template and mirror-assist
+ * points get the mark, because they are guesses that a person still has to check.
+ */
+import type { Box, Landmark, Visibility } from '../../../../../src-main/shared/domain';
+import type { CanvasSchema } from './canvas-schema';
+import type { Point } from './transform';
+
+/** What the canvas edits of a `FaceAnnotation`; attributes and notes are edited elsewhere. */
+export interface FaceRecord {
+  imageId: string;
+  points: readonly Landmark[];
+  /** The face box in image pixels, from detection or drawn; guides fit, template and mirror. */
+  box?: Box;
+}
+
+export type Points = readonly Landmark[];
+
+function landmark(x: number, y: number, v: Visibility, predicted = false): Landmark {
+  return predicted ? { x, y, v, predicted: true } : { x, y, v };
+}
+
+export function emptyPoints(count: number): Landmark[] {
+  return Array.from({ length: count }, () => landmark(0, 0, 0));
+}
+
+export function checkIndex(points: Points, i: number): Landmark {
+  const p = Number.isInteger(i) ? points[i] : undefined;
+  if (!p) throw new RangeError(`Point index ${i} is outside 0..${points.length - 1}`);
+  return p;
+}
+
+function replace(points: Points, i: number, next: Landmark): Landmark[] {
+  const out = points.slice();
+  out[i] = next;
+  return out;
+}
+
+/** The next point to place in schema order: the first not labelled, or null when all are. */
+export function nextToPlace(points: Points): number | null {
+  const i = points.findIndex((p) => p.v === 0);
+  return i === -1 ? null : i;
+}
+
+export function labelledCount(points: Points): number {
+  return points.filter((p) => p.v !== 0).length;
+}
+
+/** Places point `i` at `at`, visible and confirmed. */
+export function placePoint(points: Points, i: number, at: Point): Landmark[] {
+  checkIndex(points, i);
+  return replace(points, i, landmark(at.x, at.y, 2));
+}
+
+/** Moves point `i` to `at`; an unlabelled point becomes visible, an occluded one stays so. */
+export function movePoint(points: Points, i: number, at: Point): Points {
+  const p = checkIndex(points, i);
+  if (p.x === at.x && p.y === at.y && p.v !== 0 && !p.predicted) return points;
+  return replace(points, i, landmark(at.x, at.y, p.v === 0 ? 2 : p.v));
+}
+
+/**
+ * Sets the labelled points among `indices` to `origin[i] + (dx, dy)`. Taking the origin apart
+ * from the current points lets a drag recompute every step from where it began, so rounding
+ * never accumulates. Unlabelled points have no position and do not move.
+ */
+export function offsetPoints(
+  points: Points,
+  origin: Points,
+  indices: readonly number[],
+  dx: number,
+  dy: number,
+): Points {
+  let out: Landmark[] | null = null;
+  for (const i of indices) {
+    const from = checkIndex(origin, i);
+    if (from.v === 0) continue;
+    out ??= points.slice();
+    out[i] = landmark(from.x + dx, from.y + dy, from.v);
+  }
+  return out ?? points;
+}
+
+/** Flips point `i` between visible and occluded; an unlabelled point is left alone. */
+export function toggleOccluded(points: Points, i: number): Points {
+  const p = checkIndex(points, i);
+  if (p.v === 0) return points;
+  return replace(points, i, landmark(p.x, p.y, p.v === 2 ? 1 : 2, p.predicted));
+}
+
+/** Marks point `i` not labelled, so it is next to place again. */
+export function clearPoint(points: Points, i: number): Points {
+  const p = checkIndex(points, i);
+  if (p.v === 0 && p.x === 0 && p.y === 0 && !p.predicted) return points;
+  return replace(points, i, landmark(0, 0, 0));
+}
+
+/** A person accepts a predicted point where it is. */
+export function confirmPoint(points: Points, i: number): Points {
+  const p = checkIndex(points, i);
+  if (!p.predicted) return points;
+  return replace(points, i, landmark(p.x, p.y, p.v));
+}
+
+/**
+ * Places a template's points into `box`: `template[i]` is point i in box-normalised coordinates
+ * (0..1 across the box; a mean face, say). Every point becomes visible and predicted.
+ */
+export function templateInBox(template: readonly Point[], box: Box, count: number): Landmark[] {
+  if (template.length !== count) {
+    throw new RangeError(`Template has ${template.length} points; the schema has ${count}`);
+  }
+  if (!(box.width > 0 && box.height > 0)) {
+    throw new RangeError(`Template box must have a positive size, got ${box.width}×${box.height}`);
+  }
+  return template.map((t) => landmark(box.x + t.x * box.width, box.y + t.y * box.height, 2, true));
+}
+
+/**
+ * The x of the face's vertical midline, estimated from what is labelled: the mean centre of the
+ * mirror pairs placed on both sides (best, it follows the face, not the box), else the mean x of
+ * labelled points that lie on the midline (nose, chin), else the box centre; null when none.
+ */
+export function midlineX(points: Points, schema: CanvasSchema, box?: Box): number | null {
+  const centres: number[] = [];
+  const paired = new Set<number>();
+  for (const [a, b] of schema.mirrorPairs) {
+    paired.add(a);
+    paired.add(b);
+    const pa = points[a];
+    const pb = points[b];
+    if (pa && pb && pa.v !== 0 && pb.v !== 0) centres.push((pa.x + pb.x) / 2);
+  }
+  if (centres.length === 0) {
+    points.forEach((p, i) => {
+      if (!paired.has(i) && p.v !== 0) centres.push(p.x);
+    });
+  }
+  if (centres.length > 0) return centres.reduce((s, x) => s + x, 0) / centres.length;
+  return box ? box.x + box.width / 2 : null;
+}
+
+export interface MirrorProposal {
+  points: Points;
+  /** Indices that received a mirrored position, in schema order. */
+  proposed: number[];
+}
+
+/**
+ * Proposes each unlabelled point whose mirror partner is labelled by reflecting the partner across
+ * the vertical midline (`midlineX`). Proposals are predicted and keep the partner's visibility.
+ * The face is assumed roughly upright; a tilted face needs its proposals dragged.
+ */
+export function mirrorAssist(points: Points, schema: CanvasSchema, box?: Box): MirrorProposal {
+  const mid = midlineX(points, schema, box);
+  if (mid === null) return { points, proposed: [] };
+  let out: Landmark[] | null = null;
+  const proposed: number[] = [];
+  for (const [a, b] of schema.mirrorPairs) {
+    for (const [to, from] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const target = points[to];
+      const source = points[from];
+      if (!target || !source || target.v !== 0 || source.v === 0) continue;
+      out ??= points.slice();
+      out[to] = landmark(2 * mid - source.x, source.y, source.v, true);
+      proposed.push(to);
+    }
+  }
+  proposed.sort((x, y) => x - y);
+  return { points: out ?? points, proposed };
+}
+
+/** Value equality of two point arrays (`predicted` absent and false are the same). */
+export function samePoints(a: Points, b: Points): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i];
+    return (
+      q !== undefined &&
+      p.x === q.x &&
+      p.y === q.y &&
+      p.v === q.v &&
+      Boolean(p.predicted) === Boolean(q.predicted)
+    );
+  });
+}

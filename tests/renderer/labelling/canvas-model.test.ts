@@ -1,0 +1,385 @@
+import { describe, expect, it } from 'vitest';
+import type { Landmark } from '../../../src-main/shared/domain';
+import { StudioError } from '../../../src-main/shared/errors';
+import {
+  CanvasModel,
+  type ChangeReason,
+} from '../../../src-renderer/src/features/labelling/model/canvas-model';
+import { emptyPoints } from '../../../src-renderer/src/features/labelling/model/face-record';
+import { CanvasModeError } from '../../../src-renderer/src/features/labelling/model/modes';
+import { FIVE, IBUG68, helenFace } from './fixtures';
+
+const IMAGE_A = 'a'.repeat(64);
+const IMAGE_B = 'b'.repeat(64);
+const SIZE = { width: 200, height: 160 };
+
+/** A 5-point face: eyes, nose and mouth corners placed, like an MTFL row. */
+const FACE5: Landmark[] = [
+  { x: 60, y: 60, v: 2 },
+  { x: 120, y: 62, v: 2 },
+  { x: 90, y: 90, v: 2 },
+  { x: 66, y: 120, v: 2 },
+  { x: 114, y: 121, v: 2 },
+];
+
+function model5(points: Landmark[] | null = FACE5): CanvasModel {
+  const m = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });
+  m.load({ imageId: IMAGE_A, imageSize: SIZE, points: points?.map((p) => ({ ...p })) ?? null });
+  return m;
+}
+
+function reasons(m: CanvasModel): ChangeReason[] {
+  const seen: ChangeReason[] = [];
+  m.on((r) => seen.push(r));
+  return seen;
+}
+
+describe('placing points', () => {
+  it('places a real 68-point face in schema order under zoom and pan', async () => {
+    const truth = await helenFace('296814969_3');
+    const m = new CanvasModel(IBUG68, { viewport: { width: 900, height: 700 } });
+    m.load({ imageId: IMAGE_A, imageSize: { width: truth.width, height: truth.height } });
+    m.setMode('place');
+    truth.points.forEach((p, i) => {
+      // Change the view as a person would between clicks: zoom on the next point, pan a bit.
+      if (i % 10 === 3) m.zoomAt(m.imageToStage(p), 1.3);
+      if (i % 10 === 7) {
+        m.beginPan({ x: 100, y: 100 });
+        m.updatePan({ x: 83, y: 121 });
+        m.endPan();
+      }
+      expect(m.nextToPlace).toBe(i);
+      expect(m.placePoint(m.imageToStage(p))).toEqual({ placed: i });
+    });
+    expect(m.nextToPlace).toBeNull();
+    m.points.forEach((p, i) => {
+      const want = truth.points[i]!;
+      expect(p.v).toBe(2);
+      expect(p.x).toBeCloseTo(want.x, 9);
+      expect(p.y).toBeCloseTo(want.y, 9);
+    });
+    expect(m.placePoint({ x: 10, y: 10 })).toEqual({ refused: 'all-placed' });
+    // One undo step per click.
+    let steps = 0;
+    while (m.undo()) steps += 1;
+    expect(steps).toBe(68);
+    expect(m.points).toEqual(emptyPoints(68));
+  });
+
+  it('refuses a click outside the image and places nothing', () => {
+    const m = model5(null);
+    m.setMode('place');
+    const outside = m.imageToStage({ x: SIZE.width + 5, y: 10 });
+    expect(m.placePoint(outside)).toEqual({ refused: 'outside-image' });
+    expect(m.canUndo).toBe(false);
+    expect(m.nextToPlace).toBe(0);
+  });
+
+  it('places the first cleared point next', () => {
+    const m = model5();
+    m.clearPoint(2);
+    m.setMode('place');
+    expect(m.nextToPlace).toBe(2);
+    expect(m.placePoint(m.imageToStage({ x: 91, y: 92 }))).toEqual({ placed: 2 });
+    expect(m.points[2]?.x).toBeCloseTo(91, 9);
+  });
+});
+
+describe('dragging', () => {
+  it('records a drag as one undo step and undo/redo return exact values', () => {
+    const m = model5();
+    m.zoomAt({ x: 300, y: 200 }, 2.7);
+    const before = m.points;
+    const grab = m.imageToStage({ x: 121, y: 63 }); // a pixel off the marker's centre
+    expect(m.beginDrag(1, grab)).toBe(true);
+    expect(m.mode).toBe('drag');
+    for (let k = 1; k <= 20; k += 1) m.updateDrag({ x: grab.x + k * 1.7, y: grab.y - k * 0.9 });
+    expect(m.endDrag()).toBe(true);
+    expect(m.mode).toBe('idle');
+    const after = m.points;
+    // The point moved by the pointer's offset in image pixels, keeping the grab offset.
+    expect(after[1]!.x).toBeCloseTo(120 + (20 * 1.7) / m.transform.scale, 9);
+    expect(after[1]!.y).toBeCloseTo(62 - (20 * 0.9) / m.transform.scale, 9);
+    expect(after.filter((_, i) => i !== 1)).toEqual(before.filter((_, i) => i !== 1));
+
+    expect(m.undoLabel).toBe('move right eye (1)');
+    expect(m.undo()).toBe(true);
+    expect(m.points).toEqual(before);
+    expect(m.canUndo).toBe(false);
+    expect(m.redo()).toBe(true);
+    expect(m.points).toEqual(after);
+    expect(m.canRedo).toBe(false);
+  });
+
+  it('moves a selected group in one drag and one undo step', () => {
+    const m = model5();
+    m.selectGroup('mouth');
+    expect(m.mode).toBe('select');
+    expect(m.selection).toEqual([3, 4]);
+    const start = m.imageToStage({ x: 90, y: 120 });
+    expect(m.beginDrag('selection', start)).toBe(true);
+    const s = m.transform.scale;
+    m.updateDrag({ x: start.x + 5 * s, y: start.y });
+    m.updateDrag({ x: start.x + 10 * s, y: start.y + 4 * s });
+    m.endDrag();
+    expect(m.mode).toBe('select');
+    expect(m.points[3]!.x).toBeCloseTo(76, 9);
+    expect(m.points[4]!.y).toBeCloseTo(125, 9);
+    expect(m.points[0]).toEqual(FACE5[0]);
+    m.undo();
+    expect(m.points).toEqual(FACE5);
+  });
+
+  it('moves a group with keys as one undo step, only in select mode', () => {
+    const m = model5();
+    expect(() => m.moveGroup(1, 0)).toThrow(CanvasModeError);
+    m.selectGroup('eyes');
+    expect(m.moveGroup(-2, 3)).toBe(true);
+    expect(m.points.slice(0, 2)).toEqual([
+      { x: 58, y: 63, v: 2 },
+      { x: 118, y: 65, v: 2 },
+    ]);
+    m.undo();
+    expect(m.points).toEqual(FACE5);
+    m.clearSelection();
+    expect(m.mode).toBe('idle');
+    expect(m.selection).toEqual([]);
+  });
+
+  it('records nothing for a click without movement, or a cancelled drag', () => {
+    const m = model5();
+    const at = m.imageToStage(FACE5[2]!);
+    m.beginDrag(2, at);
+    expect(m.endDrag()).toBe(false);
+    m.beginDrag(2, at);
+    m.updateDrag({ x: at.x + 40, y: at.y });
+    expect(m.points[2]).not.toEqual(FACE5[2]);
+    m.cancelDrag();
+    expect(m.points).toEqual(FACE5);
+    expect(m.canUndo).toBe(false);
+    expect(m.dirty).toBe(false);
+  });
+
+  it('will not drag an unlabelled point', () => {
+    const m = model5(null);
+    expect(m.beginDrag(0, { x: 0, y: 0 })).toBe(false);
+    expect(m.mode).toBe('idle');
+  });
+});
+
+describe('mode guards', () => {
+  it('refuses actions outside their modes', () => {
+    const m = model5();
+    expect(() => m.placePoint({ x: 1, y: 1 })).toThrow(CanvasModeError);
+    m.beginDrag(0, m.imageToStage(FACE5[0]!));
+    expect(() => m.undo()).toThrow(CanvasModeError);
+    expect(() => m.zoomAt({ x: 0, y: 0 }, 2)).toThrow(CanvasModeError);
+    expect(() => m.toggleOccluded(0)).toThrow(CanvasModeError);
+    expect(() => m.beginPan({ x: 0, y: 0 })).toThrow(CanvasModeError);
+    expect(() => m.setMode('place')).toThrow(CanvasModeError);
+    expect(() => m.endPan()).toThrow(CanvasModeError);
+    m.endDrag();
+    m.beginPan({ x: 0, y: 0 });
+    expect(() => m.load({ imageId: IMAGE_B, imageSize: SIZE })).toThrow(CanvasModeError);
+    expect(() => m.updateDrag({ x: 1, y: 1 })).toThrow(CanvasModeError);
+    m.zoomAt({ x: 5, y: 5 }, 2); // zooming while panning is fine
+    m.endPan();
+    expect(m.mode).toBe('idle');
+  });
+
+  it('emits a mode change for each gesture and tool switch', () => {
+    const m = model5();
+    const seen = reasons(m);
+    m.setMode('place');
+    m.setMode('place');
+    m.beginPan({ x: 0, y: 0 });
+    m.endPan();
+    expect(seen.filter((r) => r === 'mode')).toHaveLength(3);
+    expect(m.mode).toBe('place');
+  });
+});
+
+describe('occlusion, clearing, confirming', () => {
+  it('toggles occlusion as an undoable step', () => {
+    const m = model5();
+    expect(m.toggleOccluded(3)).toBe(true);
+    expect(m.points[3]!.v).toBe(1);
+    expect(m.undoLabel).toBe('mark occluded left mouth corner (3)');
+    m.undo();
+    expect(m.points[3]!.v).toBe(2);
+    m.redo();
+    expect(m.points[3]!.v).toBe(1);
+    m.toggleOccluded(3);
+    expect(m.points[3]!.v).toBe(2);
+    m.clearPoint(3);
+    const steps = [m.canUndo, m.toggleOccluded(3)];
+    expect(steps).toEqual([true, false]); // an unlabelled point has no occlusion to toggle
+    expect(m.undoLabel).toBe('clear left mouth corner (3)');
+  });
+
+  it('drops a template into a box; confirming or moving a point clears predicted', () => {
+    const m = model5(null);
+    const template = [
+      { x: 0.3, y: 0.35 },
+      { x: 0.7, y: 0.35 },
+      { x: 0.5, y: 0.55 },
+      { x: 0.35, y: 0.75 },
+      { x: 0.65, y: 0.75 },
+    ];
+    expect(() => m.dropTemplate(template)).toThrow(/needs a box/);
+    expect(() => m.dropTemplate(template.slice(1), { x: 0, y: 0, width: 1, height: 1 })).toThrow(
+      RangeError,
+    );
+    m.dropTemplate(template, { x: 40, y: 20, width: 100, height: 120 });
+    expect(m.points.map((p) => [p.x, p.y, p.v, p.predicted])).toEqual([
+      [70, 62, 2, true],
+      [110, 62, 2, true],
+      [90, 86, 2, true],
+      [75, 110, 2, true],
+      [105, 110, 2, true],
+    ]);
+    expect(m.nextToPlace).toBeNull();
+    expect(m.confirmPoint(0)).toBe(true);
+    expect(m.points[0]).toEqual({ x: 70, y: 62, v: 2 });
+    expect(m.confirmPoint(0)).toBe(false);
+    m.movePoint(2, { x: 91, y: 87 });
+    expect(m.points[2]).toEqual({ x: 91, y: 87, v: 2 });
+    // Template, confirm, move: three steps; undoing all of them empties the face again.
+    while (m.undo());
+    expect(m.points).toEqual(emptyPoints(5));
+  });
+
+  it('uses the face box when no box is given', () => {
+    const m = new CanvasModel(FIVE);
+    m.load({ imageId: IMAGE_A, imageSize: SIZE, box: { x: 10, y: 10, width: 50, height: 50 } });
+    m.dropTemplate(FIVE.points.map(() => ({ x: 1, y: 0 })));
+    expect(m.points.every((p) => p.x === 60 && p.y === 10)).toBe(true);
+  });
+});
+
+describe('mirror assist', () => {
+  it('proposes the other side from placed points, as one undo step', () => {
+    const partial = FACE5.map((p, i) => (i === 1 || i === 4 ? { x: 0, y: 0, v: 0 as const } : p));
+    const m = model5(partial);
+    // No pair is placed on both sides: the nose (x = 90) gives the midline.
+    expect(m.mirrorAssist()).toEqual([1, 4]);
+    expect(m.points[1]).toEqual({ x: 120, y: 60, v: 2, predicted: true });
+    expect(m.points[4]).toEqual({ x: 114, y: 120, v: 2, predicted: true });
+    expect(m.mirrorAssist()).toEqual([]);
+    m.undo();
+    expect(m.points).toEqual(partial);
+  });
+});
+
+describe('dirty tracking', () => {
+  it('is clean on load, dirty after an edit, clean once that version is saved', () => {
+    const m = model5();
+    const seen = reasons(m);
+    expect(m.dirty).toBe(false);
+    m.movePoint(0, { x: 61, y: 60 });
+    expect(m.dirty).toBe(true);
+    const saving = m.version;
+    m.movePoint(0, { x: 62, y: 60 }); // an edit while the save is in flight
+    m.markSaved(saving);
+    expect(seen).toContain('saved');
+    expect(m.dirty).toBe(true);
+    m.undo(); // back to exactly what was saved
+    expect(m.dirty).toBe(false);
+    m.undo(); // before the save
+    expect(m.dirty).toBe(true);
+    m.redo();
+    m.markSaved(m.version);
+    m.redo();
+    expect(m.dirty).toBe(true);
+  });
+
+  it('keeps each image’s history and saved state when switching images', () => {
+    const m = model5();
+    m.movePoint(0, { x: 50, y: 50 });
+    const editedA = m.points.map((p) => ({ ...p }));
+    const versionA = m.version;
+    m.load({ imageId: IMAGE_B, imageSize: SIZE, points: FACE5 });
+    expect(m.canUndo).toBe(false);
+    m.markSaved(versionA, IMAGE_A); // A's save lands while B is shown
+    m.load({ imageId: IMAGE_A, imageSize: SIZE, points: editedA });
+    expect(m.dirty).toBe(false);
+    expect(m.canUndo).toBe(true);
+    m.undo();
+    expect(m.points).toEqual(FACE5);
+    expect(m.dirty).toBe(true);
+  });
+
+  it('drops an image’s history when its points changed elsewhere', () => {
+    const m = model5();
+    m.movePoint(0, { x: 50, y: 50 });
+    m.load({ imageId: IMAGE_B, imageSize: SIZE });
+    const relabelled = FACE5.map((p) => ({ ...p, x: p.x + 1 }));
+    m.load({ imageId: IMAGE_A, imageSize: SIZE, points: relabelled });
+    expect(m.canUndo).toBe(false);
+    expect(m.dirty).toBe(false);
+    expect(m.points).toEqual(relabelled);
+  });
+});
+
+describe('view and loading', () => {
+  it('zooms around the cursor and keeps markers the same size on screen', () => {
+    const m = model5();
+    const cursor = { x: 222, y: 111 };
+    const under = m.stageToImage(cursor);
+    const r = m.markerRadius(6);
+    m.zoomAt(cursor, 4);
+    expect(m.stageToImage(cursor).x).toBeCloseTo(under.x, 9);
+    expect(m.stageToImage(cursor).y).toBeCloseTo(under.y, 9);
+    expect(m.markerRadius(6)).toBeCloseTo(r / 4, 12);
+  });
+
+  it('fits the whole image on load, then the face on request', () => {
+    const m = new CanvasModel(FIVE, { viewport: { width: 500, height: 500 } });
+    m.load({ imageId: IMAGE_A, imageSize: { width: 1000, height: 400 }, points: FACE5 });
+    const corner = m.imageToStage({ x: 1000, y: 400 });
+    expect(corner.x).toBeLessThanOrEqual(500);
+    expect(m.transform.scale).toBeCloseTo((500 - 2 * 24) / 1000, 12);
+    m.fitFace(0);
+    // The labelled points span 60 px across and 61 down: their height fills the viewport.
+    expect(m.imageToStage({ x: 0, y: 60 }).y).toBeCloseTo(0, 9);
+    expect(m.imageToStage({ x: 0, y: 121 }).y).toBeCloseTo(500, 9);
+    expect(m.imageToStage({ x: 90, y: 0 }).x).toBeCloseTo(250, 9);
+  });
+
+  it('finds the marker under the pointer', () => {
+    const m = model5();
+    const nose = m.imageToStage(FACE5[2]!);
+    expect(m.hitTest({ x: nose.x + 3, y: nose.y }, 6)).toBe(2);
+    expect(m.hitTest({ x: nose.x + 30, y: nose.y + 30 }, 6)).toBeNull();
+  });
+
+  it('rejects a stored face that does not fit the schema', () => {
+    const m = new CanvasModel(FIVE);
+    let caught: unknown;
+    try {
+      m.load({ imageId: IMAGE_A, imageSize: SIZE, points: emptyPoints(68) });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StudioError);
+    expect((caught as StudioError).code).toBe('invalid-payload');
+    expect((caught as Error).message).toContain('68 points');
+    expect(() => m.movePoint(0, { x: 1, y: 1 })).toThrow(/no face loaded/);
+  });
+
+  it('rejects a schema with a broken mirror pair', () => {
+    expect(() => new CanvasModel({ ...FIVE, mirrorPairs: [[0, 5]] })).toThrow(/outside 0..4/);
+    expect(() => new CanvasModel({ ...FIVE, mirrorPairs: [[2, 2]] })).toThrow(/itself/);
+  });
+
+  it('stops notifying a listener after it unsubscribes', () => {
+    const m = model5();
+    const seen: ChangeReason[] = [];
+    const off = m.on((r) => seen.push(r));
+    m.toggleOccluded(0);
+    expect(seen).toEqual(['points', 'history']);
+    off();
+    m.toggleOccluded(0);
+    expect(seen).toHaveLength(2);
+  });
+});

@@ -1,0 +1,58 @@
+/// <reference types="node" />
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { LandmarkSchema } from '../../../src-main/shared/schemas';
+import {
+  UNGROUPED,
+  canvasSchemaOf,
+  groupIndices,
+  groupNames,
+  templateOf,
+} from '../../../src-renderer/src/features/labelling/model/canvas-schema';
+import { CanvasModel } from '../../../src-renderer/src/features/labelling/model/canvas-model';
+
+async function builtin(id: string): Promise<LandmarkSchema> {
+  const text = await readFile(`resources/schemas/landmarks.${id}.json`, 'utf8');
+  return LandmarkSchema.parse(JSON.parse(text));
+}
+
+describe('canvasSchemaOf', () => {
+  it('derives groups and mirror pairs from the built-in 68-point schema', async () => {
+    const stored = await builtin('ibug68');
+    const schema = canvasSchemaOf(stored);
+    expect(schema.points).toHaveLength(68);
+    expect(groupNames(schema)).toEqual(stored.groups.map((g) => g.name));
+    expect(groupIndices(schema, 'jaw')).toEqual(
+      stored.groups.find((g) => g.name === 'jaw')?.points,
+    );
+    expect(schema.mirrorPairs).toEqual(stored.mirror);
+  });
+
+  it('puts unlisted points in their own group and the first listing wins', async () => {
+    const stored = await builtin('five');
+    const schema = canvasSchemaOf({
+      ...stored,
+      groups: [
+        { name: 'eyes', colour: '#fff', points: [0, 1] },
+        { name: 'left side', colour: '#000', points: [0, 3] },
+      ],
+    });
+    expect(schema.points.map((p) => p.group)).toEqual([
+      'eyes',
+      'eyes',
+      UNGROUPED,
+      'left side',
+      UNGROUPED,
+    ]);
+  });
+
+  it('drops the built-in five-point template into a box as a whole face', async () => {
+    const stored = await builtin('five');
+    const m = new CanvasModel(canvasSchemaOf(stored));
+    m.load({ imageId: 'c'.repeat(64), imageSize: { width: 100, height: 100 } });
+    m.dropTemplate(templateOf(stored), { x: 20, y: 30, width: 60, height: 50 });
+    const [x, y] = stored.template[2]!;
+    expect(m.points[2]).toEqual({ x: 20 + x * 60, y: 30 + y * 50, v: 2, predicted: true });
+    expect(m.nextToPlace).toBeNull();
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { Landmark } from '../../../src-main/shared/domain';
+import {
+  clearPoint,
+  confirmPoint,
+  emptyPoints,
+  midlineX,
+  mirrorAssist,
+  movePoint,
+  nextToPlace,
+  offsetPoints,
+  placePoint,
+  samePoints,
+  templateInBox,
+  toggleOccluded,
+} from '../../../src-renderer/src/features/labelling/model/face-record';
+import { FIVE } from './fixtures';
+
+function five(placed: Partial<Record<number, [number, number]>>): Landmark[] {
+  return emptyPoints(5).map((p, i) => {
+    const at = placed[i];
+    return at ? { x: at[0], y: at[1], v: 2 } : p;
+  });
+}
+
+describe('point edits', () => {
+  it('finds the next point to place in schema order', () => {
+    expect(nextToPlace(emptyPoints(5))).toBe(0);
+    expect(nextToPlace(five({ 0: [1, 1], 2: [3, 3] }))).toBe(1);
+    expect(nextToPlace(five({ 0: [1, 1], 1: [1, 1], 2: [1, 1], 3: [1, 1], 4: [1, 1] }))).toBe(null);
+  });
+
+  it('returns the same array for an edit that changes nothing', () => {
+    const points = five({ 0: [10, 20] });
+    expect(toggleOccluded(points, 1)).toBe(points);
+    expect(clearPoint(points, 1)).toBe(points);
+    expect(confirmPoint(points, 0)).toBe(points);
+    expect(movePoint(points, 0, { x: 10, y: 20 })).toBe(points);
+    expect(offsetPoints(points, points, [1, 2], 5, 5)).toBe(points);
+  });
+
+  it('never mutates its input', () => {
+    const points = five({ 0: [10, 20] });
+    const copy = structuredClone(points);
+    placePoint(points, 1, { x: 5, y: 6 });
+    movePoint(points, 0, { x: 1, y: 2 });
+    toggleOccluded(points, 0);
+    clearPoint(points, 0);
+    expect(points).toEqual(copy);
+  });
+
+  it('throws on an index outside the schema', () => {
+    expect(() => toggleOccluded(emptyPoints(5), 5)).toThrow(/outside 0..4/);
+    expect(() => movePoint(emptyPoints(5), -1, { x: 0, y: 0 })).toThrow(RangeError);
+  });
+
+  it('drops the predicted mark when a point is moved or confirmed', () => {
+    const points: Landmark[] = [{ x: 1, y: 2, v: 2, predicted: true }];
+    expect(movePoint(points, 0, { x: 3, y: 2 })[0]).toEqual({ x: 3, y: 2, v: 2 });
+    expect(confirmPoint(points, 0)[0]).toEqual({ x: 1, y: 2, v: 2 });
+    // Occlusion is a fact about the face, not a confirmation of the position.
+    expect(toggleOccluded(points, 0)[0]).toEqual({ x: 1, y: 2, v: 1, predicted: true });
+  });
+
+  it('compares point arrays by value', () => {
+    expect(samePoints(five({ 0: [1, 2] }), five({ 0: [1, 2] }))).toBe(true);
+    expect(samePoints(five({ 0: [1, 2] }), five({ 0: [1, 2.5] }))).toBe(false);
+    expect(samePoints([{ x: 0, y: 0, v: 2, predicted: false }], [{ x: 0, y: 0, v: 2 }])).toBe(true);
+  });
+});
+
+describe('templateInBox', () => {
+  it('maps box-normalised points into the box, predicted', () => {
+    const template = [
+      { x: 0, y: 0 },
+      { x: 1, y: 1 },
+      { x: 0.5, y: 0.25 },
+    ];
+    const box = { x: 100, y: 200, width: 40, height: 80 };
+    expect(templateInBox(template, box, 3)).toEqual([
+      { x: 100, y: 200, v: 2, predicted: true },
+      { x: 140, y: 280, v: 2, predicted: true },
+      { x: 120, y: 220, v: 2, predicted: true },
+    ]);
+  });
+
+  it('rejects a template of the wrong length or an empty box', () => {
+    expect(() => templateInBox([{ x: 0, y: 0 }], { x: 0, y: 0, width: 1, height: 1 }, 5)).toThrow(
+      /1 points; the schema has 5/,
+    );
+    expect(() => templateInBox([{ x: 0, y: 0 }], { x: 0, y: 0, width: 0, height: 1 }, 1)).toThrow(
+      /positive size/,
+    );
+  });
+});
+
+describe('mirrorAssist', () => {
+  it('takes the midline from pairs placed on both sides', () => {
+    const points = five({ 0: [30, 40], 1: [70, 42], 2: [50, 60], 3: [35, 80] });
+    expect(midlineX(points, FIVE)).toBe(50);
+    const { points: out, proposed } = mirrorAssist(points, FIVE);
+    expect(proposed).toEqual([4]);
+    expect(out[4]).toEqual({ x: 65, y: 80, v: 2, predicted: true });
+    expect(out.slice(0, 4)).toEqual(points.slice(0, 4));
+  });
+
+  it('falls back to midline points, then to the box centre', () => {
+    const withNose = five({ 0: [30, 40], 2: [52, 60], 4: [66, 81] });
+    const a = mirrorAssist(withNose, FIVE);
+    expect(a.proposed).toEqual([1, 3]);
+    expect(a.points[1]).toEqual({ x: 74, y: 40, v: 2, predicted: true });
+    expect(a.points[3]).toEqual({ x: 38, y: 81, v: 2, predicted: true });
+
+    const eyeOnly = five({ 0: [30, 40] });
+    expect(mirrorAssist(eyeOnly, FIVE).proposed).toEqual([]);
+    const boxed = mirrorAssist(eyeOnly, FIVE, { x: 10, y: 0, width: 100, height: 100 });
+    expect(boxed.points[1]).toEqual({ x: 90, y: 40, v: 2, predicted: true });
+  });
+
+  it('keeps the partner’s occlusion and never overwrites a labelled point', () => {
+    const points = five({ 0: [30, 40], 1: [71, 40], 3: [35, 80] });
+    points[3] = { x: 35, y: 80, v: 1 };
+    const { points: out, proposed } = mirrorAssist(points, FIVE);
+    expect(proposed).toEqual([4]);
+    expect(out[4]?.v).toBe(1);
+    expect(out[1]).toEqual(points[1]);
+  });
+});
