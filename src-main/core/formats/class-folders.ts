@@ -1,0 +1,86 @@
+/**
+ * Expression class folders: `<root>/<class>/<image>`, the folder name is the expression. Dotfiles
+ * are skipped; any other file in a class folder that is not an image, a folder that is not one of
+ * the set's classes, or an image outside a class folder is a problem, all listed together.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ProblemList } from '../problems';
+import type { LabelledImage, LabelledSet } from './model';
+
+const IMAGE = /\.(jpe?g|png|bmp|webp|gif|tiff?|ppm|pgm)$/i;
+
+/** CK+ file names start with the subject: `S010_004_00000017.png` → `S010`. */
+export const CK_PLUS_SUBJECT = /^(S\d{3})_/;
+
+export interface ClassFolderOptions {
+  /** The expression classes allowed (an attribute set's `expressions`); default: any folder. */
+  classes?: readonly string[];
+  /** A pattern whose first group, matched on the file name, is the subject id. */
+  subjectPattern?: RegExp;
+}
+
+export async function importClassFolders(
+  root: string,
+  options: ClassFolderOptions = {},
+): Promise<LabelledSet> {
+  const problems = new ProblemList();
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const set: LabelledSet = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    const file = relative(root, join(entry.parentPath, entry.name)).split('\\').join('/');
+    const parts = file.split('/');
+    if (parts.some((p) => p.startsWith('.'))) continue;
+    if (!IMAGE.test(entry.name)) {
+      if (parts.length > 1) problems.add(file, undefined, 'not an image');
+      continue;
+    }
+    if (parts.length !== 2) {
+      problems.add(
+        file,
+        undefined,
+        parts.length === 1 ? 'image outside a class folder' : 'image nested below its class folder',
+      );
+      continue;
+    }
+    const expression = parts[0]!;
+    if (options.classes && !options.classes.includes(expression)) {
+      problems.add(
+        file,
+        undefined,
+        `"${expression}" is not one of the classes ${options.classes.join(', ')}`,
+      );
+      continue;
+    }
+    const record: LabelledImage = { file, faces: [{ points: [], expression }] };
+    const subject = options.subjectPattern?.exec(entry.name)?.[1];
+    if (subject) record.subject = subject;
+    set.push(record);
+  }
+  if (set.length === 0 && problems.count === 0)
+    problems.add(root, undefined, 'no images in class folders');
+  problems.throwIfAny(`Cannot import the class folders in ${root}`);
+  return set.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+/**
+ * Where each image goes in a class-folder export: `<expression>/<file name>`. Images without an
+ * expression are left out; a second file with the same name in a class gets `_2`, `_3`, ...
+ */
+export function planClassFolderExport(set: LabelledSet): { source: string; target: string }[] {
+  const used = new Set<string>();
+  const plan: { source: string; target: string }[] = [];
+  for (const image of set) {
+    const expression = image.faces.find((f) => f.expression)?.expression;
+    if (!expression) continue;
+    const name = image.file.split('/').pop()!;
+    const dot = name.lastIndexOf('.');
+    const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+    let target = `${expression}/${name}`;
+    for (let n = 2; used.has(target); n += 1) target = `${expression}/${stem}_${n}${ext}`;
+    used.add(target);
+    plan.push({ source: image.file, target });
+  }
+  return plan;
+}

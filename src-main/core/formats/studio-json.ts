@@ -1,0 +1,80 @@
+/**
+ * The studio's own annotation file: a versioned JSON envelope around the neutral model, with the
+ * schema ids it was made with. Read back with the same zod shapes, so anything it accepts is a
+ * valid LabelledSet; a newer version than this build knows is refused rather than half-read.
+ */
+import { z } from 'zod';
+import { ProblemList } from '../problems';
+import { addZodIssues } from '../schemas/landmark-schema';
+import { parseJsonText } from './json-text';
+import type { LabelledSet } from './model';
+import { LabelledSet as LabelledSetShape } from './model';
+import { checkRelativePath } from './relative-path';
+
+export const STUDIO_LABELS_FORMAT = 'face-studio-labels';
+export const STUDIO_LABELS_VERSION = 1;
+
+const StudioLabels = z.object({
+  format: z.literal(STUDIO_LABELS_FORMAT),
+  version: z.number().int().positive(),
+  landmarkSchema: z.string().min(1).nullable(),
+  attributeSchema: z.string().min(1).nullable(),
+  images: LabelledSetShape,
+});
+
+export interface StudioLabels {
+  landmarkSchema: string | null;
+  attributeSchema: string | null;
+  set: LabelledSet;
+}
+
+export function parseStudioJson(
+  text: string,
+  file: string,
+  options: { pointCount?: number } = {},
+): StudioLabels {
+  const problems = new ProblemList();
+  const raw = parseJsonText(text, file, problems);
+  problems.throwIfAny(`Cannot import ${file}`);
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > STUDIO_LABELS_VERSION) {
+    problems.add(
+      file,
+      undefined,
+      `version ${version} is newer than this studio reads (${STUDIO_LABELS_VERSION})`,
+    );
+    problems.throwIfAny(`Cannot import ${file}`);
+  }
+  const parsed = StudioLabels.safeParse(raw);
+  if (!parsed.success) addZodIssues(problems, file, parsed.error);
+  else {
+    parsed.data.images.forEach((image, i) => {
+      const path = checkRelativePath(image.file);
+      if ('problem' in path) problems.add(file, undefined, `images[${i}].file: ${path.problem}`);
+      image.faces.forEach((face, f) => {
+        const count = options.pointCount;
+        if (count !== undefined && face.points.length > 0 && face.points.length !== count) {
+          problems.add(
+            file,
+            undefined,
+            `images[${i}].faces[${f}]: ${face.points.length} points, the schema has ${count}`,
+          );
+        }
+      });
+    });
+  }
+  problems.throwIfAny(`Cannot import ${file}`);
+  const { landmarkSchema, attributeSchema, images } = parsed.data!;
+  return { landmarkSchema, attributeSchema, set: images };
+}
+
+export function serialiseStudioJson(labels: StudioLabels): string {
+  const body: z.input<typeof StudioLabels> = {
+    format: STUDIO_LABELS_FORMAT,
+    version: STUDIO_LABELS_VERSION,
+    landmarkSchema: labels.landmarkSchema,
+    attributeSchema: labels.attributeSchema,
+    images: labels.set,
+  };
+  return JSON.stringify(body, null, 1) + '\n';
+}

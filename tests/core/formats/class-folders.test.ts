@@ -1,0 +1,60 @@
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  CK_PLUS_SUBJECT,
+  importClassFolders,
+  planClassFolderExport,
+} from '../../../src-main/core/formats/class-folders';
+import { builtinAttributeSchema } from '../../../src-main/core/schemas/builtin';
+import { DATA } from './data-paths';
+
+describe('expression class folders', () => {
+  it('imports CK+ 48: 981 images in the 7 CK+ classes, 118 subjects', async () => {
+    const root = join(DATA, 'ck48');
+    const classes = builtinAttributeSchema('ckplus7').expressions!;
+    const set = await importClassFolders(root, { classes, subjectPattern: CK_PLUS_SUBJECT });
+    expect(set).toHaveLength(981);
+    for (const name of classes) {
+      const onDisk = (await readdir(join(root, name))).length;
+      expect(set.filter((i) => i.faces[0]!.expression === name)).toHaveLength(onDisk);
+    }
+    expect(new Set(set.map((i) => i.faces[0]!.expression)).size).toBe(7);
+    expect(new Set(set.map((i) => i.subject)).size).toBe(118);
+    expect(set.every((i) => i.subject !== undefined && i.file.includes(`/${i.subject}_`))).toBe(
+      true,
+    );
+  });
+
+  it('lists every stray file and unknown class in one error', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'class-folders-'));
+    for (const dir of ['happy', 'sleepy']) await mkdir(join(root, dir));
+    await writeFile(join(root, 'happy', 'a.png'), '');
+    await writeFile(join(root, 'happy', 'notes.txt'), '');
+    await writeFile(join(root, 'sleepy', 'b.png'), '');
+    await writeFile(join(root, 'loose.jpg'), '');
+    await writeFile(join(root, 'happy', '.DS_Store'), '');
+    const error = await importClassFolders(root, { classes: ['happy', 'sad'] }).catch(
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toMatch(/3 problems/);
+    expect(message).toMatch(/happy\/notes\.txt: not an image/);
+    expect(message).toMatch(/sleepy\/b\.png: "sleepy" is not one of the classes/);
+    expect(message).toMatch(/loose\.jpg: image outside a class folder/);
+  });
+
+  it('plans an export into class folders without name clashes', () => {
+    const plan = planClassFolderExport([
+      { file: 'x/a.png', faces: [{ points: [], expression: 'happy' }] },
+      { file: 'y/a.png', faces: [{ points: [], expression: 'happy' }] },
+      { file: 'z/c.png', faces: [{ points: [] }] },
+    ]);
+    expect(plan).toEqual([
+      { source: 'x/a.png', target: 'happy/a.png' },
+      { source: 'y/a.png', target: 'happy/a_2.png' },
+    ]);
+  });
+});
