@@ -1,0 +1,48 @@
+/**
+ * electron-vite build of the desktop app into out/:
+ * - main: out/main/index.js (app lifecycle) and out/main/training-process.js (the training
+ *   process entry, forked as a utilityProcess), ESM like the package;
+ * - preload: out/preload/index.cjs, CommonJS with zod bundled in, as a sandboxed preload needs;
+ * - renderer: the same Svelte page as browser mode, from vite.renderer.config.ts.
+ * Packages in `dependencies` stay external (loaded from node_modules at run time), so the wasm
+ * binaries and native addons are found where npm put them.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'electron-vite';
+import { rendererConfig } from './vite.renderer.config';
+
+const fromRoot = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: fromRoot('./out/main'),
+      // The optional native backends are required at run time only if installed (backend.ts).
+      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] },
+      rolldownOptions: {
+        input: {
+          index: fromRoot('./src-main/main/index.ts'),
+          'training-process': fromRoot('./src-main/workers/training-process.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: fromRoot('./out/preload'),
+      // A sandboxed preload cannot require node_modules: bundle everything it imports.
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: fromRoot('./src-main/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    ...rendererConfig,
+    build: {
+      ...rendererConfig.build,
+      rolldownOptions: { input: fromRoot('./src-renderer/index.html') },
+    },
+  },
+});

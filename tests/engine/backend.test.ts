@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../src-main/engine/backend';
+
+const require = createRequire(import.meta.url);
+
+function installed(packageName: string): boolean {
+  try {
+    require.resolve(packageName);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Plain-JS reference product of row-major matrices. */
+function referenceMatMul(a: number[][], b: number[][]): number[][] {
+  return a.map((row) =>
+    b[0]!.map((_, j) => row.reduce((sum, value, k) => sum + value * b[k]![j]!, 0)),
+  );
+}
+
+function randomMatrix(rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, () =>
+    Array.from({ length: cols }, () => Math.random() * 2 - 1),
+  );
+}
+
+describe('chooseBackend', () => {
+  it('skips the native packages that are not installed, with the reason, and picks wasm', async () => {
+    // This machine has neither optional native package (their install needs the internet).
+    const natives = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+    expect(natives.map(installed)).toEqual([false, false]);
+
+    const report = await chooseBackend({ env: {} });
+    expect(report).toEqual({
+      name: 'wasm',
+      forced: false,
+      skipped: [
+        { name: 'tensorflow-gpu', reason: 'package not installed' },
+        { name: 'tensorflow', reason: 'package not installed' },
+      ],
+    });
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('honours FACE_STUDIO_BACKEND=cpu and really switches tf to it', async () => {
+    const report = await chooseBackend({ env: { FACE_STUDIO_BACKEND: 'cpu' } });
+    expect(report).toEqual({ name: 'cpu', forced: true, skipped: [] });
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('lets the force option win over the environment', async () => {
+    const report = await chooseBackend({ force: 'wasm', env: { FACE_STUDIO_BACKEND: 'cpu' } });
+    expect(report.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('throws a clear error for an unknown backend name', async () => {
+    await expect(chooseBackend({ env: { FACE_STUDIO_BACKEND: 'webgpu' } })).rejects.toThrow(
+      'FACE_STUDIO_BACKEND="webgpu" is not a backend; use one of tensorflow-gpu, tensorflow, wasm, cpu',
+    );
+  });
+
+  it('throws, rather than falling back, when a forced backend cannot load', async () => {
+    await expect(chooseBackend({ force: 'tensorflow' })).rejects.toThrow(
+      'FACE_STUDIO_BACKEND=tensorflow, but that backend cannot run here: package not installed',
+    );
+  });
+
+  it.each(['wasm', 'cpu'])('multiplies matrices correctly on %s', async (name) => {
+    await chooseBackend({ force: name });
+    const a = randomMatrix(3, 5);
+    const b = randomMatrix(5, 4);
+    const result = tf.tidy(() => tf.matMul<tf.Tensor2D>(tf.tensor2d(a), tf.tensor2d(b)));
+    const product = result.arraySync();
+    result.dispose();
+    const expected = referenceMatMul(a, b);
+    product.forEach((row, i) =>
+      row.forEach((value, j) => expect(value).toBeCloseTo(expected[i]![j]!, 5)),
+    );
+  });
+});
