@@ -1,0 +1,55 @@
+/**
+ * `face-studio <command>`: finds the command, runs it, and turns the outcome into an exit code
+ * (0 done, 1 the work failed, 2 the command line was wrong). Each command lives in commands/.
+ */
+import { toIpcError } from '../shared/errors';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, UsageError, type CliIo } from './cli-io';
+import { PROJECT_CREATE_USAGE, PROJECT_INFO_USAGE, SERVE_USAGE } from './usage';
+
+const USAGE = [SERVE_USAGE, PROJECT_CREATE_USAGE, PROJECT_INFO_USAGE].join('\n       ');
+
+export interface RunOptions {
+  io?: CliIo;
+  /** For `serve`: resolves when it should stop. */
+  stopSignal?: Promise<unknown>;
+}
+
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
+  const io = options.io ?? processIo;
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      // Commands load on demand: `project info` need not load the server, nor a typo anything.
+      case 'serve': {
+        const { serve } = await import('./commands/serve');
+        await serve(rest, io, options.stopSignal ?? new Promise(() => undefined));
+        return EXIT_OK;
+      }
+      case 'project': {
+        const [action, ...args] = rest;
+        if (action === 'create')
+          await (await import('./commands/project-create')).projectCreate(args, io);
+        else if (action === 'info')
+          await (await import('./commands/project-info')).projectInfo(args, io);
+        else throw new UsageError(`Unknown project action ${JSON.stringify(action ?? '')}`, USAGE);
+        return EXIT_OK;
+      }
+      case undefined:
+        throw new UsageError('Missing a command', USAGE);
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(`Usage: ${USAGE}`);
+        return EXIT_OK;
+      default:
+        throw new UsageError(`Unknown command ${JSON.stringify(command)}`, USAGE);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`face-studio: ${error.message}\n\nUsage: ${error.usage}`);
+      return EXIT_USAGE;
+    }
+    io.err(`face-studio: ${toIpcError(error).message}`);
+    return EXIT_FAILED;
+  }
+}

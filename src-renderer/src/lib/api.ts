@@ -1,0 +1,145 @@
+/**
+ * The renderer's one door to the studio. In Electron the preload exposes `window.studio`; in a
+ * browser the same contract goes over the bridge: `fetch` to /api/invoke with the per-launch
+ * token in a header, and a WebSocket at /api/events with the token in the query. No other file
+ * knows which of the two it is talking to.
+ */
+import type {
+  EventChannel,
+  EventPayload,
+  InvokeChannel,
+  InvokeResult,
+  IpcError,
+  RequestOf,
+  ResponseOf,
+  StudioApi,
+} from '../../../src-main/shared/ipc-contract';
+
+export type StudioMode = 'electron' | 'browser';
+
+/** An `{ok: false}` answer, thrown so callers can `try` around a request. */
+export class StudioRequestError extends Error {
+  readonly code: IpcError['code'];
+  readonly channel: InvokeChannel;
+
+  constructor(channel: InvokeChannel, error: IpcError) {
+    super(error.message);
+    this.name = 'StudioRequestError';
+    this.code = error.code;
+    this.channel = channel;
+  }
+}
+
+const TOKEN_HEADER = 'x-studio-token';
+/** Kept per tab so a reload or a link without `?token=` still works after the first visit. */
+const TOKEN_STORAGE_KEY = 'face-studio:token';
+
+function readBridgeToken(): string | null {
+  const fromUrl = new URLSearchParams(window.location.search).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_STORAGE_KEY, fromUrl);
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_STORAGE_KEY);
+}
+
+const MISSING_TOKEN: IpcError = {
+  code: 'forbidden',
+  message: 'This page has no access token: open the address that `face-studio serve` printed.',
+};
+
+const REFUSED: IpcError = {
+  code: 'forbidden',
+  message:
+    'The studio refused this page: each launch has a new token, so open the address `face-studio serve` printed this time.',
+};
+
+function createBridgeClient(token: string | null): StudioApi {
+  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  let socket: WebSocket | null = null;
+  let retryDelayMs = 500;
+
+  function connect(): void {
+    if (!token || socket) return;
+    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+    const url = `${scheme}://${window.location.host}/api/events?token=${encodeURIComponent(token)}`;
+    const opened = new WebSocket(url);
+    socket = opened;
+    opened.onopen = () => {
+      retryDelayMs = 500;
+    };
+    opened.onmessage = (message) => {
+      const { event, payload } = JSON.parse(String(message.data)) as {
+        event: EventChannel;
+        payload: unknown;
+      };
+      for (const listener of listeners.get(event) ?? []) listener(payload);
+    };
+    opened.onclose = () => {
+      socket = null;
+      // The server restarted or the laptop slept: come back, but don't hammer it.
+      setTimeout(connect, retryDelayMs);
+      retryDelayMs = Math.min(retryDelayMs * 2, 10_000);
+    };
+  }
+
+  return {
+    async invoke<C extends InvokeChannel>(channel: C, request: RequestOf<C>) {
+      if (!token) return { ok: false, error: MISSING_TOKEN };
+      let response: Response;
+      try {
+        response = await fetch('/api/invoke', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
+          body: JSON.stringify({ channel, payload: request }),
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        return {
+          ok: false,
+          error: { code: 'io', message: `The studio is unreachable: ${reason}` },
+        };
+      }
+      // The token is from an earlier launch (or the page was tampered with).
+      if (response.status === 401 || response.status === 403) return { ok: false, error: REFUSED };
+      try {
+        return (await response.json()) as InvokeResult<C>;
+      } catch {
+        return {
+          ok: false,
+          error: { code: 'internal', message: `The studio answered ${response.status}` },
+        };
+      }
+    },
+    on<E extends EventChannel>(event: E, listener: (payload: EventPayload<E>) => void) {
+      const forEvent = listeners.get(event) ?? new Set();
+      const untyped = listener as (payload: unknown) => void;
+      forEvent.add(untyped);
+      listeners.set(event, forEvent);
+      connect();
+      return () => forEvent.delete(untyped);
+    },
+  };
+}
+
+export const mode: StudioMode = window.studio ? 'electron' : 'browser';
+
+const transport: StudioApi = window.studio ?? createBridgeClient(readBridgeToken());
+
+/** Sends one request; resolves with the value or throws `StudioRequestError`. */
+export async function invoke<C extends InvokeChannel>(
+  channel: C,
+  request: RequestOf<C>,
+): Promise<ResponseOf<C>> {
+  const result = await transport.invoke(channel, request);
+  if (!result.ok) throw new StudioRequestError(channel, result.error);
+  return result.value;
+}
+
+/** Subscribes to a push from the studio; returns the unsubscribe function. */
+export function on<E extends EventChannel>(
+  event: E,
+  listener: (payload: EventPayload<E>) => void,
+): () => void {
+  return transport.on(event, listener);
+}

@@ -1,0 +1,105 @@
+/**
+ * `face-studio project create|info` in a child process: the summary JSON on stdout, exit code 0;
+ * a clear message on stderr with exit code 1 when the work fails and 2 when the call is wrong.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProjectSummary } from '../../src-main/shared/domain';
+import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
+
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'cli-project-'));
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('face-studio project create', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  it('creates the project folder and prints its summary', async () => {
+    const dir = path.join(workDir, 'helen');
+    const result = await runCli([
+      'project',
+      'create',
+      dir,
+      '--name',
+      'Helen faces',
+      '--landmarks',
+      'wflw98',
+      '--attributes',
+      'mtfl',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const summary = ProjectSummary.parse(JSON.parse(result.stdout));
+    expect(summary).toMatchObject({
+      dir,
+      meta: { name: 'Helen faces', landmarkSchema: 'wflw98', attributeSchema: 'mtfl' },
+      imageCount: 0,
+      labelledCount: 0,
+    });
+    const onDisk = JSON.parse(await readFile(path.join(dir, 'project.json'), 'utf8'));
+    expect(onDisk.meta.id).toBe(summary.meta.id);
+  });
+
+  it('defaults to the 68-point schema and no attribute set', async () => {
+    const result = await runCli(['project', 'create', path.join(workDir, 'plain'), '--name', 'P']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).meta).toMatchObject({
+      landmarkSchema: 'ibug68',
+      attributeSchema: null,
+    });
+  });
+
+  it('exits 2 with the usage when --name or DIR is missing, or an option is unknown', async () => {
+    for (const args of [
+      ['project', 'create', path.join(workDir, 'x')],
+      ['project', 'create', '--name', 'X'],
+      ['project', 'create', path.join(workDir, 'x'), '--name', 'X', '--colour', 'red'],
+    ]) {
+      const result = await runCli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain('Usage: face-studio project create DIR');
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('exits 1 and names the file when a project cannot be created there', async () => {
+    const file = path.join(workDir, 'a-file');
+    await writeFile(file, 'not a folder');
+    const result = await runCli(['project', 'create', file, '--name', 'X']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(file);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('face-studio project info', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  it('prints the summary of an existing project', async () => {
+    const dir = path.join(workDir, 'info');
+    expect((await runCli(['project', 'create', dir, '--name', 'Info me'])).code).toBe(0);
+    const result = await runCli(['project', 'info', dir]);
+    expect(result.code).toBe(0);
+    expect(ProjectSummary.parse(JSON.parse(result.stdout))).toMatchObject({
+      dir,
+      meta: { name: 'Info me' },
+    });
+  });
+
+  it('exits 1 with a message naming a folder that is not a project', async () => {
+    const missing = path.join(workDir, 'nothing-here');
+    const result = await runCli(['project', 'info', missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(missing);
+  });
+
+  it('exits 2 for an unknown command or project action', async () => {
+    expect((await runCli(['project', 'delete', workDir])).code).toBe(2);
+    const unknown = await runCli(['pretrain-everything']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command "pretrain-everything"');
+  });
+});

@@ -1,0 +1,30 @@
+/** Runs bin/face-studio.js in a child process, as a user's shell would. */
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Each child pays Node + tsx start-up, 1–4 s on the shared 2-core CI machine, and a test runs up
+ * to three of them.
+ */
+export const CHILD_TEST_TIMEOUT_MS = 90_000;
+
+export const BIN = fileURLToPath(new URL('../../bin/face-studio.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function spawnCli(args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+}
