@@ -1,0 +1,257 @@
+/**
+ * Imports folders of images into the library: finds image files (streamed, see scan.ts), gives
+ * each its content hash as id, skips files whose id is already known, reads the upright size,
+ * writes a thumbnail, and returns ImageRecords for the project store to persist. Bad files are
+ * collected with their reason, never thrown one by one: one broken JPEG in 10,000 does not stop
+ * an import. Work runs with bounded concurrency, reports progress, and stops early when the
+ * signal aborts (files already imported are kept and returned, with `cancelled: true`).
+ */
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, relative } from 'node:path';
+import type { ImageRecord } from '../../shared/domain';
+import { StudioError } from '../../shared/errors';
+import { sha256File } from './content-hash';
+import { formatFromExtension } from './image-formats';
+import { ImageRejected, type RejectReason } from './image-rejected';
+import { openImage, rejectionFromSharp } from './image-source';
+import { countImageFiles, scanImageFiles } from './scan';
+import { writeThumbnail } from './thumbnails';
+
+export interface ImportImagesOptions {
+  /** Folders (walked recursively) or single files. */
+  roots: readonly string[];
+  /** Where thumbnails go, e.g. `<project>/cache/thumbs`; never scanned itself. */
+  thumbnailDir: string;
+  /** The project folder: paths inside it are stored relative to it, others absolute. */
+  projectDir?: string;
+  /** Ids already in the project: such files are reported as duplicates, not added again. */
+  existingIds?: ReadonlySet<string>;
+  /** Files worked on at once; default: the number of CPU cores, at least 2. */
+  concurrency?: number;
+  /** Largest pixel count accepted (decompression-bomb guard); default 100 MP. */
+  pixelLimit?: number;
+  /** Subject key for an image (see splits.ts `subjectFromFileName`), stored on the record. */
+  subjectOf?: (path: string) => string | undefined;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Least time between two progress reports, ms; default 250. The last report always comes. */
+  progressIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ImportProgress {
+  /** Files finished (added, duplicate or failed). */
+  done: number;
+  /** Image files found by the scan (files added to the folders meanwhile can push `done` past it). */
+  total: number;
+  added: number;
+  duplicates: number;
+  failed: number;
+  imagesPerSecond: number;
+  /** Seconds left at the current rate; null until the rate is known. */
+  etaSeconds: number | null;
+  elapsedSeconds: number;
+}
+
+export interface DuplicateFile {
+  path: string;
+  id: string;
+  /** The path kept for this content in this import, or null when the project already had it. */
+  duplicateOf: string | null;
+}
+
+export interface ImportFailure {
+  path: string;
+  reason: RejectReason;
+  /** Starts with the path; says what is wrong. */
+  message: string;
+}
+
+export interface ImportResult {
+  /** New records, in scan order, split `pool`. */
+  added: ImageRecord[];
+  duplicates: DuplicateFile[];
+  failed: ImportFailure[];
+  cancelled: boolean;
+  elapsedSeconds: number;
+}
+
+/** An imported file before it becomes a record; `path` is absolute. */
+interface Added {
+  seq: number;
+  path: string;
+  id: string;
+  width: number;
+  height: number;
+}
+
+interface Claim {
+  seq: number;
+  path: string;
+}
+
+export async function importImages(options: ImportImagesOptions): Promise<ImportResult> {
+  const { roots, thumbnailDir, signal } = options;
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  try {
+    await mkdir(thumbnailDir, { recursive: true });
+  } catch (error) {
+    throw new StudioError('io', `Cannot create the thumbnail folder ${thumbnailDir}`, {
+      cause: error,
+    });
+  }
+
+  const failed: ImportFailure[] = [];
+  const failedSeq = new Map<ImportFailure, number>();
+  const noteFailure = (seq: number, path: string, error: ImageRejected): void => {
+    const failure = { path, reason: error.reason, message: error.message };
+    failed.push(failure);
+    failedSeq.set(failure, seq);
+  };
+  const scanOptions = {
+    exclude: [thumbnailDir],
+    ...(signal ? { signal } : {}),
+    onUnreadable: (path: string, error: unknown) =>
+      noteFailure(
+        -1,
+        path,
+        new ImageRejected(path, 'unreadable', `cannot be listed (${String(error)})`),
+      ),
+  };
+  const total = await countImageFiles(roots, { ...scanOptions, onUnreadable: undefined });
+
+  const added: Added[] = [];
+  const duplicates: (DuplicateFile & { seq: number })[] = [];
+  const claims = new Map<string, Claim>();
+  let done = 0;
+  let lastReport = -Infinity;
+  const interval = options.progressIntervalMs ?? 250;
+  const report = (force: boolean): void => {
+    if (!options.onProgress) return;
+    const now = performance.now();
+    if (!force && now - lastReport < interval) return;
+    lastReport = now;
+    const seconds = elapsed();
+    const rate = seconds > 0 ? done / seconds : 0;
+    options.onProgress({
+      done,
+      total: Math.max(total, done),
+      added: added.length,
+      duplicates: duplicates.length,
+      failed: failed.length,
+      imagesPerSecond: rate,
+      etaSeconds: rate > 0 ? Math.max(0, total - done) / rate : null,
+      elapsedSeconds: seconds,
+    });
+  };
+
+  const importOne = async (seq: number, path: string): Promise<void> => {
+    const format = formatFromExtension(path) ?? 'jpeg';
+    try {
+      let id: string;
+      try {
+        id = await sha256File(path);
+      } catch (error) {
+        throw new ImageRejected(path, 'unreadable', `cannot be read (${String(error)})`, {
+          cause: error,
+        });
+      }
+      if (options.existingIds?.has(id)) {
+        duplicates.push({ seq, path, id, duplicateOf: null });
+        return;
+      }
+      const claim = claims.get(id);
+      if (claim) {
+        duplicates.push({ seq, path, id, duplicateOf: claim.path });
+        return;
+      }
+      claims.set(id, { seq, path });
+      const image = await openImage(
+        path,
+        options.pixelLimit ? { pixelLimit: options.pixelLimit } : {},
+      );
+      try {
+        await writeThumbnail(image.pipeline(), thumbnailDir, id);
+      } catch (error) {
+        throw rejectionFromSharp(path, image.format, error);
+      }
+      added.push({ seq, path, id, width: image.width, height: image.height });
+    } catch (error) {
+      const rejection =
+        error instanceof ImageRejected ? error : rejectionFromSharp(path, format, error);
+      noteFailure(seq, path, rejection);
+    } finally {
+      done++;
+      report(false);
+    }
+  };
+
+  const files = scanImageFiles(roots, scanOptions);
+  let nextSeq = 0;
+  const worker = async (): Promise<void> => {
+    while (!signal?.aborted) {
+      const next = await files.next();
+      if (next.done) return;
+      await importOne(nextSeq++, next.value);
+    }
+  };
+  const concurrency = Math.max(1, options.concurrency ?? Math.max(2, availableParallelism()));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await files.return(undefined);
+  report(true);
+
+  keepFirstPathOfEachDuplicate(added, duplicates);
+  added.sort((a, b) => a.seq - b.seq);
+  duplicates.sort((a, b) => a.seq - b.seq);
+  failed.sort((a, b) => (failedSeq.get(a) ?? 0) - (failedSeq.get(b) ?? 0));
+  return {
+    added: added.map((a) => toRecord(a, options)),
+    duplicates: duplicates.map(({ seq: _seq, ...d }) => d),
+    failed,
+    cancelled: signal?.aborted ?? false,
+    elapsedSeconds: elapsed(),
+  };
+}
+
+/**
+ * Workers race, so of two identical files the later one in scan order may have been hashed first.
+ * Keep the first path in scan order for each content, so an import is repeatable.
+ */
+function keepFirstPathOfEachDuplicate(
+  added: Added[],
+  duplicates: (DuplicateFile & { seq: number })[],
+): void {
+  const byId = new Map(added.map((a) => [a.id, a]));
+  for (const duplicate of duplicates) {
+    const kept = byId.get(duplicate.id);
+    if (!kept || duplicate.duplicateOf === null || duplicate.seq > kept.seq) continue;
+    const { seq, path } = duplicate;
+    duplicate.seq = kept.seq;
+    duplicate.path = kept.path;
+    kept.seq = seq;
+    kept.path = path;
+  }
+  for (const duplicate of duplicates) {
+    const kept = byId.get(duplicate.id);
+    if (kept && duplicate.duplicateOf !== null) duplicate.duplicateOf = kept.path;
+  }
+}
+
+function toRecord(added: Added, options: ImportImagesOptions): ImageRecord {
+  const subject = options.subjectOf?.(added.path);
+  return {
+    id: added.id,
+    path: storedPath(added.path, options.projectDir),
+    width: added.width,
+    height: added.height,
+    split: 'pool',
+    ...(subject !== undefined ? { subject } : {}),
+  };
+}
+
+function storedPath(path: string, projectDir: string | undefined): string {
+  if (!projectDir) return path;
+  const inside = relative(projectDir, path);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+}
