@@ -12,14 +12,38 @@ import { z } from 'zod';
 import {
   BackendReport,
   FaceAnnotation,
+  ImageRecord,
   ProjectSummary,
   RecentProject,
+  Split,
 } from './domain';
 
 /** A folder path sent by the renderer; main resolves and confines it further. */
 const DirPath = z.string().min(1).max(4096);
 const ImageId = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex image id');
 const Empty = z.object({}).strict();
+
+/** Which images the library grid and the labeller's navigation show; every field narrows. */
+export const LibraryFilter = z
+  .object({
+    split: Split.optional(),
+    labelled: z.boolean().optional(),
+    hasFace: z.boolean().optional(),
+    flagged: z.boolean().optional(),
+    expression: z.string().max(100).optional(),
+    attribute: z.object({ name: z.string().max(100), value: z.boolean() }).strict().optional(),
+    /** Case-insensitive substring of the image path. */
+    text: z.string().max(200).optional(),
+  })
+  .strict();
+export type LibraryFilter = z.infer<typeof LibraryFilter>;
+
+/** One grid cell: the image record plus what the labels say about it. */
+export const LibraryItem = ImageRecord.extend({
+  labelled: z.boolean(),
+  expression: z.string().nullable(),
+});
+export type LibraryItem = z.infer<typeof LibraryItem>;
 
 export const invokeContract = {
   'project:create': {
@@ -43,6 +67,16 @@ export const invokeContract = {
   'project:forget': {
     request: z.object({ dir: DirPath }).strict(),
     response: z.array(RecentProject),
+  },
+  'library:list': {
+    request: z
+      .object({
+        offset: z.number().int().nonnegative().default(0),
+        limit: z.number().int().min(1).max(2000).default(200),
+        filter: LibraryFilter.default({}),
+      })
+      .strict(),
+    response: z.object({ total: z.number().int().nonnegative(), items: z.array(LibraryItem) }),
   },
   'labels:get': {
     request: z.object({ imageId: ImageId }).strict(),

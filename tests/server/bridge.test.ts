@@ -80,6 +80,7 @@ function stubHandlers(seenDirs: string[]): HandlerTable {
     'project:current': async () => null,
     'project:recent': async () => [],
     'project:forget': async () => [],
+    'library:list': async () => ({ total: 0, items: [] }),
     'labels:get': async () => null,
     'labels:save': async () => ({ saved: true }),
     'system:info': async () => ({

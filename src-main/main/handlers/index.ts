@@ -8,6 +8,7 @@ import type { BackendReport } from '../../shared/domain';
 import type { EventChannel, EventPayload } from '../../shared/ipc-contract';
 import type { ProjectSession } from '../../core/project-session';
 import type { RecentProjects } from '../../core/recent-projects';
+import { queryLibrary } from '../../core/library/library-query';
 
 export interface StudioContext {
   mode: 'electron' | 'browser';
@@ -47,6 +48,16 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
     'project:current': async () => ctx.session.summary(),
     'project:recent': async () => ctx.recent.list(),
     'project:forget': async (request) => ctx.recent.forget(request.dir),
+    'library:list': async (request) => {
+      const store = ctx.session.require();
+      return queryLibrary(
+        store.listImages(),
+        (imageId) => store.getFace(imageId),
+        request.filter,
+        request.offset,
+        request.limit,
+      );
+    },
     'labels:get': async (request) => ctx.session.require().getFace(request.imageId),
     'labels:save': async (request) => {
       await ctx.session.require().saveFace(request.face);

@@ -1,0 +1,62 @@
+/**
+ * The library grid's query: filter the image index by split, labels, curation and text, then page
+ * it. Pure over the store's records and labels, so the grid and the labeller's navigation share it.
+ */
+import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
+import type { LibraryFilter, LibraryItem } from '../../shared/ipc-contract';
+
+export interface LibraryPage {
+  total: number;
+  items: LibraryItem[];
+}
+
+export function matchesFilter(
+  image: ImageRecord,
+  face: FaceAnnotation | null,
+  filter: LibraryFilter,
+): boolean {
+  if (filter.split !== undefined && image.split !== filter.split) return false;
+  if (filter.labelled !== undefined && isLabelled(face) !== filter.labelled) return false;
+  if (filter.hasFace !== undefined && (image.face != null) !== filter.hasFace) return false;
+  if (filter.flagged !== undefined && (image.flags?.length ?? 0) > 0 !== filter.flagged) {
+    return false;
+  }
+  if (filter.expression !== undefined && face?.expression !== filter.expression) return false;
+  if (filter.attribute !== undefined) {
+    if (face?.attributes[filter.attribute.name] !== filter.attribute.value) return false;
+  }
+  if (filter.text !== undefined && filter.text !== '') {
+    if (!image.path.toLowerCase().includes(filter.text.toLowerCase())) return false;
+  }
+  return true;
+}
+
+/** A face counts as labelled once any point is placed or any attribute or expression is set. */
+export function isLabelled(face: FaceAnnotation | null): boolean {
+  if (face === null) return false;
+  return (
+    face.points.some((point) => point.v > 0) ||
+    face.expression !== null ||
+    Object.keys(face.attributes).length > 0
+  );
+}
+
+export function queryLibrary(
+  images: readonly ImageRecord[],
+  faceOf: (imageId: string) => FaceAnnotation | null,
+  filter: LibraryFilter,
+  offset: number,
+  limit: number,
+): LibraryPage {
+  const items: LibraryItem[] = [];
+  let total = 0;
+  for (const image of images) {
+    const face = faceOf(image.id);
+    if (!matchesFilter(image, face, filter)) continue;
+    if (total >= offset && items.length < limit) {
+      items.push({ ...image, labelled: isLabelled(face), expression: face?.expression ?? null });
+    }
+    total += 1;
+  }
+  return { total, items };
+}
