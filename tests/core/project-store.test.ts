@@ -1,0 +1,397 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Migration } from '../../src-main/core/migrations';
+import { ProjectStore } from '../../src-main/core/project-store';
+import type { NewProject } from '../../src-main/core/project-store';
+import { LabelsFile, PROJECT_SCHEMA_VERSION, ProjectFile } from '../../src-main/shared/domain';
+import { counterOf, faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
+
+const init: NewProject = { name: 'Helen', landmarkSchema: 'ibug68', attributeSchema: 'mtfl' };
+
+let root: string;
+let dir: string;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'fs-store-'));
+  dir = path.join(root, 'project');
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function readJson(file: string): Promise<unknown> {
+  return JSON.parse(await readFile(file, 'utf8')) as unknown;
+}
+
+/** A project with `count` images, closed, ready to be opened again. */
+async function projectWithImages(count: number): Promise<void> {
+  const store = await ProjectStore.create(dir, init);
+  await store.putImages(Array.from({ length: count }, (_, i) => imageRecord(i)));
+  await store.close();
+}
+
+async function snapshot(): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of await readdir(dir)) {
+    if ((await stat(path.join(dir, name))).isFile()) {
+      files[name] = await readFile(path.join(dir, name), 'utf8');
+    }
+  }
+  return files;
+}
+
+describe('ProjectStore.create / open / close', () => {
+  it('round-trips a project on disk', async () => {
+    const store = await ProjectStore.create(dir, init);
+    expect(store.summary()).toMatchObject({
+      dir,
+      imageCount: 0,
+      labelledCount: 0,
+      meta: { name: 'Helen', landmarkSchema: 'ibug68', attributeSchema: 'mtfl' },
+    });
+    expect(store.meta.schemaVersion).toBe(PROJECT_SCHEMA_VERSION);
+    for (const folder of ['runs', 'models', 'cache/thumbs']) {
+      expect((await stat(path.join(dir, folder))).isDirectory()).toBe(true);
+    }
+    await store.putImages([imageRecord(1), imageRecord(2), imageRecord(3)]);
+    await store.saveFace(faceWithCounter(imageId(2), 41));
+    await store.close();
+
+    // What is on disk validates against the domain schemas on its own.
+    const project = ProjectFile.parse(await readJson(path.join(dir, 'project.json')));
+    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    expect(project.images.map((image) => image.id)).toEqual([1, 2, 3].map(imageId));
+    expect(Object.keys(labels.faces)).toEqual([imageId(2)]);
+
+    const reopened = await ProjectStore.open(dir);
+    expect(reopened.summary()).toEqual({ ...store.summary(), imageCount: 3, labelledCount: 1 });
+    expect(reopened.meta.id).toBe(store.meta.id);
+    expect(reopened.getFace(imageId(2))).toEqual(faceWithCounter(imageId(2), 41));
+    expect(reopened.getFace(imageId(1))).toBeNull();
+    expect(reopened.getImage(imageId(3))).toEqual(imageRecord(3));
+    await reopened.close();
+  });
+
+  it('creates a project inside an existing folder that holds other files', async () => {
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'notes.txt'), 'keep me');
+    const store = await ProjectStore.create(dir, init);
+    await store.close();
+    expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+    expect((await ProjectStore.open(dir)).summary().meta.name).toBe('Helen');
+  });
+
+  it('refuses to create a project over an existing one and leaves it as it was', async () => {
+    await projectWithImages(2);
+    const before = await snapshot();
+    await expect(ProjectStore.create(dir, { ...init, name: 'Other' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `${dir} already holds a Face Studio project (project.json exists); open it instead`,
+    });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses a project name the schema rejects, before touching the disk', async () => {
+    await expect(ProjectStore.create(dir, { ...init, name: '' })).rejects.toMatchObject({
+      code: 'invalid-payload',
+    });
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('rejects a folder that is not a project', async () => {
+    await mkdir(dir);
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${dir} is not a Face Studio project: project.json is missing`,
+    });
+    await expect(ProjectStore.open(path.join(root, 'nowhere'))).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${path.join(root, 'nowhere')} does not exist`,
+    });
+  });
+
+  it('cleans up temp files that a killed writer left behind', async () => {
+    await projectWithImages(1);
+    const abandoned = path.join(dir, `.labels.json.${2 ** 22 + 1}-1.tmp`);
+    await writeFile(abandoned, '{"half":');
+    await (await ProjectStore.open(dir)).close();
+    await expect(stat(abandoned)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('ProjectStore.open with bad files', () => {
+  it.each([
+    ['project.json', 'not JSON', '{"meta": {"schemaVersion": 1,', 'is corrupt: not valid JSON'],
+    ['project.json', 'empty', '', 'is corrupt: the file is empty'],
+    ['project.json', 'without a version', '{"images": []}', 'is invalid: meta.schemaVersion'],
+    ['labels.json', 'not JSON', '{"schemaVersion":1,"faces":{"', 'is corrupt: not valid JSON'],
+  ])('names a %s that is %s and keeps its bytes', async (name, _, content, problem) => {
+    await projectWithImages(2);
+    const file = path.join(dir, name);
+    await writeFile(file, content);
+    const before = await snapshot();
+    const error = await ProjectStore.open(dir).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'io' });
+    expect((error as Error).message).toContain(`${file} ${problem}`);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('names the field of a project.json that fails the schema', async () => {
+    await projectWithImages(2);
+    const file = path.join(dir, 'project.json');
+    const project = (await readJson(file)) as { images: { width: unknown }[] };
+    project.images[1]!.width = -5;
+    await writeFile(file, JSON.stringify(project));
+    const before = await snapshot();
+    await expect(ProjectStore.open(dir)).rejects.toThrow(`${file} is invalid: images.1.width:`);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('rejects a labels.json whose face sits under another image id', async () => {
+    await projectWithImages(2);
+    const file = path.join(dir, 'labels.json');
+    const face = faceWithCounter(imageId(0), 1);
+    await writeFile(file, JSON.stringify({ schemaVersion: 1, faces: { [imageId(1)]: face } }));
+    await expect(ProjectStore.open(dir)).rejects.toThrow(
+      `${file} is invalid: faces.${imageId(1)}.imageId: the face is stored under ${imageId(1)}`,
+    );
+  });
+
+  it('refuses a project from a newer version and writes nothing', async () => {
+    await projectWithImages(2);
+    const file = path.join(dir, 'project.json');
+    const project = (await readJson(file)) as { meta: { schemaVersion: number } };
+    const newer = PROJECT_SCHEMA_VERSION + 1;
+    project.meta.schemaVersion = newer;
+    await writeFile(file, JSON.stringify(project));
+    const before = await snapshot();
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(
+        `${file} was written by a newer Face Studio (schema version ${newer}`,
+      ) as unknown,
+    });
+    expect(await snapshot()).toEqual(before);
+    expect(await readdir(dir)).not.toContain('backup');
+  });
+
+  it('refuses to open a project whose labels.json is missing instead of starting empty', async () => {
+    await projectWithImages(1);
+    await rm(path.join(dir, 'labels.json'));
+    await expect(ProjectStore.open(dir)).rejects.toThrow(
+      `${path.join(dir, 'labels.json')} is missing`,
+    );
+    await expect(stat(path.join(dir, 'labels.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('ProjectStore migrations', () => {
+  /** A v0 project: the old format called the name `title` and had no labels.json. */
+  async function writeVersion0(): Promise<{ project: string }> {
+    await mkdir(dir);
+    const project = JSON.stringify({
+      meta: {
+        schemaVersion: 0,
+        id: 'old-1',
+        title: 'Old project',
+        createdAt: '2020-01-01T00:00:00.000Z',
+        landmarkSchema: 'ibug68',
+        attributeSchema: null,
+      },
+      images: [imageRecord(5)],
+      runs: [],
+      models: [],
+    });
+    await writeFile(path.join(dir, 'project.json'), project);
+    return { project };
+  }
+
+  const renameTitle: Migration = {
+    from: 0,
+    description: 'meta.title becomes meta.name; labels.json is added',
+    project: (raw) => {
+      const { title, ...meta } = raw.meta as Record<string, unknown>;
+      return { ...raw, meta: { ...meta, name: title } };
+    },
+    labels: (raw) => raw ?? { faces: {} },
+  };
+
+  it('backs the files up, then migrates v0 to v1 and saves the result', async () => {
+    const { project } = await writeVersion0();
+    const store = await ProjectStore.open(dir, { migrations: [renameTitle] });
+    expect(store.summary()).toMatchObject({ imageCount: 1, meta: { name: 'Old project' } });
+    expect(store.meta.schemaVersion).toBe(1);
+    await store.close();
+
+    const backups = await readdir(path.join(dir, 'backup'));
+    expect(backups).toHaveLength(1);
+    expect(backups[0]).toMatch(/^v0-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
+    const backup = path.join(dir, 'backup', backups[0]!);
+    expect(await readFile(path.join(backup, 'project.json'), 'utf8')).toBe(project);
+    expect(await readdir(backup)).toEqual(['project.json']);
+
+    const migrated = ProjectFile.parse(await readJson(path.join(dir, 'project.json')));
+    expect(migrated.meta).toMatchObject({ schemaVersion: 1, name: 'Old project' });
+    expect(LabelsFile.parse(await readJson(path.join(dir, 'labels.json')))).toEqual({
+      schemaVersion: 1,
+      faces: {},
+    });
+    // Opening again needs no migration and makes no second backup.
+    await (await ProjectStore.open(dir, { migrations: [renameTitle] })).close();
+    expect(await readdir(path.join(dir, 'backup'))).toHaveLength(1);
+  });
+
+  it('stops with a named error and changes nothing when a migration is missing', async () => {
+    await writeVersion0();
+    const before = await snapshot();
+    await expect(ProjectStore.open(dir, { migrations: [] })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('has no migration from version 0 to 1') as unknown,
+    });
+    expect(await snapshot()).toEqual(before);
+    expect(await readdir(dir)).not.toContain('backup');
+  });
+
+  it('keeps the original files when the migrated data fails the schema', async () => {
+    await writeVersion0();
+    const before = await snapshot();
+    const broken: Migration = { ...renameTitle, project: (raw) => raw };
+    await expect(ProjectStore.open(dir, { migrations: [broken] })).rejects.toThrow(
+      `${path.join(dir, 'project.json')} is invalid: meta.name:`,
+    );
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('ProjectStore label edits', () => {
+  it('rejects an invalid face payload with a named error and keeps the stored one', async () => {
+    await projectWithImages(3);
+    const store = await ProjectStore.open(dir);
+    await store.saveFace(faceWithCounter(imageId(1), 1));
+    const bad = { ...faceWithCounter(imageId(1), 2), points: [{ x: 'left', y: 3, v: 2 }] };
+    // @ts-expect-error: the payload is wrong on purpose, as an untyped caller could send it
+    await expect(store.saveFace(bad)).rejects.toMatchObject({
+      code: 'invalid-payload',
+      message: expect.stringContaining(
+        `Cannot save the face for image ${imageId(1)}: points.0.x:`,
+      ) as unknown,
+    });
+    await expect(store.saveFace(faceWithCounter('abc', 3))).rejects.toMatchObject({
+      code: 'invalid-payload',
+      message: expect.stringContaining('imageId') as unknown,
+    });
+    await expect(store.saveFace(faceWithCounter(imageId(99), 3))).rejects.toMatchObject({
+      code: 'not-found',
+      message: `Image ${imageId(99)} is not in project ${dir}`,
+    });
+    expect(counterOf(store.getFace(imageId(1))!)).toBe(1);
+    await store.close();
+    expect(counterOf((await ProjectStore.open(dir)).getFace(imageId(1))!)).toBe(1);
+  });
+
+  it('coalesces many quick edits into few writes, each edit durable when its promise resolves', async () => {
+    await projectWithImages(50);
+    const flushes: number[] = [];
+    const store = await ProjectStore.open(dir, {
+      labelDebounceMs: 50,
+      onLabelsFlushed: (count) => flushes.push(count),
+    });
+    const projectBefore = await readFile(path.join(dir, 'project.json'), 'utf8');
+    const saves = Array.from({ length: 200 }, (_, i) =>
+      store.saveFace(faceWithCounter(imageId(i % 50), i)),
+    );
+    expect(flushes).toEqual([]); // nothing written before the debounce delay
+    await Promise.all(saves);
+    expect(flushes).toEqual([200]);
+    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    for (let i = 0; i < 50; i += 1) {
+      expect(counterOf(labels.faces[imageId(i)]!)).toBe(150 + i);
+    }
+    // Label edits never rewrite the image index.
+    expect(await readFile(path.join(dir, 'project.json'), 'utf8')).toBe(projectBefore);
+    expect(store.summary().labelledCount).toBe(50);
+    await store.close();
+  });
+
+  it('writes edits made during a write in the next one', async () => {
+    await projectWithImages(2);
+    const flushes: number[] = [];
+    const store = await ProjectStore.open(dir, {
+      labelDebounceMs: 0,
+      onLabelsFlushed: (count) => flushes.push(count),
+    });
+    const first = store.saveFace(faceWithCounter(imageId(0), 1));
+    await new Promise((resolve) => setTimeout(resolve, 1)); // the first write is under way
+    const second = store.saveFace(faceWithCounter(imageId(1), 2));
+    const third = store.saveFace(faceWithCounter(imageId(1), 3));
+    await Promise.all([first, second, third]);
+    expect(flushes.reduce((sum, count) => sum + count, 0)).toBe(3);
+    expect(flushes.length).toBeLessThanOrEqual(2);
+    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    expect(counterOf(labels.faces[imageId(1)]!)).toBe(3);
+    await store.close();
+  });
+
+  it('flush() and close() write pending edits without waiting for the delay', async () => {
+    await projectWithImages(2);
+    const store = await ProjectStore.open(dir, { labelDebounceMs: 60_000 });
+    const saved = store.saveFace(faceWithCounter(imageId(0), 9));
+    const started = Date.now();
+    await store.flush();
+    await saved;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    expect(counterOf(labels.faces[imageId(0)]!)).toBe(9);
+
+    const pending = store.saveFace(faceWithCounter(imageId(1), 10));
+    await store.close();
+    await pending;
+    expect(store.closed).toBe(true);
+    await expect(store.saveFace(faceWithCounter(imageId(1), 11))).rejects.toMatchObject({
+      code: 'not-found',
+      message: `The project ${dir} is closed`,
+    });
+    expect(counterOf((await ProjectStore.open(dir)).getFace(imageId(1))!)).toBe(10);
+  });
+
+  it('hands out copies, so changing a returned face changes nothing stored', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir, { labelDebounceMs: 0 });
+    await store.saveFace(faceWithCounter(imageId(0), 5));
+    store.getFace(imageId(0))!.note = '999';
+    expect(counterOf(store.getFace(imageId(0))!)).toBe(5);
+    await store.close();
+  });
+});
+
+describe('ProjectStore image index', () => {
+  it('adds, replaces and removes image records in project.json, keeping labels', async () => {
+    const store = await ProjectStore.create(dir, init, { labelDebounceMs: 0 });
+    await store.putImages([imageRecord(1), imageRecord(2)]);
+    await store.saveFace(faceWithCounter(imageId(2), 1));
+    const labelsBefore = await readFile(path.join(dir, 'labels.json'), 'utf8');
+    await store.putImages([{ ...imageRecord(2), split: 'test' }, imageRecord(3)]);
+    expect(store.listImages().map((image) => image.id)).toEqual([1, 2, 3].map(imageId));
+    expect(store.getImage(imageId(2))?.split).toBe('test');
+    // Index edits never rewrite labels.json.
+    expect(await readFile(path.join(dir, 'labels.json'), 'utf8')).toBe(labelsBefore);
+
+    // Records are frozen: the line cache of project.json relies on them never changing in place.
+    expect(() => {
+      (store.getImage(imageId(1)) as { split: string }).split = 'val';
+    }).toThrow(TypeError);
+
+    expect(await store.removeImages([imageId(2), imageId(42)])).toBe(1);
+    expect(store.summary()).toMatchObject({ imageCount: 2, labelledCount: 0 });
+    await expect(store.putImages([{ ...imageRecord(4), width: 0 }])).rejects.toMatchObject({
+      code: 'invalid-payload',
+    });
+    await store.close();
+
+    const project = ProjectFile.parse(await readJson(path.join(dir, 'project.json')));
+    expect(project.images.map((image) => image.id)).toEqual([imageId(1), imageId(3)]);
+    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    expect(Object.keys(labels.faces)).toEqual([imageId(2)]);
+  });
+});
