@@ -13,7 +13,9 @@ import {
 } from '../shared/ipc-contract';
 import { toIpcError } from '../shared/errors';
 
-export type Handler<C extends InvokeChannel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+export type Handler<C extends InvokeChannel> = (
+  request: ParsedRequestOf<C>,
+) => Promise<ResponseOf<C>>;
 
 /** One handler per channel: a missing channel is a type error. */
 export type HandlerTable = { [C in InvokeChannel]: Handler<C> };
