@@ -1,0 +1,95 @@
+/**
+ * The parts of a face the canvas model does not hold (attributes, expression, note), how a face
+ * is written back as a `FaceAnnotation`, and how a schema is drawn (colours, the template's box).
+ * Pure, so the labeller's state class stays a thin layer of `$state` over these functions.
+ */
+import type { Box, FaceAnnotation } from '../../../../src-main/shared/domain';
+import type { AttributeSchema, LandmarkSchema } from '../../../../src-main/shared/schemas';
+import type { FaceRecord } from './model/face-record';
+import type { Size } from './model/transform';
+
+export interface FaceDetails {
+  attributes: Readonly<Record<string, boolean>>;
+  expression: string | null;
+  note: string;
+}
+
+export const NO_DETAILS: FaceDetails = { attributes: {}, expression: null, note: '' };
+
+export function detailsOf(face: FaceAnnotation | null): FaceDetails {
+  if (!face) return NO_DETAILS;
+  return { attributes: { ...face.attributes }, expression: face.expression, note: face.note };
+}
+
+/** The yes/no attributes in schema order: number keys 1–9 toggle the first nine. */
+export function binaryAttributeNames(schema: AttributeSchema | null): string[] {
+  return (schema?.attributes ?? []).flatMap((a) => (a.kind === 'binary' ? [a.name] : []));
+}
+
+/** An attribute nobody set reads as "no"; toggling it sets it to "yes". */
+export function toggleAttribute(details: FaceDetails, name: string): FaceDetails {
+  return { ...details, attributes: { ...details.attributes, [name]: !details.attributes[name] } };
+}
+
+/** Choosing the class already chosen clears it: one key both sets and unsets. */
+export function chooseExpression(details: FaceDetails, expression: string): FaceDetails {
+  return { ...details, expression: details.expression === expression ? null : expression };
+}
+
+/** `updatedAt` is an ISO timestamp, now unless given (tests pin it). */
+export function toAnnotation(
+  face: FaceRecord,
+  details: FaceDetails,
+  updatedAt: string = new Date().toISOString(),
+): FaceAnnotation {
+  const annotation: FaceAnnotation = {
+    imageId: face.imageId,
+    points: face.points.map((p) => ({ ...p })),
+    attributes: { ...details.attributes },
+    expression: details.expression,
+    note: details.note,
+    updatedAt,
+  };
+  if (face.box) annotation.box = { ...face.box };
+  return annotation;
+}
+
+/** Points no group lists are drawn grey. */
+export const UNGROUPED_COLOUR = '#9aa3b2';
+
+/** Each point's colour: that of the first group listing it (as `canvasSchemaOf` groups them). */
+export function pointColours(schema: LandmarkSchema): string[] {
+  const colours: string[] = schema.points.map(() => UNGROUPED_COLOUR);
+  const coloured = new Set<number>();
+  for (const group of schema.groups) {
+    for (const i of group.points) {
+      if (coloured.has(i) || i >= colours.length) continue;
+      colours[i] = group.colour;
+      coloured.add(i);
+    }
+  }
+  return colours;
+}
+
+/**
+ * Detector boxes are about 1.27× the landmarks' extent (measured on 300w-helen, DESIGN §9), and
+ * the template spans the landmarks' box: so it goes into the face box shrunk by that ratio.
+ */
+export const DETECTOR_BOX_RATIO = 1.27;
+
+/** Where a dropped template goes: inside the face box, else a centred square of the image. */
+export function templateBox(box: Box | undefined, image: Size): Box {
+  if (box && box.width > 0 && box.height > 0) {
+    const width = box.width / DETECTOR_BOX_RATIO;
+    const height = box.height / DETECTOR_BOX_RATIO;
+    return {
+      x: box.x + (box.width - width) / 2,
+      y: box.y + (box.height - height) / 2,
+      width,
+      height,
+    };
+  }
+  // No face box: half the shorter side, centred, is where a cropped face usually is.
+  const side = Math.min(image.width, image.height) / 2;
+  return { x: (image.width - side) / 2, y: (image.height - side) / 2, width: side, height: side };
+}

@@ -1,0 +1,54 @@
+/**
+ * Next, previous and next-unlabelled over the library's order ('library:list'). Positions index
+ * the unfiltered list, so next and previous step one image whatever is labelled. Takes the list
+ * request as a function so it is tested without the bridge.
+ */
+import type { LibraryFilter, LibraryItem } from '../../../../src-main/shared/ipc-contract';
+
+export type ListImages = (request: {
+  offset: number;
+  limit: number;
+  filter: LibraryFilter;
+}) => Promise<{ total: number; items: LibraryItem[] }>;
+
+export interface ImageAt {
+  position: number;
+  item: LibraryItem;
+  total: number;
+}
+
+/** A scan for the next unlabelled image reads this many records per request. */
+export const SCAN_PAGE = 1000;
+
+export async function imageAt(list: ListImages, position: number): Promise<ImageAt | null> {
+  if (position < 0) return null;
+  const page = await list({ offset: position, limit: 1, filter: {} });
+  const item = page.items[0];
+  return item ? { position, item, total: page.total } : null;
+}
+
+/**
+ * The first unlabelled image after `from` in library order, wrapping round to the start; never
+ * the image at `from` itself. Asks the filtered list first, so a fully labelled project costs one
+ * request instead of a scan.
+ */
+export async function nextUnlabelled(list: ListImages, from: number): Promise<ImageAt | null> {
+  const unlabelled = await list({ offset: 0, limit: 1, filter: { labelled: false } });
+  if (unlabelled.total === 0) return null;
+  const first = await list({ offset: 0, limit: 1, filter: {} });
+  const total = first.total;
+  // After `from` to the end, then from the start up to `from`.
+  const ranges: [number, number][] = [
+    [from + 1, total],
+    [0, Math.min(from, total)],
+  ];
+  for (const [start, end] of ranges) {
+    for (let offset = start; offset < end; offset += SCAN_PAGE) {
+      const page = await list({ offset, limit: Math.min(SCAN_PAGE, end - offset), filter: {} });
+      const found = page.items.findIndex((item) => !item.labelled);
+      const item = page.items[found];
+      if (item) return { position: offset + found, item, total: page.total };
+    }
+  }
+  return null;
+}

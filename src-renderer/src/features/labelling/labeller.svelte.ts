@@ -1,0 +1,526 @@
+/**
+ * The labeller's state (STYLE 9): a class of `$state` fields over one `CanvasModel`. The model
+ * decides what a pointer or key means and holds points, view and undo history; this class mirrors
+ * what the views read into runes on each change reason, loads and saves faces through `api.ts`,
+ * and steps through the library. Components render these fields and forward events here.
+ */
+import type { LibraryItem, ResponseOf } from '../../../../src-main/shared/ipc-contract';
+import { invoke, mediaUrl } from '../../lib/api';
+import {
+  binaryAttributeNames,
+  chooseExpression,
+  detailsOf,
+  NO_DETAILS,
+  pointColours,
+  templateBox,
+  toAnnotation,
+  toggleAttribute,
+  type FaceDetails,
+} from './face-draft';
+import { imageAt, nextUnlabelled, type ImageAt, type ListImages } from './image-navigation';
+import { commandFor, type KeyPress, type LabellerCommand } from './keymap';
+import { CanvasModel, type ChangeReason } from './model/canvas-model';
+import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
+import type { Points } from './model/face-record';
+import type { Mode, ToolMode } from './model/modes';
+import { IDENTITY, type Point, type Size, type ViewTransform } from './model/transform';
+
+export type LabellingSchemas = ResponseOf<'schema:get'>;
+export type SaveState = 'saved' | 'unsaved' | 'saving' | 'failed';
+
+/** Quiet time after the last edit before it is saved; the store debounces its disk write too. */
+export const AUTOSAVE_MS = 400;
+/** A pointer within this many screen pixels of a marker is on it. */
+export const HIT_RADIUS_PX = 8;
+/** A press that moves less than this is a click, not a drag (hands shake). */
+export const DRAG_THRESHOLD_PX = 3;
+/** Wheel zoom: e^(−deltaY · this); one 100 px notch is ×1.16. */
+export const WHEEL_ZOOM_PER_PX = 0.0015;
+
+interface Press {
+  at: Point;
+  target: number | 'selection' | null;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const listImages: ListImages = (request) => invoke('library:list', request);
+
+export class Labeller {
+  schemas = $state.raw<LabellingSchemas | null>(null);
+  canvasSchema = $state.raw<CanvasSchema | null>(null);
+  colours = $state.raw<string[]>([]);
+  attributeNames = $state.raw<string[]>([]);
+
+  image = $state.raw<LibraryItem | null>(null);
+  imageUrl = $state<string | null>(null);
+  position = $state(0);
+  total = $state(0);
+
+  points = $state.raw<Points>([]);
+  transform = $state.raw<ViewTransform>(IDENTITY);
+  mode = $state<Mode>('idle');
+  tool = $state<ToolMode>('idle');
+  selection = $state.raw<readonly number[]>([]);
+  selectedGroup = $state<string | null>(null);
+  nextToPlace = $state<number | null>(null);
+  canUndo = $state(false);
+  canRedo = $state(false);
+  undoLabel = $state<string | null>(null);
+  redoLabel = $state<string | null>(null);
+
+  details = $state.raw<FaceDetails>(NO_DETAILS);
+  saveState = $state<SaveState>('saved');
+  saveError = $state<string | null>(null);
+
+  /** The point under the pointer; `o`, `x` and `g` act on it, else on `active`. */
+  hovered = $state<number | null>(null);
+  /** The point last placed, dragged or clicked. */
+  active = $state<number | null>(null);
+  showHelp = $state(false);
+  spaceHeld = $state(false);
+  loading = $state(true);
+  error = $state<string | null>(null);
+  notice = $state<string | null>(null);
+
+  #model: CanvasModel | null = null;
+  #viewport: Size = { width: 800, height: 600 };
+  /** Until the person zooms or pans, a resize refits the face. */
+  #autoFit = true;
+  #detailsVersion = 0;
+  #detailsSaved = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #saving: Promise<void> | null = null;
+  #pointer: Point | null = null;
+  #press: Press | null = null;
+  #unsubscribe: (() => void) | null = null;
+
+  get model(): CanvasModel | null {
+    return this.#model;
+  }
+
+  get labelledCount(): number {
+    return this.points.filter((p) => p.v !== 0).length;
+  }
+
+  /** Loads the project's schemas and shows the first unlabelled image (else the first). */
+  async start(): Promise<void> {
+    this.loading = true;
+    this.error = null;
+    try {
+      const schemas = await invoke('schema:get', {});
+      const canvasSchema = canvasSchemaOf(schemas.landmarks);
+      this.schemas = schemas;
+      this.canvasSchema = canvasSchema;
+      this.colours = pointColours(schemas.landmarks);
+      this.attributeNames = binaryAttributeNames(schemas.attributes);
+      this.#model = new CanvasModel(canvasSchema, { viewport: this.#viewport });
+      this.#unsubscribe = this.#model.on((reason) => this.#sync(reason));
+      const first = (await nextUnlabelled(listImages, -1)) ?? (await imageAt(listImages, 0));
+      if (first) await this.#show(first);
+    } catch (error) {
+      this.error = message(error);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Saves what is pending and lets go of the model; the view calls it when it goes away. */
+  async stop(): Promise<void> {
+    await this.save();
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  // ── navigation ──────────────────────────────────────────────────────────────────────────
+
+  async next(): Promise<void> {
+    await this.#goTo(() => imageAt(listImages, this.position + 1), 'This is the last image');
+  }
+
+  async previous(): Promise<void> {
+    await this.#goTo(() => imageAt(listImages, this.position - 1), 'This is the first image');
+  }
+
+  async nextUnlabelled(): Promise<void> {
+    await this.#goTo(() => nextUnlabelled(listImages, this.position), 'Every image is labelled');
+  }
+
+  async #goTo(find: () => Promise<ImageAt | null>, none: string): Promise<void> {
+    // Nothing saved is lost: an image whose save failed stays on screen until it saves.
+    await this.save();
+    if (this.saveError) return;
+    try {
+      const target = await find();
+      if (target) await this.#show(target);
+      else this.notice = none;
+    } catch (error) {
+      this.error = message(error);
+    }
+  }
+
+  async #show(target: ImageAt): Promise<void> {
+    const model = this.#requireModel();
+    const { item } = target;
+    const face = await invoke('labels:get', { imageId: item.id });
+    model.load({
+      imageId: item.id,
+      imageSize: { width: item.width, height: item.height },
+      points: face?.points ?? null,
+      box: face?.box ?? item.face?.box,
+    });
+    this.image = item;
+    this.imageUrl = mediaUrl('image', item.id);
+    this.position = target.position;
+    this.total = target.total;
+    this.details = detailsOf(face);
+    this.#detailsVersion = 0;
+    this.#detailsSaved = 0;
+    this.hovered = null;
+    this.active = null;
+    this.notice = null;
+    this.error = null;
+    this.#autoFit = true;
+    this.#fit();
+    this.#refreshSaveState();
+  }
+
+  // ── saving ──────────────────────────────────────────────────────────────────────────────
+
+  get dirty(): boolean {
+    return (this.#model?.dirty ?? false) || this.#detailsVersion !== this.#detailsSaved;
+  }
+
+  /** Saves the face now if it changed; resolves once it is durable (or failed: see saveError). */
+  async save(): Promise<void> {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#saving) await this.#saving;
+    const model = this.#model;
+    const face = model?.face;
+    if (!model || !face || !this.dirty) return;
+    const version = model.version;
+    const detailsVersion = this.#detailsVersion;
+    const annotation = toAnnotation(face, this.details);
+    this.#saving = (async () => {
+      try {
+        await invoke('labels:save', { face: annotation });
+        model.markSaved(version, face.imageId);
+        this.#detailsSaved = detailsVersion;
+        this.saveError = null;
+        if (this.image?.id === face.imageId) this.image = { ...this.image, labelled: true };
+      } catch (error) {
+        this.saveError = `Not saved: ${message(error)}`;
+      } finally {
+        this.#saving = null;
+      }
+    })();
+    this.#refreshSaveState();
+    await this.#saving;
+    this.#refreshSaveState();
+    // Edits made while the save was in flight get their own save.
+    if (this.dirty && !this.saveError) this.#scheduleSave();
+  }
+
+  #scheduleSave(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.save();
+    }, AUTOSAVE_MS);
+  }
+
+  #refreshSaveState(): void {
+    if (this.#saving) this.saveState = 'saving';
+    else if (this.saveError) this.saveState = 'failed';
+    else this.saveState = this.dirty ? 'unsaved' : 'saved';
+  }
+
+  // ── attributes, expression, note ────────────────────────────────────────────────────────
+
+  toggleAttribute(name: string): void {
+    this.#setDetails(toggleAttribute(this.details, name));
+  }
+
+  chooseExpression(expression: string): void {
+    this.#setDetails(chooseExpression(this.details, expression));
+  }
+
+  setNote(note: string): void {
+    if (note !== this.details.note) this.#setDetails({ ...this.details, note });
+  }
+
+  #setDetails(details: FaceDetails): void {
+    if (!this.#model?.face) return;
+    this.details = details;
+    this.#detailsVersion += 1;
+    this.#refreshSaveState();
+    this.#scheduleSave();
+  }
+
+  // ── pointer and view ────────────────────────────────────────────────────────────────────
+
+  resize(size: Size): void {
+    if (!(size.width > 0 && size.height > 0)) return;
+    this.#viewport = size;
+    const model = this.#model;
+    if (!model || model.mode === 'drag') return;
+    model.setViewport(size);
+    if (this.#autoFit) this.#fit();
+  }
+
+  pointerDown(at: Point, options: { button: number; shift: boolean }): void {
+    const model = this.#model;
+    if (!model?.face || model.mode === 'drag' || model.mode === 'pan') return;
+    this.#pointer = at;
+    if (options.button === 1 || (options.button === 0 && this.spaceHeld)) {
+      this.#autoFit = false;
+      model.beginPan(at);
+      return;
+    }
+    if (options.button !== 0) return;
+    const hit = model.hitTest(at, HIT_RADIUS_PX);
+    if (hit !== null && options.shift) {
+      this.#selectGroupOf(hit);
+      this.#press = { at, target: 'selection' };
+      return;
+    }
+    const inSelection = hit !== null && model.mode === 'select' && model.selection.includes(hit);
+    this.#press = { at, target: inSelection ? 'selection' : hit };
+  }
+
+  pointerMove(at: Point): void {
+    const model = this.#model;
+    this.#pointer = at;
+    if (!model?.face) return;
+    if (model.mode === 'pan') return model.updatePan(at);
+    if (model.mode === 'drag') return model.updateDrag(at);
+    const press = this.#press;
+    if (press && press.target !== null) {
+      if (Math.hypot(at.x - press.at.x, at.y - press.at.y) < DRAG_THRESHOLD_PX) return;
+      if (model.beginDrag(press.target, press.at)) {
+        if (typeof press.target === 'number') this.active = press.target;
+        model.updateDrag(at);
+      }
+      this.#press = null;
+      return;
+    }
+    this.hovered = model.hitTest(at, HIT_RADIUS_PX);
+  }
+
+  pointerUp(): void {
+    const model = this.#model;
+    const press = this.#press;
+    this.#press = null;
+    if (!model?.face) return;
+    if (model.mode === 'pan') return model.endPan();
+    if (model.mode === 'drag') {
+      model.endDrag();
+      return;
+    }
+    if (!press) return;
+    if (model.mode === 'place') {
+      const result = model.placePoint(press.at);
+      if ('placed' in result) this.active = result.placed;
+      else this.notice = result.refused === 'all-placed' ? 'Every point is placed' : null;
+    } else if (typeof press.target === 'number') {
+      this.active = press.target;
+    }
+  }
+
+  pointerLeave(): void {
+    this.hovered = null;
+  }
+
+  wheel(at: Point, deltaY: number): void {
+    const model = this.#model;
+    if (!model?.face || model.mode === 'drag') return;
+    this.#autoFit = false;
+    model.zoomAt(at, Math.exp(-deltaY * WHEEL_ZOOM_PER_PX));
+  }
+
+  /** Space held turns a drag into a pan; called on keydown/keyup of the space bar. */
+  setSpace(held: boolean): void {
+    this.spaceHeld = held;
+  }
+
+  // ── keyboard ────────────────────────────────────────────────────────────────────────────
+
+  /** Runs the command a key press names; false when the key means nothing here. */
+  key(press: KeyPress): boolean {
+    const command = commandFor(press);
+    if (!command) return false;
+    try {
+      this.run(command);
+    } catch (error) {
+      this.notice = message(error);
+    }
+    return true;
+  }
+
+  run(command: LabellerCommand): void {
+    if (command.kind === 'help') {
+      this.showHelp = !this.showHelp;
+      return;
+    }
+    if (command.kind === 'escape' && this.showHelp) {
+      this.showHelp = false;
+      return;
+    }
+    if (command.kind === 'next-image') return void this.next();
+    if (command.kind === 'previous-image') return void this.previous();
+    if (command.kind === 'next-unlabelled') return void this.nextUnlabelled();
+    if (command.kind === 'save') return void this.save();
+    if (command.kind === 'toggle-attribute') {
+      const name = this.attributeNames[command.index];
+      if (name) this.toggleAttribute(name);
+      return;
+    }
+    if (command.kind === 'set-expression') {
+      const expression = this.schemas?.attributes?.expressions?.[command.index];
+      if (expression) this.chooseExpression(expression);
+      return;
+    }
+    const model = this.#model;
+    if (!model?.face) return;
+    if (command.kind === 'escape') {
+      if (model.mode === 'drag') model.cancelDrag();
+      else if (model.mode !== 'pan') model.setMode('idle');
+      return;
+    }
+    // Everything below edits or moves the view: not in the middle of a drag or pan.
+    if (model.mode === 'drag' || model.mode === 'pan') return;
+    const target = this.hovered ?? this.active;
+    switch (command.kind) {
+      case 'tool':
+        model.setMode(command.tool);
+        break;
+      case 'undo':
+        model.undo();
+        break;
+      case 'redo':
+        model.redo();
+        break;
+      case 'toggle-occluded':
+        if (target !== null) model.toggleOccluded(target);
+        break;
+      case 'clear-point':
+        if (target !== null) model.clearPoint(target);
+        break;
+      case 'drop-template':
+        this.dropTemplate();
+        break;
+      case 'mirror-assist': {
+        const proposed = model.mirrorAssist();
+        this.notice = proposed.length
+          ? `Mirror assist proposed ${proposed.length} points: check and drag them`
+          : 'Mirror assist found nothing to propose';
+        break;
+      }
+      case 'select-group':
+        if (target !== null) this.#selectGroupOf(target);
+        break;
+      case 'move-selection':
+        if (model.mode === 'select') {
+          const scale = model.transform.scale;
+          model.moveGroup(command.dx / scale, command.dy / scale);
+        }
+        break;
+      case 'zoom': {
+        const at = this.#pointer ?? { x: this.#viewport.width / 2, y: this.#viewport.height / 2 };
+        this.#autoFit = false;
+        model.zoomAt(at, command.factor);
+        break;
+      }
+      case 'fit-face':
+        this.#autoFit = false;
+        model.fitFace();
+        break;
+      case 'fit-image':
+        this.#autoFit = false;
+        model.fitImage();
+        break;
+    }
+  }
+
+  /** Drops the template (mean of labelled faces, else the schema's) into the face box. */
+  dropTemplate(): void {
+    const model = this.#requireModel();
+    const face = model.face;
+    const size = model.imageSize;
+    if (!face || !size || !this.schemas) return;
+    const template = this.schemas.template.map(([x, y]) => ({ x, y }));
+    model.dropTemplate(template, templateBox(face.box, size));
+    this.notice =
+      this.schemas.templateSource === 'labelled'
+        ? 'Dropped the mean of your labelled faces: drag groups (Shift+drag) and points into place'
+        : "Dropped the schema's mean face: drag groups (Shift+drag) and points into place";
+  }
+
+  setTool(tool: ToolMode): void {
+    const model = this.#model;
+    if (model?.face && model.mode !== 'drag' && model.mode !== 'pan') model.setMode(tool);
+  }
+
+  /** Selects a group's points (an eye, the mouth) so arrows or a drag move them together. */
+  selectGroup(group: string): void {
+    const model = this.#model;
+    if (model?.face && model.mode !== 'drag' && model.mode !== 'pan') model.selectGroup(group);
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────
+
+  #selectGroupOf(i: number): void {
+    const model = this.#requireModel();
+    const group = model.schema.points[i]?.group;
+    if (group) model.selectGroup(group);
+  }
+
+  #fit(): void {
+    const model = this.#model;
+    if (!model?.face) return;
+    const face = model.face;
+    if (face.box || face.points.some((p) => p.v !== 0)) model.fitFace();
+    else model.fitImage();
+  }
+
+  #requireModel(): CanvasModel {
+    if (!this.#model) throw new Error('The labeller has not started');
+    return this.#model;
+  }
+
+  /** Mirrors what `reason` names into the runes the views read. */
+  #sync(reason: ChangeReason): void {
+    const model = this.#requireModel();
+    switch (reason) {
+      case 'points':
+        this.points = model.points;
+        this.nextToPlace = model.nextToPlace;
+        break;
+      case 'transform':
+        this.transform = model.transform;
+        break;
+      case 'mode':
+        this.mode = model.mode;
+        this.tool = model.toolMode;
+        break;
+      case 'selection':
+        this.selection = model.selection;
+        this.selectedGroup = model.selectedGroup;
+        break;
+      case 'history':
+        this.canUndo = model.canUndo;
+        this.canRedo = model.canRedo;
+        this.undoLabel = model.undoLabel;
+        this.redoLabel = model.redoLabel;
+        if (model.dirty) this.#scheduleSave();
+        this.#refreshSaveState();
+        break;
+      case 'saved':
+        this.#refreshSaveState();
+        break;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/** Attributes, expression and note beside the points, and how a face is written back. */
+import { describe, expect, it } from 'vitest';
+import type { LandmarkSchema } from '../../../src-main/shared/schemas';
+import {
+  binaryAttributeNames,
+  chooseExpression,
+  detailsOf,
+  DETECTOR_BOX_RATIO,
+  NO_DETAILS,
+  pointColours,
+  templateBox,
+  toAnnotation,
+  toggleAttribute,
+  UNGROUPED_COLOUR,
+} from '../../../src-renderer/src/features/labelling/face-draft';
+
+const id = 'a'.repeat(64);
+
+describe('face details', () => {
+  it('toggles a binary attribute from unset to yes to no', () => {
+    const once = toggleAttribute(NO_DETAILS, 'Smiling');
+    expect(once.attributes).toEqual({ Smiling: true });
+    expect(toggleAttribute(once, 'Smiling').attributes).toEqual({ Smiling: false });
+    expect(NO_DETAILS.attributes).toEqual({});
+  });
+
+  it('sets one expression class; choosing it again clears it', () => {
+    const happy = chooseExpression(NO_DETAILS, 'happy');
+    expect(happy.expression).toBe('happy');
+    expect(chooseExpression(happy, 'sad').expression).toBe('sad');
+    expect(chooseExpression(happy, 'happy').expression).toBeNull();
+  });
+
+  it('lists only the binary attributes, in schema order', () => {
+    expect(
+      binaryAttributeNames({
+        id: 'mtfl',
+        name: 'MTFL',
+        attributes: [
+          { kind: 'binary', name: 'Male' },
+          { kind: 'class', name: 'pose', classes: ['left', 'right'] },
+          { kind: 'binary', name: 'Smiling' },
+        ],
+        expressions: null,
+      }),
+    ).toEqual(['Male', 'Smiling']);
+    expect(binaryAttributeNames(null)).toEqual([]);
+  });
+
+  it('writes points, box and details as a FaceAnnotation, copying rather than sharing', () => {
+    const points = [{ x: 1.25, y: 2.5, v: 1 as const }];
+    const box = { x: 0, y: 0, width: 10, height: 10 };
+    const details = { attributes: { Smiling: true }, expression: 'happy', note: 'n' };
+    const face = toAnnotation({ imageId: id, points, box }, details, '1970-01-01T00:00:00.000Z');
+    expect(face).toEqual({
+      imageId: id,
+      points,
+      box,
+      attributes: { Smiling: true },
+      expression: 'happy',
+      note: 'n',
+      updatedAt: '1970-01-01T00:00:00.000Z',
+    });
+    expect(face.points[0]).not.toBe(points[0]);
+    expect(detailsOf(face)).toEqual(details);
+    expect(detailsOf(null)).toEqual(NO_DETAILS);
+  });
+});
+
+describe('drawing helpers', () => {
+  it('colours each point by its first group, others grey', () => {
+    const schema = {
+      points: ['a', 'b', 'c'],
+      groups: [
+        { name: 'g1', colour: '#111111', points: [0, 1] },
+        { name: 'g2', colour: '#222222', points: [1] },
+      ],
+    } as unknown as LandmarkSchema;
+    expect(pointColours(schema)).toEqual(['#111111', '#111111', UNGROUPED_COLOUR]);
+  });
+
+  it('shrinks a detector box to the landmarks’ extent around its centre', () => {
+    const box = templateBox({ x: 100, y: 50, width: 127, height: 254 }, { width: 1, height: 1 });
+    expect(box.width).toBeCloseTo(127 / DETECTOR_BOX_RATIO, 9);
+    expect(box.x + box.width / 2).toBeCloseTo(163.5, 9);
+    expect(box.y + box.height / 2).toBeCloseTo(177, 9);
+  });
+
+  it('without a face box, centres a square of half the shorter side', () => {
+    expect(templateBox(undefined, { width: 400, height: 200 })).toEqual({
+      x: 150,
+      y: 50,
+      width: 100,
+      height: 100,
+    });
+  });
+});

@@ -1,0 +1,70 @@
+/** Next / previous / next unlabelled over a fake library list. */
+import { describe, expect, it } from 'vitest';
+import type { LibraryItem } from '../../../src-main/shared/ipc-contract';
+import {
+  imageAt,
+  nextUnlabelled,
+  SCAN_PAGE,
+  type ListImages,
+} from '../../../src-renderer/src/features/labelling/image-navigation';
+
+function item(n: number, labelled: boolean): LibraryItem {
+  return {
+    id: n.toString(16).padStart(64, '0'),
+    path: `${n}.jpg`,
+    width: 10,
+    height: 10,
+    split: 'pool',
+    labelled,
+    expression: null,
+  };
+}
+
+/** The same filtering and paging as 'library:list', counting requests. */
+function library(labelled: boolean[]): { list: ListImages; requests: () => number } {
+  const items = labelled.map((l, n) => item(n, l));
+  let requests = 0;
+  const list: ListImages = async ({ offset, limit, filter }) => {
+    requests += 1;
+    const matching = items.filter(
+      (i) => filter.labelled === undefined || i.labelled === filter.labelled,
+    );
+    return { total: matching.length, items: matching.slice(offset, offset + limit) };
+  };
+  return { list, requests: () => requests };
+}
+
+describe('imageAt', () => {
+  it('gives the image at a position with the total, and null outside the list', async () => {
+    const { list } = library([true, false, true]);
+    expect(await imageAt(list, 1)).toEqual({ position: 1, item: item(1, false), total: 3 });
+    expect(await imageAt(list, 3)).toBeNull();
+    expect(await imageAt(list, -1)).toBeNull();
+  });
+});
+
+describe('nextUnlabelled', () => {
+  it('finds the first unlabelled image after the current one', async () => {
+    const { list } = library([false, true, true, false, false]);
+    expect((await nextUnlabelled(list, 0))?.position).toBe(3);
+  });
+
+  it('wraps round to the start, never returning the current image', async () => {
+    const { list } = library([true, false, true, false]);
+    expect((await nextUnlabelled(list, 3))?.position).toBe(1);
+    const single = library([true, false, true]);
+    expect(await nextUnlabelled(single.list, 1)).toBeNull();
+  });
+
+  it('costs one request when everything is labelled', async () => {
+    const { list, requests } = library([true, true, true]);
+    expect(await nextUnlabelled(list, 0)).toBeNull();
+    expect(requests()).toBe(1);
+  });
+
+  it('scans page by page past a long labelled run', async () => {
+    const labelled = Array.from({ length: SCAN_PAGE * 2 + 5 }, (_, n) => n !== SCAN_PAGE * 2 + 2);
+    const { list } = library(labelled);
+    expect((await nextUnlabelled(list, 0))?.position).toBe(SCAN_PAGE * 2 + 2);
+  });
+});
