@@ -4,9 +4,21 @@
  */
 import { toIpcError } from '../shared/errors';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, UsageError, type CliIo } from './cli-io';
-import { PROJECT_CREATE_USAGE, PROJECT_INFO_USAGE, SERVE_USAGE } from './usage';
+import {
+  EXPORT_USAGE,
+  IMPORT_USAGE,
+  PROJECT_CREATE_USAGE,
+  PROJECT_INFO_USAGE,
+  SERVE_USAGE,
+} from './usage';
 
-const USAGE = [SERVE_USAGE, PROJECT_CREATE_USAGE, PROJECT_INFO_USAGE].join('\n       ');
+const USAGE = [
+  SERVE_USAGE,
+  PROJECT_CREATE_USAGE,
+  PROJECT_INFO_USAGE,
+  IMPORT_USAGE,
+  EXPORT_USAGE,
+].join('\n       ');
 
 export interface RunOptions {
   io?: CliIo;
@@ -34,6 +46,12 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         else throw new UsageError(`Unknown project action ${JSON.stringify(action ?? '')}`, USAGE);
         return EXIT_OK;
       }
+      case 'import':
+        await (await import('./commands/library-import')).libraryImport(rest, io);
+        return EXIT_OK;
+      case 'export':
+        await (await import('./commands/library-export')).libraryExport(rest, io);
+        return EXIT_OK;
       case undefined:
         throw new UsageError('Missing a command', USAGE);
       case 'help':

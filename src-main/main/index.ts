@@ -12,6 +12,7 @@ import { electronTrainingSpawner } from './electron-training-spawner';
 import { pickFolder } from './folder-dialog';
 import { createHandlers, type StudioContext } from './handlers';
 import { registerIpc } from './ipc';
+import { handleMediaRequests, registerMediaScheme } from './media-protocol';
 import { TrainingHost } from './training-host';
 import { createMainWindow, focusWindow, hardenSession } from './window';
 
@@ -28,6 +29,8 @@ function main(): void {
     return;
   }
 
+  // Privileged schemes can only be registered before the app is ready.
+  registerMediaScheme();
   let window: BrowserWindow | null = null;
   app.on('second-instance', () => {
     if (window) focusWindow(window);
@@ -57,6 +60,7 @@ function main(): void {
         emit: (event, payload) => ipc.broadcast(event, payload),
       };
       const ipc = registerIpc(createHandlers(context), { isAppUrl: isApp });
+      handleMediaRequests(projects);
       training.on((event) => {
         if (event.type === 'ready') ipc.broadcast('system:backend', event.backend);
         if (event.type === 'error') console.error('[training-process]', event.message);

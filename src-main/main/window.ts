@@ -14,7 +14,7 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: file:",
+  "img-src 'self' data: blob: file: studio-media:",
   "connect-src 'self'",
 ].join('; ');
 

@@ -21,6 +21,7 @@ import {
 } from '../shared/ipc-contract';
 import { confineProjectDirs } from './project-confinement';
 import { newAccessToken, RequestGuard, type Refusal } from './request-guard';
+import { parseMediaPath, type MediaBody, type MediaKind } from './media-files';
 import { lookupStaticFile, sendFile } from './static-files';
 
 export interface BridgeOptions {
@@ -37,6 +38,8 @@ export interface BridgeOptions {
   projectsRoot?: string;
   /** Largest invoke body accepted, in bytes. */
   maxBodyBytes?: number;
+  /** Finds the file behind GET /media/<kind>/<imageId> (see media-files.ts); none: 404. */
+  media?: (kind: MediaKind, imageId: string) => Promise<MediaBody | null>;
 }
 
 export interface Bridge {
@@ -175,6 +178,21 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         refusal.status,
         `${refusal.reason}. Open the address printed by \`face-studio serve\`; it carries the token.`,
       );
+    }
+    if (url.pathname.startsWith('/media/')) {
+      const media = parseMediaPath(url.pathname);
+      const body = media && options.media ? await options.media(media.kind, media.imageId) : null;
+      if (!body) return refuseText(response, 404, 'Not found');
+      // Content-addressed (the id is the bytes' sha256): safe to cache for the session.
+      const headers = {
+        ...SECURITY_HEADERS,
+        'Content-Type': body.contentType,
+        'Cache-Control': 'private, max-age=3600',
+      };
+      if (body.kind === 'file') return sendFile(response, body, request.method === 'HEAD', headers);
+      response.writeHead(200, { ...headers, 'Content-Length': String(body.bytes.length) });
+      response.end(request.method === 'HEAD' ? undefined : body.bytes);
+      return;
     }
     const found = await lookupStaticFile(options.rendererDir, url.pathname);
     if (found.kind === 'forbidden') return refuseText(response, 403, 'Forbidden path');

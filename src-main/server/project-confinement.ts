@@ -1,7 +1,8 @@
 /**
  * Keeps a browser-mode studio's file access inside one folder. When `serve` runs with a projects
- * root, the folders sent to `project:create` and `project:open` must resolve (symlinks included)
- * strictly inside it; relative paths are taken relative to it. Everything else passes through.
+ * root, the folders sent to `project:create`, `project:open`, `library:importFolder` and
+ * `library:export` must resolve (symlinks included) strictly inside it; relative paths are taken
+ * relative to it. Everything else passes through.
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +22,16 @@ export function confineProjectDirs(handlers: HandlerTable, projectsRoot: string)
         ...request,
         dir: await resolveInsideRoot(projectsRoot, request.dir),
       }),
+    'library:importFolder': async (request) =>
+      handlers['library:importFolder']({
+        ...request,
+        dir: await resolveInsideRoot(projectsRoot, request.dir),
+      }),
+    'library:export': async (request) =>
+      handlers['library:export']({
+        ...request,
+        outDir: await resolveInsideRoot(projectsRoot, request.outDir),
+      }),
   };
 }
 
@@ -39,7 +50,7 @@ export async function resolveInsideRoot(projectsRoot: string, dir: string): Prom
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
     throw new StudioError(
       'forbidden',
-      `${dir} is outside the projects folder ${projectsRoot}: this studio only opens and creates projects inside it`,
+      `${dir} is outside the projects folder ${projectsRoot}: this studio only reads and writes folders inside it`,
     );
   }
   return target;

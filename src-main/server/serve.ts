@@ -14,6 +14,7 @@ import { createHandlers, type StudioContext } from '../main/handlers';
 import { nodeTrainingSpawner } from '../main/node-training-spawner';
 import { TrainingHost } from '../main/training-host';
 import { startBridge, type Bridge } from './bridge';
+import { findMediaFile } from './media-files';
 
 export interface ServeOptions {
   port?: number;
@@ -83,6 +84,7 @@ export async function serveStudio(options: ServeOptions = {}): Promise<ServedStu
       handlers: createHandlers(context),
       token: options.token,
       projectsRoot: options.projectsRoot ? path.resolve(options.projectsRoot) : undefined,
+      media: (kind, imageId) => findMediaFile(session, kind, imageId),
     });
   } catch (error) {
     await training.stop();

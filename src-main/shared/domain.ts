@@ -65,6 +65,8 @@ export const FaceAnnotation = z.object({
   points: z.array(Landmark),
   box: Box.optional(),
   attributes: z.record(z.string(), z.boolean()).default({}),
+  /** One-of-N attributes by name, valued by class name (MTFL `pose`: `frontal`); absent = none. */
+  classes: z.record(z.string(), z.string()).optional(),
   expression: z.string().nullable().default(null),
   note: z.string().max(10_000).default(''),
   updatedAt: z.string(),

@@ -17,6 +17,7 @@ import {
   RecentProject,
   Split,
 } from './domain';
+import { AttributeSchema, LandmarkSchema } from './schemas';
 
 /** A folder path sent by the renderer; main resolves and confines it further. */
 const DirPath = z.string().min(1).max(4096);
@@ -31,7 +32,10 @@ export const LibraryFilter = z
     hasFace: z.boolean().optional(),
     flagged: z.boolean().optional(),
     expression: z.string().max(100).optional(),
-    attribute: z.object({ name: z.string().max(100), value: z.boolean() }).strict().optional(),
+    attribute: z
+      .object({ name: z.string().max(100), value: z.boolean() })
+      .strict()
+      .optional(),
     /** Case-insensitive substring of the image path. */
     text: z.string().max(200).optional(),
   })
@@ -44,6 +48,62 @@ export const LibraryItem = ImageRecord.extend({
   expression: z.string().nullable(),
 });
 export type LibraryItem = z.infer<typeof LibraryItem>;
+
+/** What an import reads: plain images, or a labelled set in one of the formats (DESIGN §7). */
+export const ImportFormat = z.enum([
+  'images',
+  'pts',
+  'coco',
+  'mtfl',
+  'celeba',
+  'dlib',
+  'yolo',
+  'class-folders',
+  'studio',
+]);
+export type ImportFormat = z.infer<typeof ImportFormat>;
+export const ExportFormat = ImportFormat.exclude(['images']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** A regular expression typed by the user; its first group is the subject id. */
+const SubjectPattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((text) => {
+    try {
+      new RegExp(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression');
+
+export const SplitFractions = z
+  .object({
+    train: z.number().min(0).max(1),
+    val: z.number().min(0).max(1),
+    test: z.number().min(0).max(1),
+  })
+  .strict()
+  .refine((f) => f.train + f.val + f.test <= 1 + 1e-9, 'the fractions add up to more than 1');
+export type SplitFractions = z.infer<typeof SplitFractions>;
+
+const Count = z.number().int().nonnegative();
+const JobId = z.string().min(1).max(100);
+
+/** The library's header: counts per split, labels, curation and expression class. */
+export const LibraryStats = z.object({
+  total: Count,
+  splits: z.object({ pool: Count, train: Count, val: Count, test: Count }),
+  labelled: Count,
+  flagged: Count,
+  noFace: Count,
+  /** Images face detection has looked at (they carry a face record, found or not). */
+  curated: Count,
+  expressions: z.record(z.string(), Count),
+});
+export type LibraryStats = z.infer<typeof LibraryStats>;
 
 export const invokeContract = {
   'project:create': {
@@ -78,6 +138,48 @@ export const invokeContract = {
       .strict(),
     response: z.object({ total: z.number().int().nonnegative(), items: z.array(LibraryItem) }),
   },
+  'library:importFolder': {
+    request: z
+      .object({
+        dir: DirPath,
+        format: ImportFormat.default('images'),
+        subjectPattern: SubjectPattern.optional(),
+        /** Run face detection and near-duplicate flagging on the new images afterwards. */
+        curate: z.boolean().default(false),
+      })
+      .strict(),
+    /** The import runs in the background; progress and the outcome come as events. */
+    response: z.object({ jobId: JobId }),
+  },
+  'library:cancelImport': {
+    request: z.object({ jobId: JobId }).strict(),
+    /** False when no such job is running (it may have finished already). */
+    response: z.object({ cancelled: z.boolean() }),
+  },
+  'library:setSplit': {
+    request: z.object({ imageIds: z.array(ImageId).min(1).max(1_000_000), split: Split }).strict(),
+    response: z.object({ updated: Count }),
+  },
+  'library:assignSplits': {
+    request: z
+      .object({
+        fractions: SplitFractions,
+        seed: z.union([z.number().int(), z.string().max(100)]).default(0),
+        subjectPattern: SubjectPattern.optional(),
+      })
+      .strict(),
+    response: LibraryStats,
+  },
+  'library:stats': { request: Empty, response: LibraryStats },
+  'library:curate': {
+    request: Empty,
+    /** Face detection on images without a face record; progress and outcome come as events. */
+    response: z.object({ jobId: JobId }),
+  },
+  'library:export': {
+    request: z.object({ format: ExportFormat, outDir: DirPath }).strict(),
+    response: z.object({ outDir: z.string(), images: Count, faces: Count, files: Count }),
+  },
   'labels:get': {
     request: z.object({ imageId: ImageId }).strict(),
     response: FaceAnnotation.nullable(),
@@ -86,6 +188,18 @@ export const invokeContract = {
     request: z.object({ face: FaceAnnotation }).strict(),
     /** `saved` is true once the edit is on disk (it may be debounced). */
     response: z.object({ saved: z.boolean() }),
+  },
+  /** The open project's schemas for the labeller, with the template to drop into a face box. */
+  'schema:get': {
+    request: Empty,
+    response: z.object({
+      landmarks: LandmarkSchema,
+      attributes: AttributeSchema.nullable(),
+      /** Box-normalised (0..1) mean shape, one [x, y] per point in schema order. */
+      template: z.array(z.tuple([z.number().finite(), z.number().finite()])),
+      /** `labelled`: the mean of this project's labelled faces; `schema`: the schema's own. */
+      templateSource: z.enum(['labelled', 'schema']),
+    }),
   },
   'system:info': {
     request: Empty,
@@ -108,6 +222,29 @@ export const eventContract = {
   'project:changed': ProjectSummary.nullable(),
   'labels:flushed': z.object({ count: z.number().int().nonnegative() }),
   'system:backend': BackendReport,
+  /** A running import or curation job (`library:importFolder`, `library:curate`). */
+  'library:importProgress': z.object({
+    jobId: JobId,
+    done: Count,
+    total: Count,
+    /** Images per second. */
+    rate: z.number().nonnegative(),
+    /** Seconds left at the current rate; null until the rate is known. */
+    etaSeconds: z.number().nonnegative().nullable(),
+  }),
+  'library:importDone': z.object({
+    jobId: JobId,
+    added: Count,
+    duplicates: Count,
+    /** Faces written to labels.json. */
+    labelled: Count,
+    /** Images flagged by curation (no face, tiny face, near-duplicate). */
+    flagged: Count,
+    failed: z.array(z.object({ file: z.string(), reason: z.string() })),
+    cancelled: z.boolean(),
+    /** Set when the job stopped on an error (bad input: every problem, one per line). */
+    error: z.string().optional(),
+  }),
 } as const;
 
 export type InvokeChannel = keyof typeof invokeContract;
@@ -134,8 +271,7 @@ export type IpcError = z.infer<typeof IpcError>;
 
 /** The result envelope every invoke returns, so errors keep their code across IPC. */
 export type InvokeResult<C extends InvokeChannel> =
-  | { ok: true; value: ResponseOf<C> }
-  | { ok: false; error: IpcError };
+  { ok: true; value: ResponseOf<C> } | { ok: false; error: IpcError };
 
 /** The typed surface the preload exposes as `window.studio` and the bridge client mirrors. */
 export interface StudioApi {

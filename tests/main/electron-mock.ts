@@ -128,6 +128,20 @@ export function invokeFromRenderer(
   return handler({ sender: sender.webContents, senderFrame }, payload);
 }
 
+type ProtocolHandler = (request: Request) => Promise<Response>;
+
+/** Custom schemes: what main registers as privileged and the handler it gives each. */
+export const protocol = {
+  privileged: [] as { scheme: string; privileges?: Record<string, boolean> }[],
+  handlers: new Map<string, ProtocolHandler>(),
+  registerSchemesAsPrivileged: vi.fn((schemes: { scheme: string }[]) => {
+    protocol.privileged.push(...schemes);
+  }),
+  handle: vi.fn((scheme: string, handler: ProtocolHandler) => {
+    protocol.handlers.set(scheme, handler);
+  }),
+};
+
 class FakeIpcRenderer extends EventEmitter {
   invoke = vi.fn(async (_channel: string, _payload: unknown): Promise<unknown> => undefined);
 }
@@ -245,6 +259,8 @@ export function resetElectronMock(): void {
   BrowserWindow.instances = [];
   ipcMain.handlers.clear();
   ipcMain.handle.mockClear();
+  protocol.privileged = [];
+  protocol.handlers.clear();
   ipcMain.removeHandler.mockClear();
   ipcRenderer.removeAllListeners();
   ipcRenderer.invoke.mockReset();

@@ -127,7 +127,7 @@ describe('hardenSession', () => {
       'base-uri': "'none'",
       'frame-ancestors': "'none'",
       'style-src': "'self' 'unsafe-inline'",
-      'img-src': "'self' data: blob: file:",
+      'img-src': "'self' data: blob: file: studio-media:",
       'connect-src': "'self'",
     });
     // Nothing that would let injected markup run code.

@@ -65,6 +65,18 @@ function summaryOf(dir: string): ProjectSummary {
   };
 }
 
+function emptyStats() {
+  return {
+    total: 0,
+    splits: { pool: 0, train: 0, val: 0, test: 0 },
+    labelled: 0,
+    flagged: 0,
+    noFace: 0,
+    curated: 0,
+    expressions: {},
+  };
+}
+
 /** Every channel answers a fixed valid value; project dirs are recorded to check confinement. */
 function stubHandlers(seenDirs: string[]): HandlerTable {
   return {
@@ -81,8 +93,25 @@ function stubHandlers(seenDirs: string[]): HandlerTable {
     'project:recent': async () => [],
     'project:forget': async () => [],
     'library:list': async () => ({ total: 0, items: [] }),
+    'library:importFolder': async (request) => {
+      seenDirs.push(request.dir);
+      return { jobId: 'job' };
+    },
+    'library:cancelImport': async () => ({ cancelled: false }),
+    'library:setSplit': async () => ({ updated: 0 }),
+    'library:assignSplits': async () => emptyStats(),
+    'library:stats': async () => emptyStats(),
+    'library:curate': async () => ({ jobId: 'job' }),
+    'library:export': async (request) => {
+      seenDirs.push(request.outDir);
+      return { outDir: request.outDir, images: 0, faces: 0, files: 0 };
+    },
     'labels:get': async () => null,
     'labels:save': async () => ({ saved: true }),
+    // Not exercised here: the labeller's e2e spec covers it over the real bridge.
+    'schema:get': async () => {
+      throw new Error('schema:get is not stubbed');
+    },
     'system:info': async () => ({
       version: '9.9.9',
       mode: 'browser',

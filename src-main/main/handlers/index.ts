@@ -8,7 +8,8 @@ import type { BackendReport } from '../../shared/domain';
 import type { EventChannel, EventPayload } from '../../shared/ipc-contract';
 import type { ProjectSession } from '../../core/project-session';
 import type { RecentProjects } from '../../core/recent-projects';
-import { queryLibrary } from '../../core/library/library-query';
+import { createLibraryHandlers } from './library';
+import { labellingSchemas } from '../../core/labelling/labelling-schemas';
 
 export interface StudioContext {
   mode: 'electron' | 'browser';
@@ -48,21 +49,13 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
     'project:current': async () => ctx.session.summary(),
     'project:recent': async () => ctx.recent.list(),
     'project:forget': async (request) => ctx.recent.forget(request.dir),
-    'library:list': async (request) => {
-      const store = ctx.session.require();
-      return queryLibrary(
-        store.listImages(),
-        (imageId) => store.getFace(imageId),
-        request.filter,
-        request.offset,
-        request.limit,
-      );
-    },
+    ...createLibraryHandlers(ctx),
     'labels:get': async (request) => ctx.session.require().getFace(request.imageId),
     'labels:save': async (request) => {
       await ctx.session.require().saveFace(request.face);
       return { saved: true };
     },
+    'schema:get': async () => labellingSchemas(ctx.session.require()),
     'system:info': async () => {
       const { report, error } = ctx.backend();
       return { version: ctx.version, mode: ctx.mode, backend: report, backendError: error };

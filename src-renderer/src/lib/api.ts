@@ -143,3 +143,13 @@ export function on<E extends EventChannel>(
 ): () => void {
   return transport.on(event, listener);
 }
+
+/**
+ * Where an image's bytes load from: the bridge's token-cookie route, or Electron's privileged
+ * `studio-media:` scheme. Only this file knows which.
+ */
+export function mediaUrl(kind: 'thumb' | 'image', imageId: string): string {
+  return mode === 'electron'
+    ? `studio-media://${kind}/${imageId}`
+    : `/media/${kind}/${encodeURIComponent(imageId)}`;
+}

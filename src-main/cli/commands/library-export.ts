@@ -1,0 +1,31 @@
+/** `face-studio export --project P --format F OUT`: writes the project's labels and images. */
+import { exportProjectLabels } from '../../core/library/library-export';
+import { ProjectStore } from '../../core/project-store';
+import { ExportFormat } from '../../shared/ipc-contract';
+import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
+import { EXPORT_USAGE } from '../usage';
+
+export async function libraryExport(args: string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { project: { type: 'string' }, format: { type: 'string' } },
+    EXPORT_USAGE,
+  );
+  const [out, ...extra] = positionals;
+  if (!out) throw new UsageError('Missing the output folder OUT', EXPORT_USAGE);
+  if (extra.length > 0) throw new UsageError(`Unexpected argument ${extra[0]}`, EXPORT_USAGE);
+  if (!values.project) throw new UsageError('Missing --project', EXPORT_USAGE);
+  const format = ExportFormat.safeParse(values.format);
+  if (!format.success) {
+    throw new UsageError(
+      `Missing or unknown --format (${ExportFormat.options.join(', ')})`,
+      EXPORT_USAGE,
+    );
+  }
+  const store = await ProjectStore.open(values.project);
+  try {
+    io.out(JSON.stringify(await exportProjectLabels(store, format.data, out), null, 2));
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Reads a labelled set from disk in one of the formats (DESIGN §7) and checks it against the
+ * project's schemas, all before anything is written: every bad line, file, point count, class
+ * name and missing image is collected and thrown as one InputProblemsError.
+ *
+ * Where each format's files are looked for, given a folder `dir` (or the file itself):
+ *
+ * | format        | input                                                                     |
+ * |---------------|---------------------------------------------------------------------------|
+ * | pts           | every `NAME.pts` under `dir`, with `NAME.<ext>` beside it                  |
+ * | coco          | `annotations.json`, else the one `.json` in `dir`                          |
+ * | mtfl          | `training.txt` (split train) and `testing.txt` (split test)                |
+ * | celeba        | `list_attr_celeba.txt`, else the one `.txt` in `dir`                       |
+ * | dlib          | every `.xml` in `dir` (a name with train/test sets the split)              |
+ * | yolo          | `data.yaml` and `images/`, `labels/`                                       |
+ * | class-folders | `<dir>/<class>/<image>`                                                    |
+ * | studio        | `studio-labels.json`, else the one `.json` in `dir`                        |
+ *
+ * Image paths in the set are relative to the returned `root`. A folder named train, val or test
+ * on an image's path sets its split.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Split } from '../../shared/domain';
+import type { ImportFormat } from '../../shared/ipc-contract';
+import type { AttributeSchema, LandmarkSchema } from '../../shared/schemas';
+import { StudioError } from '../../shared/errors';
+import { parseCelebaAttributes } from '../formats/celeba';
+import { importClassFolders } from '../formats/class-folders';
+import { parseCoco } from '../formats/coco';
+import { readDlibXmlFile } from '../formats/dlib-xml';
+import type { LabelledImage } from '../formats/model';
+import { parseMtfl } from '../formats/mtfl';
+import { importPtsFolder } from '../formats/pts';
+import { parseStudioJson } from '../formats/studio-json';
+import { importYoloPose } from '../formats/yolo-pose';
+import { InputProblemsError, ProblemList } from '../problems';
+import { openImage } from './image-source';
+
+export type LabelledFormat = Exclude<ImportFormat, 'images'>;
+
+export interface SourceImage extends LabelledImage {
+  split?: Split;
+}
+
+export interface LabelledInput {
+  /** The folder image paths are relative to. */
+  root: string;
+  images: SourceImage[];
+}
+
+export interface ReadLabelledOptions {
+  landmarks: LandmarkSchema;
+  attributes: AttributeSchema | null;
+  /** First group, matched on the file name, is the subject (when the format names none). */
+  subjectPattern?: RegExp;
+}
+
+const SPLIT_NAMES: Readonly<Record<string, Split>> = {
+  train: 'train',
+  training: 'train',
+  trainset: 'train',
+  val: 'val',
+  valid: 'val',
+  validation: 'val',
+  test: 'test',
+  testing: 'test',
+  testset: 'test',
+};
+
+/** Reads and checks the whole input; throws InputProblemsError listing every problem. */
+export async function readLabelledInput(
+  dir: string,
+  format: LabelledFormat,
+  options: ReadLabelledOptions,
+): Promise<LabelledInput> {
+  const info = await stat(dir).catch((error: unknown) => {
+    throw new StudioError('not-found', `${dir} does not exist or cannot be read`, {
+      cause: error,
+    });
+  });
+  const root = info.isFile() ? dirname(dir) : dir;
+  const input = { root, images: await readFormat(dir, info.isFile(), format, options) };
+  for (const image of input.images) {
+    image.split ??= splitFromPath(image.file);
+    if (image.subject === undefined && options.subjectPattern) {
+      const subject = options.subjectPattern.exec(basename(image.file))?.[1];
+      if (subject) image.subject = subject;
+    }
+  }
+  await checkAgainstProject(input, options);
+  return input;
+}
+
+async function readFormat(
+  dir: string,
+  isFile: boolean,
+  format: LabelledFormat,
+  options: ReadLabelledOptions,
+): Promise<SourceImage[]> {
+  const pointCount = options.landmarks.points.length;
+  switch (format) {
+    case 'pts':
+      return importPtsFolder(dir, { pointCount });
+    case 'coco': {
+      const file = await locate(dir, isFile, ['annotations.json'], '.json');
+      return parseCoco(await readFile(file, 'utf8'), file, { pointCount }).set;
+    }
+    case 'studio': {
+      const file = await locate(dir, isFile, ['studio-labels.json'], '.json');
+      return parseStudioJson(await readFile(file, 'utf8'), file, { pointCount }).set;
+    }
+    case 'celeba': {
+      const file = await locate(dir, isFile, ['list_attr_celeba.txt'], '.txt');
+      return parseCelebaAttributes(await readFile(file, 'utf8'), file).set;
+    }
+    case 'mtfl': {
+      const files = isFile ? [dir] : await present(dir, ['training.txt', 'testing.txt']);
+      if (files.length === 0) {
+        throw new StudioError('not-found', `${dir} holds no MTFL list (training.txt, testing.txt)`);
+      }
+      return readEach(files, async (file) =>
+        parseMtfl(await readFile(file, 'utf8'), file).map((image) => withSplitOf(file, image)),
+      );
+    }
+    case 'dlib': {
+      const files = isFile ? [dir] : await filesEndingWith(dir, '.xml');
+      if (files.length === 0) throw new StudioError('not-found', `${dir} holds no dlib .xml file`);
+      return readEach(files, async (file) =>
+        (await readDlibXmlFile(file, { pointCount })).map((image) => withSplitOf(file, image)),
+      );
+    }
+    case 'yolo': {
+      const sizeOf = async (file: string) => openImage(join(dir, file));
+      return (await importYoloPose(dir, sizeOf, { pointCount })).set;
+    }
+    case 'class-folders':
+      return importClassFolders(dir, {
+        ...(options.attributes?.expressions ? { classes: options.attributes.expressions } : {}),
+        ...(options.subjectPattern ? { subjectPattern: options.subjectPattern } : {}),
+      });
+  }
+}
+
+/** Reads every file; the problems of all of them are thrown together. */
+async function readEach(
+  files: readonly string[],
+  read: (file: string) => Promise<SourceImage[]>,
+): Promise<SourceImage[]> {
+  const images: SourceImage[] = [];
+  const problems = new ProblemList();
+  for (const file of files) {
+    try {
+      images.push(...(await read(file)));
+    } catch (error) {
+      if (error instanceof InputProblemsError) problems.problems.push(...error.problems);
+      else if (error instanceof StudioError) problems.add(file, undefined, error.message);
+      else throw error;
+    }
+  }
+  problems.throwIfAny(`Cannot import ${files.join(', ')}`);
+  return images;
+}
+
+function withSplitOf(listFile: string, image: SourceImage): SourceImage {
+  const split = splitFromName(basename(listFile).replace(/\.[^.]+$/, ''));
+  return split ? { ...image, split } : image;
+}
+
+/** The split a folder on the path names (`train/a.jpg`), or undefined. */
+export function splitFromPath(file: string): Split | undefined {
+  const folders = file.split('/').slice(0, -1);
+  for (const folder of folders) {
+    const split = SPLIT_NAMES[folder.toLowerCase()];
+    if (split) return split;
+  }
+  return undefined;
+}
+
+/** `training_with_face_landmarks` → train. */
+function splitFromName(name: string): Split | undefined {
+  for (const word of name.toLowerCase().split(/[^a-z]+/)) {
+    const split = SPLIT_NAMES[word];
+    if (split) return split;
+  }
+  return undefined;
+}
+
+/** The first of `names` in `dir`, else its only file ending in `ext`. */
+async function locate(
+  dir: string,
+  isFile: boolean,
+  names: readonly string[],
+  ext: string,
+): Promise<string> {
+  if (isFile) return dir;
+  const [named] = await present(dir, names);
+  if (named) return named;
+  const candidates = await filesEndingWith(dir, ext);
+  if (candidates.length === 1) return candidates[0]!;
+  throw new StudioError(
+    'not-found',
+    candidates.length === 0
+      ? `${dir} holds neither ${names.join(' nor ')} nor any ${ext} file`
+      : `${dir} holds several ${ext} files (${candidates.map((f) => basename(f)).join(', ')}): name ${names[0]} or pick the file`,
+  );
+}
+
+async function present(dir: string, names: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of names) {
+    const info = await stat(join(dir, name)).catch(() => null);
+    if (info?.isFile()) found.push(join(dir, name));
+  }
+  return found;
+}
+
+async function filesEndingWith(dir: string, ext: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name.toLowerCase().endsWith(ext))
+    .map((e) => join(dir, e.name))
+    .sort();
+}
+
+/**
+ * Point counts, class names and attribute names must fit the project's schemas, and every image
+ * must exist. One image holds one face in a project: a second face is a problem too, rather than
+ * being dropped without a word.
+ */
+async function checkAgainstProject(
+  input: LabelledInput,
+  options: ReadLabelledOptions,
+): Promise<void> {
+  const problems = new ProblemList();
+  const pointCount = options.landmarks.points.length;
+  const attributes = options.attributes;
+  const binary = new Set(
+    attributes?.attributes.filter((a) => a.kind === 'binary').map((a) => a.name),
+  );
+  const classes = new Map(
+    attributes?.attributes.flatMap((a) => (a.kind === 'class' ? [[a.name, a.classes]] : [])) ?? [],
+  );
+  const expressions = attributes?.expressions ?? null;
+  for (const image of input.images) {
+    if (image.faces.length > 1) {
+      problems.add(
+        image.file,
+        undefined,
+        `has ${image.faces.length} faces; a project keeps one face per image`,
+      );
+    }
+    const face = image.faces[0];
+    if (!face) continue;
+    if (face.points.length !== 0 && face.points.length !== pointCount) {
+      problems.add(
+        image.file,
+        undefined,
+        `has ${face.points.length} points; the project's schema ${options.landmarks.id} has ${pointCount}`,
+      );
+    }
+    if (face.expression && expressions && !expressions.includes(face.expression)) {
+      problems.add(
+        image.file,
+        undefined,
+        `expression "${face.expression}" is not one of ${expressions.join(', ')}`,
+      );
+    }
+    if (!attributes) continue;
+    for (const name of Object.keys(face.attributes ?? {})) {
+      if (!binary.has(name)) {
+        problems.add(
+          image.file,
+          undefined,
+          `attribute "${name}" is not in the set ${attributes.id}`,
+        );
+      }
+    }
+    for (const [name, value] of Object.entries(face.classes ?? {})) {
+      const allowed = classes.get(name);
+      if (!allowed?.includes(value)) {
+        problems.add(
+          image.file,
+          undefined,
+          allowed
+            ? `${name} "${value}" is not one of ${allowed.join(', ')}`
+            : `attribute "${name}" is not in the set ${attributes.id}`,
+        );
+      }
+    }
+  }
+  await forEachBounded(input.images, 32, async (image) => {
+    const info = await stat(join(input.root, image.file)).catch(() => null);
+    if (!info?.isFile()) problems.add(image.file, undefined, 'the image file is missing');
+  });
+  problems.throwIfAny(`Cannot import the labelled set in ${input.root}`);
+}
+
+async function forEachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

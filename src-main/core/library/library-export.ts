@@ -1,0 +1,262 @@
+/**
+ * Exports a project's labels in one of the formats (DESIGN §7) to a new or empty folder, with a
+ * copy of each labelled image, so the folder is a dataset on its own and imports back as it was.
+ * The label files are built (and every problem found) before anything is written.
+ *
+ * Image names in the export keep the project's layout: a path inside the project as stored, an
+ * outside path relative to the deepest folder all outside images share. A YOLO export puts images
+ * under `images/`, as YOLO wants.
+ */
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { ImageRecord } from '../../shared/domain';
+import { StudioError } from '../../shared/errors';
+import type { ExportFormat } from '../../shared/ipc-contract';
+import { serialiseCelebaAttributes } from '../formats/celeba';
+import { planClassFolderExport } from '../formats/class-folders';
+import { serialiseCoco } from '../formats/coco';
+import { serialiseDlibXml } from '../formats/dlib-xml';
+import type { LabelledImage, LabelledSet } from '../formats/model';
+import { serialiseMtfl } from '../formats/mtfl';
+import { exportPts } from '../formats/pts';
+import { serialiseStudioJson } from '../formats/studio-json';
+import { exportYoloPose } from '../formats/yolo-pose';
+import type { ProjectStore } from '../project-store';
+import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
+import { isLabelled } from './library-query';
+import { imageFileOf } from './library-service';
+
+export interface ExportSummary {
+  outDir: string;
+  images: number;
+  faces: number;
+  /** Files written, label files and images together. */
+  files: number;
+}
+
+interface Planned {
+  /** Label files: path relative to the export folder → text. */
+  texts: { file: string; text: string }[];
+  /** Image copies: absolute source → path relative to the export folder. */
+  copies: { source: string; target: string }[];
+}
+
+export async function exportProjectLabels(
+  store: ProjectStore,
+  format: ExportFormat,
+  outDir: string,
+): Promise<ExportSummary> {
+  const labelled = labelledImages(store);
+  const names = exportNames(
+    store,
+    labelled.map(({ record }) => record),
+  );
+  const prefix = format === 'yolo' ? 'images/' : '';
+  const set: LabelledSet = labelled.map(({ record, image }) => ({
+    ...image,
+    file: prefix + names.get(record.id)!,
+  }));
+  const sourceOf = new Map(
+    labelled.map(({ record }) => [prefix + names.get(record.id)!, imageFileOf(store, record)]),
+  );
+  const splitOf = new Map(
+    labelled.map(({ record }) => [prefix + names.get(record.id)!, record.split]),
+  );
+  const planned = plan(store, format, set, sourceOf, splitOf);
+  await requireEmptyFolder(outDir);
+  await writeAll(outDir, planned);
+  return {
+    outDir,
+    images: labelled.length,
+    faces: labelled.length,
+    files: planned.texts.length + planned.copies.length,
+  };
+}
+
+function plan(
+  store: ProjectStore,
+  format: ExportFormat,
+  set: LabelledSet,
+  sourceOf: ReadonlyMap<string, string>,
+  splitOf: ReadonlyMap<string, ImageRecord['split']>,
+): Planned {
+  const copyAll = set.map((image) => ({ source: sourceOf.get(image.file)!, target: image.file }));
+  const landmarks = builtinLandmarkSchema(store.meta.landmarkSchema);
+  switch (format) {
+    case 'pts':
+      return { texts: exportPts(set), copies: copyAll };
+    case 'coco':
+      return {
+        texts: [{ file: 'annotations.json', text: serialiseCoco(set, landmarks) }],
+        copies: copyAll,
+      };
+    case 'mtfl': {
+      // The test split goes to testing.txt, everything else to training.txt, as MTFL has it.
+      const isTest = (image: LabelledImage): boolean => splitOf.get(image.file) === 'test';
+      const texts = [{ file: 'training.txt', text: serialiseMtfl(set.filter((i) => !isTest(i))) }];
+      const testing = set.filter(isTest);
+      if (testing.length > 0) texts.push({ file: 'testing.txt', text: serialiseMtfl(testing) });
+      return { texts, copies: copyAll };
+    }
+    case 'celeba': {
+      const attributeSchema = store.meta.attributeSchema;
+      const names = attributeSchema
+        ? builtinAttributeSchema(attributeSchema)
+            .attributes.filter((a) => a.kind === 'binary')
+            .map((a) => a.name)
+        : [];
+      if (names.length === 0) {
+        throw new StudioError(
+          'invalid-payload',
+          `Cannot export CelebA attributes: the project's attribute set has no yes/no attributes`,
+        );
+      }
+      return {
+        texts: [{ file: 'list_attr_celeba.txt', text: serialiseCelebaAttributes(set, names) }],
+        copies: copyAll,
+      };
+    }
+    case 'dlib':
+      return {
+        texts: [{ file: 'labels.xml', text: serialiseDlibXml(set, store.meta.name) }],
+        copies: copyAll,
+      };
+    case 'yolo': {
+      const { dataYaml, labels } = exportYoloPose(set.map(withBox), landmarks);
+      return { texts: [{ file: 'data.yaml', text: dataYaml }, ...labels], copies: copyAll };
+    }
+    case 'class-folders':
+      return {
+        texts: [],
+        copies: planClassFolderExport(set).map(({ source, target }) => ({
+          source: sourceOf.get(source)!,
+          target,
+        })),
+      };
+    case 'studio':
+      return {
+        texts: [
+          {
+            file: 'studio-labels.json',
+            text: serialiseStudioJson({
+              landmarkSchema: store.meta.landmarkSchema,
+              attributeSchema: store.meta.attributeSchema,
+              set,
+            }),
+          },
+        ],
+        copies: copyAll,
+      };
+  }
+}
+
+/** Each labelled image with its face in the neutral model; points only when any is placed. */
+function labelledImages(store: ProjectStore): { record: ImageRecord; image: LabelledImage }[] {
+  const out: { record: ImageRecord; image: LabelledImage }[] = [];
+  for (const record of store.listImages()) {
+    const face = store.getFace(record.id);
+    if (!face || !isLabelled(face)) continue;
+    const placed = face.points.some((p) => p.v > 0);
+    const image: LabelledImage = {
+      file: record.path,
+      width: record.width,
+      height: record.height,
+      faces: [
+        {
+          points: placed ? face.points.map(({ x, y, v }) => ({ x, y, v })) : [],
+          ...(face.box ? { box: face.box } : {}),
+          ...(Object.keys(face.attributes).length > 0 ? { attributes: face.attributes } : {}),
+          ...(face.classes && Object.keys(face.classes).length > 0
+            ? { classes: face.classes }
+            : {}),
+          ...(face.expression ? { expression: face.expression } : {}),
+        },
+      ],
+    };
+    if (record.subject) image.subject = record.subject;
+    out.push({ record, image });
+  }
+  return out;
+}
+
+/** YOLO needs a box: the face's own, else its placed points' bounds. */
+function withBox(image: LabelledImage): LabelledImage {
+  return {
+    ...image,
+    faces: image.faces.map((face) => {
+      if (face.box) return face;
+      const placed = face.points.filter((p) => p.v > 0);
+      if (placed.length === 0) return face;
+      const xs = placed.map((p) => p.x);
+      const ys = placed.map((p) => p.y);
+      const x = Math.min(...xs);
+      const y = Math.min(...ys);
+      return { ...face, box: { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y } };
+    }),
+  };
+}
+
+/** `/`-separated export names, unique, keyed by image id. */
+function exportNames(store: ProjectStore, records: readonly ImageRecord[]): Map<string, string> {
+  const outside = records.filter((r) =>
+    relative(store.dir, imageFileOf(store, r)).startsWith('..'),
+  );
+  const base = commonFolder(outside.map((r) => imageFileOf(store, r)));
+  const used = new Set<string>();
+  const names = new Map<string, string>();
+  for (const record of records) {
+    const file = imageFileOf(store, record);
+    const inside = !relative(store.dir, file).startsWith('..');
+    let name = relative(inside ? store.dir : base, file)
+      .split(sep)
+      .join('/');
+    for (let n = 2; used.has(name); n += 1) name = name.replace(/(\.[^./]+)?$/, `_${n}$1`);
+    used.add(name);
+    names.set(record.id, name);
+  }
+  return names;
+}
+
+function commonFolder(files: readonly string[]): string {
+  if (files.length === 0) return sep;
+  let common = dirname(files[0]!);
+  for (const file of files) {
+    while (relative(common, file).startsWith('..')) common = dirname(common);
+  }
+  return common;
+}
+
+async function requireEmptyFolder(outDir: string): Promise<void> {
+  const entries = await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new StudioError('io', `Cannot read the export folder ${outDir}: ${error.message}`);
+  });
+  if (entries.length > 0) {
+    throw new StudioError(
+      'conflict',
+      `The export folder ${outDir} is not empty; pick a new or empty folder`,
+    );
+  }
+}
+
+async function writeAll(outDir: string, planned: Planned): Promise<void> {
+  try {
+    for (const { file, text } of planned.texts) {
+      await mkdir(dirname(join(outDir, file)), { recursive: true });
+      await writeFile(join(outDir, file), text);
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < planned.copies.length) {
+        const { source, target } = planned.copies[next++]!;
+        await mkdir(dirname(join(outDir, target)), { recursive: true });
+        await copyFile(source, join(outDir, target));
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+  } catch (error) {
+    throw new StudioError('io', `Cannot write the export to ${outDir}: ${String(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The library's background jobs (imports, curation): one at a time per project session, each with
+ * an id the renderer uses to follow its progress events and to cancel it. A job's failure becomes
+ * its outcome's `error` (an InputProblemsError lists every problem, one per line), never an
+ * unhandled rejection.
+ */
+import { randomUUID } from 'node:crypto';
+import { StudioError, toIpcError } from '../../shared/errors';
+import type { JobControl, JobProgress, LibraryJobOutcome } from './library-service';
+
+export interface JobOutcome extends LibraryJobOutcome {
+  jobId: string;
+  error?: string;
+}
+
+export interface JobListener {
+  progress(jobId: string, progress: JobProgress): void;
+  done(outcome: JobOutcome): void;
+}
+
+export type JobWork = (control: Required<JobControl>) => Promise<LibraryJobOutcome>;
+
+export class LibraryJobs {
+  private current: { id: string; abort: AbortController; finished: Promise<void> } | null = null;
+
+  constructor(private readonly listener: JobListener) {}
+
+  /** Starts `work` in the background; refuses while another job runs. */
+  start(work: JobWork): string {
+    if (this.current) {
+      throw new StudioError(
+        'conflict',
+        'Another import or curation is running; wait for it or cancel it first',
+      );
+    }
+    const id = randomUUID();
+    const abort = new AbortController();
+    const finished = work({
+      signal: abort.signal,
+      onProgress: (progress) => this.listener.progress(id, progress),
+    }).then(
+      (outcome) => this.listener.done({ jobId: id, ...outcome }),
+      (error: unknown) =>
+        this.listener.done({
+          jobId: id,
+          added: 0,
+          duplicates: 0,
+          labelled: 0,
+          flagged: 0,
+          failed: [],
+          cancelled: abort.signal.aborted,
+          error: toIpcError(error).message,
+        }),
+    );
+    this.current = {
+      id,
+      abort,
+      finished: finished.finally(() => {
+        if (this.current?.id === id) this.current = null;
+      }),
+    };
+    return id;
+  }
+
+  /** Asks the job to stop; it keeps what it finished and reports `cancelled: true`. */
+  cancel(jobId: string): boolean {
+    if (this.current?.id !== jobId) return false;
+    this.current.abort.abort();
+    return true;
+  }
+
+  /** Resolves once no job runs (tests, and closing a project). */
+  async idle(): Promise<void> {
+    await this.current?.finished;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * What the renderer's `<img>` tags load: an image of the open project or its thumbnail, found by
+ * the image's id in the project's index (never by a path from the request), so the media routes
+ * (the bridge's GET /media/…, Electron's `studio-media://`) reach only files the project lists.
+ * A missing thumbnail is made on first request (imports may leave them for later); BMP and PPM,
+ * which browsers do not show, are converted to PNG.
+ */
+import { stat } from 'node:fs/promises';
+import type { ProjectStore } from '../project-store';
+import type { ImageFormat } from './image-formats';
+import { openImage } from './image-source';
+import { imageFileOf, thumbnailDirOf } from './library-service';
+import { thumbnailPath, writeThumbnail } from './thumbnails';
+
+export type MediaKind = 'thumb' | 'image';
+
+export type MediaBody =
+  | { kind: 'file'; file: string; size: number; contentType: string }
+  | { kind: 'bytes'; bytes: Buffer; contentType: string };
+
+const IMAGE_ID = /^[0-9a-f]{64}$/;
+
+const SERVED_AS_IS: Partial<Record<ImageFormat, string>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+};
+
+/** `thumb/<id>` or `image/<id>` (leading slashes ignored) → kind and id, or null. */
+export function parseMediaRequest(
+  kind: string,
+  imageId: string,
+): { kind: MediaKind; imageId: string } | null {
+  if ((kind !== 'thumb' && kind !== 'image') || !IMAGE_ID.test(imageId)) return null;
+  return { kind, imageId };
+}
+
+/** The bytes to send, or null when no project is open, it lists no such image, or it is gone. */
+export async function resolveMedia(
+  store: ProjectStore | null,
+  kind: MediaKind,
+  imageId: string,
+): Promise<MediaBody | null> {
+  if (!store || store.closed || !IMAGE_ID.test(imageId)) return null;
+  const record = store.getImage(imageId);
+  if (!record) return null;
+  const source = imageFileOf(store, record);
+  try {
+    if (kind === 'thumb') {
+      const target = thumbnailPath(thumbnailDirOf(store), imageId);
+      if (!(await isFile(target))) {
+        await writeThumbnail((await openImage(source)).pipeline(), thumbnailDirOf(store), imageId);
+      }
+      return fileBody(target, 'image/webp');
+    }
+    const image = await openImage(source);
+    const contentType = SERVED_AS_IS[image.format];
+    if (contentType) return fileBody(source, contentType);
+    return {
+      kind: 'bytes',
+      bytes: await image.pipeline().png().toBuffer(),
+      contentType: 'image/png',
+    };
+  } catch {
+    // Moved, deleted or corrupt since the import: the grid shows an empty cell, not an error.
+    return null;
+  }
+}
+
+async function fileBody(file: string, contentType: string): Promise<MediaBody | null> {
+  const info = await stat(file).catch(() => null);
+  return info?.isFile() ? { kind: 'file', file, size: info.size, contentType } : null;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null))?.isFile() ?? false;
+}

@@ -1,0 +1,258 @@
+/**
+ * The library service over the real data in ../shared/data: labelled imports give exactly the
+ * faces the sets hold, with their splits, points, attributes, classes and subjects; bad input
+ * leaves the project byte-identical; splits keep subjects together; exports import back.
+ * MTFL's 13,000 images are imported with lazy thumbnails (hash and header only) to keep the suite
+ * fast; the eager path (thumbnails during import) runs on CK+ and 300-W.
+ */
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportProjectLabels } from '../../../src-main/core/library/library-export';
+import { LibraryJobs, type JobOutcome } from '../../../src-main/core/library/library-jobs';
+import {
+  assignProjectSplits,
+  importIntoProject,
+  libraryStats,
+  setSplit,
+} from '../../../src-main/core/library/library-service';
+import { resolveMedia } from '../../../src-main/core/library/media';
+import { InputProblemsError } from '../../../src-main/core/problems';
+import { ProjectStore } from '../../../src-main/core/project-store';
+import { DATA } from '../formats/data-paths';
+
+const CK48 = path.join(DATA, 'ck48');
+const HELEN = path.join(DATA, '300w-helen');
+const MTFL = path.join(DATA, 'mtfl');
+const CK_SUBJECT = /^(S\d{3})_/;
+
+let workDir: string;
+let counter = 0;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'library-service-'));
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+function newProject(landmarkSchema: string, attributeSchema: string | null): Promise<ProjectStore> {
+  counter += 1;
+  return ProjectStore.create(path.join(workDir, `p${counter}`), {
+    name: `p${counter}`,
+    landmarkSchema,
+    attributeSchema,
+  });
+}
+
+/** Images per class folder, read from the disk rather than written down. */
+async function classCounts(root: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const name of await readdir(root)) {
+    counts[name] = (await readdir(path.join(root, name))).filter((f) => !f.startsWith('.')).length;
+  }
+  return counts;
+}
+
+async function rowsOf(file: string): Promise<number> {
+  return (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim() !== '').length;
+}
+
+describe('importing labelled sets', () => {
+  it('imports CK+ class folders: every image with its class and its subject', async () => {
+    const store = await newProject('ibug68', 'ckplus7');
+    const outcome = await importIntoProject(store, {
+      dir: CK48,
+      format: 'class-folders',
+      subjectPattern: CK_SUBJECT,
+    });
+    const expected = await classCounts(CK48);
+    const total = Object.values(expected).reduce((a, b) => a + b, 0);
+    expect(total).toBe(981);
+    expect(outcome).toMatchObject({ added: total, labelled: total, failed: [], cancelled: false });
+    const stats = libraryStats(store);
+    expect(stats.total).toBe(total);
+    expect(stats.labelled).toBe(total);
+    expect(stats.expressions).toEqual(expected);
+    expect(Object.keys(stats.expressions)).toHaveLength(7);
+    const subjects = new Set(store.listImages().map((image) => image.subject));
+    expect(subjects.has(undefined)).toBe(false);
+    expect(subjects.size).toBe(118);
+    // A face without points still has the schema's 68, none placed.
+    const face = store.getFace(store.listImages()[0]!.id)!;
+    expect(face.points).toHaveLength(68);
+    expect(face.points.every((p) => p.v === 0)).toBe(true);
+    // Thumbnails were written during the import; the media resolver serves them.
+    const thumb = await resolveMedia(store, 'thumb', store.listImages()[0]!.id);
+    expect(thumb).toMatchObject({ kind: 'file', contentType: 'image/webp' });
+
+    // Splits by subject: no subject in two splits, fractions roughly kept, same seed same splits.
+    const after = await assignProjectSplits(store, {
+      fractions: { train: 0.7, val: 0.15, test: 0.15 },
+      seed: 7,
+    });
+    const splitOfSubject = new Map<string | undefined, Set<string>>();
+    for (const image of store.listImages()) {
+      const splits = splitOfSubject.get(image.subject) ?? new Set();
+      splits.add(image.split);
+      splitOfSubject.set(image.subject, splits);
+    }
+    expect([...splitOfSubject.values()].every((splits) => splits.size === 1)).toBe(true);
+    expect(after.splits.train / total).toBeGreaterThan(0.6);
+    expect(after.splits.pool).toBe(0);
+    const first = store.listImages().map((image) => image.split);
+    await assignProjectSplits(store, { fractions: { train: 0.7, val: 0.15, test: 0.15 }, seed: 7 });
+    expect(store.listImages().map((image) => image.split)).toEqual(first);
+
+    const ids = store
+      .listImages()
+      .slice(0, 3)
+      .map((image) => image.id);
+    expect(await setSplit(store, ids, 'pool')).toBeGreaterThan(0);
+    expect(ids.every((id) => store.getImage(id)?.split === 'pool')).toBe(true);
+
+    // Export as class folders, import into a new project: the same classes come back.
+    const out = path.join(workDir, 'ck-export');
+    const summary = await exportProjectLabels(store, 'class-folders', out);
+    expect(summary.images).toBe(total);
+    const again = await newProject('ibug68', 'ckplus7');
+    await importIntoProject(again, { dir: out, format: 'class-folders', thumbnails: 'lazy' });
+    expect(libraryStats(again).expressions).toEqual(expected);
+    await store.close();
+    await again.close();
+  }, 240_000);
+
+  it('imports 300-W .pts: 68 points per face, train and test splits from the folders', async () => {
+    const store = await newProject('ibug68', null);
+    const trainFiles = (await readdir(path.join(HELEN, 'train'))).filter((f) => f.endsWith('.pts'));
+    const testFiles = (await readdir(path.join(HELEN, 'test'))).filter((f) => f.endsWith('.pts'));
+    const outcome = await importIntoProject(store, {
+      dir: HELEN,
+      format: 'pts',
+      thumbnails: 'lazy',
+    });
+    expect(trainFiles.length).toBe(870);
+    expect(testFiles.length).toBe(330);
+    expect(outcome.labelled).toBe(trainFiles.length + testFiles.length);
+    const stats = libraryStats(store);
+    expect(stats.splits).toMatchObject({ train: 870, test: 330 });
+    expect(stats.labelled).toBe(1200);
+    for (const image of store.listImages()) {
+      const face = store.getFace(image.id)!;
+      expect(face.points).toHaveLength(68);
+      expect(face.points.every((p) => p.v === 2)).toBe(true);
+    }
+    // Round trip through .pts: the points come back within float printing.
+    const out = path.join(workDir, 'helen-export');
+    await exportProjectLabels(store, 'pts', out);
+    const again = await newProject('ibug68', null);
+    await importIntoProject(again, { dir: out, format: 'pts', thumbnails: 'lazy' });
+    const id = store.listImages()[5]!.id;
+    const a = store.getFace(id)!.points;
+    const b = again.getFace(id)!.points;
+    expect(
+      Math.max(...a.map((p, i) => Math.abs(p.x - b[i]!.x) + Math.abs(p.y - b[i]!.y))),
+    ).toBeLessThan(1e-3);
+    await store.close();
+    await again.close();
+  }, 240_000);
+
+  it('imports MTFL: every row with 5 points, 3 yes/no attributes and a pose class', async () => {
+    const store = await newProject('five', 'mtfl');
+    const trainRows = await rowsOf(path.join(MTFL, 'training.txt'));
+    const testRows = await rowsOf(path.join(MTFL, 'testing.txt'));
+    expect(trainRows).toBe(10_000);
+    expect(testRows).toBe(2_995);
+    const outcome = await importIntoProject(store, {
+      dir: MTFL,
+      format: 'mtfl',
+      thumbnails: 'lazy',
+    });
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.labelled).toBe(trainRows + testRows);
+    // A few rows name byte-identical files: one image, one face, counted once.
+    expect(outcome.added + outcome.duplicates).toBe(trainRows + testRows);
+    const stats = libraryStats(store);
+    expect(stats.total).toBe(outcome.added);
+    expect(stats.splits.test).toBe(testRows);
+    const face = store.getFace(store.listImages()[0]!.id)!;
+    expect(face.points).toHaveLength(5);
+    expect(Object.keys(face.attributes).sort()).toEqual(['Eyeglasses', 'Male', 'Smiling']);
+    expect(Object.keys(face.classes ?? {})).toEqual(['pose']);
+    await store.close();
+  }, 300_000);
+});
+
+describe('bad input', () => {
+  it('leaves project.json and labels.json byte-identical and lists every problem', async () => {
+    const store = await newProject('ibug68', 'ckplus7');
+    // Some good images first, so the project is not empty.
+    const source = path.join(workDir, 'bad-set');
+    await cp(path.join(CK48, 'happy'), path.join(source, 'happy'), { recursive: true });
+    await cp(path.join(CK48, 'fear'), path.join(source, 'bored'), { recursive: true });
+    await writeFile(path.join(source, 'happy', 'notes.txt'), 'not an image');
+    const before = await Promise.all(
+      ['project.json', 'labels.json'].map((f) => readFile(path.join(store.dir, f))),
+    );
+    const attempt = importIntoProject(store, { dir: source, format: 'class-folders' });
+    await expect(attempt).rejects.toBeInstanceOf(InputProblemsError);
+    const error = (await attempt.catch((e: unknown) => e)) as InputProblemsError;
+    expect(error.message).toContain('happy/notes.txt: not an image');
+    expect(error.message).toContain('"bored" is not one of the classes');
+    expect(error.problems.length).toBeGreaterThan(1);
+    const after = await Promise.all(
+      ['project.json', 'labels.json'].map((f) => readFile(path.join(store.dir, f))),
+    );
+    expect(after[0]!.equals(before[0]!)).toBe(true);
+    expect(after[1]!.equals(before[1]!)).toBe(true);
+    expect(store.listImages()).toHaveLength(0);
+    await store.close();
+  });
+
+  it('refuses 300-W points in a 5-point project before writing anything', async () => {
+    const store = await newProject('five', null);
+    const attempt = importIntoProject(store, {
+      dir: path.join(DATA, 'fixtures'),
+      format: 'pts',
+    });
+    await expect(attempt).rejects.toThrow(/68|points/);
+    expect(store.listImages()).toHaveLength(0);
+    await store.close();
+  });
+});
+
+describe('LibraryJobs', () => {
+  it('runs one job at a time, reports its outcome and stops it on cancel', async () => {
+    const done: JobOutcome[] = [];
+    const jobs = new LibraryJobs({ progress: () => undefined, done: (o) => done.push(o) });
+    const id = jobs.start(
+      ({ signal }) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () =>
+            resolve({
+              added: 1,
+              duplicates: 0,
+              labelled: 0,
+              flagged: 0,
+              failed: [],
+              cancelled: true,
+            }),
+          ),
+        ),
+    );
+    expect(() => jobs.start(async () => Promise.reject(new Error('never')))).toThrow(/running/);
+    expect(jobs.cancel('other')).toBe(false);
+    expect(jobs.cancel(id)).toBe(true);
+    await jobs.idle();
+    expect(done).toEqual([expect.objectContaining({ jobId: id, cancelled: true, added: 1 })]);
+    const failing = jobs.start(async () => {
+      throw new InputProblemsError('Cannot import x', [{ file: 'a.pts', line: 3, message: 'bad' }]);
+    });
+    await jobs.idle();
+    expect(done[1]).toMatchObject({
+      jobId: failing,
+      error: expect.stringContaining('a.pts:3: bad'),
+    });
+  });
+});
