@@ -5,45 +5,25 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import WebSocket from 'ws';
+import { collectPageErrors, env, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
 const SECTION_NAMES = ['Library', 'Label', 'Train', 'Models'];
 
-function studioUrl(): string {
-  const url = process.env.STUDIO_URL;
-  if (!url) throw new Error('STUDIO_URL is not set: global-setup.ts did not run');
-  return url;
-}
-
-function projectsRoot(): string {
-  const root = process.env.STUDIO_PROJECTS_ROOT;
-  if (!root) throw new Error('STUDIO_PROJECTS_ROOT is not set: global-setup.ts did not run');
-  return root;
-}
-
-/** Console errors and uncaught exceptions: a CSP violation or a failed request shows up here. */
-function collectPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return errors;
-}
-
 test.describe.configure({ mode: 'serial' });
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ request }) => {
   await mkdir(SCREENSHOTS, { recursive: true });
+  await startAtHome(request);
 });
 
 test('a project created in the UI is listed after a reload and opens into the app frame', async ({
   page,
 }) => {
   const errors = collectPageErrors(page);
-  await page.goto(studioUrl());
+  await page.goto(env('STUDIO_URL'));
   await expect(page.getByRole('heading', { level: 1, name: 'Face Studio' })).toBeVisible();
   await expect(page.getByText('No projects yet')).toBeVisible();
 
@@ -62,7 +42,7 @@ test('a project created in the UI is listed after a reload and opens into the ap
   await page.reload();
   const recent = page.getByRole('list', { name: 'Recent projects' });
   await expect(recent.getByRole('button', { name: 'Open Helen faces' })).toBeVisible();
-  await expect(recent).toContainText(path.join(projectsRoot(), 'helen'));
+  await expect(recent).toContainText(path.join(env('STUDIO_PROJECTS_ROOT'), 'helen'));
   await page.screenshot({ path: path.join(SCREENSHOTS, 'home.png'), fullPage: true });
 
   await recent.getByRole('button', { name: 'Open Helen faces' }).click();
@@ -94,7 +74,7 @@ test('a project created in the UI is listed after a reload and opens into the ap
       });
       return ((await response.json()) as { value: { backend: { name: string } | null } }).value;
     },
-    new URL(studioUrl()).searchParams.get('token') ?? '',
+    new URL(env('STUDIO_URL')).searchParams.get('token') ?? '',
   );
   await expect(backend).toHaveText(reported.backend?.name ?? 'no backend reported');
   await expect(page.locator('footer')).toContainText('browser');
@@ -111,7 +91,7 @@ test('a project created in the UI is listed after a reload and opens into the ap
 test('a folder that is not a project, or lies outside the projects root, gives a clear error', async ({
   page,
 }) => {
-  await page.goto(studioUrl());
+  await page.goto(env('STUDIO_URL'));
   const openForm = page.getByRole('form', { name: 'Open project' });
   await page.getByLabel('Project folder to open').fill('no-such-project');
   await openForm.getByRole('button', { name: 'Open' }).click();
@@ -136,7 +116,7 @@ test('the bridge refuses the API, the page and the events socket without the tok
   playwright,
   page,
 }) => {
-  const origin = new URL(studioUrl()).origin;
+  const origin = new URL(env('STUDIO_URL')).origin;
   const api = await playwright.request.newContext({ baseURL: origin });
   const invoke = { channel: 'project:recent', payload: {} };
   expect((await api.post('/api/invoke', { data: invoke })).status()).toBe(401);

@@ -11,7 +11,8 @@ import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
-import type { FaceAnnotation, Landmark } from '../../src-main/shared/domain';
+import type { Landmark } from '../../src-main/shared/domain';
+import { api, collectPageErrors, env, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
 const HELEN = path.join('..', 'shared', 'data', '300w-helen', 'test');
@@ -22,24 +23,6 @@ const TOLERANCE_PX = 0.5;
 const DRAGGED = 30;
 const OCCLUDED = 8;
 const DRAG_BY = { x: 24, y: 14 };
-
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: global-setup.ts did not run`);
-  return value;
-}
-
-async function api<T>(page: Page, channel: string, payload: unknown): Promise<T> {
-  const token = new URL(env('STUDIO_URL')).searchParams.get('token') ?? '';
-  const response = await page.request.post(new URL('/api/invoke', env('STUDIO_URL')).href, {
-    headers: { 'content-type': 'application/json', 'x-studio-token': token },
-    data: { channel, payload },
-  });
-  const body = (await response.json()) as
-    { ok: true; value: T } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
-  return body.value;
-}
 
 interface StageView {
   scale: number;
@@ -105,15 +88,12 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
   page,
 }) => {
   test.setTimeout(120_000);
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
+  const errors = collectPageErrors(page);
 
+  await startAtHome(page.request);
   const { dir, imageId, truth } = await makeProject();
   await page.goto(env('STUDIO_URL'));
-  await api(page, 'project:open', { dir });
+  await api(page.request, 'project:open', { dir });
   await page.reload();
   const sections = page.getByRole('navigation', { name: 'Project sections' });
   await sections.getByRole('button', { name: 'Label' }).click();
@@ -187,7 +167,7 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
   await expect(page.getByRole('checkbox', { name: /Smiling/ })).toBeChecked();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-reloaded.png') });
 
-  const face = await api<FaceAnnotation | null>(page, 'labels:get', { imageId });
+  const face = await api(page.request, 'labels:get', { imageId });
   expect(face).not.toBeNull();
   const expected = truth.map((p, i) =>
     i === DRAGGED

@@ -7,15 +7,10 @@ import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { env, startAtHome } from './studio';
 
 const CK48 = fileURLToPath(new URL('../../../shared/data/ck48', import.meta.url));
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
-
-function env(name: 'STUDIO_URL' | 'STUDIO_PROJECTS_ROOT'): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: global-setup.ts did not run`);
-  return value;
-}
 
 test('imports CK+ class folders through the UI and filters the grid by expression', async ({
   page,
@@ -27,6 +22,7 @@ test('imports CK+ class folders through the UI and filters the grid by expressio
   let total = 0;
   for (const name of await readdir(CK48)) total += (await readdir(path.join(CK48, name))).length;
 
+  await startAtHome(page.request);
   await page.goto(env('STUDIO_URL'));
   await page.getByLabel('Project name').fill('CK expressions');
   await page.getByLabel('Project folder', { exact: true }).fill('ck-project');

@@ -5,15 +5,15 @@
  */
 import type { AttributeSchema, LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
-import affectnet8 from '../../../resources/schemas/attributes.affectnet8.json';
-import celeba40 from '../../../resources/schemas/attributes.celeba40.json';
-import ckplus7 from '../../../resources/schemas/attributes.ckplus7.json';
-import fer7 from '../../../resources/schemas/attributes.fer7.json';
-import mtfl from '../../../resources/schemas/attributes.mtfl.json';
-import rafdb7 from '../../../resources/schemas/attributes.rafdb7.json';
-import five from '../../../resources/schemas/landmarks.five.json';
-import ibug68 from '../../../resources/schemas/landmarks.ibug68.json';
-import wflw98 from '../../../resources/schemas/landmarks.wflw98.json';
+import affectnet8 from '../../../resources/schemas/attributes.affectnet8.json' with { type: 'json' };
+import celeba40 from '../../../resources/schemas/attributes.celeba40.json' with { type: 'json' };
+import ckplus7 from '../../../resources/schemas/attributes.ckplus7.json' with { type: 'json' };
+import fer7 from '../../../resources/schemas/attributes.fer7.json' with { type: 'json' };
+import mtfl from '../../../resources/schemas/attributes.mtfl.json' with { type: 'json' };
+import rafdb7 from '../../../resources/schemas/attributes.rafdb7.json' with { type: 'json' };
+import five from '../../../resources/schemas/landmarks.five.json' with { type: 'json' };
+import ibug68 from '../../../resources/schemas/landmarks.ibug68.json' with { type: 'json' };
+import wflw98 from '../../../resources/schemas/landmarks.wflw98.json' with { type: 'json' };
 import { parseAttributeSchema } from './attribute-schema';
 import { parseLandmarkSchema } from './landmark-schema';
 

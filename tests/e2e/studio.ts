@@ -1,0 +1,44 @@
+/**
+ * What every end-to-end spec shares: the address and projects root that global-setup.ts started
+ * `serve` with, a typed call to the bridge's API, and a fresh start at Home. The specs share one
+ * server, so each closes whatever project the previous one left open.
+ */
+import type { APIRequestContext, Page } from '@playwright/test';
+import type { InvokeChannel, RequestOf, ResponseOf } from '../../src-main/shared/ipc-contract';
+
+export function env(name: 'STUDIO_URL' | 'STUDIO_PROJECTS_ROOT'): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: global-setup.ts did not run`);
+  return value;
+}
+
+export async function api<C extends InvokeChannel>(
+  request: APIRequestContext,
+  channel: C,
+  payload: RequestOf<C>,
+): Promise<ResponseOf<C>> {
+  const token = new URL(env('STUDIO_URL')).searchParams.get('token') ?? '';
+  const response = await request.post(new URL('/api/invoke', env('STUDIO_URL')).href, {
+    headers: { 'content-type': 'application/json', 'x-studio-token': token },
+    data: { channel, payload },
+  });
+  const body = (await response.json()) as
+    { ok: true; value: ResponseOf<C> } | { ok: false; error: { message: string } };
+  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
+  return body.value;
+}
+
+/** Closes the project an earlier spec left open, so the page starts at Home. */
+export async function startAtHome(request: APIRequestContext): Promise<void> {
+  await api(request, 'project:close', {});
+}
+
+/** Console errors and uncaught exceptions: a CSP violation or a failed request shows up here. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
