@@ -1,0 +1,103 @@
+/**
+ * The pre-training job's hyper-parameters (DESIGN §4): one typed object, every field with a
+ * default and a comment. Parsing is strict: an unknown key or a wrong type throws a StudioError
+ * naming the key. The resolved config is saved with every checkpoint.
+ */
+import { z } from 'zod';
+import { StudioError } from '../shared/errors';
+
+const range = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+
+export const pretrainConfigSchema = z
+  .object({
+    /** Backbone: a preset name plus optional overrides (tests use a smaller model). */
+    model: z
+      .object({
+        preset: z.enum(['tiny', 'small', 'base']).default('tiny'),
+        imageSize: z.number().int().positive().optional(),
+        patchSize: z.number().int().positive().optional(),
+        dim: z.number().int().positive().optional(),
+        depth: z.number().int().positive().optional(),
+        heads: z.number().int().positive().optional(),
+        mlpRatio: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({ preset: 'tiny' }),
+    /** Head MLP hidden width (DINO: 2048). */
+    headHidden: z.number().int().positive().default(2048),
+    /** Head bottleneck width before the prototypes (DINO: 256). */
+    headBottleneck: z.number().int().positive().default(256),
+    /** Number of prototypes K (ProS/faces: 4096). */
+    prototypes: z.number().int().positive().default(4096),
+    /** Seed of every random choice (init, data order, augmentations). */
+    seed: z.number().int().nonnegative().default(0),
+    /** Passes over the data. */
+    epochs: z.number().int().positive().default(100),
+    /** Stop after this many steps (benchmarks, tests); 0 = run all epochs. Schedules still span all epochs. */
+    maxSteps: z.number().int().nonnegative().default(0),
+    /** Source images per step. */
+    batchSize: z.number().int().min(2).default(32),
+    /** Local crops per image (L); 0 trains on the two global crops only. */
+    localCrops: z.number().int().min(0).max(12).default(6),
+    /** Area fraction range of global crops. */
+    globalScale: range.default([0.35, 1.0]),
+    /** Area fraction range of local crops. */
+    localScale: range.default([0.05, 0.35]),
+    /** Student softmax temperature τs. */
+    studentTemperature: z.number().positive().default(0.1),
+    /** Teacher temperature τt at the start, warmed up linearly to `teacherTemperatureFinal`. */
+    teacherTemperature: z.number().positive().default(0.04),
+    /** Teacher temperature after warm-up. */
+    teacherTemperatureFinal: z.number().positive().default(0.07),
+    /** Fraction of training over which τt warms up (0–1). */
+    teacherTemperatureWarmup: z.number().min(0).max(1).default(0.3),
+    /** Centre momentum: c ← m·c + (1 − m)·batch mean. */
+    centerMomentum: z.number().min(0).max(1).default(0.9),
+    /** Peak learning rate per 256 images; the peak used is lr·batchSize/256. */
+    lr: z.number().positive().default(5e-4),
+    /** Final learning rate of the cosine schedule. */
+    minLr: z.number().nonnegative().default(1e-6),
+    /** Linear learning-rate warm-up, in epochs (DINO: 10 of 100). */
+    warmupEpochs: z.number().nonnegative().default(10),
+    /** Weight decay at the start (cosine to `weightDecayEnd`); biases and norms never decay. */
+    weightDecay: z.number().nonnegative().default(0.04),
+    /** Weight decay at the end. */
+    weightDecayEnd: z.number().nonnegative().default(0.4),
+    /** Per-tensor gradient norm clip; 0 = off. */
+    gradClip: z.number().nonnegative().default(3.0),
+    /** Epochs during which the prototype layer is frozen (DINO: 1). */
+    freezePrototypesEpochs: z.number().int().nonnegative().default(1),
+    /** Teacher EMA momentum at the start (cosine to 1). */
+    momentum: z.number().min(0).max(1).default(0.996),
+    /** Teacher EMA momentum at the end. */
+    momentumEnd: z.number().min(0).max(1).default(1.0),
+    /** Weight of the KoLeo regulariser on the student's CLS features; 0 = off (ProS option: 0.1). */
+    koleoWeight: z.number().nonnegative().default(0),
+    /** Images per forward/backward chunk within a worker; gradients accumulate over chunks. Caps
+     * peak memory (wasm's heap is 4 GB at most: batch 32 with 6 locals in one chunk needs ~4 GB);
+     * 0 = a worker's whole share at once. */
+    microBatch: z.number().int().nonnegative().default(16),
+    /** Folder for checkpoints; none = no checkpoints. */
+    checkpointDir: z.string().min(1).optional(),
+    /** Save a checkpoint every N steps (and at cancel). */
+    checkpointEvery: z.number().int().positive().default(500),
+    /** Data-parallel worker threads splitting each batch (1 = in this thread; 2 uses both cores of a
+     * 2-core machine with wasm, whose own threads are off in Node). Ignored on native backends. */
+    workers: z.number().int().min(1).max(16).default(1),
+  })
+  .strict();
+
+export type PretrainConfig = z.infer<typeof pretrainConfigSchema>;
+export type PretrainConfigInput = z.input<typeof pretrainConfigSchema>;
+
+export function parsePretrainConfig(input: unknown): PretrainConfig {
+  const result = pretrainConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key =
+      [...issue.path.map(String), ...('keys' in issue ? (issue.keys as string[]) : [])].join('.') ||
+      '(root)';
+    return `${key}: ${issue.message}`;
+  });
+  throw new StudioError('invalid-payload', `Invalid pre-training config — ${problems.join('; ')}`);
+}
