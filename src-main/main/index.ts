@@ -47,7 +47,10 @@ function main(): void {
       const isApp = (url: string) => isAppUrl(renderer, url);
       hardenSession(session.defaultSession);
 
-      const projects = new ProjectSession();
+      // The header's "N labelled" count follows the label writes that reached the disk.
+      const projects = new ProjectSession({
+        onLabelsFlushed: (count) => ipc.broadcast('labels:flushed', { count }),
+      });
       const recent = new RecentProjects(path.join(app.getPath('userData'), 'recent-projects.json'));
       const training = new TrainingHost(electronTrainingSpawner());
       const context: StudioContext = {

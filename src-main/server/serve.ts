@@ -12,7 +12,7 @@ import { ProjectSession } from '../core/project-session';
 import { RecentProjects } from '../core/recent-projects';
 import { createHandlers, type StudioContext } from '../main/handlers';
 import { nodeTrainingSpawner } from '../main/node-training-spawner';
-import { TrainingHost } from '../main/training-host';
+import { TrainingHost, type TrainingSpawner } from '../main/training-host';
 import { startBridge, type Bridge } from './bridge';
 import { findMediaFile } from './media-files';
 
@@ -26,6 +26,8 @@ export interface ServeOptions {
   /** The built renderer; defaults to the repository's out/renderer. */
   rendererDir?: string;
   token?: string;
+  /** Starts the training process; defaults to a Node child running the training worker. */
+  trainingSpawner?: TrainingSpawner;
 }
 
 export interface ServedStudio {
@@ -54,12 +56,15 @@ export function studioVersion(): string {
 export async function serveStudio(options: ServeOptions = {}): Promise<ServedStudio> {
   const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
   await mkdir(dataDir, { recursive: true });
-  const session = new ProjectSession();
-  const recent = new RecentProjects(path.join(dataDir, 'recent-projects.json'));
-  const training = new TrainingHost(nodeTrainingSpawner());
-
   // Handlers need `emit` before the bridge exists; pushes before it is listening have no listener.
   let bridge: Bridge | null = null;
+  // The header's "N labelled" count follows the label writes that reached the disk.
+  const session = new ProjectSession({
+    onLabelsFlushed: (count) => bridge?.emit('labels:flushed', { count }),
+  });
+  const recent = new RecentProjects(path.join(dataDir, 'recent-projects.json'));
+  const training = new TrainingHost(options.trainingSpawner ?? nodeTrainingSpawner());
+
   const context: StudioContext = {
     mode: 'browser',
     version: studioVersion(),

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { HandlerTable } from '../../src-main/main/dispatch';
 import { startBridge, type Bridge } from '../../src-main/server/bridge';
 import type { ProjectSummary } from '../../src-main/shared/domain';
+import { stubHandlers } from './stub-handlers';
 
 interface RawResponse {
   status: number;
@@ -47,79 +47,6 @@ function raw(
     req.on('error', reject);
     req.end(options.body);
   });
-}
-
-function summaryOf(dir: string): ProjectSummary {
-  return {
-    dir,
-    meta: {
-      schemaVersion: 1,
-      id: 'p1',
-      name: 'Stub',
-      createdAt: '2025-01-01T00:00:00.000Z',
-      landmarkSchema: 'ibug68',
-      attributeSchema: null,
-    },
-    imageCount: 0,
-    labelledCount: 0,
-  };
-}
-
-function emptyStats() {
-  return {
-    total: 0,
-    splits: { pool: 0, train: 0, val: 0, test: 0 },
-    labelled: 0,
-    flagged: 0,
-    noFace: 0,
-    curated: 0,
-    expressions: {},
-  };
-}
-
-/** Every channel answers a fixed valid value; project dirs are recorded to check confinement. */
-function stubHandlers(seenDirs: string[]): HandlerTable {
-  return {
-    'project:create': async (request) => {
-      seenDirs.push(request.dir);
-      return summaryOf(request.dir);
-    },
-    'project:open': async (request) => {
-      seenDirs.push(request.dir);
-      return summaryOf(request.dir);
-    },
-    'project:close': async () => ({ closed: false }),
-    'project:current': async () => null,
-    'project:recent': async () => [],
-    'project:forget': async () => [],
-    'library:list': async () => ({ total: 0, items: [] }),
-    'library:importFolder': async (request) => {
-      seenDirs.push(request.dir);
-      return { jobId: 'job' };
-    },
-    'library:cancelImport': async () => ({ cancelled: false }),
-    'library:setSplit': async () => ({ updated: 0 }),
-    'library:assignSplits': async () => emptyStats(),
-    'library:stats': async () => emptyStats(),
-    'library:curate': async () => ({ jobId: 'job' }),
-    'library:export': async (request) => {
-      seenDirs.push(request.outDir);
-      return { outDir: request.outDir, images: 0, faces: 0, files: 0 };
-    },
-    'labels:get': async () => null,
-    'labels:save': async () => ({ saved: true }),
-    // Not exercised here: the labeller's e2e spec covers it over the real bridge.
-    'schema:get': async () => {
-      throw new Error('schema:get is not stubbed');
-    },
-    'system:info': async () => ({
-      version: '9.9.9',
-      mode: 'browser',
-      backend: null,
-      backendError: null,
-    }),
-    'dialog:pickFolder': async () => ({ dir: null, supported: false }),
-  };
 }
 
 const SECRET = 'top secret outside the renderer';
@@ -432,6 +359,43 @@ describe('bridge with a projects root', () => {
       for (const [channel, payload] of [
         ['project:create', { dir, name: 'X' }],
         ['project:open', { dir }],
+      ] as const) {
+        const result = await invoke(channel, payload);
+        expect(result, `${channel} ${dir}`).toMatchObject({
+          ok: false,
+          error: {
+            code: 'forbidden',
+            message: expect.stringContaining('outside the projects folder'),
+          },
+        });
+      }
+    }
+    expect(seenDirs.length).toBe(before);
+  });
+
+  it('confines the folders an import reads and an export writes in the same way', async () => {
+    await mkdir(path.join(root, 'helen', 'images'), { recursive: true });
+    const imported = await invoke('library:importFolder', {
+      dir: 'helen/images',
+      format: 'images',
+      curate: false,
+    });
+    expect(imported).toMatchObject({ ok: true, value: { jobId: 'job' } });
+    const exported = await invoke('library:export', { format: 'pts', outDir: 'helen/export' });
+    expect(exported).toMatchObject({
+      ok: true,
+      value: { outDir: path.join(root, 'helen', 'export') },
+    });
+    expect(seenDirs.slice(-2)).toEqual([
+      path.join(root, 'helen', 'images'),
+      path.join(root, 'helen', 'export'),
+    ]);
+
+    const before = seenDirs.length;
+    for (const dir of [outside, '../elsewhere', 'helen/../../elsewhere', 'escape-link', root]) {
+      for (const [channel, payload] of [
+        ['library:importFolder', { dir, format: 'images', curate: false }],
+        ['library:export', { format: 'pts', outDir: dir }],
       ] as const) {
         const result = await invoke(channel, payload);
         expect(result, `${channel} ${dir}`).toMatchObject({

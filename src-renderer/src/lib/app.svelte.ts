@@ -21,6 +21,9 @@ export type NewProject = RequestOf<'project:create'>;
 /** How often to ask again while the training process is still choosing its backend. */
 const BACKEND_POLL_MS = 1500;
 
+/** Label writes come in bursts while a face is edited; one recount per quiet spell is plenty. */
+const RECOUNT_DEBOUNCE_MS = 300;
+
 class StudioState {
   readonly mode: StudioMode = mode;
   version = $state('');
@@ -33,12 +36,14 @@ class StudioState {
   busy = $state(false);
   /** False until the first answer from the studio, so the home view does not flash empty. */
   ready = $state(false);
+  private recountTimer: ReturnType<typeof setTimeout> | null = null;
 
   async start(): Promise<void> {
     on('project:changed', (summary) => {
       this.project = summary;
       void this.refreshRecent();
     });
+    on('labels:flushed', () => this.scheduleRecount());
     on('system:backend', (report) => {
       this.backend = report;
       this.backendError = null;
@@ -109,6 +114,22 @@ class StudioState {
 
   dismissError(): void {
     this.error = null;
+  }
+
+  /** Asks again for the open project's summary, so the header's labelled count catches up. */
+  private scheduleRecount(): void {
+    if (this.recountTimer !== null) clearTimeout(this.recountTimer);
+    this.recountTimer = setTimeout(async () => {
+      this.recountTimer = null;
+      if (!this.project) return;
+      try {
+        const current = await invoke('project:current', {});
+        // A project opened or closed meanwhile has already set its own summary.
+        if (current && current.dir === this.project?.dir) this.project = current;
+      } catch {
+        // The next flush asks again.
+      }
+    }, RECOUNT_DEBOUNCE_MS);
   }
 
   private async refreshRecent(): Promise<void> {

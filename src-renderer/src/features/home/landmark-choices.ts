@@ -1,15 +1,18 @@
 /**
- * The schemas offered when creating a project. Ids are the ones stored in project.json; the
- * store checks them against the built-in schemas, so a stale id here fails with a clear error.
+ * The schemas offered when creating a project: every built-in schema, under the name its file
+ * gives it. Ids are the ones stored in project.json.
  */
-export const LANDMARK_CHOICES = [
-  { id: 'ibug68', label: '68 points (iBUG 300-W)' },
-  { id: 'wflw98', label: '98 points (WFLW)' },
-  { id: 'five', label: '5 points (eyes, nose, mouth)' },
-] as const;
+import {
+  ATTRIBUTE_SCHEMA_FILES,
+  LANDMARK_SCHEMA_FILES,
+  schemaChoices,
+  type SchemaChoice,
+} from '../../../../src-main/shared/builtin-schema-files';
+
+export const LANDMARK_CHOICES: readonly SchemaChoice[] = schemaChoices(LANDMARK_SCHEMA_FILES);
 
 /** `''` stands for "no attribute set" because a <select> value is a string. */
-export const ATTRIBUTE_CHOICES = [
+export const ATTRIBUTE_CHOICES: readonly SchemaChoice[] = [
   { id: '', label: 'None' },
-  { id: 'mtfl', label: 'MTFL (gender, smile, glasses, pose)' },
-] as const;
+  ...schemaChoices(ATTRIBUTE_SCHEMA_FILES),
+];

@@ -1,0 +1,147 @@
+/**
+ * Curation of a real library through the service and the handlers: faces from 300-W get a face
+ * box and a training crop, generated images without a face get 'no-face', a shrunk copy of a face
+ * gets 'near-duplicate' (the larger original is kept), and 'library:stats' counts all of it.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { curateProject, importIntoProject } from '../../../src-main/core/library/library-service';
+import { ProjectSession } from '../../../src-main/core/project-session';
+import { RecentProjects } from '../../../src-main/core/recent-projects';
+import { dispatch } from '../../../src-main/main/dispatch';
+import { createHandlers } from '../../../src-main/main/handlers';
+import type { ImageRecord } from '../../../src-main/shared/domain';
+import { DATA } from './test-images';
+
+const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
+const FACE_COUNT = 5;
+
+let workDir: string;
+let session: ProjectSession;
+let faceNames: string[];
+
+/** A colour ramp and seeded noise: nothing a face detector should fire on. */
+async function writeNonFaces(dir: string): Promise<string[]> {
+  const size = 256;
+  const gradient = Buffer.alloc(size * size * 3);
+  const noise = Buffer.alloc(size * size * 3);
+  for (let i = 0; i < size * size; i++) {
+    gradient[3 * i] = i % size;
+    gradient[3 * i + 1] = Math.floor(i / size);
+    gradient[3 * i + 2] = 255 - (i % size);
+  }
+  let seed = 7;
+  for (let i = 0; i < noise.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0; // LCG: the same noise every run
+    noise[i] = seed >>> 24;
+  }
+  const raw = { raw: { width: size, height: size, channels: 3 as const } };
+  await sharp(gradient, raw).png().toFile(path.join(dir, 'gradient.png'));
+  await sharp(noise, raw).png().toFile(path.join(dir, 'noise.png'));
+  return ['gradient.png', 'noise.png'];
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'library-curation-'));
+  const input = path.join(workDir, 'input');
+  await mkdir(input);
+  faceNames = (await readdir(HELEN_TEST))
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .slice(0, FACE_COUNT);
+  for (const name of faceNames) await copyFile(path.join(HELEN_TEST, name), path.join(input, name));
+  await writeNonFaces(input);
+  // Same picture at 60 % of the size, re-encoded: other bytes, same content.
+  const original = sharp(await readFile(path.join(HELEN_TEST, faceNames[0]!)));
+  const { width = 0 } = await original.metadata();
+  await original
+    .resize(Math.round(width * 0.6))
+    .jpeg({ quality: 85 })
+    .toFile(path.join(input, 'shrunk-copy.jpg'));
+
+  session = new ProjectSession();
+  await session.create(path.join(workDir, 'project'), {
+    name: 'Curation',
+    landmarkSchema: 'ibug68',
+    attributeSchema: null,
+  });
+  const imported = await importIntoProject(session.require(), { dir: input, format: 'images' });
+  expect(imported).toMatchObject({ added: FACE_COUNT + 3, failed: [], cancelled: false });
+}, 60_000);
+
+afterAll(async () => {
+  await session?.close();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+function recordOf(name: string): ImageRecord {
+  const record = session
+    .require()
+    .listImages()
+    .find((image) => path.basename(image.path) === name);
+  if (!record) throw new Error(`${name} is not in the project`);
+  return record;
+}
+
+describe('curating a library', () => {
+  it('boxes faces, flags non-faces and the near-duplicate, and the stats count them', async () => {
+    const store = session.require();
+    const progress: number[] = [];
+    const outcome = await curateProject(store, { onProgress: (p) => progress.push(p.done) });
+    expect(outcome).toMatchObject({ flagged: 3, failed: [], cancelled: false });
+    expect(progress.at(-1)).toBe(FACE_COUNT + 3);
+
+    for (const name of faceNames) {
+      const record = recordOf(name);
+      expect(record.flags, name).toEqual([]);
+      const face = record.face;
+      if (!face) throw new Error(`${name}: no face found`);
+      expect(face.box.width, name).toBeGreaterThan(24);
+      // The crop is the box grown by a margin on every side.
+      expect(face.crop.x, name).toBeLessThanOrEqual(face.box.x);
+      expect(face.crop.y, name).toBeLessThanOrEqual(face.box.y);
+      expect(face.crop.x + face.crop.width, name).toBeGreaterThanOrEqual(
+        face.box.x + face.box.width,
+      );
+      expect(face.crop.y + face.crop.height, name).toBeGreaterThanOrEqual(
+        face.box.y + face.box.height,
+      );
+      expect(face.crop.width, name).toBeGreaterThan(face.box.width);
+    }
+    for (const name of ['gradient.png', 'noise.png']) {
+      expect(recordOf(name), name).toMatchObject({ face: null, flags: ['no-face'] });
+    }
+    const copy = recordOf('shrunk-copy.jpg');
+    expect(copy.flags).toContain('near-duplicate');
+    expect(copy.face).not.toBeNull();
+
+    const handlers = createHandlers({
+      mode: 'browser',
+      version: 'test',
+      session,
+      recent: new RecentProjects(path.join(workDir, 'recent.json')),
+      pickFolder: async () => ({ dir: null, supported: false }),
+      backend: () => ({ report: null, error: null }),
+      emit: () => undefined,
+    });
+    expect(await dispatch(handlers, 'library:stats', {})).toEqual({
+      ok: true,
+      value: expect.objectContaining({
+        total: FACE_COUNT + 3,
+        curated: FACE_COUNT + 3,
+        noFace: 2,
+        flagged: 3,
+        labelled: 0,
+      }),
+    });
+  }, 60_000);
+
+  it('leaves curated images alone when run again', async () => {
+    const outcome = await curateProject(session.require(), {});
+    expect(outcome).toMatchObject({ flagged: 0, failed: [] });
+    expect(recordOf('shrunk-copy.jpg').flags).toContain('near-duplicate');
+  });
+});

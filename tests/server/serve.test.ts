@@ -1,0 +1,110 @@
+/**
+ * `serveStudio` wires the project session to the bridge: a label save that reaches the disk is
+ * pushed to every connected page as `labels:flushed`, so the header's labelled count can follow.
+ * The training process is a stand-in that only obeys shutdown; this is about the wiring.
+ */
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { TrainingProcess } from '../../src-main/main/training-host';
+import { serveStudio, type ServedStudio } from '../../src-main/server/serve';
+import { createMediaProject } from '../core/library/media-project';
+import { ProjectSession } from '../../src-main/core/project-session';
+
+/** Answers nothing; ends when asked to. */
+function idleTrainingProcess(): TrainingProcess {
+  const exitListeners: ((exit: { code: number | null; signal: string | null }) => void)[] = [];
+  const exit = () => setImmediate(() => exitListeners.forEach((l) => l({ code: 0, signal: null })));
+  return {
+    send: (message) => {
+      if (message.type === 'shutdown') exit();
+    },
+    onMessage: () => undefined,
+    onExit: (listener) => exitListeners.push(listener),
+    kill: exit,
+  };
+}
+
+let workDir: string;
+let studio: ServedStudio;
+let imageId: string;
+
+beforeAll(async () => {
+  workDir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'serve-test-')));
+  const rendererDir = path.join(workDir, 'renderer');
+  await mkdir(rendererDir);
+  await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Studio</title>');
+  // A project with images, made beforehand and closed, for the served studio to open.
+  const maker = new ProjectSession();
+  const ids = await createMediaProject(
+    maker,
+    path.join(workDir, 'project'),
+    path.join(workDir, 'in'),
+  );
+  await maker.close();
+  imageId = ids.jpeg;
+  studio = await serveStudio({
+    port: 0,
+    dataDir: path.join(workDir, 'data'),
+    rendererDir,
+    trainingSpawner: idleTrainingProcess,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await studio?.close();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+async function invoke(channel: string, payload: unknown): Promise<unknown> {
+  const response = await fetch(new URL('/api/invoke', studio.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-studio-token': studio.bridge.token },
+    body: JSON.stringify({ channel, payload }),
+  });
+  return response.json();
+}
+
+describe('serveStudio', () => {
+  it('pushes labels:flushed with the number of faces written after labels:save', async () => {
+    expect(await invoke('project:open', { dir: path.join(workDir, 'project') })).toMatchObject({
+      ok: true,
+      value: { labelledCount: 0 },
+    });
+    const socket = new WebSocket(
+      `ws://127.0.0.1:${studio.bridge.port}/api/events?token=${studio.bridge.token}`,
+    );
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      const flushed = new Promise<unknown>((resolve) =>
+        socket.on('message', (data) => {
+          const message = JSON.parse(String(data)) as { event: string; payload: unknown };
+          if (message.event === 'labels:flushed') resolve(message.payload);
+        }),
+      );
+      const points = Array.from({ length: 68 }, (_, i) => ({ x: 10 + i, y: 20 + i, v: 2 }));
+      const saved = await invoke('labels:save', {
+        face: {
+          imageId,
+          points,
+          attributes: {},
+          expression: null,
+          updatedAt: new Date().toISOString(),
+        },
+      });
+      expect(saved).toEqual({ ok: true, value: { saved: true } });
+      expect(await flushed).toEqual({ count: 1 });
+      expect(await invoke('project:current', {})).toMatchObject({
+        ok: true,
+        value: { labelledCount: 1 },
+      });
+    } finally {
+      socket.terminate();
+    }
+  });
+});
