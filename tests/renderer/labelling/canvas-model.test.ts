@@ -249,6 +249,30 @@ describe('occlusion, clearing, confirming', () => {
     expect(m.points).toEqual(emptyPoints(5));
   });
 
+  it('moves and resizes a dropped template as a whole, keeping it model-made', () => {
+    const m = model5(null);
+    const template = [
+      { x: 0.3, y: 0.35 },
+      { x: 0.7, y: 0.35 },
+      { x: 0.5, y: 0.55 },
+      { x: 0.35, y: 0.75 },
+      { x: 0.65, y: 0.75 },
+    ];
+    m.dropTemplate(template, { x: 40, y: 20, width: 100, height: 120 });
+    const dropped = m.points.map((p) => ({ ...p }));
+    expect(() => m.scaleSelection(2)).toThrow(CanvasModeError);
+    m.selectAll();
+    expect(m.selection).toEqual([0, 1, 2, 3, 4]);
+    expect(m.scaleSelection(1.5)).toBe(true);
+    // The centroid (90, 86) stays put; every offset from it grows by 1.5.
+    expect(m.points[0]!.x).toBeCloseTo(90 + (70 - 90) * 1.5, 9);
+    expect(m.points[4]!.y).toBeCloseTo(86 + (110 - 86) * 1.5, 9);
+    expect(m.points.every((p) => p.predicted === true)).toBe(true);
+    expect(() => m.scaleSelection(0)).toThrow(RangeError);
+    expect(m.undo()).toBe(true);
+    expect(m.points).toEqual(dropped);
+  });
+
   it('uses the face box when no box is given', () => {
     const m = new CanvasModel(FIVE);
     m.load({ imageId: IMAGE_A, imageSize: SIZE, box: { x: 10, y: 10, width: 50, height: 50 } });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ARROW_STEP_FAST_PX,
+  SCALE_STEP,
   commandFor,
   SHORTCUTS,
   ZOOM_STEP,
@@ -45,6 +46,18 @@ describe('commandFor', () => {
     });
   });
 
+  it('selects every point with A and resizes a selection with [ and ] by inverse steps', () => {
+    expect(commandFor(press('a'))).toEqual({ kind: 'select-all' });
+    expect(commandFor(press(']', { code: 'BracketRight' }))).toEqual({
+      kind: 'scale-selection',
+      factor: SCALE_STEP,
+    });
+    expect(commandFor(press('[', { code: 'BracketLeft' }))).toEqual({
+      kind: 'scale-selection',
+      factor: 1 / SCALE_STEP,
+    });
+  });
+
   it('ignores unknown keys, Alt chords and Ctrl with other letters', () => {
     expect(commandFor(press('q'))).toBeNull();
     expect(commandFor(press('o', { alt: true }))).toBeNull();
@@ -53,7 +66,7 @@ describe('commandFor', () => {
 
   it('lists a shortcut for every command kind it can return', () => {
     const documented = SHORTCUTS.map((s) => s.keys).join(' ');
-    for (const key of ['P', 'T', 'M', 'O', 'G', '?', 'N', 'B', 'U', 'Ctrl+S']) {
+    for (const key of ['P', 'T', 'M', 'O', 'G', 'A', '[ / ]', '?', 'N', 'B', 'U', 'Ctrl+S']) {
       expect(documented).toContain(key);
     }
   });

@@ -14,6 +14,8 @@ export type LabellerCommand =
   | { kind: 'drop-template' }
   | { kind: 'mirror-assist' }
   | { kind: 'select-group' }
+  | { kind: 'select-all' }
+  | { kind: 'scale-selection'; factor: number }
   | { kind: 'move-selection'; dx: number; dy: number }
   | { kind: 'zoom'; factor: number }
   | { kind: 'fit-face' }
@@ -36,6 +38,8 @@ export interface KeyPress {
 
 /** One keyboard step of a zoom; four steps double the scale. */
 export const ZOOM_STEP = 2 ** 0.25;
+/** One `[` or `]` press resizes a selection by 2%: fine enough to fit a template by eye. */
+export const SCALE_STEP = 1.02;
 /** Arrow keys move a selection by one screen pixel, ten with shift (converted by the caller). */
 export const ARROW_STEP_PX = 1;
 export const ARROW_STEP_FAST_PX = 10;
@@ -49,6 +53,8 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'O', does: 'mark the point under the cursor (or the last one) occluded / visible' },
   { keys: 'Del / X', does: 'mark that point not labelled' },
   { keys: 'G, Shift+drag', does: "select that point's group; arrows or a drag move it" },
+  { keys: 'A', does: 'select all points (move a dropped template as a whole)' },
+  { keys: '[ / ]', does: 'shrink / grow the selection about its centre' },
   { keys: 'Ctrl+Z / Ctrl+Shift+Z', does: 'undo / redo' },
   { keys: 'Wheel, + / −', does: 'zoom around the cursor' },
   { keys: 'Space+drag', does: 'pan' },
@@ -102,6 +108,12 @@ export function commandFor(press: KeyPress): LabellerCommand | null {
       return { kind: 'mirror-assist' };
     case 'g':
       return { kind: 'select-group' };
+    case 'a':
+      return { kind: 'select-all' };
+    case '[':
+      return { kind: 'scale-selection', factor: 1 / SCALE_STEP };
+    case ']':
+      return { kind: 'scale-selection', factor: SCALE_STEP };
     case 'ArrowLeft':
       return { kind: 'move-selection', dx: -step, dy: 0 };
     case 'ArrowRight':

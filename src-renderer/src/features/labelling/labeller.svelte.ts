@@ -422,6 +422,12 @@ export class Labeller {
       case 'select-group':
         if (target !== null) this.#selectGroupOf(target);
         break;
+      case 'select-all':
+        model.selectAll();
+        break;
+      case 'scale-selection':
+        if (model.mode === 'select') model.scaleSelection(command.factor);
+        break;
       case 'move-selection':
         if (model.mode === 'select') {
           const scale = model.transform.scale;

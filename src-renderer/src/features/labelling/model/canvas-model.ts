@@ -36,6 +36,9 @@ import {
 } from './transform';
 
 /** What changed; a view re-reads only the state the reason names. */
+/** The selection name `selectAll` uses; no schema group is called this. */
+export const ALL_POINTS = 'all points';
+
 export type ChangeReason = 'points' | 'transform' | 'mode' | 'selection' | 'history' | 'saved';
 export type ChangeListener = (reason: ChangeReason) => void;
 
@@ -402,6 +405,23 @@ export class CanvasModel {
     else this.#emit('selection');
   }
 
+  /** Selects every point (to move or resize a dropped template as a whole) and enters select mode. */
+  selectAll(): void {
+    this.#modes.require('selectGroup');
+    const modeChanged = this.#modes.setTool('select');
+    this.#setSelection(ALL_POINTS);
+    if (modeChanged) this.#emit('mode', 'selection');
+    else this.#emit('selection');
+  }
+
+  /** Select mode: scales the selection's labelled points about their centroid; one undo step. */
+  scaleSelection(factor: number): boolean {
+    this.#modes.require('moveGroup');
+    const { face } = this.#require();
+    const next = edits.scalePoints(face.points, this.#selection, factor);
+    return this.#edit(`resize ${this.#selectedGroup ?? 'selection'}`, next);
+  }
+
   /** Drops the selection and returns to idle. */
   clearSelection(): void {
     this.setMode('idle');
@@ -547,7 +567,9 @@ export class CanvasModel {
 
   #setSelection(group: string | null): void {
     this.#selectedGroup = group;
-    this.#selection = group === null ? [] : groupIndices(this.schema, group);
+    if (group === null) this.#selection = [];
+    else if (group === ALL_POINTS) this.#selection = this.schema.points.map((_, i) => i);
+    else this.#selection = groupIndices(this.schema, group);
   }
 
   /** Applies an edit as one undo step; a no-op (same array back) records nothing. */

@@ -86,6 +86,29 @@ export function offsetPoints(
   return out ?? points;
 }
 
+/**
+ * Scales the labelled points among `indices` about their centroid (a dropped template that is
+ * too small or too large for the face). Model-made flags stay: resizing a template as a whole
+ * does not confirm any one point.
+ */
+export function scalePoints(points: Points, indices: readonly number[], factor: number): Points {
+  if (!Number.isFinite(factor) || factor <= 0) throw new RangeError(`Bad scale factor ${factor}`);
+  const placed = indices.filter((i) => checkIndex(points, i).v !== 0);
+  if (placed.length < 2 || factor === 1) return points;
+  let cx = 0;
+  let cy = 0;
+  for (const i of placed) {
+    cx += points[i]!.x / placed.length;
+    cy += points[i]!.y / placed.length;
+  }
+  const out = points.slice();
+  for (const i of placed) {
+    const p = points[i]!;
+    out[i] = landmark(cx + (p.x - cx) * factor, cy + (p.y - cy) * factor, p.v, p.predicted);
+  }
+  return out;
+}
+
 /** Flips point `i` between visible and occluded; an unlabelled point is left alone. */
 export function toggleOccluded(points: Points, i: number): Points {
   const p = checkIndex(points, i);
