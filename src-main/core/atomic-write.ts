@@ -78,8 +78,11 @@ async function renameWithRetry(from: string, to: string): Promise<void> {
   }
 }
 
-/** Makes the rename durable. Windows cannot open a folder for fsync; NTFS journals renames. */
-async function syncFolder(folder: string): Promise<void> {
+/**
+ * Makes a rename, a new file's name or an unlink in `folder` durable. Windows cannot open a folder
+ * for fsync; NTFS journals those changes itself.
+ */
+export async function syncFolder(folder: string): Promise<void> {
   if (process.platform === 'win32') return;
   const handle = await open(folder, 'r');
   try {

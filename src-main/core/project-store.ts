@@ -2,13 +2,30 @@
  * One open project on disk (DESIGN §6): project.json (meta, image index, runs, models) and
  * labels.json (annotations keyed by image id), each a lowdb database over an AtomicJsonFile.
  *
- * - Label edits only ever rewrite labels.json, debounced: the first unsaved edit starts a timer
- *   (200 ms by default) and every edit made before it fires goes into one write. saveFace's
- *   promise resolves once a write that holds the edit is fsync'd.
+ * Beside them, and not listed in DESIGN §6: labels.journal.jsonl (and, for a moment during
+ * compaction, labels.journal.compacting.jsonl), see labels-journal.ts. The project's labels are
+ * labels.json with the journal's lines applied in order (each line: whole faces, upserted by image
+ * id). Rewriting 20+ MB of labels.json per edit took 200–1,500 ms; an append takes one small write
+ * and one fsync.
+ *
+ * - Label edits are debounced: the first unsaved edit starts a timer (200 ms by default) and every
+ *   face changed before it fires goes into one journal line. saveFace's promise resolves once that
+ *   line is fsync'd.
+ * - Compaction folds the journal into labels.json when it passes a threshold (2,000 faces or 8 MB,
+ *   in the background) and on close: under the journal's lock it renames the journal to the
+ *   compacting file and takes the faces the renamed lines hold, exactly; appends then go on into a
+ *   fresh journal while labels.json is rewritten atomically from that snapshot; last the compacting
+ *   file is removed. A crash at any step leaves labels.json either without those lines or with
+ *   exactly them, and applying lines again over a labels.json that already holds them changes
+ *   nothing, so no edit is lost or rolled back. A compacting file found on open (a compaction cut
+ *   short) is folded, together with the journal, under the lock by the next compaction.
  * - Image index edits rewrite project.json at once; callers batch them (an import adds thousands
  *   of records in one putImages call).
  * - A corrupt, invalid or too-new file stops the open with a StudioError naming it and is never
- *   written; an older project is migrated after a backup (see migrations.ts).
+ *   written; an older project is migrated after a backup (see migrations.ts) and the journal is
+ *   folded into the migrated labels.json.
+ * - One store per folder per process; ProjectSession's switch may hold two for a moment, and then
+ *   only the last one to close compacts. Two processes must not edit one project at once.
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
@@ -29,8 +46,18 @@ import { AtomicJsonFile, describeIssues, readJsonFile } from './atomic-json-file
 import { describeWriteError, removeAbandonedTempFiles } from './atomic-write';
 import { serialiseByLine } from './json-layout';
 import type { LineCache } from './json-layout';
+import {
+  COMPACTING_FILE,
+  JOURNAL_FILE,
+  LabelsJournal,
+  encodeJournalLine,
+  readJournal,
+} from './labels-journal';
+import type { JournalContents } from './labels-journal';
 import { migrateProject, migrations as knownMigrations } from './migrations';
 import type { Migration, RawJson } from './migrations';
+import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
+import { BUILTIN_LANDMARK_SCHEMAS, builtinLandmarkSchema } from './schemas/builtin';
 
 export const PROJECT_FILE = 'project.json';
 export const LABELS_FILE = 'labels.json';
@@ -38,6 +65,10 @@ export const LABELS_FILE = 'labels.json';
 export const PROJECT_FOLDERS = ['runs', 'models', path.join('cache', 'thumbs')] as const;
 
 export const DEFAULT_LABEL_DEBOUNCE_MS = 200;
+/** Faces appended to the journal before a background compaction: ~1 s of JSON to replay. */
+export const DEFAULT_COMPACT_AFTER_FACES = 2_000;
+/** Journal size before a background compaction, whatever the face count (98-point faces). */
+export const DEFAULT_COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 
 export interface NewProject {
   name: string;
@@ -50,9 +81,16 @@ export interface ProjectStoreOptions {
   labelDebounceMs?: number;
   /** Migrations run by open(); defaults to the app's list. Tests pass their own. */
   migrations?: readonly Migration[];
-  /** Called after each labels.json write with the number of saveFace calls it made durable. */
+  /** Called after each journal append with the number of saveFace calls it made durable. */
   onLabelsFlushed?: (count: number) => void;
+  /** Faces in the journal that start a background compaction (≥ 1). */
+  compactAfterFaces?: number;
+  /** Journal bytes that start a background compaction (≥ 1). */
+  compactAfterBytes?: number;
 }
+
+/** Folders held open by a store of this process, with how many stores hold each. */
+const openFolders = new Map<string, number>();
 
 /** labels.json, plus the rule that each face sits under its own image id. */
 const LabelsFileOnDisk = LabelsFile.superRefine((labels, context) => {
@@ -78,14 +116,33 @@ export class ProjectStore {
   readonly dir: string;
   private readonly project: Low<ProjectFile>;
   private readonly labels: Low<LabelsFile>;
+  private readonly journal: LabelsJournal;
   private readonly imagePositions = new Map<string, number>();
   private readonly debounceMs: number;
+  private readonly compactAfterFaces: number;
+  private readonly compactAfterBytes: number;
   private readonly onLabelsFlushed: ((count: number) => void) | undefined;
+  /** Points a face must have under the project's landmark schema; null for a custom schema. */
+  private readonly pointCount: number | null;
 
-  private labelsDirty = false;
+  /**
+   * The faces on disk (labels.json plus the journal), as opposed to `labels.data`, which also
+   * holds edits not yet appended. A compaction writes exactly these.
+   */
+  private durableFaces: Record<string, FaceAnnotation>;
+  /** Faces in the journal, for the compaction threshold. */
+  private journalFaces: number;
+  /** Image ids whose face changed since the last append started. */
+  private readonly dirty = new Set<string>();
   private waiters: Waiter[] = [];
   private labelTimer: NodeJS.Timeout | null = null;
   private labelWrite: Promise<void> | null = null;
+  /** Appends and rotations of the journal, one at a time. */
+  private journalQueue: Promise<void> = Promise.resolve();
+  private compactionQueue: Promise<void> = Promise.resolve();
+  private compactionQueued = false;
+  /** After a failed background compaction, the next waits until the journal holds this many. */
+  private retryCompactionAt = 0;
   private projectWrite: Promise<void> = Promise.resolve();
   /** Bumped on every index change; a write records the revision it holds once durable. */
   private projectRevision = 0;
@@ -96,6 +153,8 @@ export class ProjectStore {
     dir: string,
     project: ProjectFile,
     labels: LabelsFile,
+    journal: LabelsJournal,
+    journalFaces: number,
     options: ProjectStoreOptions,
   ) {
     this.dir = dir;
@@ -116,12 +175,32 @@ export class ProjectStore {
       }),
       labels,
     );
-    const debounceMs = options.labelDebounceMs ?? DEFAULT_LABEL_DEBOUNCE_MS;
-    if (!Number.isFinite(debounceMs) || debounceMs < 0) {
-      throw new StudioError('invalid-payload', `labelDebounceMs must be ≥ 0, got ${debounceMs}`);
-    }
-    this.debounceMs = debounceMs;
+    this.journal = journal;
+    this.durableFaces = { ...labels.faces };
+    this.journalFaces = journalFaces;
+    this.debounceMs = positiveOption(
+      options.labelDebounceMs,
+      DEFAULT_LABEL_DEBOUNCE_MS,
+      0,
+      'labelDebounceMs',
+    );
+    this.compactAfterFaces = positiveOption(
+      options.compactAfterFaces,
+      DEFAULT_COMPACT_AFTER_FACES,
+      1,
+      'compactAfterFaces',
+    );
+    this.compactAfterBytes = positiveOption(
+      options.compactAfterBytes,
+      DEFAULT_COMPACT_AFTER_BYTES,
+      1,
+      'compactAfterBytes',
+    );
     this.onLabelsFlushed = options.onLabelsFlushed;
+    const schema = project.meta.landmarkSchema;
+    this.pointCount = BUILTIN_LANDMARK_SCHEMAS.includes(schema)
+      ? builtinLandmarkSchema(schema).points.length
+      : null;
     this.indexImages();
   }
 
@@ -151,7 +230,8 @@ export class ProjectStore {
     }
 
     await makeFolder(root);
-    for (const name of [PROJECT_FILE, LABELS_FILE]) {
+    // A stray journal would be replayed over the new project's labels on its next open.
+    for (const name of [PROJECT_FILE, LABELS_FILE, JOURNAL_FILE, COMPACTING_FILE]) {
       if (await exists(path.join(root, name))) {
         throw new StudioError(
           'conflict',
@@ -165,6 +245,8 @@ export class ProjectStore {
       root,
       { meta: meta.data, images: [], runs: [], models: [] },
       { schemaVersion: PROJECT_SCHEMA_VERSION, faces: {} },
+      new LabelsJournal(root, undefined, undefined),
+      0,
       options,
     );
     await store.labels.write();
@@ -175,6 +257,7 @@ export class ProjectStore {
       await unlink(path.join(root, LABELS_FILE)).catch(() => undefined);
       throw error;
     }
+    store.register();
     return store;
   }
 
@@ -196,11 +279,23 @@ export class ProjectStore {
     const labelsRaw = await readJsonFile(labelsFile);
     const labelsVersion =
       labelsRaw === undefined ? undefined : versionOf(labelsRaw, labelsFile, ['schemaVersion']);
+    // The journal before the compacting file: a rotation between the two reads then shows the
+    // same lines twice, which replays to the same faces, rather than not at all.
+    const active = await readJournal(path.join(root, JOURNAL_FILE));
+    const compacting = await readJournal(path.join(root, COMPACTING_FILE));
+    const journals = [compacting, active].filter((journal) => journal !== undefined);
 
-    for (const [file, version] of [
+    const versions: [string, number | undefined][] = [
       [projectFile, projectVersion],
       [labelsFile, labelsVersion],
-    ] as const) {
+      ...journals.flatMap((journal) =>
+        journal.lines.map((line): [string, number] => [
+          `${journal.file} (line ${line.line})`,
+          line.version,
+        ]),
+      ),
+    ];
+    for (const [file, version] of versions) {
       if (version !== undefined && version > PROJECT_SCHEMA_VERSION) {
         throw new StudioError(
           'conflict',
@@ -212,6 +307,9 @@ export class ProjectStore {
 
     let project = projectRaw as RawJson;
     let labels = labelsRaw as RawJson | undefined;
+    if (labels !== undefined && labelsVersion !== undefined) {
+      applyJournals(labels, labelsVersion, labelsFile, journals);
+    }
     const needsMigration =
       projectVersion < PROJECT_SCHEMA_VERSION ||
       (labelsVersion !== undefined && labelsVersion < PROJECT_SCHEMA_VERSION);
@@ -240,19 +338,28 @@ export class ProjectStore {
       );
     }
 
+    const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.faces.length, 0);
     const store = new ProjectStore(
       root,
-      new AtomicJsonFile(projectFile, ProjectFile).validate(project),
-      new AtomicJsonFile(labelsFile, LabelsFileOnDisk).validate(labels),
+      fastProjectFile(project) ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project),
+      fastLabelsFile(labels) ?? new AtomicJsonFile(labelsFile, LabelsFileOnDisk).validate(labels),
+      new LabelsJournal(root, active, compacting),
+      journalFaces,
       options,
     );
     if (needsMigration) {
       // labels.json first: if the app dies between the two writes, project.json still says the
       // old version and the next open migrates it again, skipping the already-upgraded labels.
+      // The journal goes last, once labels.json holds it; lines left by a crash before that are
+      // older than labels.json's version and skipped by applyJournals.
       await store.labels.write();
       await store.project.write();
+      await store.journal.removeCompacting();
+      await store.journal.removeJournal();
+      store.journalFaces = 0;
     }
     await removeAbandonedTempFiles(root);
+    store.register();
     return store;
   }
 
@@ -340,8 +447,9 @@ export class ProjectStore {
   }
 
   /**
-   * Stores a face annotation. Validates it, updates memory at once and resolves once a write of
-   * labels.json that holds this edit is fsync'd (debounced with other edits).
+   * Stores a face annotation. Validates it (its points must number what the project's landmark
+   * schema has), updates memory at once and resolves once a journal line that holds this edit is
+   * fsync'd (debounced with other edits).
    */
   saveFace(face: z.input<typeof FaceAnnotation>): Promise<void> {
     if (this.isClosed) return Promise.reject(this.closedError());
@@ -355,13 +463,23 @@ export class ProjectStore {
         ),
       );
     }
-    if (!this.imagePositions.has(parsed.data.imageId)) {
+    const { imageId, points } = parsed.data;
+    if (this.pointCount !== null && points.length !== this.pointCount) {
       return Promise.reject(
-        new StudioError('not-found', `Image ${parsed.data.imageId} is not in project ${this.dir}`),
+        new StudioError(
+          'invalid-payload',
+          `Cannot save the face for image ${imageId}: it has ${points.length} points but the ` +
+            `project's landmark schema ${this.meta.landmarkSchema} has ${this.pointCount}`,
+        ),
       );
     }
-    this.labels.data.faces[parsed.data.imageId] = parsed.data;
-    this.labelsDirty = true;
+    if (!this.imagePositions.has(imageId)) {
+      return Promise.reject(
+        new StudioError('not-found', `Image ${imageId} is not in project ${this.dir}`),
+      );
+    }
+    this.labels.data.faces[imageId] = parsed.data;
+    this.dirty.add(imageId);
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.labelTimer ??= setTimeout(() => {
       // Each saveFace caller gets the error through its own promise.
@@ -370,22 +488,48 @@ export class ProjectStore {
     return durable;
   }
 
-  /** Writes pending label edits now; resolves once everything saved so far is durable. */
+  /**
+   * Writes pending label edits now; resolves once everything saved so far is durable and no
+   * compaction is under way (so another store may then read the folder).
+   */
   async flush(): Promise<void> {
     await this.flushLabels();
     await this.projectWrite;
     // An index write that failed earlier (the caller saw its error) is tried again here.
     if (this.projectSavedRevision < this.projectRevision) await this.writeProject();
+    await this.compactionQueue;
   }
 
   /**
-   * Flushes and closes. If the flush fails the store stays open, so the edits in memory are not
-   * lost and the caller can retry.
+   * Folds the journal into labels.json now (after writing pending edits). Resolves once
+   * labels.json holds every edit saved so far and the journal is gone.
+   */
+  async compact(): Promise<void> {
+    this.requireOpen();
+    await this.flushLabels();
+    await this.queueCompaction();
+  }
+
+  /**
+   * Flushes, folds the journal into labels.json and closes. If the flush fails the store stays
+   * open, so the edits in memory are not lost and the caller can retry. A failed compaction does
+   * not stop the close: every edit is in the journal, which the next open replays.
    */
   async close(): Promise<void> {
     if (this.isClosed) return;
     await this.flush();
+    if (openFolders.get(this.dir) === 1) {
+      // Another store of this process holds the folder (a session switch): it compacts later.
+      await this.queueCompaction().catch(() => undefined);
+    }
     this.isClosed = true;
+    const holders = (openFolders.get(this.dir) ?? 1) - 1;
+    if (holders > 0) openFolders.set(this.dir, holders);
+    else openFolders.delete(this.dir);
+  }
+
+  private register(): void {
+    openFolders.set(this.dir, (openFolders.get(this.dir) ?? 0) + 1);
   }
 
   private flushLabels(): Promise<void> {
@@ -393,23 +537,30 @@ export class ProjectStore {
       clearTimeout(this.labelTimer);
       this.labelTimer = null;
     }
-    // One labels.json write at a time: edits made meanwhile go into the next one.
+    // One append at a time: edits made meanwhile go into the next one.
     if (this.labelWrite !== null) return this.labelWrite.then(() => this.flushLabels());
-    if (!this.labelsDirty) return Promise.resolve();
+    if (this.dirty.size === 0) return Promise.resolve();
 
     const waiters = this.waiters;
     this.waiters = [];
-    this.labelsDirty = false;
-    this.labelWrite = this.labels
-      .write()
+    const faces = [...this.dirty].map((imageId) => this.labels.data.faces[imageId]!);
+    this.dirty.clear();
+    const line = encodeJournalLine(this.labels.data.schemaVersion, faces);
+    this.labelWrite = this.inJournalQueue(async () => {
+      await this.journal.append(line);
+      // In the same turn as the append: a rotation queued behind it sees exactly these faces.
+      for (const face of faces) this.durableFaces[face.imageId] = face;
+      this.journalFaces += faces.length;
+    })
       .then(
         () => {
           for (const waiter of waiters) waiter.resolve();
           this.onLabelsFlushed?.(waiters.length);
+          this.compactIfDue();
         },
         (error: unknown) => {
-          // The edits stay in memory and dirty: the next save or flush writes them again.
-          this.labelsDirty = true;
+          // The edits stay in memory and dirty: the next save or flush appends them again.
+          for (const face of faces) this.dirty.add(face.imageId);
           for (const waiter of waiters) waiter.reject(error);
           throw error;
         },
@@ -418,6 +569,74 @@ export class ProjectStore {
         this.labelWrite = null;
       });
     return this.labelWrite;
+  }
+
+  private inJournalQueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.journalQueue.then(task);
+    this.journalQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Starts a background compaction once the journal passes a threshold. */
+  private compactIfDue(): void {
+    const due =
+      (this.journal.compacting ||
+        this.journalFaces >= this.compactAfterFaces ||
+        this.journal.bytes >= this.compactAfterBytes) &&
+      this.journalFaces >= this.retryCompactionAt;
+    if (!due || this.compactionQueued || this.isClosed) return;
+    this.compactionQueued = true;
+    this.queueCompaction()
+      .then(
+        () => {
+          this.retryCompactionAt = 0;
+        },
+        () => {
+          // Nothing is lost (the journal keeps every edit); try again after as many more faces.
+          this.retryCompactionAt = this.journalFaces + this.compactAfterFaces;
+        },
+      )
+      .finally(() => {
+        this.compactionQueued = false;
+      });
+  }
+
+  private queueCompaction(): Promise<void> {
+    const run = this.compactionQueue.then(() => this.compactNow());
+    this.compactionQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactNow(): Promise<void> {
+    const labelsFile = this.labels.adapter;
+    if (this.journal.compacting) {
+      // A compaction was cut short: the compacting file cannot be rotated into again, so fold it
+      // and the journal together, with appends held back until labels.json holds both.
+      await this.inJournalQueue(async () => {
+        await labelsFile.write(this.durableSnapshot());
+        await this.journal.removeCompacting();
+        await this.journal.removeJournal();
+        this.journalFaces = 0;
+      });
+      return;
+    }
+    const snapshot = await this.inJournalQueue(async (): Promise<LabelsFile | null> => {
+      if (this.journal.bytes === 0) return null;
+      await this.journal.rotate();
+      this.journalFaces = 0;
+      // Exactly the faces of labels.json and the rotated lines: appends wait for this queue.
+      return this.durableSnapshot();
+    });
+    if (snapshot === null) return;
+    await labelsFile.write(snapshot);
+    await this.journal.removeCompacting();
+  }
+
+  private durableSnapshot(): LabelsFile {
+    return { schemaVersion: this.labels.data.schemaVersion, faces: { ...this.durableFaces } };
   }
 
   private writeProject(): Promise<void> {
@@ -445,6 +664,70 @@ export class ProjectStore {
   private closedError(): StudioError {
     return new StudioError('not-found', `The project ${this.dir} is closed`);
   }
+}
+
+/** An option that must be a number ≥ `min`, or its default when not given. */
+function positiveOption(
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  name: string,
+): number {
+  const chosen = value ?? fallback;
+  if (!Number.isFinite(chosen) || chosen < min) {
+    throw new StudioError('invalid-payload', `${name} must be ≥ ${min}, got ${chosen}`);
+  }
+  return chosen;
+}
+
+/**
+ * Applies the journals' lines, in order, to labels.json's raw content (before migration and
+ * validation). Lines at an older schema version than labels.json were already folded into it by
+ * a migration that stopped before removing the journal, and are skipped. Faces of current-version
+ * lines are validated here, so an error names the journal and its line.
+ */
+function applyJournals(
+  labels: RawJson,
+  labelsVersion: number,
+  labelsFile: string,
+  journals: readonly JournalContents[],
+): void {
+  const faces = labels.faces;
+  if (typeof faces !== 'object' || faces === null || Array.isArray(faces)) return; // named later
+  for (const journal of journals) {
+    for (const line of journal.lines) {
+      if (line.version < labelsVersion) continue;
+      if (line.version > labelsVersion) {
+        throw new StudioError(
+          'io',
+          `${journal.file} line ${line.line} holds labels of schema version ${line.version} but ` +
+            `${labelsFile} is at version ${labelsVersion}; was labels.json replaced? Nothing was changed.`,
+        );
+      }
+      for (const face of line.faces) {
+        const valid = validJournalFace(face, labelsVersion, journal.file, line.line);
+        (faces as Record<string, unknown>)[valid.imageId as string] = valid;
+      }
+    }
+  }
+}
+
+function validJournalFace(face: unknown, version: number, file: string, line: number): RawJson {
+  if (version === PROJECT_SCHEMA_VERSION) {
+    if (isExactFaceAnnotation(face)) return face;
+    const parsed = FaceAnnotation.safeParse(face);
+    if (parsed.success) return parsed.data;
+    throw new StudioError(
+      'io',
+      `${file} is invalid: line ${line}: ${describeIssues(parsed.error)}`,
+    );
+  }
+  // An older format, checked after migration; only the key is needed now.
+  const imageId = (face as { imageId?: unknown } | null)?.imageId;
+  if (typeof imageId !== 'string') {
+    throw new StudioError('io', `${file} is invalid: line ${line}: a face without an image id`);
+  }
+  return face as RawJson;
 }
 
 /** Deep-freezes an image record, so no caller can change it behind the line cache's back. */

@@ -1,7 +1,10 @@
 /**
  * Crash safety on real disk: a child process edits a project and is killed with SIGKILL at a
- * random moment, 50 times in a row on the same project. After every kill both files must parse
- * and validate, and every edit the child acknowledged (its promise had resolved) must be there.
+ * random moment, 50 times in a row on the same project. Label edits go to the journal, which each
+ * child compacts into labels.json every few faces, so kills land during appends, during
+ * compactions and between them. After every kill project.json and labels.json must parse and
+ * validate, the journals may hold a torn line only at their end, and every edit the child
+ * acknowledged (its promise had resolved) must be in labels.json plus the journals.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -11,7 +14,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectStore } from '../../src-main/core/project-store';
-import { LabelsFile, ProjectFile } from '../../src-main/shared/domain';
+import { ProjectFile } from '../../src-main/shared/domain';
+import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, imageRecord, seededRandom } from './fixtures/project-data';
 
 const KILLS = 50;
@@ -70,11 +74,15 @@ interface Child {
  * Starts a child that loads its code and then waits. Start-up is most of a run's cost on a busy
  * machine, so the next child is started while the current one runs.
  */
-function startChild(debounceMs: number): Child {
-  const proc = spawn(process.execPath, [child, dir, String(debounceMs)], {
-    cwd: repo,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+function startChild(debounceMs: number, compactAfterFaces: number): Child {
+  const proc = spawn(
+    process.execPath,
+    [child, dir, String(debounceMs), String(compactAfterFaces)],
+    {
+      cwd: repo,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   live.add(proc);
   let stdout = '';
   let stderr = '';
@@ -132,22 +140,32 @@ describe('durability under SIGKILL', () => {
     const ackedImages = new Set<string>();
     let acks = 0;
     let killsWithTempFileLeft = 0;
+    let killsMidCompaction = 0;
+    let killsWithJournal = 0;
+    let tornTails = 0;
 
     // 0–24 ms: from a write per edit to a few edits per write.
     const nextDebounce = () => Math.floor(random() * 25);
+    // 4–40 faces: a compaction every one to ten appends (4 faces at most per append).
+    const nextCompaction = () => 4 + Math.floor(random() * 37);
     let debounceMs = nextDebounce();
-    let next = startChild(debounceMs);
+    let compactAfter = nextCompaction();
+    let next = startChild(debounceMs, compactAfter);
     for (let run = 0; run < KILLS; run += 1) {
       const current = next;
       const currentDebounce = debounceMs;
+      const currentCompaction = compactAfter;
       await current.ready;
       if (run + 1 < KILLS) {
         debounceMs = nextDebounce();
-        next = startChild(debounceMs);
+        compactAfter = nextCompaction();
+        next = startChild(debounceMs, compactAfter);
       }
       const killAfterMs = 20 + random() * 180;
       const result = await current.go(killAfterMs);
-      const where = `run ${run} (debounce ${currentDebounce} ms, kill after ${killAfterMs.toFixed(0)} ms)`;
+      const where =
+        `run ${run} (debounce ${currentDebounce} ms, compaction after ${currentCompaction} ` +
+        `faces, kill after ${killAfterMs.toFixed(0)} ms)`;
       expect(result.signal, `${where} ended on its own: ${result.stderr}`).toBe('SIGKILL');
 
       for (const line of result.lines) {
@@ -163,17 +181,22 @@ describe('durability under SIGKILL', () => {
       }
 
       const project = ProjectFile.safeParse(await readJson('project.json', where));
-      const labels = LabelsFile.safeParse(await readJson('labels.json', where));
       expect(project.error, `${where}: project.json`).toBeUndefined();
-      expect(labels.error, `${where}: labels.json`).toBeUndefined();
-      const faces = labels.data!.faces;
+      // Throws (failing the test) on an invalid labels.json or a bad line before a good one.
+      const onDisk = await labelsOnDisk(dir).catch((error: unknown) => {
+        throw new Error(`${where}: ${(error as Error).message}`);
+      });
+      if ('labels.journal.compacting.jsonl' in onDisk.journalLines) killsMidCompaction += 1;
+      if (Object.values(onDisk.journalLines).some((lines) => lines > 0)) killsWithJournal += 1;
+      tornTails += onDisk.tornTails.length;
+      const faces = onDisk.labels.faces;
       for (const [imageId, counter] of ackedCounter) {
         const face = faces[imageId];
         expect(face, `${where}: face ${imageId}`).toBeDefined();
         expect(counterOf(face!), `${where}: face ${imageId}`).toBeGreaterThanOrEqual(counter);
       }
-      const onDisk = new Set(project.data!.images.map((image) => image.id));
-      for (const imageId of ackedImages) expect(onDisk.has(imageId), `${where}`).toBe(true);
+      const indexed = new Set(project.data!.images.map((image) => image.id));
+      for (const imageId of ackedImages) expect(indexed.has(imageId), `${where}`).toBe(true);
 
       if ((await readdir(dir)).some((name) => name.endsWith('.tmp'))) killsWithTempFileLeft += 1;
     }
@@ -181,12 +204,27 @@ describe('durability under SIGKILL', () => {
     // Every run was killed after its first acknowledgement, so there were at least KILLS of them.
     expect(acks).toBeGreaterThanOrEqual(KILLS);
     expect(ackedCounter.size).toBe(4);
-    // Opening cleans up the temp files of the killed writers.
-    await (await ProjectStore.open(dir)).close();
+    // Kills found edits still in a journal, not only in labels.json.
+    expect(killsWithJournal).toBeGreaterThan(0);
+    // ...and some landed between a compaction's rotation and its end (10 of 50 in a typical run).
+    expect(killsMidCompaction).toBeGreaterThan(0);
+    // The store replays the journals to what the independent reader found; closing it folds them
+    // into labels.json and removes them. Opening cleans up the temp files of the killed writers.
+    const expected = (await labelsOnDisk(dir)).labels;
+    const store = await ProjectStore.open(dir);
+    for (const imageId of Object.keys(expected.faces)) {
+      expect(store.getFace(imageId)).toEqual(expected.faces[imageId]);
+    }
+    await store.close();
+    const after = await labelsOnDisk(dir);
+    expect(after.labels).toEqual(expected);
+    expect(after.journalLines).toEqual({});
     expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     console.info(
       `durability: ${KILLS} kills, ${acks} acknowledged edits, ` +
-        `${killsWithTempFileLeft} kills landed mid-write (temp file left)`,
+        `${killsWithTempFileLeft} kills landed mid-write (temp file left), ` +
+        `${killsMidCompaction} mid-compaction (compacting file left), ` +
+        `${killsWithJournal} with journal lines, ${tornTails} torn journal tails`,
     );
   }, 180_000);
 });

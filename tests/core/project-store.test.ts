@@ -6,6 +6,7 @@ import type { Migration } from '../../src-main/core/migrations';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION, ProjectFile } from '../../src-main/shared/domain';
+import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
 
 const init: NewProject = { name: 'Helen', landmarkSchema: 'ibug68', attributeSchema: 'mtfl' };
@@ -290,6 +291,39 @@ describe('ProjectStore label edits', () => {
     expect(counterOf((await ProjectStore.open(dir)).getFace(imageId(1))!)).toBe(1);
   });
 
+  it.each([
+    ['ibug68', 68],
+    ['wflw98', 98],
+    ['five', 5],
+  ])("checks the point count against a %s project's schema", async (landmarkSchema, count) => {
+    const store = await ProjectStore.create(
+      dir,
+      { ...init, landmarkSchema },
+      { labelDebounceMs: 0 },
+    );
+    await store.putImages([imageRecord(1)]);
+    await store.saveFace(faceWithCounter(imageId(1), 1, count));
+    for (const wrong of [count - 1, count + 1, 0]) {
+      await expect(store.saveFace(faceWithCounter(imageId(1), 2, wrong))).rejects.toMatchObject({
+        code: 'invalid-payload',
+        message:
+          `Cannot save the face for image ${imageId(1)}: it has ${wrong} points but the ` +
+          `project's landmark schema ${landmarkSchema} has ${count}`,
+      });
+    }
+    expect(store.getFace(imageId(1))?.points).toHaveLength(count);
+    await store.close();
+    expect(counterOf((await ProjectStore.open(dir)).getFace(imageId(1))!)).toBe(1);
+  });
+
+  it('skips the point count check for a custom landmark schema', async () => {
+    const store = await ProjectStore.create(dir, { ...init, landmarkSchema: 'my-lab-21' });
+    await store.putImages([imageRecord(1)]);
+    await store.saveFace(faceWithCounter(imageId(1), 1, 21));
+    await store.close();
+    expect((await ProjectStore.open(dir)).getFace(imageId(1))?.points).toHaveLength(21);
+  });
+
   it('coalesces many quick edits into few writes, each edit durable when its promise resolves', async () => {
     await projectWithImages(50);
     const flushes: number[] = [];
@@ -304,7 +338,7 @@ describe('ProjectStore label edits', () => {
     expect(flushes).toEqual([]); // nothing written before the debounce delay
     await Promise.all(saves);
     expect(flushes).toEqual([200]);
-    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    const labels = (await labelsOnDisk(dir)).labels;
     for (let i = 0; i < 50; i += 1) {
       expect(counterOf(labels.faces[imageId(i)]!)).toBe(150 + i);
     }
@@ -328,7 +362,7 @@ describe('ProjectStore label edits', () => {
     await Promise.all([first, second, third]);
     expect(flushes.reduce((sum, count) => sum + count, 0)).toBe(3);
     expect(flushes.length).toBeLessThanOrEqual(2);
-    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    const labels = (await labelsOnDisk(dir)).labels;
     expect(counterOf(labels.faces[imageId(1)]!)).toBe(3);
     await store.close();
   });
@@ -341,7 +375,7 @@ describe('ProjectStore label edits', () => {
     await store.flush();
     await saved;
     expect(Date.now() - started).toBeLessThan(5_000);
-    const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
+    const labels = (await labelsOnDisk(dir)).labels;
     expect(counterOf(labels.faces[imageId(0)]!)).toBe(9);
 
     const pending = store.saveFace(faceWithCounter(imageId(1), 10));
@@ -370,12 +404,16 @@ describe('ProjectStore image index', () => {
     const store = await ProjectStore.create(dir, init, { labelDebounceMs: 0 });
     await store.putImages([imageRecord(1), imageRecord(2)]);
     await store.saveFace(faceWithCounter(imageId(2), 1));
-    const labelsBefore = await readFile(path.join(dir, 'labels.json'), 'utf8');
+    const labelsBefore = await snapshot();
     await store.putImages([{ ...imageRecord(2), split: 'test' }, imageRecord(3)]);
     expect(store.listImages().map((image) => image.id)).toEqual([1, 2, 3].map(imageId));
     expect(store.getImage(imageId(2))?.split).toBe('test');
-    // Index edits never rewrite labels.json.
-    expect(await readFile(path.join(dir, 'labels.json'), 'utf8')).toBe(labelsBefore);
+    // Index edits never rewrite labels.json or its journal.
+    const labelsAfter = await snapshot();
+    for (const name of ['labels.json', 'labels.journal.jsonl']) {
+      expect(labelsAfter[name], name).toBe(labelsBefore[name]);
+    }
+    expect(labelsBefore['labels.journal.jsonl']).toContain(imageId(2));
 
     // Records are frozen: the line cache of project.json relies on them never changing in place.
     expect(() => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,7 +41,9 @@ describe('a read-only project folder', () => {
     const readOnlyReason = /the folder .* is read-only or not writable \((EACCES|EPERM|EROFS)\)/;
     expect(outcome.saveFace).toMatchObject({ code: 'io' });
     expect((outcome.saveFace as { message: string }).message).toMatch(
-      new RegExp(`^Cannot write ${path.join(dir, 'labels.json')}: ${readOnlyReason.source}`),
+      new RegExp(
+        `^Cannot write ${path.join(dir, 'labels.journal.jsonl')}: ${readOnlyReason.source}`,
+      ),
     );
     expect(outcome.putImages).toMatchObject({ code: 'io' });
     expect((outcome.putImages as { message: string }).message).toMatch(
@@ -54,11 +56,15 @@ describe('a read-only project folder', () => {
     expect(outcome.keptInMemory).toBe('2');
     expect(outcome.flushedAfterChmod).toBe(true);
 
-    // The failed edits were kept in memory and written by close() once the folder was writable.
+    // The failed edits were kept in memory and written by close() once the folder was writable;
+    // close() also folded the journal into labels.json.
     const labels = LabelsFile.parse(
       JSON.parse(await readFile(path.join(dir, 'labels.json'), 'utf8')),
     );
     expect(labels.faces[imageId(1)]?.note).toBe('2');
+    await expect(stat(path.join(dir, 'labels.journal.jsonl'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
     const project = ProjectFile.parse(
       JSON.parse(await readFile(path.join(dir, 'project.json'), 'utf8')),
     );
