@@ -1,0 +1,122 @@
+/**
+ * The fine-tuning job's hyper-parameters (DESIGN §5): one typed object, every field with a
+ * default and a comment. Parsing is strict: an unknown key or a wrong type throws a StudioError
+ * naming the key. The resolved config is saved with every checkpoint and returned with the result.
+ */
+import { z } from 'zod';
+import { StudioError } from '../../shared/errors';
+
+export const finetuneConfigSchema = z
+  .object({
+    /** What the head predicts: landmark heatmaps, binary attributes, or one expression class. */
+    task: z.enum(['landmarks', 'attributes', 'expression']),
+    /** Backbone: a preset name plus optional overrides (tests use a smaller model). Must match
+     * the given backbone weights, if any. */
+    model: z
+      .object({
+        preset: z.enum(['tiny', 'small', 'base']).default('tiny'),
+        imageSize: z.number().int().positive().optional(),
+        patchSize: z.number().int().positive().optional(),
+        dim: z.number().int().positive().optional(),
+        depth: z.number().int().positive().optional(),
+        heads: z.number().int().positive().optional(),
+        mlpRatio: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({ preset: 'tiny' }),
+    /** Seed of every random choice (head init, fresh backbone init, data order, augmentation). */
+    seed: z.number().int().nonnegative().default(0),
+    /** Passes over the training split. */
+    epochs: z.number().int().positive().default(60),
+    /** Stop after this many steps (tests, benchmarks); 0 = all epochs. Schedules span all epochs. */
+    maxSteps: z.number().int().nonnegative().default(0),
+    /** Faces per optimiser step (the last partial batch of an epoch is dropped). */
+    batchSize: z.number().int().positive().default(16),
+    /** Peak learning rate of the head (after warm-up; cosine to `minLr`). Typical 1e-4–3e-3. */
+    headLr: z.number().positive().default(1e-3),
+    /** Peak learning rate of the backbone's last block; deeper layers get layer-wise decay. */
+    backboneLr: z.number().nonnegative().default(2e-4),
+    /** Layer-wise lr decay: block i of d gets backboneLr·decay^(d − 1 − i); embeddings one step
+     * further (BEiT/MAE fine-tuning). 1 = the same rate everywhere. */
+    layerDecay: z.number().positive().max(1).default(0.75),
+    /** Backbone blocks trained, counted from the top; the rest (and the embeddings, unless all
+     * blocks train) stay frozen. null = all; 0 = a frozen backbone (head only, fastest). */
+    trainableBlocks: z.number().int().nonnegative().nullable().default(null),
+    /** Decoupled weight decay on matrices (never biases, norms). */
+    weightDecay: z.number().nonnegative().default(0.05),
+    /** Final learning rate factor of the cosine, relative to each group's peak. */
+    minLrFactor: z.number().min(0).max(1).default(0.01),
+    /** Linear warm-up, in epochs. */
+    warmupEpochs: z.number().nonnegative().default(2),
+    /** Per-tensor gradient norm clip; 0 = off. */
+    gradClip: z.number().nonnegative().default(3.0),
+    /** Stop when the validation metric has not improved for this many epochs; 0 = never. */
+    patience: z.number().int().nonnegative().default(10),
+    /** Fraction of the training faces held out for validation when the data has no val split. */
+    valFraction: z.number().min(0).max(0.5).default(0.1),
+    /** Augmentation of training batches (DESIGN §5). */
+    augment: z
+      .object({
+        /** Probability of a horizontal flip (landmark mirror pairs are swapped). */
+        flip: z.number().min(0).max(1).default(0.5),
+        /** Rotation range ± in degrees (landmarks only). */
+        rotation: z.number().min(0).max(180).default(20),
+        /** Zoom range (landmarks only). */
+        scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.9, 1.1]),
+        /** Shift range ± as a fraction of the crop side (landmarks only). */
+        shift: z.number().min(0).max(0.5).default(0.05),
+        /** Colour jitter strength: brightness, contrast, saturation in 1 ± this. */
+        colour: z.number().min(0).max(1).default(0.2),
+      })
+      .strict()
+      .default({ flip: 0.5, rotation: 20, scale: [0.9, 1.1], shift: 0.05, colour: 0.2 }),
+    /** Landmark head shape and loss. */
+    landmarkHead: z
+      .object({
+        /** Channels after the first and second ×2 up-sampling. */
+        channels: z
+          .tuple([z.number().int().positive(), z.number().int().positive()])
+          .default([64, 32]),
+        /** Softmax sharpness on the heatmap logits before soft-argmax. */
+        temperature: z.number().positive().default(1),
+        /** Weight of the heatmap cross-entropy added to the L1 coordinate loss; 0 = L1 only. */
+        heatmapLossWeight: z.number().nonnegative().default(0),
+        /** σ of the target Gaussians, in heatmap cells. */
+        heatmapSigma: z.number().positive().default(1),
+        /** Start the head's heatmap prior at the training faces' mean shape (else at the centre). */
+        meanShapePrior: z.boolean().default(true),
+      })
+      .strict()
+      .default({
+        channels: [64, 32],
+        temperature: 1,
+        heatmapLossWeight: 0,
+        heatmapSigma: 1,
+        meanShapePrior: true,
+      }),
+    /** Compute the frozen backbone's tokens once per face (and its mirror image) and train the
+     * head on them: ~10× more steps per second. Needs `trainableBlocks: 0` and flip-only
+     * augmentation (rotation 0, shift 0, scale [1, 1], colour 0). */
+    cacheBackboneTokens: z.boolean().default(false),
+    /** Faces per forward pass when evaluating. */
+    evalBatchSize: z.number().int().positive().default(64),
+    /** Folder for checkpoints; none = no checkpoints. */
+    checkpointDir: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type FinetuneConfig = z.infer<typeof finetuneConfigSchema>;
+export type FinetuneConfigInput = z.input<typeof finetuneConfigSchema>;
+export type FinetuneTask = FinetuneConfig['task'];
+
+export function parseFinetuneConfig(input: unknown): FinetuneConfig {
+  const result = finetuneConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key =
+      [...issue.path.map(String), ...('keys' in issue ? (issue.keys as string[]) : [])].join('.') ||
+      '(root)';
+    return `${key}: ${issue.message}`;
+  });
+  throw new StudioError('invalid-payload', `Invalid fine-tuning config — ${problems.join('; ')}`);
+}

@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { layoutOf, initParams } from '../../../src-main/engine/params';
+import { Rng } from '../../../src-main/engine/rng';
+import { tensorsOf } from '../../../src-main/engine/finetune/finetune-model';
+import {
+  gaussianTargets,
+  heatmapSide,
+  landmarkHeadForward,
+  landmarkHeadSpecs,
+  meanShapePrior,
+  softArgmax,
+} from '../../../src-main/engine/finetune/landmark-head';
+import { useWasm } from '../helpers';
+
+beforeAll(useWasm);
+
+describe('soft-argmax', () => {
+  it('a sharply peaked heatmap gives its peak cell centre', () => {
+    const side = 8;
+    const logits = new Float32Array(2 * side * side);
+    logits[3 * side + 5] = 50; // row 0: peak at x 5, y 3
+    logits[side * side + 7 * side + 0] = 50; // row 1: peak at x 0, y 7
+    const xy = tf.tidy(() => softArgmax(tf.tensor2d(logits, [2, side * side]), side).dataSync());
+    expect(xy[0]).toBeCloseTo(5.5 / side, 5);
+    expect(xy[1]).toBeCloseTo(3.5 / side, 5);
+    expect(xy[2]).toBeCloseTo(0.5 / side, 5);
+    expect(xy[3]).toBeCloseTo(7.5 / side, 5);
+  });
+
+  it('a flat heatmap gives the centre, and gradients flow to the logits', () => {
+    const side = 4;
+    const grad = tf.tidy(() => {
+      const f = (l: tf.Tensor): tf.Tensor =>
+        tf.sum(tf.slice(softArgmax(l as tf.Tensor2D, side), [0, 0], [1, 1])); // x only
+      const logits = tf.zeros([1, side * side]);
+      expect(softArgmax(logits as tf.Tensor2D, side).dataSync()[0]).toBeCloseTo(0.5, 6);
+      return tf.grad(f)(logits).dataSync();
+    });
+    // Raising a right-hand cell moves x right; a left-hand cell moves it left.
+    expect(grad[side - 1]).toBeGreaterThan(0);
+    expect(grad[0]).toBeLessThan(0);
+  });
+});
+
+describe('landmark head', () => {
+  it('maps an 8×8 token grid to 32×32 heatmaps and coordinates in 0..1, with gradients', () => {
+    const c = { inputDim: 12, grid: 8, points: 5, channels: [6, 4] as const, temperature: 1 };
+    expect(heatmapSide(c)).toBe(32);
+    const layout = layoutOf(landmarkHeadSpecs(c));
+    const params = tensorsOf(layout, initParams(layout, new Rng(1)));
+    const before = tf.memory().numTensors;
+    const norms = tf.tidy(() => {
+      const patches = tf.randomNormal([2 * 64, 12], 0, 1, 'float32', 3) as tf.Tensor2D;
+      const out = landmarkHeadForward(c, params, patches, 2);
+      expect(out.logits.shape).toEqual([2 * 5, 32 * 32]);
+      expect(out.coords.shape).toEqual([2, 10]);
+      const coords = out.coords.dataSync();
+      for (const v of coords) expect(v > 0 && v < 1).toBe(true);
+      const g = tf.grads((x: tf.Tensor) =>
+        tf.sum(landmarkHeadForward(c, params, x as tf.Tensor2D, 2).coords),
+      )([patches]);
+      return tf.norm(g[0]!).dataSync()[0]!;
+    });
+    expect(norms).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...params.values()]);
+  });
+
+  it('depth-to-space keeps each token in its own 2×2 block', () => {
+    // Only token (y 1, x 2) of a 4×4 grid is non-zero, so heat can only appear in the 4×4 cells
+    // that block maps to at 16×16: rows 4..7, columns 8..11.
+    const c = { inputDim: 3, grid: 4, points: 1, channels: [2, 2] as const, temperature: 1 };
+    const layout = layoutOf(landmarkHeadSpecs(c));
+    const flat = new Float32Array(layout.total).fill(1); // every weight and bias 1
+    for (const e of layout.entries)
+      if (e.name.endsWith('.b') || e.name.endsWith('prior'))
+        flat.fill(0, e.offset, e.offset + e.size);
+    const params = tensorsOf(layout, flat);
+    const tokens = new Float32Array(16 * 3);
+    tokens.set([1, 1, 1], (1 * 4 + 2) * 3);
+    const logits = tf.tidy(() =>
+      landmarkHeadForward(c, params, tf.tensor2d(tokens, [16, 3]), 1).logits.dataSync(),
+    );
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < 16; x++) {
+        const inside = y >= 4 && y < 8 && x >= 8 && x < 12;
+        expect(logits[y * 16 + x]! > 0).toBe(inside);
+      }
+    tf.dispose([...params.values()]);
+  });
+
+  it('the mean-shape prior puts each point at the mean of the labels', () => {
+    // Two faces, two points: means (0.3, 0.4) and (0.7, 0.65).
+    const labels = new Float32Array([0.2, 0.3, 0.6, 0.7, 0.4, 0.5, 0.8, 0.6]);
+    const side = 32;
+    const prior = meanShapePrior(labels, 2, side, 2);
+    const xy = tf.tidy(() => softArgmax(tf.tensor2d(prior, [2, side * side]), side).dataSync());
+    [0.3, 0.4, 0.7, 0.65].forEach((v, i) => expect(xy[i]).toBeCloseTo(v, 3));
+  });
+
+  it('Gaussian targets peak at the point and sum to 1', () => {
+    const t = gaussianTargets(new Float32Array([2.5 / 8, 5.5 / 8]), 8, 1);
+    const v = t.dataSync() as Float32Array;
+    t.dispose();
+    expect(v.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(v.indexOf(Math.max(...v))).toBe(5 * 8 + 2);
+  });
+});
