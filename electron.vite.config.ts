@@ -1,7 +1,9 @@
 /**
  * electron-vite build of the desktop app into out/:
- * - main: out/main/index.js (app lifecycle) and out/main/training-process.js (the training
- *   process entry, forked as a utilityProcess), ESM like the package;
+ * - main: out/main/index.js (app lifecycle), out/main/training-process.js (the training
+ *   process entry, forked as a utilityProcess) and out/main/grad-worker.js (the data-parallel
+ *   gradient worker thread, which gradient-engine starts from `./grad-worker.js` beside the code
+ *   that bundles it: the training process), ESM like the package;
  * - preload: out/preload/index.cjs, CommonJS with zod bundled in, as a sandboxed preload needs;
  * - renderer: the same Svelte page as browser mode, from vite.renderer.config.ts.
  * Packages in `dependencies` stay external (loaded from node_modules at run time), so the wasm
@@ -23,6 +25,7 @@ export default defineConfig({
         input: {
           index: fromRoot('./src-main/main/index.ts'),
           'training-process': fromRoot('./src-main/workers/training-process.ts'),
+          'grad-worker': fromRoot('./src-main/engine/parallel/grad-worker.ts'),
         },
       },
     },

@@ -8,6 +8,7 @@ import {
   EXPORT_USAGE,
   IMPORT_USAGE,
   PROJECT_CREATE_USAGE,
+  PRETRAIN_USAGE,
   PROJECT_INFO_USAGE,
   SERVE_USAGE,
 } from './usage';
@@ -18,6 +19,7 @@ const USAGE = [
   PROJECT_INFO_USAGE,
   IMPORT_USAGE,
   EXPORT_USAGE,
+  PRETRAIN_USAGE,
 ].join('\n       ');
 
 export interface RunOptions {
@@ -51,6 +53,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         return EXIT_OK;
       case 'export':
         await (await import('./commands/library-export')).libraryExport(rest, io);
+        return EXIT_OK;
+      case 'pretrain':
+        await (await import('./commands/pretrain')).pretrainCommand(rest, io);
         return EXIT_OK;
       case undefined:
         throw new UsageError('Missing a command', USAGE);

@@ -44,6 +44,13 @@ export interface PretrainOptions {
   signal?: AbortSignal;
   /** A checkpoint file to continue from (same step, weights, optimiser, centre). */
   resumeFrom?: string;
+  /**
+   * Awaited before each step: a job queue's pause holds the loop here (between steps, so a
+   * paused run holds no half-done step). Cancelling while held still ends the run.
+   */
+  beforeStep?: (step: number) => Promise<void>;
+  /** Called after each checkpoint is durable on disk. */
+  onCheckpoint?: (step: number, file: string) => void;
 }
 
 export interface PretrainResult {
@@ -153,7 +160,8 @@ export async function pretrain(
   const checkpointFile = config.checkpointDir
     ? path.join(config.checkpointDir, 'latest.ckpt')
     : null;
-  let lastCheckpoint: string | null = null;
+  // A resumed run's last good checkpoint is the one it resumed from, until it writes another.
+  let lastCheckpoint: string | null = options.resumeFrom ?? null;
   let savedStep = -1;
   const save = async (): Promise<void> => {
     if (!checkpointFile) return;
@@ -171,6 +179,7 @@ export async function pretrain(
     });
     lastCheckpoint = checkpointFile;
     savedStep = step;
+    options.onCheckpoint?.(step, checkpointFile);
   };
 
   // Data order: one seeded permutation per epoch, so resuming at a step needs no saved order.
@@ -191,11 +200,17 @@ export async function pretrain(
 
   // ---- the loop ----
   const started = performance.now();
+  let heldMs = 0;
   const startStep = step;
   let cancelled = false;
   let next = step < lastStep ? data.batch(indicesFor(step)) : null;
   try {
     while (step < lastStep) {
+      if (options.beforeStep) {
+        const held = performance.now();
+        await options.beforeStep(step);
+        heldMs += performance.now() - held; // time paused is not training time (speed, ETA)
+      }
       if (options.signal?.aborted) {
         cancelled = true;
         break;
@@ -253,7 +268,7 @@ export async function pretrain(
       updateCenter(center, out.teacherSum, out.teacherRows, config.centerMomentum);
       step++;
 
-      const elapsed = (performance.now() - started) / 1000;
+      const elapsed = (performance.now() - started - heldMs) / 1000;
       const imagesPerSec = ((step - startStep) * config.batchSize) / elapsed;
       const mem = tf.memory();
       options.onProgress?.({

@@ -6,10 +6,13 @@
  * It restarts nothing on its own: a crash becomes the reported error until someone calls
  * `start()` again, so a process that dies on load does not loop.
  */
+import type { PretrainConfigInput } from '../engine/pretrain-config';
 import type { BackendReport } from '../shared/domain';
 import {
   describeInvalidMessage,
   FromTrainingMessage,
+  type JobEvent,
+  type SubmitJob,
   type ToTrainingMessage,
 } from '../shared/worker-protocol';
 
@@ -94,7 +97,7 @@ export class TrainingHost {
         this.report = message.backend;
         this.error = null;
         settle.resolve(message.backend);
-      } else {
+      } else if (message.type === 'error') {
         this.error = message.message;
         settle.reject(new Error(message.message));
       }
@@ -136,6 +139,43 @@ export class TrainingHost {
   on(listener: (event: TrainingHostEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Queues a job in the training process (starting the process if needed). Its events arrive
+   * through `on` / `onJob`; the process runs one job at a time, in submission order.
+   */
+  async submit(
+    job: Omit<SubmitJob, 'type' | 'config'> & { config: PretrainConfigInput },
+  ): Promise<void> {
+    await this.start();
+    this.send({ type: 'submit', ...job });
+  }
+
+  /** Holds a job between steps; `paused` arrives once it is actually held. */
+  pause(jobId: string): void {
+    this.send({ type: 'pause', jobId });
+  }
+
+  resume(jobId: string): void {
+    this.send({ type: 'resume', jobId });
+  }
+
+  /** Cancels a queued job, or stops a running one after it has written a checkpoint. */
+  cancel(jobId: string): void {
+    this.send({ type: 'cancel', jobId });
+  }
+
+  /** Subscribes to one job's events; returns the unsubscribe. */
+  onJob(jobId: string, listener: (event: JobEvent) => void): () => void {
+    return this.on((event) => {
+      if ('jobId' in event && event.jobId === jobId) listener(event);
+    });
+  }
+
+  private send(message: ToTrainingMessage): void {
+    if (!this.child) throw new Error('The training process is not running');
+    this.child.send(message);
   }
 
   /** Asks the process to shut down, kills it if it has not exited in time, and waits for it. */

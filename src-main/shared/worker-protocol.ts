@@ -3,13 +3,59 @@
  *
  * Both directions are discriminated unions on `type`. Each side validates what it *receives* with
  * the zod schemas below, so a message from a stale build or a bug is reported, never acted on.
- * To add a message (the job queue adds submit / pause / cancel / resume / progress), add one
- * object to the union: the inferred types and the validators follow.
+ * To add a message, add one object to the union: the inferred types and the validators follow.
+ *
+ * Jobs: the process runs one job at a time from a FIFO queue. A job's messages carry its `jobId`;
+ * its lifecycle is queued → started → (progress | paused | resumed | checkpoint)* → done | failed |
+ * cancelled. The job's config travels as a plain object: the engine validates it (strictly, naming
+ * any bad key) when the job starts, so a bad config comes back as `failed`.
  *
  * No Node or Electron imports: main, workers and tests share this module.
  */
 import { z } from 'zod';
 import { BackendReport } from './domain';
+
+const JobId = z.string().min(1).max(200);
+
+/** One logged training step. */
+export const JobProgress = z
+  .object({
+    step: z.number().int().nonnegative(),
+    totalSteps: z.number().int().nonnegative(),
+    epoch: z.number().int().nonnegative(),
+    loss: z.number(),
+    lr: z.number(),
+    momentum: z.number(),
+    teacherEntropy: z.number(),
+    imagesPerSec: z.number(),
+    etaSeconds: z.number(),
+    memory: z
+      .object({
+        rssBytes: z.number().nonnegative(),
+        tensors: z.number().int().nonnegative(),
+        tensorBytes: z.number().nonnegative(),
+      })
+      .strict(),
+  })
+  .strict();
+export type JobProgress = z.infer<typeof JobProgress>;
+
+/** What a finished pre-training job produced. */
+export const JobResult = z
+  .object({
+    step: z.number().int().nonnegative(),
+    /** Loss of the last step, or null when the job ran no step (resumed at its end). */
+    finalLoss: z.number().nullable(),
+    /** Checksum of the teacher's weights (compares runs bit for bit). */
+    checksum: z.string(),
+    /** The last checkpoint file. */
+    checkpoint: z.string().nullable(),
+  })
+  .strict();
+export type JobResult = z.infer<typeof JobResult>;
+
+const jobEvent = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), jobId: JobId, ...shape }).strict();
 
 /** Parent → training process. */
 export const ToTrainingMessage = z.discriminatedUnion('type', [
@@ -17,6 +63,27 @@ export const ToTrainingMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello') }).strict(),
   /** Asks the process to exit cleanly (it finishes nothing; jobs are cancelled). */
   z.object({ type: z.literal('shutdown') }).strict(),
+  /** Queues a job; it starts when the jobs before it have ended. */
+  z
+    .object({
+      type: z.literal('submit'),
+      jobId: JobId,
+      kind: z.literal('pretrain'),
+      /** The project whose pool and train images (those with a face) are the data. */
+      projectDir: z.string().min(1),
+      /** runs/<id>/ of that project: config.json, metrics.jsonl, checkpoints/. */
+      runDir: z.string().min(1),
+      /** A PretrainConfigInput (engine/pretrain-config.ts); validated when the job starts. */
+      config: z.record(z.string(), z.unknown()),
+      /** Continue the run in `runDir` from its last checkpoint. */
+      resume: z.boolean().optional(),
+    })
+    .strict(),
+  /** Holds the job between steps (a queued job holds at its first step). */
+  z.object({ type: z.literal('pause'), jobId: JobId }).strict(),
+  z.object({ type: z.literal('resume'), jobId: JobId }).strict(),
+  /** Cancels a queued job, or stops a running one after a checkpoint. */
+  z.object({ type: z.literal('cancel'), jobId: JobId }).strict(),
 ]);
 export type ToTrainingMessage = z.infer<typeof ToTrainingMessage>;
 
@@ -26,8 +93,23 @@ export const FromTrainingMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), backend: BackendReport }).strict(),
   /** Something failed in the process (e.g. a forced backend that does not load). */
   z.object({ type: z.literal('error'), message: z.string() }).strict(),
+  /** `position`: how many jobs are ahead of it (0: it starts now). */
+  jobEvent('queued', { position: z.number().int().nonnegative() }),
+  jobEvent('started', { runDir: z.string() }),
+  jobEvent('progress', { progress: JobProgress }),
+  jobEvent('paused', { step: z.number().int().nonnegative() }),
+  jobEvent('resumed', {}),
+  jobEvent('checkpoint', { step: z.number().int().nonnegative(), file: z.string() }),
+  /** `backboneDir`: models/<id>/ holding the exported teacher backbone. */
+  jobEvent('done', { result: JobResult, backboneDir: z.string() }),
+  jobEvent('failed', { message: z.string(), lastCheckpoint: z.string().nullable() }),
+  jobEvent('cancelled', { lastCheckpoint: z.string().nullable() }),
 ]);
 export type FromTrainingMessage = z.infer<typeof FromTrainingMessage>;
+
+/** The messages about one job (all but `ready` and `error`). */
+export type JobEvent = Exclude<FromTrainingMessage, { type: 'ready' } | { type: 'error' }>;
+export type SubmitJob = Extract<ToTrainingMessage, { type: 'submit' }>;
 
 /** Describes why a received value is not a valid message, for logs and error events. */
 export function describeInvalidMessage(error: z.ZodError): string {

@@ -1,0 +1,164 @@
+/**
+ * One pre-training job, start to finish: resolves the config (a resumed run starts from its saved
+ * config.json), writes the run folder, runs `pretrain` over the given face crops with the queue's
+ * pause gate and cancel signal, logs metrics.jsonl, and at the end exports the teacher backbone to
+ * models/<run id>/. It reports through `emit` with the protocol's job events, so the training
+ * process and the CLI share it. The caller picks the images (core): the engine opens no project.
+ */
+import path from 'node:path';
+import { toIpcError } from '../../shared/errors';
+import type { JobEvent } from '../../shared/worker-protocol';
+import { exportBackbone, NORMALISATION } from '../backbone';
+import { readCheckpoint } from '../checkpoint';
+import { ProjectFacesData } from '../data/project-faces';
+import type { FaceSource } from '../data/project-faces';
+import { modelConfigOf, pretrain } from '../pretrain';
+import { parsePretrainConfig } from '../pretrain-config';
+import type { JobControls } from './job-queue';
+import { RunFolder } from './run-folder';
+import type { RunRecord } from './run-folder';
+
+export interface PretrainJobSpec {
+  jobId: string;
+  /** runs/<id>/; the run id is its name. */
+  runDir: string;
+  /** The project's models/ folder: the backbone goes to models/<run id>/. */
+  modelsDir: string;
+  /** A PretrainConfigInput; on resume, keys given here override the saved config. */
+  config: Record<string, unknown>;
+  resume?: boolean;
+  sources: readonly FaceSource[];
+  /** Recorded in the model card. */
+  projectDir: string | null;
+}
+
+export type PretrainJobOutcome =
+  | Extract<JobEvent, { type: 'done' }>
+  | Extract<JobEvent, { type: 'failed' }>
+  | Extract<JobEvent, { type: 'cancelled' }>;
+
+export async function runPretrainJob(
+  spec: PretrainJobSpec,
+  controls: Partial<JobControls> & { emit: (event: JobEvent) => void },
+): Promise<PretrainJobOutcome> {
+  const { jobId } = spec;
+  const run = new RunFolder(path.resolve(spec.runDir));
+  const createdAt = new Date().toISOString();
+  let lastCheckpoint: string | null = null;
+  let step = 0;
+  let finalLoss: number | null = null;
+  const record = (status: RunRecord['status'], extra: Partial<RunRecord> = {}) =>
+    run.writeRecord({
+      id: run.id,
+      kind: 'pretrain',
+      status,
+      createdAt,
+      updatedAt: new Date().toISOString(),
+      step,
+      lastCheckpoint,
+      ...extra,
+    });
+  let outcome: PretrainJobOutcome;
+  try {
+    const input = spec.resume ? { ...(await run.readConfig()), ...spec.config } : spec.config;
+    // Validate before touching the folder: a bad key fails here, named, with nothing written.
+    const config = parsePretrainConfig({ ...input, checkpointDir: run.checkpointDir });
+    await run.create();
+    if (spec.resume) {
+      lastCheckpoint = run.checkpointFile;
+      step = (await readCheckpoint(run.checkpointFile)).step;
+      await run.truncateMetrics(step);
+    } else {
+      await run.writeConfig(config);
+    }
+    await record('running');
+    controls.emit({ type: 'started', jobId, runDir: run.dir });
+
+    const model = modelConfigOf(config);
+    const data = new ProjectFacesData(spec.sources, model.vit.imageSize);
+    const pending: Promise<void>[] = [];
+    const result = await pretrain(config, data, {
+      ...(controls.signal ? { signal: controls.signal } : {}),
+      ...(controls.beforeStep ? { beforeStep: controls.beforeStep } : {}),
+      ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),
+      onCheckpoint: (at, file) => {
+        lastCheckpoint = file;
+        controls.emit({ type: 'checkpoint', jobId, step: at, file });
+      },
+      onProgress: (p) => {
+        step = p.step;
+        finalLoss = p.loss;
+        pending.push(
+          run.appendMetrics({
+            step: p.step,
+            epoch: p.epoch,
+            loss: p.loss,
+            lr: p.lr,
+            weightDecay: p.weightDecay,
+            momentum: p.momentum,
+            teacherTemperature: p.teacherTemperature,
+            teacherEntropy: p.teacherEntropy,
+            imagesPerSec: p.imagesPerSec,
+            time: new Date().toISOString(),
+          }),
+        );
+        controls.emit({
+          type: 'progress',
+          jobId,
+          progress: {
+            step: p.step,
+            totalSteps: p.totalSteps,
+            epoch: p.epoch,
+            loss: p.loss,
+            lr: p.lr,
+            momentum: p.momentum,
+            teacherEntropy: p.teacherEntropy,
+            imagesPerSec: p.imagesPerSec,
+            etaSeconds: p.etaSeconds,
+            memory: p.memory,
+          },
+        });
+      },
+    });
+    await Promise.all(pending);
+    step = result.step;
+    lastCheckpoint = result.checkpoint ?? lastCheckpoint;
+    if (result.cancelled) {
+      outcome = { type: 'cancelled', jobId, lastCheckpoint };
+      await record('cancelled');
+    } else {
+      const modelDir = path.join(path.resolve(spec.modelsDir), run.id);
+      await exportBackbone(modelDir, model.vit, result.teacher, {
+        task: 'backbone',
+        preset: config.model.preset,
+        inputSize: model.vit.imageSize,
+        normalisation: NORMALISATION,
+        input: 'RGB in [0, 1], resized to inputSize, then (x − mean) / std',
+        createdAt: new Date().toISOString(),
+        runId: run.id,
+        trainingConfig: config,
+        data: { projectDir: spec.projectDir, images: spec.sources.length },
+        steps: result.step,
+        finalLoss,
+      });
+      outcome = {
+        type: 'done',
+        jobId,
+        result: {
+          step: result.step,
+          finalLoss,
+          checksum: result.checksum,
+          checkpoint: lastCheckpoint,
+        },
+        backboneDir: modelDir,
+      };
+      await record('done', { modelDir, finalLoss });
+    }
+  } catch (error) {
+    const message = toIpcError(error).message;
+    outcome = { type: 'failed', jobId, message, lastCheckpoint };
+    await record('failed', { error: message }).catch(() => undefined);
+  }
+  controls.emit(outcome);
+  return outcome;
+}

@@ -1,0 +1,103 @@
+/**
+ * `face-studio pretrain` in a child process on a tiny real project with the micro model: progress
+ * lines on stderr, the run folder and the exported backbone on disk, exit 2 on a bad config.
+ */
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTinyProject } from '../engine/fixtures/tiny-project';
+import { TINY_TEST_CONFIG } from '../engine/helpers';
+import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
+
+let workDir: string;
+let projectDir: string;
+let configFile: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'cli-pretrain-'));
+  projectDir = path.join(workDir, 'project');
+  await createTinyProject(projectDir, 8);
+  configFile = path.join(workDir, 'micro.json');
+  await writeFile(configFile, JSON.stringify(TINY_TEST_CONFIG));
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('face-studio pretrain', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  it('trains for a few steps, writes the run folder and exports the backbone', async () => {
+    const result = await runCli([
+      'pretrain',
+      '--project',
+      projectDir,
+      '--config',
+      configFile,
+      '--set',
+      'maxSteps=3',
+      '--set',
+      'model.depth=1',
+    ]);
+    expect(result.stderr).toMatch(/step 3\/3 · loss \d+\.\d+ · lr [\d.e+-]+ · [\d.]+ img\/s · ETA/);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as {
+      runId: string;
+      type: string;
+      backboneDir: string;
+      result: { step: number };
+    };
+    expect(summary).toMatchObject({ type: 'done', result: { step: 3 } });
+    const runDir = path.join(projectDir, 'runs', summary.runId);
+    expect((await readdir(runDir)).sort()).toEqual([
+      'checkpoints',
+      'config.json',
+      'metrics.jsonl',
+      'run.json',
+    ]);
+    const config = JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8'));
+    expect(config.model.depth).toBe(1);
+    expect(config.maxSteps).toBe(3);
+    expect(config.$comments.lr).toMatch(/Peak learning rate per 256 images/);
+    expect(summary.backboneDir).toBe(path.join(projectDir, 'models', summary.runId));
+    const modelJson = JSON.parse(
+      await readFile(path.join(summary.backboneDir, 'model.json'), 'utf8'),
+    );
+    expect(modelJson.vit.depth).toBe(1);
+
+    // --resume continues the same run from its checkpoint, with the saved config.
+    const resumed = await runCli([
+      'pretrain',
+      '--project',
+      projectDir,
+      '--resume',
+      summary.runId,
+      '--set',
+      'maxSteps=5',
+    ]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).not.toMatch(/step [1-3]\//);
+    expect(resumed.stderr).toMatch(/step 4\/5[^]*step 5\/5/);
+    const metrics = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step: number }).step);
+    expect(metrics).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('exits 2 naming an unknown --set key or a wrong type', async () => {
+    const runsBefore = await readdir(path.join(projectDir, 'runs'));
+    const unknown = await runCli(['pretrain', '--project', projectDir, '--set', 'learnRate=1']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Invalid pre-training config — .*learnRate/);
+    const wrongType = await runCli([
+      'pretrain',
+      '--project',
+      projectDir,
+      '--set',
+      'model.depth=deep',
+    ]);
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toMatch(/model\.depth/);
+    expect(await readdir(path.join(projectDir, 'runs'))).toEqual(runsBefore); // nothing written
+  });
+});
