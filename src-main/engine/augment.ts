@@ -15,6 +15,7 @@
  * | solarise p=0.2 (global 2) | x ≥ 0.5 → 1 − x on the chosen rows |
  */
 import * as tf from '@tensorflow/tfjs';
+import { normaliseImages } from './normalise';
 import type { Rng } from './rng';
 
 export interface AugmentConfig {
@@ -30,8 +31,6 @@ export interface Views {
   locals: tf.Tensor4D | null;
 }
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
 /** Blur σ range in pixels of DINO's 224-px (global) / 96-px (local) crops, scaled to our sizes. */
 const SIGMA: readonly [number, number] = [0.1, 2.0];
 
@@ -226,7 +225,7 @@ function applyPlans(
     );
     x = tf.where(mask, tf.sub(1, x), x) as tf.Tensor4D;
   }
-  return tf.div(tf.sub(x, MEAN), STD) as tf.Tensor4D;
+  return normaliseImages(x);
 }
 
 /** All views of a batch; call inside tf.tidy. */

@@ -12,12 +12,13 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
 import { layoutOf } from './params';
 import type { TensorMap } from './params';
+import { IMAGE_MEAN, IMAGE_STD } from './normalise';
 import { vitForward, vitParamSpecs } from './vit';
 import type { VitConfig } from './vit';
 
 const SHARD_BYTES = 4 * 1024 * 1024;
 /** ImageNet statistics, as the augmentations normalise the views pre-training saw. */
-export const NORMALISATION = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+export const NORMALISATION = { mean: [...IMAGE_MEAN], std: [...IMAGE_STD] };
 
 export interface BackboneCard {
   task: 'backbone';

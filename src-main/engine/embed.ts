@@ -5,10 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { modelLayout } from './model';
 import type { ModelConfig } from './model';
+import { normaliseImages } from './normalise';
 import { vitForward } from './vit';
-
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
 
 export function extractFeatures(
   model: ModelConfig,
@@ -22,6 +20,6 @@ export function extractFeatures(
     const size = model.vit.imageSize;
     const resized =
       images.shape[1] === size ? images : tf.image.resizeBilinear(images, [size, size]);
-    return vitForward(model.vit, params, tf.div(tf.sub(resized, MEAN), STD) as tf.Tensor4D);
+    return vitForward(model.vit, params, normaliseImages(resized));
   });
 }

@@ -117,8 +117,12 @@ function positionsFor(c: VitConfig, params: TensorMap, grid: number): tf.Tensor2
   return tf.concat([clsPos, resized], 0);
 }
 
-/** Images `[B, S, S, 3]` (S a multiple of the patch size) → CLS features `[B, dim]`. */
-export function vitForward(c: VitConfig, params: TensorMap, images: tf.Tensor4D): tf.Tensor2D {
+/**
+ * Images `[B, S, S, 3]` (S a multiple of the patch size) → the last block's tokens before the
+ * final norm, `[B·(1 + g²), dim]`: row b·(1 + g²) is image b's CLS token, then its g² patches
+ * row-major. Positional embeddings are resized when S differs from the preset's input (locals).
+ */
+function vitBlocks(c: VitConfig, params: TensorMap, images: tf.Tensor4D): tf.Tensor2D {
   const [batch, size] = images.shape;
   const p = c.patchSize;
   const grid = size / p;
@@ -149,10 +153,28 @@ export function vitForward(c: VitConfig, params: TensorMap, images: tf.Tensor4D)
     const hidden = gelu(linear(n2, P(`${b}fc1.w`) as tf.Tensor2D, P(`${b}fc1.b`) as tf.Tensor1D));
     x = tf.add(x, linear(hidden, P(`${b}fc2.w`) as tf.Tensor2D, P(`${b}fc2.b`) as tf.Tensor1D));
   }
+  return x;
+}
+
+/** Images → every token after the final norm, `[B·(1 + g²), dim]` (the landmark head's input). */
+export function vitTokens(c: VitConfig, params: TensorMap, images: tf.Tensor4D): tf.Tensor2D {
+  const x = vitBlocks(c, params, images);
+  return layerNorm(x, params.get('norm.g') as tf.Tensor1D, params.get('norm.b') as tf.Tensor1D);
+}
+
+/** Images `[B, S, S, 3]` (S a multiple of the patch size) → CLS features `[B, dim]`. */
+export function vitForward(c: VitConfig, params: TensorMap, images: tf.Tensor4D): tf.Tensor2D {
+  const batch = images.shape[0];
+  const x = vitBlocks(c, params, images);
+  const tokens = x.shape[0] / batch;
   // Only the CLS token feeds the head; layer norm is per token, so normalise just that row.
   const clsOut = tf.reshape(
     tf.slice(tf.reshape(x, [batch, tokens, c.dim]), [0, 0, 0], [batch, 1, c.dim]),
     [batch, c.dim],
   ) as tf.Tensor2D;
-  return layerNorm(clsOut, P('norm.g') as tf.Tensor1D, P('norm.b') as tf.Tensor1D);
+  return layerNorm(
+    clsOut,
+    params.get('norm.g') as tf.Tensor1D,
+    params.get('norm.b') as tf.Tensor1D,
+  );
 }

@@ -8,7 +8,9 @@ import { layoutOf } from '../params';
 import type { ParamEntry, ParamLayout, TensorMap } from '../params';
 import { VIT_PRESETS, vitParamSpecs } from '../vit';
 import type { VitConfig } from '../vit';
-import { normaliseImages, splitTokens, vitTokens } from './backbone';
+import { splitTokens } from './backbone';
+import { normaliseImages } from '../normalise';
+import { vitTokens } from '../vit';
 import { expressionLoss, attributeLoss, linearHeadForward, linearHeadSpecs } from './class-heads';
 import type { FinetuneConfig } from './finetune-config';
 import type { FinetuneData } from './finetune-data';
@@ -90,6 +92,11 @@ export function backboneTokens(
   params: TensorMap,
   images: tf.Tensor4D,
 ): tf.Tensor2D {
+  if (images.shape[1] !== model.vit.imageSize) {
+    throw new Error(
+      `Images are ${images.shape[1]} px; the backbone expects ${model.vit.imageSize}`,
+    );
+  }
   return vitTokens(model.vit, params, normaliseImages(images));
 }
 
