@@ -1,13 +1,10 @@
 /**
  * Pre-training checkpoints: one file holding a JSON header (step, config, RNG state, layout,
  * optimiser step counts) and the flat Float32 arrays (student, teacher, Adam moments, centre).
- * Written atomically (temp file, fsync, rename, fsync of the folder), so a crash mid-write leaves
- * the previous checkpoint intact.
+ * Written atomically by tensor-record.ts, so a crash mid-write leaves the previous checkpoint.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { StudioError } from '../shared/errors';
 import type { PretrainConfig } from './pretrain-config';
+import { readTensorRecord, writeTensorRecord } from './tensor-record';
 
 const MAGIC = 'FSPRETRAIN1\n';
 
@@ -30,82 +27,22 @@ export interface CheckpointState {
 const ARRAYS = ['student', 'teacher', 'adamM', 'adamV', 'center'] as const;
 
 export async function writeCheckpoint(file: string, state: CheckpointState): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const header = {
-    step: state.step,
-    config: state.config,
-    rng: state.rng,
-    names: state.names,
-    adamSteps: state.adamSteps,
-    lengths: ARRAYS.map((k) => state[k].length),
-  };
-  let json = Buffer.from(JSON.stringify(header));
-  const pad = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4; // keep floats 4-byte aligned
-  json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(json.length);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.write(Buffer.from(MAGIC));
-    await handle.write(len);
-    await handle.write(json);
-    for (const k of ARRAYS)
-      await handle.write(new Uint8Array(state[k].buffer, state[k].byteOffset, state[k].byteLength));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
-  const dir = await fs.open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  const { student, teacher, adamM, adamV, center, ...header } = state;
+  await writeTensorRecord(file, MAGIC, ARRAYS, {
+    header,
+    arrays: { student, teacher, adamM, adamV, center },
+  });
 }
 
 export async function readCheckpoint(file: string): Promise<CheckpointState> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(file);
-  } catch (error) {
-    throw new StudioError(
-      'not-found',
-      `Checkpoint ${file} cannot be read: ${(error as Error).message}`,
-    );
-  }
-  if (buf.subarray(0, MAGIC.length).toString() !== MAGIC) {
-    throw new StudioError(
-      'invalid-payload',
-      `${file} is not a Face Studio pre-training checkpoint`,
-    );
-  }
-  const jsonLen = buf.readUInt32LE(MAGIC.length);
-  const start = MAGIC.length + 4;
-  const header = JSON.parse(buf.subarray(start, start + jsonLen).toString()) as Omit<
-    CheckpointState,
-    (typeof ARRAYS)[number]
-  > & {
-    lengths: number[];
-  };
-  let offset = start + jsonLen;
-  const arrays = {} as Record<(typeof ARRAYS)[number], Float32Array>;
-  ARRAYS.forEach((k, i) => {
-    const n = header.lengths[i]!;
-    if (offset + n * 4 > buf.length)
-      throw new StudioError('invalid-payload', `Checkpoint ${file} is truncated`);
-    arrays[k] = new Float32Array(
-      buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + n * 4),
-    );
-    offset += n * 4;
-  });
+  const { header, arrays } = await readTensorRecord(file, MAGIC, ARRAYS, 'pre-training checkpoint');
+  const h = header as Omit<CheckpointState, (typeof ARRAYS)[number]>;
   return {
-    step: header.step,
-    config: header.config,
-    rng: header.rng,
-    names: header.names,
-    adamSteps: header.adamSteps,
+    step: h.step,
+    config: h.config,
+    rng: h.rng,
+    names: h.names,
+    adamSteps: h.adamSteps,
     ...arrays,
   };
 }
