@@ -11,10 +11,10 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import { sha256File } from './content-hash';
 import { formatFromExtension } from './image-formats';
 import { ImageRejected, type RejectReason } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
+import { imageIdOf, progressReporter } from './import-progress';
 import { countImageFiles, scanImageFiles } from './scan';
 import { writeThumbnail } from './thumbnails';
 
@@ -125,38 +125,18 @@ export async function importImages(options: ImportImagesOptions): Promise<Import
   const duplicates: (DuplicateFile & { seq: number })[] = [];
   const claims = new Map<string, Claim>();
   let done = 0;
-  let lastReport = -Infinity;
-  const interval = options.progressIntervalMs ?? 250;
-  const report = (force: boolean): void => {
-    if (!options.onProgress) return;
-    const now = performance.now();
-    if (!force && now - lastReport < interval) return;
-    lastReport = now;
-    const seconds = elapsed();
-    const rate = seconds > 0 ? done / seconds : 0;
-    options.onProgress({
-      done,
-      total: Math.max(total, done),
-      added: added.length,
-      duplicates: duplicates.length,
-      failed: failed.length,
-      imagesPerSecond: rate,
-      etaSeconds: rate > 0 ? Math.max(0, total - done) / rate : null,
-      elapsedSeconds: seconds,
-    });
-  };
+  const report = progressReporter(
+    options.onProgress,
+    options.progressIntervalMs ?? 250,
+    total,
+    () => ({ done, added: added.length, duplicates: duplicates.length, failed: failed.length }),
+    elapsed,
+  );
 
   const importOne = async (seq: number, path: string): Promise<void> => {
     const format = formatFromExtension(path) ?? 'jpeg';
     try {
-      let id: string;
-      try {
-        id = await sha256File(path);
-      } catch (error) {
-        throw new ImageRejected(path, 'unreadable', `cannot be read (${String(error)})`, {
-          cause: error,
-        });
-      }
+      const id = await imageIdOf(path);
       if (options.existingIds?.has(id)) {
         duplicates.push({ seq, path, id, duplicateOf: null });
         return;

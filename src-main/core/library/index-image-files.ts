@@ -7,11 +7,11 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';
-import { sha256File } from './content-hash';
 import { formatFromExtension } from './image-formats';
 import { ImageRejected } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
 import type { ImportFailure, ImportImagesOptions, ImportResult } from './import-images';
+import { imageIdOf, progressReporter } from './import-progress';
 import { countImageFiles, scanImageFiles } from './scan';
 
 export async function indexImageFiles(options: ImportImagesOptions): Promise<ImportResult> {
@@ -23,32 +23,17 @@ export async function indexImageFiles(options: ImportImagesOptions): Promise<Imp
   const failed: ImportFailure[] = [];
   const claimed = new Map<string, string>();
   let done = 0;
-  let lastReport = -Infinity;
-  const report = (force: boolean): void => {
-    const now = performance.now();
-    if (!options.onProgress || (!force && now - lastReport < (options.progressIntervalMs ?? 250))) {
-      return;
-    }
-    lastReport = now;
-    const seconds = elapsed();
-    const rate = seconds > 0 ? done / seconds : 0;
-    options.onProgress({
-      done,
-      total: Math.max(total, done),
-      added: added.length,
-      duplicates: duplicates.length,
-      failed: failed.length,
-      imagesPerSecond: rate,
-      etaSeconds: rate > 0 ? Math.max(0, total - done) / rate : null,
-      elapsedSeconds: seconds,
-    });
-  };
+  const report = progressReporter(
+    options.onProgress,
+    options.progressIntervalMs ?? 250,
+    total,
+    () => ({ done, added: added.length, duplicates: duplicates.length, failed: failed.length }),
+    elapsed,
+  );
 
   const indexOne = async (seq: number, path: string): Promise<void> => {
     try {
-      const id = await sha256File(path).catch((error: unknown) => {
-        throw new ImageRejected(path, 'unreadable', `cannot be read (${String(error)})`);
-      });
+      const id = await imageIdOf(path);
       const earlier = claimed.get(id);
       if (options.existingIds?.has(id) || earlier !== undefined) {
         duplicates.push({ path, id, duplicateOf: earlier ?? null });
