@@ -6,9 +6,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
 import type { PretrainData } from '../pretrain-data';
+import { rgbBatch } from './rgb-batch';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.ppm']);
 
@@ -47,32 +48,19 @@ export class ImageFolderData implements PretrainData {
     return new ImageFolderData(files, imageSize);
   }
 
-  async batch(indices: number[]): Promise<tf.Tensor4D> {
+  batch(indices: number[]): Promise<tf.Tensor4D> {
     const s = this.imageSize;
-    const pixels = new Float32Array(indices.length * s * s * 3);
-    await Promise.all(
-      indices.map(async (index, row) => {
-        const file = this.files[index];
-        if (file === undefined)
-          throw new StudioError('not-found', `Image index ${index} is out of range`);
-        let raw: Buffer;
-        try {
-          raw = await sharp(file)
-            .removeAlpha()
-            .toColourspace('srgb')
-            .resize(s, s, { fit: 'fill' })
-            .raw()
-            .toBuffer();
-        } catch (error) {
-          throw new StudioError(
-            'io',
-            `Image ${file} cannot be decoded: ${(error as Error).message}`,
-          );
-        }
-        const base = row * s * s * 3;
-        for (let i = 0; i < s * s * 3; i++) pixels[base + i] = raw[i]! / 255;
-      }),
-    );
-    return tf.tensor4d(pixels, [indices.length, s, s, 3]);
+    return rgbBatch(this.files, indices, s, async (file) => {
+      try {
+        return await sharp(file)
+          .removeAlpha()
+          .toColourspace('srgb')
+          .resize(s, s, { fit: 'fill' })
+          .raw()
+          .toBuffer();
+      } catch (error) {
+        throw new StudioError('io', `Image ${file} cannot be decoded: ${(error as Error).message}`);
+      }
+    });
   }
 }

@@ -7,9 +7,10 @@
  * epoch, and the next batch decoding on sharp's threads while a step computes.
  */
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
 import type { PretrainData } from '../pretrain-data';
+import { rgbBatch } from './rgb-batch';
 
 export interface FaceSource {
   /** Absolute path of the image file. */
@@ -87,19 +88,7 @@ export class ProjectFacesData implements PretrainData {
     }
   }
 
-  async batch(indices: number[]): Promise<tf.Tensor4D> {
-    const s = this.imageSize;
-    const pixels = new Float32Array(indices.length * s * s * 3);
-    await Promise.all(
-      indices.map(async (index, row) => {
-        const source = this.sources[index];
-        if (source === undefined)
-          throw new StudioError('not-found', `Image index ${index} is out of range`);
-        const raw = await this.decode(source);
-        const base = row * s * s * 3;
-        for (let i = 0; i < s * s * 3; i++) pixels[base + i] = raw[i]! / 255;
-      }),
-    );
-    return tf.tensor4d(pixels, [indices.length, s, s, 3]);
+  batch(indices: number[]): Promise<tf.Tensor4D> {
+    return rgbBatch(this.sources, indices, this.imageSize, (source) => this.decode(source));
   }
 }
