@@ -5,25 +5,16 @@
  * StudioError naming the key. The resolved config is saved with every checkpoint.
  */
 import { z } from 'zod';
+import { backboneChoiceSchema } from './backbone-choice';
 import { StudioError } from '../shared/errors';
 
 const range = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
 export const pretrainConfigSchema = z
   .object({
-    model: z
-      .object({
-        preset: z.enum(['tiny', 'small', 'base']).default('tiny'),
-        imageSize: z.number().int().positive().optional(),
-        patchSize: z.number().int().positive().optional(),
-        dim: z.number().int().positive().optional(),
-        depth: z.number().int().positive().optional(),
-        heads: z.number().int().positive().optional(),
-        mlpRatio: z.number().int().positive().optional(),
-      })
-      .strict()
-      .default({ preset: 'tiny' })
-      .describe('Backbone: a preset name plus optional overrides (tests use a smaller model).'),
+    model: backboneChoiceSchema.describe(
+      'Backbone: a preset name plus optional overrides (tests use a smaller model).',
+    ),
     headHidden: z
       .number()
       .int()

@@ -4,6 +4,7 @@
  * naming the key. The resolved config is saved with every checkpoint and returned with the result.
  */
 import { z } from 'zod';
+import { backboneChoiceSchema } from '../backbone-choice';
 import { StudioError } from '../../shared/errors';
 
 export const finetuneConfigSchema = z
@@ -12,18 +13,7 @@ export const finetuneConfigSchema = z
     task: z.enum(['landmarks', 'attributes', 'expression']),
     /** Backbone: a preset name plus optional overrides (tests use a smaller model). Must match
      * the given backbone weights, if any. */
-    model: z
-      .object({
-        preset: z.enum(['tiny', 'small', 'base']).default('tiny'),
-        imageSize: z.number().int().positive().optional(),
-        patchSize: z.number().int().positive().optional(),
-        dim: z.number().int().positive().optional(),
-        depth: z.number().int().positive().optional(),
-        heads: z.number().int().positive().optional(),
-        mlpRatio: z.number().int().positive().optional(),
-      })
-      .strict()
-      .default({ preset: 'tiny' }),
+    model: backboneChoiceSchema,
     /** Seed of every random choice (head init, fresh backbone init, data order, augmentation). */
     seed: z.number().int().nonnegative().default(0),
     /** Passes over the training split. */
