@@ -102,8 +102,12 @@ describe('label journal', () => {
   it('compacts in the background once the journal passes its threshold', async () => {
     await projectWithImages(10);
     const store = await ProjectStore.open(dir, { labelDebounceMs: 0, compactAfterFaces: 3 });
-    for (let i = 0; i < 7; i += 1) await store.saveFace(faceWithCounter(imageId(i), i + 1));
-    await store.flush(); // waits for a compaction under way
+    for (let i = 0; i < 7; i += 1) {
+      await store.saveFace(faceWithCounter(imageId(i), i + 1));
+      // Waits for a compaction the save started, so each rotation lands after exactly 3 faces
+      // (without it, a rotation may take in the next face too; both are correct, one is testable).
+      await store.flush();
+    }
     const labels = await readLabelsJson();
     // Compactions after the 3rd and 6th face; the 7th is still only in the journal.
     expect(Object.keys(labels.faces)).toHaveLength(6);
