@@ -5,8 +5,11 @@
 import { toIpcError } from '../shared/errors';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, UsageError, type CliIo } from './cli-io';
 import {
+  EVAL_USAGE,
   EXPORT_USAGE,
+  FINETUNE_USAGE,
   IMPORT_USAGE,
+  PREDICT_USAGE,
   PROJECT_CREATE_USAGE,
   PRETRAIN_USAGE,
   PROJECT_INFO_USAGE,
@@ -20,6 +23,9 @@ const USAGE = [
   IMPORT_USAGE,
   EXPORT_USAGE,
   PRETRAIN_USAGE,
+  FINETUNE_USAGE,
+  PREDICT_USAGE,
+  EVAL_USAGE,
 ].join('\n       ');
 
 export interface RunOptions {
@@ -56,6 +62,15 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         return EXIT_OK;
       case 'pretrain':
         await (await import('./commands/pretrain')).pretrainCommand(rest, io);
+        return EXIT_OK;
+      case 'finetune':
+        await (await import('./commands/finetune')).finetuneCommand(rest, io);
+        return EXIT_OK;
+      case 'predict':
+        await (await import('./commands/predict')).predictCommand(rest, io);
+        return EXIT_OK;
+      case 'eval':
+        await (await import('./commands/eval')).evalCommand(rest, io);
         return EXIT_OK;
       case undefined:
         throw new UsageError('Missing a command', USAGE);

@@ -10,3 +10,9 @@ export const EXPORT_USAGE =
   'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio OUT';
 export const PRETRAIN_USAGE =
   'face-studio pretrain --project P [--config file.json] [--set key=value]… [--resume RUN_ID]';
+export const FINETUNE_USAGE =
+  'face-studio finetune --project P --task landmarks|attributes|expression [--backbone MODEL_ID_OR_DIR] [--config file.json] [--set key=value]… [--resume RUN_ID]';
+export const PREDICT_USAGE =
+  'face-studio predict --model DIR --out DIR [--format json|pts|coco|dlib|yolo|studio|celeba|class-folders] [--batch N] [--whole-image] [--labels-only] IMAGES_OR_FOLDERS…';
+export const EVAL_USAGE =
+  'face-studio eval --model DIR --data DIR --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--split train|val|test] [--limit N] [--batch N] [--landmarks ibug68|wflw98|five]';

@@ -33,7 +33,7 @@ export const CHECKED_FIELDS = {
   Box: ['x', 'y', 'width', 'height'],
   FaceDetection: ['box', 'crop', 'score'],
   ImageRecord: ['id', 'path', 'width', 'height', 'split', 'subject', 'face', 'flags'],
-  Landmark: ['x', 'y', 'v', 'predicted'],
+  Landmark: ['x', 'y', 'v', 'predicted', 'uncertainty'],
   FaceAnnotation: [
     'imageId',
     'points',
@@ -148,12 +148,13 @@ export function isExactImageRecord(value: unknown): value is ImageRecord {
 
 function isLandmark(value: unknown): boolean {
   if (!isPlain(value) || !onlyKeys(value, LANDMARK_KEYS)) return false;
-  const { v, predicted } = value;
+  const { v, predicted, uncertainty } = value;
   return (
     finite(value.x) &&
     finite(value.y) &&
     (v === 0 || v === 1 || v === 2) &&
-    (predicted === undefined || typeof predicted === 'boolean')
+    (predicted === undefined || typeof predicted === 'boolean') &&
+    (uncertainty === undefined || (finite(uncertainty) && (uncertainty as number) >= 0))
   );
 }
 

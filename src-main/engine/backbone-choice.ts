@@ -6,13 +6,43 @@ import { z } from 'zod';
 
 export const backboneChoiceSchema = z
   .object({
-    preset: z.enum(['tiny', 'small', 'base']).default('tiny'),
-    imageSize: z.number().int().positive().optional(),
-    patchSize: z.number().int().positive().optional(),
-    dim: z.number().int().positive().optional(),
-    depth: z.number().int().positive().optional(),
-    heads: z.number().int().positive().optional(),
-    mlpRatio: z.number().int().positive().optional(),
+    preset: z
+      .enum(['tiny', 'small', 'base'])
+      .default('tiny')
+      .describe(
+        'Model size (DESIGN §3): tiny (64 px, CPU), small (112 px) or base (224 px) for GPUs.',
+      ),
+    imageSize: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Input side in pixels; none = the preset's."),
+    patchSize: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Patch side in pixels; none = the preset's."),
+    dim: z.number().int().positive().optional().describe("Token width; none = the preset's."),
+    depth: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Transformer blocks; none = the preset's."),
+    heads: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Attention heads per block; none = the preset's."),
+    mlpRatio: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("MLP hidden width ÷ token width; none = the preset's."),
   })
   .strict()
   .default({ preset: 'tiny' });

@@ -1,139 +1,165 @@
 /**
- * A pre-trained backbone on disk (DESIGN §6, §8): models/<id>/ holds
- * - model.json: the ViT config and a standard TensorFlow.js `weightsManifest`, so
- *   `tf.io.decodeWeights` (or `tf.io.loadWeights` over http/file handlers) reads the shards;
- * - weights-shardNofM.bin: the teacher's backbone weights, float32, split at 4 MiB as tfjs does;
- * - card.json: task, preset, input size, normalisation, the training config, the data, final loss.
- * `loadBackbone` rebuilds the ViT from it and gives CLS features, for fine-tuning and probes.
+ * A pre-trained backbone on disk (DESIGN §6, §8), in the one export format (export/): models/<id>/
+ * holds a TensorFlow.js graph model computing CLS features `[n, dim]` from `[n, S, S, 3]` RGB in
+ * [0, 1], its weight shards, and a card.json with task 'backbone'.
+ *
+ * `loadBackbone` reads the weights back by name from the manifest (vit.ts names: `patch.w`,
+ * `block0.qkv.w`, …) for fine-tuning and probes; it takes any export with a ViT, a fine-tuned one
+ * too, and still reads the first format (`face-studio-vit`: config + weights, a card of its own
+ * shape), which it describes with a card of today's shape.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
-import { layoutOf } from './params';
+import { MODEL_CARD_VERSION } from '../shared/model-card';
+import type { CardMetrics, CropPolicy, ModelCard } from '../shared/model-card';
+import { exportGraphModel, weightsFromFlat } from './export/export-model';
+import { graphMetadataOf, readModelCard } from './export/load-model';
+import {
+  floatWeightsByName,
+  readJsonFile,
+  readModelJson,
+  readWeights,
+} from './export/model-folder';
+import type { ModelJsonFile } from './export/model-folder';
+import { IMAGE_MEAN, IMAGE_STD, normaliseImages } from './normalise';
+import { checksum, layoutOf } from './params';
 import type { TensorMap } from './params';
-import { IMAGE_MEAN, IMAGE_STD } from './normalise';
 import { vitForward, vitParamSpecs } from './vit';
 import type { VitConfig } from './vit';
 
-const SHARD_BYTES = 4 * 1024 * 1024;
-/** ImageNet statistics, as the augmentations normalise the views pre-training saw. */
-export const NORMALISATION = { mean: [...IMAGE_MEAN], std: [...IMAGE_STD] };
+/**
+ * The crop pre-training saw: curation's square crop around the stored face box (the detector's
+ * box mapped onto the landmarks' box, core/library/face-detect.ts), 25% margin per side. The
+ * stored box already is a landmarks box, hence a ratio of 1.
+ */
+export const CURATION_CROP: CropPolicy = { from: 'face-box', margin: 0.25, landmarksToFaceBox: 1 };
 
-export interface BackboneCard {
-  task: 'backbone';
+/** What the pre-training job says about its backbone; the rest of the card is derived. */
+export interface BackboneCardFields {
+  /** The model id (the folder's name under models/). */
+  id: string;
   preset: string;
-  inputSize: number;
-  normalisation: typeof NORMALISATION;
-  /** What the model expects: RGB in [0, 1], resized to inputSize, then normalised. */
-  input: string;
-  createdAt: string;
-  runId: string;
-  trainingConfig: unknown;
-  data: { projectDir: string | null; images: number };
-  steps: number;
-  finalLoss: number | null;
-}
-
-interface ModelJson {
-  format: 'face-studio-vit';
-  formatVersion: 1;
-  vit: VitConfig;
-  weightsManifest: tf.io.WeightsManifestConfig;
+  runId: string | null;
+  /** The resolved pre-training config. */
+  config: Record<string, unknown>;
+  data: ModelCard['data'];
+  /** e.g. the final training loss; none by default. */
+  metrics?: CardMetrics[];
+  crop?: CropPolicy;
+  createdAt?: string;
 }
 
 /**
  * Writes the backbone part of `weights` (a flat array in the pre-training layout, whose first
  * entries are the ViT's, as model.ts lays them out) into `dir`, replacing what was there.
+ * Returns the checksum of the exported backbone weights.
  */
 export async function exportBackbone(
   dir: string,
   vit: VitConfig,
   weights: Float32Array,
-  card: BackboneCard,
-): Promise<void> {
+  fields: BackboneCardFields,
+): Promise<string> {
   const layout = layoutOf(vitParamSpecs(vit));
-  const bytes = Buffer.from(weights.buffer, weights.byteOffset, layout.total * 4);
-  const shardCount = Math.max(1, Math.ceil(bytes.length / SHARD_BYTES));
-  const paths = Array.from(
-    { length: shardCount },
-    (_, i) => `weights-shard${i + 1}of${shardCount}.bin`,
-  );
-  const modelJson: ModelJson = {
-    format: 'face-studio-vit',
-    formatVersion: 1,
-    vit,
-    weightsManifest: [
-      {
-        paths,
-        weights: layout.entries.map((e) => ({ name: e.name, shape: e.shape, dtype: 'float32' })),
-      },
-    ],
-  };
-  // Write beside, then swap in: a crash leaves the old export or none, never a mix.
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  for (let i = 0; i < shardCount; i++)
-    await writeFile(
-      path.join(tmp, paths[i]!),
-      bytes.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES),
-    );
-  await writeFile(path.join(tmp, 'model.json'), `${JSON.stringify(modelJson, null, 2)}\n`);
-  await writeFile(path.join(tmp, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(path.dirname(dir), { recursive: true });
-  await rename(tmp, dir);
+  await exportGraphModel(dir, { vit, head: null }, weightsFromFlat(layout, weights), {
+    id: fields.id,
+    createdAt: fields.createdAt,
+    schema: null,
+    attributes: null,
+    classes: null,
+    crop: fields.crop ?? CURATION_CROP,
+    metrics: fields.metrics ?? [],
+    data: fields.data,
+    backbone: { preset: fields.preset, pretrainedFrom: null },
+    config: fields.config,
+    runId: fields.runId,
+  });
+  return checksum(weights.subarray(0, layout.total));
 }
 
 export interface LoadedBackbone {
   vit: VitConfig;
-  card: BackboneCard;
+  card: ModelCard;
+  /** The ViT's weights by name (vit.ts names), e.g. for `finetune(…, { backbone })`. */
+  weights: Map<string, Float32Array>;
   params: TensorMap;
   /** Images `[n, S, S, 3]` RGB in [0, 1] (any S; resized) → CLS features `[n, dim]`. */
   features(images: tf.Tensor4D): tf.Tensor2D;
   dispose(): void;
 }
 
-export async function loadBackbone(dir: string): Promise<LoadedBackbone> {
-  const read = async (name: string): Promise<Buffer> => {
-    try {
-      return await readFile(path.join(dir, name));
-    } catch (error) {
-      throw new StudioError(
-        'not-found',
-        `Backbone ${dir}: ${name} cannot be read: ${(error as Error).message}`,
-      );
-    }
+/** The first format's card (task, preset, inputSize, …) in today's shape. */
+async function legacyCard(dir: string, vit: VitConfig): Promise<ModelCard> {
+  const raw = (await readJsonFile(path.join(dir, 'card.json'), 'card.json')) as {
+    preset?: string;
+    createdAt?: string;
+    runId?: string;
+    trainingConfig?: Record<string, unknown>;
+    data?: { projectDir?: string | null; images?: number };
   };
-  const modelJson = JSON.parse((await read('model.json')).toString()) as ModelJson;
-  const card = JSON.parse((await read('card.json')).toString()) as BackboneCard;
-  if (modelJson.format !== 'face-studio-vit')
-    throw new StudioError('invalid-payload', `${dir}/model.json is not a Face Studio backbone`);
-  const group = modelJson.weightsManifest[0]!;
-  const shards = await Promise.all(group.paths.map(read));
-  const all = Buffer.concat(shards);
-  const named = tf.io.decodeWeights(
-    all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-    group.weights,
-  );
-  const vit = modelJson.vit;
+  return {
+    format: 'face-studio-model',
+    version: MODEL_CARD_VERSION,
+    id: path.basename(path.resolve(dir)),
+    task: 'backbone',
+    createdAt: raw.createdAt ?? '',
+    studio: 'before 0.1 card',
+    schema: null,
+    attributes: null,
+    classes: null,
+    input: {
+      size: vit.imageSize,
+      range: [0, 1],
+      normalisation: { mean: [...IMAGE_MEAN], std: [...IMAGE_STD] },
+    },
+    crop: CURATION_CROP,
+    outputs: ['features'],
+    metrics: [],
+    data: { project: raw.data?.projectDir ?? null, train: raw.data?.images ?? 0, val: 0, test: 0 },
+    backbone: { preset: raw.preset ?? 'custom', pretrainedFrom: null },
+    config: raw.trainingConfig ?? {},
+    runId: raw.runId ?? null,
+  };
+}
+
+function vitOf(dir: string, modelJson: ModelJsonFile): VitConfig {
+  if (modelJson.format === 'face-studio-vit')
+    return (modelJson as unknown as { vit: VitConfig }).vit;
+  return graphMetadataOf(dir, modelJson).vit;
+}
+
+export async function loadBackbone(dir: string): Promise<LoadedBackbone> {
+  const modelJson = await readModelJson(dir);
+  const vit = vitOf(dir, modelJson);
+  const card =
+    modelJson.format === 'face-studio-vit' ? await legacyCard(dir, vit) : await readModelCard(dir);
+  const named = floatWeightsByName(await readWeights(dir, modelJson));
+  const weights = new Map<string, Float32Array>();
   const params: TensorMap = new Map();
   for (const spec of vitParamSpecs(vit)) {
-    const t = named[spec.name];
-    if (!t) throw new StudioError('invalid-payload', `${dir}: weight ${spec.name} is missing`);
-    params.set(spec.name, t);
+    const values = named.get(spec.name);
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (values?.length !== size) {
+      tf.dispose([...params.values()]);
+      throw new StudioError(
+        'invalid-payload',
+        `${path.join(dir, 'model.json')}: weight ${spec.name} is ${values ? `${values.length} values, not ${size}` : 'missing'}`,
+      );
+    }
+    weights.set(spec.name, values);
+    params.set(spec.name, tf.tensor(values, spec.shape));
   }
   return {
     vit,
     card,
+    weights,
     params,
     features: (images) =>
       tf.tidy(() => {
         const s = vit.imageSize;
         const sized = images.shape[1] === s ? images : tf.image.resizeBilinear(images, [s, s]);
-        const x = tf.div(tf.sub(sized, NORMALISATION.mean), NORMALISATION.std) as tf.Tensor4D;
-        return vitForward(vit, params, x);
+        return vitForward(vit, params, normaliseImages(sized));
       }),
     dispose: () => {
       for (const t of params.values()) t.dispose();

@@ -55,6 +55,12 @@ export const Landmark = z.object({
   v: Visibility,
   /** Set while a point was placed by a model and no person has confirmed or moved it. */
   predicted: z.boolean().optional(),
+  /**
+   * The model's doubt about a predicted point, as a fraction of the side of the face crop the
+   * model saw (the distance between its predictions on the face and on the mirrored face).
+   * Absent for points a person placed.
+   */
+  uncertainty: z.number().finite().nonnegative().optional(),
 });
 export type Landmark = z.infer<typeof Landmark>;
 

@@ -13,20 +13,23 @@
  * No Node or Electron imports: main, workers and tests share this module.
  */
 import { z } from 'zod';
-import { BackendReport } from './domain';
+import { BackendReport, FaceAnnotation } from './domain';
 
 const JobId = z.string().min(1).max(200);
 
-/** One logged training step. */
+/** One logged training step (pre-training or fine-tuning). */
 export const JobProgress = z
   .object({
     step: z.number().int().nonnegative(),
     totalSteps: z.number().int().nonnegative(),
     epoch: z.number().int().nonnegative(),
     loss: z.number(),
+    /** Learning rate (fine-tuning: the head's). */
     lr: z.number(),
-    momentum: z.number(),
-    teacherEntropy: z.number(),
+    /** Teacher EMA momentum; null when fine-tuning. */
+    momentum: z.number().nullable(),
+    /** Mean entropy of the teacher's prototype distribution; null when fine-tuning. */
+    teacherEntropy: z.number().nullable(),
     imagesPerSec: z.number(),
     etaSeconds: z.number(),
     memory: z
@@ -40,16 +43,54 @@ export const JobProgress = z
   .strict();
 export type JobProgress = z.infer<typeof JobProgress>;
 
-/** What a finished pre-training job produced. */
+/** The cumulative error distribution of a landmark model: fraction of faces with NME ≤ x. */
+export const CedCurve = z
+  .object({ thresholds: z.array(z.number()), fractions: z.array(z.number()) })
+  .strict();
+export type CedCurve = z.infer<typeof CedCurve>;
+
+/** One face's prediction drawn on the dashboard: points in image pixels, or class scores. */
+export const SamplePrediction = z
+  .object({
+    imageId: z.string(),
+    points: z.array(z.tuple([z.number(), z.number()])).optional(),
+    truth: z.array(z.tuple([z.number(), z.number()])).optional(),
+    scores: z.record(z.string(), z.number()).optional(),
+  })
+  .strict();
+export type SamplePrediction = z.infer<typeof SamplePrediction>;
+
+/** A fine-tuning evaluation on the validation split, at the end of an epoch. */
+export const JobValidation = z
+  .object({
+    epoch: z.number().int().nonnegative(),
+    step: z.number().int().nonnegative(),
+    /** e.g. nme, failureRate, auc (landmarks); meanAccuracy (attributes); accuracy (expression). */
+    metrics: z.record(z.string(), z.number()),
+    /** The metric early stopping watches, and whether lower is better. */
+    monitored: z.string(),
+    lowerIsBetter: z.boolean(),
+    improved: z.boolean(),
+    /** A few validation faces (the same ones every time), for the dashboard. */
+    samples: z.array(SamplePrediction).max(16),
+  })
+  .strict();
+export type JobValidation = z.infer<typeof JobValidation>;
+
+/** What a finished job produced. */
 export const JobResult = z
   .object({
     step: z.number().int().nonnegative(),
     /** Loss of the last step, or null when the job ran no step (resumed at its end). */
     finalLoss: z.number().nullable(),
-    /** Checksum of the teacher's weights (compares runs bit for bit). */
+    /** Checksum of the exported weights (compares runs bit for bit). */
     checksum: z.string(),
     /** The last checkpoint file. */
     checkpoint: z.string().nullable(),
+    /** Fine-tuning: the exported model's metrics on the test split (else validation), if any. */
+    metrics: z.record(z.string(), z.number()).optional(),
+    /** Landmark fine-tuning: the CED curve on the same faces. */
+    ced: CedCurve.optional(),
   })
   .strict();
 export type JobResult = z.infer<typeof JobResult>;
@@ -63,20 +104,31 @@ export const ToTrainingMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello') }).strict(),
   /** Asks the process to exit cleanly (it finishes nothing; jobs are cancelled). */
   z.object({ type: z.literal('shutdown') }).strict(),
-  /** Queues a job; it starts when the jobs before it have ended. */
+  /**
+   * Queues a job; it starts when the jobs before it have ended.
+   * - `pretrain`: the project's pool and train images with a face are the data.
+   * - `finetune`: the project's labelled faces (train, val; test for the final metrics), starting
+   *   from `backboneDir` when given.
+   * - `prelabel`: runs the model in `modelDir` on `imageIds` and reports `prelabelled` faces.
+   */
   z
     .object({
       type: z.literal('submit'),
       jobId: JobId,
-      kind: z.literal('pretrain'),
-      /** The project whose pool and train images (those with a face) are the data. */
+      kind: z.enum(['pretrain', 'finetune', 'prelabel']),
       projectDir: z.string().min(1),
-      /** runs/<id>/ of that project: config.json, metrics.jsonl, checkpoints/. */
+      /** runs/<id>/ of that project: config.json, metrics.jsonl, checkpoints/ (not prelabel). */
       runDir: z.string().min(1),
-      /** A PretrainConfigInput (engine/pretrain-config.ts); validated when the job starts. */
+      /** A PretrainConfigInput or FinetuneConfigInput; validated when the job starts. */
       config: z.record(z.string(), z.unknown()),
       /** Continue the run in `runDir` from its last checkpoint. */
       resume: z.boolean().optional(),
+      /** finetune: models/<id>/ of a pre-trained backbone; absent = from scratch. */
+      backboneDir: z.string().min(1).optional(),
+      /** prelabel: models/<id>/ of a landmarks (or attributes, expression) model. */
+      modelDir: z.string().min(1).optional(),
+      /** prelabel: the images to predict. */
+      imageIds: z.array(z.string()).max(1_000_000).optional(),
     })
     .strict(),
   /** Holds the job between steps (a queued job holds at its first step). */
@@ -97,11 +149,21 @@ export const FromTrainingMessage = z.discriminatedUnion('type', [
   jobEvent('queued', { position: z.number().int().nonnegative() }),
   jobEvent('started', { runDir: z.string() }),
   jobEvent('progress', { progress: JobProgress }),
+  jobEvent('validation', { validation: JobValidation }),
+  /**
+   * prelabel: faces predicted so far (points flagged `predicted`, with `uncertainty`); `done` of
+   * `total` images. The parent saves them; the job never writes labels.
+   */
+  jobEvent('prelabelled', {
+    faces: z.array(FaceAnnotation),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+  }),
   jobEvent('paused', { step: z.number().int().nonnegative() }),
   jobEvent('resumed', {}),
   jobEvent('checkpoint', { step: z.number().int().nonnegative(), file: z.string() }),
-  /** `backboneDir`: models/<id>/ holding the exported teacher backbone. */
-  jobEvent('done', { result: JobResult, backboneDir: z.string() }),
+  /** `modelDir`: models/<id>/ holding the exported model (null for prelabel). */
+  jobEvent('done', { result: JobResult, modelDir: z.string().nullable() }),
   jobEvent('failed', { message: z.string(), lastCheckpoint: z.string().nullable() }),
   jobEvent('cancelled', { lastCheckpoint: z.string().nullable() }),
 ]);

@@ -3,17 +3,20 @@
  * one thread per process, so jobs queue here rather than in a worker each).
  *
  * A thin adapter: it chooses the backend, tells the parent (`ready` or `error`), then answers
- * messages — jobs go to the engine's FIFO queue, which runs them through the engine's job runner
- * with the images core picks from the project.
+ * messages — jobs go to the engine's FIFO queue, which runs each through the engine's job runner
+ * of its kind (pretrain, finetune, prelabel) with the images and faces core reads from the project.
  */
 import path from 'node:path';
+import { readLabelledFaces, readPrelabelImages } from '../core/training/finetune-faces';
 import { readPretrainSources } from '../core/training/pretrain-sources';
 import { chooseBackend } from '../engine/backend';
-import { JobQueue } from '../engine/jobs/job-queue';
+import { runFinetuneJob } from '../engine/jobs/finetune-job';
+import { JobQueue, type JobControls } from '../engine/jobs/job-queue';
+import { runPrelabelJob } from '../engine/jobs/prelabel-job';
 import { runPretrainJob } from '../engine/jobs/pretrain-job';
 import type { BackendReport } from '../shared/domain';
 import { toIpcError } from '../shared/errors';
-import type { FromTrainingMessage, SubmitJob } from '../shared/worker-protocol';
+import type { FromTrainingMessage, JobEvent, SubmitJob } from '../shared/worker-protocol';
 import { connectToParent } from './parent-port';
 
 const parent = connectToParent();
@@ -25,23 +28,59 @@ process.on('disconnect', () => process.exit(0));
 let state: FromTrainingMessage | null = null;
 const backendReady = chooseBackend();
 
-const queue = new JobQueue<SubmitJob>(
-  async (job, controls) => {
-    try {
-      await backendReady;
-      const sources = await readPretrainSources(job.projectDir);
+/** Runs one job with the runner of its kind; each runner reports its own events. */
+async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
+  const jobControls = { ...controls, emit: (event: JobEvent) => parent.post(event) };
+  const modelsDir = path.join(job.projectDir, 'models');
+  switch (job.kind) {
+    case 'pretrain':
       await runPretrainJob(
         {
           jobId: job.jobId,
           runDir: job.runDir,
-          modelsDir: path.join(job.projectDir, 'models'),
+          modelsDir,
           config: job.config,
           resume: job.resume ?? false,
-          sources,
+          sources: await readPretrainSources(job.projectDir),
           projectDir: job.projectDir,
         },
-        { ...controls, emit: (event) => parent.post(event) },
+        jobControls,
       );
+      return;
+    case 'finetune':
+      await runFinetuneJob(
+        {
+          jobId: job.jobId,
+          runDir: job.runDir,
+          modelsDir,
+          config: job.config,
+          resume: job.resume ?? false,
+          faces: (task) => readLabelledFaces(job.projectDir, task),
+          ...(job.backboneDir ? { backboneDir: job.backboneDir } : {}),
+        },
+        jobControls,
+      );
+      return;
+    case 'prelabel':
+      if (!job.modelDir) throw new Error('A prelabel job needs modelDir');
+      await runPrelabelJob(
+        {
+          jobId: job.jobId,
+          runDir: job.runDir,
+          modelDir: job.modelDir,
+          images: await readPrelabelImages(job.projectDir, job.imageIds ?? []),
+        },
+        jobControls,
+      );
+      return;
+  }
+}
+
+const queue = new JobQueue<SubmitJob>(
+  async (job, controls) => {
+    try {
+      await backendReady;
+      await runJob(job, controls);
     } catch (error) {
       const message = toIpcError(error).message;
       parent.post({ type: 'failed', jobId: job.jobId, message, lastCheckpoint: null });

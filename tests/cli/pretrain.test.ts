@@ -43,7 +43,7 @@ describe('face-studio pretrain', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     const summary = JSON.parse(result.stdout) as {
       runId: string;
       type: string;
-      backboneDir: string;
+      modelDir: string;
       result: { step: number };
     };
     expect(summary).toMatchObject({ type: 'done', result: { step: 3 } });
@@ -58,11 +58,10 @@ describe('face-studio pretrain', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect(config.model.depth).toBe(1);
     expect(config.maxSteps).toBe(3);
     expect(config.$comments.lr).toMatch(/Peak learning rate per 256 images/);
-    expect(summary.backboneDir).toBe(path.join(projectDir, 'models', summary.runId));
-    const modelJson = JSON.parse(
-      await readFile(path.join(summary.backboneDir, 'model.json'), 'utf8'),
-    );
-    expect(modelJson.vit.depth).toBe(1);
+    expect(summary.modelDir).toBe(path.join(projectDir, 'models', summary.runId));
+    const modelJson = JSON.parse(await readFile(path.join(summary.modelDir, 'model.json'), 'utf8'));
+    expect(modelJson.format).toBe('graph-model');
+    expect(modelJson.userDefinedMetadata.faceStudio.vit.depth).toBe(1);
 
     // --resume continues the same run from its checkpoint, with the saved config.
     const resumed = await runCli([

@@ -120,6 +120,7 @@ describe('record fast checks', () => {
       ['points', 1, 'x'],
       ['points', 1, 'v'],
       ['points', 1, 'predicted'],
+      ['points', 1, 'uncertainty'],
       ['points', 1, 'extra'],
       ['attributes', 'smiling'],
     ];

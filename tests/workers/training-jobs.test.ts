@@ -102,9 +102,8 @@ describe('training jobs in the training process', { timeout: 120_000 }, () => {
     const card = JSON.parse(
       await readFile(path.join(projectDir, 'models', 'a', 'card.json'), 'utf8'),
     );
-    expect(card).toMatchObject({ task: 'backbone', inputSize: 16, steps: 3 });
-    expect(card.data.images).toBe(8);
-    expect(card.finalLoss).toBe(metrics[2]!.loss);
+    expect(card).toMatchObject({ task: 'backbone', input: { size: 16 }, data: { train: 8 } });
+    expect(card.metrics[0].values).toEqual({ loss: metrics[2]!.loss, steps: 3 });
     const run = JSON.parse(await readFile(path.join(runDir('a'), 'run.json'), 'utf8'));
     expect(run).toMatchObject({ status: 'done', step: 3 });
   });

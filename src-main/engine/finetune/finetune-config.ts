@@ -10,71 +10,198 @@ import { StudioError } from '../../shared/errors';
 export const finetuneConfigSchema = z
   .object({
     /** What the head predicts: landmark heatmaps, binary attributes, or one expression class. */
-    task: z.enum(['landmarks', 'attributes', 'expression']),
+    task: z
+      .enum(['landmarks', 'attributes', 'expression'])
+      .describe(
+        'What the head predicts: landmark heatmaps, binary attributes, or one expression class.',
+      ),
     /** Backbone: a preset name plus optional overrides (tests use a smaller model). Must match
      * the given backbone weights, if any. */
-    model: backboneChoiceSchema,
+    model: backboneChoiceSchema.describe(
+      'Backbone: a preset name plus optional overrides (tests use a smaller model). Must match the given backbone weights, if any.',
+    ),
     /** Seed of every random choice (head init, fresh backbone init, data order, augmentation). */
-    seed: z.number().int().nonnegative().default(0),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        'Seed of every random choice (head init, fresh backbone init, data order, augmentation).',
+      ),
     /** Passes over the training split. */
-    epochs: z.number().int().positive().default(60),
+    epochs: z.number().int().positive().default(60).describe('Passes over the training split.'),
     /** Stop after this many steps (tests, benchmarks); 0 = all epochs. Schedules span all epochs. */
-    maxSteps: z.number().int().nonnegative().default(0),
+    maxSteps: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        'Stop after this many steps (tests, benchmarks); 0 = all epochs. Schedules span all epochs.',
+      ),
     /** Faces per optimiser step (the last partial batch of an epoch is dropped). */
-    batchSize: z.number().int().positive().default(16),
+    batchSize: z
+      .number()
+      .int()
+      .positive()
+      .default(16)
+      .describe('Faces per optimiser step (the last partial batch of an epoch is dropped).'),
     /** Peak learning rate of the head (after warm-up; cosine to `minLr`). Typical 1e-4–3e-3. */
-    headLr: z.number().positive().default(1e-3),
+    headLr: z
+      .number()
+      .positive()
+      .default(1e-3)
+      .describe(
+        'Peak learning rate of the head (after warm-up; cosine to `minLrFactor`·peak). Typical 1e-4–3e-3.',
+      ),
     /** Peak learning rate of the backbone's last block; deeper layers get layer-wise decay. */
-    backboneLr: z.number().nonnegative().default(2e-4),
+    backboneLr: z
+      .number()
+      .nonnegative()
+      .default(2e-4)
+      .describe(
+        "Peak learning rate of the backbone's last block; deeper layers get layer-wise decay.",
+      ),
     /** Layer-wise lr decay: block i of d gets backboneLr·decay^(d − 1 − i); embeddings one step
      * further (BEiT/MAE fine-tuning). 1 = the same rate everywhere. */
-    layerDecay: z.number().positive().max(1).default(0.75),
+    layerDecay: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.75)
+      .describe(
+        'Layer-wise lr decay: block i of d gets backboneLr·decay^(d − 1 − i); embeddings one step further (BEiT/MAE fine-tuning). 1 = the same rate everywhere.',
+      ),
     /** Backbone blocks trained, counted from the top; the rest (and the embeddings, unless all
      * blocks train) stay frozen. null = all; 0 = a frozen backbone (head only, fastest). */
-    trainableBlocks: z.number().int().nonnegative().nullable().default(null),
+    trainableBlocks: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe(
+        'Backbone blocks trained, counted from the top; the rest (and the embeddings, unless all blocks train) stay frozen. null = all; 0 = a frozen backbone (head only, fastest).',
+      ),
     /** Decoupled weight decay on matrices (never biases, norms). */
-    weightDecay: z.number().nonnegative().default(0.05),
+    weightDecay: z
+      .number()
+      .nonnegative()
+      .default(0.05)
+      .describe('Decoupled weight decay on matrices (never biases, norms).'),
     /** Final learning rate factor of the cosine, relative to each group's peak. */
-    minLrFactor: z.number().min(0).max(1).default(0.01),
+    minLrFactor: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe("Final learning rate factor of the cosine, relative to each group's peak (0–1)."),
     /** Linear warm-up, in epochs. */
-    warmupEpochs: z.number().nonnegative().default(2),
+    warmupEpochs: z
+      .number()
+      .nonnegative()
+      .default(2)
+      .describe('Linear learning-rate warm-up, in epochs.'),
     /** Per-tensor gradient norm clip; 0 = off. */
-    gradClip: z.number().nonnegative().default(3.0),
+    gradClip: z
+      .number()
+      .nonnegative()
+      .default(3.0)
+      .describe('Per-tensor gradient norm clip; 0 = off.'),
     /** Stop when the validation metric has not improved for this many epochs; 0 = never. */
-    patience: z.number().int().nonnegative().default(10),
+    patience: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10)
+      .describe(
+        'Stop when the validation metric has not improved for this many epochs; 0 = never.',
+      ),
     /** Fraction of the training faces held out for validation when the data has no val split. */
-    valFraction: z.number().min(0).max(0.5).default(0.1),
+    valFraction: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.1)
+      .describe(
+        'Fraction of the training faces held out for validation when the data has no val split (0–0.5).',
+      ),
     /** Augmentation of training batches (DESIGN §5). */
     augment: z
       .object({
         /** Probability of a horizontal flip (landmark mirror pairs are swapped). */
-        flip: z.number().min(0).max(1).default(0.5),
+        flip: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.5)
+          .describe('Probability of a horizontal flip (landmark mirror pairs are swapped).'),
         /** Rotation range ± in degrees (landmarks only). */
-        rotation: z.number().min(0).max(180).default(20),
+        rotation: z
+          .number()
+          .min(0)
+          .max(180)
+          .default(20)
+          .describe('Rotation range ± in degrees (landmarks only).'),
         /** Zoom range (landmarks only). */
-        scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.9, 1.1]),
+        scale: z
+          .tuple([z.number().positive(), z.number().positive()])
+          .default([0.9, 1.1])
+          .describe('Zoom range [min, max] (landmarks only).'),
         /** Shift range ± as a fraction of the crop side (landmarks only). */
-        shift: z.number().min(0).max(0.5).default(0.05),
+        shift: z
+          .number()
+          .min(0)
+          .max(0.5)
+          .default(0.05)
+          .describe('Shift range ± as a fraction of the crop side (landmarks only).'),
         /** Colour jitter strength: brightness, contrast, saturation in 1 ± this. */
-        colour: z.number().min(0).max(1).default(0.2),
+        colour: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.2)
+          .describe('Colour jitter strength: brightness, contrast, saturation in 1 ± this.'),
       })
       .strict()
-      .default({ flip: 0.5, rotation: 20, scale: [0.9, 1.1], shift: 0.05, colour: 0.2 }),
+      .default({ flip: 0.5, rotation: 20, scale: [0.9, 1.1], shift: 0.05, colour: 0.2 })
+      .describe('Augmentation of training batches (DESIGN §5).'),
     /** Landmark head shape and loss. */
     landmarkHead: z
       .object({
         /** Channels after the first and second ×2 up-sampling. */
         channels: z
           .tuple([z.number().int().positive(), z.number().int().positive()])
-          .default([64, 32]),
+          .default([64, 32])
+          .describe('Channels after the first and second ×2 up-sampling.'),
         /** Softmax sharpness on the heatmap logits before soft-argmax. */
-        temperature: z.number().positive().default(1),
+        temperature: z
+          .number()
+          .positive()
+          .default(1)
+          .describe('Softmax sharpness on the heatmap logits before soft-argmax.'),
         /** Weight of the heatmap cross-entropy added to the L1 coordinate loss; 0 = L1 only. */
-        heatmapLossWeight: z.number().nonnegative().default(0),
+        heatmapLossWeight: z
+          .number()
+          .nonnegative()
+          .default(0)
+          .describe(
+            'Weight of the heatmap cross-entropy added to the L1 coordinate loss; 0 = L1 only.',
+          ),
         /** σ of the target Gaussians, in heatmap cells. */
-        heatmapSigma: z.number().positive().default(1),
+        heatmapSigma: z
+          .number()
+          .positive()
+          .default(1)
+          .describe('σ of the target Gaussians, in heatmap cells.'),
         /** Start the head's heatmap prior at the training faces' mean shape (else at the centre). */
-        meanShapePrior: z.boolean().default(true),
+        meanShapePrior: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Start the head's heatmap prior at the training faces' mean shape (else at the centre).",
+          ),
       })
       .strict()
       .default({
@@ -83,15 +210,30 @@ export const finetuneConfigSchema = z
         heatmapLossWeight: 0,
         heatmapSigma: 1,
         meanShapePrior: true,
-      }),
+      })
+      .describe('Landmark head shape and loss.'),
     /** Compute the frozen backbone's tokens once per face (and its mirror image) and train the
      * head on them: ~10× more steps per second. Needs `trainableBlocks: 0` and flip-only
      * augmentation (rotation 0, shift 0, scale [1, 1], colour 0). */
-    cacheBackboneTokens: z.boolean().default(false),
+    cacheBackboneTokens: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Compute the frozen backbone's tokens once per face (and its mirror image) and train the head on them: ~10× more steps per second. Needs `trainableBlocks: 0` and flip-only augmentation (rotation 0, shift 0, scale [1, 1], colour 0).",
+      ),
     /** Faces per forward pass when evaluating. */
-    evalBatchSize: z.number().int().positive().default(64),
+    evalBatchSize: z
+      .number()
+      .int()
+      .positive()
+      .default(64)
+      .describe('Faces per forward pass when evaluating.'),
     /** Folder for checkpoints; none = no checkpoints. */
-    checkpointDir: z.string().min(1).optional(),
+    checkpointDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Folder for checkpoints; none = no checkpoints.'),
   })
   .strict();
 

@@ -20,7 +20,7 @@ import { parseFinetuneConfig } from './finetune-config';
 import type { FinetuneConfig } from './finetune-config';
 import { labelWidth, trainValSplits } from './finetune-data';
 import type { FinetuneData, FinetuneSplit } from './finetune-data';
-import { evaluateSplit, monitoredValue } from './finetune-evaluate';
+import { metricsOf, monitoredValue, predictSplit } from './finetune-evaluate';
 import type { TaskMetrics } from './finetune-evaluate';
 import { backboneTokens, buildFinetuneModel, headLoss, peakLrOf } from './finetune-model';
 import type { FinetuneModel } from './finetune-model';
@@ -48,6 +48,8 @@ export type FinetuneProgress =
       metrics: TaskMetrics | null;
       bestEpoch: number;
       improved: boolean;
+      /** Predictions `[m·outputs]` for `sampleFaces`, as the metrics saw them; absent without. */
+      samples?: Float32Array;
     };
 
 export interface FinetuneOptions {
@@ -57,6 +59,15 @@ export interface FinetuneOptions {
   backbone?: BackboneWeights;
   /** A checkpoint file to continue from (weights, optimiser, early-stopping state). */
   resumeFrom?: string;
+  /** Awaited before each step: holds the loop while a job is paused. */
+  beforeStep?: (step: number) => Promise<void>;
+  /** Told after each checkpoint is written. */
+  onCheckpoint?: (step: number, file: string) => void;
+  /**
+   * Validation faces (indices into the validation split) whose predictions every validation
+   * event carries, for the dashboard: the same faces each epoch, so their change shows.
+   */
+  sampleFaces?: readonly number[];
 }
 
 export interface FinetuneResult {
@@ -210,6 +221,7 @@ export async function finetune(
       adamV: adam.v,
     });
     lastCheckpoint = checkpointFile;
+    options.onCheckpoint?.(step, checkpointFile);
   };
 
   // ---- the loop ----
@@ -223,6 +235,7 @@ export async function finetune(
       const order = new Rng(deriveSeed(config.seed, 0xda7a, epoch)).permutation(train.size);
       const epochEnd = Math.min((epoch + 1) * stepsPerEpoch, lastStep);
       while (step < epochEnd) {
+        await options.beforeStep?.(step);
         if (options.signal?.aborted) {
           cancelled = true;
           break;
@@ -307,9 +320,16 @@ export async function finetune(
       if (cancelled) break;
 
       // ---- end of epoch: validate, keep the best, checkpoint, maybe stop ----
-      const metrics = val
-        ? await evaluateSplit(model, data, vars, val, config.evalBatchSize)
-        : null;
+      const predicted = val ? await predictSplit(model, vars, val, config.evalBatchSize) : null;
+      const metrics = val && predicted ? metricsOf(model, data, predicted, val.labels) : null;
+      const samples =
+        predicted && options.sampleFaces
+          ? Float32Array.from(
+              options.sampleFaces.flatMap((i) =>
+                Array.from(predicted.subarray(i * model.outputs, (i + 1) * model.outputs)),
+              ),
+            )
+          : undefined;
       let improved = false;
       if (metrics) {
         const { value, lowerIsBetter } = monitoredValue(metrics);
@@ -321,7 +341,15 @@ export async function finetune(
         }
         history.push({ epoch, step, metrics });
       }
-      options.onProgress?.({ kind: 'validation', epoch, step, metrics, bestEpoch, improved });
+      options.onProgress?.({
+        kind: 'validation',
+        epoch,
+        step,
+        metrics,
+        bestEpoch,
+        improved,
+        ...(samples ? { samples } : {}),
+      });
       await save();
       if (metrics && config.patience > 0 && epoch - bestEpoch >= config.patience) {
         stoppedEarly = true;

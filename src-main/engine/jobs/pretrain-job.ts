@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { toIpcError } from '../../shared/errors';
 import type { JobEvent } from '../../shared/worker-protocol';
-import { exportBackbone, NORMALISATION } from '../backbone';
+import { exportBackbone } from '../backbone';
 import { readCheckpoint } from '../checkpoint';
 import { ProjectFacesData } from '../data/project-faces';
 import type { FaceSource } from '../data/project-faces';
@@ -129,17 +129,21 @@ export async function runPretrainJob(
     } else {
       const modelDir = path.join(path.resolve(spec.modelsDir), run.id);
       await exportBackbone(modelDir, model.vit, result.teacher, {
-        task: 'backbone',
+        id: run.id,
         preset: config.model.preset,
-        inputSize: model.vit.imageSize,
-        normalisation: NORMALISATION,
-        input: 'RGB in [0, 1], resized to inputSize, then (x − mean) / std',
-        createdAt: new Date().toISOString(),
         runId: run.id,
-        trainingConfig: config,
-        data: { projectDir: spec.projectDir, images: spec.sources.length },
-        steps: result.step,
-        finalLoss,
+        config,
+        data: { project: spec.projectDir, train: spec.sources.length, val: 0, test: 0 },
+        metrics:
+          finalLoss === null
+            ? []
+            : [
+                {
+                  data: 'training images (last pre-training step)',
+                  faces: spec.sources.length,
+                  values: { loss: finalLoss, steps: result.step },
+                },
+              ],
       });
       outcome = {
         type: 'done',
@@ -150,7 +154,7 @@ export async function runPretrainJob(
           checksum: result.checksum,
           checkpoint: lastCheckpoint,
         },
-        backboneDir: modelDir,
+        modelDir,
       };
       await record('done', { modelDir, finalLoss });
     }

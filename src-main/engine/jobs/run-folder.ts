@@ -3,18 +3,49 @@
  * - config.json: the resolved config (every default filled in), written when the run starts, with
  *   each key's description under `$comments` (dropped on read, so the file is a valid --config);
  * - metrics.jsonl: one JSON line per logged step;
+ * - validation.jsonl (fine-tuning): one JobValidation line per evaluation;
  * - checkpoints/latest.ckpt: written by the loop every N steps and at cancel;
- * - run.json: status, step, last checkpoint and the exported model (the runs index: the project
- *   store has no API for project.json's `runs` yet, so each run describes itself).
+ * - run.json: status, step, last checkpoint and the exported model (the runs index: main lists
+ *   runs from these files, so the job rewrites it, atomically, on every change of status).
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write';
 import { StudioError } from '../../shared/errors';
 import type { RunSummary } from '../../shared/domain';
+import type { CedCurve } from '../../shared/worker-protocol';
 import { pretrainConfigComments } from '../pretrain-config';
 
 /** The key of config.json that holds the descriptions of the other keys. */
 export const COMMENTS_KEY = '$comments';
+
+/** What this module reads of a zod 4 schema's definition. */
+interface SchemaDef {
+  type: string;
+  innerType?: SchemaLike;
+  shape?: Record<string, SchemaLike>;
+}
+interface SchemaLike {
+  description?: string;
+  def: unknown;
+}
+
+/**
+ * The `.describe()` texts of a config schema's keys, nested objects as dotted keys
+ * (`augment.rotation`), for config.json's `$comments`.
+ */
+export function configComments(schema: SchemaLike, prefix = ''): Record<string, string> {
+  let def = schema.def as SchemaDef;
+  while (def.innerType && ['default', 'optional', 'nullable', 'prefault'].includes(def.type))
+    def = def.innerType.def as SchemaDef;
+  const out: Record<string, string> = {};
+  for (const [key, field] of Object.entries(def.shape ?? {})) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (field.description) out[name] = field.description;
+    Object.assign(out, configComments(field, name));
+  }
+  return out;
+}
 
 export function withoutComments(config: Record<string, unknown>): Record<string, unknown> {
   const { [COMMENTS_KEY]: _comments, ...rest } = config;
@@ -25,9 +56,20 @@ export interface RunRecord extends RunSummary {
   updatedAt: string;
   step: number;
   lastCheckpoint: string | null;
-  /** models/<id>/ holding the exported backbone, once done. */
+  /** Steps the run will take (fine-tuning: after maxSteps); null before it is known. */
+  totalSteps?: number | null;
+  /** Fine-tuning: what the head predicts. */
+  task?: 'landmarks' | 'attributes' | 'expression';
+  /** Fine-tuning: the backbone model it started from; null = from scratch. */
+  backboneId?: string | null;
+  /** models/<id>/ holding the exported model, once done, and its id. */
   modelDir?: string;
+  modelId?: string;
   finalLoss?: number | null;
+  /** Fine-tuning: the final metrics (test split, else validation), once done. */
+  metrics?: Record<string, number> | null;
+  /** Landmark fine-tuning: the CED curve on the same faces. */
+  ced?: CedCurve | null;
 }
 
 export class RunFolder {
@@ -45,14 +87,21 @@ export class RunFolder {
   get metricsFile(): string {
     return path.join(this.dir, 'metrics.jsonl');
   }
+  get validationFile(): string {
+    return path.join(this.dir, 'validation.jsonl');
+  }
 
   async create(): Promise<void> {
     await mkdir(this.checkpointDir, { recursive: true });
   }
 
-  async writeConfig(config: object): Promise<void> {
-    const file = { ...config, [COMMENTS_KEY]: pretrainConfigComments() };
-    await writeFile(path.join(this.dir, 'config.json'), `${JSON.stringify(file, null, 2)}\n`);
+  /** The resolved config with `comments` (by key; default: pre-training's) beside it. */
+  async writeConfig(
+    config: object,
+    comments: Record<string, string> = pretrainConfigComments(),
+  ): Promise<void> {
+    const file = { ...config, [COMMENTS_KEY]: comments };
+    await writeFileAtomic(path.join(this.dir, 'config.json'), `${JSON.stringify(file, null, 2)}\n`);
   }
 
   async readConfig(): Promise<Record<string, unknown>> {
@@ -71,11 +120,15 @@ export class RunFolder {
     await appendFile(this.metricsFile, `${JSON.stringify(line)}\n`);
   }
 
+  async appendValidation(line: object): Promise<void> {
+    await appendFile(this.validationFile, `${JSON.stringify(line)}\n`);
+  }
+
   /** On resume: drops lines logged after the checkpoint, which the resumed run logs again. */
-  async truncateMetrics(afterStep: number): Promise<void> {
+  async truncateMetrics(afterStep: number, file = this.metricsFile): Promise<void> {
     let text: string;
     try {
-      text = await readFile(this.metricsFile, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch {
       return;
     }
@@ -91,10 +144,21 @@ export class RunFolder {
       })
       .map((line) => `${line}\n`)
       .join('');
-    await writeFile(this.metricsFile, kept);
+    await writeFile(file, kept);
+  }
+
+  /** run.json as last written, or null when there is none (or it cannot be read). */
+  async readRecord(): Promise<Partial<RunRecord> | null> {
+    try {
+      return JSON.parse(
+        await readFile(path.join(this.dir, 'run.json'), 'utf8'),
+      ) as Partial<RunRecord>;
+    } catch {
+      return null;
+    }
   }
 
   async writeRecord(record: RunRecord): Promise<void> {
-    await writeFile(path.join(this.dir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
+    await writeFileAtomic(path.join(this.dir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
   }
 }

@@ -1,0 +1,176 @@
+/**
+ * Loads an exported model folder (export-model.ts) for prediction: card.json validated by the
+ * shared schema, model.json + shards run by TensorFlow.js's own graph executor
+ * (`tf.loadGraphModel` over an IOHandler that reads the folder from disk), so what `predict` and
+ * pre-labelling get is exactly what any tfjs app loading the folder would get.
+ *
+ *   const model = await loadExportedModel(dir);
+ *   const { landmarks } = await model.predict(crops); // crops: [n, S, S, 3] RGB in [0, 1]
+ *   model.dispose();
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../shared/errors';
+import { MODEL_CARD_VERSION, ModelCard } from '../../shared/model-card';
+import { GRAPH_FORMAT_VERSION } from './graph-model';
+import type { GraphMetadata } from './graph-model';
+import {
+  CARD_JSON,
+  MODEL_JSON,
+  describeIssues,
+  readJsonFile,
+  readModelJson,
+  readWeights,
+} from './model-folder';
+import type { ModelJsonFile, WeightsOnDisk } from './model-folder';
+
+/** Faces per graph run: bounds the activations' memory (wasm is capped at 4 GB, DESIGN §9). */
+const PREDICT_BATCH = 32;
+
+export interface ExportedPrediction {
+  /** Landmarks models: `[n·K·2]`, x then y per point, in 0..1 of the crop (u = (px + 0.5) / S). */
+  landmarks?: Float32Array;
+  /** Attributes (`[n·A]`, sigmoid) and expression (`[n·C]`, softmax) models. */
+  probabilities?: Float32Array;
+  /** Backbones: CLS features `[n·dim]`. */
+  features?: Float32Array;
+}
+
+export interface ExportedModel {
+  card: ModelCard;
+  /** The square side the graph takes; other sizes are resized (bilinear) before it. */
+  inputSize: number;
+  /** Images `[n, S, S, 3]` RGB in [0, 1] (the caller keeps and disposes them). */
+  predict(images: tf.Tensor4D): Promise<ExportedPrediction>;
+  dispose(): void;
+}
+
+/** Reads and validates `dir/card.json`; a card from a newer Face Studio is refused by name. */
+export async function readModelCard(dir: string): Promise<ModelCard> {
+  const file = path.join(dir, CARD_JSON);
+  const raw = await readJsonFile(file, 'card.json');
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > MODEL_CARD_VERSION)
+    throw new StudioError(
+      'invalid-payload',
+      `${file} is card version ${version}, written by a newer Face Studio; this version reads ` +
+        `up to version ${MODEL_CARD_VERSION}. Update Face Studio to use this model.`,
+    );
+  const parsed = ModelCard.safeParse(raw);
+  if (!parsed.success)
+    throw new StudioError(
+      'invalid-payload',
+      `${file} is not a valid model card: ${describeIssues(parsed.error.issues)}`,
+    );
+  return parsed.data;
+}
+
+/**
+ * Face Studio's metadata in a graph model's model.json; an export of the first format
+ * (`face-studio-vit`, a backbone's weights only) or a newer format is refused by name.
+ */
+export function graphMetadataOf(dir: string, modelJson: ModelJsonFile): GraphMetadata {
+  const file = path.join(dir, MODEL_JSON);
+  if (modelJson.format === 'face-studio-vit')
+    throw new StudioError(
+      'invalid-payload',
+      `${file} is a backbone export of an earlier Face Studio (weights only, no graph): it can ` +
+        'start a fine-tuning run but cannot predict; export it again to get a graph model',
+    );
+  const meta = (modelJson.userDefinedMetadata as { faceStudio?: GraphMetadata } | undefined)
+    ?.faceStudio;
+  if (modelJson.format !== 'graph-model' || !modelJson.modelTopology || !meta)
+    throw new StudioError(
+      'invalid-payload',
+      `${file} is not a Face Studio graph model (format "${modelJson.format}")`,
+    );
+  if (meta.formatVersion > GRAPH_FORMAT_VERSION)
+    throw new StudioError(
+      'invalid-payload',
+      `${file} is graph format version ${meta.formatVersion}, written by a newer Face Studio; ` +
+        `this version reads up to version ${GRAPH_FORMAT_VERSION}`,
+    );
+  return meta;
+}
+
+/** An IOHandler over already-read model.json and shards (tfjs's file:// handler needs tfjs-node). */
+function folderHandler(modelJson: ModelJsonFile, weights: WeightsOnDisk): tf.io.IOHandler {
+  return {
+    load: async () => ({
+      modelTopology: modelJson.modelTopology,
+      format: modelJson.format,
+      generatedBy: modelJson.generatedBy,
+      convertedBy: modelJson.convertedBy,
+      signature: modelJson.signature,
+      userDefinedMetadata: modelJson.userDefinedMetadata,
+      weightSpecs: weights.specs,
+      weightData: weights.data,
+    }),
+  };
+}
+
+export async function loadExportedModel(dir: string): Promise<ExportedModel> {
+  const card = await readModelCard(dir);
+  const modelJson = await readModelJson(dir);
+  const meta = graphMetadataOf(dir, modelJson);
+  const cardFile = path.join(dir, CARD_JSON);
+  if (meta.task !== card.task || meta.vit.imageSize !== card.input.size)
+    throw new StudioError(
+      'invalid-payload',
+      `${cardFile} describes a ${card.task} model of ${card.input.size} px; model.json holds a ` +
+        `${meta.task} graph of ${meta.vit.imageSize} px (files from two exports?)`,
+    );
+  const weights = await readWeights(dir, modelJson);
+  let graph: tf.GraphModel;
+  try {
+    graph = await tf.loadGraphModel(folderHandler(modelJson, weights));
+  } catch (error) {
+    throw new StudioError(
+      'invalid-payload',
+      `${path.join(dir, MODEL_JSON)} cannot be loaded as a graph model: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const size = meta.vit.imageSize;
+  const key =
+    meta.task === 'backbone'
+      ? 'features'
+      : meta.task === 'landmarks'
+        ? 'landmarks'
+        : 'probabilities';
+  return {
+    card,
+    inputSize: size,
+    predict: async (images) => {
+      if (images.rank !== 4 || images.shape[3] !== 3)
+        throw new StudioError(
+          'invalid-payload',
+          `Model ${card.id} takes images [n, ${size}, ${size}, 3]; got [${images.shape.join(', ')}]`,
+        );
+      const n = images.shape[0];
+      const parts: Float32Array[] = [];
+      for (let from = 0; from < n; from += PREDICT_BATCH) {
+        const out = tf.tidy(() => {
+          let x = tf.slice(
+            images,
+            [from, 0, 0, 0],
+            [Math.min(PREDICT_BATCH, n - from), -1, -1, -1],
+          );
+          if (x.shape[1] !== size || x.shape[2] !== size)
+            x = tf.image.resizeBilinear(x, [size, size], false, true);
+          return graph.execute(tf.cast(x, 'float32'), meta.output) as tf.Tensor;
+        });
+        parts.push((await out.data()) as Float32Array);
+        out.dispose();
+      }
+      const values = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+      let offset = 0;
+      for (const p of parts) {
+        values.set(p, offset);
+        offset += p.length;
+      }
+      return { [key]: values };
+    },
+    dispose: () => graph.dispose(),
+  };
+}

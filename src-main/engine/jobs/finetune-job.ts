@@ -1,0 +1,404 @@
+/**
+ * One fine-tuning job, start to finish (DESIGN §5), as pretrain-job.ts is for pre-training:
+ * resolves the config (a resumed run starts from its saved config.json), writes the run folder,
+ * reads the project's labelled faces for the config's task, runs `finetune` from the given
+ * backbone with the queue's pause gate and cancel signal, logs metrics.jsonl (JobProgress lines)
+ * and validation.jsonl (JobValidation lines, with a few validation faces' predictions in image
+ * pixels), measures the best weights on the test split (else validation), and exports the model
+ * with its card to models/<run id>/. run.json is rewritten on every change of status, as main
+ * lists runs from it. It reports through `emit` with the protocol's job events, so the training
+ * process and the CLI share it. The caller reads the faces (core): the engine opens no project.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { CropPolicy, CardMetrics, ModelCard } from '../../shared/model-card';
+import { toIpcError } from '../../shared/errors';
+import type {
+  CedCurve,
+  JobEvent,
+  JobProgress,
+  JobValidation,
+  SamplePrediction,
+} from '../../shared/worker-protocol';
+import { loadBackbone } from '../backbone';
+import { DEFAULT_CROP_POLICY, fromCrop } from '../data/face-crop';
+import {
+  labelledFacesData,
+  measuredCropPolicy,
+  type LabelledFaceSet,
+  type LabelledFacesData,
+  type SplitFaces,
+} from '../data/labelled-faces';
+import { exportFinetunedModel } from '../export/export-model';
+import type { BackboneWeights } from '../finetune/backbone';
+import { finetune, type FinetuneProgress, type FinetuneResult } from '../finetune/finetune';
+import { readFinetuneCheckpoint } from '../finetune/finetune-checkpoint';
+import {
+  finetuneConfigSchema,
+  parseFinetuneConfig,
+  type FinetuneConfig,
+  type FinetuneTask,
+} from '../finetune/finetune-config';
+import type { FinetuneSplit } from '../finetune/finetune-data';
+import {
+  metricsOf,
+  monitoredValue,
+  predictSplit,
+  type TaskMetrics,
+} from '../finetune/finetune-evaluate';
+import { tensorsOf, vitConfigOf } from '../finetune/finetune-model';
+import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
+import type { VitConfig } from '../vit';
+import type { JobControls } from './job-queue';
+import { configComments, RunFolder, type RunRecord } from './run-folder';
+
+/** Validation faces whose predictions each validation line carries (the dashboard draws them). */
+export const SAMPLE_FACES = 4;
+
+export interface FinetuneJobSpec {
+  jobId: string;
+  /** runs/<id>/; the run id is its name (and the exported model's). */
+  runDir: string;
+  /** The project's models/ folder: the model goes to models/<run id>/. */
+  modelsDir: string;
+  /** A FinetuneConfigInput; on resume, keys given here override the saved config. */
+  config: Record<string, unknown>;
+  resume?: boolean;
+  /** The labelled faces for a task; called once the config (and so the task) is known valid. */
+  faces: (task: FinetuneTask) => Promise<LabelledFaceSet>;
+  /** models/<id>/ of a pre-trained backbone; absent = from scratch. */
+  backboneDir?: string;
+  /** The crop policy; default: DEFAULT_CROP_POLICY with its ratio measured on the faces. */
+  crop?: CropPolicy;
+}
+
+export type FinetuneJobOutcome =
+  | Extract<JobEvent, { type: 'done' }>
+  | Extract<JobEvent, { type: 'failed' }>
+  | Extract<JobEvent, { type: 'cancelled' }>;
+
+/** A metric object as numbers by name: per-attribute and per-class values as `name.item`. */
+export function flatMetrics(m: TaskMetrics, names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (m.task === 'landmarks')
+    Object.assign(out, { nme: m.nme, failureRate: m.failureRate, auc: m.auc });
+  else if (m.task === 'attributes') {
+    out.meanAccuracy = m.meanAccuracy;
+    m.accuracy.forEach((v, i) => (out[`accuracy.${names[i] ?? i}`] = v));
+  } else {
+    out.accuracy = m.accuracy;
+    m.recall.forEach((v, i) => (out[`recall.${names[i] ?? i}`] = v));
+  }
+  // NaN (an attribute no face was labelled for) has no JSON form; leave it out.
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => Number.isFinite(v)));
+}
+
+function memoryNow(): JobProgress['memory'] {
+  const mem = tf.memory();
+  return {
+    rssBytes: process.memoryUsage().rss,
+    tensors: mem.numTensors,
+    tensorBytes: mem.numBytes,
+  };
+}
+
+/** The names of the model's outputs, for metrics and samples. */
+function outputNames(set: LabelledFaceSet): string[] {
+  if (set.task === 'landmarks') return set.schema.points;
+  return set.task === 'attributes' ? set.attributes : set.classes;
+}
+
+/** Up to `count` faces spread evenly over a split, the same every epoch. */
+export function sampleIndices(size: number, count = SAMPLE_FACES): number[] {
+  if (size <= count) return Array.from({ length: size }, (_, i) => i);
+  return Array.from({ length: count }, (_, i) => Math.floor((i * size) / count));
+}
+
+/** Predictions of faces (rows of `values`) as the dashboard draws them: image px or scores. */
+export function samplePredictions(
+  set: LabelledFaceSet,
+  faces: SplitFaces,
+  indices: readonly number[],
+  values: Float32Array,
+): SamplePrediction[] {
+  const names = outputNames(set);
+  const width = set.task === 'landmarks' ? names.length * 2 : names.length;
+  return indices.map((index, row) => {
+    const face = faces.faces[index]!;
+    const out = values.subarray(row * width, (row + 1) * width);
+    if (set.task === 'landmarks') {
+      const uv = names.map((_, k) => ({ x: out[2 * k]!, y: out[2 * k + 1]! }));
+      return {
+        imageId: face.imageId,
+        points: fromCrop(uv, faces.boxes[index]!).map((p) => [p.x, p.y] as [number, number]),
+        truth: face.points.map((p) => [p.x, p.y] as [number, number]),
+      };
+    }
+    return {
+      imageId: face.imageId,
+      scores: Object.fromEntries(names.map((name, i) => [name, out[i]!])),
+    };
+  });
+}
+
+/** The backbone choice that rebuilds a loaded backbone exactly (every size given). */
+function modelChoiceOf(vit: VitConfig, preset: string): Record<string, unknown> {
+  return { preset: ['tiny', 'small', 'base'].includes(preset) ? preset : 'tiny', ...vit };
+}
+
+/** Metrics of the exported weights on `split`, and the CED of landmark models. */
+async function finalMetrics(
+  result: FinetuneResult,
+  prepared: LabelledFacesData,
+  split: FinetuneSplit,
+  names: readonly string[],
+): Promise<{ values: Record<string, number>; ced: CedCurve | null }> {
+  const params = tensorsOf(result.model.layout, result.params);
+  let predicted: Float32Array;
+  try {
+    predicted = await predictSplit(result.model, params, split, result.config.evalBatchSize);
+  } finally {
+    for (const t of params.values()) t.dispose();
+  }
+  const metrics = metricsOf(result.model, prepared.data, predicted, split.labels);
+  let ced: CedCurve | null = null;
+  if (prepared.data.task === 'landmarks') {
+    const w = result.model.outputs;
+    const rows = (a: ArrayLike<number>) =>
+      Array.from({ length: split.size }, (_, i) =>
+        Array.from({ length: w }, (_, j) => a[i * w + j]!),
+      );
+    const curve = cedCurve(
+      nmePerFace(rows(predicted), rows(split.labels), prepared.data.schema.normaliser),
+    );
+    ced = { thresholds: curve.thresholds, fractions: curve.fraction };
+  }
+  return { values: flatMetrics(metrics, names), ced };
+}
+
+export async function runFinetuneJob(
+  spec: FinetuneJobSpec,
+  controls: Partial<JobControls> & { emit: (event: JobEvent) => void },
+): Promise<FinetuneJobOutcome> {
+  const { jobId } = spec;
+  const run = new RunFolder(path.resolve(spec.runDir));
+  const previous = spec.resume ? await run.readRecord() : null;
+  const createdAt = previous?.createdAt ?? new Date().toISOString();
+  let lastCheckpoint: string | null = null;
+  let step = 0;
+  let totalSteps: number | null = null;
+  let finalLoss: number | null = null;
+  let task: FinetuneTask | undefined;
+  const backboneId: string | null = spec.resume
+    ? (previous?.backboneId ?? null)
+    : spec.backboneDir
+      ? path.basename(path.resolve(spec.backboneDir))
+      : null;
+  const record = (status: RunRecord['status'], extra: Partial<RunRecord> = {}) =>
+    run.writeRecord({
+      id: run.id,
+      kind: 'finetune',
+      status,
+      createdAt,
+      updatedAt: new Date().toISOString(),
+      step,
+      totalSteps,
+      ...(task ? { task } : {}),
+      backboneId,
+      lastCheckpoint,
+      ...extra,
+    });
+  let outcome: FinetuneJobOutcome;
+  try {
+    const input = spec.resume
+      ? { ...(await run.readConfig()), ...spec.config }
+      : { ...spec.config };
+    // Validate before touching the folder: a bad key fails here, named, with nothing written.
+    let config: FinetuneConfig = parseFinetuneConfig({
+      ...input,
+      checkpointDir: run.checkpointDir,
+    });
+    task = config.task;
+    let backbone: BackboneWeights | undefined;
+    if (spec.backboneDir && !spec.resume) {
+      const loaded = await loadBackbone(spec.backboneDir);
+      backbone = loaded.weights;
+      loaded.dispose(); // the weights stay, as arrays; finetune makes its own tensors
+      // No model given: the backbone's own shape, so its weights fit.
+      if (input.model === undefined) {
+        config = parseFinetuneConfig({
+          ...input,
+          model: modelChoiceOf(loaded.vit, loaded.card.backbone.preset),
+          checkpointDir: run.checkpointDir,
+        });
+      }
+    }
+    await run.create();
+    if (spec.resume) {
+      lastCheckpoint = run.checkpointFile;
+      step = (await readFinetuneCheckpoint(run.checkpointFile)).step;
+      await run.truncateMetrics(step);
+      await run.truncateMetrics(step, run.validationFile);
+    } else {
+      await run.writeConfig(config, configComments(finetuneConfigSchema));
+    }
+    await record('running');
+
+    const set = await spec.faces(config.task);
+    const names = outputNames(set);
+    const policy = spec.crop ?? measuredCropPolicy(set.faces, DEFAULT_CROP_POLICY);
+    const prepared = labelledFacesData(set, {
+      imageSize: vitConfigOf(config).imageSize,
+      policy,
+      valFraction: config.valFraction,
+      seed: config.seed,
+    });
+    const perEpoch = Math.floor(prepared.data.train.size / config.batchSize);
+    totalSteps =
+      config.maxSteps > 0
+        ? Math.min(perEpoch * config.epochs, config.maxSteps)
+        : perEpoch * config.epochs;
+    await record('running');
+    controls.emit({ type: 'started', jobId, runDir: run.dir });
+
+    const samples = sampleIndices(prepared.faces.val.faces.length);
+    const pending: Promise<void>[] = [];
+    const onProgress = (p: FinetuneProgress): void => {
+      if (p.kind === 'step') {
+        step = p.step;
+        finalLoss = p.loss;
+        const progress: JobProgress = {
+          step: p.step,
+          totalSteps: p.totalSteps,
+          epoch: p.epoch,
+          loss: p.loss,
+          lr: p.lr,
+          momentum: null,
+          teacherEntropy: null,
+          imagesPerSec: p.imagesPerSec,
+          etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : 0,
+          memory: memoryNow(),
+        };
+        pending.push(run.appendMetrics(progress));
+        controls.emit({ type: 'progress', jobId, progress });
+        return;
+      }
+      if (!p.metrics) return; // no validation faces: nothing to report
+      const validation: JobValidation = {
+        epoch: p.epoch,
+        step: p.step,
+        metrics: flatMetrics(p.metrics, names),
+        monitored:
+          p.metrics.task === 'landmarks'
+            ? 'nme'
+            : p.metrics.task === 'attributes'
+              ? 'meanAccuracy'
+              : 'accuracy',
+        lowerIsBetter: monitoredValue(p.metrics).lowerIsBetter,
+        improved: p.improved,
+        samples: p.samples ? samplePredictions(set, prepared.faces.val, samples, p.samples) : [],
+      };
+      pending.push(run.appendValidation(validation));
+      controls.emit({ type: 'validation', jobId, validation });
+    };
+    const gate = controls.beforeStep;
+    const result = await finetune(config, prepared.data, {
+      ...(controls.signal ? { signal: controls.signal } : {}),
+      ...(gate ? { beforeStep: pausable(gate, record) } : {}),
+      ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),
+      ...(backbone ? { backbone } : {}),
+      sampleFaces: samples,
+      onCheckpoint: (at, file) => {
+        lastCheckpoint = file;
+        controls.emit({ type: 'checkpoint', jobId, step: at, file });
+      },
+      onProgress,
+    });
+    await Promise.all(pending);
+    step = result.step;
+    lastCheckpoint = result.checkpoint ?? lastCheckpoint;
+    if (result.cancelled) {
+      outcome = { type: 'cancelled', jobId, lastCheckpoint };
+      await record('cancelled');
+    } else {
+      const measured = prepared.test ?? prepared.data.val ?? null;
+      const on = prepared.test ? 'test split' : `validation faces (${prepared.valSource})`;
+      const project = set.project === null ? '' : ` of project "${set.project}"`;
+      const final = measured ? await finalMetrics(result, prepared, measured, names) : null;
+      const cardMetrics: CardMetrics[] = final
+        ? [{ data: `${on}${project}`, faces: measured!.size, values: final.values }]
+        : [];
+      const modelDir = path.join(path.resolve(spec.modelsDir), run.id);
+      const checksum = await exportFinetunedModel(modelDir, result, {
+        id: run.id,
+        runId: run.id,
+        schema:
+          set.task === 'landmarks'
+            ? {
+                id: set.schema.id,
+                name: set.schema.name,
+                points: set.schema.points,
+                mirror: set.schema.mirror,
+                normaliser: set.schema.normaliser,
+              }
+            : null,
+        attributes: set.task === 'attributes' ? set.attributes : null,
+        classes: set.task === 'expression' ? set.classes : null,
+        crop: policy,
+        metrics: cardMetrics,
+        data: {
+          project: set.project,
+          train: prepared.data.train.size,
+          val: prepared.data.val?.size ?? 0,
+          test: prepared.test?.size ?? 0,
+        } satisfies ModelCard['data'],
+        backbone: { pretrainedFrom: backboneId },
+      });
+      outcome = {
+        type: 'done',
+        jobId,
+        result: {
+          step: result.step,
+          finalLoss,
+          checksum,
+          checkpoint: lastCheckpoint,
+          ...(final ? { metrics: final.values } : {}),
+          ...(final?.ced ? { ced: final.ced } : {}),
+        },
+        modelDir,
+      };
+      await record('done', {
+        modelDir,
+        modelId: run.id,
+        finalLoss,
+        metrics: final?.values ?? null,
+        ced: final?.ced ?? null,
+      });
+    }
+  } catch (error) {
+    const message = toIpcError(error).message;
+    outcome = { type: 'failed', jobId, message, lastCheckpoint };
+    await record('failed', { error: message }).catch(() => undefined);
+  }
+  controls.emit(outcome);
+  return outcome;
+}
+
+/**
+ * The queue's pause gate, recording `paused` in run.json while it holds. An open gate resolves
+ * within the microtasks of this turn; one still pending after a macrotask is holding.
+ */
+function pausable(
+  gate: (step: number) => Promise<void>,
+  record: (status: RunRecord['status']) => Promise<void>,
+): (step: number) => Promise<void> {
+  return async (step) => {
+    let held = true;
+    const passed = gate(step).finally(() => (held = false));
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!held) return passed;
+    await record('paused').catch(() => undefined);
+    await passed;
+    await record('running').catch(() => undefined);
+  };
+}

@@ -1,0 +1,385 @@
+/**
+ * Runs an exported model on image files: finds the face (the library's detector, unless the
+ * caller gives a face record, a box or labelled points), crops it by the model card's crop
+ * policy, predicts in batches, and maps the landmarks back to image pixels. Landmark models also
+ * see the mirrored crop: the two predictions' mean is the point, their distance its uncertainty
+ * (flip-consistency.ts). `predict`, `eval` and the labeller's pre-labelling call this one function.
+ *
+ * One face per image: the detector's best-scoring face, as a project keeps one face per image.
+ * An image that cannot be read is reported in `failed` and the rest go on, as an import does.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { boxOfPoints } from '../../core/library/face-boxes';
+import type { FaceDetector } from '../../core/library/face-detect';
+import { openImage, type OpenedImage } from '../../core/library/image-source';
+import type { Box, FaceDetection, Landmark } from '../../shared/domain';
+import type { ModelCard } from '../../shared/model-card';
+import { StudioError } from '../../shared/errors';
+import { cropFaces, faceCropBox, fromCrop } from '../data/face-crop';
+import type { ExportedModel } from '../export/load-model';
+import { combineFlipped, flipIndexOf } from './flip-consistency';
+
+/** One image to predict on, and what is known about its face. */
+export interface ImageToPredict {
+  /** Absolute path (or relative to the working folder). */
+  file: string;
+  /** Curation's face record: cropped from it, no detection. null or absent: detect. */
+  face?: FaceDetection | null;
+  /** A face box in image px: cropped from it (grown by the card's margin), no detection. */
+  box?: Box;
+  /** Labelled landmarks: cropped from their box as training crops are (eval), no detection. */
+  points?: readonly Landmark[];
+}
+
+/** How the face to crop was found. */
+export type FaceSource = 'detector' | 'record' | 'box' | 'points' | 'whole-image';
+
+/** What the model says about one face, in the shape of an annotation (image px). */
+export interface PredictedLabels {
+  /** Schema order; `{ x, y, v: 2, predicted: true, uncertainty }`. Empty for other tasks. */
+  points: Landmark[];
+  /** The face box the crop was cut around (the detector's, the record's, the given one). */
+  box?: Box;
+  /** Attribute models: probability ≥ 0.5 per attribute. */
+  attributes: Record<string, boolean>;
+  /** Expression models: the most probable class. */
+  expression: string | null;
+}
+
+/** The model's raw outputs for one face, by name. */
+export interface RawScores {
+  /** Attribute probabilities. */
+  attributes?: Record<string, number>;
+  /** Expression class probabilities. */
+  expression?: Record<string, number>;
+  /** Backbone models: the CLS features. */
+  features?: number[];
+}
+
+export interface PredictedFace {
+  /** Index of the image in the input. */
+  index: number;
+  file: string;
+  width: number;
+  height: number;
+  found: FaceSource;
+  /** The detector's (or the record's) score; null when the face was given otherwise. */
+  score: number | null;
+  /** The square the model saw, image px. */
+  crop: Box;
+  labels: PredictedLabels;
+  scores: RawScores;
+}
+
+export interface PredictFailure {
+  index: number;
+  file: string;
+  message: string;
+}
+
+export interface PredictOutcome {
+  /** In input order. */
+  faces: PredictedFace[];
+  /** Images where the detector found no face (and `noFace` was 'skip'). */
+  noFace: { index: number; file: string }[];
+  failed: PredictFailure[];
+  cancelled: boolean;
+}
+
+export interface PredictOptions {
+  /** Faces per model call (landmark models run twice as many crops: each and its mirror). */
+  batchSize?: number;
+  /** The detector, or how to load it; loaded only when an image needs detection. */
+  detector?: FaceDetector | (() => Promise<FaceDetector>);
+  /** Predict the mirrored crop too (landmark models): uncertainty and a better point. Default on. */
+  flipTest?: boolean;
+  /** Look for faces not given (default); off: an image without a given face is taken whole. */
+  detect?: boolean;
+  /** When the detector finds no face: skip the image, or predict on the whole image. */
+  noFace?: 'skip' | 'whole-image';
+  onProgress?: (progress: { done: number; total: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** 16 faces: 32 crops of a `small` model fit any backend's memory with room to spare. */
+const DEFAULT_BATCH = 16;
+
+interface Cropped {
+  index: number;
+  file: string;
+  width: number;
+  height: number;
+  found: FaceSource;
+  score: number | null;
+  box: Box | undefined;
+  crop: Box;
+  pixels: tf.Tensor4D;
+}
+
+export async function predictFaces(
+  model: ExportedModel,
+  images: readonly ImageToPredict[],
+  options: PredictOptions = {},
+): Promise<PredictOutcome> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new StudioError(
+      'invalid-payload',
+      `Batch size must be a positive integer, not ${batchSize}`,
+    );
+  const heads = headsOf(model.card);
+  const flipTest = (options.flipTest ?? true) && heads.flip !== null;
+  const detectorOf = options.detect === false ? null : lazyDetector(options.detector);
+  const outcome: PredictOutcome = { faces: [], noFace: [], failed: [], cancelled: false };
+  for (let from = 0; from < images.length; from += batchSize) {
+    if (options.signal?.aborted) {
+      outcome.cancelled = true;
+      break;
+    }
+    const batch: Cropped[] = [];
+    try {
+      for (let index = from; index < Math.min(from + batchSize, images.length); index++) {
+        const image = images[index]!;
+        try {
+          const cropped = await cropOne(model, image, index, detectorOf, options.noFace ?? 'skip');
+          if (cropped) batch.push(cropped);
+          else outcome.noFace.push({ index, file: image.file });
+        } catch (error) {
+          if (error instanceof DetectorUnavailable) throw error.reason;
+          if (!(error instanceof StudioError)) throw error;
+          outcome.failed.push({ index, file: image.file, message: error.message });
+        }
+      }
+      if (batch.length > 0)
+        outcome.faces.push(...(await predictBatch(model, heads, batch, flipTest)));
+    } finally {
+      tf.dispose(batch.map((c) => c.pixels));
+    }
+    options.onProgress?.({ done: Math.min(from + batchSize, images.length), total: images.length });
+  }
+  return outcome;
+}
+
+/** What the card says the model outputs, resolved once. */
+interface Heads {
+  pointNames: string[] | null;
+  /** Flip index for landmark models, else null (no mirrored pass). */
+  flip: number[] | null;
+  attributes: string[] | null;
+  classes: string[] | null;
+}
+
+function headsOf(card: ModelCard): Heads {
+  const schema = card.task === 'landmarks' ? card.schema : null;
+  if (card.task === 'landmarks' && !schema)
+    throw new StudioError(
+      'invalid-payload',
+      `Model ${card.id} predicts landmarks but its card has no schema`,
+    );
+  return {
+    pointNames: schema?.points ?? null,
+    flip: schema ? flipIndexOf(schema.points.length, schema.mirror) : null,
+    attributes: card.task === 'attributes' ? card.attributes : null,
+    classes: card.task === 'expression' ? card.classes : null,
+  };
+}
+
+/** A detector that cannot load fails the whole run, not each image in turn. */
+class DetectorUnavailable extends Error {
+  constructor(readonly reason: unknown) {
+    super('The face detector cannot load');
+  }
+}
+
+function lazyDetector(given: PredictOptions['detector']): () => Promise<FaceDetector> {
+  let loading: Promise<FaceDetector> | null = null;
+  return () => {
+    loading ??= (async () => {
+      if (given && typeof given !== 'function') return given;
+      if (given) return given();
+      // Loaded on first need: a run over labelled faces never loads face-api at all.
+      const { FaceDetector } = await import('../../core/library/face-detect');
+      return FaceDetector.load();
+    })().catch((error: unknown) => {
+      throw new DetectorUnavailable(error);
+    });
+    return loading;
+  };
+}
+
+/** Opens the image, finds the face to crop, and cuts it out at the model's input size. */
+async function cropOne(
+  model: ExportedModel,
+  image: ImageToPredict,
+  index: number,
+  detectorOf: (() => Promise<FaceDetector>) | null,
+  noFace: 'skip' | 'whole-image',
+): Promise<Cropped | null> {
+  const opened = await openImage(image.file);
+  const found = await locateFace(opened, image, detectorOf);
+  if (found === null && noFace === 'skip' && detectorOf) return null;
+  // No face given or found: the whole image, squared about its centre (padded, never squashed).
+  const crop = faceCropBox(opened, found?.face ?? {}, model.card.crop);
+  // Decode errors surface here, named by file (face-crop.ts).
+  const pixels = await cropFaces(opened, [crop], model.inputSize);
+  return {
+    index,
+    file: image.file,
+    width: opened.width,
+    height: opened.height,
+    found: found?.source ?? 'whole-image',
+    score: found?.score ?? null,
+    box: found?.box,
+    crop,
+    pixels,
+  };
+}
+
+interface Located {
+  face: { detection?: FaceDetection | null; points?: Landmark[] };
+  box: Box;
+  source: FaceSource;
+  score: number | null;
+}
+
+async function locateFace(
+  opened: OpenedImage,
+  image: ImageToPredict,
+  detectorOf: (() => Promise<FaceDetector>) | null,
+): Promise<Located | null> {
+  if (image.points && image.points.length > 0) {
+    const placed = image.points.filter((p) => p.v > 0);
+    if (placed.length === 0)
+      throw new StudioError(
+        'invalid-payload',
+        `${image.file}: the face has no labelled points to crop around`,
+      );
+    return { face: { points: placed }, box: boxOfPoints(placed), source: 'points', score: null };
+  }
+  if (image.box) {
+    // Only the box is read (face-crop.ts); crop and score fill the record's shape.
+    const detection: FaceDetection = { box: image.box, crop: image.box, score: 1 };
+    return { face: { detection }, box: image.box, source: 'box', score: null };
+  }
+  if (image.face) {
+    return {
+      face: { detection: image.face },
+      box: image.face.box,
+      source: 'record',
+      score: image.face.score,
+    };
+  }
+  if (!detectorOf) return null;
+  const finding = await (await detectorOf()).detect(opened);
+  if (!finding.face) return null;
+  return {
+    face: { detection: finding.face },
+    box: finding.face.box,
+    source: 'detector',
+    score: finding.face.score,
+  };
+}
+
+/** Runs the model on a batch of crops (and their mirrors) and turns its outputs into labels. */
+async function predictBatch(
+  model: ExportedModel,
+  heads: Heads,
+  batch: readonly Cropped[],
+  flipTest: boolean,
+): Promise<PredictedFace[]> {
+  const n = batch.length;
+  const input = tf.tidy(() => {
+    const crops = tf.concat(batch.map((c) => c.pixels)) as tf.Tensor4D;
+    // Axis 2 is the crop's width: pixel px goes to S − 1 − px, so u goes to 1 − u.
+    return flipTest ? (tf.concat([crops, tf.reverse(crops, 2)]) as tf.Tensor4D) : crops;
+  });
+  let output;
+  try {
+    output = await model.predict(input);
+  } finally {
+    input.dispose();
+  }
+  const landmarks = landmarksOf(heads, output.landmarks, n, flipTest);
+  const attributes = halfMean(output.probabilities, flipTest);
+  const k = heads.pointNames?.length ?? 0;
+  return batch.map((c, face) => {
+    const labels: PredictedLabels = { points: [], attributes: {}, expression: null };
+    const scores: RawScores = {};
+    if (landmarks) {
+      for (let i = 0; i < k; i++) {
+        const at = face * k + i;
+        const [{ x, y }] = fromCrop(
+          [{ x: landmarks.points[2 * at]!, y: landmarks.points[2 * at + 1]! }],
+          c.crop,
+        ) as [{ x: number; y: number }];
+        labels.points.push({
+          x,
+          y,
+          v: 2,
+          predicted: true,
+          uncertainty: landmarks.uncertainty ? landmarks.uncertainty[at]! : 0,
+        });
+      }
+    }
+    if (heads.attributes && attributes) {
+      const a = heads.attributes.length;
+      scores.attributes = {};
+      heads.attributes.forEach((name, i) => {
+        const p = attributes[face * a + i]!;
+        scores.attributes![name] = p;
+        labels.attributes[name] = p >= 0.5;
+      });
+    }
+    if (heads.classes && attributes) {
+      const classes = heads.classes;
+      const row = Array.from(
+        attributes.subarray(face * classes.length, (face + 1) * classes.length),
+      );
+      scores.expression = Object.fromEntries(classes.map((name, i) => [name, row[i]!]));
+      labels.expression = classes[row.indexOf(Math.max(...row))]!;
+    }
+    if (output.features) {
+      const dim = output.features.length / (flipTest ? 2 * n : n);
+      scores.features = Array.from(output.features.subarray(face * dim, (face + 1) * dim));
+    }
+    const box = c.box ?? (labels.points.length > 0 ? boxOfPoints(labels.points) : undefined);
+    if (box) labels.box = box;
+    return {
+      index: c.index,
+      file: c.file,
+      width: c.width,
+      height: c.height,
+      found: c.found,
+      score: c.score,
+      crop: c.crop,
+      labels,
+      scores,
+    };
+  });
+}
+
+function landmarksOf(
+  heads: Heads,
+  values: Float32Array | undefined,
+  n: number,
+  flipTest: boolean,
+): { points: Float32Array; uncertainty: Float32Array | null } | null {
+  if (!heads.flip) return null;
+  const width = heads.flip.length * 2;
+  const expected = (flipTest ? 2 : 1) * n * width;
+  if (!values || values.length !== expected)
+    throw new StudioError(
+      'internal',
+      `The model returned ${values?.length ?? 0} landmark values for ${n} faces; expected ${expected}`,
+    );
+  if (!flipTest) return { points: values, uncertainty: null };
+  return combineFlipped(values.subarray(0, n * width), values.subarray(n * width), heads.flip);
+}
+
+/** Class probabilities per face: with the mirrored pass, the mean of both halves. */
+function halfMean(values: Float32Array | undefined, flipTest: boolean): Float32Array | null {
+  if (!values) return null;
+  if (!flipTest) return values;
+  const half = values.length / 2;
+  return Float32Array.from({ length: half }, (_, i) => (values[i]! + values[half + i]!) / 2);
+}

@@ -1,0 +1,98 @@
+/**
+ * `face-studio finetune` in a child process on a tiny labelled project (HELEN faces) with a very
+ * small model: progress and validation lines on stderr, a JSON summary, the run folder and the
+ * exported model; exit 2 on a bad config key or a missing task.
+ */
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelCard } from '../../src-main/shared/model-card';
+import { createLabelledProject } from '../engine/data/labelled-project';
+import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
+
+let workDir: string;
+let projectDir: string;
+let configFile: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'cli-finetune-'));
+  projectDir = path.join(workDir, 'project');
+  await createLabelledProject(projectDir, { train: 8, val: 2, test: 1 });
+  configFile = path.join(workDir, 'micro.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      model: { preset: 'tiny', imageSize: 32, patchSize: 8, dim: 32, depth: 1, heads: 2 },
+      batchSize: 4,
+      epochs: 2,
+      evalBatchSize: 8,
+      landmarkHead: { channels: [8, 8] },
+    }),
+  );
+}, 60_000);
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('face-studio finetune', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  it('fine-tunes for a few steps, prints progress and a summary, and exports the model', async () => {
+    const result = await runCli([
+      'finetune',
+      '--project',
+      projectDir,
+      '--task',
+      'landmarks',
+      '--config',
+      configFile,
+      '--set',
+      'maxSteps=3',
+    ]);
+    expect(result.stderr).toMatch(/11 labelled landmarks faces/);
+    expect(result.stderr).toMatch(/step 3\/3 · loss \d+\.\d+ · lr [\d.e+-]+ · [\d.]+ img\/s · ETA/);
+    expect(result.stderr).toMatch(/epoch 1 · validation nme \d+\.\d+/);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as {
+      runId: string;
+      type: string;
+      modelDir: string;
+      result: { step: number; metrics: Record<string, number> };
+    };
+    expect(summary).toMatchObject({ type: 'done', result: { step: 3 } });
+    expect(summary.runId).toMatch(/^finetune-/);
+    expect(summary.result.metrics.nme).toBeGreaterThan(0);
+    const runDir = path.join(projectDir, 'runs', summary.runId);
+    expect((await readdir(runDir)).sort()).toEqual([
+      'checkpoints',
+      'config.json',
+      'metrics.jsonl',
+      'run.json',
+      'validation.jsonl',
+    ]);
+    expect(summary.modelDir).toBe(path.join(projectDir, 'models', summary.runId));
+    const card = ModelCard.parse(
+      JSON.parse(await readFile(path.join(summary.modelDir, 'card.json'), 'utf8')),
+    );
+    expect(card).toMatchObject({ task: 'landmarks', data: { train: 8, val: 2, test: 1 } });
+    expect(card.metrics[0]!.values).toEqual(summary.result.metrics);
+  });
+
+  it('exits 2 naming a bad config key, or a missing task, and starts no run', async () => {
+    const before = await readdir(path.join(projectDir, 'runs'));
+    const bad = await runCli([
+      'finetune',
+      '--project',
+      projectDir,
+      '--task',
+      'landmarks',
+      '--set',
+      'headLearningRate=1',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/headLearningRate/);
+    const noTask = await runCli(['finetune', '--project', projectDir]);
+    expect(noTask.code).toBe(2);
+    expect(noTask.stderr).toMatch(/Missing --task/);
+    expect(await readdir(path.join(projectDir, 'runs'))).toEqual(before);
+  });
+});

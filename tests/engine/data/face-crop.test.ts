@@ -1,0 +1,195 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cropFaceBytes,
+  cropFaces,
+  DEFAULT_CROP_POLICY,
+  faceCropBox,
+  fromCrop,
+  toCrop,
+  type RgbImage,
+} from '../../../src-main/engine/data/face-crop';
+import { CropPolicy } from '../../../src-main/shared/model-card';
+import type { Landmark } from '../../../src-main/shared/domain';
+import { useWasm } from '../helpers';
+
+let dir: string;
+beforeAll(async () => {
+  await useWasm();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fs-face-crop-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const policy: CropPolicy = { from: 'face-box', margin: 0.25, landmarksToFaceBox: 1.2 };
+
+/** An image whose red channel is x and green channel is y (both < 256), blue 100. */
+function ramp(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set([x, y, 100], (y * width + x) * 3);
+  }
+  return { data, width, height, channels: 3 };
+}
+
+describe('crop policy', () => {
+  it('is a valid card policy', () => {
+    expect(CropPolicy.parse(DEFAULT_CROP_POLICY)).toEqual(DEFAULT_CROP_POLICY);
+  });
+
+  it('squares the detection box about its centre and grows it by the margin', () => {
+    const detection = {
+      box: { x: 10, y: 20, width: 40, height: 60 },
+      crop: { x: 0, y: 0, width: 1, height: 1 },
+      score: 0.9,
+    };
+    // Centre (30, 50); longer side 60 × (1 + 2·0.25) = 90. Points are ignored when a box is known.
+    const points: Landmark[] = [
+      { x: 0, y: 0, v: 2 },
+      { x: 5, y: 5, v: 2 },
+    ];
+    expect(faceCropBox({ width: 100, height: 100 }, { detection, points }, policy)).toEqual({
+      x: -15,
+      y: 5,
+      width: 90,
+      height: 90,
+    });
+  });
+
+  it('uses the labelled points box × landmarksToFaceBox, ignoring unlabelled points', () => {
+    const points: Landmark[] = [
+      { x: 10, y: 10, v: 2 },
+      { x: 60, y: 30, v: 1 },
+      { x: 500, y: 500, v: 0 },
+    ];
+    // Box 50 × 20 about (35, 20); side 50 × 1.2 × 1.5 = 90.
+    const box = faceCropBox({ width: 100, height: 100 }, { detection: null, points }, policy);
+    expect(box.width).toBeCloseTo(90, 10);
+    expect(box.x + box.width / 2).toBeCloseTo(35, 10);
+    expect(box.y + box.height / 2).toBeCloseTo(20, 10);
+  });
+
+  it('falls back to the whole image squared about its centre', () => {
+    expect(faceCropBox({ width: 40, height: 20 }, {}, policy)).toEqual({
+      x: -0.5,
+      y: -10.5,
+      width: 40,
+      height: 40,
+    });
+  });
+
+  it('refuses a face box of no size', () => {
+    expect(() =>
+      faceCropBox({ width: 9, height: 9 }, { points: [{ x: 3, y: 3, v: 2 }] }, policy),
+    ).toThrow(/no size/);
+  });
+});
+
+describe('crop coordinates', () => {
+  it('puts crop pixel i at u = (i + 0.5) / S and round-trips', () => {
+    const box = { x: 10, y: 20, width: 64, height: 64 };
+    const size = 16;
+    // Crop pixel 3's centre is at 10 + 3.5 · 4 = 24 image px.
+    const [u] = toCrop([{ x: 24, y: 20 + 7.5 * 4 }], box);
+    expect(u!.x).toBeCloseTo((3 + 0.5) / size, 12);
+    expect(u!.y).toBeCloseTo((7 + 0.5) / size, 12);
+    const points = [
+      { x: 1.25, y: -3 },
+      { x: 99, y: 42.5 },
+    ];
+    const back = fromCrop(toCrop(points, box), box);
+    back.forEach((p, i) => {
+      expect(p.x).toBeCloseTo(points[i]!.x, 10);
+      expect(p.y).toBeCloseTo(points[i]!.y, 10);
+    });
+  });
+});
+
+describe('cropping', () => {
+  it('samples the box at the crop pixel centres, black beyond the image', async () => {
+    const image = ramp(40, 30);
+    // Box from pixel 9.5 to 17.5 in x (8 px, 8 crop px): crop pixel i's centre is image px 10 + i.
+    // In y it starts 4 px above the image: the first 4 rows are black, then rows 0, 1, 2, 3.
+    const [crop] = await cropFaceBytes(image, [{ x: 9.5, y: -4.5, width: 8, height: 8 }], 8);
+    for (let j = 0; j < 8; j++) {
+      for (let i = 0; i < 8; i++) {
+        const o = (j * 8 + i) * 3;
+        const pixel = [crop![o], crop![o + 1], crop![o + 2]];
+        expect(pixel).toEqual(j < 4 ? [0, 0, 0] : [10 + i, j - 4, 100]);
+      }
+    }
+  });
+
+  it('puts a labelled point where toCrop says, also when the image is shrunk first', async () => {
+    // A 600×500 image, black with one bright 9×9 square centred at (412, 237); the box is 300 px
+    // for a 24-px crop, so sharp shrinks ~12× before sampling.
+    const width = 600;
+    const height = 500;
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 233; y <= 241; y++) {
+      for (let x = 408; x <= 416; x++) data.fill(255, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    }
+    const box = { x: 280.3, y: 101.7, width: 300, height: 300 };
+    const size = 24;
+    const [crop] = await cropFaceBytes({ data, width, height, channels: 3 }, [box], size);
+    // The weighted centre of brightness, in crop pixels.
+    let [sum, sx, sy] = [0, 0, 0];
+    for (let j = 0; j < size; j++) {
+      for (let i = 0; i < size; i++) {
+        const v = crop![(j * size + i) * 3]!;
+        sum += v;
+        sx += v * i;
+        sy += v * j;
+      }
+    }
+    const [u] = toCrop([{ x: 412, y: 237 }], box);
+    expect(sum).toBeGreaterThan(0);
+    // Within a fifth of a crop pixel (12 image px each).
+    expect(Math.abs((sx / sum + 0.5) / size - u!.x)).toBeLessThan(0.2 / size);
+    expect(Math.abs((sy / sum + 0.5) / size - u!.y)).toBeLessThan(0.2 / size);
+  });
+
+  it('reads files with the library decoders and gives [n, S, S, 3] in [0, 1]', async () => {
+    const image = ramp(40, 30);
+    const file = path.join(dir, 'ramp.png');
+    await sharp(image.data, { raw: { width: 40, height: 30, channels: 3 } })
+      .png()
+      .toFile(file);
+    const boxes = [
+      { x: 9.5, y: 4.5, width: 8, height: 8 },
+      { x: 30, y: 20, width: 20, height: 20 },
+    ];
+    const fromFile = await cropFaces(file, boxes, 8);
+    const fromPixels = await cropFaces(image, boxes, 8);
+    expect(fromFile.shape).toEqual([2, 8, 8, 3]);
+    const [a, b] = [await fromFile.data(), await fromPixels.data()];
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(a[0]).toBeCloseTo(10 / 255, 6);
+    expect(Math.max(...a)).toBeLessThanOrEqual(1);
+    fromFile.dispose();
+    fromPixels.dispose();
+  });
+
+  it('names the file that cannot be decoded', async () => {
+    const file = path.join(dir, 'broken.png');
+    const png = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: '#808080' },
+    })
+      .png()
+      .toBuffer();
+    await writeFile(file, png.subarray(0, 60));
+    await expect(cropFaces(file, [{ x: 0, y: 0, width: 10, height: 10 }], 4)).rejects.toThrow(
+      /broken\.png/,
+    );
+  });
+
+  it('refuses an empty box', async () => {
+    await expect(cropFaces(ramp(4, 4), [{ x: 0, y: 0, width: 0, height: 3 }], 4)).rejects.toThrow(
+      /empty/,
+    );
+  });
+});

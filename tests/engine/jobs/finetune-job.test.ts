@@ -1,0 +1,281 @@
+/**
+ * The fine-tuning job end to end on a tiny real project (HELEN faces, 68 points) with a very small
+ * model: the run folder, validation lines with sample faces, the exported model and card, pause,
+ * cancel and an exact resume, and a bad config.
+ */
+import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLabelledFaces } from '../../../src-main/core/training/finetune-faces';
+import { exportBackbone } from '../../../src-main/engine/backbone';
+import { readFinetuneCheckpoint } from '../../../src-main/engine/finetune/finetune-checkpoint';
+import {
+  flatMetrics,
+  runFinetuneJob,
+  sampleIndices,
+  type FinetuneJobSpec,
+} from '../../../src-main/engine/jobs/finetune-job';
+import { layoutOf } from '../../../src-main/engine/params';
+import { vitParamSpecs, type VitConfig } from '../../../src-main/engine/vit';
+import { ModelCard } from '../../../src-main/shared/model-card';
+import {
+  JobProgress,
+  JobValidation,
+  type JobEvent,
+} from '../../../src-main/shared/worker-protocol';
+import { createLabelledProject, type LabelledProjectImage } from '../data/labelled-project';
+import { useWasm } from '../helpers';
+
+const VIT: VitConfig = { imageSize: 32, patchSize: 8, dim: 32, depth: 1, heads: 2, mlpRatio: 2 };
+/** 8 train faces, batch 4: 2 steps an epoch, 6 in all; 2 validation and 2 test faces. */
+const CONFIG = {
+  task: 'landmarks',
+  batchSize: 4,
+  epochs: 3,
+  warmupEpochs: 1,
+  evalBatchSize: 8,
+  landmarkHead: { channels: [8, 8] },
+  seed: 1,
+};
+const WITH_MODEL = { ...CONFIG, model: { preset: 'tiny', ...VIT } };
+
+let root: string;
+let projectDir: string;
+let images: LabelledProjectImage[];
+beforeAll(async () => {
+  await useWasm();
+  root = await mkdtemp(path.join(os.tmpdir(), 'fs-ft-job-'));
+  projectDir = path.join(root, 'project');
+  images = await createLabelledProject(projectDir, { train: 8, val: 2, test: 2 });
+}, 60_000);
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function spec(id: string, extra: Partial<FinetuneJobSpec> = {}): FinetuneJobSpec {
+  return {
+    jobId: id,
+    runDir: path.join(projectDir, 'runs', id),
+    modelsDir: path.join(projectDir, 'models'),
+    config: WITH_MODEL,
+    faces: (task) => readLabelledFaces(projectDir, task),
+    ...extra,
+  };
+}
+
+const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
+const readLines = async (file: string) =>
+  (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('fine-tuning job', { timeout: 120_000 }, () => {
+  it('trains from a backbone, logs progress and validations with samples, and exports a model with its card', async () => {
+    // A backbone to start from; the config names no model, so the job takes the backbone's.
+    const backboneDir = path.join(projectDir, 'models', 'bb');
+    const weights = new Float32Array(layoutOf(vitParamSpecs(VIT)).total).map(
+      (_, i, a) => ((i * 7919) % a.length) / a.length - 0.5,
+    );
+    await exportBackbone(
+      backboneDir,
+      VIT,
+      weights.map((v) => v * 0.1),
+      {
+        id: 'bb',
+        preset: 'tiny',
+        runId: null,
+        config: {},
+        data: { project: null, train: 0, val: 0, test: 0 },
+      },
+    );
+    const events: JobEvent[] = [];
+    const outcome = await runFinetuneJob(spec('run-a', { config: CONFIG, backboneDir }), {
+      emit: (e) => events.push(e),
+    });
+    if (outcome.type !== 'done') throw new Error(JSON.stringify(outcome));
+    const count = (type: string) => events.filter((e) => e.type === type).length;
+    expect([count('started'), count('progress'), count('validation'), count('checkpoint')]).toEqual(
+      [1, 6, 3, 3],
+    );
+    expect(events.at(-1)).toBe(outcome);
+
+    const runDir = path.join(projectDir, 'runs', 'run-a');
+    expect((await readdir(runDir)).sort()).toEqual([
+      'checkpoints',
+      'config.json',
+      'metrics.jsonl',
+      'run.json',
+      'validation.jsonl',
+    ]);
+    const config = await readJson(path.join(runDir, 'config.json'));
+    expect(config.model).toMatchObject({ dim: 32, depth: 1, imageSize: 32 });
+    expect(config.$comments['augment.rotation']).toMatch(/Rotation range/);
+    const progress = (await readLines(path.join(runDir, 'metrics.jsonl'))).map((l) =>
+      JobProgress.parse(l),
+    );
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(progress[0]).toMatchObject({ totalSteps: 6, momentum: null, teacherEntropy: null });
+
+    const validations = (await readLines(path.join(runDir, 'validation.jsonl'))).map((l) =>
+      JobValidation.parse(l),
+    );
+    expect(validations.map((v) => v.step)).toEqual([2, 4, 6]);
+    expect(validations[0]).toMatchObject({ monitored: 'nme', lowerIsBetter: true });
+    expect(validations[0]!.metrics.nme).toBeGreaterThan(0);
+    // The two val faces, the same each time, in image pixels, with their labelled points.
+    const samples = validations.map((v) => v.samples.map((s) => s.imageId));
+    expect(samples).toEqual(Array(3).fill([images[8]!.id, images[9]!.id]));
+    const sample = validations[2]!.samples[0]!;
+    expect(sample.points).toHaveLength(68);
+    const set = await readLabelledFaces(projectDir, 'landmarks');
+    const truth = set.faces.find((f) => f.imageId === sample.imageId)!.points;
+    expect(sample.truth).toEqual(truth.map((p) => [p.x, p.y]));
+    // Predictions land near the face: within its box grown by half.
+    const xs = truth.map((p) => p.x);
+    const side = Math.max(...xs) - Math.min(...xs);
+    for (const [x] of sample.points!) {
+      expect(x).toBeGreaterThan(Math.min(...xs) - side);
+      expect(x).toBeLessThan(Math.max(...xs) + side);
+    }
+
+    expect(outcome.modelDir).toBe(path.join(projectDir, 'models', 'run-a'));
+    const card = ModelCard.parse(await readJson(path.join(outcome.modelDir!, 'card.json')));
+    expect(card).toMatchObject({
+      id: 'run-a',
+      task: 'landmarks',
+      runId: 'run-a',
+      input: { size: 32 },
+      crop: { from: 'face-box', margin: 0.25, landmarksToFaceBox: 1 },
+      data: { project: 'helen', train: 8, val: 2, test: 2 },
+      backbone: { pretrainedFrom: 'bb' },
+    });
+    expect(card.schema!.points).toHaveLength(68);
+    expect(card.metrics).toEqual([
+      { data: 'test split of project "helen"', faces: 2, values: outcome.result.metrics },
+    ]);
+    expect(Object.keys(outcome.result.metrics!).sort()).toEqual(['auc', 'failureRate', 'nme']);
+    expect(outcome.result.ced!.fractions).toHaveLength(outcome.result.ced!.thresholds.length);
+
+    const run = await readJson(path.join(runDir, 'run.json'));
+    expect(run).toMatchObject({
+      id: 'run-a',
+      kind: 'finetune',
+      task: 'landmarks',
+      status: 'done',
+      step: 6,
+      totalSteps: 6,
+      backboneId: 'bb',
+      modelId: 'run-a',
+      metrics: outcome.result.metrics,
+      ced: outcome.result.ced,
+    });
+  });
+
+  it('records a pause, and resumes a cancelled run at its step to the same weights as a straight run', async () => {
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const straight = runFinetuneJob(spec('straight'), {
+      emit: () => undefined,
+      beforeStep: async (step) => {
+        if (step !== 2) return;
+        holding();
+        await gate;
+      },
+    });
+    await held;
+    const runFile = path.join(projectDir, 'runs', 'straight', 'run.json');
+    for (let i = 0; i < 100 && (await readJson(runFile)).status !== 'paused'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await readJson(runFile)).toMatchObject({ status: 'paused', step: 2 });
+    release();
+    const done = await straight;
+    if (done.type !== 'done') throw new Error(JSON.stringify(done));
+
+    const controller = new AbortController();
+    const first: JobEvent[] = [];
+    const cancelled = await runFinetuneJob(spec('resumed'), {
+      signal: controller.signal,
+      emit: (e) => {
+        first.push(e);
+        if (e.type === 'progress' && e.progress.step === 3) controller.abort();
+      },
+    });
+    expect(cancelled.type).toBe('cancelled');
+    const runDir = path.join(projectDir, 'runs', 'resumed');
+    const file = path.join(runDir, 'checkpoints', 'latest.ckpt');
+    expect(cancelled).toMatchObject({ lastCheckpoint: file });
+    expect((await readFinetuneCheckpoint(file)).step).toBe(3);
+    expect(await readJson(path.join(runDir, 'run.json'))).toMatchObject({
+      status: 'cancelled',
+      step: 3,
+    });
+    await expect(access(path.join(projectDir, 'models', 'resumed'))).rejects.toThrow();
+
+    const second: JobEvent[] = [];
+    const resumed = await runFinetuneJob(spec('resumed', { config: {}, resume: true }), {
+      emit: (e) => second.push(e),
+    });
+    if (resumed.type !== 'done') throw new Error(JSON.stringify(resumed));
+    const steps = second.flatMap((e) => (e.type === 'progress' ? [e.progress.step] : []));
+    expect(steps).toEqual([4, 5, 6]);
+    expect(resumed.result.checksum).toBe(done.result.checksum);
+    const logged = (await readLines(path.join(runDir, 'metrics.jsonl'))).map((l) => l.step);
+    expect(logged).toEqual([1, 2, 3, 4, 5, 6]);
+    const validated = (await readLines(path.join(runDir, 'validation.jsonl'))).map((l) => l.step);
+    expect(validated).toEqual([2, 4, 6]);
+  });
+
+  it('trains binary attributes on the faces labelled for them, with scores as samples', async () => {
+    // The fixture labels attributes on every other face: 4 train, 1 val, 1 test.
+    const outcome = await runFinetuneJob(
+      spec('attrs', { config: { ...WITH_MODEL, task: 'attributes', epochs: 2 } }),
+      { emit: () => undefined },
+    );
+    if (outcome.type !== 'done') throw new Error(JSON.stringify(outcome));
+    const runDir = path.join(projectDir, 'runs', 'attrs');
+    const validations = (await readLines(path.join(runDir, 'validation.jsonl'))).map((l) =>
+      JobValidation.parse(l),
+    );
+    expect(validations).toHaveLength(2);
+    expect(validations[0]).toMatchObject({ monitored: 'meanAccuracy', lowerIsBetter: false });
+    const sample = validations[0]!.samples[0]!;
+    expect(sample.imageId).toBe(images[8]!.id);
+    expect(Object.keys(sample.scores!)).toEqual(['Male', 'Smiling', 'Eyeglasses']);
+    expect(Object.values(sample.scores!).every((p) => p > 0 && p < 1)).toBe(true);
+    const card = ModelCard.parse(await readJson(path.join(outcome.modelDir!, 'card.json')));
+    expect(card).toMatchObject({
+      task: 'attributes',
+      attributes: ['Male', 'Smiling', 'Eyeglasses'],
+      schema: null,
+      data: { train: 4, val: 1, test: 1 },
+    });
+    // Face 10 (test) is labelled Male only: no accuracy for the others, so none reported.
+    expect(Object.keys(outcome.result.metrics!).sort()).toEqual(['accuracy.Male', 'meanAccuracy']);
+  });
+
+  it('names per-class values, drops NaN, and spreads samples over a split', () => {
+    expect(
+      flatMetrics({ task: 'expression', accuracy: 0.5, recall: [1, NaN], confusion: [] }, [
+        'happy',
+        'sad',
+      ]),
+    ).toEqual({ accuracy: 0.5, 'recall.happy': 1 });
+    expect(sampleIndices(3)).toEqual([0, 1, 2]);
+    expect(sampleIndices(10)).toEqual([0, 2, 5, 7]);
+  });
+
+  it('fails a bad config by its key, writing and exporting nothing', async () => {
+    const outcome = await runFinetuneJob(
+      spec('bad', { config: { ...WITH_MODEL, headLearningRate: 1 } }),
+      { emit: () => undefined },
+    );
+    expect(outcome).toMatchObject({ type: 'failed', lastCheckpoint: null });
+    expect(outcome.type === 'failed' && outcome.message).toMatch(/headLearningRate/);
+    await expect(access(path.join(projectDir, 'runs', 'bad'))).rejects.toThrow();
+    await expect(access(path.join(projectDir, 'models', 'bad'))).rejects.toThrow();
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * predictFaces with stand-in models (fake-model.ts) on synthetic images: crop by the card's policy,
+ * map back to image pixels, flip-consistency uncertainty, the face sources (given box, face record,
+ * labelled points, detector, whole image), class outputs, bad files, no tensor leaks.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaceDetector, FaceFinding } from '../../../src-main/core/library/face-detect';
+import { faceCropBox, toCrop } from '../../../src-main/engine/data/face-crop';
+import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
+import type { FaceDetection } from '../../../src-main/shared/domain';
+import { StudioError } from '../../../src-main/shared/errors';
+import { useWasm } from '../helpers';
+import {
+  DOT_BOX,
+  DOT_IMAGE,
+  DOTS,
+  dotCentroids,
+  fakeCard,
+  fakeModel,
+  writeDotImage,
+} from './fake-model';
+
+const { width: W, height: H } = DOT_IMAGE;
+const BOX = DOT_BOX;
+
+let dir: string;
+let image: string;
+let notAnImage: string;
+
+function fakeDetector(face: FaceDetection | null): FaceDetector {
+  const finding: FaceFinding = {
+    face,
+    detectorBox: face?.box ?? null,
+    faceCount: face ? 1 : 0,
+    flags: face ? [] : ['no-face'],
+  };
+  return { detect: async () => finding } as unknown as FaceDetector;
+}
+
+beforeAll(async () => {
+  await useWasm();
+  dir = await mkdtemp(path.join(tmpdir(), 'predict-faces-'));
+  image = path.join(dir, 'dots.png');
+  await writeDotImage(image);
+  notAnImage = path.join(dir, 'notes.jpg');
+  await writeFile(notAnImage, 'not a JPEG');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('predicting landmarks', () => {
+  it('maps crop predictions back to image pixels, with no doubt from a symmetric model', async () => {
+    const { model } = fakeModel(fakeCard(), dotCentroids(32));
+    const before = tf.memory().numTensors;
+    const outcome = await predictFaces(model, [{ file: image, box: BOX }]);
+    expect(tf.memory().numTensors).toBe(before);
+    const [face] = outcome.faces;
+    expect(face).toMatchObject({ index: 0, file: image, width: W, height: H, found: 'box' });
+    expect(face!.crop).toEqual(
+      faceCropBox(
+        { width: W, height: H },
+        { detection: { box: BOX, crop: BOX, score: 1 } },
+        model.card.crop,
+      ),
+    );
+    expect(face!.labels.box).toEqual(BOX);
+    face!.labels.points.forEach((p, i) => {
+      expect(p).toMatchObject({ v: 2, predicted: true });
+      // Crop pixels are 3.75 image px here: the centroid lands well within one of them.
+      expect(Math.abs(p.x - DOTS[i]!.x)).toBeLessThan(0.5);
+      expect(Math.abs(p.y - DOTS[i]!.y)).toBeLessThan(0.5);
+      expect(p.uncertainty).toBeLessThan(1e-5);
+    });
+  });
+
+  it('reports the disagreement between the face and its mirror as uncertainty', async () => {
+    // +0.05 of the crop on every x: the mirrored pass, mapped back, lands 0.05 to the left.
+    const { model, calls } = fakeModel(fakeCard(), dotCentroids(32, 0.05));
+    const outcome = await predictFaces(model, [{ file: image, box: BOX }]);
+    expect(calls).toEqual([2]); // the crop and its mirror, in one call
+    const symmetric = await predictFaces(fakeModel(fakeCard(), dotCentroids(32)).model, [
+      { file: image, box: BOX },
+    ]);
+    outcome.faces[0]!.labels.points.forEach((p, i) => {
+      expect(p.uncertainty).toBeCloseTo(0.1, 5);
+      // The bias cancels in the mean: the point is where the symmetric model puts it.
+      expect(p.x).toBeCloseTo(symmetric.faces[0]!.labels.points[i]!.x, 3);
+    });
+    const direct = await predictFaces(model, [{ file: image, box: BOX }], { flipTest: false });
+    expect(direct.faces[0]!.labels.points[0]!.uncertainty).toBe(0);
+  });
+
+  it('round-trips: the mapped-back points are the model output in crop coordinates', async () => {
+    const uv = [0.25, 0.4, 0.75, 0.4];
+    const { model } = fakeModel(fakeCard(), (_, n) => ({
+      landmarks: Float32Array.from({ length: n * 4 }, (_, i) => uv[i % 4]!),
+    }));
+    const points = [
+      { x: 50, y: 60, v: 2 as const },
+      { x: 150, y: 100, v: 2 as const },
+      { x: 100, y: 120, v: 0 as const },
+    ];
+    const outcome = await predictFaces(model, [{ file: image, points }]);
+    const face = outcome.faces[0]!;
+    expect(face.found).toBe('points');
+    // Cropped from the placed points only (v 0 is ignored), as training crops are.
+    expect(face.crop).toEqual(
+      faceCropBox({ width: W, height: H }, { points: points.slice(0, 2) }, model.card.crop),
+    );
+    const back = toCrop(face.labels.points, face.crop);
+    back.forEach((p, i) => {
+      expect(p.x).toBeCloseTo(uv[2 * i]!, 6);
+      expect(p.y).toBeCloseTo(uv[2 * i + 1]!, 6);
+    });
+  });
+});
+
+describe('finding the face', () => {
+  const record: FaceDetection = {
+    box: { x: 55, y: 60, width: 90, height: 40 },
+    crop: { x: 0, y: 0, width: 1, height: 1 },
+    score: 0.9,
+  };
+
+  it('uses a face record without detecting, else the detector, else skips or takes the whole image', async () => {
+    const { model } = fakeModel(fakeCard(), dotCentroids(32));
+    const refuse = (): Promise<FaceDetector> => Promise.reject(new Error('must not detect'));
+    const fromRecord = await predictFaces(model, [{ file: image, face: record }], {
+      detector: refuse,
+    });
+    expect(fromRecord.faces[0]).toMatchObject({ found: 'record', score: 0.9 });
+    expect(fromRecord.faces[0]!.labels.box).toEqual(record.box);
+
+    const detected = await predictFaces(model, [{ file: image }], {
+      detector: fakeDetector(record),
+    });
+    expect(detected.faces[0]).toMatchObject({ found: 'detector', score: 0.9 });
+    expect(detected.faces[0]!.crop).toEqual(fromRecord.faces[0]!.crop);
+
+    const none = await predictFaces(model, [{ file: image }], { detector: fakeDetector(null) });
+    expect(none.faces).toEqual([]);
+    expect(none.noFace).toEqual([{ index: 0, file: image }]);
+
+    const whole = await predictFaces(model, [{ file: image }], {
+      detector: fakeDetector(null),
+      noFace: 'whole-image',
+    });
+    expect(whole.faces[0]).toMatchObject({ found: 'whole-image', score: null });
+    expect(whole.faces[0]!.crop).toEqual({ x: -0.5, y: -20.5, width: 200, height: 200 });
+
+    const undetected = await predictFaces(model, [{ file: image }], {
+      detect: false,
+      detector: refuse,
+    });
+    expect(undetected.faces[0]!.found).toBe('whole-image');
+  });
+
+  it('stops the run when the detector cannot load, rather than failing each image', async () => {
+    const { model } = fakeModel(fakeCard(), dotCentroids(32));
+    const broken = (): Promise<FaceDetector> =>
+      Promise.reject(new StudioError('not-found', 'Cannot load the face detector from /nowhere'));
+    await expect(
+      predictFaces(model, [{ file: image }, { file: image }], { detector: broken }),
+    ).rejects.toThrow(/Cannot load the face detector/);
+  });
+
+  it('names a file it cannot read and goes on with the others', async () => {
+    const { model } = fakeModel(fakeCard(), dotCentroids(32));
+    const outcome = await predictFaces(
+      model,
+      [
+        { file: notAnImage, box: BOX },
+        { file: image, box: BOX },
+      ],
+      { batchSize: 1 },
+    );
+    expect(outcome.faces.map((f) => f.index)).toEqual([1]);
+    expect(outcome.failed).toHaveLength(1);
+    expect(outcome.failed[0]).toMatchObject({ index: 0, file: notAnImage });
+    expect(outcome.failed[0]!.message).toContain(notAnImage);
+  });
+});
+
+describe('class outputs', () => {
+  it('turns attribute probabilities into yes/no and expression scores into the top class', async () => {
+    const attributes = fakeModel(
+      fakeCard({
+        task: 'attributes',
+        schema: null,
+        attributes: ['Smiling', 'Eyeglasses'],
+        outputs: ['attributes'],
+      }),
+      (_, n) => ({
+        probabilities: Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 ? 0.2 : 0.7)),
+      }),
+    );
+    const a = await predictFaces(attributes.model, [{ file: image, box: BOX }]);
+    expect(attributes.calls).toEqual([1]); // no mirrored pass for class heads
+    expect(a.faces[0]!.labels).toMatchObject({
+      points: [],
+      attributes: { Smiling: true, Eyeglasses: false },
+      expression: null,
+    });
+    expect(a.faces[0]!.scores.attributes!.Smiling).toBeCloseTo(0.7, 6);
+
+    const expression = fakeModel(
+      fakeCard({
+        task: 'expression',
+        schema: null,
+        classes: ['happy', 'sad', 'surprise'],
+        outputs: ['expression'],
+      }),
+      (_, n) => ({
+        probabilities: Float32Array.from({ length: n * 3 }, (_, i) => [0.2, 0.1, 0.7][i % 3]!),
+      }),
+    );
+    const e = await predictFaces(expression.model, [{ file: image, box: BOX }]);
+    expect(e.faces[0]!.labels.expression).toBe('surprise');
+    expect(Object.keys(e.faces[0]!.scores.expression!)).toEqual(['happy', 'sad', 'surprise']);
+  });
+});
