@@ -26,6 +26,7 @@ import { findMediaFile } from '../src-main/server/media-files';
 import { DEFAULT_RENDERER_DIR } from '../src-main/server/serve';
 import type { FaceAnnotation } from '../src-main/shared/domain';
 import { imageId, imageRecord } from '../tests/core/fixtures/project-data';
+import { idleTrainingRelay } from '../tests/main/fake-training';
 
 const WIDTH = 4000;
 const HEIGHT = 3000;
@@ -91,6 +92,7 @@ async function frameTimes(work: string): Promise<{ p50: number; p95: number; fra
     recent: new RecentProjects(path.join(work, 'recent.json')),
     pickFolder: async () => ({ dir: null, supported: false }),
     backend: () => ({ report: null, error: null }),
+    training: idleTrainingRelay(),
     emit: () => undefined,
   };
   const bridge = await startBridge({

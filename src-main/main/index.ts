@@ -14,6 +14,7 @@ import { createHandlers, type StudioContext } from './handlers';
 import { registerIpc } from './ipc';
 import { handleMediaRequests, registerMediaScheme } from './media-protocol';
 import { TrainingHost } from './training-host';
+import { TrainingRelay } from './training-relay';
 import { createMainWindow, focusWindow, hardenSession } from './window';
 
 /** Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/. */
@@ -53,6 +54,9 @@ function main(): void {
       });
       const recent = new RecentProjects(path.join(app.getPath('userData'), 'recent-projects.json'));
       const training = new TrainingHost(electronTrainingSpawner());
+      const relay = new TrainingRelay(training, (payload) =>
+        ipc.broadcast('training:event', payload),
+      );
       const context: StudioContext = {
         mode: 'electron',
         version: app.getVersion(),
@@ -60,6 +64,7 @@ function main(): void {
         recent,
         pickFolder: (title) => pickFolder(window, title),
         backend: () => training.backend(),
+        training: relay,
         emit: (event, payload) => ipc.broadcast(event, payload),
       };
       const ipc = registerIpc(createHandlers(context), { isAppUrl: isApp });

@@ -146,7 +146,9 @@ export class TrainingHost {
    * through `on` / `onJob`; the process runs one job at a time, in submission order.
    */
   async submit(
-    job: Omit<SubmitJob, 'type' | 'config'> & { config: PretrainConfigInput },
+    job: Omit<SubmitJob, 'type' | 'config'> & {
+      config: PretrainConfigInput | Record<string, unknown>;
+    },
   ): Promise<void> {
     await this.start();
     this.send({ type: 'submit', ...job });

@@ -1,8 +1,8 @@
 /**
  * Keeps a browser-mode studio's file access inside one folder. When `serve` runs with a projects
- * root, the folders sent to `project:create`, `project:open`, `library:importFolder` and
- * `library:export` must resolve (symlinks included) strictly inside it; relative paths are taken
- * relative to it. Everything else passes through.
+ * root, the folders sent to `project:create`, `project:open`, `library:importFolder`,
+ * `library:export` and `models:export` must resolve (symlinks included) strictly inside it;
+ * relative paths are taken relative to it. Everything else passes through.
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,6 +29,11 @@ export function confineProjectDirs(handlers: HandlerTable, projectsRoot: string)
       }),
     'library:export': async (request) =>
       handlers['library:export']({
+        ...request,
+        outDir: await resolveInsideRoot(projectsRoot, request.outDir),
+      }),
+    'models:export': async (request) =>
+      handlers['models:export']({
         ...request,
         outDir: await resolveInsideRoot(projectsRoot, request.outDir),
       }),

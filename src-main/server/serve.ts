@@ -13,6 +13,7 @@ import { RecentProjects } from '../core/recent-projects';
 import { createHandlers, type StudioContext } from '../main/handlers';
 import { nodeTrainingSpawner } from '../main/node-training-spawner';
 import { TrainingHost, type TrainingSpawner } from '../main/training-host';
+import { TrainingRelay } from '../main/training-relay';
 import { startBridge, type Bridge } from './bridge';
 import { findMediaFile } from './media-files';
 
@@ -64,6 +65,7 @@ export async function serveStudio(options: ServeOptions = {}): Promise<ServedStu
   });
   const recent = new RecentProjects(path.join(dataDir, 'recent-projects.json'));
   const training = new TrainingHost(options.trainingSpawner ?? nodeTrainingSpawner());
+  const relay = new TrainingRelay(training, (payload) => bridge?.emit('training:event', payload));
 
   const context: StudioContext = {
     mode: 'browser',
@@ -72,6 +74,7 @@ export async function serveStudio(options: ServeOptions = {}): Promise<ServedStu
     recent,
     pickFolder: async () => ({ dir: null, supported: false }),
     backend: () => training.backend(),
+    training: relay,
     emit: (event, payload) => bridge?.emit(event, payload),
   };
 

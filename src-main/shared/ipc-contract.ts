@@ -18,6 +18,17 @@ import {
   Split,
 } from './domain';
 import { AttributeSchema, LandmarkSchema } from './schemas';
+import {
+  ConfigField,
+  FinetuneTaskName,
+  ModelId,
+  ModelInfo,
+  RunDetail,
+  RunId,
+  RunInfo,
+  TrainingEventPayload,
+  TrainingKind,
+} from './training';
 
 /** A folder path sent by the renderer; main resolves and confines it further. */
 const DirPath = z.string().min(1).max(4096);
@@ -201,6 +212,63 @@ export const invokeContract = {
       templateSource: z.enum(['labelled', 'schema']),
     }),
   },
+  /** The fields of the advanced form for a kind of run, from its config schema. */
+  'training:configSchema': {
+    request: z.object({ kind: TrainingKind, task: FinetuneTaskName.optional() }).strict(),
+    response: z.object({
+      fields: z.array(ConfigField),
+      /** The config the one-click button uses for this project (sensible defaults). */
+      defaults: z.record(z.string(), z.unknown()),
+    }),
+  },
+  /**
+   * Starts a run on the open project. `config` holds only the keys the user changed; the rest
+   * come from the defaults. Fine-tuning uses the labelled faces of the train and val splits (the
+   * test split scores the final model) and starts from `backboneId` (a backbone model) or scratch.
+   */
+  'training:start': {
+    request: z
+      .object({
+        kind: TrainingKind,
+        task: FinetuneTaskName.optional(),
+        backboneId: ModelId.nullable().default(null),
+        config: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict(),
+    response: RunInfo,
+  },
+  'training:pause': { request: z.object({ runId: RunId }).strict(), response: RunInfo },
+  /** Continues a paused run, or resumes a failed or cancelled one from its last checkpoint. */
+  'training:resume': { request: z.object({ runId: RunId }).strict(), response: RunInfo },
+  'training:cancel': { request: z.object({ runId: RunId }).strict(), response: RunInfo },
+  /** The open project's runs, newest first. */
+  'training:runs': { request: Empty, response: z.array(RunInfo) },
+  'training:run': { request: z.object({ runId: RunId }).strict(), response: RunDetail },
+  'models:list': { request: Empty, response: z.array(ModelInfo) },
+  /** Copies models/<id>/ (model.json, weights, card.json) into `outDir`/<id>/. */
+  'models:export': {
+    request: z.object({ modelId: ModelId, outDir: DirPath }).strict(),
+    response: z.object({ dir: z.string(), files: Count }),
+  },
+  'models:delete': {
+    request: z.object({ modelId: ModelId }).strict(),
+    response: z.object({ deleted: z.boolean() }),
+  },
+  /**
+   * Model-assisted labelling with a landmarks model (or attributes / expression). One image: the
+   * prediction comes back (`face`), nothing is saved; the labeller merges it. Several images (or
+   * `unlabelled`: every image without a face annotation): a background job saves its predictions
+   * to faces that have none, flagged `predicted`, and reports `labels:prelabelProgress`.
+   */
+  'labels:prelabel': {
+    request: z
+      .object({
+        modelId: ModelId,
+        target: z.union([z.object({ imageId: ImageId }).strict(), z.literal('unlabelled')]),
+      })
+      .strict(),
+    response: z.object({ face: FaceAnnotation.nullable(), jobId: JobId.nullable() }),
+  },
   'system:info': {
     request: Empty,
     response: z.object({
@@ -231,6 +299,16 @@ export const eventContract = {
     rate: z.number().nonnegative(),
     /** Seconds left at the current rate; null until the rate is known. */
     etaSeconds: z.number().nonnegative().nullable(),
+  }),
+  /** A run's job event, relayed from the training process (also for runs started elsewhere). */
+  'training:event': TrainingEventPayload,
+  'labels:prelabelProgress': z.object({
+    jobId: JobId,
+    done: Count,
+    total: Count,
+    /** Set once the job has ended. */
+    finished: z.boolean(),
+    error: z.string().optional(),
   }),
   'library:importDone': z.object({
     jobId: JobId,

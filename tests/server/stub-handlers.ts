@@ -4,6 +4,7 @@
  */
 import type { HandlerTable } from '../../src-main/main/dispatch';
 import type { ProjectSummary } from '../../src-main/shared/domain';
+import type { RunInfo } from '../../src-main/shared/training';
 
 function summaryOf(dir: string): ProjectSummary {
   return {
@@ -30,6 +31,24 @@ function emptyStats() {
     noFace: 0,
     curated: 0,
     expressions: {},
+  };
+}
+
+function stubRun(kind: RunInfo['kind']): RunInfo {
+  return {
+    id: 'run-1',
+    kind,
+    task: null,
+    status: 'queued',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    step: 0,
+    totalSteps: null,
+    error: null,
+    resumable: false,
+    modelId: null,
+    backboneId: null,
+    metrics: null,
   };
 }
 
@@ -64,6 +83,26 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
     },
     'labels:get': async () => null,
     'labels:save': async () => ({ saved: true }),
+    'labels:prelabel': async () => ({ face: null, jobId: 'job' }),
+    'training:configSchema': async () => ({ fields: [], defaults: {} }),
+    'training:start': async (request) => stubRun(request.kind),
+    'training:pause': async () => stubRun('pretrain'),
+    'training:resume': async () => stubRun('pretrain'),
+    'training:cancel': async () => stubRun('pretrain'),
+    'training:runs': async () => [],
+    'training:run': async () => ({
+      run: stubRun('pretrain'),
+      config: {},
+      progress: [],
+      validations: [],
+      ced: null,
+    }),
+    'models:list': async () => [],
+    'models:export': async (request) => {
+      seenDirs.push(request.outDir);
+      return { dir: request.outDir, files: 0 };
+    },
+    'models:delete': async () => ({ deleted: false }),
     // Not exercised here: the labeller's e2e spec covers it over the real bridge.
     'schema:get': async () => {
       throw new Error('schema:get is not stubbed');

@@ -8,7 +8,11 @@ import type { BackendReport } from '../../shared/domain';
 import type { EventChannel, EventPayload } from '../../shared/ipc-contract';
 import type { ProjectSession } from '../../core/project-session';
 import type { RecentProjects } from '../../core/recent-projects';
+import type { TrainingRelay } from '../training-relay';
 import { createLibraryHandlers } from './library';
+import { createModelHandlers } from './models';
+import { createPrelabelHandlers } from './prelabel';
+import { createTrainingHandlers } from './training';
 import { labellingSchemas } from '../../core/labelling/labelling-schemas';
 
 export interface StudioContext {
@@ -20,6 +24,8 @@ export interface StudioContext {
   pickFolder(title?: string): Promise<{ dir: string | null; supported: boolean }>;
   /** The training process's backend, once it has reported one. */
   backend(): { report: BackendReport | null; error: string | null };
+  /** Carries runs and pre-labelling jobs to the training process and relays their events. */
+  training: TrainingRelay;
   emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void;
 }
 
@@ -55,7 +61,10 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
       await ctx.session.require().saveFace(request.face);
       return { saved: true };
     },
+    ...createPrelabelHandlers(ctx),
     'schema:get': async () => labellingSchemas(ctx.session.require()),
+    ...createTrainingHandlers(ctx),
+    ...createModelHandlers(ctx),
     'system:info': async () => {
       const { report, error } = ctx.backend();
       return { version: ctx.version, mode: ctx.mode, backend: report, backendError: error };

@@ -15,6 +15,7 @@ import { dispatch } from '../../../src-main/main/dispatch';
 import { createHandlers } from '../../../src-main/main/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { DATA } from './test-images';
+import { idleTrainingRelay } from '../../main/fake-training';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
 const FACE_COUNT = 5;
@@ -125,6 +126,7 @@ describe('curating a library', () => {
       recent: new RecentProjects(path.join(workDir, 'recent.json')),
       pickFolder: async () => ({ dir: null, supported: false }),
       backend: () => ({ report: null, error: null }),
+      training: idleTrainingRelay(),
       emit: () => undefined,
     });
     expect(await dispatch(handlers, 'library:stats', {})).toEqual({

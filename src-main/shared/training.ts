@@ -1,0 +1,112 @@
+/**
+ * What the renderer sees of training runs and models (Train and Models views): the records the
+ * `training:*` and `models:*` channels carry. Runs and models describe themselves on disk
+ * (runs/<id>/run.json, models/<id>/card.json, DESIGN §6); main reads them, so the training
+ * process never writes project.json. No Node imports: shared by all processes.
+ */
+import { z } from 'zod';
+import { ModelCard, ModelTask } from './model-card';
+import { JobProgress, JobValidation, CedCurve } from './worker-protocol';
+
+export const RunId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'not a run id');
+export const ModelId = RunId;
+
+export const TrainingKind = z.enum(['pretrain', 'finetune']);
+export type TrainingKind = z.infer<typeof TrainingKind>;
+export const FinetuneTaskName = z.enum(['landmarks', 'attributes', 'expression']);
+export type FinetuneTaskName = z.infer<typeof FinetuneTaskName>;
+
+export const RunStatus = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** One run in the history list. */
+export const RunInfo = z
+  .object({
+    id: RunId,
+    kind: TrainingKind,
+    /** Fine-tuning task; null for pre-training. */
+    task: FinetuneTaskName.nullable(),
+    status: RunStatus,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    step: z.number().int().nonnegative(),
+    totalSteps: z.number().int().nonnegative().nullable(),
+    /** The last error of a failed run (a dead training process says so). */
+    error: z.string().nullable(),
+    /** True when a checkpoint exists, so a failed or cancelled run can resume. */
+    resumable: z.boolean(),
+    /** The model the run exported, once done. */
+    modelId: ModelId.nullable(),
+    /** Fine-tuning: the backbone model it started from; null = from scratch. */
+    backboneId: ModelId.nullable(),
+    /** The final metrics (fine-tuning), or null. */
+    metrics: z.record(z.string(), z.number()).nullable(),
+  })
+  .strict();
+export type RunInfo = z.infer<typeof RunInfo>;
+
+/** Everything the dashboard needs to redraw a run: on open, and to reattach to a running one. */
+export const RunDetail = z
+  .object({
+    run: RunInfo,
+    /** The resolved config (every default filled in), as saved in runs/<id>/config.json. */
+    config: z.record(z.string(), z.unknown()),
+    /** Logged steps, oldest first (thinned to at most 2000 points for long runs). */
+    progress: z.array(JobProgress),
+    /** Fine-tuning evaluations, oldest first. */
+    validations: z.array(JobValidation),
+    ced: CedCurve.nullable(),
+  })
+  .strict();
+export type RunDetail = z.infer<typeof RunDetail>;
+
+/** One field of the advanced form, generated from a config schema. */
+export const ConfigField = z
+  .object({
+    /** Dotted key (`augment.rotation`). */
+    key: z.string(),
+    type: z.enum(['number', 'integer', 'boolean', 'enum', 'string', 'json']),
+    /** The field's comment from the config schema. */
+    help: z.string(),
+    default: z.unknown(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    options: z.array(z.string()).optional(),
+    optional: z.boolean(),
+  })
+  .strict();
+export type ConfigField = z.infer<typeof ConfigField>;
+
+/** A model on the shelf. */
+export const ModelInfo = z
+  .object({
+    id: ModelId,
+    task: ModelTask,
+    createdAt: z.string(),
+    runId: z.string().nullable(),
+    /** Bytes of model.json and weights. */
+    sizeBytes: z.number().int().nonnegative(),
+    card: ModelCard,
+  })
+  .strict();
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** A push about a run: the training process's job event for it, relayed by main. */
+export const TrainingEventPayload = z
+  .object({
+    runId: RunId,
+    event: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('queued'), position: z.number().int().nonnegative() }),
+      z.object({ type: z.literal('started') }),
+      z.object({ type: z.literal('progress'), progress: JobProgress }),
+      z.object({ type: z.literal('validation'), validation: JobValidation }),
+      z.object({ type: z.literal('paused'), step: z.number().int().nonnegative() }),
+      z.object({ type: z.literal('resumed') }),
+      z.object({ type: z.literal('checkpoint'), step: z.number().int().nonnegative() }),
+      z.object({ type: z.literal('done'), run: RunInfo }),
+      z.object({ type: z.literal('failed'), message: z.string(), run: RunInfo }),
+      z.object({ type: z.literal('cancelled'), run: RunInfo }),
+    ]),
+  })
+  .strict();
+export type TrainingEventPayload = z.infer<typeof TrainingEventPayload>;
