@@ -1,16 +1,13 @@
 /**
- * The four sections of an open project, in the order of the user's work (DESIGN §1). Each names
- * the feature that will fill it, so a placeholder says what is coming instead of looking broken.
+ * The four sections of an open project, in the order of the user's work (DESIGN §1).
  */
 import type { Section } from '../lib/app.svelte';
 
 export interface SectionInfo {
   id: Section;
   label: string;
-  /** One line on what the section is for, in the user's words. */
+  /** One line on what the section is for, in the user's words (the button's hover text). */
   purpose: string;
-  /** The feature that replaces the placeholder. */
-  arrivesWith: string;
 }
 
 export const SECTIONS: readonly SectionInfo[] = [
@@ -18,24 +15,20 @@ export const SECTIONS: readonly SectionInfo[] = [
     id: 'library',
     label: 'Library',
     purpose: 'Import face images or labelled sets; non-faces and near-duplicates get flagged.',
-    arrivesWith: 'image import and face-aware curation',
   },
   {
     id: 'label',
     label: 'Label',
     purpose: 'Place landmarks from the schema template, mark occlusions, tick attributes.',
-    arrivesWith: 'the labelling canvas',
   },
   {
     id: 'train',
     label: 'Train',
     purpose: 'Pre-train a backbone on the unlabelled pool, then fine-tune heads on the labels.',
-    arrivesWith: 'the training dashboard',
   },
   {
     id: 'models',
     label: 'Models',
     purpose: 'Compare validation metrics and export TensorFlow.js models with their cards.',
-    arrivesWith: 'model export',
   },
 ];

@@ -407,3 +407,69 @@ describe('view and loading', () => {
     expect(seen).toHaveLength(2);
   });
 });
+
+describe('pre-labelling with a model', () => {
+  /**
+   * A model's prediction of a real 300-W face: the truth shifted by a few pixels, with the
+   * uncertainty growing along the jaw (where landmark models doubt most).
+   */
+  async function predictedHelen() {
+    const truth = await helenFace('296814969_3');
+    const predicted: Landmark[] = truth.points.map((p, i) => ({
+      x: p.x + ((i * 7) % 5) - 2,
+      y: p.y + ((i * 3) % 5) - 2,
+      v: 2,
+      predicted: true,
+      uncertainty: i <= 16 ? 0.02 + i / 1000 : 0.01,
+    }));
+    return { truth, predicted };
+  }
+
+  it('merges a prediction as one undo step, keeping what a person placed', async () => {
+    const { truth, predicted } = await predictedHelen();
+    const m = new CanvasModel(IBUG68, { viewport: { width: 900, height: 700 } });
+    m.load({ imageId: IMAGE_A, imageSize: { width: truth.width, height: truth.height } });
+    m.setMode('place');
+    for (const p of truth.points.slice(0, 3)) m.placePoint(m.imageToStage(p));
+    m.setMode('idle');
+    const seen = reasons(m);
+    expect(m.applyPrediction(predicted)).toBe(65);
+    expect(seen).toEqual(['points', 'history']);
+    expect(m.undoLabel).toBe('pre-label');
+    m.points.slice(0, 3).forEach((p, i) => {
+      expect(p.predicted).toBeUndefined();
+      expect(p.x).toBeCloseTo(truth.points[i]!.x, 9);
+    });
+    expect(m.points[40]).toEqual(predicted[40]);
+    // The jaw's last point is the most doubtful among those the model set.
+    expect(m.mostUncertain?.index).toBe(16);
+    expect(m.mostUncertain?.uncertainty).toBeCloseTo(0.036, 12);
+    expect(m.undo()).toBe(true);
+    expect(m.points.filter((p) => p.v !== 0)).toHaveLength(3);
+  });
+
+  it('confirms the selection or the whole face, and moving a point confirms it', async () => {
+    const { truth, predicted } = await predictedHelen();
+    const m = new CanvasModel(IBUG68);
+    m.load({ imageId: IMAGE_A, imageSize: { width: truth.width, height: truth.height } });
+    m.applyPrediction(predicted);
+    m.selectGroup('right eye');
+    expect(m.confirmPoints(m.selection)).toBe(true);
+    expect(m.undoLabel).toBe('confirm 6 points');
+    expect(m.points.filter((p) => p.predicted)).toHaveLength(62);
+    m.setMode('idle');
+    m.movePoint(16, { x: truth.points[16]!.x, y: truth.points[16]!.y });
+    expect(m.points[16]).toEqual({ ...truth.points[16], v: 2 });
+    expect(m.mostUncertain?.index).toBe(15);
+    expect(m.confirmPoints()).toBe(true);
+    expect(m.undoLabel).toBe('confirm all points');
+    expect(m.mostUncertain).toBeNull();
+    expect(m.confirmPoints()).toBe(false);
+  });
+
+  it('refuses a prediction during a drag, like any edit', () => {
+    const m = model5();
+    m.beginDrag(0, m.imageToStage(FACE5[0]!));
+    expect(() => m.applyPrediction(FACE5)).toThrow(CanvasModeError);
+  });
+});

@@ -3,7 +3,12 @@ import type { Landmark } from '../../../src-main/shared/domain';
 import {
   clearPoint,
   confirmPoint,
+  confirmPoints,
   emptyPoints,
+  mergePrediction,
+  mostUncertain,
+  predictedCount,
+  scalePoints,
   midlineX,
   mirrorAssist,
   movePoint,
@@ -124,5 +129,77 @@ describe('mirrorAssist', () => {
     expect(proposed).toEqual([4]);
     expect(out[4]?.v).toBe(1);
     expect(out[1]).toEqual(points[1]);
+  });
+});
+
+describe('model predictions', () => {
+  /** A model's output for the five points: every point predicted, each with its doubt. */
+  const PREDICTED: Landmark[] = [
+    { x: 61, y: 59, v: 2, predicted: true, uncertainty: 0.01 },
+    { x: 119, y: 61, v: 2, predicted: true, uncertainty: 0.02 },
+    { x: 91, y: 92, v: 2, predicted: true, uncertainty: 0.05 },
+    { x: 65, y: 121, v: 2, predicted: true, uncertainty: 0.03 },
+    { x: 115, y: 120, v: 2, predicted: true, uncertainty: 0.04 },
+  ];
+
+  it('keeps the points a person placed and fills the rest with the prediction', () => {
+    const face = five({ 0: [60, 60], 3: [66, 120] });
+    // A template guess (predicted, no uncertainty) is replaced like an empty point.
+    face[4] = { x: 100, y: 100, v: 2, predicted: true };
+    const merged = mergePrediction(face, PREDICTED);
+    expect(merged[0]).toEqual({ x: 60, y: 60, v: 2 });
+    expect(merged[3]).toEqual({ x: 66, y: 120, v: 2 });
+    expect(merged[1]).toEqual(PREDICTED[1]);
+    expect(merged[2]).toEqual(PREDICTED[2]);
+    expect(merged[4]).toEqual(PREDICTED[4]);
+    expect(predictedCount(merged)).toBe(3);
+  });
+
+  it('returns the same array when the prediction changes nothing', () => {
+    const placed = five({ 0: [1, 1], 1: [2, 2], 2: [3, 3], 3: [4, 4], 4: [5, 5] });
+    expect(mergePrediction(placed, PREDICTED)).toBe(placed);
+    const again = mergePrediction(emptyPoints(5), PREDICTED);
+    expect(mergePrediction(again, PREDICTED)).toBe(again);
+  });
+
+  it('leaves a point the model did not predict as it was, and refuses another schema', () => {
+    const partial = PREDICTED.map((p, i) => (i === 2 ? { x: 0, y: 0, v: 0 as const } : p));
+    expect(mergePrediction(emptyPoints(5), partial)[2]).toEqual({ x: 0, y: 0, v: 0 });
+    expect(() => mergePrediction(emptyPoints(68), PREDICTED)).toThrow(/5 points; the face has 68/);
+  });
+
+  it('finds the most uncertain predicted point, ignoring confirmed ones', () => {
+    expect(mostUncertain(PREDICTED)).toEqual({ index: 2, uncertainty: 0.05 });
+    const confirmed = confirmPoint(PREDICTED, 2);
+    expect(mostUncertain(confirmed)).toEqual({ index: 4, uncertainty: 0.04 });
+    expect(mostUncertain(five({ 0: [1, 1] }))).toBeNull();
+  });
+
+  it('confirms some or all points, dropping predicted and uncertainty together', () => {
+    const some = confirmPoints(PREDICTED, [0, 4]);
+    expect(some[0]).toEqual({ x: 61, y: 59, v: 2 });
+    expect(some[4]).toEqual({ x: 115, y: 120, v: 2 });
+    expect(predictedCount(some)).toBe(3);
+    const all = confirmPoints(PREDICTED);
+    expect(predictedCount(all)).toBe(0);
+    expect(confirmPoints(all)).toBe(all);
+  });
+
+  it('drops the uncertainty when a point is moved, keeps it when occluded or resized', () => {
+    expect(movePoint(PREDICTED, 1, { x: 120, y: 60 })[1]).toEqual({ x: 120, y: 60, v: 2 });
+    expect(offsetPoints(PREDICTED, PREDICTED, [1], 1, 1)[1]).toEqual({ x: 120, y: 62, v: 2 });
+    expect(toggleOccluded(PREDICTED, 2)[2]).toEqual({ ...PREDICTED[2], v: 1 });
+    expect(scalePoints(PREDICTED, [0, 1], 2)[0]!.uncertainty).toBe(0.01);
+  });
+
+  it('tells points apart by uncertainty', () => {
+    const other = PREDICTED.map((p) => ({ ...p, uncertainty: 0.5 }));
+    expect(samePoints(PREDICTED, other)).toBe(false);
+    expect(
+      samePoints(
+        PREDICTED,
+        PREDICTED.map((p) => ({ ...p })),
+      ),
+    ).toBe(true);
   });
 });

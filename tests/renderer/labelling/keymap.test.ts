@@ -58,6 +58,13 @@ describe('commandFor', () => {
     });
   });
 
+  it('confirms with C, everything with Shift+C, and finds the most uncertain point with W', () => {
+    expect(commandFor(press('c'))).toEqual({ kind: 'confirm' });
+    expect(commandFor(press('C', { shift: true }))).toEqual({ kind: 'confirm-all' });
+    expect(commandFor(press('w'))).toEqual({ kind: 'next-uncertain' });
+    expect(commandFor(press('c', { ctrl: true }))).toBeNull();
+  });
+
   it('ignores unknown keys, Alt chords and Ctrl with other letters', () => {
     expect(commandFor(press('q'))).toBeNull();
     expect(commandFor(press('o', { alt: true }))).toBeNull();
@@ -66,7 +73,23 @@ describe('commandFor', () => {
 
   it('lists a shortcut for every command kind it can return', () => {
     const documented = SHORTCUTS.map((s) => s.keys).join(' ');
-    for (const key of ['P', 'T', 'M', 'O', 'G', 'A', '[ / ]', '?', 'N', 'B', 'U', 'Ctrl+S']) {
+    for (const key of [
+      'P',
+      'T',
+      'M',
+      'O',
+      'G',
+      'A',
+      '[ / ]',
+      '?',
+      'N',
+      'B',
+      'U',
+      'Ctrl+S',
+      'C',
+      'Shift+C',
+      'W',
+    ]) {
       expect(documented).toContain(key);
     }
   });

@@ -23,6 +23,9 @@ export type LabellerCommand =
   | { kind: 'next-image' }
   | { kind: 'previous-image' }
   | { kind: 'next-unlabelled' }
+  | { kind: 'confirm' }
+  | { kind: 'confirm-all' }
+  | { kind: 'next-uncertain' }
   | { kind: 'toggle-attribute'; index: number }
   | { kind: 'set-expression'; index: number }
   | { kind: 'help' };
@@ -61,6 +64,12 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'F / 0', does: 'fit the face / the whole image' },
   { keys: 'N / B', does: 'next / previous image' },
   { keys: 'U', does: 'next unlabelled image' },
+  {
+    keys: 'C',
+    does: 'confirm the predicted point under the cursor, the last one or the selection (else all)',
+  },
+  { keys: 'Shift+C', does: 'confirm every predicted point of the face' },
+  { keys: 'W', does: 'next most uncertain predicted point, across faces (worst first)' },
   { keys: '1–9', does: 'toggle attribute 1–9' },
   { keys: 'Shift+1–9', does: 'set expression class 1–9' },
   { keys: 'Ctrl+S', does: 'save now' },
@@ -140,6 +149,10 @@ export function commandFor(press: KeyPress): LabellerCommand | null {
       return { kind: 'previous-image' };
     case 'u':
       return { kind: 'next-unlabelled' };
+    case 'c':
+      return press.shift ? { kind: 'confirm-all' } : { kind: 'confirm' };
+    case 'w':
+      return { kind: 'next-uncertain' };
     default:
       return null;
   }

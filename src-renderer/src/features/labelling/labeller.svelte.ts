@@ -3,9 +3,18 @@
  * decides what a pointer or key means and holds points, view and undo history; this class mirrors
  * what the views read into runes on each change reason, loads and saves faces through `api.ts`,
  * and steps through the library. Components render these fields and forward events here.
+ *
+ * Model-assisted labelling: a landmarks model pre-labels the face shown (merged into it, one undo
+ * step: the points a person placed stay) or every unlabelled image (a background job on the main
+ * side); predicted points are confirmed with C, and W walks them from the most uncertain down.
  */
-import type { LibraryItem, ResponseOf } from '../../../../src-main/shared/ipc-contract';
-import { invoke, mediaUrl } from '../../lib/api';
+import type {
+  EventPayload,
+  LibraryItem,
+  ResponseOf,
+} from '../../../../src-main/shared/ipc-contract';
+import type { ModelInfo } from '../../../../src-main/shared/training';
+import { invoke, mediaUrl, on } from '../../lib/api';
 import {
   binaryAttributeNames,
   chooseExpression,
@@ -21,7 +30,8 @@ import { imageAt, nextUnlabelled, type ImageAt, type ListImages } from './image-
 import { commandFor, type KeyPress, type LabellerCommand } from './keymap';
 import { CanvasModel, type ChangeReason } from './model/canvas-model';
 import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
-import type { Points } from './model/face-record';
+import { predictedCount, type Points } from './model/face-record';
+import { DoubtIndex, landmarkModels, scanDoubts, type GetFace } from './prelabel';
 import type { Mode, ToolMode } from './model/modes';
 import { IDENTITY, type Point, type Size, type ViewTransform } from './model/transform';
 
@@ -47,6 +57,17 @@ function message(error: unknown): string {
 }
 
 const listImages: ListImages = (request) => invoke('library:list', request);
+const getFace: GetFace = (imageId) => invoke('labels:get', { imageId });
+
+/** A pre-label job over every unlabelled image, as `labels:prelabelProgress` reports it. */
+export interface PrelabelJob {
+  /** Null until `labels:prelabel` has answered. */
+  jobId: string | null;
+  done: number;
+  total: number;
+  finished: boolean;
+  error: string | null;
+}
 
 export class Labeller {
   schemas = $state.raw<LabellingSchemas | null>(null);
@@ -85,7 +106,20 @@ export class Labeller {
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
 
+  /** Landmark models that fit this schema, and the one chosen to pre-label with. */
+  prelabelModels = $state.raw<ModelInfo[]>([]);
+  prelabelModelId = $state<string | null>(null);
+  /** The face shown is being predicted. */
+  prelabelling = $state(false);
+  prelabelJob = $state<PrelabelJob | null>(null);
+  /** A search for the most uncertain point is reading the faces. */
+  seekingDoubt = $state(false);
+
   #model: CanvasModel | null = null;
+  #doubts = new DoubtIndex();
+  /** False until the faces were scanned, and again after a pre-label job changed them. */
+  #doubtsFresh = false;
+  #stopEvents: (() => void) | null = null;
   #viewport: Size = { width: 800, height: 600 };
   /** Until the person zooms or pans, a resize refits the face. */
   #autoFit = true;
@@ -105,6 +139,11 @@ export class Labeller {
     return this.points.filter((p) => p.v !== 0).length;
   }
 
+  /** Points a model (or template) placed that nobody has confirmed yet. */
+  get predictedCount(): number {
+    return predictedCount(this.points);
+  }
+
   /** Loads the project's schemas and shows the first unlabelled image (else the first). */
   async start(): Promise<void> {
     this.loading = true;
@@ -118,6 +157,8 @@ export class Labeller {
       this.attributeNames = binaryAttributeNames(schemas.attributes);
       this.#model = new CanvasModel(canvasSchema, { viewport: this.#viewport });
       this.#unsubscribe = this.#model.on((reason) => this.#sync(reason));
+      this.#stopEvents = on('labels:prelabelProgress', (progress) => this.#onPrelabel(progress));
+      void this.#loadPrelabelModels(schemas.landmarks.id, schemas.landmarks.points.length);
       const first = (await nextUnlabelled(listImages, -1)) ?? (await imageAt(listImages, 0));
       if (first) await this.#show(first);
     } catch (error) {
@@ -132,6 +173,8 @@ export class Labeller {
     await this.save();
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    this.#stopEvents?.();
+    this.#stopEvents = null;
   }
 
   // ── navigation ──────────────────────────────────────────────────────────────────────────
@@ -185,6 +228,7 @@ export class Labeller {
     this.#autoFit = true;
     this.#fit();
     this.#refreshSaveState();
+    if (this.#doubtsFresh) this.#doubts.set(item.id, target.position, model.points);
   }
 
   // ── saving ──────────────────────────────────────────────────────────────────────────────
@@ -372,6 +416,7 @@ export class Labeller {
     if (command.kind === 'next-image') return void this.next();
     if (command.kind === 'previous-image') return void this.previous();
     if (command.kind === 'next-unlabelled') return void this.nextUnlabelled();
+    if (command.kind === 'next-uncertain') return void this.nextUncertain();
     if (command.kind === 'save') return void this.save();
     if (command.kind === 'toggle-attribute') {
       const name = this.attributeNames[command.index];
@@ -421,6 +466,12 @@ export class Labeller {
       }
       case 'select-group':
         if (target !== null) this.#selectGroupOf(target);
+        break;
+      case 'confirm':
+        this.confirm(target);
+        break;
+      case 'confirm-all':
+        if (!model.confirmPoints()) this.notice = 'No predicted point to confirm';
         break;
       case 'select-all':
         model.selectAll();
@@ -476,6 +527,180 @@ export class Labeller {
     if (model?.face && model.mode !== 'drag' && model.mode !== 'pan') model.selectGroup(group);
   }
 
+  // ── model-assisted labelling ────────────────────────────────────────────────────────────
+
+  /**
+   * Confirms the selection (select mode), else the point under the cursor or the last one
+   * touched; with none of those, every predicted point of the face.
+   */
+  confirm(target: number | null = this.hovered ?? this.active): void {
+    const model = this.#model;
+    if (!model?.face || model.mode === 'drag' || model.mode === 'pan') return;
+    const indices =
+      model.mode === 'select' && model.selection.length > 0
+        ? model.selection
+        : target !== null
+          ? [target]
+          : undefined;
+    if (!model.confirmPoints(indices)) {
+      this.notice = indices ? 'That point is not predicted' : 'No predicted point to confirm';
+    }
+  }
+
+  /** Predicts the face shown with the chosen model and merges it in (nothing is saved yet). */
+  async prelabelCurrent(): Promise<void> {
+    const model = this.#model;
+    const imageId = model?.face?.imageId;
+    const modelId = this.prelabelModelId;
+    if (!model || !imageId || !modelId) return;
+    this.prelabelling = true;
+    this.notice = null;
+    try {
+      const answer = await invoke('labels:prelabel', { modelId, target: { imageId } });
+      if (this.#model?.face?.imageId !== imageId) return;
+      if (!answer.face) {
+        this.notice = 'The model returned no face for this image';
+        return;
+      }
+      if (model.mode === 'drag' || model.mode === 'pan') {
+        this.notice = 'Finish the drag, then pre-label again';
+        return;
+      }
+      const kept = model.points.filter((p) => p.v !== 0 && !p.predicted).length;
+      const set = model.applyPrediction(answer.face.points);
+      this.notice =
+        set === 0
+          ? 'Nothing to pre-label: every point is placed'
+          : `Pre-labelled ${set} points${kept ? `; kept the ${kept} you placed` : ''}. C confirms, W finds the most uncertain`;
+      const worst = model.mostUncertain;
+      if (worst) this.active = worst.index;
+    } catch (error) {
+      this.error = message(error);
+    } finally {
+      this.prelabelling = false;
+    }
+  }
+
+  /** Pre-labels every image without a face annotation in the background. */
+  async prelabelAll(): Promise<void> {
+    const modelId = this.prelabelModelId;
+    if (!modelId) return;
+    if (this.prelabelJob && !this.prelabelJob.finished) return;
+    this.prelabelJob = { jobId: null, done: 0, total: 0, finished: false, error: null };
+    try {
+      const answer = await invoke('labels:prelabel', { modelId, target: 'unlabelled' });
+      if (this.prelabelJob) this.prelabelJob.jobId = answer.jobId;
+      // Nothing to do (no unlabelled image) comes back without a job.
+      if (answer.jobId === null && this.prelabelJob) this.prelabelJob.finished = true;
+    } catch (error) {
+      if (this.prelabelJob) {
+        this.prelabelJob.error = message(error);
+        this.prelabelJob.finished = true;
+      }
+    }
+  }
+
+  dismissPrelabelJob(): void {
+    if (this.prelabelJob?.finished) this.prelabelJob = null;
+  }
+
+  /**
+   * Shows the predicted point with the highest uncertainty across every face: on this face, or
+   * on the face that holds it. The first ask reads every labelled face; later ones use the index.
+   */
+  async nextUncertain(): Promise<void> {
+    const model = this.#model;
+    if (!model?.face || this.seekingDoubt) return;
+    this.seekingDoubt = true;
+    try {
+      if (!this.#doubtsFresh) {
+        // The scan reads the faces on disk: save this one first, then trust its live state.
+        await this.save();
+        this.notice = 'Looking for the most uncertain point…';
+        await scanDoubts(listImages, getFace, this.#doubts);
+        this.#doubtsFresh = true;
+      }
+      if (this.image) this.#doubts.set(this.image.id, this.position, model.points);
+      const best = this.#doubts.best();
+      if (!best) {
+        this.notice = 'No predicted point left to check';
+        return;
+      }
+      if (best.imageId !== this.image?.id) {
+        await this.#goTo(() => imageAt(listImages, best.position), 'That image is gone');
+        if (this.image?.id !== best.imageId) {
+          // The library changed under the index: scan again on the next ask.
+          this.#doubtsFresh = false;
+          this.notice = 'The library changed: press W again';
+          return;
+        }
+      }
+      const worst = model.mostUncertain;
+      if (!worst) return;
+      this.active = worst.index;
+      this.hovered = null;
+      this.#reveal(worst.index);
+      const name = this.canvasSchema?.points[worst.index]?.name ?? `point ${worst.index}`;
+      this.notice = `Most uncertain: ${worst.index} · ${name} (${(worst.uncertainty * 100).toFixed(1)}% of the face)`;
+    } catch (error) {
+      this.error = message(error);
+    } finally {
+      this.seekingDoubt = false;
+    }
+  }
+
+  async #loadPrelabelModels(schemaId: string, pointCount: number): Promise<void> {
+    try {
+      const models = landmarkModels(await invoke('models:list', {}), { id: schemaId, pointCount });
+      this.prelabelModels = models;
+      if (!models.some((m) => m.id === this.prelabelModelId)) {
+        this.prelabelModelId = models[0]?.id ?? null;
+      }
+    } catch {
+      // No model shelf (e.g. no project models yet): pre-labelling stays unavailable.
+      this.prelabelModels = [];
+    }
+  }
+
+  #onPrelabel(progress: EventPayload<'labels:prelabelProgress'>): void {
+    const job = this.prelabelJob;
+    if (!job || (job.jobId !== null && job.jobId !== progress.jobId)) return;
+    job.jobId = progress.jobId;
+    job.done = progress.done;
+    job.total = progress.total;
+    job.finished = progress.finished;
+    job.error = progress.error ?? null;
+    // New predictions on disk: the doubt index no longer knows every face.
+    this.#doubtsFresh = false;
+    if (progress.finished) void this.#reloadIfUntouched();
+  }
+
+  /** The face shown had no points and was not edited: it may have just been pre-labelled. */
+  async #reloadIfUntouched(): Promise<void> {
+    const image = this.image;
+    if (!image || this.dirty || this.labelledCount > 0) return;
+    try {
+      await this.#show({ position: this.position, item: image, total: this.total });
+    } catch (error) {
+      this.error = message(error);
+    }
+  }
+
+  /** Pans so that point `i` is on screen, when it is not. */
+  #reveal(i: number): void {
+    const model = this.#model;
+    const p = model?.points[i];
+    if (!model || !p || model.mode !== 'idle') return;
+    const at = model.imageToStage(p);
+    const { width, height } = this.#viewport;
+    const margin = 40;
+    if (at.x > margin && at.y > margin && at.x < width - margin && at.y < height - margin) return;
+    this.#autoFit = false;
+    model.beginPan(at);
+    model.updatePan({ x: width / 2, y: height / 2 });
+    model.endPan();
+  }
+
   // ── internals ───────────────────────────────────────────────────────────────────────────
 
   #selectGroupOf(i: number): void {
@@ -504,6 +729,9 @@ export class Labeller {
       case 'points':
         this.points = model.points;
         this.nextToPlace = model.nextToPlace;
+        if (this.#doubtsFresh && this.image && model.face?.imageId === this.image.id) {
+          this.#doubts.set(this.image.id, this.position, model.points);
+        }
         break;
       case 'transform':
         this.transform = model.transform;

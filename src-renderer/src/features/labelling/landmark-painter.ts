@@ -6,6 +6,7 @@
  * face is a handful of canvas calls per frame rather than 98 nodes.
  */
 import type { Points } from './model/face-record';
+import { uncertaintyColour } from './prelabel';
 
 export interface PaintInput {
   points: Points;
@@ -43,7 +44,7 @@ export function paintLandmarks(ctx: CanvasRenderingContext2D, input: PaintInput)
   const r = MARKER_RADIUS_PX * px;
   const byColour = new Map<string, number[]>();
   points.forEach((p, i) => {
-    if (p.v === 0) return;
+    if (p.v === 0 || p.predicted) return;
     const colour = colours[i] ?? '#ffffff';
     const list = byColour.get(colour) ?? [];
     list.push(i);
@@ -71,7 +72,30 @@ export function paintLandmarks(ctx: CanvasRenderingContext2D, input: PaintInput)
     }
     ctx.stroke();
   }
-  // Predicted points (template, mirror assist, a model) get a dashed outline until confirmed.
+  // Predicted points are hollow until a person confirms or moves them: a model's in the colour of
+  // its uncertainty (green sure → red doubtful), a template's or mirror assist's in its group's.
+  const hollow = new Map<string, number[]>();
+  points.forEach((p, i) => {
+    if (p.v === 0 || !p.predicted) return;
+    const colour =
+      p.uncertainty === undefined ? (colours[i] ?? '#ffffff') : uncertaintyColour(p.uncertainty);
+    const list = hollow.get(colour) ?? [];
+    list.push(i);
+    hollow.set(colour, list);
+  });
+  ctx.lineWidth = 2 * px;
+  for (const [colour, indices] of hollow) {
+    ctx.strokeStyle = colour;
+    ctx.beginPath();
+    for (const i of indices) {
+      const p = points[i]!;
+      ctx.moveTo(p.x + r, p.y);
+      ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
+    }
+    ctx.stroke();
+  }
+  // And a dashed outline, so an occluded predicted point still reads as unconfirmed.
+  ctx.lineWidth = 1.5 * px;
   ctx.strokeStyle = '#ffffff';
   ctx.setLineDash([2 * px, 2 * px]);
   ctx.beginPath();

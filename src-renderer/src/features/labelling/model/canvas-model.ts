@@ -365,6 +365,33 @@ export class CanvasModel {
     return this.#edit(`confirm ${this.#name(i)}`, edits.confirmPoint(face.points, i));
   }
 
+  /** Accepts the predicted points among `indices` (default: every point); one undo step. */
+  confirmPoints(indices?: readonly number[]): boolean {
+    this.#modes.require('edit');
+    const { face } = this.#require();
+    const label = indices ? `confirm ${indices.length} points` : 'confirm all points';
+    return this.#edit(label, edits.confirmPoints(face.points, indices));
+  }
+
+  /**
+   * Merges a model's prediction (schema order, image pixels) into the face: points a person
+   * placed stay, the rest become the model's, marked predicted; one undo step. Returns how many
+   * points it set.
+   */
+  applyPrediction(predicted: readonly Landmark[]): number {
+    this.#modes.require('edit');
+    const { face } = this.#require();
+    const next = edits.mergePrediction(face.points, predicted);
+    const changed = next.filter((p, i) => p !== face.points[i]).length;
+    this.#edit('pre-label', next);
+    return changed;
+  }
+
+  /** The predicted point with the highest uncertainty, or null when none is predicted. */
+  get mostUncertain(): { index: number; uncertainty: number } | null {
+    return edits.mostUncertain(this.points);
+  }
+
   /**
    * Places every point from `template` (box-normalised 0..1, schema order) into `box` (image
    * pixels; default the face box), replacing what was there; one undo step.

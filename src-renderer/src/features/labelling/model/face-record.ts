@@ -4,8 +4,9 @@
  * image pixels, 0-based, in schema order, with visibility `v` (2 visible, 1 occluded, 0 not
  * labelled) as in `Landmark` (src-main/shared/domain.ts).
  *
- * A person moving or confirming a point removes its `predicted` mark; template and mirror-assist
- * points get the mark, because they are guesses that a person still has to check.
+ * A person moving or confirming a point removes its `predicted` mark (and a model's
+ * `uncertainty` with it); template and mirror-assist points get the mark, because they are guesses
+ * that a person still has to check. A model's prediction merges in with `mergePrediction`.
  */
 import type { Box, Landmark, Visibility } from '../../../../../src-main/shared/domain';
 import type { CanvasSchema } from './canvas-schema';
@@ -21,8 +22,22 @@ export interface FaceRecord {
 
 export type Points = readonly Landmark[];
 
-function landmark(x: number, y: number, v: Visibility, predicted = false): Landmark {
-  return predicted ? { x, y, v, predicted: true } : { x, y, v };
+function landmark(
+  x: number,
+  y: number,
+  v: Visibility,
+  predicted = false,
+  uncertainty?: number,
+): Landmark {
+  if (!predicted) return { x, y, v };
+  return uncertainty === undefined
+    ? { x, y, v, predicted: true }
+    : { x, y, v, predicted: true, uncertainty };
+}
+
+/** Same position, new visibility; a model's marks stay (they are not about visibility). */
+function withVisibility(p: Landmark, v: Visibility): Landmark {
+  return landmark(p.x, p.y, v, p.predicted, p.uncertainty);
 }
 
 export function emptyPoints(count: number): Landmark[] {
@@ -104,7 +119,9 @@ export function scalePoints(points: Points, indices: readonly number[], factor: 
   const out = points.slice();
   for (const i of placed) {
     const p = points[i]!;
-    out[i] = landmark(cx + (p.x - cx) * factor, cy + (p.y - cy) * factor, p.v, p.predicted);
+    const x = cx + (p.x - cx) * factor;
+    const y = cy + (p.y - cy) * factor;
+    out[i] = landmark(x, y, p.v, p.predicted, p.uncertainty);
   }
   return out;
 }
@@ -113,7 +130,7 @@ export function scalePoints(points: Points, indices: readonly number[], factor: 
 export function toggleOccluded(points: Points, i: number): Points {
   const p = checkIndex(points, i);
   if (p.v === 0) return points;
-  return replace(points, i, landmark(p.x, p.y, p.v === 2 ? 1 : 2, p.predicted));
+  return replace(points, i, withVisibility(p, p.v === 2 ? 1 : 2));
 }
 
 /** Marks point `i` not labelled, so it is next to place again. */
@@ -125,9 +142,61 @@ export function clearPoint(points: Points, i: number): Points {
 
 /** A person accepts a predicted point where it is. */
 export function confirmPoint(points: Points, i: number): Points {
-  const p = checkIndex(points, i);
-  if (!p.predicted) return points;
-  return replace(points, i, landmark(p.x, p.y, p.v));
+  return confirmPoints(points, [i]);
+}
+
+/** Accepts the predicted points among `indices` (all points when omitted) where they are. */
+export function confirmPoints(points: Points, indices?: readonly number[]): Points {
+  let out: Landmark[] | null = null;
+  for (const i of indices ?? points.keys()) {
+    const p = checkIndex(points, i);
+    if (!p.predicted) continue;
+    out ??= points.slice();
+    out[i] = landmark(p.x, p.y, p.v);
+  }
+  return out ?? points;
+}
+
+/**
+ * Merges a model's prediction into a face: the points a person placed (labelled, not predicted)
+ * stay; every other point takes the model's position, marked predicted with the model's
+ * uncertainty. A point the model left unlabelled keeps what the face had.
+ */
+export function mergePrediction(points: Points, predicted: Points): Points {
+  if (predicted.length !== points.length) {
+    throw new RangeError(
+      `The prediction has ${predicted.length} points; the face has ${points.length}`,
+    );
+  }
+  let out: Landmark[] | null = null;
+  predicted.forEach((q, i) => {
+    const p = points[i]!;
+    if ((p.v !== 0 && !p.predicted) || q.v === 0) return;
+    const next = landmark(q.x, q.y, q.v, true, q.uncertainty);
+    if (samePoints([p], [next])) return;
+    out ??= points.slice();
+    out[i] = next;
+  });
+  return out ?? points;
+}
+
+/** Predicted points not yet confirmed. */
+export function predictedCount(points: Points): number {
+  return points.filter((p) => p.v !== 0 && p.predicted).length;
+}
+
+/**
+ * The predicted point a person should check first: the highest `uncertainty` (a point without
+ * one counts as 0: a template guess), the first on ties; null when none is predicted.
+ */
+export function mostUncertain(points: Points): { index: number; uncertainty: number } | null {
+  let best: { index: number; uncertainty: number } | null = null;
+  points.forEach((p, index) => {
+    if (p.v === 0 || !p.predicted) return;
+    const uncertainty = p.uncertainty ?? 0;
+    if (!best || uncertainty > best.uncertainty) best = { index, uncertainty };
+  });
+  return best;
 }
 
 /**
@@ -212,7 +281,8 @@ export function samePoints(a: Points, b: Points): boolean {
       p.x === q.x &&
       p.y === q.y &&
       p.v === q.v &&
-      Boolean(p.predicted) === Boolean(q.predicted)
+      Boolean(p.predicted) === Boolean(q.predicted) &&
+      p.uncertainty === q.uncertainty
     );
   });
 }

@@ -13,7 +13,8 @@
  * |------------------------------------------|------|-------|--------|------|-----|
  * | placePoint                               |  –   |   ✓   |   –    |  –   |  –  |
  * | edit (move, occlude, clear, confirm,     |  ✓   |   ✓   |   ✓    |  –   |  –  |
- * |   template, mirror assist), undo/redo    |      |       |        |      |     |
+ * |   template, mirror assist, pre-label),   |      |       |        |      |     |
+ * |   undo/redo                              |      |       |        |      |     |
  * | selectGroup                              |  ✓   |   ✓   |   ✓    |  –   |  –  |
  * | moveGroup                                |  –   |   –   |   ✓    |  –   |  –  |
  * | beginDrag, beginPan                      |  ✓   |   ✓   |   ✓    |  –   |  –  |

@@ -1,0 +1,55 @@
+/**
+ * How the Models view describes a model from its card (DESIGN §8): what it does, how good it is
+ * on which data, what it was trained on and from which backbone. Pure.
+ */
+import type { ModelCard, ModelTask } from '../../../../src-main/shared/model-card';
+import type { ModelInfo } from '../../../../src-main/shared/training';
+
+const TASK_LABELS: Record<ModelTask, string> = {
+  backbone: 'Backbone (pre-trained)',
+  landmarks: 'Landmarks',
+  attributes: 'Attributes',
+  expression: 'Expression',
+};
+
+export function taskLabel(task: ModelTask): string {
+  return TASK_LABELS[task];
+}
+
+/** Newest first, as the shelf lists them. */
+export function sortModels(models: readonly ModelInfo[]): ModelInfo[] {
+  return [...models].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** The card's first metrics (held-out data, best first); null for a backbone without any. */
+export function headlineMetrics(card: ModelCard): ModelCard['metrics'][number] | null {
+  return card.metrics[0] ?? null;
+}
+
+/** `project "helen": 80 train · 10 val · 20 test faces`. */
+export function trainedOn(card: ModelCard): string {
+  const { project, train, val, test } = card.data;
+  const where = project ? `project "${project}"` : 'an unnamed project';
+  return `${where}: ${train} train · ${val} val · ${test} test faces`;
+}
+
+/** `tiny, fine-tuned from pretrain-01` / `tiny, trained from scratch`. */
+export function backboneText(card: ModelCard): string {
+  const from = card.backbone.pretrainedFrom;
+  return `${card.backbone.preset}, ${from ? `fine-tuned from ${from}` : 'trained from scratch'}`;
+}
+
+/** What the model reads and predicts, in one line. */
+export function ioText(card: ModelCard): string {
+  const input = `${card.input.size}×${card.input.size} px face crops`;
+  if (card.schema) return `${input} → ${card.schema.points.length} points (${card.schema.name})`;
+  if (card.attributes) return `${input} → ${card.attributes.length} attributes`;
+  if (card.classes) return `${input} → ${card.classes.length} classes (${card.classes.join(', ')})`;
+  return `${input} → features (${card.outputs.join(', ')})`;
+}
+
+/** The folder an export goes to, trimmed; null when none is given. */
+export function exportFolder(text: string): string | null {
+  const dir = text.trim();
+  return dir === '' ? null : dir;
+}

@@ -1,0 +1,110 @@
+/**
+ * The Models section's state (STYLE 9): the shelf from `models:list`, the selected model's card,
+ * export to a folder and delete with a confirmation. Only the actions talk to `api.ts`.
+ */
+import type { ModelInfo } from '../../../../src-main/shared/training';
+import { invoke, mode, on, StudioRequestError } from '../../lib/api';
+import { exportFolder, sortModels } from './model-shelf';
+
+function describe(error: unknown): string {
+  if (error instanceof StudioRequestError) return error.message;
+  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+class ModelsState {
+  /** A native folder picker exists only in the desktop app. */
+  readonly canPickFolder = mode === 'electron';
+  models = $state.raw<ModelInfo[]>([]);
+  selectedId = $state<string | null>(null);
+  exportDir = $state('');
+  exporting = $state(false);
+  exported = $state<{ modelId: string; dir: string; files: number } | null>(null);
+  /** The model a delete waits on a second click for. */
+  confirmingDelete = $state<string | null>(null);
+  loading = $state(true);
+  error = $state<string | null>(null);
+
+  get selected(): ModelInfo | null {
+    return this.models.find((m) => m.id === this.selectedId) ?? null;
+  }
+
+  start(): () => void {
+    // A run that finishes exports a model: the shelf shows it without a reload.
+    const stop = on('training:event', ({ event }) => {
+      if (event.type === 'done') void this.refresh();
+    });
+    void this.refresh();
+    return stop;
+  }
+
+  async refresh(): Promise<void> {
+    this.loading = true;
+    await this.#guard(async () => {
+      this.models = sortModels(await invoke('models:list', {}));
+      if (!this.selected) this.selectedId = this.models[0]?.id ?? null;
+    });
+    this.loading = false;
+  }
+
+  select(id: string): void {
+    this.selectedId = id;
+    this.confirmingDelete = null;
+    this.exported = null;
+  }
+
+  async pickFolder(): Promise<void> {
+    await this.#guard(async () => {
+      const answer = await invoke('dialog:pickFolder', { title: 'Export the model into…' });
+      if (answer.dir) this.exportDir = answer.dir;
+    });
+  }
+
+  async exportSelected(): Promise<void> {
+    const model = this.selected;
+    const outDir = exportFolder(this.exportDir);
+    if (!model) return;
+    if (!outDir) {
+      this.error = 'Give the folder to export into.';
+      return;
+    }
+    this.exporting = true;
+    this.exported = null;
+    await this.#guard(async () => {
+      const answer = await invoke('models:export', { modelId: model.id, outDir });
+      this.exported = { modelId: model.id, ...answer };
+    });
+    this.exporting = false;
+  }
+
+  askDelete(id: string): void {
+    this.confirmingDelete = id;
+  }
+
+  keep(): void {
+    this.confirmingDelete = null;
+  }
+
+  async confirmDelete(): Promise<void> {
+    const id = this.confirmingDelete;
+    if (!id) return;
+    await this.#guard(async () => {
+      await invoke('models:delete', { modelId: id });
+      this.confirmingDelete = null;
+      if (this.selectedId === id) this.selectedId = null;
+      await this.refresh();
+    });
+  }
+
+  async #guard(action: () => Promise<void>): Promise<boolean> {
+    this.error = null;
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      this.error = describe(error);
+      return false;
+    }
+  }
+}
+
+export const models = new ModelsState();

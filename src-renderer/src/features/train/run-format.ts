@@ -1,0 +1,90 @@
+/**
+ * How the Train and Models views write numbers: durations, fractions of a run, metric values
+ * and the names of runs. Pure, shared by both views.
+ */
+import type { RunInfo } from '../../../../src-main/shared/training';
+
+/** `1 h 04 min`, `3 min 05 s`, `42 s`; `—` for an unknown or endless value. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) {
+    return '—';
+  }
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (h > 0) return `${h} h ${pad(m)} min`;
+  if (m > 0) return `${m} min ${pad(rest)} s`;
+  return `${rest} s`;
+}
+
+/** Fraction of the run done, 0..1; null when the length is unknown. */
+export function progressFraction(run: Pick<RunInfo, 'step' | 'totalSteps'>): number | null {
+  if (!run.totalSteps) return null;
+  return Math.min(1, Math.max(0, run.step / run.totalSteps));
+}
+
+/** A finished run that ended before its last step: early stopping saw no more improvement. */
+export function stoppedEarly(run: Pick<RunInfo, 'status' | 'step' | 'totalSteps'>): boolean {
+  return run.status === 'done' && run.totalSteps !== null && run.step < run.totalSteps;
+}
+
+/**
+ * Metrics that are fractions read best as percentages (NME 0.053 → 5.30%, accuracy 0.912 →
+ * 91.2%); AUC is a fraction too but is quoted as a plain number in the literature.
+ */
+const PERCENT_METRICS = /nme|rate|accuracy|recall|precision|error/i;
+
+export function isPercentMetric(name: string): boolean {
+  return PERCENT_METRICS.test(name);
+}
+
+export function formatMetric(name: string, value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (isPercentMetric(name)) return `${(value * 100).toFixed(2)}%`;
+  if (Math.abs(value) >= 1000 || (Math.abs(value) < 0.001 && value !== 0)) {
+    return value.toExponential(2);
+  }
+  return value.toPrecision(4).replace(/\.?0+$/, '');
+}
+
+/** `nme 5.30% · auc 0.4312`, in the order given; `—` when there are none. */
+export function formatMetrics(metrics: Readonly<Record<string, number>> | null): string {
+  const entries = Object.entries(metrics ?? {});
+  if (entries.length === 0) return '—';
+  return entries.map(([name, value]) => `${name} ${formatMetric(name, value)}`).join(' · ');
+}
+
+/** What a run trains, in the user's words. */
+export function runTitle(run: Pick<RunInfo, 'kind' | 'task'>): string {
+  if (run.kind === 'pretrain') return 'Pre-training';
+  return `Fine-tune ${run.task ?? ''}`.trim();
+}
+
+/** A learning rate or loss on a chart axis: short, and exponent form for small values. */
+export function formatAxisValue(value: number): string {
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs < 0.01 || abs >= 10_000) return value.toExponential(1);
+  return String(Number(value.toPrecision(3)));
+}
+
+/** A timestamp as the user's locale writes date and time, to the minute. */
+export function formatWhen(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Bytes as `12.3 MB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

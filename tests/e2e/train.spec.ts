@@ -1,0 +1,291 @@
+/**
+ * Training end to end in Chromium: a project of labelled 300w-helen faces is made from Node, then
+ * everything else goes through the UI. A landmarks fine-tune starts from the Advanced form (few
+ * epochs, so the test ends), the charts fill from live events, the run is cancelled, resumed from
+ * its checkpoint and finishes with metrics and a CED curve; a reload reattaches to the run. The
+ * model is exported from the Models view, pre-labels an unlabelled face in the labeller, and one
+ * predicted point (the most uncertain) is confirmed; then every other unlabelled face is
+ * pre-labelled in the background.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import sharp from 'sharp';
+import { parsePtsFile } from '../../src-main/core/formats/pts';
+import { ProjectStore } from '../../src-main/core/project-store';
+import type { Split } from '../../src-main/shared/domain';
+import { api, collectPageErrors, env, startAtHome } from './studio';
+
+const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
+const HELEN = path.join('..', 'shared', 'data', '300w-helen', 'test');
+/** Few-shot: enough faces for a few steps per epoch at batch 8, few enough to train in seconds. */
+const SPLITS: [Split, number][] = [
+  ['train', 24],
+  ['val', 6],
+  ['test', 6],
+];
+/** Images left unlabelled: the first is pre-labelled on its own, the rest by the background job. */
+const UNLABELLED = 2;
+/** Short enough for CI's 2 cores, long enough to cancel in the middle. */
+const EPOCHS = 40;
+const RUN_TIMEOUT_MS = 240_000;
+
+interface Made {
+  dir: string;
+  unlabelled: string[];
+}
+
+/** Copies Helen test images into a fresh project, labelled from their .pts files. */
+async function makeProject(): Promise<Made> {
+  // A folder per run: the projects root is shared by every spec (and by --repeat-each).
+  const dir = path.join(env('STUDIO_PROJECTS_ROOT'), `training-${Date.now()}`);
+  const store = await ProjectStore.create(dir, {
+    name: 'Training',
+    landmarkSchema: 'ibug68',
+    attributeSchema: null,
+  });
+  await mkdir(path.join(dir, 'images'), { recursive: true });
+  const names = (await readdir(HELEN))
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .map((name) => name.slice(0, -4));
+  const labelledCount = SPLITS.reduce((sum, [, n]) => sum + n, 0);
+  const plan: (Split | null)[] = [
+    ...SPLITS.flatMap(([split, n]) => Array<Split>(n).fill(split)),
+    ...Array<null>(UNLABELLED).fill(null),
+  ];
+  const unlabelled: string[] = [];
+  for (const [i, split] of plan.entries()) {
+    const name = names[i]!;
+    const file = path.join('images', `${name}.jpg`);
+    await copyFile(path.join(HELEN, `${name}.jpg`), path.join(dir, file));
+    const bytes = await readFile(path.join(dir, file));
+    const imageId = createHash('sha256').update(bytes).digest('hex');
+    const meta = await sharp(bytes).metadata();
+    await store.putImages([
+      { id: imageId, path: file, width: meta.width!, height: meta.height!, split: split ?? 'pool' },
+    ]);
+    if (split === null) {
+      unlabelled.push(imageId);
+      continue;
+    }
+    const pts = await readFile(path.join(HELEN, `${name}.pts`), 'utf8');
+    const points = parsePtsFile(pts, `${name}.pts`, { pointCount: 68 });
+    await store.saveFace({ imageId, points, updatedAt: new Date().toISOString() });
+  }
+  expect(plan.length - unlabelled.length).toBe(labelledCount);
+  await store.close();
+  return { dir, unlabelled };
+}
+
+async function points(chart: Locator): Promise<number> {
+  return Number(await chart.getAttribute('data-points'));
+}
+
+/**
+ * Waits until `check` holds while the run trains; a run that fails instead stops the wait with the
+ * error the dashboard shows, so a failure names its cause rather than a timeout.
+ */
+async function whileTraining(
+  page: Page,
+  what: string,
+  check: (status: string) => Promise<boolean>,
+  timeout = 15_000,
+): Promise<void> {
+  const status = page.getByTestId('run-status');
+  const until = Date.now() + timeout;
+  let seen = '';
+  while (Date.now() < until) {
+    seen = (await status.getAttribute('data-status').catch(() => null)) ?? '';
+    if (await check(seen)) return;
+    if (seen === 'failed') {
+      const error = await page.getByTestId('run-error').textContent();
+      throw new Error(`Waiting for ${what}, the run failed: ${error ?? '(no error shown)'}`);
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`Waiting for ${what}: timed out with the run ${seen || 'not shown'}`);
+}
+
+function waitForStatus(page: Page, wanted: RegExp, timeout?: number): Promise<void> {
+  return whileTraining(page, `status ${wanted}`, async (status) => wanted.test(status), timeout);
+}
+
+async function openSection(page: Page, name: 'Train' | 'Models' | 'Label'): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Project sections' })
+    .getByRole('button', { name, exact: true })
+    .click();
+}
+
+test.beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+
+test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-label, confirm', async ({
+  page,
+}) => {
+  test.setTimeout(2 * RUN_TIMEOUT_MS + 120_000);
+  const errors = collectPageErrors(page);
+
+  await startAtHome(page.request);
+  const { dir, unlabelled } = await makeProject();
+  await page.goto(env('STUDIO_URL'));
+  await api(page.request, 'project:open', { dir });
+  await page.reload();
+  await openSection(page, 'Train');
+  await expect(page.getByRole('heading', { level: 2, name: 'Train' })).toBeVisible();
+
+  // What the run would train on, and where.
+  const data = page.getByTestId('data-summary');
+  await expect(data).toContainText('train 24 labelled faces');
+  await expect(data).toContainText('val 6 labelled faces');
+  await expect(data).toContainText('test 6 labelled faces');
+  await expect(page.getByTestId('backend-summary')).toContainText(/wasm|tensorflow/, {
+    timeout: 45_000,
+  });
+  await expect(page.getByTestId('task-picker')).toHaveValue('finetune-landmarks');
+  await expect(page.getByTestId('backbone-picker')).toHaveValue('');
+
+  // The Advanced form: generated fields with their help; only the changed key is sent.
+  await page.getByTestId('toggle-advanced').click();
+  const form = page.getByTestId('advanced-form');
+  const epochs = form.getByLabel('epochs', { exact: true });
+  await expect(epochs).toBeVisible();
+  await expect(form).toContainText('Passes over the training split');
+  await epochs.fill(String(EPOCHS));
+  await expect(page.getByTestId('changed-keys')).toHaveText('Changed: epochs');
+  await page.getByTestId('start-advanced').click();
+
+  const dashboard = page.getByTestId('run-dashboard');
+  await waitForStatus(page, /^(queued|running)$/);
+  const runId = await dashboard.getAttribute('data-run-id');
+  expect(runId).toBeTruthy();
+
+  // Live charts: loss, learning rate and speed fill from progress events.
+  const loss = page.getByTestId('chart-loss');
+  await whileTraining(
+    page,
+    '3 points on the loss chart',
+    async () => (await points(loss)) >= 3,
+    RUN_TIMEOUT_MS,
+  );
+  expect(await points(page.getByTestId('chart-lr'))).toBeGreaterThanOrEqual(3);
+  expect(await points(page.getByTestId('chart-speed'))).toBeGreaterThanOrEqual(3);
+  await expect(page.getByTestId('run-eta')).toBeVisible();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'train-dashboard-running.png') });
+
+  // Pause holds it between steps; Resume continues.
+  await page.getByTestId('pause-run').click();
+  await waitForStatus(page, /^paused$/, 60_000);
+  await expect(page.getByTestId('resume-run')).toHaveText('Resume');
+  await page.getByTestId('resume-run').click();
+  await waitForStatus(page, /^running$/, 60_000);
+
+  // Cancel stops it after a checkpoint, so it can resume from there.
+  await page.getByTestId('cancel-run').click();
+  await waitForStatus(page, /^cancelled$/, 60_000);
+  const resume = page.getByTestId('resume-run');
+  await expect(resume).toHaveText('Resume from checkpoint');
+  const stoppedAt = await points(loss);
+
+  // A reload reattaches to the same run with its logged steps.
+  await page.reload();
+  await openSection(page, 'Train');
+  await expect(dashboard).toHaveAttribute('data-run-id', runId!);
+  await expect.poll(() => points(loss)).toBeGreaterThanOrEqual(Math.min(stoppedAt, 3));
+
+  await resume.click();
+  await waitForStatus(page, /^(queued|running|done)$/);
+  // A reload while it trains reattaches and follows it to the end.
+  await page.reload();
+  await openSection(page, 'Train');
+  await expect(dashboard).toHaveAttribute('data-run-id', runId!);
+  await waitForStatus(page, /^done$/, RUN_TIMEOUT_MS);
+  const metrics = page.getByTestId('run-metrics');
+  await expect(metrics).toContainText('Final metrics');
+  await expect(metrics).toContainText(/nme \d+\.\d+%/);
+  await expect.poll(() => points(page.getByTestId('chart-validation'))).toBeGreaterThan(0);
+  await expect.poll(() => points(page.getByTestId('chart-ced'))).toBeGreaterThan(1);
+  await expect(page.getByTestId('sample-face').first()).toBeVisible();
+  const modelId = await page.getByTestId('run-model').textContent();
+  expect(modelId).toBeTruthy();
+  await expect(page.getByTestId('run-history').locator(`[data-run-id="${runId}"]`)).toContainText(
+    'done',
+  );
+  await page.getByTestId('toggle-config').click();
+  await expect(page.getByTestId('run-config')).toContainText(`"epochs": ${EPOCHS}`);
+  await page.getByTestId('toggle-config').click();
+  // A tall window shows the whole dashboard (its section scrolls inside the frame, not the page).
+  await page.setViewportSize({ width: 1280, height: 1700 });
+  await dashboard.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'train-dashboard.png') });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // The model on the shelf: card, metrics, export into a folder under the projects root.
+  await openSection(page, 'Models');
+  const shelf = page.getByTestId('model-shelf');
+  await shelf.locator(`[data-model-id="${modelId}"]`).click();
+  const card = page.getByTestId('model-card');
+  await expect(card).toHaveAttribute('data-model-id', modelId!);
+  await expect(page.getByTestId('model-metrics')).toContainText('nme');
+  await expect(card).toContainText('24 train · 6 val · 6 test faces');
+  await page.getByTestId('export-dir').fill('exports');
+  await page.getByTestId('export-model').click();
+  await expect(page.getByTestId('export-done')).toContainText('Exported');
+  const exported = path.join(env('STUDIO_PROJECTS_ROOT'), 'exports', modelId!);
+  expect((await stat(path.join(exported, 'model.json'))).size).toBeGreaterThan(0);
+  expect((await stat(path.join(exported, 'card.json'))).size).toBeGreaterThan(0);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'models.png') });
+  // The card links to the run that made the model.
+  await page.getByTestId('open-run').click();
+  await expect(dashboard).toHaveAttribute('data-run-id', runId!);
+
+  // Pre-label the first unlabelled face (the labeller opens on it) with the new model.
+  await openSection(page, 'Label');
+  const stage = page.getByTestId('labelling-stage');
+  await expect(stage).toHaveAttribute('data-image-id', unlabelled[0]!);
+  await expect(stage).toHaveAttribute('data-image-ready', 'true');
+  await expect(page.getByTestId('prelabel-model')).toHaveValue(modelId!);
+  await page.getByTestId('prelabel-current').click();
+  await expect(stage).toHaveAttribute('data-predicted', '68', { timeout: 60_000 });
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-prelabelled.png') });
+
+  // W finds the most uncertain point; C confirms it.
+  await page.keyboard.press('w');
+  await expect(stage).toHaveAttribute('data-active', /^\d+$/);
+  const confirmed = Number(await stage.getAttribute('data-active'));
+  await page.keyboard.press('c');
+  await expect(stage).toHaveAttribute('data-predicted', '67');
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  const face = await api(page.request, 'labels:get', { imageId: unlabelled[0]! });
+  expect(face!.points.filter((p) => p.predicted)).toHaveLength(67);
+  expect(face!.points[confirmed]!.predicted).toBeUndefined();
+  expect(face!.points[confirmed]!.uncertainty).toBeUndefined();
+  // The confirmed one was the most doubtful of the model's points (the prediction is repeatable).
+  const predicted = await api(page.request, 'labels:prelabel', {
+    modelId: modelId!,
+    target: { imageId: unlabelled[0]! },
+  });
+  const doubts = predicted.face!.points.map((p) => p.uncertainty ?? 0);
+  expect(doubts[confirmed]).toBe(Math.max(...doubts));
+
+  // Every other unlabelled face, in the background.
+  await page.getByTestId('prelabel-all').click();
+  const job = page.getByTestId('prelabel-progress');
+  await expect(job).toHaveAttribute('data-finished', 'true', { timeout: 60_000 });
+  await expect(job).toContainText(`Pre-labelled ${UNLABELLED - 1} of ${UNLABELLED - 1} images`);
+  const second = await api(page.request, 'labels:get', { imageId: unlabelled[1]! });
+  expect(second!.points.every((p) => p.predicted === true)).toBe(true);
+
+  // Delete asks first; then the shelf is empty.
+  await openSection(page, 'Models');
+  await page.getByTestId('delete-model').click();
+  await page.getByTestId('confirm-delete').click();
+  await expect(page.getByText('No models yet')).toBeVisible();
+  await expect(stat(exported)).resolves.toBeTruthy();
+
+  expect(errors).toEqual([]);
+});
