@@ -31,16 +31,19 @@ const backendReady = chooseBackend();
 /** Runs one job with the runner of its kind; each runner reports its own events. */
 async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
   const jobControls = { ...controls, emit: (event: JobEvent) => parent.post(event) };
-  const modelsDir = path.join(job.projectDir, 'models');
+  // What a training run needs whatever its kind.
+  const run = {
+    jobId: job.jobId,
+    runDir: job.runDir,
+    modelsDir: path.join(job.projectDir, 'models'),
+    config: job.config,
+    resume: job.resume ?? false,
+  };
   switch (job.kind) {
     case 'pretrain':
       await runPretrainJob(
         {
-          jobId: job.jobId,
-          runDir: job.runDir,
-          modelsDir,
-          config: job.config,
-          resume: job.resume ?? false,
+          ...run,
           sources: await readPretrainSources(job.projectDir),
           projectDir: job.projectDir,
         },
@@ -50,11 +53,7 @@ async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
     case 'finetune':
       await runFinetuneJob(
         {
-          jobId: job.jobId,
-          runDir: job.runDir,
-          modelsDir,
-          config: job.config,
-          resume: job.resume ?? false,
+          ...run,
           faces: (task) => readLabelledFaces(job.projectDir, task),
           ...(job.backboneDir ? { backboneDir: job.backboneDir } : {}),
         },

@@ -16,18 +16,7 @@ import {
   HELEN,
   helenFaces,
 } from '../engine/predict/helen-model';
-import { runCli as runInProcessCli } from '../../src-main/cli/run';
-import { CHILD_TEST_TIMEOUT_MS, runCli, type CliResult } from './run-cli';
-
-/** The error paths stop before any model loads: run them here, saving a child's start-up each. */
-async function runInProcess(args: string[]): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runInProcessCli(args, {
-    io: { out: (text) => out.push(text), err: (text) => err.push(text) },
-  });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess as runInProcess } from './run-cli';
 
 let workDir: string;
 let modelDir: string;

@@ -1,6 +1,7 @@
 /** Runs bin/face-studio.js in a child process, as a user's shell would. */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCli as runCliHere } from '../../src-main/cli/run';
 
 /**
  * Each child pays Node + tsx start-up, 1–4 s on the shared 2-core CI machine, and a test runs up
@@ -27,4 +28,14 @@ export function runCli(args: string[]): Promise<CliResult> {
 
 export function spawnCli(args: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+}
+
+/** The CLI in this process: for error paths that stop before any model loads (no child start-up). */
+export async function runCliInProcess(args: string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCliHere(args, {
+    io: { out: (text) => out.push(text), err: (text) => err.push(text) },
+  });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }

@@ -5,27 +5,24 @@
  * writing runs/<id>/ and exporting models/<id>/ with its card. Progress and validation lines go to
  * stderr, a JSON summary to stdout. A bad config key or type exits 2.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readLabelledFaces } from '../../core/training/finetune-faces';
 import { chooseBackend } from '../../engine/backend';
 import { parseFinetuneConfig } from '../../engine/finetune/finetune-config';
 import { runFinetuneJob } from '../../engine/jobs/finetune-job';
-import { withoutComments } from '../../engine/jobs/run-folder';
 import { StudioError } from '../../shared/errors';
-import type { JobEvent } from '../../shared/worker-protocol';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
-import { formatDuration } from '../progress-text';
+import {
+  checkConfig,
+  configFromArgs,
+  describeJobEvent,
+  newRunId,
+  throwIfFailed,
+} from '../training-command';
 import { FINETUNE_USAGE } from '../usage';
-import { applySet } from './pretrain';
 
 const TASKS = ['landmarks', 'attributes', 'expression'] as const;
-
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `finetune-${stamp}-${randomBytes(2).toString('hex')}`;
-}
 
 async function isFolder(dir: string): Promise<boolean> {
   return (await stat(dir).catch(() => null))?.isDirectory() ?? false;
@@ -41,33 +38,6 @@ async function backboneFolder(projectDir: string, given: string): Promise<string
     'not-found',
     `Backbone ${given} is neither a model of the project (${ofProject}) nor a folder`,
   );
-}
-
-/** One line per event worth a person's eye. */
-function describe(event: JobEvent): string | null {
-  switch (event.type) {
-    case 'started':
-      return `run ${event.runDir}`;
-    case 'progress': {
-      const p = event.progress;
-      return (
-        `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(4)} · lr ${p.lr.toExponential(2)} · ` +
-        `${p.imagesPerSec.toFixed(2)} img/s · ETA ${formatDuration(p.etaSeconds)}`
-      );
-    }
-    case 'validation': {
-      const v = event.validation;
-      const value = v.metrics[v.monitored];
-      return (
-        `epoch ${v.epoch} · validation ${v.monitored} ${value === undefined ? '–' : value.toFixed(4)}` +
-        (v.improved ? ' (best so far)' : '')
-      );
-    }
-    case 'checkpoint':
-      return `checkpoint at step ${event.step}: ${event.file}`;
-    default:
-      return null;
-  }
 }
 
 export async function finetuneCommand(args: string[], io: CliIo): Promise<void> {
@@ -91,26 +61,7 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
   if (values.resume && values.backbone)
     throw new UsageError('--backbone cannot change a resumed run', FINETUNE_USAGE);
 
-  let config: Record<string, unknown> = {};
-  if (values.config) {
-    try {
-      // A run's config.json works as --config: its `$comments` are dropped.
-      config = withoutComments(
-        JSON.parse(await readFile(values.config, 'utf8')) as Record<string, unknown>,
-      );
-    } catch (error) {
-      throw new UsageError(
-        `--config ${values.config}: ${(error as Error).message}`,
-        FINETUNE_USAGE,
-      );
-    }
-  }
-  try {
-    for (const assignment of values.set) applySet(config, assignment);
-  } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(error.message, FINETUNE_USAGE);
-    throw error;
-  }
+  const config = await configFromArgs(values, FINETUNE_USAGE);
   if (values.task !== undefined) {
     if (config.task !== undefined && config.task !== values.task)
       throw new UsageError(
@@ -122,12 +73,7 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
   // Check keys and types now (exit 2, the key named); a resumed run merges over its saved config.
   if (!values.resume) {
     if (config.task === undefined) throw new UsageError('Missing --task', FINETUNE_USAGE);
-    try {
-      parseFinetuneConfig(config);
-    } catch (error) {
-      if (error instanceof StudioError) throw new UsageError(error.message, FINETUNE_USAGE);
-      throw error;
-    }
+    checkConfig(parseFinetuneConfig, config, FINETUNE_USAGE);
   }
 
   const projectDir = path.resolve(values.project);
@@ -138,7 +84,7 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
   io.err(
     `backend ${backend.name}${backboneDir ? ` · backbone ${backboneDir}` : ' · from scratch'}`,
   );
-  const runId = values.resume ?? newRunId();
+  const runId = values.resume ?? newRunId('finetune');
   const outcome = await runFinetuneJob(
     {
       jobId: runId,
@@ -159,17 +105,11 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
     },
     {
       emit: (event) => {
-        const line = describe(event);
+        const line = describeJobEvent(event);
         if (line) io.err(line);
       },
     },
   );
-  if (outcome.type === 'failed') {
-    const kept = outcome.lastCheckpoint ? ` (last checkpoint: ${outcome.lastCheckpoint})` : '';
-    // A config problem found only now (a resumed run's merged config) is still a usage error.
-    if (outcome.message.startsWith('Invalid fine-tuning config'))
-      throw new UsageError(outcome.message, FINETUNE_USAGE);
-    throw new StudioError('internal', `${outcome.message}${kept}`);
-  }
+  throwIfFailed(outcome, 'Invalid fine-tuning config', FINETUNE_USAGE);
   io.out(JSON.stringify({ runId, ...outcome }, null, 2));
 }

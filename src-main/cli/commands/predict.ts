@@ -13,7 +13,7 @@ import { predictFaces } from '../../engine/predict/predict-faces';
 import {
   formatMismatch,
   PredictFormat,
-  requireEmptyFolder,
+  requireEmptyPredictionsFolder,
   writePredictions,
 } from '../../engine/predict/write-predictions';
 import { StudioError } from '../../shared/errors';
@@ -54,7 +54,7 @@ export async function predictCommand(args: string[], io: CliIo): Promise<void> {
   if (mismatch) throw new UsageError(mismatch, PREDICT_USAGE);
 
   // Found now, not after minutes of predicting (writing checks again).
-  await requireEmptyFolder(values.out);
+  await requireEmptyPredictionsFolder(values.out);
   const files = await imageFilesIn(positionals);
   const backend = await chooseBackend();
   const model = await loadExportedModel(values.model);

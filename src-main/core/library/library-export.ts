@@ -7,8 +7,7 @@
  * outside path relative to the deepest folder all outside images share. A YOLO export puts images
  * under `images/`, as YOLO wants.
  */
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import type { ExportFormat } from '../../shared/ipc-contract';
@@ -23,6 +22,12 @@ import { serialiseStudioJson } from '../formats/studio-json';
 import { exportYoloPose } from '../formats/yolo-pose';
 import type { ProjectStore } from '../project-store';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
+import {
+  commonFolder,
+  requireEmptyFolder,
+  writePlannedFiles,
+  type PlannedFiles,
+} from './export-folder';
 import { isLabelled } from './library-query';
 import { imageFileOf } from './library-service';
 
@@ -32,13 +37,6 @@ export interface ExportSummary {
   faces: number;
   /** Files written, label files and images together. */
   files: number;
-}
-
-interface Planned {
-  /** Label files: path relative to the export folder → text. */
-  texts: { file: string; text: string }[];
-  /** Image copies: absolute source → path relative to the export folder. */
-  copies: { source: string; target: string }[];
 }
 
 export async function exportProjectLabels(
@@ -63,8 +61,8 @@ export async function exportProjectLabels(
     labelled.map(({ record }) => [prefix + names.get(record.id)!, record.split]),
   );
   const planned = plan(store, format, set, sourceOf, splitOf);
-  await requireEmptyFolder(outDir);
-  await writeAll(outDir, planned);
+  await requireEmptyFolder(outDir, 'export');
+  await writePlannedFiles(outDir, planned, { what: 'the export' });
   return {
     outDir,
     images: labelled.length,
@@ -79,7 +77,7 @@ function plan(
   set: LabelledSet,
   sourceOf: ReadonlyMap<string, string>,
   splitOf: ReadonlyMap<string, ImageRecord['split']>,
-): Planned {
+): PlannedFiles {
   const copyAll = set.map((image) => ({ source: sourceOf.get(image.file)!, target: image.file }));
   const landmarks = builtinLandmarkSchema(store.meta.landmarkSchema);
   switch (format) {
@@ -215,48 +213,4 @@ function exportNames(store: ProjectStore, records: readonly ImageRecord[]): Map<
     names.set(record.id, name);
   }
   return names;
-}
-
-function commonFolder(files: readonly string[]): string {
-  if (files.length === 0) return sep;
-  let common = dirname(files[0]!);
-  for (const file of files) {
-    while (relative(common, file).startsWith('..')) common = dirname(common);
-  }
-  return common;
-}
-
-async function requireEmptyFolder(outDir: string): Promise<void> {
-  const entries = await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw new StudioError('io', `Cannot read the export folder ${outDir}: ${error.message}`);
-  });
-  if (entries.length > 0) {
-    throw new StudioError(
-      'conflict',
-      `The export folder ${outDir} is not empty; pick a new or empty folder`,
-    );
-  }
-}
-
-async function writeAll(outDir: string, planned: Planned): Promise<void> {
-  try {
-    for (const { file, text } of planned.texts) {
-      await mkdir(dirname(join(outDir, file)), { recursive: true });
-      await writeFile(join(outDir, file), text);
-    }
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < planned.copies.length) {
-        const { source, target } = planned.copies[next++]!;
-        await mkdir(dirname(join(outDir, target)), { recursive: true });
-        await copyFile(source, join(outDir, target));
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
-  } catch (error) {
-    throw new StudioError('io', `Cannot write the export to ${outDir}: ${String(error)}`, {
-      cause: error,
-    });
-  }
 }

@@ -12,10 +12,8 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { CropPolicy, CardMetrics, ModelCard } from '../../shared/model-card';
-import { toIpcError } from '../../shared/errors';
 import type {
   CedCurve,
-  JobEvent,
   JobProgress,
   JobValidation,
   SamplePrediction,
@@ -49,8 +47,14 @@ import {
 import { tensorsOf, vitConfigOf } from '../finetune/finetune-model';
 import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
 import type { VitConfig } from '../vit';
-import type { JobControls } from './job-queue';
-import { configComments, RunFolder, type RunRecord } from './run-folder';
+import {
+  runRecorder,
+  settleRun,
+  type JobRunControls,
+  type JobRunOutcome,
+  type RecordRun,
+} from './job-run';
+import { configComments, RunFolder } from './run-folder';
 
 /** Validation faces whose predictions each validation line carries (the dashboard draws them). */
 export const SAMPLE_FACES = 4;
@@ -71,11 +75,6 @@ export interface FinetuneJobSpec {
   /** The crop policy; default: DEFAULT_CROP_POLICY with its ratio measured on the faces. */
   crop?: CropPolicy;
 }
-
-export type FinetuneJobOutcome =
-  | Extract<JobEvent, { type: 'done' }>
-  | Extract<JobEvent, { type: 'failed' }>
-  | Extract<JobEvent, { type: 'cancelled' }>;
 
 /** A metric object as numbers by name: per-attribute and per-class values as `name.item`. */
 export function flatMetrics(m: TaskMetrics, names: readonly string[]): Record<string, number> {
@@ -178,8 +177,8 @@ async function finalMetrics(
 
 export async function runFinetuneJob(
   spec: FinetuneJobSpec,
-  controls: Partial<JobControls> & { emit: (event: JobEvent) => void },
-): Promise<FinetuneJobOutcome> {
+  controls: JobRunControls,
+): Promise<JobRunOutcome> {
   const { jobId } = spec;
   const run = new RunFolder(path.resolve(spec.runDir));
   const previous = spec.resume ? await run.readRecord() : null;
@@ -194,133 +193,130 @@ export async function runFinetuneJob(
     : spec.backboneDir
       ? path.basename(path.resolve(spec.backboneDir))
       : null;
-  const record = (status: RunRecord['status'], extra: Partial<RunRecord> = {}) =>
-    run.writeRecord({
-      id: run.id,
-      kind: 'finetune',
-      status,
-      createdAt,
-      updatedAt: new Date().toISOString(),
-      step,
-      totalSteps,
-      ...(task ? { task } : {}),
-      backboneId,
-      lastCheckpoint,
-      ...extra,
-    });
-  let outcome: FinetuneJobOutcome;
-  try {
-    const input = spec.resume
-      ? { ...(await run.readConfig()), ...spec.config }
-      : { ...spec.config };
-    // Validate before touching the folder: a bad key fails here, named, with nothing written.
-    let config: FinetuneConfig = parseFinetuneConfig({
-      ...input,
-      checkpointDir: run.checkpointDir,
-    });
-    task = config.task;
-    let backbone: BackboneWeights | undefined;
-    if (spec.backboneDir && !spec.resume) {
-      const loaded = await loadBackbone(spec.backboneDir);
-      backbone = loaded.weights;
-      loaded.dispose(); // the weights stay, as arrays; finetune makes its own tensors
-      // No model given: the backbone's own shape, so its weights fit.
-      if (input.model === undefined) {
-        config = parseFinetuneConfig({
-          ...input,
-          model: modelChoiceOf(loaded.vit, loaded.card.backbone.preset),
-          checkpointDir: run.checkpointDir,
-        });
+  const record = runRecorder(run, 'finetune', createdAt, () => ({
+    step,
+    totalSteps,
+    ...(task ? { task } : {}),
+    backboneId,
+    lastCheckpoint,
+  }));
+  return settleRun(
+    jobId,
+    controls,
+    record,
+    () => lastCheckpoint,
+    async () => {
+      const input = spec.resume
+        ? { ...(await run.readConfig()), ...spec.config }
+        : { ...spec.config };
+      // Validate before touching the folder: a bad key fails here, named, with nothing written.
+      let config: FinetuneConfig = parseFinetuneConfig({
+        ...input,
+        checkpointDir: run.checkpointDir,
+      });
+      task = config.task;
+      let backbone: BackboneWeights | undefined;
+      if (spec.backboneDir && !spec.resume) {
+        const loaded = await loadBackbone(spec.backboneDir);
+        backbone = loaded.weights;
+        loaded.dispose(); // the weights stay, as arrays; finetune makes its own tensors
+        // No model given: the backbone's own shape, so its weights fit.
+        if (input.model === undefined) {
+          config = parseFinetuneConfig({
+            ...input,
+            model: modelChoiceOf(loaded.vit, loaded.card.backbone.preset),
+            checkpointDir: run.checkpointDir,
+          });
+        }
       }
-    }
-    await run.create();
-    if (spec.resume) {
-      lastCheckpoint = run.checkpointFile;
-      step = (await readFinetuneCheckpoint(run.checkpointFile)).step;
-      await run.truncateMetrics(step);
-      await run.truncateMetrics(step, run.validationFile);
-    } else {
-      await run.writeConfig(config, configComments(finetuneConfigSchema));
-    }
-    await record('running');
+      await run.create();
+      if (spec.resume) {
+        lastCheckpoint = run.checkpointFile;
+        step = (await readFinetuneCheckpoint(run.checkpointFile)).step;
+        await run.truncateMetrics(step);
+        await run.truncateMetrics(step, run.validationFile);
+      } else {
+        await run.writeConfig(config, configComments(finetuneConfigSchema));
+      }
+      await record('running');
 
-    const set = await spec.faces(config.task);
-    const names = outputNames(set);
-    const policy = spec.crop ?? measuredCropPolicy(set.faces, DEFAULT_CROP_POLICY);
-    const prepared = labelledFacesData(set, {
-      imageSize: vitConfigOf(config).imageSize,
-      policy,
-      valFraction: config.valFraction,
-      seed: config.seed,
-    });
-    const perEpoch = Math.floor(prepared.data.train.size / config.batchSize);
-    totalSteps =
-      config.maxSteps > 0
-        ? Math.min(perEpoch * config.epochs, config.maxSteps)
-        : perEpoch * config.epochs;
-    await record('running');
-    controls.emit({ type: 'started', jobId, runDir: run.dir });
+      const set = await spec.faces(config.task);
+      const names = outputNames(set);
+      const policy = spec.crop ?? measuredCropPolicy(set.faces, DEFAULT_CROP_POLICY);
+      const prepared = labelledFacesData(set, {
+        imageSize: vitConfigOf(config).imageSize,
+        policy,
+        valFraction: config.valFraction,
+        seed: config.seed,
+      });
+      const perEpoch = Math.floor(prepared.data.train.size / config.batchSize);
+      totalSteps =
+        config.maxSteps > 0
+          ? Math.min(perEpoch * config.epochs, config.maxSteps)
+          : perEpoch * config.epochs;
+      await record('running');
+      controls.emit({ type: 'started', jobId, runDir: run.dir });
 
-    const samples = sampleIndices(prepared.faces.val.faces.length);
-    const pending: Promise<void>[] = [];
-    const onProgress = (p: FinetuneProgress): void => {
-      if (p.kind === 'step') {
-        step = p.step;
-        finalLoss = p.loss;
-        const progress: JobProgress = {
-          step: p.step,
-          totalSteps: p.totalSteps,
+      const samples = sampleIndices(prepared.faces.val.faces.length);
+      const pending: Promise<void>[] = [];
+      const onProgress = (p: FinetuneProgress): void => {
+        if (p.kind === 'step') {
+          step = p.step;
+          finalLoss = p.loss;
+          const progress: JobProgress = {
+            step: p.step,
+            totalSteps: p.totalSteps,
+            epoch: p.epoch,
+            loss: p.loss,
+            lr: p.lr,
+            momentum: null,
+            teacherEntropy: null,
+            imagesPerSec: p.imagesPerSec,
+            etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : 0,
+            memory: memoryNow(),
+          };
+          pending.push(run.appendMetrics(progress));
+          controls.emit({ type: 'progress', jobId, progress });
+          return;
+        }
+        if (!p.metrics) return; // no validation faces: nothing to report
+        const validation: JobValidation = {
           epoch: p.epoch,
-          loss: p.loss,
-          lr: p.lr,
-          momentum: null,
-          teacherEntropy: null,
-          imagesPerSec: p.imagesPerSec,
-          etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : 0,
-          memory: memoryNow(),
+          step: p.step,
+          metrics: flatMetrics(p.metrics, names),
+          monitored:
+            p.metrics.task === 'landmarks'
+              ? 'nme'
+              : p.metrics.task === 'attributes'
+                ? 'meanAccuracy'
+                : 'accuracy',
+          lowerIsBetter: monitoredValue(p.metrics).lowerIsBetter,
+          improved: p.improved,
+          samples: p.samples ? samplePredictions(set, prepared.faces.val, samples, p.samples) : [],
         };
-        pending.push(run.appendMetrics(progress));
-        controls.emit({ type: 'progress', jobId, progress });
-        return;
-      }
-      if (!p.metrics) return; // no validation faces: nothing to report
-      const validation: JobValidation = {
-        epoch: p.epoch,
-        step: p.step,
-        metrics: flatMetrics(p.metrics, names),
-        monitored:
-          p.metrics.task === 'landmarks'
-            ? 'nme'
-            : p.metrics.task === 'attributes'
-              ? 'meanAccuracy'
-              : 'accuracy',
-        lowerIsBetter: monitoredValue(p.metrics).lowerIsBetter,
-        improved: p.improved,
-        samples: p.samples ? samplePredictions(set, prepared.faces.val, samples, p.samples) : [],
+        pending.push(run.appendValidation(validation));
+        controls.emit({ type: 'validation', jobId, validation });
       };
-      pending.push(run.appendValidation(validation));
-      controls.emit({ type: 'validation', jobId, validation });
-    };
-    const gate = controls.beforeStep;
-    const result = await finetune(config, prepared.data, {
-      ...(controls.signal ? { signal: controls.signal } : {}),
-      ...(gate ? { beforeStep: pausable(gate, record) } : {}),
-      ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),
-      ...(backbone ? { backbone } : {}),
-      sampleFaces: samples,
-      onCheckpoint: (at, file) => {
-        lastCheckpoint = file;
-        controls.emit({ type: 'checkpoint', jobId, step: at, file });
-      },
-      onProgress,
-    });
-    await Promise.all(pending);
-    step = result.step;
-    lastCheckpoint = result.checkpoint ?? lastCheckpoint;
-    if (result.cancelled) {
-      outcome = { type: 'cancelled', jobId, lastCheckpoint };
-      await record('cancelled');
-    } else {
+      const gate = controls.beforeStep;
+      const result = await finetune(config, prepared.data, {
+        ...(controls.signal ? { signal: controls.signal } : {}),
+        ...(gate ? { beforeStep: pausable(gate, record) } : {}),
+        ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),
+        ...(backbone ? { backbone } : {}),
+        sampleFaces: samples,
+        onCheckpoint: (at, file) => {
+          lastCheckpoint = file;
+          controls.emit({ type: 'checkpoint', jobId, step: at, file });
+        },
+        onProgress,
+      });
+      await Promise.all(pending);
+      step = result.step;
+      lastCheckpoint = result.checkpoint ?? lastCheckpoint;
+      if (result.cancelled) {
+        await record('cancelled');
+        return { type: 'cancelled', jobId, lastCheckpoint };
+      }
       const measured = prepared.test ?? prepared.data.val ?? null;
       const on = prepared.test ? 'test split' : `validation faces (${prepared.valSource})`;
       const project = set.project === null ? '' : ` of project "${set.project}"`;
@@ -354,7 +350,14 @@ export async function runFinetuneJob(
         } satisfies ModelCard['data'],
         backbone: { pretrainedFrom: backboneId },
       });
-      outcome = {
+      await record('done', {
+        modelDir,
+        modelId: run.id,
+        finalLoss,
+        metrics: final?.values ?? null,
+        ced: final?.ced ?? null,
+      });
+      return {
         type: 'done',
         jobId,
         result: {
@@ -367,21 +370,8 @@ export async function runFinetuneJob(
         },
         modelDir,
       };
-      await record('done', {
-        modelDir,
-        modelId: run.id,
-        finalLoss,
-        metrics: final?.values ?? null,
-        ced: final?.ced ?? null,
-      });
-    }
-  } catch (error) {
-    const message = toIpcError(error).message;
-    outcome = { type: 'failed', jobId, message, lastCheckpoint };
-    await record('failed', { error: message }).catch(() => undefined);
-  }
-  controls.emit(outcome);
-  return outcome;
+    },
+  );
 }
 
 /**
@@ -390,7 +380,7 @@ export async function runFinetuneJob(
  */
 function pausable(
   gate: (step: number) => Promise<void>,
-  record: (status: RunRecord['status']) => Promise<void>,
+  record: RecordRun,
 ): (step: number) => Promise<void> {
   return async (step) => {
     let held = true;

@@ -6,10 +6,9 @@
  * holds between batches.
  */
 import { toIpcError } from '../../shared/errors';
-import type { JobEvent } from '../../shared/worker-protocol';
 import { loadExportedModel, type ExportedModel } from '../export/load-model';
 import { prelabelFaces, type ImageToPrelabel } from '../predict/prelabel';
-import type { JobControls } from './job-queue';
+import type { JobRunControls, JobRunOutcome } from './job-run';
 
 /** Images per `prelabelled` event: small enough to show progress, large enough to batch well. */
 export const PRELABEL_CHUNK = 32;
@@ -27,18 +26,13 @@ export interface PrelabelJobSpec {
   loadModel?: (dir: string) => Promise<ExportedModel>;
 }
 
-export type PrelabelJobOutcome =
-  | Extract<JobEvent, { type: 'done' }>
-  | Extract<JobEvent, { type: 'failed' }>
-  | Extract<JobEvent, { type: 'cancelled' }>;
-
 export async function runPrelabelJob(
   spec: PrelabelJobSpec,
-  controls: Partial<JobControls> & { emit: (event: JobEvent) => void },
-): Promise<PrelabelJobOutcome> {
+  controls: JobRunControls,
+): Promise<JobRunOutcome> {
   const { jobId, images } = spec;
   const chunk = spec.chunk ?? PRELABEL_CHUNK;
-  let outcome: PrelabelJobOutcome;
+  let outcome: JobRunOutcome;
   let model: ExportedModel | null = null;
   let done = 0;
   try {

@@ -6,17 +6,14 @@
  * process and the CLI share it. The caller picks the images (core): the engine opens no project.
  */
 import path from 'node:path';
-import { toIpcError } from '../../shared/errors';
-import type { JobEvent } from '../../shared/worker-protocol';
 import { exportBackbone } from '../backbone';
 import { readCheckpoint } from '../checkpoint';
 import { ProjectFacesData } from '../data/project-faces';
 import type { FaceSource } from '../data/project-faces';
 import { modelConfigOf, pretrain } from '../pretrain';
 import { parsePretrainConfig } from '../pretrain-config';
-import type { JobControls } from './job-queue';
+import { runRecorder, settleRun, type JobRunControls, type JobRunOutcome } from './job-run';
 import { RunFolder } from './run-folder';
-import type { RunRecord } from './run-folder';
 
 export interface PretrainJobSpec {
   jobId: string;
@@ -32,101 +29,90 @@ export interface PretrainJobSpec {
   projectDir: string | null;
 }
 
-export type PretrainJobOutcome =
-  | Extract<JobEvent, { type: 'done' }>
-  | Extract<JobEvent, { type: 'failed' }>
-  | Extract<JobEvent, { type: 'cancelled' }>;
-
 export async function runPretrainJob(
   spec: PretrainJobSpec,
-  controls: Partial<JobControls> & { emit: (event: JobEvent) => void },
-): Promise<PretrainJobOutcome> {
+  controls: JobRunControls,
+): Promise<JobRunOutcome> {
   const { jobId } = spec;
   const run = new RunFolder(path.resolve(spec.runDir));
   const createdAt = new Date().toISOString();
   let lastCheckpoint: string | null = null;
   let step = 0;
   let finalLoss: number | null = null;
-  const record = (status: RunRecord['status'], extra: Partial<RunRecord> = {}) =>
-    run.writeRecord({
-      id: run.id,
-      kind: 'pretrain',
-      status,
-      createdAt,
-      updatedAt: new Date().toISOString(),
-      step,
-      lastCheckpoint,
-      ...extra,
-    });
-  let outcome: PretrainJobOutcome;
-  try {
-    const input = spec.resume ? { ...(await run.readConfig()), ...spec.config } : spec.config;
-    // Validate before touching the folder: a bad key fails here, named, with nothing written.
-    const config = parsePretrainConfig({ ...input, checkpointDir: run.checkpointDir });
-    await run.create();
-    if (spec.resume) {
-      lastCheckpoint = run.checkpointFile;
-      step = (await readCheckpoint(run.checkpointFile)).step;
-      await run.truncateMetrics(step);
-    } else {
-      await run.writeConfig(config);
-    }
-    await record('running');
-    controls.emit({ type: 'started', jobId, runDir: run.dir });
+  const record = runRecorder(run, 'pretrain', createdAt, () => ({ step, lastCheckpoint }));
+  return settleRun(
+    jobId,
+    controls,
+    record,
+    () => lastCheckpoint,
+    async () => {
+      const input = spec.resume ? { ...(await run.readConfig()), ...spec.config } : spec.config;
+      // Validate before touching the folder: a bad key fails here, named, with nothing written.
+      const config = parsePretrainConfig({ ...input, checkpointDir: run.checkpointDir });
+      await run.create();
+      if (spec.resume) {
+        lastCheckpoint = run.checkpointFile;
+        step = (await readCheckpoint(run.checkpointFile)).step;
+        await run.truncateMetrics(step);
+      } else {
+        await run.writeConfig(config);
+      }
+      await record('running');
+      controls.emit({ type: 'started', jobId, runDir: run.dir });
 
-    const model = modelConfigOf(config);
-    const data = new ProjectFacesData(spec.sources, model.vit.imageSize);
-    const pending: Promise<void>[] = [];
-    const result = await pretrain(config, data, {
-      ...(controls.signal ? { signal: controls.signal } : {}),
-      ...(controls.beforeStep ? { beforeStep: controls.beforeStep } : {}),
-      ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),
-      onCheckpoint: (at, file) => {
-        lastCheckpoint = file;
-        controls.emit({ type: 'checkpoint', jobId, step: at, file });
-      },
-      onProgress: (p) => {
-        step = p.step;
-        finalLoss = p.loss;
-        pending.push(
-          run.appendMetrics({
-            step: p.step,
-            epoch: p.epoch,
-            loss: p.loss,
-            lr: p.lr,
-            weightDecay: p.weightDecay,
-            momentum: p.momentum,
-            teacherTemperature: p.teacherTemperature,
-            teacherEntropy: p.teacherEntropy,
-            imagesPerSec: p.imagesPerSec,
-            time: new Date().toISOString(),
-          }),
-        );
-        controls.emit({
-          type: 'progress',
-          jobId,
-          progress: {
-            step: p.step,
-            totalSteps: p.totalSteps,
-            epoch: p.epoch,
-            loss: p.loss,
-            lr: p.lr,
-            momentum: p.momentum,
-            teacherEntropy: p.teacherEntropy,
-            imagesPerSec: p.imagesPerSec,
-            etaSeconds: p.etaSeconds,
-            memory: p.memory,
-          },
-        });
-      },
-    });
-    await Promise.all(pending);
-    step = result.step;
-    lastCheckpoint = result.checkpoint ?? lastCheckpoint;
-    if (result.cancelled) {
-      outcome = { type: 'cancelled', jobId, lastCheckpoint };
-      await record('cancelled');
-    } else {
+      const model = modelConfigOf(config);
+      const data = new ProjectFacesData(spec.sources, model.vit.imageSize);
+      const pending: Promise<void>[] = [];
+      const result = await pretrain(config, data, {
+        ...(controls.signal ? { signal: controls.signal } : {}),
+        ...(controls.beforeStep ? { beforeStep: controls.beforeStep } : {}),
+        ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),
+        onCheckpoint: (at, file) => {
+          lastCheckpoint = file;
+          controls.emit({ type: 'checkpoint', jobId, step: at, file });
+        },
+        onProgress: (p) => {
+          step = p.step;
+          finalLoss = p.loss;
+          pending.push(
+            run.appendMetrics({
+              step: p.step,
+              epoch: p.epoch,
+              loss: p.loss,
+              lr: p.lr,
+              weightDecay: p.weightDecay,
+              momentum: p.momentum,
+              teacherTemperature: p.teacherTemperature,
+              teacherEntropy: p.teacherEntropy,
+              imagesPerSec: p.imagesPerSec,
+              time: new Date().toISOString(),
+            }),
+          );
+          controls.emit({
+            type: 'progress',
+            jobId,
+            progress: {
+              step: p.step,
+              totalSteps: p.totalSteps,
+              epoch: p.epoch,
+              loss: p.loss,
+              lr: p.lr,
+              momentum: p.momentum,
+              teacherEntropy: p.teacherEntropy,
+              imagesPerSec: p.imagesPerSec,
+              etaSeconds: p.etaSeconds,
+              memory: p.memory,
+            },
+          });
+        },
+      });
+      await Promise.all(pending);
+      step = result.step;
+      lastCheckpoint = result.checkpoint ?? lastCheckpoint;
+      if (result.cancelled) {
+        await record('cancelled');
+        return { type: 'cancelled', jobId, lastCheckpoint };
+      }
       const modelDir = path.join(path.resolve(spec.modelsDir), run.id);
       await exportBackbone(modelDir, model.vit, result.teacher, {
         id: run.id,
@@ -145,7 +131,8 @@ export async function runPretrainJob(
                 },
               ],
       });
-      outcome = {
+      await record('done', { modelDir, finalLoss });
+      return {
         type: 'done',
         jobId,
         result: {
@@ -156,13 +143,6 @@ export async function runPretrainJob(
         },
         modelDir,
       };
-      await record('done', { modelDir, finalLoss });
-    }
-  } catch (error) {
-    const message = toIpcError(error).message;
-    outcome = { type: 'failed', jobId, message, lastCheckpoint };
-    await record('failed', { error: message }).catch(() => undefined);
-  }
-  controls.emit(outcome);
-  return outcome;
+    },
+  );
 }

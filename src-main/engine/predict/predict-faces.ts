@@ -56,7 +56,8 @@ export interface RawScores {
   features?: number[];
 }
 
-export interface PredictedFace {
+/** A face found in one image of the input, and the square crop the model sees of it. */
+interface FaceInImage {
   /** Index of the image in the input. */
   index: number;
   file: string;
@@ -67,6 +68,9 @@ export interface PredictedFace {
   score: number | null;
   /** The square the model saw, image px. */
   crop: Box;
+}
+
+export interface PredictedFace extends FaceInImage {
   labels: PredictedLabels;
   scores: RawScores;
 }
@@ -104,15 +108,8 @@ export interface PredictOptions {
 /** 16 faces: 32 crops of a `small` model fit any backend's memory with room to spare. */
 const DEFAULT_BATCH = 16;
 
-interface Cropped {
-  index: number;
-  file: string;
-  width: number;
-  height: number;
-  found: FaceSource;
-  score: number | null;
+interface Cropped extends FaceInImage {
   box: Box | undefined;
-  crop: Box;
   pixels: tf.Tensor4D;
 }
 
@@ -344,17 +341,8 @@ async function predictBatch(
     }
     const box = c.box ?? (labels.points.length > 0 ? boxOfPoints(labels.points) : undefined);
     if (box) labels.box = box;
-    return {
-      index: c.index,
-      file: c.file,
-      width: c.width,
-      height: c.height,
-      found: c.found,
-      score: c.score,
-      crop: c.crop,
-      labels,
-      scores,
-    };
+    const { box: _box, pixels: _pixels, ...inImage } = c;
+    return { ...inImage, labels, scores };
   });
 }
 

@@ -10,10 +10,8 @@
  *
  * Image names are relative to the deepest folder all predicted images share, `/`-separated.
  */
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../core/atomic-write';
 import { serialiseCelebaAttributes } from '../../core/formats/celeba';
 import { planClassFolderExport } from '../../core/formats/class-folders';
 import { serialiseCoco } from '../../core/formats/coco';
@@ -26,6 +24,12 @@ import {
   STUDIO_LABELS_VERSION,
 } from '../../core/formats/studio-json';
 import { exportYoloPose } from '../../core/formats/yolo-pose';
+import {
+  commonFolder,
+  requireEmptyFolder,
+  writePlannedFiles,
+  type PlannedFiles,
+} from '../../core/library/export-folder';
 import { StudioError } from '../../shared/errors';
 import type { ModelCard } from '../../shared/model-card';
 import { landmarkSchemaOfCard } from './card-schema';
@@ -82,11 +86,6 @@ export interface WrittenPredictions {
   files: number;
 }
 
-interface Planned {
-  texts: { file: string; text: string }[];
-  copies: { source: string; target: string }[];
-}
-
 export async function writePredictions(
   outcome: PredictOutcome,
   card: ModelCard,
@@ -99,8 +98,8 @@ export async function writePredictions(
   const base = commonFolder(all.concat(outcome.failed.map((f) => f.file)));
   const nameOf = (file: string): string => relative(base, file).split(sep).join('/');
   const planned = plan(outcome, card, options, nameOf);
-  await requireEmptyFolder(outDir);
-  await writeAll(outDir, planned);
+  await requireEmptyPredictionsFolder(outDir);
+  await writePlannedFiles(outDir, planned, { what: 'the predictions', atomic: true });
   return {
     outDir,
     format: options.format,
@@ -117,7 +116,7 @@ function plan(
   card: ModelCard,
   options: WritePredictionsOptions,
   nameOf: (file: string) => string,
-): Planned {
+): PlannedFiles {
   const format = options.format;
   if (format === 'json') return { texts: [predictionsJson(outcome, card, nameOf)], copies: [] };
   const prefix = format === 'yolo' ? 'images/' : '';
@@ -224,42 +223,7 @@ function predictionsJson(
   return { file: PREDICTIONS_FILE, text: JSON.stringify(body, null, 1) + '\n' };
 }
 
-function commonFolder(files: readonly string[]): string {
-  if (files.length === 0) return sep;
-  let common = dirname(files[0]!);
-  for (const file of files) {
-    while (relative(common, file).startsWith('..')) common = dirname(common);
-  }
-  return common;
-}
-
 /** Fails unless `outDir` is missing or empty; `predict` checks before it starts, too. */
-export async function requireEmptyFolder(outDir: string): Promise<void> {
-  const entries = await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw new StudioError('io', `Cannot read the output folder ${outDir}: ${error.message}`);
-  });
-  if (entries.length > 0) {
-    throw new StudioError(
-      'conflict',
-      `The output folder ${outDir} is not empty; pick a new or empty folder`,
-    );
-  }
-}
-
-async function writeAll(outDir: string, planned: Planned): Promise<void> {
-  try {
-    for (const { file, text } of planned.texts) {
-      await mkdir(dirname(join(outDir, file)), { recursive: true });
-      await writeFileAtomic(join(outDir, file), text);
-    }
-    for (const { source, target } of planned.copies) {
-      await mkdir(dirname(join(outDir, target)), { recursive: true });
-      await copyFile(source, join(outDir, target));
-    }
-  } catch (error) {
-    throw new StudioError('io', `Cannot write the predictions to ${outDir}: ${String(error)}`, {
-      cause: error,
-    });
-  }
+export function requireEmptyPredictionsFolder(outDir: string): Promise<void> {
+  return requireEmptyFolder(outDir, 'output');
 }

@@ -2,6 +2,9 @@
  * Stand-in exported models for prediction tests: a card, and a `predict` that is plain arithmetic
  * on the crop's pixels, so what the pipeline should return is known exactly.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
 import type { Box } from '../../../src-main/shared/domain';
@@ -105,4 +108,16 @@ export async function writeDotImage(file: string): Promise<void> {
   await sharp(pixels, { raw: { width, height, channels: 3 } })
     .png()
     .toFile(file);
+}
+
+/** A new temp folder (`prefix`…) holding the dot image and a `.jpg` that is not an image. */
+export async function dotImageFolder(
+  prefix: string,
+): Promise<{ dir: string; image: string; notAnImage: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  const image = path.join(dir, 'dots.png');
+  await writeDotImage(image);
+  const notAnImage = path.join(dir, 'notes.jpg');
+  await writeFile(notAnImage, 'not a JPEG');
+  return { dir, image, notAnImage };
 }

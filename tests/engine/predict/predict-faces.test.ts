@@ -3,9 +3,7 @@
  * map back to image pixels, flip-consistency uncertainty, the face sources (given box, face record,
  * labelled points, detector, whole image), class outputs, bad files, no tensor leaks.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceDetector, FaceFinding } from '../../../src-main/core/library/face-detect';
@@ -17,11 +15,11 @@ import { useWasm } from '../helpers';
 import {
   DOT_BOX,
   DOT_IMAGE,
-  DOTS,
   dotCentroids,
+  dotImageFolder,
+  DOTS,
   fakeCard,
   fakeModel,
-  writeDotImage,
 } from './fake-model';
 
 const { width: W, height: H } = DOT_IMAGE;
@@ -43,11 +41,7 @@ function fakeDetector(face: FaceDetection | null): FaceDetector {
 
 beforeAll(async () => {
   await useWasm();
-  dir = await mkdtemp(path.join(tmpdir(), 'predict-faces-'));
-  image = path.join(dir, 'dots.png');
-  await writeDotImage(image);
-  notAnImage = path.join(dir, 'notes.jpg');
-  await writeFile(notAnImage, 'not a JPEG');
+  ({ dir, image, notAnImage } = await dotImageFolder('predict-faces-'));
 });
 
 afterAll(async () => {

@@ -1,12 +1,17 @@
 /** Pre-labelling: predictions become FaceAnnotations keyed by image id, points marked predicted. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prelabelFaces, prelabelImages } from '../../../src-main/engine/predict/prelabel';
 import { FaceAnnotation, type FaceDetection } from '../../../src-main/shared/domain';
 import { useWasm } from '../helpers';
-import { DOT_BOX, DOT_IMAGE, dotCentroids, fakeCard, fakeModel, writeDotImage } from './fake-model';
+import {
+  DOT_BOX,
+  DOT_IMAGE,
+  dotCentroids,
+  dotImageFolder,
+  fakeCard,
+  fakeModel,
+} from './fake-model';
 
 let dir: string;
 let image: string;
@@ -15,11 +20,7 @@ const record: FaceDetection = { box: DOT_BOX, crop: DOT_BOX, score: 0.8 };
 
 beforeAll(async () => {
   await useWasm();
-  dir = await mkdtemp(path.join(tmpdir(), 'prelabel-'));
-  image = path.join(dir, 'dots.png');
-  await writeDotImage(image);
-  notAnImage = path.join(dir, 'notes.jpg');
-  await writeFile(notAnImage, 'not a JPEG');
+  ({ dir, image, notAnImage } = await dotImageFolder('prelabel-'));
 });
 
 afterAll(async () => {
