@@ -37,7 +37,7 @@ import { vitParamSpecs } from '../vit';
 import type { VitConfig } from '../vit';
 import { linearHeadSpecs } from '../finetune/class-heads';
 import type { FinetuneModel } from '../finetune/finetune-model';
-import { heatmapSide, landmarkHeadSpecs } from '../finetune/landmark-head';
+import { heatmapSide, landmarkHeadSpecs, neighbourMatrix } from '../finetune/landmark-head';
 import type { LandmarkHeadConfig } from '../finetune/landmark-head';
 import { GraphBuilder } from './graph-builder';
 import type { GraphConstant, GraphDef } from './graph-builder';
@@ -245,8 +245,9 @@ export function buildGraphModel(
 }
 
 /**
- * landmark-head.ts as a graph: patch tokens → two (MatMul, GELU, depth-to-space ×2) steps → per
- * cell logits × temperature → `[B·K, W·W]` + prior → softmax → expected cell centre, `[B, K, 2]`.
+ * landmark-head.ts as a graph: patch tokens (→ projection → k×k context window) → two (MatMul,
+ * GELU, depth-to-space ×2) steps → per cell logits × temperature → `[B·K, W·W]` + prior →
+ * softmax → expected cell centre, `[B, K, 2]`.
  */
 function landmarkHead(
   g: GraphBuilder,
@@ -264,7 +265,35 @@ function landmarkHead(
         channels,
       ]);
     const [c1, c2] = c.channels;
-    const up1 = depthToSpace(gelu(linear(patches, 'landmarks.up1')), c.grid, c1);
+    // The context window, as landmark-head.ts's tokenNeighbourhood: projection, then one MatMul
+    // by the constant 0/1 neighbour matrix over the cells, between rank-3/4 transposes.
+    const mixed = c.contextChannels > 0 ? linear(patches, 'landmarks.mix') : patches;
+    const width = c.contextChannels || c.inputDim;
+    const cellCount = c.grid * c.grid;
+    const k = c.context;
+    const seen =
+      k === 1
+        ? mixed
+        : g.reshape(
+            g.transpose(
+              g.reshape(
+                g.matMul(
+                  g.constant('landmarks.neighbours', neighbourMatrix(c.grid, k), [
+                    k * k * cellCount,
+                    cellCount,
+                  ]),
+                  g.reshape(g.transpose(g.reshape(mixed, [-1, cellCount, width]), [1, 0, 2]), [
+                    cellCount,
+                    -1,
+                  ]),
+                ),
+                [k * k, cellCount, -1, width],
+              ),
+              [2, 1, 0, 3],
+            ),
+            [-1, k * k * width],
+          );
+    const up1 = depthToSpace(gelu(linear(seen, 'landmarks.up1')), c.grid, c1);
     const up2 = depthToSpace(gelu(linear(up1, 'landmarks.up2')), 2 * c.grid, c2);
     const side = heatmapSide(c);
     const cells = side * side;

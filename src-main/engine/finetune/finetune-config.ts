@@ -202,6 +202,28 @@ export const finetuneConfigSchema = z
           .describe(
             "Start the head's heatmap prior at the training faces' mean shape (else at the centre).",
           ),
+        /** Side of the token window the first up-sampling step sees: 1 = its own patch only,
+         * 3 = the 3×3 patches around it (a 3×3 convolution on the token grid). Odd, 1–7. */
+        context: z
+          .number()
+          .int()
+          .min(1)
+          .max(7)
+          .refine((k) => k % 2 === 1, 'must be odd')
+          .default(1)
+          .describe(
+            'Side of the token window the first up-sampling step sees: 1 = its own patch only, 3 = the 3×3 patches around it (a 3×3 convolution on the token grid). Odd, 1–7.',
+          ),
+        /** Tokens are first projected to this many channels, so a context window costs k²× these,
+         * not k²× the token width; 0 = no projection. Typical 32–64. */
+        contextChannels: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(0)
+          .describe(
+            'Tokens are first projected to this many channels, so a context window costs k²× these, not k²× the token width; 0 = no projection. Typical 32–64.',
+          ),
       })
       .strict()
       .default({
@@ -210,6 +232,8 @@ export const finetuneConfigSchema = z
         heatmapLossWeight: 0,
         heatmapSigma: 1,
         meanShapePrior: true,
+        context: 1,
+        contextChannels: 0,
       })
       .describe('Landmark head shape and loss.'),
     /** Compute the frozen backbone's tokens once per face (and its mirror image) and train the

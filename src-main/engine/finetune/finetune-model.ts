@@ -49,6 +49,8 @@ export function buildFinetuneModel(c: FinetuneConfig, data: FinetuneData): Finet
       points: data.schema.points.length,
       channels: c.landmarkHead.channels,
       temperature: c.landmarkHead.temperature,
+      context: c.landmarkHead.context,
+      contextChannels: c.landmarkHead.contextChannels,
     };
     head = landmarkHeadSpecs(landmarkHead);
     outputs = 2 * landmarkHead.points;

@@ -28,6 +28,12 @@ export interface LandmarkHeadConfig {
   channels: readonly [number, number];
   /** Softmax sharpness applied to the heatmap logits before soft-argmax. */
   temperature: number;
+  /** Side of the token neighbourhood the first up-sampling step sees: 1 = its own token only,
+   * 3 = the 3×3 tokens around it (zero beyond the grid's edge). */
+  context: number;
+  /** Channels each token is projected to before its neighbourhood is gathered (a low-rank k×k
+   * convolution, k²× cheaper than one on the full token width); 0 = no projection. */
+  contextChannels: number;
 }
 
 const P = 'landmarks.';
@@ -35,7 +41,23 @@ const P = 'landmarks.';
 export function landmarkHeadSpecs(c: LandmarkHeadConfig): ParamSpec[] {
   const [c1, c2] = c.channels;
   return [
-    { name: `${P}up1.w`, shape: [c.inputDim, 4 * c1], init: 'normal', decay: true },
+    ...(c.contextChannels > 0
+      ? [
+          {
+            name: `${P}mix.w`,
+            shape: [c.inputDim, c.contextChannels],
+            init: 'normal' as const,
+            decay: true,
+          },
+          { name: `${P}mix.b`, shape: [c.contextChannels], init: 'zeros' as const, decay: false },
+        ]
+      : []),
+    {
+      name: `${P}up1.w`,
+      shape: [c.context ** 2 * (c.contextChannels || c.inputDim), 4 * c1],
+      init: 'normal',
+      decay: true,
+    },
     { name: `${P}up1.b`, shape: [4 * c1], init: 'zeros', decay: false },
     { name: `${P}up2.w`, shape: [c1, 4 * c2], init: 'normal', decay: true },
     { name: `${P}up2.b`, shape: [4 * c2], init: 'zeros', decay: false },
@@ -65,6 +87,58 @@ function depthToSpace(x: tf.Tensor2D, batch: number, side: number): tf.Tensor2D 
   const c = x.shape[1] / 4;
   const t = tf.transpose(tf.reshape(x, [batch * side, side, 2, 2 * c]), [0, 2, 1, 3]);
   return tf.reshape(t, [batch * 4 * side * side, c]);
+}
+
+const neighbourCache = new Map<string, Float32Array>();
+
+/**
+ * `[k²·g², g²]` 0/1 matrix: row `o·g² + cell` picks the token at offset o (row-major over the k×k
+ * window) from that cell, or nothing where the window runs past the grid's edge.
+ */
+export function neighbourMatrix(grid: number, k: number): Float32Array {
+  const key = `${grid}/${k}`;
+  const cached = neighbourCache.get(key);
+  if (cached) return cached;
+  const cells = grid * grid;
+  const r = (k - 1) / 2;
+  const m = new Float32Array(k * k * cells * cells);
+  for (let dy = 0; dy < k; dy++)
+    for (let dx = 0; dx < k; dx++)
+      for (let y = 0; y < grid; y++)
+        for (let x = 0; x < grid; x++) {
+          const [sy, sx] = [y + dy - r, x + dx - r];
+          if (sy < 0 || sx < 0 || sy >= grid || sx >= grid) continue;
+          m[((dy * k + dx) * cells + y * grid + x) * cells + sy * grid + sx] = 1;
+        }
+  neighbourCache.set(key, m);
+  return m;
+}
+
+/**
+ * Each token of a `[B·g², C]` grid beside its k×k neighbours → `[B·g², k²·C]` (neighbours in
+ * row-major order, zeros beyond the edge): a k×k convolution's input as one 2-D matrix, so the
+ * layer after it stays a plain matMul. The gathering itself is one plain matMul by a constant
+ * 0/1 matrix over the cells (XNNPACK's path, and an op every exporter has), with rank-4
+ * transposes around it (DESIGN §9), not pad + k² slices + concat, which ran slower on wasm.
+ */
+export function tokenNeighbourhood(
+  patches: tf.Tensor2D,
+  batch: number,
+  grid: number,
+  k: number,
+): tf.Tensor2D {
+  if (k === 1) return patches;
+  const dim = patches.shape[1];
+  const cells = grid * grid;
+  const byCell = tf.reshape(tf.transpose(tf.reshape(patches, [batch, cells, dim]), [1, 0, 2]), [
+    cells,
+    batch * dim,
+  ]) as tf.Tensor2D;
+  const gathered = linear(tf.tensor2d(neighbourMatrix(grid, k), [k * k * cells, cells]), byCell);
+  return tf.reshape(tf.transpose(tf.reshape(gathered, [k * k, cells, batch, dim]), [2, 1, 0, 3]), [
+    batch * cells,
+    k * k * dim,
+  ]) as tf.Tensor2D;
 }
 
 /** Cell centres `[W·W, 2]` as (x, y) in 0..1, row-major. */
@@ -103,7 +177,9 @@ export function landmarkHeadForward(
   const W = (n: string): tf.Tensor2D => params.get(P + n) as tf.Tensor2D;
   const B = (n: string): tf.Tensor1D => params.get(P + n) as tf.Tensor1D;
   const g = c.grid;
-  const up1 = depthToSpace(gelu(linear(patches, W('up1.w'), B('up1.b'))), batch, g);
+  const mixed = c.contextChannels > 0 ? linear(patches, W('mix.w'), B('mix.b')) : patches;
+  const seen = tokenNeighbourhood(mixed, batch, g, c.context);
+  const up1 = depthToSpace(gelu(linear(seen, W('up1.w'), B('up1.b'))), batch, g);
   const up2 = depthToSpace(gelu(linear(up1, W('up2.w'), B('up2.b'))), batch, 2 * g);
   const side = heatmapSide(c);
   const cells = side * side;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { layoutOf, initParams } from '../../../src-main/engine/params';
 import { Rng } from '../../../src-main/engine/rng';
+import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import { tensorsOf } from '../../../src-main/engine/finetune/finetune-model';
 import {
   gaussianTargets,
@@ -10,6 +11,7 @@ import {
   landmarkHeadSpecs,
   meanShapePrior,
   softArgmax,
+  tokenNeighbourhood,
 } from '../../../src-main/engine/finetune/landmark-head';
 import { useWasm } from '../helpers';
 
@@ -45,7 +47,15 @@ describe('soft-argmax', () => {
 
 describe('landmark head', () => {
   it('maps an 8×8 token grid to 32×32 heatmaps and coordinates in 0..1, with gradients', () => {
-    const c = { inputDim: 12, grid: 8, points: 5, channels: [6, 4] as const, temperature: 1 };
+    const c = {
+      inputDim: 12,
+      grid: 8,
+      points: 5,
+      channels: [6, 4] as const,
+      temperature: 1,
+      context: 1,
+      contextChannels: 0,
+    };
     expect(heatmapSide(c)).toBe(32);
     const layout = layoutOf(landmarkHeadSpecs(c));
     const params = tensorsOf(layout, initParams(layout, new Rng(1)));
@@ -70,7 +80,15 @@ describe('landmark head', () => {
   it('depth-to-space keeps each token in its own 2×2 block', () => {
     // Only token (y 1, x 2) of a 4×4 grid is non-zero, so heat can only appear in the 4×4 cells
     // that block maps to at 16×16: rows 4..7, columns 8..11.
-    const c = { inputDim: 3, grid: 4, points: 1, channels: [2, 2] as const, temperature: 1 };
+    const c = {
+      inputDim: 3,
+      grid: 4,
+      points: 1,
+      channels: [2, 2] as const,
+      temperature: 1,
+      context: 1,
+      contextChannels: 0,
+    };
     const layout = layoutOf(landmarkHeadSpecs(c));
     const flat = new Float32Array(layout.total).fill(1); // every weight and bias 1
     for (const e of layout.entries)
@@ -85,6 +103,60 @@ describe('landmark head', () => {
     for (let y = 0; y < 16; y++)
       for (let x = 0; x < 16; x++) {
         const inside = y >= 4 && y < 8 && x >= 8 && x < 12;
+        expect(logits[y * 16 + x]! > 0).toBe(inside);
+      }
+    tf.dispose([...params.values()]);
+  });
+
+  it('a 3×3 context window gathers each token with its neighbours, zeros past the edge', () => {
+    // Two images of a 3×3 grid, 2 channels; token value = (image, cell, channel) coded.
+    const [batch, grid, dim] = [2, 3, 2];
+    const v = Float32Array.from({ length: batch * grid * grid * dim }, (_, i) => i + 1);
+    const out = tf.tidy(() =>
+      tokenNeighbourhood(tf.tensor2d(v, [batch * grid * grid, dim]), batch, grid, 3).dataSync(),
+    );
+    for (let b = 0; b < batch; b++)
+      for (let y = 0; y < grid; y++)
+        for (let x = 0; x < grid; x++)
+          for (let o = 0; o < 9; o++)
+            for (let ch = 0; ch < dim; ch++) {
+              const [sy, sx] = [y + Math.floor(o / 3) - 1, x + (o % 3) - 1];
+              const inside = sy >= 0 && sx >= 0 && sy < grid && sx < grid;
+              const want = inside ? v[((b * grid + sy) * grid + sx) * dim + ch]! : 0;
+              const row = (b * grid + y) * grid + x;
+              expect(out[row * 9 * dim + o * dim + ch]).toBe(want);
+            }
+  });
+
+  it('with a context window, heat spreads only to the cells of neighbouring tokens', () => {
+    // As the depth-to-space test, but each token sees its 3×3 window: token (1, 2) of a 4×4 grid
+    // now reaches the blocks of tokens (0..2, 1..3), i.e. heatmap rows 0..11, columns 4..15.
+    const c = {
+      inputDim: 3,
+      grid: 4,
+      points: 1,
+      channels: [2, 2] as const,
+      temperature: 1,
+      context: 3,
+      contextChannels: 2,
+    };
+    const layout = layoutOf(landmarkHeadSpecs(c));
+    expect(layout.entries.find((e) => e.name === 'landmarks.up1.w')!.shape).toEqual([18, 8]);
+    const flat = new Float32Array(layout.total).fill(1);
+    for (const e of layout.entries)
+      if (e.name.endsWith('.b') || e.name.endsWith('prior'))
+        flat.fill(0, e.offset, e.offset + e.size);
+    const params = tensorsOf(layout, flat);
+    const tokens = new Float32Array(16 * 3);
+    tokens.set([1, 1, 1], (1 * 4 + 2) * 3);
+    const before = tf.memory().numTensors;
+    const logits = tf.tidy(() =>
+      landmarkHeadForward(c, params, tf.tensor2d(tokens, [16, 3]), 1).logits.dataSync(),
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < 16; x++) {
+        const inside = y < 12 && x >= 4;
         expect(logits[y * 16 + x]! > 0).toBe(inside);
       }
     tf.dispose([...params.values()]);
@@ -105,5 +177,16 @@ describe('landmark head', () => {
     t.dispose();
     expect(v.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(v.indexOf(Math.max(...v))).toBe(5 * 8 + 2);
+  });
+});
+
+describe('landmark head config', () => {
+  it('defaults to no context window and rejects an even window by name', () => {
+    const c = parseFinetuneConfig({ task: 'landmarks' });
+    expect(c.landmarkHead.context).toBe(1);
+    expect(c.landmarkHead.contextChannels).toBe(0);
+    expect(() => parseFinetuneConfig({ task: 'landmarks', landmarkHead: { context: 2 } })).toThrow(
+      /landmarkHead\.context: must be odd/,
+    );
   });
 });
