@@ -363,7 +363,12 @@ export class TrainingRelay {
     try {
       info = await readRunInfo(run.dir);
       if (!TERMINAL.includes(info.status)) {
-        await patchRunRecord(run.dir, { status, ...(message !== null ? { error: message } : {}) });
+        // The job last wrote its step at a checkpoint (or at start); the relay saw every step.
+        await patchRunRecord(run.dir, {
+          status,
+          step: Math.max(info.step, run.step),
+          ...(message !== null ? { error: message } : {}),
+        });
         info = await readRunInfo(run.dir);
       }
     } catch (error) {

@@ -161,9 +161,10 @@ describe('TrainingRelay', () => {
     expect(pushed.at(-1)!.event).toMatchObject({
       type: 'failed',
       message,
-      run: { status: 'failed', error: message, resumable: true },
+      run: { status: 'failed', error: message, resumable: true, step: 6 },
     });
-    expect(await readRecord(run.id)).toMatchObject({ status: 'failed', error: message });
+    // The step it died at, not the one the job last wrote (0, at start).
+    expect(await readRecord(run.id)).toMatchObject({ status: 'failed', error: message, step: 6 });
     expect((await relay.runs(projectDir))[0]).toMatchObject({ status: 'failed', error: message });
 
     const resumed = await relay.resume(projectDir, run.id);
