@@ -60,6 +60,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   process.env.STUDIO_URL = url;
   process.env.STUDIO_PROJECTS_ROOT = projectsRoot;
+  // The training process is a descendant of this one: the crash test finds and kills it.
+  process.env.STUDIO_SERVER_PID = String(server.pid);
 
   return async () => {
     if (server.exitCode === null) {

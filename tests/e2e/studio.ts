@@ -6,7 +6,7 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import type { InvokeChannel, RequestOf, ResponseOf } from '../../src-main/shared/ipc-contract';
 
-export function env(name: 'STUDIO_URL' | 'STUDIO_PROJECTS_ROOT'): string {
+export function env(name: 'STUDIO_URL' | 'STUDIO_PROJECTS_ROOT' | 'STUDIO_SERVER_PID'): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: global-setup.ts did not run`);
   return value;

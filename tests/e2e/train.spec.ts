@@ -5,10 +5,11 @@
  * its checkpoint and finishes with metrics and a CED curve; a reload reattaches to the run. The
  * model is exported from the Models view, pre-labels an unlabelled face in the labeller, and one
  * predicted point (the most uncertain) is confirmed; then every other unlabelled face is
- * pre-labelled in the background.
+ * pre-labelled in the background. A second test kills the training process under a run: the
+ * dashboard shows it failed with the process's end, and it resumes from its checkpoint.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import sharp from 'sharp';
@@ -110,6 +111,39 @@ async function whileTraining(
 
 function waitForStatus(page: Page, wanted: RegExp, timeout?: number): Promise<void> {
   return whileTraining(page, `status ${wanted}`, async (status) => wanted.test(status), timeout);
+}
+
+/**
+ * The training process under `serve` (a descendant of the server, found through /proc: the
+ * tests run on Linux), by its entry file's name.
+ */
+async function trainingProcessPid(): Promise<number> {
+  const parents = new Map<number, number>();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid …: comm may hold spaces, so read after its closing parenthesis.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(name), ppid);
+  }
+  const server = Number(env('STUDIO_SERVER_PID'));
+  const descends = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined; p = parents.get(p))
+      if (p === server) return true;
+    return false;
+  };
+  const found: number[] = [];
+  for (const pid of parents.keys()) {
+    if (!descends(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (/training-process\.(ts|js)/.test(cmdline)) found.push(pid);
+  }
+  // A process that is only a wrapper (tsx) has the entry in its command line too: the deepest
+  // one runs the jobs. Its cwd is read only to be sure it is still alive.
+  const deepest = found.filter((pid) => !found.some((other) => parents.get(other) === pid));
+  expect(deepest, 'one training process under serve').toHaveLength(1);
+  await readlink(`/proc/${deepest[0]}/cwd`);
+  return deepest[0]!;
 }
 
 async function openSection(page: Page, name: 'Train' | 'Models' | 'Label'): Promise<void> {
@@ -286,6 +320,68 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await page.getByTestId('confirm-delete').click();
   await expect(page.getByText('No models yet')).toBeVisible();
   await expect(stat(exported)).resolves.toBeTruthy();
+
+  expect(errors).toEqual([]);
+});
+
+test('a run whose training process dies is shown failed with its end, and resumes from its checkpoint', async ({
+  page,
+}) => {
+  test.setTimeout(RUN_TIMEOUT_MS + 120_000);
+  const errors = collectPageErrors(page);
+
+  await startAtHome(page.request);
+  const { dir } = await makeProject();
+  await page.goto(env('STUDIO_URL'));
+  await api(page.request, 'project:open', { dir });
+  await page.reload();
+  await openSection(page, 'Train');
+  await expect(page.getByTestId('backend-summary')).toContainText(/wasm|tensorflow/, {
+    timeout: 45_000,
+  });
+  await page.getByTestId('toggle-advanced').click();
+  await page.getByTestId('advanced-form').getByLabel('epochs', { exact: true }).fill('12');
+  await page.getByTestId('start-advanced').click();
+  await waitForStatus(page, /^(queued|running)$/);
+  const runId = (await page.getByTestId('run-dashboard').getAttribute('data-run-id'))!;
+  expect(runId).toBeTruthy();
+
+  // Once the first epoch's checkpoint is on disk, the process is killed as a crash would.
+  await expect
+    .poll(async () => (await api(page.request, 'training:run', { runId })).run.resumable, {
+      timeout: RUN_TIMEOUT_MS,
+    })
+    .toBe(true);
+  const stepBefore = (await api(page.request, 'training:run', { runId })).progress.at(-1)?.step;
+  process.kill(await trainingProcessPid(), 'SIGKILL');
+
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'failed');
+  await expect(page.getByTestId('run-error')).toContainText('The training process exited');
+  await expect(page.getByTestId('run-error')).toContainText('SIGKILL');
+  await expect(page.getByTestId('run-history').locator(`[data-run-id="${runId}"]`)).toContainText(
+    'failed',
+  );
+  // It shows the step it died at, not the last one the job wrote to disk.
+  const diedAt = Number(await page.getByTestId('run-progress').getAttribute('aria-valuenow'));
+  expect(diedAt).toBeGreaterThanOrEqual(stepBefore ?? 1);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'train-dashboard-failed.png') });
+
+  // The failure is on disk, not only in the page: a reload shows it too.
+  await page.reload();
+  await openSection(page, 'Train');
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'failed');
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('aria-valuenow', String(diedAt));
+  const resume = page.getByTestId('resume-run');
+  await expect(resume).toHaveText('Resume from checkpoint');
+
+  // Resume starts a new training process and continues the same run to the end.
+  await resume.click();
+  await expect(page.getByTestId('run-status')).not.toHaveAttribute('data-status', 'failed');
+  await waitForStatus(page, /^done$/, RUN_TIMEOUT_MS);
+  const detail = await api(page.request, 'training:run', { runId });
+  expect(detail.run.status).toBe('done');
+  expect(detail.progress.at(-1)!.step).toBeGreaterThan(stepBefore ?? 0);
+  await expect(page.getByTestId('run-metrics')).toContainText(/nme \d+\.\d+%/);
 
   expect(errors).toEqual([]);
 });
