@@ -1,68 +1,17 @@
 /**
  * Readers for the few-shot bench (fewshot.bench.ts): MTFL rows and CK+ class folders as square
  * crops at the backbone's input size, in the engine's label layouts (finetune-data.ts). HELEN is
- * read by the tests' reader (tests/engine/finetune/helen-crops.ts), whose crop arithmetic this
- * file repeats for images of any size and channel count.
+ * read by the tests' reader (tests/engine/finetune/helen-crops.ts); both cut their squares with
+ * tests/engine/finetune/square-crops.ts.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed } from '../src-main/engine/rng';
+import { readCrops, type CropBox } from '../tests/engine/finetune/square-crops';
 
 export const DATA = new URL('../../shared/data', import.meta.url).pathname;
-
-/** A square region of an image file, in source pixels (it may run past the image: black there). */
-export interface CropBox {
-  file: string;
-  left: number;
-  top: number;
-  side: number;
-}
-
-/**
- * Crops `[n, size, size, 3]` in [0, 1]. Output pixel i's centre is at left + (i + 0.5)·side/size
- * in source pixels, as in helen-crops.ts, so labels u = (x − left) / side line up the same way.
- * Grey images are repeated over the three channels (the backbone takes RGB).
- */
-export async function readCrops(boxes: readonly CropBox[], size: number): Promise<tf.Tensor4D> {
-  const parts: tf.Tensor4D[] = [];
-  for (const c of boxes) {
-    const { data, info } = await sharp(c.file)
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    parts.push(
-      tf.tidy(() => {
-        let src = tf.div(
-          tf.tensor4d(new Uint8Array(data), [1, info.height, info.width, info.channels], 'int32'),
-          255,
-        ) as tf.Tensor4D;
-        if (info.channels === 1) src = tf.tile(src, [1, 1, 1, 3]);
-        const step = c.side / size;
-        const first = (edge: number): number => edge + step / 2;
-        const last = (edge: number): number => edge + c.side - step / 2;
-        return tf.image.cropAndResize(
-          src,
-          [
-            [
-              first(c.top) / (info.height - 1),
-              first(c.left) / (info.width - 1),
-              last(c.top) / (info.height - 1),
-              last(c.left) / (info.width - 1),
-            ],
-          ],
-          [0],
-          [size, size],
-        );
-      }),
-    );
-  }
-  const images = tf.concat(parts, 0);
-  tf.dispose(parts);
-  return images;
-}
 
 /** `count` of `n` indices, a seeded draw (all of them, in order, when count ≥ n). */
 export function seededDraw(n: number, count: number, ...seed: number[]): number[] {

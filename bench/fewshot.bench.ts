@@ -53,6 +53,7 @@ import { metricsOf, predictSplit } from '../src-main/engine/finetune/finetune-ev
 import type { TaskMetrics } from '../src-main/engine/finetune/finetune-evaluate';
 import { tensorsOf } from '../src-main/engine/finetune/finetune-model';
 import { landmarkMetrics } from '../src-main/engine/metrics/landmark-metrics';
+import { cardSchemaOf } from '../src-main/engine/predict/card-schema';
 import { modelConfigOf, pretrain } from '../src-main/engine/pretrain';
 import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
 import { Rng, deriveSeed } from '../src-main/engine/rng';
@@ -479,13 +480,7 @@ if (tasks.has('infer') && largestHelen) {
   await exportFinetunedModel(dir, result, {
     id: 'fewshot-helen',
     runId: null,
-    schema: {
-      id: schema.id,
-      name: schema.name,
-      points: schema.points,
-      mirror: schema.mirror,
-      normaliser: schema.normaliser,
-    },
+    schema: cardSchemaOf(schema),
     attributes: null,
     classes: null,
     // helen-crops.ts: the landmarks' box grown by 25% in all, 12.5% a side.

@@ -46,6 +46,7 @@ import {
 } from '../finetune/finetune-evaluate';
 import { tensorsOf, vitConfigOf } from '../finetune/finetune-model';
 import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
+import { cardSchemaOf } from '../predict/card-schema';
 import type { VitConfig } from '../vit';
 import {
   runRecorder,
@@ -328,16 +329,7 @@ export async function runFinetuneJob(
       const checksum = await exportFinetunedModel(modelDir, result, {
         id: run.id,
         runId: run.id,
-        schema:
-          set.task === 'landmarks'
-            ? {
-                id: set.schema.id,
-                name: set.schema.name,
-                points: set.schema.points,
-                mirror: set.schema.mirror,
-                normaliser: set.schema.normaliser,
-              }
-            : null,
+        schema: set.task === 'landmarks' ? cardSchemaOf(set.schema) : null,
         attributes: set.task === 'attributes' ? set.attributes : null,
         classes: set.task === 'expression' ? set.classes : null,
         crop: policy,

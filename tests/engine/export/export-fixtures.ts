@@ -12,6 +12,9 @@ import { buildFinetuneModel } from '../../../src-main/engine/finetune/finetune-m
 import { initParams } from '../../../src-main/engine/params';
 import { Rng } from '../../../src-main/engine/rng';
 import type { FinetunedCardFields } from '../../../src-main/engine/export/export-model';
+import { buildGraphModel } from '../../../src-main/engine/export/graph-model';
+import type { GraphModelSpec } from '../../../src-main/engine/export/graph-model';
+import { packConstants } from '../../../src-main/engine/export/model-folder';
 import type { LandmarkSchema } from '../../../src-main/shared/schemas';
 
 /** Image 32, patch 8 (a 4×4 grid), two blocks: small enough for milliseconds per forward. */
@@ -148,4 +151,26 @@ export async function predictInChild(
       else resolve(JSON.parse(stdout) as Record<string, ChildPrediction>);
     });
   });
+}
+
+/** Runs the graph of `spec` in memory through tf.loadGraphModel. */
+export async function runGraph(
+  spec: GraphModelSpec,
+  weight: (name: string) => Float32Array,
+  images: tf.Tensor4D,
+): Promise<{ values: Float32Array; shape: number[] }> {
+  const built = buildGraphModel(spec, weight);
+  const { specs, bytes } = packConstants(built.constants);
+  const model = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: built.graph,
+      weightSpecs: specs,
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    }),
+  );
+  const out = model.execute(images, built.metadata.output) as tf.Tensor;
+  const result = { values: (await out.data()) as Float32Array, shape: out.shape };
+  out.dispose();
+  model.dispose();
+  return result;
 }

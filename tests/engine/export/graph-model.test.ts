@@ -5,42 +5,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphModel, exportHeadOf } from '../../../src-main/engine/export/graph-model';
-import type { GraphModelSpec } from '../../../src-main/engine/export/graph-model';
 import { weightsFromFlat } from '../../../src-main/engine/export/export-model';
-import { packConstants } from '../../../src-main/engine/export/model-folder';
 import { predictFinetune, tensorsOf } from '../../../src-main/engine/finetune/finetune-model';
 import { normaliseImages } from '../../../src-main/engine/normalise';
 import { layoutOf } from '../../../src-main/engine/params';
 import { vitForward, vitParamSpecs } from '../../../src-main/engine/vit';
 import { useWasm } from '../helpers';
-import { maxAbsDiff, randomResult, testImages } from './export-fixtures';
+import { maxAbsDiff, randomResult, runGraph, testImages } from './export-fixtures';
 import type { FinetuneTaskName } from './export-fixtures';
 
 beforeAll(async () => {
   await useWasm();
 });
-
-/** Runs the graph of `spec` in memory through tf.loadGraphModel. */
-async function runGraph(
-  spec: GraphModelSpec,
-  weight: (name: string) => Float32Array,
-  images: tf.Tensor4D,
-): Promise<{ values: Float32Array; shape: number[] }> {
-  const built = buildGraphModel(spec, weight);
-  const { specs, bytes } = packConstants(built.constants);
-  const model = await tf.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: built.graph,
-      weightSpecs: specs,
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    }),
-  );
-  const out = model.execute(images, built.metadata.output) as tf.Tensor;
-  const result = { values: (await out.data()) as Float32Array, shape: out.shape };
-  out.dispose();
-  model.dispose();
-  return result;
-}
 
 describe('exported graph', () => {
   it('computes the backbone CLS features as vitForward does, for any batch size', async () => {

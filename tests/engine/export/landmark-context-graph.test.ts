@@ -5,9 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildGraphModel, exportHeadOf } from '../../../src-main/engine/export/graph-model';
+import { exportHeadOf } from '../../../src-main/engine/export/graph-model';
 import { weightsFromFlat } from '../../../src-main/engine/export/export-model';
-import { packConstants } from '../../../src-main/engine/export/model-folder';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import {
   buildFinetuneModel,
@@ -17,7 +16,7 @@ import {
 import { initParams } from '../../../src-main/engine/params';
 import { Rng } from '../../../src-main/engine/rng';
 import { useWasm } from '../helpers';
-import { maxAbsDiff, SMALL_MODEL, testImages, THREE_POINTS } from './export-fixtures';
+import { maxAbsDiff, runGraph, SMALL_MODEL, testImages, THREE_POINTS } from './export-fixtures';
 
 beforeAll(useWasm);
 
@@ -48,22 +47,13 @@ describe('exported landmark head with a context window', () => {
       const images = testImages(3);
       const params = tensorsOf(model.layout, flat);
       const expected = predictFinetune(model, params, images, 2);
-      const built = buildGraphModel(
+      const out = await runGraph(
         { vit: model.vit, head: exportHeadOf(model) },
         weightsFromFlat(model.layout, flat),
+        images,
       );
-      const { specs, bytes } = packConstants(built.constants);
-      const graph = await tf.loadGraphModel(
-        tf.io.fromMemory({
-          modelTopology: built.graph,
-          weightSpecs: specs,
-          weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-        }),
-      );
-      const out = graph.execute(images, built.metadata.output) as tf.Tensor;
       expect(out.shape).toEqual([3, 3, 2]);
-      expect(maxAbsDiff(out.dataSync() as Float32Array, expected)).toBeLessThan(1e-5);
-      tf.dispose([out, images, ...params.values()]);
-      graph.dispose();
+      expect(maxAbsDiff(out.values, expected)).toBeLessThan(1e-5);
+      tf.dispose([images, ...params.values()]);
     });
 });

@@ -5,9 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { parsePtsFile } from '../../../src-main/core/formats/pts';
+import { readCrops } from './square-crops';
 
 export const HELEN = new URL('../../../../shared/data/300w-helen', import.meta.url).pathname;
 
@@ -46,39 +46,9 @@ export async function loadHelenCrops(
         points[(face * 68 + i) * 2] = (p.x - left) / side;
         points[(face * 68 + i) * 2 + 1] = (p.y - top) / side;
       });
-      const image = sharp(path.join(dir, name.replace(/\.pts$/, '.jpg'))).removeAlpha();
-      const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-      return { data, width: info.width, height: info.height, left, top, side };
+      return { file: path.join(dir, name.replace(/\.pts$/, '.jpg')), left, top, side };
     }),
   );
-  // Output pixel i's centre is at left + (i + 0.5)·side/size in source pixels (centres on
-  // integers); cropAndResize samples y1·(H − 1) + i·(y2 − y1)·(H − 1)/(size − 1).
-  const images = tf.tidy(() =>
-    tf.concat(
-      crops.map((c) => {
-        const src = tf.div(
-          tf.tensor4d(new Uint8Array(c.data), [1, c.height, c.width, 3], 'int32'),
-          255,
-        ) as tf.Tensor4D;
-        const step = c.side / size;
-        const first = (edge: number): number => edge + step / 2;
-        const last = (edge: number): number => edge + c.side - step / 2;
-        return tf.image.cropAndResize(
-          src,
-          [
-            [
-              first(c.top) / (c.height - 1),
-              first(c.left) / (c.width - 1),
-              last(c.top) / (c.height - 1),
-              last(c.left) / (c.width - 1),
-            ],
-          ],
-          [0],
-          [size, size],
-        );
-      }),
-      0,
-    ),
-  ) as tf.Tensor4D;
+  const images = await readCrops(crops, size);
   return { images, points };
 }

@@ -17,6 +17,42 @@ import { useWasm } from '../helpers';
 
 beforeAll(useWasm);
 
+/**
+ * A 1-point head on a 4×4 grid of 3-channel tokens with every weight 1 and every bias (and the
+ * prior) 0, fed a grid where only token (y 1, x 2) is non-zero: which of the 16×16 heatmap cells
+ * get positive logits. The head's window and projection are the arguments; no tensor is left.
+ */
+function heatOfOneToken(context: number, contextChannels: number): boolean[] {
+  const c = {
+    inputDim: 3,
+    grid: 4,
+    points: 1,
+    channels: [2, 2] as const,
+    temperature: 1,
+    context,
+    contextChannels,
+  };
+  const layout = layoutOf(landmarkHeadSpecs(c));
+  expect(layout.entries.find((e) => e.name === 'landmarks.up1.w')!.shape).toEqual([
+    context ** 2 * (contextChannels || 3),
+    8,
+  ]);
+  const flat = new Float32Array(layout.total).fill(1);
+  for (const e of layout.entries)
+    if (e.name.endsWith('.b') || e.name.endsWith('prior'))
+      flat.fill(0, e.offset, e.offset + e.size);
+  const params = tensorsOf(layout, flat);
+  const tokens = new Float32Array(16 * 3);
+  tokens.set([1, 1, 1], (1 * 4 + 2) * 3);
+  const before = tf.memory().numTensors;
+  const logits = tf.tidy(() =>
+    landmarkHeadForward(c, params, tf.tensor2d(tokens, [16, 3]), 1).logits.dataSync(),
+  );
+  expect(tf.memory().numTensors).toBe(before);
+  tf.dispose([...params.values()]);
+  return Array.from(logits, (v) => v > 0);
+}
+
 describe('soft-argmax', () => {
   it('a sharply peaked heatmap gives its peak cell centre', () => {
     const side = 8;
@@ -80,32 +116,12 @@ describe('landmark head', () => {
   it('depth-to-space keeps each token in its own 2×2 block', () => {
     // Only token (y 1, x 2) of a 4×4 grid is non-zero, so heat can only appear in the 4×4 cells
     // that block maps to at 16×16: rows 4..7, columns 8..11.
-    const c = {
-      inputDim: 3,
-      grid: 4,
-      points: 1,
-      channels: [2, 2] as const,
-      temperature: 1,
-      context: 1,
-      contextChannels: 0,
-    };
-    const layout = layoutOf(landmarkHeadSpecs(c));
-    const flat = new Float32Array(layout.total).fill(1); // every weight and bias 1
-    for (const e of layout.entries)
-      if (e.name.endsWith('.b') || e.name.endsWith('prior'))
-        flat.fill(0, e.offset, e.offset + e.size);
-    const params = tensorsOf(layout, flat);
-    const tokens = new Float32Array(16 * 3);
-    tokens.set([1, 1, 1], (1 * 4 + 2) * 3);
-    const logits = tf.tidy(() =>
-      landmarkHeadForward(c, params, tf.tensor2d(tokens, [16, 3]), 1).logits.dataSync(),
-    );
+    const hot = heatOfOneToken(1, 0);
     for (let y = 0; y < 16; y++)
       for (let x = 0; x < 16; x++) {
         const inside = y >= 4 && y < 8 && x >= 8 && x < 12;
-        expect(logits[y * 16 + x]! > 0).toBe(inside);
+        expect(hot[y * 16 + x]).toBe(inside);
       }
-    tf.dispose([...params.values()]);
   });
 
   it('a 3×3 context window gathers each token with its neighbours, zeros past the edge', () => {
@@ -131,35 +147,12 @@ describe('landmark head', () => {
   it('with a context window, heat spreads only to the cells of neighbouring tokens', () => {
     // As the depth-to-space test, but each token sees its 3×3 window: token (1, 2) of a 4×4 grid
     // now reaches the blocks of tokens (0..2, 1..3), i.e. heatmap rows 0..11, columns 4..15.
-    const c = {
-      inputDim: 3,
-      grid: 4,
-      points: 1,
-      channels: [2, 2] as const,
-      temperature: 1,
-      context: 3,
-      contextChannels: 2,
-    };
-    const layout = layoutOf(landmarkHeadSpecs(c));
-    expect(layout.entries.find((e) => e.name === 'landmarks.up1.w')!.shape).toEqual([18, 8]);
-    const flat = new Float32Array(layout.total).fill(1);
-    for (const e of layout.entries)
-      if (e.name.endsWith('.b') || e.name.endsWith('prior'))
-        flat.fill(0, e.offset, e.offset + e.size);
-    const params = tensorsOf(layout, flat);
-    const tokens = new Float32Array(16 * 3);
-    tokens.set([1, 1, 1], (1 * 4 + 2) * 3);
-    const before = tf.memory().numTensors;
-    const logits = tf.tidy(() =>
-      landmarkHeadForward(c, params, tf.tensor2d(tokens, [16, 3]), 1).logits.dataSync(),
-    );
-    expect(tf.memory().numTensors).toBe(before);
+    const hot = heatOfOneToken(3, 2);
     for (let y = 0; y < 16; y++)
       for (let x = 0; x < 16; x++) {
         const inside = y < 12 && x >= 4;
-        expect(logits[y * 16 + x]! > 0).toBe(inside);
+        expect(hot[y * 16 + x]).toBe(inside);
       }
-    tf.dispose([...params.values()]);
   });
 
   it('the mean-shape prior puts each point at the mean of the labels', () => {

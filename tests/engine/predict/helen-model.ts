@@ -21,6 +21,7 @@ import type { ExportedModel } from '../../../src-main/engine/export/load-model';
 import { finetune } from '../../../src-main/engine/finetune/finetune';
 import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
 import { nmeOfFace } from '../../../src-main/engine/metrics/landmark-metrics';
+import { cardSchemaOf } from '../../../src-main/engine/predict/card-schema';
 import { HELEN } from '../finetune/helen-crops';
 
 export { HELEN };
@@ -73,13 +74,7 @@ export async function exportHelenModel(dir: string): Promise<void> {
     await exportFinetunedModel(dir, result, {
       id: 'helen-test',
       runId: null,
-      schema: {
-        id: schema.id,
-        name: schema.name,
-        points: schema.points,
-        mirror: schema.mirror,
-        normaliser: schema.normaliser,
-      },
+      schema: cardSchemaOf(schema),
       attributes: null,
       classes: null,
       crop: DEFAULT_CROP_POLICY,
