@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
+import type { FaceSource } from '../src-main/engine/data/project-faces';
 import { Rng, deriveSeed } from '../src-main/engine/rng';
 import { readCrops, type CropBox } from '../tests/engine/finetune/square-crops';
 
@@ -113,4 +114,22 @@ export async function readCkPlus(
     };
   };
   return { classes, train: await part(false), test: await part(true) };
+}
+
+/**
+ * `count` images of an unlabelled folder (a seeded draw, file names sorted first) as pre-training
+ * sources, uncropped: what bench:fewshot and bench:probe pre-train on.
+ */
+export async function seededPool(dir: string, count: number, seed: number): Promise<FaceSource[]> {
+  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.jpg')).sort();
+  const order = new Rng(deriveSeed(seed, 0x9001))
+    .permutation(names.length)
+    .slice(0, Math.min(count, names.length));
+  return Promise.all(
+    order.map(async (i): Promise<FaceSource> => {
+      const file = path.join(dir, names[i]!);
+      const meta = await sharp(file).metadata();
+      return { file, width: meta.width!, height: meta.height!, crop: null };
+    }),
+  );
 }

@@ -30,18 +30,16 @@
  *   --ck-limit N             CK+ images drawn before the split (default 0 = all 981)
  *   --tasks helen,mtfl,ck,infer
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { oneClickFinetuneConfig } from '../src-main/core/training/one-click-config';
 import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
 import { chooseBackend } from '../src-main/engine/backend';
 import { exportBackbone, loadBackbone } from '../src-main/engine/backbone';
 import { ProjectFacesData } from '../src-main/engine/data/project-faces';
-import type { FaceSource } from '../src-main/engine/data/project-faces';
 import { exportFinetunedModel } from '../src-main/engine/export/export-model';
 import { loadExportedModel } from '../src-main/engine/export/load-model';
 import { finetune } from '../src-main/engine/finetune/finetune';
@@ -56,11 +54,11 @@ import { landmarkMetrics } from '../src-main/engine/metrics/landmark-metrics';
 import { cardSchemaOf } from '../src-main/engine/predict/card-schema';
 import { modelConfigOf, pretrain } from '../src-main/engine/pretrain';
 import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
-import { Rng, deriveSeed } from '../src-main/engine/rng';
+import { deriveSeed } from '../src-main/engine/rng';
 import type { VitConfig } from '../src-main/engine/vit';
 import type { LandmarkSchema } from '../src-main/shared/schemas';
 import { loadHelenCrops } from '../tests/engine/finetune/helen-crops';
-import { DATA, readCkPlus, readMtfl, seededDraw } from './fewshot-data';
+import { DATA, readCkPlus, readMtfl, seededDraw, seededPool } from './fewshot-data';
 
 // ---- options ----
 const { values: opt } = parseArgs({
@@ -126,17 +124,9 @@ async function pretrainedBackbone(): Promise<{ dir: string; info: Pretraining }>
   });
   const model = modelConfigOf(config);
   const poolDir = path.join(DATA, 'mtfl', 'net_7876');
-  const names = (await readdir(poolDir)).filter((n) => n.endsWith('.jpg')).sort();
   // ≈ 2.5 img/s for the tiny preset on 2 workers (bench/PRETRAIN_NOTES.md, loaded machine).
   const planned = Math.max(config.batchSize * 2, Math.round(pretrainMinutes * 60 * 2.5));
-  const order = new Rng(deriveSeed(SEED, 0x9001)).permutation(names.length).slice(0, planned);
-  const pool = await Promise.all(
-    order.map(async (i): Promise<FaceSource> => {
-      const file = path.join(poolDir, names[i]!);
-      const meta = await sharp(file).metadata();
-      return { file, width: meta.width!, height: meta.height!, crop: null };
-    }),
-  );
+  const pool = await seededPool(poolDir, planned, SEED);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), pretrainMinutes * 60_000);
   const t0 = performance.now();

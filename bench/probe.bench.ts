@@ -20,7 +20,8 @@
  * Env: PROBE_TRAIN (default 2000) and PROBE_TEST (1000) faces, seeded draws from each list,
  * cropped to 2.2× the five landmarks' extent.
  */
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { seededPool } from './fewshot-data';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -283,18 +284,8 @@ if (args.backbone) {
   );
 } else {
   const poolDir = path.join(MTFL, 'net_7876');
-  const poolNames = (await readdir(poolDir)).filter((n) => n.endsWith('.jpg')).sort();
   const planned = Math.max(config.batchSize * 4, Math.round(minutes * 60 * EXPECTED_IMG_PER_SEC));
-  const order = new Rng(deriveSeed(1, 0x9001))
-    .permutation(poolNames.length)
-    .slice(0, Math.min(planned, poolNames.length));
-  const pool = await Promise.all(
-    order.map(async (i): Promise<FaceSource> => {
-      const file = path.join(poolDir, poolNames[i]!);
-      const meta = await sharp(file).metadata();
-      return { file, width: meta.width!, height: meta.height!, crop: null };
-    }),
-  );
+  const pool = await seededPool(poolDir, planned, 1);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), minutes * 60_000);
   const started = performance.now();
