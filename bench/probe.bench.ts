@@ -1,10 +1,12 @@
 /**
- * `npm run bench:probe [-- --minutes 20 --workers 2 | --backbone DIR] [--save DIR]`: does
+ * `npm run bench:probe [-- --minutes 20 --workers 2 | --backbone DIR] [--save DIR] [--set k=v]…`: does
  * pre-training help? Pre-trains the tiny preset on the MTFL pool (net_7876, whole images: they are
  * face-filling) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
- * `face-studio pretrain` model folder) — then fits a linear probe on frozen CLS features for MTFL
+ * `face-studio pretrain` model folder) — then fits a linear probe on frozen features for MTFL
  * smile and gender, and scores it on testing.txt faces, for that backbone and for a randomly
- * initialised one of the same shape. A pre-trained teacher is exported to `--save` (default
+ * initialised one of the same shape. Two feature sets each: the CLS row, and CLS beside the mean
+ * patch token (`vitFeatures`). `--set key=value` changes the short-run recipe below (same syntax
+ * as `face-studio pretrain --set`, e.g. `--set model.imageSize=32 --set teacherTemperature=0.02`). A pre-trained teacher is exported to `--save` (default
  * .tmp/probe-backbone) so `bench:fewshot --backbone` can reuse it.
  *
  * The probe — class-weighted ridge regression in closed form, its strength picked on a held-out
@@ -37,6 +39,8 @@ import { initParams } from '../src-main/engine/params';
 import { modelConfigOf, pretrain } from '../src-main/engine/pretrain';
 import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
 import { Rng, deriveSeed } from '../src-main/engine/rng';
+import type { FeaturePooling } from '../src-main/engine/vit';
+import { applySet } from '../src-main/cli/training-command';
 
 const MTFL = fileURLToPath(new URL('../../shared/data/mtfl', import.meta.url));
 const { values: args } = parseArgs({
@@ -45,8 +49,13 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     backbone: { type: 'string' },
     save: { type: 'string', default: '.tmp/probe-backbone' },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
+const USAGE =
+  'npm run bench:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--set key=value]…';
+/** Both feature sets the probe is fitted on, for each backbone. */
+const POOLINGS: FeaturePooling[] = ['cls', 'cls+mean'];
 const minutes = Number(args.minutes);
 const workers = Number(args.workers);
 const TRAIN = Number(process.env.PROBE_TRAIN ?? 2000);
@@ -250,7 +259,7 @@ const backend = await chooseBackend();
 // smaller head for more steps in the budget; teacher momentum 0.99 (the default 0.996 is an EMA
 // time constant of 250 steps, longer than the run, so the exported teacher would stay near its
 // random init); a constant sharp teacher temperature; a brisk learning rate.
-const config = parsePretrainConfig({
+const recipe: Record<string, unknown> = {
   model: { preset: 'tiny' },
   batchSize: 32,
   localCrops: 2,
@@ -267,17 +276,19 @@ const config = parsePretrainConfig({
   epochs: 1,
   warmupEpochs: 0.1,
   freezePrototypesEpochs: 0,
-});
+};
+for (const assignment of args.set) applySet(recipe, assignment, USAGE);
+const config = parsePretrainConfig(recipe);
 const model = modelConfigOf(config);
 const random = initParams(modelLayout(model), new Rng(deriveSeed(config.seed, 0x1417)));
-const featurisers: Record<string, Featurise> = {
-  pixels16: greyPixels,
-  random: (images) => extractFeatures(model, random, images),
-};
+const featurisers: Record<string, Featurise> = { pixels16: greyPixels };
+for (const pooling of POOLINGS)
+  featurisers[`random ${pooling}`] = (images) => extractFeatures(model, random, images, pooling);
 let disposeLoaded = (): void => {};
 if (args.backbone) {
   const loaded = await loadBackbone(args.backbone);
-  featurisers.pretrained = (images) => loaded.features(images);
+  for (const pooling of POOLINGS)
+    featurisers[`pretrained ${pooling}`] = (images) => loaded.features(images, pooling);
   disposeLoaded = loaded.dispose;
   console.log(
     JSON.stringify({ backend: backend.name, backbone: args.backbone, card: loaded.card.config }),
@@ -312,7 +323,9 @@ if (args.backbone) {
     config: config as unknown as Record<string, unknown>,
     data: { project: null, train: pool.length, val: 0, test: 0 },
   });
-  featurisers.pretrained = (images) => extractFeatures(model, result.teacher, images);
+  for (const pooling of POOLINGS)
+    featurisers[`pretrained ${pooling}`] = (images) =>
+      extractFeatures(model, result.teacher, images, pooling);
   console.log(
     JSON.stringify({
       backend: backend.name,
@@ -373,6 +386,9 @@ for (const attribute of ['smile', 'gender'] as const) {
   }
   const balanced = (name: string): number =>
     (row[name] as ProbeScore | undefined)?.balancedAccuracy ?? NaN;
-  row.balancedDifference = Number((balanced('pretrained') - balanced('random')).toFixed(4));
+  for (const pooling of POOLINGS)
+    row[`balancedDifference ${pooling}`] = Number(
+      (balanced(`pretrained ${pooling}`) - balanced(`random ${pooling}`)).toFixed(4),
+    );
   console.log(JSON.stringify(row));
 }

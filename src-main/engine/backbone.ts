@@ -25,8 +25,8 @@ import type { ModelJsonFile } from './export/model-folder';
 import { IMAGE_MEAN, IMAGE_STD, normaliseImages } from './normalise';
 import { checksum, layoutOf } from './params';
 import type { TensorMap } from './params';
-import { vitForward, vitParamSpecs } from './vit';
-import type { VitConfig } from './vit';
+import { vitFeatures, vitParamSpecs } from './vit';
+import type { FeaturePooling, VitConfig } from './vit';
 
 /**
  * The crop pre-training saw: curation's square crop around the stored face box (the detector's
@@ -84,8 +84,8 @@ export interface LoadedBackbone {
   /** The ViT's weights by name (vit.ts names), e.g. for `finetune(…, { backbone })`. */
   weights: Map<string, Float32Array>;
   params: TensorMap;
-  /** Images `[n, S, S, 3]` RGB in [0, 1] (any S; resized) → CLS features `[n, dim]`. */
-  features(images: tf.Tensor4D): tf.Tensor2D;
+  /** Images `[n, S, S, 3]` RGB in [0, 1] (any S; resized) → features, CLS `[n, dim]` by default. */
+  features(images: tf.Tensor4D, pooling?: FeaturePooling): tf.Tensor2D;
   dispose(): void;
 }
 
@@ -155,11 +155,11 @@ export async function loadBackbone(dir: string): Promise<LoadedBackbone> {
     card,
     weights,
     params,
-    features: (images) =>
+    features: (images, pooling = 'cls') =>
       tf.tidy(() => {
         const s = vit.imageSize;
         const sized = images.shape[1] === s ? images : tf.image.resizeBilinear(images, [s, s]);
-        return vitForward(vit, params, normaliseImages(sized));
+        return vitFeatures(vit, params, normaliseImages(sized), pooling);
       }),
     dispose: () => {
       for (const t of params.values()) t.dispose();

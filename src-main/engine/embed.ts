@@ -1,17 +1,19 @@
 /**
- * CLS features of a backbone given its flat weights (e.g. a pre-training result's teacher), for
+ * Features (CLS, or CLS beside the mean patch token) of a backbone given its flat weights (e.g. a pre-training result's teacher), for
  * evaluation, collapse checks and near-duplicate search. Images: `[n, S, S, 3]` in [0, 1].
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelLayout } from './model';
 import type { ModelConfig } from './model';
 import { normaliseImages } from './normalise';
-import { vitForward } from './vit';
+import { vitFeatures } from './vit';
+import type { FeaturePooling } from './vit';
 
 export function extractFeatures(
   model: ModelConfig,
   weights: Float32Array,
   images: tf.Tensor4D,
+  pooling: FeaturePooling = 'cls',
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const params = new Map<string, tf.Tensor>();
@@ -20,6 +22,6 @@ export function extractFeatures(
     const size = model.vit.imageSize;
     const resized =
       images.shape[1] === size ? images : tf.image.resizeBilinear(images, [size, size]);
-    return vitForward(model.vit, params, normaliseImages(resized));
+    return vitFeatures(model.vit, params, normaliseImages(resized), pooling);
   });
 }

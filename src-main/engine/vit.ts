@@ -178,3 +178,27 @@ export function vitForward(c: VitConfig, params: TensorMap, images: tf.Tensor4D)
     params.get('norm.b') as tf.Tensor1D,
   );
 }
+
+/**
+ * How a frozen backbone's tokens become one feature row per image: `cls` (the CLS token, what
+ * the pre-training head sees) or `cls+mean` (CLS beside the mean of the patch tokens, DINO's
+ * linear-evaluation choice for ViTs with few blocks: local cues such as a smile live in the patch
+ * tokens). `[B, dim]` or `[B, 2·dim]`.
+ */
+export type FeaturePooling = 'cls' | 'cls+mean';
+
+export function vitFeatures(
+  c: VitConfig,
+  params: TensorMap,
+  images: tf.Tensor4D,
+  pooling: FeaturePooling,
+): tf.Tensor2D {
+  if (pooling === 'cls') return vitForward(c, params, images);
+  const batch = images.shape[0];
+  const all = vitTokens(c, params, images);
+  const tokens = all.shape[0] / batch;
+  const grid = tf.reshape(all, [batch, tokens, c.dim]);
+  const cls = tf.reshape(tf.slice(grid, [0, 0, 0], [batch, 1, c.dim]), [batch, c.dim]);
+  const patches = tf.mean(tf.slice(grid, [0, 1, 0], [batch, tokens - 1, c.dim]), 1);
+  return tf.concat([cls, patches], 1) as tf.Tensor2D;
+}

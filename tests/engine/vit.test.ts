@@ -1,0 +1,55 @@
+/**
+ * vitFeatures: the two poolings a frozen backbone offers a probe. `cls` is the CLS row the
+ * pre-training head sees; `cls+mean` puts the mean of the patch tokens beside it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initParams, layoutOf } from '../../src-main/engine/params';
+import type { TensorMap } from '../../src-main/engine/params';
+import { Rng } from '../../src-main/engine/rng';
+import { vitFeatures, vitForward, vitParamSpecs, vitTokens } from '../../src-main/engine/vit';
+import type { VitConfig } from '../../src-main/engine/vit';
+import { maxAbsDiff } from './export/export-fixtures';
+import { useWasm } from './helpers';
+
+const VIT: VitConfig = { imageSize: 16, patchSize: 8, dim: 12, depth: 2, heads: 2, mlpRatio: 2 };
+
+function randomParams(): TensorMap {
+  const layout = layoutOf(vitParamSpecs(VIT));
+  const flat = initParams(layout, new Rng(5));
+  return new Map(
+    layout.entries.map((e) => [
+      e.name,
+      tf.tensor(flat.subarray(e.offset, e.offset + e.size), e.shape),
+    ]),
+  );
+}
+
+beforeAll(useWasm);
+
+describe('vitFeatures', () => {
+  it('gives the CLS row, or the CLS row beside the mean of the patch tokens', () => {
+    const params = randomParams();
+    const images = tf.randomUniform([3, 16, 16, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
+    const cls = vitFeatures(VIT, params, images, 'cls');
+    const both = vitFeatures(VIT, params, images, 'cls+mean');
+    expect(cls.shape).toEqual([3, 12]);
+    expect(both.shape).toEqual([3, 24]);
+    expect(maxAbsDiff(cls.dataSync(), vitForward(VIT, params, images).dataSync())).toBe(0);
+
+    // The mean by hand: 1 CLS + 2×2 patch tokens per image, the patch rows averaged.
+    const tokens = vitTokens(VIT, params, images).arraySync();
+    const rows = both.arraySync();
+    for (let i = 0; i < 3; i++) {
+      const own = tokens.slice(i * 5, i * 5 + 5);
+      const mean = own[0]!.map(
+        (_, d) => (own[1]![d]! + own[2]![d]! + own[3]![d]! + own[4]![d]!) / 4,
+      );
+      expect(maxAbsDiff(rows[i]!.slice(0, 12), own[0]!)).toBeLessThan(1e-6);
+      expect(maxAbsDiff(rows[i]!.slice(12), mean)).toBeLessThan(1e-5);
+      // The two halves carry different information (not the CLS row twice).
+      expect(maxAbsDiff(rows[i]!.slice(12), own[0]!)).toBeGreaterThan(1e-3);
+    }
+    tf.dispose([...params.values(), images, cls, both]);
+  });
+});
