@@ -18,7 +18,8 @@
  * (bench/PRETRAIN_NOTES.md, "Linear probe").
  *
  * Prints JSON lines: the backbone, then per attribute and feature set the train and test
- * accuracy, the balanced accuracy, and the majority-class rate for scale.
+ * accuracy, the balanced accuracy, a weighted k-NN's balanced accuracy (`knn`), and the
+ * majority-class rate for scale.
  * Env: PROBE_TRAIN (default 2000) and PROBE_TEST (1000) faces, seeded draws from each list,
  * cropped to 2.2× the five landmarks' extent.
  */
@@ -129,6 +130,26 @@ interface ProbeScore {
   balancedAccuracy: number;
 }
 
+/** One feature set's row in the printed JSON: the linear probe's scores and the k-NN's. */
+interface Scored extends ProbeScore {
+  knnBalancedAccuracy: number;
+}
+
+/** Plain accuracy and balanced accuracy (mean recall of the two classes) of 0/1 predictions. */
+function ratesOf(predicted: number[], y: number[]): { accuracy: number; balanced: number } {
+  const right = [0, 0];
+  const total = [0, 0];
+  predicted.forEach((p, i) => {
+    total[y[i]!]!++;
+    if (p === y[i]) right[y[i]!]!++;
+  });
+  const recall = [0, 1].map((c) => right[c]! / Math.max(1, total[c]!));
+  return {
+    accuracy: (right[0]! + right[1]!) / predicted.length,
+    balanced: (recall[0]! + recall[1]!) / 2,
+  };
+}
+
 /** Solves the symmetric positive definite system `a·x = b` (n×n, row-major) by Cholesky. */
 function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
@@ -214,19 +235,11 @@ function probe(
     w: Float64Array,
     set: Float64Array[],
     y: number[],
-  ): { accuracy: number; balanced: number } => {
-    const right = [0, 0];
-    const total = [0, 0];
-    set.forEach((x, i) => {
-      total[y[i]!]!++;
-      if ((score(w, x) > 0 ? 1 : 0) === y[i]) right[y[i]!]!++;
-    });
-    const recall = [0, 1].map((c) => right[c]! / Math.max(1, total[c]!));
-    return {
-      accuracy: (right[0]! + right[1]!) / set.length,
-      balanced: (recall[0]! + recall[1]!) / 2,
-    };
-  };
+  ): { accuracy: number; balanced: number } =>
+    ratesOf(
+      set.map((x) => (score(w, x) > 0 ? 1 : 0)),
+      y,
+    );
   const order = new Rng(deriveSeed(1, 0x7a1)).permutation(xs.length);
   const held = new Set(order.slice(0, Math.round(xs.length / 5)));
   const fitIdx = xs.map((_, i) => i).filter((i) => !held.has(i));
@@ -252,6 +265,51 @@ function probe(
     accuracy: onTest.accuracy,
     balancedAccuracy: onTest.balanced,
   };
+}
+
+/**
+ * Weighted k-NN on frozen features, DINO's other evaluation: centre on the training faces' mean
+ * (a randomly initialised ViT's features share a large common part, which would make every cosine
+ * ≈ 1), L2-normalise, take the k = 20 most cosine-similar training faces, and let each vote
+ * exp(similarity / 0.07) for its class, divided by that class's share of the training faces so
+ * the training list's label rate does not decide. Returns plain and balanced accuracy on `test`.
+ */
+function knn(
+  train: Float32Array[],
+  yTrain: number[],
+  test: Float32Array[],
+  yTest: number[],
+): { accuracy: number; balancedAccuracy: number } {
+  const K = 20;
+  const T = 0.07;
+  const d = train[0]!.length;
+  const mean = new Float64Array(d);
+  for (const x of train) for (let j = 0; j < d; j++) mean[j]! += x[j]! / train.length;
+  const unit = (x: Float32Array): Float64Array => {
+    const v = Float64Array.from(x, (value, j) => value - mean[j]!);
+    const norm = Math.sqrt(v.reduce((a, b) => a + b * b, 0)) || 1;
+    return v.map((value) => value / norm);
+  };
+  const bank = train.map(unit);
+  const share = [0, 1].map((c) => yTrain.filter((y) => y === c).length / yTrain.length);
+  const predicted = test.map((x) => {
+    const q = unit(x);
+    const sims = bank.map((b) => {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += q[j]! * b[j]!;
+      return dot;
+    });
+    const nearest = sims
+      .map((sim, i) => ({ sim, i }))
+      .sort((a, b) => b.sim - a.sim)
+      .slice(0, K);
+    const votes = [0, 0];
+    for (const { sim, i } of nearest)
+      votes[yTrain[i]!]! += Math.exp(sim / T) / Math.max(share[yTrain[i]!]!, 1e-9);
+    return votes[1]! > votes[0]! ? 1 : 0;
+  });
+  const { accuracy, balanced } = ratesOf(predicted, yTest);
+  return { accuracy, balancedAccuracy: balanced };
 }
 
 const backend = await chooseBackend();
@@ -382,13 +440,20 @@ for (const attribute of ['smile', 'gender'] as const) {
       trainAccuracy: Number(s.trainAccuracy.toFixed(4)),
       accuracy: Number(s.accuracy.toFixed(4)),
       balancedAccuracy: Number(s.balancedAccuracy.toFixed(4)),
+      knnBalancedAccuracy: Number(
+        knn(features[name]!.train, yTrain, features[name]!.test, yTest).balancedAccuracy.toFixed(4),
+      ),
     };
   }
-  const balanced = (name: string): number =>
-    (row[name] as ProbeScore | undefined)?.balancedAccuracy ?? NaN;
-  for (const pooling of POOLINGS)
+  const scoreOf = (name: string): Scored | undefined => row[name] as Scored | undefined;
+  for (const pooling of POOLINGS) {
+    const [pre, rnd] = [scoreOf(`pretrained ${pooling}`), scoreOf(`random ${pooling}`)];
     row[`balancedDifference ${pooling}`] = Number(
-      (balanced(`pretrained ${pooling}`) - balanced(`random ${pooling}`)).toFixed(4),
+      ((pre?.balancedAccuracy ?? NaN) - (rnd?.balancedAccuracy ?? NaN)).toFixed(4),
     );
+    row[`knnBalancedDifference ${pooling}`] = Number(
+      ((pre?.knnBalancedAccuracy ?? NaN) - (rnd?.knnBalancedAccuracy ?? NaN)).toFixed(4),
+    );
+  }
   console.log(JSON.stringify(row));
 }
