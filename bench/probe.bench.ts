@@ -391,7 +391,7 @@ if (args.backbone) {
       budgetMinutes: minutes,
       poolImages: pool.length,
       steps: result.step,
-      plannedSteps: Math.floor(pool.length / config.batchSize),
+      plannedSteps: config.epochs * Math.floor(pool.length / config.batchSize),
       cancelledAtBudget: result.cancelled,
       // DINO's loss minus the teacher's entropy is the KL the student minimises.
       firstKl: Number(first.toFixed(4)),
