@@ -49,7 +49,7 @@ import { tensorSplit } from '../src-main/engine/finetune/finetune-data';
 import type { FinetuneData } from '../src-main/engine/finetune/finetune-data';
 import { metricsOf, predictSplit } from '../src-main/engine/finetune/finetune-evaluate';
 import type { TaskMetrics } from '../src-main/engine/finetune/finetune-evaluate';
-import { tensorsOf } from '../src-main/engine/finetune/finetune-model';
+import { tensorsOf } from '../src-main/engine/params';
 import { landmarkMetrics } from '../src-main/engine/metrics/landmark-metrics';
 import { cardSchemaOf } from '../src-main/engine/predict/card-schema';
 import { modelConfigOf, pretrain } from '../src-main/engine/pretrain';

@@ -1,13 +1,14 @@
 /**
- * `npm run bench:probe [-- --minutes 20 --workers 2 | --backbone DIR] [--save DIR] [--set k=v]…`: does
- * pre-training help? Pre-trains the tiny preset on the MTFL pool (net_7876, whole images: they are
- * face-filling) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
+ * `npm run bench:probe [-- --minutes 20 --workers 2 | --backbone DIR] [--save DIR] [--set k=v]…`:
+ * does pre-training help? Pre-trains the tiny preset on the MTFL pool (net_7876, whole images:
+ * they are face-filling) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
  * `face-studio pretrain` model folder) — then fits a linear probe on frozen features for MTFL
  * smile and gender, and scores it on testing.txt faces, for that backbone and for a randomly
  * initialised one of the same shape. Two feature sets each: the CLS row, and CLS beside the mean
  * patch token (`vitFeatures`). `--set key=value` changes the short-run recipe below (same syntax
- * as `face-studio pretrain --set`, e.g. `--set model.imageSize=32 --set teacherTemperature=0.02`). A pre-trained teacher is exported to `--save` (default
- * .tmp/probe-backbone) so `bench:fewshot --backbone` can reuse it.
+ * as `face-studio pretrain --set`, e.g. `--set model.imageSize=32 --set teacherTemperature=0.02`).
+ * A pre-trained teacher is exported to `--save` (default .tmp/probe-backbone) so
+ * `bench:fewshot --backbone` can reuse it.
  *
  * The probe — class-weighted ridge regression in closed form, its strength picked on a held-out
  * fifth of the training faces — is checked before its figures mean anything: the same probe on
@@ -135,6 +136,13 @@ interface Scored extends ProbeScore {
   knnBalancedAccuracy: number;
 }
 
+/** The mean of each feature over the rows. */
+function columnMeans(rows: Float32Array[]): Float64Array {
+  const mean = new Float64Array(rows[0]!.length);
+  for (const x of rows) for (let j = 0; j < mean.length; j++) mean[j]! += x[j]! / rows.length;
+  return mean;
+}
+
 /** Plain accuracy and balanced accuracy (mean recall of the two classes) of 0/1 predictions. */
 function ratesOf(predicted: number[], y: number[]): { accuracy: number; balanced: number } {
   const right = [0, 0];
@@ -217,9 +225,8 @@ function probe(
   yTest: number[],
 ): ProbeScore {
   const d = train[0]!.length;
-  const mean = new Float64Array(d);
+  const mean = columnMeans(train);
   const std = new Float64Array(d);
-  for (const x of train) for (let j = 0; j < d; j++) mean[j]! += x[j]! / train.length;
   for (const x of train)
     for (let j = 0; j < d; j++) std[j]! += (x[j]! - mean[j]!) ** 2 / train.length;
   for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) + 1e-6;
@@ -272,19 +279,18 @@ function probe(
  * (a randomly initialised ViT's features share a large common part, which would make every cosine
  * ≈ 1), L2-normalise, take the k = 20 most cosine-similar training faces, and let each vote
  * exp(similarity / 0.07) for its class, divided by that class's share of the training faces so
- * the training list's label rate does not decide. Returns plain and balanced accuracy on `test`.
+ * the training list's label rate does not decide. Returns the balanced accuracy on `test`.
  */
 function knn(
   train: Float32Array[],
   yTrain: number[],
   test: Float32Array[],
   yTest: number[],
-): { accuracy: number; balancedAccuracy: number } {
+): number {
   const K = 20;
   const T = 0.07;
   const d = train[0]!.length;
-  const mean = new Float64Array(d);
-  for (const x of train) for (let j = 0; j < d; j++) mean[j]! += x[j]! / train.length;
+  const mean = columnMeans(train);
   const unit = (x: Float32Array): Float64Array => {
     const v = Float64Array.from(x, (value, j) => value - mean[j]!);
     const norm = Math.sqrt(v.reduce((a, b) => a + b * b, 0)) || 1;
@@ -308,8 +314,7 @@ function knn(
       votes[yTrain[i]!]! += Math.exp(sim / T) / Math.max(share[yTrain[i]!]!, 1e-9);
     return votes[1]! > votes[0]! ? 1 : 0;
   });
-  const { accuracy, balanced } = ratesOf(predicted, yTest);
-  return { accuracy, balancedAccuracy: balanced };
+  return ratesOf(predicted, yTest).balanced;
 }
 
 const backend = await chooseBackend();
@@ -339,14 +344,17 @@ for (const assignment of args.set) applySet(recipe, assignment, USAGE);
 const config = parsePretrainConfig(recipe);
 const model = modelConfigOf(config);
 const random = initParams(modelLayout(model), new Rng(deriveSeed(config.seed, 0x1417)));
-const featurisers: Record<string, Featurise> = { pixels16: greyPixels };
-for (const pooling of POOLINGS)
-  featurisers[`random ${pooling}`] = (images) => extractFeatures(model, random, images, pooling);
+/**
+ * Each backbone is run once per batch with `cls+mean` pooling; its `cls` feature set is the first
+ * half of those rows (the CLS token after the final norm), not a second forward pass.
+ */
+const backbones: Record<string, Featurise> = {
+  random: (images) => extractFeatures(model, random, images, 'cls+mean'),
+};
 let disposeLoaded = (): void => {};
 if (args.backbone) {
   const loaded = await loadBackbone(args.backbone);
-  for (const pooling of POOLINGS)
-    featurisers[`pretrained ${pooling}`] = (images) => loaded.features(images, pooling);
+  backbones.pretrained = (images) => loaded.features(images, 'cls+mean');
   disposeLoaded = loaded.dispose;
   console.log(
     JSON.stringify({ backend: backend.name, backbone: args.backbone, card: loaded.card.config }),
@@ -381,9 +389,7 @@ if (args.backbone) {
     config: config as unknown as Record<string, unknown>,
     data: { project: null, train: pool.length, val: 0, test: 0 },
   });
-  for (const pooling of POOLINGS)
-    featurisers[`pretrained ${pooling}`] = (images) =>
-      extractFeatures(model, result.teacher, images, pooling);
+  backbones.pretrained = (images) => extractFeatures(model, result.teacher, images, 'cls+mean');
   console.log(
     JSON.stringify({
       backend: backend.name,
@@ -415,12 +421,21 @@ const testData = new ProjectFacesData(
   testFaces.map((f) => f.source),
   model.vit.imageSize,
 );
-const features: Record<string, { train: Float32Array[]; test: Float32Array[] }> = {};
-for (const [name, featurise] of Object.entries(featurisers))
-  features[name] = {
+const features: Record<string, { train: Float32Array[]; test: Float32Array[] }> = {
+  pixels16: {
+    train: await featuresOf(greyPixels, trainData),
+    test: await featuresOf(greyPixels, testData),
+  },
+};
+const clsHalf = (row: Float32Array): Float32Array => row.subarray(0, row.length / 2);
+for (const [name, featurise] of Object.entries(backbones)) {
+  const both = {
     train: await featuresOf(featurise, trainData),
     test: await featuresOf(featurise, testData),
   };
+  features[`${name} cls`] = { train: both.train.map(clsHalf), test: both.test.map(clsHalf) };
+  features[`${name} cls+mean`] = both;
+}
 disposeLoaded();
 for (const attribute of ['smile', 'gender'] as const) {
   const yTrain: number[] = trainFaces.map((f) => (f[attribute] === 1 ? 1 : 0));
@@ -434,25 +449,23 @@ for (const attribute of ['smile', 'gender'] as const) {
     testPositiveRate: Number(positives.toFixed(3)),
     majorityClass: Number(Math.max(positives, 1 - positives).toFixed(4)),
   };
-  for (const name of Object.keys(featurisers)) {
-    const s = probe(features[name]!.train, yTrain, features[name]!.test, yTest);
-    row[name] = {
+  const scores: Record<string, Scored> = {};
+  for (const [name, { train, test }] of Object.entries(features)) {
+    const s = probe(train, yTrain, test, yTest);
+    row[name] = scores[name] = {
       trainAccuracy: Number(s.trainAccuracy.toFixed(4)),
       accuracy: Number(s.accuracy.toFixed(4)),
       balancedAccuracy: Number(s.balancedAccuracy.toFixed(4)),
-      knnBalancedAccuracy: Number(
-        knn(features[name]!.train, yTrain, features[name]!.test, yTest).balancedAccuracy.toFixed(4),
-      ),
+      knnBalancedAccuracy: Number(knn(train, yTrain, test, yTest).toFixed(4)),
     };
   }
-  const scoreOf = (name: string): Scored | undefined => row[name] as Scored | undefined;
   for (const pooling of POOLINGS) {
-    const [pre, rnd] = [scoreOf(`pretrained ${pooling}`), scoreOf(`random ${pooling}`)];
+    const [pre, rnd] = [scores[`pretrained ${pooling}`]!, scores[`random ${pooling}`]!];
     row[`balancedDifference ${pooling}`] = Number(
-      ((pre?.balancedAccuracy ?? NaN) - (rnd?.balancedAccuracy ?? NaN)).toFixed(4),
+      (pre.balancedAccuracy - rnd.balancedAccuracy).toFixed(4),
     );
     row[`knnBalancedDifference ${pooling}`] = Number(
-      ((pre?.knnBalancedAccuracy ?? NaN) - (rnd?.knnBalancedAccuracy ?? NaN)).toFixed(4),
+      (pre.knnBalancedAccuracy - rnd.knnBalancedAccuracy).toFixed(4),
     );
   }
   console.log(JSON.stringify(row));

@@ -1,11 +1,13 @@
 /**
- * Features (CLS, or CLS beside the mean patch token) of a backbone given its flat weights (e.g. a pre-training result's teacher), for
- * evaluation, collapse checks and near-duplicate search. Images: `[n, S, S, 3]` in [0, 1].
+ * Features (CLS, or CLS beside the mean patch token) of a backbone given its flat weights (e.g.
+ * a pre-training result's teacher), for evaluation, collapse checks and near-duplicate search.
+ * Images: `[n, S, S, 3]` in [0, 1].
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelLayout } from './model';
 import type { ModelConfig } from './model';
 import { normaliseImages } from './normalise';
+import { tensorsOf } from './params';
 import { vitFeatures } from './vit';
 import type { FeaturePooling } from './vit';
 
@@ -16,9 +18,7 @@ export function extractFeatures(
   pooling: FeaturePooling = 'cls',
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const params = new Map<string, tf.Tensor>();
-    for (const e of modelLayout(model).entries)
-      params.set(e.name, tf.tensor(weights.subarray(e.offset, e.offset + e.size), e.shape));
+    const params = tensorsOf(modelLayout(model), weights);
     const size = model.vit.imageSize;
     const resized =
       images.shape[1] === size ? images : tf.image.resizeBilinear(images, [size, size]);

@@ -109,3 +109,11 @@ export function checksum(values: Float32Array): string {
   }
   return `${(h1 >>> 0).toString(16)}-${h2.toString(16)}`;
 }
+
+/** Parameter tensors (constants, not variables) from flat values, for evaluation. */
+export function tensorsOf(layout: ParamLayout, flat: Float32Array): TensorMap {
+  const out: TensorMap = new Map();
+  for (const e of layout.entries)
+    out.set(e.name, tf.tensor(flat.subarray(e.offset, e.offset + e.size), e.shape));
+  return out;
+}

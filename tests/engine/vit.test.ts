@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initParams, layoutOf } from '../../src-main/engine/params';
+import { initParams, layoutOf, tensorsOf } from '../../src-main/engine/params';
 import type { TensorMap } from '../../src-main/engine/params';
 import { Rng } from '../../src-main/engine/rng';
 import { vitFeatures, vitForward, vitParamSpecs, vitTokens } from '../../src-main/engine/vit';
@@ -16,13 +16,7 @@ const VIT: VitConfig = { imageSize: 16, patchSize: 8, dim: 12, depth: 2, heads: 
 
 function randomParams(): TensorMap {
   const layout = layoutOf(vitParamSpecs(VIT));
-  const flat = initParams(layout, new Rng(5));
-  return new Map(
-    layout.entries.map((e) => [
-      e.name,
-      tf.tensor(flat.subarray(e.offset, e.offset + e.size), e.shape),
-    ]),
-  );
+  return tensorsOf(layout, initParams(layout, new Rng(5)));
 }
 
 beforeAll(useWasm);

@@ -153,14 +153,6 @@ export function headLoss(
   return expressionLoss(outputs, labels as Int32Array);
 }
 
-/** Parameter tensors (constants, not variables) from flat values, for evaluation. */
-export function tensorsOf(layout: ParamLayout, flat: Float32Array): TensorMap {
-  const out: TensorMap = new Map();
-  for (const e of layout.entries)
-    out.set(e.name, tf.tensor(flat.subarray(e.offset, e.offset + e.size), e.shape));
-  return out;
-}
-
 /**
  * Predictions for images `[n, S, S, 3]` in [0, 1], in batches of `batchSize`: landmark
  * coordinates (0..1), attribute probabilities, or expression class probabilities, `[n·outputs]`.

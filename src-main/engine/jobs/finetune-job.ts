@@ -44,7 +44,8 @@ import {
   predictSplit,
   type TaskMetrics,
 } from '../finetune/finetune-evaluate';
-import { tensorsOf, vitConfigOf } from '../finetune/finetune-model';
+import { vitConfigOf } from '../finetune/finetune-model';
+import { tensorsOf } from '../params';
 import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
 import { cardSchemaOf } from '../predict/card-schema';
 import type { VitConfig } from '../vit';

@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFinetunedModel } from '../../../src-main/engine/export/export-model';
 import { loadExportedModel, readModelCard } from '../../../src-main/engine/export/load-model';
-import { predictFinetune, tensorsOf } from '../../../src-main/engine/finetune/finetune-model';
-import { checksum } from '../../../src-main/engine/params';
+import { predictFinetune } from '../../../src-main/engine/finetune/finetune-model';
+import { checksum, tensorsOf } from '../../../src-main/engine/params';
 import { StudioError } from '../../../src-main/shared/errors';
 import { useWasm } from '../helpers';
 import {

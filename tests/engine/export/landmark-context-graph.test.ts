@@ -11,9 +11,8 @@ import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-
 import {
   buildFinetuneModel,
   predictFinetune,
-  tensorsOf,
 } from '../../../src-main/engine/finetune/finetune-model';
-import { initParams } from '../../../src-main/engine/params';
+import { initParams, tensorsOf } from '../../../src-main/engine/params';
 import { Rng } from '../../../src-main/engine/rng';
 import { useWasm } from '../helpers';
 import { maxAbsDiff, runGraph, SMALL_MODEL, testImages, THREE_POINTS } from './export-fixtures';

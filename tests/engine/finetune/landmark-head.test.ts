@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { layoutOf, initParams } from '../../../src-main/engine/params';
+import { initParams, layoutOf, tensorsOf } from '../../../src-main/engine/params';
 import { Rng } from '../../../src-main/engine/rng';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
-import { tensorsOf } from '../../../src-main/engine/finetune/finetune-model';
 import {
   gaussianTargets,
   heatmapSide,
