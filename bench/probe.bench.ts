@@ -1,12 +1,15 @@
 /**
- * `npm run bench:probe [-- --minutes 20 --workers 2 | --backbone DIR] [--save DIR] [--set k=v]…`:
- * does pre-training help? Pre-trains the tiny preset on the MTFL pool (net_7876, whole images:
- * they are face-filling) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
+ * `npm run bench:probe [-- --minutes 20 --workers 2 | --backbone DIR] [--save DIR] [--pool faces|whole]
+ * [--set k=v]…`: does pre-training help? Pre-trains the tiny preset on the MTFL pool (the
+ * net_7876 faces of training.txt, cropped as the probe's faces are — the framing curation gives a
+ * project's pool; `--pool whole` takes the whole 200 px images instead, where the face is about
+ * half the side) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
  * `face-studio pretrain` model folder) — then fits a linear probe on frozen features for MTFL
  * smile and gender, and scores it on testing.txt faces, for that backbone and for a randomly
- * initialised one of the same shape. Two feature sets each: the CLS row, and CLS beside the mean
- * patch token (`vitFeatures`). `--set key=value` changes the short-run recipe below (same syntax
- * as `face-studio pretrain --set`, e.g. `--set model.imageSize=32 --set teacherTemperature=0.02`).
+ * initialised one of the same shape. Three feature sets each (`vitFeatures`): the CLS row, CLS
+ * beside the mean patch token, and the last four blocks' CLS rows. `--set key=value` changes the
+ * short-run recipe below (same syntax as `face-studio pretrain --set`, e.g.
+ * `--set model.imageSize=32 --set teacherTemperature=0.02`).
  * A pre-trained teacher is exported to `--save` (default .tmp/probe-backbone) so
  * `bench:fewshot --backbone` can reuse it.
  *
@@ -52,12 +55,15 @@ const { values: args } = parseArgs({
     backbone: { type: 'string' },
     save: { type: 'string', default: '.tmp/probe-backbone' },
     set: { type: 'string', multiple: true, default: [] },
+    pool: { type: 'string', default: 'faces' },
   },
 });
 const USAGE =
-  'npm run bench:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--set key=value]…';
-/** Both feature sets the probe is fitted on, for each backbone. */
-const POOLINGS: FeaturePooling[] = ['cls', 'cls+mean'];
+  'npm run bench:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--pool faces|whole] [--set key=value]…';
+if (args.pool !== 'faces' && args.pool !== 'whole')
+  throw new Error(`--pool must be faces or whole, not ${args.pool}. ${USAGE}`);
+/** The feature sets the probe is fitted on, for each backbone. */
+const POOLINGS: FeaturePooling[] = ['cls', 'cls+mean', 'cls4'];
 const minutes = Number(args.minutes);
 const workers = Number(args.workers);
 const TRAIN = Number(process.env.PROBE_TRAIN ?? 2000);
@@ -71,9 +77,20 @@ interface Face {
   smile: number; // 1 yes
 }
 
-/** A seeded draw of `count` rows of an MTFL list → faces cropped to 2.2× the points' extent. */
-async function readFaces(list: string, count: number, seed: number): Promise<Face[]> {
-  const all = (await readFile(path.join(MTFL, list), 'utf8')).trim().split('\n');
+/**
+ * A seeded draw of `count` rows of an MTFL list (only files under `folder`, when given) → faces
+ * cropped to 2.2× the points' extent.
+ */
+async function readFaces(
+  list: string,
+  count: number,
+  seed: number,
+  folder?: string,
+): Promise<Face[]> {
+  const all = (await readFile(path.join(MTFL, list), 'utf8'))
+    .trim()
+    .split('\n')
+    .filter((row) => folder === undefined || row.startsWith(`${folder}/`));
   const rows = new Rng(deriveSeed(seed, 0x9f0b))
     .permutation(all.length)
     .slice(0, count)
@@ -345,24 +362,26 @@ const config = parsePretrainConfig(recipe);
 const model = modelConfigOf(config);
 const random = initParams(modelLayout(model), new Rng(deriveSeed(config.seed, 0x1417)));
 /**
- * Each backbone is run once per batch with `cls+mean` pooling; its `cls` feature set is the first
- * half of those rows (the CLS token after the final norm), not a second forward pass.
+ * Each backbone is run with `cls+mean` and `cls4` pooling; its `cls` feature set is the first
+ * half of the `cls+mean` rows (the CLS token after the final norm), not a third forward pass.
  */
-const backbones: Record<string, Featurise> = {
-  random: (images) => extractFeatures(model, random, images, 'cls+mean'),
+const backbones: Record<string, (images: tf.Tensor4D, pooling: FeaturePooling) => tf.Tensor2D> = {
+  random: (images, pooling) => extractFeatures(model, random, images, pooling),
 };
 let disposeLoaded = (): void => {};
 if (args.backbone) {
   const loaded = await loadBackbone(args.backbone);
-  backbones.pretrained = (images) => loaded.features(images, 'cls+mean');
+  backbones.pretrained = (images, pooling) => loaded.features(images, pooling);
   disposeLoaded = loaded.dispose;
   console.log(
     JSON.stringify({ backend: backend.name, backbone: args.backbone, card: loaded.card.config }),
   );
 } else {
-  const poolDir = path.join(MTFL, 'net_7876');
   const planned = Math.max(config.batchSize * 4, Math.round(minutes * 60 * EXPECTED_IMG_PER_SEC));
-  const pool = await seededPool(poolDir, planned, 1);
+  const pool =
+    args.pool === 'whole'
+      ? await seededPool(path.join(MTFL, 'net_7876'), planned, 1)
+      : (await readFaces('training.txt', planned, 3, 'net_7876')).map((f) => f.source);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), minutes * 60_000);
   const started = performance.now();
@@ -389,7 +408,8 @@ if (args.backbone) {
     config: config as unknown as Record<string, unknown>,
     data: { project: null, train: pool.length, val: 0, test: 0 },
   });
-  backbones.pretrained = (images) => extractFeatures(model, result.teacher, images, 'cls+mean');
+  backbones.pretrained = (images, pooling) =>
+    extractFeatures(model, result.teacher, images, pooling);
   console.log(
     JSON.stringify({
       backend: backend.name,
@@ -430,11 +450,15 @@ const features: Record<string, { train: Float32Array[]; test: Float32Array[] }> 
 const clsHalf = (row: Float32Array): Float32Array => row.subarray(0, row.length / 2);
 for (const [name, featurise] of Object.entries(backbones)) {
   const both = {
-    train: await featuresOf(featurise, trainData),
-    test: await featuresOf(featurise, testData),
+    train: await featuresOf((x) => featurise(x, 'cls+mean'), trainData),
+    test: await featuresOf((x) => featurise(x, 'cls+mean'), testData),
   };
   features[`${name} cls`] = { train: both.train.map(clsHalf), test: both.test.map(clsHalf) };
   features[`${name} cls+mean`] = both;
+  features[`${name} cls4`] = {
+    train: await featuresOf((x) => featurise(x, 'cls4'), trainData),
+    test: await featuresOf((x) => featurise(x, 'cls4'), testData),
+  };
 }
 disposeLoaded();
 for (const attribute of ['smile', 'gender'] as const) {

@@ -1,6 +1,7 @@
 /**
- * Features (CLS, or CLS beside the mean patch token) of a backbone given its flat weights (e.g.
- * a pre-training result's teacher), for evaluation, collapse checks and near-duplicate search.
+ * Features (CLS, CLS beside the mean patch token, or the last four blocks' CLS tokens) of a
+ * backbone given its flat weights (e.g. a pre-training result's teacher), for evaluation,
+ * collapse checks and near-duplicate search.
  * Images: `[n, S, S, 3]` in [0, 1].
  */
 import * as tf from '@tensorflow/tfjs';

@@ -122,7 +122,12 @@ function positionsFor(c: VitConfig, params: TensorMap, grid: number): tf.Tensor2
  * final norm, `[B·(1 + g²), dim]`: row b·(1 + g²) is image b's CLS token, then its g² patches
  * row-major. Positional embeddings are resized when S differs from the preset's input (locals).
  */
-function vitBlocks(c: VitConfig, params: TensorMap, images: tf.Tensor4D): tf.Tensor2D {
+function vitBlocks(
+  c: VitConfig,
+  params: TensorMap,
+  images: tf.Tensor4D,
+  afterBlock?: (block: number, x: tf.Tensor2D) => void,
+): tf.Tensor2D {
   const [batch, size] = images.shape;
   const p = c.patchSize;
   const grid = size / p;
@@ -152,6 +157,7 @@ function vitBlocks(c: VitConfig, params: TensorMap, images: tf.Tensor4D): tf.Ten
     const n2 = layerNorm(x, P(`${b}norm2.g`) as tf.Tensor1D, P(`${b}norm2.b`) as tf.Tensor1D);
     const hidden = gelu(linear(n2, P(`${b}fc1.w`) as tf.Tensor2D, P(`${b}fc1.b`) as tf.Tensor1D));
     x = tf.add(x, linear(hidden, P(`${b}fc2.w`) as tf.Tensor2D, P(`${b}fc2.b`) as tf.Tensor1D));
+    afterBlock?.(i, x);
   }
   return x;
 }
@@ -181,11 +187,15 @@ export function vitForward(c: VitConfig, params: TensorMap, images: tf.Tensor4D)
 
 /**
  * How a frozen backbone's tokens become one feature row per image: `cls` (the CLS token, what
- * the pre-training head sees) or `cls+mean` (CLS beside the mean of the patch tokens, DINO's
- * linear-evaluation choice for ViTs with few blocks: local cues such as a smile live in the patch
- * tokens). `[B, dim]` or `[B, 2·dim]`.
+ * the pre-training head sees), `cls+mean` (CLS beside the mean of the patch tokens, DINO's
+ * linear evaluation of ViT-B: local cues such as a smile live in the patch tokens) or `cls4`
+ * (the CLS tokens of the last four blocks, each through the final norm, side by side: DINO's
+ * linear evaluation of ViT-S). `[B, dim]`, `[B, 2·dim]` or `[B, 4·dim]`.
  */
-export type FeaturePooling = 'cls' | 'cls+mean';
+export type FeaturePooling = 'cls' | 'cls+mean' | 'cls4';
+
+/** Blocks whose CLS tokens `cls4` concatenates (DINO's linear evaluation of ViT-S: the last 4). */
+const CLS4_BLOCKS = 4;
 
 export function vitFeatures(
   c: VitConfig,
@@ -195,6 +205,17 @@ export function vitFeatures(
 ): tf.Tensor2D {
   if (pooling === 'cls') return vitForward(c, params, images);
   const batch = images.shape[0];
+  if (pooling === 'cls4') {
+    const rows: tf.Tensor2D[] = [];
+    vitBlocks(c, params, images, (i, x) => {
+      if (i < c.depth - CLS4_BLOCKS) return;
+      const cls = tf.gather(x, tf.range(0, x.shape[0], x.shape[0] / batch, 'int32'));
+      rows.push(
+        layerNorm(cls, params.get('norm.g') as tf.Tensor1D, params.get('norm.b') as tf.Tensor1D),
+      );
+    });
+    return tf.concat(rows, 1);
+  }
   const all = vitTokens(c, params, images);
   const tokens = all.shape[0] / batch;
   const grid = tf.reshape(all, [batch, tokens, c.dim]);

@@ -1,6 +1,7 @@
 /**
- * vitFeatures: the two poolings a frozen backbone offers a probe. `cls` is the CLS row the
- * pre-training head sees; `cls+mean` puts the mean of the patch tokens beside it.
+ * vitFeatures: the poolings a frozen backbone offers a probe. `cls` is the CLS row the
+ * pre-training head sees; `cls+mean` puts the mean of the patch tokens beside it; `cls4`
+ * concatenates the CLS rows of the last four blocks, each through the final norm.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +46,25 @@ describe('vitFeatures', () => {
       expect(maxAbsDiff(rows[i]!.slice(12), own[0]!)).toBeGreaterThan(1e-3);
     }
     tf.dispose([...params.values(), images, cls, both]);
+  });
+
+  it('concatenates the CLS rows of the last four blocks, the last one being vitForward', () => {
+    const deep: VitConfig = { ...VIT, depth: 5 };
+    const layout = layoutOf(vitParamSpecs(deep));
+    const flat = initParams(layout, new Rng(6));
+    const params = tensorsOf(layout, flat);
+    const images = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+    const rows = vitFeatures(deep, params, images, 'cls4');
+    expect(rows.shape).toEqual([2, 4 * 12]);
+    const got = rows.arraySync();
+    // Block k's CLS row is the CLS row of the same network cut after block k (depth k + 1).
+    for (let k = 1; k < 5; k++) {
+      const cut = vitForward({ ...deep, depth: k + 1 }, params, images).arraySync();
+      for (let i = 0; i < 2; i++)
+        expect(maxAbsDiff(got[i]!.slice((k - 1) * 12, k * 12), cut[i]!)).toBeLessThan(1e-5);
+    }
+    // The four slices differ: each block changes the CLS token.
+    expect(maxAbsDiff(got[0]!.slice(0, 12), got[0]!.slice(36))).toBeGreaterThan(1e-3);
+    tf.dispose([...params.values(), images, rows]);
   });
 });
