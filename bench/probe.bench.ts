@@ -71,10 +71,17 @@ const TEST = Number(process.env.PROBE_TEST ?? 1000);
 /** Expected pre-training speed (img/s, this config, 2 workers), to size the schedule. */
 const EXPECTED_IMG_PER_SEC = Number(process.env.PROBE_IMG_PER_SEC ?? 4);
 
+/**
+ * The attributes probed: smile and gender are the issue's verdict; glasses and a frontal head
+ * (MTFL pose 3 of 1–5) show what else pre-training has or has not learnt.
+ */
+const ATTRIBUTES = ['smile', 'gender', 'glasses', 'frontal'] as const;
+type Attribute = (typeof ATTRIBUTES)[number];
+
 interface Face {
   source: FaceSource;
-  gender: number; // 1 male
-  smile: number; // 1 yes
+  /** 1 = smiling / male / wearing glasses / frontal, else 0. */
+  labels: Record<Attribute, number>;
 }
 
 /**
@@ -112,8 +119,12 @@ async function readFaces(
           height: meta.height!,
           crop: { x: (x0 + x1 - side) / 2, y: (y0 + y1 - side) / 2, width: side, height: side },
         },
-        gender: n[10]!,
-        smile: n[11]!,
+        labels: {
+          gender: n[10] === 1 ? 1 : 0,
+          smile: n[11] === 1 ? 1 : 0,
+          glasses: n[12] === 1 ? 1 : 0,
+          frontal: n[13] === 3 ? 1 : 0,
+        },
       };
     }),
   );
@@ -151,6 +162,29 @@ interface ProbeScore {
 /** One feature set's row in the printed JSON: the linear probe's scores and the k-NN's. */
 interface Scored extends ProbeScore {
   knnBalancedAccuracy: number;
+}
+
+/**
+ * How many independent directions a feature set spreads over: the participation ratio of its
+ * correlation matrix R over the rows, (tr R)² / ‖R‖²_F = d² / Σ r²ᵢⱼ — d for uncorrelated
+ * features, 1 when every feature is the same up to scale (a dimensional collapse).
+ */
+function effectiveDims(rows: Float32Array[]): number {
+  const d = rows[0]!.length;
+  const mean = columnMeans(rows);
+  const z = rows.map((x) => Float64Array.from(x, (v, j) => v - mean[j]!));
+  const norm = new Float64Array(d);
+  for (const x of z) for (let j = 0; j < d; j++) norm[j]! += x[j]! * x[j]!;
+  for (let j = 0; j < d; j++) norm[j] = Math.sqrt(norm[j]!) || 1;
+  for (const x of z) for (let j = 0; j < d; j++) x[j]! /= norm[j]!;
+  let sumSq = 0;
+  for (let i = 0; i < d; i++)
+    for (let j = i; j < d; j++) {
+      let r = 0;
+      for (const x of z) r += x[i]! * x[j]!;
+      sumSq += (i === j ? 1 : 2) * r * r;
+    }
+  return (d * d) / sumSq;
 }
 
 /** The mean of each feature over the rows. */
@@ -461,9 +495,19 @@ for (const [name, featurise] of Object.entries(backbones)) {
   };
 }
 disposeLoaded();
-for (const attribute of ['smile', 'gender'] as const) {
-  const yTrain: number[] = trainFaces.map((f) => (f[attribute] === 1 ? 1 : 0));
-  const yTest: number[] = testFaces.map((f) => (f[attribute] === 1 ? 1 : 0));
+console.log(
+  JSON.stringify({
+    effectiveDims: Object.fromEntries(
+      Object.entries(features).map(([name, { train }]) => [
+        name,
+        Number(effectiveDims(train).toFixed(1)),
+      ]),
+    ),
+  }),
+);
+for (const attribute of ATTRIBUTES) {
+  const yTrain: number[] = trainFaces.map((f) => f.labels[attribute]);
+  const yTest: number[] = testFaces.map((f) => f.labels[attribute]);
   const positives = yTest.reduce((a, y) => a + y, 0) / yTest.length;
   const row: Record<string, unknown> = {
     attribute,
