@@ -194,7 +194,10 @@ export function vitForward(c: VitConfig, params: TensorMap, images: tf.Tensor4D)
  */
 export type FeaturePooling = 'cls' | 'cls+mean' | 'cls4';
 
-/** Blocks whose CLS tokens `cls4` concatenates (DINO's linear evaluation of ViT-S: the last 4). */
+/**
+ * Blocks whose CLS tokens `cls4` concatenates (DINO's linear evaluation of ViT-S: the last 4;
+ * every block of a shallower model).
+ */
 const CLS4_BLOCKS = 4;
 
 export function vitFeatures(
