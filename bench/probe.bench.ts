@@ -44,7 +44,8 @@ import { initParams } from '../src-main/engine/params';
 import { modelConfigOf, pretrain } from '../src-main/engine/pretrain';
 import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
 import { Rng, deriveSeed } from '../src-main/engine/rng';
-import type { FeaturePooling } from '../src-main/engine/vit';
+import { featureWidth } from '../src-main/engine/vit';
+import type { FeaturePooling, FeaturePoolings } from '../src-main/engine/vit';
 import { applySet } from '../src-main/cli/training-command';
 
 const MTFL = fileURLToPath(new URL('../../shared/data/mtfl', import.meta.url));
@@ -171,20 +172,27 @@ interface Scored extends ProbeScore {
  */
 function effectiveDims(rows: Float32Array[]): number {
   const d = rows[0]!.length;
-  const mean = columnMeans(rows);
-  const z = rows.map((x) => Float64Array.from(x, (v, j) => v - mean[j]!));
-  const norm = new Float64Array(d);
-  for (const x of z) for (let j = 0; j < d; j++) norm[j]! += x[j]! * x[j]!;
-  for (let j = 0; j < d; j++) norm[j] = Math.sqrt(norm[j]!) || 1;
-  for (const x of z) for (let j = 0; j < d; j++) x[j]! /= norm[j]!;
+  const z = rows.map(standardiser(rows));
   let sumSq = 0;
   for (let i = 0; i < d; i++)
     for (let j = i; j < d; j++) {
       let r = 0;
       for (const x of z) r += x[i]! * x[j]!;
+      r /= rows.length;
       sumSq += (i === j ? 1 : 2) * r * r;
     }
   return (d * d) / sumSq;
+}
+
+/** Each feature's mean and (population) standard deviation over `rows` → a z-scoring function. */
+function standardiser(rows: Float32Array[]): (x: Float32Array) => Float64Array {
+  const d = rows[0]!.length;
+  const mean = columnMeans(rows);
+  const std = new Float64Array(d);
+  for (const x of rows)
+    for (let j = 0; j < d; j++) std[j]! += (x[j]! - mean[j]!) ** 2 / rows.length;
+  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) + 1e-6;
+  return (x) => Float64Array.from(x, (v, j) => (v - mean[j]!) / std[j]!);
 }
 
 /** The mean of each feature over the rows. */
@@ -276,13 +284,7 @@ function probe(
   yTest: number[],
 ): ProbeScore {
   const d = train[0]!.length;
-  const mean = columnMeans(train);
-  const std = new Float64Array(d);
-  for (const x of train)
-    for (let j = 0; j < d; j++) std[j]! += (x[j]! - mean[j]!) ** 2 / train.length;
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) + 1e-6;
-  const z = (x: Float32Array): Float64Array =>
-    Float64Array.from(x, (v, j) => (v - mean[j]!) / std[j]!);
+  const z = standardiser(train);
   const xs = train.map(z);
   const score = (w: Float64Array, x: Float64Array): number => {
     let s = w[d]!;
@@ -396,10 +398,10 @@ const config = parsePretrainConfig(recipe);
 const model = modelConfigOf(config);
 const random = initParams(modelLayout(model), new Rng(deriveSeed(config.seed, 0x1417)));
 /**
- * Each backbone is run with `cls+mean` and `cls4` pooling; its `cls` feature set is the first
- * half of the `cls+mean` rows (the CLS token after the final norm), not a third forward pass.
+ * Each backbone is run once per batch for `cls+mean` and `cls4` side by side; its `cls` feature
+ * set is the first `dim` of the `cls+mean` part (the CLS token after the final norm).
  */
-const backbones: Record<string, (images: tf.Tensor4D, pooling: FeaturePooling) => tf.Tensor2D> = {
+const backbones: Record<string, (images: tf.Tensor4D, pooling: FeaturePoolings) => tf.Tensor2D> = {
   random: (images, pooling) => extractFeatures(model, random, images, pooling),
 };
 let disposeLoaded = (): void => {};
@@ -481,18 +483,26 @@ const features: Record<string, { train: Float32Array[]; test: Float32Array[] }> 
     test: await featuresOf(greyPixels, testData),
   },
 };
-const clsHalf = (row: Float32Array): Float32Array => row.subarray(0, row.length / 2);
+const passes: FeaturePooling[] = ['cls+mean', 'cls4'];
+/** Where each feature set lies in a row of `passes` side by side. */
+const clsMean = featureWidth(model.vit, 'cls+mean');
+const spans: Record<FeaturePooling, [number, number]> = {
+  cls: [0, featureWidth(model.vit, 'cls')],
+  'cls+mean': [0, clsMean],
+  cls4: [clsMean, clsMean + featureWidth(model.vit, 'cls4')],
+};
 for (const [name, featurise] of Object.entries(backbones)) {
-  const both = {
-    train: await featuresOf((x) => featurise(x, 'cls+mean'), trainData),
-    test: await featuresOf((x) => featurise(x, 'cls+mean'), testData),
+  const rows = {
+    train: await featuresOf((x) => featurise(x, passes), trainData),
+    test: await featuresOf((x) => featurise(x, passes), testData),
   };
-  features[`${name} cls`] = { train: both.train.map(clsHalf), test: both.test.map(clsHalf) };
-  features[`${name} cls+mean`] = both;
-  features[`${name} cls4`] = {
-    train: await featuresOf((x) => featurise(x, 'cls4'), trainData),
-    test: await featuresOf((x) => featurise(x, 'cls4'), testData),
-  };
+  for (const pooling of POOLINGS) {
+    const [from, to] = spans[pooling];
+    features[`${name} ${pooling}`] = {
+      train: rows.train.map((row) => row.subarray(from, to)),
+      test: rows.test.map((row) => row.subarray(from, to)),
+    };
+  }
 }
 disposeLoaded();
 console.log(

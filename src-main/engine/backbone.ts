@@ -26,7 +26,7 @@ import { IMAGE_MEAN, IMAGE_STD, normaliseImages } from './normalise';
 import { checksum, layoutOf } from './params';
 import type { TensorMap } from './params';
 import { vitFeatures, vitParamSpecs } from './vit';
-import type { FeaturePooling, VitConfig } from './vit';
+import type { FeaturePoolings, VitConfig } from './vit';
 
 /**
  * The crop pre-training saw: curation's square crop around the stored face box (the detector's
@@ -85,7 +85,7 @@ export interface LoadedBackbone {
   weights: Map<string, Float32Array>;
   params: TensorMap;
   /** Images `[n, S, S, 3]` RGB in [0, 1] (any S; resized) → features, CLS `[n, dim]` by default. */
-  features(images: tf.Tensor4D, pooling?: FeaturePooling): tf.Tensor2D;
+  features(images: tf.Tensor4D, pooling?: FeaturePoolings): tf.Tensor2D;
   dispose(): void;
 }
 

@@ -10,13 +10,13 @@ import type { ModelConfig } from './model';
 import { normaliseImages } from './normalise';
 import { tensorsOf } from './params';
 import { vitFeatures } from './vit';
-import type { FeaturePooling } from './vit';
+import type { FeaturePoolings } from './vit';
 
 export function extractFeatures(
   model: ModelConfig,
   weights: Float32Array,
   images: tf.Tensor4D,
-  pooling: FeaturePooling = 'cls',
+  pooling: FeaturePoolings = 'cls',
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const params = tensorsOf(modelLayout(model), weights);

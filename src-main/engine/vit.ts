@@ -190,7 +190,8 @@ export function vitForward(c: VitConfig, params: TensorMap, images: tf.Tensor4D)
  * the pre-training head sees), `cls+mean` (CLS beside the mean of the patch tokens, DINO's
  * linear evaluation of ViT-B: local cues such as a smile live in the patch tokens) or `cls4`
  * (the CLS tokens of the last four blocks, each through the final norm, side by side: DINO's
- * linear evaluation of ViT-S). `[B, dim]`, `[B, 2·dim]` or `[B, 4·dim]`.
+ * linear evaluation of ViT-S). `[B, dim]`, `[B, 2·dim]` or `[B, 4·dim]`; a list of poolings
+ * gives their rows side by side from one pass through the blocks.
  */
 export type FeaturePooling = 'cls' | 'cls+mean' | 'cls4';
 
@@ -200,29 +201,38 @@ export type FeaturePooling = 'cls' | 'cls+mean' | 'cls4';
  */
 const CLS4_BLOCKS = 4;
 
+/** One pooling, or several side by side in the order given, from one forward pass. */
+export type FeaturePoolings = FeaturePooling | readonly FeaturePooling[];
+
+/** The width of one pooling's rows for `c` (to split a row of several poolings). */
+export function featureWidth(c: VitConfig, pooling: FeaturePooling): number {
+  const parts = { cls: 1, 'cls+mean': 2, cls4: Math.min(CLS4_BLOCKS, c.depth) }[pooling];
+  return parts * c.dim;
+}
+
 export function vitFeatures(
   c: VitConfig,
   params: TensorMap,
   images: tf.Tensor4D,
-  pooling: FeaturePooling,
+  pooling: FeaturePoolings,
 ): tf.Tensor2D {
-  if (pooling === 'cls') return vitForward(c, params, images);
+  const poolings = typeof pooling === 'string' ? [pooling] : pooling;
+  if (poolings.length === 1 && poolings[0] === 'cls') return vitForward(c, params, images);
   const batch = images.shape[0];
-  if (pooling === 'cls4') {
-    const rows: tf.Tensor2D[] = [];
-    vitBlocks(c, params, images, (i, x) => {
-      if (i < c.depth - CLS4_BLOCKS) return;
-      const cls = tf.gather(x, tf.range(0, x.shape[0], x.shape[0] / batch, 'int32'));
-      rows.push(
-        layerNorm(cls, params.get('norm.g') as tf.Tensor1D, params.get('norm.b') as tf.Tensor1D),
-      );
-    });
-    return tf.concat(rows, 1);
-  }
-  const all = vitTokens(c, params, images);
-  const tokens = all.shape[0] / batch;
-  const grid = tf.reshape(all, [batch, tokens, c.dim]);
+  const norm = (x: tf.Tensor2D): tf.Tensor2D =>
+    layerNorm(x, params.get('norm.g') as tf.Tensor1D, params.get('norm.b') as tf.Tensor1D);
+  const blockCls: tf.Tensor2D[] = [];
+  const last = vitBlocks(c, params, images, (i, x) => {
+    if (poolings.includes('cls4') && i >= c.depth - CLS4_BLOCKS)
+      blockCls.push(norm(tf.gather(x, tf.range(0, x.shape[0], x.shape[0] / batch, 'int32'))));
+  });
+  const tokens = last.shape[0] / batch;
+  const grid = tf.reshape(norm(last), [batch, tokens, c.dim]);
   const cls = tf.reshape(tf.slice(grid, [0, 0, 0], [batch, 1, c.dim]), [batch, c.dim]);
-  const patches = tf.mean(tf.slice(grid, [0, 1, 0], [batch, tokens - 1, c.dim]), 1);
-  return tf.concat([cls, patches], 1) as tf.Tensor2D;
+  const parts = poolings.map((p) => {
+    if (p === 'cls') return cls;
+    if (p === 'cls4') return tf.concat(blockCls, 1);
+    return tf.concat([cls, tf.mean(tf.slice(grid, [0, 1, 0], [batch, tokens - 1, c.dim]), 1)], 1);
+  });
+  return tf.concat(parts, 1) as tf.Tensor2D;
 }

@@ -1,14 +1,21 @@
 /**
  * vitFeatures: the poolings a frozen backbone offers a probe. `cls` is the CLS row the
  * pre-training head sees; `cls+mean` puts the mean of the patch tokens beside it; `cls4`
- * concatenates the CLS rows of the last four blocks, each through the final norm.
+ * concatenates the CLS rows of the last four blocks, each through the final norm. A list of
+ * poolings gives their rows side by side.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initParams, layoutOf, tensorsOf } from '../../src-main/engine/params';
 import type { TensorMap } from '../../src-main/engine/params';
 import { Rng } from '../../src-main/engine/rng';
-import { vitFeatures, vitForward, vitParamSpecs, vitTokens } from '../../src-main/engine/vit';
+import {
+  featureWidth,
+  vitFeatures,
+  vitForward,
+  vitParamSpecs,
+  vitTokens,
+} from '../../src-main/engine/vit';
 import type { VitConfig } from '../../src-main/engine/vit';
 import { maxAbsDiff } from './export/export-fixtures';
 import { useWasm } from './helpers';
@@ -66,5 +73,27 @@ describe('vitFeatures', () => {
     // The four slices differ: each block changes the CLS token.
     expect(maxAbsDiff(got[0]!.slice(0, 12), got[0]!.slice(36))).toBeGreaterThan(1e-3);
     tf.dispose([...params.values(), images, rows]);
+  });
+
+  it('gives a list of poolings side by side, each as it is alone, at featureWidth', () => {
+    const deep: VitConfig = { ...VIT, depth: 5 };
+    const layout = layoutOf(vitParamSpecs(deep));
+    const params = tensorsOf(layout, initParams(layout, new Rng(7)));
+    const images = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
+    const poolings = ['cls+mean', 'cls4', 'cls'] as const;
+    const joined = vitFeatures(deep, params, images, poolings).arraySync();
+    const widths = poolings.map((p) => featureWidth(deep, p));
+    expect(widths).toEqual([24, 48, 12]);
+    expect(joined[0]!.length).toBe(24 + 48 + 12);
+    let at = 0;
+    poolings.forEach((p, k) => {
+      const alone = vitFeatures(deep, params, images, p).arraySync();
+      for (let i = 0; i < 2; i++)
+        expect(maxAbsDiff(joined[i]!.slice(at, at + widths[k]!), alone[i]!)).toBeLessThan(1e-5);
+      at += widths[k]!;
+    });
+    // A model shallower than four blocks gives every block's CLS row.
+    expect(featureWidth({ ...VIT, depth: 2 }, 'cls4')).toBe(24);
+    tf.dispose([...params.values(), images]);
   });
 });
