@@ -23,21 +23,24 @@
  *
  * Prints JSON lines: the backbone, then per attribute and feature set the train and test
  * accuracy, the balanced accuracy, a weighted k-NN's balanced accuracy (`knn`), and the
- * majority-class rate for scale.
+ * majority-class rate for scale; the differences are taken from the mean of several random inits.
+ * The last line is the verdict: per feature set, smile and gender for the pre-trained backbone and
+ * each random init, and `beatsRandomByFivePoints`, the feature sets on which both attributes gain
+ * ≥ 5 points (the issue's bar).
  * Env: PROBE_TRAIN (default 2000) and PROBE_TEST (1000) faces, seeded draws from each list,
- * cropped to 2.2× the five landmarks' extent.
+ * cropped to 2.2× the five landmarks' extent; PROBE_RANDOM_SEEDS (3) random inits.
+ * bench/probe_torch.py runs the same recipe and probe in PyTorch, on faces written by
+ * bench/probe-dump.ts.
  */
 import { seededPool } from './fewshot-data';
-import { mkdir, readFile } from 'node:fs/promises';
+import { ATTRIBUTES, MTFL, readFaces } from './probe-faces';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { exportBackbone, loadBackbone } from '../src-main/engine/backbone';
 import { chooseBackend } from '../src-main/engine/backend';
 import { ProjectFacesData } from '../src-main/engine/data/project-faces';
-import type { FaceSource } from '../src-main/engine/data/project-faces';
 import { extractFeatures } from '../src-main/engine/embed';
 import { modelLayout } from '../src-main/engine/model';
 import { initParams } from '../src-main/engine/params';
@@ -48,7 +51,6 @@ import { featureWidth } from '../src-main/engine/vit';
 import type { FeaturePooling, FeaturePoolings } from '../src-main/engine/vit';
 import { applySet } from '../src-main/cli/training-command';
 
-const MTFL = fileURLToPath(new URL('../../shared/data/mtfl', import.meta.url));
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '20' },
@@ -69,67 +71,11 @@ const minutes = Number(args.minutes);
 const workers = Number(args.workers);
 const TRAIN = Number(process.env.PROBE_TRAIN ?? 2000);
 const TEST = Number(process.env.PROBE_TEST ?? 1000);
+const RANDOM_SEEDS = Number(process.env.PROBE_RANDOM_SEEDS ?? 3);
+if (!Number.isInteger(RANDOM_SEEDS) || RANDOM_SEEDS < 1)
+  throw new Error(`PROBE_RANDOM_SEEDS must be a whole number ≥ 1, not ${RANDOM_SEEDS}`);
 /** Expected pre-training speed (img/s, this config, 2 workers), to size the schedule. */
 const EXPECTED_IMG_PER_SEC = Number(process.env.PROBE_IMG_PER_SEC ?? 4);
-
-/**
- * The attributes probed: smile and gender are the issue's verdict; glasses and a frontal head
- * (MTFL pose 3 of 1–5) show what else pre-training has or has not learnt.
- */
-const ATTRIBUTES = ['smile', 'gender', 'glasses', 'frontal'] as const;
-type Attribute = (typeof ATTRIBUTES)[number];
-
-interface Face {
-  source: FaceSource;
-  /** 1 = smiling / male / wearing glasses / frontal, else 0. */
-  labels: Record<Attribute, number>;
-}
-
-/**
- * A seeded draw of `count` rows of an MTFL list (only files under `folder`, when given) → faces
- * cropped to 2.2× the points' extent.
- */
-async function readFaces(
-  list: string,
-  count: number,
-  seed: number,
-  folder?: string,
-): Promise<Face[]> {
-  const all = (await readFile(path.join(MTFL, list), 'utf8'))
-    .trim()
-    .split('\n')
-    .filter((row) => folder === undefined || row.startsWith(`${folder}/`));
-  const rows = new Rng(deriveSeed(seed, 0x9f0b))
-    .permutation(all.length)
-    .slice(0, count)
-    .map((i) => all[i]!);
-  return Promise.all(
-    rows.map(async (row) => {
-      const f = row.trim().split(/\s+/);
-      const file = path.join(MTFL, f[0]!);
-      const n = f.slice(1).map(Number);
-      const xs = n.slice(0, 5);
-      const ys = n.slice(5, 10);
-      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-      const side = 2.2 * Math.max(x1 - x0, y1 - y0);
-      const meta = await sharp(file).metadata();
-      return {
-        source: {
-          file,
-          width: meta.width!,
-          height: meta.height!,
-          crop: { x: (x0 + x1 - side) / 2, y: (y0 + y1 - side) / 2, width: side, height: side },
-        },
-        labels: {
-          gender: n[10] === 1 ? 1 : 0,
-          smile: n[11] === 1 ? 1 : 0,
-          glasses: n[12] === 1 ? 1 : 0,
-          frontal: n[13] === 3 ? 1 : 0,
-        },
-      };
-    }),
-  );
-}
 
 type Featurise = (images: tf.Tensor4D) => tf.Tensor2D;
 
@@ -396,14 +342,30 @@ const recipe: Record<string, unknown> = {
 for (const assignment of args.set) applySet(recipe, assignment, USAGE);
 const config = parsePretrainConfig(recipe);
 const model = modelConfigOf(config);
-const random = initParams(modelLayout(model), new Rng(deriveSeed(config.seed, 0x1417)));
+/**
+ * Random inits of the same shape, the baseline: the pre-trained backbone is compared with their
+ * mean, so one lucky or unlucky draw does not decide the verdict. The first is the pre-training's
+ * own starting point only in distribution (the run draws its init from its own seed).
+ */
+const RANDOM_NAMES = Array.from({ length: RANDOM_SEEDS }, (_, k) =>
+  k === 0 ? 'random' : `random#${k + 1}`,
+);
 /**
  * Each backbone is run once per batch for `cls+mean` and `cls4` side by side; its `cls` feature
  * set is the first `dim` of the `cls+mean` part (the CLS token after the final norm).
  */
-const backbones: Record<string, (images: tf.Tensor4D, pooling: FeaturePoolings) => tf.Tensor2D> = {
-  random: (images, pooling) => extractFeatures(model, random, images, pooling),
-};
+const backbones: Record<string, (images: tf.Tensor4D, pooling: FeaturePoolings) => tf.Tensor2D> =
+  Object.fromEntries(
+    RANDOM_NAMES.map((name, k) => {
+      const seed = k === 0 ? deriveSeed(config.seed, 0x1417) : deriveSeed(config.seed, 0x1417, k);
+      const params = initParams(modelLayout(model), new Rng(seed));
+      return [
+        name,
+        (images: tf.Tensor4D, pooling: FeaturePoolings) =>
+          extractFeatures(model, params, images, pooling),
+      ];
+    }),
+  );
 let disposeLoaded = (): void => {};
 if (args.backbone) {
   const loaded = await loadBackbone(args.backbone);
@@ -515,6 +477,14 @@ console.log(
     ),
   }),
 );
+/** Per feature set and attribute: balanced accuracy, pre-trained and each random init. */
+const verdict: Partial<
+  Record<
+    FeaturePooling,
+    Partial<Record<string, { pretrained: number; random: number[]; difference: number }>>
+  >
+> = {};
+const VERDICT_ATTRIBUTES = ['smile', 'gender'];
 for (const attribute of ATTRIBUTES) {
   const yTrain: number[] = trainFaces.map((f) => f.labels[attribute]);
   const yTest: number[] = testFaces.map((f) => f.labels[attribute]);
@@ -538,13 +508,36 @@ for (const attribute of ATTRIBUTES) {
     };
   }
   for (const pooling of POOLINGS) {
-    const [pre, rnd] = [scores[`pretrained ${pooling}`]!, scores[`random ${pooling}`]!];
-    row[`balancedDifference ${pooling}`] = Number(
-      (pre.balancedAccuracy - rnd.balancedAccuracy).toFixed(4),
-    );
+    const pre = scores[`pretrained ${pooling}`]!;
+    const rnd = RANDOM_NAMES.map((name) => scores[`${name} ${pooling}`]!);
+    const meanOf = (key: keyof Scored): number => rnd.reduce((a, r) => a + r[key], 0) / rnd.length;
+    const difference = pre.balancedAccuracy - meanOf('balancedAccuracy');
+    row[`balancedDifference ${pooling}`] = Number(difference.toFixed(4));
     row[`knnBalancedDifference ${pooling}`] = Number(
-      (pre.knnBalancedAccuracy - rnd.knnBalancedAccuracy).toFixed(4),
+      (pre.knnBalancedAccuracy - meanOf('knnBalancedAccuracy')).toFixed(4),
     );
+    (verdict[pooling] ??= {})[attribute] = {
+      pretrained: pre.balancedAccuracy,
+      random: rnd.map((r) => r.balancedAccuracy),
+      difference: Number(difference.toFixed(4)),
+    };
   }
   console.log(JSON.stringify(row));
 }
+
+// The issue's bar: on one feature set, smile and gender each ≥ 5 points over random init's mean.
+const meets = POOLINGS.filter((pooling) =>
+  VERDICT_ATTRIBUTES.every((a) => (verdict[pooling]?.[a]?.difference ?? -1) >= 0.05),
+);
+console.log(
+  JSON.stringify({
+    verdict: Object.fromEntries(
+      POOLINGS.map((pooling) => [
+        pooling,
+        Object.fromEntries(VERDICT_ATTRIBUTES.map((a) => [a, verdict[pooling]?.[a]])),
+      ]),
+    ),
+    randomInits: RANDOM_NAMES.length,
+    beatsRandomByFivePoints: meets,
+  }),
+);

@@ -1,0 +1,394 @@
+#!/usr/bin/python3
+"""The probe bench's pre-training recipe in PyTorch (Debian python3-torch), as a cross-check of the
+engine and a fast way to try recipes: about 5x the wasm engine's speed at 32 px on this machine.
+
+The same DINO/ProS step as src-main/engine (ViT with trunc-normal 0.02 init, 3-layer head, L2
+normalised bottleneck, weight-normalised prototypes, centred and sharpened teacher, cosine EMA,
+AdamW with cosine lr and weight decay and no decay on biases and norms, per-tensor gradient clip,
+multi-crop with the same augmentations) on the same face crops, written by
+`npx tsx bench/probe-dump.ts --size S`. Every --eval-every epochs it fits the same probe as
+bench:probe (class-weighted ridge on standardised features, strength picked on a held-out fifth,
+balanced accuracy on the test faces) on the teacher's CLS and CLS + mean patch token, and prints a
+JSON line with the difference from the random init it started from (percentage points).
+Learning rates are per 256 images, as in the engine's config (`lr`).
+
+Usage: OPENBLAS_NUM_THREADS=1 python3 bench/probe_torch.py --size 32 --epochs 10 --lr 0.004 \
+  --K 256 --tt 0.02 --tt-final 0.02 --locals 0 --gscale 0.5 1
+(One torch and one OpenBLAS thread per run: two runs side by side use both cores best.)
+"""
+import os
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+import argparse, json, math, time
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+p = argparse.ArgumentParser()
+a = p.add_argument
+a('--size', type=int, default=32); a('--patch', type=int, default=8); a('--dim', type=int, default=192)
+a('--depth', type=int, default=6); a('--heads', type=int, default=3)
+a('--hidden', type=int, default=1024); a('--bottleneck', type=int, default=256); a('--K', type=int, default=1024)
+a('--epochs', type=float, default=1); a('--batch', type=int, default=16); a('--lr', type=float, default=0.02)
+a('--min-lr', type=float, default=1e-6); a('--warmup', type=float, default=0.1)
+a('--wd', type=float, default=0.04); a('--wd-end', type=float, default=0.4)
+a('--mom', type=float, default=0.99); a('--tt', type=float, default=0.04); a('--tt-final', type=float, default=0.04)
+a('--tt-warmup', type=float, default=0.3); a('--ts', type=float, default=0.1); a('--center-mom', type=float, default=0.9)
+a('--locals', type=int, default=2); a('--gscale', type=float, nargs=2, default=[0.35, 1.0])
+a('--lscale', type=float, nargs=2, default=[0.05, 0.35]); a('--local-size', type=int, default=0)
+a('--koleo', type=float, default=0); a('--clip', type=float, default=3.0); a('--freeze-protos', type=float, default=0)
+a('--seed', type=int, default=1); a('--threads', type=int, default=1); a('--eval-every', type=float, default=1)
+a('--color', type=float, default=1.0, help='scale of colour jitter strengths')
+a('--grey', type=float, default=0.2); a('--blur', type=float, nargs=3, default=[1.0, 0.1, 0.5])
+a('--solar', type=float, default=0.2); a('--tag', default='')
+a('--data', default='.tmp/probe-faces', help='folder written by bench/probe-dump.ts')
+args = p.parse_args()
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+S = args.size
+
+
+def load(name, n_labels=4):
+    raw = np.fromfile(f'{args.data}/{name}{S}.u8', dtype=np.uint8)
+    x = torch.from_numpy(raw.reshape(-1, S, S, 3).copy()).permute(0, 3, 1, 2).float() / 255
+    y = np.fromfile(f'{args.data}/{name}.labels', dtype=np.uint8).reshape(-1, n_labels)
+    return x, y
+
+
+pool, _ = load('pool')
+trX, trY = load('train')
+teX, teY = load('test')
+MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+GREYW = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+
+
+def resized_crops(x, out, scale):
+    b = x.shape[0]
+    area = torch.empty(b).uniform_(*scale)
+    logr = torch.empty(b).uniform_(math.log(3 / 4), math.log(4 / 3))
+    r = torch.exp(logr)
+    w = torch.sqrt(area * r).clamp(max=1.0)
+    h = torch.sqrt(area / r).clamp(max=1.0)
+    cx = (torch.rand(b) * (1 - w) + w / 2) * 2 - 1
+    cy = (torch.rand(b) * (1 - h) + h / 2) * 2 - 1
+    flip = torch.where(torch.rand(b) < 0.5, -1.0, 1.0)
+    theta = torch.zeros(b, 2, 3)
+    theta[:, 0, 0] = w * flip
+    theta[:, 0, 2] = cx
+    theta[:, 1, 1] = h
+    theta[:, 1, 2] = cy
+    grid = F.affine_grid(theta, (b, 3, out, out), align_corners=False)
+    return F.grid_sample(x, grid, mode='bilinear', padding_mode='border', align_corners=False)
+
+
+def colour(x, grey_p):
+    b = x.shape[0]
+    c = args.color
+    on = (torch.rand(b, 1, 1, 1) < 0.8).float()
+    br = 1 + on * torch.empty(b, 1, 1, 1).uniform_(-0.4 * c, 0.4 * c)
+    x = (x * br).clamp(0, 1)
+    ct = 1 + on * torch.empty(b, 1, 1, 1).uniform_(-0.4 * c, 0.4 * c)
+    m = (x * GREYW).sum(1, keepdim=True).mean((2, 3), keepdim=True)
+    x = ((x - m) * ct + m).clamp(0, 1)
+    sat = 1 + on * torch.empty(b, 1, 1, 1).uniform_(-0.2 * c, 0.2 * c)
+    g = (x * GREYW).sum(1, keepdim=True)
+    x = ((x - g) * sat + g).clamp(0, 1)
+    # hue: rotate the IQ plane of YIQ
+    hue = on.view(b) * torch.empty(b).uniform_(-0.1 * c, 0.1 * c) * 2 * math.pi
+    T = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+    Ti = torch.linalg.inv(T)
+    cos, sin = torch.cos(hue), torch.sin(hue)
+    R = torch.zeros(b, 3, 3)
+    R[:, 0, 0] = 1
+    R[:, 1, 1] = cos; R[:, 1, 2] = -sin; R[:, 2, 1] = sin; R[:, 2, 2] = cos
+    M = Ti @ R @ T  # b,3,3
+    x = torch.einsum('bij,bjhw->bihw', M, x).clamp(0, 1)
+    gr = (torch.rand(b, 1, 1, 1) < grey_p).float()
+    g = (x * GREYW).sum(1, keepdim=True).expand(-1, 3, -1, -1)
+    return gr * g + (1 - gr) * x
+
+
+def blur(x, prob, sigma_scale):
+    b, _, s, _ = x.shape
+    on = torch.rand(b) < prob
+    if not on.any():
+        return x
+    sig = torch.empty(b).uniform_(0.1, 2.0) * sigma_scale
+    rad = max(1, math.ceil(3 * 2.0 * sigma_scale))
+    t = torch.arange(-rad, rad + 1).float()
+    k = torch.exp(-t.view(1, -1) ** 2 / (2 * sig.view(-1, 1) ** 2))
+    k = k / k.sum(1, keepdim=True)
+    k3 = k.repeat_interleave(3, 0)  # (3b, taps)
+    y = x.reshape(1, 3 * b, s, s)
+    y = F.pad(y, (rad, rad, 0, 0), mode='reflect' if rad < s else 'replicate')
+    y = F.conv2d(y, k3.view(3 * b, 1, 1, -1), groups=3 * b)
+    y = F.pad(y, (0, 0, rad, rad), mode='reflect' if rad < s else 'replicate')
+    y = F.conv2d(y, k3.view(3 * b, 1, -1, 1), groups=3 * b).view(b, 3, s, s)
+    return torch.where(on.view(b, 1, 1, 1), y, x)
+
+
+def views(x):
+    out = []
+    for i, (bp, sp) in enumerate([(args.blur[0], 0.0), (args.blur[1], args.solar)]):
+        v = colour(resized_crops(x, S, args.gscale), args.grey)
+        v = blur(v, bp, S / 224)
+        if sp > 0:
+            sol = (torch.rand(x.shape[0], 1, 1, 1) < sp)
+            v = torch.where(sol & (v >= 0.5), 1 - v, v)
+        out.append((v - MEAN) / STD)
+    locs = []
+    ls = args.local_size or max(args.patch, (S * 96 // 224) // args.patch * args.patch)
+    for _ in range(args.locals):
+        v = blur(colour(resized_crops(x, ls, args.lscale), args.grey), args.blur[2], ls / 96)
+        locs.append((v - MEAN) / STD)
+    return out, locs
+
+
+class Block(nn.Module):
+    def __init__(s, d, h):
+        super().__init__()
+        s.h = h
+        s.n1, s.qkv, s.proj = nn.LayerNorm(d, eps=1e-6), nn.Linear(d, 3 * d), nn.Linear(d, d)
+        s.n2, s.f1, s.f2 = nn.LayerNorm(d, eps=1e-6), nn.Linear(d, d * 4), nn.Linear(d * 4, d)
+
+    def forward(s, x):
+        B, N, Dd = x.shape
+        q, k, v = s.qkv(s.n1(x)).reshape(B, N, 3, s.h, Dd // s.h).permute(2, 0, 3, 1, 4)
+        att = ((q @ k.transpose(-2, -1)) * (Dd // s.h) ** -0.5).softmax(-1)
+        x = x + s.proj((att @ v).transpose(1, 2).reshape(B, N, Dd))
+        return x + s.f2(F.gelu(s.f1(s.n2(x))))
+
+
+class ViT(nn.Module):
+    def __init__(s):
+        super().__init__()
+        d, g = args.dim, S // args.patch
+        s.g = g
+        s.embed = nn.Conv2d(3, d, args.patch, args.patch)
+        s.cls = nn.Parameter(torch.zeros(1, 1, d))
+        s.pos = nn.Parameter(torch.zeros(1, g * g + 1, d))
+        s.blocks = nn.ModuleList([Block(d, args.heads) for _ in range(args.depth)])
+        s.norm = nn.LayerNorm(d, eps=1e-6)
+        nn.init.trunc_normal_(s.cls, std=0.02)
+        nn.init.trunc_normal_(s.pos, std=0.02)
+        for m in s.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.trunc_normal_(m.weight, std=0.02)
+                nn.init.zeros_(m.bias)
+
+    def pos_for(s, n):
+        if n == s.g:
+            return s.pos
+        grid = s.pos[:, 1:].reshape(1, s.g, s.g, -1).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(n, n), mode='bicubic', align_corners=False)
+        return torch.cat([s.pos[:, :1], grid.permute(0, 2, 3, 1).reshape(1, n * n, -1)], 1)
+
+    def tokens(s, x):
+        t = s.embed(x).flatten(2).transpose(1, 2)
+        t = torch.cat([s.cls.expand(x.shape[0], -1, -1), t], 1) + s.pos_for(x.shape[-1] // args.patch)
+        for blk in s.blocks:
+            t = blk(t)
+        return s.norm(t)
+
+    def forward(s, x):
+        return s.tokens(x)[:, 0]
+
+
+class Head(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.mlp = nn.Sequential(nn.Linear(args.dim, args.hidden), nn.GELU(), nn.Linear(args.hidden, args.hidden),
+                              nn.GELU(), nn.Linear(args.hidden, args.bottleneck))
+        for m in s.mlp:
+            if isinstance(m, nn.Linear):
+                nn.init.trunc_normal_(m.weight, std=0.02)
+                nn.init.zeros_(m.bias)
+        s.proto = nn.Parameter(torch.randn(args.K, args.bottleneck) * 0.02)
+
+    def forward(s, f):
+        z = F.normalize(s.mlp(f), dim=-1)
+        return z @ F.normalize(s.proto, dim=-1).t()
+
+
+class Both(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.vit, s.head = ViT(), Head()
+
+    def forward(s, xs):
+        f = torch.cat([s.vit(x) for x in xs])
+        return s.head(f), f
+
+
+student = Both()
+teacher = Both()
+teacher.load_state_dict(student.state_dict())
+for q in teacher.parameters():
+    q.requires_grad = False
+random_vit = ViT()
+random_vit.load_state_dict(student.vit.state_dict())
+
+decay, no_decay = [], []
+for n, q in student.named_parameters():
+    (no_decay if q.ndim <= 1 or n.endswith('.bias') else decay).append(q)
+opt = torch.optim.AdamW([{'params': decay}, {'params': no_decay, 'weight_decay': 0.0}], lr=0, weight_decay=0)
+center = torch.zeros(1, args.K)
+
+N = pool.shape[0]
+steps_per_epoch = N // args.batch
+total = int(args.epochs * steps_per_epoch)
+peak = args.lr * args.batch / 256
+warm = int(args.warmup * steps_per_epoch)
+
+
+def cosine(step, start, end, total_steps):
+    return end + 0.5 * (start - end) * (1 + math.cos(math.pi * step / max(1, total_steps)))
+
+
+def lr_at(step):
+    if step < warm:
+        return peak * step / warm
+    return cosine(step - warm, peak, args.min_lr, total - warm)
+
+
+def tt_at(step):
+    w = int(args.tt_warmup * total)
+    return args.tt + (args.tt_final - args.tt) * min(1.0, step / w) if w > 0 else args.tt_final
+
+
+def feats(vit, X):
+    vit.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, X.shape[0], 256):
+            t = vit.tokens((X[i:i + 256] - MEAN) / STD)
+            out.append(torch.cat([t[:, 0], t[:, 1:].mean(1)], 1))
+    vit.train()
+    return torch.cat(out).double().numpy()
+
+
+def ridge(X, y, lam):
+    n, d = X.shape
+    pos = y.sum()
+    w = np.where(y == 1, n / (2 * max(1, pos)), n / (2 * max(1, n - pos)))
+    Xb = np.hstack([X, np.ones((n, 1))])
+    A = (Xb * w[:, None]).T @ Xb
+    A[np.arange(d), np.arange(d)] += lam
+    A[d, d] += 1e-9
+    b = (Xb * w[:, None]).T @ np.where(y == 1, 1.0, -1.0)
+    return np.linalg.solve(A, b)
+
+
+def balanced(w, X, y):
+    pred = (np.hstack([X, np.ones((X.shape[0], 1))]) @ w > 0).astype(int)
+    return np.mean([np.mean(pred[y == c] == c) for c in (0, 1)])
+
+
+rng_probe = np.random.RandomState(1)
+held = rng_probe.permutation(trX.shape[0])[: trX.shape[0] // 5]
+mask = np.zeros(trX.shape[0], bool)
+mask[held] = True
+
+
+def probe(Ftr, Fte, y_tr, y_te):
+    mu, sd = Ftr.mean(0), Ftr.std(0) + 1e-6
+    Ztr, Zte = (Ftr - mu) / sd, (Fte - mu) / sd
+    best = max([0.1, 1, 10, 100, 1000, 10000], key=lambda l: balanced(ridge(Ztr[~mask], y_tr[~mask], l), Ztr[mask], y_tr[mask]))
+    return balanced(ridge(Ztr, y_tr, best), Zte, y_te)
+
+
+def eff_dims(F_):
+    c = np.corrcoef(F_.T)
+    c = np.nan_to_num(c)
+    return F_.shape[1] ** 2 / (c ** 2).sum()
+
+
+NAMES = ['smile', 'gender', 'glasses', 'frontal']  # probe-faces.ts ATTRIBUTES
+D0 = args.dim
+
+
+def evaluate(vit):
+    Ftr, Fte = feats(vit, trX), feats(vit, teX)
+    res = {}
+    for j, nm in enumerate(NAMES):
+        res[nm] = (round(100 * probe(Ftr[:, :D0], Fte[:, :D0], trY[:, j], teY[:, j]), 1),
+                   round(100 * probe(Ftr, Fte, trY[:, j], teY[:, j]), 1))
+    res['dims'] = (round(eff_dims(Ftr[:, :D0]), 1), round(eff_dims(Ftr), 1))
+    return res
+
+
+base = evaluate(random_vit)
+print(json.dumps({'tag': args.tag, 'random': base, 'args': vars(args)}), flush=True)
+
+
+def report(step, extra):
+    r = evaluate(teacher.vit)
+    delta = {k: (round(r[k][0] - base[k][0], 1), round(r[k][1] - base[k][1], 1)) for k in NAMES}
+    print(json.dumps({'tag': args.tag, 'step': step, 'epoch': round(step / steps_per_epoch, 2), **extra,
+                      'delta': delta, 'dims': r['dims'], 'teacher': {k: r[k] for k in NAMES}}), flush=True)
+
+
+g = torch.Generator().manual_seed(args.seed)
+order = torch.randperm(N, generator=g)
+t0 = time.time()
+eval_steps = max(1, int(args.eval_every * steps_per_epoch))
+ent_avg = kl_avg = 0.0
+for step in range(total):
+    e = step % steps_per_epoch
+    if e == 0 and step > 0:
+        order = torch.randperm(N, generator=g)
+    x = pool[order[e * args.batch:(e + 1) * args.batch]]
+    with torch.no_grad():
+        gl, lo = views(x)
+    lr = lr_at(step)
+    wd = cosine(step, args.wd, args.wd_end, total)
+    for i, gp in enumerate(opt.param_groups):
+        gp['lr'] = lr
+        if i == 0:
+            gp['weight_decay'] = wd
+    b = x.shape[0]
+    with torch.no_grad():
+        t_logits, _ = teacher(gl)
+        tt = tt_at(step)
+        pt = F.softmax((t_logits - center) / tt, -1).chunk(2)
+    s_logits, s_feat = student(gl)
+    if lo:
+        s_logits = torch.cat([s_logits, student(lo)[0]])
+    ls = F.log_softmax(s_logits / args.ts, -1).chunk(2 + len(lo))
+    loss, n_terms = 0.0, 0
+    for gi, q in enumerate(pt):
+        for vi, lsv in enumerate(ls):
+            if vi == gi:
+                continue
+            loss = loss + (-(q * lsv).sum(-1)).mean()
+            n_terms += 1
+    loss = loss / n_terms
+    ent = -(pt[0] * torch.log(pt[0] + 1e-12)).sum(-1).mean().item()
+    if args.koleo > 0:
+        f = F.normalize(s_feat[:b], dim=-1)
+        dots = f @ f.t()
+        dots.fill_diagonal_(-2)
+        nn_d = torch.sqrt((2 - 2 * dots.max(1).values).clamp(min=1e-8))
+        loss = loss + args.koleo * (-torch.log(nn_d + 1e-8).mean())
+    opt.zero_grad()
+    loss.backward()
+    if step < args.freeze_protos * steps_per_epoch:
+        student.head.proto.grad = None
+    if args.clip > 0:
+        for q in student.parameters():
+            if q.grad is not None:
+                nrm = q.grad.norm()
+                if nrm > args.clip:
+                    q.grad.mul_(args.clip / (nrm + 1e-6))
+    opt.step()
+    with torch.no_grad():
+        m = cosine(step, args.mom, 1.0, total)
+        for ps, pt_ in zip(student.parameters(), teacher.parameters()):
+            pt_.mul_(m).add_(ps.detach(), alpha=1 - m)
+        center = center * args.center_mom + t_logits.mean(0, keepdim=True) * (1 - args.center_mom)
+    ent_avg = 0.9 * ent_avg + 0.1 * ent if step else ent
+    kl_avg = 0.9 * kl_avg + 0.1 * (loss.item() - ent) if step else loss.item() - ent
+    if (step + 1) % eval_steps == 0 or step + 1 == total:
+        report(step + 1, {'entropy': round(ent_avg, 3), 'kl': round(kl_avg, 3),
+                          'imgps': round((step + 1) * args.batch / (time.time() - t0), 1)})
