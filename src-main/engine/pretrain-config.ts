@@ -56,6 +56,14 @@ export const pretrainConfigSchema = z
       .max(12)
       .default(6)
       .describe('Local crops per image (L); 0 trains on the two global crops only.'),
+    localSize: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        'Side of the local crops in pixels, a multiple of the patch size; 0 = input·96/224 rounded down to the patch size (24 px for tiny, but a single 8 px patch at 32 px input).',
+      ),
     globalScale: range.default([0.35, 1.0]).describe('Area fraction range of global crops.'),
     localScale: range.default([0.05, 0.35]).describe('Area fraction range of local crops.'),
     studentTemperature: z

@@ -74,10 +74,15 @@ export function modelConfigOf(c: PretrainConfig): ModelConfig {
   };
 }
 
-function augmentConfigOf(c: PretrainConfig, m: ModelConfig): AugmentConfig {
+export function augmentConfigOf(c: PretrainConfig, m: ModelConfig): AugmentConfig {
   const p = m.vit.patchSize;
-  // Local crops: input·96/224 rounded down to the patch size (24 px for tiny).
-  const localSize = Math.max(p, Math.floor((m.vit.imageSize * 96) / 224 / p) * p);
+  // Local crops: input·96/224 rounded down to the patch size (24 px for tiny), unless set.
+  const localSize = c.localSize || Math.max(p, Math.floor((m.vit.imageSize * 96) / 224 / p) * p);
+  if (localSize % p !== 0 || localSize > m.vit.imageSize)
+    throw new StudioError(
+      'invalid-payload',
+      `Invalid pre-training config — localSize: ${localSize} px must be a multiple of the patch size (${p} px) and at most the input size (${m.vit.imageSize} px)`,
+    );
   return {
     globalSize: m.vit.imageSize,
     localSize,

@@ -4,7 +4,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src-main/engine/checkpoint';
-import { pretrain } from '../../src-main/engine/pretrain';
+import { augmentConfigOf, modelConfigOf, pretrain } from '../../src-main/engine/pretrain';
+import { parsePretrainConfig } from '../../src-main/engine/pretrain-config';
 import type { PretrainProgress } from '../../src-main/engine/pretrain';
 import { TINY_TEST_CONFIG, syntheticData, useWasm } from './helpers';
 
@@ -93,5 +94,23 @@ describe('pretrain loop', () => {
     });
     expect(r.step).toBe(2);
     expect(progress.every((p) => Number.isFinite(p.loss) && p.loss > 0)).toBe(true);
+  });
+});
+
+describe('the views of a run', () => {
+  const viewsOf = (input: Record<string, unknown>) => {
+    const c = parsePretrainConfig(input);
+    return augmentConfigOf(c, modelConfigOf(c));
+  };
+
+  it('sizes local crops at input·96/224 rounded down to the patch, unless localSize is set', () => {
+    expect(viewsOf({}).localSize).toBe(24);
+    expect(viewsOf({ model: { preset: 'tiny', imageSize: 32 } }).localSize).toBe(8);
+    expect(viewsOf({ model: { preset: 'tiny', imageSize: 32 }, localSize: 16 }).localSize).toBe(16);
+  });
+
+  it('rejects a local size off the patch grid or above the input, naming the key', () => {
+    expect(() => viewsOf({ localSize: 20 })).toThrow(/localSize: 20 px .*patch size \(8 px\)/);
+    expect(() => viewsOf({ localSize: 72 })).toThrow(/localSize.*input size \(64 px\)/);
   });
 });
