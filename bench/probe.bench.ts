@@ -1,15 +1,15 @@
 /**
- * `npm run bench:probe [-- --minutes 20 --workers 2 | --backbone DIR] [--save DIR] [--pool faces|whole]
- * [--set k=v]…`: does pre-training help? Pre-trains the tiny preset on the MTFL pool (the
- * net_7876 faces of training.txt, cropped as the probe's faces are — the framing curation gives a
- * project's pool; `--pool whole` takes the whole 200 px images instead, where the face is about
- * half the side) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
+ * `npm run bench:probe [-- --minutes 50 --workers 2 | --backbone DIR] [--save DIR] [--pool faces|whole]
+ * [--set k=v]…`: does pre-training help? Pre-trains the tiny preset (at 32 px input) on the MTFL
+ * pool (the net_7876 faces of training.txt, cropped as the probe's faces are — the framing
+ * curation gives a project's pool; `--pool whole` takes the whole 200 px images instead, where
+ * the face is about half the side) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
  * `face-studio pretrain` model folder) — then fits a linear probe on frozen features for MTFL
  * smile and gender, and scores it on testing.txt faces, for that backbone and for a randomly
  * initialised one of the same shape. Three feature sets each (`vitFeatures`): the CLS row, CLS
  * beside the mean patch token, and the last four blocks' CLS rows. `--set key=value` changes the
  * short-run recipe below (same syntax as `face-studio pretrain --set`, e.g.
- * `--set model.imageSize=32 --set teacherTemperature=0.02`).
+ * `--set model.imageSize=64 --set epochs=2`; `--minutes` is also the run's time limit).
  * A pre-trained teacher is exported to `--save` (default .tmp/probe-backbone) so
  * `bench:fewshot --backbone` can reuse it.
  *
@@ -53,7 +53,7 @@ import { applySet } from '../src-main/cli/training-command';
 
 const { values: args } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '20' },
+    minutes: { type: 'string', default: '50' },
     workers: { type: 'string', default: '2' },
     backbone: { type: 'string' },
     save: { type: 'string', default: '.tmp/probe-backbone' },
@@ -75,7 +75,7 @@ const RANDOM_SEEDS = Number(process.env.PROBE_RANDOM_SEEDS ?? 3);
 if (!Number.isInteger(RANDOM_SEEDS) || RANDOM_SEEDS < 1)
   throw new Error(`PROBE_RANDOM_SEEDS must be a whole number ≥ 1, not ${RANDOM_SEEDS}`);
 /** Expected pre-training speed (img/s, this config, 2 workers), to size the schedule. */
-const EXPECTED_IMG_PER_SEC = Number(process.env.PROBE_IMG_PER_SEC ?? 4);
+const EXPECTED_IMG_PER_SEC = Number(process.env.PROBE_IMG_PER_SEC ?? 14);
 
 type Featurise = (images: tf.Tensor4D) => tf.Tensor2D;
 
@@ -317,25 +317,31 @@ function knn(
 }
 
 const backend = await chooseBackend();
-// A short run's recipe (the preset defaults are for hundreds of epochs): 2 local crops and a
-// smaller head for more steps in the budget; teacher momentum 0.99 (the default 0.996 is an EMA
-// time constant of 250 steps, longer than the run, so the exported teacher would stay near its
-// random init); a constant sharp teacher temperature; a brisk learning rate.
+// A short run's recipe, the best found so far (bench/PRETRAIN_NOTES.md, "The recipe in PyTorch"):
+// the tiny preset at 32 px input (about 4× the 64 px speed, so several epochs fit an hour); a
+// small head and 256 prototypes; a sharp constant teacher temperature; teacher momentum 0.99 (the
+// default 0.996 is an EMA time constant of 250 steps, long for a run of two thousand); four local
+// crops of 16 px (2×2 patches: the derived size at 32 px is a single patch); and a learning rate
+// of 0.004 per 256 — five times the 0.02 of earlier runs, whose features collapsed onto two or
+// three directions and scored below random init.
 const recipe: Record<string, unknown> = {
-  model: { preset: 'tiny' },
-  batchSize: 32,
-  localCrops: 2,
+  model: { preset: 'tiny', imageSize: 32 },
+  batchSize: 16,
+  localCrops: 4,
+  localSize: 16,
+  localScale: [0.1, 0.4],
+  globalScale: [0.4, 1],
   headHidden: 1024,
-  prototypes: 1024,
+  prototypes: 256,
   momentum: 0.99,
-  teacherTemperature: 0.04,
-  teacherTemperatureFinal: 0.04,
-  lr: 1e-2,
+  teacherTemperature: 0.02,
+  teacherTemperatureFinal: 0.02,
+  lr: 0.004,
   workers,
   seed: 1,
-  // One pass over as many images as the budget should allow, so the schedules (warm-up, cosine,
-  // teacher momentum) run their whole course within it.
-  epochs: 1,
+  // Passes over the pool; the pool is as many faces as the budget allows for them, so the
+  // schedules (warm-up, cosine, teacher momentum) run their whole course within it.
+  epochs: 6,
   warmupEpochs: 0.1,
   freezePrototypesEpochs: 0,
 };
@@ -375,7 +381,10 @@ if (args.backbone) {
     JSON.stringify({ backend: backend.name, backbone: args.backbone, card: loaded.card.config }),
   );
 } else {
-  const planned = Math.max(config.batchSize * 4, Math.round(minutes * 60 * EXPECTED_IMG_PER_SEC));
+  const planned = Math.max(
+    config.batchSize * 4,
+    Math.round((minutes * 60 * EXPECTED_IMG_PER_SEC) / config.epochs),
+  );
   const pool =
     args.pool === 'whole'
       ? await seededPool(path.join(MTFL, 'net_7876'), planned, 1)

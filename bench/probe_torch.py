@@ -41,6 +41,8 @@ a('--seed', type=int, default=1); a('--threads', type=int, default=1); a('--eval
 a('--color', type=float, default=1.0, help='scale of colour jitter strengths')
 a('--grey', type=float, default=0.2); a('--blur', type=float, nargs=3, default=[1.0, 0.1, 0.5])
 a('--solar', type=float, default=0.2); a('--tag', default='')
+a('--patch-init', choices=['torch', 'normal'], default='torch',
+  help="patch embedding init: PyTorch's conv default (DINO's) or trunc-normal 0.02 (the engine's)")
 a('--data', default='.tmp/probe-faces', help='folder written by bench/probe-dump.ts')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -170,6 +172,9 @@ class ViT(nn.Module):
         s.pos = nn.Parameter(torch.zeros(1, g * g + 1, d))
         s.blocks = nn.ModuleList([Block(d, args.heads) for _ in range(args.depth)])
         s.norm = nn.LayerNorm(d, eps=1e-6)
+        if args.patch_init == 'normal':
+            nn.init.trunc_normal_(s.embed.weight, std=0.02)
+            nn.init.zeros_(s.embed.bias)
         nn.init.trunc_normal_(s.cls, std=0.02)
         nn.init.trunc_normal_(s.pos, std=0.02)
         for m in s.modules():
