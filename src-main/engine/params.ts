@@ -9,8 +9,14 @@ import type { Rng } from './rng';
 export interface ParamSpec {
   name: string;
   shape: number[];
-  /** 'normal' = truncated normal with std 0.02 (DINO's ViT init). */
-  init: 'normal' | 'zeros' | 'ones';
+  /**
+   * 'normal' = truncated normal with std 0.02 (DINO's init of every linear layer);
+   * 'fanInUniform' = uniform on ±1/√fanIn, PyTorch's default for a convolution, which DINO keeps
+   * for the patch embedding (about twice the spread of 'normal' there).
+   */
+  init: 'normal' | 'zeros' | 'ones' | 'fanInUniform';
+  /** The layer's inputs per output, for 'fanInUniform' (default: the first dimension). */
+  fanIn?: number;
   /** Weight decay applies only to matrices: never to biases, norms (DESIGN §4). */
   decay: boolean;
   /** The prototype layer is frozen during the first epoch. */
@@ -45,7 +51,10 @@ export function initParams(layout: ParamLayout, rng: Rng, into?: Float32Array): 
     const view = out.subarray(e.offset, e.offset + e.size);
     if (e.init === 'ones') view.fill(1);
     else if (e.init === 'zeros') view.fill(0);
-    else {
+    else if (e.init === 'fanInUniform') {
+      const bound = 1 / Math.sqrt(e.fanIn ?? e.shape[0]!);
+      for (let i = 0; i < view.length; i++) view[i] = rng.uniform(-bound, bound);
+    } else {
       for (let i = 0; i < view.length; i++) {
         let z = rng.normal();
         while (Math.abs(z) > 2) z = rng.normal(); // truncated at ±2σ, as timm's trunc_normal_

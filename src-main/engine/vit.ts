@@ -39,9 +39,10 @@ export function vitParamSpecs(c: VitConfig): ParamSpec[] {
   const g = c.imageSize / c.patchSize;
   const d = c.dim;
   const h = d * c.mlpRatio;
+  const patchIn = c.patchSize * c.patchSize * 3;
   const specs: ParamSpec[] = [
-    { name: 'patch.w', shape: [c.patchSize * c.patchSize * 3, d], init: 'normal', decay: true },
-    { name: 'patch.b', shape: [d], init: 'zeros', decay: false },
+    { name: 'patch.w', shape: [patchIn, d], init: 'fanInUniform', decay: true },
+    { name: 'patch.b', shape: [d], init: 'fanInUniform', fanIn: patchIn, decay: false },
     { name: 'cls', shape: [1, d], init: 'normal', decay: true },
     { name: 'pos', shape: [g * g + 1, d], init: 'normal', decay: true },
   ];
