@@ -30,7 +30,9 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await host.stop();
-  await rm(projectDir, { recursive: true, force: true });
+  // Stopping the host fails the live runs, and the relay may still be writing their run.json
+  // while the folder is removed (ENOTEMPTY): retry as fs.rm allows.
+  await rm(projectDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
 });
 
 function progress(step: number): JobProgress {
