@@ -69,3 +69,13 @@ export async function readFaces(
     }),
   );
 }
+
+/**
+ * The bench's three draws, one seed each: the pre-training pool (net_7876 rows of training.txt),
+ * the probe's training faces (training.txt) and its test faces (testing.txt).
+ */
+export const PROBE_SETS = {
+  pool: (count: number): Promise<Face[]> => readFaces('training.txt', count, 3, 'net_7876'),
+  train: (count: number): Promise<Face[]> => readFaces('training.txt', count, 1),
+  test: (count: number): Promise<Face[]> => readFaces('testing.txt', count, 2),
+};

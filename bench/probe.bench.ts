@@ -33,7 +33,7 @@
  * bench/probe-dump.ts.
  */
 import { seededPool } from './fewshot-data';
-import { ATTRIBUTES, MTFL, readFaces } from './probe-faces';
+import { ATTRIBUTES, MTFL, PROBE_SETS } from './probe-faces';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -388,7 +388,7 @@ if (args.backbone) {
   const pool =
     args.pool === 'whole'
       ? await seededPool(path.join(MTFL, 'net_7876'), planned, 1)
-      : (await readFaces('training.txt', planned, 3, 'net_7876')).map((f) => f.source);
+      : (await PROBE_SETS.pool(planned)).map((f) => f.source);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), minutes * 60_000);
   const started = performance.now();
@@ -438,8 +438,8 @@ if (args.backbone) {
   );
 }
 
-const trainFaces = await readFaces('training.txt', TRAIN, 1);
-const testFaces = await readFaces('testing.txt', TEST, 2);
+const trainFaces = await PROBE_SETS.train(TRAIN);
+const testFaces = await PROBE_SETS.test(TEST);
 const trainData = new ProjectFacesData(
   trainFaces.map((f) => f.source),
   model.vit.imageSize,
