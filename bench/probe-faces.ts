@@ -71,11 +71,19 @@ export async function readFaces(
 }
 
 /**
- * The bench's three draws, one seed each: the pre-training pool (net_7876 rows of training.txt),
+ * Which training.txt rows the pre-training pool draws from: the net_7876 web faces (5,849), or
+ * every row (10,000, the LFW faces too — the probe's training faces are among them, their labels
+ * unused, as a lab pre-trains on the faces it then labels). testing.txt is never in the pool.
+ */
+export type PoolRows = 'net_7876' | 'all';
+
+/**
+ * The bench's three draws, one seed each: the pre-training pool (rows of training.txt),
  * the probe's training faces (training.txt) and its test faces (testing.txt).
  */
 export const PROBE_SETS = {
-  pool: (count: number): Promise<Face[]> => readFaces('training.txt', count, 3, 'net_7876'),
+  pool: (count: number, rows: PoolRows = 'net_7876'): Promise<Face[]> =>
+    readFaces('training.txt', count, 3, rows === 'all' ? undefined : rows),
   train: (count: number): Promise<Face[]> => readFaces('training.txt', count, 1),
   test: (count: number): Promise<Face[]> => readFaces('testing.txt', count, 2),
 };

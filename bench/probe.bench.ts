@@ -1,12 +1,13 @@
 /**
- * `npm run bench:probe [-- --minutes 50 --workers 2 | --backbone DIR] [--save DIR] [--pool faces|whole]
- * [--set k=v]…`: does pre-training help? Pre-trains the tiny preset (at 32 px input) on the MTFL
- * pool (the net_7876 faces of training.txt, cropped as the probe's faces are — the framing
- * curation gives a project's pool; `--pool whole` takes the whole 200 px images instead, where
- * the face is about half the side) for a time budget — or loads an exported backbone (`--backbone`, e.g. a
- * `face-studio pretrain` model folder) — then fits a linear probe on frozen features for MTFL
- * smile and gender, and scores it on testing.txt faces, for that backbone and for a randomly
- * initialised one of the same shape. Three feature sets each (`vitFeatures`): the CLS row, CLS
+ * `npm run bench:probe [-- --minutes 50 --workers 2 | --backbone DIR] [--save DIR]
+ * [--pool faces|faces-all|whole] [--set k=v]…`: does pre-training help? Pre-trains the tiny
+ * preset (at 32 px input) on the MTFL pool (the net_7876 faces of training.txt, cropped as the
+ * probe's faces are — the framing curation gives a project's pool; `--pool whole` takes the whole
+ * 200 px images instead, where the face is about half the side; `--pool faces-all` every row of
+ * training.txt, the LFW faces too, labels unused) for a time budget — or loads an exported
+ * backbone (`--backbone`, e.g. a `face-studio pretrain` model folder) — then fits a linear probe
+ * on frozen features for MTFL smile and gender, and scores it on testing.txt faces, for that
+ * backbone and for a randomly initialised one of the same shape. Three feature sets each (`vitFeatures`): the CLS row, CLS
  * beside the mean patch token, and the last four blocks' CLS rows. `--set key=value` changes the
  * short-run recipe below (same syntax as `face-studio pretrain --set`, e.g.
  * `--set model.imageSize=64 --set epochs=2`; `--minutes` is also the run's time limit).
@@ -62,9 +63,9 @@ const { values: args } = parseArgs({
   },
 });
 const USAGE =
-  'npm run bench:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--pool faces|whole] [--set key=value]…';
-if (args.pool !== 'faces' && args.pool !== 'whole')
-  throw new Error(`--pool must be faces or whole, not ${args.pool}. ${USAGE}`);
+  'npm run bench:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--pool faces|faces-all|whole] [--set key=value]…';
+if (args.pool !== 'faces' && args.pool !== 'faces-all' && args.pool !== 'whole')
+  throw new Error(`--pool must be faces, faces-all or whole, not ${args.pool}. ${USAGE}`);
 /** The feature sets the probe is fitted on, for each backbone. */
 const POOLINGS: FeaturePooling[] = ['cls', 'cls+mean', 'cls4'];
 const minutes = Number(args.minutes);
@@ -388,7 +389,9 @@ if (args.backbone) {
   const pool =
     args.pool === 'whole'
       ? await seededPool(path.join(MTFL, 'net_7876'), planned, 1)
-      : (await PROBE_SETS.pool(planned)).map((f) => f.source);
+      : (await PROBE_SETS.pool(planned, args.pool === 'faces-all' ? 'all' : 'net_7876')).map(
+          (f) => f.source,
+        );
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), minutes * 60_000);
   const started = performance.now();
