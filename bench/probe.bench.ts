@@ -7,9 +7,10 @@
  * training.txt, the LFW faces too, labels unused) for a time budget — or loads an exported
  * backbone (`--backbone`, e.g. a `face-studio pretrain` model folder) — then fits a linear probe
  * on frozen features for MTFL smile and gender, and scores it on testing.txt faces, for that
- * backbone and for a randomly initialised one of the same shape. Three feature sets each (`vitFeatures`): the CLS row, CLS
- * beside the mean patch token, and the last four blocks' CLS rows. `--set key=value` changes the
- * short-run recipe below (same syntax as `face-studio pretrain --set`, e.g.
+ * backbone and for a randomly initialised one of the same shape. Three feature sets each
+ * (`vitFeatures`): the CLS row, CLS beside the mean patch token, and the last four blocks' CLS
+ * rows. `--set key=value` changes the short-run recipe (bench/probe-recipe.ts; same syntax as
+ * `face-studio pretrain --set`, e.g.
  * `--set model.imageSize=64 --set epochs=2`; `--minutes` is also the run's time limit).
  * A pre-trained teacher is exported to `--save` (default .tmp/probe-backbone) so
  * `bench:fewshot --backbone` can reuse it.
@@ -35,6 +36,7 @@
  */
 import { seededPool } from './fewshot-data';
 import { ATTRIBUTES, MTFL, PROBE_SETS } from './probe-faces';
+import { probeRecipe } from './probe-recipe';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -318,34 +320,7 @@ function knn(
 }
 
 const backend = await chooseBackend();
-// A short run's recipe, the best found so far (bench/PRETRAIN_NOTES.md, "The recipe in PyTorch"):
-// the tiny preset at 32 px input (about 4× the 64 px speed, so several epochs fit an hour); a
-// small head and 256 prototypes; a sharp constant teacher temperature; teacher momentum 0.99 (the
-// default 0.996 is an EMA time constant of 250 steps, long for a run of two thousand); four local
-// crops of 16 px (2×2 patches: the derived size at 32 px is a single patch); and a learning rate
-// of 0.004 per 256 — five times the 0.02 of earlier runs, whose features collapsed onto two or
-// three directions and scored below random init.
-const recipe: Record<string, unknown> = {
-  model: { preset: 'tiny', imageSize: 32 },
-  batchSize: 16,
-  localCrops: 4,
-  localSize: 16,
-  localScale: [0.1, 0.4],
-  globalScale: [0.4, 1],
-  headHidden: 1024,
-  prototypes: 256,
-  momentum: 0.99,
-  teacherTemperature: 0.02,
-  teacherTemperatureFinal: 0.02,
-  lr: 0.004,
-  workers,
-  seed: 1,
-  // Passes over the pool; the pool is as many faces as the budget allows for them, so the
-  // schedules (warm-up, cosine, teacher momentum) run their whole course within it.
-  epochs: 6,
-  warmupEpochs: 0.1,
-  freezePrototypesEpochs: 0,
-};
+const recipe = probeRecipe(workers);
 for (const assignment of args.set) applySet(recipe, assignment, USAGE);
 const config = parsePretrainConfig(recipe);
 const model = modelConfigOf(config);

@@ -15,6 +15,11 @@ Learning rates are per 256 images, as in the engine's config (`lr`).
 Usage: OPENBLAS_NUM_THREADS=1 python3 bench/probe_torch.py --size 32 --epochs 10 --lr 0.004 \
   --K 256 --tt 0.02 --tt-final 0.02 --locals 0 --gscale 0.5 1
 (One torch and one OpenBLAS thread per run: two runs side by side use both cores best.)
+
+`--step-check DIR` instead loads one engine step written by `npx tsx bench/step-check.ts --out DIR`
+(weights, centre, views, loss, gradients), maps the engine's tensors onto this model, recomputes
+the loss and the student's gradients, prints the largest relative difference per tensor and exits
+non-zero if any exceeds 1e-4.
 """
 import os
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
@@ -44,7 +49,14 @@ a('--solar', type=float, default=0.2); a('--tag', default='')
 a('--patch-init', choices=['torch', 'normal'], default='torch',
   help="patch embedding init: PyTorch's conv default (DINO's) or trunc-normal 0.02 (the engine's)")
 a('--data', default='.tmp/probe-faces', help='folder written by bench/probe-dump.ts')
+a('--step-check', default='', help='folder written by bench/step-check.ts: compare one step')
 args = p.parse_args()
+if args.step_check:
+    STEP = json.load(open(os.path.join(args.step_check, 'step.json')))
+    _vit, _head = STEP['model']['vit'], STEP['model']['head']
+    args.size, args.patch, args.dim = _vit['imageSize'], _vit['patchSize'], _vit['dim']
+    args.depth, args.heads = _vit['depth'], _vit['heads']
+    args.hidden, args.bottleneck, args.K = _head['hiddenDim'], _head['bottleneckDim'], _head['prototypes']
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
 S = args.size
@@ -226,6 +238,77 @@ class Both(nn.Module):
         return s.head(f), f
 
 
+def engine_tensors(flat):
+    """The engine's flat parameter array → {name: tensor} in its own shapes."""
+    out = {}
+    for e in STEP['entries']:
+        n = int(np.prod(e['shape']))
+        out[e['name']] = torch.from_numpy(flat[e['offset']:e['offset'] + n].reshape(e['shape']).copy())
+    return out
+
+
+def to_torch_names(E):
+    """Engine tensors → this model's state dict. The engine's linear weights are [in, out]; its
+    patch embedding is a linear layer on patches flattened (row, column, channel)."""
+    p, d = args.patch, args.dim
+    sd = {'vit.embed.weight': E['patch.w'].reshape(p, p, 3, d).permute(3, 2, 0, 1),
+          'vit.embed.bias': E['patch.b'], 'vit.cls': E['cls'].reshape(1, 1, d),
+          'vit.pos': E['pos'].reshape(1, -1, d), 'vit.norm.weight': E['norm.g'], 'vit.norm.bias': E['norm.b'],
+          'head.proto': E['head.prototypes'].t()}
+    for i in range(args.depth):
+        b, t = f'block{i}.', f'vit.blocks.{i}.'
+        for a, c in [('norm1', 'n1'), ('norm2', 'n2')]:
+            sd[t + c + '.weight'], sd[t + c + '.bias'] = E[b + a + '.g'], E[b + a + '.b']
+        for a, c in [('qkv', 'qkv'), ('proj', 'proj'), ('fc1', 'f1'), ('fc2', 'f2')]:
+            sd[t + c + '.weight'], sd[t + c + '.bias'] = E[b + a + '.w'].t(), E[b + a + '.b']
+    for a, j in [('fc1', 0), ('fc2', 2), ('fc3', 4)]:
+        sd[f'head.mlp.{j}.weight'], sd[f'head.mlp.{j}.bias'] = E[f'head.{a}.w'].t(), E[f'head.{a}.b']
+    return {k: v.contiguous() for k, v in sd.items()}
+
+
+def step_check():
+    """Recompute bench/step-check.ts's step here and compare loss, entropy and every gradient."""
+    def f32(name):
+        return np.fromfile(os.path.join(args.step_check, name), dtype=np.float32)
+    nets = []
+    for name in ('student.f32', 'teacher.f32'):
+        m = Both()
+        m.load_state_dict(to_torch_names(engine_tensors(f32(name))))
+        nets.append(m)
+    st, te = nets
+    g, ls_, nl = STEP['globalSize'], STEP['localSize'], STEP['localCrops']
+    glob = torch.from_numpy(f32('globals.f32')).view(-1, g, g, 3).permute(0, 3, 1, 2).contiguous()
+    loc = torch.from_numpy(f32('locals.f32')).view(-1, ls_, ls_, 3).permute(0, 3, 1, 2).contiguous()
+    center_ = torch.from_numpy(f32('center.f32')).view(1, -1)
+    tt, ts = STEP['settings']['teacherTemperature'], STEP['settings']['studentTemperature']
+    with torch.no_grad():
+        t_logits, _ = te(glob.chunk(2))
+        targets = F.softmax((t_logits - center_) / tt, -1)
+    s_logits = torch.cat([st(glob.chunk(2))[0], st(loc.chunk(nl))[0]])
+    logp = F.log_softmax(s_logits / ts, -1).chunk(2 + nl)
+    pairs = [(-(q * logp[v]).sum(-1)).mean() for gi, q in enumerate(targets.chunk(2))
+             for v in range(2 + nl) if v != gi]
+    loss = sum(pairs) / len(pairs)
+    entropy = -(targets * torch.log(targets + 1e-12)).sum(-1).mean().item()
+    loss.backward()
+    ours = {n: q.grad for n, q in st.named_parameters()}
+    # The engine's gradients through the same name mapping as its weights.
+    theirs = to_torch_names(engine_tensors(f32('grads.f32')))
+    rows = [('loss', abs(loss.item() - STEP['loss']) / abs(loss.item())),
+            ('teacher entropy', abs(entropy - STEP['teacherEntropy']) / abs(entropy))]
+    for n, q in ours.items():
+        rows.append((n, ((theirs[n] - q).abs().max() / (q.abs().max() + 1e-12)).item()))
+    worst = max(rows, key=lambda r: r[1])
+    print(json.dumps({'loss': [round(loss.item(), 6), round(STEP['loss'], 6)],
+                      'teacherEntropy': [round(entropy, 6), round(STEP['teacherEntropy'], 6)],
+                      'tensors': len(ours), 'maxRelativeDifference': {r[0]: float('%.2e' % r[1]) for r in rows},
+                      'worst': worst[0], 'worstRelative': float('%.2e' % worst[1])}))
+    return worst[1] <= 1e-4
+
+
+if args.step_check:
+    raise SystemExit(0 if step_check() else 1)
+
 student = Both()
 teacher = Both()
 teacher.load_state_dict(student.state_dict())
@@ -369,7 +452,8 @@ for step in range(total):
             loss = loss + (-(q * lsv).sum(-1)).mean()
             n_terms += 1
     loss = loss / n_terms
-    ent = -(pt[0] * torch.log(pt[0] + 1e-12)).sum(-1).mean().item()
+    # Over both global views, as the engine reports it (view 2 alone, solarised, runs higher).
+    ent = -sum((q * torch.log(q + 1e-12)).sum(-1).mean() for q in pt).item() / len(pt)
     if args.koleo > 0:
         f = F.normalize(s_feat[:b], dim=-1)
         dots = f @ f.t()
