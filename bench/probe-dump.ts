@@ -1,36 +1,34 @@
 /**
- * `npx tsx bench/probe-dump.ts [--size 32] [--out .tmp/probe-faces] [--pool-rows net_7876|all]`:
- * writes the probe bench's faces — the pre-training pool (rows of training.txt, `PoolRows`), the
- * probe's 2,000 training and 1,000 test faces — as the same crops `bench:probe` decodes, for
- * bench/probe_torch.py, the PyTorch cross-check of the pre-training recipe. Per set: `<set><size>.u8` (n·size·size·3 RGB
- * bytes, row by row) and `<set>.labels` (n·4 bytes, 1/0 for each of ATTRIBUTES in order).
+ * `npx tsx bench/probe-dump.ts [--size 32] [--out .tmp/probe-faces] [--pool faces|faces-all]`:
+ * writes the probe bench's faces — the pre-training pool (`FacePool`, as bench:probe's `--pool`),
+ * the probe's 2,000 training and 1,000 test faces — as the same crops `bench:probe` decodes, for
+ * bench/probe_torch.py, the PyTorch cross-check of the pre-training recipe. Per set:
+ * `<set><size>.u8` (n·size·size·3 RGB bytes, row by row) and `<set>.labels` (n·4 bytes, 1/0 for
+ * each of ATTRIBUTES in order).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ProjectFacesData } from '../src-main/engine/data/project-faces';
-import { ATTRIBUTES, PROBE_SETS } from './probe-faces';
+import { ATTRIBUTES, PROBE_SETS, isFacePool } from './probe-faces';
 
 const { values: args } = parseArgs({
   options: {
     size: { type: 'string', default: '32' },
     out: { type: 'string', default: '.tmp/probe-faces' },
-    'pool-rows': { type: 'string', default: 'net_7876' },
+    pool: { type: 'string', default: 'faces' },
   },
 });
 const size = Number(args.size);
 if (!Number.isInteger(size) || size < 8)
   throw new Error(`--size must be a whole number ≥ 8, not ${args.size}`);
-const poolRows = args['pool-rows'];
-if (poolRows !== 'net_7876' && poolRows !== 'all')
-  throw new Error(`--pool-rows must be net_7876 or all, not ${poolRows}`);
+const pool = args.pool;
+if (!isFacePool(pool)) throw new Error(`--pool must be faces or faces-all, not ${pool}`);
 await mkdir(args.out, { recursive: true });
 // Every pool face; the probe's default 2,000 training and 1,000 test faces.
 const counts = { pool: 100_000, train: 2000, test: 1000 };
 for (const [name, count] of Object.entries(counts) as [keyof typeof counts, number][]) {
-  const faces = await (name === 'pool'
-    ? PROBE_SETS.pool(count, poolRows)
-    : PROBE_SETS[name](count));
+  const faces = await (name === 'pool' ? PROBE_SETS.pool(count, pool) : PROBE_SETS[name](count));
   const data = new ProjectFacesData(
     faces.map((f) => f.source),
     size,

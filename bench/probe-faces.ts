@@ -71,19 +71,20 @@ export async function readFaces(
 }
 
 /**
- * Which training.txt rows the pre-training pool draws from: the net_7876 web faces (5,849), or
- * every row (10,000, the LFW faces too — the probe's training faces are among them, their labels
- * unused, as a lab pre-trains on the faces it then labels). testing.txt is never in the pool.
+ * Which faces the pre-training pool draws from, with bench:probe's `--pool` words: `faces`, the
+ * net_7876 web faces of training.txt (5,849); `faces-all`, every training.txt row (10,000, the LFW
+ * faces too — the probe's training faces are among them, their labels unused, as a lab pre-trains
+ * on the faces it then labels). testing.txt is never in the pool.
  */
-export type PoolRows = 'net_7876' | 'all';
+export type FacePool = 'faces' | 'faces-all';
 
-/**
- * The bench's three draws, one seed each: the pre-training pool (rows of training.txt),
- * the probe's training faces (training.txt) and its test faces (testing.txt).
- */
+export function isFacePool(value: string | undefined): value is FacePool {
+  return value === 'faces' || value === 'faces-all';
+}
+
 export const PROBE_SETS = {
-  pool: (count: number, rows: PoolRows = 'net_7876'): Promise<Face[]> =>
-    readFaces('training.txt', count, 3, rows === 'all' ? undefined : rows),
+  pool: (count: number, pool: FacePool = 'faces'): Promise<Face[]> =>
+    readFaces('training.txt', count, 3, pool === 'faces' ? 'net_7876' : undefined),
   train: (count: number): Promise<Face[]> => readFaces('training.txt', count, 1),
   test: (count: number): Promise<Face[]> => readFaces('testing.txt', count, 2),
 };

@@ -35,7 +35,7 @@
  * bench/probe-dump.ts.
  */
 import { seededPool } from './fewshot-data';
-import { ATTRIBUTES, MTFL, PROBE_SETS } from './probe-faces';
+import { ATTRIBUTES, MTFL, PROBE_SETS, isFacePool } from './probe-faces';
 import { probeRecipe } from './probe-recipe';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -66,7 +66,7 @@ const { values: args } = parseArgs({
 });
 const USAGE =
   'npm run bench:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--pool faces|faces-all|whole] [--set key=value]…';
-if (args.pool !== 'faces' && args.pool !== 'faces-all' && args.pool !== 'whole')
+if (!isFacePool(args.pool) && args.pool !== 'whole')
   throw new Error(`--pool must be faces, faces-all or whole, not ${args.pool}. ${USAGE}`);
 /** The feature sets the probe is fitted on, for each backbone. */
 const POOLINGS: FeaturePooling[] = ['cls', 'cls+mean', 'cls4'];
@@ -361,12 +361,9 @@ if (args.backbone) {
     config.batchSize * 4,
     Math.round((minutes * 60 * EXPECTED_IMG_PER_SEC) / config.epochs),
   );
-  const pool =
-    args.pool === 'whole'
-      ? await seededPool(path.join(MTFL, 'net_7876'), planned, 1)
-      : (await PROBE_SETS.pool(planned, args.pool === 'faces-all' ? 'all' : 'net_7876')).map(
-          (f) => f.source,
-        );
+  const pool = isFacePool(args.pool)
+    ? (await PROBE_SETS.pool(planned, args.pool)).map((f) => f.source)
+    : await seededPool(path.join(MTFL, 'net_7876'), planned, 1);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), minutes * 60_000);
   const started = performance.now();
