@@ -14,7 +14,7 @@ import { attention } from '../src-main/engine/layers/attention';
 import { linear } from '../src-main/engine/layers/linear';
 import { modelLayout } from '../src-main/engine/model';
 import { initParams } from '../src-main/engine/params';
-import { pretrain, modelConfigOf } from '../src-main/engine/pretrain';
+import { augmentConfigOf, pretrain, modelConfigOf } from '../src-main/engine/pretrain';
 import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
 import type { PretrainData } from '../src-main/engine/pretrain-data';
 import { Replica } from '../src-main/engine/pretrain-step';
@@ -98,13 +98,7 @@ async function profile(): Promise<void> {
   const model = modelConfigOf(config);
   const layout = modelLayout(model);
   const weights = initParams(layout, new Rng(1));
-  const augment = {
-    globalSize: 64,
-    localSize: 24,
-    localCrops: 6,
-    globalScale: [0.35, 1],
-    localScale: [0.05, 0.35],
-  } as const;
+  const augment = augmentConfigOf(config, model); // 64 px globals, six 24 px locals
   const replica = new Replica(model, layout, augment, weights, weights);
   const images = tf.randomUniform([16, 64, 64, 3]) as tf.Tensor4D;
   const grads = new Float32Array(layout.total);

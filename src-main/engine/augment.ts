@@ -9,10 +9,10 @@
  * | step | how |
  * |---|---|
  * | random resized crop + flip | `tf.image.cropAndResize`, one box per row; a flip swaps x1/x2 |
- * | colour jitter p=0.8 | brightness, contrast, hue (YIQ rotation), saturation — fixed order |
+ * | colour jitter p=0.8 | brightness, contrast, hue (YIQ rotation), saturation — fixed order; `colourJitter` scales the ranges |
  * | greyscale p=0.2 | saturation factor 0 |
  * | Gaussian blur | separable depthwise conv, batch folded into channels so each row has its own σ |
- * | solarise p=0.2 (global 2) | x ≥ 0.5 → 1 − x on the chosen rows |
+ * | solarise p=`solarize` (global 2; 0.2) | x ≥ 0.5 → 1 − x on the chosen rows |
  */
 import * as tf from '@tensorflow/tfjs';
 import { normaliseImages } from './normalise';
@@ -24,6 +24,13 @@ export interface AugmentConfig {
   localCrops: number;
   globalScale: readonly [number, number];
   localScale: readonly [number, number];
+  /**
+   * Strength of the colour jitter, a multiple of DESIGN §4's (brightness 0.4, contrast 0.4,
+   * saturation 0.2, hue 0.1): 1 is DINO's, 0 keeps the colours (greyscale still applies).
+   */
+  colourJitter: number;
+  /** Probability of solarising global view 2 (DINO's 0.2). */
+  solarize: number;
 }
 
 export interface Views {
@@ -67,16 +74,19 @@ function planRow(
   blurP: number,
   solarizeP: number,
   sigmaScale: number,
+  strength: number,
 ): RowPlan {
   const [y1, x1, y2, x2] = cropBox(rng, scale);
   const flip = rng.chance(0.5);
   const jitter = rng.chance(0.8);
+  const around = (centre: number, spread: number): number =>
+    jitter ? rng.uniform(centre - spread * strength, centre + spread * strength) : centre;
   const plan: RowPlan = {
     box: flip ? [y1, x2, y2, x1] : [y1, x1, y2, x2],
-    brightness: jitter ? rng.uniform(0.6, 1.4) : 1,
-    contrast: jitter ? rng.uniform(0.6, 1.4) : 1,
-    saturation: jitter ? rng.uniform(0.8, 1.2) : 1,
-    hue: jitter ? rng.uniform(-0.1, 0.1) : 0,
+    brightness: around(1, 0.4),
+    contrast: around(1, 0.4),
+    saturation: around(1, 0.2),
+    hue: around(0, 0.1),
     sigma: 0,
     solarize: false,
   };
@@ -234,15 +244,19 @@ export function makeViews(images: tf.Tensor4D, rng: Rng, c: AugmentConfig): View
   const sigmaScale = c.globalSize / 224;
   const radius = Math.max(1, Math.ceil(3 * SIGMA[1] * sigmaScale));
   const globalPlans = [
-    ...Array.from({ length: b }, () => planRow(rng, c.globalScale, 1.0, 0, sigmaScale)),
-    ...Array.from({ length: b }, () => planRow(rng, c.globalScale, 0.1, 0.2, sigmaScale)),
+    ...Array.from({ length: b }, () =>
+      planRow(rng, c.globalScale, 1.0, 0, sigmaScale, c.colourJitter),
+    ),
+    ...Array.from({ length: b }, () =>
+      planRow(rng, c.globalScale, 0.1, c.solarize, sigmaScale, c.colourJitter),
+    ),
   ];
   const globals = applyPlans(images, globalPlans, b, c.globalSize, radius);
   if (c.localCrops === 0) return { globals, locals: null };
   const localSigma = c.localSize / 96;
   const localRadius = Math.max(1, Math.ceil(3 * SIGMA[1] * localSigma));
   const localPlans = Array.from({ length: b * c.localCrops }, () =>
-    planRow(rng, c.localScale, 0.5, 0, localSigma),
+    planRow(rng, c.localScale, 0.5, 0, localSigma, c.colourJitter),
   );
   return { globals, locals: applyPlans(images, localPlans, b, c.localSize, localRadius) };
 }

@@ -66,6 +66,20 @@ export const pretrainConfigSchema = z
       ),
     globalScale: range.default([0.35, 1.0]).describe('Area fraction range of global crops.'),
     localScale: range.default([0.05, 0.35]).describe('Area fraction range of local crops.'),
+    colourJitter: z
+      .number()
+      .min(0)
+      .max(2)
+      .default(1)
+      .describe(
+        "Strength of the colour jitter as a multiple of DINO's (brightness 0.4, contrast 0.4, saturation 0.2, hue 0.1); 0 keeps the colours.",
+      ),
+    solarize: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.2)
+      .describe('Probability of solarising the second global view.'),
     studentTemperature: z
       .number()
       .positive()

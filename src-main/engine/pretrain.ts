@@ -89,6 +89,8 @@ export function augmentConfigOf(c: PretrainConfig, m: ModelConfig): AugmentConfi
     localCrops: c.localCrops,
     globalScale: c.globalScale,
     localScale: c.localScale,
+    colourJitter: c.colourJitter,
+    solarize: c.solarize,
   };
 }
 
