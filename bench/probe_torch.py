@@ -16,6 +16,12 @@ Usage: OPENBLAS_NUM_THREADS=1 python3 bench/probe_torch.py --size 32 --epochs 10
   --K 256 --tt 0.02 --tt-final 0.02 --locals 0 --gscale 0.5 1
 (One torch and one OpenBLAS thread per run: two runs side by side use both cores best.)
 
+Two variants beside the recipe: `--ibot W` adds an iBOT-style masked patch-token loss of weight W
+(the student's global views get a share of their patches replaced by a learnt mask token; the
+teacher's unmasked patch tokens, through the same head with their own centre, are its targets on
+the masked positions), and `--supervised` trains the same ViT on the pool faces' own four labels
+instead — a reference for how far features learnt *with* the labels get on the same probe.
+
 `--step-check DIR` instead loads one engine step written by `npx tsx bench/step-check.ts --out DIR`
 (weights, centre, views, loss, gradients), maps the engine's tensors onto this model, recomputes
 the loss and the student's gradients, prints the largest relative difference per tensor and exits
@@ -48,6 +54,11 @@ a('--grey', type=float, default=0.2); a('--blur', type=float, nargs=3, default=[
 a('--solar', type=float, default=0.2); a('--tag', default='')
 a('--patch-init', choices=['torch', 'normal'], default='torch',
   help="patch embedding init: PyTorch's conv default (DINO's) or trunc-normal 0.02 (the engine's)")
+a('--ibot', type=float, default=0, help='weight of an iBOT-style masked patch-token loss (0: off)')
+a('--mask-ratio', type=float, nargs=2, default=[0.1, 0.5]); a('--mask-prob', type=float, default=0.5)
+a('--supervised', action='store_true',
+  help='a ceiling, not pre-training: train the ViT on the pool faces\' own four labels (BCE on a linear '
+  'head over the CLS of both global views), same views, optimiser and EMA; the teacher is probed as usual')
 a('--data', default='.tmp/probe-faces', help='folder written by bench/probe-dump.ts')
 a('--step-check', default='', help='folder written by bench/step-check.ts: compare one step')
 args = p.parse_args()
@@ -69,7 +80,7 @@ def load(name, n_labels=4):
     return x, y
 
 
-pool, _ = load('pool')
+pool, poolY = load('pool')
 trX, trY = load('train')
 teX, teY = load('test')
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
@@ -184,6 +195,8 @@ class ViT(nn.Module):
         s.pos = nn.Parameter(torch.zeros(1, g * g + 1, d))
         s.blocks = nn.ModuleList([Block(d, args.heads) for _ in range(args.depth)])
         s.norm = nn.LayerNorm(d, eps=1e-6)
+        if args.ibot > 0:
+            s.mask_tok = nn.Parameter(torch.zeros(1, 1, d))
         if args.patch_init == 'normal':
             nn.init.trunc_normal_(s.embed.weight, std=0.02)
             nn.init.zeros_(s.embed.bias)
@@ -201,8 +214,10 @@ class ViT(nn.Module):
         grid = F.interpolate(grid, size=(n, n), mode='bicubic', align_corners=False)
         return torch.cat([s.pos[:, :1], grid.permute(0, 2, 3, 1).reshape(1, n * n, -1)], 1)
 
-    def tokens(s, x):
+    def tokens(s, x, mask=None):
         t = s.embed(x).flatten(2).transpose(1, 2)
+        if mask is not None:
+            t = torch.where(mask.unsqueeze(-1), s.mask_tok.to(t.dtype), t)
         t = torch.cat([s.cls.expand(x.shape[0], -1, -1), t], 1) + s.pos_for(x.shape[-1] // args.patch)
         for blk in s.blocks:
             t = blk(t)
@@ -236,6 +251,19 @@ class Both(nn.Module):
     def forward(s, xs):
         f = torch.cat([s.vit(x) for x in xs])
         return s.head(f), f
+
+    def with_patches(s, xs, masks=None):
+        """Head logits of the CLS token and of every patch token of each view (masked if given)."""
+        t = torch.cat([s.vit.tokens(x, None if masks is None else masks[i]) for i, x in enumerate(xs)])
+        return s.head(t[:, 0]), s.head(t[:, 1:]), t[:, 0]
+
+
+def draw_masks(b, n):
+    """iBOT's masking, per image: with probability mask-prob, a random share of the n patches."""
+    share = torch.empty(b).uniform_(*args.mask_ratio) * (torch.rand(b) < args.mask_prob)
+    count = (share * n).round().long()
+    rank = torch.rand(b, n).argsort(1).argsort(1)
+    return rank < count.unsqueeze(1)
 
 
 def engine_tensors(flat):
@@ -320,8 +348,13 @@ random_vit.load_state_dict(student.vit.state_dict())
 decay, no_decay = [], []
 for n, q in student.named_parameters():
     (no_decay if q.ndim <= 1 or n.endswith('.bias') else decay).append(q)
+sup_head = nn.Linear(args.dim, poolY.shape[1])
+if args.supervised:
+    decay.append(sup_head.weight)
+    no_decay.append(sup_head.bias)
 opt = torch.optim.AdamW([{'params': decay}, {'params': no_decay, 'weight_decay': 0.0}], lr=0, weight_decay=0)
 center = torch.zeros(1, args.K)
+center_p = torch.zeros(1, 1, args.K)
 
 N = pool.shape[0]
 steps_per_epoch = N // args.batch
@@ -436,24 +469,49 @@ for step in range(total):
         if i == 0:
             gp['weight_decay'] = wd
     b = x.shape[0]
-    with torch.no_grad():
-        t_logits, _ = teacher(gl)
-        tt = tt_at(step)
-        pt = F.softmax((t_logits - center) / tt, -1).chunk(2)
-    s_logits, s_feat = student(gl)
-    if lo:
-        s_logits = torch.cat([s_logits, student(lo)[0]])
-    ls = F.log_softmax(s_logits / args.ts, -1).chunk(2 + len(lo))
-    loss, n_terms = 0.0, 0
-    for gi, q in enumerate(pt):
-        for vi, lsv in enumerate(ls):
-            if vi == gi:
-                continue
-            loss = loss + (-(q * lsv).sum(-1)).mean()
-            n_terms += 1
-    loss = loss / n_terms
-    # Over both global views, as the engine reports it (view 2 alone, solarised, runs higher).
-    ent = -sum((q * torch.log(q + 1e-12)).sum(-1).mean() for q in pt).item() / len(pt)
+    tt = tt_at(step)
+    if args.supervised:
+        yb = torch.from_numpy(poolY[order[e * args.batch:(e + 1) * args.batch].numpy()]).float()
+        s_feat = torch.cat([student.vit(v) for v in gl])
+        loss = F.binary_cross_entropy_with_logits(sup_head(s_feat), yb.repeat(len(gl), 1))
+        with torch.no_grad():
+            t_logits, _ = teacher(gl)
+            pt = F.softmax((t_logits - center) / tt, -1).chunk(2)
+        ent = -sum((q * torch.log(q + 1e-12)).sum(-1).mean() for q in pt).item() / len(pt)
+    elif args.ibot > 0:
+        n_p = (S // args.patch) ** 2
+        masks = [draw_masks(x.shape[0], n_p) for _ in gl]
+        with torch.no_grad():
+            t_logits, tp_logits, _ = teacher.with_patches(gl)
+            pt = F.softmax((t_logits - center) / tt, -1).chunk(2)
+            ptp = F.softmax((tp_logits - center_p) / tt, -1).chunk(2)
+        s_logits, sp_logits, s_feat = student.with_patches(gl, masks)
+        lsp = F.log_softmax(sp_logits / args.ts, -1).chunk(2)
+        patch_loss = 0.0
+        for q, lsv, m in zip(ptp, lsp, masks):
+            per = (-(q * lsv).sum(-1) * m).sum(-1) / m.sum(-1).clamp(min=1)
+            patch_loss = patch_loss + per.mean() / 2
+    else:
+        with torch.no_grad():
+            t_logits, _ = teacher(gl)
+            pt = F.softmax((t_logits - center) / tt, -1).chunk(2)
+        s_logits, s_feat = student(gl)
+    if not args.supervised:
+        if lo:
+            s_logits = torch.cat([s_logits, student(lo)[0]])
+        ls = F.log_softmax(s_logits / args.ts, -1).chunk(2 + len(lo))
+        loss, n_terms = 0.0, 0
+        for gi, q in enumerate(pt):
+            for vi, lsv in enumerate(ls):
+                if vi == gi:
+                    continue
+                loss = loss + (-(q * lsv).sum(-1)).mean()
+                n_terms += 1
+        loss = loss / n_terms
+        if args.ibot > 0:
+            loss = loss + args.ibot * patch_loss
+        # Over both global views, as the engine reports it (view 2 alone, solarised, runs higher).
+        ent = -sum((q * torch.log(q + 1e-12)).sum(-1).mean() for q in pt).item() / len(pt)
     if args.koleo > 0:
         f = F.normalize(s_feat[:b], dim=-1)
         dots = f @ f.t()
@@ -476,6 +534,8 @@ for step in range(total):
         for ps, pt_ in zip(student.parameters(), teacher.parameters()):
             pt_.mul_(m).add_(ps.detach(), alpha=1 - m)
         center = center * args.center_mom + t_logits.mean(0, keepdim=True) * (1 - args.center_mom)
+        if args.ibot > 0:
+            center_p = center_p * args.center_mom + tp_logits.mean((0, 1), keepdim=True) * (1 - args.center_mom)
     ent_avg = 0.9 * ent_avg + 0.1 * ent if step else ent
     kl_avg = 0.9 * kl_avg + 0.1 * (loss.item() - ent) if step else loss.item() - ent
     if (step + 1) % eval_steps == 0 or step + 1 == total:
