@@ -106,13 +106,14 @@ export async function pretrain(
   // ---- set-up ----
   let config = parsePretrainConfig(input);
   const resumed = options.resumeFrom ? await readCheckpoint(options.resumeFrom) : null;
+  // Parsed again so a checkpoint written before a key existed resumes with that key's default.
   if (resumed)
-    config = {
+    config = parsePretrainConfig({
       ...resumed.config,
       maxSteps: config.maxSteps,
       checkpointDir: config.checkpointDir,
       workers: config.workers,
-    };
+    });
   const model = modelConfigOf(config);
   const layout = modelLayout(model);
   const augment = augmentConfigOf(config, model);

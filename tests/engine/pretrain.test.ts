@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../../src-main/engine/checkpoint';
+import { readCheckpoint, writeCheckpoint } from '../../src-main/engine/checkpoint';
 import { augmentConfigOf, modelConfigOf, pretrain } from '../../src-main/engine/pretrain';
 import { parsePretrainConfig } from '../../src-main/engine/pretrain-config';
 import type { PretrainProgress } from '../../src-main/engine/pretrain';
@@ -58,6 +58,24 @@ describe('pretrain loop', () => {
     expect(steps).toEqual([4, 5, 6]);
     expect(resumed.checksum).toBe(straight.checksum);
     expect(resumed.checksum).not.toBe(first.checksum);
+  });
+
+  it('resumes a checkpoint written before a config key existed, with that key at its default', async () => {
+    const ckptDir = path.join(dir, 'older');
+    const straight = await pretrain({ ...TINY_TEST_CONFIG, maxSteps: 4 }, syntheticData(16));
+    const first = await pretrain(
+      { ...TINY_TEST_CONFIG, maxSteps: 2, checkpointDir: ckptDir, checkpointEvery: 100 },
+      syntheticData(16),
+    );
+    const state = await readCheckpoint(first.checkpoint!);
+    const { colourJitter, solarize, ...older } = state.config;
+    expect([colourJitter, solarize]).toEqual([1, 0.2]);
+    const olderFile = path.join(ckptDir, 'older.ckpt');
+    await writeCheckpoint(olderFile, { ...state, config: older as typeof state.config });
+    const resumed = await pretrain({ ...TINY_TEST_CONFIG, maxSteps: 4 }, syntheticData(16), {
+      resumeFrom: olderFile,
+    });
+    expect(resumed.checksum).toBe(straight.checksum);
   });
 
   it('saves a checkpoint when cancelled', async () => {
