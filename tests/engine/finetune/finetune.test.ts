@@ -9,6 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LandmarkSchema } from '../../../src-main/shared/schemas';
 import { finetune } from '../../../src-main/engine/finetune/finetune';
+import {
+  readFinetuneCheckpoint,
+  writeFinetuneCheckpoint,
+} from '../../../src-main/engine/finetune/finetune-checkpoint';
 import type { FinetuneProgress } from '../../../src-main/engine/finetune/finetune';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
@@ -189,6 +193,36 @@ describe('fine-tuning landmarks', () => {
       });
       expect(resumed.step).toBe(whole.step);
       expect(resumed.history.map((h) => h.epoch)).toEqual(whole.history.map((h) => h.epoch));
+      expect(Buffer.from(resumed.params.buffer).equals(Buffer.from(whole.params.buffer))).toBe(
+        true,
+      );
+    },
+  );
+
+  it(
+    'resumes a checkpoint written before a config key existed, with that key at its default',
+    { timeout: 120_000 },
+    async () => {
+      // No validation split, so the result holds the last weights, not the best epoch's.
+      const config = { ...BASE, epochs: 2, valFraction: 0 };
+      const whole = await finetune(config, landmarkData());
+      const checkpointDir = path.join(dir, 'older');
+      const controller = new AbortController();
+      const first = await finetune({ ...config, checkpointDir }, landmarkData(), {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.kind === 'step' && p.step === 3) controller.abort();
+        },
+      });
+      const state = await readFinetuneCheckpoint(first.checkpoint!);
+      const { weightDecay, ...older } = state.config;
+      expect(weightDecay).toBe(parseFinetuneConfig({ task: 'landmarks' }).weightDecay);
+      const olderFile = path.join(checkpointDir, 'older.ckpt');
+      await writeFinetuneCheckpoint(olderFile, { ...state, config: older as typeof state.config });
+      const resumed = await finetune({ ...config, checkpointDir }, landmarkData(), {
+        resumeFrom: olderFile,
+      });
+      expect(resumed.step).toBe(whole.step);
       expect(Buffer.from(resumed.params.buffer).equals(Buffer.from(whole.params.buffer))).toBe(
         true,
       );
