@@ -73,6 +73,10 @@ export interface RunRecord extends RunSummary {
 }
 
 export class RunFolder {
+  /** Appends run one after another, so log lines land in the order they were asked for even
+   * when callers do not await each one (concurrent appendFile calls may finish in any order). */
+  private appends: Promise<void> = Promise.resolve();
+
   constructor(readonly dir: string) {}
 
   get id(): string {
@@ -116,12 +120,18 @@ export class RunFolder {
     }
   }
 
-  async appendMetrics(line: Record<string, unknown>): Promise<void> {
-    await appendFile(this.metricsFile, `${JSON.stringify(line)}\n`);
+  appendMetrics(line: Record<string, unknown>): Promise<void> {
+    return this.appendInOrder(this.metricsFile, `${JSON.stringify(line)}\n`);
   }
 
-  async appendValidation(line: object): Promise<void> {
-    await appendFile(this.validationFile, `${JSON.stringify(line)}\n`);
+  appendValidation(line: object): Promise<void> {
+    return this.appendInOrder(this.validationFile, `${JSON.stringify(line)}\n`);
+  }
+
+  private appendInOrder(file: string, text: string): Promise<void> {
+    const done = this.appends.then(() => appendFile(file, text));
+    this.appends = done.catch(() => undefined); // a failed append is its caller's to report
+    return done;
   }
 
   /** On resume: drops lines logged after the checkpoint, which the resumed run logs again. */
