@@ -3,8 +3,9 @@
  * optimiser step counts) and the flat Float32 arrays (student, teacher, Adam moments, centre).
  * Written atomically by tensor-record.ts, so a crash mid-write leaves the previous checkpoint.
  */
+import { parsePretrainConfig } from './pretrain-config';
 import type { PretrainConfig } from './pretrain-config';
-import { readTensorRecord, writeTensorRecord } from './tensor-record';
+import { parseHeaderPart, readTensorRecord, writeTensorRecord } from './tensor-record';
 
 const MAGIC = 'FSPRETRAIN1\n';
 
@@ -39,7 +40,8 @@ export async function readCheckpoint(file: string): Promise<CheckpointState> {
   const h = header as Omit<CheckpointState, (typeof ARRAYS)[number]>;
   return {
     step: h.step,
-    config: h.config,
+    // Parsed again: a checkpoint written before a key existed resumes with that key's default.
+    config: parseHeaderPart(file, h.config, parsePretrainConfig),
     rng: h.rng,
     names: h.names,
     adamSteps: h.adamSteps,

@@ -106,14 +106,13 @@ export async function pretrain(
   // ---- set-up ----
   let config = parsePretrainConfig(input);
   const resumed = options.resumeFrom ? await readCheckpoint(options.resumeFrom) : null;
-  // Parsed again so a checkpoint written before a key existed resumes with that key's default.
   if (resumed)
-    config = parsePretrainConfig({
+    config = {
       ...resumed.config,
       maxSteps: config.maxSteps,
       checkpointDir: config.checkpointDir,
       workers: config.workers,
-    });
+    };
   const model = modelConfigOf(config);
   const layout = modelLayout(model);
   const augment = augmentConfigOf(config, model);

@@ -100,3 +100,17 @@ export async function readTensorRecord<K extends string>(
   delete header.lengths;
   return { header, arrays };
 }
+
+/**
+ * A header part validated by `parse` (a zod-backed config parser), with the record's file named if
+ * it fails. Parsing on read also fills keys added since the record was written with their defaults.
+ */
+export function parseHeaderPart<T>(file: string, value: unknown, parse: (v: unknown) => T): T {
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new StudioError('invalid-payload', `${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

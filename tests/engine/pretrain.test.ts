@@ -76,6 +76,9 @@ describe('pretrain loop', () => {
       resumeFrom: olderFile,
     });
     expect(resumed.checksum).toBe(straight.checksum);
+    const badFile = path.join(ckptDir, 'bad.ckpt');
+    await writeCheckpoint(badFile, { ...state, config: { ...state.config, lr: -1 } });
+    await expect(readCheckpoint(badFile)).rejects.toThrow(/bad\.ckpt: .*lr/);
   });
 
   it('saves a checkpoint when cancelled', async () => {

@@ -4,7 +4,8 @@
  * then flat Float32 arrays (current weights, best weights, Adam moments). The layout and the
  * atomic write are tensor-record.ts's, shared with pre-training.
  */
-import { readTensorRecord, writeTensorRecord } from '../tensor-record';
+import { parseHeaderPart, readTensorRecord, writeTensorRecord } from '../tensor-record';
+import { parseFinetuneConfig } from './finetune-config';
 import type { FinetuneConfig } from './finetune-config';
 import type { TaskMetrics } from './finetune-evaluate';
 
@@ -46,5 +47,11 @@ export async function writeFinetuneCheckpoint(
 export async function readFinetuneCheckpoint(file: string): Promise<FinetuneCheckpoint> {
   const { header, arrays } = await readTensorRecord(file, MAGIC, ARRAYS, 'fine-tuning checkpoint');
   const h = header as Omit<FinetuneCheckpoint, (typeof ARRAYS)[number]>;
-  return { ...h, bestValue: h.bestValue ?? NaN, ...arrays };
+  return {
+    ...h,
+    // Parsed again: a checkpoint written before a key existed resumes with that key's default.
+    config: parseHeaderPart(file, h.config, parseFinetuneConfig),
+    bestValue: h.bestValue ?? NaN,
+    ...arrays,
+  };
 }

@@ -124,13 +124,8 @@ export async function finetune(
   // ---- set-up ----
   let config = parseFinetuneConfig(input);
   const resumed = options.resumeFrom ? await readFinetuneCheckpoint(options.resumeFrom) : null;
-  // Parsed again so a checkpoint written before a key existed resumes with that key's default.
   if (resumed)
-    config = parseFinetuneConfig({
-      ...resumed.config,
-      maxSteps: config.maxSteps,
-      checkpointDir: config.checkpointDir,
-    });
+    config = { ...resumed.config, maxSteps: config.maxSteps, checkpointDir: config.checkpointDir };
   const a = config.augment;
   if (
     config.cacheBackboneTokens &&
