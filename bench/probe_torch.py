@@ -474,10 +474,7 @@ for step in range(total):
         yb = torch.from_numpy(poolY[order[e * args.batch:(e + 1) * args.batch].numpy()]).float()
         s_feat = torch.cat([student.vit(v) for v in gl])
         loss = F.binary_cross_entropy_with_logits(sup_head(s_feat), yb.repeat(len(gl), 1))
-        with torch.no_grad():
-            t_logits, _ = teacher(gl)
-            pt = F.softmax((t_logits - center) / tt, -1).chunk(2)
-        ent = -sum((q * torch.log(q + 1e-12)).sum(-1).mean() for q in pt).item() / len(pt)
+        ent = 0.0  # no teacher targets: the teacher is only the student's EMA here
     elif args.ibot > 0:
         n_p = (S // args.patch) ** 2
         masks = [draw_masks(x.shape[0], n_p) for _ in gl]
@@ -533,7 +530,8 @@ for step in range(total):
         m = cosine(step, args.mom, 1.0, total)
         for ps, pt_ in zip(student.parameters(), teacher.parameters()):
             pt_.mul_(m).add_(ps.detach(), alpha=1 - m)
-        center = center * args.center_mom + t_logits.mean(0, keepdim=True) * (1 - args.center_mom)
+        if not args.supervised:
+            center = center * args.center_mom + t_logits.mean(0, keepdim=True) * (1 - args.center_mom)
         if args.ibot > 0:
             center_p = center_p * args.center_mom + tp_logits.mean((0, 1), keepdim=True) * (1 - args.center_mom)
     ent_avg = 0.9 * ent_avg + 0.1 * ent if step else ent
