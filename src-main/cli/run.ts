@@ -2,6 +2,7 @@
  * `face-studio <command>`: finds the command, runs it, and turns the outcome into an exit code
  * (0 done, 1 the work failed, 2 the command line was wrong). Each command lives in commands/.
  */
+import { setLockHolderName } from '../core/project-lock';
 import { toIpcError } from '../shared/errors';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, UsageError, type CliIo } from './cli-io';
 import {
@@ -37,6 +38,12 @@ export interface RunOptions {
 export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
   const io = options.io ?? processIo;
   const [command, ...rest] = argv;
+  // A project this command opens for writing is locked in this name ("face-studio import").
+  setLockHolderName(
+    ['face-studio', command, command === 'project' ? rest[0] : undefined]
+      .filter((word) => word !== undefined)
+      .join(' '),
+  );
   try {
     switch (command) {
       // Commands load on demand: `project info` need not load the server, nor a typo anything.

@@ -35,12 +35,15 @@ export interface MigrationInput {
   /** labels.json's own version; undefined when the file is missing. */
   labelsVersion: number | undefined;
   target: number;
+  /** False for a read-only open: the migration runs in memory and nothing is copied or written. */
+  backUp?: boolean;
 }
 
 export interface MigrationResult {
   project: RawJson;
   labels: RawJson | undefined;
-  backupDir: string;
+  /** Null when `backUp` was false. */
+  backupDir: string | null;
   applied: string[];
 }
 
@@ -60,7 +63,7 @@ export async function migrateProject(
     }
   }
 
-  const backupDir = await backUp(input);
+  const backupDir = input.backUp === false ? null : await backUp(input);
 
   let project = input.project;
   let labels = input.labels;

@@ -24,8 +24,14 @@
  * - A corrupt, invalid or too-new file stops the open with a StudioError naming it and is never
  *   written; an older project is migrated after a backup (see migrations.ts) and the journal is
  *   folded into the migrated labels.json.
- * - One store per folder per process; ProjectSession's switch may hold two for a moment, and then
- *   only the last one to close compacts. Two processes must not edit one project at once.
+ * - One writer per project across processes: open and create take the folder's lock
+ *   (project.lock, see project-lock.ts) before reading anything, and close releases it; a second
+ *   process gets a StudioError naming the holder. ProjectSession's switch may hold two stores of
+ *   one folder in one process for a moment (the lock counts them), and then only the last one to
+ *   close compacts.
+ * - A read-only store (`readOnly`) takes no lock, reads a consistent snapshot even while another
+ *   process writes (stable-read.ts), migrates an old project in memory only, and refuses writes:
+ *   for commands that only read (`project info`, `export`).
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
@@ -56,8 +62,11 @@ import {
 import type { JournalContents } from './labels-journal';
 import { migrateProject, migrations as knownMigrations } from './migrations';
 import type { Migration, RawJson } from './migrations';
+import { acquireProjectLock } from './project-lock';
+import type { ProjectLock } from './project-lock';
 import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
 import { BUILTIN_LANDMARK_SCHEMAS, builtinLandmarkSchema } from './schemas/builtin';
+import { readWhileUnchanged } from './stable-read';
 
 export const PROJECT_FILE = 'project.json';
 export const LABELS_FILE = 'labels.json';
@@ -87,6 +96,11 @@ export interface ProjectStoreOptions {
   compactAfterFaces?: number;
   /** Journal bytes that start a background compaction (≥ 1). */
   compactAfterBytes?: number;
+  /**
+   * Open without the project's lock, for reading only: every write is refused and close writes
+   * nothing. Another process may hold the project meanwhile; this store is a snapshot of it.
+   */
+  readOnly?: boolean;
 }
 
 /** Folders held open by a store of this process, with how many stores hold each. */
@@ -148,6 +162,9 @@ export class ProjectStore {
   private projectRevision = 0;
   private projectSavedRevision = 0;
   private isClosed = false;
+  /** The folder's lock, held from open to close; null for a read-only store. */
+  private lock: ProjectLock | null = null;
+  private readonly isReadOnly: boolean;
 
   private constructor(
     dir: string,
@@ -197,6 +214,7 @@ export class ProjectStore {
       'compactAfterBytes',
     );
     this.onLabelsFlushed = options.onLabelsFlushed;
+    this.isReadOnly = options.readOnly === true;
     const schema = project.meta.landmarkSchema;
     this.pointCount = BUILTIN_LANDMARK_SCHEMAS.includes(schema)
       ? builtinLandmarkSchema(schema).points.length
@@ -229,44 +247,77 @@ export class ProjectStore {
       );
     }
 
-    await makeFolder(root);
-    // A stray journal would be replayed over the new project's labels on its next open.
-    for (const name of [PROJECT_FILE, LABELS_FILE, JOURNAL_FILE, COMPACTING_FILE]) {
-      if (await exists(path.join(root, name))) {
-        throw new StudioError(
-          'conflict',
-          `${root} already holds a Face Studio project (${name} exists); open it instead`,
-        );
-      }
+    if (options.readOnly) {
+      throw new StudioError('invalid-payload', `Cannot create a project read-only (${root})`);
     }
-    for (const folder of PROJECT_FOLDERS) await makeFolder(path.join(root, folder));
 
-    const store = new ProjectStore(
-      root,
-      { meta: meta.data, images: [], runs: [], models: [] },
-      { schemaVersion: PROJECT_SCHEMA_VERSION, faces: {} },
-      new LabelsJournal(root, undefined, undefined),
-      0,
-      options,
-    );
-    await store.labels.write();
+    await makeFolder(root);
+    for (const folder of PROJECT_FOLDERS) await makeFolder(path.join(root, folder));
+    // Before looking for project files: of two processes creating a project here at once, the
+    // second finds the first's lock instead of both writing a project.
+    const lock = await acquireProjectLock(root);
     try {
-      await store.project.write();
+      // A stray journal would be replayed over the new project's labels on its next open.
+      for (const name of [PROJECT_FILE, LABELS_FILE, JOURNAL_FILE, COMPACTING_FILE]) {
+        if (await exists(path.join(root, name))) {
+          throw new StudioError(
+            'conflict',
+            `${root} already holds a Face Studio project (${name} exists); open it instead`,
+          );
+        }
+      }
+
+      const store = new ProjectStore(
+        root,
+        { meta: meta.data, images: [], runs: [], models: [] },
+        { schemaVersion: PROJECT_SCHEMA_VERSION, faces: {} },
+        new LabelsJournal(root, undefined, undefined),
+        0,
+        options,
+      );
+      await store.labels.write();
+      try {
+        await store.project.write();
+      } catch (error) {
+        // Without project.json the folder is not a project; drop labels.json so a retry can work.
+        await unlink(path.join(root, LABELS_FILE)).catch(() => undefined);
+        throw error;
+      }
+      store.lock = lock;
+      store.register();
+      return store;
     } catch (error) {
-      // Without project.json the folder is not a project; drop labels.json so a retry can work.
-      await unlink(path.join(root, LABELS_FILE)).catch(() => undefined);
+      lock.release();
       throw error;
     }
-    store.register();
-    return store;
   }
 
-  /** Opens the project in `dir`, migrating it first when it comes from an older version. */
+  /**
+   * Opens the project in `dir` for writing, holding its lock until close, and migrates it first
+   * when it comes from an older version; with `readOnly`, see ProjectStoreOptions.
+   */
   static async open(dir: string, options: ProjectStoreOptions = {}): Promise<ProjectStore> {
     const root = path.resolve(dir);
+    await requireFolder(root);
+    // Taken before anything is read, so what is read is what the holder may then change.
+    const lock = options.readOnly ? null : await acquireProjectLock(root);
+    try {
+      const store = await ProjectStore.load(root, options);
+      store.lock = lock;
+      if (lock !== null) {
+        await removeAbandonedTempFiles(root);
+        store.register();
+      }
+      return store;
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+
+  private static async load(root: string, options: ProjectStoreOptions): Promise<ProjectStore> {
     const projectFile = path.join(root, PROJECT_FILE);
     const labelsFile = path.join(root, LABELS_FILE);
-    await requireFolder(root);
 
     const projectRaw = await readJsonFile(projectFile);
     if (projectRaw === undefined) {
@@ -276,13 +327,17 @@ export class ProjectStore {
       );
     }
     const projectVersion = versionOf(projectRaw, projectFile, ['meta', 'schemaVersion']);
-    const labelsRaw = await readJsonFile(labelsFile);
+    // Under the lock nothing changes these files; a read-only store may read them while the
+    // holder compacts, and then reads them again.
+    const { labelsRaw, active, compacting } = await readWhileUnchanged(labelsFile, async () => ({
+      labelsRaw: await readJsonFile(labelsFile),
+      // The journal before the compacting file: a rotation between the two reads then shows the
+      // same lines twice, which replays to the same faces, rather than not at all.
+      active: await readJournal(path.join(root, JOURNAL_FILE)),
+      compacting: await readJournal(path.join(root, COMPACTING_FILE)),
+    }));
     const labelsVersion =
       labelsRaw === undefined ? undefined : versionOf(labelsRaw, labelsFile, ['schemaVersion']);
-    // The journal before the compacting file: a rotation between the two reads then shows the
-    // same lines twice, which replays to the same faces, rather than not at all.
-    const active = await readJournal(path.join(root, JOURNAL_FILE));
-    const compacting = await readJournal(path.join(root, COMPACTING_FILE));
     const journals = [compacting, active].filter((journal) => journal !== undefined);
 
     const versions: [string, number | undefined][] = [
@@ -324,6 +379,7 @@ export class ProjectStore {
           projectVersion,
           labelsVersion,
           target: PROJECT_SCHEMA_VERSION,
+          backUp: !options.readOnly,
         },
         options.migrations ?? knownMigrations,
       );
@@ -347,7 +403,7 @@ export class ProjectStore {
       journalFaces,
       options,
     );
-    if (needsMigration) {
+    if (needsMigration && !options.readOnly) {
       // labels.json first: if the app dies between the two writes, project.json still says the
       // old version and the next open migrates it again, skipping the already-upgraded labels.
       // The journal goes last, once labels.json holds it; lines left by a crash before that are
@@ -358,8 +414,6 @@ export class ProjectStore {
       await store.journal.removeJournal();
       store.journalFaces = 0;
     }
-    await removeAbandonedTempFiles(root);
-    store.register();
     return store;
   }
 
@@ -369,6 +423,11 @@ export class ProjectStore {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  /** Opened without the lock: writes are refused. */
+  get readOnly(): boolean {
+    return this.isReadOnly;
   }
 
   summary(): ProjectSummary {
@@ -399,7 +458,7 @@ export class ProjectStore {
    * index is durable. Every record is validated first; one bad record rejects the whole batch.
    */
   async putImages(records: readonly z.input<typeof ImageRecord>[]): Promise<void> {
-    this.requireOpen();
+    this.requireWritable();
     const parsed = ImageRecords.safeParse(records);
     if (!parsed.success) {
       throw new StudioError(
@@ -427,7 +486,7 @@ export class ProjectStore {
    * stay in labels.json (no annotation is ever dropped silently) but no longer count as labelled.
    */
   async removeImages(imageIds: readonly string[]): Promise<number> {
-    this.requireOpen();
+    this.requireWritable();
     const drop = new Set(imageIds);
     const before = this.project.data.images.length;
     this.project.data.images = this.project.data.images.filter((image) => !drop.has(image.id));
@@ -453,6 +512,7 @@ export class ProjectStore {
    */
   saveFace(face: z.input<typeof FaceAnnotation>): Promise<void> {
     if (this.isClosed) return Promise.reject(this.closedError());
+    if (this.isReadOnly) return Promise.reject(this.readOnlyError());
     const parsed = FaceAnnotation.safeParse(face);
     if (!parsed.success) {
       const id = (face as { imageId?: unknown } | null)?.imageId;
@@ -505,7 +565,7 @@ export class ProjectStore {
    * labels.json holds every edit saved so far and the journal is gone.
    */
   async compact(): Promise<void> {
-    this.requireOpen();
+    this.requireWritable();
     await this.flushLabels();
     await this.queueCompaction();
   }
@@ -517,6 +577,10 @@ export class ProjectStore {
    */
   async close(): Promise<void> {
     if (this.isClosed) return;
+    if (this.isReadOnly) {
+      this.isClosed = true;
+      return;
+    }
     await this.flush();
     if (openFolders.get(this.dir) === 1) {
       // Another store of this process holds the folder (a session switch): it compacts later.
@@ -526,6 +590,8 @@ export class ProjectStore {
     const holders = (openFolders.get(this.dir) ?? 1) - 1;
     if (holders > 0) openFolders.set(this.dir, holders);
     else openFolders.delete(this.dir);
+    this.lock?.release();
+    this.lock = null;
   }
 
   private register(): void {
@@ -659,6 +725,18 @@ export class ProjectStore {
 
   private requireOpen(): void {
     if (this.isClosed) throw this.closedError();
+  }
+
+  private requireWritable(): void {
+    this.requireOpen();
+    if (this.isReadOnly) throw this.readOnlyError();
+  }
+
+  private readOnlyError(): StudioError {
+    return new StudioError(
+      'forbidden',
+      `The project ${this.dir} was opened read-only (without its lock), so it cannot be changed here`,
+    );
   }
 
   private closedError(): StudioError {

@@ -5,6 +5,7 @@
 import { app, BrowserWindow, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setLockHolderName } from '../core/project-lock';
 import { ProjectSession } from '../core/project-session';
 import { RecentProjects } from '../core/recent-projects';
 import { isAppUrl, rendererLocation } from './app-url';
@@ -30,6 +31,8 @@ function main(): void {
     return;
   }
 
+  // Projects this app opens are locked in its name, which a second opener's error shows.
+  setLockHolderName('the Face Studio app');
   // Privileged schemes can only be registered before the app is ready.
   registerMediaScheme();
   let window: BrowserWindow | null = null;

@@ -1,4 +1,7 @@
-/** `face-studio export --project P --format F OUT`: writes the project's labels and images. */
+/**
+ * `face-studio export --project P --format F OUT`: writes the project's labels and images, from a
+ * read-only snapshot of the project.
+ */
 import { exportProjectLabels } from '../../core/library/library-export';
 import { ProjectStore } from '../../core/project-store';
 import { ExportFormat } from '../../shared/ipc-contract';
@@ -22,7 +25,8 @@ export async function libraryExport(args: string[], io: CliIo): Promise<void> {
       EXPORT_USAGE,
     );
   }
-  const store = await ProjectStore.open(values.project);
+  // Read-only: an export works while the studio (or another command) holds the project.
+  const store = await ProjectStore.open(values.project, { readOnly: true });
   try {
     io.out(JSON.stringify(await exportProjectLabels(store, format.data, out), null, 2));
   } finally {

@@ -3,10 +3,11 @@
  * pre-trains a backbone on the project's pool and train faces, in this process (the CLI is its
  * own single TensorFlow.js thread), writing runs/<id>/ and exporting models/<id>/ at the end.
  * Progress lines go to stderr, a JSON summary to stdout. A bad config key or type exits 2.
+ * It reads the project as a snapshot and writes none of its files, so it runs while the studio
+ * has the project open.
  */
 import path from 'node:path';
-import { ProjectStore } from '../../core/project-store';
-import { pretrainSourcesOf } from '../../core/training/pretrain-sources';
+import { readPretrainSources } from '../../core/training/pretrain-sources';
 import { chooseBackend } from '../../engine/backend';
 import { runPretrainJob } from '../../engine/jobs/pretrain-job';
 import { parsePretrainConfig } from '../../engine/pretrain-config';
@@ -40,13 +41,9 @@ export async function pretrainCommand(args: string[], io: CliIo): Promise<void> 
   if (!values.resume) checkConfig(parsePretrainConfig, config, PRETRAIN_USAGE);
 
   const projectDir = path.resolve(values.project);
-  const store = await ProjectStore.open(projectDir);
-  let sources;
-  try {
-    sources = pretrainSourcesOf(store);
-  } finally {
-    await store.close();
-  }
+  // Read from project.json, without the project's lock: training never writes the project's
+  // files (only runs/<id>/ and models/<id>/), so it runs while the studio has the project open.
+  const sources = await readPretrainSources(projectDir);
   const backend = await chooseBackend();
   io.err(`backend ${backend.name} · ${sources.length} images`);
   const runId = values.resume ?? newRunId('pretrain');

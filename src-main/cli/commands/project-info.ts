@@ -1,5 +1,8 @@
-/** `face-studio project info DIR`: prints the project's summary as JSON. */
-import { ProjectSession } from '../../core/project-session';
+/**
+ * `face-studio project info DIR`: prints the project's summary as JSON, read without the project's
+ * lock, so it works while the studio (or another command) has the project open.
+ */
+import { ProjectStore } from '../../core/project-store';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import { PROJECT_INFO_USAGE } from '../usage';
 
@@ -9,10 +12,10 @@ export async function projectInfo(args: string[], io: CliIo): Promise<void> {
   if (!dir) throw new UsageError('Missing the project folder DIR', PROJECT_INFO_USAGE);
   if (extra.length > 0) throw new UsageError(`Unexpected argument ${extra[0]}`, PROJECT_INFO_USAGE);
 
-  const session = new ProjectSession();
+  const store = await ProjectStore.open(dir, { readOnly: true });
   try {
-    io.out(JSON.stringify(await session.open(dir), null, 2));
+    io.out(JSON.stringify(store.summary(), null, 2));
   } finally {
-    await session.close();
+    await store.close();
   }
 }

@@ -33,6 +33,7 @@ import { describeIssues } from '../atomic-json-file';
 import { COMPACTING_FILE, JOURNAL_FILE, readJournal } from '../labels-journal';
 import { LABELS_FILE, PROJECT_FILE } from '../project-store';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
+import { readWhileUnchanged } from '../stable-read';
 
 export type FinetuneTask = 'landmarks' | 'attributes' | 'expression';
 
@@ -79,16 +80,20 @@ export async function readProjectSnapshot(projectDir: string): Promise<ProjectSn
   const project = ProjectFile.safeParse(projectRaw);
   if (!project.success)
     throw new StudioError('io', `${projectFile} is invalid: ${describeIssues(project.error)}`);
-  const labelsRaw = await readJson(labelsFile);
+  // Read again if the studio finished a compaction meanwhile (it moves journal lines into a new
+  // labels.json): the old labels.json without those lines would lose them.
+  const { labelsRaw, active, compacting } = await readWhileUnchanged(labelsFile, async () => ({
+    labelsRaw: await readJson(labelsFile),
+    // The journal before the compacting file, as the store reads them: a rotation between the
+    // two reads then shows the same lines twice, which replays to the same faces.
+    active: await readJournal(path.join(dir, JOURNAL_FILE)),
+    compacting: await readJournal(path.join(dir, COMPACTING_FILE)),
+  }));
   requireCurrent(labelsFile, (labelsRaw as { schemaVersion?: unknown })?.schemaVersion);
   const labels = LabelsFile.safeParse(labelsRaw);
   if (!labels.success)
     throw new StudioError('io', `${labelsFile} is invalid: ${describeIssues(labels.error)}`);
   const faces = new Map(Object.entries(labels.data.faces));
-  // The journal before the compacting file, as the store reads them: a rotation between the two
-  // reads then shows the same lines twice, which replays to the same faces.
-  const active = await readJournal(path.join(dir, JOURNAL_FILE));
-  const compacting = await readJournal(path.join(dir, COMPACTING_FILE));
   for (const journal of [compacting, active]) {
     for (const line of journal?.lines ?? []) {
       // Older lines were folded into labels.json by a migration that stopped before removing them.

@@ -1,0 +1,367 @@
+/**
+ * One writer per project folder, across processes: `project.lock` in the folder names the process
+ * that holds the project open for writing — its pid, host, start time and what it is ("face-studio
+ * serve"). Without it two processes each kept the project in memory and the last to write won: an
+ * import's images or a label save acknowledged by one process were overwritten by the other.
+ *
+ * - Taking the lock is atomic: the record is written to a temp file, fsync'd, and hard-linked to
+ *   `project.lock`, which fails if the name exists. A reader therefore never sees a half-written
+ *   lock. (On a file system without hard links it is created with O_EXCL and written in place.)
+ * - One process may hold several stores of one folder (a project session switching to the same
+ *   folder): holders are counted per process and the file goes when the last one releases it.
+ * - A lock is stale when its holder is on this host and gone: its pid is dead, or (Linux) the pid
+ *   now belongs to another process, told apart by the boot id and start time in /proc. A stale
+ *   lock is moved aside by rename — only one of two racing takers can move it — checked to be the
+ *   lock judged stale, and removed; then the taker tries again from the start. (Were it a fresh
+ *   lock taken meanwhile, it is linked back.) A lock held on another host is never taken over: the
+ *   error names the host, pid and start time and says how to clear it.
+ * - Locks still held when the process exits normally are removed then; a killed process leaves
+ *   its lock, which is stale from then on.
+ */
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, open, readFile, realpath, rename, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { StudioError } from '../shared/errors';
+import { describeWriteError, syncFolder } from './atomic-write';
+
+export const LOCK_FILE = 'project.lock';
+
+/** What `project.lock` holds. */
+export const LockRecord = z.object({
+  /** What holds the project open, in the user's words: "face-studio serve", "the Face Studio app". */
+  holder: z.string(),
+  pid: z.number().int().positive(),
+  host: z.string(),
+  /** When the lock was taken (ISO 8601). */
+  since: z.string(),
+  /**
+   * The holding process's identity beyond its pid: `<boot id>/<start time in clock ticks>` from
+   * /proc on Linux, so a pid reused after the holder died is told apart; null elsewhere.
+   */
+  processStart: z.string().nullable(),
+  /** This lock's own id: a release removes the file only while it still holds this id. */
+  id: z.string(),
+});
+export type LockRecord = z.infer<typeof LockRecord>;
+
+/** A lock this process holds on one folder; release it once per acquire. */
+export interface ProjectLock {
+  readonly file: string;
+  readonly record: LockRecord;
+  release(): void;
+}
+
+interface Held {
+  file: string;
+  record: LockRecord;
+  count: number;
+}
+
+/** Folders (real paths) this process holds, or is taking, with how many holders each. */
+const held = new Map<string, Promise<Held>>();
+/** The settled entries of `held`, for the synchronous release on exit. */
+const settled = new Map<string, Held>();
+let holderName = defaultHolderName();
+let exitHookInstalled = false;
+let tempCounter = 0;
+
+/** Names this process in the locks it takes, e.g. "face-studio import". */
+export function setLockHolderName(name: string): void {
+  holderName = name;
+}
+
+/**
+ * Takes the lock of the project folder `dir` for this process, or joins this process's hold on it.
+ * Throws a StudioError naming the holder when another live process holds it.
+ */
+export async function acquireProjectLock(dir: string): Promise<ProjectLock> {
+  const key = await realFolder(dir);
+  let entry = held.get(key);
+  if (entry === undefined) {
+    entry = takeFile(key).then((taken) => {
+      settled.set(key, taken);
+      return taken;
+    });
+    held.set(key, entry);
+    // A failed take leaves nothing behind for the next try.
+    entry.catch(() => {
+      if (held.get(key) === entry) held.delete(key);
+    });
+    const taken = await entry;
+    return handle(key, taken);
+  }
+  const joined = await entry;
+  joined.count += 1;
+  return handle(key, joined);
+}
+
+/** The lock record in `dir`, or null when none; throws when the file cannot be read as one. */
+export async function readProjectLock(dir: string): Promise<LockRecord | null> {
+  const file = path.join(path.resolve(dir), LOCK_FILE);
+  const read = await readLockFile(file);
+  if (read === 'missing') return null;
+  if (read === 'unreadable') throw unreadableError(file);
+  return read;
+}
+
+function handle(key: string, entry: Held): ProjectLock {
+  let released = false;
+  return {
+    file: entry.file,
+    record: entry.record,
+    release() {
+      if (released) return;
+      released = true;
+      entry.count -= 1;
+      if (entry.count > 0) return;
+      held.delete(key);
+      settled.delete(key);
+      removeIfOurs(entry);
+    },
+  };
+}
+
+async function takeFile(dir: string): Promise<Held> {
+  const file = path.join(dir, LOCK_FILE);
+  const record: LockRecord = {
+    holder: holderName,
+    pid: process.pid,
+    host: os.hostname(),
+    since: new Date().toISOString(),
+    processStart: processStartOf(process.pid),
+    id: randomUUID(),
+  };
+  const text = `${JSON.stringify(record, null, 2)}\n`;
+  // Each round either takes the lock, refuses, or clears one stale lock; only takers racing for
+  // the same stale lock make it go round more than twice.
+  for (let round = 0; round < 10; round += 1) {
+    if (await createExclusive(dir, file, text)) {
+      installExitHook();
+      return { file, record, count: 1 };
+    }
+    const current = await readLockFile(file);
+    if (current === 'missing') continue; // released just now: try again
+    if (current === 'unreadable') throw unreadableError(file);
+    if (!isStale(current)) throw heldError(dir, file, current);
+    await removeStale(dir, file, current);
+  }
+  throw new StudioError(
+    'conflict',
+    `Cannot take the lock ${file}: other processes kept taking and releasing it; try again`,
+  );
+}
+
+/** Creates `file` holding `text` unless it exists; true when this call created it. */
+async function createExclusive(dir: string, file: string, text: string): Promise<boolean> {
+  const temp = tempName(dir);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, file);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP')
+        throw error;
+      // No hard links here (FAT, some network shares): create in place, written at once.
+      if (!(await createInPlace(file, text))) return false;
+    }
+    await syncFolder(dir);
+    return true;
+  } catch (error) {
+    throw lockWriteError(file, error);
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function createInPlace(file: string, text: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'wx', 0o644);
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/**
+ * Moves the stale lock `seen` out of the way. The rename is atomic, so of two takers racing for
+ * it one moves it and the other finds nothing (and starts over). The moved file is checked to be
+ * `seen`; a lock another process took in between is linked back.
+ */
+async function removeStale(dir: string, file: string, seen: LockRecord): Promise<void> {
+  const aside = tempName(dir);
+  try {
+    await rename(file, aside);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return;
+    throw lockWriteError(file, error);
+  }
+  try {
+    const moved = await readLockFile(aside);
+    if (moved !== 'missing' && moved !== 'unreadable' && moved.id !== seen.id) {
+      // A live lock, taken after `seen` was read. Should a third process have taken the name in
+      // the moment between (it would have to start its take in that very moment), that process
+      // keeps it and this one's next round reports it.
+      await link(aside, file).catch(() => undefined);
+    }
+  } finally {
+    await unlink(aside).catch(() => undefined);
+  }
+}
+
+/** Removes the lock file if it is still this entry's lock. Best effort: see the module's doc. */
+function removeIfOurs(entry: Held): void {
+  try {
+    const current = LockRecord.safeParse(JSON.parse(readFileSync(entry.file, 'utf8')));
+    if (current.success && current.data.id === entry.record.id) unlinkSync(entry.file);
+  } catch {
+    // Gone already, or a read-only folder: a lock left behind is stale once this process ends.
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const entry of settled.values()) removeIfOurs(entry);
+    settled.clear();
+  });
+}
+
+/** Whether the holder of `lock` is known to be gone. */
+export function isStale(lock: LockRecord): boolean {
+  if (lock.host !== os.hostname()) return false;
+  if (lock.pid === process.pid) {
+    // This process takes each folder once and counts its holders: a lock with this pid that it
+    // does not hold was left by an earlier process that had the same pid, or is a release's
+    // leftover (a folder that turned read-only).
+    return ![...settled.values()].some((entry) => entry.record.id === lock.id);
+  }
+  if (!isAlive(lock.pid)) return true;
+  if (lock.processStart === null) return false;
+  const now = processStartOf(lock.pid);
+  return now !== null && now !== lock.processStart;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/** `<boot id>/<start ticks>` of a process from /proc (Linux), or null where /proc has none. */
+export function processStartOf(pid: number): string | null {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces; fields count from there.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Field 22, starttime; fields[0] is field 3.
+    const ticks = fields[19];
+    return ticks === undefined ? null : `${bootId}/${ticks}`;
+  } catch {
+    return null;
+  }
+}
+
+async function readLockFile(file: string): Promise<LockRecord | 'missing' | 'unreadable'> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return 'missing';
+    throw new StudioError('io', `Cannot read the lock ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    const parsed = LockRecord.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function heldError(dir: string, file: string, lock: LockRecord): StudioError {
+  const here = lock.host === os.hostname();
+  // On this host, with its start time checked, the holder is known to be running.
+  const clear =
+    here && lock.processStart !== null
+      ? ''
+      : ` If that process is no longer running${here ? '' : ` on ${lock.host}`}, delete ${file}.`;
+  return new StudioError(
+    'conflict',
+    `The project ${dir} is open in ${lock.holder}, pid ${lock.pid} on host ${lock.host} since ` +
+      `${lock.since}; close it there first. Reading commands (\`project info\`, \`export\`) ` +
+      `still work meanwhile.${clear}`,
+  );
+}
+
+function unreadableError(file: string): StudioError {
+  return new StudioError(
+    'conflict',
+    `The project's lock ${file} cannot be read (it is being written, or was damaged); if no ` +
+      `Face Studio has this project open, delete ${file} and try again`,
+  );
+}
+
+function lockWriteError(file: string, error: unknown): StudioError {
+  if (error instanceof StudioError) return error;
+  const described = describeWriteError(file, error);
+  return new StudioError(
+    'io',
+    `${described.message}. The project is opened for writing only with its lock; reading ` +
+      `commands (\`project info\`, \`export\`) open it without one`,
+    { cause: error },
+  );
+}
+
+/** A temp name removeAbandonedTempFiles clears once this process is gone. */
+function tempName(dir: string): string {
+  tempCounter += 1;
+  return path.join(dir, `.${LOCK_FILE}.${process.pid}-${tempCounter}.tmp`);
+}
+
+async function realFolder(dir: string): Promise<string> {
+  const resolved = path.resolve(dir);
+  try {
+    return await realpath(resolved);
+  } catch {
+    return resolved;
+  }
+}
+
+function defaultHolderName(): string {
+  const script = process.argv[1];
+  return script ? `node ${path.basename(script)}` : path.basename(process.execPath);
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const { code } = error as { code: unknown };
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
