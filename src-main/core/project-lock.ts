@@ -10,16 +10,17 @@
  * - One process may hold several stores of one folder (a project session switching to the same
  *   folder): holders are counted per process and the file goes when the last one releases it.
  * - A lock is stale when its holder is on this host and gone: its pid is dead, or (Linux) the pid
- *   now belongs to another process, told apart by the boot id and start time in /proc. A stale
- *   lock is moved aside by rename — only one of two racing takers can move it — checked to be the
- *   lock judged stale, and removed; then the taker tries again from the start. (Were it a fresh
- *   lock taken meanwhile, it is linked back.) A lock held on another host is never taken over: the
- *   error names the host, pid and start time and says how to clear it.
+ *   now belongs to another process, told apart by the boot id and start time in /proc. A taker
+ *   removes a stale lock only while it holds `project.lock.takeover` (created the same exclusive
+ *   way), after reading the lock again there: so of takers racing for one stale lock only one
+ *   removes it, and never a lock another taker has made meanwhile; then it tries from the start.
+ *   A takeover guard whose taker died is itself stale and removed. A lock held on another host is
+ *   never taken over: the error names the host, pid and start time and says how to clear it.
  * - Locks still held when the process exits normally are removed then; a killed process leaves
  *   its lock, which is stale from then on.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, open, readFile, realpath, rename, unlink } from 'node:fs/promises';
+import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,11 @@ import { StudioError } from '../shared/errors';
 import { describeWriteError, syncFolder } from './atomic-write';
 
 export const LOCK_FILE = 'project.lock';
+/** Held (for a moment) by the one taker that may remove a stale lock. */
+const TAKEOVER_FILE = 'project.lock.takeover';
+/** Rounds of takeFile; a round waits TAKEOVER_WAIT_MS only while another taker holds the guard. */
+const MAX_ROUNDS = 200;
+const TAKEOVER_WAIT_MS = 5;
 
 /** What `project.lock` holds. */
 export const LockRecord = z.object({
@@ -135,9 +141,9 @@ async function takeFile(dir: string): Promise<Held> {
     id: randomUUID(),
   };
   const text = `${JSON.stringify(record, null, 2)}\n`;
-  // Each round either takes the lock, refuses, or clears one stale lock; only takers racing for
-  // the same stale lock make it go round more than twice.
-  for (let round = 0; round < 10; round += 1) {
+  // Each round takes the lock, refuses, or works on one stale lock; only takers racing for the
+  // same stale lock make it go round more than twice.
+  for (let round = 0; round < MAX_ROUNDS; round += 1) {
     if (await createExclusive(dir, file, text)) {
       installExitHook();
       return { file, record, count: 1 };
@@ -146,11 +152,13 @@ async function takeFile(dir: string): Promise<Held> {
     if (current === 'missing') continue; // released just now: try again
     if (current === 'unreadable') throw unreadableError(file);
     if (!isStale(current)) throw heldError(dir, file, current);
-    await removeStale(dir, file, current);
+    await removeStale(dir, file, current, text);
   }
   throw new StudioError(
     'conflict',
-    `Cannot take the lock ${file}: other processes kept taking and releasing it; try again`,
+    `Cannot take the lock ${file}: other processes kept taking it at the same time, or ` +
+      `${path.join(dir, TAKEOVER_FILE)} was left damaged (delete it if no Face Studio has this ` +
+      `project open); try again`,
   );
 }
 
@@ -202,28 +210,36 @@ async function createInPlace(file: string, text: string): Promise<boolean> {
 }
 
 /**
- * Moves the stale lock `seen` out of the way. The rename is atomic, so of two takers racing for
- * it one moves it and the other finds nothing (and starts over). The moved file is checked to be
- * `seen`; a lock another process took in between is linked back.
+ * Removes the stale lock `seen`, holding the takeover guard while it reads the lock again and
+ * removes it; without the guard it waits a moment for the taker that has it, or removes a guard
+ * whose taker died. (Two processes finding the same dead taker's guard at once could both go on;
+ * that needs a taker killed mid-takeover and then a race, and is left at that.)
  */
-async function removeStale(dir: string, file: string, seen: LockRecord): Promise<void> {
-  const aside = tempName(dir);
-  try {
-    await rename(file, aside);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return;
-    throw lockWriteError(file, error);
+async function removeStale(
+  dir: string,
+  file: string,
+  seen: LockRecord,
+  text: string,
+): Promise<void> {
+  const guard = path.join(dir, TAKEOVER_FILE);
+  if (!(await createExclusive(dir, guard, text))) {
+    const taker = await readLockFile(guard);
+    if (taker !== 'missing' && taker !== 'unreadable' && isStale(taker)) {
+      await unlink(guard).catch(() => undefined);
+    } else if (taker !== 'missing') {
+      await new Promise((resolve) => setTimeout(resolve, TAKEOVER_WAIT_MS));
+    }
+    return;
   }
   try {
-    const moved = await readLockFile(aside);
-    if (moved !== 'missing' && moved !== 'unreadable' && moved.id !== seen.id) {
-      // A live lock, taken after `seen` was read. Should a third process have taken the name in
-      // the moment between (it would have to start its take in that very moment), that process
-      // keeps it and this one's next round reports it.
-      await link(aside, file).catch(() => undefined);
+    const current = await readLockFile(file);
+    if (current !== 'missing' && current !== 'unreadable' && current.id === seen.id) {
+      await unlink(file).catch((error: unknown) => {
+        if (errorCode(error) !== 'ENOENT') throw lockWriteError(file, error);
+      });
     }
   } finally {
-    await unlink(aside).catch(() => undefined);
+    await unlink(guard).catch(() => undefined);
   }
 }
 
