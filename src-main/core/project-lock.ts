@@ -84,10 +84,12 @@ export function setLockHolderName(name: string): void {
  * Throws a StudioError naming the holder when another live process holds it.
  */
 export async function acquireProjectLock(dir: string): Promise<ProjectLock> {
-  const key = await realFolder(dir);
+  const shown = path.resolve(dir);
+  // Keyed by the real path: one folder reached by two paths is still one hold.
+  const key = await realFolder(shown);
   let entry = held.get(key);
   if (entry === undefined) {
-    entry = takeFile(key).then((taken) => {
+    entry = takeFile(shown).then((taken) => {
       settled.set(key, taken);
       return taken;
     });
@@ -361,11 +363,10 @@ function tempName(dir: string): string {
 }
 
 async function realFolder(dir: string): Promise<string> {
-  const resolved = path.resolve(dir);
   try {
-    return await realpath(resolved);
+    return await realpath(dir);
   } catch {
-    return resolved;
+    return dir;
   }
 }
 
