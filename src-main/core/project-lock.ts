@@ -63,13 +63,18 @@ export interface ProjectLock {
 interface Held {
   file: string;
   record: LockRecord;
+}
+
+/** This process's hold on one folder: the take (shared by every holder) and the holders. */
+interface Hold {
+  taking: Promise<Held>;
   count: number;
 }
 
-/** Folders (real paths) this process holds, or is taking, with how many holders each. */
-const held = new Map<string, Promise<Held>>();
-/** The settled entries of `held`, for the synchronous release on exit. */
-const settled = new Map<string, Held>();
+/** Folders (real paths) this process holds or is taking. */
+const holds = new Map<string, Hold>();
+/** The locks this process has taken and not released, for isStale and the release on exit. */
+const taken = new Map<string, Held>();
 let holderName = defaultHolderName();
 let exitHookInstalled = false;
 let tempCounter = 0;
@@ -87,23 +92,30 @@ export async function acquireProjectLock(dir: string): Promise<ProjectLock> {
   const shown = path.resolve(dir);
   // Keyed by the real path: one folder reached by two paths is still one hold.
   const key = await realFolder(shown);
-  let entry = held.get(key);
-  if (entry === undefined) {
-    entry = takeFile(shown).then((taken) => {
-      settled.set(key, taken);
-      return taken;
+  let hold = holds.get(key);
+  if (hold === undefined) {
+    const taking = takeFile(shown).then((held) => {
+      taken.set(key, held);
+      return held;
     });
-    held.set(key, entry);
+    const created: Hold = { taking, count: 0 };
     // A failed take leaves nothing behind for the next try.
-    entry.catch(() => {
-      if (held.get(key) === entry) held.delete(key);
+    taking.catch(() => {
+      if (holds.get(key) === created) holds.delete(key);
     });
-    const taken = await entry;
-    return handle(key, taken);
+    holds.set(key, created);
+    hold = created;
   }
-  const joined = await entry;
-  joined.count += 1;
-  return handle(key, joined);
+  // Counted at once, so a release while the take is still under way cannot drop the file.
+  hold.count += 1;
+  let held: Held;
+  try {
+    held = await hold.taking;
+  } catch (error) {
+    hold.count -= 1;
+    throw error;
+  }
+  return handle(key, hold, held);
 }
 
 /** The lock record in `dir`, or null when none; throws when the file cannot be read as one. */
@@ -115,19 +127,19 @@ export async function readProjectLock(dir: string): Promise<LockRecord | null> {
   return read;
 }
 
-function handle(key: string, entry: Held): ProjectLock {
+function handle(key: string, hold: Hold, held: Held): ProjectLock {
   let released = false;
   return {
-    file: entry.file,
-    record: entry.record,
+    file: held.file,
+    record: held.record,
     release() {
       if (released) return;
       released = true;
-      entry.count -= 1;
-      if (entry.count > 0) return;
-      held.delete(key);
-      settled.delete(key);
-      removeIfOurs(entry);
+      hold.count -= 1;
+      if (hold.count > 0) return;
+      holds.delete(key);
+      taken.delete(key);
+      removeIfOurs(held);
     },
   };
 }
@@ -148,7 +160,7 @@ async function takeFile(dir: string): Promise<Held> {
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     if (await createExclusive(dir, file, text)) {
       installExitHook();
-      return { file, record, count: 1 };
+      return { file, record };
     }
     const current = await readLockFile(file);
     if (current === 'missing') continue; // released just now: try again
@@ -245,11 +257,11 @@ async function removeStale(
   }
 }
 
-/** Removes the lock file if it is still this entry's lock. Best effort: see the module's doc. */
-function removeIfOurs(entry: Held): void {
+/** Removes the lock file if it still holds this lock. Best effort: see the module's doc. */
+function removeIfOurs(held: Held): void {
   try {
-    const current = LockRecord.safeParse(JSON.parse(readFileSync(entry.file, 'utf8')));
-    if (current.success && current.data.id === entry.record.id) unlinkSync(entry.file);
+    const current = LockRecord.safeParse(JSON.parse(readFileSync(held.file, 'utf8')));
+    if (current.success && current.data.id === held.record.id) unlinkSync(held.file);
   } catch {
     // Gone already, or a read-only folder: a lock left behind is stale once this process ends.
   }
@@ -259,8 +271,8 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const entry of settled.values()) removeIfOurs(entry);
-    settled.clear();
+    for (const held of taken.values()) removeIfOurs(held);
+    taken.clear();
   });
 }
 
@@ -271,7 +283,7 @@ export function isStale(lock: LockRecord): boolean {
     // This process takes each folder once and counts its holders: a lock with this pid that it
     // does not hold was left by an earlier process that had the same pid, or is a release's
     // leftover (a folder that turned read-only).
-    return ![...settled.values()].some((entry) => entry.record.id === lock.id);
+    return ![...taken.values()].some((held) => held.record.id === lock.id);
   }
   if (!isAlive(lock.pid)) return true;
   if (lock.processStart === null) return false;
