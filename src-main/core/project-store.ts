@@ -257,39 +257,49 @@ export class ProjectStore {
     // second finds the first's lock instead of both writing a project.
     const lock = await acquireProjectLock(root);
     try {
-      // A stray journal would be replayed over the new project's labels on its next open.
-      for (const name of [PROJECT_FILE, LABELS_FILE, JOURNAL_FILE, COMPACTING_FILE]) {
-        if (await exists(path.join(root, name))) {
-          throw new StudioError(
-            'conflict',
-            `${root} already holds a Face Studio project (${name} exists); open it instead`,
-          );
-        }
-      }
-
-      const store = new ProjectStore(
-        root,
-        { meta: meta.data, images: [], runs: [], models: [] },
-        { schemaVersion: PROJECT_SCHEMA_VERSION, faces: {} },
-        new LabelsJournal(root, undefined, undefined),
-        0,
-        options,
-      );
-      await store.labels.write();
-      try {
-        await store.project.write();
-      } catch (error) {
-        // Without project.json the folder is not a project; drop labels.json so a retry can work.
-        await unlink(path.join(root, LABELS_FILE)).catch(() => undefined);
-        throw error;
-      }
+      const store = await ProjectStore.writeNew(root, meta.data, options);
       store.lock = lock;
-      store.register();
       return store;
     } catch (error) {
       lock.release();
       throw error;
     }
+  }
+
+  /** Writes a new project into `root`, which must not hold project files yet. */
+  private static async writeNew(
+    root: string,
+    meta: ProjectMeta,
+    options: ProjectStoreOptions,
+  ): Promise<ProjectStore> {
+    // A stray journal would be replayed over the new project's labels on its next open.
+    for (const name of [PROJECT_FILE, LABELS_FILE, JOURNAL_FILE, COMPACTING_FILE]) {
+      if (await exists(path.join(root, name))) {
+        throw new StudioError(
+          'conflict',
+          `${root} already holds a Face Studio project (${name} exists); open it instead`,
+        );
+      }
+    }
+
+    const store = new ProjectStore(
+      root,
+      { meta, images: [], runs: [], models: [] },
+      { schemaVersion: PROJECT_SCHEMA_VERSION, faces: {} },
+      new LabelsJournal(root, undefined, undefined),
+      0,
+      options,
+    );
+    await store.labels.write();
+    try {
+      await store.project.write();
+    } catch (error) {
+      // Without project.json the folder is not a project; drop labels.json so a retry can work.
+      await unlink(path.join(root, LABELS_FILE)).catch(() => undefined);
+      throw error;
+    }
+    store.register();
+    return store;
   }
 
   /**
@@ -299,7 +309,8 @@ export class ProjectStore {
   static async open(dir: string, options: ProjectStoreOptions = {}): Promise<ProjectStore> {
     const root = path.resolve(dir);
     await requireFolder(root);
-    // Taken before anything is read, so what is read is what the holder may then change.
+    // Taken before anything is read: no other process changes the files between this read and
+    // the writes of this store.
     const lock = options.readOnly ? null : await acquireProjectLock(root);
     try {
       const store = await ProjectStore.load(root, options);
