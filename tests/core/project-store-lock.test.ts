@@ -3,10 +3,11 @@
  * created for writing here (the error names the holder), a read-only store reads it meanwhile and
  * writes nothing, and one process may hold several stores of a folder.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Migration } from '../../src-main/core/migrations';
 import { LOCK_FILE, type LockRecord } from '../../src-main/core/project-lock';
 import { ProjectStore } from '../../src-main/core/project-store';
 import { StudioError } from '../../src-main/shared/errors';
@@ -115,6 +116,41 @@ describe('ProjectStore with the project lock', () => {
     expect(Object.keys(await snapshot())).not.toContain(LOCK_FILE);
     expect(await ask(other, 'TAKE')).toBe('TOOK');
     expect(await ask(other, 'RELEASE')).toBe('RELEASED');
+  });
+
+  it('migrates an old project in memory only when it opens it read-only', async () => {
+    await writeFile(
+      path.join(dir, 'project.json'),
+      JSON.stringify({
+        meta: {
+          schemaVersion: 0,
+          id: 'old-1',
+          title: 'Old project',
+          createdAt: '2020-01-01T00:00:00.000Z',
+          landmarkSchema: 'ibug68',
+          attributeSchema: null,
+        },
+        images: [imageRecord(5)],
+        runs: [],
+        models: [],
+      }),
+    );
+    const renameTitle: Migration = {
+      from: 0,
+      description: 'meta.title becomes meta.name; labels.json is added',
+      project: (raw) => {
+        const { title, ...meta } = raw.meta as Record<string, unknown>;
+        return { ...raw, meta: { ...meta, name: title } };
+      },
+      labels: (raw) => raw ?? { faces: {} },
+    };
+    const before = await snapshot();
+    const reader = await ProjectStore.open(dir, { readOnly: true, migrations: [renameTitle] });
+    expect(reader.summary()).toMatchObject({ imageCount: 1, meta: { name: 'Old project' } });
+    await reader.close();
+    // No backup, no migrated files, no lock: the folder is as it was.
+    expect(await readdir(dir)).toEqual(['project.json']);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('releases the lock when an open fails', async () => {
