@@ -118,15 +118,6 @@ export async function acquireProjectLock(dir: string): Promise<ProjectLock> {
   return handle(key, hold, held);
 }
 
-/** The lock record in `dir`, or null when none; throws when the file cannot be read as one. */
-export async function readProjectLock(dir: string): Promise<LockRecord | null> {
-  const file = path.join(path.resolve(dir), LOCK_FILE);
-  const read = await readLockFile(file);
-  if (read === 'missing') return null;
-  if (read === 'unreadable') throw unreadableError(file);
-  return read;
-}
-
 function handle(key: string, hold: Hold, held: Held): ProjectLock {
   let released = false;
   return {
@@ -277,7 +268,7 @@ function installExitHook(): void {
 }
 
 /** Whether the holder of `lock` is known to be gone. */
-export function isStale(lock: LockRecord): boolean {
+function isStale(lock: LockRecord): boolean {
   if (lock.host !== os.hostname()) return false;
   if (lock.pid === process.pid) {
     // This process takes each folder once and counts its holders: a lock with this pid that it
