@@ -51,6 +51,8 @@ function main(): void {
       // The header's "N labelled" count follows the label writes that reached the disk.
       const projects = new ProjectSession({
         onLabelsFlushed: (count) => ipc.broadcast('labels:flushed', { count }),
+        // Every window hears of each face written, so one showing an older revision reloads it.
+        onFacesChanged: (faces) => ipc.broadcast('labels:changed', { faces: [...faces] }),
       });
       const recent = new RecentProjects(path.join(app.getPath('userData'), 'recent-projects.json'));
       const training = new TrainingHost(electronTrainingSpawner());

@@ -62,6 +62,8 @@ export async function serveStudio(options: ServeOptions = {}): Promise<ServedStu
   // The header's "N labelled" count follows the label writes that reached the disk.
   const session = new ProjectSession({
     onLabelsFlushed: (count) => bridge?.emit('labels:flushed', { count }),
+    // Every open page hears of each face written, so one showing an older revision reloads it.
+    onFacesChanged: (faces) => bridge?.emit('labels:changed', { faces: [...faces] }),
   });
   const recent = new RecentProjects(path.join(dataDir, 'recent-projects.json'));
   const training = new TrainingHost(options.trainingSpawner ?? nodeTrainingSpawner());

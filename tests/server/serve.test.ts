@@ -96,8 +96,9 @@ describe('serveStudio', () => {
           expression: null,
           updatedAt: new Date().toISOString(),
         },
+        baseRevision: null,
       });
-      expect(saved).toEqual({ ok: true, value: { saved: true } });
+      expect(saved).toEqual({ ok: true, value: { saved: true, revision: 1 } });
       expect(await flushed).toEqual({ count: 1 });
       expect(await invoke('project:current', {})).toMatchObject({
         ok: true,
