@@ -134,6 +134,8 @@ export class Labeller {
   #detailsSaved = 0;
   /** The revision of the face shown, as read or as this window's last save made it; null: none. */
   #revision: number | null = null;
+  /** Faces saved elsewhere during a drag or pan (no face loads mid-gesture): judged at its end. */
+  #changesDuringGesture: FaceChanges | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #saving: Promise<void> | null = null;
   #pointer: Point | null = null;
@@ -231,6 +233,7 @@ export class Labeller {
       box: face?.box ?? item.face?.box,
     });
     this.#revision = face?.revision ?? null;
+    this.#changesDuringGesture = null;
     this.image = item;
     this.imageUrl = mediaUrl('image', item.id);
     this.position = target.position;
@@ -306,6 +309,11 @@ export class Labeller {
     if (this.#saving) await this.#saving;
     const image = this.image;
     if (!image || image.id !== shownId) return;
+    const mode = this.#model?.mode;
+    if (mode === 'drag' || mode === 'pan') {
+      this.#changesDuringGesture = [...(this.#changesDuringGesture ?? []), ...changes];
+      return;
+    }
     const reaction = reactToChanges(
       { imageId: image.id, revision: this.#revision, dirty: this.dirty },
       changes,
@@ -798,6 +806,11 @@ export class Labeller {
       case 'mode':
         this.mode = model.mode;
         this.tool = model.toolMode;
+        if (this.#changesDuringGesture && model.mode !== 'drag' && model.mode !== 'pan') {
+          const changes = this.#changesDuringGesture;
+          this.#changesDuringGesture = null;
+          void this.#onFacesChanged(changes);
+        }
         break;
       case 'selection':
         this.selection = model.selection;
