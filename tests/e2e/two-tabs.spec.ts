@@ -119,6 +119,9 @@ test('a stale tab cannot overwrite another tab’s points, and sees its edits li
   }
   await expect(stageA).toHaveAttribute('data-labelled', '68');
   await expect(tabA.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  // A's quick autosaves chain their revisions: none was refused as stale (the stored points
+  // below would also be out of order if one had been dropped).
+  await expect(tabA.getByTestId('save-conflict')).toHaveCount(0);
   await expect.poll(() => heldForB.some((m) => m.includes('labels:changed'))).toBe(true);
 
   // B, still showing no points, places one; its save is refused and it reloads A's face.
