@@ -56,6 +56,7 @@ function wflwFace(id: string, box: { x: number; y: number; size: number }): Face
     expression: null,
     note: '',
     updatedAt: new Date().toISOString(),
+    revision: 0,
   };
 }
 

@@ -121,7 +121,7 @@ async function bench(points: number): Promise<void> {
 
     // A full journal: open replays it, compact() folds it into labels.json.
     const filling = await ProjectStore.open(dir, { compactAfterFaces: JOURNAL_FACES + 1 });
-    const saves: Promise<void>[] = [];
+    const saves: Promise<number>[] = [];
     for (let i = 0; i < JOURNAL_FACES; i += 1) {
       saves.push(filling.saveFace(editedFace()));
       if ((i + 1) % FACES_PER_LINE === 0) await filling.flush();

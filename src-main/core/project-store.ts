@@ -92,6 +92,8 @@ export interface ProjectStoreOptions {
   migrations?: readonly Migration[];
   /** Called after each journal append with the number of saveFace calls it made durable. */
   onLabelsFlushed?: (count: number) => void;
+  /** Called after each journal append with the faces it made durable, at their new revisions. */
+  onFacesChanged?: (faces: readonly FaceRevision[]) => void;
   /** Faces in the journal that start a background compaction (≥ 1). */
   compactAfterFaces?: number;
   /** Journal bytes that start a background compaction (≥ 1). */
@@ -101,6 +103,22 @@ export interface ProjectStoreOptions {
    * nothing. Another process may hold the project meanwhile; this store is a snapshot of it.
    */
   readOnly?: boolean;
+}
+
+/** A face's image and the revision a save gave it. */
+export interface FaceRevision {
+  imageId: string;
+  revision: number;
+}
+
+export interface SaveFaceOptions {
+  /**
+   * The revision of the face the caller read and edited, or null when it read no face for the
+   * image. The save is refused with a 'conflict' error, and nothing changes, when the stored face
+   * is at another revision (or exists when null was given): someone saved it since. Left out, the
+   * face replaces whatever is stored (imports, pre-labelling: writers that decide for themselves).
+   */
+  baseRevision?: number | null;
 }
 
 /** Folders held open by a store of this process, with how many stores hold each. */
@@ -136,6 +154,7 @@ export class ProjectStore {
   private readonly compactAfterFaces: number;
   private readonly compactAfterBytes: number;
   private readonly onLabelsFlushed: ((count: number) => void) | undefined;
+  private readonly onFacesChanged: ((faces: readonly FaceRevision[]) => void) | undefined;
   /** Points a face must have under the project's landmark schema; null for a custom schema. */
   private readonly pointCount: number | null;
 
@@ -215,6 +234,7 @@ export class ProjectStore {
     );
     this.onLabelsFlushed = options.onLabelsFlushed;
     this.isReadOnly = options.readOnly === true;
+    this.onFacesChanged = options.onFacesChanged;
     const schema = project.meta.landmarkSchema;
     this.pointCount = BUILTIN_LANDMARK_SCHEMAS.includes(schema)
       ? builtinLandmarkSchema(schema).points.length
@@ -517,11 +537,12 @@ export class ProjectStore {
   }
 
   /**
-   * Stores a face annotation. Validates it (its points must number what the project's landmark
-   * schema has), updates memory at once and resolves once a journal line that holds this edit is
-   * fsync'd (debounced with other edits).
+   * Stores a face annotation at the next revision and returns that revision. Validates it (its
+   * points must number what the project's landmark schema has) and, when `baseRevision` is given,
+   * that the stored face is the one the caller edited. Updates memory at once and resolves once a
+   * journal line that holds this edit is fsync'd (debounced with other edits).
    */
-  saveFace(face: z.input<typeof FaceAnnotation>): Promise<void> {
+  saveFace(face: z.input<typeof FaceAnnotation>, options: SaveFaceOptions = {}): Promise<number> {
     if (this.isClosed) return Promise.reject(this.closedError());
     if (this.isReadOnly) return Promise.reject(this.readOnlyError());
     const parsed = FaceAnnotation.safeParse(face);
@@ -549,14 +570,28 @@ export class ProjectStore {
         new StudioError('not-found', `Image ${imageId} is not in project ${this.dir}`),
       );
     }
-    this.labels.data.faces[imageId] = parsed.data;
+    const stored = this.labels.data.faces[imageId];
+    const { baseRevision } = options;
+    if (baseRevision !== undefined && baseRevision !== (stored?.revision ?? null)) {
+      const edited = baseRevision === null ? 'no face' : `revision ${baseRevision}`;
+      const now = stored === undefined ? 'no face' : `revision ${stored.revision}`;
+      return Promise.reject(
+        new StudioError(
+          'conflict',
+          `Cannot save the face for image ${imageId}: it was changed elsewhere since it was ` +
+            `read (the edit was made to ${edited}, the project holds ${now}). Nothing was saved`,
+        ),
+      );
+    }
+    const revision = (stored?.revision ?? 0) + 1;
+    this.labels.data.faces[imageId] = { ...parsed.data, revision };
     this.dirty.add(imageId);
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.labelTimer ??= setTimeout(() => {
       // Each saveFace caller gets the error through its own promise.
       this.flushLabels().catch(() => undefined);
     }, this.debounceMs);
-    return durable;
+    return durable.then(() => revision);
   }
 
   /**
@@ -633,6 +668,7 @@ export class ProjectStore {
         () => {
           for (const waiter of waiters) waiter.resolve();
           this.onLabelsFlushed?.(waiters.length);
+          this.onFacesChanged?.(faces.map(({ imageId, revision }) => ({ imageId, revision })));
           this.compactIfDue();
         },
         (error: unknown) => {

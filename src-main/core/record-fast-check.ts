@@ -43,6 +43,7 @@ export const CHECKED_FIELDS = {
     'expression',
     'note',
     'updatedAt',
+    'revision',
   ],
   ProjectFile: ['meta', 'images', 'runs', 'models'],
   LabelsFile: ['schemaVersion', 'faces'],
@@ -96,6 +97,8 @@ function allOf(items: unknown[], check: (item: unknown) => boolean): boolean {
 const finite = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value);
 const positiveInt = (value: unknown): boolean =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+const nonNegativeInt = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 const BOX_KEYS = new Set<string>(CHECKED_FIELDS.Box);
 const DETECTION_KEYS = new Set<string>(CHECKED_FIELDS.FaceDetection);
@@ -181,7 +184,8 @@ export function isExactFaceAnnotation(value: unknown): value is FaceAnnotation {
     (expression === null || typeof expression === 'string') &&
     typeof note === 'string' &&
     note.length <= 10_000 &&
-    typeof value.updatedAt === 'string'
+    typeof value.updatedAt === 'string' &&
+    nonNegativeInt(value.revision)
   );
 }
 
@@ -214,7 +218,8 @@ export function fastProjectFile(raw: unknown): ProjectFile | null {
 
 /**
  * labels.json's content (each face under its own image id) when the fast checks accept it, as
- * parsed; null when zod must check it.
+ * parsed; null when zod must check it. Faces written before revisions existed get zod's default
+ * (0) filled in place, so a project from then keeps the fast path.
  */
 export function fastLabelsFile(raw: unknown): LabelsFile | null {
   if (!FAST_CHECKS || !isPlain(raw) || !onlyKeys(raw, LABELS_KEYS)) return null;
@@ -223,6 +228,7 @@ export function fastLabelsFile(raw: unknown): LabelsFile | null {
   for (const key in faces) {
     if (!Object.hasOwn(faces, key)) continue;
     const face = faces[key];
+    if (isPlain(face) && face.revision === undefined) face.revision = 0;
     if (!isExactFaceAnnotation(face) || face.imageId !== key) return null;
   }
   return raw as LabelsFile;

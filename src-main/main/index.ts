@@ -13,6 +13,7 @@ import { electronTrainingSpawner } from './electron-training-spawner';
 import { pickFolder } from './folder-dialog';
 import { createHandlers, type StudioContext } from './handlers';
 import { registerIpc } from './ipc';
+import { labelEvents } from './label-events';
 import { handleMediaRequests, registerMediaScheme } from './media-protocol';
 import { TrainingHost } from './training-host';
 import { TrainingRelay } from './training-relay';
@@ -51,10 +52,10 @@ function main(): void {
       const isApp = (url: string) => isAppUrl(renderer, url);
       hardenSession(session.defaultSession);
 
-      // The header's "N labelled" count follows the label writes that reached the disk.
-      const projects = new ProjectSession({
-        onLabelsFlushed: (count) => ipc.broadcast('labels:flushed', { count }),
-      });
+      // Every window hears of the label writes that reached the disk (counts, faces, revisions).
+      const projects = new ProjectSession(
+        labelEvents((event, payload) => ipc.broadcast(event, payload)),
+      );
       const recent = new RecentProjects(path.join(app.getPath('userData'), 'recent-projects.json'));
       const training = new TrainingHost(electronTrainingSpawner());
       const relay = new TrainingRelay(training, (payload) =>

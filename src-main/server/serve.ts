@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ProjectSession } from '../core/project-session';
 import { RecentProjects } from '../core/recent-projects';
 import { createHandlers, type StudioContext } from '../main/handlers';
+import { labelEvents } from '../main/label-events';
 import { nodeTrainingSpawner } from '../main/node-training-spawner';
 import { TrainingHost, type TrainingSpawner } from '../main/training-host';
 import { TrainingRelay } from '../main/training-relay';
@@ -59,10 +60,8 @@ export async function serveStudio(options: ServeOptions = {}): Promise<ServedStu
   await mkdir(dataDir, { recursive: true });
   // Handlers need `emit` before the bridge exists; pushes before it is listening have no listener.
   let bridge: Bridge | null = null;
-  // The header's "N labelled" count follows the label writes that reached the disk.
-  const session = new ProjectSession({
-    onLabelsFlushed: (count) => bridge?.emit('labels:flushed', { count }),
-  });
+  // Every open page hears of the label writes that reached the disk (counts, faces, revisions).
+  const session = new ProjectSession(labelEvents((event, payload) => bridge?.emit(event, payload)));
   const recent = new RecentProjects(path.join(dataDir, 'recent-projects.json'));
   const training = new TrainingHost(options.trainingSpawner ?? nodeTrainingSpawner());
   const relay = new TrainingRelay(training, (payload) => bridge?.emit('training:event', payload));

@@ -76,6 +76,12 @@ export const FaceAnnotation = z.object({
   expression: z.string().nullable().default(null),
   note: z.string().max(10_000).default(''),
   updatedAt: z.string(),
+  /**
+   * How many times the face was saved: the store sets it (a save from the caller is ignored) to
+   * one more than the stored face's. A save names the revision it edited, so a window holding an
+   * older view is refused instead of overwriting newer labels. 0 in files written before it existed.
+   */
+  revision: z.number().int().nonnegative().default(0),
 });
 export type FaceAnnotation = z.infer<typeof FaceAnnotation>;
 

@@ -195,10 +195,15 @@ export const invokeContract = {
     request: z.object({ imageId: ImageId }).strict(),
     response: FaceAnnotation.nullable(),
   },
+  /**
+   * Saves a face over the one the page read: `baseRevision` is that face's `revision`, or null
+   * when `labels:get` gave none. Someone else saved it since: refused with `conflict`, nothing
+   * changes. The face's own `revision` is ignored.
+   */
   'labels:save': {
-    request: z.object({ face: FaceAnnotation }).strict(),
-    /** `saved` is true once the edit is on disk (it may be debounced). */
-    response: z.object({ saved: z.boolean() }),
+    request: z.object({ face: FaceAnnotation, baseRevision: Count.nullable() }).strict(),
+    /** `saved` is true once the edit is on disk (it may be debounced); `revision` is the face's now. */
+    response: z.object({ saved: z.boolean(), revision: Count }),
   },
   /** The open project's schemas for the labeller, with the template to drop into a face box. */
   'schema:get': {
@@ -289,6 +294,13 @@ export const invokeContract = {
 export const eventContract = {
   'project:changed': ProjectSummary.nullable(),
   'labels:flushed': z.object({ count: z.number().int().nonnegative() }),
+  /**
+   * Faces written to disk (by any window, an import or pre-labelling), at their new revisions: a
+   * page showing one of them at an older revision reloads it.
+   */
+  'labels:changed': z.object({
+    faces: z.array(z.object({ imageId: ImageId, revision: Count })),
+  }),
   'system:backend': BackendReport,
   /** A running import or curation job (`library:importFolder`, `library:curate`). */
   'library:importProgress': z.object({

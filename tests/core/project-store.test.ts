@@ -68,7 +68,11 @@ describe('ProjectStore.create / open / close', () => {
     const reopened = await ProjectStore.open(dir);
     expect(reopened.summary()).toEqual({ ...store.summary(), imageCount: 3, labelledCount: 1 });
     expect(reopened.meta.id).toBe(store.meta.id);
-    expect(reopened.getFace(imageId(2))).toEqual(faceWithCounter(imageId(2), 41));
+    // Saved once: the store gave it revision 1, and the revision survives the reopen.
+    expect(reopened.getFace(imageId(2))).toEqual({
+      ...faceWithCounter(imageId(2), 41),
+      revision: 1,
+    });
     expect(reopened.getFace(imageId(1))).toBeNull();
     expect(reopened.getImage(imageId(3))).toEqual(imageRecord(3));
     await reopened.close();

@@ -6,7 +6,7 @@ import {
   isExactFaceAnnotation,
   isExactImageRecord,
 } from '../../src-main/core/record-fast-check';
-import { FaceAnnotation, ImageRecord } from '../../src-main/shared/domain';
+import { FaceAnnotation, ImageRecord, LabelsFile } from '../../src-main/shared/domain';
 import { faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
 
 /** Every way to change one field (or add one) that the checks must judge like zod does. */
@@ -115,6 +115,7 @@ describe('record fast checks', () => {
       ['expression'],
       ['note'],
       ['updatedAt'],
+      ['revision'],
       ['extra'],
       ['points', 0],
       ['points', 1, 'x'],
@@ -132,6 +133,16 @@ describe('record fast checks', () => {
     // Defaults zod would fill in send the face to zod.
     expect(isExactFaceAnnotation(withField(base, ['note'], undefined))).toBe(false);
     expect(isExactFaceAnnotation(withField(base, ['points', 1, 'v'], 3))).toBe(false);
+    expect(isExactFaceAnnotation(withField(base, ['revision'], undefined))).toBe(false);
+    expect(isExactFaceAnnotation(withField(base, ['revision'], 7))).toBe(true);
+  });
+
+  it('give faces saved before revisions existed revision 0, as zod would, on the fast path', () => {
+    const { revision: _dropped, ...legacy } = faceWithCounter(imageId(1), 1);
+    const file = { schemaVersion: 1, faces: { [imageId(1)]: legacy } };
+    const expected = { schemaVersion: 1, faces: { [imageId(1)]: { ...legacy, revision: 0 } } };
+    expect(LabelsFile.parse(structuredClone(file))).toEqual(expected);
+    expect(fastLabelsFile(file)).toEqual(expected);
   });
 
   it('hand whole files to zod when one item is off', () => {

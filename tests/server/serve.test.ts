@@ -1,6 +1,7 @@
 /**
  * `serveStudio` wires the project session to the bridge: a label save that reaches the disk is
- * pushed to every connected page as `labels:flushed`, so the header's labelled count can follow.
+ * pushed to every connected page as `labels:flushed`, so the header's labelled count can follow,
+ * and as `labels:changed` with the face's new revision, so another tab showing it reloads it.
  * The training process is a stand-in that only obeys shutdown; this is about the wiring.
  */
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
@@ -30,6 +31,8 @@ function idleTrainingProcess(): TrainingProcess {
 let workDir: string;
 let studio: ServedStudio;
 let imageId: string;
+/** A second project, so each test starts from a project no other test has labelled. */
+let otherImageId: string;
 
 beforeAll(async () => {
   workDir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'serve-test-')));
@@ -43,8 +46,14 @@ beforeAll(async () => {
     path.join(workDir, 'project'),
     path.join(workDir, 'in'),
   );
-  await maker.close();
   imageId = ids.jpeg;
+  const otherIds = await createMediaProject(
+    maker,
+    path.join(workDir, 'other-project'),
+    path.join(workDir, 'other-in'),
+  );
+  otherImageId = otherIds.jpeg;
+  await maker.close();
   studio = await serveStudio({
     port: 0,
     dataDir: path.join(workDir, 'data'),
@@ -96,8 +105,9 @@ describe('serveStudio', () => {
           expression: null,
           updatedAt: new Date().toISOString(),
         },
+        baseRevision: null,
       });
-      expect(saved).toEqual({ ok: true, value: { saved: true } });
+      expect(saved).toEqual({ ok: true, value: { saved: true, revision: 1 } });
       expect(await flushed).toEqual({ count: 1 });
       expect(await invoke('project:current', {})).toMatchObject({
         ok: true,
@@ -105,6 +115,62 @@ describe('serveStudio', () => {
       });
     } finally {
       socket.terminate();
+    }
+  });
+
+  it('pushes labels:changed to every page and refuses a save from a stale page', async () => {
+    expect(
+      await invoke('project:open', { dir: path.join(workDir, 'other-project') }),
+    ).toMatchObject({
+      ok: true,
+    });
+    const url = `ws://127.0.0.1:${studio.bridge.port}/api/events?token=${studio.bridge.token}`;
+    const pages = [new WebSocket(url), new WebSocket(url)];
+    const imageId = otherImageId;
+    try {
+      await Promise.all(
+        pages.map(
+          (page) =>
+            new Promise((resolve, reject) => {
+              page.once('open', resolve);
+              page.once('error', reject);
+            }),
+        ),
+      );
+      // Both pages read the face: none yet.
+      expect(await invoke('labels:get', { imageId })).toEqual({ ok: true, value: null });
+      const heard = pages.map(
+        (page) =>
+          new Promise<unknown>((resolve) =>
+            page.on('message', (data) => {
+              const message = JSON.parse(String(data)) as { event: string; payload: unknown };
+              if (message.event === 'labels:changed') resolve(message.payload);
+            }),
+          ),
+      );
+      const face = (x: number) => ({
+        imageId,
+        points: Array.from({ length: 68 }, (_, i) => ({ x: x + i, y: 20 + i, v: 2 })),
+        updatedAt: new Date().toISOString(),
+      });
+      expect(await invoke('labels:save', { face: face(30), baseRevision: null })).toEqual({
+        ok: true,
+        value: { saved: true, revision: 1 },
+      });
+      const changed = { faces: [{ imageId, revision: 1 }] };
+      expect(await Promise.all(heard)).toEqual([changed, changed]);
+
+      // The other page still holds the revision read before: its save is refused.
+      expect(await invoke('labels:save', { face: face(90), baseRevision: null })).toMatchObject({
+        ok: false,
+        error: { code: 'conflict' },
+      });
+      expect(await invoke('labels:get', { imageId })).toMatchObject({
+        ok: true,
+        value: { revision: 1, points: face(30).points },
+      });
+    } finally {
+      pages.forEach((page) => page.terminate());
     }
   });
 });

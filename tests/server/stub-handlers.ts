@@ -82,7 +82,7 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
       return { outDir: request.outDir, images: 0, faces: 0, files: 0 };
     },
     'labels:get': async () => null,
-    'labels:save': async () => ({ saved: true }),
+    'labels:save': async () => ({ saved: true, revision: 1 }),
     'labels:prelabel': async () => ({ face: null, jobId: 'job' }),
     'training:configSchema': async () => ({ fields: [], defaults: {} }),
     'training:start': async (request) => stubRun(request.kind),

@@ -125,7 +125,7 @@ export async function importIntoProject(
     for (const record of records) idOf.set(imageFileOf(store, record), record.id);
     for (const duplicate of result.duplicates) idOf.set(duplicate.path, duplicate.id);
     const updatedAt = new Date().toISOString();
-    const saves: Promise<void>[] = [];
+    const saves: Promise<number>[] = [];
     for (const [file, image] of sources) {
       const imageId = idOf.get(file);
       const face = image.faces[0];

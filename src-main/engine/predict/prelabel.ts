@@ -65,6 +65,8 @@ export async function prelabelImages(
       expression: labels.expression,
       note: '',
       updatedAt,
+      // Not stored yet: the project store gives each saved face its revision.
+      revision: 0,
     })),
     noFace: outcome.noFace.map(({ index }) => idOf(index)),
     failed: outcome.failed.map(({ index, message }: PredictFailure) => ({

@@ -58,8 +58,10 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
     ...createLibraryHandlers(ctx),
     'labels:get': async (request) => ctx.session.require().getFace(request.imageId),
     'labels:save': async (request) => {
-      await ctx.session.require().saveFace(request.face);
-      return { saved: true };
+      const revision = await ctx.session
+        .require()
+        .saveFace(request.face, { baseRevision: request.baseRevision });
+      return { saved: true, revision };
     },
     ...createPrelabelHandlers(ctx),
     'schema:get': async () => labellingSchemas(ctx.session.require()),

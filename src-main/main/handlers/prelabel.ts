@@ -114,7 +114,7 @@ export function createPrelabelHandlers(ctx: StudioContext): Pick<HandlerTable, '
       return jobId;
     }
     // Each save settles into `refused` at once, so a refused save is never an unhandled rejection.
-    const saves: Promise<void>[] = [];
+    const saves: Promise<unknown>[] = [];
     const refused: unknown[] = [];
     let done = 0;
     const finish = async (error?: string) => {

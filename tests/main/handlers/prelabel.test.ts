@@ -30,6 +30,7 @@ function face(imageId: string, x: number, predicted: boolean): FaceAnnotation {
     expression: null,
     note: predicted ? '' : 'placed by a person',
     updatedAt: '2025-03-01T10:00:00.000Z',
+    revision: 0,
   };
 }
 
@@ -105,9 +106,10 @@ describe('labels:prelabel', () => {
       { jobId, done: 2, total: 2, finished: false },
       { jobId, done: 2, total: 2, finished: true },
     ]);
-    expect(store.getFace(open)).toEqual(face(open, 10, true));
-    expect(store.getFace(labelledMeanwhile)).toEqual(meanwhile);
-    expect(store.getFace(labelled)).toEqual(person);
+    // Each face was saved once, the prediction too: a page that read "no face" must reload it.
+    expect(store.getFace(open)).toEqual({ ...face(open, 10, true), revision: 1 });
+    expect(store.getFace(labelledMeanwhile)).toEqual({ ...meanwhile, revision: 1 });
+    expect(store.getFace(labelled)).toEqual({ ...person, revision: 1 });
     expect(studio.eventsOf('project:changed').at(-1)).toMatchObject({ labelledCount: 3 });
   });
 

@@ -10,6 +10,7 @@ import { ProjectSession } from '../../../src-main/core/project-session';
 import { RecentProjects } from '../../../src-main/core/recent-projects';
 import { dispatch } from '../../../src-main/main/dispatch';
 import { createHandlers, type StudioContext } from '../../../src-main/main/handlers';
+import { labelEvents } from '../../../src-main/main/label-events';
 import { TrainingHost } from '../../../src-main/main/training-host';
 import { TrainingRelay } from '../../../src-main/main/training-relay';
 import type { ImageRecord } from '../../../src-main/shared/domain';
@@ -44,12 +45,15 @@ export interface TestStudio {
 export async function createTestStudio(): Promise<TestStudio> {
   const workDir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'studio-handlers-')));
   const projectDir = path.join(workDir, 'project');
-  const session = new ProjectSession({ labelDebounceMs: 5 });
+  const events: PushedEvent[] = [];
+  const session = new ProjectSession({
+    labelDebounceMs: 5,
+    ...labelEvents((event, payload) => events.push({ event, payload })),
+  });
   await session.create(projectDir, { name: 'tiny', landmarkSchema: 'five', attributeSchema: null });
   const images = [1, 2, 3].map((n) => ({ ...imageRecord(n), split: 'train' as const }));
   await session.require().putImages(images);
 
-  const events: PushedEvent[] = [];
   const { spawner, processes } = fakeTrainingSpawner();
   const host = new TrainingHost(spawner, { stopTimeoutMs: 50 });
   const relay = new TrainingRelay(host, (payload) =>

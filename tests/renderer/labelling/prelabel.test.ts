@@ -107,6 +107,7 @@ describe('scanDoubts', () => {
         expression: null,
         note: '',
         updatedAt: '2026-11-28T00:00:00Z',
+        revision: 1,
       });
     });
     const requests: { offset: number; limit: number }[] = [];

@@ -16,7 +16,9 @@ export interface FaceDetails {
 
 export const NO_DETAILS: FaceDetails = { attributes: {}, expression: null, note: '' };
 
-export function detailsOf(face: FaceAnnotation | null): FaceDetails {
+export function detailsOf(
+  face: Pick<FaceAnnotation, 'attributes' | 'expression' | 'note'> | null,
+): FaceDetails {
   if (!face) return NO_DETAILS;
   return { attributes: { ...face.attributes }, expression: face.expression, note: face.note };
 }
@@ -36,13 +38,16 @@ export function chooseExpression(details: FaceDetails, expression: string): Face
   return { ...details, expression: details.expression === expression ? null : expression };
 }
 
-/** `updatedAt` is an ISO timestamp, now unless given (tests pin it). */
+/**
+ * `updatedAt` is an ISO timestamp, now unless given (tests pin it). No revision: the store gives
+ * the saved face its own, and the save names the revision it edits beside the face.
+ */
 export function toAnnotation(
   face: FaceRecord,
   details: FaceDetails,
   updatedAt: string = new Date().toISOString(),
-): FaceAnnotation {
-  const annotation: FaceAnnotation = {
+): Omit<FaceAnnotation, 'revision'> {
+  const annotation: Omit<FaceAnnotation, 'revision'> = {
     imageId: face.imageId,
     points: face.points.map((p) => ({ ...p })),
     attributes: { ...details.attributes },

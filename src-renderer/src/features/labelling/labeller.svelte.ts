@@ -7,6 +7,10 @@
  * Model-assisted labelling: a landmarks model pre-labels the face shown (merged into it, one undo
  * step: the points a person placed stay) or every unlabelled image (a background job on the main
  * side); predicted points are confirmed with C, and W walks them from the most uncertain down.
+ *
+ * Other windows: each save names the revision of the face it edited (see face-revision.ts). When
+ * the face shown is saved elsewhere (`labels:changed`), it is reloaded; if this window had unsaved
+ * edits, or its save is refused as stale, those edits are dropped and `conflict` says so.
  */
 import type {
   EventPayload,
@@ -14,7 +18,7 @@ import type {
   ResponseOf,
 } from '../../../../src-main/shared/ipc-contract';
 import type { ModelInfo } from '../../../../src-main/shared/training';
-import { invoke, mediaUrl, on } from '../../lib/api';
+import { invoke, mediaUrl, on, StudioRequestError } from '../../lib/api';
 import {
   binaryAttributeNames,
   chooseExpression,
@@ -26,6 +30,7 @@ import {
   toggleAttribute,
   type FaceDetails,
 } from './face-draft';
+import { CONFLICT_MESSAGE, reactToChanges, type FaceChanges } from './face-revision';
 import { imageAt, nextUnlabelled, type ImageAt, type ListImages } from './image-navigation';
 import { commandFor, type KeyPress, type LabellerCommand } from './keymap';
 import { CanvasModel, type ChangeReason } from './model/canvas-model';
@@ -95,6 +100,8 @@ export class Labeller {
   details = $state.raw<FaceDetails>(NO_DETAILS);
   saveState = $state<SaveState>('saved');
   saveError = $state<string | null>(null);
+  /** Set when this window's edits were dropped because the face was saved elsewhere. */
+  conflict = $state<string | null>(null);
 
   /** The point under the pointer; `o`, `x` and `g` act on it, else on `active`. */
   hovered = $state<number | null>(null);
@@ -125,6 +132,10 @@ export class Labeller {
   #autoFit = true;
   #detailsVersion = 0;
   #detailsSaved = 0;
+  /** The revision of the face shown, as read or as this window's last save made it; null: none. */
+  #revision: number | null = null;
+  /** Faces saved elsewhere during a drag or pan (no face loads mid-gesture): judged at its end. */
+  #changesDuringGesture: FaceChanges | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #saving: Promise<void> | null = null;
   #pointer: Point | null = null;
@@ -157,7 +168,12 @@ export class Labeller {
       this.attributeNames = binaryAttributeNames(schemas.attributes);
       this.#model = new CanvasModel(canvasSchema, { viewport: this.#viewport });
       this.#unsubscribe = this.#model.on((reason) => this.#sync(reason));
-      this.#stopEvents = on('labels:prelabelProgress', (progress) => this.#onPrelabel(progress));
+      const stopPrelabel = on('labels:prelabelProgress', (progress) => this.#onPrelabel(progress));
+      const stopChanges = on('labels:changed', (change) => void this.#onFacesChanged(change.faces));
+      this.#stopEvents = () => {
+        stopPrelabel();
+        stopChanges();
+      };
       void this.#loadPrelabelModels(schemas.landmarks.id, schemas.landmarks.points.length);
       const first = (await nextUnlabelled(listImages, -1)) ?? (await imageAt(listImages, 0));
       if (first) await this.#show(first);
@@ -192,9 +208,11 @@ export class Labeller {
   }
 
   async #goTo(find: () => Promise<ImageAt | null>, none: string): Promise<void> {
-    // Nothing saved is lost: an image whose save failed stays on screen until it saves.
+    this.conflict = null;
+    // Nothing saved is lost: an image whose save failed stays on screen until it saves, and one
+    // reloaded after a conflict stays so the person sees what is stored now.
     await this.save();
-    if (this.saveError) return;
+    if (this.saveError || this.conflict) return;
     try {
       const target = await find();
       if (target) await this.#show(target);
@@ -214,6 +232,8 @@ export class Labeller {
       points: face?.points ?? null,
       box: face?.box ?? item.face?.box,
     });
+    this.#revision = face?.revision ?? null;
+    this.#changesDuringGesture = null;
     this.image = item;
     this.imageUrl = mediaUrl('image', item.id);
     this.position = target.position;
@@ -248,24 +268,71 @@ export class Labeller {
     const version = model.version;
     const detailsVersion = this.#detailsVersion;
     const annotation = toAnnotation(face, this.details);
+    let stale = false;
     this.#saving = (async () => {
       try {
-        await invoke('labels:save', { face: annotation });
+        const saved = await invoke('labels:save', {
+          face: annotation,
+          baseRevision: this.#revision,
+        });
+        // The next save edits this revision (a save waits for the one before it).
+        if (model.face?.imageId === face.imageId) this.#revision = saved.revision;
         model.markSaved(version, face.imageId);
         this.#detailsSaved = detailsVersion;
         this.saveError = null;
+        this.conflict = null;
         if (this.image?.id === face.imageId) this.image = { ...this.image, labelled: true };
       } catch (error) {
-        this.saveError = `Not saved: ${message(error)}`;
+        if (error instanceof StudioRequestError && error.code === 'conflict') stale = true;
+        else this.saveError = `Not saved: ${message(error)}`;
       } finally {
         this.#saving = null;
       }
     })();
     this.#refreshSaveState();
     await this.#saving;
+    if (stale) {
+      // Saved elsewhere since this window read it: show what is stored, and say the edit is gone.
+      await this.#reloadShown(true);
+      return;
+    }
     this.#refreshSaveState();
     // Edits made while the save was in flight get their own save.
     if (this.dirty && !this.saveError) this.#scheduleSave();
+  }
+
+  /** The face shown was saved elsewhere: reload it when this window does not hold that revision. */
+  async #onFacesChanged(changes: FaceChanges): Promise<void> {
+    const shownId = this.image?.id;
+    if (!shownId || !changes.some((c) => c.imageId === shownId)) return;
+    // This window's own save is reported as it answers, maybe first: judge after the answer.
+    if (this.#saving) await this.#saving;
+    const image = this.image;
+    if (!image || image.id !== shownId) return;
+    const mode = this.#model?.mode;
+    if (mode === 'drag' || mode === 'pan') {
+      this.#changesDuringGesture = [...(this.#changesDuringGesture ?? []), ...changes];
+      return;
+    }
+    const reaction = reactToChanges(
+      { imageId: image.id, revision: this.#revision, dirty: this.dirty },
+      changes,
+    );
+    if (reaction !== 'ignore') await this.#reloadShown(reaction === 'conflict');
+  }
+
+  /** Shows the stored face of the image on screen again, dropping unsaved edits. */
+  async #reloadShown(conflict: boolean): Promise<void> {
+    const image = this.image;
+    if (!image) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    try {
+      await this.#show({ position: this.position, item: image, total: this.total });
+      if (conflict) this.conflict = CONFLICT_MESSAGE;
+    } catch (error) {
+      this.error = message(error);
+    }
   }
 
   #scheduleSave(): void {
@@ -739,6 +806,11 @@ export class Labeller {
       case 'mode':
         this.mode = model.mode;
         this.tool = model.toolMode;
+        if (this.#changesDuringGesture && model.mode !== 'drag' && model.mode !== 'pan') {
+          const changes = this.#changesDuringGesture;
+          this.#changesDuringGesture = null;
+          void this.#onFacesChanged(changes);
+        }
         break;
       case 'selection':
         this.selection = model.selection;

@@ -17,6 +17,8 @@ import { pagesCovering } from './grid-window';
 import { clickSelect, EMPTY_SELECTION, type ClickModifiers, type Selection } from './selection';
 
 export const PAGE_SIZE = 200;
+/** Labels are saved in bursts while a face is edited elsewhere; one stats read per quiet spell. */
+const STATS_DEBOUNCE_MS = 300;
 
 export interface ImportRequest {
   dir: string;
@@ -48,6 +50,7 @@ class LibraryState {
   private generation = 0;
   private loading = new Set<string>();
   private unsubscribe: (() => void)[] = [];
+  private statsTimer: ReturnType<typeof setTimeout> | null = null;
 
   start(): () => void {
     this.unsubscribe = [
@@ -58,6 +61,8 @@ class LibraryState {
         if (this.job && this.job.jobId === done.jobId) this.job.done = done;
         void this.refresh();
       }),
+      // Faces saved in another window, an import or pre-labelling: the labelled count follows.
+      on('labels:changed', () => this.scheduleStats()),
     ];
     void this.refresh();
     return () => this.unsubscribe.forEach((stop) => stop());
@@ -153,6 +158,18 @@ class LibraryState {
 
   dismissJob(): void {
     this.job = null;
+  }
+
+  private scheduleStats(): void {
+    if (this.statsTimer !== null) clearTimeout(this.statsTimer);
+    this.statsTimer = setTimeout(async () => {
+      this.statsTimer = null;
+      try {
+        this.stats = await invoke('library:stats', {});
+      } catch {
+        // The next change asks again; a refresh shows its own errors.
+      }
+    }, STATS_DEBOUNCE_MS);
   }
 
   private async loadPage(page: number, generation: number): Promise<void> {
