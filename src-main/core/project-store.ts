@@ -43,6 +43,7 @@ import {
 import type { ProjectSummary } from '../shared/domain';
 import { StudioError } from '../shared/errors';
 import { AtomicJsonFile, describeIssues, readJsonFile } from './atomic-json-file';
+import { coordinateProblems } from './coordinate-bounds';
 import { describeWriteError, removeAbandonedTempFiles } from './atomic-write';
 import { serialiseByLine } from './json-layout';
 import type { LineCache } from './json-layout';
@@ -473,9 +474,19 @@ export class ProjectStore {
         ),
       );
     }
-    if (!this.imagePositions.has(imageId)) {
+    const image = this.getImage(imageId);
+    if (!image) {
       return Promise.reject(
         new StudioError('not-found', `Image ${imageId} is not in project ${this.dir}`),
+      );
+    }
+    const outOfBounds = coordinateProblems(parsed.data, image);
+    if (outOfBounds.length > 0) {
+      return Promise.reject(
+        new StudioError(
+          'invalid-payload',
+          `Cannot save the face for image ${imageId} (${image.path}): ${outOfBounds.join('; ')}`,
+        ),
       );
     }
     this.labels.data.faces[imageId] = parsed.data;
