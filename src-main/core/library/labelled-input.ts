@@ -51,8 +51,8 @@ export type LabelledFormat = Exclude<ImportFormat, 'images'>;
 
 export interface SourceImage extends LabelledImage {
   split?: Split;
-  /** The annotation file that declared `width` and `height`, for messages about them. */
-  declaredIn?: string;
+  /** The annotation file its labels come from, when one file holds many images' labels. */
+  labelsFrom?: string;
 }
 
 export interface LabelledInput {
@@ -123,7 +123,7 @@ async function readFormat(
     return file;
   };
   const declared = (file: string, images: SourceImage[]): SourceImage[] =>
-    images.map((image) => (image.width !== undefined ? { ...image, declaredIn: file } : image));
+    images.map((image) => ({ ...image, labelsFrom: file }));
   switch (format) {
     case 'pts':
       return importPtsFolder(dir, { pointCount });
@@ -138,7 +138,7 @@ async function readFormat(
     }
     case 'celeba': {
       const file = await labelFile(await locate(dir, isFile, ['list_attr_celeba.txt'], '.txt'));
-      return parseCelebaAttributes(await readAnnotationText(file), file).set;
+      return declared(file, parseCelebaAttributes(await readAnnotationText(file), file).set);
     }
     case 'mtfl': {
       const files = isFile ? [dir] : await present(dir, ['training.txt', 'testing.txt']);
@@ -146,8 +146,11 @@ async function readFormat(
         throw new StudioError('not-found', `${dir} holds no MTFL list (training.txt, testing.txt)`);
       }
       return readEach(files, async (file) =>
-        parseMtfl(await readAnnotationText(await labelFile(file)), file).map((image) =>
-          withSplitOf(file, image),
+        declared(
+          file,
+          parseMtfl(await readAnnotationText(await labelFile(file)), file).map((image) =>
+            withSplitOf(file, image),
+          ),
         ),
       );
     }
@@ -349,14 +352,16 @@ async function openInside(
   problems: ProblemList,
 ): Promise<OpenedImage | null> {
   const file = join(root, image.file);
+  const labelled = image.labelsFrom ? ` (labelled in ${image.labelsFrom})` : '';
+  const add = (message: string) => problems.add(image.file, undefined, message + labelled);
   const where = await checkInside(realRoot, file);
   const info = where.kind === 'inside' ? await stat(where.real).catch(() => null) : null;
   if (where.kind === 'outside') {
-    problems.add(image.file, undefined, outsideMessage(where.real));
+    add(outsideMessage(where.real));
     return null;
   }
   if (!info?.isFile()) {
-    problems.add(image.file, undefined, 'the image file is missing');
+    add('the image file is missing');
     return null;
   }
   try {
@@ -366,7 +371,7 @@ async function openInside(
     const detail = error.message.startsWith(`${file}: `)
       ? error.message.slice(file.length + 2)
       : error.message;
-    problems.add(image.file, undefined, detail);
+    add(detail);
     return null;
   }
 }
@@ -383,11 +388,11 @@ function checkSizes(
   problems: ProblemList,
 ): void {
   const { width, height } = opened;
+  const where = image.labelsFrom ? ` in ${image.labelsFrom}` : '';
   if (image.width !== undefined || image.height !== undefined) {
     const matches = (w: number, h: number) => (image.width ?? w) === w && (image.height ?? h) === h;
     const rotated = opened.orientation >= 5 && opened.orientation <= 8;
     if (!matches(width, height) && !(rotated && matches(height, width))) {
-      const where = image.declaredIn ? ` in ${image.declaredIn}` : '';
       problems.add(
         image.file,
         undefined,
@@ -398,8 +403,9 @@ function checkSizes(
   }
   image.faces.forEach((face, i) => {
     const which = image.faces.length > 1 ? `face ${i + 1}: ` : '';
+    const labelled = image.labelsFrom ? ` (labelled in ${image.labelsFrom})` : '';
     for (const problem of coordinateProblems(face, { width, height }, pointNames)) {
-      problems.add(image.file, undefined, which + problem);
+      problems.add(image.file, undefined, which + problem + labelled);
     }
   });
 }
