@@ -319,6 +319,13 @@ describe('ProjectStore label edits', () => {
     face.points[7] = { ...face.points[7]!, x: -640, y: 960 };
     await store.saveFace({ ...face, box: { x: -100, y: -50, width: 900, height: 600 } });
     expect(store.getFace(imageId(0))?.points[7]).toMatchObject({ x: -640, y: 960 });
+    const box = { x: 10, y: 10, width: 1e12, height: 50 };
+    await expect(store.saveFace({ ...face, box })).rejects.toMatchObject({
+      code: 'invalid-payload',
+      message: expect.stringContaining(
+        'the box (x 10, y 10, 1000000000000×50) is too far outside the image',
+      ) as unknown,
+    });
     await store.close();
   });
 
