@@ -355,23 +355,21 @@ async function openInside(
   const labelled = image.labelsFrom ? ` (labelled in ${image.labelsFrom})` : '';
   const add = (message: string) => problems.add(image.file, undefined, message + labelled);
   const where = await checkInside(realRoot, file);
-  const info = where.kind === 'inside' ? await stat(where.real).catch(() => null) : null;
   if (where.kind === 'outside') {
     add(outsideMessage(where.real));
     return null;
   }
-  if (!info?.isFile()) {
+  if (where.kind === 'missing') {
     add('the image file is missing');
     return null;
   }
   try {
-    return await openImage(file);
+    // Its real path, so the file checked is the file read (a folder there fails as unreadable).
+    return await openImage(where.real);
   } catch (error) {
     if (!(error instanceof ImageRejected)) throw error;
-    const detail = error.message.startsWith(`${file}: `)
-      ? error.message.slice(file.length + 2)
-      : error.message;
-    add(detail);
+    const prefix = `${where.real}: `;
+    add(error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
     return null;
   }
 }
