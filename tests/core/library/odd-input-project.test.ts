@@ -3,7 +3,7 @@
  * place: Windows line endings, UTF-8 byte-order marks, .pts files without their header, and file
  * names outside ASCII.
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,25 @@ describe('valid but odd input imports', () => {
       // The fixtures' first point is (10, 20) in 300-W's 1-based pixels.
       expect(faceOf(store, `${stem}.jpg`)?.points[0], stem).toMatchObject({ x: 9, y: 19, v: 2 });
     }
+    await store.close();
+  });
+
+  it('a set reached through a link to its folder, with a link inside that stays inside', async () => {
+    const { store, labelled } = await importInto(
+      'pts',
+      { landmarks: 'ibug68', attributes: null },
+      async (folder) => {
+        const real = path.join(folder, 'real-set');
+        await mkdir(path.join(real, 'pool'), { recursive: true });
+        await copyFile(FACES[0]!, path.join(real, 'pool', 'a.jpg'));
+        await symlink(path.join(real, 'pool', 'a.jpg'), path.join(real, 'a.jpg'));
+        await copyFile(path.join(BAD_INPUT, 'pts-crlf.pts'), path.join(real, 'a.pts'));
+        await symlink(real, path.join(folder, 'link-to-set'));
+        return path.join(folder, 'link-to-set');
+      },
+    );
+    expect(labelled).toBe(1);
+    expect(faceOf(store, 'a.jpg')?.points[0]).toMatchObject({ x: 9, y: 19 });
     await store.close();
   });
 
