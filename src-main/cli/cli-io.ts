@@ -3,6 +3,7 @@
  * (exit code 2) as opposed to a StudioError from the work itself (exit code 1).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { expandHome } from '../core/user-path';
 
 export interface CliIo {
   out(text: string): void;
@@ -25,18 +26,28 @@ export class UsageError extends Error {
   }
 }
 
+/** `--name=~/x` → `--name=/home/you/x`; `~/x` → `/home/you/x`. */
+function expandArg(arg: string): string {
+  const option = /^(--[^=]+=)(.*)$/s.exec(arg);
+  return option ? option[1]! + expandHome(option[2]!) : expandHome(arg);
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-/** node:util parseArgs in strict mode, with its errors turned into a UsageError. */
+/**
+ * node:util parseArgs in strict mode, with its errors turned into a UsageError. A leading `~` or
+ * `~/` in any argument is expanded to the home folder, as a shell would: shells leave it alone in
+ * `--project=~/faces`, and Node would take it for a folder named "~".
+ */
 export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
   options: T,
   usage: string,
 ) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: args.map(expandArg), options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), usage);
   }

@@ -49,6 +49,7 @@ import {
 import type { ProjectSummary } from '../shared/domain';
 import { StudioError } from '../shared/errors';
 import { AtomicJsonFile, describeIssues, readJsonFile } from './atomic-json-file';
+import { coordinateProblems } from './coordinate-bounds';
 import { describeWriteError, removeAbandonedTempFiles } from './atomic-write';
 import { serialiseByLine } from './json-layout';
 import type { LineCache } from './json-layout';
@@ -565,9 +566,19 @@ export class ProjectStore {
         ),
       );
     }
-    if (!this.imagePositions.has(imageId)) {
+    const image = this.getImage(imageId);
+    if (!image) {
       return Promise.reject(
         new StudioError('not-found', `Image ${imageId} is not in project ${this.dir}`),
+      );
+    }
+    const outOfBounds = coordinateProblems(parsed.data, image);
+    if (outOfBounds.length > 0) {
+      return Promise.reject(
+        new StudioError(
+          'invalid-payload',
+          `Cannot save the face for image ${imageId} (${image.path}): ${outOfBounds.join('; ')}`,
+        ),
       );
     }
     const stored = this.labels.data.faces[imageId];

@@ -16,11 +16,15 @@ export function parseMediaPath(urlPath: string): { kind: MediaKind; imageId: str
   return match ? parseMediaRequest(match[1]!, match[2]!) : null;
 }
 
-/** The body to send, or null when no project is open or it lists no such image. */
+/**
+ * The body to send, or null when no project is open, it lists no such image, or (with a projects
+ * root) the image really lies outside the root.
+ */
 export async function findMediaFile(
   session: ProjectSession,
   kind: MediaKind,
   imageId: string,
+  projectsRoot?: string,
 ): Promise<MediaBody | null> {
   let store: ProjectStore | null = null;
   try {
@@ -28,5 +32,5 @@ export async function findMediaFile(
   } catch {
     return null;
   }
-  return resolveMedia(store, kind, imageId);
+  return resolveMedia(store, kind, imageId, projectsRoot ? { confineTo: projectsRoot } : {});
 }

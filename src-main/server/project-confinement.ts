@@ -2,12 +2,14 @@
  * Keeps a browser-mode studio's file access inside one folder. When `serve` runs with a projects
  * root, the folders sent to `project:create`, `project:open`, `library:importFolder`,
  * `library:export` and `models:export` must resolve (symlinks included) strictly inside it;
- * relative paths are taken relative to it. Everything else passes through.
+ * `~` is expanded and relative paths are taken relative to it. Everything else passes through.
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { HandlerTable } from '../main/dispatch';
 import { StudioError } from '../shared/errors';
+import { expandHome } from '../core/user-path';
+import { liesInside } from '../core/real-path';
 
 export function confineProjectDirs(handlers: HandlerTable, projectsRoot: string): HandlerTable {
   return {
@@ -50,9 +52,8 @@ export async function resolveInsideRoot(projectsRoot: string, dir: string): Prom
       cause: error,
     });
   }
-  const target = await realpathOfDeepestExisting(path.resolve(root, dir));
-  const relative = path.relative(root, target);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+  const target = await realpathOfDeepestExisting(path.resolve(root, expandHome(dir)));
+  if (target === root || !liesInside(root, target)) {
     throw new StudioError(
       'forbidden',
       `${dir} is outside the projects folder ${projectsRoot}: this studio only reads and writes folders inside it`,

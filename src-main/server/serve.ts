@@ -83,6 +83,7 @@ export async function serveStudio(options: ServeOptions = {}): Promise<ServedStu
   // Not awaited: the page shows "starting…" while the process picks its backend, and a failure
   // reaches the page through system:info's backendError.
   void training.start();
+  const projectsRoot = options.projectsRoot ? path.resolve(options.projectsRoot) : undefined;
   try {
     bridge = await startBridge({
       port: options.port ?? 0,
@@ -90,8 +91,8 @@ export async function serveStudio(options: ServeOptions = {}): Promise<ServedStu
       rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
       handlers: createHandlers(context),
       token: options.token,
-      projectsRoot: options.projectsRoot ? path.resolve(options.projectsRoot) : undefined,
-      media: (kind, imageId) => findMediaFile(session, kind, imageId),
+      projectsRoot,
+      media: (kind, imageId) => findMediaFile(session, kind, imageId, projectsRoot),
     });
   } catch (error) {
     await training.stop();

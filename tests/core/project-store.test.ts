@@ -296,6 +296,44 @@ describe('ProjectStore label edits', () => {
   });
 
   it.each([
+    ['1e300', { x: 1e300, y: 10 }],
+    ['1e12', { x: 10, y: 1e12 }],
+    ['+1e308', { x: 1e308, y: 10 }],
+    ['-1e308', { x: 10, y: -1e308 }],
+    ['just past -w', { x: -640.5, y: 10 }],
+    ['just past 2h', { x: 10, y: 960.5 }],
+  ])('refuses a point at %s on a 640×480 image, naming the image and the point', async (_, at) => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir);
+    const face = faceWithCounter(imageId(0), 1);
+    face.points[7] = { ...face.points[7]!, ...at };
+    await expect(store.saveFace(face)).rejects.toMatchObject({
+      code: 'invalid-payload',
+      message: expect.stringMatching(
+        new RegExp(
+          `^Cannot save the face for image ${imageId(0)} \\(images/batch-0/face-0\\.jpg\\): point 7 \\(x ${at.x}, y ${at.y}\\) is too far outside the image \\(allowed: x -640\\.\\.1280, y -480\\.\\.960`.replace(
+            /\+/g,
+            '\\+',
+          ),
+        ),
+      ) as unknown,
+    });
+    expect(store.getFace(imageId(0))).toBeNull();
+    // Points and boxes a little outside the frame (a cut-off chin) are kept.
+    face.points[7] = { ...face.points[7]!, x: -640, y: 960 };
+    await store.saveFace({ ...face, box: { x: -100, y: -50, width: 900, height: 600 } });
+    expect(store.getFace(imageId(0))?.points[7]).toMatchObject({ x: -640, y: 960 });
+    const box = { x: 10, y: 10, width: 1e12, height: 50 };
+    await expect(store.saveFace({ ...face, box })).rejects.toMatchObject({
+      code: 'invalid-payload',
+      message: expect.stringContaining(
+        'the box (x 10, y 10, 1000000000000×50) is too far outside the image',
+      ) as unknown,
+    });
+    await store.close();
+  });
+
+  it.each([
     ['ibug68', 68],
     ['wflw98', 98],
     ['five', 5],

@@ -28,7 +28,8 @@ export async function importClassFolders(
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   const set: LabelledSet = [];
   for (const entry of entries) {
-    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    // Links are taken like files here; the import then judges each by its real path.
+    if (!(entry.isFile() || entry.isSymbolicLink()) || entry.name.startsWith('.')) continue;
     const file = relative(root, join(entry.parentPath, entry.name)).split('\\').join('/');
     const parts = file.split('/');
     if (parts.some((p) => p.startsWith('.'))) continue;

@@ -4,8 +4,8 @@
  * Part names are point indices (`00`…`67`), or the schema's point names; a part left out is a
  * point not labelled (v 0). Boxes marked `ignore` are regions a detector should skip, not faces.
  */
-import { readFile } from 'node:fs/promises';
 import type { Landmark } from '../../shared/domain';
+import { readAnnotationBytes } from '../input-files';
 import { ProblemList } from '../problems';
 import type { LabelledFace, LabelledSet } from './model';
 import { checkRelativePath } from './relative-path';
@@ -144,7 +144,7 @@ export async function readDlibXmlFile(
   path: string,
   options: DlibOptions = {},
 ): Promise<LabelledSet> {
-  return parseDlibXml(decodeXmlBytes(await readFile(path)), path, options);
+  return parseDlibXml(decodeXmlBytes(await readAnnotationBytes(path)), path, options);
 }
 
 function boxOf(face: LabelledFace): { top: number; left: number; width: number; height: number } {

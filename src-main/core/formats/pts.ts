@@ -3,10 +3,12 @@
  * 1-based pixels (read into 0-based), no visibility. Files without the header (bare `x y` lines)
  * are read too. A folder import pairs `NAME.pts` with the image `NAME.<ext>` beside it.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Landmark } from '../../shared/domain';
+import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
+import { outsideProblem } from '../real-path';
 import type { LabelledImage, LabelledSet } from './model';
 import { visiblePoint } from './model';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
@@ -114,9 +116,12 @@ export function serialisePts(points: readonly Landmark[]): string {
   return ['version: 1', `n_points: ${points.length}`, '{', ...body, '}', ''].join('\n');
 }
 
+/** Files and links under `dir` (links are judged by their real path when read). */
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return entries
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 /**
@@ -133,8 +138,14 @@ export async function importPtsFolder(
   const problems = new ProblemList();
   if (ptsFiles.length === 0) problems.add(root, undefined, 'no .pts files found');
   const set: LabelledSet = [];
+  const realRoot = await realpath(root);
   for (const ptsFile of ptsFiles) {
-    const text = await readFile(join(root, ptsFile), 'utf8');
+    const outside = await outsideProblem(realRoot, join(root, ptsFile));
+    if (outside !== null) {
+      problems.add(ptsFile, undefined, outside);
+      continue;
+    }
+    const text = await readAnnotationText(join(root, ptsFile));
     const points = parsePts(text, ptsFile, problems, options);
     const stem = ptsFile.slice(0, -'.pts'.length);
     const image = IMAGE_EXTENSIONS.map((ext) => stem + ext).find((name) => present.has(name));

@@ -18,6 +18,12 @@ export interface XmlElement {
 }
 
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
+/**
+ * Deepest element nesting read. dlib's files nest five deep (dataset, images, image, box, part);
+ * the reader recurses once per level, so a limit keeps a hostile file of 100,000 nested tags from
+ * overflowing the stack ("Maximum call stack size exceeded", with no file named).
+ */
+export const MAX_XML_DEPTH = 100;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 class XmlSyntaxError extends Error {
@@ -119,9 +125,12 @@ class Reader {
     );
   }
 
-  private element(): XmlElement {
+  private element(depth = 1): XmlElement {
     const line = this.line;
     if (!this.startsWith('<')) this.fail('expected "<"');
+    if (depth > MAX_XML_DEPTH) {
+      this.fail(`elements are nested more than ${MAX_XML_DEPTH} deep`);
+    }
     this.advance(this.pos + 1);
     const element: XmlElement = { name: this.name(), attributes: {}, children: [], text: '', line };
     for (;;) {
@@ -166,7 +175,7 @@ class Reader {
         element.text += this.skipPast(']]>', 'CDATA section');
       } else if (this.startsWith('<!--') || this.startsWith('<?') || this.startsWith('<!')) {
         this.skipMisc();
-      } else element.children.push(this.element());
+      } else element.children.push(this.element(depth + 1));
     }
   }
 

@@ -4,11 +4,13 @@
  * with `kpt_shape` and `flip_idx`. Converting to pixels needs each image's size, which the caller
  * supplies (the library reads it from the image header).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Landmark } from '../../shared/domain';
 import type { LandmarkSchema } from '../../shared/schemas';
+import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
+import { outsideProblem } from '../real-path';
 import { flipIndex } from '../schemas/landmark-schema';
 import type { YoloDataYaml } from './data-yaml';
 import { parseDataYaml, serialiseDataYaml } from './data-yaml';
@@ -145,11 +147,13 @@ export async function importYoloPose(
   options: { pointCount?: number } = {},
 ): Promise<{ set: LabelledSet; data: YoloDataYaml }> {
   const problems = new ProblemList();
-  const data = parseDataYaml(
-    await readFile(join(root, 'data.yaml'), 'utf8'),
-    'data.yaml',
-    problems,
-  );
+  const realRoot = await realpath(root);
+  const readInside = async (file: string): Promise<string> => {
+    const outside = await outsideProblem(realRoot, join(root, file));
+    if (outside !== null) problems.add(file, undefined, outside);
+    return outside === null ? readAnnotationText(join(root, file)) : '';
+  };
+  const data = parseDataYaml(await readInside('data.yaml'), 'data.yaml', problems);
   if (data && options.pointCount !== undefined && data.kptShape[0] !== options.pointCount) {
     problems.add(
       'data.yaml',
@@ -160,22 +164,30 @@ export async function importYoloPose(
   problems.throwIfAny(`Cannot import the YOLO dataset in ${root}`);
   const entries = await readdir(join(root, 'images'), { recursive: true, withFileTypes: true });
   const images = entries
-    .filter((e) => e.isFile() && IMAGE.test(e.name))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && IMAGE.test(e.name))
     .map((e) => relative(root, join(e.parentPath, e.name)).split('\\').join('/'))
     .sort();
   const set: LabelledSet = [];
   for (const file of images) {
     const size = await sizeOf(file);
     const labelFile = labelPathFor(file);
-    const text = await readFile(join(root, labelFile), 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return '';
-      throw e;
-    });
+    const text = (await exists(join(root, labelFile))) ? await readInside(labelFile) : '';
     const faces = parseYoloLabel(text, labelFile, data!, size, problems);
     set.push({ file, width: size.width, height: size.height, faces });
   }
   problems.throwIfAny(`Cannot import the YOLO dataset in ${root}`);
   return { set, data: data! };
+}
+
+/** Whether a label file is there: an image without one has no faces. */
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
 }
 
 /** `data.yaml` and the label files for a set; every image needs its size and every face a box. */

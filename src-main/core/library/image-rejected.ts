@@ -11,10 +11,14 @@ export type RejectReason =
   | 'not-an-image'
   /** The file ends before its pixels do, or its structure is broken. */
   | 'truncated'
+  /** The file is larger than any image within the pixel limit can be (checked before reading). */
+  | 'too-large'
   /** Declares more pixels than the limit: a decompression bomb or an absurd scan. */
   | 'too-many-pixels'
   /** A real image in a variant we do not decode (e.g. an 8-bit palette BMP). */
   | 'unsupported'
+  /** A link whose real path lies outside the folder being imported. */
+  | 'outside-folder'
   /** The file system refused (permissions, vanished while importing). */
   | 'unreadable';
 

@@ -4,8 +4,9 @@
  * sharp pipelines over its pixels with EXIF orientation applied. JPEG, PNG and WebP go to sharp
  * directly; BMP and Netpbm, which sharp's libvips lacks, are decoded here and passed in raw.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { IMAGE_FILE_LIMIT, sizeProblem } from '../input-files';
 import { bmpDimensions, decodeBmp } from './bmp';
 import { formatFromContent, SNIFF_BYTES, type ImageFormat, type RawImage } from './image-formats';
 import { ImageRejected, MalformedImage, PixelLimitExceeded } from './image-rejected';
@@ -35,6 +36,7 @@ export async function openImage(
   options: OpenImageOptions = {},
 ): Promise<OpenedImage> {
   const pixelLimit = options.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
+  await checkImageFileSize(file);
   const head = await readHead(file);
   if (head.length === 0) throw new ImageRejected(file, 'empty', 'the file is empty (0 bytes)');
   const format = formatFromContent(head);
@@ -120,6 +122,21 @@ export function rejectionFromSharp(
       cause: error,
     },
   );
+}
+
+/**
+ * Refuses a file larger than any image within the pixel limit can be, from its size alone: a
+ * 2 GB sparse `.jpg` is rejected at once instead of after being hashed or read.
+ */
+export async function checkImageFileSize(file: string, limit = IMAGE_FILE_LIMIT): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  const problem = sizeProblem(size, 'image', limit);
+  if (problem !== null) throw new ImageRejected(file, 'too-large', problem);
 }
 
 async function readHead(file: string): Promise<Buffer> {

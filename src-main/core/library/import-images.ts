@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
+import { outsideMessage } from '../real-path';
 import { formatFromExtension } from './image-formats';
 import { ImageRejected, type RejectReason } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
@@ -118,8 +119,14 @@ export async function importImages(options: ImportImagesOptions): Promise<Import
         path,
         new ImageRejected(path, 'unreadable', `cannot be listed (${String(error)})`),
       ),
+    onOutside: (path: string, real: string) =>
+      noteFailure(-1, path, new ImageRejected(path, 'outside-folder', outsideMessage(real))),
   };
-  const total = await countImageFiles(roots, { ...scanOptions, onUnreadable: undefined });
+  const total = await countImageFiles(roots, {
+    ...scanOptions,
+    onUnreadable: undefined,
+    onOutside: undefined,
+  });
 
   const added: Added[] = [];
   const duplicates: (DuplicateFile & { seq: number })[] = [];

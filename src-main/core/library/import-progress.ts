@@ -5,6 +5,7 @@
 import type { ImportProgress } from './import-images';
 import { ImageRejected } from './image-rejected';
 import { sha256File } from './content-hash';
+import { checkImageFileSize } from './image-source';
 
 export interface ImportCounts {
   done: number;
@@ -46,8 +47,12 @@ export function progressReporter(
   };
 }
 
-/** The image id (sha256 of the bytes); a file that cannot be read is rejected by name. */
+/**
+ * The image id (sha256 of the bytes); a file that cannot be read, or is too large to be an image
+ * (checked before a byte is hashed), is rejected by name.
+ */
 export async function imageIdOf(path: string): Promise<string> {
+  await checkImageFileSize(path);
   try {
     return await sha256File(path);
   } catch (error) {

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';
+import { outsideMessage } from '../real-path';
 import { formatFromExtension } from './image-formats';
 import { ImageRejected } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
@@ -66,7 +67,13 @@ export async function indexImageFiles(options: ImportImagesOptions): Promise<Imp
     }
   };
 
-  const files = scanImageFiles(options.roots, options.signal ? { signal: options.signal } : {});
+  const files = scanImageFiles(options.roots, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onOutside: (path, real) => {
+      const rejection = new ImageRejected(path, 'outside-folder', outsideMessage(real));
+      failed.push({ path, reason: rejection.reason, message: rejection.message });
+    },
+  });
   let nextSeq = 0;
   const worker = async (): Promise<void> => {
     while (!options.signal?.aborted) {

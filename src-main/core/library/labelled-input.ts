@@ -18,8 +18,14 @@
  *
  * Image paths in the set are relative to the returned `root`. A folder named train, val or test
  * on an image's path sets its split.
+ *
+ * Symlinks: every image and label file is judged by where it really is. One whose real path lies
+ * outside the set's folder (a link, or a name going through a linked folder, that leads out) is a
+ * problem naming it and its target; links that stay inside are followed. Every image's header is
+ * read here too: its real size is what coordinates are bounded by (coordinate-bounds.ts), and a
+ * size the annotations declare (COCO, dlib, studio JSON) must match it.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Split } from '../../shared/domain';
 import type { ImportFormat } from '../../shared/ipc-contract';
@@ -34,13 +40,19 @@ import { parseMtfl } from '../formats/mtfl';
 import { importPtsFolder } from '../formats/pts';
 import { parseStudioJson } from '../formats/studio-json';
 import { importYoloPose } from '../formats/yolo-pose';
+import { coordinateProblems } from '../coordinate-bounds';
+import { readAnnotationText } from '../input-files';
 import { InputProblemsError, ProblemList } from '../problems';
-import { openImage } from './image-source';
+import { checkInside, outsideMessage, outsideProblem } from '../real-path';
+import { ImageRejected } from './image-rejected';
+import { openImage, type OpenedImage } from './image-source';
 
 export type LabelledFormat = Exclude<ImportFormat, 'images'>;
 
 export interface SourceImage extends LabelledImage {
   split?: Split;
+  /** The annotation file its labels come from, when one file holds many images' labels. */
+  labelsFrom?: string;
 }
 
 export interface LabelledInput {
@@ -80,7 +92,11 @@ export async function readLabelledInput(
     });
   });
   const root = info.isFile() ? dirname(dir) : dir;
-  const input = { root, images: await readFormat(dir, info.isFile(), format, options) };
+  const realRoot = await realpath(root);
+  const input = {
+    root,
+    images: await readFormat(dir, realRoot, info.isFile(), format, options),
+  };
   for (const image of input.images) {
     image.split ??= splitFromPath(image.file);
     if (image.subject === undefined && options.subjectPattern) {
@@ -88,31 +104,41 @@ export async function readLabelledInput(
       if (subject) image.subject = subject;
     }
   }
-  await checkAgainstProject(input, options);
+  await checkAgainstProject(input, realRoot, options);
   return input;
 }
 
 async function readFormat(
   dir: string,
+  realRoot: string,
   isFile: boolean,
   format: LabelledFormat,
   options: ReadLabelledOptions,
 ): Promise<SourceImage[]> {
   const pointCount = options.landmarks.points.length;
+  // A label file the import finds in the folder must really lie inside it; one the user names
+  // is read wherever it is.
+  const labelFile = async (file: string): Promise<string> => {
+    if (!isFile) await refuseOutside(realRoot, file);
+    return file;
+  };
+  const declared = (file: string, images: SourceImage[]): SourceImage[] =>
+    images.map((image) => ({ ...image, labelsFrom: file }));
   switch (format) {
     case 'pts':
       return importPtsFolder(dir, { pointCount });
     case 'coco': {
-      const file = await locate(dir, isFile, ['annotations.json'], '.json');
-      return parseCoco(await readFile(file, 'utf8'), file, { pointCount }).set;
+      const file = await labelFile(await locate(dir, isFile, ['annotations.json'], '.json'));
+      return declared(file, parseCoco(await readAnnotationText(file), file, { pointCount }).set);
     }
     case 'studio': {
-      const file = await locate(dir, isFile, ['studio-labels.json'], '.json');
-      return parseStudioJson(await readFile(file, 'utf8'), file, { pointCount }).set;
+      const file = await labelFile(await locate(dir, isFile, ['studio-labels.json'], '.json'));
+      const text = await readAnnotationText(file);
+      return declared(file, parseStudioJson(text, file, { pointCount }).set);
     }
     case 'celeba': {
-      const file = await locate(dir, isFile, ['list_attr_celeba.txt'], '.txt');
-      return parseCelebaAttributes(await readFile(file, 'utf8'), file).set;
+      const file = await labelFile(await locate(dir, isFile, ['list_attr_celeba.txt'], '.txt'));
+      return declared(file, parseCelebaAttributes(await readAnnotationText(file), file).set);
     }
     case 'mtfl': {
       const files = isFile ? [dir] : await present(dir, ['training.txt', 'testing.txt']);
@@ -120,18 +146,33 @@ async function readFormat(
         throw new StudioError('not-found', `${dir} holds no MTFL list (training.txt, testing.txt)`);
       }
       return readEach(files, async (file) =>
-        parseMtfl(await readFile(file, 'utf8'), file).map((image) => withSplitOf(file, image)),
+        declared(
+          file,
+          parseMtfl(await readAnnotationText(await labelFile(file)), file).map((image) =>
+            withSplitOf(file, image),
+          ),
+        ),
       );
     }
     case 'dlib': {
       const files = isFile ? [dir] : await filesEndingWith(dir, '.xml');
       if (files.length === 0) throw new StudioError('not-found', `${dir} holds no dlib .xml file`);
       return readEach(files, async (file) =>
-        (await readDlibXmlFile(file, { pointCount })).map((image) => withSplitOf(file, image)),
+        declared(
+          file,
+          (await readDlibXmlFile(await labelFile(file), { pointCount })).map((image) =>
+            withSplitOf(file, image),
+          ),
+        ),
       );
     }
     case 'yolo': {
-      const sizeOf = async (file: string) => openImage(join(dir, file));
+      // YOLO's positions are fractions of the real size, so the header is read here, after the
+      // same inside-the-folder check every image gets.
+      const sizeOf = async (file: string) => {
+        await refuseOutside(realRoot, join(dir, file));
+        return openImage(join(dir, file));
+      };
       return (await importYoloPose(dir, sizeOf, { pointCount })).set;
     }
     case 'class-folders':
@@ -206,6 +247,12 @@ async function locate(
   );
 }
 
+/** Throws, naming the file and its target, when `file` really lies outside `realRoot`. */
+async function refuseOutside(realRoot: string, file: string): Promise<void> {
+  const problem = await outsideProblem(realRoot, file);
+  if (problem !== null) throw new StudioError('forbidden', `${file}: ${problem}`);
+}
+
 async function present(dir: string, names: readonly string[]): Promise<string[]> {
   const found: string[] = [];
   for (const name of names) {
@@ -230,6 +277,7 @@ async function filesEndingWith(dir: string, ext: string): Promise<string[]> {
  */
 async function checkAgainstProject(
   input: LabelledInput,
+  realRoot: string,
   options: ReadLabelledOptions,
 ): Promise<void> {
   const problems = new ProblemList();
@@ -290,10 +338,74 @@ async function checkAgainstProject(
     }
   }
   await forEachBounded(input.images, 32, async (image) => {
-    const info = await stat(join(input.root, image.file)).catch(() => null);
-    if (!info?.isFile()) problems.add(image.file, undefined, 'the image file is missing');
+    const opened = await openInside(input.root, realRoot, image, problems);
+    if (opened) checkSizes(image, opened, options.landmarks.points, problems);
   });
   problems.throwIfAny(`Cannot import the labelled set in ${input.root}`);
+}
+
+/** The image's header, or null after adding why it cannot be (missing, outside, not an image). */
+async function openInside(
+  root: string,
+  realRoot: string,
+  image: SourceImage,
+  problems: ProblemList,
+): Promise<OpenedImage | null> {
+  const file = join(root, image.file);
+  const labelled = image.labelsFrom ? ` (labelled in ${image.labelsFrom})` : '';
+  const add = (message: string) => problems.add(image.file, undefined, message + labelled);
+  const where = await checkInside(realRoot, file);
+  if (where.kind === 'outside') {
+    add(outsideMessage(where.real));
+    return null;
+  }
+  if (where.kind === 'missing') {
+    add('the image file is missing');
+    return null;
+  }
+  try {
+    // Its real path, so the file checked is the file read (a folder there fails as unreadable).
+    return await openImage(where.real);
+  } catch (error) {
+    if (!(error instanceof ImageRejected)) throw error;
+    const prefix = `${where.real}: `;
+    add(error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
+    return null;
+  }
+}
+
+/**
+ * A size the annotations declare must be the image's real one (upright, or as stored for an EXIF
+ * rotated JPEG, which tools such as pycocotools measure unrotated); points and boxes must lie
+ * within the bounds of coordinate-bounds.ts around the real size.
+ */
+function checkSizes(
+  image: SourceImage,
+  opened: OpenedImage,
+  pointNames: readonly string[],
+  problems: ProblemList,
+): void {
+  const { width, height } = opened;
+  const where = image.labelsFrom ? ` in ${image.labelsFrom}` : '';
+  if (image.width !== undefined || image.height !== undefined) {
+    const matches = (w: number, h: number) => (image.width ?? w) === w && (image.height ?? h) === h;
+    const rotated = opened.orientation >= 5 && opened.orientation <= 8;
+    if (!matches(width, height) && !(rotated && matches(height, width))) {
+      problems.add(
+        image.file,
+        undefined,
+        `declared as ${image.width ?? '?'}×${image.height ?? '?'}${where}, but the image is ${width}×${height}`,
+      );
+      return;
+    }
+  }
+  image.faces.forEach((face, i) => {
+    const which = image.faces.length > 1 ? `face ${i + 1}: ` : '';
+    const labelled = image.labelsFrom ? ` (labelled in ${image.labelsFrom})` : '';
+    for (const problem of coordinateProblems(face, { width, height }, pointNames)) {
+      problems.add(image.file, undefined, which + problem + labelled);
+    }
+  });
 }
 
 async function forEachBounded<T>(

@@ -4,9 +4,15 @@
  * (the bridge's GET /media/…, Electron's `studio-media://`) reach only files the project lists.
  * A missing thumbnail is made on first request (imports may leave them for later); BMP and PPM,
  * which browsers do not show, are converted to PNG.
+ *
+ * An image is served from where it really is (symlinks resolved). A host that confines the studio
+ * to a folder (`serve --projects-root`) passes it as `confineTo`, and an image whose real path
+ * lies outside it is not served, even when the project lists it (a symlink placed or changed since
+ * the import, or a project written by the CLI that references files elsewhere).
  */
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { ProjectStore } from '../project-store';
+import { liesInside, realPathOrNull } from '../real-path';
 import type { ImageFormat } from './image-formats';
 import { openImage } from './image-source';
 import { imageFileOf, thumbnailDirOf } from './library-service';
@@ -40,11 +46,17 @@ export async function resolveMedia(
   store: ProjectStore | null,
   kind: MediaKind,
   imageId: string,
+  options: { confineTo?: string } = {},
 ): Promise<MediaBody | null> {
   if (!store || store.closed || !IMAGE_ID.test(imageId)) return null;
   const record = store.getImage(imageId);
   if (!record) return null;
-  const source = imageFileOf(store, record);
+  const source = await realPathOrNull(imageFileOf(store, record));
+  if (source === null) return null;
+  if (options.confineTo !== undefined) {
+    const root = await realpath(options.confineTo).catch(() => null);
+    if (root === null || !liesInside(root, source)) return null;
+  }
   try {
     if (kind === 'thumb') {
       const target = thumbnailPath(thumbnailDirOf(store), imageId);

@@ -2,12 +2,15 @@
  * Walks folders for image files, one directory at a time, so a folder tree of 100,000 images is
  * streamed rather than listed up front. Candidates are picked by extension; their content is
  * checked later by `openImage`. Hidden entries (dot names) and symlinked folders are skipped: the
- * first holds caches and tool state, the second can loop. Entries are sorted by name within each
+ * first holds caches and tool state, the second can loop. A linked file is judged by where it
+ * really is: it is yielded only when its real path lies inside the real path of the folder being
+ * walked, else reported through `onOutside` and left out. Entries are sorted by name within each
  * folder so an import visits files in the same order every time.
  */
 import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { liesInside, realPathOrNull } from '../real-path';
 import { formatFromExtension } from './image-formats';
 
 export interface ScanOptions {
@@ -16,6 +19,8 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Called for a folder that cannot be listed; the walk goes on without it. */
   onUnreadable?: (path: string, error: unknown) => void;
+  /** Called for a linked image file whose real path (`real`) lies outside the walked folder. */
+  onOutside?: (path: string, real: string) => void;
 }
 
 /** Yields the absolute path of each file with an image extension under `roots`. */
@@ -33,7 +38,7 @@ export async function* scanImageFiles(
     if (info?.isFile()) {
       if (formatFromExtension(absolute)) yield absolute;
     } else if (info?.isDirectory()) {
-      yield* walk(absolute, excluded, options);
+      yield* walk(absolute, await realpath(absolute), excluded, options);
     }
   }
 }
@@ -50,6 +55,7 @@ export async function countImageFiles(
 
 async function* walk(
   dir: string,
+  realRoot: string,
   excluded: ReadonlySet<string>,
   options: ScanOptions,
 ): AsyncGenerator<string> {
@@ -67,14 +73,24 @@ async function* walk(
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      yield* walk(path, excluded, options);
-    } else if (formatFromExtension(entry.name) && (entry.isFile() || (await isFileLink(path)))) {
-      yield path;
+      yield* walk(path, realRoot, excluded, options);
+    } else if (formatFromExtension(entry.name)) {
+      if (entry.isFile()) yield path;
+      else if (entry.isSymbolicLink() && (await isFileLinkInside(path, realRoot, options))) {
+        yield path;
+      }
     }
   }
 }
 
-async function isFileLink(path: string): Promise<boolean> {
-  const info = await stat(path).catch(() => null);
-  return info?.isFile() ?? false;
+async function isFileLinkInside(
+  path: string,
+  realRoot: string,
+  options: ScanOptions,
+): Promise<boolean> {
+  const real = await realPathOrNull(path);
+  if (real === null || !(await stat(real).catch(() => null))?.isFile()) return false;
+  if (liesInside(realRoot, real)) return true;
+  options.onOutside?.(path, real);
+  return false;
 }

@@ -14,6 +14,7 @@ import { createModelHandlers } from './models';
 import { createPrelabelHandlers } from './prelabel';
 import { createTrainingHandlers } from './training';
 import { labellingSchemas } from '../../core/labelling/labelling-schemas';
+import { absoluteFolder } from '../../core/user-path';
 
 export interface StudioContext {
   mode: 'electron' | 'browser';
@@ -32,7 +33,7 @@ export interface StudioContext {
 export function createHandlers(ctx: StudioContext): HandlerTable {
   return {
     'project:create': async (request) => {
-      const summary = await ctx.session.create(request.dir, {
+      const summary = await ctx.session.create(absoluteFolder(request.dir, 'The project folder'), {
         name: request.name,
         landmarkSchema: request.landmarkSchema,
         attributeSchema: request.attributeSchema,
@@ -42,7 +43,7 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
       return summary;
     },
     'project:open': async (request) => {
-      const summary = await ctx.session.open(request.dir);
+      const summary = await ctx.session.open(absoluteFolder(request.dir, 'The project folder'));
       await ctx.recent.add(summary.dir, summary.meta.name);
       ctx.emit('project:changed', summary);
       return summary;

@@ -13,6 +13,7 @@ import {
   libraryStats,
   setSplit,
 } from '../../core/library/library-service';
+import { absoluteFolder } from '../../core/user-path';
 import type { StudioContext } from './index';
 
 type LibraryChannel = Extract<keyof HandlerTable, `library:${string}`>;
@@ -41,9 +42,10 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
     },
     'library:importFolder': async (request) => {
       const store = ctx.session.require();
+      const dir = absoluteFolder(request.dir, 'The folder to import');
       const jobId = jobs.start((control) =>
         importIntoProject(store, {
-          dir: request.dir,
+          dir,
           format: request.format,
           curate: request.curate,
           ...(request.subjectPattern ? { subjectPattern: new RegExp(request.subjectPattern) } : {}),
@@ -68,6 +70,10 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
       }),
     'library:stats': async () => libraryStats(ctx.session.require()),
     'library:export': async (request) =>
-      exportProjectLabels(ctx.session.require(), request.format, request.outDir),
+      exportProjectLabels(
+        ctx.session.require(),
+        request.format,
+        absoluteFolder(request.outDir, 'The export folder'),
+      ),
   };
 }

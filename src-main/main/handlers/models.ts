@@ -6,6 +6,7 @@ import { deleteModel, exportModel } from '../../core/training/model-files';
 import { listModels } from '../../core/training/run-index';
 import { StudioError } from '../../shared/errors';
 import type { HandlerTable } from '../dispatch';
+import { absoluteFolder } from '../../core/user-path';
 import type { StudioContext } from './index';
 
 type ModelsChannel = Extract<keyof HandlerTable, `models:${string}`>;
@@ -14,7 +15,11 @@ export function createModelHandlers(ctx: StudioContext): Pick<HandlerTable, Mode
   return {
     'models:list': async () => (await listModels(ctx.session.require().dir)).models,
     'models:export': async (request) =>
-      exportModel(ctx.session.require().dir, request.modelId, request.outDir),
+      exportModel(
+        ctx.session.require().dir,
+        request.modelId,
+        absoluteFolder(request.outDir, 'The export folder'),
+      ),
     'models:delete': async (request) => {
       const dir = ctx.session.require().dir;
       if (ctx.training.modelInUse(dir, request.modelId)) {

@@ -1,0 +1,40 @@
+/**
+ * The studio's one symlink rule: a path is judged by where it really is. Symbolic links are
+ * resolved first (realpath), then the "does it lie inside that folder" check is made on the
+ * result, so a link inside a folder that points out of it counts as outside. Imports use it for
+ * every image and label file of a set, the media routes for every image they serve, and the
+ * browser studio's projects root for every folder it is sent.
+ */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Whether `target` is `root` or lies below it; both must already be real, absolute paths. */
+export function liesInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The real path of `file`, or null when it (or a folder on its way) does not exist. */
+export async function realPathOrNull(file: string): Promise<string | null> {
+  return realpath(file).catch(() => null);
+}
+
+export type InsideCheck =
+  { kind: 'inside'; real: string } | { kind: 'missing' } | { kind: 'outside'; real: string };
+
+/** Where `file` really is, and whether that lies inside `realRoot` (a real path). */
+export async function checkInside(realRoot: string, file: string): Promise<InsideCheck> {
+  const real = await realPathOrNull(file);
+  if (real === null) return { kind: 'missing' };
+  return liesInside(realRoot, real) ? { kind: 'inside', real } : { kind: 'outside', real };
+}
+
+/** Why `file` may not be read as part of the folder `realRoot`, or null when it really lies inside. */
+export async function outsideProblem(realRoot: string, file: string): Promise<string | null> {
+  const where = await checkInside(realRoot, file);
+  return where.kind === 'outside' ? outsideMessage(where.real) : null;
+}
+
+export function outsideMessage(real: string): string {
+  return `really lies at ${real}, outside the folder being imported (a symbolic link leads out of it)`;
+}
