@@ -123,7 +123,7 @@ describe('bad images never reach the project', () => {
   const images = ['bomb.png', 'empty.jpg', 'text.jpg', 'truncated.bmp', 'truncated.jpg'];
   images.push('truncated.png', 'truncated.ppm');
 
-  it.each(images)('reports %s as failed by name and adds nothing', async (name) => {
+  it.each(images)('refuses %s by name, and with skipBad lists it, adding nothing', async (name) => {
     const store = await ProjectStore.create(path.join(workDir, `p${++counter}`), {
       name: 'bad images',
       landmarkSchema: 'ibug68',
@@ -133,7 +133,17 @@ describe('bad images never reach the project', () => {
     const folder = path.join(workDir, `images-${++counter}`);
     await mkdir(folder);
     await copyFile(path.join(BAD_IMAGES, name), path.join(folder, name));
-    const outcome = await importIntoProject(store, { dir: folder, format: 'images' });
+    const error = await importIntoProject(store, { dir: folder, format: 'images' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StudioError);
+    expect((error as StudioError).message).toContain(name);
+    const outcome = await importIntoProject(store, {
+      dir: folder,
+      format: 'images',
+      skipBad: true,
+    });
     expect(outcome.added).toBe(0);
     expect(outcome.failed).toHaveLength(1);
     expect(outcome.failed[0]!.file).toContain(name);

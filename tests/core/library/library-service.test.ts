@@ -234,6 +234,7 @@ describe('LibraryJobs', () => {
               added: 1,
               duplicates: 0,
               labelled: 0,
+              faces: { added: 0, unchanged: 0, kept: 0, overwritten: 0 },
               flagged: 0,
               failed: [],
               cancelled: true,
