@@ -12,7 +12,7 @@
  * leaves the project as it was (thumbnails written meanwhile are removed again).
  */
 import { rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ImageRecord, Split } from '../../shared/domain';
 import type {
   ImportFaceCounts,
@@ -36,7 +36,7 @@ import { isLabelled } from './library-query';
 import { mergeFaces, type IncomingFace } from './merge-faces';
 import { assignSplits, subjectFromFileName } from './splits';
 import { thumbnailPath } from './thumbnails';
-import { UndecodableImagesError } from './undecodable-images';
+import { UndecodableImagesError, withoutPath } from './undecodable-images';
 
 export interface JobProgress {
   stage: ImportStage;
@@ -139,9 +139,11 @@ export async function importIntoProject(
     ...(options.onProgress ? { onProgress: reportAs(options.onProgress) } : {}),
     ...(signal ? { signal } : {}),
   });
-  // Thumbnails are the only thing written so far; a refused or cancelled import takes them back.
+  // Thumbnails are the only thing written so far; a refused or cancelled import takes them back
+  // (once the records are written, the thumbnails are theirs).
+  let writing = false;
   const discard = async (): Promise<void> => {
-    if (eager) await removeThumbnails(store, result.added);
+    if (eager && !writing) await removeThumbnails(store, result.added);
   };
 
   try {
@@ -154,7 +156,10 @@ export async function importIntoProject(
       // A labelled set goes in whole: a label on an image that cannot be decoded is no label.
       throw new InputProblemsError(
         `Cannot import the labelled set in ${source.root}: images that cannot be read or decoded`,
-        failed.map((failure) => ({ file: failure.file, message: failure.reason })),
+        failed.map((failure) => ({
+          file: relative(source.root, failure.file),
+          message: withoutPath(failure),
+        })),
       );
     }
     if (failed.length > 0 && !options.skipBad) {
@@ -189,6 +194,7 @@ export async function importIntoProject(
       return cancelledOutcome();
     }
     // From here the import runs to its end: a cancel now would leave half of it written.
+    writing = true;
     if (records.length > 0) await store.putImages(records);
     const faces = source
       ? await mergeFaces(store, facesToWrite(store, sources, records, result.duplicates), {
@@ -212,7 +218,10 @@ export async function importIntoProject(
   }
 }
 
-/** Each labelled image's face with the id of its image, new in the project or already there. */
+/**
+ * Each labelled image's face with the id of its image, new in the project or already there. Two
+ * files of the set with the same bytes are one image with one face: the first in the set's order.
+ */
 function facesToWrite(
   store: ProjectStore,
   sources: ReadonlyMap<string, SourceImage>,
@@ -222,13 +231,15 @@ function facesToWrite(
   const idOf = new Map<string, string>();
   for (const record of records) idOf.set(imageFileOf(store, record), record.id);
   for (const duplicate of duplicates) idOf.set(duplicate.path, duplicate.id);
-  const faces: IncomingFace[] = [];
+  const faces = new Map<string, IncomingFace>();
   for (const [file, image] of sources) {
     const imageId = idOf.get(file);
     const face = image.faces[0];
-    if (imageId !== undefined && face !== undefined) faces.push({ imageId, face });
+    if (imageId !== undefined && face !== undefined && !faces.has(imageId)) {
+      faces.set(imageId, { imageId, face });
+    }
   }
-  return faces;
+  return [...faces.values()];
 }
 
 async function removeThumbnails(

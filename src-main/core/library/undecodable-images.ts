@@ -20,15 +20,18 @@ export class UndecodableImagesError extends InputProblemsError {
   ) {
     super(
       `Cannot import ${dir}: ${failures.length} of its image files cannot be read or decoded, ` +
-        `so nothing was imported; skip them to import the other ${goodImages} new images`,
-      failures.map((failure) => ({ file: failure.file, message: stripFile(failure) })),
+        'so nothing was imported; ' +
+        (goodImages > 0
+          ? `skip them to import the other ${goodImages} new images`
+          : 'there are no other new images to import'),
+      failures.map((failure) => ({ file: failure.file, message: withoutPath(failure) })),
     );
     this.name = 'UndecodableImagesError';
   }
 }
 
-/** Failure messages start with the path; the problem list puts the path in front already. */
-function stripFile(failure: FailedFile): string {
+/** Failure messages start with the path; a problem list puts the path in front already. */
+export function withoutPath(failure: FailedFile): string {
   return failure.reason.startsWith(failure.file)
     ? failure.reason.slice(failure.file.length).replace(/^[:\s]+/, '')
     : failure.reason;
