@@ -38,7 +38,7 @@ export interface JobState {
   done: EventPayload<'library:importDone'> | null;
   /** A refusal before the job started (bad folder, another job running). */
   error: string | null;
-  /** Cancel was pressed before the job's id came back; it is sent once the id is known. */
+  /** Cancel was pressed (if before the job's id came back, it is sent once the id is known). */
   cancelRequested: boolean;
 }
 
@@ -170,12 +170,8 @@ class LibraryState {
   async cancelJob(): Promise<void> {
     const job = this.job;
     if (!job || job.done || job.error) return;
-    if (job.jobId === null) {
-      job.cancelRequested = true;
-      return;
-    }
-    const jobId = job.jobId;
-    await this.guard(async () => void (await invoke('library:cancelImport', { jobId })));
+    job.cancelRequested = true;
+    if (job.jobId !== null) await this.sendCancel(job.jobId);
   }
 
   dismissJob(): void {
@@ -209,7 +205,11 @@ class LibraryState {
     this.early.delete(jobId);
     if (early?.progress && !job.progress) job.progress = early.progress;
     if (early?.done) job.done = early.done;
-    if (job.cancelRequested && !job.done) await this.cancelJob();
+    if (job.cancelRequested && !job.done) await this.sendCancel(jobId);
+  }
+
+  private async sendCancel(jobId: string): Promise<void> {
+    await this.guard(async () => void (await invoke('library:cancelImport', { jobId })));
   }
 
   private keepEarly(jobId: string, events: JobEvents): void {
