@@ -101,6 +101,27 @@ export const SplitFractions = z
 export type SplitFractions = z.infer<typeof SplitFractions>;
 
 const Count = z.number().int().nonnegative();
+
+/**
+ * Where a running import is: finding the files, reading and checking a labelled set, hashing and
+ * decoding the images, detecting faces (curation), then writing the project. Nothing reaches the
+ * project before `writing`.
+ */
+export const ImportStage = z.enum(['scanning', 'validating', 'importing', 'detecting', 'writing']);
+export type ImportStage = z.infer<typeof ImportStage>;
+
+/**
+ * What a labelled import did with each face the set holds: new in the project, the same as
+ * stored, kept as stored because it differs from the file (the user's edits win), or replaced
+ * by the file's labels (asked for with `overwriteLabels`).
+ */
+export const ImportFaceCounts = z.object({
+  added: Count,
+  unchanged: Count,
+  kept: Count,
+  overwritten: Count,
+});
+export type ImportFaceCounts = z.infer<typeof ImportFaceCounts>;
 const JobId = z.string().min(1).max(100);
 
 /** The library's header: counts per split, labels, curation and expression class. */
@@ -157,6 +178,14 @@ export const invokeContract = {
         subjectPattern: SubjectPattern.optional(),
         /** Run face detection and near-duplicate flagging on the new images afterwards. */
         curate: z.boolean().default(false),
+        /**
+         * `images` only: import the files that decode and skip the others. Without it, one file
+         * that cannot be decoded stops the import before anything is written, and the outcome
+         * lists the bad files and how many good ones there are, so the user can choose.
+         */
+        skipBad: z.boolean().default(false),
+        /** Labelled sets: replace faces the user changed with the file's labels (else kept). */
+        overwriteLabels: z.boolean().default(false),
       })
       .strict(),
     /** The import runs in the background; progress and the outcome come as events. */
@@ -305,6 +334,7 @@ export const eventContract = {
   /** A running import or curation job (`library:importFolder`, `library:curate`). */
   'library:importProgress': z.object({
     jobId: JobId,
+    stage: ImportStage,
     done: Count,
     total: Count,
     /** Images per second. */
@@ -330,10 +360,17 @@ export const eventContract = {
     labelled: Count,
     /** Images flagged by curation (no face, tiny face, near-duplicate). */
     flagged: Count,
+    /** What happened to each face of a labelled set (all zero for plain images). */
+    faces: ImportFaceCounts,
     failed: z.array(z.object({ file: z.string(), reason: z.string() })),
     cancelled: z.boolean(),
     /** Set when the job stopped on an error (bad input: every problem, one per line). */
     error: z.string().optional(),
+    /**
+     * Set when an `images` import stopped on files it cannot decode (listed in `failed`): how
+     * many new images would go in if the user chose to skip the bad ones (`skipBad`).
+     */
+    goodImages: Count.optional(),
   }),
 } as const;
 

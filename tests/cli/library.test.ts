@@ -2,14 +2,17 @@
  * `face-studio import` and `export` in a child process: a JSON summary on stdout, progress on
  * stderr, exit 1 with every problem named for bad input, exit 2 for a wrong call.
  */
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
+import { ProjectStore } from '../../src-main/core/project-store';
+import { writePtsSet } from '../core/library/tiny-sets';
+import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess } from './run-cli';
 
 const HAPPY = fileURLToPath(new URL('../../../shared/data/ck48/happy', import.meta.url));
+const BAD_IMAGES = fileURLToPath(new URL('../fixtures/bad-input/images', import.meta.url));
 let workDir: string;
 
 beforeAll(async () => {
@@ -70,5 +73,123 @@ describe('face-studio import and export', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }
     const wrong = await runCli(['import', workDir, '--project', project, '--format', 'gif']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('Unknown --format "gif"');
+  });
+});
+
+describe('face-studio import: all or nothing', () => {
+  async function newProject(name: string): Promise<string> {
+    const project = path.join(workDir, name);
+    const created = await runCliInProcess(['project', 'create', project, '--name', name]);
+    expect(created.code).toBe(0);
+    return project;
+  }
+
+  async function indexBytes(project: string): Promise<Buffer[]> {
+    return Promise.all(['project.json', 'labels.json'].map((f) => readFile(path.join(project, f))));
+  }
+
+  it('refuses images with a bad file (exit 1, named) unless --skip-bad', async () => {
+    const project = await newProject('skip-bad');
+    const dir = path.join(workDir, 'skip-bad-images');
+    await writePtsSet(dir, 2);
+    await copyFile(path.join(BAD_IMAGES, 'truncated.png'), path.join(dir, 'broken.png'));
+    const before = await indexBytes(project);
+    const refused = await runCliInProcess(['import', dir, '--project', project]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('broken.png');
+    expect(refused.stderr).toContain('--skip-bad to import the 2 good images');
+    expect(refused.stdout).toBe('');
+    const after = await indexBytes(project);
+    expect(after.every((bytes, i) => bytes.equals(before[i]!))).toBe(true);
+
+    const skipped = await runCliInProcess(['import', dir, '--project', project, '--skip-bad']);
+    expect(skipped.code).toBe(0);
+    expect(JSON.parse(skipped.stdout)).toMatchObject({ added: 2 });
+    expect(skipped.stderr).toMatch(/skipped \S*broken\.png: /);
+  });
+
+  it('refuses a labelled set with a corrupt image, an empty folder and the wrong format', async () => {
+    const project = await newProject('refusals');
+    const before = await indexBytes(project);
+    const labelled = path.join(workDir, 'corrupt-pts');
+    await writePtsSet(labelled, 2);
+    await copyFile(path.join(BAD_IMAGES, 'truncated.jpg'), path.join(labelled, 'cut.jpg'));
+    await copyFile(path.join(labelled, 'face-0.pts'), path.join(labelled, 'cut.pts'));
+    const corrupt = await runCliInProcess([
+      'import',
+      labelled,
+      '--project',
+      project,
+      '--format',
+      'pts',
+    ]);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stderr).toMatch(/cut\.jpg: cannot decode/);
+
+    const empty = path.join(workDir, 'empty-folder');
+    await mkdir(empty);
+    const nothing = await runCliInProcess(['import', empty, '--project', project]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain(`${empty} is empty: nothing to import`);
+
+    const images = path.join(workDir, 'only-images');
+    await writePtsSet(images, 1);
+    await rm(path.join(images, 'face-0.pts'));
+    const wrong = await runCliInProcess([
+      'import',
+      images,
+      '--project',
+      project,
+      '--format',
+      'pts',
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('no .pts files found');
+
+    const usage = await runCliInProcess([
+      'import',
+      labelled,
+      '--project',
+      project,
+      '--format',
+      'pts',
+      '--skip-bad',
+    ]);
+    expect(usage.code).toBe(2);
+    const after = await indexBytes(project);
+    expect(after.every((bytes, i) => bytes.equals(before[i]!))).toBe(true);
+  });
+
+  it('keeps the faces the user edited on a re-import unless --overwrite-labels', async () => {
+    const project = await newProject('re-import');
+    const dir = path.join(workDir, 're-import-set');
+    await writePtsSet(dir, 2);
+    const first = await runCliInProcess(['import', dir, '--project', project, '--format', 'pts']);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain('faces: 2 added, 0 unchanged, 0 kept, 0 overwritten');
+
+    const store = await ProjectStore.open(project);
+    const face = store.getFace(store.listImages()[0]!.id)!;
+    face.points[0] = { x: 3, y: 3, v: 1 };
+    await store.saveFace(face);
+    await store.close();
+
+    const again = await runCliInProcess(['import', dir, '--project', project, '--format', 'pts']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      faces: { added: 0, unchanged: 1, kept: 1, overwritten: 0 },
+    });
+    expect(again.stderr).toContain('1 kept (they differ from the file: your edits won');
+    const overwrite = await runCliInProcess([
+      'import',
+      dir,
+      '--project',
+      project,
+      '--format',
+      'pts',
+      '--overwrite-labels',
+    ]);
+    expect(overwrite.code).toBe(0);
+    expect(overwrite.stderr).toContain('faces: 0 added, 1 unchanged, 0 kept, 1 overwritten');
   });
 });

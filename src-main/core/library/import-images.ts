@@ -2,9 +2,10 @@
  * Imports folders of images into the library: finds image files (streamed, see scan.ts), gives
  * each its content hash as id, skips files whose id is already known, reads the upright size,
  * writes a thumbnail, and returns ImageRecords for the project store to persist. Bad files are
- * collected with their reason, never thrown one by one: one broken JPEG in 10,000 does not stop
- * an import. Work runs with bounded concurrency, reports progress, and stops early when the
- * signal aborts (files already imported are kept and returned, with `cancelled: true`).
+ * collected with their reason, never thrown one by one, so the caller learns of every bad file in
+ * one pass (the library service then refuses the import, or skips them when asked to). Work runs
+ * with bounded concurrency, reports progress, and stops early when the signal aborts (what was
+ * done is returned with `cancelled: true`; the library service writes none of it).
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

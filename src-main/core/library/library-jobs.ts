@@ -6,11 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StudioError, toIpcError } from '../../shared/errors';
+import { noFaces } from './library-service';
 import type { JobControl, JobProgress, LibraryJobOutcome } from './library-service';
+import { UndecodableImagesError } from './undecodable-images';
 
 export interface JobOutcome extends LibraryJobOutcome {
   jobId: string;
   error?: string;
+  /** See the `library:importDone` event. */
+  goodImages?: number;
 }
 
 export interface JobListener {
@@ -46,10 +50,14 @@ export class LibraryJobs {
           added: 0,
           duplicates: 0,
           labelled: 0,
+          faces: noFaces(),
           flagged: 0,
-          failed: [],
+          // Undecodable images are listed, with how many good ones there are, so the user can
+          // choose to import those and skip the rest.
+          failed: error instanceof UndecodableImagesError ? [...error.failures] : [],
           cancelled: abort.signal.aborted,
           error: toIpcError(error).message,
+          ...(error instanceof UndecodableImagesError ? { goodImages: error.goodImages } : {}),
         }),
     );
     this.current = {
@@ -62,7 +70,7 @@ export class LibraryJobs {
     return id;
   }
 
-  /** Asks the job to stop; it keeps what it finished and reports `cancelled: true`. */
+  /** Asks the job to stop; it reports `cancelled: true` (an import then has written nothing). */
   cancel(jobId: string): boolean {
     if (this.current?.id !== jobId) return false;
     this.current.abort.abort();

@@ -4,28 +4,42 @@
  * library-export.ts) export. Each long operation takes `{onProgress, signal}` and keeps its
  * per-image work async and bounded (importImages, curateImages), so main's event loop stays free.
  *
- * A labelled import reads and checks the whole input first (labelled-input.ts); if anything is
- * wrong nothing is written to the project. Then the images go in (thumbnails, content ids), then
- * one face per image into labels.json.
+ * An import is all or nothing. It checks the folder (import-source-check.ts), reads and checks a
+ * labelled set whole (labelled-input.ts), hashes and decodes every image, detects faces when
+ * asked, and only then writes the project: image records, then the faces (merge-faces.ts, which
+ * keeps faces the user changed unless told to overwrite). An image that cannot be decoded fails
+ * a labelled import, and an `images` import unless `skipBad`; a cancel before the writing stage
+ * leaves the project as it was (thumbnails written meanwhile are removed again).
  */
-import { isAbsolute, join, resolve } from 'node:path';
-import type { z } from 'zod';
-import type { FaceAnnotation, ImageRecord, Split } from '../../shared/domain';
-import type { ImportFormat, LibraryStats, SplitFractions } from '../../shared/ipc-contract';
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { ImageRecord, Split } from '../../shared/domain';
+import type {
+  ImportFaceCounts,
+  ImportFormat,
+  ImportStage,
+  LibraryStats,
+  SplitFractions,
+} from '../../shared/ipc-contract';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
-import type { LabelledFace } from '../formats/model';
+import { InputProblemsError } from '../problems';
 import { curateImages } from './curate';
 import type { FaceDetector } from './face-detect';
 import { importImages } from './import-images';
-import type { ImportFailure, ImportProgress } from './import-images';
+import type { DuplicateFile, ImportFailure, ImportProgress } from './import-images';
+import { checkImportSource, requireSomeImages } from './import-source-check';
 import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
-import type { SourceImage } from './labelled-input';
+import type { LabelledInput, SourceImage } from './labelled-input';
 import { isLabelled } from './library-query';
+import { mergeFaces, type IncomingFace } from './merge-faces';
 import { assignSplits, subjectFromFileName } from './splits';
+import { thumbnailPath } from './thumbnails';
+import { UndecodableImagesError, withoutPath } from './undecodable-images';
 
 export interface JobProgress {
+  stage: ImportStage;
   done: number;
   total: number;
   /** Images per second. */
@@ -41,8 +55,10 @@ export interface JobControl {
 export interface LibraryJobOutcome {
   added: number;
   duplicates: number;
-  /** Faces written to labels.json. */
+  /** Faces written to labels.json (added or overwritten). */
   labelled: number;
+  /** What happened to each face of a labelled set (see merge-faces.ts). */
+  faces: ImportFaceCounts;
   /** Images curation flagged (no face, tiny face, near-duplicate). */
   flagged: number;
   failed: { file: string; reason: string }[];
@@ -65,6 +81,10 @@ export interface ImportIntoProjectOptions extends JobControl {
    * the first time it is shown.
    */
   thumbnails?: 'eager' | 'lazy';
+  /** `images`: import the files that decode and list the others in `failed`, instead of failing. */
+  skipBad?: boolean;
+  /** Labelled sets: replace faces that differ from the file (the user's edits) with its labels. */
+  overwriteLabels?: boolean;
 }
 
 export function thumbnailDirOf(store: ProjectStore): string {
@@ -80,24 +100,36 @@ export async function importIntoProject(
   store: ProjectStore,
   options: ImportIntoProjectOptions,
 ): Promise<LibraryJobOutcome> {
+  const { signal } = options;
+  const dir = resolve(options.dir);
+  const stage = stageReporter(options.onProgress);
   const landmarks = builtinLandmarkSchema(store.meta.landmarkSchema);
-  const source =
-    options.format === 'images'
-      ? null
-      : await readLabelledInput(resolve(options.dir), options.format, {
-          landmarks,
-          attributes:
-            store.meta.attributeSchema === null
-              ? null
-              : builtinAttributeSchema(store.meta.attributeSchema),
-          ...(options.subjectPattern ? { subjectPattern: options.subjectPattern } : {}),
-        });
-  // Validation is over: from here on the project changes.
+
+  stage('scanning');
+  await checkImportSource(dir, options.format);
+  if (signal?.aborted) return cancelledOutcome();
+
+  let source: LabelledInput | null = null;
+  if (options.format !== 'images') {
+    stage('validating');
+    source = await readLabelledInput(dir, options.format, {
+      landmarks,
+      attributes:
+        store.meta.attributeSchema === null
+          ? null
+          : builtinAttributeSchema(store.meta.attributeSchema),
+      ...(options.subjectPattern ? { subjectPattern: options.subjectPattern } : {}),
+    });
+    requireSomeImages(dir, options.format, source.images.length);
+    if (signal?.aborted) return cancelledOutcome();
+  }
+
   const sources = new Map<string, SourceImage>();
   for (const image of source?.images ?? []) sources.set(join(source!.root, image.file), image);
-  const importer = options.thumbnails === 'lazy' ? indexImageFiles : importImages;
-  const result = await importer({
-    roots: source ? [...sources.keys()] : [resolve(options.dir)],
+  const eager = options.thumbnails !== 'lazy';
+  stage('importing');
+  const result = await (eager ? importImages : indexImageFiles)({
+    roots: source ? [...sources.keys()] : [dir],
     thumbnailDir: thumbnailDirOf(store),
     projectDir: store.dir,
     existingIds: new Set(store.listImages().map((image) => image.id)),
@@ -105,54 +137,133 @@ export async function importIntoProject(
       ? { subjectOf: subjectFromFileName(options.subjectPattern) }
       : {}),
     ...(options.onProgress ? { onProgress: reportAs(options.onProgress) } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...(signal ? { signal } : {}),
   });
+  // Thumbnails are the only thing written so far; a refused or cancelled import takes them back
+  // (once the records are written, the thumbnails are theirs).
+  let writing = false;
+  const discard = async (): Promise<void> => {
+    if (eager && !writing) await removeThumbnails(store, result.added);
+  };
 
-  let records = result.added.map((record) => {
-    const image = sources.get(imageFileOf(store, record));
-    if (!image) return record;
-    return {
-      ...record,
-      split: image.split ?? record.split,
-      ...(image.subject !== undefined ? { subject: image.subject } : {}),
-    };
-  });
-  if (records.length > 0) await store.putImages(records);
-
-  let labelled = 0;
-  if (source) {
-    const idOf = new Map<string, string>();
-    for (const record of records) idOf.set(imageFileOf(store, record), record.id);
-    for (const duplicate of result.duplicates) idOf.set(duplicate.path, duplicate.id);
-    const updatedAt = new Date().toISOString();
-    const saves: Promise<number>[] = [];
-    for (const [file, image] of sources) {
-      const imageId = idOf.get(file);
-      const face = image.faces[0];
-      if (imageId === undefined || face === undefined) continue;
-      saves.push(store.saveFace(toAnnotation(imageId, face, landmarks.points.length, updatedAt)));
+  try {
+    if (result.cancelled) {
+      await discard();
+      return cancelledOutcome();
     }
-    await Promise.all(saves);
-    labelled = saves.length;
-  }
+    const failed = result.failed.map(describeFailure);
+    if (failed.length > 0 && source) {
+      // A labelled set goes in whole: a label on an image that cannot be decoded is no label.
+      throw new InputProblemsError(
+        `Cannot import the labelled set in ${source.root}: images that cannot be read or decoded`,
+        failed.map((failure) => ({
+          file: relative(source.root, failure.file),
+          message: withoutPath(failure),
+        })),
+      );
+    }
+    if (failed.length > 0 && !options.skipBad) {
+      throw new UndecodableImagesError(dir, failed, result.added.length);
+    }
 
-  const failed = result.failed.map(describeFailure);
-  let flagged = 0;
-  let cancelled = result.cancelled;
-  if (options.curate && !cancelled && records.length > 0) {
-    const curated = await curateRecords(store, records, options);
-    records = curated.records;
-    flagged = curated.flagged;
-    failed.push(...curated.failed);
-    cancelled = curated.cancelled;
+    let records = result.added.map((record) => {
+      const image = sources.get(imageFileOf(store, record));
+      if (!image) return record;
+      return {
+        ...record,
+        split: image.split ?? record.split,
+        ...(image.subject !== undefined ? { subject: image.subject } : {}),
+      };
+    });
+
+    let flagged = 0;
+    if (options.curate && records.length > 0) {
+      const curated = await curateRecords(store, records, options);
+      if (curated.cancelled) {
+        await discard();
+        return cancelledOutcome();
+      }
+      records = curated.records;
+      flagged = curated.flagged;
+      failed.push(...curated.failed);
+    }
+
+    stage('writing');
+    if (signal?.aborted) {
+      await discard();
+      return cancelledOutcome();
+    }
+    // From here the import runs to its end: a cancel now would leave half of it written.
+    writing = true;
+    if (records.length > 0) await store.putImages(records);
+    const faces = source
+      ? await mergeFaces(store, facesToWrite(store, sources, records, result.duplicates), {
+          pointCount: landmarks.points.length,
+          overwrite: options.overwriteLabels ?? false,
+          updatedAt: new Date().toISOString(),
+        })
+      : noFaces();
+    return {
+      added: records.length,
+      duplicates: result.duplicates.length,
+      labelled: faces.added + faces.overwritten,
+      faces,
+      flagged,
+      failed,
+      cancelled: false,
+    };
+  } catch (error) {
+    await discard();
+    throw error;
   }
+}
+
+/**
+ * Each labelled image's face with the id of its image, new in the project or already there. Two
+ * files of the set with the same bytes are one image with one face: the first in the set's order.
+ */
+function facesToWrite(
+  store: ProjectStore,
+  sources: ReadonlyMap<string, SourceImage>,
+  records: readonly ImageRecord[],
+  duplicates: readonly DuplicateFile[],
+): IncomingFace[] {
+  const idOf = new Map<string, string>();
+  for (const record of records) idOf.set(imageFileOf(store, record), record.id);
+  for (const duplicate of duplicates) idOf.set(duplicate.path, duplicate.id);
+  const faces = new Map<string, IncomingFace>();
+  for (const [file, image] of sources) {
+    const imageId = idOf.get(file);
+    const face = image.faces[0];
+    if (imageId !== undefined && face !== undefined && !faces.has(imageId)) {
+      faces.set(imageId, { imageId, face });
+    }
+  }
+  return [...faces.values()];
+}
+
+async function removeThumbnails(
+  store: ProjectStore,
+  records: readonly Pick<ImageRecord, 'id'>[],
+): Promise<void> {
+  const dir = thumbnailDirOf(store);
+  await Promise.all(records.map((record) => rm(thumbnailPath(dir, record.id), { force: true })));
+}
+
+export function noFaces(): ImportFaceCounts {
+  return { added: 0, unchanged: 0, kept: 0, overwritten: 0 };
+}
+
+/** A cancelled import: nothing was written to the project. */
+function cancelledOutcome(): LibraryJobOutcome {
   return {
-    added: records.length,
-    duplicates: result.duplicates.length,
-    labelled,
-    flagged,
-    failed,
-    cancelled,
+    added: 0,
+    duplicates: 0,
+    labelled: 0,
+    faces: noFaces(),
+    flagged: 0,
+    failed: [],
+    cancelled: true,
   };
 }
 
@@ -163,29 +274,39 @@ export async function curateProject(
 ): Promise<LibraryJobOutcome> {
   const pending = store.listImages().filter((image) => image.face === undefined);
   const curated = await curateRecords(store, pending, options);
+  if (curated.changed.length > 0) await store.putImages(curated.changed);
   return {
     added: 0,
     duplicates: 0,
     labelled: 0,
+    faces: noFaces(),
     flagged: curated.flagged,
     failed: curated.failed,
     cancelled: curated.cancelled,
   };
 }
 
+/**
+ * Detects faces on the given records and flags near-duplicates, in memory: `changed` holds the
+ * records to write (the caller writes them, or drops them when the import was cancelled).
+ */
 async function curateRecords(
   store: ProjectStore,
   records: readonly ImageRecord[],
   options: JobControl & { loadDetector?: () => Promise<FaceDetector> },
 ): Promise<{
   records: ImageRecord[];
+  changed: ImageRecord[];
   flagged: number;
   failed: LibraryJobOutcome['failed'];
   cancelled: boolean;
 }> {
-  if (records.length === 0) return { records: [], flagged: 0, failed: [], cancelled: false };
+  if (records.length === 0) {
+    return { records: [], changed: [], flagged: 0, failed: [], cancelled: false };
+  }
+  const rate = rateOf(options.onProgress, 'detecting');
+  rate(0, records.length, true);
   const detector = await (options.loadDetector ?? sharedFaceDetector)();
-  const rate = rateOf(options.onProgress);
   const result = await curateImages(records, {
     detector,
     projectDir: store.dir,
@@ -194,9 +315,9 @@ async function curateRecords(
   });
   rate(records.length, records.length, true);
   const changed = result.records.filter((record, i) => record !== records[i]);
-  if (changed.length > 0) await store.putImages(changed);
   return {
     records: result.records,
+    changed,
     flagged: changed.filter((record) => (record.flags?.length ?? 0) > 0).length,
     failed: result.failed.map(describeFailure),
     cancelled: result.cancelled,
@@ -283,40 +404,32 @@ export function libraryStats(store: ProjectStore): LibraryStats {
   return stats;
 }
 
-function toAnnotation(
-  imageId: string,
-  face: LabelledFace,
-  pointCount: number,
-  updatedAt: string,
-): z.input<typeof FaceAnnotation> {
-  // A set without points (class folders, CelebA) still gets the schema's points, not placed yet.
-  const points =
-    face.points.length === pointCount
-      ? face.points
-      : Array.from({ length: pointCount }, () => ({ x: 0, y: 0, v: 0 as const }));
-  return {
-    imageId,
-    points,
-    ...(face.box ? { box: face.box } : {}),
-    attributes: face.attributes ?? {},
-    ...(face.classes && Object.keys(face.classes).length > 0 ? { classes: face.classes } : {}),
-    expression: face.expression ?? null,
-    updatedAt,
-  };
-}
-
 function describeFailure(failure: ImportFailure): { file: string; reason: string } {
   return { file: failure.path, reason: failure.message };
 }
 
 function reportAs(onProgress: (progress: JobProgress) => void): (p: ImportProgress) => void {
   return (p) =>
-    onProgress({ done: p.done, total: p.total, rate: p.imagesPerSecond, etaSeconds: p.etaSeconds });
+    onProgress({
+      stage: 'importing',
+      done: p.done,
+      total: p.total,
+      rate: p.imagesPerSecond,
+      etaSeconds: p.etaSeconds,
+    });
+}
+
+/** Reports the start of a stage whose size is not known yet (total 0). */
+function stageReporter(
+  onProgress: ((progress: JobProgress) => void) | undefined,
+): (stage: ImportStage) => void {
+  return (stage) => onProgress?.({ stage, done: 0, total: 0, rate: 0, etaSeconds: null });
 }
 
 /** Turns done/total calls into progress with a rate, at most every 250 ms (and at the end). */
 function rateOf(
   onProgress: ((progress: JobProgress) => void) | undefined,
+  stage: ImportStage,
 ): (done: number, total: number, force: boolean) => void {
   const started = performance.now();
   let last = -Infinity;
@@ -326,6 +439,6 @@ function rateOf(
     last = now;
     const seconds = (now - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    onProgress({ done, total, rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
+    onProgress({ stage, done, total, rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
   };
 }

@@ -2,7 +2,9 @@
  * The library's handlers: the grid's pages and stats, background imports and curation (progress
  * and outcome as `library:importProgress` / `library:importDone` events), splits and export.
  */
+import { resolve } from 'node:path';
 import type { HandlerTable } from '../dispatch';
+import { checkImportSource } from '../../core/library/import-source-check';
 import { LibraryJobs } from '../../core/library/library-jobs';
 import { exportProjectLabels } from '../../core/library/library-export';
 import { queryLibrary } from '../../core/library/library-query';
@@ -43,11 +45,16 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
     'library:importFolder': async (request) => {
       const store = ctx.session.require();
       const dir = absoluteFolder(request.dir, 'The folder to import');
+      // A missing or empty folder, or one without images, is refused here, at once, rather than
+      // by a job that finds nothing (the job checks again: the folder may change meanwhile).
+      await checkImportSource(dir, request.format);
       const jobId = jobs.start((control) =>
         importIntoProject(store, {
           dir,
           format: request.format,
           curate: request.curate,
+          skipBad: request.skipBad,
+          overwriteLabels: request.overwriteLabels,
           ...(request.subjectPattern ? { subjectPattern: new RegExp(request.subjectPattern) } : {}),
           ...control,
         }),

@@ -382,31 +382,49 @@ describe('bad input never reaches the project', () => {
 });
 
 describe('bad images never reach the project', () => {
+  /**
+   * Imports a folder of images twice: as asked (refused when any file is bad) and with skipBad
+   * (the good files go in, the bad ones are listed).
+   */
   async function importImagesFolder(fill: (folder: string) => Promise<void>) {
     const store = await newProject({ landmarks: 'ibug68', attributes: null });
     const before = await snapshot(store.dir);
     const folder = await newFolder();
     await fill(folder);
-    const outcome = await importIntoProject(store, { dir: folder, format: 'images' });
+    const refusal = await importIntoProject(store, { dir: folder, format: 'images' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const outcome = await importIntoProject(store, {
+      dir: folder,
+      format: 'images',
+      skipBad: true,
+    });
     await store.flush();
     const after = await snapshot(store.dir);
     await store.close();
     return {
+      refusal,
       outcome,
       unchanged: JSON.stringify(filesOf(after)) === JSON.stringify(filesOf(before)),
     };
   }
 
-  it.each(badImages)('reports %s as failed by name and adds nothing', async (name) => {
-    const { outcome, unchanged } = await importImagesFolder((folder) =>
-      copyFile(path.join(BAD_IMAGES, name), path.join(folder, name)),
-    );
-    expect(outcome.added).toBe(0);
-    expect(outcome.failed).toHaveLength(1);
-    expect(outcome.failed[0]!.file).toContain(name);
-    expect(outcome.failed[0]!.reason.length).toBeGreaterThan(0);
-    expect(unchanged).toBe(true);
-  });
+  it.each(badImages)(
+    'refuses %s by name, and with skipBad lists it, adding nothing',
+    async (name) => {
+      const { refusal, outcome, unchanged } = await importImagesFolder((folder) =>
+        copyFile(path.join(BAD_IMAGES, name), path.join(folder, name)),
+      );
+      expect(refusal).toBeInstanceOf(StudioError);
+      expect((refusal as StudioError).message).toContain(name);
+      expect(outcome.added).toBe(0);
+      expect(outcome.failed).toHaveLength(1);
+      expect(outcome.failed[0]!.file).toContain(name);
+      expect(outcome.failed[0]!.reason.length).toBeGreaterThan(0);
+      expect(unchanged).toBe(true);
+    },
+  );
 
   it('refuses a sparse 2 GiB .jpg by its size, before hashing it', async () => {
     const { outcome, unchanged } = await importImagesFolder(async (folder) => {

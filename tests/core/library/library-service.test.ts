@@ -170,9 +170,11 @@ describe('importing labelled sets', () => {
       thumbnails: 'lazy',
     });
     expect(outcome.failed).toEqual([]);
-    expect(outcome.labelled).toBe(trainRows + testRows);
-    // A few rows name byte-identical files: one image, one face, counted once.
+    // A few rows name byte-identical files: one image, one face (the first row's), counted once.
     expect(outcome.added + outcome.duplicates).toBe(trainRows + testRows);
+    expect(outcome.duplicates).toBeGreaterThan(0);
+    expect(outcome.labelled).toBe(outcome.added);
+    expect(outcome.faces).toEqual({ added: outcome.added, unchanged: 0, kept: 0, overwritten: 0 });
     const stats = libraryStats(store);
     expect(stats.total).toBe(outcome.added);
     expect(stats.splits.test).toBe(testRows);
@@ -234,6 +236,7 @@ describe('LibraryJobs', () => {
               added: 1,
               duplicates: 0,
               labelled: 0,
+              faces: { added: 0, unchanged: 0, kept: 0, overwritten: 0 },
               flagged: 0,
               failed: [],
               cancelled: true,

@@ -25,16 +25,32 @@ export interface ImportRequest {
   format: ImportFormat;
   subjectPattern?: string;
   curate: boolean;
+  /** `images`: import the files that decode and skip the others (asked after a refusal). */
+  skipBad?: boolean;
+  /** Labelled sets: replace the user's edited faces with the file's labels. */
+  overwriteLabels?: boolean;
 }
 
 export interface JobState {
   jobId: string | null;
   kind: 'import' | 'curate';
+  /** The import's request, to run it again skipping the bad images when the user says so. */
+  request: ImportRequest | null;
   progress: EventPayload<'library:importProgress'> | null;
   done: EventPayload<'library:importDone'> | null;
   /** A refusal before the job started (bad folder, another job running). */
   error: string | null;
+  /** Cancel was pressed (if before the job's id came back, it is sent once the id is known). */
+  cancelRequested: boolean;
 }
+
+type JobEvents = {
+  progress?: EventPayload<'library:importProgress'>;
+  done?: EventPayload<'library:importDone'>;
+};
+
+/** Events kept for job ids not known yet: a few are plenty, one job runs at a time. */
+const EARLY_EVENTS_KEPT = 8;
 
 class LibraryState {
   filter = $state<LibraryFilter>({});
@@ -46,6 +62,13 @@ class LibraryState {
   job = $state<JobState | null>(null);
   error = $state<string | null>(null);
 
+  /**
+   * Events of jobs whose id this page has not heard back yet. A job's events travel apart from
+   * the answer that carries its id (over the bridge, a WebSocket beside an HTTP response), so a
+   * job that ends at once (a folder with nothing to import) can report its end first; dropping
+   * that report left the dialog on "0 / … images" for good.
+   */
+  private early = new Map<string, JobEvents>();
   /** Bumped on every filter change, so an answer for an older filter is dropped. */
   private generation = 0;
   private loading = new Set<string>();
@@ -56,9 +79,11 @@ class LibraryState {
     this.unsubscribe = [
       on('library:importProgress', (progress) => {
         if (this.job && this.job.jobId === progress.jobId) this.job.progress = progress;
+        else this.keepEarly(progress.jobId, { progress });
       }),
       on('library:importDone', (done) => {
         if (this.job && this.job.jobId === done.jobId) this.job.done = done;
+        else this.keepEarly(done.jobId, { done });
         void this.refresh();
       }),
       // Faces saved in another window, an import or pre-labelling: the labelled count follows.
@@ -133,27 +158,25 @@ class LibraryState {
   }
 
   async startImport(request: ImportRequest): Promise<void> {
-    this.job = { jobId: null, kind: 'import', progress: null, done: null, error: null };
-    try {
-      const { jobId } = await invoke('library:importFolder', request);
-      this.job.jobId = jobId;
-    } catch (error) {
-      this.job.error = describe(error);
-    }
+    await this.startJob('import', request, () => invoke('library:importFolder', request));
+  }
+
+  /** After an `images` import was refused for files it cannot decode: import the rest. */
+  async importSkippingBad(): Promise<void> {
+    const request = this.job?.request;
+    if (request) await this.startImport({ ...request, skipBad: true });
   }
 
   async startCuration(): Promise<void> {
-    this.job = { jobId: null, kind: 'curate', progress: null, done: null, error: null };
-    try {
-      this.job.jobId = (await invoke('library:curate', {})).jobId;
-    } catch (error) {
-      this.job.error = describe(error);
-    }
+    await this.startJob('curate', null, () => invoke('library:curate', {}));
   }
 
+  /** Stops the running job; pressed before its id is known, it is sent as soon as it is. */
   async cancelJob(): Promise<void> {
-    const jobId = this.job?.jobId;
-    if (jobId) await this.guard(async () => void (await invoke('library:cancelImport', { jobId })));
+    const job = this.job;
+    if (!job || job.done || job.error) return;
+    job.cancelRequested = true;
+    if (job.jobId !== null) await this.sendCancel(job.jobId);
   }
 
   dismissJob(): void {
@@ -170,6 +193,49 @@ class LibraryState {
         // The next change asks again; a refresh shows its own errors.
       }
     }, STATS_DEBOUNCE_MS);
+  }
+
+  private async startJob(
+    kind: JobState['kind'],
+    request: ImportRequest | null,
+    start: () => Promise<{ jobId: string }>,
+  ): Promise<void> {
+    this.job = {
+      jobId: null,
+      kind,
+      request,
+      progress: null,
+      done: null,
+      error: null,
+      cancelRequested: false,
+    };
+    const job = this.job;
+    let jobId: string;
+    try {
+      jobId = (await start()).jobId;
+    } catch (error) {
+      job.error = describe(error);
+      return;
+    }
+    job.jobId = jobId;
+    const early = this.early.get(jobId);
+    this.early.delete(jobId);
+    if (early?.progress && !job.progress) job.progress = early.progress;
+    if (early?.done) job.done = early.done;
+    if (job.cancelRequested && !job.done) await this.sendCancel(jobId);
+  }
+
+  private async sendCancel(jobId: string): Promise<void> {
+    await this.guard(async () => void (await invoke('library:cancelImport', { jobId })));
+  }
+
+  private keepEarly(jobId: string, events: JobEvents): void {
+    this.early.set(jobId, { ...this.early.get(jobId), ...events });
+    while (this.early.size > EARLY_EVENTS_KEPT) {
+      const oldest = this.early.keys().next().value;
+      if (oldest === undefined) break;
+      this.early.delete(oldest);
+    }
   }
 
   private async loadPage(page: number, generation: number): Promise<void> {

@@ -1,0 +1,154 @@
+/**
+ * The import dialog when an import cannot go ahead or is stopped: an empty folder is refused at
+ * once and the dialog closes; a job that fails at once is shown even when its end reaches the
+ * page before the answer that names the job (it used to stay on "0 / … images" for good); a
+ * folder with an image that cannot be decoded lists it and asks before importing the rest; and
+ * Cancel stops an import, also when pressed before the job's id came back, with nothing imported.
+ */
+import { copyFile, cp, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page, type Route } from '@playwright/test';
+import sharp from 'sharp';
+import { env, startAtHome } from './studio';
+
+const BAD_IMAGES = fileURLToPath(new URL('../fixtures/bad-input/images', import.meta.url));
+const CK48 = fileURLToPath(new URL('../../../shared/data/ck48', import.meta.url));
+
+/** A fresh project (named after the test, so a retried worker makes no clash), dialog shown. */
+async function openImportDialog(page: Page): Promise<ReturnType<Page['getByRole']>> {
+  const name = `import-flow-${test.info().testId}`;
+  await startAtHome(page.request);
+  await page.goto(env('STUDIO_URL'));
+  await page.getByLabel('Project name').fill(name);
+  await page.getByLabel('Project folder', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByTestId('library-count')).toHaveText('0 images');
+  await page.getByRole('button', { name: 'Import…' }).click();
+  return page.getByRole('dialog', { name: 'Import images' });
+}
+
+/** A folder inside the projects root (browser mode confines imports to it). */
+async function folder(name: string): Promise<string> {
+  const dir = path.join(env('STUDIO_PROJECTS_ROOT'), name);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function writeJpegs(dir: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await sharp({
+      create: { width: 32, height: 40, channels: 3, background: { r: 60 * i, g: 120, b: 30 } },
+    })
+      .jpeg()
+      .toFile(path.join(dir, `small-${i}.jpg`));
+  }
+}
+
+/** Holds the page's `library:importFolder` request until `release` is called. */
+function holdImportRequest(page: Page): Promise<{ route: Route; release: () => Promise<void> }> {
+  return new Promise((resolve) => {
+    void page.route('**/api/invoke', async (route) => {
+      const body = route.request().postDataJSON() as { channel?: string };
+      if (body.channel !== 'library:importFolder') return route.continue();
+      resolve({ route, release: () => route.continue() });
+    });
+  });
+}
+
+test('an empty folder is refused at once and the dialog closes', async ({ page }) => {
+  await folder('empty-folder');
+  const dialog = await openImportDialog(page);
+  await dialog.getByLabel('Folder to import').fill('empty-folder');
+  await dialog.getByRole('button', { name: 'Start import' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('empty-folder is empty: nothing to import');
+  await expect(dialog.getByRole('button', { name: 'Start import' })).toBeEnabled();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('library-count')).toHaveText('0 images');
+});
+
+test('a job that fails before its id reaches the page still shows its error', async ({ page }) => {
+  // Images only, imported as .pts: the folder is not empty, so the job starts, then fails.
+  await writeJpegs(await folder('not-pts'), 2);
+  const doneEvents: string[] = [];
+  page.on('websocket', (socket) =>
+    socket.on('framereceived', ({ payload }) => {
+      if (String(payload).includes('library:importDone')) doneEvents.push(String(payload));
+    }),
+  );
+  // The answer naming the job is held back until the job's end has reached the page.
+  await page.route('**/api/invoke', async (route) => {
+    const body = route.request().postDataJSON() as { channel?: string };
+    if (body.channel !== 'library:importFolder') return route.continue();
+    const response = await route.fetch();
+    await expect.poll(() => doneEvents.length).toBeGreaterThan(0);
+    await route.fulfill({ response });
+  });
+  const dialog = await openImportDialog(page);
+  await dialog.getByLabel('Folder to import').fill('not-pts');
+  await dialog.getByLabel('Format').selectOption('pts');
+  await dialog.getByRole('button', { name: 'Start import' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('Import failed:');
+  await expect(dialog.locator('.problems')).toContainText('no .pts files found');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+});
+
+test('a folder with an image that cannot be decoded lists it and asks', async ({ page }) => {
+  const dir = await folder('one-bad-image');
+  await writeJpegs(dir, 2);
+  await copyFile(path.join(BAD_IMAGES, 'truncated.png'), path.join(dir, 'broken.png'));
+  const dialog = await openImportDialog(page);
+  await dialog.getByLabel('Folder to import').fill('one-bad-image');
+  await dialog.getByRole('button', { name: 'Start import' }).click();
+  await expect(dialog.getByRole('alert')).toContainText(
+    '1 file cannot be decoded; nothing was imported',
+  );
+  const failed = dialog.getByRole('table', { name: 'Files that cannot be decoded' });
+  await expect(failed).toContainText('broken.png');
+  await expect(dialog.getByText('Import the 2 good images and skip these?')).toBeVisible();
+  await expect(page.getByTestId('library-count')).toHaveText('0 images');
+  await dialog.getByRole('button', { name: 'Import 2 good images' }).click();
+  await expect(dialog.getByText('Import finished: 2 added')).toBeVisible();
+  await expect(dialog.getByRole('table', { name: 'Files that were not imported' })).toContainText(
+    'broken.png',
+  );
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('library-count')).toHaveText('2 images');
+});
+
+test.describe('Cancel', () => {
+  test.beforeAll(async () => {
+    await cp(CK48, path.join(env('STUDIO_PROJECTS_ROOT'), 'ck48-cancel'), { recursive: true });
+  });
+
+  test('stops an import running, with nothing imported', async ({ page }) => {
+    test.setTimeout(120_000);
+    const dialog = await openImportDialog(page);
+    await dialog.getByLabel('Folder to import').fill('ck48-cancel');
+    await dialog.getByLabel('Format').selectOption('class-folders');
+    await dialog.getByRole('button', { name: 'Start import' }).click();
+    await expect(dialog.getByText(/Reading the images: \d+ \/ 981 images/)).toBeVisible();
+    await dialog.getByRole('button', { name: 'Cancel import' }).click();
+    await expect(dialog.getByText('Import cancelled: nothing was imported.')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(page.getByTestId('library-count')).toHaveText('0 images');
+  });
+
+  test('works when pressed before the import has answered', async ({ page }) => {
+    test.setTimeout(120_000);
+    const held = holdImportRequest(page);
+    const dialog = await openImportDialog(page);
+    await dialog.getByLabel('Folder to import').fill('ck48-cancel');
+    await dialog.getByLabel('Format').selectOption('class-folders');
+    await dialog.getByRole('button', { name: 'Start import' }).click();
+    const { release } = await held;
+    await dialog.getByRole('button', { name: 'Cancel import' }).click();
+    await expect(dialog.getByText('Cancelling…')).toBeVisible();
+    await release();
+    await expect(dialog.getByText('Import cancelled: nothing was imported.')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(page.getByTestId('library-count')).toHaveText('0 images');
+  });
+});
