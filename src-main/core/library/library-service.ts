@@ -7,23 +7,35 @@
  * A labelled import reads and checks the whole input first (labelled-input.ts); if anything is
  * wrong nothing is written to the project. Then the images go in (thumbnails, content ids), then
  * one face per image into labels.json.
+ *
+ * With `placement: 'copy'` the new images are copied into the project (image-home.ts) after that
+ * and before the index names them; a cancelled or failed copy adds nothing and leaves no files.
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { FaceAnnotation, ImageRecord, Split } from '../../shared/domain';
-import type { ImportFormat, LibraryStats, SplitFractions } from '../../shared/ipc-contract';
+import type {
+  ImportFormat,
+  ImportPlacement,
+  LibraryStats,
+  SplitFractions,
+} from '../../shared/ipc-contract';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
 import type { LabelledFace } from '../formats/model';
 import { curateImages } from './curate';
 import type { FaceDetector } from './face-detect';
+import { copyImagesIn, imageFileIn } from './image-home';
 import { importImages } from './import-images';
 import type { ImportFailure, ImportProgress } from './import-images';
 import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
 import type { SourceImage } from './labelled-input';
 import { isLabelled } from './library-query';
+import { knownMissingImages } from './missing-images';
 import { assignSplits, subjectFromFileName } from './splits';
+import { thumbnailPath } from './thumbnails';
 
 export interface JobProgress {
   done: number;
@@ -65,6 +77,11 @@ export interface ImportIntoProjectOptions extends JobControl {
    * the first time it is shown.
    */
   thumbnails?: 'eager' | 'lazy';
+  /**
+   * `reference` (default here, and the CLI's) keeps each image where it is; `copy` (the app's
+   * default) copies it into the project's `images/` folder.
+   */
+  placement?: ImportPlacement;
 }
 
 export function thumbnailDirOf(store: ProjectStore): string {
@@ -73,7 +90,7 @@ export function thumbnailDirOf(store: ProjectStore): string {
 
 /** The absolute path of an image of the project. */
 export function imageFileOf(store: ProjectStore, record: Pick<ImageRecord, 'path'>): string {
-  return isAbsolute(record.path) ? record.path : resolve(store.dir, record.path);
+  return imageFileIn(store.dir, record);
 }
 
 export async function importIntoProject(
@@ -117,12 +134,27 @@ export async function importIntoProject(
       ...(image.subject !== undefined ? { subject: image.subject } : {}),
     };
   });
+  // Ids by source file, for the labels, before copies change the paths.
+  const idOf = new Map<string, string>();
+  for (const record of records) idOf.set(imageFileOf(store, record), record.id);
+  if (options.placement === 'copy') {
+    const placed = await placeCopies(store, records, options);
+    if (placed === null) {
+      return {
+        added: 0,
+        duplicates: result.duplicates.length,
+        labelled: 0,
+        flagged: 0,
+        failed: result.failed.map(describeFailure),
+        cancelled: true,
+      };
+    }
+    records = placed;
+  }
   if (records.length > 0) await store.putImages(records);
 
   let labelled = 0;
   if (source) {
-    const idOf = new Map<string, string>();
-    for (const record of records) idOf.set(imageFileOf(store, record), record.id);
     for (const duplicate of result.duplicates) idOf.set(duplicate.path, duplicate.id);
     const updatedAt = new Date().toISOString();
     const saves: Promise<void>[] = [];
@@ -154,6 +186,37 @@ export async function importIntoProject(
     failed,
     cancelled,
   };
+}
+
+/**
+ * Copies the new images into the project; null when cancelled. A cancelled or failed copy also
+ * removes the thumbnails the import made for them, so the project is left as it was.
+ */
+async function placeCopies(
+  store: ProjectStore,
+  records: ImageRecord[],
+  options: JobControl,
+): Promise<ImageRecord[] | null> {
+  const discardThumbnails = (): Promise<unknown> =>
+    Promise.all(
+      records.map((record) =>
+        unlink(thumbnailPath(thumbnailDirOf(store), record.id)).catch(() => undefined),
+      ),
+    );
+  const rate = rateOf(options.onProgress);
+  try {
+    const placed = await copyImagesIn(records, {
+      projectDir: store.dir,
+      onProgress: (done, total) => rate(done, total, false),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (!placed.cancelled) return placed.records;
+  } catch (error) {
+    await discardThumbnails();
+    throw error;
+  }
+  await discardThumbnails();
+  return null;
 }
 
 /** Face detection and near-duplicate flagging on every image that has no face record yet. */
@@ -238,7 +301,8 @@ export async function assignProjectSplits(
   const subjectOf = options.subjectPattern ? subjectFromFileName(options.subjectPattern) : null;
   const items = store.listImages().map((image) => ({
     id: image.id,
-    subject: subjectOf ? (subjectOf(image.path) ?? image.subject) : image.subject,
+    // A copy is named by its hash; the subject is in the name it was imported under.
+    subject: subjectOf ? (subjectOf(image.source ?? image.path) ?? image.subject) : image.subject,
   }));
   const splits = assignSplits(items, { fractions: options.fractions, seed: options.seed });
   const changed: ImageRecord[] = [];
@@ -267,8 +331,13 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     noFace: 0,
     curated: 0,
     expressions: {},
+    missing: null,
   };
+  // Counted from the last check of the files; null (not known) until one has run.
+  const missing = knownMissingImages(store);
+  let missingCount = 0;
   for (const image of store.listImages()) {
+    if (missing?.has(image.id)) missingCount += 1;
     stats.total += 1;
     stats.splits[image.split] += 1;
     if ((image.flags?.length ?? 0) > 0) stats.flagged += 1;
@@ -280,6 +349,7 @@ export function libraryStats(store: ProjectStore): LibraryStats {
       stats.expressions[face.expression] = (stats.expressions[face.expression] ?? 0) + 1;
     }
   }
+  stats.missing = missing === null ? null : missingCount;
   return stats;
 }
 

@@ -6,24 +6,20 @@
 import type { Split } from '../../../../src-main/shared/domain';
 import type {
   EventPayload,
-  ImportFormat,
   LibraryFilter,
   LibraryItem,
   LibraryStats,
+  ResponseOf,
   SplitFractions,
 } from '../../../../src-main/shared/ipc-contract';
 import { invoke, on, StudioRequestError } from '../../lib/api';
 import { pagesCovering } from './grid-window';
+import type { ImportRequest } from './import-form';
 import { clickSelect, EMPTY_SELECTION, type ClickModifiers, type Selection } from './selection';
 
 export const PAGE_SIZE = 200;
 
-export interface ImportRequest {
-  dir: string;
-  format: ImportFormat;
-  subjectPattern?: string;
-  curate: boolean;
-}
+export type { ImportRequest } from './import-form';
 
 export interface JobState {
   jobId: string | null;
@@ -43,6 +39,9 @@ class LibraryState {
   selection = $state.raw<Selection>(EMPTY_SELECTION);
   job = $state<JobState | null>(null);
   error = $state<string | null>(null);
+  /** The last check of the image files (`library:checkFiles`); null until one has answered. */
+  files = $state<ResponseOf<'library:checkFiles'> | null>(null);
+  checkingFiles = $state(false);
 
   /** Bumped on every filter change, so an answer for an older filter is dropped. */
   private generation = 0;
@@ -59,7 +58,8 @@ class LibraryState {
         void this.refresh();
       }),
     ];
-    void this.refresh();
+    // Files are looked for in the background, after the first page, never in its way.
+    void this.refresh().then(() => this.checkFiles());
     return () => this.unsubscribe.forEach((stop) => stop());
   }
 
@@ -91,6 +91,21 @@ class LibraryState {
       await this.loadPage(0, this.generation);
       this.stats = await invoke('library:stats', {});
     });
+  }
+
+  /** Looks for every image's file; reloads the grid when some are missing (for the badges). */
+  async checkFiles(): Promise<void> {
+    if (this.checkingFiles) return;
+    this.checkingFiles = true;
+    try {
+      await this.guard(async () => {
+        const before = this.files?.missing ?? 0;
+        this.files = await invoke('library:checkFiles', {});
+        if (this.files.missing > 0 || before > 0) await this.refresh();
+      });
+    } finally {
+      this.checkingFiles = false;
+    }
   }
 
   click(index: number, item: LibraryItem, modifiers: ClickModifiers): void {
