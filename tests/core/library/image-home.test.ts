@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { copyImagesIn, IMAGES_FOLDER } from '../../../src-main/core/library/image-home';
+import { exportProjectLabels } from '../../../src-main/core/library/library-export';
 import {
   importIntoProject,
   libraryStats,
@@ -146,7 +147,7 @@ describe('copying images into the project', () => {
     }
   });
 
-  it('copies a labelled set with its faces, found again by the original name', async () => {
+  it('copies a labelled set with its faces, found and exported under the original names', async () => {
     const source = await sourceFolder(true);
     const { session, store, handlers } = await newProject();
     try {
@@ -165,6 +166,12 @@ describe('copying images into the project', () => {
         filter: { text: NAMES[1] },
       });
       expect(found).toMatchObject({ ok: true, value: { total: 1 } });
+      // An export names the images as the set did, not by their hash.
+      const out = fresh('export');
+      await exportProjectLabels(store, 'pts', out);
+      expect((await readdir(out)).sort()).toEqual(
+        NAMES.flatMap((name) => [`${name}.jpg`, `${name}.pts`]).sort(),
+      );
     } finally {
       await session.close();
     }
