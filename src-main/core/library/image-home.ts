@@ -43,7 +43,10 @@ export interface CopyImagesOptions {
   signal?: AbortSignal;
   /** Files copied so far, of those to copy. */
   onProgress?: (done: number, total: number) => void;
-  /** Copies in flight at once; default 4 (disk-bound: more only adds seeking). */
+  /**
+   * Copies in flight at once; default 8. Each copy ends in an fsync, which is what bounds the
+   * rate: 330 HELEN images (9.6 MB) took 6.4 s one at a time, 2.8 s four at a time, 2.4 s at 16.
+   */
   concurrency?: number;
 }
 
@@ -96,7 +99,7 @@ export async function copyImagesIn(
       options.onProgress?.(done, pending.length);
     }
   };
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? 8);
   await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
 
   if (failure !== null || options.signal?.aborted) {

@@ -59,6 +59,7 @@ class LibraryState {
       }),
     ];
     // Files are looked for in the background, after the first page, never in its way.
+    this.files = null;
     void this.refresh().then(() => this.checkFiles());
     return () => this.unsubscribe.forEach((stop) => stop());
   }
