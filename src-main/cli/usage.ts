@@ -4,6 +4,7 @@ export const SERVE_USAGE =
 export const PROJECT_CREATE_USAGE =
   'face-studio project create DIR --name NAME [--landmarks ibug68|wflw98|five] [--attributes ID]';
 export const PROJECT_INFO_USAGE = 'face-studio project info DIR';
+export const PROJECT_CONSOLIDATE_USAGE = 'face-studio project consolidate DIR';
 export const IMPORT_USAGE =
   'face-studio import DIR --project P [--format images|pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio] [--subject-pattern RE] [--curate] [--lazy-thumbnails] [--copy]';
 export const EXPORT_USAGE =

@@ -122,6 +122,38 @@ describe('face-studio project info', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect(result.stderr).toContain(`2 of 2 images cannot be found; they were in ${photos}`);
   });
 
+  it('consolidates: copies referenced images in, so the project no longer needs their folder', async () => {
+    const dir = path.join(workDir, 'consolidated');
+    const photos = path.join(workDir, 'photos-to-keep');
+    await mkdir(photos);
+    const names = ['296814969_3.jpg', '2968560214_1.jpg', '2968784797_1.jpg'];
+    for (const name of names) await copyFile(path.join(HELEN_TEST, name), path.join(photos, name));
+    await runCliInProcess(['project', 'create', dir, '--name', 'Consolidated']);
+    expect((await runCliInProcess(['import', photos, '--project', dir])).code).toBe(0);
+    // One file is already gone: it cannot be copied and stays referenced.
+    await rm(path.join(photos, names[0]!));
+
+    const result = await runCliInProcess(['project', 'consolidate', dir]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      copied: 2,
+      missing: [path.join(photos, names[0]!)],
+      cancelled: false,
+    });
+    expect(result.stderr).toContain('1 images cannot be found and stay referenced');
+
+    await rm(photos, { recursive: true });
+    const info = JSON.parse((await runCliInProcess(['project', 'info', dir])).stdout);
+    expect(info.missingImages).toMatchObject({ count: 1, folders: [photos] });
+    const project = JSON.parse(await readFile(path.join(dir, 'project.json'), 'utf8')) as {
+      images: { path: string; source?: string }[];
+    };
+    const copied = project.images.filter((image) => image.path.startsWith('images/'));
+    expect(copied.map((image) => image.source).sort()).toEqual(
+      names.slice(1).map((name) => path.join(photos, name)),
+    );
+  });
+
   it('exits 1 with a message naming a folder that is not a project', async () => {
     const missing = path.join(workDir, 'nothing-here');
     const result = await runCli(['project', 'info', missing]);

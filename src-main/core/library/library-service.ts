@@ -12,7 +12,7 @@
  * and before the index names them; a cancelled or failed copy adds nothing and leaves no files.
  */
 import { unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { FaceAnnotation, ImageRecord, Split } from '../../shared/domain';
 import type {
@@ -33,7 +33,7 @@ import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
 import type { SourceImage } from './labelled-input';
 import { isLabelled } from './library-query';
-import { knownMissingImages } from './missing-images';
+import { checkImageFiles, knownMissingImages } from './missing-images';
 import { assignSplits, subjectFromFileName } from './splits';
 import { thumbnailPath } from './thumbnails';
 
@@ -217,6 +217,38 @@ async function placeCopies(
   }
   await discardThumbnails();
   return null;
+}
+
+export interface ConsolidateOutcome {
+  /** Images copied into the project by this call. */
+  copied: number;
+  /** Referenced images whose file is gone: they stay as they were (paths as recorded). */
+  missing: string[];
+  cancelled: boolean;
+}
+
+/**
+ * Copies every image the project references in place into its `images/` folder, so it no longer
+ * depends on those folders. Images whose file is already gone are left referenced and listed.
+ * Cancelled or failed: no copy is left and the index is unchanged.
+ */
+export async function consolidateProject(
+  store: ProjectStore,
+  options: JobControl = {},
+): Promise<ConsolidateOutcome> {
+  const referenced = store.listImages().filter((record) => isAbsolute(record.path));
+  const { missing } = await checkImageFiles(store);
+  const present = referenced.filter((record) => !missing.has(record.id));
+  const lost = referenced.filter((record) => missing.has(record.id)).map((record) => record.path);
+  const rate = rateOf(options.onProgress);
+  const placed = await copyImagesIn(present, {
+    projectDir: store.dir,
+    onProgress: (done, total) => rate(done, total, false),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (placed.cancelled) return { copied: 0, missing: lost, cancelled: true };
+  if (placed.records.length > 0) await store.putImages(placed.records);
+  return { copied: placed.records.length, missing: lost, cancelled: false };
 }
 
 /** Face detection and near-duplicate flagging on every image that has no face record yet. */
