@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -70,6 +70,10 @@ export async function copyImagesIn(
   const pending = records.filter((record) => isAbsolute(record.path));
   if (options.signal?.aborted) return { records: [], cancelled: true };
   if (pending.length === 0) return { records: [...records], cancelled: false };
+  const hadFolder = await lstat(imagesDir).then(
+    () => true,
+    () => false,
+  );
   try {
     await mkdir(imagesDir, { recursive: true });
   } catch (error) {
@@ -104,6 +108,8 @@ export async function copyImagesIn(
 
   if (failure !== null || options.signal?.aborted) {
     await Promise.all(created.map((file) => unlink(file).catch(() => undefined)));
+    // Made for this import only: goes with it (rmdir leaves a folder that holds anything).
+    if (!hadFolder) await rmdir(imagesDir).catch(() => undefined);
     if (failure !== null) throw failure;
     return { records: [], cancelled: true };
   }
