@@ -90,6 +90,7 @@ test('flags images referenced in place once their folder loses them', async ({ p
   await expect(dialog.getByLabel('Copy into the project')).toBeChecked();
   await dialog.getByLabel('Folder to import').fill('moving');
   await dialog.getByLabel('Reference in place — for large sets').check();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'import-placement.png') });
   await dialog.getByRole('button', { name: 'Start import' }).click();
   await expect(dialog.getByText('Import finished: 4 added')).toBeVisible();
   await dialog.getByRole('button', { name: 'Close' }).click();
@@ -105,4 +106,5 @@ test('flags images referenced in place once their folder loses them', async ({ p
   await notice.getByRole('button', { name: 'Show them' }).click();
   await expect(page.getByTestId('library-count')).toHaveText('2 images');
   await expect(page.getByTestId('thumbnail-grid').locator('.missing')).toHaveCount(2);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'library-missing.png') });
 });
