@@ -14,6 +14,7 @@ import {
   PROJECT_CREATE_USAGE,
   PRETRAIN_USAGE,
   PROJECT_INFO_USAGE,
+  PROJECT_CONSOLIDATE_USAGE,
   SERVE_USAGE,
 } from './usage';
 
@@ -21,6 +22,7 @@ const USAGE = [
   SERVE_USAGE,
   PROJECT_CREATE_USAGE,
   PROJECT_INFO_USAGE,
+  PROJECT_CONSOLIDATE_USAGE,
   IMPORT_USAGE,
   EXPORT_USAGE,
   PRETRAIN_USAGE,
@@ -58,6 +60,8 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
           await (await import('./commands/project-create')).projectCreate(args, io);
         else if (action === 'info')
           await (await import('./commands/project-info')).projectInfo(args, io);
+        else if (action === 'consolidate')
+          await (await import('./commands/project-consolidate')).projectConsolidate(args, io);
         else throw new UsageError(`Unknown project action ${JSON.stringify(action ?? '')}`, USAGE);
         return EXIT_OK;
       }

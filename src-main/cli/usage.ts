@@ -4,8 +4,9 @@ export const SERVE_USAGE =
 export const PROJECT_CREATE_USAGE =
   'face-studio project create DIR --name NAME [--landmarks ibug68|wflw98|five] [--attributes ID]';
 export const PROJECT_INFO_USAGE = 'face-studio project info DIR';
+export const PROJECT_CONSOLIDATE_USAGE = 'face-studio project consolidate DIR';
 export const IMPORT_USAGE =
-  'face-studio import DIR --project P [--format images|pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio] [--subject-pattern RE] [--curate] [--lazy-thumbnails] [--skip-bad] [--overwrite-labels]';
+  'face-studio import DIR --project P [--format images|pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio] [--subject-pattern RE] [--curate] [--lazy-thumbnails] [--skip-bad] [--overwrite-labels] [--copy]';
 export const EXPORT_USAGE =
   'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio OUT';
 export const PRETRAIN_USAGE =

@@ -32,7 +32,7 @@ const FLAGS: ReadonlySet<unknown> = new Set(['no-face', 'tiny-face', 'near-dupli
 export const CHECKED_FIELDS = {
   Box: ['x', 'y', 'width', 'height'],
   FaceDetection: ['box', 'crop', 'score'],
-  ImageRecord: ['id', 'path', 'width', 'height', 'split', 'subject', 'face', 'flags'],
+  ImageRecord: ['id', 'path', 'source', 'width', 'height', 'split', 'subject', 'face', 'flags'],
   Landmark: ['x', 'y', 'v', 'predicted', 'uncertainty'],
   FaceAnnotation: [
     'imageId',
@@ -134,12 +134,13 @@ function isDetection(value: unknown): boolean {
 /** True when `value` is an ImageRecord that zod would return unchanged. */
 export function isExactImageRecord(value: unknown): value is ImageRecord {
   if (!isPlain(value) || !onlyKeys(value, IMAGE_KEYS)) return false;
-  const { id, path, subject, face, flags } = value;
+  const { id, path, source, subject, face, flags } = value;
   return (
     typeof id === 'string' &&
     SHA256_HEX.test(id) &&
     typeof path === 'string' &&
     path.length > 0 &&
+    (source === undefined || (typeof source === 'string' && source.length > 0)) &&
     positiveInt(value.width) &&
     positiveInt(value.height) &&
     SPLITS.has(value.split) &&

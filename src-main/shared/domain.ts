@@ -32,8 +32,16 @@ export type FaceDetection = z.infer<typeof FaceDetection>;
 export const ImageRecord = z.object({
   /** sha256 of the file's bytes, hex. */
   id: z.string().regex(/^[0-9a-f]{64}$/),
-  /** Path relative to the project folder when inside it, else absolute. */
+  /**
+   * Path relative to the project folder when inside it (images copied in live in `images/`),
+   * else absolute: an image referenced in place, which is lost if its folder moves.
+   */
   path: z.string().min(1),
+  /**
+   * Where a copied image was imported from (absolute, as it was then). Kept for searching by
+   * the original name; the copy in the project is the one used. Absent for referenced images.
+   */
+  source: z.string().min(1).optional(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   split: Split,

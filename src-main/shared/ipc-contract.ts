@@ -47,8 +47,10 @@ export const LibraryFilter = z
       .object({ name: z.string().max(100), value: z.boolean() })
       .strict()
       .optional(),
-    /** Case-insensitive substring of the image path. */
+    /** Case-insensitive substring of the image path (or, for a copy, of where it came from). */
     text: z.string().max(200).optional(),
+    /** Images whose file could not be found at the last check (`library:checkFiles`). */
+    missing: z.boolean().optional(),
   })
   .strict();
 export type LibraryFilter = z.infer<typeof LibraryFilter>;
@@ -57,6 +59,8 @@ export type LibraryFilter = z.infer<typeof LibraryFilter>;
 export const LibraryItem = ImageRecord.extend({
   labelled: z.boolean(),
   expression: z.string().nullable(),
+  /** Set when the last check of the files did not find this image's file. */
+  missing: z.boolean().optional(),
 });
 export type LibraryItem = z.infer<typeof LibraryItem>;
 
@@ -73,6 +77,15 @@ export const ImportFormat = z.enum([
   'studio',
 ]);
 export type ImportFormat = z.infer<typeof ImportFormat>;
+
+/**
+ * Where an import leaves the images: `copy` puts each file into the project (`images/`, named by
+ * its content hash), so the project survives the source folder moving; `reference` keeps the
+ * path of the file where it is (no extra disk, for large sets; the project loses the image if
+ * the folder moves).
+ */
+export const ImportPlacement = z.enum(['copy', 'reference']);
+export type ImportPlacement = z.infer<typeof ImportPlacement>;
 export const ExportFormat = ImportFormat.exclude(['images']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
@@ -107,7 +120,14 @@ const Count = z.number().int().nonnegative();
  * decoding the images, detecting faces (curation), then writing the project. Nothing reaches the
  * project before `writing`.
  */
-export const ImportStage = z.enum(['scanning', 'validating', 'importing', 'detecting', 'writing']);
+export const ImportStage = z.enum([
+  'scanning',
+  'validating',
+  'importing',
+  'detecting',
+  'copying',
+  'writing',
+]);
 export type ImportStage = z.infer<typeof ImportStage>;
 
 /**
@@ -134,6 +154,8 @@ export const LibraryStats = z.object({
   /** Images face detection has looked at (they carry a face record, found or not). */
   curated: Count,
   expressions: z.record(z.string(), Count),
+  /** Images whose file was not found at the last check; null until a check has run. */
+  missing: Count.nullable(),
 });
 export type LibraryStats = z.infer<typeof LibraryStats>;
 
@@ -186,6 +208,8 @@ export const invokeContract = {
         skipBad: z.boolean().default(false),
         /** Labelled sets: replace faces the user changed with the file's labels (else kept). */
         overwriteLabels: z.boolean().default(false),
+        /** The app's default: a project that does not depend on the source folder staying put. */
+        placement: ImportPlacement.default('copy'),
       })
       .strict(),
     /** The import runs in the background; progress and the outcome come as events. */
@@ -211,6 +235,21 @@ export const invokeContract = {
     response: LibraryStats,
   },
   'library:stats': { request: Empty, response: LibraryStats },
+  /**
+   * Looks for every image's file now (a stat each, in batches) and remembers which are missing,
+   * for the stats, the `missing` filter and the grid's badge.
+   */
+  'library:checkFiles': {
+    request: Empty,
+    response: z.object({
+      total: Count,
+      missing: Count,
+      /** Up to 5 of the missing files, as the project records them. */
+      examples: z.array(z.string()),
+      /** Up to 5 folders the missing files were in, most missing first. */
+      folders: z.array(z.string()),
+    }),
+  },
   'library:curate': {
     request: Empty,
     /** Face detection on images without a face record; progress and outcome come as events. */

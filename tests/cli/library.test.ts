@@ -57,6 +57,39 @@ describe('face-studio import and export', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }
     expect((await readdir(path.join(out, 'happy'))).length).toBe(images);
   });
 
+  it('references the images in place by default and copies them in with --copy', async () => {
+    const source = path.join(workDir, 'happy-source');
+    await cp(HAPPY, source, { recursive: true });
+    const images = (await readdir(HAPPY)).length;
+    const pathsOf = async (project: string): Promise<string[]> =>
+      (
+        JSON.parse(await readFile(path.join(project, 'project.json'), 'utf8')) as {
+          images: { path: string }[];
+        }
+      ).images.map((image) => image.path);
+
+    const referenced = path.join(workDir, 'referenced');
+    await runCliInProcess(['project', 'create', referenced, '--name', 'R']);
+    const plain = await runCliInProcess(['import', source, '--project', referenced]);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ added: images });
+    const referencedPaths = await pathsOf(referenced);
+    expect(referencedPaths.every((p) => path.dirname(p) === source)).toBe(true);
+
+    const copied = path.join(workDir, 'copied');
+    await runCliInProcess(['project', 'create', copied, '--name', 'C']);
+    const copy = await runCliInProcess(['import', source, '--project', copied, '--copy']);
+    expect(JSON.parse(copy.stdout)).toMatchObject({ added: images });
+    const copiedPaths = await pathsOf(copied);
+    expect(copiedPaths.every((p) => /^images\/[0-9a-f]{64}\.png$/.test(p))).toBe(true);
+    expect((await readdir(path.join(copied, 'images'))).length).toBe(images);
+
+    await rm(source, { recursive: true });
+    const infoOf = async (project: string): Promise<number> =>
+      JSON.parse((await runCliInProcess(['project', 'info', project])).stdout).missingImages.count;
+    expect(await infoOf(copied)).toBe(0);
+    expect(await infoOf(referenced)).toBe(images);
+  });
+
   it('fails with exit 1 naming the problem, and 2 for an unknown format', async () => {
     const project = path.join(workDir, 'five');
     await runCli(['project', 'create', project, '--name', 'Five', '--landmarks', 'five']);

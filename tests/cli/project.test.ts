@@ -2,12 +2,14 @@
  * `face-studio project create|info` in a child process: the summary JSON on stdout, exit code 0;
  * a clear message on stderr with exit code 1 when the work fails and 2 when the call is wrong.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectSummary } from '../../src-main/shared/domain';
-import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
+import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess } from './run-cli';
+
+const HELEN_TEST = path.join(import.meta.dirname, '../../../shared/data/300w-helen/test');
 
 let workDir: string;
 
@@ -87,6 +89,69 @@ describe('face-studio project info', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
       dir,
       meta: { name: 'Info me' },
     });
+  });
+
+  it('counts the images whose folder is gone, with a few of them and where they were', async () => {
+    const dir = path.join(workDir, 'moved');
+    const photos = path.join(workDir, 'photos');
+    await mkdir(photos);
+    const names = ['296814969_3.jpg', '2968560214_1.jpg'];
+    for (const name of names) await copyFile(path.join(HELEN_TEST, name), path.join(photos, name));
+    expect((await runCliInProcess(['project', 'create', dir, '--name', 'Moved'])).code).toBe(0);
+    expect((await runCliInProcess(['import', photos, '--project', dir])).code).toBe(0);
+
+    const present = await runCli(['project', 'info', dir]);
+    expect(present.code).toBe(0);
+    expect(present.stderr).toBe('');
+    expect(JSON.parse(present.stdout).missingImages).toEqual({
+      count: 0,
+      examples: [],
+      folders: [],
+    });
+
+    await rm(photos, { recursive: true });
+    const result = await runCli(['project', 'info', dir]);
+    expect(result.code).toBe(0);
+    const info = JSON.parse(result.stdout);
+    expect(ProjectSummary.parse(info)).toMatchObject({ dir, imageCount: 2 });
+    expect(info.missingImages).toEqual({
+      count: 2,
+      examples: expect.arrayContaining(names.map((name) => path.join(photos, name))),
+      folders: [photos],
+    });
+    expect(result.stderr).toContain(`2 of 2 images cannot be found; they were in ${photos}`);
+  });
+
+  it('consolidates: copies referenced images in, so the project no longer needs their folder', async () => {
+    const dir = path.join(workDir, 'consolidated');
+    const photos = path.join(workDir, 'photos-to-keep');
+    await mkdir(photos);
+    const names = ['296814969_3.jpg', '2968560214_1.jpg', '2968784797_1.jpg'];
+    for (const name of names) await copyFile(path.join(HELEN_TEST, name), path.join(photos, name));
+    await runCliInProcess(['project', 'create', dir, '--name', 'Consolidated']);
+    expect((await runCliInProcess(['import', photos, '--project', dir])).code).toBe(0);
+    // One file is already gone: it cannot be copied and stays referenced.
+    await rm(path.join(photos, names[0]!));
+
+    const result = await runCliInProcess(['project', 'consolidate', dir]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      copied: 2,
+      missing: [path.join(photos, names[0]!)],
+      cancelled: false,
+    });
+    expect(result.stderr).toContain('1 images cannot be found and stay referenced');
+
+    await rm(photos, { recursive: true });
+    const info = JSON.parse((await runCliInProcess(['project', 'info', dir])).stdout);
+    expect(info.missingImages).toMatchObject({ count: 1, folders: [photos] });
+    const project = JSON.parse(await readFile(path.join(dir, 'project.json'), 'utf8')) as {
+      images: { path: string; source?: string }[];
+    };
+    const copied = project.images.filter((image) => image.path.startsWith('images/'));
+    expect(copied.map((image) => image.source).sort()).toEqual(
+      names.slice(1).map((name) => path.join(photos, name)),
+    );
   });
 
   it('exits 1 with a message naming a folder that is not a project', async () => {

@@ -70,6 +70,7 @@ describe('record fast checks', () => {
     expect(
       isExactImageRecord({ ...imageRecord(1), face: null, flags: ['no-face'], subject: 's' }),
     ).toBe(true);
+    expect(isExactImageRecord({ ...imageRecord(1), source: '/photos/a.jpg' })).toBe(true);
     expect(isExactFaceAnnotation(faceWithCounter(imageId(1), 1))).toBe(true);
     const face = { ...faceWithCounter(imageId(1), 1), box: { x: 1, y: 2, width: 3, height: 4 } };
     expect(isExactFaceAnnotation({ ...face, classes: { pose: 'frontal' } })).toBe(true);
@@ -80,6 +81,7 @@ describe('record fast checks', () => {
     const paths = [
       ['id'],
       ['path'],
+      ['source'],
       ['width'],
       ['height'],
       ['split'],

@@ -3,7 +3,7 @@
  * since browser mode confines imports to it) as expression class folders through the import
  * dialog, see all 981 images in the virtualised grid with their thumbnails, and filter by class.
  */
-import { cp, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
@@ -43,6 +43,9 @@ test('imports CK+ class folders through the UI and filters the grid by expressio
 
   await expect(page.getByTestId('library-count')).toHaveText(`${total} images`);
   expect(total).toBe(981);
+  // The dialog copies by default: every image now lives inside the project.
+  const copies = path.join(env('STUDIO_PROJECTS_ROOT'), 'ck-project', 'images');
+  expect((await readdir(copies)).length).toBe(total);
   const grid = page.getByTestId('thumbnail-grid');
   // Virtualised: far fewer cells than images, and the first thumbnails really load.
   const cells = grid.locator('li');
@@ -69,4 +72,39 @@ test('imports CK+ class folders through the UI and filters the grid by expressio
   await expect(page.getByLabel('Library statistics')).toContainText('test 3');
 
   await page.screenshot({ path: path.join(SCREENSHOTS, 'library.png') });
+});
+
+test('flags images referenced in place once their folder loses them', async ({ page }) => {
+  const source = path.join(env('STUDIO_PROJECTS_ROOT'), 'moving');
+  await mkdir(source, { recursive: true });
+  const names = (await readdir(path.join(CK48, 'happy'))).slice(0, 4);
+  for (const name of names) await copyFile(path.join(CK48, 'happy', name), path.join(source, name));
+
+  await startAtHome(page.request);
+  await page.goto(env('STUDIO_URL'));
+  await page.getByLabel('Project name').fill('Moving');
+  await page.getByLabel('Project folder', { exact: true }).fill('moving-project');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import images' });
+  await expect(dialog.getByLabel('Copy into the project')).toBeChecked();
+  await dialog.getByLabel('Folder to import').fill('moving');
+  await dialog.getByLabel('Reference in place — for large sets').check();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'import-placement.png') });
+  await dialog.getByRole('button', { name: 'Start import' }).click();
+  await expect(dialog.getByText('Import finished: 4 added')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('library-count')).toHaveText('4 images');
+
+  await rm(path.join(source, names[0]!));
+  await rm(path.join(source, names[1]!));
+  await page.reload();
+  const notice = page.getByTestId('missing-files');
+  await expect(notice).toContainText('2 of 4 images cannot be found');
+  await expect(notice).toContainText(await realpath(source));
+  await expect(page.getByLabel('Library statistics')).toContainText('Missing file 2');
+  await notice.getByRole('button', { name: 'Show them' }).click();
+  await expect(page.getByTestId('library-count')).toHaveText('2 images');
+  await expect(page.getByTestId('thumbnail-grid').locator('.missing')).toHaveCount(2);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'library-missing.png') });
 });

@@ -31,6 +31,7 @@ function emptyStats() {
     noFace: 0,
     curated: 0,
     expressions: {},
+    missing: null,
   };
 }
 
@@ -76,6 +77,7 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
     'library:setSplit': async () => ({ updated: 0 }),
     'library:assignSplits': async () => emptyStats(),
     'library:stats': async () => emptyStats(),
+    'library:checkFiles': async () => ({ total: 0, missing: 0, examples: [], folders: [] }),
     'library:curate': async () => ({ jobId: 'job' }),
     'library:export': async (request) => {
       seenDirs.push(request.outDir);

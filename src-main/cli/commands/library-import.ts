@@ -1,10 +1,16 @@
 /**
  * `face-studio import DIR --project P [--format F] [--subject-pattern RE] [--curate]
- * [--lazy-thumbnails] [--skip-bad] [--overwrite-labels]`: imports images or a labelled set into a
- * project, printing progress to stderr and a JSON summary to stdout. Bad input fails with every
- * problem listed and nothing written (exit 1); `--skip-bad` lets an `images` import go on without
- * the files it cannot decode (listed on stderr). A labelled set imported again keeps the faces
- * the user changed unless `--overwrite-labels` is given; the summary counts both.
+ * [--lazy-thumbnails] [--skip-bad] [--overwrite-labels] [--copy]`: imports images or a labelled
+ * set into a project, printing progress to stderr and a JSON summary to stdout. Bad input fails
+ * with every problem listed and nothing written (exit 1); `--skip-bad` lets an `images` import go
+ * on without the files it cannot decode (listed on stderr). A labelled set imported again keeps
+ * the faces the user changed unless `--overwrite-labels` is given; the summary counts both.
+ *
+ * The images are referenced where they are unless `--copy` is given (the app copies by default).
+ * The command line is where large public sets are imported by scripts, often on a lab machine
+ * where the set already sits on a shared disk: copying 100k images there would double the disk
+ * and the time without being asked. `face-studio project info` names the images a moved folder
+ * took away.
  */
 import { ProjectStore } from '../../core/project-store';
 import { formatDuration } from '../progress-text';
@@ -26,6 +32,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
       'lazy-thumbnails': { type: 'boolean', default: false },
       'skip-bad': { type: 'boolean', default: false },
       'overwrite-labels': { type: 'boolean', default: false },
+      copy: { type: 'boolean', default: false },
     },
     IMPORT_USAGE,
   );
@@ -64,6 +71,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
       thumbnails: values['lazy-thumbnails'] ? 'lazy' : 'eager',
       skipBad: values['skip-bad'],
       overwriteLabels: values['overwrite-labels'],
+      placement: values.copy ? 'copy' : 'reference',
       ...(subjectPattern ? { subjectPattern } : {}),
       onProgress: (p) =>
         io.err(

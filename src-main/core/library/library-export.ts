@@ -194,16 +194,18 @@ function withBox(image: LabelledImage): LabelledImage {
   };
 }
 
-/** `/`-separated export names, unique, keyed by image id. */
+/**
+ * `/`-separated export names, unique, keyed by image id. A copied image is named after the file
+ * it was imported from (its copy is named by its hash), so an export keeps the set's own names.
+ */
 function exportNames(store: ProjectStore, records: readonly ImageRecord[]): Map<string, string> {
-  const outside = records.filter((r) =>
-    relative(store.dir, imageFileOf(store, r)).startsWith('..'),
-  );
-  const base = commonFolder(outside.map((r) => imageFileOf(store, r)));
+  const nameSource = (r: ImageRecord): string => r.source ?? imageFileOf(store, r);
+  const outside = records.filter((r) => relative(store.dir, nameSource(r)).startsWith('..'));
+  const base = commonFolder(outside.map(nameSource));
   const used = new Set<string>();
   const names = new Map<string, string>();
   for (const record of records) {
-    const file = imageFileOf(store, record);
+    const file = nameSource(record);
     const inside = !relative(store.dir, file).startsWith('..');
     let name = relative(inside ? store.dir : base, file)
       .split(sep)

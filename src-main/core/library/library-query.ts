@@ -5,15 +5,22 @@
 import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
 import type { LibraryFilter, LibraryItem } from '../../shared/ipc-contract';
 
+const NONE: ReadonlySet<string> = new Set();
+
 export interface LibraryPage {
   total: number;
   items: LibraryItem[];
 }
 
+/**
+ * Whether an image passes the filter. `missing` holds the ids the last check of the files did not
+ * find (an empty set when none has run).
+ */
 export function matchesFilter(
   image: ImageRecord,
   face: FaceAnnotation | null,
   filter: LibraryFilter,
+  missing: ReadonlySet<string> = NONE,
 ): boolean {
   if (filter.split !== undefined && image.split !== filter.split) return false;
   if (filter.labelled !== undefined && isLabelled(face) !== filter.labelled) return false;
@@ -25,8 +32,11 @@ export function matchesFilter(
   if (filter.attribute !== undefined) {
     if (face?.attributes[filter.attribute.name] !== filter.attribute.value) return false;
   }
+  if (filter.missing !== undefined && missing.has(image.id) !== filter.missing) return false;
   if (filter.text !== undefined && filter.text !== '') {
-    if (!image.path.toLowerCase().includes(filter.text.toLowerCase())) return false;
+    const text = filter.text.toLowerCase();
+    const source = image.source?.toLowerCase() ?? '';
+    if (!image.path.toLowerCase().includes(text) && !source.includes(text)) return false;
   }
   return true;
 }
@@ -47,14 +57,20 @@ export function queryLibrary(
   filter: LibraryFilter,
   offset: number,
   limit: number,
+  missing: ReadonlySet<string> = NONE,
 ): LibraryPage {
   const items: LibraryItem[] = [];
   let total = 0;
   for (const image of images) {
     const face = faceOf(image.id);
-    if (!matchesFilter(image, face, filter)) continue;
+    if (!matchesFilter(image, face, filter, missing)) continue;
     if (total >= offset && items.length < limit) {
-      items.push({ ...image, labelled: isLabelled(face), expression: face?.expression ?? null });
+      items.push({
+        ...image,
+        labelled: isLabelled(face),
+        expression: face?.expression ?? null,
+        ...(missing.has(image.id) ? { missing: true } : {}),
+      });
     }
     total += 1;
   }

@@ -10,13 +10,17 @@
  * keeps faces the user changed unless told to overwrite). An image that cannot be decoded fails
  * a labelled import, and an `images` import unless `skipBad`; a cancel before the writing stage
  * leaves the project as it was (thumbnails written meanwhile are removed again).
+ *
+ * With `placement: 'copy'` the new images are copied into the project (image-home.ts) just before
+ * the index names them; a cancelled or failed copy adds nothing and leaves no files.
  */
-import { rm } from 'node:fs/promises';
+import { rm, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ImageRecord, Split } from '../../shared/domain';
 import type {
   ImportFaceCounts,
   ImportFormat,
+  ImportPlacement,
   ImportStage,
   LibraryStats,
   SplitFractions,
@@ -26,6 +30,7 @@ import type { ProjectStore } from '../project-store';
 import { InputProblemsError } from '../problems';
 import { curateImages } from './curate';
 import type { FaceDetector } from './face-detect';
+import { copyImagesIn, imageFileIn } from './image-home';
 import { importImages } from './import-images';
 import type { DuplicateFile, ImportFailure, ImportProgress } from './import-images';
 import { checkImportSource, requireSomeImages } from './import-source-check';
@@ -34,6 +39,7 @@ import { readLabelledInput } from './labelled-input';
 import type { LabelledInput, SourceImage } from './labelled-input';
 import { isLabelled } from './library-query';
 import { mergeFaces, type IncomingFace } from './merge-faces';
+import { checkImageFiles, knownMissingImages } from './missing-images';
 import { assignSplits, subjectFromFileName } from './splits';
 import { thumbnailPath } from './thumbnails';
 import { UndecodableImagesError, withoutPath } from './undecodable-images';
@@ -85,6 +91,11 @@ export interface ImportIntoProjectOptions extends JobControl {
   skipBad?: boolean;
   /** Labelled sets: replace faces that differ from the file (the user's edits) with its labels. */
   overwriteLabels?: boolean;
+  /**
+   * `reference` (default here, and the CLI's) keeps each image where it is; `copy` (the app's
+   * default) copies it into the project's `images/` folder.
+   */
+  placement?: ImportPlacement;
 }
 
 export function thumbnailDirOf(store: ProjectStore): string {
@@ -93,7 +104,7 @@ export function thumbnailDirOf(store: ProjectStore): string {
 
 /** The absolute path of an image of the project. */
 export function imageFileOf(store: ProjectStore, record: Pick<ImageRecord, 'path'>): string {
-  return isAbsolute(record.path) ? record.path : resolve(store.dir, record.path);
+  return imageFileIn(store.dir, record);
 }
 
 export async function importIntoProject(
@@ -193,11 +204,21 @@ export async function importIntoProject(
       await discard();
       return cancelledOutcome();
     }
+    // Ids by source file, for the labels, before copies change the paths.
+    const idOf = idsBySourceFile(store, records, result.duplicates);
+    if (options.placement === 'copy' && records.length > 0) {
+      const placed = await placeCopies(records, store.dir, options);
+      if (placed === null) {
+        await discard();
+        return cancelledOutcome();
+      }
+      records = placed;
+    }
     // From here the import runs to its end: a cancel now would leave half of it written.
     writing = true;
     if (records.length > 0) await store.putImages(records);
     const faces = source
-      ? await mergeFaces(store, facesToWrite(store, sources, records, result.duplicates), {
+      ? await mergeFaces(store, facesToWrite(sources, idOf), {
           pointCount: landmarks.points.length,
           overwrite: options.overwriteLabels ?? false,
           updatedAt: new Date().toISOString(),
@@ -223,14 +244,9 @@ export async function importIntoProject(
  * files of the set with the same bytes are one image with one face: the first in the set's order.
  */
 function facesToWrite(
-  store: ProjectStore,
   sources: ReadonlyMap<string, SourceImage>,
-  records: readonly ImageRecord[],
-  duplicates: readonly DuplicateFile[],
+  idOf: ReadonlyMap<string, string>,
 ): IncomingFace[] {
-  const idOf = new Map<string, string>();
-  for (const record of records) idOf.set(imageFileOf(store, record), record.id);
-  for (const duplicate of duplicates) idOf.set(duplicate.path, duplicate.id);
   const faces = new Map<string, IncomingFace>();
   for (const [file, image] of sources) {
     const imageId = idOf.get(file);
@@ -240,6 +256,18 @@ function facesToWrite(
     }
   }
   return [...faces.values()];
+}
+
+/** Image ids by the file they were read from: new images and files already in the project. */
+function idsBySourceFile(
+  store: ProjectStore,
+  records: readonly ImageRecord[],
+  duplicates: readonly DuplicateFile[],
+): Map<string, string> {
+  const idOf = new Map<string, string>();
+  for (const record of records) idOf.set(imageFileOf(store, record), record.id);
+  for (const duplicate of duplicates) idOf.set(duplicate.path, duplicate.id);
+  return idOf;
 }
 
 async function removeThumbnails(
@@ -265,6 +293,60 @@ function cancelledOutcome(): LibraryJobOutcome {
     failed: [],
     cancelled: true,
   };
+}
+
+/**
+ * Copies the new images into the project; null when cancelled. A cancelled or failed copy also
+ * removes the thumbnails the import made for them, so the project is left as it was.
+ */
+/**
+ * Copies the new images into the project; null when cancelled (the copies made are removed by
+ * copyImagesIn, the thumbnails by the caller).
+ */
+async function placeCopies(
+  records: ImageRecord[],
+  projectDir: string,
+  options: JobControl,
+): Promise<ImageRecord[] | null> {
+  const rate = rateOf(options.onProgress, 'copying');
+  const placed = await copyImagesIn(records, {
+    projectDir,
+    onProgress: (done, total) => rate(done, total, false),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return placed.cancelled ? null : placed.records;
+}
+
+export interface ConsolidateOutcome {
+  /** Images copied into the project by this call. */
+  copied: number;
+  /** Referenced images whose file is gone: they stay as they were (paths as recorded). */
+  missing: string[];
+  cancelled: boolean;
+}
+
+/**
+ * Copies every image the project references in place into its `images/` folder, so it no longer
+ * depends on those folders. Images whose file is already gone are left referenced and listed.
+ * Cancelled or failed: no copy is left and the index is unchanged.
+ */
+export async function consolidateProject(
+  store: ProjectStore,
+  options: JobControl = {},
+): Promise<ConsolidateOutcome> {
+  const referenced = store.listImages().filter((record) => isAbsolute(record.path));
+  const { missing } = await checkImageFiles(store);
+  const present = referenced.filter((record) => !missing.has(record.id));
+  const lost = referenced.filter((record) => missing.has(record.id)).map((record) => record.path);
+  const rate = rateOf(options.onProgress, 'copying');
+  const placed = await copyImagesIn(present, {
+    projectDir: store.dir,
+    onProgress: (done, total) => rate(done, total, false),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (placed.cancelled) return { copied: 0, missing: lost, cancelled: true };
+  if (placed.records.length > 0) await store.putImages(placed.records);
+  return { copied: placed.records.length, missing: lost, cancelled: false };
 }
 
 /** Face detection and near-duplicate flagging on every image that has no face record yet. */
@@ -359,7 +441,8 @@ export async function assignProjectSplits(
   const subjectOf = options.subjectPattern ? subjectFromFileName(options.subjectPattern) : null;
   const items = store.listImages().map((image) => ({
     id: image.id,
-    subject: subjectOf ? (subjectOf(image.path) ?? image.subject) : image.subject,
+    // A copy is named by its hash; the subject is in the name it was imported under.
+    subject: subjectOf ? (subjectOf(image.source ?? image.path) ?? image.subject) : image.subject,
   }));
   const splits = assignSplits(items, { fractions: options.fractions, seed: options.seed });
   const changed: ImageRecord[] = [];
@@ -388,8 +471,13 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     noFace: 0,
     curated: 0,
     expressions: {},
+    missing: null,
   };
+  // Counted from the last check of the files; null (not known) until one has run.
+  const missing = knownMissingImages(store);
+  let missingCount = 0;
   for (const image of store.listImages()) {
+    if (missing?.has(image.id)) missingCount += 1;
     stats.total += 1;
     stats.splits[image.split] += 1;
     if ((image.flags?.length ?? 0) > 0) stats.flagged += 1;
@@ -401,6 +489,7 @@ export function libraryStats(store: ProjectStore): LibraryStats {
       stats.expressions[face.expression] = (stats.expressions[face.expression] ?? 0) + 1;
     }
   }
+  stats.missing = missing === null ? null : missingCount;
   return stats;
 }
 

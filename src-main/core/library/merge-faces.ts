@@ -35,7 +35,7 @@ export async function mergeFaces(
   options: MergeFacesOptions,
 ): Promise<ImportFaceCounts> {
   const counts: ImportFaceCounts = { added: 0, unchanged: 0, kept: 0, overwritten: 0 };
-  const saves: Promise<void>[] = [];
+  const saves: Promise<number>[] = [];
   for (const { imageId, face } of incoming) {
     const stored = store.getFace(imageId);
     const carried = carriedLabels(face, options.pointCount);

@@ -16,6 +16,7 @@ import {
   setSplit,
 } from '../../core/library/library-service';
 import { absoluteFolder } from '../../core/user-path';
+import { checkImageFiles, knownMissingImages } from '../../core/library/missing-images';
 import type { StudioContext } from './index';
 
 type LibraryChannel = Extract<keyof HandlerTable, `library:${string}`>;
@@ -34,12 +35,17 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
   return {
     'library:list': async (request) => {
       const store = ctx.session.require();
+      // Asked for missing files before any check ran: check now rather than answer "none".
+      const missing =
+        knownMissingImages(store) ??
+        (request.filter.missing !== undefined ? (await checkImageFiles(store)).missing : undefined);
       return queryLibrary(
         store.listImages(),
         (imageId) => store.getFace(imageId),
         request.filter,
         request.offset,
         request.limit,
+        missing,
       );
     },
     'library:importFolder': async (request) => {
@@ -55,6 +61,7 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
           curate: request.curate,
           skipBad: request.skipBad,
           overwriteLabels: request.overwriteLabels,
+          placement: request.placement,
           ...(request.subjectPattern ? { subjectPattern: new RegExp(request.subjectPattern) } : {}),
           ...control,
         }),
@@ -76,6 +83,15 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
         ...(request.subjectPattern ? { subjectPattern: new RegExp(request.subjectPattern) } : {}),
       }),
     'library:stats': async () => libraryStats(ctx.session.require()),
+    'library:checkFiles': async () => {
+      const check = await checkImageFiles(ctx.session.require());
+      return {
+        total: check.total,
+        missing: check.missing.size,
+        examples: check.examples,
+        folders: check.folders,
+      };
+    },
     'library:export': async (request) =>
       exportProjectLabels(
         ctx.session.require(),

@@ -6,30 +6,22 @@
 import type { Split } from '../../../../src-main/shared/domain';
 import type {
   EventPayload,
-  ImportFormat,
   LibraryFilter,
   LibraryItem,
   LibraryStats,
+  ResponseOf,
   SplitFractions,
 } from '../../../../src-main/shared/ipc-contract';
 import { invoke, on, StudioRequestError } from '../../lib/api';
 import { pagesCovering } from './grid-window';
+import type { ImportRequest } from './import-form';
 import { clickSelect, EMPTY_SELECTION, type ClickModifiers, type Selection } from './selection';
 
 export const PAGE_SIZE = 200;
 /** Labels are saved in bursts while a face is edited elsewhere; one stats read per quiet spell. */
 const STATS_DEBOUNCE_MS = 300;
 
-export interface ImportRequest {
-  dir: string;
-  format: ImportFormat;
-  subjectPattern?: string;
-  curate: boolean;
-  /** `images`: import the files that decode and skip the others (asked after a refusal). */
-  skipBad?: boolean;
-  /** Labelled sets: replace the user's edited faces with the file's labels. */
-  overwriteLabels?: boolean;
-}
+export type { ImportRequest } from './import-form';
 
 export interface JobState {
   jobId: string | null;
@@ -61,6 +53,9 @@ class LibraryState {
   selection = $state.raw<Selection>(EMPTY_SELECTION);
   job = $state<JobState | null>(null);
   error = $state<string | null>(null);
+  /** The last check of the image files (`library:checkFiles`); null until one has answered. */
+  files = $state<ResponseOf<'library:checkFiles'> | null>(null);
+  checkingFiles = $state(false);
 
   /**
    * Events of jobs whose id this page has not heard back yet. A job's events travel apart from
@@ -89,7 +84,9 @@ class LibraryState {
       // Faces saved in another window, an import or pre-labelling: the labelled count follows.
       on('labels:changed', () => this.scheduleStats()),
     ];
-    void this.refresh();
+    // Files are looked for in the background, after the first page, never in its way.
+    this.files = null;
+    void this.refresh().then(() => this.checkFiles());
     return () => this.unsubscribe.forEach((stop) => stop());
   }
 
@@ -121,6 +118,21 @@ class LibraryState {
       await this.loadPage(0, this.generation);
       this.stats = await invoke('library:stats', {});
     });
+  }
+
+  /** Looks for every image's file; reloads the grid when some are missing (for the badges). */
+  async checkFiles(): Promise<void> {
+    if (this.checkingFiles) return;
+    this.checkingFiles = true;
+    try {
+      await this.guard(async () => {
+        const before = this.files?.missing ?? 0;
+        this.files = await invoke('library:checkFiles', {});
+        if (this.files.missing > 0 || before > 0) await this.refresh();
+      });
+    } finally {
+      this.checkingFiles = false;
+    }
   }
 
   click(index: number, item: LibraryItem, modifiers: ClickModifiers): void {

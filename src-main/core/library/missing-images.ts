@@ -1,0 +1,92 @@
+/**
+ * Which images of a project have lost their file: a referenced folder moved or deleted, a copy
+ * removed by hand. The check is one stat per image, a bounded number in flight and a turn of the
+ * event loop between batches, so a 100k-image project never holds main up (and opening a project
+ * never waits for it). The last result is remembered per open store, for the library's stats, its
+ * `missing` filter and the grid's badge, until the next check.
+ */
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { ProjectStore } from '../project-store';
+import { imageFileIn } from './image-home';
+
+export interface MissingImages {
+  /** Images looked at. */
+  total: number;
+  /** Ids of the images whose file was not found. */
+  missing: ReadonlySet<string>;
+  /** Up to 5 missing files, as the project records them. */
+  examples: string[];
+  /** Up to 5 folders the missing files were in (absolute), most missing first. */
+  folders: string[];
+}
+
+export interface FindMissingOptions {
+  /** Stats in flight at once; default 32. */
+  concurrency?: number;
+  /** Images per batch between two turns of the event loop; default 512. */
+  batchSize?: number;
+}
+
+const SHOWN = 5;
+
+/** Stats every image's file now. */
+export async function findMissingImages(
+  store: ProjectStore,
+  options: FindMissingOptions = {},
+): Promise<MissingImages> {
+  const images = store.listImages();
+  const concurrency = Math.max(1, options.concurrency ?? 32);
+  const batchSize = Math.max(1, options.batchSize ?? 512);
+  const missing = new Set<string>();
+  const examples: string[] = [];
+  const perFolder = new Map<string, number>();
+  for (let start = 0; start < images.length; start += batchSize) {
+    const batch = images.slice(start, start + batchSize);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        const image = batch[next++]!;
+        const file = imageFileIn(store.dir, image);
+        const info = await stat(file).catch(() => null);
+        if (info?.isFile()) continue;
+        missing.add(image.id);
+        if (examples.length < SHOWN) examples.push(image.path);
+        perFolder.set(dirname(file), (perFolder.get(dirname(file)) ?? 0) + 1);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    await nextTurn();
+  }
+  const folders = [...perFolder]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, SHOWN)
+    .map(([folder]) => folder);
+  return { total: images.length, missing, examples, folders };
+}
+
+const lastCheck = new WeakMap<ProjectStore, MissingImages>();
+const running = new WeakMap<ProjectStore, Promise<MissingImages>>();
+
+/** Runs a check (or joins the one running) and remembers its result for this store. */
+export function checkImageFiles(
+  store: ProjectStore,
+  options: FindMissingOptions = {},
+): Promise<MissingImages> {
+  const current = running.get(store);
+  if (current) return current;
+  const check = findMissingImages(store, options)
+    .then((result) => {
+      lastCheck.set(store, result);
+      return result;
+    })
+    .finally(() => running.delete(store));
+  running.set(store, check);
+  return check;
+}
+
+/** The last check's missing ids for this store, or null when none has run. */
+export function knownMissingImages(store: ProjectStore): ReadonlySet<string> | null {
+  return lastCheck.get(store)?.missing ?? null;
+}
