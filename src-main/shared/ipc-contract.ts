@@ -39,7 +39,10 @@ const Empty = z.object({}).strict();
 export const LibraryFilter = z
   .object({
     split: Split.optional(),
+    /** Labelled: every placed point confirmed by a person (or attributes / expression set). */
     labelled: z.boolean().optional(),
+    /** Has placed points a model or template put there that no person has confirmed yet. */
+    needsReview: z.boolean().optional(),
     hasFace: z.boolean().optional(),
     flagged: z.boolean().optional(),
     expression: z.string().max(100).optional(),
@@ -56,6 +59,7 @@ export type LibraryFilter = z.infer<typeof LibraryFilter>;
 /** One grid cell: the image record plus what the labels say about it. */
 export const LibraryItem = ImageRecord.extend({
   labelled: z.boolean(),
+  needsReview: z.boolean(),
   expression: z.string().nullable(),
 });
 export type LibraryItem = z.infer<typeof LibraryItem>;
@@ -107,7 +111,10 @@ const JobId = z.string().min(1).max(100);
 export const LibraryStats = z.object({
   total: Count,
   splits: z.object({ pool: Count, train: Count, val: Count, test: Count }),
+  /** Faces whose every placed point a person placed or confirmed. */
   labelled: Count,
+  /** Faces with points a model or template placed that no person has confirmed yet. */
+  needsReview: Count,
   flagged: Count,
   noFace: Count,
   /** Images face detection has looked at (they carry a face record, found or not). */

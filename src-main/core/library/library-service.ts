@@ -14,7 +14,8 @@ import type { FaceAnnotation, ImageRecord, Split } from '../../shared/domain';
 import type { ImportFormat, LibraryStats, SplitFractions } from '../../shared/ipc-contract';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
-import type { LabelledFace } from '../formats/model';
+import { humanPoint } from '../../shared/point-provenance';
+import { toLandmark, type LabelledFace } from '../formats/model';
 import { curateImages } from './curate';
 import type { FaceDetector } from './face-detect';
 import { importImages } from './import-images';
@@ -22,7 +23,7 @@ import type { ImportFailure, ImportProgress } from './import-images';
 import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
 import type { SourceImage } from './labelled-input';
-import { isLabelled } from './library-query';
+import { isLabelled, needsReview } from './library-query';
 import { assignSplits, subjectFromFileName } from './splits';
 
 export interface JobProgress {
@@ -263,6 +264,7 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     total: 0,
     splits: { pool: 0, train: 0, val: 0, test: 0 },
     labelled: 0,
+    needsReview: 0,
     flagged: 0,
     noFace: 0,
     curated: 0,
@@ -276,6 +278,7 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     if (image.face === null || image.flags?.includes('no-face')) stats.noFace += 1;
     const face = store.getFace(image.id);
     if (isLabelled(face)) stats.labelled += 1;
+    if (needsReview(face)) stats.needsReview += 1;
     if (face?.expression) {
       stats.expressions[face.expression] = (stats.expressions[face.expression] ?? 0) + 1;
     }
@@ -292,8 +295,8 @@ function toAnnotation(
   // A set without points (class folders, CelebA) still gets the schema's points, not placed yet.
   const points =
     face.points.length === pointCount
-      ? face.points
-      : Array.from({ length: pointCount }, () => ({ x: 0, y: 0, v: 0 as const }));
+      ? face.points.map(toLandmark)
+      : Array.from({ length: pointCount }, () => humanPoint(0, 0, 0));
   return {
     imageId,
     points,

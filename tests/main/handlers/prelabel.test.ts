@@ -24,7 +24,9 @@ function face(imageId: string, x: number, predicted: boolean): FaceAnnotation {
       x: x + i,
       y: 50,
       v: 2 as const,
-      ...(predicted ? { predicted: true, uncertainty: 0.02 } : {}),
+      ...(predicted
+        ? { source: 'model' as const, confirmed: false, uncertainty: 0.02 }
+        : { source: 'human' as const, confirmed: true }),
     })),
     attributes: {},
     expression: null,

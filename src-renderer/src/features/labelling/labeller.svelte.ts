@@ -6,7 +6,8 @@
  *
  * Model-assisted labelling: a landmarks model pre-labels the face shown (merged into it, one undo
  * step: the points a person placed stay) or every unlabelled image (a background job on the main
- * side); predicted points are confirmed with C, and W walks them from the most uncertain down.
+ * side); unconfirmed points (a model's or template's) are confirmed with C, and W walks them from
+ * the most uncertain down.
  */
 import type {
   EventPayload,
@@ -14,6 +15,7 @@ import type {
   ResponseOf,
 } from '../../../../src-main/shared/ipc-contract';
 import type { ModelInfo } from '../../../../src-main/shared/training';
+import { faceState } from '../../../../src-main/shared/point-provenance';
 import { invoke, mediaUrl, on } from '../../lib/api';
 import {
   binaryAttributeNames,
@@ -30,7 +32,7 @@ import { imageAt, nextUnlabelled, type ImageAt, type ListImages } from './image-
 import { commandFor, type KeyPress, type LabellerCommand } from './keymap';
 import { CanvasModel, type ChangeReason } from './model/canvas-model';
 import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
-import { predictedCount, type Points } from './model/face-record';
+import { unconfirmedCount, type Points } from './model/face-record';
 import { DoubtIndex, landmarkModels, scanDoubts, type GetFace } from './prelabel';
 import type { Mode, ToolMode } from './model/modes';
 import { IDENTITY, type Point, type Size, type ViewTransform } from './model/transform';
@@ -140,8 +142,9 @@ export class Labeller {
   }
 
   /** Points a model (or template) placed that nobody has confirmed yet. */
-  get predictedCount(): number {
-    return predictedCount(this.points);
+  /** Points of the face shown that a model or template placed and no person confirmed yet. */
+  get unconfirmedCount(): number {
+    return unconfirmedCount(this.points);
   }
 
   /** Loads the project's schemas and shows the first unlabelled image (else the first). */
@@ -254,7 +257,14 @@ export class Labeller {
         model.markSaved(version, face.imageId);
         this.#detailsSaved = detailsVersion;
         this.saveError = null;
-        if (this.image?.id === face.imageId) this.image = { ...this.image, labelled: true };
+        if (this.image?.id === face.imageId) {
+          const state = faceState(annotation);
+          this.image = {
+            ...this.image,
+            labelled: state === 'labelled',
+            needsReview: state === 'needs-review',
+          };
+        }
       } catch (error) {
         this.saveError = `Not saved: ${message(error)}`;
       } finally {
@@ -471,7 +481,7 @@ export class Labeller {
         this.confirm(target);
         break;
       case 'confirm-all':
-        if (!model.confirmPoints()) this.notice = 'No predicted point to confirm';
+        if (!model.confirmPoints()) this.notice = 'No unconfirmed point to confirm';
         break;
       case 'select-all':
         model.selectAll();
@@ -531,7 +541,7 @@ export class Labeller {
 
   /**
    * Confirms the selection (select mode), else the point under the cursor or the last one
-   * touched; with none of those, every predicted point of the face.
+   * touched; with none of those, every unconfirmed point of the face.
    */
   confirm(target: number | null = this.hovered ?? this.active): void {
     const model = this.#model;
@@ -543,7 +553,7 @@ export class Labeller {
           ? [target]
           : undefined;
     if (!model.confirmPoints(indices)) {
-      this.notice = indices ? 'That point is not predicted' : 'No predicted point to confirm';
+      this.notice = indices ? 'That point is already confirmed' : 'No unconfirmed point to confirm';
     }
   }
 
@@ -566,7 +576,7 @@ export class Labeller {
         this.notice = 'Finish the drag, then pre-label again';
         return;
       }
-      const kept = model.points.filter((p) => p.v !== 0 && !p.predicted).length;
+      const kept = model.points.filter((p) => p.v !== 0 && p.confirmed).length;
       const set = model.applyPrediction(answer.face.points);
       this.notice =
         set === 0
@@ -605,7 +615,7 @@ export class Labeller {
   }
 
   /**
-   * Shows the predicted point with the highest uncertainty across every face: on this face, or
+   * Shows the unconfirmed point with the highest uncertainty across every face: on this face, or
    * on the face that holds it. The first ask reads every labelled face; later ones use the index.
    */
   async nextUncertain(): Promise<void> {
@@ -623,7 +633,7 @@ export class Labeller {
       if (this.image) this.#doubts.set(this.image.id, this.position, model.points);
       const best = this.#doubts.best();
       if (!best) {
-        this.notice = 'No predicted point left to check';
+        this.notice = 'No unconfirmed point left to check';
         return;
       }
       if (best.imageId !== this.image?.id) {
