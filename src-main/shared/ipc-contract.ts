@@ -107,6 +107,13 @@ export type SplitFractions = z.infer<typeof SplitFractions>;
 const Count = z.number().int().nonnegative();
 const JobId = z.string().min(1).max(100);
 
+/**
+ * What an export does with points a model or template placed that no person confirmed:
+ * `leave-out` writes them as not labelled; `mark` keeps them, marked (the studio format only).
+ */
+export const UnconfirmedExport = z.enum(['leave-out', 'mark']);
+export type UnconfirmedExport = z.infer<typeof UnconfirmedExport>;
+
 /** The library's header: counts per split, labels, curation and expression class. */
 export const LibraryStats = z.object({
   total: Count,
@@ -195,7 +202,13 @@ export const invokeContract = {
     response: z.object({ jobId: JobId }),
   },
   'library:export': {
-    request: z.object({ format: ExportFormat, outDir: DirPath }).strict(),
+    request: z
+      .object({
+        format: ExportFormat,
+        outDir: DirPath,
+        unconfirmed: UnconfirmedExport.default('leave-out'),
+      })
+      .strict(),
     response: z.object({ outDir: z.string(), images: Count, faces: Count, files: Count }),
   },
   'labels:get': {

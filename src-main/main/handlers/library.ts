@@ -68,6 +68,8 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
       }),
     'library:stats': async () => libraryStats(ctx.session.require()),
     'library:export': async (request) =>
-      exportProjectLabels(ctx.session.require(), request.format, request.outDir),
+      exportProjectLabels(ctx.session.require(), request.format, request.outDir, {
+        unconfirmed: request.unconfirmed,
+      }),
   };
 }
