@@ -94,7 +94,7 @@ describe('writing predictions', () => {
     const studio = path.join(dir, 'studio');
     await writePredictions(landmarks, card, studio, { format: 'studio' });
     const labels = await readBack(studio, 'studio', card);
-    // The studio format keeps what a person needs to review: predicted, and how doubtful.
+    // The studio format keeps what a person needs to review: the model's, unconfirmed, how doubtful.
     expect(labels.get('sub/b.png')!.points[1]).toEqual(landmarks.faces[1]!.labels.points[1]);
   });
 
