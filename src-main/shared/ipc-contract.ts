@@ -278,7 +278,8 @@ export const invokeContract = {
    * Model-assisted labelling with a landmarks model (or attributes / expression). One image: the
    * prediction comes back (`face`), nothing is saved; the labeller merges it. Several images (or
    * `unlabelled`: every image without a face annotation): a background job saves its predictions
-   * to faces that have none, flagged `predicted`, and reports `labels:prelabelProgress`.
+   * to faces that have none, their points the model's and unconfirmed (`source: 'model'`), and
+   * reports `labels:prelabelProgress`.
    */
   'labels:prelabel': {
     request: z
