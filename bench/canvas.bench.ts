@@ -51,6 +51,8 @@ function wflwFace(id: string, box: { x: number; y: number; size: number }): Face
       x: box.x + x * box.size,
       y: box.y + y * box.size,
       v: 2 as const,
+      source: 'human' as const,
+      confirmed: true,
     })),
     attributes: {},
     expression: null,

@@ -8,7 +8,7 @@ export const PROJECT_CONSOLIDATE_USAGE = 'face-studio project consolidate DIR';
 export const IMPORT_USAGE =
   'face-studio import DIR --project P [--format images|pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio] [--subject-pattern RE] [--curate] [--lazy-thumbnails] [--skip-bad] [--overwrite-labels] [--copy]';
 export const EXPORT_USAGE =
-  'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio OUT';
+  'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--unconfirmed leave-out|mark] OUT';
 export const PRETRAIN_USAGE =
   'face-studio pretrain --project P [--config file.json] [--set key=value]… [--resume RUN_ID]';
 export const FINETUNE_USAGE =

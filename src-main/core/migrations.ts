@@ -22,8 +22,47 @@ export interface Migration {
   labels(raw: RawJson | undefined): RawJson | undefined;
 }
 
-/** Every migration the app knows, in order. Version 1 is the first format, so none yet. */
-export const migrations: readonly Migration[] = [];
+/**
+ * Version 1 → 2: every landmark says who placed it (`source`) and whether a person confirmed it
+ * (`confirmed`), in place of version 1's `predicted` flag. A predicted point becomes unconfirmed:
+ * `model` when it carries the model's `uncertainty` (pre-labelling always wrote one), else
+ * `template` (the template drop and mirror assist wrote none). Any other point was placed or
+ * confirmed by a person. Values that are not what version 1 wrote are left for validation to name.
+ */
+const pointProvenance: Migration = {
+  from: 1,
+  description: 'each landmark records who placed it and whether a person confirmed it',
+  project: (raw) => raw,
+  labels(raw) {
+    if (raw === undefined) return undefined;
+    const faces = asObject(raw.faces);
+    const upgraded: RawJson = {};
+    for (const [key, face] of Object.entries(faces)) {
+      const record = asObject(face);
+      upgraded[key] =
+        record === face && Array.isArray(record.points)
+          ? { ...record, points: record.points.map(upgradePoint) }
+          : face;
+    }
+    return raw.faces === faces ? { ...raw, faces: upgraded } : raw;
+  },
+};
+
+function upgradePoint(point: unknown): unknown {
+  const record = asObject(point);
+  if (record !== point) return point;
+  const { predicted, uncertainty, ...rest } = record;
+  if (predicted === true) {
+    return uncertainty === undefined
+      ? { ...rest, source: 'template', confirmed: false }
+      : { ...rest, source: 'model', confirmed: false, uncertainty };
+  }
+  // A person's point: the model's doubt, if any was left behind, no longer applies.
+  return { ...rest, source: 'human', confirmed: true };
+}
+
+/** Every migration the app knows, in order. */
+export const migrations: readonly Migration[] = [pointProvenance];
 
 export interface MigrationInput {
   dir: string;
@@ -129,6 +168,7 @@ function backupError(target: string, error: unknown): StudioError {
   );
 }
 
+/** The value itself when it is a plain object, else a fresh empty one. */
 function asObject(value: unknown): RawJson {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as RawJson)

@@ -48,6 +48,7 @@ import {
 } from '../shared/domain';
 import type { ProjectSummary } from '../shared/domain';
 import { StudioError } from '../shared/errors';
+import { faceState } from '../shared/point-provenance';
 import { AtomicJsonFile, describeIssues, readJsonFile } from './atomic-json-file';
 import { coordinateProblems } from './coordinate-bounds';
 import { describeWriteError, removeAbandonedTempFiles } from './atomic-write';
@@ -464,14 +465,19 @@ export class ProjectStore {
 
   summary(): ProjectSummary {
     let labelledCount = 0;
-    for (const imageId of Object.keys(this.labels.data.faces)) {
-      if (this.imagePositions.has(imageId)) labelledCount += 1;
+    let needsReviewCount = 0;
+    for (const [imageId, face] of Object.entries(this.labels.data.faces)) {
+      if (!this.imagePositions.has(imageId)) continue;
+      const state = faceState(face);
+      if (state === 'labelled') labelledCount += 1;
+      else if (state === 'needs-review') needsReviewCount += 1;
     }
     return {
       dir: this.dir,
       meta: this.meta,
       imageCount: this.project.data.images.length,
       labelledCount,
+      needsReviewCount,
     };
   }
 

@@ -21,19 +21,21 @@ import {
   ImageRecord,
   LabelsFile,
   Landmark,
+  PointSource,
   ProjectFile,
 } from '../shared/domain';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const SPLITS: ReadonlySet<unknown> = new Set(['pool', 'train', 'val', 'test']);
 const FLAGS: ReadonlySet<unknown> = new Set(['no-face', 'tiny-face', 'near-duplicate']);
+const POINT_SOURCES: ReadonlySet<unknown> = new Set(PointSource.options);
 
 /** The fields each check knows, per zod object; compared with the shapes below. */
 export const CHECKED_FIELDS = {
   Box: ['x', 'y', 'width', 'height'],
   FaceDetection: ['box', 'crop', 'score'],
   ImageRecord: ['id', 'path', 'source', 'width', 'height', 'split', 'subject', 'face', 'flags'],
-  Landmark: ['x', 'y', 'v', 'predicted', 'uncertainty'],
+  Landmark: ['x', 'y', 'v', 'source', 'confirmed', 'uncertainty'],
   FaceAnnotation: [
     'imageId',
     'points',
@@ -152,12 +154,13 @@ export function isExactImageRecord(value: unknown): value is ImageRecord {
 
 function isLandmark(value: unknown): boolean {
   if (!isPlain(value) || !onlyKeys(value, LANDMARK_KEYS)) return false;
-  const { v, predicted, uncertainty } = value;
+  const { v, uncertainty } = value;
   return (
     finite(value.x) &&
     finite(value.y) &&
     (v === 0 || v === 1 || v === 2) &&
-    (predicted === undefined || typeof predicted === 'boolean') &&
+    POINT_SOURCES.has(value.source) &&
+    typeof value.confirmed === 'boolean' &&
     (uncertainty === undefined || (finite(uncertainty) && (uncertainty as number) >= 0))
   );
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** Version of the on-disk project format. Bump it and add a migration in core/migrations.ts. */
-export const PROJECT_SCHEMA_VERSION = 1;
+export const PROJECT_SCHEMA_VERSION = 2;
 
 export const Split = z.enum(['pool', 'train', 'val', 'test']);
 export type Split = z.infer<typeof Split>;
@@ -56,21 +56,39 @@ export type ImageRecord = z.infer<typeof ImageRecord>;
 export const Visibility = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 export type Visibility = z.infer<typeof Visibility>;
 
-/** One landmark in image pixels (0-based, floats). */
+/**
+ * Who placed a point: `human` a person (clicked, dragged or typed it), `model` a trained model's
+ * prediction (pre-labelling), `template` a fixed rule (the mean shape dropped into the face box,
+ * or a mirror proposal reflected from the partner point).
+ */
+export const PointSource = z.enum(['human', 'model', 'template']);
+export type PointSource = z.infer<typeof PointSource>;
+
+/**
+ * One landmark in image pixels (0-based, floats), with who placed it and whether a person has
+ * checked it. A point a person places is `human` and confirmed; a model or template point is
+ * unconfirmed until a person confirms it where it is (it keeps its source) or moves it (it
+ * becomes `human`). Unconfirmed points are shown for review but are not labels: counts, training,
+ * evaluation and exports treat them as not labelled unless asked otherwise. `source` and
+ * `confirmed` are meaningless on a point that is not labelled (v 0).
+ */
 export const Landmark = z.object({
   x: z.number().finite(),
   y: z.number().finite(),
   v: Visibility,
-  /** Set while a point was placed by a model and no person has confirmed or moved it. */
-  predicted: z.boolean().optional(),
+  source: PointSource,
+  confirmed: z.boolean(),
   /**
-   * The model's doubt about a predicted point, as a fraction of the side of the face crop the
-   * model saw (the distance between its predictions on the face and on the mirrored face).
-   * Absent for points a person placed.
+   * The model's doubt about an unconfirmed model point, as a fraction of the side of the face
+   * crop the model saw (the distance between its predictions on the face and on the mirrored
+   * face). Absent for points a person placed or confirmed.
    */
   uncertainty: z.number().finite().nonnegative().optional(),
 });
 export type Landmark = z.infer<typeof Landmark>;
+
+/** A point's position and visibility without who placed it: what geometry and training read. */
+export type PlacedPoint = Pick<Landmark, 'x' | 'y' | 'v'>;
 
 /** One annotated face in one image, keyed by image id in labels.json. */
 export const FaceAnnotation = z.object({
@@ -143,7 +161,10 @@ export const ProjectSummary = z.object({
   dir: z.string(),
   meta: ProjectMeta,
   imageCount: z.number().int().nonnegative(),
+  /** Faces whose every placed point a person placed or confirmed (or with attributes only). */
   labelledCount: z.number().int().nonnegative(),
+  /** Faces with points a model or template placed that no person has confirmed yet. */
+  needsReviewCount: z.number().int().nonnegative(),
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 

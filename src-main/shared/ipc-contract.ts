@@ -39,7 +39,10 @@ const Empty = z.object({}).strict();
 export const LibraryFilter = z
   .object({
     split: Split.optional(),
+    /** Labelled: every placed point confirmed by a person (or attributes / expression set). */
     labelled: z.boolean().optional(),
+    /** Has placed points a model or template put there that no person has confirmed yet. */
+    needsReview: z.boolean().optional(),
     hasFace: z.boolean().optional(),
     flagged: z.boolean().optional(),
     expression: z.string().max(100).optional(),
@@ -58,6 +61,7 @@ export type LibraryFilter = z.infer<typeof LibraryFilter>;
 /** One grid cell: the image record plus what the labels say about it. */
 export const LibraryItem = ImageRecord.extend({
   labelled: z.boolean(),
+  needsReview: z.boolean(),
   expression: z.string().nullable(),
   /** Set when the last check of the files did not find this image's file. */
   missing: z.boolean().optional(),
@@ -144,11 +148,21 @@ export const ImportFaceCounts = z.object({
 export type ImportFaceCounts = z.infer<typeof ImportFaceCounts>;
 const JobId = z.string().min(1).max(100);
 
+/**
+ * What an export does with points a model or template placed that no person confirmed:
+ * `leave-out` writes them as not labelled; `mark` keeps them, marked (the studio format only).
+ */
+export const UnconfirmedExport = z.enum(['leave-out', 'mark']);
+export type UnconfirmedExport = z.infer<typeof UnconfirmedExport>;
+
 /** The library's header: counts per split, labels, curation and expression class. */
 export const LibraryStats = z.object({
   total: Count,
   splits: z.object({ pool: Count, train: Count, val: Count, test: Count }),
+  /** Faces whose every placed point a person placed or confirmed. */
   labelled: Count,
+  /** Faces with points a model or template placed that no person has confirmed yet. */
+  needsReview: Count,
   flagged: Count,
   noFace: Count,
   /** Images face detection has looked at (they carry a face record, found or not). */
@@ -256,7 +270,13 @@ export const invokeContract = {
     response: z.object({ jobId: JobId }),
   },
   'library:export': {
-    request: z.object({ format: ExportFormat, outDir: DirPath }).strict(),
+    request: z
+      .object({
+        format: ExportFormat,
+        outDir: DirPath,
+        unconfirmed: UnconfirmedExport.default('leave-out'),
+      })
+      .strict(),
     response: z.object({ outDir: z.string(), images: Count, faces: Count, files: Count }),
   },
   'labels:get': {
@@ -331,7 +351,8 @@ export const invokeContract = {
    * Model-assisted labelling with a landmarks model (or attributes / expression). One image: the
    * prediction comes back (`face`), nothing is saved; the labeller merges it. Several images (or
    * `unlabelled`: every image without a face annotation): a background job saves its predictions
-   * to faces that have none, flagged `predicted`, and reports `labels:prelabelProgress`.
+   * to faces that have none, their points the model's and unconfirmed (`source: 'model'`), and
+   * reports `labels:prelabelProgress`.
    */
   'labels:prelabel': {
     request: z

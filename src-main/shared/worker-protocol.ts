@@ -151,8 +151,8 @@ export const FromTrainingMessage = z.discriminatedUnion('type', [
   jobEvent('progress', { progress: JobProgress }),
   jobEvent('validation', { validation: JobValidation }),
   /**
-   * prelabel: faces predicted so far (points flagged `predicted`, with `uncertainty`); `done` of
-   * `total` images. The parent saves them; the job never writes labels.
+   * prelabel: faces predicted so far (points `source: 'model'`, unconfirmed, with `uncertainty`);
+   * `done` of `total` images. The parent saves them; the job never writes labels.
    */
   jobEvent('prelabelled', {
     faces: z.array(FaceAnnotation),

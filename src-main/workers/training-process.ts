@@ -54,7 +54,7 @@ async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
       await runFinetuneJob(
         {
           ...run,
-          faces: (task) => readLabelledFaces(job.projectDir, task),
+          faces: (task, options) => readLabelledFaces(job.projectDir, task, options),
           ...(job.backboneDir ? { backboneDir: job.backboneDir } : {}),
         },
         jobControls,

@@ -203,7 +203,7 @@ describe('face-studio import: all or nothing', () => {
 
     const store = await ProjectStore.open(project);
     const face = store.getFace(store.listImages()[0]!.id)!;
-    face.points[0] = { x: 3, y: 3, v: 1 };
+    face.points[0] = { x: 3, y: 3, v: 1, source: 'human', confirmed: true };
     await store.saveFace(face);
     await store.close();
 

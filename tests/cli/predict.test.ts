@@ -73,7 +73,7 @@ describe('face-studio predict', { timeout: CHILD_TEST_TIMEOUT_MS * 3 }, () => {
     for (const face of predicted.values()) {
       expect(face.points).toHaveLength(68);
       for (const p of face.points) {
-        expect(p).toMatchObject({ v: 2, predicted: true });
+        expect(p).toMatchObject({ v: 2, source: 'model', confirmed: false });
         expect(p.uncertainty).toBeGreaterThanOrEqual(0);
       }
     }

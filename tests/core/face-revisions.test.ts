@@ -58,7 +58,7 @@ describe('face revisions', () => {
 
     // B, still holding "no face", adds one point and saves.
     const stale = { ...emptyFace(imageId(1)), note: 'one point' };
-    stale.points[0] = { x: 5, y: 5, v: 2 };
+    stale.points[0] = { x: 5, y: 5, v: 2, source: 'human', confirmed: true };
     const refused = store.saveFace(stale, { baseRevision: null });
     await expect(refused).rejects.toBeInstanceOf(StudioError);
     await expect(refused).rejects.toMatchObject({

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeJournalLine, readJournal } from '../../src-main/core/labels-journal';
-import type { Migration } from '../../src-main/core/migrations';
+import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
@@ -285,11 +285,11 @@ describe('journal and migrations', () => {
   it('folds an old journal into the migrated labels.json, then removes it', async () => {
     await writeVersion0(0);
     await writeFile(journal, encodeJournalLine(0, [faceWithCounter(imageId(0), 3)]));
-    const store = await ProjectStore.open(dir, { migrations: [renameTitle] });
+    const store = await ProjectStore.open(dir, { migrations: [renameTitle, ...appMigrations] });
     expect(counterOf(store.getFace(imageId(0))!)).toBe(3);
     await expect(stat(journal)).rejects.toMatchObject({ code: 'ENOENT' });
     const labels = await readLabelsJson();
-    expect(labels.schemaVersion).toBe(1);
+    expect(labels.schemaVersion).toBe(PROJECT_SCHEMA_VERSION);
     expect(counterOf(labels.faces[imageId(0)]!)).toBe(3);
     await store.close();
   });
@@ -299,7 +299,7 @@ describe('journal and migrations', () => {
     // and the journal were not yet rewritten.
     await writeVersion0(1);
     await writeFile(journal, encodeJournalLine(0, [faceWithCounter(imageId(0), 3)]));
-    const store = await ProjectStore.open(dir, { migrations: [renameTitle] });
+    const store = await ProjectStore.open(dir, { migrations: [renameTitle, ...appMigrations] });
     expect(counterOf(store.getFace(imageId(0))!)).toBe(9);
     expect(store.meta.name).toBe('Journal');
     await store.close();

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Migration } from '../../src-main/core/migrations';
+import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION, ProjectFile } from '../../src-main/shared/domain';
@@ -157,7 +157,10 @@ describe('ProjectStore.open with bad files', () => {
     await projectWithImages(2);
     const file = path.join(dir, 'labels.json');
     const face = faceWithCounter(imageId(0), 1);
-    await writeFile(file, JSON.stringify({ schemaVersion: 1, faces: { [imageId(1)]: face } }));
+    await writeFile(
+      file,
+      JSON.stringify({ schemaVersion: PROJECT_SCHEMA_VERSION, faces: { [imageId(1)]: face } }),
+    );
     await expect(ProjectStore.open(dir)).rejects.toThrow(
       `${file} is invalid: faces.${imageId(1)}.imageId: the face is stored under ${imageId(1)}`,
     );
@@ -222,11 +225,14 @@ describe('ProjectStore migrations', () => {
     labels: (raw) => raw ?? { faces: {} },
   };
 
-  it('backs the files up, then migrates v0 to v1 and saves the result', async () => {
+  // The made-up v0 step, then the app's own steps up to the current version.
+  const fromVersion0 = [renameTitle, ...appMigrations];
+
+  it('backs the files up, then migrates v0 to the current version and saves the result', async () => {
     const { project } = await writeVersion0();
-    const store = await ProjectStore.open(dir, { migrations: [renameTitle] });
+    const store = await ProjectStore.open(dir, { migrations: fromVersion0 });
     expect(store.summary()).toMatchObject({ imageCount: 1, meta: { name: 'Old project' } });
-    expect(store.meta.schemaVersion).toBe(1);
+    expect(store.meta.schemaVersion).toBe(PROJECT_SCHEMA_VERSION);
     await store.close();
 
     const backups = await readdir(path.join(dir, 'backup'));
@@ -237,13 +243,16 @@ describe('ProjectStore migrations', () => {
     expect(await readdir(backup)).toEqual(['project.json']);
 
     const migrated = ProjectFile.parse(await readJson(path.join(dir, 'project.json')));
-    expect(migrated.meta).toMatchObject({ schemaVersion: 1, name: 'Old project' });
+    expect(migrated.meta).toMatchObject({
+      schemaVersion: PROJECT_SCHEMA_VERSION,
+      name: 'Old project',
+    });
     expect(LabelsFile.parse(await readJson(path.join(dir, 'labels.json')))).toEqual({
-      schemaVersion: 1,
+      schemaVersion: PROJECT_SCHEMA_VERSION,
       faces: {},
     });
     // Opening again needs no migration and makes no second backup.
-    await (await ProjectStore.open(dir, { migrations: [renameTitle] })).close();
+    await (await ProjectStore.open(dir, { migrations: fromVersion0 })).close();
     expect(await readdir(path.join(dir, 'backup'))).toHaveLength(1);
   });
 
@@ -262,9 +271,9 @@ describe('ProjectStore migrations', () => {
     await writeVersion0();
     const before = await snapshot();
     const broken: Migration = { ...renameTitle, project: (raw) => raw };
-    await expect(ProjectStore.open(dir, { migrations: [broken] })).rejects.toThrow(
-      `${path.join(dir, 'project.json')} is invalid: meta.name:`,
-    );
+    await expect(
+      ProjectStore.open(dir, { migrations: [broken, ...appMigrations] }),
+    ).rejects.toThrow(`${path.join(dir, 'project.json')} is invalid: meta.name:`);
     expect(await snapshot()).toEqual(before);
   });
 });

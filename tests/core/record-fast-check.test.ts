@@ -31,6 +31,10 @@ const ODD_VALUES: unknown[] = [
   { x: 1, y: 2, width: 3, height: 4 },
   { x: 1, y: 2, width: -3, height: 4 },
   'z'.repeat(10_001),
+  'human',
+  'model',
+  'template',
+  false,
 ];
 
 type Raw = Record<string, unknown>;
@@ -122,6 +126,8 @@ describe('record fast checks', () => {
       ['points', 0],
       ['points', 1, 'x'],
       ['points', 1, 'v'],
+      ['points', 1, 'source'],
+      ['points', 1, 'confirmed'],
       ['points', 1, 'predicted'],
       ['points', 1, 'uncertainty'],
       ['points', 1, 'extra'],

@@ -11,7 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
-import type { Landmark } from '../../src-main/shared/domain';
+import type { PlacedPoint } from '../../src-main/shared/domain';
 import { api, collectPageErrors, env, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
@@ -59,7 +59,7 @@ function onPage(view: StageView, p: { x: number; y: number }): { x: number; y: n
 }
 
 /** Puts one Helen test image into a fresh project folder, before the studio opens it. */
-async function makeProject(): Promise<{ dir: string; imageId: string; truth: Landmark[] }> {
+async function makeProject(): Promise<{ dir: string; imageId: string; truth: PlacedPoint[] }> {
   const dir = path.join(env('STUDIO_PROJECTS_ROOT'), 'labelling');
   const store = await ProjectStore.create(dir, {
     name: 'Labelling',
@@ -179,6 +179,8 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
     expect(Math.abs(p.x - want.x), `point ${i} x`).toBeLessThanOrEqual(TOLERANCE_PX);
     expect(Math.abs(p.y - want.y), `point ${i} y`).toBeLessThanOrEqual(TOLERANCE_PX);
     expect(p.v, `point ${i} visibility`).toBe(want.v);
+    // Every point was clicked into place by a person.
+    expect([p.source, p.confirmed], `point ${i} provenance`).toEqual(['human', true]);
   });
   expect(face!.attributes).toEqual({ Smiling: true });
   expect(errors).toEqual([]);

@@ -13,6 +13,7 @@ import { copyFile, mkdir, readdir, readFile, readlink, stat } from 'node:fs/prom
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import sharp from 'sharp';
+import { toLandmark } from '../../src-main/core/formats/model';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { Split } from '../../src-main/shared/domain';
@@ -73,7 +74,11 @@ async function makeProject(): Promise<Made> {
     }
     const pts = await readFile(path.join(HELEN, `${name}.pts`), 'utf8');
     const points = parsePtsFile(pts, `${name}.pts`, { pointCount: 68 });
-    await store.saveFace({ imageId, points, updatedAt: new Date().toISOString() });
+    await store.saveFace({
+      imageId,
+      points: points.map(toLandmark),
+      updatedAt: new Date().toISOString(),
+    });
   }
   expect(plan.length - unlabelled.length).toBe(labelledCount);
   await store.close();
@@ -283,7 +288,7 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await expect(stage).toHaveAttribute('data-image-ready', 'true');
   await expect(page.getByTestId('prelabel-model')).toHaveValue(modelId!);
   await page.getByTestId('prelabel-current').click();
-  await expect(stage).toHaveAttribute('data-predicted', '68', { timeout: 60_000 });
+  await expect(stage).toHaveAttribute('data-unconfirmed', '68', { timeout: 60_000 });
   await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-prelabelled.png') });
 
@@ -292,11 +297,12 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await expect(stage).toHaveAttribute('data-active', /^\d+$/);
   const confirmed = Number(await stage.getAttribute('data-active'));
   await page.keyboard.press('c');
-  await expect(stage).toHaveAttribute('data-predicted', '67');
+  await expect(stage).toHaveAttribute('data-unconfirmed', '67');
   await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
   const face = await api(page.request, 'labels:get', { imageId: unlabelled[0]! });
-  expect(face!.points.filter((p) => p.predicted)).toHaveLength(67);
-  expect(face!.points[confirmed]!.predicted).toBeUndefined();
+  expect(face!.points.filter((p) => !p.confirmed)).toHaveLength(67);
+  // Confirmed where the model put it: still the model's point, now checked by a person.
+  expect(face!.points[confirmed]).toMatchObject({ source: 'model', confirmed: true });
   expect(face!.points[confirmed]!.uncertainty).toBeUndefined();
   // The confirmed one was the most doubtful of the model's points (the prediction is repeatable).
   const predicted = await api(page.request, 'labels:prelabel', {
@@ -312,7 +318,7 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await expect(job).toHaveAttribute('data-finished', 'true', { timeout: 60_000 });
   await expect(job).toContainText(`Pre-labelled ${UNLABELLED - 1} of ${UNLABELLED - 1} images`);
   const second = await api(page.request, 'labels:get', { imageId: unlabelled[1]! });
-  expect(second!.points.every((p) => p.predicted === true)).toBe(true);
+  expect(second!.points.every((p) => p.source === 'model' && !p.confirmed)).toBe(true);
 
   // Delete asks first; then the shelf is empty.
   await openSection(page, 'Models');

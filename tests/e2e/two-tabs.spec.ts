@@ -10,6 +10,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
+import { toLandmark } from '../../src-main/core/formats/model';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { Landmark } from '../../src-main/shared/domain';
@@ -67,7 +68,8 @@ async function makeProject(): Promise<{ dir: string; imageId: string; truth: Lan
   ]);
   await store.close();
   const pts = await readFile(path.join(HELEN, `${IMAGE}.pts`), 'utf8');
-  return { dir, imageId, truth: parsePtsFile(pts, `${IMAGE}.pts`, { pointCount: 68 }) };
+  const truth = parsePtsFile(pts, `${IMAGE}.pts`, { pointCount: 68 }).map(toLandmark);
+  return { dir, imageId, truth };
 }
 
 async function openLabeller(page: Page, imageId: string): Promise<void> {

@@ -96,7 +96,13 @@ describe('serveStudio', () => {
           if (message.event === 'labels:flushed') resolve(message.payload);
         }),
       );
-      const points = Array.from({ length: 68 }, (_, i) => ({ x: 10 + i, y: 20 + i, v: 2 }));
+      const points = Array.from({ length: 68 }, (_, i) => ({
+        x: 10 + i,
+        y: 20 + i,
+        v: 2,
+        source: 'human',
+        confirmed: true,
+      }));
       const saved = await invoke('labels:save', {
         face: {
           imageId,

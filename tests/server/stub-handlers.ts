@@ -18,6 +18,7 @@ function summaryOf(dir: string): ProjectSummary {
       attributeSchema: null,
     },
     imageCount: 0,
+    needsReviewCount: 0,
     labelledCount: 0,
   };
 }
@@ -27,6 +28,7 @@ function emptyStats() {
     total: 0,
     splits: { pool: 0, train: 0, val: 0, test: 0 },
     labelled: 0,
+    needsReview: 0,
     flagged: 0,
     noFace: 0,
     curated: 0,

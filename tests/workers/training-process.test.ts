@@ -119,7 +119,7 @@ describe('training process under child_process.fork', { timeout: 90_000 }, () =>
       const faces = batches.flatMap((b) => b.faces);
       expect(faces.length).toBeGreaterThan(0);
       expect(faces[0]!.points).toHaveLength(68);
-      expect(faces[0]!.points[0]!.predicted).toBe(true);
+      expect(faces[0]!.points[0]).toMatchObject({ source: 'model', confirmed: false });
 
       child.send({ type: 'shutdown' });
       await once(child, 'exit');

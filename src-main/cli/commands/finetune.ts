@@ -92,8 +92,8 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
       modelsDir: path.join(projectDir, 'models'),
       config,
       resume: values.resume !== undefined,
-      faces: async (task) => {
-        const set = await readLabelledFaces(projectDir, task);
+      faces: async (task, options) => {
+        const set = await readLabelledFaces(projectDir, task, options);
         const skipped = Object.entries(set.skipped).map(([why, n]) => `${n} ${why}`);
         io.err(
           `${set.faces.length} labelled ${task} faces` +

@@ -4,14 +4,14 @@
  */
 import { exportProjectLabels } from '../../core/library/library-export';
 import { ProjectStore } from '../../core/project-store';
-import { ExportFormat } from '../../shared/ipc-contract';
+import { ExportFormat, UnconfirmedExport } from '../../shared/ipc-contract';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import { EXPORT_USAGE } from '../usage';
 
 export async function libraryExport(args: string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { project: { type: 'string' }, format: { type: 'string' } },
+    { project: { type: 'string' }, format: { type: 'string' }, unconfirmed: { type: 'string' } },
     EXPORT_USAGE,
   );
   const [out, ...extra] = positionals;
@@ -25,10 +25,21 @@ export async function libraryExport(args: string[], io: CliIo): Promise<void> {
       EXPORT_USAGE,
     );
   }
+  // Points no person confirmed: left out unless --unconfirmed mark (studio format only).
+  const unconfirmed = UnconfirmedExport.safeParse(values.unconfirmed ?? 'leave-out');
+  if (!unconfirmed.success) {
+    throw new UsageError(
+      `Unknown --unconfirmed ${values.unconfirmed} (${UnconfirmedExport.options.join(', ')})`,
+      EXPORT_USAGE,
+    );
+  }
   // Read-only: an export works while the studio (or another command) holds the project.
   const store = await ProjectStore.open(values.project, { readOnly: true });
   try {
-    io.out(JSON.stringify(await exportProjectLabels(store, format.data, out), null, 2));
+    const summary = await exportProjectLabels(store, format.data, out, {
+      unconfirmed: unconfirmed.data,
+    });
+    io.out(JSON.stringify(summary, null, 2));
   } finally {
     await store.close();
   }

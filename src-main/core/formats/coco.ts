@@ -6,12 +6,11 @@
  * since a JSON file has no meaningful lines.
  */
 import { z } from 'zod';
-import type { Landmark } from '../../shared/domain';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { ProblemList } from '../problems';
 import { addZodIssues } from '../schemas/landmark-schema';
 import { parseJsonText } from './json-text';
-import type { LabelledFace, LabelledSet } from './model';
+import type { FormatPoint, LabelledFace, LabelledSet } from './model';
 import { checkRelativePath } from './relative-path';
 
 const Id = z.number().int().nonnegative();
@@ -137,7 +136,7 @@ export function parseCoco(text: string, file: string, options: CocoOptions = {})
       );
       return;
     }
-    const points: Landmark[] = [];
+    const points: FormatPoint[] = [];
     for (let p = 0; p < k; p += 1) {
       const [x, y, v] = a.keypoints.slice(3 * p, 3 * p + 3) as [number, number, number];
       if (v !== 0 && v !== 1 && v !== 2) {

@@ -4,10 +4,9 @@
  * Part names are point indices (`00`…`67`), or the schema's point names; a part left out is a
  * point not labelled (v 0). Boxes marked `ignore` are regions a detector should skip, not faces.
  */
-import type { Landmark } from '../../shared/domain';
 import { readAnnotationBytes } from '../input-files';
 import { ProblemList } from '../problems';
-import type { LabelledFace, LabelledSet } from './model';
+import type { FormatPoint, LabelledFace, LabelledSet } from './model';
 import { checkRelativePath } from './relative-path';
 import { parseFiniteNumber } from './text-lines';
 import type { XmlElement } from './xml-reader';
@@ -132,7 +131,7 @@ export function parseDlibXml(text: string, file: string, options: DlibOptions = 
     ...image,
     faces: faces.map(({ face, parts }) => {
       if (parts.length === 0) return face;
-      const points: Landmark[] = Array.from({ length: count }, () => ({ x: 0, y: 0, v: 0 }));
+      const points: FormatPoint[] = Array.from({ length: count }, () => ({ x: 0, y: 0, v: 0 }));
       for (const { index, x, y } of parts) points[index] = { x, y, v: 2 };
       return { ...face, points };
     }),

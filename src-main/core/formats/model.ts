@@ -5,12 +5,23 @@
  * labelled (a point with v 0 keeps a placeholder position, usually 0,0).
  */
 import { z } from 'zod';
-import { Box, Landmark } from '../../shared/domain';
+import { Box, Landmark, PointSource } from '../../shared/domain';
+
+/**
+ * A point as a format holds it. Formats of labelled sets say nothing of who placed a point: it is
+ * a person's label (`source` and `confirmed` absent, read as `human`, confirmed). The studio's own
+ * JSON carries both, so a model's or template's unconfirmed point survives an export and import.
+ */
+export const FormatPoint = Landmark.extend({
+  source: PointSource.optional(),
+  confirmed: z.boolean().optional(),
+});
+export type FormatPoint = z.infer<typeof FormatPoint>;
 
 export const LabelledFace = z.object({
   box: Box.optional(),
   /** In schema order; empty when the format has no points (CelebA attributes, class folders). */
-  points: z.array(Landmark),
+  points: z.array(FormatPoint),
   /** Yes/no attributes by name (`Smiling`, `Eyeglasses`, ...). */
   attributes: z.record(z.string(), z.boolean()).optional(),
   /** One-of-N attributes by name, valued by class name (MTFL `pose`: `frontal`, ...). */
@@ -34,6 +45,12 @@ export const LabelledSet = z.array(LabelledImage);
 export type LabelledSet = z.infer<typeof LabelledSet>;
 
 /** A point every format without visibility reads as visible. */
-export function visiblePoint(x: number, y: number): Landmark {
+export function visiblePoint(x: number, y: number): FormatPoint {
   return { x, y, v: 2 };
+}
+
+/** A format's point as the project stores it: absent provenance reads as a person's label. */
+export function toLandmark(point: FormatPoint): Landmark {
+  const { source = 'human', confirmed = true, ...rest } = point;
+  return { ...rest, source, confirmed };
 }

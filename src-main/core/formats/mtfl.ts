@@ -5,9 +5,8 @@
  * Attributes are coded 1 yes / 2 no (gender: 1 male), pose 1..5 from left profile to right profile.
  * They are stored under CelebA's names (`Male`, `Smiling`, `Eyeglasses`) so the two sets agree.
  */
-import type { Landmark } from '../../shared/domain';
 import { ProblemList } from '../problems';
-import type { LabelledFace, LabelledSet } from './model';
+import type { FormatPoint, LabelledFace, LabelledSet } from './model';
 import { visiblePoint } from './model';
 import { checkRelativePath } from './relative-path';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
@@ -55,7 +54,7 @@ export function parseMtfl(text: string, file: string): LabelledSet {
     if (pose === null) problems.add(file, line.number, `pose must be 1..5, not "${codes[3]}"`);
     if (problems.count !== before || 'problem' in path) continue;
     const xy = coords as number[];
-    const points: Landmark[] = [];
+    const points: FormatPoint[] = [];
     for (let i = 0; i < POINTS; i += 1) points.push(visiblePoint(xy[i]!, xy[POINTS + i]!));
     const attributes = Object.fromEntries(MTFL_BINARY_ATTRIBUTES.map((n, i) => [n, binary[i]!]));
     const face: LabelledFace = { points, attributes, classes: { pose: MTFL_POSES[pose! - 1]! } };

@@ -5,11 +5,10 @@
  */
 import { readdir, realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Landmark } from '../../shared/domain';
 import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
 import { outsideProblem } from '../real-path';
-import type { LabelledImage, LabelledSet } from './model';
+import type { FormatPoint, LabelledImage, LabelledSet } from './model';
 import { visiblePoint } from './model';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
 import type { TextLine } from './text-lines';
@@ -22,7 +21,11 @@ export interface PtsOptions {
 /** Image extensions looked for beside a `.pts` file, in this order. */
 const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.webp'];
 
-function parseCoordinateLine(line: TextLine, file: string, problems: ProblemList): Landmark | null {
+function parseCoordinateLine(
+  line: TextLine,
+  file: string,
+  problems: ProblemList,
+): FormatPoint | null {
   const parts = fields(line.text);
   if (parts.length !== 2) {
     problems.add(file, line.number, `expected "x y", found ${parts.length} value(s)`);
@@ -52,10 +55,10 @@ export function parsePts(
   file: string,
   problems: ProblemList,
   options: PtsOptions = {},
-): Landmark[] | null {
+): FormatPoint[] | null {
   const before = problems.count;
   const lines = splitLines(text).filter((line) => line.text.trim() !== '');
-  const points: Landmark[] = [];
+  const points: FormatPoint[] = [];
   const hasHeader = lines[0] !== undefined && /^\s*version\s*:/.test(lines[0].text);
   let declared: number | null = null;
   if (hasHeader) {
@@ -104,14 +107,14 @@ export function parsePts(
 }
 
 /** One file's points, or a StudioError listing what is wrong with it. */
-export function parsePtsFile(text: string, file: string, options: PtsOptions = {}): Landmark[] {
+export function parsePtsFile(text: string, file: string, options: PtsOptions = {}): FormatPoint[] {
   const problems = new ProblemList();
   const points = parsePts(text, file, problems, options);
   problems.throwIfAny(`Cannot read ${file}`);
   return points!;
 }
 
-export function serialisePts(points: readonly Landmark[]): string {
+export function serialisePts(points: readonly FormatPoint[]): string {
   const body = points.map((p) => `${formatNumber(p.x + 1)} ${formatNumber(p.y + 1)}`);
   return ['version: 1', `n_points: ${points.length}`, '{', ...body, '}', ''].join('\n');
 }

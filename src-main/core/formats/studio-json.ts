@@ -2,6 +2,10 @@
  * The studio's own annotation file: a versioned JSON envelope around the neutral model, with the
  * schema ids it was made with. Read back with the same zod shapes, so anything it accepts is a
  * valid LabelledSet; a newer version than this build knows is refused rather than half-read.
+ *
+ * Version 2 carries each point's `source` and `confirmed` exactly, so an exported model's or
+ * template's unconfirmed point imports back unconfirmed (version 1 had a `predicted` flag
+ * instead: read as a model's unconfirmed point; without it, a person's).
  */
 import { z } from 'zod';
 import { ProblemList } from '../problems';
@@ -12,7 +16,7 @@ import { LabelledSet as LabelledSetShape } from './model';
 import { checkRelativePath } from './relative-path';
 
 export const STUDIO_LABELS_FORMAT = 'face-studio-labels';
-export const STUDIO_LABELS_VERSION = 1;
+export const STUDIO_LABELS_VERSION = 2;
 
 const StudioLabels = z.object({
   format: z.literal(STUDIO_LABELS_FORMAT),
@@ -45,7 +49,7 @@ export function parseStudioJson(
     );
     problems.throwIfAny(`Cannot import ${file}`);
   }
-  const parsed = StudioLabels.safeParse(raw);
+  const parsed = StudioLabels.safeParse(version === 1 ? fromVersion1(raw) : raw);
   if (!parsed.success) addZodIssues(problems, file, parsed.error);
   else {
     parsed.data.images.forEach((image, i) => {
@@ -66,6 +70,26 @@ export function parseStudioJson(
   problems.throwIfAny(`Cannot import ${file}`);
   const { landmarkSchema, attributeSchema, images } = parsed.data!;
   return { landmarkSchema, attributeSchema, set: images };
+}
+
+type Json = Record<string, unknown>;
+const objects = (value: unknown): Json[] =>
+  Array.isArray(value)
+    ? value.filter((item): item is Json => typeof item === 'object' && item !== null)
+    : [];
+
+/** Version 1's `predicted: true` point as version 2 has it: the model's, not confirmed. */
+function fromVersion1(raw: unknown): unknown {
+  const copy = structuredClone(raw) as Json;
+  for (const image of objects(copy.images)) {
+    for (const face of objects(image.faces)) {
+      for (const point of objects(face.points)) {
+        if (point.predicted === true) Object.assign(point, { source: 'model', confirmed: false });
+        delete point.predicted;
+      }
+    }
+  }
+  return copy;
 }
 
 export function serialiseStudioJson(labels: StudioLabels): string {

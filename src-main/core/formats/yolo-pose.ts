@@ -6,7 +6,6 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Landmark } from '../../shared/domain';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
@@ -14,7 +13,7 @@ import { outsideProblem } from '../real-path';
 import { flipIndex } from '../schemas/landmark-schema';
 import type { YoloDataYaml } from './data-yaml';
 import { parseDataYaml, serialiseDataYaml } from './data-yaml';
-import type { LabelledFace, LabelledSet } from './model';
+import type { FormatPoint, LabelledFace, LabelledSet } from './model';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
 
 export interface ImageSize {
@@ -68,7 +67,7 @@ export function parseYoloLabel(
       if (value < 0 || value > 1)
         problems.add(file, line.number, `${name} ${parts[1 + i]} is outside 0..1`);
     });
-    const points: Landmark[] = [];
+    const points: FormatPoint[] = [];
     for (let p = 0; p < k; p += 1) {
       const at = 5 + p * dims;
       const [px, py] = [v[at]!, v[at + 1]!];
@@ -87,7 +86,7 @@ export function parseYoloLabel(
           `keypoint ${p} (${parts[at]}, ${parts[at + 1]}) is outside 0..1`,
         );
       }
-      points.push({ x: px * size.width, y: py * size.height, v: visibility as Landmark['v'] });
+      points.push({ x: px * size.width, y: py * size.height, v: visibility as FormatPoint['v'] });
     }
     if (problems.count !== before) continue;
     const [cx, cy, w, h] = [v[1]!, v[2]!, v[3]!, v[4]!];

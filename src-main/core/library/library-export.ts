@@ -6,16 +6,24 @@
  * Image names in the export keep the project's layout: a path inside the project as stored, an
  * outside path relative to the deepest folder all outside images share. A YOLO export puts images
  * under `images/`, as YOLO wants.
+ *
+ * Points a model or template placed that no person confirmed are not labels. By default they are
+ * left out: as not labelled (v 0) where the format has visibility (COCO, YOLO, the studio's JSON;
+ * dlib XML omits the part); in the formats without it (300-W `.pts`, MTFL) the face's points are
+ * left out whole, and an MTFL row, which needs them, with its image. Asked to mark them instead,
+ * only the studio's JSON can (each point keeps `source` and `confirmed`); the other formats refuse
+ * rather than write a guess as a label. The studio's JSON always carries each point's provenance.
  */
 import { relative, sep } from 'node:path';
-import type { ImageRecord } from '../../shared/domain';
+import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import type { ExportFormat } from '../../shared/ipc-contract';
+import type { ExportFormat, UnconfirmedExport } from '../../shared/ipc-contract';
+import { faceState, isUnconfirmedPoint } from '../../shared/point-provenance';
 import { serialiseCelebaAttributes } from '../formats/celeba';
 import { planClassFolderExport } from '../formats/class-folders';
 import { serialiseCoco } from '../formats/coco';
 import { serialiseDlibXml } from '../formats/dlib-xml';
-import type { LabelledImage, LabelledSet } from '../formats/model';
+import type { FormatPoint, LabelledImage, LabelledSet } from '../formats/model';
 import { serialiseMtfl } from '../formats/mtfl';
 import { exportPts } from '../formats/pts';
 import { serialiseStudioJson } from '../formats/studio-json';
@@ -28,7 +36,6 @@ import {
   writePlannedFiles,
   type PlannedFiles,
 } from './export-folder';
-import { isLabelled } from './library-query';
 import { imageFileOf } from './library-service';
 
 export interface ExportSummary {
@@ -39,12 +46,29 @@ export interface ExportSummary {
   files: number;
 }
 
+export interface ExportOptions {
+  /** What becomes of points no person confirmed; default `leave-out`. */
+  unconfirmed?: UnconfirmedExport;
+}
+
+/** Formats whose points have no visibility: an unconfirmed point cannot be written as missing. */
+const WITHOUT_VISIBILITY: ReadonlySet<ExportFormat> = new Set(['pts', 'mtfl']);
+
 export async function exportProjectLabels(
   store: ProjectStore,
   format: ExportFormat,
   outDir: string,
+  options: ExportOptions = {},
 ): Promise<ExportSummary> {
-  const labelled = labelledImages(store);
+  const unconfirmed = options.unconfirmed ?? 'leave-out';
+  if (unconfirmed === 'mark' && format !== 'studio') {
+    throw new StudioError(
+      'invalid-payload',
+      `Cannot mark unconfirmed points in ${format} files: only the studio format records who ` +
+        'placed a point. Export them as studio JSON, or leave them out',
+    );
+  }
+  const labelled = labelledImages(store, format, unconfirmed);
   const names = exportNames(
     store,
     labelled.map(({ record }) => record),
@@ -148,20 +172,50 @@ function plan(
   }
 }
 
-/** Each labelled image with its face in the neutral model; points only when any is placed. */
-function labelledImages(store: ProjectStore): { record: ImageRecord; image: LabelledImage }[] {
+/** The face's points as the export writes them (see the module's comment). */
+function exportedPoints(
+  face: FaceAnnotation,
+  format: ExportFormat,
+  unconfirmed: UnconfirmedExport,
+): FormatPoint[] {
+  const withProvenance = format === 'studio';
+  const needsReview = face.points.some(isUnconfirmedPoint);
+  if (needsReview && unconfirmed === 'leave-out' && WITHOUT_VISIBILITY.has(format)) return [];
+  return face.points.map((p) => {
+    if (unconfirmed === 'leave-out' && isUnconfirmedPoint(p)) return { x: 0, y: 0, v: 0 };
+    const { x, y, v, source, confirmed, uncertainty } = p;
+    if (!withProvenance) return { x, y, v };
+    return uncertainty === undefined
+      ? { x, y, v, source, confirmed }
+      : { x, y, v, source, confirmed, uncertainty };
+  });
+}
+
+/**
+ * Each image with a label to export, its face in the neutral model; points only when any is
+ * placed (after unconfirmed ones were left out).
+ */
+function labelledImages(
+  store: ProjectStore,
+  format: ExportFormat,
+  unconfirmed: UnconfirmedExport,
+): { record: ImageRecord; image: LabelledImage }[] {
   const out: { record: ImageRecord; image: LabelledImage }[] = [];
   for (const record of store.listImages()) {
     const face = store.getFace(record.id);
-    if (!face || !isLabelled(face)) continue;
-    const placed = face.points.some((p) => p.v > 0);
+    if (!face || faceState(face) === 'unlabelled') continue;
+    const points = exportedPoints(face, format, unconfirmed);
+    const placed = points.some((p) => p.v > 0);
+    const hasLabel = placed || face.expression !== null || Object.keys(face.attributes).length > 0;
+    // An MTFL row needs its five points: a face whose points were left out has no row.
+    if (!hasLabel || (format === 'mtfl' && !placed)) continue;
     const image: LabelledImage = {
       file: record.path,
       width: record.width,
       height: record.height,
       faces: [
         {
-          points: placed ? face.points.map(({ x, y, v }) => ({ x, y, v })) : [],
+          points: placed ? points : [],
           ...(face.box ? { box: face.box } : {}),
           ...(Object.keys(face.attributes).length > 0 ? { attributes: face.attributes } : {}),
           ...(face.classes && Object.keys(face.classes).length > 0

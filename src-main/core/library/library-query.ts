@@ -4,6 +4,7 @@
  */
 import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
 import type { LibraryFilter, LibraryItem } from '../../shared/ipc-contract';
+import { faceState } from '../../shared/point-provenance';
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -24,6 +25,7 @@ export function matchesFilter(
 ): boolean {
   if (filter.split !== undefined && image.split !== filter.split) return false;
   if (filter.labelled !== undefined && isLabelled(face) !== filter.labelled) return false;
+  if (filter.needsReview !== undefined && needsReview(face) !== filter.needsReview) return false;
   if (filter.hasFace !== undefined && (image.face != null) !== filter.hasFace) return false;
   if (filter.flagged !== undefined && (image.flags?.length ?? 0) > 0 !== filter.flagged) {
     return false;
@@ -41,14 +43,18 @@ export function matchesFilter(
   return true;
 }
 
-/** A face counts as labelled once any point is placed or any attribute or expression is set. */
+/**
+ * A face counts as labelled once a point is placed or an attribute or expression is set, and no
+ * placed point is a model's or template's guess still waiting for a person (see
+ * shared/point-provenance.ts).
+ */
 export function isLabelled(face: FaceAnnotation | null): boolean {
-  if (face === null) return false;
-  return (
-    face.points.some((point) => point.v > 0) ||
-    face.expression !== null ||
-    Object.keys(face.attributes).length > 0
-  );
+  return faceState(face) === 'labelled';
+}
+
+/** A face with placed points no person has confirmed yet. */
+export function needsReview(face: FaceAnnotation | null): boolean {
+  return faceState(face) === 'needs-review';
 }
 
 export function queryLibrary(
@@ -65,9 +71,11 @@ export function queryLibrary(
     const face = faceOf(image.id);
     if (!matchesFilter(image, face, filter, missing)) continue;
     if (total >= offset && items.length < limit) {
+      const state = faceState(face);
       items.push({
         ...image,
-        labelled: isLabelled(face),
+        labelled: state === 'labelled',
+        needsReview: state === 'needs-review',
         expression: face?.expression ?? null,
         ...(missing.has(image.id) ? { missing: true } : {}),
       });

@@ -37,7 +37,7 @@ import { checkImportSource, requireSomeImages } from './import-source-check';
 import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
 import type { LabelledInput, SourceImage } from './labelled-input';
-import { isLabelled } from './library-query';
+import { isLabelled, needsReview } from './library-query';
 import { mergeFaces, type IncomingFace } from './merge-faces';
 import { checkImageFiles, knownMissingImages } from './missing-images';
 import { assignSplits, subjectFromFileName } from './splits';
@@ -467,6 +467,7 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     total: 0,
     splits: { pool: 0, train: 0, val: 0, test: 0 },
     labelled: 0,
+    needsReview: 0,
     flagged: 0,
     noFace: 0,
     curated: 0,
@@ -485,6 +486,7 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     if (image.face === null || image.flags?.includes('no-face')) stats.noFace += 1;
     const face = store.getFace(image.id);
     if (isLabelled(face)) stats.labelled += 1;
+    if (needsReview(face)) stats.needsReview += 1;
     if (face?.expression) {
       stats.expressions[face.expression] = (stats.expressions[face.expression] ?? 0) + 1;
     }

@@ -10,9 +10,9 @@
 import type { z } from 'zod';
 import type { FaceAnnotation, Landmark } from '../../shared/domain';
 import type { ImportFaceCounts } from '../../shared/ipc-contract';
-import type { LabelledFace } from '../formats/model';
+import { humanPoint, isConfirmedPoint } from '../../shared/point-provenance';
+import { toLandmark, type LabelledFace } from '../formats/model';
 import type { ProjectStore } from '../project-store';
-import { isLabelled } from './library-query';
 
 export interface IncomingFace {
   imageId: string;
@@ -39,7 +39,7 @@ export async function mergeFaces(
   for (const { imageId, face } of incoming) {
     const stored = store.getFace(imageId);
     const carried = carriedLabels(face, options.pointCount);
-    if (stored === null || !isLabelled(stored)) {
+    if (stored === null || !holdsPersonsWork(stored)) {
       counts.added += 1;
       saves.push(store.saveFace(withLabels(stored, imageId, face, carried, options)));
     } else if (sameLabels(stored, carried)) {
@@ -55,6 +55,19 @@ export async function mergeFaces(
   return counts;
 }
 
+/**
+ * Whether a person has put anything into the face: a confirmed point, an attribute or an
+ * expression. A face holding only a model's or template's unconfirmed guesses is not the user's
+ * work, so a file's labels (a person's) replace it as a new face.
+ */
+function holdsPersonsWork(face: FaceAnnotation): boolean {
+  return (
+    face.points.some(isConfirmedPoint) ||
+    face.expression !== null ||
+    Object.keys(face.attributes).length > 0
+  );
+}
+
 /** The labels a file states for a face; a field the format does not have is left out. */
 interface CarriedLabels {
   points?: Landmark[];
@@ -65,7 +78,7 @@ interface CarriedLabels {
 
 function carriedLabels(face: LabelledFace, pointCount: number): CarriedLabels {
   return {
-    ...(face.points.length === pointCount ? { points: face.points } : {}),
+    ...(face.points.length === pointCount ? { points: face.points.map(toLandmark) } : {}),
     ...(face.attributes && Object.keys(face.attributes).length > 0
       ? { attributes: face.attributes }
       : {}),
@@ -109,7 +122,7 @@ function withLabels(
   options: MergeFacesOptions,
 ): z.input<typeof FaceAnnotation> {
   const blankPoints = (): Landmark[] =>
-    Array.from({ length: options.pointCount }, () => ({ x: 0, y: 0, v: 0 as const }));
+    Array.from({ length: options.pointCount }, () => humanPoint(0, 0, 0));
   return {
     ...(stored ?? {}),
     imageId,

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import type { Landmark } from '../../shared/domain';
+import type { PlacedPoint } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import { LandmarkSchema } from '../../shared/schemas';
 import { ProblemList } from '../problems';
@@ -137,11 +137,11 @@ export function flipIndex(schema: LandmarkSchema): number[] {
  * The points of a face in an image flipped left to right: positions mirrored about the image's
  * centre (pixel i goes to width-1-i) and reordered so "left eye" is still the image-left eye.
  */
-export function mirrorLandmarks(
-  points: readonly Landmark[],
+export function mirrorLandmarks<P extends PlacedPoint>(
+  points: readonly P[],
   schema: LandmarkSchema,
   imageWidth: number,
-): Landmark[] {
+): P[] {
   const flip = flipIndex(schema);
   return flip.map((source) => {
     const p = points[source]!;
@@ -150,7 +150,7 @@ export function mirrorLandmarks(
 }
 
 /** Distance between the schema's normaliser points (the NME denominator) for one face. */
-export function normaliserDistance(points: readonly Landmark[], schema: LandmarkSchema): number {
+export function normaliserDistance(points: readonly PlacedPoint[], schema: LandmarkSchema): number {
   const a = points[schema.normaliser[0]]!;
   const b = points[schema.normaliser[1]]!;
   return Math.hypot(a.x - b.x, a.y - b.y);

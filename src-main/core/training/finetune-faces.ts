@@ -8,10 +8,12 @@
  * any command that opens it) migrates it first.
  *
  * Which faces count (DESIGN §5):
- * - landmarks: faces with every point of the schema labelled (v > 0) by a person. A partly
- *   labelled face is left out rather than trained on with guessed points: the loss has no mask,
- *   and NME needs every point. Points a model placed that no one confirmed (`predicted`) are left
- *   out too: training on them would teach the model its own mistakes.
+ * - A point a model or template placed that no person confirmed (`Landmark.confirmed` false) is
+ *   not a label: it reads as not labelled (v 0), so training on it cannot teach the model its own
+ *   mistakes — unless the run's config sets `includeUnconfirmed`.
+ * - landmarks: faces with every point of the schema labelled (v > 0). A partly labelled face
+ *   (unconfirmed points included) is left out rather than trained on with guessed points: the
+ *   loss has no mask, and NME needs every point.
  * - attributes: the binary attributes of the project's attribute set, 1 / 0 / NaN (not labelled);
  *   a face with none of them labelled is left out.
  * - expression: faces whose expression is one of the set's classes.
@@ -19,7 +21,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LabelledFace, LabelledFaceSet } from '../../engine/data/labelled-faces';
+import type {
+  FaceSetOptions,
+  LabelledFace,
+  LabelledFaceSet,
+} from '../../engine/data/labelled-faces';
 import type { ImageToPrelabel } from '../../engine/predict/prelabel';
 import {
   FaceAnnotation,
@@ -27,8 +33,10 @@ import {
   PROJECT_SCHEMA_VERSION,
   ProjectFile,
   type ImageRecord,
+  type Landmark,
 } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
+import { confirmedPointsOnly, isUnconfirmedPoint } from '../../shared/point-provenance';
 import { describeIssues } from '../atomic-json-file';
 import { COMPACTING_FILE, JOURNAL_FILE, readJournal } from '../labels-journal';
 import { LABELS_FILE, PROJECT_FILE } from '../project-store';
@@ -118,19 +126,29 @@ function count(skipped: Record<string, number>, reason: string): void {
   skipped[reason] = (skipped[reason] ?? 0) + 1;
 }
 
-function faceOf(snapshot: ProjectSnapshot, image: ImageRecord, face: FaceAnnotation) {
+function faceOf(snapshot: ProjectSnapshot, image: ImageRecord, points: readonly Landmark[]) {
   return {
     imageId: image.id,
     file: path.resolve(snapshot.dir, image.path),
     width: image.width,
     height: image.height,
     detection: image.face ?? null,
-    points: [...face.points],
+    points: points.map(({ x, y, v }) => ({ x, y, v })),
   };
 }
 
-/** The project's faces labelled for `task`, with the names of the model's outputs. */
-export function labelledFaceSet(snapshot: ProjectSnapshot, task: FinetuneTask): LabelledFaceSet {
+/** Reads every face (unconfirmed points included) unless a run's config says otherwise. */
+const CONFIRMED_ONLY: FaceSetOptions = { includeUnconfirmed: false };
+
+/**
+ * The project's faces labelled for `task`, with the names of the model's outputs. Unconfirmed
+ * points read as not labelled unless `options.includeUnconfirmed`.
+ */
+export function labelledFaceSet(
+  snapshot: ProjectSnapshot,
+  task: FinetuneTask,
+  options: FaceSetOptions = CONFIRMED_ONLY,
+): LabelledFaceSet {
   const meta = snapshot.project.meta;
   const schema = builtinLandmarkSchema(meta.landmarkSchema);
   const attributeSet = meta.attributeSchema ? builtinAttributeSchema(meta.attributeSchema) : null;
@@ -162,19 +180,22 @@ export function labelledFaceSet(snapshot: ProjectSnapshot, task: FinetuneTask): 
   for (const image of snapshot.project.images) {
     const face = snapshot.faces.get(image.id);
     if (!face) continue;
+    const points = options.includeUnconfirmed ? face.points : confirmedPointsOnly(face.points);
     let label: number[];
     if (task === 'landmarks') {
-      if (face.points.every((p) => p.v === 0)) continue;
-      if (face.points.length !== k) {
+      if (points.every((p) => p.v === 0)) {
+        if (face.points.some(isUnconfirmedPoint)) count(skipped, 'points not confirmed');
+        continue;
+      }
+      if (points.length !== k) {
         count(skipped, `not ${k} points`);
         continue;
       }
-      if (face.points.some((p) => p.v === 0)) {
-        count(skipped, 'partly labelled');
-        continue;
-      }
-      if (face.points.some((p) => p.predicted)) {
-        count(skipped, 'points still predicted');
+      if (points.some((p) => p.v === 0)) {
+        count(
+          skipped,
+          face.points.some(isUnconfirmedPoint) ? 'points not confirmed' : 'partly labelled',
+        );
         continue;
       }
       label = [];
@@ -197,7 +218,7 @@ export function labelledFaceSet(snapshot: ProjectSnapshot, task: FinetuneTask): 
       count(skipped, 'in the pool (no split)');
       continue;
     }
-    faces.push({ ...faceOf(snapshot, image, face), split: image.split, label });
+    faces.push({ ...faceOf(snapshot, image, points), split: image.split, label });
   }
   const names =
     task === 'landmarks'
@@ -211,8 +232,9 @@ export function labelledFaceSet(snapshot: ProjectSnapshot, task: FinetuneTask): 
 export async function readLabelledFaces(
   projectDir: string,
   task: FinetuneTask,
+  options: FaceSetOptions = CONFIRMED_ONLY,
 ): Promise<LabelledFaceSet> {
-  return labelledFaceSet(await readProjectSnapshot(projectDir), task);
+  return labelledFaceSet(await readProjectSnapshot(projectDir), task, options);
 }
 
 /** The images to pre-label, in the order given; an id the project lacks is an error. */

@@ -16,7 +16,7 @@
 import sharp, { type Sharp } from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { openImage, rejectionFromSharp, type OpenedImage } from '../../core/library/image-source';
-import type { Box, FaceDetection, Landmark } from '../../shared/domain';
+import type { Box, FaceDetection, PlacedPoint } from '../../shared/domain';
 import type { CropPolicy } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
 
@@ -45,7 +45,7 @@ export interface Point {
 /** What is known about one face: curation's detection and/or labelled points (image px). */
 export interface FaceToCrop {
   detection?: FaceDetection | null;
-  points?: readonly Landmark[];
+  points?: readonly PlacedPoint[];
 }
 
 /**

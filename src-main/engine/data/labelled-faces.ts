@@ -11,7 +11,7 @@
  * The engine opens no project: core (core/training/finetune-faces.ts) picks the faces.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Box, FaceDetection, Landmark } from '../../shared/domain';
+import type { Box, FaceDetection, PlacedPoint } from '../../shared/domain';
 import type { CropPolicy } from '../../shared/model-card';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
@@ -31,7 +31,7 @@ export interface LabelledFace {
   /** Curation's face record, if any: the crop is cut around its box. */
   detection: FaceDetection | null;
   /** Labelled points in image px (schema order); the crop's fallback and the landmark labels. */
-  points: Landmark[];
+  points: PlacedPoint[];
   /**
    * Attributes: 1, 0 or NaN (not labelled) per attribute of the set; expression: one class
    * index; landmarks: unused (the labels come from `points`).
@@ -49,9 +49,15 @@ export type LabelledFaceSet = FaceTask & {
   /** The project's name, for the model card's "test split of project …". */
   project: string | null;
   faces: LabelledFace[];
-  /** Faces left out, counted by reason (e.g. `partly labelled`, `points still predicted`). */
+  /** Faces left out, counted by reason (e.g. `partly labelled`, `points not confirmed`). */
   skipped: Record<string, number>;
 };
+
+/** How a project's faces are read for a run (the run's config decides). */
+export interface FaceSetOptions {
+  /** Points a model or template placed that no person confirmed count as labels too. */
+  includeUnconfirmed: boolean;
+}
 
 /** One split's faces in split order, with the square each is cut from. */
 export interface SplitFaces {
@@ -112,7 +118,7 @@ export function measuredCropPolicy(
 }
 
 /** Whether the points' centre lies in `box` (the detection is of this face, not another). */
-function insideBox(points: readonly Landmark[], box: Box): boolean {
+function insideBox(points: readonly PlacedPoint[], box: Box): boolean {
   const b = pointsBox(points);
   const cx = b.x + b.width / 2;
   const cy = b.y + b.height / 2;

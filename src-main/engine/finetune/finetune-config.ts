@@ -15,6 +15,15 @@ export const finetuneConfigSchema = z
       .describe(
         'What the head predicts: landmark heatmaps, binary attributes, or one expression class.',
       ),
+    /** Also learn from points a model or template placed that no person has confirmed (and
+     * score on them). Off by default: an unchecked guess taught as a label teaches the model its
+     * own mistakes, and a face with such points is left out of training and evaluation. */
+    includeUnconfirmed: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also learn from points a model or template placed that no person has confirmed (and score on them). Off by default: an unchecked guess taught as a label teaches the model its own mistakes, and a face with such points is left out of training and evaluation.',
+      ),
     /** Backbone: a preset name plus optional overrides (tests use a smaller model). Must match
      * the given backbone weights, if any. */
     model: backboneChoiceSchema.describe(

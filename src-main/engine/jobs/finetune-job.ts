@@ -21,6 +21,7 @@ import type {
 import { loadBackbone } from '../backbone';
 import { DEFAULT_CROP_POLICY, fromCrop } from '../data/face-crop';
 import {
+  type FaceSetOptions,
   labelledFacesData,
   measuredCropPolicy,
   type LabelledFaceSet,
@@ -70,8 +71,11 @@ export interface FinetuneJobSpec {
   /** A FinetuneConfigInput; on resume, keys given here override the saved config. */
   config: Record<string, unknown>;
   resume?: boolean;
-  /** The labelled faces for a task; called once the config (and so the task) is known valid. */
-  faces: (task: FinetuneTask) => Promise<LabelledFaceSet>;
+  /**
+   * The labelled faces for a task; called once the config (and so the task) is known valid.
+   * `includeUnconfirmed` is the config's: whether points no person confirmed count as labels.
+   */
+  faces: (task: FinetuneTask, options: FaceSetOptions) => Promise<LabelledFaceSet>;
   /** models/<id>/ of a pre-trained backbone; absent = from scratch. */
   backboneDir?: string;
   /** The crop policy; default: DEFAULT_CROP_POLICY with its ratio measured on the faces. */
@@ -242,7 +246,9 @@ export async function runFinetuneJob(
       }
       await record('running');
 
-      const set = await spec.faces(config.task);
+      const set = await spec.faces(config.task, {
+        includeUnconfirmed: config.includeUnconfirmed,
+      });
       const names = outputNames(set);
       const policy = spec.crop ?? measuredCropPolicy(set.faces, DEFAULT_CROP_POLICY);
       const prepared = labelledFacesData(set, {

@@ -10,7 +10,7 @@
  * | attributes | accuracy per attribute and their mean                               |
  * | expression | accuracy, recall per class, confusion matrix                        |
  *
- * A face counts when it has the labels the task needs (every point placed; any of the model's
+ * A face counts when it has the labels the task needs (every point placed and confirmed; any of the model's
  * attributes; an expression). An image that cannot be read, or an expression the model does not
  * know, is bad input: every one is listed in one InputProblemsError.
  */
@@ -192,7 +192,10 @@ function hasLabels(model: ExportedModel, image: SourceImage): boolean {
   const card = model.card;
   if (card.task === 'landmarks') {
     const count = card.schema?.points.length ?? 0;
-    return face.points.length === count && face.points.every((p) => p.v > 0);
+    // A point no person confirmed (the studio's own format can carry one) is no truth to score on.
+    return (
+      face.points.length === count && face.points.every((p) => p.v > 0 && p.confirmed !== false)
+    );
   }
   if (card.task === 'attributes')
     return (card.attributes ?? []).some((name) => face.attributes?.[name] !== undefined);

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { boxOfPoints } from '../../core/library/face-boxes';
 import type { FaceDetector } from '../../core/library/face-detect';
 import { openImage, type OpenedImage } from '../../core/library/image-source';
-import type { Box, FaceDetection, Landmark } from '../../shared/domain';
+import type { Box, FaceDetection, Landmark, PlacedPoint } from '../../shared/domain';
 import type { ModelCard } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
 import { cropFaces, faceCropBox, fromCrop } from '../data/face-crop';
@@ -28,7 +28,7 @@ export interface ImageToPredict {
   /** A face box in image px: cropped from it (grown by the card's margin), no detection. */
   box?: Box;
   /** Labelled landmarks: cropped from their box as training crops are (eval), no detection. */
-  points?: readonly Landmark[];
+  points?: readonly PlacedPoint[];
 }
 
 /** How the face to crop was found. */
@@ -36,7 +36,10 @@ export type FaceSource = 'detector' | 'record' | 'box' | 'points' | 'whole-image
 
 /** What the model says about one face, in the shape of an annotation (image px). */
 export interface PredictedLabels {
-  /** Schema order; `{ x, y, v: 2, predicted: true, uncertainty }`. Empty for other tasks. */
+  /**
+   * Schema order; `{ x, y, v: 2, source: 'model', confirmed: false, uncertainty }`. Empty for other
+   * tasks.
+   */
   points: Landmark[];
   /** The face box the crop was cut around (the detector's, the record's, the given one). */
   box?: Box;
@@ -233,7 +236,7 @@ async function cropOne(
 }
 
 interface Located {
-  face: { detection?: FaceDetection | null; points?: Landmark[] };
+  face: { detection?: FaceDetection | null; points?: readonly PlacedPoint[] };
   box: Box;
   source: FaceSource;
   score: number | null;
@@ -313,7 +316,8 @@ async function predictBatch(
           x,
           y,
           v: 2,
-          predicted: true,
+          source: 'model',
+          confirmed: false,
           uncertainty: landmarks.uncertainty ? landmarks.uncertainty[at]! : 0,
         });
       }

@@ -97,6 +97,7 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
         ctx.session.require(),
         request.format,
         absoluteFolder(request.outDir, 'The export folder'),
+        { unconfirmed: request.unconfirmed },
       ),
   };
 }

@@ -156,7 +156,7 @@ const rejected: [string, string, RegExp][] = [
   ['yolo-no-kpt-shape.yaml', 'yaml', /yolo-no-kpt-shape\.yaml: no kpt_shape/],
   ['yolo-bad-flip.yaml', 'yaml', /yolo-bad-flip\.yaml:2: flip_idx is not an involution/],
   ['yolo-bad-shape.yaml', 'yaml', /yolo-bad-shape\.yaml:1: kpt_shape must be \[points, 2 or 3\]/],
-  ['studio-newer-version.json', 'studio', /studio-newer-version\.json: version 2 is newer/],
+  ['studio-newer-version.json', 'studio', /studio-newer-version\.json: version 3 is newer/],
   [
     'studio-traversal.json',
     'studio',

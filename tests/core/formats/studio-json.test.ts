@@ -16,7 +16,9 @@ describe("the studio's own JSON", () => {
             points: [
               { x: 3.125, y: 4, v: 2 },
               { x: 0, y: 0, v: 0 },
-              { x: 7, y: 8.5, v: 1, predicted: true },
+              { x: 7, y: 8.5, v: 1, source: 'model', confirmed: false, uncertainty: 0.25 },
+              { x: 9, y: 9.5, v: 2, source: 'template', confirmed: false },
+              { x: 11, y: 2, v: 2, source: 'model', confirmed: true },
             ],
             attributes: { Smiling: true },
             classes: { pose: 'frontal' },
@@ -27,9 +29,35 @@ describe("the studio's own JSON", () => {
       { file: 'c.png', faces: [] },
     ];
     const labels = { landmarkSchema: 'custom3', attributeSchema: 'mtfl', set };
-    expect(parseStudioJson(serialiseStudioJson(labels), 'labels.json', { pointCount: 3 })).toEqual(
+    expect(parseStudioJson(serialiseStudioJson(labels), 'labels.json', { pointCount: 5 })).toEqual(
       labels,
     );
+  });
+
+  it("reads version 1's predicted points as a model's, unconfirmed", () => {
+    const text = JSON.stringify({
+      format: 'face-studio-labels',
+      version: 1,
+      landmarkSchema: null,
+      attributeSchema: null,
+      images: [
+        {
+          file: 'a.jpg',
+          faces: [
+            {
+              points: [
+                { x: 1, y: 2, v: 2, predicted: true, uncertainty: 0.1 },
+                { x: 3, y: 4, v: 2 },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(parseStudioJson(text, 'old.json').set[0]!.faces[0]!.points).toEqual([
+      { x: 1, y: 2, v: 2, source: 'model', confirmed: false, uncertainty: 0.1 },
+      { x: 3, y: 4, v: 2 },
+    ]);
   });
 
   it('refuses a face whose point count differs from the schema, naming it', () => {

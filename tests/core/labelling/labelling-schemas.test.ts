@@ -13,6 +13,7 @@ import {
 } from '../../../src-main/core/labelling/labelling-schemas';
 import { ProjectStore } from '../../../src-main/core/project-store';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
+import { humanPoint } from '../../../src-main/shared/point-provenance';
 
 const five = builtinLandmarkSchema('five');
 let dir: string;
@@ -57,7 +58,7 @@ async function projectWith(faces: number): Promise<ProjectStore> {
     ];
     await store.saveFace({
       imageId: idOf(i),
-      points: shape.map(([x, y]) => ({ x: 10 + i + x! * s, y: 5 + y! * s, v: 2 as const })),
+      points: shape.map(([x, y]) => humanPoint(10 + i + x! * s, 5 + y! * s, 2)),
       updatedAt: new Date().toISOString(),
     });
   }

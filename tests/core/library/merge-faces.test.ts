@@ -41,7 +41,7 @@ describe('re-importing a labelled set', () => {
     const idOf = (name: string): string =>
       store.listImages().find((image) => image.path.endsWith(`${name}.jpg`))!.id;
     const edited = store.getFace(idOf('face-0'))!;
-    edited.points[10] = { x: 1.5, y: 2.5, v: 1 };
+    edited.points[10] = { x: 1.5, y: 2.5, v: 1, source: 'human', confirmed: true };
     await store.saveFace({ ...edited, note: 'checked by hand' });
     // Face 2's file changes too (a corrected set): the stored face is the user's, so it stays.
     await writeFile(path.join(dir, 'face-2.pts'), ptsText(ptsPoints(7)));

@@ -56,18 +56,68 @@ describe("a project's labelled faces for fine-tuning", () => {
       const other = store.getFace(images[2]!.id)!;
       await store.saveFace({
         ...other,
-        points: other.points.map((p) => ({ ...p, predicted: true })),
+        points: other.points.map((p) => ({ ...p, source: 'model' as const, confirmed: false })),
       });
       await store.flush();
       // The store is still open: the edits are only in the journal.
       const set = labelledFaceSet(await readProjectSnapshot(dir), 'landmarks');
       expect(set.faces.map((f) => f.imageId)).not.toContain(images[1]!.id);
       expect(set.faces.map((f) => f.imageId)).not.toContain(images[2]!.id);
-      expect(set.skipped).toMatchObject({ 'partly labelled': 1, 'points still predicted': 1 });
+      expect(set.skipped).toMatchObject({ 'partly labelled': 1, 'points not confirmed': 1 });
       // Put them back for the other tests.
       await store.saveFace(face);
       await store.saveFace(other);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('trains on a pre-labelled face in train only when the config includes unconfirmed points', async () => {
+    const store = await ProjectStore.open(dir);
+    const train = images[3]!.id;
+    const face = store.getFace(train)!;
+    try {
+      // As pre-labelling leaves a face: every point the model's, none confirmed; one template.
+      await store.saveFace({
+        ...face,
+        points: face.points.map((p, i) => ({
+          ...p,
+          source: i === 0 ? ('template' as const) : ('model' as const),
+          confirmed: false,
+          ...(i === 0 ? {} : { uncertainty: 0.02 }),
+        })),
+      });
+      await store.flush();
+      const snapshot = await readProjectSnapshot(dir);
+      const byDefault = labelledFaceSet(snapshot, 'landmarks');
+      expect(byDefault.faces.map((f) => f.imageId)).not.toContain(train);
+      expect(byDefault.skipped).toMatchObject({ 'points not confirmed': 1 });
+      const included = labelledFaceSet(snapshot, 'landmarks', { includeUnconfirmed: true });
+      const taken = included.faces.find((f) => f.imageId === train);
+      expect(taken?.points.map((p) => [p.x, p.y, p.v])).toEqual(
+        face.points.map((p) => [p.x, p.y, p.v]),
+      );
+      expect(included.skipped['points not confirmed']).toBeUndefined();
+
+      // Once a person confirms all but one point, the face is still partly labelled for
+      // landmarks; its attributes train, with the unconfirmed point hidden from the crop.
+      await store.saveFace({
+        ...face,
+        attributes: { Smiling: true },
+        points: face.points.map((p, i) =>
+          i === 7 ? { ...p, source: 'model' as const, confirmed: false } : p,
+        ),
+      });
+      await store.flush();
+      const later = await readProjectSnapshot(dir);
+      expect(labelledFaceSet(later, 'landmarks').faces.map((f) => f.imageId)).not.toContain(train);
+      const attributes = labelledFaceSet(later, 'attributes').faces.find(
+        (f) => f.imageId === train,
+      );
+      expect(attributes?.points[7]!.v).toBe(0);
+      expect(attributes?.points[6]!.v).toBe(face.points[6]!.v);
+    } finally {
+      await store.saveFace(face);
       await store.close();
     }
   });

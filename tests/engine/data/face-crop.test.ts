@@ -13,7 +13,7 @@ import {
   type RgbImage,
 } from '../../../src-main/engine/data/face-crop';
 import { CropPolicy } from '../../../src-main/shared/model-card';
-import type { Landmark } from '../../../src-main/shared/domain';
+import type { PlacedPoint } from '../../../src-main/shared/domain';
 import { useWasm } from '../helpers';
 
 let dir: string;
@@ -48,7 +48,7 @@ describe('crop policy', () => {
       score: 0.9,
     };
     // Centre (30, 50); longer side 60 × (1 + 2·0.25) = 90. Points are ignored when a box is known.
-    const points: Landmark[] = [
+    const points: PlacedPoint[] = [
       { x: 0, y: 0, v: 2 },
       { x: 5, y: 5, v: 2 },
     ];
@@ -61,7 +61,7 @@ describe('crop policy', () => {
   });
 
   it('uses the labelled points box × landmarksToFaceBox, ignoring unlabelled points', () => {
-    const points: Landmark[] = [
+    const points: PlacedPoint[] = [
       { x: 10, y: 10, v: 2 },
       { x: 60, y: 30, v: 1 },
       { x: 500, y: 500, v: 0 },

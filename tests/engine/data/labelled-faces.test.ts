@@ -11,7 +11,7 @@ import {
   type LabelledFace,
   type LabelledFaceSet,
 } from '../../../src-main/engine/data/labelled-faces';
-import type { Landmark } from '../../../src-main/shared/domain';
+import type { PlacedPoint } from '../../../src-main/shared/domain';
 import { useWasm } from '../helpers';
 import { createLabelledProject } from './labelled-project';
 
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** A face whose 4 points span a 20×20 box at (40, 40), with a detection of `scale`× that box. */
 function syntheticFace(scale: number, shift = 0): LabelledFace {
-  const points: Landmark[] = [
+  const points: PlacedPoint[] = [
     { x: 40, y: 40, v: 2 },
     { x: 60, y: 40, v: 2 },
     { x: 40, y: 60, v: 2 },

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { parsePtsFile } from '../../../src-main/core/formats/pts';
+import { humanPoint } from '../../../src-main/shared/point-provenance';
 import { ProjectStore } from '../../../src-main/core/project-store';
 import type { ImageRecord, Split } from '../../../src-main/shared/domain';
 
@@ -76,7 +77,7 @@ export async function createLabelledProject(
     const points = parsePtsFile(await readFile(ptsFile, 'utf8'), ptsFile, { pointCount: 68 });
     await store.saveFace({
       imageId: records[i]!.id,
-      points: points.map((p) => ({ x: p.x, y: p.y, v: 2 as const })),
+      points: points.map((p) => humanPoint(p.x, p.y, 2)),
       // Every other face: attributes (Male alternating, Smiling only on some).
       attributes:
         i % 2 === 0 ? { Male: i % 4 === 0, ...(i % 3 === 0 ? { Smiling: true } : {}) } : {},

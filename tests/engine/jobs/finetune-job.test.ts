@@ -59,7 +59,7 @@ function spec(id: string, extra: Partial<FinetuneJobSpec> = {}): FinetuneJobSpec
     runDir: path.join(projectDir, 'runs', id),
     modelsDir: path.join(projectDir, 'models'),
     config: WITH_MODEL,
-    faces: (task) => readLabelledFaces(projectDir, task),
+    faces: (task, options) => readLabelledFaces(projectDir, task, options),
     ...extra,
   };
 }
@@ -266,6 +266,28 @@ describe('fine-tuning job', { timeout: 120_000 }, () => {
     ).toEqual({ accuracy: 0.5, 'recall.happy': 1 });
     expect(sampleIndices(3)).toEqual([0, 1, 2]);
     expect(sampleIndices(10)).toEqual([0, 2, 5, 7]);
+  });
+
+  it("reads the faces with the config's includeUnconfirmed, saved in the run's config", async () => {
+    const asked: unknown[] = [];
+    const stop = (id: string, config: Record<string, unknown>) =>
+      runFinetuneJob(
+        spec(id, {
+          config,
+          faces: async (_task, options) => {
+            asked.push(options);
+            throw new Error('enough: the faces were asked for');
+          },
+        }),
+        { emit: () => undefined },
+      );
+    expect(await stop('confirmed-only', WITH_MODEL)).toMatchObject({ type: 'failed' });
+    expect(
+      await stop('with-unconfirmed', { ...WITH_MODEL, includeUnconfirmed: true }),
+    ).toMatchObject({ type: 'failed' });
+    expect(asked).toEqual([{ includeUnconfirmed: false }, { includeUnconfirmed: true }]);
+    const saved = await readJson(path.join(projectDir, 'runs', 'with-unconfirmed', 'config.json'));
+    expect(saved).toMatchObject({ includeUnconfirmed: true });
   });
 
   it('fails a bad config by its key, writing and exporting nothing', async () => {

@@ -80,7 +80,9 @@ describe('pre-labelling job', { timeout: 60_000 }, () => {
     expect(faces.map((f) => f.imageId)).toEqual(images.map((i) => i.imageId));
     for (const face of faces) {
       expect(face.points).toHaveLength(68);
-      expect(face.points.every((p) => p.predicted === true && p.uncertainty! >= 0)).toBe(true);
+      expect(
+        face.points.every((p) => p.source === 'model' && !p.confirmed && p.uncertainty! >= 0),
+      ).toBe(true);
     }
   });
 

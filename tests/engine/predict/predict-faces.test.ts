@@ -65,7 +65,7 @@ describe('predicting landmarks', () => {
     );
     expect(face!.labels.box).toEqual(BOX);
     face!.labels.points.forEach((p, i) => {
-      expect(p).toMatchObject({ v: 2, predicted: true });
+      expect(p).toMatchObject({ v: 2, source: 'model', confirmed: false });
       // Crop pixels are 3.75 image px here: the centroid lands well within one of them.
       expect(Math.abs(p.x - DOTS[i]!.x)).toBeLessThan(0.5);
       expect(Math.abs(p.y - DOTS[i]!.y)).toBeLessThan(0.5);

@@ -1,4 +1,7 @@
-/** Pre-labelling: predictions become FaceAnnotations keyed by image id, points marked predicted. */
+/**
+ * Pre-labelling: predictions become FaceAnnotations keyed by image id, each point the model's and
+ * not confirmed.
+ */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prelabelFaces, prelabelImages } from '../../../src-main/engine/predict/prelabel';
@@ -28,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('pre-labelling', () => {
-  it('returns valid annotations with each point predicted and its doubt', async () => {
+  it('returns valid annotations with each point the model’s, unconfirmed, with its doubt', async () => {
     // An x bias of 0.02 of the crop: the face and its mirror disagree by 0.04 on every point.
     const { model } = fakeModel(fakeCard(), dotCentroids(32, 0.02));
     const id = 'a'.repeat(64);
@@ -50,7 +53,7 @@ describe('pre-labelling', () => {
       attributes: {},
     });
     for (const p of annotation!.points) {
-      expect(p).toMatchObject({ v: 2, predicted: true });
+      expect(p).toMatchObject({ v: 2, source: 'model', confirmed: false });
       expect(p.uncertainty).toBeCloseTo(0.04, 5);
     }
     expect(outcome.failed.map((f) => f.imageId)).toEqual(['b'.repeat(64)]);

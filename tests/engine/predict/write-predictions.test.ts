@@ -45,14 +45,17 @@ function face(index: number, labels: Partial<PredictedFace['labels']>): Predicte
   };
 }
 
+/** A model's point, not confirmed by anyone. */
+const MODEL = { source: 'model', confirmed: false } as const;
+
 /** Two predicted two-dot faces, one per image. */
 let landmarks: PredictOutcome;
 const landmarkOutcome = (): PredictOutcome => ({
   faces: [0, 1].map((i) =>
     face(i, {
       points: [
-        { x: 70.123456 + i, y: 80.5, v: 2, predicted: true, uncertainty: 0.01 },
-        { x: 130.25, y: 84.75 - i, v: 2, predicted: true, uncertainty: 0.2 },
+        { x: 70.123456 + i, y: 80.5, v: 2, ...MODEL, uncertainty: 0.01 },
+        { x: 130.25, y: 84.75 - i, v: 2, ...MODEL, uncertainty: 0.2 },
       ],
     }),
   ),
@@ -91,7 +94,7 @@ describe('writing predictions', () => {
     const studio = path.join(dir, 'studio');
     await writePredictions(landmarks, card, studio, { format: 'studio' });
     const labels = await readBack(studio, 'studio', card);
-    // The studio format keeps what a person needs to review: predicted, and how doubtful.
+    // The studio format keeps what a person needs to review: the model's, unconfirmed, how doubtful.
     expect(labels.get('sub/b.png')!.points[1]).toEqual(landmarks.faces[1]!.labels.points[1]);
   });
 

@@ -105,7 +105,7 @@ describe('library:importFolder', () => {
     expect(first.faces).toEqual({ added: 2, unchanged: 0, kept: 0, overwritten: 0 });
     const store = session.require();
     const face = store.getFace(store.listImages()[0]!.id)!;
-    face.points[3] = { x: 1, y: 1, v: 1 };
+    face.points[3] = { x: 1, y: 1, v: 1, source: 'human', confirmed: true };
     await store.saveFace(face);
     const kept = await importDone({ dir, format: 'pts' });
     expect(kept.faces).toEqual({ added: 0, unchanged: 1, kept: 1, overwritten: 0 });

@@ -13,13 +13,16 @@ const IMAGE_A = 'a'.repeat(64);
 const IMAGE_B = 'b'.repeat(64);
 const SIZE = { width: 200, height: 160 };
 
+const HUMAN = { source: 'human', confirmed: true } as const;
+const TEMPLATE = { source: 'template', confirmed: false } as const;
+
 /** A 5-point face: eyes, nose and mouth corners placed, like an MTFL row. */
 const FACE5: Landmark[] = [
-  { x: 60, y: 60, v: 2 },
-  { x: 120, y: 62, v: 2 },
-  { x: 90, y: 90, v: 2 },
-  { x: 66, y: 120, v: 2 },
-  { x: 114, y: 121, v: 2 },
+  { x: 60, y: 60, v: 2, ...HUMAN },
+  { x: 120, y: 62, v: 2, ...HUMAN },
+  { x: 90, y: 90, v: 2, ...HUMAN },
+  { x: 66, y: 120, v: 2, ...HUMAN },
+  { x: 114, y: 121, v: 2, ...HUMAN },
 ];
 
 function model5(points: Landmark[] | null = FACE5): CanvasModel {
@@ -136,8 +139,8 @@ describe('dragging', () => {
     m.selectGroup('eyes');
     expect(m.moveGroup(-2, 3)).toBe(true);
     expect(m.points.slice(0, 2)).toEqual([
-      { x: 58, y: 63, v: 2 },
-      { x: 118, y: 65, v: 2 },
+      { x: 58, y: 63, v: 2, ...HUMAN },
+      { x: 118, y: 65, v: 2, ...HUMAN },
     ]);
     m.undo();
     expect(m.points).toEqual(FACE5);
@@ -217,7 +220,7 @@ describe('occlusion, clearing, confirming', () => {
     expect(m.undoLabel).toBe('clear left mouth corner (3)');
   });
 
-  it('drops a template into a box; confirming or moving a point clears predicted', () => {
+  it('drops a template into a box; confirming or moving a point confirms it', () => {
     const m = model5(null);
     const template = [
       { x: 0.3, y: 0.35 },
@@ -231,19 +234,19 @@ describe('occlusion, clearing, confirming', () => {
       RangeError,
     );
     m.dropTemplate(template, { x: 40, y: 20, width: 100, height: 120 });
-    expect(m.points.map((p) => [p.x, p.y, p.v, p.predicted])).toEqual([
-      [70, 62, 2, true],
-      [110, 62, 2, true],
-      [90, 86, 2, true],
-      [75, 110, 2, true],
-      [105, 110, 2, true],
+    expect(m.points.map((p) => [p.x, p.y, p.v, p.source, p.confirmed])).toEqual([
+      [70, 62, 2, 'template', false],
+      [110, 62, 2, 'template', false],
+      [90, 86, 2, 'template', false],
+      [75, 110, 2, 'template', false],
+      [105, 110, 2, 'template', false],
     ]);
     expect(m.nextToPlace).toBeNull();
     expect(m.confirmPoint(0)).toBe(true);
-    expect(m.points[0]).toEqual({ x: 70, y: 62, v: 2 });
+    expect(m.points[0]).toEqual({ x: 70, y: 62, v: 2, ...TEMPLATE, confirmed: true });
     expect(m.confirmPoint(0)).toBe(false);
     m.movePoint(2, { x: 91, y: 87 });
-    expect(m.points[2]).toEqual({ x: 91, y: 87, v: 2 });
+    expect(m.points[2]).toEqual({ x: 91, y: 87, v: 2, ...HUMAN });
     // Template, confirm, move: three steps; undoing all of them empties the face again.
     while (m.undo());
     expect(m.points).toEqual(emptyPoints(5));
@@ -267,7 +270,7 @@ describe('occlusion, clearing, confirming', () => {
     // The centroid (90, 86) stays put; every offset from it grows by 1.5.
     expect(m.points[0]!.x).toBeCloseTo(90 + (70 - 90) * 1.5, 9);
     expect(m.points[4]!.y).toBeCloseTo(86 + (110 - 86) * 1.5, 9);
-    expect(m.points.every((p) => p.predicted === true)).toBe(true);
+    expect(m.points.every((p) => p.source === 'template' && !p.confirmed)).toBe(true);
     expect(() => m.scaleSelection(0)).toThrow(RangeError);
     expect(m.undo()).toBe(true);
     expect(m.points).toEqual(dropped);
@@ -283,12 +286,14 @@ describe('occlusion, clearing, confirming', () => {
 
 describe('mirror assist', () => {
   it('proposes the other side from placed points, as one undo step', () => {
-    const partial = FACE5.map((p, i) => (i === 1 || i === 4 ? { x: 0, y: 0, v: 0 as const } : p));
+    const partial = FACE5.map((p, i) =>
+      i === 1 || i === 4 ? { x: 0, y: 0, v: 0 as const, ...HUMAN } : p,
+    );
     const m = model5(partial);
     // No pair is placed on both sides: the nose (x = 90) gives the midline.
     expect(m.mirrorAssist()).toEqual([1, 4]);
-    expect(m.points[1]).toEqual({ x: 120, y: 60, v: 2, predicted: true });
-    expect(m.points[4]).toEqual({ x: 114, y: 120, v: 2, predicted: true });
+    expect(m.points[1]).toEqual({ x: 120, y: 60, v: 2, ...TEMPLATE });
+    expect(m.points[4]).toEqual({ x: 114, y: 120, v: 2, ...TEMPLATE });
     expect(m.mirrorAssist()).toEqual([]);
     m.undo();
     expect(m.points).toEqual(partial);
@@ -419,7 +424,8 @@ describe('pre-labelling with a model', () => {
       x: p.x + ((i * 7) % 5) - 2,
       y: p.y + ((i * 3) % 5) - 2,
       v: 2,
-      predicted: true,
+      source: 'model',
+      confirmed: false,
       uncertainty: i <= 16 ? 0.02 + i / 1000 : 0.01,
     }));
     return { truth, predicted };
@@ -437,7 +443,7 @@ describe('pre-labelling with a model', () => {
     expect(seen).toEqual(['points', 'history']);
     expect(m.undoLabel).toBe('pre-label');
     m.points.slice(0, 3).forEach((p, i) => {
-      expect(p.predicted).toBeUndefined();
+      expect([p.source, p.confirmed]).toEqual(['human', true]);
       expect(p.x).toBeCloseTo(truth.points[i]!.x, 9);
     });
     expect(m.points[40]).toEqual(predicted[40]);
@@ -456,10 +462,11 @@ describe('pre-labelling with a model', () => {
     m.selectGroup('right eye');
     expect(m.confirmPoints(m.selection)).toBe(true);
     expect(m.undoLabel).toBe('confirm 6 points');
-    expect(m.points.filter((p) => p.predicted)).toHaveLength(62);
+    expect(m.points.filter((p) => !p.confirmed)).toHaveLength(62);
+    expect(m.points.filter((p) => p.source === 'model' && p.confirmed)).toHaveLength(6);
     m.setMode('idle');
     m.movePoint(16, { x: truth.points[16]!.x, y: truth.points[16]!.y });
-    expect(m.points[16]).toEqual({ ...truth.points[16], v: 2 });
+    expect(m.points[16]).toEqual({ ...truth.points[16], v: 2, ...HUMAN });
     expect(m.mostUncertain?.index).toBe(15);
     expect(m.confirmPoints()).toBe(true);
     expect(m.undoLabel).toBe('confirm all points');

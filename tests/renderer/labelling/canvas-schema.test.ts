@@ -52,7 +52,13 @@ describe('canvasSchemaOf', () => {
     m.load({ imageId: 'c'.repeat(64), imageSize: { width: 100, height: 100 } });
     m.dropTemplate(templateOf(stored), { x: 20, y: 30, width: 60, height: 50 });
     const [x, y] = stored.template[2]!;
-    expect(m.points[2]).toEqual({ x: 20 + x * 60, y: 30 + y * 50, v: 2, predicted: true });
+    expect(m.points[2]).toEqual({
+      x: 20 + x * 60,
+      y: 30 + y * 50,
+      v: 2,
+      source: 'template',
+      confirmed: false,
+    });
     expect(m.nextToPlace).toBeNull();
   });
 });

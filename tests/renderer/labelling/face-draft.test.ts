@@ -48,7 +48,7 @@ describe('face details', () => {
   });
 
   it('writes points, box and details as a FaceAnnotation, copying rather than sharing', () => {
-    const points = [{ x: 1.25, y: 2.5, v: 1 as const }];
+    const points = [{ x: 1.25, y: 2.5, v: 1 as const, source: 'human' as const, confirmed: true }];
     const box = { x: 0, y: 0, width: 10, height: 10 };
     const details = { attributes: { Smiling: true }, expression: 'happy', note: 'n' };
     const face = toAnnotation({ imageId: id, points, box }, details, '1970-01-01T00:00:00.000Z');

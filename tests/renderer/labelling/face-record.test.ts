@@ -7,7 +7,7 @@ import {
   emptyPoints,
   mergePrediction,
   mostUncertain,
-  predictedCount,
+  unconfirmedCount,
   scalePoints,
   midlineX,
   mirrorAssist,
@@ -21,10 +21,15 @@ import {
 } from '../../../src-renderer/src/features/labelling/model/face-record';
 import { FIVE } from './fixtures';
 
+/** Who placed a point and whether a person checked it, as the edits leave it. */
+const HUMAN = { source: 'human', confirmed: true } as const;
+const MODEL = { source: 'model', confirmed: false } as const;
+const TEMPLATE = { source: 'template', confirmed: false } as const;
+
 function five(placed: Partial<Record<number, [number, number]>>): Landmark[] {
   return emptyPoints(5).map((p, i) => {
     const at = placed[i];
-    return at ? { x: at[0], y: at[1], v: 2 } : p;
+    return at ? { x: at[0], y: at[1], v: 2, ...HUMAN } : p;
   });
 }
 
@@ -59,23 +64,62 @@ describe('point edits', () => {
     expect(() => movePoint(emptyPoints(5), -1, { x: 0, y: 0 })).toThrow(RangeError);
   });
 
-  it('drops the predicted mark when a point is moved or confirmed', () => {
-    const points: Landmark[] = [{ x: 1, y: 2, v: 2, predicted: true }];
-    expect(movePoint(points, 0, { x: 3, y: 2 })[0]).toEqual({ x: 3, y: 2, v: 2 });
-    expect(confirmPoint(points, 0)[0]).toEqual({ x: 1, y: 2, v: 2 });
+  it('makes a moved point human-confirmed and a confirmed one confirmed, keeping its source', () => {
+    const points: Landmark[] = [
+      { x: 1, y: 2, v: 2, ...TEMPLATE },
+      { x: 5, y: 6, v: 2, ...MODEL, uncertainty: 0.1 },
+    ];
+    expect(movePoint(points, 0, { x: 3, y: 2 })[0]).toEqual({ x: 3, y: 2, v: 2, ...HUMAN });
+    // Moving to where it already is still makes it the person's.
+    expect(movePoint(points, 1, { x: 5, y: 6 })[1]).toEqual({ x: 5, y: 6, v: 2, ...HUMAN });
+    expect(confirmPoint(points, 0)[0]).toEqual({ x: 1, y: 2, v: 2, ...TEMPLATE, confirmed: true });
+    expect(confirmPoint(points, 1)[1]).toEqual({ x: 5, y: 6, v: 2, ...MODEL, confirmed: true });
+    // Dragging one point makes it the person's too.
+    expect(offsetPoints(points, points, [0], 1, 1)[0]).toEqual({ x: 2, y: 3, v: 2, ...HUMAN });
     // Occlusion is a fact about the face, not a confirmation of the position.
-    expect(toggleOccluded(points, 0)[0]).toEqual({ x: 1, y: 2, v: 1, predicted: true });
+    expect(toggleOccluded(points, 0)[0]).toEqual({ x: 1, y: 2, v: 1, ...TEMPLATE });
+    // Placing a point is a person's act.
+    expect(placePoint(emptyPoints(1), 0, { x: 4, y: 4 })[0]).toEqual({
+      x: 4,
+      y: 4,
+      v: 2,
+      ...HUMAN,
+    });
+    expect(unconfirmedCount(points)).toBe(2);
+    expect(unconfirmedCount(confirmPoints(points))).toBe(0);
+  });
+
+  it('keeps provenance when a group is moved or resized as a whole', () => {
+    const points: Landmark[] = [
+      { x: 0, y: 0, v: 2, ...TEMPLATE },
+      { x: 10, y: 0, v: 2, ...TEMPLATE },
+    ];
+    expect(offsetPoints(points, points, [0, 1], 5, 5)).toEqual([
+      { x: 5, y: 5, v: 2, ...TEMPLATE },
+      { x: 15, y: 5, v: 2, ...TEMPLATE },
+    ]);
+    expect(
+      scalePoints(points, [0, 1], 2).every((p) => p.source === 'template' && !p.confirmed),
+    ).toBe(true);
   });
 
   it('compares point arrays by value', () => {
     expect(samePoints(five({ 0: [1, 2] }), five({ 0: [1, 2] }))).toBe(true);
     expect(samePoints(five({ 0: [1, 2] }), five({ 0: [1, 2.5] }))).toBe(false);
-    expect(samePoints([{ x: 0, y: 0, v: 2, predicted: false }], [{ x: 0, y: 0, v: 2 }])).toBe(true);
+    expect(samePoints([{ x: 0, y: 0, v: 2, ...TEMPLATE }], [{ x: 0, y: 0, v: 2, ...HUMAN }])).toBe(
+      false,
+    );
+    expect(
+      samePoints(
+        [{ x: 0, y: 0, v: 2, ...MODEL }],
+        [{ x: 0, y: 0, v: 2, ...MODEL, confirmed: true }],
+      ),
+    ).toBe(false);
   });
 });
 
 describe('templateInBox', () => {
-  it('maps box-normalised points into the box, predicted', () => {
+  it('maps box-normalised points into the box, as unconfirmed template points', () => {
     const template = [
       { x: 0, y: 0 },
       { x: 1, y: 1 },
@@ -83,9 +127,9 @@ describe('templateInBox', () => {
     ];
     const box = { x: 100, y: 200, width: 40, height: 80 };
     expect(templateInBox(template, box, 3)).toEqual([
-      { x: 100, y: 200, v: 2, predicted: true },
-      { x: 140, y: 280, v: 2, predicted: true },
-      { x: 120, y: 220, v: 2, predicted: true },
+      { x: 100, y: 200, v: 2, ...TEMPLATE },
+      { x: 140, y: 280, v: 2, ...TEMPLATE },
+      { x: 120, y: 220, v: 2, ...TEMPLATE },
     ]);
   });
 
@@ -105,7 +149,7 @@ describe('mirrorAssist', () => {
     expect(midlineX(points, FIVE)).toBe(50);
     const { points: out, proposed } = mirrorAssist(points, FIVE);
     expect(proposed).toEqual([4]);
-    expect(out[4]).toEqual({ x: 65, y: 80, v: 2, predicted: true });
+    expect(out[4]).toEqual({ x: 65, y: 80, v: 2, ...TEMPLATE });
     expect(out.slice(0, 4)).toEqual(points.slice(0, 4));
   });
 
@@ -113,18 +157,18 @@ describe('mirrorAssist', () => {
     const withNose = five({ 0: [30, 40], 2: [52, 60], 4: [66, 81] });
     const a = mirrorAssist(withNose, FIVE);
     expect(a.proposed).toEqual([1, 3]);
-    expect(a.points[1]).toEqual({ x: 74, y: 40, v: 2, predicted: true });
-    expect(a.points[3]).toEqual({ x: 38, y: 81, v: 2, predicted: true });
+    expect(a.points[1]).toEqual({ x: 74, y: 40, v: 2, ...TEMPLATE });
+    expect(a.points[3]).toEqual({ x: 38, y: 81, v: 2, ...TEMPLATE });
 
     const eyeOnly = five({ 0: [30, 40] });
     expect(mirrorAssist(eyeOnly, FIVE).proposed).toEqual([]);
     const boxed = mirrorAssist(eyeOnly, FIVE, { x: 10, y: 0, width: 100, height: 100 });
-    expect(boxed.points[1]).toEqual({ x: 90, y: 40, v: 2, predicted: true });
+    expect(boxed.points[1]).toEqual({ x: 90, y: 40, v: 2, ...TEMPLATE });
   });
 
   it('keeps the partner’s occlusion and never overwrites a labelled point', () => {
     const points = five({ 0: [30, 40], 1: [71, 40], 3: [35, 80] });
-    points[3] = { x: 35, y: 80, v: 1 };
+    points[3] = { x: 35, y: 80, v: 1, ...HUMAN };
     const { points: out, proposed } = mirrorAssist(points, FIVE);
     expect(proposed).toEqual([4]);
     expect(out[4]?.v).toBe(1);
@@ -133,26 +177,26 @@ describe('mirrorAssist', () => {
 });
 
 describe('model predictions', () => {
-  /** A model's output for the five points: every point predicted, each with its doubt. */
+  /** A model's output for the five points: every point the model's, each with its doubt. */
   const PREDICTED: Landmark[] = [
-    { x: 61, y: 59, v: 2, predicted: true, uncertainty: 0.01 },
-    { x: 119, y: 61, v: 2, predicted: true, uncertainty: 0.02 },
-    { x: 91, y: 92, v: 2, predicted: true, uncertainty: 0.05 },
-    { x: 65, y: 121, v: 2, predicted: true, uncertainty: 0.03 },
-    { x: 115, y: 120, v: 2, predicted: true, uncertainty: 0.04 },
+    { x: 61, y: 59, v: 2, ...MODEL, uncertainty: 0.01 },
+    { x: 119, y: 61, v: 2, ...MODEL, uncertainty: 0.02 },
+    { x: 91, y: 92, v: 2, ...MODEL, uncertainty: 0.05 },
+    { x: 65, y: 121, v: 2, ...MODEL, uncertainty: 0.03 },
+    { x: 115, y: 120, v: 2, ...MODEL, uncertainty: 0.04 },
   ];
 
   it('keeps the points a person placed and fills the rest with the prediction', () => {
     const face = five({ 0: [60, 60], 3: [66, 120] });
-    // A template guess (predicted, no uncertainty) is replaced like an empty point.
-    face[4] = { x: 100, y: 100, v: 2, predicted: true };
+    // A template guess (unconfirmed, no uncertainty) is replaced like an empty point.
+    face[4] = { x: 100, y: 100, v: 2, ...TEMPLATE };
     const merged = mergePrediction(face, PREDICTED);
-    expect(merged[0]).toEqual({ x: 60, y: 60, v: 2 });
-    expect(merged[3]).toEqual({ x: 66, y: 120, v: 2 });
+    expect(merged[0]).toEqual({ x: 60, y: 60, v: 2, ...HUMAN });
+    expect(merged[3]).toEqual({ x: 66, y: 120, v: 2, ...HUMAN });
     expect(merged[1]).toEqual(PREDICTED[1]);
     expect(merged[2]).toEqual(PREDICTED[2]);
     expect(merged[4]).toEqual(PREDICTED[4]);
-    expect(predictedCount(merged)).toBe(3);
+    expect(unconfirmedCount(merged)).toBe(3);
   });
 
   it('returns the same array when the prediction changes nothing', () => {
@@ -163,31 +207,43 @@ describe('model predictions', () => {
   });
 
   it('leaves a point the model did not predict as it was, and refuses another schema', () => {
-    const partial = PREDICTED.map((p, i) => (i === 2 ? { x: 0, y: 0, v: 0 as const } : p));
-    expect(mergePrediction(emptyPoints(5), partial)[2]).toEqual({ x: 0, y: 0, v: 0 });
+    const partial = PREDICTED.map((p, i) =>
+      i === 2 ? { x: 0, y: 0, v: 0 as const, ...HUMAN } : p,
+    );
+    expect(mergePrediction(emptyPoints(5), partial)[2]).toEqual({ x: 0, y: 0, v: 0, ...HUMAN });
     expect(() => mergePrediction(emptyPoints(68), PREDICTED)).toThrow(/5 points; the face has 68/);
   });
 
-  it('finds the most uncertain predicted point, ignoring confirmed ones', () => {
+  it('finds the most uncertain unconfirmed point, ignoring confirmed ones', () => {
     expect(mostUncertain(PREDICTED)).toEqual({ index: 2, uncertainty: 0.05 });
     const confirmed = confirmPoint(PREDICTED, 2);
     expect(mostUncertain(confirmed)).toEqual({ index: 4, uncertainty: 0.04 });
     expect(mostUncertain(five({ 0: [1, 1] }))).toBeNull();
   });
 
-  it('confirms some or all points, dropping predicted and uncertainty together', () => {
+  it('confirms some or all points, keeping the source and dropping the uncertainty', () => {
     const some = confirmPoints(PREDICTED, [0, 4]);
-    expect(some[0]).toEqual({ x: 61, y: 59, v: 2 });
-    expect(some[4]).toEqual({ x: 115, y: 120, v: 2 });
-    expect(predictedCount(some)).toBe(3);
+    expect(some[0]).toEqual({ x: 61, y: 59, v: 2, source: 'model', confirmed: true });
+    expect(some[4]).toEqual({ x: 115, y: 120, v: 2, source: 'model', confirmed: true });
+    expect(unconfirmedCount(some)).toBe(3);
     const all = confirmPoints(PREDICTED);
-    expect(predictedCount(all)).toBe(0);
+    expect(unconfirmedCount(all)).toBe(0);
     expect(confirmPoints(all)).toBe(all);
   });
 
   it('drops the uncertainty when a point is moved, keeps it when occluded or resized', () => {
-    expect(movePoint(PREDICTED, 1, { x: 120, y: 60 })[1]).toEqual({ x: 120, y: 60, v: 2 });
-    expect(offsetPoints(PREDICTED, PREDICTED, [1], 1, 1)[1]).toEqual({ x: 120, y: 62, v: 2 });
+    expect(movePoint(PREDICTED, 1, { x: 120, y: 60 })[1]).toEqual({
+      x: 120,
+      y: 60,
+      v: 2,
+      ...HUMAN,
+    });
+    expect(offsetPoints(PREDICTED, PREDICTED, [1], 1, 1)[1]).toEqual({
+      x: 120,
+      y: 62,
+      v: 2,
+      ...HUMAN,
+    });
     expect(toggleOccluded(PREDICTED, 2)[2]).toEqual({ ...PREDICTED[2], v: 1 });
     expect(scalePoints(PREDICTED, [0, 1], 2)[0]!.uncertainty).toBe(0.01);
   });

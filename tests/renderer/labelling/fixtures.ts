@@ -60,7 +60,13 @@ export async function helenFace(
     .map((line) => {
       const [x, y] = line.trim().split(/\s+/).map(Number);
       // .pts files are 1-based; the studio stores 0-based pixels.
-      return { x: (x ?? NaN) - 1, y: (y ?? NaN) - 1, v: 2 as const };
+      return {
+        x: (x ?? NaN) - 1,
+        y: (y ?? NaN) - 1,
+        v: 2 as const,
+        source: 'human' as const,
+        confirmed: true,
+      };
     });
   return { width: meta.width ?? 0, height: meta.height ?? 0, points };
 }

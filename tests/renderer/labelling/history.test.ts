@@ -5,7 +5,7 @@ import {
   VersionCounter,
 } from '../../../src-renderer/src/features/labelling/model/history';
 
-const at = (x: number): Landmark[] => [{ x, y: 0, v: 2 }];
+const at = (x: number): Landmark[] => [{ x, y: 0, v: 2, source: 'human', confirmed: true }];
 
 describe('History', () => {
   it('undoes and redoes snapshots in order, with labels', () => {

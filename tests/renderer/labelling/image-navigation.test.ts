@@ -16,6 +16,7 @@ function item(n: number, labelled: boolean): LibraryItem {
     height: 10,
     split: 'pool',
     labelled,
+    needsReview: false,
     expression: null,
   };
 }

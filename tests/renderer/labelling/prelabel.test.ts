@@ -16,7 +16,9 @@ const hex = (n: number) => n.toString(16).padStart(64, '0');
 
 function predicted(uncertainties: (number | null)[]): Landmark[] {
   return uncertainties.map((u, i) =>
-    u === null ? { x: i, y: i, v: 2 } : { x: i, y: i, v: 2, predicted: true, uncertainty: u },
+    u === null
+      ? { x: i, y: i, v: 2, source: 'human', confirmed: true }
+      : { x: i, y: i, v: 2, source: 'model', confirmed: false, uncertainty: u },
   );
 }
 
@@ -86,7 +88,7 @@ describe('DoubtIndex', () => {
 });
 
 describe('scanDoubts', () => {
-  /** A library of `n` images; every third is labelled, with one predicted point. */
+  /** A library of `n` images; every third has one unconfirmed point, so needs review. */
   function library(n: number) {
     const items: LibraryItem[] = Array.from({ length: n }, (_, i) => ({
       id: hex(i + 1),
@@ -94,12 +96,13 @@ describe('scanDoubts', () => {
       width: 100,
       height: 100,
       split: 'pool',
-      labelled: i % 3 === 0,
+      labelled: false,
+      needsReview: i % 3 === 0,
       expression: null,
     }));
     const faces = new Map<string, FaceAnnotation>();
     items.forEach((item, i) => {
-      if (!item.labelled) return;
+      if (!item.needsReview) return;
       faces.set(item.id, {
         imageId: item.id,
         points: predicted([i === 600 ? 0.09 : 0.01, null]),
@@ -123,7 +126,7 @@ describe('scanDoubts', () => {
     return { list, getFace, requests, read };
   }
 
-  it('reads only labelled faces, page by page, with positions in library order', async () => {
+  it('reads only faces that need review, page by page, with positions in library order', async () => {
     const n = DOUBT_SCAN_PAGE + 250;
     const lib = library(n);
     const index = new DoubtIndex();

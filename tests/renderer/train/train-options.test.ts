@@ -53,6 +53,20 @@ describe('dataSummary', () => {
     expect(summary.blocker).toBeNull();
   });
 
+  it('counts faces that need review apart, and says whether the run uses them', () => {
+    const labelled = { train: 41, val: 5, test: 0, pool: 0 };
+    const review = { train: 4, val: 0, test: 2, pool: 7 };
+    const choice = taskChoice('finetune-landmarks');
+    expect(dataSummary(choice, STATS, labelled, review).lines).toEqual([
+      'train 41 labelled faces, 4 need review (left out until confirmed)',
+      'val 5 labelled faces',
+      'test 0 labelled faces, 2 need review (left out until confirmed) (final metrics on val)',
+    ]);
+    expect(dataSummary(choice, STATS, labelled, review, true).lines[0]).toBe(
+      'train 41 labelled faces, 4 need review (used: includeUnconfirmed is on)',
+    );
+  });
+
   it('refuses to fine-tune without labelled train faces', () => {
     const summary = dataSummary(taskChoice('finetune-expression'), STATS, {
       train: 0,

@@ -66,10 +66,10 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'U', does: 'next unlabelled image' },
   {
     keys: 'C',
-    does: 'confirm the predicted point under the cursor, the last one or the selection (else all)',
+    does: 'confirm the unconfirmed point under the cursor, the last one or the selection (else all)',
   },
-  { keys: 'Shift+C', does: 'confirm every predicted point of the face' },
-  { keys: 'W', does: 'next most uncertain predicted point, across faces (worst first)' },
+  { keys: 'Shift+C', does: 'confirm every unconfirmed point of the face' },
+  { keys: 'W', does: 'next most uncertain unconfirmed point, across faces (worst first)' },
   { keys: '1–9', does: 'toggle attribute 1–9' },
   { keys: 'Shift+1–9', does: 'set expression class 1–9' },
   { keys: 'Ctrl+S', does: 'save now' },

@@ -6,7 +6,8 @@
  *
  * Model-assisted labelling: a landmarks model pre-labels the face shown (merged into it, one undo
  * step: the points a person placed stay) or every unlabelled image (a background job on the main
- * side); predicted points are confirmed with C, and W walks them from the most uncertain down.
+ * side); unconfirmed points (a model's or template's) are confirmed with C, and W walks them from
+ * the most uncertain down.
  *
  * Other windows: each save names the revision of the face it edited (see face-revision.ts). When
  * the face shown is saved elsewhere (`labels:changed`), it is reloaded; if this window had unsaved
@@ -18,6 +19,7 @@ import type {
   ResponseOf,
 } from '../../../../src-main/shared/ipc-contract';
 import type { ModelInfo } from '../../../../src-main/shared/training';
+import { faceState } from '../../../../src-main/shared/point-provenance';
 import { invoke, mediaUrl, on, StudioRequestError } from '../../lib/api';
 import {
   binaryAttributeNames,
@@ -35,7 +37,7 @@ import { imageAt, nextUnlabelled, type ImageAt, type ListImages } from './image-
 import { commandFor, type KeyPress, type LabellerCommand } from './keymap';
 import { CanvasModel, type ChangeReason } from './model/canvas-model';
 import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
-import { predictedCount, type Points } from './model/face-record';
+import { unconfirmedCount, type Points } from './model/face-record';
 import { DoubtIndex, landmarkModels, scanDoubts, type GetFace } from './prelabel';
 import type { Mode, ToolMode } from './model/modes';
 import { IDENTITY, type Point, type Size, type ViewTransform } from './model/transform';
@@ -151,8 +153,9 @@ export class Labeller {
   }
 
   /** Points a model (or template) placed that nobody has confirmed yet. */
-  get predictedCount(): number {
-    return predictedCount(this.points);
+  /** Points of the face shown that a model or template placed and no person confirmed yet. */
+  get unconfirmedCount(): number {
+    return unconfirmedCount(this.points);
   }
 
   /** Loads the project's schemas and shows the first unlabelled image (else the first). */
@@ -281,7 +284,14 @@ export class Labeller {
         this.#detailsSaved = detailsVersion;
         this.saveError = null;
         this.conflict = null;
-        if (this.image?.id === face.imageId) this.image = { ...this.image, labelled: true };
+        if (this.image?.id === face.imageId) {
+          const state = faceState(annotation);
+          this.image = {
+            ...this.image,
+            labelled: state === 'labelled',
+            needsReview: state === 'needs-review',
+          };
+        }
       } catch (error) {
         if (error instanceof StudioRequestError && error.code === 'conflict') stale = true;
         else this.saveError = `Not saved: ${message(error)}`;
@@ -538,7 +548,7 @@ export class Labeller {
         this.confirm(target);
         break;
       case 'confirm-all':
-        if (!model.confirmPoints()) this.notice = 'No predicted point to confirm';
+        if (!model.confirmPoints()) this.notice = 'No unconfirmed point to confirm';
         break;
       case 'select-all':
         model.selectAll();
@@ -598,7 +608,7 @@ export class Labeller {
 
   /**
    * Confirms the selection (select mode), else the point under the cursor or the last one
-   * touched; with none of those, every predicted point of the face.
+   * touched; with none of those, every unconfirmed point of the face.
    */
   confirm(target: number | null = this.hovered ?? this.active): void {
     const model = this.#model;
@@ -610,7 +620,7 @@ export class Labeller {
           ? [target]
           : undefined;
     if (!model.confirmPoints(indices)) {
-      this.notice = indices ? 'That point is not predicted' : 'No predicted point to confirm';
+      this.notice = indices ? 'That point is already confirmed' : 'No unconfirmed point to confirm';
     }
   }
 
@@ -633,7 +643,7 @@ export class Labeller {
         this.notice = 'Finish the drag, then pre-label again';
         return;
       }
-      const kept = model.points.filter((p) => p.v !== 0 && !p.predicted).length;
+      const kept = model.points.filter((p) => p.v !== 0 && p.confirmed).length;
       const set = model.applyPrediction(answer.face.points);
       this.notice =
         set === 0
@@ -672,7 +682,7 @@ export class Labeller {
   }
 
   /**
-   * Shows the predicted point with the highest uncertainty across every face: on this face, or
+   * Shows the unconfirmed point with the highest uncertainty across every face: on this face, or
    * on the face that holds it. The first ask reads every labelled face; later ones use the index.
    */
   async nextUncertain(): Promise<void> {
@@ -690,7 +700,7 @@ export class Labeller {
       if (this.image) this.#doubts.set(this.image.id, this.position, model.points);
       const best = this.#doubts.best();
       if (!best) {
-        this.notice = 'No predicted point left to check';
+        this.notice = 'No unconfirmed point left to check';
         return;
       }
       if (best.imageId !== this.image?.id) {

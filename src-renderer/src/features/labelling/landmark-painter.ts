@@ -44,7 +44,7 @@ export function paintLandmarks(ctx: CanvasRenderingContext2D, input: PaintInput)
   const r = MARKER_RADIUS_PX * px;
   const byColour = new Map<string, number[]>();
   points.forEach((p, i) => {
-    if (p.v === 0 || p.predicted) return;
+    if (p.v === 0 || !p.confirmed) return;
     const colour = colours[i] ?? '#ffffff';
     const list = byColour.get(colour) ?? [];
     list.push(i);
@@ -72,11 +72,11 @@ export function paintLandmarks(ctx: CanvasRenderingContext2D, input: PaintInput)
     }
     ctx.stroke();
   }
-  // Predicted points are hollow until a person confirms or moves them: a model's in the colour of
+  // Unconfirmed points are hollow until a person confirms or moves them: a model's in the colour of
   // its uncertainty (green sure → red doubtful), a template's or mirror assist's in its group's.
   const hollow = new Map<string, number[]>();
   points.forEach((p, i) => {
-    if (p.v === 0 || !p.predicted) return;
+    if (p.v === 0 || p.confirmed) return;
     const colour =
       p.uncertainty === undefined ? (colours[i] ?? '#ffffff') : uncertaintyColour(p.uncertainty);
     const list = hollow.get(colour) ?? [];
@@ -94,13 +94,13 @@ export function paintLandmarks(ctx: CanvasRenderingContext2D, input: PaintInput)
     }
     ctx.stroke();
   }
-  // And a dashed outline, so an occluded predicted point still reads as unconfirmed.
+  // And a dashed outline, so an occluded unconfirmed point still reads as unconfirmed.
   ctx.lineWidth = 1.5 * px;
   ctx.strokeStyle = '#ffffff';
   ctx.setLineDash([2 * px, 2 * px]);
   ctx.beginPath();
   points.forEach((p) => {
-    if (p.v === 0 || !p.predicted) return;
+    if (p.v === 0 || p.confirmed) return;
     ctx.moveTo(p.x + r * 1.6, p.y);
     ctx.arc(p.x, p.y, r * 1.6, 0, Math.PI * 2);
   });

@@ -120,7 +120,7 @@ export async function scanDoubts(
     total = page.total;
     const labelled = page.items
       .map((item, i) => ({ item, position: offset + i }))
-      .filter(({ item }) => item.labelled);
+      .filter(({ item }) => item.labelled || item.needsReview);
     for (let i = 0; i < labelled.length; i += DOUBT_SCAN_CONCURRENCY) {
       const batch = labelled.slice(i, i + DOUBT_SCAN_CONCURRENCY);
       const faces = await Promise.all(batch.map(({ item }) => getFace(item.id)));

@@ -105,13 +105,17 @@ export interface DataSummary {
 
 /**
  * What a run would train on. Fine-tuning uses the labelled faces of train and val (test scores
- * the final model); with no val faces the engine holds some train faces out. Pre-training uses
- * the pool and train images; labels are not needed.
+ * the final model); with no val faces the engine holds some train faces out. Faces that need
+ * review (points a model or template placed that no person confirmed) are counted apart: a run
+ * leaves them out unless its config sets `includeUnconfirmed`. Pre-training uses the pool and
+ * train images; labels are not needed.
  */
 export function dataSummary(
   choice: TaskChoice,
   stats: { splits: { pool: number; train: number; val: number; test: number } } | null,
   labelled: LabelledCounts | null,
+  review: LabelledCounts | null = null,
+  includeUnconfirmed = false,
 ): DataSummary {
   if (choice.kind === 'pretrain') {
     if (!stats) return { lines: [], blocker: null };
@@ -122,10 +126,17 @@ export function dataSummary(
     };
   }
   if (!labelled) return { lines: [], blocker: null };
+  const toReview = (split: keyof LabelledCounts): string => {
+    const n = review?.[split] ?? 0;
+    if (n === 0) return '';
+    return includeUnconfirmed
+      ? `, ${n} need review (used: includeUnconfirmed is on)`
+      : `, ${n} need review (left out until confirmed)`;
+  };
   const lines = [
-    `train ${labelled.train} labelled faces`,
-    `val ${labelled.val} labelled faces${labelled.val === 0 ? ' (held out from train instead)' : ''}`,
-    `test ${labelled.test} labelled faces${labelled.test === 0 ? ' (final metrics on val)' : ''}`,
+    `train ${labelled.train} labelled faces${toReview('train')}`,
+    `val ${labelled.val} labelled faces${toReview('val')}${labelled.val === 0 ? ' (held out from train instead)' : ''}`,
+    `test ${labelled.test} labelled faces${toReview('test')}${labelled.test === 0 ? ' (final metrics on val)' : ''}`,
   ];
   if (labelled.pool > 0) {
     lines.push(`pool ${labelled.pool} labelled faces not used: assign them a split in the Library`);

@@ -65,6 +65,8 @@ class TrainState {
   models = $state.raw<ModelInfo[]>([]);
   stats = $state.raw<LibraryStats | null>(null);
   labelled = $state.raw<LabelledCounts | null>(null);
+  /** Faces per split with points no person confirmed yet. */
+  review = $state.raw<LabelledCounts | null>(null);
 
   fields = $state.raw<ConfigField[]>([]);
   defaults = $state.raw<ConfigObject>({});
@@ -109,7 +111,13 @@ class TrainState {
   }
 
   get data(): DataSummary {
-    return dataSummary(this.choice, this.stats, this.labelled);
+    return dataSummary(
+      this.choice,
+      this.stats,
+      this.labelled,
+      this.review,
+      valueAt(this.values, 'includeUnconfirmed') === true,
+    );
   }
 
   get advanced(): ChangedConfig {
@@ -266,20 +274,28 @@ class TrainState {
     }
   }
 
-  /** Image counts per split, and labelled faces per split (one filtered count each). */
+  /**
+   * Image counts per split, and per split the labelled faces and those that need review (one
+   * filtered count each).
+   */
   async #loadData(): Promise<void> {
-    const count = async (split: 'pool' | 'train' | 'val' | 'test') =>
-      (await invoke('library:list', { offset: 0, limit: 1, filter: { split, labelled: true } }))
+    type Split = 'pool' | 'train' | 'val' | 'test';
+    const count = async (split: Split, state: 'labelled' | 'needsReview') =>
+      (await invoke('library:list', { offset: 0, limit: 1, filter: { split, [state]: true } }))
         .total;
-    const [stats, pool, train, val, test] = await Promise.all([
+    const splits: Split[] = ['pool', 'train', 'val', 'test'];
+    const counts = async (state: 'labelled' | 'needsReview'): Promise<LabelledCounts> => {
+      const [pool, train, val, test] = await Promise.all(splits.map((s) => count(s, state)));
+      return { pool: pool!, train: train!, val: val!, test: test! };
+    };
+    const [stats, labelled, review] = await Promise.all([
       invoke('library:stats', {}),
-      count('pool'),
-      count('train'),
-      count('val'),
-      count('test'),
+      counts('labelled'),
+      counts('needsReview'),
     ]);
     this.stats = stats;
-    this.labelled = { pool, train, val, test };
+    this.labelled = labelled;
+    this.review = review;
   }
 
   async #loadSchema(): Promise<void> {

@@ -358,14 +358,14 @@ export class CanvasModel {
     return this.#edit(`clear ${this.#name(i)}`, edits.clearPoint(face.points, i));
   }
 
-  /** Accepts a predicted point where it is. */
+  /** Accepts a model's or template's point where it is (it keeps its source, now confirmed). */
   confirmPoint(i: number): boolean {
     this.#modes.require('edit');
     const { face } = this.#require();
     return this.#edit(`confirm ${this.#name(i)}`, edits.confirmPoint(face.points, i));
   }
 
-  /** Accepts the predicted points among `indices` (default: every point); one undo step. */
+  /** Accepts the unconfirmed points among `indices` (default: every point); one undo step. */
   confirmPoints(indices?: readonly number[]): boolean {
     this.#modes.require('edit');
     const { face } = this.#require();
@@ -375,7 +375,7 @@ export class CanvasModel {
 
   /**
    * Merges a model's prediction (schema order, image pixels) into the face: points a person
-   * placed stay, the rest become the model's, marked predicted; one undo step. Returns how many
+   * placed stay, the rest become the model's, unconfirmed; one undo step. Returns how many
    * points it set.
    */
   applyPrediction(predicted: readonly Landmark[]): number {
@@ -387,7 +387,7 @@ export class CanvasModel {
     return changed;
   }
 
-  /** The predicted point with the highest uncertainty, or null when none is predicted. */
+  /** The unconfirmed point with the highest uncertainty, or null when every point is confirmed. */
   get mostUncertain(): { index: number; uncertainty: number } | null {
     return edits.mostUncertain(this.points);
   }

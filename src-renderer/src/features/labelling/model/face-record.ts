@@ -4,11 +4,15 @@
  * image pixels, 0-based, in schema order, with visibility `v` (2 visible, 1 occluded, 0 not
  * labelled) as in `Landmark` (src-main/shared/domain.ts).
  *
- * A person moving or confirming a point removes its `predicted` mark (and a model's
- * `uncertainty` with it); template and mirror-assist points get the mark, because they are guesses
- * that a person still has to check. A model's prediction merges in with `mergePrediction`.
+ * Every point records who placed it (`source`) and whether a person checked it (`confirmed`),
+ * as in `Landmark`. A person placing or moving a point makes it theirs (`human`, confirmed);
+ * confirming a model's or template's point keeps its source and marks it confirmed (the model's
+ * `uncertainty` goes). Template and mirror-assist points are `template`, unconfirmed: guesses a
+ * person still has to check. A model's prediction merges in with `mergePrediction` (`model`).
+ * Changing visibility or resizing a whole group confirms nothing.
  */
-import type { Box, Landmark, Visibility } from '../../../../../src-main/shared/domain';
+import type { Box, Landmark, PointSource, Visibility } from '../../../../../src-main/shared/domain';
+import { isUnconfirmedPoint } from '../../../../../src-main/shared/point-provenance';
 import type { CanvasSchema } from './canvas-schema';
 import type { Point } from './transform';
 
@@ -22,22 +26,32 @@ export interface FaceRecord {
 
 export type Points = readonly Landmark[];
 
-function landmark(
+/** A point a person placed here. */
+function landmark(x: number, y: number, v: Visibility): Landmark {
+  return { x, y, v, source: 'human', confirmed: true };
+}
+
+/** A point a model or template placed, waiting for a person. */
+function guess(
   x: number,
   y: number,
   v: Visibility,
-  predicted = false,
+  source: Exclude<PointSource, 'human'>,
   uncertainty?: number,
 ): Landmark {
-  if (!predicted) return { x, y, v };
   return uncertainty === undefined
-    ? { x, y, v, predicted: true }
-    : { x, y, v, predicted: true, uncertainty };
+    ? { x, y, v, source, confirmed: false }
+    : { x, y, v, source, confirmed: false, uncertainty };
 }
 
-/** Same position, new visibility; a model's marks stay (they are not about visibility). */
+/** `p` at a new position or visibility, keeping who placed it and whether it was checked. */
+function keepingProvenance(p: Landmark, x: number, y: number, v: Visibility): Landmark {
+  return { ...p, x, y, v };
+}
+
+/** Same position, new visibility; provenance stays (visibility says nothing about it). */
 function withVisibility(p: Landmark, v: Visibility): Landmark {
-  return landmark(p.x, p.y, v, p.predicted, p.uncertainty);
+  return keepingProvenance(p, p.x, p.y, v);
 }
 
 export function emptyPoints(count: number): Landmark[] {
@@ -72,17 +86,24 @@ export function placePoint(points: Points, i: number, at: Point): Landmark[] {
   return replace(points, i, landmark(at.x, at.y, 2));
 }
 
-/** Moves point `i` to `at`; an unlabelled point becomes visible, an occluded one stays so. */
+/**
+ * Moves point `i` to `at`; an unlabelled point becomes visible, an occluded one stays so. The
+ * point is the person's from now on (`human`, confirmed), whoever placed it before.
+ */
 export function movePoint(points: Points, i: number, at: Point): Points {
   const p = checkIndex(points, i);
-  if (p.x === at.x && p.y === at.y && p.v !== 0 && !p.predicted) return points;
+  if (p.x === at.x && p.y === at.y && p.v !== 0 && p.source === 'human' && p.confirmed) {
+    return points;
+  }
   return replace(points, i, landmark(at.x, at.y, p.v === 0 ? 2 : p.v));
 }
 
 /**
  * Sets the labelled points among `indices` to `origin[i] + (dx, dy)`. Taking the origin apart
  * from the current points lets a drag recompute every step from where it began, so rounding
- * never accumulates. Unlabelled points have no position and do not move.
+ * never accumulates. Unlabelled points have no position and do not move. Moving one point makes
+ * it the person's (`human`, confirmed); moving several at once (a dropped template aligned as a
+ * whole) keeps each one's provenance, as resizing does: no single point was checked.
  */
 export function offsetPoints(
   points: Points,
@@ -96,7 +117,10 @@ export function offsetPoints(
     const from = checkIndex(origin, i);
     if (from.v === 0) continue;
     out ??= points.slice();
-    out[i] = landmark(from.x + dx, from.y + dy, from.v);
+    out[i] =
+      indices.length === 1
+        ? landmark(from.x + dx, from.y + dy, from.v)
+        : keepingProvenance(from, from.x + dx, from.y + dy, from.v);
   }
   return out ?? points;
 }
@@ -121,7 +145,7 @@ export function scalePoints(points: Points, indices: readonly number[], factor: 
     const p = points[i]!;
     const x = cx + (p.x - cx) * factor;
     const y = cy + (p.y - cy) * factor;
-    out[i] = landmark(x, y, p.v, p.predicted, p.uncertainty);
+    out[i] = keepingProvenance(p, x, y, p.v);
   }
   return out;
 }
@@ -136,31 +160,34 @@ export function toggleOccluded(points: Points, i: number): Points {
 /** Marks point `i` not labelled, so it is next to place again. */
 export function clearPoint(points: Points, i: number): Points {
   const p = checkIndex(points, i);
-  if (p.v === 0 && p.x === 0 && p.y === 0 && !p.predicted) return points;
+  if (p.v === 0 && p.x === 0 && p.y === 0 && p.source === 'human' && p.confirmed) return points;
   return replace(points, i, landmark(0, 0, 0));
 }
 
-/** A person accepts a predicted point where it is. */
+/** A person accepts a model's or template's point where it is. */
 export function confirmPoint(points: Points, i: number): Points {
   return confirmPoints(points, [i]);
 }
 
-/** Accepts the predicted points among `indices` (all points when omitted) where they are. */
+/**
+ * Accepts the unconfirmed points among `indices` (all points when omitted) where they are: each
+ * keeps its source (the model's or template's) and becomes confirmed; the model's doubt goes.
+ */
 export function confirmPoints(points: Points, indices?: readonly number[]): Points {
   let out: Landmark[] | null = null;
   for (const i of indices ?? points.keys()) {
     const p = checkIndex(points, i);
-    if (!p.predicted) continue;
+    if (!isUnconfirmedPoint(p)) continue;
     out ??= points.slice();
-    out[i] = landmark(p.x, p.y, p.v);
+    out[i] = { x: p.x, y: p.y, v: p.v, source: p.source, confirmed: true };
   }
   return out ?? points;
 }
 
 /**
- * Merges a model's prediction into a face: the points a person placed (labelled, not predicted)
- * stay; every other point takes the model's position, marked predicted with the model's
- * uncertainty. A point the model left unlabelled keeps what the face had.
+ * Merges a model's prediction into a face: the points a person placed or confirmed stay; every
+ * other point takes the model's position, as the model's unconfirmed point with its uncertainty.
+ * A point the model left unlabelled keeps what the face had.
  */
 export function mergePrediction(points: Points, predicted: Points): Points {
   if (predicted.length !== points.length) {
@@ -171,8 +198,8 @@ export function mergePrediction(points: Points, predicted: Points): Points {
   let out: Landmark[] | null = null;
   predicted.forEach((q, i) => {
     const p = points[i]!;
-    if ((p.v !== 0 && !p.predicted) || q.v === 0) return;
-    const next = landmark(q.x, q.y, q.v, true, q.uncertainty);
+    if ((p.v !== 0 && p.confirmed) || q.v === 0) return;
+    const next = guess(q.x, q.y, q.v, 'model', q.uncertainty);
     if (samePoints([p], [next])) return;
     out ??= points.slice();
     out[i] = next;
@@ -180,19 +207,19 @@ export function mergePrediction(points: Points, predicted: Points): Points {
   return out ?? points;
 }
 
-/** Predicted points not yet confirmed. */
-export function predictedCount(points: Points): number {
-  return points.filter((p) => p.v !== 0 && p.predicted).length;
+/** Points a model or template placed that no person has confirmed yet. */
+export function unconfirmedCount(points: Points): number {
+  return points.filter(isUnconfirmedPoint).length;
 }
 
 /**
- * The predicted point a person should check first: the highest `uncertainty` (a point without
- * one counts as 0: a template guess), the first on ties; null when none is predicted.
+ * The unconfirmed point a person should check first: the highest `uncertainty` (a point without
+ * one counts as 0: a template guess), the first on ties; null when every point is confirmed.
  */
 export function mostUncertain(points: Points): { index: number; uncertainty: number } | null {
   let best: { index: number; uncertainty: number } | null = null;
   points.forEach((p, index) => {
-    if (p.v === 0 || !p.predicted) return;
+    if (!isUnconfirmedPoint(p)) return;
     const uncertainty = p.uncertainty ?? 0;
     if (!best || uncertainty > best.uncertainty) best = { index, uncertainty };
   });
@@ -201,7 +228,7 @@ export function mostUncertain(points: Points): { index: number; uncertainty: num
 
 /**
  * Places a template's points into `box`: `template[i]` is point i in box-normalised coordinates
- * (0..1 across the box; a mean face, say). Every point becomes visible and predicted.
+ * (0..1 across the box; a mean face, say). Every point becomes a visible, unconfirmed `template` point.
  */
 export function templateInBox(template: readonly Point[], box: Box, count: number): Landmark[] {
   if (template.length !== count) {
@@ -210,7 +237,9 @@ export function templateInBox(template: readonly Point[], box: Box, count: numbe
   if (!(box.width > 0 && box.height > 0)) {
     throw new RangeError(`Template box must have a positive size, got ${box.width}×${box.height}`);
   }
-  return template.map((t) => landmark(box.x + t.x * box.width, box.y + t.y * box.height, 2, true));
+  return template.map((t) =>
+    guess(box.x + t.x * box.width, box.y + t.y * box.height, 2, 'template'),
+  );
 }
 
 /**
@@ -245,7 +274,8 @@ export interface MirrorProposal {
 
 /**
  * Proposes each unlabelled point whose mirror partner is labelled by reflecting the partner across
- * the vertical midline (`midlineX`). Proposals are predicted and keep the partner's visibility.
+ * the vertical midline (`midlineX`). Proposals are unconfirmed `template` points with the
+ * partner's visibility.
  * The face is assumed roughly upright; a tilted face needs its proposals dragged.
  */
 export function mirrorAssist(points: Points, schema: CanvasSchema, box?: Box): MirrorProposal {
@@ -262,7 +292,7 @@ export function mirrorAssist(points: Points, schema: CanvasSchema, box?: Box): M
       const source = points[from];
       if (!target || !source || target.v !== 0 || source.v === 0) continue;
       out ??= points.slice();
-      out[to] = landmark(2 * mid - source.x, source.y, source.v, true);
+      out[to] = guess(2 * mid - source.x, source.y, source.v, 'template');
       proposed.push(to);
     }
   }
@@ -270,7 +300,7 @@ export function mirrorAssist(points: Points, schema: CanvasSchema, box?: Box): M
   return { points: out ?? points, proposed };
 }
 
-/** Value equality of two point arrays (`predicted` absent and false are the same). */
+/** Value equality of two point arrays, provenance included. */
 export function samePoints(a: Points, b: Points): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
@@ -281,7 +311,8 @@ export function samePoints(a: Points, b: Points): boolean {
       p.x === q.x &&
       p.y === q.y &&
       p.v === q.v &&
-      Boolean(p.predicted) === Boolean(q.predicted) &&
+      p.source === q.source &&
+      p.confirmed === q.confirmed &&
       p.uncertainty === q.uncertainty
     );
   });
