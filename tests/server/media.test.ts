@@ -17,6 +17,7 @@ import {
   createMediaProject,
   MEDIA_FILES,
   sniff,
+  thumbnailSizeOf,
   type MediaFormat,
 } from '../core/library/media-project';
 import { stubHandlers } from './stub-handlers';
@@ -147,7 +148,13 @@ describe('GET /media/…', () => {
       expect(response.headers['content-type'], format).toBe('image/webp');
       expect(sniff(response.body), format).toBe('webp');
       const meta = await sharp(response.body).metadata();
-      expect(Math.max(meta.width ?? 0, meta.height ?? 0), format).toBeGreaterThan(0);
+      const image = session.require().getImage(ids[format])!;
+      const want = thumbnailSizeOf(image.width, image.height);
+      const [long, short] = want.landscape
+        ? [meta.width!, meta.height!]
+        : [meta.height!, meta.width!];
+      expect(long, format).toBe(want.long);
+      expect(Math.abs(short - want.short), format).toBeLessThanOrEqual(1);
     }
   });
 
