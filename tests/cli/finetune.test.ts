@@ -60,7 +60,12 @@ describe('face-studio finetune', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     };
     expect(summary).toMatchObject({ type: 'done', result: { step: 3 } });
     expect(summary.runId).toMatch(/^finetune-/);
-    expect(summary.result.metrics.nme).toBeGreaterThan(0);
+    // One test face: its NME alone sets the failure rate (above 10%) and the CED's area.
+    const { nme, failureRate, auc } = summary.result.metrics;
+    expect(Object.keys(summary.result.metrics).sort()).toEqual(['auc', 'failureRate', 'nme']);
+    expect(Number.isFinite(nme)).toBe(true);
+    expect(failureRate).toBe(nme! > 0.1 ? 1 : 0);
+    expect(auc).toBeCloseTo(Math.max(0, 0.1 - nme!) / 0.1, 12);
     const runDir = path.join(projectDir, 'runs', summary.runId);
     expect((await readdir(runDir)).sort()).toEqual([
       'checkpoints',

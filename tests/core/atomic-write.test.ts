@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,23 @@ describe('writeFileAtomic', () => {
     // A failed write must not poison the queue of its path.
     await writeFileAtomic(path.join(dir, 'missing.json'), 'z');
     expect(await readFile(path.join(dir, 'missing.json'), 'utf8')).toBe('z');
+  });
+
+  it('runs a write queued behind a failed write to the same path', async () => {
+    const folder = path.join(dir, 'later');
+    const file = path.join(folder, 'data.json');
+    const failed = writeFileAtomic(file, 'first');
+    // Create the folder as soon as the first write has failed, before the queued one starts:
+    // this handler is registered before the second call, so it runs first.
+    const reported = failed.catch((error: unknown) => {
+      mkdirSync(folder);
+      return error;
+    });
+    const queued = writeFileAtomic(file, 'second');
+    expect(await reported).toMatchObject({ code: 'io' });
+    await expect(queued).resolves.toBeUndefined();
+    expect(await readFile(file, 'utf8')).toBe('second');
+    expect(await readdir(folder)).toEqual(['data.json']);
   });
 });
 

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import WebSocket from 'ws';
-import { collectPageErrors, env, startAtHome } from './studio';
+import { api, collectPageErrors, env, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
 const SECTION_NAMES = ['Library', 'Label', 'Train', 'Models'];
@@ -23,13 +23,19 @@ test('a project created in the UI is listed after a reload and opens into the ap
   page,
 }) => {
   const errors = collectPageErrors(page);
+  // The specs share one server: forget the projects earlier ones opened (their folders stay),
+  // so the empty list shows whichever spec runs first. A folder of its own per run.
+  for (const project of await api(page.request, 'project:recent', {})) {
+    await api(page.request, 'project:forget', { dir: project.dir });
+  }
+  const folder = `helen-${Date.now()}`;
   await page.goto(env('STUDIO_URL'));
   await expect(page.getByRole('heading', { level: 1, name: 'Face Studio' })).toBeVisible();
   await expect(page.getByText('No projects yet')).toBeVisible();
 
   await page.getByLabel('Project name').fill('Helen faces');
   // Relative to the projects root the server was started with.
-  await page.getByLabel('Project folder', { exact: true }).fill('helen');
+  await page.getByLabel('Project folder', { exact: true }).fill(folder);
   await page.getByLabel('Landmark schema').selectOption('wflw98');
   await page.getByRole('button', { name: 'Create project' }).click();
 
@@ -42,7 +48,7 @@ test('a project created in the UI is listed after a reload and opens into the ap
   await page.reload();
   const recent = page.getByRole('list', { name: 'Recent projects' });
   await expect(recent.getByRole('button', { name: 'Open Helen faces' })).toBeVisible();
-  await expect(recent).toContainText(path.join(env('STUDIO_PROJECTS_ROOT'), 'helen'));
+  await expect(recent).toContainText(path.join(env('STUDIO_PROJECTS_ROOT'), folder));
   await page.screenshot({ path: path.join(SCREENSHOTS, 'home.png'), fullPage: true });
 
   await recent.getByRole('button', { name: 'Open Helen faces' }).click();

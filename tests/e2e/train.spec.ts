@@ -274,8 +274,21 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await page.getByTestId('export-model').click();
   await expect(page.getByTestId('export-done')).toContainText('Exported');
   const exported = path.join(env('STUDIO_PROJECTS_ROOT'), 'exports', modelId!);
-  expect((await stat(path.join(exported, 'model.json'))).size).toBeGreaterThan(0);
-  expect((await stat(path.join(exported, 'card.json'))).size).toBeGreaterThan(0);
+  // The export is the project's model folder, file for file and byte for byte.
+  const modelFolder = path.join(dir, 'models', modelId!);
+  const files = (await readdir(modelFolder, { recursive: true })).sort();
+  expect(files).toEqual(expect.arrayContaining(['card.json', 'model.json']));
+  expect((await readdir(exported, { recursive: true })).sort()).toEqual(files);
+  for (const file of files) {
+    if (!(await stat(path.join(modelFolder, file))).isFile()) continue;
+    const want = await readFile(path.join(modelFolder, file));
+    const got = await readFile(path.join(exported, file));
+    expect(got.equals(want), file).toBe(true);
+  }
+  expect(JSON.parse(await readFile(path.join(exported, 'card.json'), 'utf8'))).toMatchObject({
+    id: modelId,
+    task: 'landmarks',
+  });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'models.png') });
   // The card links to the run that made the model.
   await page.getByTestId('open-run').click();

@@ -67,8 +67,9 @@ beforeAll(useWasm);
 describe('pre-training on real faces', () => {
   it(
     'the student learns to match the teacher and features do not collapse',
-    // ~4 min on two idle cores; a shared machine under heavy load takes up to 3× that.
-    { timeout: 1_200_000 },
+    // ~4 min on two idle cores, 10 min measured on a loaded shared machine. The timeout only
+    // catches a hang; it is not a speed check, so it is far above any load seen.
+    { timeout: 3_600_000 },
     async () => {
       const data = await ImageFolderData.open(POOL, 32, TRAIN_IMAGES);
       const progress: PretrainProgress[] = [];

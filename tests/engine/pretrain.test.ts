@@ -4,9 +4,12 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, writeCheckpoint } from '../../src-main/engine/checkpoint';
+import { modelLayout } from '../../src-main/engine/model';
+import { initParams } from '../../src-main/engine/params';
 import { augmentConfigOf, modelConfigOf, pretrain } from '../../src-main/engine/pretrain';
 import { parsePretrainConfig } from '../../src-main/engine/pretrain-config';
 import type { PretrainProgress } from '../../src-main/engine/pretrain';
+import { Rng, deriveSeed } from '../../src-main/engine/rng';
 import { TINY_TEST_CONFIG, syntheticData, useWasm } from './helpers';
 
 let dir: string;
@@ -24,6 +27,7 @@ describe('pretrain loop', () => {
     // One short run first: kernels and backend caches made on first use are not leaks.
     await pretrain({ ...TINY_TEST_CONFIG, maxSteps: 1 }, syntheticData(16));
     const before = tf.memory().numTensors;
+    const started = performance.now();
     // microBatch 2 of batch 4: the accumulate-over-chunks path is the one checked for leaks.
     await pretrain({ ...TINY_TEST_CONFIG, maxSteps: 20, microBatch: 2 }, syntheticData(16), {
       onProgress: (p) => progress.push(p),
@@ -37,7 +41,13 @@ describe('pretrain loop', () => {
     const last = progress.at(-1)!;
     expect(last.step).toBe(20);
     expect(Number.isFinite(last.loss)).toBe(true);
-    expect(last.imagesPerSec).toBeGreaterThan(0);
+    // The loop's clock runs inside this test's, so its speed is at least 80 images over the
+    // test's time, however busy the machine; the ETA follows from the speed and steps left.
+    const testSeconds = (performance.now() - started) / 1000;
+    expect(last.imagesPerSec).toBeGreaterThanOrEqual((20 * 4) / testSeconds);
+    for (const p of progress) {
+      expect(p.etaSeconds).toBeCloseTo(((20 - p.step) * 4) / p.imagesPerSec, 6);
+    }
     expect(last.epoch).toBe(4); // 16 images / batch 4 = 4 steps per epoch; step 19 is in epoch 4
   });
 
@@ -81,6 +91,27 @@ describe('pretrain loop', () => {
     await expect(readCheckpoint(badFile)).rejects.toThrow(/bad\.ckpt: .*lr/);
   });
 
+  it('keeps the prototypes frozen through the first epoch, then trains them', async () => {
+    // 16 images, batch 4: steps 1-4 are epoch 0 (frozen), step 5 is the first of epoch 1.
+    const config = { ...TINY_TEST_CONFIG, freezePrototypesEpochs: 1 };
+    const layout = modelLayout(modelConfigOf(parsePretrainConfig(config)));
+    // The loop's starting weights: initParams seeded as pretrain() seeds it.
+    const initial = initParams(layout, new Rng(deriveSeed(config.seed, 0x1417)));
+    const prototypes = layout.entries.filter((e) => e.prototypes === true);
+    expect(prototypes.map((e) => e.name)).toEqual(['head.prototypes']);
+    const slice = (values: Float32Array, e: (typeof prototypes)[number]) =>
+      Array.from(values.subarray(e.offset, e.offset + e.size));
+    const frozen = await pretrain({ ...config, maxSteps: 4 }, syntheticData(16));
+    const after = await pretrain({ ...config, maxSteps: 5 }, syntheticData(16));
+    for (const e of prototypes) {
+      expect(slice(frozen.student, e)).toEqual(slice(initial, e));
+      expect(slice(after.student, e)).not.toEqual(slice(initial, e));
+    }
+    // Everything else did train during the freeze.
+    const other = layout.entries.find((e) => e.name === 'head.fc1.w')!;
+    expect(slice(frozen.student, other)).not.toEqual(slice(initial, other));
+  });
+
   it('saves a checkpoint when cancelled', async () => {
     const controller = new AbortController();
     const ckptDir = path.join(dir, 'cancel');
@@ -110,11 +141,20 @@ describe('pretrain loop', () => {
 
   it('splits a batch across two worker threads', async () => {
     const progress: PretrainProgress[] = [];
-    const r = await pretrain({ ...TINY_TEST_CONFIG, maxSteps: 2, workers: 2 }, syntheticData(16), {
-      onProgress: (p) => progress.push(p),
-    });
+    const r = await pretrain(
+      { ...TINY_TEST_CONFIG, maxSteps: 2, workers: 2, koleoWeight: 0 },
+      syntheticData(16),
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(r.step).toBe(2);
-    expect(progress.every((p) => Number.isFinite(p.loss) && p.loss > 0)).toBe(true);
+    expect(progress.map((p) => p.step)).toEqual([1, 2]);
+    // The DINO loss is a cross-entropy against the teacher's targets, so it is at least their
+    // entropy, which is at most log K (uniform over the 32 prototypes). Workers' gradients are
+    // compared with one batch's in tests/engine/parallel/gradient-engine.test.ts.
+    for (const p of progress) {
+      expect(p.teacherEntropy).toBeLessThanOrEqual(Math.log(32) + 1e-5);
+      expect(p.loss).toBeGreaterThanOrEqual(p.teacherEntropy - 1e-5);
+    }
   });
 });
 

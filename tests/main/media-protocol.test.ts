@@ -19,7 +19,12 @@ import {
   MEDIA_SCHEME,
   registerMediaScheme,
 } from '../../src-main/main/media-protocol';
-import { createMediaProject, sniff, type MediaFormat } from '../core/library/media-project';
+import {
+  createMediaProject,
+  sniff,
+  thumbnailSizeOf,
+  type MediaFormat,
+} from '../core/library/media-project';
 
 let workDir: string;
 let session: ProjectSession;
@@ -69,7 +74,13 @@ describe('studio-media://', () => {
     expect(response.headers.get('content-type')).toBe('image/webp');
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect(sniff(bytes)).toBe('webp');
-    expect((await sharp(bytes).metadata()).width).toBeGreaterThan(0);
+    // The HELEN JPEG is larger than a thumbnail: its longer side comes down to exactly 256.
+    const image = session.require().getImage(ids.jpeg)!;
+    expect(Math.max(image.width, image.height)).toBeGreaterThan(256);
+    const meta = await sharp(bytes).metadata();
+    const want = thumbnailSizeOf(image.width, image.height);
+    expect(Math.max(meta.width!, meta.height!)).toBe(want.long);
+    expect(Math.abs(Math.min(meta.width!, meta.height!) - want.short)).toBeLessThanOrEqual(1);
   });
 
   it('serves JPEG as it is and a PPM as PNG', async () => {

@@ -66,9 +66,11 @@ describe(
 
 describe('TrainingHost with a misbehaving process', () => {
   it('reports a crash and does not restart on its own', async () => {
-    const { spawner, count } = counting(
-      nodeTrainingSpawner({ entry: fakeWorker, env: { ...process.env, FAKE_MODE: 'crash' } }),
-    );
+    const crashing = nodeTrainingSpawner({
+      entry: fakeWorker,
+      env: { ...process.env, FAKE_MODE: 'crash' },
+    });
+    const { spawner, count } = counting(crashing);
     const host = new TrainingHost(spawner);
     const exits: TrainingHostEvent[] = [];
     host.on((event) => {
@@ -80,9 +82,12 @@ describe('TrainingHost with a misbehaving process', () => {
       report: null,
       error: 'The training process exited unexpectedly (code 3)',
     });
-    // Give a silent restart the chance to happen; there must be none.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A witness: another host's process started and crashed after this one's. A restart this
+    // host made on its own after its crash would have been asked for by then.
+    const witness = new TrainingHost(crashing);
+    await expect(witness.start()).rejects.toThrow(/exited unexpectedly \(code 3\)/);
     expect(count()).toBe(1);
+    expect(exits).toHaveLength(1);
     expect(host.running).toBe(false);
   });
 

@@ -114,7 +114,17 @@ describe('training jobs in the training process', { timeout: 120_000 }, () => {
     host.pause('p');
     const paused = await until('p', (e) => e.type === 'paused');
     const countAt = ofJob('p').length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Round trips through the training process while p is held: jobs queued behind it, then
+    // cancelled, one after another. The process answers each message only between the
+    // computations of a running job (a step holds its thread, and a step's loop yields to
+    // messages a couple of times at most), so ten answers in a row leave no room for a job
+    // that kept running to hide its steps. p's events must not have grown by then.
+    for (let i = 0; i < 5; i++) {
+      await submit(`behind-p-${i}`, { ...TINY_TEST_CONFIG, maxSteps: 1 });
+      await until(`behind-p-${i}`, (e) => e.type === 'queued');
+      host.cancel(`behind-p-${i}`);
+      await until(`behind-p-${i}`, ended);
+    }
     expect(ofJob('p')).toHaveLength(countAt); // nothing while paused
     host.resume('p');
     await until('p', ended);

@@ -7,6 +7,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { importIntoProject } from '../../../src-main/core/library/library-service';
+import { THUMBNAIL_SIZE } from '../../../src-main/core/library/thumbnails';
 import type { ProjectSession } from '../../../src-main/core/project-session';
 import { DATA, encodeBmp } from './test-images';
 
@@ -79,4 +80,20 @@ export function sniff(bytes: Uint8Array): 'jpeg' | 'png' | 'webp' | 'other' {
   if (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP')
     return 'webp';
   return 'other';
+}
+
+/**
+ * A thumbnail's size for an image of `width`×`height`: its longer side brought down to
+ * THUMBNAIL_SIZE (never up), the other in proportion. The shorter side may be rounded either way.
+ */
+export function thumbnailSizeOf(
+  width: number,
+  height: number,
+): { long: number; short: number; landscape: boolean } {
+  const scale = Math.min(1, THUMBNAIL_SIZE / Math.max(width, height));
+  return {
+    long: Math.round(Math.max(width, height) * scale),
+    short: Math.min(width, height) * scale,
+    landscape: width >= height,
+  };
 }

@@ -16,8 +16,10 @@ import {
 import type { FinetuneProgress } from '../../../src-main/engine/finetune/finetune';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
+import { evaluateSplit } from '../../../src-main/engine/finetune/finetune-evaluate';
 import type { FinetuneData } from '../../../src-main/engine/finetune/finetune-data';
 import { peakLrOf } from '../../../src-main/engine/finetune/finetune-model';
+import { tensorsOf } from '../../../src-main/engine/params';
 import { Rng } from '../../../src-main/engine/rng';
 import { useWasm } from '../helpers';
 
@@ -160,6 +162,45 @@ describe('fine-tuning landmarks', () => {
     // The dots move over the whole image; learning to find them must cut the error clearly.
     expect(bestRecord.metrics.nme).toBeLessThan(first.nme * 0.8);
   });
+
+  it(
+    "returns the best epoch's weights, which reproduce that epoch's metric",
+    { timeout: 120_000 },
+    async () => {
+      // Validation labels with left and right swapped: the better the model learns the dots,
+      // the worse it scores there, so an early epoch is the best and the last one is not.
+      const valDots = dotImages(16, 11);
+      const swapped = valDots.points.slice();
+      for (let i = 0; i < 16; i++)
+        swapped.set(valDots.points.subarray(i * 4, i * 4 + 4).reverse(), i * 4);
+      const val = tensorSplit(valDots.images, swapped);
+      const data: FinetuneData = { ...landmarkData(), val };
+      const result = await finetune({ ...BASE, epochs: 8 }, data);
+      const nmeOf = (epoch: number): number => {
+        const m = result.history.find((h) => h.epoch === epoch)!.metrics;
+        if (m.task !== 'landmarks') throw new Error('wrong task');
+        return m.nme;
+      };
+      const last = result.history.at(-1)!.epoch;
+      expect(last).toBe(7);
+      expect(result.bestEpoch).toBeLessThan(last);
+      // The last epoch must score clearly worse (about 0.70 against 0.67), far beyond the 1e-6
+      // the check below allows, or this test could not tell the two sets of weights apart.
+      expect(nmeOf(last) - nmeOf(result.bestEpoch)).toBeGreaterThan(0.01);
+      const params = tensorsOf(result.model.layout, result.params);
+      const again = await evaluateSplit(
+        result.model,
+        data,
+        params,
+        val,
+        result.config.evalBatchSize,
+      );
+      tf.dispose([...params.values()]);
+      valDots.images.dispose();
+      if (again.task !== 'landmarks') throw new Error('wrong task');
+      expect(again.nme).toBeCloseTo(nmeOf(result.bestEpoch), 6);
+    },
+  );
 
   it('stops early when validation stalls', { timeout: 60_000 }, async () => {
     // A zero learning rate cannot improve on epoch 0, so patience 2 stops after epoch 2.

@@ -93,9 +93,21 @@ export async function exportHelenModel(dir: string): Promise<void> {
  * map back to image px, normalise by the outer eye corners.
  */
 export async function directHelenNmes(model: ExportedModel, count: number): Promise<number[]> {
+  return (await directHelenPredictions(model, count)).nmes;
+}
+
+/**
+ * As directHelenNmes, with each point's flip-consistency uncertainty too: the distance, in
+ * fractions of the crop side, between the direct prediction and the un-mirrored mirrored one.
+ */
+export async function directHelenPredictions(
+  model: ExportedModel,
+  count: number,
+): Promise<{ nmes: number[]; uncertainties: number[] }> {
   const faces = await helenFaces('test', count);
   const flip = flipIndex(builtinLandmarkSchema('ibug68'));
   const nmes: number[] = [];
+  const uncertainties: number[] = [];
   for (const face of faces) {
     const box = faceCropBox({ width: 0, height: 0 }, { points: face.points }, model.card.crop);
     const crop = await cropFaces(face.file, [box], model.inputSize);
@@ -108,6 +120,14 @@ export async function directHelenNmes(model: ExportedModel, count: number): Prom
       x: (landmarks![2 * k]! + 1 - mirrored[2 * flip[k]!]!) / 2,
       y: (landmarks![2 * k + 1]! + mirrored[2 * flip[k]! + 1]!) / 2,
     }));
+    face.points.forEach((_, k) =>
+      uncertainties.push(
+        Math.hypot(
+          landmarks![2 * k]! - (1 - mirrored[2 * flip[k]!]!),
+          landmarks![2 * k + 1]! - mirrored[2 * flip[k]! + 1]!,
+        ),
+      ),
+    );
     const predicted = fromCrop(uv, box).flatMap((p) => [p.x, p.y]);
     nmes.push(
       nmeOfFace(
@@ -117,5 +137,5 @@ export async function directHelenNmes(model: ExportedModel, count: number): Prom
       ),
     );
   }
-  return nmes;
+  return { nmes, uncertainties };
 }

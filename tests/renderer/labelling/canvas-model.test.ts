@@ -382,6 +382,27 @@ describe('view and loading', () => {
     expect(m.hitTest({ x: nose.x + 30, y: nose.y + 30 }, 6)).toBeNull();
   });
 
+  it('hits the nearer of two close markers, and never an unlabelled point', () => {
+    // Two labelled points 2 image px apart (about 5 screen px at this zoom), both inside the
+    // 6-px hit radius of a pointer between them; unlabelled points sit nearer still.
+    const m = model5([
+      { x: 60, y: 60, v: 2 },
+      { x: 62, y: 60, v: 2 },
+      { x: 60.5, y: 60, v: 0 },
+      { x: 90, y: 90, v: 0 },
+      { x: 114, y: 121, v: 2 },
+    ]);
+    const a = m.imageToStage({ x: 60, y: 60 });
+    const b = m.imageToStage({ x: 62, y: 60 });
+    expect(b.x - a.x).toBeLessThan(6);
+    expect(m.hitTest({ x: a.x + 1, y: a.y }, 6)).toBe(0);
+    expect(m.hitTest({ x: b.x - 1, y: b.y }, 6)).toBe(1);
+    // On the unlabelled point itself: the nearest labelled one (point 0), not point 2.
+    expect(m.hitTest(m.imageToStage({ x: 60.5, y: 60 }), 6)).toBe(0);
+    // An unlabelled point with no labelled one near: nothing.
+    expect(m.hitTest(m.imageToStage({ x: 90, y: 90 }), 6)).toBeNull();
+  });
+
   it('rejects a stored face that does not fit the schema', () => {
     const m = new CanvasModel(FIVE);
     let caught: unknown;
