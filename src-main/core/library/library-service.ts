@@ -14,7 +14,7 @@
  * With `placement: 'copy'` the new images are copied into the project (image-home.ts) just before
  * the index names them; a cancelled or failed copy adds nothing and leaves no files.
  */
-import { rm, unlink } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ImageRecord, Split } from '../../shared/domain';
 import type {

@@ -2,7 +2,6 @@
  * The library's handlers: the grid's pages and stats, background imports and curation (progress
  * and outcome as `library:importProgress` / `library:importDone` events), splits and export.
  */
-import { resolve } from 'node:path';
 import type { HandlerTable } from '../dispatch';
 import { checkImportSource } from '../../core/library/import-source-check';
 import { LibraryJobs } from '../../core/library/library-jobs';
