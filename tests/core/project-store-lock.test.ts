@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Migration } from '../../src-main/core/migrations';
+import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { LOCK_FILE, type LockRecord } from '../../src-main/core/project-lock';
 import { ProjectStore } from '../../src-main/core/project-store';
 import { StudioError } from '../../src-main/shared/errors';
@@ -145,7 +145,10 @@ describe('ProjectStore with the project lock', () => {
       labels: (raw) => raw ?? { faces: {} },
     };
     const before = await snapshot();
-    const reader = await ProjectStore.open(dir, { readOnly: true, migrations: [renameTitle] });
+    const reader = await ProjectStore.open(dir, {
+      readOnly: true,
+      migrations: [renameTitle, ...appMigrations],
+    });
     expect(reader.summary()).toMatchObject({ imageCount: 1, meta: { name: 'Old project' } });
     await reader.close();
     // No backup, no migrated files, no lock: the folder is as it was.

@@ -132,10 +132,11 @@ describe('GET /media under a projects root', () => {
 describe('labels:save over the bridge', () => {
   it('refuses coordinates of ±1e308, naming the image and the point', async () => {
     await invoke(open, 'project:open', { dir: path.join(root, 'project') });
-    const points = Array.from({ length: 68 }, (_, i) => ({ x: 10 + i, y: 20 + i, v: 2 }));
-    points[3] = { x: 1e308, y: -1e308, v: 2 };
+    const person = { v: 2, source: 'human', confirmed: true } as const;
+    const points = Array.from({ length: 68 }, (_, i) => ({ x: 10 + i, y: 20 + i, ...person }));
+    points[3] = { x: 1e308, y: -1e308, ...person };
     const face = { imageId: ids.png, points, attributes: {}, expression: null, updatedAt: '' };
-    expect(await invoke(open, 'labels:save', { face })).toEqual({
+    expect(await invoke(open, 'labels:save', { face, baseRevision: null })).toEqual({
       ok: false,
       error: {
         code: 'invalid-payload',

@@ -156,7 +156,13 @@ describe('serveStudio', () => {
       );
       const face = (x: number) => ({
         imageId,
-        points: Array.from({ length: 68 }, (_, i) => ({ x: x + i, y: 20 + i, v: 2 })),
+        points: Array.from({ length: 68 }, (_, i) => ({
+          x: x + i,
+          y: 20 + i,
+          v: 2,
+          source: 'human',
+          confirmed: true,
+        })),
         updatedAt: new Date().toISOString(),
       });
       expect(await invoke('labels:save', { face: face(30), baseRevision: null })).toEqual({
