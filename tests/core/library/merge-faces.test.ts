@@ -53,7 +53,13 @@ describe('re-importing a labelled set', () => {
       labelled: 0,
       faces: { added: 0, unchanged: 1, kept: 2, overwritten: 0 },
     });
-    expect(store.getFace(idOf('face-0'))!.points[10]).toEqual({ x: 1.5, y: 2.5, v: 1 });
+    expect(store.getFace(idOf('face-0'))!.points[10]).toEqual({
+      x: 1.5,
+      y: 2.5,
+      v: 1,
+      source: 'human',
+      confirmed: true,
+    });
     expect(store.getFace(idOf('face-2'))!.points[0]).toMatchObject(ptsPoints(2)[0]!);
 
     const overwritten = await importIntoProject(store, {

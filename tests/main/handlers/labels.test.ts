@@ -3,6 +3,7 @@
  * gets the new revision back, and is refused as a `conflict` when that face was saved since.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { humanPoint } from '../../../src-main/shared/point-provenance';
 import { createTestStudio, type TestStudio } from './studio-fixture';
 
 let studio: TestStudio;
@@ -16,7 +17,7 @@ afterEach(async () => {
 function face(imageId: string, x: number) {
   return {
     imageId,
-    points: Array.from({ length: 5 }, (_, i) => ({ x: x + i, y: 50, v: 2 })),
+    points: Array.from({ length: 5 }, (_, i) => humanPoint(x + i, 50, 2)),
     updatedAt: '2026-12-02T10:00:00.000Z',
   };
 }
