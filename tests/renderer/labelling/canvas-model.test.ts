@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Landmark } from '../../../src-main/shared/domain';
 import { StudioError } from '../../../src-main/shared/errors';
+import { humanPoint } from '../../../src-main/shared/point-provenance';
 import {
   CanvasModel,
   type ChangeReason,
@@ -386,11 +387,11 @@ describe('view and loading', () => {
     // Two labelled points 2 image px apart (about 5 screen px at this zoom), both inside the
     // 6-px hit radius of a pointer between them; unlabelled points sit nearer still.
     const m = model5([
-      { x: 60, y: 60, v: 2 },
-      { x: 62, y: 60, v: 2 },
-      { x: 60.5, y: 60, v: 0 },
-      { x: 90, y: 90, v: 0 },
-      { x: 114, y: 121, v: 2 },
+      humanPoint(60, 60, 2),
+      humanPoint(62, 60, 2),
+      humanPoint(60.5, 60, 0),
+      humanPoint(90, 90, 0),
+      humanPoint(114, 121, 2),
     ]);
     const a = m.imageToStage({ x: 60, y: 60 });
     const b = m.imageToStage({ x: 62, y: 60 });
