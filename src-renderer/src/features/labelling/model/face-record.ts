@@ -11,8 +11,12 @@
  * person still has to check. A model's prediction merges in with `mergePrediction` (`model`).
  * Changing visibility or resizing a whole group confirms nothing.
  */
-import type { Box, Landmark, PointSource, Visibility } from '../../../../../src-main/shared/domain';
-import { isUnconfirmedPoint } from '../../../../../src-main/shared/point-provenance';
+import type { Box, Landmark, Visibility } from '../../../../../src-main/shared/domain';
+import {
+  humanPoint,
+  isUnconfirmedPoint,
+  unconfirmedPoint,
+} from '../../../../../src-main/shared/point-provenance';
 import type { CanvasSchema } from './canvas-schema';
 import type { Point } from './transform';
 
@@ -27,22 +31,9 @@ export interface FaceRecord {
 export type Points = readonly Landmark[];
 
 /** A point a person placed here. */
-function landmark(x: number, y: number, v: Visibility): Landmark {
-  return { x, y, v, source: 'human', confirmed: true };
-}
-
+const landmark = humanPoint;
 /** A point a model or template placed, waiting for a person. */
-function guess(
-  x: number,
-  y: number,
-  v: Visibility,
-  source: Exclude<PointSource, 'human'>,
-  uncertainty?: number,
-): Landmark {
-  return uncertainty === undefined
-    ? { x, y, v, source, confirmed: false }
-    : { x, y, v, source, confirmed: false, uncertainty };
-}
+const guess = unconfirmedPoint;
 
 /** `p` at a new position or visibility, keeping who placed it and whether it was checked. */
 function keepingProvenance(p: Landmark, x: number, y: number, v: Visibility): Landmark {
