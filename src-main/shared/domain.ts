@@ -1,7 +1,8 @@
 /**
  * The studio's domain records, as zod schemas with their inferred types. They describe what is
- * stored on disk (DESIGN §6) and what crosses process boundaries. No Node or Electron imports:
- * this module is shared by main, preload, workers, engine and renderer.
+ * stored on disk (project.json, labels.json and its journal) and what crosses process
+ * boundaries. No Node or Electron imports: this module is shared by main, preload, workers,
+ * engine and renderer.
  */
 import { z } from 'zod';
 

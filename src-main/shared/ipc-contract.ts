@@ -68,7 +68,10 @@ export const LibraryItem = ImageRecord.extend({
 });
 export type LibraryItem = z.infer<typeof LibraryItem>;
 
-/** What an import reads: plain images, or a labelled set in one of the formats (DESIGN §7). */
+/**
+ * What an import reads: plain images, or a labelled set in one of the formats
+ * (core/library/labelled-input.ts lists where each format's files are looked for).
+ */
 export const ImportFormat = z.enum([
   'images',
   'pts',

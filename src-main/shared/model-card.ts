@@ -1,7 +1,7 @@
 /**
- * card.json, the description that travels with every exported model (DESIGN §8): what it predicts,
- * for which schema, what it expects as input and how to crop it, how good it is on which data, and
- * how it was trained. Written by the engine's exporter; read by `predict`, `eval`, the Models view
+ * card.json, the description that travels with every exported model (beside model.json and its
+ * weight shards in models/<id>/): what it predicts, for which schema, what it expects as input
+ * and how to crop it, how good it is on which data, and how it was trained. Written by the engine's exporter; read by `predict`, `eval`, the Models view
  * and the labeller's pre-labelling. No Node imports: shared by all processes.
  */
 import { z } from 'zod';
