@@ -30,7 +30,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): Promis
 }
 
 /** Temp files carry the writer's pid so a later open can tell abandoned ones from live ones. */
-function tempPathFor(target: string): string {
+export function tempPathFor(target: string): string {
   tempCounter += 1;
   return path.join(
     path.dirname(target),
@@ -40,16 +40,24 @@ function tempPathFor(target: string): string {
 
 const TEMP_NAME = /^\.(.+)\.(\d+)-\d+\.tmp$/;
 
+/**
+ * Creates `file`, which must not exist yet (the open fails with EEXIST), holding `data`, and
+ * fsyncs it before resolving.
+ */
+export async function writeNewFileSynced(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(file, 'wx', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 async function writeNow(target: string, data: string | Uint8Array): Promise<void> {
   const temp = tempPathFor(target);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFileSynced(temp, data);
     await renameWithRetry(temp, target);
     await syncFolder(path.dirname(target));
   } catch (error) {

@@ -20,13 +20,13 @@
  *   its lock, which is stale from then on.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
+import { link, readFile, realpath, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../shared/errors';
-import { describeWriteError, syncFolder } from './atomic-write';
+import { describeWriteError, syncFolder, tempPathFor, writeNewFileSynced } from './atomic-write';
 
 export const LOCK_FILE = 'project.lock';
 /** Held (for a moment) by the one taker that may remove a stale lock. */
@@ -77,7 +77,6 @@ const holds = new Map<string, Hold>();
 const taken = new Map<string, Held>();
 let holderName = defaultHolderName();
 let exitHookInstalled = false;
-let tempCounter = 0;
 
 /** Names this process in the locks it takes, e.g. "face-studio import". */
 export function setLockHolderName(name: string): void {
@@ -169,15 +168,9 @@ async function takeFile(dir: string): Promise<Held> {
 
 /** Creates `file` holding `text` unless it exists; true when this call created it. */
 async function createExclusive(dir: string, file: string, text: string): Promise<boolean> {
-  const temp = tempName(dir);
+  const temp = tempPathFor(file);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFileSynced(temp, text);
     try {
       await link(temp, file);
     } catch (error) {
@@ -198,20 +191,13 @@ async function createExclusive(dir: string, file: string, text: string): Promise
 }
 
 async function createInPlace(file: string, text: string): Promise<boolean> {
-  let handle;
   try {
-    handle = await open(file, 'wx', 0o644);
+    await writeNewFileSynced(file, text);
+    return true;
   } catch (error) {
     if (errorCode(error) === 'EEXIST') return false;
     throw error;
   }
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return true;
 }
 
 /**
@@ -360,11 +346,6 @@ function lockWriteError(file: string, error: unknown): StudioError {
 }
 
 /** A temp name removeAbandonedTempFiles clears once this process is gone. */
-function tempName(dir: string): string {
-  tempCounter += 1;
-  return path.join(dir, `.${LOCK_FILE}.${process.pid}-${tempCounter}.tmp`);
-}
-
 async function realFolder(dir: string): Promise<string> {
   try {
     return await realpath(dir);

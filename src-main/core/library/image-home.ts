@@ -13,12 +13,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, rename, rmdir, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { extname, isAbsolute, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import { describeWriteError, removeAbandonedTempFiles, syncFolder } from '../atomic-write';
+import {
+  describeWriteError,
+  removeAbandonedTempFiles,
+  syncFolder,
+  tempPathFor,
+} from '../atomic-write';
 
 /** The folder inside a project that holds copied images. */
 export const IMAGES_FOLDER = 'images';
@@ -118,8 +123,6 @@ export async function copyImagesIn(
   return { records: records.map((record) => placed.get(record.id) ?? record), cancelled: false };
 }
 
-let tempCounter = 0;
-
 /**
  * Copies `source` to `target` through a temp file, checking its sha256 on the way; true when
  * `target` did not exist before (so the caller may remove it again).
@@ -130,9 +133,8 @@ async function copyChecked(
   imageId: string,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  tempCounter += 1;
-  // The atomic-write temp name pattern, so an abandoned one is removed by a later import.
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}-${tempCounter}.tmp`);
+  // atomic-write's temp name, so an abandoned one is removed by a later open of the project.
+  const temp = tempPathFor(target);
   const existed = await lstat(target).then(
     () => true,
     () => false,
