@@ -4,81 +4,19 @@
  * the stage position of its ground-truth coordinate, one is dragged, the drag undone and redone,
  * one point marked occluded and an attribute set; after a reload every point is where it was put.
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import sharp from 'sharp';
-import { parsePtsFile } from '../../src-main/core/formats/pts';
-import { ProjectStore } from '../../src-main/core/project-store';
-import type { PlacedPoint } from '../../src-main/shared/domain';
+import { expect, test } from '@playwright/test';
+import { makeHelenProject, onPage, stageView } from './helen-face';
 import { api, collectPageErrors, env, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
-const HELEN = path.join('..', 'shared', 'data', '300w-helen', 'test');
-const IMAGE = '296814969_3';
 /** Acceptance: within half an image pixel after the round trip. */
 const TOLERANCE_PX = 0.5;
 /** Which points the test drags and occludes: the nose tip and the chin (300-W numbering − 1). */
 const DRAGGED = 30;
 const OCCLUDED = 8;
 const DRAG_BY = { x: 24, y: 14 };
-
-interface StageView {
-  scale: number;
-  offsetX: number;
-  offsetY: number;
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
-
-async function stageView(page: Page): Promise<StageView> {
-  const stage = page.getByTestId('labelling-stage');
-  const box = await stage.boundingBox();
-  if (!box) throw new Error('The stage is not on screen');
-  const read = async (name: string) => Number(await stage.getAttribute(name));
-  return {
-    scale: await read('data-scale'),
-    offsetX: await read('data-offset-x'),
-    offsetY: await read('data-offset-y'),
-    left: box.x,
-    top: box.y,
-    width: box.width,
-    height: box.height,
-  };
-}
-
-/** Page position of an image pixel under the stage's current transform. */
-function onPage(view: StageView, p: { x: number; y: number }): { x: number; y: number } {
-  return {
-    x: view.left + p.x * view.scale + view.offsetX,
-    y: view.top + p.y * view.scale + view.offsetY,
-  };
-}
-
-/** Puts one Helen test image into a fresh project folder, before the studio opens it. */
-async function makeProject(): Promise<{ dir: string; imageId: string; truth: PlacedPoint[] }> {
-  const dir = path.join(env('STUDIO_PROJECTS_ROOT'), 'labelling');
-  const store = await ProjectStore.create(dir, {
-    name: 'Labelling',
-    landmarkSchema: 'ibug68',
-    attributeSchema: 'mtfl',
-  });
-  await mkdir(path.join(dir, 'images'), { recursive: true });
-  const file = path.join('images', `${IMAGE}.jpg`);
-  await copyFile(path.join(HELEN, `${IMAGE}.jpg`), path.join(dir, file));
-  const bytes = await readFile(path.join(dir, file));
-  const imageId = createHash('sha256').update(bytes).digest('hex');
-  const meta = await sharp(bytes).metadata();
-  await store.putImages([
-    { id: imageId, path: file, width: meta.width!, height: meta.height!, split: 'pool' },
-  ]);
-  await store.close();
-  const pts = await readFile(path.join(HELEN, `${IMAGE}.pts`), 'utf8');
-  return { dir, imageId, truth: parsePtsFile(pts, `${IMAGE}.pts`, { pointCount: 68 }) };
-}
 
 test.beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -91,7 +29,7 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
   const errors = collectPageErrors(page);
 
   await startAtHome(page.request);
-  const { dir, imageId, truth } = await makeProject();
+  const { dir, imageId, truth } = await makeHelenProject('labelling', 'Labelling', 'mtfl');
   await page.goto(env('STUDIO_URL'));
   await api(page.request, 'project:open', { dir });
   await page.reload();

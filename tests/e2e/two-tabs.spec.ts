@@ -5,72 +5,12 @@
  * A's points, and the stored face keeps them. Once B hears the studio again, it follows A's next
  * edit without a reload.
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import sharp from 'sharp';
-import { toLandmark } from '../../src-main/core/formats/model';
-import { parsePtsFile } from '../../src-main/core/formats/pts';
-import { ProjectStore } from '../../src-main/core/project-store';
-import type { Landmark } from '../../src-main/shared/domain';
+import { makeHelenProject, onPage, stageView } from './helen-face';
 import { api, collectPageErrors, env, startAtHome } from './studio';
 
-const HELEN = path.join('..', 'shared', 'data', '300w-helen', 'test');
-const IMAGE = '296814969_3';
 /** The point A clears later: the nose tip (300-W numbering − 1), well apart from the others. */
 const CLEARED = 30;
-
-interface StageView {
-  scale: number;
-  offsetX: number;
-  offsetY: number;
-  left: number;
-  top: number;
-}
-
-async function stageView(page: Page): Promise<StageView> {
-  const stage = page.getByTestId('labelling-stage');
-  const box = await stage.boundingBox();
-  if (!box) throw new Error('The stage is not on screen');
-  const read = async (name: string) => Number(await stage.getAttribute(name));
-  return {
-    scale: await read('data-scale'),
-    offsetX: await read('data-offset-x'),
-    offsetY: await read('data-offset-y'),
-    left: box.x,
-    top: box.y,
-  };
-}
-
-function onPage(view: StageView, p: { x: number; y: number }): { x: number; y: number } {
-  return {
-    x: view.left + p.x * view.scale + view.offsetX,
-    y: view.top + p.y * view.scale + view.offsetY,
-  };
-}
-
-async function makeProject(): Promise<{ dir: string; imageId: string; truth: Landmark[] }> {
-  const dir = path.join(env('STUDIO_PROJECTS_ROOT'), 'two-tabs');
-  const store = await ProjectStore.create(dir, {
-    name: 'Two tabs',
-    landmarkSchema: 'ibug68',
-    attributeSchema: null,
-  });
-  await mkdir(path.join(dir, 'images'), { recursive: true });
-  const file = path.join('images', `${IMAGE}.jpg`);
-  await copyFile(path.join(HELEN, `${IMAGE}.jpg`), path.join(dir, file));
-  const bytes = await readFile(path.join(dir, file));
-  const imageId = createHash('sha256').update(bytes).digest('hex');
-  const meta = await sharp(bytes).metadata();
-  await store.putImages([
-    { id: imageId, path: file, width: meta.width!, height: meta.height!, split: 'pool' },
-  ]);
-  await store.close();
-  const pts = await readFile(path.join(HELEN, `${IMAGE}.pts`), 'utf8');
-  const truth = parsePtsFile(pts, `${IMAGE}.pts`, { pointCount: 68 }).map(toLandmark);
-  return { dir, imageId, truth };
-}
 
 async function openLabeller(page: Page, imageId: string): Promise<void> {
   await page.goto(env('STUDIO_URL'));
@@ -87,7 +27,7 @@ test('a stale tab cannot overwrite another tab’s points, and sees its edits li
 }) => {
   test.setTimeout(120_000);
   await startAtHome(tabA.request);
-  const { dir, imageId, truth } = await makeProject();
+  const { dir, imageId, truth } = await makeHelenProject('two-tabs', 'Two tabs', null);
   await api(tabA.request, 'project:open', { dir });
 
   const tabB = await context.newPage();
