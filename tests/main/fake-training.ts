@@ -1,7 +1,7 @@
 /**
  * An in-process stand-in for the training process, driven by the test: it records what the host
  * sends, answers `ready` at once, and posts whatever job events the test scripts, or dies on cue.
- * Also `idleTrainingRelay` for contexts whose tests train nothing.
+ * Also `idleTrainingProcess` and `idleTrainingRelay` for contexts whose tests train nothing.
  */
 import type { TrainingProcess, TrainingSpawner } from '../../src-main/main/training-host';
 import { TrainingHost } from '../../src-main/main/training-host';
@@ -69,6 +69,20 @@ export function fakeTrainingSpawner(): {
       return process;
     },
     processes,
+  };
+}
+
+/** A training process that answers nothing and ends when asked to: for servers that train nothing. */
+export function idleTrainingProcess(): TrainingProcess {
+  const exitListeners: ExitListener[] = [];
+  const exit = () => setImmediate(() => exitListeners.forEach((l) => l({ code: 0, signal: null })));
+  return {
+    send: (message) => {
+      if (message.type === 'shutdown') exit();
+    },
+    onMessage: () => undefined,
+    onExit: (listener) => exitListeners.push(listener),
+    kill: exit,
   };
 }
 

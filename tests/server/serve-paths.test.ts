@@ -8,23 +8,10 @@ import { copyFile, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainingProcess } from '../../src-main/main/training-host';
 import { ProjectSession } from '../../src-main/core/project-session';
 import { serveStudio, type ServedStudio } from '../../src-main/server/serve';
+import { idleTrainingProcess } from '../main/fake-training';
 import { createMediaProject, MEDIA_FILES, sniff } from '../core/library/media-project';
-
-function idleTrainingProcess(): TrainingProcess {
-  const exitListeners: ((exit: { code: number | null; signal: string | null }) => void)[] = [];
-  const exit = () => setImmediate(() => exitListeners.forEach((l) => l({ code: 0, signal: null })));
-  return {
-    send: (message) => {
-      if (message.type === 'shutdown') exit();
-    },
-    onMessage: () => undefined,
-    onExit: (listener) => exitListeners.push(listener),
-    kill: exit,
-  };
-}
 
 let workDir: string;
 let root: string;

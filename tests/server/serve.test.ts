@@ -9,24 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { TrainingProcess } from '../../src-main/main/training-host';
 import { serveStudio, type ServedStudio } from '../../src-main/server/serve';
+import { idleTrainingProcess } from '../main/fake-training';
 import { createMediaProject } from '../core/library/media-project';
 import { ProjectSession } from '../../src-main/core/project-session';
-
-/** Answers nothing; ends when asked to. */
-function idleTrainingProcess(): TrainingProcess {
-  const exitListeners: ((exit: { code: number | null; signal: string | null }) => void)[] = [];
-  const exit = () => setImmediate(() => exitListeners.forEach((l) => l({ code: 0, signal: null })));
-  return {
-    send: (message) => {
-      if (message.type === 'shutdown') exit();
-    },
-    onMessage: () => undefined,
-    onExit: (listener) => exitListeners.push(listener),
-    kill: exit,
-  };
-}
 
 let workDir: string;
 let studio: ServedStudio;
