@@ -16,7 +16,7 @@ import type { CropPolicy } from '../../shared/model-card';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
 import type { FinetuneData, FinetuneSplit } from '../finetune/finetune-data';
-import { deriveSeed, Rng } from '../rng';
+import { deriveSeed, Rng } from '../model/rng';
 import { cropFaceBytes, faceCropBox, pointsBox, toCrop } from './face-crop';
 
 /** One labelled face of one image. */

@@ -4,7 +4,7 @@
  * then flat Float32 arrays (current weights, best weights, Adam moments). The layout and the
  * atomic write are tensor-record.ts's, shared with pre-training.
  */
-import { parseHeaderPart, readTensorRecord, writeTensorRecord } from '../tensor-record';
+import { parseHeaderPart, readTensorRecord, writeTensorRecord } from '../model/tensor-record';
 import { parseFinetuneConfig } from './finetune-config';
 import type { FinetuneConfig } from './finetune-config';
 import type { TaskMetrics } from './finetune-evaluate';
