@@ -1,6 +1,6 @@
 /**
  * `npm run bench:fewshot [-- options]`: the few-shot table. How well does the product's one-click
- * fine-tuning recipe (core/training/one-click-config.ts: frozen backbone, cached tokens, flip-only)
+ * fine-tuning recipe (app/training/one-click-config.ts: frozen backbone, cached tokens, flip-only)
  * do from a few labelled faces, starting from a pre-trained backbone versus a random one?
  *
  *   helen  300-W HELEN test NME and FR@10% (schema normaliser, metrics/landmark-metrics.ts) for k

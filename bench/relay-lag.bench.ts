@@ -4,7 +4,7 @@
  * training process; main relays and validates every event as the bridge does. Prints the lag's
  * max, p99 and mean, and whether the max stays under 50 ms (what a window would notice as a
  * stutter: more than three 60 Hz frames). On a machine busy with other work the figures grow with
- * the load; tests/main/training-relay-lag.test.ts checks the relay's behaviour without the clock.
+ * the load; tests/app/training-relay-lag.test.ts checks the relay's behaviour without the clock.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

@@ -16,7 +16,7 @@
  * the head (K schema points, A attribute names, C class names): a mismatch is a StudioError.
  * The returned checksum is `checksum(result.params)` (params.ts), the exported float weights.
  *
- * The pre-training backbone goes through `exportGraphModel` too (backbone.ts).
+ * The pre-training backbone goes through `exportGraphModel` too (saved-backbone.ts).
  */
 import pkg from '../../../package.json' with { type: 'json' };
 import { StudioError } from '../../shared/errors';

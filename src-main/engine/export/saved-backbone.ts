@@ -52,7 +52,7 @@ export interface BackboneCardFields {
 
 /**
  * Writes the backbone part of `weights` (a flat array in the pre-training layout, whose first
- * entries are the ViT's, as model.ts lays them out) into `dir`, replacing what was there.
+ * entries are the ViT's, as pretrain/pretrain-model.ts lays them out) into `dir`, replacing what was there.
  * Returns the checksum of the exported backbone weights.
  */
 export async function exportBackbone(

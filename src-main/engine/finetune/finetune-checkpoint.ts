@@ -1,5 +1,5 @@
 /**
- * Fine-tuning checkpoints, in the same shape as pre-training's (checkpoint.ts): a magic line, a
+ * Fine-tuning checkpoints, in the same shape as pre-training's (pretrain/pretrain-checkpoint.ts): a magic line, a
  * JSON header (step, config, layout names, optimiser step counts, early-stopping state, history),
  * then flat Float32 arrays (current weights, best weights, Adam moments). The layout and the
  * atomic write are tensor-record.ts's, shared with pre-training.

@@ -1,5 +1,5 @@
 /**
- * The library's import handlers (src-main/main/handlers/library.ts): a folder with nothing to
+ * The library's import handlers (src-main/app/handlers/library.ts): a folder with nothing to
  * import is refused by `library:importFolder` itself, before a job starts, so the page sees the
  * error in the answer; a job's progress names its stage; an `images` import with a bad file
  * ends with the file listed and the good count, and `skipBad` then imports the rest; and
