@@ -24,7 +24,7 @@ import type {
   ImportStage,
   LibraryStats,
   SplitFractions,
-} from '../../shared/ipc-contract';
+} from '../../shared/library';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
 import { InputProblemsError } from '../problems';
