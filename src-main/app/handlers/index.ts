@@ -1,34 +1,17 @@
 /**
  * Every request handler of the studio, built over a context so the same table serves Electron IPC
  * and the browser bridge. Handlers hold no Electron imports: what differs between the two hosts
- * (the folder picker, how events reach windows) comes in through `StudioContext`.
+ * (the folder picker, how events reach windows) comes in through `StudioContext`
+ * (studio-context.ts).
  */
 import type { HandlerTable } from '../dispatch';
-import type { BackendReport } from '../../shared/domain';
-import type { EventChannel, EventPayload } from '../../shared/ipc-contract';
-import type { ProjectSession } from '../../core/project-session';
-import type { RecentProjects } from '../../core/recent-projects';
-import type { TrainingRelay } from '../training-relay';
+import type { StudioContext } from './studio-context';
 import { createLibraryHandlers } from './library';
 import { createModelHandlers } from './models';
 import { createPrelabelHandlers } from './prelabel';
 import { createTrainingHandlers } from './training';
 import { labellingSchemas } from '../../core/labelling/labelling-schemas';
 import { absoluteFolder } from '../../core/user-path';
-
-export interface StudioContext {
-  mode: 'electron' | 'browser';
-  version: string;
-  session: ProjectSession;
-  recent: RecentProjects;
-  /** Native folder picker; the bridge answers `{ dir: null, supported: false }`. */
-  pickFolder(title?: string): Promise<{ dir: string | null; supported: boolean }>;
-  /** The training process's backend, once it has reported one. */
-  backend(): { report: BackendReport | null; error: string | null };
-  /** Carries runs and pre-labelling jobs to the training process and relays their events. */
-  training: TrainingRelay;
-  emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void;
-}
 
 export function createHandlers(ctx: StudioContext): HandlerTable {
   return {

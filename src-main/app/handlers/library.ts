@@ -16,7 +16,7 @@ import {
 } from '../../core/library/library-service';
 import { absoluteFolder } from '../../core/user-path';
 import { checkImageFiles, knownMissingImages } from '../../core/library/missing-images';
-import type { StudioContext } from './index';
+import type { StudioContext } from './studio-context';
 
 type LibraryChannel = Extract<keyof HandlerTable, `library:${string}`>;
 

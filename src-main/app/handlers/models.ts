@@ -7,7 +7,7 @@ import { listModels } from '../training/run-index';
 import { StudioError } from '../../shared/errors';
 import type { HandlerTable } from '../dispatch';
 import { absoluteFolder } from '../../core/user-path';
-import type { StudioContext } from './index';
+import type { StudioContext } from './studio-context';
 
 type ModelsChannel = Extract<keyof HandlerTable, `models:${string}`>;
 

@@ -16,7 +16,7 @@ import { StudioError, toIpcError } from '../../shared/errors';
 import type { ModelInfo } from '../../shared/training';
 import type { HandlerTable } from '../dispatch';
 import { newJobId, type TaskEvent } from '../training-relay';
-import type { StudioContext } from './index';
+import type { StudioContext } from './studio-context';
 
 async function prelabelModel(store: ProjectStore, modelId: string): Promise<ModelInfo> {
   const model = await readModelInfo(modelDir(store.dir, modelId));

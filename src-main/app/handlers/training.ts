@@ -5,18 +5,14 @@
  */
 import { pretrainSourcesOf } from '../training/pretrain-sources';
 import { configFields } from '../training/config-fields';
-import {
-  oneClickConfig,
-  resolveRunConfig,
-  type ProjectCounts,
-} from '../training/one-click-config';
+import { oneClickConfig, resolveRunConfig, type ProjectCounts } from '../training/one-click-config';
 import { modelDir, readModelInfo } from '../training/run-index';
 import type { ProjectStore } from '../../core/project-store';
 import { finetuneConfigSchema, parseFinetuneConfig } from '../../engine/finetune/finetune-config';
 import { parsePretrainConfig, pretrainConfigSchema } from '../../engine/pretrain/pretrain-config';
 import { StudioError } from '../../shared/errors';
 import type { HandlerTable } from '../dispatch';
-import type { StudioContext } from './index';
+import type { StudioContext } from './studio-context';
 
 type TrainingChannel = Extract<keyof HandlerTable, `training:${string}`>;
 
