@@ -9,14 +9,7 @@
  * without a validator. No Node or Electron imports here.
  */
 import { z } from 'zod';
-import {
-  BackendReport,
-  FaceAnnotation,
-  ImageRecord,
-  ProjectSummary,
-  RecentProject,
-  Split,
-} from './domain';
+import { BackendReport, FaceAnnotation, ProjectSummary, RecentProject, Split } from './domain';
 import {
   ExportFormat,
   ImportFaceCounts,

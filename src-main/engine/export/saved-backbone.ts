@@ -15,12 +15,7 @@ import { MODEL_CARD_VERSION } from '../../shared/model-card';
 import type { CardMetrics, CropPolicy, ModelCard } from '../../shared/model-card';
 import { exportGraphModel, weightsFromFlat } from './export-model';
 import { graphMetadataOf, readModelCard } from './load-model';
-import {
-  floatWeightsByName,
-  readJsonFile,
-  readModelJson,
-  readWeights,
-} from './model-folder';
+import { floatWeightsByName, readJsonFile, readModelJson, readWeights } from './model-folder';
 import type { ModelJsonFile } from './model-folder';
 import { IMAGE_MEAN, IMAGE_STD, normaliseImages } from '../model/normalise';
 import { checksum, layoutOf } from '../model/params';

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dinoLoss, meanEntropy, teacherTargets, updateCenter } from '../../../src-main/engine/pretrain/loss';
+import {
+  dinoLoss,
+  meanEntropy,
+  teacherTargets,
+  updateCenter,
+} from '../../../src-main/engine/pretrain/loss';
 import { emaUpdate } from '../../../src-main/engine/pretrain/ema';
 import { useWasm } from '../helpers';
 

@@ -3,10 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, writeCheckpoint } from '../../../src-main/engine/pretrain/pretrain-checkpoint';
+import {
+  readCheckpoint,
+  writeCheckpoint,
+} from '../../../src-main/engine/pretrain/pretrain-checkpoint';
 import { modelLayout } from '../../../src-main/engine/pretrain/pretrain-model';
 import { initParams } from '../../../src-main/engine/model/params';
-import { augmentConfigOf, modelConfigOf, pretrain } from '../../../src-main/engine/pretrain/pretrain';
+import {
+  augmentConfigOf,
+  modelConfigOf,
+  pretrain,
+} from '../../../src-main/engine/pretrain/pretrain';
 import { parsePretrainConfig } from '../../../src-main/engine/pretrain/pretrain-config';
 import type { PretrainProgress } from '../../../src-main/engine/pretrain/pretrain';
 import { Rng, deriveSeed } from '../../../src-main/engine/model/rng';
