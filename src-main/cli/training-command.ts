@@ -1,8 +1,7 @@
 /**
  * What `pretrain` and `finetune` share: the config from `--config` and `--set`, checked before
- * the run starts, run ids, progress lines on stderr, and how a failed run exits.
+ * the run starts, progress lines on stderr, and how a failed run exits.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { withoutComments } from '../engine/jobs/run-folder';
 import { StudioError } from '../shared/errors';
@@ -65,12 +64,6 @@ export function checkConfig(
     if (error instanceof StudioError) throw new UsageError(error.message, usage);
     throw error;
   }
-}
-
-/** `<kind>-YYYYMMDD-HHMMSS-xxxx`: sorts by start time, and two runs in a second still differ. */
-export function newRunId(kind: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${kind}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 /** One line per event worth a person's eye, or null. */

@@ -22,6 +22,7 @@ import type { PretrainData } from './pretrain-data';
 import { Rng, deriveSeed } from './rng';
 import * as schedule from './schedules';
 import { VIT_PRESETS } from './vit';
+import { latestCheckpointFile } from './tensor-record';
 
 export interface PretrainProgress {
   step: number;
@@ -165,7 +166,7 @@ export async function pretrain(
       )
     : new InProcessEngine(model, layout, augment, student, teacher, config.microBatch);
   const checkpointFile = config.checkpointDir
-    ? path.join(config.checkpointDir, 'latest.ckpt')
+    ? latestCheckpointFile(config.checkpointDir)
     : null;
   // A resumed run's last good checkpoint is the one it resumed from, until it writes another.
   let lastCheckpoint: string | null = options.resumeFrom ?? null;

@@ -43,6 +43,19 @@ export const JobProgress = z
   .strict();
 export type JobProgress = z.infer<typeof JobProgress>;
 
+/**
+ * One line of a run's metrics.jsonl: the step's JobProgress, and what pre-training also measures
+ * (its weight decay and teacher temperature schedules, and when the step was logged). Both jobs
+ * write it through RunFolder.appendMetrics; the runs index reads it back as JobProgress.
+ */
+export const MetricsLine = JobProgress.extend({
+  weightDecay: z.number().optional(),
+  teacherTemperature: z.number().optional(),
+  /** ISO time the step was logged. */
+  time: z.string().optional(),
+}).strict();
+export type MetricsLine = z.infer<typeof MetricsLine>;
+
 /** The cumulative error distribution of a landmark model: fraction of faces with NME ≤ x. */
 export const CedCurve = z
   .object({ thresholds: z.array(z.number()), fractions: z.array(z.number()) })

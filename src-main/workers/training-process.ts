@@ -6,7 +6,6 @@
  * messages — jobs go to the engine's FIFO queue, which runs each through the engine's job runner
  * of its kind (pretrain, finetune, prelabel) with the images and faces core reads from the project.
  */
-import path from 'node:path';
 import { readLabelledFaces, readPrelabelImages } from '../core/training/finetune-faces';
 import { readPretrainSources } from '../core/training/pretrain-sources';
 import { chooseBackend } from '../engine/backend';
@@ -14,6 +13,7 @@ import { runFinetuneJob } from '../engine/jobs/finetune-job';
 import { JobQueue, type JobControls } from '../engine/jobs/job-queue';
 import { runPrelabelJob } from '../engine/jobs/prelabel-job';
 import { runPretrainJob } from '../engine/jobs/pretrain-job';
+import { modelsDir } from '../engine/jobs/run-folder';
 import type { BackendReport } from '../shared/domain';
 import { toIpcError } from '../shared/errors';
 import type { FromTrainingMessage, JobEvent, SubmitJob } from '../shared/worker-protocol';
@@ -35,7 +35,7 @@ async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
   const run = {
     jobId: job.jobId,
     runDir: job.runDir,
-    modelsDir: path.join(job.projectDir, 'models'),
+    modelsDir: modelsDir(job.projectDir),
     config: job.config,
     resume: job.resume ?? false,
   };

@@ -11,13 +11,13 @@ import { readLabelledFaces } from '../../core/training/finetune-faces';
 import { chooseBackend } from '../../engine/backend';
 import { parseFinetuneConfig } from '../../engine/finetune/finetune-config';
 import { runFinetuneJob } from '../../engine/jobs/finetune-job';
+import { modelsDir, newRunId, runDir } from '../../engine/jobs/run-folder';
 import { StudioError } from '../../shared/errors';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import {
   checkConfig,
   configFromArgs,
   describeJobEvent,
-  newRunId,
   throwIfFailed,
 } from '../training-command';
 import { FINETUNE_USAGE } from '../usage';
@@ -30,7 +30,7 @@ async function isFolder(dir: string): Promise<boolean> {
 
 /** A model id of the project (models/<id>/), or a folder path. */
 async function backboneFolder(projectDir: string, given: string): Promise<string> {
-  const ofProject = path.join(projectDir, 'models', given);
+  const ofProject = path.join(modelsDir(projectDir), given);
   if (!given.includes(path.sep) && !given.includes('/') && (await isFolder(ofProject)))
     return ofProject;
   if (await isFolder(path.resolve(given))) return path.resolve(given);
@@ -88,8 +88,8 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
   const outcome = await runFinetuneJob(
     {
       jobId: runId,
-      runDir: path.join(projectDir, 'runs', runId),
-      modelsDir: path.join(projectDir, 'models'),
+      runDir: runDir(projectDir, runId),
+      modelsDir: modelsDir(projectDir),
       config,
       resume: values.resume !== undefined,
       faces: async (task, options) => {

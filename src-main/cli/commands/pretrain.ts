@@ -10,13 +10,13 @@ import path from 'node:path';
 import { readPretrainSources } from '../../core/training/pretrain-sources';
 import { chooseBackend } from '../../engine/backend';
 import { runPretrainJob } from '../../engine/jobs/pretrain-job';
+import { modelsDir, newRunId, runDir } from '../../engine/jobs/run-folder';
 import { parsePretrainConfig } from '../../engine/pretrain-config';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import {
   checkConfig,
   configFromArgs,
   describeJobEvent,
-  newRunId,
   throwIfFailed,
 } from '../training-command';
 import { PRETRAIN_USAGE } from '../usage';
@@ -50,8 +50,8 @@ export async function pretrainCommand(args: string[], io: CliIo): Promise<void> 
   const outcome = await runPretrainJob(
     {
       jobId: runId,
-      runDir: path.join(projectDir, 'runs', runId),
-      modelsDir: path.join(projectDir, 'models'),
+      runDir: runDir(projectDir, runId),
+      modelsDir: modelsDir(projectDir),
       config,
       resume: values.resume !== undefined,
       sources,

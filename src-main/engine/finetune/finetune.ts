@@ -27,6 +27,7 @@ import type { FinetuneModel } from './finetune-model';
 import { augmentClassBatch, augmentLandmarkBatch, flipPoints } from './landmark-augment';
 import { heatmapSide, meanShapePrior } from './landmark-head';
 import { TokenCache } from './token-cache';
+import { latestCheckpointFile } from '../tensor-record';
 
 export type FinetuneProgress =
   | {
@@ -202,7 +203,7 @@ export async function finetune(
     ? await TokenCache.build(model, vars, train, config.evalBatchSize)
     : null;
   const checkpointFile = config.checkpointDir
-    ? path.join(config.checkpointDir, 'latest.ckpt')
+    ? latestCheckpointFile(config.checkpointDir)
     : null;
   let lastCheckpoint: string | null = null;
   const save = async (): Promise<void> => {

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { exportBackbone } from '../backbone';
 import { readCheckpoint } from '../checkpoint';
+import type { JobProgress } from '../../shared/worker-protocol';
 import { ProjectFacesData } from '../data/project-faces';
 import type { FaceSource } from '../data/project-faces';
 import { modelConfigOf, pretrain } from '../pretrain';
@@ -74,36 +75,27 @@ export async function runPretrainJob(
         onProgress: (p) => {
           step = p.step;
           finalLoss = p.loss;
+          const progress: JobProgress = {
+            step: p.step,
+            totalSteps: p.totalSteps,
+            epoch: p.epoch,
+            loss: p.loss,
+            lr: p.lr,
+            momentum: p.momentum,
+            teacherEntropy: p.teacherEntropy,
+            imagesPerSec: p.imagesPerSec,
+            etaSeconds: p.etaSeconds,
+            memory: p.memory,
+          };
           pending.push(
             run.appendMetrics({
-              step: p.step,
-              epoch: p.epoch,
-              loss: p.loss,
-              lr: p.lr,
+              ...progress,
               weightDecay: p.weightDecay,
-              momentum: p.momentum,
               teacherTemperature: p.teacherTemperature,
-              teacherEntropy: p.teacherEntropy,
-              imagesPerSec: p.imagesPerSec,
               time: new Date().toISOString(),
             }),
           );
-          controls.emit({
-            type: 'progress',
-            jobId,
-            progress: {
-              step: p.step,
-              totalSteps: p.totalSteps,
-              epoch: p.epoch,
-              loss: p.loss,
-              lr: p.lr,
-              momentum: p.momentum,
-              teacherEntropy: p.teacherEntropy,
-              imagesPerSec: p.imagesPerSec,
-              etaSeconds: p.etaSeconds,
-              memory: p.memory,
-            },
-          });
+          controls.emit({ type: 'progress', jobId, progress });
         },
       });
       await Promise.all(pending);

@@ -10,7 +10,8 @@ import {
   resolveRunConfig,
   type ProjectCounts,
 } from '../../core/training/one-click-config';
-import { modelDir, readModelInfo } from '../../core/training/run-index';
+import { readModelInfo } from '../../core/training/run-index';
+import { modelDir } from '../../engine/jobs/run-folder';
 import type { ProjectStore } from '../../core/project-store';
 import { finetuneConfigSchema, parseFinetuneConfig } from '../../engine/finetune/finetune-config';
 import { parsePretrainConfig, pretrainConfigSchema } from '../../engine/pretrain-config';
