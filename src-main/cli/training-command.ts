@@ -52,14 +52,17 @@ export async function configFromArgs(
   return config;
 }
 
-/** Checks keys and types now, so a bad config exits 2 with the key named. */
-export function checkConfig(
-  parse: (config: Record<string, unknown>) => unknown,
+/**
+ * Parses the config where it enters, once: a bad key or type exits 2 with the key named, and the
+ * typed config goes down to the job (engine/jobs/run-config.ts).
+ */
+export function checkConfig<T>(
+  parse: (config: Record<string, unknown>) => T,
   config: Record<string, unknown>,
   usage: string,
-): void {
+): T {
   try {
-    parse(config);
+    return parse(config);
   } catch (error) {
     if (error instanceof StudioError) throw new UsageError(error.message, usage);
     throw error;

@@ -99,13 +99,23 @@ function sharedArray(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(n * 4));
 }
 
+/** Parses `input` (a config as tests and benches write it) and trains: see runPretrain. */
 export async function pretrain(
   input: unknown,
   data: PretrainData,
   options: PretrainOptions = {},
 ): Promise<PretrainResult> {
+  return runPretrain(parsePretrainConfig(input), data, options);
+}
+
+/** Trains with a config parsed where it entered (engine/jobs/run-config.ts). */
+export async function runPretrain(
+  parsed: PretrainConfig,
+  data: PretrainData,
+  options: PretrainOptions = {},
+): Promise<PretrainResult> {
   // ---- set-up ----
-  let config = parsePretrainConfig(input);
+  let config = parsed;
   const resumed = options.resumeFrom ? await readCheckpoint(options.resumeFrom) : null;
   if (resumed)
     config = {
@@ -165,9 +175,7 @@ export async function pretrain(
         config.microBatch,
       )
     : new InProcessEngine(model, layout, augment, student, teacher, config.microBatch);
-  const checkpointFile = config.checkpointDir
-    ? latestCheckpointFile(config.checkpointDir)
-    : null;
+  const checkpointFile = config.checkpointDir ? latestCheckpointFile(config.checkpointDir) : null;
   // A resumed run's last good checkpoint is the one it resumed from, until it writes another.
   let lastCheckpoint: string | null = options.resumeFrom ?? null;
   let savedStep = -1;

@@ -40,7 +40,10 @@ export interface StartRunRequest {
   kind: TrainingKind;
   task: FinetuneTaskName | null;
   backboneId: string | null;
-  /** The resolved config input (defaults and the user's changes); the job validates it again. */
+  /**
+   * The config, parsed where it entered (engine/jobs/run-config.ts); it travels as a plain object
+   * and the training process checks it once at its boundary.
+   */
   config: Record<string, unknown>;
 }
 

@@ -9,17 +9,14 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readLabelledFaces } from '../../core/training/finetune-faces';
 import { chooseBackend } from '../../engine/backend';
-import { parseFinetuneConfig } from '../../engine/finetune/finetune-config';
+import { readBackboneShape } from '../../engine/backbone';
+import type { FinetuneConfig } from '../../engine/finetune/finetune-config';
 import { runFinetuneJob } from '../../engine/jobs/finetune-job';
+import { resolveFinetuneConfig, type RunStart } from '../../engine/jobs/run-config';
 import { modelsDir, newRunId, runDir } from '../../engine/jobs/run-folder';
 import { StudioError } from '../../shared/errors';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
-import {
-  checkConfig,
-  configFromArgs,
-  describeJobEvent,
-  throwIfFailed,
-} from '../training-command';
+import { checkConfig, configFromArgs, describeJobEvent, throwIfFailed } from '../training-command';
 import { FINETUNE_USAGE } from '../usage';
 
 const TASKS = ['landmarks', 'attributes', 'expression'] as const;
@@ -70,16 +67,22 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
       );
     config.task = values.task;
   }
-  // Check keys and types now (exit 2, the key named); a resumed run merges over its saved config.
-  if (!values.resume) {
-    if (config.task === undefined) throw new UsageError('Missing --task', FINETUNE_USAGE);
-    checkConfig(parseFinetuneConfig, config, FINETUNE_USAGE);
-  }
-
+  if (!values.resume && config.task === undefined)
+    throw new UsageError('Missing --task', FINETUNE_USAGE);
   const projectDir = path.resolve(values.project);
   const backboneDir = values.backbone
     ? await backboneFolder(projectDir, values.backbone)
     : undefined;
+  // Parsed now, once (exit 2, the key named), with the backbone's model shape when the config
+  // names none; a resumed run's job lays the changes over its saved config.
+  let start: RunStart<FinetuneConfig>;
+  if (values.resume) start = { resume: true, config };
+  else {
+    const backbone = backboneDir ? await readBackboneShape(backboneDir) : null;
+    start = {
+      config: checkConfig((c) => resolveFinetuneConfig(c, backbone), config, FINETUNE_USAGE),
+    };
+  }
   const backend = await chooseBackend();
   io.err(
     `backend ${backend.name}${backboneDir ? ` · backbone ${backboneDir}` : ' · from scratch'}`,
@@ -90,8 +93,7 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
       jobId: runId,
       runDir: runDir(projectDir, runId),
       modelsDir: modelsDir(projectDir),
-      config,
-      resume: values.resume !== undefined,
+      ...start,
       faces: async (task, options) => {
         const set = await readLabelledFaces(projectDir, task, options);
         const skipped = Object.entries(set.skipped).map(([why, n]) => `${n} ${why}`);

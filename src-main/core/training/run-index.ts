@@ -12,7 +12,13 @@
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelCard } from '../../shared/model-card';
-import { ModelId, RunId, type ModelInfo, type RunDetail, type RunInfo } from '../../shared/training';
+import {
+  ModelId,
+  RunId,
+  type ModelInfo,
+  type RunDetail,
+  type RunInfo,
+} from '../../shared/training';
 import { CedCurve } from '../../shared/worker-protocol';
 import { StudioError } from '../../shared/errors';
 import {

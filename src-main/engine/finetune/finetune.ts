@@ -117,13 +117,23 @@ function isBetter(value: number, best: number, lowerIsBetter: boolean): boolean 
   return lowerIsBetter ? value < best : value > best;
 }
 
+/** Parses `input` (a config as tests and benches write it) and trains: see runFinetune. */
 export async function finetune(
   input: unknown,
   data: FinetuneData,
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
+  return runFinetune(parseFinetuneConfig(input), data, options);
+}
+
+/** Trains with a config parsed where it entered (engine/jobs/run-config.ts). */
+export async function runFinetune(
+  parsed: FinetuneConfig,
+  data: FinetuneData,
+  options: FinetuneOptions = {},
+): Promise<FinetuneResult> {
   // ---- set-up ----
-  let config = parseFinetuneConfig(input);
+  let config = parsed;
   const resumed = options.resumeFrom ? await readFinetuneCheckpoint(options.resumeFrom) : null;
   if (resumed)
     config = { ...resumed.config, maxSteps: config.maxSteps, checkpointDir: config.checkpointDir };
@@ -202,9 +212,7 @@ export async function finetune(
   const cache = config.cacheBackboneTokens
     ? await TokenCache.build(model, vars, train, config.evalBatchSize)
     : null;
-  const checkpointFile = config.checkpointDir
-    ? latestCheckpointFile(config.checkpointDir)
-    : null;
+  const checkpointFile = config.checkpointDir ? latestCheckpointFile(config.checkpointDir) : null;
   let lastCheckpoint: string | null = null;
   const save = async (): Promise<void> => {
     if (!checkpointFile) return;

@@ -11,20 +11,20 @@ import { readCheckpoint } from '../checkpoint';
 import type { JobProgress } from '../../shared/worker-protocol';
 import { ProjectFacesData } from '../data/project-faces';
 import type { FaceSource } from '../data/project-faces';
-import { modelConfigOf, pretrain } from '../pretrain';
-import { parsePretrainConfig } from '../pretrain-config';
+import { modelConfigOf, runPretrain } from '../pretrain';
+import { parsePretrainConfig, type PretrainConfig } from '../pretrain-config';
 import { runRecorder, settleRun, type JobRunControls, type JobRunOutcome } from './job-run';
+import type { RunStart } from './run-config';
 import { RunFolder } from './run-folder';
 
-export interface PretrainJobSpec {
+export type PretrainJobSpec = PretrainJobBase & RunStart<PretrainConfig>;
+
+interface PretrainJobBase {
   jobId: string;
   /** runs/<id>/; the run id is its name. */
   runDir: string;
   /** The project's models/ folder: the backbone goes to models/<run id>/. */
   modelsDir: string;
-  /** A PretrainConfigInput; on resume, keys given here override the saved config. */
-  config: Record<string, unknown>;
-  resume?: boolean;
   sources: readonly FaceSource[];
   /** Recorded in the model card. */
   projectDir: string | null;
@@ -47,9 +47,15 @@ export async function runPretrainJob(
     record,
     () => lastCheckpoint,
     async () => {
-      const input = spec.resume ? { ...(await run.readConfig()), ...spec.config } : spec.config;
-      // Validate before touching the folder: a bad key fails here, named, with nothing written.
-      const config = parsePretrainConfig({ ...input, checkpointDir: run.checkpointDir });
+      // A new run's config was parsed where it entered; a resumed run's saved one is parsed here,
+      // before the folder is touched: a bad key fails, named, with nothing written.
+      const config: PretrainConfig = spec.resume
+        ? parsePretrainConfig({
+            ...(await run.readConfig()),
+            ...spec.config,
+            checkpointDir: run.checkpointDir,
+          })
+        : { ...spec.config, checkpointDir: run.checkpointDir };
       await run.create();
       if (spec.resume) {
         lastCheckpoint = run.checkpointFile;
@@ -64,7 +70,7 @@ export async function runPretrainJob(
       const model = modelConfigOf(config);
       const data = new ProjectFacesData(spec.sources, model.vit.imageSize);
       const pending: Promise<void>[] = [];
-      const result = await pretrain(config, data, {
+      const result = await runPretrain(config, data, {
         ...(controls.signal ? { signal: controls.signal } : {}),
         ...(controls.beforeStep ? { beforeStep: controls.beforeStep } : {}),
         ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),

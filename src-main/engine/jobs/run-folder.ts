@@ -27,12 +27,7 @@ import { writeFileAtomic } from '../../core/atomic-write';
 import { MODELS_FOLDER, RUNS_FOLDER } from '../../core/project-store';
 import type { RunSummary } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import {
-  FinetuneTaskName,
-  RunId,
-  RunStatus,
-  TrainingKind,
-} from '../../shared/training';
+import { FinetuneTaskName, RunId, RunStatus, TrainingKind } from '../../shared/training';
 import {
   JobValidation,
   type CedCurve,

@@ -7,8 +7,8 @@ import {
   labelledFaceSet,
   prelabelImagesOf,
   readLabelledFaces,
-  readProjectSnapshot,
 } from '../../../src-main/core/training/finetune-faces';
+import { readProjectSnapshot } from '../../../src-main/core/training/project-snapshot';
 import {
   createLabelledProject,
   type LabelledProjectImage,
