@@ -7,7 +7,7 @@ import { withoutComments } from '../engine/jobs/run-folder';
 import { StudioError } from '../shared/errors';
 import type { JobEvent } from '../shared/worker-protocol';
 import { UsageError } from './cli-io';
-import { formatDuration } from './progress-text';
+import { formatDuration } from '../shared/progress-text';
 
 /** `a.b=value` → `{ a: { b: value } }`; the value is JSON when it parses, else a string. */
 export function applySet(config: Record<string, unknown>, assignment: string, usage: string): void {
