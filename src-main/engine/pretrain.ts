@@ -3,7 +3,6 @@
  * The worker, the CLI and the tests call this one function. Read top to bottom: set up, then
  * per step — schedules, gradients, AdamW, EMA, centre, progress, checkpoint.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
 import { adamwStep, createAdamWState, ADAMW_DEFAULTS } from './adamw';

@@ -7,8 +7,9 @@
  *
  * Jobs: the process runs one job at a time from a FIFO queue. A job's messages carry its `jobId`;
  * its lifecycle is queued → started → (progress | paused | resumed | checkpoint)* → done | failed |
- * cancelled. The job's config travels as a plain object: the engine validates it (strictly, naming
- * any bad key) when the job starts, so a bad config comes back as `failed`.
+ * cancelled. The job's config travels as a plain object, parsed where it entered main; the training
+ * process validates it once more on arrival (strictly, naming any bad key: this is a process
+ * boundary), so a bad config comes back as `failed`.
  *
  * No Node or Electron imports: main, workers and tests share this module.
  */

@@ -5,7 +5,6 @@
  * AdamW per learning-rate group; at the epoch's end: validate, keep the best weights, checkpoint,
  * stop early when the validation metric stalls.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
 import { ADAMW_DEFAULTS, adamwStep, createAdamWState } from '../adamw';

@@ -1,8 +1,9 @@
 /**
- * One fine-tuning job, start to finish (DESIGN §5), as pretrain-job.ts is for pre-training:
- * resolves the config (a resumed run starts from its saved config.json), writes the run folder,
- * reads the project's labelled faces for the config's task, runs `finetune` from the given
- * backbone with the queue's pause gate and cancel signal, logs metrics.jsonl (JobProgress lines)
+ * One fine-tuning job, start to finish (docs/ARCHITECTURE.md, "Training recipe"), as
+ * pretrain-job.ts is for pre-training: takes the config parsed where it entered (a resumed run
+ * starts from its saved config.json, parsed here), writes the run folder (run-folder.ts), reads the
+ * project's labelled faces for the config's task, runs `runFinetune` from the given backbone's
+ * weights with the queue's pause gate and cancel signal, logs metrics.jsonl (MetricsLine lines)
  * and validation.jsonl (JobValidation lines, with a few validation faces' predictions in image
  * pixels), measures the best weights on the test split (else validation), and exports the model
  * with its card to models/<run id>/. run.json is rewritten on every change of status, as main

@@ -1,8 +1,8 @@
 /**
- * One pre-training job, start to finish: resolves the config (a resumed run starts from its saved
- * config.json), writes the run folder, runs `pretrain` over the given face crops with the queue's
- * pause gate and cancel signal, logs metrics.jsonl, and at the end exports the teacher backbone to
- * models/<run id>/. It reports through `emit` with the protocol's job events, so the training
+ * One pre-training job, start to finish: takes the config parsed where it entered (a resumed run
+ * starts from its saved config.json, parsed here), writes the run folder (run-folder.ts), runs
+ * `runPretrain` over the given face crops with the queue's pause gate and cancel signal, logs
+ * metrics.jsonl, and at the end exports the teacher backbone to models/<run id>/. It reports through `emit` with the protocol's job events, so the training
  * process and the CLI share it. The caller picks the images (core): the engine opens no project.
  */
 import path from 'node:path';
