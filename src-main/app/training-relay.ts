@@ -12,19 +12,16 @@
  * Jobs that are not runs (pre-labelling) go through `submitTask`, so they are tracked, and told of
  * a dead process, in the same way.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { listRuns, readRunDetail, readRunInfo, requireRunDir } from './training/run-index';
 import {
   checkpointFile,
-  listRuns,
   modelDir,
+  newRunId,
   patchRunRecord,
-  readRunDetail,
-  readRunInfo,
-  requireRunDir,
   runDir as runDirOf,
-} from './training/run-index';
+} from '../engine/jobs/run-folder';
 import { StudioError, toIpcError } from '../shared/errors';
 import type { EventPayload } from '../shared/ipc-contract';
 import type {
@@ -43,7 +40,10 @@ export interface StartRunRequest {
   kind: TrainingKind;
   task: FinetuneTaskName | null;
   backboneId: string | null;
-  /** The resolved config input (defaults and the user's changes); the job validates it again. */
+  /**
+   * The config, parsed where it entered (engine/jobs/run-config.ts); it travels as a plain object
+   * and the training process checks it once at its boundary.
+   */
   config: Record<string, unknown>;
 }
 
@@ -81,13 +81,6 @@ interface LiveTask {
 
 type Live = LiveRun | LiveTask;
 
-/** `pretrain-20250101-120000123-ab12`: sortable by time within a kind, unique per launch. */
-export function newJobId(kind: string, now: Date = new Date()): string {
-  const iso = now.toISOString(); // 2025-01-01T12:00:00.123Z
-  const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 23).replace(/[:.]/g, '')}`;
-  return `${kind}-${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
 function exitMessage(event: Extract<TrainingHostEvent, { type: 'exit' }>): string {
   const how = event.signal ? `signal ${event.signal}` : `code ${event.code}`;
   return event.expected
@@ -107,7 +100,7 @@ export class TrainingRelay {
 
   /** Names a new run, writes its folder (status queued) and submits it. */
   async start(projectDir: string, request: StartRunRequest): Promise<RunInfo> {
-    const runId = newJobId(request.kind);
+    const runId = newRunId(request.kind);
     const dir = runDirOf(projectDir, runId);
     await mkdir(dir, { recursive: true });
     await this.submitRun(

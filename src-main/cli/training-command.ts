@@ -1,14 +1,13 @@
 /**
  * What `pretrain` and `finetune` share: the config from `--config` and `--set`, checked before
- * the run starts, run ids, progress lines on stderr, and how a failed run exits.
+ * the run starts, progress lines on stderr, and how a failed run exits.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { withoutComments } from '../engine/jobs/run-folder';
 import { StudioError } from '../shared/errors';
 import type { JobEvent } from '../shared/worker-protocol';
 import { UsageError } from './cli-io';
-import { formatDuration } from './progress-text';
+import { formatDuration } from '../shared/progress-text';
 
 /** `a.b=value` → `{ a: { b: value } }`; the value is JSON when it parses, else a string. */
 export function applySet(config: Record<string, unknown>, assignment: string, usage: string): void {
@@ -53,24 +52,21 @@ export async function configFromArgs(
   return config;
 }
 
-/** Checks keys and types now, so a bad config exits 2 with the key named. */
-export function checkConfig(
-  parse: (config: Record<string, unknown>) => unknown,
+/**
+ * Parses the config where it enters, once: a bad key or type exits 2 with the key named, and the
+ * typed config goes down to the job (engine/jobs/run-config.ts).
+ */
+export function checkConfig<T>(
+  parse: (config: Record<string, unknown>) => T,
   config: Record<string, unknown>,
   usage: string,
-): void {
+): T {
   try {
-    parse(config);
+    return parse(config);
   } catch (error) {
     if (error instanceof StudioError) throw new UsageError(error.message, usage);
     throw error;
   }
-}
-
-/** `<kind>-YYYYMMDD-HHMMSS-xxxx`: sorts by start time, and two runs in a second still differ. */
-export function newRunId(kind: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${kind}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 /** One line per event worth a person's eye, or null. */

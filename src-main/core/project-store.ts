@@ -72,8 +72,12 @@ import { readWhileUnchanged } from './stable-read';
 
 export const PROJECT_FILE = 'project.json';
 export const LABELS_FILE = 'labels.json';
+/** The project's training runs, one folder each (engine/jobs/run-folder.ts owns what is inside). */
+export const RUNS_FOLDER = 'runs';
+/** The project's exported models, one folder each with its card.json. */
+export const MODELS_FOLDER = 'models';
 /** Folders every project has; created empty by create(). */
-export const PROJECT_FOLDERS = ['runs', 'models', path.join('cache', 'thumbs')] as const;
+export const PROJECT_FOLDERS = [RUNS_FOLDER, MODELS_FOLDER, path.join('cache', 'thumbs')] as const;
 
 export const DEFAULT_LABEL_DEBOUNCE_MS = 200;
 /** Faces appended to the journal before a background compaction: ~1 s of JSON to replay. */

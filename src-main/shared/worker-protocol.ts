@@ -7,8 +7,9 @@
  *
  * Jobs: the process runs one job at a time from a FIFO queue. A job's messages carry its `jobId`;
  * its lifecycle is queued → started → (progress | paused | resumed | checkpoint)* → done | failed |
- * cancelled. The job's config travels as a plain object: the engine validates it (strictly, naming
- * any bad key) when the job starts, so a bad config comes back as `failed`.
+ * cancelled. The job's config travels as a plain object, parsed where it entered main; the training
+ * process validates it once more on arrival (strictly, naming any bad key: this is a process
+ * boundary), so a bad config comes back as `failed`.
  *
  * No Node or Electron imports: main, workers and tests share this module.
  */
@@ -42,6 +43,19 @@ export const JobProgress = z
   })
   .strict();
 export type JobProgress = z.infer<typeof JobProgress>;
+
+/**
+ * One line of a run's metrics.jsonl: the step's JobProgress, and what pre-training also measures
+ * (its weight decay and teacher temperature schedules, and when the step was logged). Both jobs
+ * write it through RunFolder.appendMetrics; the runs index reads it back as JobProgress.
+ */
+export const MetricsLine = JobProgress.extend({
+  weightDecay: z.number().optional(),
+  teacherTemperature: z.number().optional(),
+  /** ISO time the step was logged. */
+  time: z.string().optional(),
+}).strict();
+export type MetricsLine = z.infer<typeof MetricsLine>;
 
 /** The cumulative error distribution of a landmark model: fraction of faces with NME ≤ x. */
 export const CedCurve = z

@@ -6,14 +6,16 @@
  * messages — jobs go to the engine's FIFO queue, which runs each through the engine's job runner
  * of its kind (pretrain, finetune, prelabel) with the images and faces core reads from the project.
  */
-import path from 'node:path';
 import { readLabelledFaces, readPrelabelImages } from '../app/training/finetune-faces';
 import { readPretrainSources } from '../app/training/pretrain-sources';
 import { chooseBackend } from '../engine/backend';
+import { parseFinetuneConfig } from '../engine/finetune/finetune-config';
 import { runFinetuneJob } from '../engine/jobs/finetune-job';
 import { JobQueue, type JobControls } from '../engine/jobs/job-queue';
 import { runPrelabelJob } from '../engine/jobs/prelabel-job';
 import { runPretrainJob } from '../engine/jobs/pretrain-job';
+import { modelsDir } from '../engine/jobs/run-folder';
+import { parsePretrainConfig } from '../engine/pretrain/pretrain-config';
 import type { BackendReport } from '../shared/domain';
 import { toIpcError } from '../shared/errors';
 import type { FromTrainingMessage, JobEvent, SubmitJob } from '../shared/worker-protocol';
@@ -32,18 +34,17 @@ const backendReady = chooseBackend();
 async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
   const jobControls = { ...controls, emit: (event: JobEvent) => parent.post(event) };
   // What a training run needs whatever its kind.
-  const run = {
-    jobId: job.jobId,
-    runDir: job.runDir,
-    modelsDir: path.join(job.projectDir, 'models'),
-    config: job.config,
-    resume: job.resume ?? false,
-  };
+  const run = { jobId: job.jobId, runDir: job.runDir, modelsDir: modelsDir(job.projectDir) };
   switch (job.kind) {
     case 'pretrain':
       await runPretrainJob(
         {
           ...run,
+          // The process boundary: a new run's config is checked once here; a resumed run's
+          // changes are laid over its saved config, which the job checks.
+          ...(job.resume
+            ? { resume: true, config: job.config }
+            : { config: parsePretrainConfig(job.config) }),
           sources: await readPretrainSources(job.projectDir),
           projectDir: job.projectDir,
         },
@@ -54,6 +55,9 @@ async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
       await runFinetuneJob(
         {
           ...run,
+          ...(job.resume
+            ? { resume: true, config: job.config }
+            : { config: parseFinetuneConfig(job.config) }),
           faces: (task, options) => readLabelledFaces(job.projectDir, task, options),
           ...(job.backboneDir ? { backboneDir: job.backboneDir } : {}),
         },

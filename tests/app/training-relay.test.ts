@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TrainingHost } from '../../src-main/app/training-host';
-import { INTERRUPTED_MESSAGE, TrainingRelay, newJobId } from '../../src-main/app/training-relay';
+import { INTERRUPTED_MESSAGE, TrainingRelay } from '../../src-main/app/training-relay';
 import type { TrainingEventPayload } from '../../src-main/shared/training';
 import type { JobProgress } from '../../src-main/shared/worker-protocol';
 import { metricsLine, writeCheckpoint, writeRun } from './training/training-fixtures';
@@ -80,13 +80,6 @@ async function jobWrites(runId: string, record: Record<string, unknown>) {
 }
 
 describe('TrainingRelay', () => {
-  it('names sortable run ids', () => {
-    const early = newJobId('pretrain', new Date('2025-01-01T10:00:00.001Z'));
-    const late = newJobId('pretrain', new Date('2025-01-01T10:00:00.020Z'));
-    expect(early).toMatch(/^pretrain-20250101-100000001-[0-9a-f]{4}$/);
-    expect(early < late).toBe(true);
-  });
-
   it('submits a new run, relays its events, and lets a dashboard reattach', async () => {
     const { run, child } = await startPretrain();
     expect(run).toMatchObject({ kind: 'pretrain', status: 'queued', step: 0, error: null });

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRuns, readRunDetail } from '../../src-main/app/training/run-index';
 import { createTinyProject } from '../engine/fixtures/tiny-project';
 import { TINY_TEST_CONFIG } from '../engine/helpers';
 import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
@@ -81,6 +82,21 @@ describe('face-studio pretrain', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
       .split('\n')
       .map((l) => (JSON.parse(l) as { step: number }).step);
     expect(metrics).toEqual([1, 2, 3, 4, 5]);
+
+    // The studio's runs index (what the training relay lists) reads the CLI's run as its own.
+    expect(summary.runId).toMatch(/^pretrain-\d{8}-\d{9}-[0-9a-f]{4}$/);
+    expect(await listRuns(projectDir)).toMatchObject([
+      { id: summary.runId, kind: 'pretrain', status: 'done', step: 5, modelId: summary.runId },
+    ]);
+    const detail = await readRunDetail(projectDir, summary.runId);
+    expect(detail.progress.map((p) => [p.step, p.totalSteps])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+      [4, 5],
+      [5, 5],
+    ]);
+    expect(detail.config).toMatchObject({ model: { depth: 1 } });
   });
 
   it('exits 2 naming an unknown --set key or a wrong type', async () => {

@@ -9,7 +9,6 @@ import {
   checkConfig,
   configFromArgs,
   describeJobEvent,
-  newRunId,
   throwIfFailed,
 } from '../../src-main/cli/training-command';
 import { StudioError } from '../../src-main/shared/errors';
@@ -69,12 +68,6 @@ describe('the config from --config and --set', () => {
 });
 
 describe('runs and their lines', () => {
-  it('names runs by kind and start time, each one apart', () => {
-    const a = newRunId('finetune');
-    expect(a).toMatch(/^finetune-\d{8}-\d{6}-[0-9a-f]{4}$/);
-    expect(newRunId('finetune')).not.toBe(a);
-  });
-
   it('describes progress, validation and checkpoints, and nothing else', () => {
     expect(
       describeJobEvent({

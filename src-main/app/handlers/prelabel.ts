@@ -8,14 +8,14 @@
  * The training process runs one job at a time: rather than queue behind hours of training,
  * pre-labelling is refused while a run (or another pre-labelling job) is live.
  */
-import path from 'node:path';
 import type { ProjectStore } from '../../core/project-store';
-import { modelDir, readModelInfo } from '../training/run-index';
+import { readModelInfo } from '../training/run-index';
+import { modelDir, newRunId, runDir } from '../../engine/jobs/run-folder';
 import type { FaceAnnotation } from '../../shared/domain';
 import { StudioError, toIpcError } from '../../shared/errors';
 import type { ModelInfo } from '../../shared/training';
 import type { HandlerTable } from '../dispatch';
-import { newJobId, type TaskEvent } from '../training-relay';
+import type { TaskEvent } from '../training-relay';
 import type { StudioContext } from './studio-context';
 
 async function prelabelModel(store: ProjectStore, modelId: string): Promise<ModelInfo> {
@@ -69,7 +69,7 @@ export function createPrelabelHandlers(ctx: StudioContext): Pick<HandlerTable, '
         kind: 'prelabel',
         projectDir: store.dir,
         // The protocol asks for a run folder; a pre-labelling job writes none.
-        runDir: path.join(store.dir, 'runs', jobId),
+        runDir: runDir(store.dir, jobId),
         config: {},
         modelDir: modelDir(store.dir, model.id),
         imageIds,
@@ -83,7 +83,7 @@ export function createPrelabelHandlers(ctx: StudioContext): Pick<HandlerTable, '
   function predictOne(store: ProjectStore, model: ModelInfo, imageId: string) {
     return new Promise<FaceAnnotation | null>((resolve, reject) => {
       let face: FaceAnnotation | null = null;
-      submit(store, model, newJobId('prelabel'), [imageId], (event) => {
+      submit(store, model, newRunId('prelabel'), [imageId], (event) => {
         if (event.type === 'prelabelled') {
           face = event.faces.find((f) => f.imageId === imageId) ?? face;
         } else if (event.type === 'done' || event.type === 'cancelled') {
@@ -97,7 +97,7 @@ export function createPrelabelHandlers(ctx: StudioContext): Pick<HandlerTable, '
 
   /** Starts the background job; its progress and end arrive as events. */
   async function prelabelUnlabelled(store: ProjectStore, model: ModelInfo): Promise<string> {
-    const jobId = newJobId('prelabel');
+    const jobId = newRunId('prelabel');
     const imageIds = unlabelledImageIds(store);
     const total = imageIds.length;
     const progress = (done: number, finished: boolean, error?: string) =>

@@ -6,9 +6,16 @@
 import { pretrainSourcesOf } from '../training/pretrain-sources';
 import { configFields } from '../training/config-fields';
 import { oneClickConfig, resolveRunConfig, type ProjectCounts } from '../training/one-click-config';
-import { modelDir, readModelInfo } from '../training/run-index';
+import { readModelInfo } from '../training/run-index';
+import { modelDir } from '../../engine/jobs/run-folder';
 import type { ProjectStore } from '../../core/project-store';
-import { finetuneConfigSchema, parseFinetuneConfig } from '../../engine/finetune/finetune-config';
+import { readBackboneVit } from '../../engine/export/backbone-shape';
+import { finetuneConfigSchema } from '../../engine/finetune/finetune-config';
+import {
+  resolveFinetuneConfig,
+  type RunBackbone,
+  type RunConfig,
+} from '../../engine/jobs/run-config';
 import { parsePretrainConfig, pretrainConfigSchema } from '../../engine/pretrain/pretrain-config';
 import { StudioError } from '../../shared/errors';
 import type { HandlerTable } from '../dispatch';
@@ -33,19 +40,17 @@ function openStore(ctx: StudioContext): ProjectStore | null {
   return ctx.session.summary() ? ctx.session.require() : null;
 }
 
-/**
- * A fine-tuning run from a backbone takes the backbone's model shape (its card's training
- * config), unless the user named one: the weights only fit the shape they were trained with.
- */
-async function backboneModel(projectDir: string, backboneId: string): Promise<unknown> {
-  const model = await readModelInfo(modelDir(projectDir, backboneId));
+/** The backbone a fine-tuning run starts from: its card and the ViT of its weights. */
+async function runBackbone(projectDir: string, backboneId: string): Promise<RunBackbone> {
+  const dir = modelDir(projectDir, backboneId);
+  const model = await readModelInfo(dir);
   if (model.task !== 'backbone') {
     throw new StudioError(
       'invalid-payload',
       `Model ${backboneId} is a ${model.task} model, not a backbone to fine-tune from`,
     );
   }
-  return model.card.config.model;
+  return { card: model.card, vit: await readBackboneVit(dir) };
 }
 
 export function createTrainingHandlers(ctx: StudioContext): Pick<HandlerTable, TrainingChannel> {
@@ -67,17 +72,20 @@ export function createTrainingHandlers(ctx: StudioContext): Pick<HandlerTable, T
         throw new StudioError('invalid-payload', 'Fine-tuning needs a task');
       }
       const defaults = oneClickConfig(request.kind, request.task, projectCounts(store));
-      const config = resolveRunConfig(request.kind, defaults, request.config);
+      const input = resolveRunConfig(request.kind, defaults, request.config);
+      // Parsed here, once, where the config enters: a bad key or type fails, named, before a run
+      // folder exists, and the typed config goes down to the training process.
+      let config: RunConfig;
       if (request.kind === 'finetune') {
-        config.task = request.task;
-        if (request.backboneId !== null && !Object.hasOwn(request.config, 'model')) {
-          const model = await backboneModel(store.dir, request.backboneId);
-          if (model !== undefined) config.model = model;
-        }
-        // A bad key or type fails here, named, before a run folder exists.
-        parseFinetuneConfig(config);
+        input.task = request.task;
+        const backbone =
+          request.backboneId !== null ? await runBackbone(store.dir, request.backboneId) : null;
+        // A run from a backbone takes its model shape unless the user named one: the one-click
+        // default gives way.
+        if (backbone && !Object.hasOwn(request.config, 'model')) delete input.model;
+        config = resolveFinetuneConfig(input, backbone);
       } else {
-        parsePretrainConfig(config);
+        config = parsePretrainConfig(input);
       }
       return ctx.training.start(store.dir, {
         kind: request.kind,

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
-import { modelDir, readModelInfo } from './run-index';
+import { modelDir } from '../../engine/jobs/run-folder';
+import { readModelInfo } from './run-index';
 
 async function countFiles(dir: string): Promise<number> {
   let count = 0;

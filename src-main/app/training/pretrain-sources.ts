@@ -3,12 +3,11 @@
  * less the images curation flagged as having no face, each with its curation crop box (or the
  * whole image when it has no face record). val and test stay unseen.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FaceSource } from '../../engine/data/project-faces';
-import { ProjectFile, type ImageRecord } from '../../shared/domain';
-import { StudioError } from '../../shared/errors';
+import type { ImageRecord } from '../../shared/domain';
 import type { ProjectStore } from '../../core/project-store';
+import { readProjectSnapshot } from './project-snapshot';
 
 export function pretrainSources(projectDir: string, images: readonly ImageRecord[]): FaceSource[] {
   return images
@@ -26,19 +25,10 @@ export function pretrainSourcesOf(store: ProjectStore): FaceSource[] {
 }
 
 /**
- * The same list read straight from project.json, without opening a store: the training process
- * must not hold the project open (the app's main process does, and writes it).
+ * The same list from a read-only snapshot of the project (project-snapshot.ts): the store's own
+ * reader, without the project's lock, since the training side never holds a project open.
  */
 export async function readPretrainSources(projectDir: string): Promise<FaceSource[]> {
-  const file = path.join(path.resolve(projectDir), 'project.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new StudioError('not-found', `${file} cannot be read: ${(error as Error).message}`);
-  }
-  const parsed = ProjectFile.safeParse(raw);
-  if (!parsed.success)
-    throw new StudioError('invalid-payload', `${file} is not a valid project file`);
-  return pretrainSources(path.resolve(projectDir), parsed.data.images);
+  const snapshot = await readProjectSnapshot(projectDir);
+  return pretrainSources(snapshot.dir, snapshot.images);
 }

@@ -9,17 +9,14 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readLabelledFaces } from '../../app/training/finetune-faces';
 import { chooseBackend } from '../../engine/backend';
-import { parseFinetuneConfig } from '../../engine/finetune/finetune-config';
+import { readBackboneShape } from '../../engine/export/saved-backbone';
+import type { FinetuneConfig } from '../../engine/finetune/finetune-config';
 import { runFinetuneJob } from '../../engine/jobs/finetune-job';
+import { resolveFinetuneConfig, type RunStart } from '../../engine/jobs/run-config';
+import { modelsDir, newRunId, runDir } from '../../engine/jobs/run-folder';
 import { StudioError } from '../../shared/errors';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
-import {
-  checkConfig,
-  configFromArgs,
-  describeJobEvent,
-  newRunId,
-  throwIfFailed,
-} from '../training-command';
+import { checkConfig, configFromArgs, describeJobEvent, throwIfFailed } from '../training-command';
 import { FINETUNE_USAGE } from '../usage';
 
 const TASKS = ['landmarks', 'attributes', 'expression'] as const;
@@ -30,7 +27,7 @@ async function isFolder(dir: string): Promise<boolean> {
 
 /** A model id of the project (models/<id>/), or a folder path. */
 async function backboneFolder(projectDir: string, given: string): Promise<string> {
-  const ofProject = path.join(projectDir, 'models', given);
+  const ofProject = path.join(modelsDir(projectDir), given);
   if (!given.includes(path.sep) && !given.includes('/') && (await isFolder(ofProject)))
     return ofProject;
   if (await isFolder(path.resolve(given))) return path.resolve(given);
@@ -70,16 +67,22 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
       );
     config.task = values.task;
   }
-  // Check keys and types now (exit 2, the key named); a resumed run merges over its saved config.
-  if (!values.resume) {
-    if (config.task === undefined) throw new UsageError('Missing --task', FINETUNE_USAGE);
-    checkConfig(parseFinetuneConfig, config, FINETUNE_USAGE);
-  }
-
+  if (!values.resume && config.task === undefined)
+    throw new UsageError('Missing --task', FINETUNE_USAGE);
   const projectDir = path.resolve(values.project);
   const backboneDir = values.backbone
     ? await backboneFolder(projectDir, values.backbone)
     : undefined;
+  // Parsed now, once (exit 2, the key named), with the backbone's model shape when the config
+  // names none; a resumed run's job lays the changes over its saved config.
+  let start: RunStart<FinetuneConfig>;
+  if (values.resume) start = { resume: true, config };
+  else {
+    const backbone = backboneDir ? await readBackboneShape(backboneDir) : null;
+    start = {
+      config: checkConfig((c) => resolveFinetuneConfig(c, backbone), config, FINETUNE_USAGE),
+    };
+  }
   const backend = await chooseBackend();
   io.err(
     `backend ${backend.name}${backboneDir ? ` · backbone ${backboneDir}` : ' · from scratch'}`,
@@ -88,10 +91,9 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
   const outcome = await runFinetuneJob(
     {
       jobId: runId,
-      runDir: path.join(projectDir, 'runs', runId),
-      modelsDir: path.join(projectDir, 'models'),
-      config,
-      resume: values.resume !== undefined,
+      runDir: runDir(projectDir, runId),
+      modelsDir: modelsDir(projectDir),
+      ...start,
       faces: async (task, options) => {
         const set = await readLabelledFaces(projectDir, task, options);
         const skipped = Object.entries(set.skipped).map(([why, n]) => `${n} ${why}`);

@@ -13,7 +13,7 @@
  * took away.
  */
 import { ProjectStore } from '../../core/project-store';
-import { formatDuration } from '../progress-text';
+import { imagesProgressText } from '../../shared/progress-text';
 import { importIntoProject } from '../../core/library/library-service';
 import { UndecodableImagesError } from '../../core/library/undecodable-images';
 import { StudioError } from '../../shared/errors';
@@ -74,11 +74,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
       placement: values.copy ? 'copy' : 'reference',
       ...(subjectPattern ? { subjectPattern } : {}),
       onProgress: (p) =>
-        io.err(
-          p.total === 0
-            ? `${p.stage}…`
-            : `${p.stage} ${p.done}/${p.total} images · ${p.rate.toFixed(1)} images/s · ETA ${formatDuration(p.etaSeconds)}`,
-        ),
+        io.err(p.total === 0 ? `${p.stage}…` : `${p.stage} ${imagesProgressText(p)}`),
     }).catch((error: unknown) => {
       if (error instanceof UndecodableImagesError && error.goodImages > 0) {
         throw new StudioError(

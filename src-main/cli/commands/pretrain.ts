@@ -10,15 +10,10 @@ import path from 'node:path';
 import { readPretrainSources } from '../../app/training/pretrain-sources';
 import { chooseBackend } from '../../engine/backend';
 import { runPretrainJob } from '../../engine/jobs/pretrain-job';
+import { modelsDir, newRunId, runDir } from '../../engine/jobs/run-folder';
 import { parsePretrainConfig } from '../../engine/pretrain/pretrain-config';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
-import {
-  checkConfig,
-  configFromArgs,
-  describeJobEvent,
-  newRunId,
-  throwIfFailed,
-} from '../training-command';
+import { checkConfig, configFromArgs, describeJobEvent, throwIfFailed } from '../training-command';
 import { PRETRAIN_USAGE } from '../usage';
 
 export async function pretrainCommand(args: string[], io: CliIo): Promise<void> {
@@ -37,8 +32,10 @@ export async function pretrainCommand(args: string[], io: CliIo): Promise<void> 
   if (!values.project) throw new UsageError('Missing --project', PRETRAIN_USAGE);
 
   const config = await configFromArgs(values, PRETRAIN_USAGE);
-  // Check keys and types now (exit 2, the key named); a resumed run merges over its saved config.
-  if (!values.resume) checkConfig(parsePretrainConfig, config, PRETRAIN_USAGE);
+  // Parsed now, once (exit 2, the key named); a resumed run's job lays it over its saved config.
+  const start = values.resume
+    ? { resume: true as const, config }
+    : { config: checkConfig(parsePretrainConfig, config, PRETRAIN_USAGE) };
 
   const projectDir = path.resolve(values.project);
   // Read from project.json, without the project's lock: training never writes the project's
@@ -50,10 +47,9 @@ export async function pretrainCommand(args: string[], io: CliIo): Promise<void> 
   const outcome = await runPretrainJob(
     {
       jobId: runId,
-      runDir: path.join(projectDir, 'runs', runId),
-      modelsDir: path.join(projectDir, 'models'),
-      config,
-      resume: values.resume !== undefined,
+      runDir: runDir(projectDir, runId),
+      modelsDir: modelsDir(projectDir),
+      ...start,
       sources,
       projectDir,
     },

@@ -6,7 +6,7 @@
  */
 import { consolidateProject } from '../../core/library/library-service';
 import { ProjectStore } from '../../core/project-store';
-import { formatDuration } from '../progress-text';
+import { imagesProgressText } from '../../shared/progress-text';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import { PROJECT_CONSOLIDATE_USAGE } from '../usage';
 
@@ -21,10 +21,7 @@ export async function projectConsolidate(args: string[], io: CliIo): Promise<voi
   const store = await ProjectStore.open(dir);
   try {
     const outcome = await consolidateProject(store, {
-      onProgress: (p) =>
-        io.err(
-          `${p.done}/${p.total} images copied · ${p.rate.toFixed(1)} images/s · ETA ${formatDuration(p.etaSeconds)}`,
-        ),
+      onProgress: (p) => io.err(imagesProgressText(p, 'images copied')),
     });
     if (outcome.missing.length > 0) {
       io.err(`${outcome.missing.length} images cannot be found and stay referenced`);

@@ -33,7 +33,7 @@ import type { FaceDetector } from './face-detect';
 import { copyImagesIn, imageFileIn } from './image-home';
 import { importImages } from './import-images';
 import type { DuplicateFile, ImportFailure } from './import-images';
-import type { ImportProgress } from './import-progress';
+import { rateMeter, type ImportProgress } from './import-progress';
 import { checkImportSource, requireSomeImages } from './import-source-check';
 import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
@@ -518,19 +518,20 @@ function stageReporter(
   return (stage) => onProgress?.({ stage, done: 0, total: 0, rate: 0, etaSeconds: null });
 }
 
-/** Turns done/total calls into progress with a rate, at most every 250 ms (and at the end). */
+/** Turns done/total calls into a stage's progress through rateMeter (its throttle and ETA). */
 function rateOf(
   onProgress: ((progress: LibraryJobProgress) => void) | undefined,
   stage: ImportStage,
 ): (done: number, total: number, force: boolean) => void {
-  const started = performance.now();
-  let last = -Infinity;
-  return (done, total, force) => {
-    const now = performance.now();
-    if (!onProgress || (!force && now - last < 250)) return;
-    last = now;
-    const seconds = (now - started) / 1000;
-    const rate = seconds > 0 ? done / seconds : 0;
-    onProgress({ stage, done, total, rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
-  };
+  return rateMeter(
+    onProgress &&
+      ((reading) =>
+        onProgress({
+          stage,
+          done: reading.done,
+          total: reading.total,
+          rate: reading.rate,
+          etaSeconds: reading.etaSeconds,
+        })),
+  );
 }

@@ -124,11 +124,19 @@ function vitOf(dir: string, modelJson: ModelJsonFile): VitConfig {
   return graphMetadataOf(dir, modelJson).vit;
 }
 
-export async function loadBackbone(dir: string): Promise<LoadedBackbone> {
+/** A backbone folder's ViT and card, read without its weights (a first-format card included). */
+export async function readBackboneShape(
+  dir: string,
+): Promise<{ modelJson: ModelJsonFile; vit: VitConfig; card: ModelCard }> {
   const modelJson = await readModelJson(dir);
   const vit = vitOf(dir, modelJson);
   const card =
     modelJson.format === 'face-studio-vit' ? await legacyCard(dir, vit) : await readModelCard(dir);
+  return { modelJson, vit, card };
+}
+
+export async function loadBackbone(dir: string): Promise<LoadedBackbone> {
+  const { modelJson, vit, card } = await readBackboneShape(dir);
   const named = floatWeightsByName(await readWeights(dir, modelJson));
   const weights = new Map<string, Float32Array>();
   const params: TensorMap = new Map();

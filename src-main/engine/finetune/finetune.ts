@@ -5,7 +5,6 @@
  * AdamW per learning-rate group; at the epoch's end: validate, keep the best weights, checkpoint,
  * stop early when the validation metric stalls.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
 import { ADAMW_DEFAULTS, adamwStep, createAdamWState } from '../optim/adamw';
@@ -27,6 +26,7 @@ import type { FinetuneModel } from './finetune-model';
 import { augmentClassBatch, augmentLandmarkBatch, flipPoints } from './landmark-augment';
 import { heatmapSide, meanShapePrior } from './landmark-head';
 import { TokenCache } from './token-cache';
+import { latestCheckpointFile } from '../model/tensor-record';
 
 export type FinetuneProgress =
   | {
@@ -116,13 +116,23 @@ function isBetter(value: number, best: number, lowerIsBetter: boolean): boolean 
   return lowerIsBetter ? value < best : value > best;
 }
 
+/** Parses `input` (a config as tests and benches write it) and trains: see runFinetune. */
 export async function finetune(
   input: unknown,
   data: FinetuneData,
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
+  return runFinetune(parseFinetuneConfig(input), data, options);
+}
+
+/** Trains with a config parsed where it entered (engine/jobs/run-config.ts). */
+export async function runFinetune(
+  parsed: FinetuneConfig,
+  data: FinetuneData,
+  options: FinetuneOptions = {},
+): Promise<FinetuneResult> {
   // ---- set-up ----
-  let config = parseFinetuneConfig(input);
+  let config = parsed;
   const resumed = options.resumeFrom ? await readFinetuneCheckpoint(options.resumeFrom) : null;
   if (resumed)
     config = { ...resumed.config, maxSteps: config.maxSteps, checkpointDir: config.checkpointDir };
@@ -201,9 +211,7 @@ export async function finetune(
   const cache = config.cacheBackboneTokens
     ? await TokenCache.build(model, vars, train, config.evalBatchSize)
     : null;
-  const checkpointFile = config.checkpointDir
-    ? path.join(config.checkpointDir, 'latest.ckpt')
-    : null;
+  const checkpointFile = config.checkpointDir ? latestCheckpointFile(config.checkpointDir) : null;
   let lastCheckpoint: string | null = null;
   const save = async (): Promise<void> => {
     if (!checkpointFile) return;

@@ -1,8 +1,9 @@
 /**
- * One fine-tuning job, start to finish (DESIGN §5), as pretrain-job.ts is for pre-training:
- * resolves the config (a resumed run starts from its saved config.json), writes the run folder,
- * reads the project's labelled faces for the config's task, runs `finetune` from the given
- * backbone with the queue's pause gate and cancel signal, logs metrics.jsonl (JobProgress lines)
+ * One fine-tuning job, start to finish (docs/ARCHITECTURE.md, "Training recipe"), as
+ * pretrain-job.ts is for pre-training: takes the config parsed where it entered (a resumed run
+ * starts from its saved config.json, parsed here), writes the run folder (run-folder.ts), reads the
+ * project's labelled faces for the config's task, runs `runFinetune` from the given backbone's
+ * weights with the queue's pause gate and cancel signal, logs metrics.jsonl (MetricsLine lines)
  * and validation.jsonl (JobValidation lines, with a few validation faces' predictions in image
  * pixels), measures the best weights on the test split (else validation), and exports the model
  * with its card to models/<run id>/. run.json is rewritten on every change of status, as main
@@ -30,7 +31,7 @@ import {
 } from '../data/labelled-faces';
 import { exportFinetunedModel } from '../export/export-model';
 import type { BackboneWeights } from '../finetune/token-backbone';
-import { finetune, type FinetuneProgress, type FinetuneResult } from '../finetune/finetune';
+import { runFinetune, type FinetuneProgress, type FinetuneResult } from '../finetune/finetune';
 import { readFinetuneCheckpoint } from '../finetune/finetune-checkpoint';
 import {
   finetuneConfigSchema,
@@ -49,7 +50,6 @@ import { vitConfigOf } from '../finetune/finetune-model';
 import { tensorsOf } from '../model/params';
 import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
 import { cardSchemaOf } from '../predict/card-schema';
-import type { VitConfig } from '../model/vit';
 import {
   runRecorder,
   settleRun,
@@ -57,26 +57,29 @@ import {
   type JobRunOutcome,
   type RecordRun,
 } from './job-run';
+import type { RunStart } from './run-config';
 import { configComments, RunFolder } from './run-folder';
 
 /** Validation faces whose predictions each validation line carries (the dashboard draws them). */
 export const SAMPLE_FACES = 4;
 
-export interface FinetuneJobSpec {
+export type FinetuneJobSpec = FinetuneJobBase & RunStart<FinetuneConfig>;
+
+interface FinetuneJobBase {
   jobId: string;
   /** runs/<id>/; the run id is its name (and the exported model's). */
   runDir: string;
   /** The project's models/ folder: the model goes to models/<run id>/. */
   modelsDir: string;
-  /** A FinetuneConfigInput; on resume, keys given here override the saved config. */
-  config: Record<string, unknown>;
-  resume?: boolean;
   /**
    * The labelled faces for a task; called once the config (and so the task) is known valid.
    * `includeUnconfirmed` is the config's: whether points no person confirmed count as labels.
    */
   faces: (task: FinetuneTask, options: FaceSetOptions) => Promise<LabelledFaceSet>;
-  /** models/<id>/ of a pre-trained backbone; absent = from scratch. */
+  /**
+   * models/<id>/ of a pre-trained backbone whose weights a new run starts from; absent = from
+   * scratch. The config already has its shape (run-config.ts).
+   */
   backboneDir?: string;
   /** The crop policy; default: DEFAULT_CROP_POLICY with its ratio measured on the faces. */
   crop?: CropPolicy;
@@ -146,11 +149,6 @@ export function samplePredictions(
   });
 }
 
-/** The backbone choice that rebuilds a loaded backbone exactly (every size given). */
-function modelChoiceOf(vit: VitConfig, preset: string): Record<string, unknown> {
-  return { preset: ['tiny', 'small', 'base'].includes(preset) ? preset : 'tiny', ...vit };
-}
-
 /** Metrics of the exported weights on `split`, and the CED of landmark models. */
 async function finalMetrics(
   result: FinetuneResult,
@@ -212,28 +210,21 @@ export async function runFinetuneJob(
     record,
     () => lastCheckpoint,
     async () => {
-      const input = spec.resume
-        ? { ...(await run.readConfig()), ...spec.config }
-        : { ...spec.config };
-      // Validate before touching the folder: a bad key fails here, named, with nothing written.
-      let config: FinetuneConfig = parseFinetuneConfig({
-        ...input,
-        checkpointDir: run.checkpointDir,
-      });
+      // A new run's config was parsed where it entered; a resumed run's saved one is parsed here,
+      // before the folder is touched: a bad key fails, named, with nothing written.
+      const config: FinetuneConfig = spec.resume
+        ? parseFinetuneConfig({
+            ...(await run.readConfig()),
+            ...spec.config,
+            checkpointDir: run.checkpointDir,
+          })
+        : { ...spec.config, checkpointDir: run.checkpointDir };
       task = config.task;
       let backbone: BackboneWeights | undefined;
       if (spec.backboneDir && !spec.resume) {
         const loaded = await loadBackbone(spec.backboneDir);
         backbone = loaded.weights;
         loaded.dispose(); // the weights stay, as arrays; finetune makes its own tensors
-        // No model given: the backbone's own shape, so its weights fit.
-        if (input.model === undefined) {
-          config = parseFinetuneConfig({
-            ...input,
-            model: modelChoiceOf(loaded.vit, loaded.card.backbone.preset),
-            checkpointDir: run.checkpointDir,
-          });
-        }
       }
       await run.create();
       if (spec.resume) {
@@ -306,7 +297,7 @@ export async function runFinetuneJob(
         controls.emit({ type: 'validation', jobId, validation });
       };
       const gate = controls.beforeStep;
-      const result = await finetune(config, prepared.data, {
+      const result = await runFinetune(config, prepared.data, {
         ...(controls.signal ? { signal: controls.signal } : {}),
         ...(gate ? { beforeStep: pausable(gate, record) } : {}),
         ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),

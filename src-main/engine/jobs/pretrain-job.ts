@@ -1,29 +1,30 @@
 /**
- * One pre-training job, start to finish: resolves the config (a resumed run starts from its saved
- * config.json), writes the run folder, runs `pretrain` over the given face crops with the queue's
- * pause gate and cancel signal, logs metrics.jsonl, and at the end exports the teacher backbone to
- * models/<run id>/. It reports through `emit` with the protocol's job events, so the training
+ * One pre-training job, start to finish: takes the config parsed where it entered (a resumed run
+ * starts from its saved config.json, parsed here), writes the run folder (run-folder.ts), runs
+ * `runPretrain` over the given face crops with the queue's pause gate and cancel signal, logs
+ * metrics.jsonl, and at the end exports the teacher backbone to models/<run id>/. It reports through `emit` with the protocol's job events, so the training
  * process and the CLI share it. The caller picks the images (core): the engine opens no project.
  */
 import path from 'node:path';
 import { exportBackbone } from '../export/saved-backbone';
 import { readCheckpoint } from '../pretrain/pretrain-checkpoint';
+import type { JobProgress } from '../../shared/worker-protocol';
 import { ProjectFacesData } from '../data/project-faces';
 import type { FaceSource } from '../data/project-faces';
-import { modelConfigOf, pretrain } from '../pretrain/pretrain';
-import { parsePretrainConfig } from '../pretrain/pretrain-config';
+import { modelConfigOf, runPretrain } from '../pretrain/pretrain';
+import { parsePretrainConfig, type PretrainConfig } from '../pretrain/pretrain-config';
 import { runRecorder, settleRun, type JobRunControls, type JobRunOutcome } from './job-run';
+import type { RunStart } from './run-config';
 import { RunFolder } from './run-folder';
 
-export interface PretrainJobSpec {
+export type PretrainJobSpec = PretrainJobBase & RunStart<PretrainConfig>;
+
+interface PretrainJobBase {
   jobId: string;
   /** runs/<id>/; the run id is its name. */
   runDir: string;
   /** The project's models/ folder: the backbone goes to models/<run id>/. */
   modelsDir: string;
-  /** A PretrainConfigInput; on resume, keys given here override the saved config. */
-  config: Record<string, unknown>;
-  resume?: boolean;
   sources: readonly FaceSource[];
   /** Recorded in the model card. */
   projectDir: string | null;
@@ -46,9 +47,15 @@ export async function runPretrainJob(
     record,
     () => lastCheckpoint,
     async () => {
-      const input = spec.resume ? { ...(await run.readConfig()), ...spec.config } : spec.config;
-      // Validate before touching the folder: a bad key fails here, named, with nothing written.
-      const config = parsePretrainConfig({ ...input, checkpointDir: run.checkpointDir });
+      // A new run's config was parsed where it entered; a resumed run's saved one is parsed here,
+      // before the folder is touched: a bad key fails, named, with nothing written.
+      const config: PretrainConfig = spec.resume
+        ? parsePretrainConfig({
+            ...(await run.readConfig()),
+            ...spec.config,
+            checkpointDir: run.checkpointDir,
+          })
+        : { ...spec.config, checkpointDir: run.checkpointDir };
       await run.create();
       if (spec.resume) {
         lastCheckpoint = run.checkpointFile;
@@ -63,7 +70,7 @@ export async function runPretrainJob(
       const model = modelConfigOf(config);
       const data = new ProjectFacesData(spec.sources, model.vit.imageSize);
       const pending: Promise<void>[] = [];
-      const result = await pretrain(config, data, {
+      const result = await runPretrain(config, data, {
         ...(controls.signal ? { signal: controls.signal } : {}),
         ...(controls.beforeStep ? { beforeStep: controls.beforeStep } : {}),
         ...(spec.resume ? { resumeFrom: run.checkpointFile } : {}),
@@ -74,36 +81,27 @@ export async function runPretrainJob(
         onProgress: (p) => {
           step = p.step;
           finalLoss = p.loss;
+          const progress: JobProgress = {
+            step: p.step,
+            totalSteps: p.totalSteps,
+            epoch: p.epoch,
+            loss: p.loss,
+            lr: p.lr,
+            momentum: p.momentum,
+            teacherEntropy: p.teacherEntropy,
+            imagesPerSec: p.imagesPerSec,
+            etaSeconds: p.etaSeconds,
+            memory: p.memory,
+          };
           pending.push(
             run.appendMetrics({
-              step: p.step,
-              epoch: p.epoch,
-              loss: p.loss,
-              lr: p.lr,
+              ...progress,
               weightDecay: p.weightDecay,
-              momentum: p.momentum,
               teacherTemperature: p.teacherTemperature,
-              teacherEntropy: p.teacherEntropy,
-              imagesPerSec: p.imagesPerSec,
               time: new Date().toISOString(),
             }),
           );
-          controls.emit({
-            type: 'progress',
-            jobId,
-            progress: {
-              step: p.step,
-              totalSteps: p.totalSteps,
-              epoch: p.epoch,
-              loss: p.loss,
-              lr: p.lr,
-              momentum: p.momentum,
-              teacherEntropy: p.teacherEntropy,
-              imagesPerSec: p.imagesPerSec,
-              etaSeconds: p.etaSeconds,
-              memory: p.memory,
-            },
-          });
+          controls.emit({ type: 'progress', jobId, progress });
         },
       });
       await Promise.all(pending);

@@ -8,6 +8,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 
+/**
+ * The checkpoint a training loop keeps in its checkpoint folder, rewritten in place, and the one a
+ * run resumes from (engine/jobs/run-folder.ts puts the folder in a run).
+ */
+export function latestCheckpointFile(checkpointDir: string): string {
+  return path.join(checkpointDir, 'latest.ckpt');
+}
+
 export interface TensorRecord<K extends string> {
   header: Record<string, unknown>;
   arrays: Record<K, Float32Array>;

@@ -3,7 +3,6 @@
  * The worker, the CLI and the tests call this one function. Read top to bottom: set up, then
  * per step — schedules, gradients, AdamW, EMA, centre, progress, checkpoint.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
 import { adamwStep, createAdamWState, ADAMW_DEFAULTS } from '../optim/adamw';
@@ -22,6 +21,7 @@ import type { PretrainData } from './pretrain-data';
 import { Rng, deriveSeed } from '../model/rng';
 import * as schedule from '../optim/schedules';
 import { VIT_PRESETS } from '../model/vit';
+import { latestCheckpointFile } from '../model/tensor-record';
 
 export interface PretrainProgress {
   step: number;
@@ -98,13 +98,23 @@ function sharedArray(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(n * 4));
 }
 
+/** Parses `input` (a config as tests and benches write it) and trains: see runPretrain. */
 export async function pretrain(
   input: unknown,
   data: PretrainData,
   options: PretrainOptions = {},
 ): Promise<PretrainResult> {
+  return runPretrain(parsePretrainConfig(input), data, options);
+}
+
+/** Trains with a config parsed where it entered (engine/jobs/run-config.ts). */
+export async function runPretrain(
+  parsed: PretrainConfig,
+  data: PretrainData,
+  options: PretrainOptions = {},
+): Promise<PretrainResult> {
   // ---- set-up ----
-  let config = parsePretrainConfig(input);
+  let config = parsed;
   const resumed = options.resumeFrom ? await readCheckpoint(options.resumeFrom) : null;
   if (resumed)
     config = {
@@ -164,9 +174,7 @@ export async function pretrain(
         config.microBatch,
       )
     : new InProcessEngine(model, layout, augment, student, teacher, config.microBatch);
-  const checkpointFile = config.checkpointDir
-    ? path.join(config.checkpointDir, 'latest.ckpt')
-    : null;
+  const checkpointFile = config.checkpointDir ? latestCheckpointFile(config.checkpointDir) : null;
   // A resumed run's last good checkpoint is the one it resumed from, until it writes another.
   let lastCheckpoint: string | null = options.resumeFrom ?? null;
   let savedStep = -1;

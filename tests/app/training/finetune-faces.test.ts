@@ -7,8 +7,8 @@ import {
   labelledFaceSet,
   prelabelImagesOf,
   readLabelledFaces,
-  readProjectSnapshot,
 } from '../../../src-main/app/training/finetune-faces';
+import { readProjectSnapshot } from '../../../src-main/app/training/project-snapshot';
 import {
   createLabelledProject,
   type LabelledProjectImage,

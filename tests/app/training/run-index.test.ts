@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,6 @@ import {
   listModels,
   listRuns,
   MAX_PROGRESS_POINTS,
-  patchRunRecord,
   readRunDetail,
   thinPoints,
 } from '../../../src-main/app/training/run-index';
@@ -143,22 +142,6 @@ describe('thinPoints', () => {
   it('keeps short series whole and spreads long ones evenly, first and last kept', () => {
     expect(thinPoints([1, 2, 3], 5)).toEqual([1, 2, 3]);
     expect(thinPoints([0, 1, 2, 3, 4, 5, 6, 7, 8], 3)).toEqual([0, 4, 8]);
-  });
-});
-
-describe('patchRunRecord', () => {
-  it('keeps the fields it does not change and replaces a corrupt record', async () => {
-    const dir = await writeRun(projectDir, 'pretrain-a', record('2025-01-01T00:00:00.000Z'));
-    await patchRunRecord(dir, { status: 'failed', error: 'boom' });
-    const patched = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8'));
-    expect(patched).toMatchObject({ kind: 'pretrain', step: 30, status: 'failed', error: 'boom' });
-
-    const broken = await writeRun(projectDir, 'pretrain-b', 'not json');
-    await patchRunRecord(broken, { kind: 'pretrain', status: 'failed' });
-    expect(JSON.parse(await readFile(path.join(broken, 'run.json'), 'utf8'))).toMatchObject({
-      id: 'pretrain-b',
-      status: 'failed',
-    });
   });
 });
 

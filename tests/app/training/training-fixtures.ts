@@ -80,7 +80,10 @@ export async function writeCheckpoint(runDir: string): Promise<string> {
   return file;
 }
 
-/** A pre-training metrics.jsonl line as pretrain-job.ts logs it. */
+/**
+ * A pre-training metrics.jsonl line as pretrain-job.ts logged it before MetricsLine (no
+ * totalSteps, ETA or memory): runs of older projects hold such lines.
+ */
 export function metricsLine(step: number): string {
   return JSON.stringify({
     step,

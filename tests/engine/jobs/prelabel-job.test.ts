@@ -6,12 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  prelabelImagesOf,
-  readLabelledFaces,
-  readProjectSnapshot,
-} from '../../../src-main/app/training/finetune-faces';
+import { prelabelImagesOf, readLabelledFaces } from '../../../src-main/app/training/finetune-faces';
+import { readProjectSnapshot } from '../../../src-main/app/training/project-snapshot';
 import { pointsBox } from '../../../src-main/engine/data/face-crop';
+import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import { runFinetuneJob } from '../../../src-main/engine/jobs/finetune-job';
 import { runPrelabelJob } from '../../../src-main/engine/jobs/prelabel-job';
 import type { ImageToPrelabel } from '../../../src-main/engine/predict/prelabel';
@@ -32,13 +30,13 @@ beforeAll(async () => {
       jobId: 'm',
       runDir: path.join(projectDir, 'runs', 'm'),
       modelsDir: path.join(projectDir, 'models'),
-      config: {
+      config: parseFinetuneConfig({
         task: 'landmarks',
         model: { preset: 'tiny', imageSize: 32, patchSize: 8, dim: 32, depth: 1, heads: 2 },
         batchSize: 4,
         epochs: 1,
         landmarkHead: { channels: [8, 8] },
-      },
+      }),
       faces: (task) => readLabelledFaces(projectDir, task),
     },
     { emit: () => undefined },

@@ -2,21 +2,12 @@
  * How the Train and Models views write numbers: durations, fractions of a run, metric values
  * and the names of runs. Pure, shared by both views.
  */
+import { formatDuration as formatDurationAs } from '$shared/progress-text';
 import type { RunInfo } from '$shared/training';
 
 /** `1 h 04 min`, `3 min 05 s`, `42 s`; `—` for an unknown or endless value. */
 export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) {
-    return '—';
-  }
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = s % 60;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  if (h > 0) return `${h} h ${pad(m)} min`;
-  if (m > 0) return `${m} min ${pad(rest)} s`;
-  return `${rest} s`;
+  return formatDurationAs(seconds, '—');
 }
 
 /** Fraction of the run done, 0..1; null when the length is unknown. */
