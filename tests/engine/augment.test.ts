@@ -4,7 +4,7 @@ import { makeViews } from '../../src-main/engine/augment';
 import type { AugmentConfig } from '../../src-main/engine/augment';
 import { IMAGE_MEAN, IMAGE_STD } from '../../src-main/engine/normalise';
 import { Rng } from '../../src-main/engine/rng';
-import { useWasm } from './helpers';
+import { useWasm } from '../support/engine-helpers';
 
 beforeAll(useWasm);
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dinoLoss, meanEntropy, teacherTargets, updateCenter } from '../../src-main/engine/loss';
 import { emaUpdate } from '../../src-main/engine/ema';
-import { useWasm } from './helpers';
+import { useWasm } from '../support/engine-helpers';
 
 beforeAll(useWasm);
 

@@ -10,7 +10,7 @@ import { augmentConfigOf, modelConfigOf, pretrain } from '../../src-main/engine/
 import { parsePretrainConfig } from '../../src-main/engine/pretrain-config';
 import type { PretrainProgress } from '../../src-main/engine/pretrain';
 import { Rng, deriveSeed } from '../../src-main/engine/rng';
-import { TINY_TEST_CONFIG, syntheticData, useWasm } from './helpers';
+import { TINY_TEST_CONFIG, syntheticData, useWasm } from '../support/engine-helpers';
 
 let dir: string;
 beforeAll(async () => {
