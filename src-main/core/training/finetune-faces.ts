@@ -7,7 +7,7 @@
  * as ProjectStore.open reads them. A project that needs a migration is refused: the studio (or
  * any command that opens it) migrates it first.
  *
- * Which faces count (DESIGN §5):
+ * Which faces count (docs/ARCHITECTURE.md, "Training recipe"):
  * - A point a model or template placed that no person confirmed (`Landmark.confirmed` false) is
  *   not a label: it reads as not labelled (v 0), so training on it cannot teach the model its own
  *   mistakes — unless the run's config sets `includeUnconfirmed`.

@@ -1,8 +1,9 @@
 /**
  * The runs and models of a project as the Train and Models views see them, read from the folders
- * that describe themselves (DESIGN §6): runs/<id>/run.json, config.json, metrics.jsonl and
- * validation.jsonl; models/<id>/card.json. The training process writes those files; main only
- * reads them here, and marks a run failed when the process died under it (`patchRunRecord`).
+ * that describe themselves (docs/ARCHITECTURE.md, "Files on disk"): runs/<id>/run.json,
+ * config.json, metrics.jsonl and validation.jsonl; models/<id>/card.json. The training process
+ * writes those files; main only reads them here, and marks a run failed when the process died under
+ * it (`patchRunRecord`).
  *
  * Reading is tolerant: a run whose run.json is missing or corrupt is listed as failed with the
  * reason, a bad line of a .jsonl file is skipped, and a model folder without a valid card.json is

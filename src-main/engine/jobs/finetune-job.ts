@@ -1,13 +1,14 @@
 /**
- * One fine-tuning job, start to finish (DESIGN §5), as pretrain-job.ts is for pre-training:
- * resolves the config (a resumed run starts from its saved config.json), writes the run folder,
- * reads the project's labelled faces for the config's task, runs `finetune` from the given
- * backbone with the queue's pause gate and cancel signal, logs metrics.jsonl (JobProgress lines)
- * and validation.jsonl (JobValidation lines, with a few validation faces' predictions in image
- * pixels), measures the best weights on the test split (else validation), and exports the model
- * with its card to models/<run id>/. run.json is rewritten on every change of status, as main
- * lists runs from it. It reports through `emit` with the protocol's job events, so the training
- * process and the CLI share it. The caller reads the faces (core): the engine opens no project.
+ * One fine-tuning job, start to finish (docs/ARCHITECTURE.md, "Training recipe"), as
+ * pretrain-job.ts is for pre-training: resolves the config (a resumed run starts from its saved
+ * config.json), writes the run folder, reads the project's labelled faces for the config's task,
+ * runs `finetune` from the given backbone with the queue's pause gate and cancel signal, logs
+ * metrics.jsonl (JobProgress lines) and validation.jsonl (JobValidation lines, with a few
+ * validation faces' predictions in image pixels), measures the best weights on the test split (else
+ * validation), and exports the model with its card to models/<run id>/. run.json is rewritten on
+ * every change of status, as main lists runs from it. It reports through `emit` with the protocol's
+ * job events, so the training process and the CLI share it. The caller reads the faces (core): the
+ * engine opens no project.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';

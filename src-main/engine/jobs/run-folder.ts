@@ -1,5 +1,5 @@
 /**
- * A training run on disk (DESIGN §6): runs/<id>/ with
+ * A training run on disk (docs/ARCHITECTURE.md, "Files on disk"): runs/<id>/ with
  * - config.json: the resolved config (every default filled in), written when the run starts, with
  *   each key's description under `$comments` (dropped on read, so the file is a valid --config);
  * - metrics.jsonl: one JSON line per logged step;

@@ -1,4 +1,7 @@
-/** The import formats as the import dialog offers them (DESIGN §7), with what each expects. */
+/**
+ * The import formats as the import dialog offers them (docs/ARCHITECTURE.md, "Formats"), with what
+ * each expects.
+ */
 import type { ImportFormat } from '../../../../src-main/shared/ipc-contract';
 
 export interface FormatChoice {
