@@ -3,9 +3,9 @@
  * sends, answers `ready` at once, and posts whatever job events the test scripts, or dies on cue.
  * Also `idleTrainingProcess` and `idleTrainingRelay` for contexts whose tests train nothing.
  */
-import type { TrainingProcess, TrainingSpawner } from '../../src-main/main/training-host';
-import { TrainingHost } from '../../src-main/main/training-host';
-import { TrainingRelay } from '../../src-main/main/training-relay';
+import type { TrainingProcess, TrainingSpawner } from '../../src-main/app/training-host';
+import { TrainingHost } from '../../src-main/app/training-host';
+import { TrainingRelay } from '../../src-main/app/training-relay';
 import type { FromTrainingMessage, ToTrainingMessage } from '../../src-main/shared/worker-protocol';
 
 type ExitListener = (exit: { code: number | null; signal: string | null }) => void;

@@ -5,8 +5,8 @@
  * cross-entropy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { linear } from '../layers/linear';
-import type { ParamSpec, TensorMap } from '../params';
+import { linear } from '../model/layers/linear';
+import type { ParamSpec, TensorMap } from '../model/params';
 
 export function linearHeadSpecs(prefix: string, inputDim: number, outputs: number): ParamSpec[] {
   return [

@@ -5,7 +5,7 @@
  * returned with the result.
  */
 import { z } from 'zod';
-import { backboneChoiceSchema } from '../backbone-choice';
+import { backboneChoiceSchema } from '../model/backbone-choice';
 import { StudioError } from '../../shared/errors';
 
 export const finetuneConfigSchema = z

@@ -2,7 +2,7 @@
  * The import formats as the import dialog offers them (docs/ARCHITECTURE.md, "Formats"), with what
  * each expects.
  */
-import type { ImportFormat } from '../../../../src-main/shared/ipc-contract';
+import type { ImportFormat } from '$shared/library';
 
 export interface FormatChoice {
   id: ImportFormat;

@@ -3,7 +3,7 @@
  * selected model's card, export to a folder and delete with a confirmation. Only the actions talk
  * to `api.ts`.
  */
-import type { ModelInfo } from '../../../../src-main/shared/training';
+import type { ModelInfo } from '$shared/training';
 import { invoke, mode, on, StudioRequestError } from '../../lib/api';
 import { exportFolder, sortModels } from './model-shelf';
 
