@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { sharedDir } from './vite.renderer.config';
+import { sharedDir } from './vite.renderer.config.ts';
 
 export default defineConfig({
   resolve: { alias: { $shared: sharedDir } },

@@ -26,8 +26,8 @@ import { startBridge } from '../src-main/server/bridge';
 import { findMediaFile } from '../src-main/server/media-files';
 import { DEFAULT_RENDERER_DIR } from '../src-main/server/serve';
 import type { FaceAnnotation } from '../src-main/shared/domain';
-import { imageId, imageRecord } from '../tests/core/fixtures/project-data';
-import { idleTrainingRelay } from '../tests/app/fake-training';
+import { imageId, imageRecord } from '../tests/support/project-data';
+import { idleTrainingRelay } from '../tests/support/fake-training';
 
 const WIDTH = 4000;
 const HEIGHT = 3000;

@@ -1,5 +1,5 @@
 /**
- * Where images live, in figures (`npx tsx bench/image-home.bench.ts`):
+ * Where images live, in figures (`npm run bench:image-home`):
  * - the check for missing files on a 100,000-image project (half the files present, half gone):
  *   its time, and the longest the event loop waited meanwhile (what main's other requests feel);
  * - importing the 300-W HELEN test images (lazy thumbnails) referenced in place and copied in,
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { importIntoProject } from '../src-main/core/library/library-service';
 import { findMissingImages } from '../src-main/core/library/missing-images';
 import { ProjectStore } from '../src-main/core/project-store';
-import { imageRecord } from '../tests/core/fixtures/project-data';
+import { imageRecord } from '../tests/support/project-data';
 
 const IMAGES = 100_000;
 const HELEN_TEST = path.join(import.meta.dirname, '../../shared/data/300w-helen/test');

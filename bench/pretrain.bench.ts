@@ -5,7 +5,8 @@
  * warm-up steps), peak RSS and tf.memory, then the top kernels of one in-process step (tf.profile).
  * On a shared machine wall time depends on others' load, so each line also gives CPU seconds
  * per step (all threads) and the 1-minute load average.
- * Env: BENCH_STEPS (default 5), BENCH_MICRO=0 skips / BENCH_MICRO_ONLY=1 runs only the micro-benchmarks, BENCH_CPU=0 skips the slow cpu backend, BENCH_PROFILE=0 the profile.
+ * Env: BENCH_STEPS (default 5), BENCH_MICRO=0 skips / BENCH_MICRO_ONLY=1 runs only the
+ * micro-benchmarks, BENCH_CPU=0 skips the slow cpu backend, BENCH_PROFILE=0 the profile.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -147,7 +148,7 @@ function cpuMs(f: () => void): number {
   return +median(xs).toFixed(1);
 }
 
-/** The speed-ups measured in isolation, as before/after pairs (bench/PRETRAIN_NOTES.md). */
+/** The speed-ups measured in isolation, as before/after pairs (research/PRETRAIN_NOTES.md). */
 async function micro(): Promise<void> {
   await chooseBackend({ force: 'wasm' });
   const x = tf.randomNormal([2080, 192]) as tf.Tensor2D; // 32 images × 65 tokens
@@ -196,7 +197,8 @@ if (process.env.BENCH_MICRO !== '0') await micro();
 if (process.env.BENCH_MICRO_ONLY !== '1') {
   await measure('wasm', 2, 32, STEPS);
   await measure('wasm', 1, 32, Math.min(STEPS, 3));
-  // cpu is ~30× slower than wasm (DESIGN §9): a small batch, one warm-up and one timed step.
+  // cpu is ~30× slower than wasm (docs/ARCHITECTURE.md, "Pitfalls"): a small batch, one warm-up and
+  // one timed step.
   if (process.env.BENCH_CPU !== '0') await measure('cpu', 1, 4, 1, 1);
   if (process.env.BENCH_PROFILE !== '0') await profile();
 }

@@ -1,6 +1,6 @@
 /**
- * Event-loop lag of the main process while it relays a REAL pre-training run (`npx tsx
- * bench/relay-lag.bench.ts`): a tiny model (wasm, 30 steps on an 8-face project) trains in the
+ * Event-loop lag of the main process while it relays a REAL pre-training run (`npm run
+ * bench:relay-lag`): a tiny model (wasm, 30 steps on an 8-face project) trains in the
  * training process; main relays and validates every event as the bridge does. Prints the lag's
  * max, p99 and mean, and whether the max stays under 50 ms (what a window would notice as a
  * stutter: more than three 60 Hz frames). On a machine busy with other work the figures grow with
@@ -14,8 +14,8 @@ import { nodeTrainingSpawner } from '../src-main/app/node-training-spawner';
 import { TrainingHost } from '../src-main/app/training-host';
 import { TrainingRelay } from '../src-main/app/training-relay';
 import { eventContract } from '../src-main/shared/ipc-contract';
-import { createTinyProject } from '../tests/engine/fixtures/tiny-project';
-import { TINY_TEST_CONFIG } from '../tests/engine/helpers';
+import { createTinyProject } from '../tests/support/tiny-project';
+import { TINY_TEST_CONFIG } from '../tests/support/engine-helpers';
 
 const TARGET_MAX_LAG_MS = 50;
 const STEPS = 30;

@@ -15,12 +15,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_COMPACT_AFTER_FACES, ProjectStore } from '../src-main/core/project-store';
-import {
-  faceWithCounter,
-  imageId,
-  imageRecord,
-  seededRandom,
-} from '../tests/core/fixtures/project-data';
+import { faceWithCounter, imageId, imageRecord, seededRandom } from '../tests/support/project-data';
 
 const IMAGES = 100_000;
 const FACES = 10_000;

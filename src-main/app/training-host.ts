@@ -1,7 +1,8 @@
 /**
- * Owns the one training process (DESIGN §2): starts it on first use through an injected spawner
- * (Node `child_process.fork` or Electron `utilityProcess.fork`, so this file imports neither),
- * remembers its backend report for `system:info`, relays its messages, and stops it.
+ * Owns the one training process (docs/ARCHITECTURE.md, "Layers and processes"): starts it on first
+ * use through an injected spawner (Node `child_process.fork` or Electron `utilityProcess.fork`, so
+ * this file imports neither), remembers its backend report for `system:info`, relays its messages,
+ * and stops it.
  *
  * It restarts nothing on its own: a crash becomes the reported error until someone calls
  * `start()` again, so a process that dies on load does not loop.

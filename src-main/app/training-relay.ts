@@ -1,9 +1,9 @@
 /**
- * Main's side of training (DESIGN §2): main only relays. It names each run, makes its folder,
- * submits the job to the one training process (TrainingHost) and forwards the job's events to
- * every window as `training:event`. What a run is lives on disk (runs/<id>/, written by the
- * job); the relay adds only what the disk cannot know yet: which runs are live right now, and
- * where they stand (queued, running, paused, the latest step).
+ * Main's side of training (docs/ARCHITECTURE.md, "Layers and processes"): main only relays. It
+ * names each run, makes its folder, submits the job to the one training process (TrainingHost) and
+ * forwards the job's events to every window as `training:event`. What a run is lives on disk
+ * (runs/<id>/, written by the job); the relay adds only what the disk cannot know yet: which runs
+ * are live right now, and where they stand (queued, running, paused, the latest step).
  *
  * When the training process dies mid-job, the job cannot record its own end: the relay marks each
  * of its live runs failed in run.json with the exit, and pushes the failed event. Such a run (or a

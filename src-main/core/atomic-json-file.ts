@@ -5,7 +5,7 @@
  * on its own, so the user's bytes stay as they were for repair or recovery.
  *
  * Use it with `new Low(adapter, defaults)`, not lowdb's JSONFilePreset, which keeps data in
- * memory only when NODE_ENV=test (DESIGN §9).
+ * memory only when NODE_ENV=test (docs/ARCHITECTURE.md, "Pitfalls").
  */
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';

@@ -1,8 +1,9 @@
 /**
- * Atomic, durable file writes (DESIGN §6): the bytes go to a temp file in the target's folder, the
- * temp file is fsync'd, renamed over the target, and the folder is fsync'd so the rename itself
- * survives a crash. A reader (or a process killed mid-write) therefore sees either the old file or
- * the new one, never a mix. Writes to one path run one after another, in call order.
+ * Atomic, durable file writes (docs/ARCHITECTURE.md, "Files on disk"): the bytes go to a temp file
+ * in the target's folder, the temp file is fsync'd, renamed over the target, and the folder is
+ * fsync'd so the rename itself survives a crash. A reader (or a process killed mid-write) therefore
+ * sees either the old file or the new one, never a mix. Writes to one path run one after another,
+ * in call order.
  */
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,8 +1,9 @@
 /**
- * Upgrades of the on-disk project format (DESIGN §6). Each migration takes the raw JSON of
- * project.json and labels.json at version `from` and returns it at `from + 1`; the runner applies
- * them in order from each file's own version, so a project whose labels.json was already upgraded
- * before a crash is not upgraded twice. Before the first migration runs, both files are copied to
+ * Upgrades of the on-disk project format (docs/ARCHITECTURE.md, "Files on disk"). Each migration
+ * takes the raw JSON of project.json and labels.json at version `from` and returns it at `from +
+ * 1`; the runner applies them in order from each file's own version, so a project whose labels.json
+ * was already upgraded before a crash is not upgraded twice. Before the first migration runs, both
+ * files are copied to
  * `backup/v<n>-<timestamp>/`; nothing is written to the project if the backup fails.
  */
 import { copyFile, mkdir, open } from 'node:fs/promises';

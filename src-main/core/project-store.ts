@@ -1,8 +1,9 @@
 /**
- * One open project on disk (DESIGN §6): project.json (meta, image index, runs, models) and
- * labels.json (annotations keyed by image id), each a lowdb database over an AtomicJsonFile.
+ * One open project on disk (docs/ARCHITECTURE.md, "Files on disk"): project.json (meta, image
+ * index, runs, models) and labels.json (annotations keyed by image id), each a lowdb database over
+ * an AtomicJsonFile.
  *
- * Beside them, and not listed in DESIGN §6: labels.journal.jsonl (and, for a moment during
+ * Beside them: labels.journal.jsonl (and, for a moment during
  * compaction, labels.journal.compacting.jsonl), see labels-journal.ts. The project's labels are
  * labels.json with the journal's lines applied in order (each line: whole faces, upserted by image
  * id). Rewriting 20+ MB of labels.json per edit took 200–1,500 ms; an append takes one small write

@@ -1,5 +1,6 @@
 /**
- * Chooses the TensorFlow.js backend for this process (DESIGN §3), best first:
+ * Chooses the TensorFlow.js backend for this process (docs/ARCHITECTURE.md, "Backends and speed"),
+ * best first:
  *
  * | report name      | package                       | tf backend   |
  * |------------------|-------------------------------|--------------|

@@ -1,6 +1,7 @@
 /**
- * The Electron main process: lifecycle only (STYLE §2). Set up each subsystem — session rules,
- * the project session, recent projects, the training process, IPC — then open the window.
+ * The Electron main process: lifecycle only (docs/ARCHITECTURE.md, "Layers and processes"). Set up
+ * each subsystem — session rules, the project session, recent projects, the training process, IPC —
+ * then open the window.
  */
 import { app, BrowserWindow, session } from 'electron';
 import path from 'node:path';

@@ -1,5 +1,6 @@
 /**
- * All of Electron IPC in one place (STYLE §2): every channel of the contract is registered with
+ * All of Electron IPC in one place (docs/ARCHITECTURE.md, "Layers and processes"): every channel of
+ * the contract is registered with
  * `ipcMain.handle`, each request must come from a frame of one of the app's windows showing the
  * app's own page, and `dispatch` validates the payload, calls the handler and maps errors.
  * Pushes to the renderer go through `broadcast`, which checks the payload against the contract.

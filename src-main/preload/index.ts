@@ -1,6 +1,7 @@
 /**
- * The preload: exposes exactly one object, `window.studio`, built from the contract (STYLE §1).
- * The page gets `invoke` and `on` for known channels only; `ipcRenderer` and its events (whose
+ * The preload: exposes exactly one object, `window.studio`, built from the contract
+ * (docs/ARCHITECTURE.md, "The contract"). The page gets `invoke` and `on` for known channels only;
+ * `ipcRenderer` and its events (whose
  * `sender` reaches all of IPC) never cross the bridge.
  *
  * It runs in a sandboxed renderer, where `require` offers little beyond 'electron': electron-vite

@@ -1,8 +1,9 @@
 /**
  * What the renderer sees of training runs and models (Train and Models views): the records the
  * `training:*` and `models:*` channels carry. Runs and models describe themselves on disk
- * (runs/<id>/run.json, models/<id>/card.json, DESIGN §6); main reads them, so the training
- * process never writes project.json. No Node imports: shared by all processes.
+ * (runs/<id>/run.json, models/<id>/card.json; docs/ARCHITECTURE.md, "Files on disk"); main reads
+ * them, so the training process never writes project.json. No Node imports: shared by all
+ * processes.
  */
 import { z } from 'zod';
 import { ModelCard, ModelTask } from './model-card';

@@ -1,5 +1,6 @@
 /**
- * The protocol between the main process and the one long-lived training process (DESIGN §2).
+ * The protocol between the main process and the one long-lived training process
+ * (docs/ARCHITECTURE.md, "Layers and processes").
  *
  * Both directions are discriminated unions on `type`. Each side validates what it *receives* with
  * the zod schemas below, so a message from a stale build or a bug is reported, never acted on.

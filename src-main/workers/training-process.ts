@@ -1,6 +1,7 @@
 /**
- * Entry of the one long-lived training process (DESIGN §2: TensorFlow.js's native addon loads in
- * one thread per process, so jobs queue here rather than in a worker each).
+ * Entry of the one long-lived training process (docs/ARCHITECTURE.md, "Layers and processes":
+ * TensorFlow.js's native addon loads in one thread per process, so jobs queue here rather than in a
+ * worker each).
  *
  * A thin adapter: it chooses the backend, tells the parent (`ready` or `error`), then answers
  * messages — jobs go to the engine's FIFO queue, which runs each through the engine's job runner

@@ -15,8 +15,8 @@ import { TrainingHost } from '../../src-main/app/training-host';
 import { TrainingRelay } from '../../src-main/app/training-relay';
 import { eventContract } from '../../src-main/shared/ipc-contract';
 import type { TrainingEventPayload } from '../../src-main/shared/training';
-import { createTinyProject } from '../engine/fixtures/tiny-project';
-import { TINY_TEST_CONFIG } from '../engine/helpers';
+import { createTinyProject } from '../support/tiny-project';
+import { TINY_TEST_CONFIG } from '../support/engine-helpers';
 
 const STEPS = 30;
 

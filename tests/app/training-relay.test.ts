@@ -12,7 +12,7 @@ import { INTERRUPTED_MESSAGE, TrainingRelay } from '../../src-main/app/training-
 import type { TrainingEventPayload } from '../../src-main/shared/training';
 import type { JobProgress } from '../../src-main/shared/worker-protocol';
 import { metricsLine, writeCheckpoint, writeRun } from './training/training-fixtures';
-import { fakeTrainingSpawner, type FakeTrainingProcess } from './fake-training';
+import { fakeTrainingSpawner, type FakeTrainingProcess } from '../support/fake-training';
 
 let projectDir: string;
 let processes: FakeTrainingProcess[];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExportedModel } from '../../src-main/engine/export/load-model';
 import { mean } from '../../src-main/engine/metrics/landmark-metrics';
-import { useWasm } from '../engine/helpers';
+import { useWasm } from '../support/engine-helpers';
 import {
   directHelenNmes,
   exportHelenModel,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStudioJson } from '../../src-main/core/formats/studio-json';
 import { readLabelledInput, type LabelledFormat } from '../../src-main/core/library/labelled-input';
 import { builtinLandmarkSchema } from '../../src-main/core/schemas/builtin';
-import { useWasm } from '../engine/helpers';
+import { useWasm } from '../support/engine-helpers';
 import { exportHelenModel, helenFaces } from '../engine/predict/helen-model';
 import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess as runInProcess } from './run-cli';
 

@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRuns, readRunDetail } from '../../src-main/app/training/run-index';
-import { createTinyProject } from '../engine/fixtures/tiny-project';
-import { TINY_TEST_CONFIG } from '../engine/helpers';
+import { createTinyProject } from '../support/tiny-project';
+import { TINY_TEST_CONFIG } from '../support/engine-helpers';
 import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
 
 let workDir: string;

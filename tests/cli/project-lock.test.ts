@@ -13,9 +13,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src-main/core/project-lock';
 import { ProjectStore } from '../../src-main/core/project-store';
-import { createTinyProject } from '../engine/fixtures/tiny-project';
-import { TINY_TEST_CONFIG } from '../engine/helpers';
-import { faceWithCounter } from '../core/fixtures/project-data';
+import { createTinyProject } from '../support/tiny-project';
+import { TINY_TEST_CONFIG } from '../support/engine-helpers';
+import { faceWithCounter } from '../support/project-data';
 import { CHILD_TEST_TIMEOUT_MS, runCli, spawnCli } from './run-cli';
 
 let workDir: string;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectStore } from '../../src-main/core/project-store';
 import { ProjectFile } from '../../src-main/shared/domain';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
-import { counterOf, imageRecord, seededRandom } from './fixtures/project-data';
+import { counterOf, imageRecord, seededRandom } from '../support/project-data';
 
 const KILLS = 50;
 const SEED = 0x5eed_f00d;

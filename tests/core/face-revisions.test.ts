@@ -13,7 +13,7 @@ import type { FaceRevision, NewProject } from '../../src-main/core/project-store
 import type { FaceAnnotation } from '../../src-main/shared/domain';
 import { StudioError } from '../../src-main/shared/errors';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
-import { counterOf, faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
+import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
 
 const init: NewProject = { name: 'Revisions', landmarkSchema: 'ibug68', attributeSchema: null };
 

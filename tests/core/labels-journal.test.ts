@@ -8,7 +8,7 @@ import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
-import { counterOf, faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
+import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
 
 const init: NewProject = { name: 'Journal', landmarkSchema: 'ibug68', attributeSchema: null };
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeJournalLine, JOURNAL_FILE } from '../../src-main/core/labels-journal';
 import { ProjectStore } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
-import { imageId, imageRecord } from './fixtures/project-data';
+import { imageId, imageRecord } from '../support/project-data';
 
 let dir: string;
 beforeEach(async () => {

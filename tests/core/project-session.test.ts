@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectSession } from '../../src-main/core/project-session';
 import { LabelsFile } from '../../src-main/shared/domain';
 import { StudioError } from '../../src-main/shared/errors';
-import { counterOf, faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
+import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
 
 const init = { name: 'A', landmarkSchema: 'ibug68', attributeSchema: null };
 

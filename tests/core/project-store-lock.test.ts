@@ -12,7 +12,7 @@ import { LOCK_FILE, type LockRecord } from '../../src-main/core/project-lock';
 import { ProjectStore } from '../../src-main/core/project-store';
 import { StudioError } from '../../src-main/shared/errors';
 import { bundleLockChild, startLockChild, type LockChild } from './fixtures/lock-children';
-import { counterOf, faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
+import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
 
 const init = { name: 'Locked', landmarkSchema: 'ibug68', attributeSchema: null };
 

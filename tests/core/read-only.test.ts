@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LabelsFile, ProjectFile } from '../../src-main/shared/domain';
-import { imageId } from './fixtures/project-data';
+import { imageId } from '../support/project-data';
 
 const run = promisify(execFile);
 const child = path.join(import.meta.dirname, 'fixtures', 'read-only-child.ts');

@@ -7,7 +7,7 @@ import {
   isExactImageRecord,
 } from '../../src-main/core/record-fast-check';
 import { FaceAnnotation, ImageRecord, LabelsFile } from '../../src-main/shared/domain';
-import { faceWithCounter, imageId, imageRecord } from './fixtures/project-data';
+import { faceWithCounter, imageId, imageRecord } from '../support/project-data';
 
 /** Every way to change one field (or add one) that the checks must judge like zod does. */
 const ODD_VALUES: unknown[] = [

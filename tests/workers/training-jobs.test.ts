@@ -11,8 +11,8 @@ import { nodeTrainingSpawner } from '../../src-main/app/node-training-spawner';
 import { TrainingHost } from '../../src-main/app/training-host';
 import type { TrainingProcess } from '../../src-main/app/training-host';
 import type { JobEvent } from '../../src-main/shared/worker-protocol';
-import { createTinyProject } from '../engine/fixtures/tiny-project';
-import { TINY_TEST_CONFIG } from '../engine/helpers';
+import { createTinyProject } from '../support/tiny-project';
+import { TINY_TEST_CONFIG } from '../support/engine-helpers';
 
 const ENV = { ...process.env, FACE_STUDIO_BACKEND: 'wasm' };
 let root: string;

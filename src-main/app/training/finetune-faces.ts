@@ -3,7 +3,7 @@
  * read-only snapshot of the project (project-snapshot.ts: the store's own reader, without the
  * project's lock, writing nothing), so training sees exactly what the studio sees.
  *
- * Which faces count (DESIGN §5):
+ * Which faces count (docs/ARCHITECTURE.md, "Training recipe"):
  * - A point a model or template placed that no person confirmed (`Landmark.confirmed` false) is
  *   not a label: it reads as not labelled (v 0), so training on it cannot teach the model its own
  *   mistakes — unless the run's config sets `includeUnconfirmed`.

@@ -1,8 +1,9 @@
 /**
- * Copying a model folder out of the project and deleting one (DESIGN §8: models/<id>/ holds
- * model.json, the weight shards and card.json). Both work so that an interruption leaves no half
- * model where a reader would take it for a whole one: the copy lands under a temporary name and
- * is renamed into place; a deleted folder is renamed away before it is removed.
+ * Copying a model folder out of the project and deleting one (docs/ARCHITECTURE.md, "Files on
+ * disk": models/<id>/ holds model.json, the weight shards and card.json). Both work so that an
+ * interruption leaves no half model where a reader would take it for a whole one: the copy lands
+ * under a temporary name and is renamed into place; a deleted folder is renamed away before it is
+ * removed.
  */
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';

@@ -23,7 +23,7 @@ export interface ProjectCounts {
 
 /**
  * Pre-training: 2 data-parallel workers on wasm do ≈ 3 images/s for the tiny preset at batch 32
- * (bench/PRETRAIN_NOTES.md: 2.84–3.09 img/s, 1.66× one worker), so ~15 minutes see ≈ 2,700
+ * (research/PRETRAIN_NOTES.md: 2.84–3.09 img/s, 1.66× one worker), so ~15 minutes see ≈ 2,700
  * images. Passes over the pool are sized to that (at least one: a pool larger than the budget
  * takes proportionally longer; the ETA says so).
  */
@@ -76,8 +76,8 @@ export function oneClickFinetuneConfig(
     augment: { flip: 0.5, rotation: 0, scale: [1, 1], shift: 0, colour: 0 },
     // The measured recipe (10.5–10.8% NME on HELEN from 100 faces): small batches, a high head
     // learning rate (only the head trains), softer heatmaps with a heatmap loss beside L1, and
-    // a 5×5 window of tokens (projected to 32 channels) for each heatmap cell. A tiny labelled set shrinks the
-    // batch so the 90% left after holding out validation faces still fills one.
+    // a 5×5 window of tokens (projected to 32 channels) for each heatmap cell. A tiny labelled set
+    // shrinks the batch so the 90% left after holding out validation faces still fills one.
     batchSize: clamp(Math.floor(faces * 0.9), 1, 8),
     headLr: 1e-2,
     warmupEpochs: 2,

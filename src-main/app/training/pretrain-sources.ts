@@ -1,7 +1,7 @@
 /**
- * Which of a project's images pre-training learns from (DESIGN §4): the pool and train splits,
- * less the images curation flagged as having no face, each with its curation crop box (or the
- * whole image when it has no face record). val and test stay unseen.
+ * Which of a project's images pre-training learns from (docs/ARCHITECTURE.md, "Training recipe"):
+ * the pool and train splits, less the images curation flagged as having no face, each with its
+ * curation crop box (or the whole image when it has no face record). val and test stay unseen.
  */
 import path from 'node:path';
 import type { FaceSource } from '../../engine/data/project-faces';

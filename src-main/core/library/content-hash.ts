@@ -1,4 +1,7 @@
-/** An image's id: the sha256 of its bytes (DESIGN §6), streamed so large files never sit in memory. */
+/**
+ * An image's id: the sha256 of its bytes (docs/ARCHITECTURE.md, "Files on disk"), streamed so
+ * large files never sit in memory.
+ */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';

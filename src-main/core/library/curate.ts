@@ -1,8 +1,8 @@
 /**
- * Face-aware curation (DESIGN §4) of imported images: detects the face in each, stores its box
- * and training crop on the record, and flags images with no face, a tiny face, or a near-duplicate
- * kept elsewhere. Returns updated ImageRecords for the project store to persist; flags are advice
- * (pre-training skips flagged images), nothing is deleted.
+ * Face-aware curation (docs/ARCHITECTURE.md, "Data flows") of imported images: detects the
+ * face in each, stores its box and training crop on the record, and flags images with no face, a
+ * tiny face, or a near-duplicate kept elsewhere. Returns updated ImageRecords for the project store
+ * to persist; flags are advice (pre-training skips flagged images), nothing is deleted.
  */
 import { isAbsolute, join } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';

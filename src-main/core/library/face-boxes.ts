@@ -7,7 +7,7 @@ import type { Box } from '../../shared/domain';
 /**
  * Maps a detector box to the box of the face's landmarks: the centre moves by (dx·w, dy·h) and
  * the size scales by (sx, sy). The tiny face detector's box includes forehead and more, about
- * 1.27× the 68 landmarks' extent (DESIGN §9).
+ * 1.27× the 68 landmarks' extent (docs/ARCHITECTURE.md, "Pitfalls").
  */
 export interface BoxTransform {
   dx: number;

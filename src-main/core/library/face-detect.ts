@@ -4,9 +4,10 @@
  * `@tensorflow/tfjs-backend-wasm` from node_modules, so it shares their engine and backend) and
  * loads its weights from the package folder: never the network.
  *
- * Choices, measured on 300w-helen (DESIGN §9): input size 160 finds far more faces than the
- * default 416 and is ~5× faster; a 25% border around the image lets it find faces that fill the
- * frame. Images are shrunk to at most `maxSide` px before detection (the net sees 160 px anyway).
+ * Choices, measured on 300w-helen (docs/ARCHITECTURE.md, "Pitfalls"): input size 160 finds far more
+ * faces than the default 416 and is ~5× faster; a 25% border around the image lets it find faces
+ * that fill the frame. Images are shrunk to at most `maxSide` px before detection (the net sees 160
+ * px anyway).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -22,7 +23,7 @@ import type { OpenedImage } from './image-source';
  * Detector box → box of the 68 landmarks (300-W convention: brows to chin, ear to ear). The tiny
  * detector's box is ~1.5× wider and ~1.4× taller than that: raw mean IoU 0.47, calibrated 0.83.
  * Fitted (per-image medians) on 300w-helen/train, 864 of 870 faces found, by
- * bench/face-box-calibration.ts; never on the test images the tests score.
+ * scripts/face-box-calibration.ts; never on the test images the tests score.
  */
 export const DETECTOR_TO_LANDMARKS: BoxTransform = { dx: 0.023, dy: -0.03, sx: 0.658, sy: 0.704 };
 
@@ -225,7 +226,7 @@ let backendReady: Promise<void> | null = null;
 /**
  * Uses whatever backend the process already chose (the engine may have picked a native one);
  * when none is initialised yet, wasm with its binaries from node_modules, as the training code
- * would. Never the cpu backend by default: it is ~30× slower (DESIGN §9).
+ * would. Never the cpu backend by default: it is ~30× slower (docs/ARCHITECTURE.md, "Pitfalls").
  */
 function ensureBackend(): Promise<void> {
   backendReady ??= (async () => {

@@ -1,7 +1,7 @@
 /**
- * Reads a labelled set from disk in one of the formats (DESIGN §7) and checks it against the
- * project's schemas, all before anything is written: every bad line, file, point count, class
- * name and missing image is collected and thrown as one InputProblemsError.
+ * Reads a labelled set from disk in one of the formats (docs/ARCHITECTURE.md, "Formats") and checks
+ * it against the project's schemas, all before anything is written: every bad line, file, point
+ * count, class name and missing image is collected and thrown as one InputProblemsError.
  *
  * Where each format's files are looked for, given a folder `dir` (or the file itself):
  *

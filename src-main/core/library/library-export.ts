@@ -1,7 +1,8 @@
 /**
- * Exports a project's labels in one of the formats (DESIGN §7) to a new or empty folder, with a
- * copy of each labelled image, so the folder is a dataset on its own and imports back as it was.
- * The label files are built (and every problem found) before anything is written.
+ * Exports a project's labels in one of the formats (docs/ARCHITECTURE.md, "Formats") to a new or
+ * empty folder, with a copy of each labelled image, so the folder is a dataset on its own and
+ * imports back as it was. The label files are built (and every problem found) before anything is
+ * written.
  *
  * Image names in the export keep the project's layout: a path inside the project as stored, an
  * outside path relative to the deepest folder all outside images share. A YOLO export puts images

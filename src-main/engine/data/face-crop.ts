@@ -1,6 +1,7 @@
 /**
- * The one crop policy of training and prediction (DESIGN §5, §8): which square of an image a face
- * model sees, how it is cut out, and how points move between image pixels and the crop.
+ * The one crop policy of training and prediction (docs/ARCHITECTURE.md, "Training recipe"): which
+ * square of an image a face model sees, how it is cut out, and how points move between image pixels
+ * and the crop.
  *
  * Coordinates. Boxes and points are in image pixels, 0-based, pixel centres on integers (as
  * landmarks are stored). A crop of side S over `box` puts its pixel i's centre at
@@ -26,10 +27,11 @@ import { StudioError } from '../../shared/errors';
  *
  * landmarksToFaceBox 1.0: the detections a project stores are not raw detector boxes; curation
  * maps them onto the 68 landmarks' box (DETECTOR_TO_LANDMARKS in face-detect.ts, fitted on
- * 300w-helen/train). The raw SSD box is ~1.27× the landmarks' box (DESIGN §9); the stored box is
- * ~1.0×, and that is what a labelled face without a detection must match. Schemas with fewer
- * points (5-point faces span less than the face) need a larger ratio: labelled-faces.ts measures
- * it on the project's faces that have both a detection and points, and the card records it.
+ * 300w-helen/train). The raw SSD box is ~1.27× the landmarks' box (docs/ARCHITECTURE.md,
+ * "Pitfalls"); the stored box is ~1.0×, and that is what a labelled face without a detection must
+ * match. Schemas with fewer points (5-point faces span less than the face) need a larger ratio:
+ * labelled-faces.ts measures it on the project's faces that have both a detection and points, and
+ * the card records it.
  */
 export const DEFAULT_CROP_POLICY: CropPolicy = {
   from: 'face-box',

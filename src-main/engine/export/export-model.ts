@@ -1,6 +1,7 @@
 /**
- * Exports a trained model as a folder `models/<id>/` (DESIGN §6, §8): model.json + weight shards
- * (a TensorFlow.js graph model, graph-model.ts) and card.json (shared/model-card.ts).
+ * Exports a trained model as a folder `models/<id>/` (docs/ARCHITECTURE.md, "Files on disk"):
+ * model.json + weight shards (a TensorFlow.js graph model, graph-model.ts) and card.json
+ * (shared/model-card.ts).
  *
  * Fine-tuning job — the one call:
  *

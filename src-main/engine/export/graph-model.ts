@@ -1,9 +1,10 @@
 /**
- * The engine's forward pass written out as a TensorFlow.js graph model (DESIGN §8): a GraphDef
- * that `tf.loadGraphModel` runs with no Face Studio code, for the backbone alone (CLS features) or
- * the backbone with one fine-tuning head. It mirrors vit.ts, layers/ and finetune/ op for op —
- * the same kernels in the same order — so its outputs equal `vitForward` / `predictFinetune`
- * to float rounding (tests/engine/export/graph-model.test.ts holds them to 1e-5).
+ * The engine's forward pass written out as a TensorFlow.js graph model (docs/ARCHITECTURE.md,
+ * "Files on disk"): a GraphDef that `tf.loadGraphModel` runs with no Face Studio code, for the
+ * backbone alone (CLS features) or the backbone with one fine-tuning head. It mirrors vit.ts,
+ * layers/ and finetune/ op for op — the same kernels in the same order — so its outputs equal
+ * `vitForward` / `predictFinetune` to float rounding (tests/engine/export/graph-model.test.ts holds
+ * them to 1e-5).
  *
  * Graph: input `images` `[-1, S, S, 3]` RGB in [0, 1] → (x − mean) / std → patch embedding
  * (reshape, rank-4 transpose, MatMul) → CLS + positions → blocks → final norm → the head → one
@@ -19,7 +20,7 @@
  * it; the landmark head's transposed convolutions are MatMul + depth-to-space (reshape/transpose),
  * exactly as the engine runs them.
  *
- * Deviations from DESIGN §8, and why:
+ * Choices, and why:
  * - A graph model only (`tf.loadGraphModel`), not a layers model: the ViT is functions of a
  *   parameter map, not Keras layers, and a graph needs no custom layer classes to load.
  * - Every constant is a weights-manifest entry, the trained weights under the engine's parameter
@@ -194,7 +195,8 @@ export function buildGraphModel(
     x = g.scoped(b, () => {
       const qkv = linear(layerNorm(x, `${b}.norm1`), `${b}.qkv`);
       const att = g.scoped('attention', () => {
-        // [B, N, 3H, dh] → [B, 3H, N, dh]; q, k, v are H heads each along axis 1 (layers/attention).
+        // [B, N, 3H, dh] → [B, 3H, N, dh]; q, k, v are H heads each along axis 1
+        // (layers/attention).
         const split = g.transpose(g.reshape(qkv, [-1, tokens, 3 * heads, headDim]), [0, 2, 1, 3]);
         const [q, k, v] = [0, 1, 2].map((j) =>
           g.reshape(g.slice(split, [0, j * heads, 0, 0], [-1, heads, -1, -1]), [

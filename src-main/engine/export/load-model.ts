@@ -24,7 +24,10 @@ import {
 } from './model-folder';
 import type { ModelJsonFile, WeightsOnDisk } from './model-folder';
 
-/** Faces per graph run: bounds the activations' memory (wasm is capped at 4 GB, DESIGN §9). */
+/**
+ * Faces per graph run: bounds the activations' memory (wasm is capped at 4 GB:
+ * docs/ARCHITECTURE.md, "Pitfalls").
+ */
 const PREDICT_BATCH = 32;
 
 export interface ExportedPrediction {

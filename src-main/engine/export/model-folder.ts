@@ -1,9 +1,9 @@
 /**
- * A model folder on disk (DESIGN §6, §8): `model.json` (a TensorFlow.js graph model), the weight
- * shards `group1-shardNofM.bin` (4 MiB each, named as tfjs's converter names them) and `card.json`.
- * Writing is atomic per folder: everything goes to a hidden sibling folder that is renamed into
- * place, so a crash leaves the old export or none, never a mix of the two. Reading checks what
- * the manifest promises against the files and names the file at fault.
+ * A model folder on disk (docs/ARCHITECTURE.md, "Files on disk"): `model.json` (a TensorFlow.js
+ * graph model), the weight shards `group1-shardNofM.bin` (4 MiB each, named as tfjs's converter
+ * names them) and `card.json`. Writing is atomic per folder: everything goes to a hidden sibling
+ * folder that is renamed into place, so a crash leaves the old export or none, never a mix of the
+ * two. Reading checks what the manifest promises against the files and names the file at fault.
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 /**
- * A pre-trained backbone on disk (DESIGN §6, §8), in the one export format (export/): models/<id>/
- * holds a TensorFlow.js graph model computing CLS features `[n, dim]` from `[n, S, S, 3]` RGB in
- * [0, 1], its weight shards, and a card.json with task 'backbone'.
+ * A pre-trained backbone on disk (docs/ARCHITECTURE.md, "Files on disk"), in the one export format
+ * (export/): models/<id>/ holds a TensorFlow.js graph model computing CLS features `[n, dim]` from
+ * `[n, S, S, 3]` RGB in [0, 1], its weight shards, and a card.json with task 'backbone'.
  *
  * `loadBackbone` reads the weights back by name from the manifest (vit.ts names: `patch.w`,
  * `block0.qkv.w`, …) for fine-tuning and probes; it takes any export with a ViT, a fine-tuned one

@@ -1,7 +1,8 @@
 /**
- * The attribute and expression heads (DESIGN §5): one linear layer on the CLS token each.
- * Attributes: a sigmoid per attribute with binary cross-entropy (unlabelled entries, NaN in the
- * targets, are masked out). Expression: softmax over the classes with cross-entropy.
+ * The attribute and expression heads (docs/ARCHITECTURE.md, "Training recipe"): one linear layer on
+ * the CLS token each. Attributes: a sigmoid per attribute with binary cross-entropy (unlabelled
+ * entries, NaN in the targets, are masked out). Expression: softmax over the classes with
+ * cross-entropy.
  */
 import * as tf from '@tensorflow/tfjs';
 import { linear } from '../model/layers/linear';

@@ -1,7 +1,8 @@
 /**
- * The fine-tuning job's hyper-parameters (DESIGN §5): one typed object, every field with a
- * default and a comment. Parsing is strict: an unknown key or a wrong type throws a StudioError
- * naming the key. The resolved config is saved with every checkpoint and returned with the result.
+ * The fine-tuning job's hyper-parameters (docs/ARCHITECTURE.md, "Training recipe"): one typed
+ * object, every field with a default and a comment. Parsing is strict: an unknown key or a wrong
+ * type throws a StudioError naming the key. The resolved config is saved with every checkpoint and
+ * returned with the result.
  */
 import { z } from 'zod';
 import { backboneChoiceSchema } from '../model/backbone-choice';
@@ -136,7 +137,7 @@ export const finetuneConfigSchema = z
       .describe(
         'Fraction of the training faces held out for validation when the data has no val split (0–0.5).',
       ),
-    /** Augmentation of training batches (DESIGN §5). */
+    /** Augmentation of training batches (docs/ARCHITECTURE.md, "Training recipe"). */
     augment: z
       .object({
         /** Probability of a horizontal flip (landmark mirror pairs are swapped). */
@@ -175,7 +176,7 @@ export const finetuneConfigSchema = z
       })
       .strict()
       .default({ flip: 0.5, rotation: 20, scale: [0.9, 1.1], shift: 0.05, colour: 0.2 })
-      .describe('Augmentation of training batches (DESIGN §5).'),
+      .describe('Augmentation of training batches.'),
     /** Landmark head shape and loss. */
     landmarkHead: z
       .object({

@@ -1,9 +1,9 @@
 /**
- * Fine-tuning (DESIGN §5): `finetune(config, data, { onProgress, signal, backbone })`. The
- * worker, the CLI and the tests call this one function. Read top to bottom: set up (model,
- * splits, weights, optimiser, resume), then per epoch — per step: schedule, augment, gradients,
- * AdamW per learning-rate group; at the epoch's end: validate, keep the best weights, checkpoint,
- * stop early when the validation metric stalls.
+ * Fine-tuning (docs/ARCHITECTURE.md, "Training recipe"): `finetune(config, data, { onProgress,
+ * signal, backbone })`. The worker, the CLI and the tests call this one function. Read top to
+ * bottom: set up (model, splits, weights, optimiser, resume), then per epoch — per step: schedule,
+ * augment, gradients, AdamW per learning-rate group; at the epoch's end: validate, keep the best
+ * weights, checkpoint, stop early when the validation metric stalls.
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';

@@ -1,8 +1,9 @@
 /**
- * Augmentations for fine-tuning (DESIGN §5): a horizontal flip that swaps the schema's mirror
- * pairs, rotation, scale and shift, and colour jitter. For landmarks the geometric part is one
- * affine matrix per face, built once in JS and applied both to the image (`tf.image.transform`,
- * batched) and to the points — the same matrix, so image and points cannot drift apart.
+ * Augmentations for fine-tuning (docs/ARCHITECTURE.md, "Training recipe"): a horizontal flip that
+ * swaps the schema's mirror pairs, rotation, scale and shift, and colour jitter. For landmarks the
+ * geometric part is one affine matrix per face, built once in JS and applied both to the image
+ * (`tf.image.transform`, batched) and to the points — the same matrix, so image and points cannot
+ * drift apart.
  *
  * Points are normalised crop coordinates: pixel x of an S-px crop is u = (x + 0.5) / S, so a flip
  * is u → 1 − u (pixel x → S − 1 − x) and rotations and scales act about the crop centre u = 0.5.

@@ -1,7 +1,7 @@
 /**
- * The landmark head (DESIGN §5): patch tokens → a g×g grid → two ×2 up-sampling steps → one
- * heatmap per point → soft-argmax coordinates in 0..1 of the crop → L1 loss (+ an optional
- * heatmap loss against Gaussians centred on the true points).
+ * The landmark head (docs/ARCHITECTURE.md, "Training recipe"): patch tokens → a g×g grid → two ×2
+ * up-sampling steps → one heatmap per point → soft-argmax coordinates in 0..1 of the crop → L1 loss
+ * (+ an optional heatmap loss against Gaussians centred on the true points).
  *
  * Each up-sampling step is a transposed convolution with kernel 2 and stride 2. Such a layer maps
  * every input cell to its own 2×2 output block, so it is exactly a linear layer `[C, 4·C']`
@@ -81,7 +81,8 @@ export function heatmapSide(c: LandmarkHeadConfig): number {
 
 /**
  * Depth to space by 2 on row-major cell rows: `[B·s·s, 4·C]` with channels ordered (dy, dx, c) →
- * `[B·2s·2s, C]`, row-major over the 2s×2s grid. Rank ≤ 4 throughout (DESIGN §9).
+ * `[B·2s·2s, C]`, row-major over the 2s×2s grid. Rank ≤ 4 throughout (docs/ARCHITECTURE.md,
+ * "Pitfalls").
  */
 function depthToSpace(x: tf.Tensor2D, batch: number, side: number): tf.Tensor2D {
   const c = x.shape[1] / 4;
@@ -119,7 +120,8 @@ export function neighbourMatrix(grid: number, k: number): Float32Array {
  * row-major order, zeros beyond the edge): a k×k convolution's input as one 2-D matrix, so the
  * layer after it stays a plain matMul. The gathering itself is one plain matMul by a constant
  * 0/1 matrix over the cells (XNNPACK's path, and an op every exporter has), with rank-4
- * transposes around it (DESIGN §9), not pad + k² slices + concat, which ran slower on wasm.
+ * transposes around it (docs/ARCHITECTURE.md, "Pitfalls"), not pad + k² slices + concat, which ran
+ * slower on wasm.
  */
 export function tokenNeighbourhood(
   patches: tf.Tensor2D,

@@ -1,7 +1,8 @@
 /**
- * The training process's FIFO job queue (DESIGN §2): one job runs at a time, in submission order.
- * Pause is a gate the running loop awaits between steps; cancel aborts the job's AbortSignal (and
- * opens the gate, so a paused job can be cancelled). The runner emits everything else.
+ * The training process's FIFO job queue (docs/ARCHITECTURE.md, "Layers and processes"): one job
+ * runs at a time, in submission order. Pause is a gate the running loop awaits between steps;
+ * cancel aborts the job's AbortSignal (and opens the gate, so a paused job can be cancelled). The
+ * runner emits everything else.
  */
 import type { JobEvent } from '../../shared/worker-protocol';
 

@@ -1,9 +1,9 @@
 /**
- * One pre-labelling job (DESIGN §1 step 5): loads an exported model and predicts the given
- * images' faces (predict/prelabel.ts), reporting them in `prelabelled` events, a batch at a time,
- * so the parent can save and show them while the rest run. The job writes nothing: the parent
- * owns the labels. Cancel stops between batches (the faces already reported stay reported); pause
- * holds between batches.
+ * One pre-labelling job (the model pre-labels, a person corrects what it doubts): loads an exported
+ * model and predicts the given images' faces (predict/prelabel.ts), reporting them in `prelabelled`
+ * events, a batch at a time, so the parent can save and show them while the rest run. The job
+ * writes nothing: the parent owns the labels. Cancel stops between batches (the faces already
+ * reported stay reported); pause holds between batches.
  */
 import { toIpcError } from '../../shared/errors';
 import { loadExportedModel, type ExportedModel } from '../export/load-model';

@@ -1,6 +1,6 @@
 /**
- * Attribute and expression metrics (DESIGN §5): mean accuracy over binary attributes, expression
- * accuracy, per-class recall and the confusion matrix behind them.
+ * Attribute and expression metrics (docs/ARCHITECTURE.md, "Training recipe"): mean accuracy over
+ * binary attributes, expression accuracy, per-class recall and the confusion matrix behind them.
  */
 
 /** `matrix[t][p]` counts faces of true class t predicted as p. */

@@ -1,7 +1,8 @@
 /**
- * Landmark accuracy as the 300-W literature reports it (DESIGN §5): NME normalised by the
- * schema's normaliser points (inter-ocular: 68-pt outer eye corners 36/45, 98-pt 60/72, 5-pt the
- * eye centres 0/1), failure rate at 10%, the CED curve and its AUC up to the same threshold.
+ * Landmark accuracy as the 300-W literature reports it (docs/ARCHITECTURE.md, "Training recipe"):
+ * NME normalised by the schema's normaliser points (inter-ocular: 68-pt outer eye corners 36/45,
+ * 98-pt 60/72, 5-pt the eye centres 0/1), failure rate at 10%, the CED curve and its AUC up to the
+ * same threshold.
  *
  * Shapes are flat `[x0, y0, x1, y1, …]` arrays in any one coordinate space (pixels, or 0..1 of the
  * crop): NME is a ratio, so the space drops out as long as prediction and truth share it.

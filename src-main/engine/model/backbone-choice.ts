@@ -1,6 +1,7 @@
 /**
- * How a training config names its backbone: a DESIGN §3 preset plus optional overrides (tests use
- * a smaller model). Shared by the pre-training and fine-tuning configs so both read the same keys.
+ * How a training config names its backbone: a preset (docs/ARCHITECTURE.md, "Training recipe") plus
+ * optional overrides (tests use a smaller model). Shared by the pre-training and fine-tuning
+ * configs so both read the same keys.
  */
 import { z } from 'zod';
 
@@ -9,9 +10,7 @@ export const backboneChoiceSchema = z
     preset: z
       .enum(['tiny', 'small', 'base'])
       .default('tiny')
-      .describe(
-        'Model size (DESIGN §3): tiny (64 px, CPU), small (112 px) or base (224 px) for GPUs.',
-      ),
+      .describe('Model size: tiny (64 px, CPU), small (112 px) or base (224 px) for GPUs.'),
     imageSize: z
       .number()
       .int()

@@ -1,7 +1,8 @@
 /**
- * The projection head (DESIGN §4): MLP dim → hidden → hidden → bottleneck with GELU, L2
- * normalised, then K weight-normalised prototypes, so logits are cosine similarities in [−1, 1].
- * The prototype matrix is normalised per column (weight norm with the gain fixed at 1, as DINO's
+ * The projection head (docs/ARCHITECTURE.md, "Training recipe"): MLP dim → hidden → hidden →
+ * bottleneck with GELU, L2 normalised, then K weight-normalised prototypes, so logits are cosine
+ * similarities in [−1, 1]. The prototype matrix is normalised per column (weight norm with the gain
+ * fixed at 1, as DINO's
  * `norm_last_layer`), which keeps the teacher's softmax from being dominated by a few long rows.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -17,7 +17,10 @@ export interface ParamSpec {
   init: 'normal' | 'zeros' | 'ones' | 'fanInUniform';
   /** The layer's inputs per output, for 'fanInUniform' (default: the first dimension). */
   fanIn?: number;
-  /** Weight decay applies only to matrices: never to biases, norms (DESIGN §4). */
+  /**
+   * Weight decay applies only to matrices: never to biases, norms (docs/ARCHITECTURE.md,
+   * "Training recipe").
+   */
   decay: boolean;
   /** The prototype layer is frozen during the first epoch. */
   prototypes?: boolean;

@@ -1,8 +1,9 @@
 /**
- * Vision Transformer backbone (DESIGN §3 presets), written as functions of a parameter map so the
- * student (variables) and the teacher (EMA copies) share one forward pass.
+ * Vision Transformer backbone (presets: docs/ARCHITECTURE.md, "Training recipe"), written as
+ * functions of a parameter map so the student (variables) and the teacher (EMA copies) share one
+ * forward pass.
  *
- * Speed choices for the wasm backend (bench/PRETRAIN_NOTES.md has the measurements):
+ * Speed choices for the wasm backend (research/PRETRAIN_NOTES.md has the measurements):
  * - the residual stream stays a 2-D `[batch·tokens, dim]` matrix, so every linear layer is one
  *   plain 2-D matMul with a hand-written gradient (layers/linear.ts);
  * - patch embedding is a reshape + rank-4 transpose + linear layer, not a strided conv;

@@ -1,5 +1,6 @@
 /**
- * Training schedules as pure functions of the step (DESIGN §4, DINO's cosine_scheduler).
+ * Training schedules as pure functions of the step (docs/ARCHITECTURE.md, "Training recipe"; DINO's
+ * cosine_scheduler).
  * `step` counts optimiser steps from 0; `total` is the run's number of steps.
  */
 

@@ -1,8 +1,8 @@
 /**
- * Scores an exported model on a labelled set (DESIGN §5): each face is cropped by the card's crop
- * policy from its labelled landmarks (else its labelled box, else the whole image) — never from a
- * detection, so the score measures the model and not the detector — then predicted as `predict`
- * does (flip test for landmarks), and compared with its labels:
+ * Scores an exported model on a labelled set (docs/ARCHITECTURE.md, "Training recipe"): each face
+ * is cropped by the card's crop policy from its labelled landmarks (else its labelled box, else the
+ * whole image) — never from a detection, so the score measures the model and not the detector —
+ * then predicted as `predict` does (flip test for landmarks), and compared with its labels:
  *
  * | task       | metrics                                                             |
  * |------------|---------------------------------------------------------------------|
@@ -10,9 +10,9 @@
  * | attributes | accuracy per attribute and their mean                               |
  * | expression | accuracy, recall per class, confusion matrix                        |
  *
- * A face counts when it has the labels the task needs (every point placed and confirmed; any of the model's
- * attributes; an expression). An image that cannot be read, or an expression the model does not
- * know, is bad input: every one is listed in one InputProblemsError.
+ * A face counts when it has the labels the task needs (every point placed and confirmed; any of the
+ * model's attributes; an expression). An image that cannot be read, or an expression the model does
+ * not know, is bad input: every one is listed in one InputProblemsError.
  */
 import { join } from 'node:path';
 import type { SourceImage } from '../../core/library/labelled-input';

@@ -1,8 +1,9 @@
 /**
- * Pre-labelling (DESIGN §1 step 5): a fine-tuned model annotates a project's unlabelled images so
- * a person only corrects what it doubts. Each prediction becomes a FaceAnnotation whose points are
- * the model's (`source: 'model'`), unconfirmed, with their flip-consistency `uncertainty`
- * (predict-faces.ts), ready for the labeller to sort by doubt. The training process's prelabel job calls this; it writes nothing.
+ * Pre-labelling (docs/ARCHITECTURE.md, "Data flows"): a fine-tuned model annotates a project's
+ * unlabelled images so a person only corrects what it doubts. Each prediction becomes a
+ * FaceAnnotation whose points are the model's (`source: 'model'`), unconfirmed, with their
+ * flip-consistency `uncertainty` (predict-faces.ts), ready for the labeller to sort by doubt. The
+ * training process's prelabel job calls this; it writes nothing.
  */
 import type { FaceAnnotation, FaceDetection } from '../../shared/domain';
 import type { ExportedModel } from '../export/load-model';

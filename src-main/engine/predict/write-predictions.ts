@@ -1,7 +1,7 @@
 /**
  * Writes `predict`'s results to a new or empty folder: `predictions.json` by default, or label
- * files in one of the library's formats (DESIGN §7) with a copy of each image beside them, so the
- * folder imports into a project as it is.
+ * files in one of the library's formats (docs/ARCHITECTURE.md, "Formats") with a copy of each image
+ * beside them, so the folder imports into a project as it is.
  *
  * `predictions.json` is a studio labels file (`face-studio-labels`, what `--format studio` reads)
  * with more in it: each face's crop, detection score and raw model scores, each point's

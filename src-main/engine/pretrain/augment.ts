@@ -1,6 +1,7 @@
 /**
- * The multi-crop augmentation of DESIGN §4 as batched tensor ops: every random choice is drawn
- * per view row from a seeded Rng in JS, then applied to the whole batch at once.
+ * The multi-crop augmentation (docs/ARCHITECTURE.md, "Training recipe") as batched tensor ops:
+ * every random choice is drawn per view row from a seeded Rng in JS, then applied to the whole
+ * batch at once.
  *
  * Views are view-major: `globals` = [global 1 of every image; global 2 of every image], `locals`
  * likewise. Images come in as `[B, S, S, 3]` floats in [0, 1] at any S; views go out normalised
@@ -25,7 +26,7 @@ export interface AugmentConfig {
   globalScale: readonly [number, number];
   localScale: readonly [number, number];
   /**
-   * Strength of the colour jitter, a multiple of DESIGN §4's (brightness 0.4, contrast 0.4,
+   * Strength of the colour jitter, a multiple of DINO's (brightness 0.4, contrast 0.4,
    * saturation 0.2, hue 0.1): 1 is DINO's, 0 keeps the colours (greyscale still applies).
    */
   colourJitter: number;

@@ -1,6 +1,7 @@
 /**
- * The teacher as an exponential moving average of the student (DESIGN §4), on flat parameter
- * arrays: teacher ← m·teacher + (1 − m)·student, one fused pass in place.
+ * The teacher as an exponential moving average of the student (docs/ARCHITECTURE.md, "Training
+ * recipe"), on flat parameter arrays: teacher ← m·teacher + (1 − m)·student, one fused pass in
+ * place.
  */
 export function emaUpdate(
   teacher: Float32Array,

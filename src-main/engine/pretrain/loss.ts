@@ -1,6 +1,7 @@
 /**
- * The DINO-style matching loss (DESIGN §4), as used by ProS where its paper is silent.
- * Views are laid out view-major: rows `[v·B, (v+1)·B)` hold view v of every image; the first
+ * The DINO-style matching loss (docs/ARCHITECTURE.md, "Training recipe"), as used by ProS where its
+ * paper is silent. Views are laid out view-major: rows `[v·B, (v+1)·B)` hold view v of every image;
+ * the first
  * `globals` views are the global crops, the only ones the teacher sees.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,8 +1,9 @@
 /**
- * The pre-training job's hyper-parameters (DESIGN §4): one typed object, every field with a
- * default and a description (`.describe`, so the comments are data: `pretrainConfigComments`
- * writes them beside a run's config). Parsing is strict: an unknown key or a wrong type throws a
- * StudioError naming the key. The resolved config is saved with every checkpoint.
+ * The pre-training job's hyper-parameters (docs/ARCHITECTURE.md, "Training recipe"): one typed
+ * object, every field with a default and a description (`.describe`, so the comments are data:
+ * `pretrainConfigComments` writes them beside a run's config). Parsing is strict: an unknown key or
+ * a wrong type throws a StudioError naming the key. The resolved config is saved with every
+ * checkpoint.
  */
 import { z } from 'zod';
 import { backboneChoiceSchema } from '../model/backbone-choice';

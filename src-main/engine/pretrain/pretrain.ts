@@ -1,7 +1,7 @@
 /**
- * Self-supervised pre-training (DESIGN §4): `pretrain(config, data, { onProgress, signal })`.
- * The worker, the CLI and the tests call this one function. Read top to bottom: set up, then
- * per step — schedules, gradients, AdamW, EMA, centre, progress, checkpoint.
+ * Self-supervised pre-training (docs/ARCHITECTURE.md, "Training recipe"): `pretrain(config, data, {
+ * onProgress, signal })`. The worker, the CLI and the tests call this one function. Read top to
+ * bottom: set up, then per step — schedules, gradients, AdamW, EMA, centre, progress, checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';

@@ -1,5 +1,6 @@
 /**
- * The four sections of an open project, in the order of the user's work (DESIGN §1).
+ * The four sections of an open project, in the order of the user's work: import, label, train, use
+ * the models.
  */
 import type { Section } from '../lib/app.svelte';
 

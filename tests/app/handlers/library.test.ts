@@ -16,7 +16,7 @@ import { createHandlers } from '../../../src-main/app/handlers';
 import type { EventChannel, EventPayload } from '../../../src-main/shared/ipc-contract';
 import { BAD_IMAGES } from '../../core/library/test-images';
 import { writePtsSet } from '../../core/library/tiny-sets';
-import { idleTrainingRelay } from '../fake-training';
+import { idleTrainingRelay } from '../../support/fake-training';
 
 let workDir: string;
 let session: ProjectSession;

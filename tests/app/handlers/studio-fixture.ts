@@ -20,8 +20,8 @@ import type {
   EventPayload,
   InvokeChannel,
 } from '../../../src-main/shared/ipc-contract';
-import { imageRecord } from '../../core/fixtures/project-data';
-import { fakeTrainingSpawner, type FakeTrainingProcess } from '../fake-training';
+import { imageRecord } from '../../support/project-data';
+import { fakeTrainingSpawner, type FakeTrainingProcess } from '../../support/fake-training';
 
 export interface PushedEvent {
   event: EventChannel;

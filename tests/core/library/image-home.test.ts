@@ -27,7 +27,7 @@ import { dispatch } from '../../../src-main/app/dispatch';
 import { createHandlers } from '../../../src-main/app/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { invokeContract } from '../../../src-main/shared/ipc-contract';
-import { idleTrainingRelay } from '../../app/fake-training';
+import { idleTrainingRelay } from '../../support/fake-training';
 import { DATA } from './test-images';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');

@@ -15,7 +15,7 @@ import { dispatch } from '../../../src-main/app/dispatch';
 import { createHandlers } from '../../../src-main/app/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { DATA } from './test-images';
-import { idleTrainingRelay } from '../../app/fake-training';
+import { idleTrainingRelay } from '../../support/fake-training';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
 const FACE_COUNT = 5;

@@ -11,7 +11,7 @@ import { queryLibrary } from '../../../src-main/core/library/library-query';
 import { libraryStats } from '../../../src-main/core/library/library-service';
 import { ProjectStore } from '../../../src-main/core/project-store';
 import type { FaceAnnotation, Landmark } from '../../../src-main/shared/domain';
-import { imageId, imageRecord } from '../fixtures/project-data';
+import { imageId, imageRecord } from '../../support/project-data';
 
 const HUMAN = { source: 'human', confirmed: true } as const;
 

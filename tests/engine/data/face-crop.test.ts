@@ -14,7 +14,7 @@ import {
 } from '../../../src-main/engine/data/face-crop';
 import { CropPolicy } from '../../../src-main/shared/model-card';
 import type { PlacedPoint } from '../../../src-main/shared/domain';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 let dir: string;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFolderData } from '../../../src-main/engine/data/image-folder';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 let dir: string;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import {
   type LabelledFaceSet,
 } from '../../../src-main/engine/data/labelled-faces';
 import type { PlacedPoint } from '../../../src-main/shared/domain';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import { createLabelledProject } from './labelled-project';
 
 let dir: string;

@@ -5,8 +5,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPretrainSources } from '../../../src-main/app/training/pretrain-sources';
 import { cropPlan, ProjectFacesData } from '../../../src-main/engine/data/project-faces';
-import { createTinyProject } from '../fixtures/tiny-project';
-import { useWasm } from '../helpers';
+import { createTinyProject } from '../../support/tiny-project';
+import { useWasm } from '../../support/engine-helpers';
 
 let dir: string;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { loadExportedModel, readModelCard } from '../../../src-main/engine/expor
 import { predictFinetune } from '../../../src-main/engine/finetune/finetune-model';
 import { checksum, tensorsOf } from '../../../src-main/engine/model/params';
 import { StudioError } from '../../../src-main/shared/errors';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import {
   cardFieldsFor,
   maxAbsDiff,

@@ -10,7 +10,7 @@ import { predictFinetune } from '../../../src-main/engine/finetune/finetune-mode
 import { layoutOf, tensorsOf } from '../../../src-main/engine/model/params';
 import { normaliseImages } from '../../../src-main/engine/model/normalise';
 import { vitForward, vitParamSpecs } from '../../../src-main/engine/model/vit';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import { maxAbsDiff, randomResult, runGraph, testImages } from './export-fixtures';
 import type { FinetuneTaskName } from './export-fixtures';
 

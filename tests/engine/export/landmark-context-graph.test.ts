@@ -14,7 +14,7 @@ import {
 } from '../../../src-main/engine/finetune/finetune-model';
 import { initParams, tensorsOf } from '../../../src-main/engine/model/params';
 import { Rng } from '../../../src-main/engine/model/rng';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import { maxAbsDiff, runGraph, SMALL_MODEL, testImages, THREE_POINTS } from './export-fixtures';
 
 beforeAll(useWasm);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFinetunedModel } from '../../../src-main/engine/export/export-model';
 import { loadExportedModel, readModelCard } from '../../../src-main/engine/export/load-model';
 import { StudioError } from '../../../src-main/shared/errors';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import { cardFieldsFor, randomResult } from './export-fixtures';
 
 let root: string;

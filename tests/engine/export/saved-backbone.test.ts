@@ -17,7 +17,7 @@ import { Rng } from '../../../src-main/engine/model/rng';
 import { vitParamSpecs } from '../../../src-main/engine/model/vit';
 import { maxAbsDiff, predictInChild } from './export-fixtures';
 import { probeImages } from '../fixtures/probe-images';
-import { TINY_TEST_CONFIG, useWasm } from '../helpers';
+import { TINY_TEST_CONFIG, useWasm } from '../../support/engine-helpers';
 
 const CHILD = fileURLToPath(new URL('../fixtures/backbone-features.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;

@@ -21,7 +21,7 @@ import type { FinetuneData } from '../../../src-main/engine/finetune/finetune-da
 import { peakLrOf } from '../../../src-main/engine/finetune/finetune-model';
 import { tensorsOf } from '../../../src-main/engine/model/params';
 import { Rng } from '../../../src-main/engine/model/rng';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 const MODEL = { preset: 'tiny', imageSize: 16, patchSize: 8, dim: 16, depth: 2, heads: 2 } as const;
 const NO_AUGMENT = { flip: 0, rotation: 0, scale: [1, 1], shift: 0, colour: 0 } as const;

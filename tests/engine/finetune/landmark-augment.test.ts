@@ -10,7 +10,7 @@ import {
   transformPoints,
 } from '../../../src-main/engine/finetune/landmark-augment';
 import { Rng } from '../../../src-main/engine/model/rng';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 beforeAll(useWasm);
 

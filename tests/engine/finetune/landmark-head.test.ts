@@ -12,7 +12,7 @@ import {
   softArgmax,
   tokenNeighbourhood,
 } from '../../../src-main/engine/finetune/landmark-head';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 beforeAll(useWasm);
 

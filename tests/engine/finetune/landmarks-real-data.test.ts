@@ -45,9 +45,9 @@ import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
 import { predictFinetune } from '../../../src-main/engine/finetune/finetune-model';
 import { tensorsOf } from '../../../src-main/engine/model/params';
 import { landmarkMetrics } from '../../../src-main/engine/metrics/landmark-metrics';
-import { useWasm } from '../helpers';
-import { loadHelenCrops } from './helen-crops';
-import type { FaceCrops } from './helen-crops';
+import { useWasm } from '../../support/engine-helpers';
+import { loadHelenCrops } from '../../support/helen-crops';
+import type { FaceCrops } from '../../support/helen-crops';
 
 const POINTS = 68 * 2;
 let train: FaceCrops;

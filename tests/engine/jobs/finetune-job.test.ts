@@ -29,7 +29,7 @@ import {
   type JobEvent,
 } from '../../../src-main/shared/worker-protocol';
 import { createLabelledProject, type LabelledProjectImage } from '../data/labelled-project';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 const VIT: VitConfig = { imageSize: 32, patchSize: 8, dim: 32, depth: 1, heads: 2, mlpRatio: 2 };
 /** 8 train faces, batch 4: 2 steps an epoch, 6 in all; 2 validation and 2 test faces. */

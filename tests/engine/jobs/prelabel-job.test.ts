@@ -15,7 +15,7 @@ import { runPrelabelJob } from '../../../src-main/engine/jobs/prelabel-job';
 import type { ImageToPrelabel } from '../../../src-main/engine/predict/prelabel';
 import { FromTrainingMessage, type JobEvent } from '../../../src-main/shared/worker-protocol';
 import { createLabelledProject } from '../data/labelled-project';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 let root: string;
 let modelDir: string;

@@ -11,7 +11,7 @@ import { readBackboneVit } from '../../../src-main/engine/export/backbone-shape'
 import { resolveFinetuneConfig } from '../../../src-main/engine/jobs/run-config';
 import { layoutOf } from '../../../src-main/engine/model/params';
 import { vitParamSpecs, type VitConfig } from '../../../src-main/engine/model/vit';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 const VIT: VitConfig = { imageSize: 32, patchSize: 8, dim: 32, depth: 1, heads: 2, mlpRatio: 2 };
 let root: string;

@@ -4,7 +4,7 @@ import { gelu } from '../../../src-main/engine/model/layers/gelu';
 import { layerNorm } from '../../../src-main/engine/model/layers/layer-norm';
 import { linear } from '../../../src-main/engine/model/layers/linear';
 import { positionResizeMatrix } from '../../../src-main/engine/model/vit';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 beforeAll(useWasm);
 

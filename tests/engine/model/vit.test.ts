@@ -18,7 +18,7 @@ import {
 } from '../../../src-main/engine/model/vit';
 import type { VitConfig } from '../../../src-main/engine/model/vit';
 import { maxAbsDiff } from '../export/export-fixtures';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 const VIT: VitConfig = { imageSize: 16, patchSize: 8, dim: 12, depth: 2, heads: 2, mlpRatio: 2 };
 

@@ -19,7 +19,7 @@ import { initParams } from '../../../src-main/engine/model/params';
 import { augmentConfigOf, modelConfigOf } from '../../../src-main/engine/pretrain/pretrain';
 import { parsePretrainConfig } from '../../../src-main/engine/pretrain/pretrain-config';
 import { Rng } from '../../../src-main/engine/model/rng';
-import { TINY_TEST_CONFIG, useWasm } from '../helpers';
+import { TINY_TEST_CONFIG, useWasm } from '../../support/engine-helpers';
 
 /** 7 images: the two workers take 4 and 3, in micro-batches of 3 (3 + 1, and 3). */
 const BATCH = 7;

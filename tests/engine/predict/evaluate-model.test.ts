@@ -14,7 +14,7 @@ import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import { loadExportedModel, type ExportedModel } from '../../../src-main/engine/export/load-model';
 import { cedAuc, failureRate, mean } from '../../../src-main/engine/metrics/landmark-metrics';
 import { evaluateModel } from '../../../src-main/engine/predict/evaluate-model';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import { DOT_BOX, fakeCard, fakeModel, writeDotImage } from './fake-model';
 import { directHelenPredictions, exportHelenModel, HELEN } from './helen-model';
 

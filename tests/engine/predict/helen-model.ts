@@ -22,7 +22,7 @@ import { finetune } from '../../../src-main/engine/finetune/finetune';
 import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
 import { nmeOfFace } from '../../../src-main/engine/metrics/landmark-metrics';
 import { cardSchemaOf } from '../../../src-main/engine/predict/card-schema';
-import { HELEN } from '../finetune/helen-crops';
+import { HELEN } from '../../support/helen-crops';
 
 export { HELEN };
 

@@ -11,7 +11,7 @@ import { faceCropBox, toCrop } from '../../../src-main/engine/data/face-crop';
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import type { FaceDetection } from '../../../src-main/shared/domain';
 import { StudioError } from '../../../src-main/shared/errors';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import {
   DOT_BOX,
   DOT_IMAGE,

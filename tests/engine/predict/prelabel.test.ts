@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prelabelFaces, prelabelImages } from '../../../src-main/engine/predict/prelabel';
 import { FaceAnnotation, type FaceDetection } from '../../../src-main/shared/domain';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 import {
   DOT_BOX,
   DOT_IMAGE,

@@ -4,7 +4,7 @@ import { makeViews } from '../../../src-main/engine/pretrain/augment';
 import type { AugmentConfig } from '../../../src-main/engine/pretrain/augment';
 import { IMAGE_MEAN, IMAGE_STD } from '../../../src-main/engine/model/normalise';
 import { Rng } from '../../../src-main/engine/model/rng';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 beforeAll(useWasm);
 

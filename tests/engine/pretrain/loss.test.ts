@@ -7,7 +7,7 @@ import {
   updateCenter,
 } from '../../../src-main/engine/pretrain/loss';
 import { emaUpdate } from '../../../src-main/engine/pretrain/ema';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 beforeAll(useWasm);
 

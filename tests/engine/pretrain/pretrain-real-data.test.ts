@@ -30,7 +30,7 @@ import { meanEntropy } from '../../../src-main/engine/pretrain/loss';
 import { modelLayout } from '../../../src-main/engine/pretrain/pretrain-model';
 import { modelConfigOf, pretrain } from '../../../src-main/engine/pretrain/pretrain';
 import type { PretrainProgress } from '../../../src-main/engine/pretrain/pretrain';
-import { useWasm } from '../helpers';
+import { useWasm } from '../../support/engine-helpers';
 
 const POOL = new URL('../../../../shared/data/mtfl/net_7876', import.meta.url).pathname;
 const STEPS = 200;

@@ -17,7 +17,7 @@ import {
 import { parsePretrainConfig } from '../../../src-main/engine/pretrain/pretrain-config';
 import type { PretrainProgress } from '../../../src-main/engine/pretrain/pretrain';
 import { Rng, deriveSeed } from '../../../src-main/engine/model/rng';
-import { TINY_TEST_CONFIG, syntheticData, useWasm } from '../helpers';
+import { TINY_TEST_CONFIG, syntheticData, useWasm } from '../../support/engine-helpers';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 /**
  * Multi-head self-attention core on a 2-D token matrix `qkv: [batch·tokens, 3·dim]` (the output of
  * the fused qkv linear layer) → `[batch·tokens, dim]`. Reshapes stay at rank ≤ 4 because rank 5–6
- * transposes are very slow on wasm (DESIGN §9).
+ * transposes are very slow on wasm (docs/ARCHITECTURE.md, "Pitfalls").
  *
  * The score and value products are batched matMuls over `batch·heads`. On wasm a batched matMul
- * misses XNNPACK; bench/PRETRAIN_NOTES.md records the alternatives measured (per-sample 2-D loops,
- * block-diagonal 2-D products) — both were slower for 65-token sequences, so this is kept.
+ * misses XNNPACK; research/PRETRAIN_NOTES.md records the alternatives measured (per-sample 2-D
+ * loops, block-diagonal 2-D products) — both were slower for 65-token sequences, so this is kept.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -1,9 +1,10 @@
 /**
  * A fully connected layer on 2-D activations `[rows, in] · [in, out] + bias`, with a hand-written
- * gradient. Why (DESIGN §9): the wasm backend's matMul takes the fast XNNPACK path only when
- * neither input is transposed and there is no batch dimension; the default matMul gradient asks
- * for `dY·Wᵀ` and `Xᵀ·dY` with transpose flags and falls onto a scalar loop ~10× slower. Here each
- * transpose is an explicit `tf.transpose` (a cheap copy) followed by a plain 2-D matMul.
+ * gradient. Why (docs/ARCHITECTURE.md, "Pitfalls"): the wasm backend's matMul takes the fast
+ * XNNPACK path only when neither input is transposed and there is no batch dimension; the default
+ * matMul gradient asks for `dY·Wᵀ` and `Xᵀ·dY` with transpose flags and falls onto a scalar loop
+ * ~10× slower. Here each transpose is an explicit `tf.transpose` (a cheap copy) followed by a plain
+ * 2-D matMul.
  */
 import * as tf from '@tensorflow/tfjs';
 

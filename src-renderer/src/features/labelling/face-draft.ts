@@ -77,8 +77,9 @@ export function pointColours(schema: LandmarkSchema): string[] {
 }
 
 /**
- * Detector boxes are about 1.27× the landmarks' extent (measured on 300w-helen, DESIGN §9), and
- * the template spans the landmarks' box: so it goes into the face box shrunk by that ratio.
+ * Detector boxes are about 1.27× the landmarks' extent (measured on 300w-helen;
+ * docs/ARCHITECTURE.md, "Pitfalls"), and the template spans the landmarks' box: so it goes into the
+ * face box shrunk by that ratio.
  */
 export const DETECTOR_BOX_RATIO = 1.27;
 

@@ -1,5 +1,5 @@
 /**
- * The labeller's state (STYLE 9): a class of `$state` fields over one `CanvasModel`. The model
+ * The labeller's state: a class of `$state` fields over one `CanvasModel`. The model
  * decides what a pointer or key means and holds points, view and undo history; this class mirrors
  * what the views read into runes on each change reason, loads and saves faces through `api.ts`,
  * and steps through the library. Components render these fields and forward events here.

@@ -1,7 +1,7 @@
 /**
  * Draws a face's landmarks and the schema's edges onto a 2D context that is already scaled to
  * image pixels (the landmark layer carries the view transform). Sizes are given in screen pixels
- * and divided by the scale, so markers and lines look the same at any zoom (STYLE 8). No Konva
+ * and divided by the scale, so markers and lines look the same at any zoom. No Konva
  * here: the stage calls this from one shape's scene function, one path per colour, so a 98-point
  * face is a handful of canvas calls per frame rather than 98 nodes.
  */

@@ -1,4 +1,7 @@
-/** The import formats as the import dialog offers them (DESIGN §7), with what each expects. */
+/**
+ * The import formats as the import dialog offers them (docs/ARCHITECTURE.md, "Formats"), with what
+ * each expects.
+ */
 import type { ImportFormat } from '$shared/library';
 
 export interface FormatChoice {

@@ -1,6 +1,6 @@
 /**
- * How the Models view describes a model from its card (DESIGN §8): what it does, how good it is
- * on which data, what it was trained on and from which backbone. Pure.
+ * How the Models view describes a model from its card (docs/ARCHITECTURE.md, "Files on disk"): what
+ * it does, how good it is on which data, what it was trained on and from which backbone. Pure.
  */
 import type { ModelCard, ModelTask } from '$shared/model-card';
 import type { ModelInfo } from '$shared/training';

@@ -1,6 +1,7 @@
 /**
- * The Models section's state (STYLE 9): the shelf from `models:list`, the selected model's card,
- * export to a folder and delete with a confirmation. Only the actions talk to `api.ts`.
+ * The Models section's state (a class of `$state` fields): the shelf from `models:list`, the
+ * selected model's card, export to a folder and delete with a confirmation. Only the actions talk
+ * to `api.ts`.
  */
 import type { ModelInfo } from '$shared/training';
 import { invoke, mode, on, StudioRequestError } from '../../lib/api';

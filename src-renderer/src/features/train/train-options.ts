@@ -19,7 +19,7 @@ export interface TaskChoice {
   help: string;
 }
 
-/** In the order of the user's work (DESIGN §1): fine-tuning is the common case. */
+/** In the order of the user's work: fine-tuning is the common case. */
 export const TASK_CHOICES: readonly TaskChoice[] = [
   {
     id: 'finetune-landmarks',
@@ -59,7 +59,7 @@ export function taskChoice(id: string): TaskChoice {
   return TASK_CHOICES.find((c) => c.id === id) ?? TASK_CHOICES[0]!;
 }
 
-/** DESIGN §3: tiny for CPU and tests, small and base for GPUs. */
+/** Tiny for CPU and tests, small and base for GPUs (docs/ARCHITECTURE.md, "Training recipe"). */
 export const PRESETS = [
   { id: 'tiny', label: 'tiny — 64 px, dim 192, depth 6 (CPU)' },
   { id: 'small', label: 'small — 112 px, dim 384, depth 12 (GPU)' },
@@ -144,7 +144,7 @@ export function dataSummary(
   return { lines, blocker };
 }
 
-/** The backend line and its reason, from `system:info` (DESIGN §3). */
+/** The backend line and its reason, from `system:info` (docs/ARCHITECTURE.md, "Backends and speed"). */
 export function backendSummary(
   backend: BackendReport | null,
   backendError: string | null,

@@ -1,7 +1,8 @@
 /**
- * The Train section's state (STYLE 9): the pickers and the Advanced form, the data summary, the
- * run history and the dashboard of the selected run. The reducers and helpers it calls are pure
- * (./run-view.ts, ./config-form.ts, ./train-options.ts); only this class talks to `api.ts`.
+ * The Train section's state (a class of `$state` fields): the pickers and the Advanced form, the
+ * data summary, the run history and the dashboard of the selected run. The reducers and helpers it
+ * calls are pure (./run-view.ts, ./config-form.ts, ./train-options.ts); only this class talks to
+ * `api.ts`.
  *
  * Reattach: opening the view lists the runs and shows a running or paused one (else the
  * newest) from `training:run`, then follows `training:event`; so a reload, or coming back to the

@@ -1,10 +1,10 @@
 /**
- * The labelling canvas behind one facade (STYLE 7, after cvat-canvas's `canvasModel`). It owns
+ * The labelling canvas behind one facade (after cvat-canvas's `canvasModel`). It owns
  * everything the canvas knows: the image size, the face's points in image pixels, the view
  * transform, the mode, the selection and the per-image undo history. Views render what it holds
  * and forward pointer and key events to it; they subscribe with `on` and re-read what the reason
  * names. Stage coordinates enter only through the pointer methods and leave only through
- * `imageToStage` (DESIGN §2).
+ * `imageToStage` (docs/ARCHITECTURE.md, "Layers and processes").
  *
  * Which action is allowed in which mode: see the table in ./modes.ts. A refused action throws a
  * `CanvasModeError`; an action that is allowed but has nothing to do (toggle an unlabelled point,

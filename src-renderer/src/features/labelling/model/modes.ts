@@ -1,7 +1,8 @@
 /**
- * The labelling canvas's interaction modes as a small state machine (STYLE 7, after cvat-canvas).
- * The views never decide what a pointer event means: they forward it to the `CanvasModel`, which
- * asks this module whether the action is allowed in the current mode.
+ * The labelling canvas's interaction modes as a small state machine (after cvat-canvas;
+ * docs/ARCHITECTURE.md, "Labelling canvas"). The views never decide what a pointer event means:
+ * they forward it to the `CanvasModel`, which asks this module whether the action is allowed in the
+ * current mode.
  *
  * Modes: `idle` (look, edit with keys), `place` (a click places the next point in schema order),
  * `select` (a group is selected; arrows or a drag move it), and two gestures, `drag` and `pan`,

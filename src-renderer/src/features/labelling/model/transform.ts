@@ -1,8 +1,9 @@
 /**
- * Image ↔ stage coordinates under zoom and pan (STYLE 8, after Label Studio's KeyPointRegion).
- * Landmarks live in image pixels (0-based floats); the stage is the canvas in CSS pixels. The one
- * mapping is `stage = image · scale + offset`, the same for x and y (no anisotropic zoom), so a
- * Konva layer drawn with `scale` and `offset` as its attributes lines up with these helpers.
+ * Image ↔ stage coordinates under zoom and pan (after Label Studio's KeyPointRegion;
+ * docs/ARCHITECTURE.md, "Labelling canvas"). Landmarks live in image pixels (0-based floats); the
+ * stage is the canvas in CSS pixels. The one mapping is `stage = image · scale + offset`, the same
+ * for x and y (no anisotropic zoom), so a Konva layer drawn with `scale` and `offset` as its
+ * attributes lines up with these helpers.
  *
  * All functions are pure and return new objects: the model replaces its transform whole.
  */

@@ -1,8 +1,9 @@
 /**
- * `npx tsx bench/probe-dump.ts [--size 32] [--out .tmp/probe-faces] [--pool faces|faces-all]`:
- * writes the probe bench's faces — the pre-training pool (`FacePool`, as bench:probe's `--pool`),
- * the probe's 2,000 training and 1,000 test faces — as the same crops `bench:probe` decodes, for
- * bench/probe_torch.py, the PyTorch cross-check of the pre-training recipe. Per set:
+ * `npx tsx research/probe-dump.ts [--size 32] [--out .tmp/probe-faces] [--pool faces|faces-all]`:
+ * writes the probe bench's faces — the pre-training pool (`FacePool`, as research:probe's
+ * `--pool`), the probe's 2,000 training and 1,000 test faces — as the same crops `research:probe`
+ * decodes, for research/probe_torch.py, the PyTorch cross-check of the pre-training recipe. Per
+ * set:
  * `<set><size>.u8` (n·size·size·3 RGB bytes, row by row) and `<set>.labels` (n·4 bytes, 1/0 for
  * each of ATTRIBUTES in order).
  */

@@ -6,13 +6,13 @@ The same DINO/ProS step as src-main/engine (ViT with trunc-normal 0.02 init, 3-l
 normalised bottleneck, weight-normalised prototypes, centred and sharpened teacher, cosine EMA,
 AdamW with cosine lr and weight decay and no decay on biases and norms, per-tensor gradient clip,
 multi-crop with the same augmentations) on the same face crops, written by
-`npx tsx bench/probe-dump.ts --size S`. Every --eval-every epochs it fits the same probe as
-bench:probe (class-weighted ridge on standardised features, strength picked on a held-out fifth,
+`npx tsx research/probe-dump.ts --size S`. Every --eval-every epochs it fits the same probe as
+research:probe (class-weighted ridge on standardised features, strength picked on a held-out fifth,
 balanced accuracy on the test faces) on the teacher's CLS and CLS + mean patch token, and prints a
 JSON line with the difference from the random init it started from (percentage points).
 Learning rates are per 256 images, as in the engine's config (`lr`).
 
-Usage: OPENBLAS_NUM_THREADS=1 python3 bench/probe_torch.py --size 32 --epochs 10 --lr 0.004 \
+Usage: OPENBLAS_NUM_THREADS=1 python3 research/probe_torch.py --size 32 --epochs 10 --lr 0.004 \
   --K 256 --tt 0.02 --tt-final 0.02 --locals 0 --gscale 0.5 1
 (One torch and one OpenBLAS thread per run: two runs side by side use both cores best.)
 
@@ -22,7 +22,7 @@ teacher's unmasked patch tokens, through the same head with their own centre, ar
 the masked positions), and `--supervised` trains the same ViT on the pool faces' own four labels
 instead — a reference for how far features learnt *with* the labels get on the same probe.
 
-`--step-check DIR` instead loads one engine step written by `npx tsx bench/step-check.ts --out DIR`
+`--step-check DIR` instead loads one engine step written by `npx tsx research/step-check.ts --out DIR`
 (weights, centre, views, loss, gradients), maps the engine's tensors onto this model, recomputes
 the loss and the student's gradients, prints the largest relative difference per tensor and exits
 non-zero if any exceeds 1e-4.
@@ -59,8 +59,8 @@ a('--mask-ratio', type=float, nargs=2, default=[0.1, 0.5]); a('--mask-prob', typ
 a('--supervised', action='store_true',
   help='a ceiling, not pre-training: train the ViT on the pool faces\' own four labels (BCE on a linear '
   'head over the CLS of both global views), same views, optimiser and EMA; the teacher is probed as usual')
-a('--data', default='.tmp/probe-faces', help='folder written by bench/probe-dump.ts')
-a('--step-check', default='', help='folder written by bench/step-check.ts: compare one step')
+a('--data', default='.tmp/probe-faces', help='folder written by research/probe-dump.ts')
+a('--step-check', default='', help='folder written by research/step-check.ts: compare one step')
 args = p.parse_args()
 if args.step_check:
     STEP = json.load(open(os.path.join(args.step_check, 'step.json')))
@@ -295,7 +295,7 @@ def to_torch_names(E):
 
 
 def step_check():
-    """Recompute bench/step-check.ts's step here and compare loss, entropy and every gradient."""
+    """Recompute research/step-check.ts's step here and compare loss, entropy and every gradient."""
     def f32(name):
         return np.fromfile(os.path.join(args.step_check, name), dtype=np.float32)
     nets = []

@@ -6,10 +6,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { parsePtsFile } from '../../../src-main/core/formats/pts';
+import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { readCrops } from './square-crops';
 
-export const HELEN = new URL('../../../../shared/data/300w-helen', import.meta.url).pathname;
+export const HELEN = new URL('../../../shared/data/300w-helen', import.meta.url).pathname;
 
 export interface FaceCrops {
   /** `[n, size, size, 3]` in [0, 1]. */

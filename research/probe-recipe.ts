@@ -1,6 +1,6 @@
 /**
  * The probe bench's pre-training recipe (probe.bench.ts; step-check.ts checks its step against
- * PyTorch), the best found so far (bench/PRETRAIN_NOTES.md, "The recipe in PyTorch"): the tiny
+ * PyTorch), the best found so far (research/PRETRAIN_NOTES.md, "The recipe in PyTorch"): the tiny
  * preset at 32 px input (about 4× the 64 px speed, so several epochs fit an hour); a small head
  * and 256 prototypes; a sharp constant teacher temperature; teacher momentum 0.99 (the default
  * 0.996 is an EMA time constant of 250 steps, long for a run of two thousand); four local crops of

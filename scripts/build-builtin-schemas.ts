@@ -2,16 +2,16 @@
  * Writes the built-in schema files in resources/schemas from the definitions below and the mean
  * shapes of the research data (tests and this script only; the data is never shipped, only the
  * averaged numbers). Run once after changing a definition:
- *   npx tsx src-main/core/schemas/build-builtin-schemas.ts ../shared/data
+ *   npx tsx scripts/build-builtin-schemas.ts ../shared/data
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AttributeSchema, LandmarkSchema } from '../../shared/schemas';
-import { parseMtfl } from '../formats/mtfl';
-import { parsePtsFile } from '../formats/pts';
-import { CELEBA_40 } from './attribute-names';
-import type { Point2 } from './mean-shape';
-import { meanShape, normaliseToBox } from './mean-shape';
+import type { AttributeSchema, LandmarkSchema } from '../src-main/shared/schemas';
+import { parseMtfl } from '../src-main/core/formats/mtfl';
+import { parsePtsFile } from '../src-main/core/formats/pts';
+import { CELEBA_40 } from '../src-main/core/schemas/attribute-names';
+import type { Point2 } from '../src-main/core/schemas/mean-shape';
+import { meanShape, normaliseToBox } from '../src-main/core/schemas/mean-shape';
 
 const COLOURS = {
   jaw: '#4e79a7',
@@ -333,7 +333,7 @@ async function helenShapes(dir: string): Promise<Point2[][]> {
 }
 
 async function main(dataDir: string): Promise<void> {
-  const out = new URL('../../../resources/schemas/', import.meta.url);
+  const out = new URL('../resources/schemas/', import.meta.url);
   const helen = meanShape(await helenShapes(join(dataDir, '300w-helen/train')));
   const mtfl = parseMtfl(
     await readFile(join(dataDir, 'mtfl/training.txt'), 'utf8'),

@@ -1,6 +1,7 @@
 /**
  * Square crops of image files as one `[n, size, size, 3]` batch, for the tests' and benches' face
- * readers (helen-crops.ts, bench/fewshot-data.ts): the landmark tests' crop arithmetic, in one place.
+ * readers (helen-crops.ts, research/fewshot-data.ts): the landmark tests' crop arithmetic, in one
+ * place.
  */
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';

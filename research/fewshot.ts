@@ -1,7 +1,8 @@
 /**
- * `npm run bench:fewshot [-- options]`: the few-shot table. How well does the product's one-click
- * fine-tuning recipe (app/training/one-click-config.ts: frozen backbone, cached tokens, flip-only)
- * do from a few labelled faces, starting from a pre-trained backbone versus a random one?
+ * `npm run research:fewshot [-- options]`: the few-shot table. How well does the product's
+ * one-click fine-tuning recipe (app/training/one-click-config.ts: frozen backbone, cached tokens,
+ * flip-only) do from a few labelled faces, starting from a pre-trained backbone versus a random
+ * one?
  *
  *   helen  300-W HELEN test NME and FR@10% (schema normaliser, metrics/landmark-metrics.ts) for k
  *          training faces drawn from HELEN train (a fixed seed per k and draw), both backbones
@@ -57,7 +58,7 @@ import { parsePretrainConfig } from '../src-main/engine/pretrain/pretrain-config
 import { deriveSeed } from '../src-main/engine/model/rng';
 import type { VitConfig } from '../src-main/engine/model/vit';
 import type { LandmarkSchema } from '../src-main/shared/schemas';
-import { loadHelenCrops } from '../tests/engine/finetune/helen-crops';
+import { loadHelenCrops } from '../tests/support/helen-crops';
 import { DATA, readCkPlus, readMtfl, seededDraw, seededPool } from './fewshot-data';
 
 // ---- options ----
@@ -79,7 +80,7 @@ const { values: opt } = parseArgs({
 const quick = opt.quick;
 const num = (value: string | undefined, full: number, fast: number): number => {
   const n = value === undefined ? (quick ? fast : full) : Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`bench:fewshot: bad number "${value}"`);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`research:fewshot: bad number "${value}"`);
   return n;
 };
 const ks = (opt.ks ?? (quick ? '10,100' : '10,50,100,870')).split(',').map(Number);
@@ -124,7 +125,7 @@ async function pretrainedBackbone(): Promise<{ dir: string; info: Pretraining }>
   });
   const model = modelConfigOf(config);
   const poolDir = path.join(DATA, 'mtfl', 'net_7876');
-  // ≈ 2.5 img/s for the tiny preset on 2 workers (bench/PRETRAIN_NOTES.md, loaded machine).
+  // ≈ 2.5 img/s for the tiny preset on 2 workers (research/PRETRAIN_NOTES.md, loaded machine).
   const planned = Math.max(config.batchSize * 2, Math.round(pretrainMinutes * 60 * 2.5));
   const pool = await seededPool(poolDir, planned, SEED);
   const controller = new AbortController();

@@ -1,8 +1,8 @@
 /**
- * `npx tsx bench/step-check.ts [--out .tmp/step-check] [--data .tmp/probe-faces]`, then
- * `python3 bench/probe_torch.py --step-check .tmp/step-check`: is the engine's pre-training step
+ * `npx tsx research/step-check.ts [--out .tmp/step-check] [--data .tmp/probe-faces]`, then
+ * `python3 research/probe_torch.py --step-check .tmp/step-check`: is the engine's pre-training step
  * the same computation as PyTorch's? Writes one step of the probe recipe (probe-recipe.ts) on 16
- * faces from `bench/probe-dump.ts` — the student's and teacher's weights (two different seeded
+ * faces from `research/probe-dump.ts` — the student's and teacher's weights (two different seeded
  * inits, so the targets are not the student's own), a centre, the views, and the engine's loss,
  * teacher entropy and gradients — for probe_torch.py to load into its model (the layout mapped
  * tensor by tensor), recompute and compare. Float32 round-off is about 1e-6 relative.
@@ -38,7 +38,9 @@ const size = model.vit.imageSize;
 const faces = config.batchSize;
 const poolFile = path.join(args.data, `pool${size}.u8`);
 const pixels = await readFile(poolFile).catch(() => {
-  throw new Error(`${poolFile} is missing: run npx tsx bench/probe-dump.ts --size ${size} first`);
+  throw new Error(
+    `${poolFile} is missing: run npx tsx research/probe-dump.ts --size ${size} first`,
+  );
 });
 const images = tf.tidy(
   () =>

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:probe [-- --minutes 50 --workers 2 | --backbone DIR] [--save DIR]
+ * `npm run research:probe [-- --minutes 50 --workers 2 | --backbone DIR] [--save DIR]
  * [--pool faces|faces-all|whole] [--set k=v]…`: does pre-training help? Pre-trains the tiny
  * preset (at 32 px input) on the MTFL pool (the net_7876 faces of training.txt, cropped as the
  * probe's faces are — the framing curation gives a project's pool; `--pool whole` takes the whole
@@ -9,11 +9,11 @@
  * on frozen features for MTFL smile and gender, and scores it on testing.txt faces, for that
  * backbone and for a randomly initialised one of the same shape. Three feature sets each
  * (`vitFeatures`): the CLS row, CLS beside the mean patch token, and the last four blocks' CLS
- * rows. `--set key=value` changes the short-run recipe (bench/probe-recipe.ts; same syntax as
+ * rows. `--set key=value` changes the short-run recipe (research/probe-recipe.ts; same syntax as
  * `face-studio pretrain --set`, e.g.
  * `--set model.imageSize=64 --set epochs=2`; `--minutes` is also the run's time limit).
  * A pre-trained teacher is exported to `--save` (default .tmp/probe-backbone) so
- * `bench:fewshot --backbone` can reuse it.
+ * `research:fewshot --backbone` can reuse it.
  *
  * The probe — class-weighted ridge regression in closed form, its strength picked on a held-out
  * fifth of the training faces — is checked before its figures mean anything: the same probe on
@@ -21,7 +21,7 @@
  * classes' recall) because the label rates differ between the lists: the first 2,000 rows of
  * training.txt (LFW) are 75% male, testing.txt (AFLW) 39%, so a probe that learnt the training
  * rate scores below testing.txt's majority class on plain accuracy whatever its features
- * (bench/PRETRAIN_NOTES.md, "Linear probe").
+ * (research/PRETRAIN_NOTES.md, "Linear probe").
  *
  * Prints JSON lines: the backbone, then per attribute and feature set the train and test
  * accuracy, the balanced accuracy, a weighted k-NN's balanced accuracy (`knn`), and the
@@ -31,8 +31,8 @@
  * ≥ 5 points (the issue's bar).
  * Env: PROBE_TRAIN (default 2000) and PROBE_TEST (1000) faces, seeded draws from each list,
  * cropped to 2.2× the five landmarks' extent; PROBE_RANDOM_SEEDS (3) random inits.
- * bench/probe_torch.py runs the same recipe and probe in PyTorch, on faces written by
- * bench/probe-dump.ts.
+ * research/probe_torch.py runs the same recipe and probe in PyTorch, on faces written by
+ * research/probe-dump.ts.
  */
 import { seededPool } from './fewshot-data';
 import { ATTRIBUTES, MTFL, PROBE_SETS, isFacePool } from './probe-faces';
@@ -65,7 +65,7 @@ const { values: args } = parseArgs({
   },
 });
 const USAGE =
-  'npm run bench:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--pool faces|faces-all|whole] [--set key=value]…';
+  'npm run research:probe -- [--minutes M] [--workers W] [--backbone DIR] [--save DIR] [--pool faces|faces-all|whole] [--set key=value]…';
 if (!isFacePool(args.pool) && args.pool !== 'whole')
   throw new Error(`--pool must be faces, faces-all or whole, not ${args.pool}. ${USAGE}`);
 /** The feature sets the probe is fitted on, for each backbone. */

@@ -71,7 +71,7 @@ export async function readFaces(
 }
 
 /**
- * Which faces the pre-training pool draws from, with bench:probe's `--pool` words: `faces`, the
+ * Which faces the pre-training pool draws from, with research:probe's `--pool` words: `faces`, the
  * net_7876 web faces of training.txt (5,849); `faces-all`, every training.txt row (10,000, the LFW
  * faces too — the probe's training faces are among them, their labels unused, as a lab pre-trains
  * on the faces it then labels). testing.txt is never in the pool.

@@ -1,7 +1,7 @@
 /**
  * Readers for the few-shot bench (fewshot.bench.ts): MTFL rows and CK+ class folders as square
  * crops at the backbone's input size, in the engine's label layouts (finetune-data.ts). HELEN is
- * read by the tests' reader (tests/engine/finetune/helen-crops.ts); both cut their squares with
+ * read by the tests' reader (tests/support/helen-crops.ts); both cut their squares with
  * tests/engine/finetune/square-crops.ts.
  */
 import { promises as fs } from 'node:fs';
@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
 import type { FaceSource } from '../src-main/engine/data/project-faces';
 import { Rng, deriveSeed } from '../src-main/engine/model/rng';
-import { readCrops, type CropBox } from '../tests/engine/finetune/square-crops';
+import { readCrops, type CropBox } from '../tests/support/square-crops';
 
 export const DATA = new URL('../../shared/data', import.meta.url).pathname;
 
@@ -33,7 +33,7 @@ export interface MtflFaces {
 
 /**
  * MTFL faces of `list` (training.txt or testing.txt), a seeded draw of `limit`: each cropped to a
- * square of 2.2× the five landmarks' extent about their centre (as bench/probe.bench.ts does; the
+ * square of 2.2× the five landmarks' extent about their centre (as research/probe.ts does; the
  * eye-to-mouth box is much smaller than a face box).
  */
 export async function readMtfl(
@@ -118,7 +118,7 @@ export async function readCkPlus(
 
 /**
  * `count` images of an unlabelled folder (a seeded draw, file names sorted first) as pre-training
- * sources, uncropped: what bench:fewshot and bench:probe pre-train on.
+ * sources, uncropped: what research:fewshot and research:probe pre-train on.
  */
 export async function seededPool(dir: string, count: number, seed: number): Promise<FaceSource[]> {
   const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.jpg')).sort();

@@ -3,7 +3,7 @@
  * with no box transform on 300w-helen/train, fits the transform from each detector box to the box
  * of the image's 68 landmarks, and prints the medians and the mean IoU before and after. Uses the
  * train images only, so the test's score on 300w-helen/test stays honest.
- * Run: npx tsx bench/face-box-calibration.ts
+ * Run: npx tsx scripts/face-box-calibration.ts
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
