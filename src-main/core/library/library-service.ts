@@ -462,8 +462,9 @@ export async function assignProjectSplits(
   return libraryStats(store);
 }
 
-export function libraryStats(store: ProjectStore): LibraryStats {
-  const stats: LibraryStats = {
+/** The stats of an empty library: every count zero, missing files not known yet. */
+export function emptyLibraryStats(): LibraryStats {
+  return {
     total: 0,
     splits: { pool: 0, train: 0, val: 0, test: 0 },
     labelled: 0,
@@ -474,6 +475,10 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     expressions: {},
     missing: null,
   };
+}
+
+export function libraryStats(store: ProjectStore): LibraryStats {
+  const stats = emptyLibraryStats();
   // Counted from the last check of the files; null (not known) until one has run.
   const missing = knownMissingImages(store);
   let missingCount = 0;
