@@ -11,7 +11,7 @@ import {
   readLabelledFaces,
   readProjectSnapshot,
 } from '../../../src-main/core/training/finetune-faces';
-import { pointsBox } from '../../../src-main/engine/data/face-crop';
+import { boundsOf } from '../../../src-main/shared/geometry';
 import { runFinetuneJob } from '../../../src-main/engine/jobs/finetune-job';
 import { runPrelabelJob } from '../../../src-main/engine/jobs/prelabel-job';
 import type { ImageToPrelabel } from '../../../src-main/engine/predict/prelabel';
@@ -52,7 +52,7 @@ beforeAll(async () => {
     created.slice(0, 3).map((i) => i.id),
   );
   images = listed.map((image) => {
-    const box = pointsBox(set.faces.find((f) => f.imageId === image.imageId)!.points);
+    const box = boundsOf(set.faces.find((f) => f.imageId === image.imageId)!.points)!;
     return { ...image, face: { box, crop: box, score: 1 } };
   });
 }, 90_000);
