@@ -22,12 +22,11 @@ import { resolveMedia } from '../../../src-main/core/library/media';
 import { checkImageFiles } from '../../../src-main/core/library/missing-images';
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { ProjectStore } from '../../../src-main/core/project-store';
-import { RecentProjects } from '../../../src-main/core/recent-projects';
 import { dispatch } from '../../../src-main/main/dispatch';
-import { createHandlers } from '../../../src-main/main/handlers';
+import type { createHandlers } from '../../../src-main/main/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { invokeContract } from '../../../src-main/shared/ipc-contract';
-import { idleTrainingRelay } from '../../main/fake-training';
+import { idleHandlers } from '../../main/handlers/studio-fixture';
 import { DATA } from './test-images';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
@@ -75,16 +74,7 @@ async function newProject(): Promise<Studio> {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  const handlers = createHandlers({
-    mode: 'browser',
-    version: 'test',
-    session,
-    recent: new RecentProjects(path.join(workDir, 'recent.json')),
-    pickFolder: async () => ({ dir: null, supported: false }),
-    backend: () => ({ report: null, error: null }),
-    training: idleTrainingRelay(),
-    emit: () => undefined,
-  });
+  const handlers = idleHandlers(session, workDir);
   return { session, store: session.require(), handlers };
 }
 
