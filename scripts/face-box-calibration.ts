@@ -17,18 +17,9 @@ import {
 } from '../src-main/core/library/face-boxes';
 import { FaceDetector } from '../src-main/core/library/face-detect';
 import { openImage } from '../src-main/core/library/image-source';
+import { readPts } from '../tests/support/read-pts';
 
 const dir = join(import.meta.dirname, '../../shared/data/300w-helen/train');
-
-/** 300-W `.pts`: the lines between `{` and `}`, 1-based → 0-based. */
-function readPts(text: string): { x: number; y: number }[] {
-  const body = text.slice(text.indexOf('{') + 1, text.lastIndexOf('}'));
-  return body
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .map(([x = NaN, y = NaN]) => ({ x: x - 1, y: y - 1 }));
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

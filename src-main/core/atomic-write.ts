@@ -101,7 +101,8 @@ export async function syncFolder(folder: string): Promise<void> {
   }
 }
 
-function errorCode(error: unknown): string | undefined {
+/** The `code` of a Node.js system error (`ENOENT`, `EEXIST`, …), or undefined for anything else. */
+export function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const { code } = error as { code: unknown };
     return typeof code === 'string' ? code : undefined;
@@ -152,7 +153,7 @@ export async function removeAbandonedTempFiles(folder: string): Promise<number> 
     const match = TEMP_NAME.exec(name);
     if (!match) continue;
     const pid = Number(match[2]);
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || isProcessAlive(pid)) continue;
     try {
       await unlink(path.join(folder, name));
       removed += 1;
@@ -163,12 +164,13 @@ export async function removeAbandonedTempFiles(folder: string): Promise<number> 
   return removed;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this machine (signal 0 probes without signalling). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
+    // EPERM: the process exists but belongs to another user.
     return errorCode(error) === 'EPERM';
   }
 }

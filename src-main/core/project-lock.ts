@@ -26,7 +26,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../shared/errors';
-import { describeWriteError, syncFolder, tempPathFor, writeNewFileSynced } from './atomic-write';
+import {
+  describeWriteError,
+  errorCode,
+  isProcessAlive,
+  syncFolder,
+  tempPathFor,
+  writeNewFileSynced,
+} from './atomic-write';
 
 export const LOCK_FILE = 'project.lock';
 /** Held (for a moment) by the one taker that may remove a stale lock. */
@@ -262,20 +269,10 @@ function isStale(lock: LockRecord): boolean {
     // leftover (a folder that turned read-only).
     return ![...taken.values()].some((held) => held.record.id === lock.id);
   }
-  if (!isAlive(lock.pid)) return true;
+  if (!isProcessAlive(lock.pid)) return true;
   if (lock.processStart === null) return false;
   const now = processStartOf(lock.pid);
   return now !== null && now !== lock.processStart;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return errorCode(error) === 'EPERM';
-  }
 }
 
 /** `<boot id>/<start ticks>` of a process from /proc (Linux), or null where /proc has none. */
@@ -357,12 +354,4 @@ async function realFolder(dir: string): Promise<string> {
 function defaultHolderName(): string {
   const script = process.argv[1];
   return script ? `node ${path.basename(script)}` : path.basename(process.execPath);
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    const { code } = error as { code: unknown };
-    return typeof code === 'string' ? code : undefined;
-  }
-  return undefined;
 }

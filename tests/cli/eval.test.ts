@@ -75,44 +75,21 @@ describe('face-studio eval', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => {
     }
     const broken = path.basename(faces[1]!.file, '.jpg') + '.pts';
     await writeFile(path.join(data, broken), 'version: 1\nn_points: 68\n{\n1 2\n');
-    const bad = await runInProcess([
-      'eval',
-      '--model',
-      modelDir,
-      '--data',
-      data,
-      '--format',
-      'pts',
-    ]);
+    // The model on a folder of .pts files, with more flags after.
+    const evalPts = (folder: string, ...more: string[]) =>
+      runInProcess(['eval', '--model', modelDir, '--data', folder, '--format', 'pts', ...more]);
+    const bad = await evalPts(data);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(broken);
 
     const missing = path.join(workDir, 'nowhere');
-    const gone = await runInProcess([
-      'eval',
-      '--model',
-      modelDir,
-      '--data',
-      missing,
-      '--format',
-      'pts',
-    ]);
+    const gone = await evalPts(missing);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(missing);
 
     expect((await runInProcess(['eval', '--model', modelDir, '--data', data])).code).toBe(2);
     expect((await runInProcess(['eval', '--data', data, '--format', 'pts'])).code).toBe(2);
-    const split = await runInProcess([
-      'eval',
-      '--model',
-      modelDir,
-      '--data',
-      data,
-      '--format',
-      'pts',
-      '--split',
-      'later',
-    ]);
+    const split = await evalPts(data, '--split', 'later');
     expect(split.code).toBe(2);
     expect(split.stderr).toMatch(/Usage: face-studio eval/);
   });

@@ -16,7 +16,7 @@ import { ProjectStore } from '../../src-main/core/project-store';
 import { createTinyProject } from '../support/tiny-project';
 import { TINY_TEST_CONFIG } from '../support/engine-helpers';
 import { faceWithCounter } from '../support/project-data';
-import { CHILD_TEST_TIMEOUT_MS, runCli, spawnCli } from './run-cli';
+import { CHILD_TEST_TIMEOUT_MS, runCli, spawnServe } from './run-cli';
 
 let workDir: string;
 const live = new Set<ChildProcessWithoutNullStreams>();
@@ -33,19 +33,7 @@ afterAll(async () => {
 async function startServe(
   projects: string,
 ): Promise<{ child: ChildProcessWithoutNullStreams; url: string; exited: Promise<number | null> }> {
-  // A stand-in page, so this test does not depend on the renderer build.
-  const rendererDir = path.join(workDir, 'renderer');
-  await mkdir(rendererDir, { recursive: true });
-  await writeFile(path.join(rendererDir, 'index.html'), '<title>Stand-in page</title>');
-  const child = spawnCli([
-    'serve',
-    '--data-dir',
-    path.join(workDir, 'data'),
-    '--projects-root',
-    projects,
-    '--renderer-dir',
-    rendererDir,
-  ]);
+  const child = await spawnServe(workDir, projects);
   live.add(child);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {

@@ -1,5 +1,7 @@
 /** Runs bin/face-studio.js in a child process, as a user's shell would. */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli as runCliHere } from '../../src-main/cli/run';
 
@@ -28,6 +30,28 @@ export function runCli(args: string[]): Promise<CliResult> {
 
 export function spawnCli(args: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+}
+
+/**
+ * Starts `serve` over the projects root `projects`, its data in `<workDir>/data` and a stand-in
+ * page in `<workDir>/renderer`, so the test does not depend on the renderer build.
+ */
+export async function spawnServe(
+  workDir: string,
+  projects: string,
+): Promise<ChildProcessWithoutNullStreams> {
+  const rendererDir = path.join(workDir, 'renderer');
+  await mkdir(rendererDir, { recursive: true });
+  await writeFile(path.join(rendererDir, 'index.html'), '<title>Stand-in page</title>');
+  return spawnCli([
+    'serve',
+    '--data-dir',
+    path.join(workDir, 'data'),
+    '--projects-root',
+    projects,
+    '--renderer-dir',
+    rendererDir,
+  ]);
 }
 
 /** The CLI in this process: for error paths that stop before any model loads (no child start-up). */

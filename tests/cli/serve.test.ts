@@ -2,11 +2,11 @@
  * `face-studio serve` in a child process: prints a tokened loopback URL that serves the studio,
  * refuses non-loopback hosts and bad ports, and exits cleanly on SIGTERM.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_TEST_TIMEOUT_MS, runCli, spawnCli } from './run-cli';
+import { CHILD_TEST_TIMEOUT_MS, runCli, spawnServe } from './run-cli';
 
 let workDir: string;
 
@@ -42,21 +42,9 @@ describe('face-studio serve', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
   });
 
   it('prints a tokened URL that serves the page and the API, and stops on SIGTERM', async () => {
-    // A stand-in page, so this test does not depend on the renderer build.
-    const rendererDir = path.join(workDir, 'renderer');
-    await mkdir(rendererDir);
-    await writeFile(path.join(rendererDir, 'index.html'), '<title>Stand-in page</title>');
     const projects = path.join(workDir, 'projects');
     await mkdir(projects);
-    const child = spawnCli([
-      'serve',
-      '--data-dir',
-      path.join(workDir, 'data'),
-      '--projects-root',
-      projects,
-      '--renderer-dir',
-      rendererDir,
-    ]);
+    const child = await spawnServe(workDir, projects);
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -4,7 +4,7 @@
  * the studio each read a face and save it back; without this the one holding an older view (a
  * face with no points) overwrote the other's 68 points and both said "Saved".
  */
-import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import type { FaceAnnotation } from '../../src-main/shared/domain';
 import { StudioError } from '../../src-main/shared/errors';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
+import { fileTexts } from '../support/folder-snapshot';
 
 const init: NewProject = { name: 'Revisions', landmarkSchema: 'ibug68', attributeSchema: null };
 
@@ -30,16 +31,6 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function snapshot(folder: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const name of await readdir(folder)) {
-    if ((await stat(path.join(folder, name))).isFile()) {
-      files[name] = await readFile(path.join(folder, name), 'utf8');
-    }
-  }
-  return files;
-}
-
 /** A face with no point placed: what a window that opened an unlabelled image shows. */
 function emptyFace(id: string): FaceAnnotation {
   const face = faceWithCounter(id, 0);
@@ -54,7 +45,7 @@ describe('face revisions', () => {
     // A places its 68 points and saves.
     expect(await store.saveFace(faceWithCounter(imageId(1), 68), { baseRevision: null })).toBe(1);
     await store.flush();
-    const before = await snapshot(dir);
+    const before = await fileTexts(dir);
 
     // B, still holding "no face", adds one point and saves.
     const stale = { ...emptyFace(imageId(1)), note: 'one point' };
@@ -75,7 +66,7 @@ describe('face revisions', () => {
     await store.flush();
     expect(counterOf(store.getFace(imageId(1))!)).toBe(68);
     expect(store.getFace(imageId(1))!.revision).toBe(1);
-    expect(await snapshot(dir)).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
     await store.close();
     const reopened = await ProjectStore.open(dir);
     expect(counterOf(reopened.getFace(imageId(1))!)).toBe(68);

@@ -1,14 +1,15 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeJournalLine, readJournal } from '../../src-main/core/labels-journal';
-import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
+import { fileTexts } from '../support/folder-snapshot';
+import { fromVersion0 } from './fixtures/version-0-project';
 
 const init: NewProject = { name: 'Journal', landmarkSchema: 'ibug68', attributeSchema: null };
 
@@ -46,16 +47,6 @@ async function journalled(counters: readonly [number, number][]): Promise<Projec
     await store.saveFace(faceWithCounter(imageId(image), counter));
   }
   return store;
-}
-
-async function snapshot(): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const name of await readdir(dir)) {
-    if ((await stat(path.join(dir, name))).isFile()) {
-      files[name] = await readFile(path.join(dir, name), 'utf8');
-    }
-  }
-  return files;
 }
 
 /** One journal line saving image `image`'s face with `counter`. */
@@ -159,14 +150,14 @@ describe('label journal', () => {
     const text = await readFile(journal, 'utf8');
     // One changed digit in the first line's data: its checksum fails, the second line's holds.
     await writeFile(journal, text.replace('"note":"1"', '"note":"7"'));
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     await expect(ProjectStore.open(dir)).rejects.toMatchObject({
       code: 'io',
       message: expect.stringContaining(
         `${journal} is corrupt: line 1 fails its checksum but line 2 after it is intact`,
       ) as unknown,
     });
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
   });
 
   it('names an intact line whose face fails the schema', async () => {
@@ -182,14 +173,14 @@ describe('label journal', () => {
     await projectWithImages(1);
     const newer = PROJECT_SCHEMA_VERSION + 1;
     await writeFile(journal, encodeJournalLine(newer, [faceWithCounter(imageId(0), 1)]));
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     await expect(ProjectStore.open(dir)).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringContaining(
         `${journal} (line 1) was written by a newer Face Studio`,
       ) as unknown,
     });
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
   });
 
   it('leaves compaction to the last store of the folder to close (a session switch)', async () => {
@@ -259,16 +250,6 @@ describe('compaction cut short', () => {
 });
 
 describe('journal and migrations', () => {
-  const renameTitle: Migration = {
-    from: 0,
-    description: 'meta.title becomes meta.name',
-    project: (raw) => {
-      const { title, ...meta } = raw.meta as Record<string, unknown>;
-      return { ...raw, meta: { ...meta, name: title } };
-    },
-    labels: (raw) => raw,
-  };
-
   async function writeVersion0(labelsVersion: number): Promise<void> {
     await projectWithImages(2);
     const project = JSON.parse(await readFile(path.join(dir, 'project.json'), 'utf8')) as {
@@ -285,7 +266,7 @@ describe('journal and migrations', () => {
   it('folds an old journal into the migrated labels.json, then removes it', async () => {
     await writeVersion0(0);
     await writeFile(journal, encodeJournalLine(0, [faceWithCounter(imageId(0), 3)]));
-    const store = await ProjectStore.open(dir, { migrations: [renameTitle, ...appMigrations] });
+    const store = await ProjectStore.open(dir, { migrations: fromVersion0 });
     expect(counterOf(store.getFace(imageId(0))!)).toBe(3);
     await expect(stat(journal)).rejects.toMatchObject({ code: 'ENOENT' });
     const labels = await readLabelsJson();
@@ -299,7 +280,7 @@ describe('journal and migrations', () => {
     // and the journal were not yet rewritten.
     await writeVersion0(1);
     await writeFile(journal, encodeJournalLine(0, [faceWithCounter(imageId(0), 3)]));
-    const store = await ProjectStore.open(dir, { migrations: [renameTitle, ...appMigrations] });
+    const store = await ProjectStore.open(dir, { migrations: fromVersion0 });
     expect(counterOf(store.getFace(imageId(0))!)).toBe(9);
     expect(store.meta.name).toBe('Journal');
     await store.close();

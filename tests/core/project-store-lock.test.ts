@@ -3,16 +3,17 @@
  * created for writing here (the error names the holder), a read-only store reads it meanwhile and
  * writes nothing, and one process may hold several stores of a folder.
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { LOCK_FILE, type LockRecord } from '../../src-main/core/project-lock';
 import { ProjectStore } from '../../src-main/core/project-store';
 import { StudioError } from '../../src-main/shared/errors';
 import { bundleLockChild, startLockChild, type LockChild } from './fixtures/lock-children';
 import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
+import { fileTexts } from '../support/folder-snapshot';
+import { fromVersion0, writeVersion0Project } from './fixtures/version-0-project';
 
 const init = { name: 'Locked', landmarkSchema: 'ibug68', attributeSchema: null };
 
@@ -45,15 +46,6 @@ async function ask(child: LockChild, command: string): Promise<string> {
   return child.line();
 }
 
-/** Every file of the project folder (not its subfolders) with its bytes. */
-async function snapshot(): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isFile()) files[entry.name] = await readFile(path.join(dir, entry.name), 'utf8');
-  }
-  return files;
-}
-
 async function refused(attempt: Promise<unknown>): Promise<StudioError> {
   const error: unknown = await attempt.then(
     () => new Error('it was allowed'),
@@ -72,7 +64,7 @@ describe('ProjectStore with the project lock', () => {
     expect(await ask(holder, 'TAKE')).toBe('TOOK');
     // A label save acknowledged by the holder, still in its journal (not yet compacted).
     expect(await ask(holder, 'SAVE')).toBe('SAVED');
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     expect(Object.keys(before)).toContain('labels.journal.jsonl');
     const held = JSON.parse(before[LOCK_FILE]!) as LockRecord;
 
@@ -97,10 +89,10 @@ describe('ProjectStore with the project lock', () => {
     expect((await refused(reader.removeImages([imageId(1)]))).code).toBe('forbidden');
     await reader.close();
     // Nothing was written: no compaction by the reader's close, the holder's lock untouched.
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
 
     expect(await ask(holder, 'RELEASE')).toBe('RELEASED');
-    expect(Object.keys(await snapshot())).not.toContain(LOCK_FILE);
+    expect(Object.keys(await fileTexts(dir))).not.toContain(LOCK_FILE);
     const next = await ProjectStore.open(dir);
     expect(counterOf(next.getFace(imageId(1))!)).toBe(1);
     await next.close();
@@ -113,53 +105,29 @@ describe('ProjectStore with the project lock', () => {
     const other = await storeChild();
     expect(await ask(other, 'TAKE')).toMatch(/^REFUSED .*is open in /);
     await second.close();
-    expect(Object.keys(await snapshot())).not.toContain(LOCK_FILE);
+    expect(Object.keys(await fileTexts(dir))).not.toContain(LOCK_FILE);
     expect(await ask(other, 'TAKE')).toBe('TOOK');
     expect(await ask(other, 'RELEASE')).toBe('RELEASED');
   });
 
   it('migrates an old project in memory only when it opens it read-only', async () => {
-    await writeFile(
-      path.join(dir, 'project.json'),
-      JSON.stringify({
-        meta: {
-          schemaVersion: 0,
-          id: 'old-1',
-          title: 'Old project',
-          createdAt: '2020-01-01T00:00:00.000Z',
-          landmarkSchema: 'ibug68',
-          attributeSchema: null,
-        },
-        images: [imageRecord(5)],
-        runs: [],
-        models: [],
-      }),
-    );
-    const renameTitle: Migration = {
-      from: 0,
-      description: 'meta.title becomes meta.name; labels.json is added',
-      project: (raw) => {
-        const { title, ...meta } = raw.meta as Record<string, unknown>;
-        return { ...raw, meta: { ...meta, name: title } };
-      },
-      labels: (raw) => raw ?? { faces: {} },
-    };
-    const before = await snapshot();
+    await writeVersion0Project(dir);
+    const before = await fileTexts(dir);
     const reader = await ProjectStore.open(dir, {
       readOnly: true,
-      migrations: [renameTitle, ...appMigrations],
+      migrations: fromVersion0,
     });
     expect(reader.summary()).toMatchObject({ imageCount: 1, meta: { name: 'Old project' } });
     await reader.close();
     // No backup, no migrated files, no lock: the folder is as it was.
     expect(await readdir(dir)).toEqual(['project.json']);
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
   });
 
   it('releases the lock when an open fails', async () => {
     // Not a project: the open fails after taking the lock, and must not keep it.
     const error = await refused(ProjectStore.open(dir));
     expect(error.message).toContain('project.json is missing');
-    expect(Object.keys(await snapshot())).toEqual([]);
+    expect(Object.keys(await fileTexts(dir))).toEqual([]);
   });
 });

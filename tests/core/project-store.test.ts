@@ -9,6 +9,8 @@ import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION, ProjectFile } from '../../src-main/shared/domain';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
+import { fileTexts } from '../support/folder-snapshot';
+import { fromVersion0, renameTitle, writeVersion0Project } from './fixtures/version-0-project';
 
 const init: NewProject = { name: 'Helen', landmarkSchema: 'ibug68', attributeSchema: 'mtfl' };
 
@@ -31,16 +33,6 @@ async function projectWithImages(count: number): Promise<void> {
   const store = await ProjectStore.create(dir, init);
   await store.putImages(Array.from({ length: count }, (_, i) => imageRecord(i)));
   await store.close();
-}
-
-async function snapshot(): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const name of await readdir(dir)) {
-    if ((await stat(path.join(dir, name))).isFile()) {
-      files[name] = await readFile(path.join(dir, name), 'utf8');
-    }
-  }
-  return files;
 }
 
 describe('ProjectStore.create / open / close', () => {
@@ -90,12 +82,12 @@ describe('ProjectStore.create / open / close', () => {
 
   it('refuses to create a project over an existing one and leaves it as it was', async () => {
     await projectWithImages(2);
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     await expect(ProjectStore.create(dir, { ...init, name: 'Other' })).rejects.toMatchObject({
       code: 'conflict',
       message: `${dir} already holds a Face Studio project (project.json exists); open it instead`,
     });
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
   });
 
   it('refuses a project name the schema rejects, before touching the disk', async () => {
@@ -136,11 +128,11 @@ describe('ProjectStore.open with bad files', () => {
     await projectWithImages(2);
     const file = path.join(dir, name);
     await writeFile(file, content);
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     const error = await ProjectStore.open(dir).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'io' });
     expect((error as Error).message).toContain(`${file} ${problem}`);
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
   });
 
   it('names the field of a project.json that fails the schema', async () => {
@@ -149,9 +141,9 @@ describe('ProjectStore.open with bad files', () => {
     const project = (await readJson(file)) as { images: { width: unknown }[] };
     project.images[1]!.width = -5;
     await writeFile(file, JSON.stringify(project));
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     await expect(ProjectStore.open(dir)).rejects.toThrow(`${file} is invalid: images.1.width:`);
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
   });
 
   it('rejects a labels.json whose face sits under another image id', async () => {
@@ -174,14 +166,14 @@ describe('ProjectStore.open with bad files', () => {
     const newer = PROJECT_SCHEMA_VERSION + 1;
     project.meta.schemaVersion = newer;
     await writeFile(file, JSON.stringify(project));
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     await expect(ProjectStore.open(dir)).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringContaining(
         `${file} was written by a newer Face Studio (schema version ${newer}`,
       ) as unknown,
     });
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
     expect(await readdir(dir)).not.toContain('backup');
   });
 
@@ -196,38 +188,11 @@ describe('ProjectStore.open with bad files', () => {
 });
 
 describe('ProjectStore migrations', () => {
-  /** A v0 project: the old format called the name `title` and had no labels.json. */
+  /** A v0 project in a new folder. */
   async function writeVersion0(): Promise<{ project: string }> {
     await mkdir(dir);
-    const project = JSON.stringify({
-      meta: {
-        schemaVersion: 0,
-        id: 'old-1',
-        title: 'Old project',
-        createdAt: '2020-01-01T00:00:00.000Z',
-        landmarkSchema: 'ibug68',
-        attributeSchema: null,
-      },
-      images: [imageRecord(5)],
-      runs: [],
-      models: [],
-    });
-    await writeFile(path.join(dir, 'project.json'), project);
-    return { project };
+    return { project: await writeVersion0Project(dir) };
   }
-
-  const renameTitle: Migration = {
-    from: 0,
-    description: 'meta.title becomes meta.name; labels.json is added',
-    project: (raw) => {
-      const { title, ...meta } = raw.meta as Record<string, unknown>;
-      return { ...raw, meta: { ...meta, name: title } };
-    },
-    labels: (raw) => raw ?? { faces: {} },
-  };
-
-  // The made-up v0 step, then the app's own steps up to the current version.
-  const fromVersion0 = [renameTitle, ...appMigrations];
 
   it('backs the files up, then migrates v0 to the current version and saves the result', async () => {
     const { project } = await writeVersion0();
@@ -259,23 +224,23 @@ describe('ProjectStore migrations', () => {
 
   it('stops with a named error and changes nothing when a migration is missing', async () => {
     await writeVersion0();
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     await expect(ProjectStore.open(dir, { migrations: [] })).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringContaining('has no migration from version 0 to 1') as unknown,
     });
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
     expect(await readdir(dir)).not.toContain('backup');
   });
 
   it('keeps the original files when the migrated data fails the schema', async () => {
     await writeVersion0();
-    const before = await snapshot();
+    const before = await fileTexts(dir);
     const broken: Migration = { ...renameTitle, project: (raw) => raw };
     await expect(
       ProjectStore.open(dir, { migrations: [broken, ...appMigrations] }),
     ).rejects.toThrow(`${path.join(dir, 'project.json')} is invalid: meta.name:`);
-    expect(await snapshot()).toEqual(before);
+    expect(await fileTexts(dir)).toEqual(before);
   });
 });
 
@@ -474,12 +439,12 @@ describe('ProjectStore image index', () => {
     const store = await ProjectStore.create(dir, init, { labelDebounceMs: 0 });
     await store.putImages([imageRecord(1), imageRecord(2)]);
     await store.saveFace(faceWithCounter(imageId(2), 1));
-    const labelsBefore = await snapshot();
+    const labelsBefore = await fileTexts(dir);
     await store.putImages([{ ...imageRecord(2), split: 'test' }, imageRecord(3)]);
     expect(store.listImages().map((image) => image.id)).toEqual([1, 2, 3].map(imageId));
     expect(store.getImage(imageId(2))?.split).toBe('test');
     // Index edits never rewrite labels.json or its journal.
-    const labelsAfter = await snapshot();
+    const labelsAfter = await fileTexts(dir);
     for (const name of ['labels.json', 'labels.journal.jsonl']) {
       expect(labelsAfter[name], name).toBe(labelsBefore[name]);
     }

@@ -346,6 +346,12 @@ describe('bridge with a projects root', () => {
       { ok: true; value: ProjectSummary } | { ok: false; error: { code: string; message: string } };
   }
 
+  /** The answer to a folder outside the projects root. */
+  const OUTSIDE_ROOT = {
+    ok: false,
+    error: { code: 'forbidden', message: expect.stringContaining('outside the projects folder') },
+  };
+
   it('creates inside the root, resolving a relative folder against it', async () => {
     const created = await invoke('project:create', { dir: 'helen', name: 'Helen' });
     expect(created).toMatchObject({ ok: true, value: { dir: path.join(root, 'helen') } });
@@ -360,14 +366,7 @@ describe('bridge with a projects root', () => {
         ['project:create', { dir, name: 'X' }],
         ['project:open', { dir }],
       ] as const) {
-        const result = await invoke(channel, payload);
-        expect(result, `${channel} ${dir}`).toMatchObject({
-          ok: false,
-          error: {
-            code: 'forbidden',
-            message: expect.stringContaining('outside the projects folder'),
-          },
-        });
+        expect(await invoke(channel, payload), `${channel} ${dir}`).toMatchObject(OUTSIDE_ROOT);
       }
     }
     expect(seenDirs.length).toBe(before);
@@ -397,14 +396,7 @@ describe('bridge with a projects root', () => {
         ['library:importFolder', { dir, format: 'images', curate: false }],
         ['library:export', { format: 'pts', outDir: dir }],
       ] as const) {
-        const result = await invoke(channel, payload);
-        expect(result, `${channel} ${dir}`).toMatchObject({
-          ok: false,
-          error: {
-            code: 'forbidden',
-            message: expect.stringContaining('outside the projects folder'),
-          },
-        });
+        expect(await invoke(channel, payload), `${channel} ${dir}`).toMatchObject(OUTSIDE_ROOT);
       }
     }
     expect(seenDirs.length).toBe(before);

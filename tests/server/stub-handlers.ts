@@ -2,6 +2,7 @@
  * A handler table for bridge tests that need no project: every channel answers a fixed valid
  * value, and the folders sent to the path-carrying channels are recorded to check confinement.
  */
+import { emptyLibraryStats } from '../../src-main/core/library/library-service';
 import type { HandlerTable } from '../../src-main/app/dispatch';
 import type { ProjectSummary } from '../../src-main/shared/domain';
 import type { RunInfo } from '../../src-main/shared/training';
@@ -20,20 +21,6 @@ function summaryOf(dir: string): ProjectSummary {
     imageCount: 0,
     needsReviewCount: 0,
     labelledCount: 0,
-  };
-}
-
-function emptyStats() {
-  return {
-    total: 0,
-    splits: { pool: 0, train: 0, val: 0, test: 0 },
-    labelled: 0,
-    needsReview: 0,
-    flagged: 0,
-    noFace: 0,
-    curated: 0,
-    expressions: {},
-    missing: null,
   };
 }
 
@@ -77,8 +64,8 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
     },
     'library:cancelImport': async () => ({ cancelled: false }),
     'library:setSplit': async () => ({ updated: 0 }),
-    'library:assignSplits': async () => emptyStats(),
-    'library:stats': async () => emptyStats(),
+    'library:assignSplits': async () => emptyLibraryStats(),
+    'library:stats': async () => emptyLibraryStats(),
     'library:checkFiles': async () => ({ total: 0, missing: 0, examples: [], folders: [] }),
     'library:curate': async () => ({ jobId: 'job' }),
     'library:export': async (request) => {

@@ -20,6 +20,7 @@ import type { ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import {
   describeWriteError,
+  errorCode,
   removeAbandonedTempFiles,
   syncFolder,
   tempPathFor,
@@ -181,8 +182,7 @@ async function copyChecked(
 }
 
 function reasonOf(error: unknown): string {
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const code = errorCode(error);
   if (code === 'ENOENT') return 'the file is gone';
   if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk is full (${code})`;
   return error instanceof Error ? error.message : String(error);

@@ -1,11 +1,12 @@
 /**
  * Imports folders of images into the library: finds image files (streamed, see scan.ts), gives
  * each its content hash as id, skips files whose id is already known, reads the upright size,
- * writes a thumbnail, and returns ImageRecords for the project store to persist. Bad files are
- * collected with their reason, never thrown one by one, so the caller learns of every bad file in
- * one pass (the library service then refuses the import, or skips them when asked to). Work runs
- * with bounded concurrency, reports progress, and stops early when the signal aborts (what was
- * done is returned with `cancelled: true`; the library service writes none of it).
+ * writes a thumbnail (indexImageFiles leaves that for later), and returns ImageRecords for the
+ * project store to persist. Bad files are collected with their reason, never thrown one by one,
+ * so the caller learns of every bad file in one pass (the library service then refuses the
+ * import, or skips them when asked to). Work runs with bounded concurrency, reports progress, and
+ * stops early when the signal aborts (what was done is returned with `cancelled: true`; the
+ * library service writes none of it).
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -79,16 +80,35 @@ interface Claim {
   path: string;
 }
 
-export async function importImages(options: ImportImagesOptions): Promise<ImportResult> {
+export function importImages(options: ImportImagesOptions): Promise<ImportResult> {
+  return importImageFiles(options, true);
+}
+
+/**
+ * importImages without thumbnails: hashes each file and reads its size from the header, nothing
+ * more, for labelled sets of tens of thousands of images where thumbnails can wait until the grid
+ * shows them (media.ts makes a missing one on first request). Same options and result, so the
+ * library service picks either.
+ */
+export function indexImageFiles(options: ImportImagesOptions): Promise<ImportResult> {
+  return importImageFiles(options, false);
+}
+
+async function importImageFiles(
+  options: ImportImagesOptions,
+  writeThumbnails: boolean,
+): Promise<ImportResult> {
   const { roots, thumbnailDir, signal } = options;
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
-  try {
-    await mkdir(thumbnailDir, { recursive: true });
-  } catch (error) {
-    throw new StudioError('io', `Cannot create the thumbnail folder ${thumbnailDir}`, {
-      cause: error,
-    });
+  if (writeThumbnails) {
+    try {
+      await mkdir(thumbnailDir, { recursive: true });
+    } catch (error) {
+      throw new StudioError('io', `Cannot create the thumbnail folder ${thumbnailDir}`, {
+        cause: error,
+      });
+    }
   }
 
   const failed: ImportFailure[] = [];
@@ -146,10 +166,12 @@ export async function importImages(options: ImportImagesOptions): Promise<Import
         path,
         options.pixelLimit ? { pixelLimit: options.pixelLimit } : {},
       );
-      try {
-        await writeThumbnail(image.pipeline(), thumbnailDir, id);
-      } catch (error) {
-        throw rejectionFromSharp(path, image.format, error);
+      if (writeThumbnails) {
+        try {
+          await writeThumbnail(image.pipeline(), thumbnailDir, id);
+        } catch (error) {
+          throw rejectionFromSharp(path, image.format, error);
+        }
       }
       added.push({ seq, path, id, width: image.width, height: image.height });
     } catch (error) {

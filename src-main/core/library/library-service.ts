@@ -31,11 +31,10 @@ import { InputProblemsError } from '../problems';
 import { curateImages } from './curate';
 import type { FaceDetector } from './face-detect';
 import { copyImagesIn, imageFileIn } from './image-home';
-import { importImages } from './import-images';
+import { importImages, indexImageFiles } from './import-images';
 import type { DuplicateFile, ImportFailure } from './import-images';
 import { rateMeter, type ImportProgress } from './import-progress';
 import { checkImportSource, requireSomeImages } from './import-source-check';
-import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
 import type { LabelledInput, SourceImage } from './labelled-input';
 import { isLabelled, needsReview } from './library-query';
@@ -463,8 +462,9 @@ export async function assignProjectSplits(
   return libraryStats(store);
 }
 
-export function libraryStats(store: ProjectStore): LibraryStats {
-  const stats: LibraryStats = {
+/** The stats of an empty library: every count zero, missing files not known yet. */
+export function emptyLibraryStats(): LibraryStats {
+  return {
     total: 0,
     splits: { pool: 0, train: 0, val: 0, test: 0 },
     labelled: 0,
@@ -475,6 +475,10 @@ export function libraryStats(store: ProjectStore): LibraryStats {
     expressions: {},
     missing: null,
   };
+}
+
+export function libraryStats(store: ProjectStore): LibraryStats {
+  const stats = emptyLibraryStats();
   // Counted from the last check of the files; null (not known) until one has run.
   const missing = knownMissingImages(store);
   let missingCount = 0;

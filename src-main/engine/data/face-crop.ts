@@ -18,6 +18,7 @@ import sharp, { type Sharp } from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { openImage, rejectionFromSharp, type OpenedImage } from '../../core/library/image-source';
 import type { Box, FaceDetection, PlacedPoint } from '../../shared/domain';
+import { boundsOf, type Point } from '../../shared/geometry';
 import type { CropPolicy } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
 
@@ -39,11 +40,6 @@ export const DEFAULT_CROP_POLICY: CropPolicy = {
   landmarksToFaceBox: 1,
 };
 
-export interface Point {
-  x: number;
-  y: number;
-}
-
 /** What is known about one face: curation's detection and/or labelled points (image px). */
 export interface FaceToCrop {
   detection?: FaceDetection | null;
@@ -63,13 +59,13 @@ export function faceCropBox(
 ): Box {
   let centre: Point;
   let side: number;
-  const placed = (face.points ?? []).filter((p) => p.v > 0);
+  const placed = boundsOf((face.points ?? []).filter((p) => p.v > 0));
   if (face.detection) {
     const b = face.detection.box;
     centre = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
     side = Math.max(b.width, b.height);
-  } else if (placed.length > 0) {
-    const b = pointsBox(placed);
+  } else if (placed) {
+    const b = placed;
     centre = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
     side = Math.max(b.width, b.height) * policy.landmarksToFaceBox;
   } else {
@@ -83,18 +79,6 @@ export function faceCropBox(
     throw new StudioError('invalid-payload', 'The face box has no size: cannot crop around it');
   }
   return squareAbout(centre, side * (1 + 2 * policy.margin));
-}
-
-/** The tight box around points (image px). */
-export function pointsBox(points: readonly Point[]): Box {
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const p of points) {
-    x0 = Math.min(x0, p.x);
-    y0 = Math.min(y0, p.y);
-    x1 = Math.max(x1, p.x);
-    y1 = Math.max(y1, p.y);
-  }
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 function squareAbout(centre: Point, side: number): Box {

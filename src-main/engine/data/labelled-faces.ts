@@ -17,7 +17,8 @@ import type { LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
 import type { FinetuneData, FinetuneSplit } from '../finetune/finetune-data';
 import { deriveSeed, Rng } from '../model/rng';
-import { cropFaceBytes, faceCropBox, pointsBox, toCrop } from './face-crop';
+import { boundsOf } from '../../shared/geometry';
+import { cropFaceBytes, faceCropBox, toCrop } from './face-crop';
 
 /** One labelled face of one image. */
 export interface LabelledFace {
@@ -103,7 +104,8 @@ export function measuredCropPolicy(
   const ratios: number[] = [];
   for (const face of faces) {
     if (!face.detection || face.points.length === 0 || face.points.some((p) => p.v === 0)) continue;
-    const points = pointsBox(face.points);
+    const points = boundsOf(face.points);
+    if (!points) continue;
     const side = Math.max(points.width, points.height);
     const detected = Math.max(face.detection.box.width, face.detection.box.height);
     if (side > 0 && detected > 0 && insideBox(face.points, face.detection.box))
@@ -119,7 +121,8 @@ export function measuredCropPolicy(
 
 /** Whether the points' centre lies in `box` (the detection is of this face, not another). */
 function insideBox(points: readonly PlacedPoint[], box: Box): boolean {
-  const b = pointsBox(points);
+  const b = boundsOf(points);
+  if (!b) return false;
   const cx = b.x + b.width / 2;
   const cy = b.y + b.height / 2;
   return cx >= box.x && cx <= box.x + box.width && cy >= box.y && cy <= box.y + box.height;

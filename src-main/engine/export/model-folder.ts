@@ -5,11 +5,11 @@
  * folder that is renamed into place, so a crash leaves the old export or none, never a mix of the
  * two. Reading checks what the manifest promises against the files and names the file at fault.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { describeWriteError, syncFolder } from '../../core/atomic-write';
+import { describeWriteError, syncFolder, writeNewFileSynced } from '../../core/atomic-write';
 import { StudioError } from '../../shared/errors';
 import type { ModelCard } from '../../shared/model-card';
 import type { GraphConstant } from './graph-builder';
@@ -91,16 +91,6 @@ export async function writeModelFolder(
   await writeFolderAtomic(dir, files);
 }
 
-async function writeDurable(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(file, 'wx', 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Writes `files` beside `dir`, then swaps the folder in; the previous folder goes only after. */
 async function writeFolderAtomic(
   dir: string,
@@ -118,7 +108,7 @@ async function writeFolderAtomic(
     await mkdir(tmp);
     for (const [name, data] of files) {
       current = path.join(tmp, name);
-      await writeDurable(current, data);
+      await writeNewFileSynced(current, data);
     }
     current = dir;
     await syncFolder(tmp);

@@ -10,13 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectSession } from '../../../src-main/core/project-session';
-import { RecentProjects } from '../../../src-main/core/recent-projects';
 import { dispatch } from '../../../src-main/app/dispatch';
-import { createHandlers } from '../../../src-main/app/handlers';
+import type { createHandlers } from '../../../src-main/app/handlers';
 import type { EventChannel, EventPayload } from '../../../src-main/shared/ipc-contract';
 import { BAD_IMAGES } from '../../core/library/test-images';
 import { writePtsSet } from '../../core/library/tiny-sets';
-import { idleTrainingRelay } from '../../support/fake-training';
+import { idleHandlers } from './studio-fixture';
 
 let workDir: string;
 let session: ProjectSession;
@@ -31,16 +30,7 @@ beforeAll(async () => {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  handlers = createHandlers({
-    mode: 'browser',
-    version: 'test',
-    session,
-    recent: new RecentProjects(path.join(workDir, 'recent.json')),
-    pickFolder: async () => ({ dir: null, supported: false }),
-    backend: () => ({ report: null, error: null }),
-    training: idleTrainingRelay(),
-    emit: (event, payload) => events.push({ event, payload }),
-  });
+  handlers = idleHandlers(session, workDir, (event, payload) => events.push({ event, payload }));
 });
 afterAll(async () => {
   await session.close();

@@ -1,7 +1,8 @@
 /**
  * A studio for handler tests: a real project (5-point schema, three images) open in a session,
  * the real handler table behind `dispatch`, and a fake training process driven by the test.
- * Every pushed event is recorded.
+ * Every pushed event is recorded. Also `idleHandlers`, the real handler table over a session for
+ * tests that train nothing.
  */
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,7 +22,11 @@ import type {
   InvokeChannel,
 } from '../../../src-main/shared/ipc-contract';
 import { imageRecord } from '../../support/project-data';
-import { fakeTrainingSpawner, type FakeTrainingProcess } from '../../support/fake-training';
+import {
+  fakeTrainingSpawner,
+  idleTrainingRelay,
+  type FakeTrainingProcess,
+} from '../../support/fake-training';
 
 export interface PushedEvent {
   event: EventChannel;
@@ -94,4 +99,25 @@ export async function createTestStudio(): Promise<TestStudio> {
       await rm(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The app's handlers over `session` (recent projects kept in `workDir`), for tests that train
+ * nothing: no backend report, an idle training relay, no folder picker; pushes go to `emit`.
+ */
+export function idleHandlers(
+  session: ProjectSession,
+  workDir: string,
+  emit: StudioContext['emit'] = () => undefined,
+): ReturnType<typeof createHandlers> {
+  return createHandlers({
+    mode: 'browser',
+    version: 'test',
+    session,
+    recent: new RecentProjects(path.join(workDir, 'recent.json')),
+    pickFolder: async () => ({ dir: null, supported: false }),
+    backend: () => ({ report: null, error: null }),
+    training: idleTrainingRelay(),
+    emit,
+  });
 }

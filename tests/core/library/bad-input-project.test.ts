@@ -6,7 +6,6 @@
  * every file in the project folder is byte-identical afterwards (hashed before and after). The
  * format tests check each parser message's wording; the new cases' messages are checked here.
  */
-import { createHash } from 'node:crypto';
 import {
   copyFile,
   cp,
@@ -28,6 +27,7 @@ import { ProjectStore } from '../../../src-main/core/project-store';
 import type { ImportFormat } from '../../../src-main/shared/library';
 import { StudioError } from '../../../src-main/shared/errors';
 import { BAD_INPUT, DATA } from '../formats/data-paths';
+import { treeSnapshot } from '../../support/folder-snapshot';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/bad-input/', import.meta.url));
 const BAD_IMAGES = path.join(FIXTURES, 'images');
@@ -298,19 +298,6 @@ const madeCases: Case[] = [
   },
 ];
 
-/** Every file and folder under `dir`, each file with the sha256 of its bytes. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const full = path.join(entry.parentPath, entry.name);
-    const hash = createHash('sha256');
-    if (entry.isFile()) hash.update(await readFile(full));
-    out[path.relative(dir, full)] = entry.isFile() ? hash.digest('hex') : 'folder';
-  }
-  return out;
-}
-
 /** The snapshot's files only (an import may make the empty thumbnail folder). */
 function filesOf(snap: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(snap).filter(([, value]) => value !== 'folder'));
@@ -360,7 +347,7 @@ describe('bad input never reaches the project', () => {
     'refuses %s, naming the file, and leaves the project byte-identical',
     async (_name, c) => {
       const store = await newProject(c);
-      const before = await snapshot(store.dir);
+      const before = await treeSnapshot(store.dir);
       const source = await c.make();
       const error = await importIntoProject(store, { dir: source.dir, format: c.format }).then(
         () => null,
@@ -374,7 +361,7 @@ describe('bad input never reaches the project', () => {
       ).toBe(true);
       if (c.says) expect(message).toMatch(c.says);
       await store.flush();
-      expect(await snapshot(store.dir)).toEqual(before);
+      expect(await treeSnapshot(store.dir)).toEqual(before);
       expect(store.listImages()).toHaveLength(0);
       await store.close();
     },
@@ -388,7 +375,7 @@ describe('bad images never reach the project', () => {
    */
   async function importImagesFolder(fill: (folder: string) => Promise<void>) {
     const store = await newProject({ landmarks: 'ibug68', attributes: null });
-    const before = await snapshot(store.dir);
+    const before = await treeSnapshot(store.dir);
     const folder = await newFolder();
     await fill(folder);
     const refusal = await importIntoProject(store, { dir: folder, format: 'images' }).then(
@@ -401,7 +388,7 @@ describe('bad images never reach the project', () => {
       skipBad: true,
     });
     await store.flush();
-    const after = await snapshot(store.dir);
+    const after = await treeSnapshot(store.dir);
     await store.close();
     return {
       refusal,

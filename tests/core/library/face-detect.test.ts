@@ -1,26 +1,23 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { boxOfPoints, cropBoxFor, iou } from '../../../src-main/core/library/face-boxes';
 import { FaceDetector } from '../../../src-main/core/library/face-detect';
 import { openImage } from '../../../src-main/core/library/image-source';
 import { DATA } from './test-images';
-
-/** 300-W `.pts`: the lines between `{` and `}`, 1-based pixels → 0-based. */
-function readPts(text: string): { x: number; y: number }[] {
-  const body = text.slice(text.indexOf('{') + 1, text.lastIndexOf('}'));
-  return body
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .map(([x = NaN, y = NaN]) => ({ x: x - 1, y: y - 1 }));
-}
+import { readPts } from '../../support/read-pts';
 
 let detector: FaceDetector;
 beforeAll(async () => {
   detector = await FaceDetector.load();
 });
+
+/** The detector's finding on an image's raw RGB pixels. */
+async function detectInRaw(image: Sharp): ReturnType<FaceDetector['detectInPixels']> {
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  return detector.detectInPixels({ data, width: info.width, height: info.height });
+}
 
 describe('FaceDetector on 300w-helen/test', () => {
   it('finds ≥95% of faces with IoU ≥ 0.5 against the 68 landmarks’ box', async () => {
@@ -80,15 +77,7 @@ describe('FaceDetector on images without faces', () => {
       await sharp(text).png().toBuffer(),
     ];
     for (const png of images) {
-      const { data, info } = await sharp(png)
-        .removeAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const finding = await detector.detectInPixels({
-        data,
-        width: info.width,
-        height: info.height,
-      });
+      const finding = await detectInRaw(sharp(png).removeAlpha());
       expect(finding.face).toBeNull();
       expect(finding.flags).toEqual(['no-face']);
     }
@@ -98,15 +87,7 @@ describe('FaceDetector on images without faces', () => {
     // The same HELEN face shrunk: at 40 px wide its landmarks span ~20 px, at 64 px ~33 px.
     const source = join(DATA, '300w-helen', 'test', '296814969_3.jpg');
     const flagsAt = async (width: number): Promise<string[]> => {
-      const { data, info } = await sharp(source)
-        .resize(width)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const finding = await detector.detectInPixels({
-        data,
-        width: info.width,
-        height: info.height,
-      });
+      const finding = await detectInRaw(sharp(source).resize(width));
       expect(finding.face).not.toBeNull();
       return finding.flags;
     };

@@ -22,13 +22,13 @@ import { resolveMedia } from '../../../src-main/core/library/media';
 import { checkImageFiles } from '../../../src-main/core/library/missing-images';
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { ProjectStore } from '../../../src-main/core/project-store';
-import { RecentProjects } from '../../../src-main/core/recent-projects';
 import { dispatch } from '../../../src-main/app/dispatch';
-import { createHandlers } from '../../../src-main/app/handlers';
+import type { createHandlers } from '../../../src-main/app/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { invokeContract } from '../../../src-main/shared/ipc-contract';
-import { idleTrainingRelay } from '../../support/fake-training';
+import { idleHandlers } from '../../app/handlers/studio-fixture';
 import { DATA } from './test-images';
+import { treeSnapshot } from '../../support/folder-snapshot';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
 const NAMES = ['296814969_3', '2968560214_1', '2968784797_1'];
@@ -75,36 +75,8 @@ async function newProject(): Promise<Studio> {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  const handlers = createHandlers({
-    mode: 'browser',
-    version: 'test',
-    session,
-    recent: new RecentProjects(path.join(workDir, 'recent.json')),
-    pickFolder: async () => ({ dir: null, supported: false }),
-    backend: () => ({ report: null, error: null }),
-    training: idleTrainingRelay(),
-    emit: () => undefined,
-  });
+  const handlers = idleHandlers(session, workDir);
   return { session, store: session.require(), handlers };
-}
-
-/** Every folder and file under `dir`, files with their bytes' sha256: "left as it was", exactly. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  const walk = async (folder: string): Promise<void> => {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) {
-        files[`${path.relative(dir, full)}/`] = 'folder';
-        await walk(full);
-      } else {
-        const bytes = await readFile(full);
-        files[path.relative(dir, full)] = createHash('sha256').update(bytes).digest('hex');
-      }
-    }
-  };
-  await walk(dir);
-  return files;
 }
 
 describe('copying images into the project', () => {
@@ -183,7 +155,7 @@ describe('copying images into the project', () => {
     const source = await sourceFolder();
     const { session, store } = await newProject();
     try {
-      const before = await snapshot(store.dir);
+      const before = await treeSnapshot(store.dir);
       const abort = new AbortController();
       const outcome = await importIntoProject(store, {
         dir: source,
@@ -198,7 +170,7 @@ describe('copying images into the project', () => {
       expect(abort.signal.aborted).toBe(true);
       expect(outcome).toMatchObject({ added: 0, cancelled: true });
       expect(store.listImages()).toEqual([]);
-      expect(await snapshot(store.dir)).toEqual(before);
+      expect(await treeSnapshot(store.dir)).toEqual(before);
     } finally {
       await session.close();
     }
@@ -210,12 +182,12 @@ describe('copying images into the project', () => {
     try {
       // A file where the images folder should be: no copy can be made.
       await writeFile(path.join(store.dir, IMAGES_FOLDER), 'in the way');
-      const before = await snapshot(store.dir);
+      const before = await treeSnapshot(store.dir);
       await expect(
         importIntoProject(store, { dir: source, format: 'images', placement: 'copy' }),
       ).rejects.toThrow(path.join(store.dir, IMAGES_FOLDER));
       expect(store.listImages()).toEqual([]);
-      expect(await snapshot(store.dir)).toEqual(before);
+      expect(await treeSnapshot(store.dir)).toEqual(before);
     } finally {
       await session.close();
     }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageRecord } from '../../../src-main/shared/domain';
 import { PixelLimitExceeded } from '../../../src-main/core/library/image-rejected';
 import { openImage } from '../../../src-main/core/library/image-source';
-import { importImages } from '../../../src-main/core/library/import-images';
+import { importImages, indexImageFiles } from '../../../src-main/core/library/import-images';
 import type { ImportProgress } from '../../../src-main/core/library/import-progress';
 import { thumbnailPath } from '../../../src-main/core/library/thumbnails';
 import { BAD_IMAGES, DATA, encodeBmp } from './test-images';
@@ -211,5 +211,32 @@ describe('importImages', () => {
     const handled = result.added.length + result.duplicates.length + result.failed.length;
     expect(handled).toBe(2);
     expect(await readdir(join(root, 'cache', 'other-thumbs'))).toHaveLength(result.added.length);
+  });
+});
+
+describe('indexImageFiles', () => {
+  it('adds, skips and rejects as importImages does, but for what needs decoding; writes no thumbnail', async () => {
+    const options = {
+      roots: [images],
+      projectDir: root,
+      subjectOf: (path: string) => /^(S\d+)_/.exec(basename(path))?.[1],
+    };
+    const imported = await importImages({ ...options, thumbnailDir: join(root, 'cache', 'eager') });
+    const lazyThumbs = join(root, 'cache', 'lazy');
+    const indexed = await indexImageFiles({ ...options, thumbnailDir: lazyThumbs });
+
+    // The header alone cannot tell a truncated JPEG or PNG: those are found when decoded.
+    const importedIds = new Set(imported.added.map((r) => r.id));
+    const notDecoded = indexed.added.filter((r) => !importedIds.has(r.id));
+    expect(notDecoded.map((r) => basename(r.path)).sort()).toEqual([
+      'truncated.jpg',
+      'truncated.png',
+    ]);
+    expect(indexed.added.filter((r) => importedIds.has(r.id))).toEqual(imported.added);
+    const undecoded = new Set(notDecoded.map((r) => join(root, r.path)));
+    expect(indexed.failed).toEqual(imported.failed.filter((f) => !undecoded.has(f.path)));
+    expect(indexed.duplicates).toEqual(imported.duplicates);
+    expect(indexed.cancelled).toBe(false);
+    await expect(readdir(lazyThumbs)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -10,12 +10,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curateProject, importIntoProject } from '../../../src-main/core/library/library-service';
 import { ProjectSession } from '../../../src-main/core/project-session';
-import { RecentProjects } from '../../../src-main/core/recent-projects';
 import { dispatch } from '../../../src-main/app/dispatch';
-import { createHandlers } from '../../../src-main/app/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { DATA } from './test-images';
-import { idleTrainingRelay } from '../../support/fake-training';
+import { idleHandlers } from '../../app/handlers/studio-fixture';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
 const FACE_COUNT = 5;
@@ -119,16 +117,7 @@ describe('curating a library', () => {
     expect(copy.flags).toContain('near-duplicate');
     expect(copy.face).not.toBeNull();
 
-    const handlers = createHandlers({
-      mode: 'browser',
-      version: 'test',
-      session,
-      recent: new RecentProjects(path.join(workDir, 'recent.json')),
-      pickFolder: async () => ({ dir: null, supported: false }),
-      backend: () => ({ report: null, error: null }),
-      training: idleTrainingRelay(),
-      emit: () => undefined,
-    });
+    const handlers = idleHandlers(session, workDir);
     expect(await dispatch(handlers, 'library:stats', {})).toEqual({
       ok: true,
       value: expect.objectContaining({

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prelabelImagesOf, readLabelledFaces } from '../../../src-main/app/training/finetune-faces';
 import { readProjectSnapshot } from '../../../src-main/app/training/project-snapshot';
-import { pointsBox } from '../../../src-main/engine/data/face-crop';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
+import { boundsOf } from '../../../src-main/shared/geometry';
 import { runFinetuneJob } from '../../../src-main/engine/jobs/finetune-job';
 import { runPrelabelJob } from '../../../src-main/engine/jobs/prelabel-job';
 import type { ImageToPrelabel } from '../../../src-main/engine/predict/prelabel';
@@ -50,7 +50,7 @@ beforeAll(async () => {
     created.slice(0, 3).map((i) => i.id),
   );
   images = listed.map((image) => {
-    const box = pointsBox(set.faces.find((f) => f.imageId === image.imageId)!.points);
+    const box = boundsOf(set.faces.find((f) => f.imageId === image.imageId)!.points)!;
     return { ...image, face: { box, crop: box, score: 1 } };
   });
 }, 90_000);

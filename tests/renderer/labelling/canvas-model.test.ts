@@ -38,6 +38,15 @@ function reasons(m: CanvasModel): ChangeReason[] {
   return seen;
 }
 
+/** A template for the 5-point schema, in [0, 1] of the box it is dropped into. */
+const TEMPLATE5 = [
+  { x: 0.3, y: 0.35 },
+  { x: 0.7, y: 0.35 },
+  { x: 0.5, y: 0.55 },
+  { x: 0.35, y: 0.75 },
+  { x: 0.65, y: 0.75 },
+];
+
 describe('placing points', () => {
   it('places a real 68-point face in schema order under zoom and pan', async () => {
     const truth = await helenFace('296814969_3');
@@ -223,18 +232,11 @@ describe('occlusion, clearing, confirming', () => {
 
   it('drops a template into a box; confirming or moving a point confirms it', () => {
     const m = model5(null);
-    const template = [
-      { x: 0.3, y: 0.35 },
-      { x: 0.7, y: 0.35 },
-      { x: 0.5, y: 0.55 },
-      { x: 0.35, y: 0.75 },
-      { x: 0.65, y: 0.75 },
-    ];
-    expect(() => m.dropTemplate(template)).toThrow(/needs a box/);
-    expect(() => m.dropTemplate(template.slice(1), { x: 0, y: 0, width: 1, height: 1 })).toThrow(
+    expect(() => m.dropTemplate(TEMPLATE5)).toThrow(/needs a box/);
+    expect(() => m.dropTemplate(TEMPLATE5.slice(1), { x: 0, y: 0, width: 1, height: 1 })).toThrow(
       RangeError,
     );
-    m.dropTemplate(template, { x: 40, y: 20, width: 100, height: 120 });
+    m.dropTemplate(TEMPLATE5, { x: 40, y: 20, width: 100, height: 120 });
     expect(m.points.map((p) => [p.x, p.y, p.v, p.source, p.confirmed])).toEqual([
       [70, 62, 2, 'template', false],
       [110, 62, 2, 'template', false],
@@ -255,14 +257,7 @@ describe('occlusion, clearing, confirming', () => {
 
   it('moves and resizes a dropped template as a whole, keeping it model-made', () => {
     const m = model5(null);
-    const template = [
-      { x: 0.3, y: 0.35 },
-      { x: 0.7, y: 0.35 },
-      { x: 0.5, y: 0.55 },
-      { x: 0.35, y: 0.75 },
-      { x: 0.65, y: 0.75 },
-    ];
-    m.dropTemplate(template, { x: 40, y: 20, width: 100, height: 120 });
+    m.dropTemplate(TEMPLATE5, { x: 40, y: 20, width: 100, height: 120 });
     const dropped = m.points.map((p) => ({ ...p }));
     expect(() => m.scaleSelection(2)).toThrow(CanvasModeError);
     m.selectAll();

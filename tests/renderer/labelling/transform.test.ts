@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  boundsOf,
   clampScale,
   fitBox,
   imageToStage,
@@ -108,16 +107,5 @@ describe('markers and bounds', () => {
       const b = imageToStage(t, { x: 10 + r, y: 10 });
       expect(b.x - a.x).toBeCloseTo(5, 9);
     }
-  });
-
-  it('bounds points, or returns null for none', () => {
-    expect(boundsOf([])).toBeNull();
-    expect(
-      boundsOf([
-        { x: 3, y: 9 },
-        { x: -1, y: 4 },
-        { x: 7, y: 5 },
-      ]),
-    ).toEqual({ x: -1, y: 4, width: 8, height: 5 });
   });
 });

@@ -12,6 +12,7 @@
  */
 import type { Box, Landmark } from '$shared/domain';
 import { StudioError } from '$shared/errors';
+import { boundsOf } from '$shared/geometry';
 import { checkCanvasSchema, groupIndices, type CanvasSchema } from './canvas-schema';
 import * as edits from './face-record';
 import type { FaceRecord, Points } from './face-record';
@@ -21,7 +22,6 @@ import {
   DEFAULT_FIT_PADDING,
   DEFAULT_ZOOM_LIMITS,
   IDENTITY,
-  boundsOf,
   fitBox,
   imageToStage,
   markerRadius,

@@ -124,22 +124,6 @@ export function fitBox(
   };
 }
 
-/** The smallest rectangle around `points`, or null when there are none. */
-export function boundsOf(points: readonly Point[]): Rect | null {
-  if (points.length === 0) return null;
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const p of points) {
-    minX = Math.min(minX, p.x);
-    minY = Math.min(minY, p.y);
-    maxX = Math.max(maxX, p.x);
-    maxY = Math.max(maxY, p.y);
-  }
-  return { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
-}
-
 /**
  * The radius to draw a marker with, in image pixels, so that it is `screenRadius` stage pixels
  * on screen whatever the zoom (markers live in the scaled layer).
