@@ -4,6 +4,7 @@
  * never detected (evaluate-model.ts), so the score is the model's. A table goes to stderr and the
  * JSON report to stdout. Bad data fails naming every bad file (exit 1); a wrong call exits 2.
  */
+import { labelFormat } from '../../core/formats/registry';
 import { readLabelledInput, type LabelledFormat } from '../../core/library/labelled-input';
 import { builtinLandmarkSchema, BUILTIN_LANDMARK_SCHEMAS } from '../../core/schemas/builtin';
 import { chooseBackend } from '../../engine/backend';
@@ -90,7 +91,7 @@ function dataLandmarkSchema(
       );
     return ofModel;
   }
-  const id = named ?? (format === 'mtfl' ? 'five' : 'ibug68');
+  const id = named ?? labelFormat(format).landmarkSchema ?? 'ibug68';
   if (!BUILTIN_LANDMARK_SCHEMAS.includes(id))
     throw new UsageError(
       `--landmarks ${id}: expected ${BUILTIN_LANDMARK_SCHEMAS.join(', ')}`,

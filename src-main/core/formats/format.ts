@@ -116,6 +116,8 @@ export interface LabelFormat {
    * more than one model predicts (MTFL: points and attributes together).
    */
   predictions: readonly ModelTask[] | 'any';
+  /** The built-in landmark schema every file of the format follows (MTFL: `five`), if one. */
+  landmarkSchema?: string;
   /** A face without placed points has no row (MTFL), so its image is left out of an export. */
   needsPoints: boolean;
   /** The folder images are written under (`images/` for YOLO), `/`-terminated, or ''. */

@@ -106,6 +106,7 @@ export const mtflFormat: LabelFormat = {
   expects: 'training.txt and testing.txt with the images they name',
   carries: carrying({ points: true, attributes: true, classes: true }),
   predictions: [],
+  landmarkSchema: 'five',
   needsPoints: true,
   imageFolder: '',
   detect: ({ files }) => files.includes('training.txt') || files.includes('testing.txt'),

@@ -74,6 +74,20 @@ export function detectFormats(listing: FolderListing): LabelFormatId[] {
 }
 
 /**
+ * The one format other than `chosen` the folder `dir` looks like, or null (none, several, or the
+ * folder cannot be listed): a hint for an import that found none of `chosen`'s files.
+ */
+export async function otherFormatOf(
+  dir: string,
+  chosen: LabelFormatId,
+): Promise<LabelFormat | null> {
+  const listing = await listFolder(dir).catch(() => null);
+  if (!listing) return null;
+  const others = detectFormats(listing).filter((id) => id !== chosen);
+  return others.length === 1 ? FORMATS[others[0]!] : null;
+}
+
+/**
  * The one format the folder `dir` is in, judged by its names; an error when none matches or
  * several do (then the caller names the format).
  */

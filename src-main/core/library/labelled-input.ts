@@ -19,9 +19,9 @@ import { basename, dirname, join } from 'node:path';
 import type { ImportFormat } from '../../shared/ipc-contract';
 import type { AttributeSchema, LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
-import type { ReadContext, SourceImage } from '../formats/format';
+import type { LabelFormat, ReadContext, SourceImage } from '../formats/format';
 import { splitFromPath } from '../formats/label-files';
-import { labelFormat } from '../formats/registry';
+import { labelFormat, otherFormatOf } from '../formats/registry';
 import { coordinateProblems } from '../coordinate-bounds';
 import { ProblemList } from '../problems';
 import { checkInside, outsideMessage, outsideProblem } from '../real-path';
@@ -61,7 +61,7 @@ export async function readLabelledInput(
   const realRoot = await realpath(root);
   const input = {
     root,
-    images: await reader.read(readContext(dir, realRoot, info.isFile(), options)),
+    images: await readWithHint(reader, readContext(dir, realRoot, info.isFile(), options)),
   };
   for (const image of input.images) {
     image.split ??= splitFromPath(image.file);
@@ -99,6 +99,24 @@ function readContext(
       return openImage(join(dir, file));
     },
   };
+}
+
+/** The format's read; a folder without its files names the format the folder looks like. */
+async function readWithHint(reader: LabelFormat, context: ReadContext): Promise<SourceImage[]> {
+  try {
+    return await reader.read(context);
+  } catch (error) {
+    if (!(error instanceof StudioError) || error.code !== 'not-found' || context.isFile) {
+      throw error;
+    }
+    const other = await otherFormatOf(context.path, reader.id);
+    if (!other) throw error;
+    throw new StudioError(
+      'not-found',
+      `${error.message}; it looks like ${other.name} (format ${other.id})`,
+      { cause: error },
+    );
+  }
 }
 
 /** Throws, naming the file and its target, when `file` really lies outside `realRoot`. */
