@@ -12,9 +12,13 @@
  *   2. Add its id to `ImportFormat` in shared/ipc-contract.ts (the app, the CLI and the server
  *      validate format names against it) and its line to FORMATS below; the compiler asks for
  *      each if the other is there.
- *   3. Give the import dialog a choice for it (src-renderer/src/features/library/format-choices.ts).
+ *   3. Name it where people pick it: the import dialog's choices
+ *      (src-renderer/src/features/library/format-choices.ts) and the `--format` lists of the
+ *      usage lines (cli/usage.ts).
  *   4. Tests: tests/core/formats/<name>.test.ts for the parser and serialiser, bad files in
- *      tests/fixtures/bad-input/formats; the registry test round-trips it on its own.
+ *      tests/fixtures/bad-input/formats. The registry test (tests/core/formats/registry.test.ts)
+ *      picks the new format up by itself: it writes a face, detects the folder as this format
+ *      and no other (and every other format's folder as not this one), and reads the face back.
  */
 import { StudioError } from '../../shared/errors';
 import { ExportFormat } from '../../shared/ipc-contract';
