@@ -52,3 +52,20 @@ export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig['op
     throw new UsageError(error instanceof Error ? error.message : String(error), usage);
   }
 }
+
+/** `--format`'s value, one of `choices`; a usage error listing them when it is missing or not one. */
+export function parseFormatOption<const T extends string>(
+  value: string | undefined,
+  choices: readonly T[],
+  usage: string,
+): T {
+  const found = choices.find((choice) => choice === value);
+  if (found !== undefined) return found;
+  const list = `(${choices.join(', ')})`;
+  throw new UsageError(
+    value === undefined
+      ? `Missing --format ${list}`
+      : `Unknown --format ${JSON.stringify(value)} ${list}`,
+    usage,
+  );
+}

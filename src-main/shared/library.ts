@@ -42,8 +42,9 @@ export const LibraryItem = ImageRecord.extend({
 export type LibraryItem = z.infer<typeof LibraryItem>;
 
 /**
- * What an import reads: plain images, or a labelled set in one of the formats
- * (core/library/labelled-input.ts lists where each format's files are looked for).
+ * What an import reads: plain images, or a labelled set in one of the formats (each has its
+ * module in core/formats, listed in core/formats/registry.ts, which says where its files are
+ * looked for).
  */
 export const ImportFormat = z.enum([
   'images',

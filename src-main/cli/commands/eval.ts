@@ -4,6 +4,7 @@
  * never detected (evaluate-model.ts), so the score is the model's. A table goes to stderr and the
  * JSON report to stdout. Bad data fails naming every bad file (exit 1); a wrong call exits 2.
  */
+import { labelFormat } from '../../core/formats/registry';
 import { readLabelledInput, type LabelledFormat } from '../../core/library/labelled-input';
 import { builtinLandmarkSchema, BUILTIN_LANDMARK_SCHEMAS } from '../../core/schemas/builtin';
 import { chooseBackend } from '../../engine/backend';
@@ -13,7 +14,7 @@ import { evaluateModel, type EvalReport } from '../../engine/predict/evaluate-mo
 import { Split } from '../../shared/domain';
 import { ExportFormat } from '../../shared/library';
 import type { LandmarkSchema } from '../../shared/schemas';
-import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
+import { parseCommandArgs, parseFormatOption, UsageError, type CliIo } from '../cli-io';
 import { EVAL_USAGE } from '../usage';
 
 export async function evalCommand(args: string[], io: CliIo): Promise<void> {
@@ -34,13 +35,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<void> {
     throw new UsageError(`Unexpected argument ${positionals[0]}`, EVAL_USAGE);
   if (!values.model) throw new UsageError('Missing --model', EVAL_USAGE);
   if (!values.data) throw new UsageError('Missing --data', EVAL_USAGE);
-  const format = ExportFormat.safeParse(values.format);
-  if (!format.success) {
-    throw new UsageError(
-      `Missing or unknown --format (${ExportFormat.options.join(', ')})`,
-      EVAL_USAGE,
-    );
-  }
+  const format = parseFormatOption(values.format, ExportFormat.options, EVAL_USAGE);
   const split = values.split === undefined ? undefined : Split.safeParse(values.split);
   if (split && !split.success)
     throw new UsageError(
@@ -51,8 +46,8 @@ export async function evalCommand(args: string[], io: CliIo): Promise<void> {
   const batchSize = positiveInteger('--batch', values.batch);
 
   const card = await readModelCard(values.model);
-  const landmarks = dataLandmarkSchema(landmarkSchemaOfCard(card), values.landmarks, format.data);
-  const input = await readLabelledInput(values.data, format.data, { landmarks, attributes: null });
+  const landmarks = dataLandmarkSchema(landmarkSchemaOfCard(card), values.landmarks, format);
+  const input = await readLabelledInput(values.data, format, { landmarks, attributes: null });
   const backend = await chooseBackend();
   const model = await loadExportedModel(values.model);
   io.err(
@@ -66,7 +61,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<void> {
       onProgress: ({ done, total }) => io.err(`${done}/${total} faces`),
     });
     io.err(evalTable(report));
-    io.out(JSON.stringify({ data: values.data, format: format.data, ...report }, null, 2));
+    io.out(JSON.stringify({ data: values.data, format, ...report }, null, 2));
   } finally {
     model.dispose();
   }
@@ -96,7 +91,7 @@ function dataLandmarkSchema(
       );
     return ofModel;
   }
-  const id = named ?? (format === 'mtfl' ? 'five' : 'ibug68');
+  const id = named ?? labelFormat(format).landmarkSchema ?? 'ibug68';
   if (!BUILTIN_LANDMARK_SCHEMAS.includes(id))
     throw new UsageError(
       `--landmarks ${id}: expected ${BUILTIN_LANDMARK_SCHEMAS.join(', ')}`,

@@ -5,7 +5,7 @@
 import { exportProjectLabels } from '../../core/library/library-export';
 import { ProjectStore } from '../../core/project-store';
 import { ExportFormat, UnconfirmedExport } from '../../shared/library';
-import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
+import { parseCommandArgs, parseFormatOption, UsageError, type CliIo } from '../cli-io';
 import { EXPORT_USAGE } from '../usage';
 
 export async function libraryExport(args: string[], io: CliIo): Promise<void> {
@@ -18,13 +18,7 @@ export async function libraryExport(args: string[], io: CliIo): Promise<void> {
   if (!out) throw new UsageError('Missing the output folder OUT', EXPORT_USAGE);
   if (extra.length > 0) throw new UsageError(`Unexpected argument ${extra[0]}`, EXPORT_USAGE);
   if (!values.project) throw new UsageError('Missing --project', EXPORT_USAGE);
-  const format = ExportFormat.safeParse(values.format);
-  if (!format.success) {
-    throw new UsageError(
-      `Missing or unknown --format (${ExportFormat.options.join(', ')})`,
-      EXPORT_USAGE,
-    );
-  }
+  const format = parseFormatOption(values.format, ExportFormat.options, EXPORT_USAGE);
   // Points no person confirmed: left out unless --unconfirmed mark (studio format only).
   const unconfirmed = UnconfirmedExport.safeParse(values.unconfirmed ?? 'leave-out');
   if (!unconfirmed.success) {
@@ -36,7 +30,7 @@ export async function libraryExport(args: string[], io: CliIo): Promise<void> {
   // Read-only: an export works while the studio (or another command) holds the project.
   const store = await ProjectStore.open(values.project, { readOnly: true });
   try {
-    const summary = await exportProjectLabels(store, format.data, out, {
+    const summary = await exportProjectLabels(store, format, out, {
       unconfirmed: unconfirmed.data,
     });
     io.out(JSON.stringify(summary, null, 2));

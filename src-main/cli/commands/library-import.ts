@@ -18,7 +18,7 @@ import { importIntoProject } from '../../core/library/library-service';
 import { UndecodableImagesError } from '../../core/library/undecodable-images';
 import { StudioError } from '../../shared/errors';
 import { ImportFormat, type ImportFaceCounts } from '../../shared/library';
-import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
+import { parseCommandArgs, parseFormatOption, UsageError, type CliIo } from '../cli-io';
 import { IMPORT_USAGE } from '../usage';
 
 export async function libraryImport(args: string[], io: CliIo): Promise<void> {
@@ -46,13 +46,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
       IMPORT_USAGE,
     );
   }
-  const format = ImportFormat.safeParse(values.format);
-  if (!format.success) {
-    throw new UsageError(
-      `Unknown --format ${JSON.stringify(values.format)} (${ImportFormat.options.join(', ')})`,
-      IMPORT_USAGE,
-    );
-  }
+  const format = parseFormatOption(values.format, ImportFormat.options, IMPORT_USAGE);
   let subjectPattern: RegExp | undefined;
   if (values['subject-pattern'] !== undefined) {
     try {
@@ -66,7 +60,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
   try {
     const outcome = await importIntoProject(store, {
       dir,
-      format: format.data,
+      format,
       curate: values.curate,
       thumbnails: values['lazy-thumbnails'] ? 'lazy' : 'eager',
       skipBad: values['skip-bad'],
@@ -85,7 +79,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
       throw error;
     });
     for (const failure of outcome.failed) io.err(`skipped ${failure.file}: ${failure.reason}`);
-    if (format.data !== 'images') io.err(describeFaces(outcome.faces));
+    if (format !== 'images') io.err(describeFaces(outcome.faces));
     io.out(JSON.stringify(outcome, null, 2));
   } finally {
     await store.close();

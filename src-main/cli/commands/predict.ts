@@ -17,7 +17,7 @@ import {
   writePredictions,
 } from '../../engine/predict/write-predictions';
 import { StudioError } from '../../shared/errors';
-import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
+import { parseCommandArgs, parseFormatOption, UsageError, type CliIo } from '../cli-io';
 import { PREDICT_USAGE } from '../usage';
 
 export async function predictCommand(args: string[], io: CliIo): Promise<void> {
@@ -37,20 +37,14 @@ export async function predictCommand(args: string[], io: CliIo): Promise<void> {
   if (!values.out) throw new UsageError('Missing --out', PREDICT_USAGE);
   if (positionals.length === 0)
     throw new UsageError('Missing the images or folders to predict on', PREDICT_USAGE);
-  const format = PredictFormat.safeParse(values.format);
-  if (!format.success) {
-    throw new UsageError(
-      `Unknown --format ${JSON.stringify(values.format)} (${PredictFormat.options.join(', ')})`,
-      PREDICT_USAGE,
-    );
-  }
+  const format = parseFormatOption(values.format, PredictFormat.options, PREDICT_USAGE);
   const batchSize = Number(values.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new UsageError(`--batch ${values.batch}: expected a positive integer`, PREDICT_USAGE);
 
   // The card first: a format that cannot hold the model's output is a wrong call, found at once.
   const card = await readModelCard(values.model);
-  const mismatch = formatMismatch(format.data, card);
+  const mismatch = formatMismatch(format, card);
   if (mismatch) throw new UsageError(mismatch, PREDICT_USAGE);
 
   // Found now, not after minutes of predicting (writing checks again).
@@ -72,7 +66,7 @@ export async function predictCommand(args: string[], io: CliIo): Promise<void> {
     for (const { file } of outcome.noFace) io.err(`no face found in ${file}`);
     for (const { message } of outcome.failed) io.err(`skipped ${message}`);
     const written = await writePredictions(outcome, card, values.out, {
-      format: format.data,
+      format,
       copyImages: !values['labels-only'],
     });
     io.out(JSON.stringify({ model: card.id, ...written }, null, 2));

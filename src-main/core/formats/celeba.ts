@@ -2,7 +2,11 @@
  * CelebA attribute lists (`list_attr_celeba.txt`): the image count, a line of attribute names,
  * then `file v1 … vN` with each v in {-1, 1}. Faces carry attributes only (no points).
  */
+import { StudioError } from '../../shared/errors';
+import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
+import { carrying, type LabelFormat } from './format';
+import { labelledIn, locate } from './label-files';
 import type { LabelledSet } from './model';
 import { checkRelativePath } from './relative-path';
 import { fields, parseFiniteNumber, splitLines } from './text-lines';
@@ -106,3 +110,29 @@ export function serialiseCelebaAttributes(
   problems.throwIfAny('Cannot write a CelebA attribute list');
   return [String(set.length), attributeNames.join(' '), ...rows, ''].join('\n');
 }
+
+/** `list_attr_celeba.txt`, else the one `.txt` in the folder. */
+export const celebaFormat: LabelFormat = {
+  id: 'celeba',
+  name: 'CelebA attributes',
+  expects: 'list_attr_celeba.txt and the images it names',
+  carries: carrying({ attributes: true }),
+  predictions: ['attributes'],
+  needsPoints: false,
+  imageFolder: '',
+  detect: ({ files }) => files.includes('list_attr_celeba.txt'),
+  async read({ path, isFile, labelFile }) {
+    const file = await labelFile(await locate(path, isFile, ['list_attr_celeba.txt'], '.txt'));
+    return labelledIn(file, parseCelebaAttributes(await readAnnotationText(file), file).set);
+  },
+  write(set, { attributeNames }) {
+    if (attributeNames.length === 0) {
+      throw new StudioError(
+        'invalid-payload',
+        'Cannot export CelebA attributes: the attribute set has no yes/no attributes',
+      );
+    }
+    const text = serialiseCelebaAttributes(set, attributeNames);
+    return { texts: [{ file: 'list_attr_celeba.txt', text }] };
+  },
+};

@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ProblemList } from '../problems';
+import { carrying, type LabelFormat } from './format';
 import type { LabelledImage, LabelledSet } from './model';
 
 const IMAGE = /\.(jpe?g|png|bmp|webp|gif|tiff?|ppm|pgm)$/i;
@@ -85,3 +86,25 @@ export function planClassFolderExport(set: LabelledSet): { source: string; targe
   }
   return plan;
 }
+
+/** `<folder>/<class>/<image>`: a folder of folders holding images and nothing else. */
+export const classFoldersFormat: LabelFormat = {
+  id: 'class-folders',
+  name: 'Expression class folders',
+  expects: 'one folder per expression class holding its images (<folder>/<class>/<image>)',
+  carries: carrying({ expression: true }),
+  predictions: ['expression'],
+  needsPoints: false,
+  imageFolder: '',
+  detect: ({ files, folders }) =>
+    files.length === 0 &&
+    folders.size > 0 &&
+    [...folders.values()].every((names) => names.length > 0 && names.every((n) => IMAGE.test(n))),
+  read: ({ path, expressions, subjectPattern }) =>
+    importClassFolders(path, {
+      ...(expressions ? { classes: expressions } : {}),
+      ...(subjectPattern ? { subjectPattern } : {}),
+    }),
+  // The folder names are the labels: the images are the output.
+  write: (set) => ({ texts: [], placement: planClassFolderExport(set) }),
+};

@@ -8,8 +8,11 @@
 import { z } from 'zod';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { ProblemList } from '../problems';
+import { readAnnotationText } from '../input-files';
 import { addZodIssues } from '../schemas/landmark-schema';
+import { carrying, requireLandmarks, type LabelFormat } from './format';
 import { parseJsonText } from './json-text';
+import { labelledIn, locate } from './label-files';
 import type { FormatPoint, LabelledFace, LabelledSet } from './model';
 import { checkRelativePath } from './relative-path';
 
@@ -233,3 +236,27 @@ export function serialiseCoco(set: LabelledSet, schema: LandmarkSchema): string 
   };
   return JSON.stringify({ images, annotations, categories: [category] }, null, 1) + '\n';
 }
+
+/** `annotations.json`, else the one `.json` in the folder. */
+export const cocoFormat: LabelFormat = {
+  id: 'coco',
+  name: 'COCO keypoints',
+  expects: 'a COCO keypoints annotations.json and the images it names',
+  carries: carrying({ points: true, visibility: 'full', boxes: true }),
+  predictions: ['landmarks'],
+  needsPoints: false,
+  imageFolder: '',
+  detect: ({ files }) => files.includes('annotations.json'),
+  async read({ path, isFile, pointCount, labelFile }) {
+    const file = await labelFile(await locate(path, isFile, ['annotations.json'], '.json'));
+    return labelledIn(file, parseCoco(await readAnnotationText(file), file, { pointCount }).set);
+  },
+  write: (set, { landmarks }) => ({
+    texts: [
+      {
+        file: 'annotations.json',
+        text: serialiseCoco(set, requireLandmarks(landmarks, 'COCO keypoints')),
+      },
+    ],
+  }),
+};

@@ -4,9 +4,13 @@
  * Part names are point indices (`00`…`67`), or the schema's point names; a part left out is a
  * point not labelled (v 0). Boxes marked `ignore` are regions a detector should skip, not faces.
  */
+import { StudioError } from '../../shared/errors';
 import { readAnnotationBytes } from '../input-files';
 import { ProblemList } from '../problems';
+import { carrying, type LabelFormat } from './format';
+import { anyEndsWith, filesEndingWith, labelledIn, readEach, withSplitOf } from './label-files';
 import type { FormatPoint, LabelledFace, LabelledSet } from './model';
+import { faceBox } from './model';
 import { checkRelativePath } from './relative-path';
 import { parseFiniteNumber } from './text-lines';
 import type { XmlElement } from './xml-reader';
@@ -146,16 +150,10 @@ export async function readDlibXmlFile(
   return parseDlibXml(decodeXmlBytes(await readAnnotationBytes(path)), path, options);
 }
 
+/** The face's box, else its labelled points' box (the caller skips a face with neither). */
 function boxOf(face: LabelledFace): { top: number; left: number; width: number; height: number } {
-  if (face.box) {
-    return { top: face.box.y, left: face.box.x, width: face.box.width, height: face.box.height };
-  }
-  const labelled = face.points.filter((p) => p.v > 0);
-  const xs = labelled.map((p) => p.x);
-  const ys = labelled.map((p) => p.y);
-  const left = Math.min(...xs);
-  const top = Math.min(...ys);
-  return { top, left, width: Math.max(...xs) - left, height: Math.max(...ys) - top };
+  const { x, y, width, height } = faceBox(face)!;
+  return { top: y, left: x, width, height };
 }
 
 /**
@@ -198,3 +196,30 @@ export function serialiseDlibXml(set: LabelledSet, name = 'Face Studio export'):
   lines.push('</images>', '</dataset>', '');
   return lines.join('\n');
 }
+
+/** Every `.xml` in the folder (a name with train/test sets the split). */
+export const dlibFormat: LabelFormat = {
+  id: 'dlib',
+  name: 'dlib XML',
+  expects: 'dlib .xml files and the images they name',
+  carries: carrying({ points: true, visibility: 'labelled', boxes: true }),
+  predictions: ['landmarks'],
+  needsPoints: false,
+  imageFolder: '',
+  detect: ({ files }) => anyEndsWith(files, '.xml'),
+  async read({ path, isFile, pointCount, labelFile }) {
+    const files = isFile ? [path] : await filesEndingWith(path, '.xml');
+    if (files.length === 0) throw new StudioError('not-found', `${path} holds no dlib .xml file`);
+    return readEach(files, async (file) =>
+      labelledIn(
+        file,
+        (await readDlibXmlFile(await labelFile(file), { pointCount })).map((image) =>
+          withSplitOf(file, image),
+        ),
+      ),
+    );
+  },
+  write: (set, { name }) => ({
+    texts: [{ file: 'labels.xml', text: serialiseDlibXml(set, name) }],
+  }),
+};

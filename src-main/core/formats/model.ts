@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Box, Landmark, PointSource } from '../../shared/domain';
+import { boxOfPoints } from '../library/face-boxes';
 
 /**
  * A point as a format holds it. Formats of labelled sets say nothing of who placed a point: it is
@@ -53,4 +54,11 @@ export function visiblePoint(x: number, y: number): FormatPoint {
 export function toLandmark(point: FormatPoint): Landmark {
   const { source = 'human', confirmed = true, ...rest } = point;
   return { ...rest, source, confirmed };
+}
+
+/** The face's own box, else its placed points' bounds; undefined when it has neither. */
+export function faceBox(face: LabelledFace): Box | undefined {
+  if (face.box) return face.box;
+  const placed = face.points.filter((p) => p.v > 0);
+  return placed.length > 0 ? boxOfPoints(placed) : undefined;
 }

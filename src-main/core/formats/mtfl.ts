@@ -5,8 +5,12 @@
  * Attributes are coded 1 yes / 2 no (gender: 1 male), pose 1..5 from left profile to right profile.
  * They are stored under CelebA's names (`Male`, `Smiling`, `Eyeglasses`) so the two sets agree.
  */
+import { StudioError } from '../../shared/errors';
+import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
-import type { FormatPoint, LabelledFace, LabelledSet } from './model';
+import { carrying, type LabelFormat } from './format';
+import { labelledIn, present, readEach, withSplitOf } from './label-files';
+import type { FormatPoint, LabelledFace, LabelledImage, LabelledSet } from './model';
 import { visiblePoint } from './model';
 import { checkRelativePath } from './relative-path';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
@@ -94,3 +98,38 @@ export function serialiseMtfl(set: LabelledSet): string {
   problems.throwIfAny('Cannot write an MTFL list');
   return rows.map((row) => `${row}\n`).join('');
 }
+
+/** `training.txt` (split train) and `testing.txt` (split test). */
+export const mtflFormat: LabelFormat = {
+  id: 'mtfl',
+  name: 'MTFL',
+  expects: 'training.txt and testing.txt with the images they name',
+  carries: carrying({ points: true, attributes: true, classes: true }),
+  predictions: [],
+  landmarkSchema: 'five',
+  needsPoints: true,
+  imageFolder: '',
+  detect: ({ files }) => files.includes('training.txt') || files.includes('testing.txt'),
+  async read({ path, isFile, labelFile }) {
+    const files = isFile ? [path] : await present(path, ['training.txt', 'testing.txt']);
+    if (files.length === 0) {
+      throw new StudioError('not-found', `${path} holds no MTFL list (training.txt, testing.txt)`);
+    }
+    return readEach(files, async (file) =>
+      labelledIn(
+        file,
+        parseMtfl(await readAnnotationText(await labelFile(file)), file).map((image) =>
+          withSplitOf(file, image),
+        ),
+      ),
+    );
+  },
+  write(set, { splitOf }) {
+    // The test split goes to testing.txt, everything else to training.txt, as MTFL has it.
+    const isTest = (image: LabelledImage): boolean => splitOf(image.file) === 'test';
+    const texts = [{ file: 'training.txt', text: serialiseMtfl(set.filter((i) => !isTest(i))) }];
+    const testing = set.filter(isTest);
+    if (testing.length > 0) texts.push({ file: 'testing.txt', text: serialiseMtfl(testing) });
+    return { texts };
+  },
+};

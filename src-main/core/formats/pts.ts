@@ -8,6 +8,8 @@ import { join, relative } from 'node:path';
 import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
 import { outsideProblem } from '../real-path';
+import { carrying, type LabelFormat } from './format';
+import { anyEndsWith } from './label-files';
 import type { FormatPoint, LabelledImage, LabelledSet } from './model';
 import { visiblePoint } from './model';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
@@ -182,3 +184,18 @@ export function exportPts(set: LabelledSet): { file: string; text: string }[] {
   }
   return out;
 }
+
+/** Every `NAME.pts` under the folder, with `NAME.<ext>` beside it. */
+export const ptsFormat: LabelFormat = {
+  id: 'pts',
+  name: '300-W .pts',
+  expects: 'NAME.pts files, each beside its image NAME.jpg (or .png)',
+  carries: carrying({ points: true }),
+  predictions: ['landmarks'],
+  needsPoints: false,
+  imageFolder: '',
+  detect: ({ files, folders }) =>
+    anyEndsWith(files, '.pts') || [...folders.values()].some((names) => anyEndsWith(names, '.pts')),
+  read: ({ path, pointCount }) => importPtsFolder(path, { pointCount }),
+  write: (set) => ({ texts: exportPts(set) }),
+};

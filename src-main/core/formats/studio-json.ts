@@ -8,9 +8,12 @@
  * instead: read as a model's unconfirmed point; without it, a person's).
  */
 import { z } from 'zod';
+import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
 import { addZodIssues } from '../schemas/landmark-schema';
+import { carrying, type LabelFormat } from './format';
 import { parseJsonText } from './json-text';
+import { labelledIn, locate } from './label-files';
 import type { LabelledSet } from './model';
 import { LabelledSet as LabelledSetShape } from './model';
 import { checkRelativePath } from './relative-path';
@@ -102,3 +105,40 @@ export function serialiseStudioJson(labels: StudioLabels): string {
   };
   return JSON.stringify(body, null, 1) + '\n';
 }
+
+/** `studio-labels.json`, else the one `.json` in the folder. */
+export const studioFormat: LabelFormat = {
+  id: 'studio',
+  name: 'Face Studio JSON',
+  expects: 'studio-labels.json and the images it names',
+  carries: carrying({
+    points: true,
+    visibility: 'full',
+    boxes: true,
+    attributes: true,
+    classes: true,
+    expression: true,
+    unconfirmed: true,
+  }),
+  predictions: 'any',
+  needsPoints: false,
+  imageFolder: '',
+  detect: ({ files }) => files.includes('studio-labels.json'),
+  async read({ path, isFile, pointCount, labelFile }) {
+    const file = await labelFile(await locate(path, isFile, ['studio-labels.json'], '.json'));
+    const text = await readAnnotationText(file);
+    return labelledIn(file, parseStudioJson(text, file, { pointCount }).set);
+  },
+  write: (set, context) => ({
+    texts: [
+      {
+        file: 'studio-labels.json',
+        text: serialiseStudioJson({
+          landmarkSchema: context.landmarkSchemaId,
+          attributeSchema: context.attributeSchemaId,
+          set,
+        }),
+      },
+    ],
+  }),
+};

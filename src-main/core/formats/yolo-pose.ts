@@ -13,13 +13,11 @@ import { outsideProblem } from '../real-path';
 import { flipIndex } from '../schemas/landmark-schema';
 import type { YoloDataYaml } from './data-yaml';
 import { parseDataYaml, serialiseDataYaml } from './data-yaml';
-import type { FormatPoint, LabelledFace, LabelledSet } from './model';
+import type { ImageSize } from '../coordinate-bounds';
+import { carrying, requireLandmarks, type LabelFormat } from './format';
+import type { FormatPoint, LabelledFace, LabelledImage, LabelledSet } from './model';
+import { faceBox } from './model';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
-
-export interface ImageSize {
-  width: number;
-  height: number;
-}
 
 const IMAGE = /\.(jpe?g|png|bmp|webp|tiff?)$/i;
 const BOX_FIELDS = ['cx', 'cy', 'w', 'h'];
@@ -229,3 +227,34 @@ export function exportYoloPose(
     })),
   };
 }
+
+/** YOLO needs a box: the face's own, else its placed points' bounds. */
+function withBox(image: LabelledImage): LabelledImage {
+  return {
+    ...image,
+    faces: image.faces.map((face) => {
+      const box = faceBox(face);
+      return box ? { ...face, box } : face;
+    }),
+  };
+}
+
+/** `data.yaml` and `images/`, `labels/`. */
+export const yoloFormat: LabelFormat = {
+  id: 'yolo',
+  name: 'YOLO pose',
+  expects: 'data.yaml, images/ and labels/',
+  carries: carrying({ points: true, visibility: 'full', boxes: true }),
+  predictions: ['landmarks'],
+  needsPoints: false,
+  imageFolder: 'images/',
+  detect: ({ files, folders }) => files.includes('data.yaml') && folders.has('images'),
+  // Positions are fractions of the real size, so each image's header is read (imageSize).
+  read: async ({ path, pointCount, imageSize }) =>
+    (await importYoloPose(path, imageSize, { pointCount })).set,
+  write(set, { landmarks }) {
+    const schema = requireLandmarks(landmarks, 'YOLO pose labels');
+    const { dataYaml, labels } = exportYoloPose(set.map(withBox), schema);
+    return { texts: [{ file: 'data.yaml', text: dataYaml }, ...labels] };
+  },
+};

@@ -4,14 +4,59 @@
  */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import type { Split } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import { writeFileAtomic } from '../atomic-write';
+import type { LabelFormat, WriteContext } from '../formats/format';
+import type { LabelledImage } from '../formats/model';
 
 export interface PlannedFiles {
   /** Label files: path relative to the folder → text. */
   texts: { file: string; text: string }[];
   /** Image copies: absolute source → path relative to the folder. */
   copies: { source: string; target: string }[];
+}
+
+/** An image to write: its labels, named as in the folder, and where its file is now. */
+export interface FolderImage {
+  /** `file` is the image's `/`-separated name in the folder, before the format's image folder. */
+  image: LabelledImage;
+  /** The image file to copy. */
+  source: string;
+  split?: Split;
+}
+
+/**
+ * The files of a dataset folder in `format`: its label files, and each image copied under its
+ * name (unless `copyImages` is false) or where the format places it (class folders).
+ */
+export function planLabelledFolder(
+  format: LabelFormat,
+  images: readonly FolderImage[],
+  context: Omit<WriteContext, 'splitOf'>,
+  copyImages = true,
+): PlannedFiles {
+  const named = images.map((entry) => ({
+    ...entry,
+    image: { ...entry.image, file: format.imageFolder + entry.image.file },
+  }));
+  const byFile = new Map(named.map((entry) => [entry.image.file, entry]));
+  const written = format.write(
+    named.map(({ image }) => image),
+    { ...context, splitOf: (file) => byFile.get(file)?.split },
+  );
+  const sourceOf = (file: string): string => byFile.get(file)!.source;
+  if (written.placement) {
+    const copies = written.placement.map(({ source, target }) => ({
+      source: sourceOf(source),
+      target,
+    }));
+    return { texts: written.texts, copies };
+  }
+  const copies = copyImages
+    ? named.map(({ image, source }) => ({ source, target: image.file }))
+    : [];
+  return { texts: written.texts, copies };
 }
 
 /** Image copies run this many at a time: enough to hide disk latency, few enough for handles. */

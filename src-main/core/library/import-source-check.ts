@@ -8,23 +8,14 @@
 import { readdir, stat } from 'node:fs/promises';
 import type { ImportFormat } from '../../shared/library';
 import { StudioError } from '../../shared/errors';
+import { FORMATS } from '../formats/registry';
 import { scanImageFiles } from './scan';
 
-/** What each format expects in the folder, for the message when it finds nothing. */
-const EXPECTED: Readonly<Record<ImportFormat, string>> = {
-  images: 'image files (JPEG, PNG, WebP, BMP or PPM) in it or its subfolders',
-  pts: 'NAME.pts files, each beside its image NAME.jpg (or .png)',
-  coco: 'a COCO keypoints annotations.json and the images it names',
-  mtfl: 'training.txt and testing.txt with the images they name',
-  celeba: 'list_attr_celeba.txt and the images it names',
-  dlib: 'dlib .xml files and the images they name',
-  yolo: 'data.yaml, images/ and labels/',
-  'class-folders': 'one folder per expression class holding its images (<folder>/<class>/<image>)',
-  studio: 'studio-labels.json and the images it names',
-};
+const IMAGES_EXPECTED = 'image files (JPEG, PNG, WebP, BMP or PPM) in it or its subfolders';
 
+/** What each format expects in the folder, for the message when it finds nothing. */
 export function expectedInput(format: ImportFormat): string {
-  return EXPECTED[format];
+  return format === 'images' ? IMAGES_EXPECTED : FORMATS[format].expects;
 }
 
 export async function checkImportSource(dir: string, format: ImportFormat): Promise<void> {
@@ -40,7 +31,7 @@ export async function checkImportSource(dir: string, format: ImportFormat): Prom
   if (entries.every((name) => name.startsWith('.'))) {
     throw new StudioError(
       'invalid-payload',
-      `${dir} is empty: nothing to import (expected ${EXPECTED[format]})`,
+      `${dir} is empty: nothing to import (expected ${expectedInput(format)})`,
     );
   }
   if (format !== 'images') return;
@@ -50,7 +41,7 @@ export async function checkImportSource(dir: string, format: ImportFormat): Prom
   if (first.done) {
     throw new StudioError(
       'invalid-payload',
-      `${dir} holds no image files: nothing to import (expected ${EXPECTED.images})`,
+      `${dir} holds no image files: nothing to import (expected ${IMAGES_EXPECTED})`,
     );
   }
 }
@@ -60,6 +51,6 @@ export function requireSomeImages(dir: string, format: ImportFormat, count: numb
   if (count > 0) return;
   throw new StudioError(
     'invalid-payload',
-    `${dir} holds no images labelled as ${format}: nothing to import (expected ${EXPECTED[format]})`,
+    `${dir} holds no images labelled as ${format}: nothing to import (expected ${expectedInput(format)})`,
   );
 }

@@ -1,20 +1,9 @@
 /**
- * Reads a labelled set from disk in one of the formats (docs/ARCHITECTURE.md, "Formats") and checks
- * it against the project's schemas, all before anything is written: every bad line, file, point
- * count, class name and missing image is collected and thrown as one InputProblemsError.
- *
- * Where each format's files are looked for, given a folder `dir` (or the file itself):
- *
- * | format        | input                                                                     |
- * |---------------|---------------------------------------------------------------------------|
- * | pts           | every `NAME.pts` under `dir`, with `NAME.<ext>` beside it                  |
- * | coco          | `annotations.json`, else the one `.json` in `dir`                          |
- * | mtfl          | `training.txt` (split train) and `testing.txt` (split test)                |
- * | celeba        | `list_attr_celeba.txt`, else the one `.txt` in `dir`                       |
- * | dlib          | every `.xml` in `dir` (a name with train/test sets the split)              |
- * | yolo          | `data.yaml` and `images/`, `labels/`                                       |
- * | class-folders | `<dir>/<class>/<image>`                                                    |
- * | studio        | `studio-labels.json`, else the one `.json` in `dir`                        |
+ * Reads a labelled set from disk in one of the formats (docs/ARCHITECTURE.md, "Formats") and
+ * checks it against the project's schemas, all before anything is written: every bad line, file,
+ * point count, class name and missing image is collected and thrown as one InputProblemsError.
+ * Where each format's files are looked for, given a folder (or the file itself), is said by its
+ * descriptor's `read` in core/formats (the registry, registry.ts, lists them).
  *
  * Image paths in the set are relative to the returned `root`. A folder named train, val or test
  * on an image's path sets its split.
@@ -25,35 +14,23 @@
  * read here too: its real size is what coordinates are bounded by (coordinate-bounds.ts), and a
  * size the annotations declare (COCO, dlib, studio JSON) must match it.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Split } from '../../shared/domain';
 import type { ImportFormat } from '../../shared/library';
 import type { AttributeSchema, LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
-import { parseCelebaAttributes } from '../formats/celeba';
-import { importClassFolders } from '../formats/class-folders';
-import { parseCoco } from '../formats/coco';
-import { readDlibXmlFile } from '../formats/dlib-xml';
-import type { LabelledImage } from '../formats/model';
-import { parseMtfl } from '../formats/mtfl';
-import { importPtsFolder } from '../formats/pts';
-import { parseStudioJson } from '../formats/studio-json';
-import { importYoloPose } from '../formats/yolo-pose';
+import type { LabelFormat, ReadContext, SourceImage } from '../formats/format';
+import { splitFromPath } from '../formats/label-files';
+import { labelFormat, otherFormatOf } from '../formats/registry';
 import { coordinateProblems } from '../coordinate-bounds';
-import { readAnnotationText } from '../input-files';
-import { InputProblemsError, ProblemList } from '../problems';
+import { ProblemList } from '../problems';
 import { checkInside, outsideMessage, outsideProblem } from '../real-path';
 import { ImageRejected } from './image-rejected';
 import { openImage, type OpenedImage } from './image-source';
 
 export type LabelledFormat = Exclude<ImportFormat, 'images'>;
-
-export interface SourceImage extends LabelledImage {
-  split?: Split;
-  /** The annotation file its labels come from, when one file holds many images' labels. */
-  labelsFrom?: string;
-}
+export type { SourceImage } from '../formats/format';
+export { splitFromPath } from '../formats/label-files';
 
 export interface LabelledInput {
   /** The folder image paths are relative to. */
@@ -68,24 +45,13 @@ export interface ReadLabelledOptions {
   subjectPattern?: RegExp;
 }
 
-const SPLIT_NAMES: Readonly<Record<string, Split>> = {
-  train: 'train',
-  training: 'train',
-  trainset: 'train',
-  val: 'val',
-  valid: 'val',
-  validation: 'val',
-  test: 'test',
-  testing: 'test',
-  testset: 'test',
-};
-
 /** Reads and checks the whole input; throws InputProblemsError listing every problem. */
 export async function readLabelledInput(
   dir: string,
   format: LabelledFormat,
   options: ReadLabelledOptions,
 ): Promise<LabelledInput> {
+  const reader = labelFormat(format);
   const info = await stat(dir).catch((error: unknown) => {
     throw new StudioError('not-found', `${dir} does not exist or cannot be read`, {
       cause: error,
@@ -95,7 +61,7 @@ export async function readLabelledInput(
   const realRoot = await realpath(root);
   const input = {
     root,
-    images: await readFormat(dir, realRoot, info.isFile(), format, options),
+    images: await readWithHint(reader, readContext(dir, realRoot, info.isFile(), options)),
   };
   for (const image of input.images) {
     image.split ??= splitFromPath(image.file);
@@ -108,166 +74,55 @@ export async function readLabelledInput(
   return input;
 }
 
-async function readFormat(
+function readContext(
   dir: string,
   realRoot: string,
   isFile: boolean,
-  format: LabelledFormat,
   options: ReadLabelledOptions,
-): Promise<SourceImage[]> {
-  const pointCount = options.landmarks.points.length;
-  // A label file the import finds in the folder must really lie inside it; one the user names
-  // is read wherever it is.
-  const labelFile = async (file: string): Promise<string> => {
-    if (!isFile) await refuseOutside(realRoot, file);
-    return file;
+): ReadContext {
+  const expressions = options.attributes?.expressions;
+  return {
+    path: dir,
+    isFile,
+    pointCount: options.landmarks.points.length,
+    ...(expressions ? { expressions } : {}),
+    ...(options.subjectPattern ? { subjectPattern: options.subjectPattern } : {}),
+    // A label file the import finds in the folder must really lie inside it; one the user names
+    // is read wherever it is.
+    labelFile: async (file) => {
+      if (!isFile) await refuseOutside(realRoot, file);
+      return file;
+    },
+    // A size read from an image's header gets the same inside-the-folder check every image gets.
+    imageSize: async (file) => {
+      await refuseOutside(realRoot, join(dir, file));
+      return openImage(join(dir, file));
+    },
   };
-  const declared = (file: string, images: SourceImage[]): SourceImage[] =>
-    images.map((image) => ({ ...image, labelsFrom: file }));
-  switch (format) {
-    case 'pts':
-      return importPtsFolder(dir, { pointCount });
-    case 'coco': {
-      const file = await labelFile(await locate(dir, isFile, ['annotations.json'], '.json'));
-      return declared(file, parseCoco(await readAnnotationText(file), file, { pointCount }).set);
+}
+
+/** The format's read; a folder without its files names the format the folder looks like. */
+async function readWithHint(reader: LabelFormat, context: ReadContext): Promise<SourceImage[]> {
+  try {
+    return await reader.read(context);
+  } catch (error) {
+    if (!(error instanceof StudioError) || error.code !== 'not-found' || context.isFile) {
+      throw error;
     }
-    case 'studio': {
-      const file = await labelFile(await locate(dir, isFile, ['studio-labels.json'], '.json'));
-      const text = await readAnnotationText(file);
-      return declared(file, parseStudioJson(text, file, { pointCount }).set);
-    }
-    case 'celeba': {
-      const file = await labelFile(await locate(dir, isFile, ['list_attr_celeba.txt'], '.txt'));
-      return declared(file, parseCelebaAttributes(await readAnnotationText(file), file).set);
-    }
-    case 'mtfl': {
-      const files = isFile ? [dir] : await present(dir, ['training.txt', 'testing.txt']);
-      if (files.length === 0) {
-        throw new StudioError('not-found', `${dir} holds no MTFL list (training.txt, testing.txt)`);
-      }
-      return readEach(files, async (file) =>
-        declared(
-          file,
-          parseMtfl(await readAnnotationText(await labelFile(file)), file).map((image) =>
-            withSplitOf(file, image),
-          ),
-        ),
-      );
-    }
-    case 'dlib': {
-      const files = isFile ? [dir] : await filesEndingWith(dir, '.xml');
-      if (files.length === 0) throw new StudioError('not-found', `${dir} holds no dlib .xml file`);
-      return readEach(files, async (file) =>
-        declared(
-          file,
-          (await readDlibXmlFile(await labelFile(file), { pointCount })).map((image) =>
-            withSplitOf(file, image),
-          ),
-        ),
-      );
-    }
-    case 'yolo': {
-      // YOLO's positions are fractions of the real size, so the header is read here, after the
-      // same inside-the-folder check every image gets.
-      const sizeOf = async (file: string) => {
-        await refuseOutside(realRoot, join(dir, file));
-        return openImage(join(dir, file));
-      };
-      return (await importYoloPose(dir, sizeOf, { pointCount })).set;
-    }
-    case 'class-folders':
-      return importClassFolders(dir, {
-        ...(options.attributes?.expressions ? { classes: options.attributes.expressions } : {}),
-        ...(options.subjectPattern ? { subjectPattern: options.subjectPattern } : {}),
-      });
+    const other = await otherFormatOf(context.path, reader.id);
+    if (!other) throw error;
+    throw new StudioError(
+      'not-found',
+      `${error.message}; it looks like ${other.name} (format ${other.id})`,
+      { cause: error },
+    );
   }
-}
-
-/** Reads every file; the problems of all of them are thrown together. */
-async function readEach(
-  files: readonly string[],
-  read: (file: string) => Promise<SourceImage[]>,
-): Promise<SourceImage[]> {
-  const images: SourceImage[] = [];
-  const problems = new ProblemList();
-  for (const file of files) {
-    try {
-      images.push(...(await read(file)));
-    } catch (error) {
-      if (error instanceof InputProblemsError) problems.problems.push(...error.problems);
-      else if (error instanceof StudioError) problems.add(file, undefined, error.message);
-      else throw error;
-    }
-  }
-  problems.throwIfAny(`Cannot import ${files.join(', ')}`);
-  return images;
-}
-
-function withSplitOf(listFile: string, image: SourceImage): SourceImage {
-  const split = splitFromName(basename(listFile).replace(/\.[^.]+$/, ''));
-  return split ? { ...image, split } : image;
-}
-
-/** The split a folder on the path names (`train/a.jpg`), or undefined. */
-export function splitFromPath(file: string): Split | undefined {
-  const folders = file.split('/').slice(0, -1);
-  for (const folder of folders) {
-    const split = SPLIT_NAMES[folder.toLowerCase()];
-    if (split) return split;
-  }
-  return undefined;
-}
-
-/** `training_with_face_landmarks` → train. */
-function splitFromName(name: string): Split | undefined {
-  for (const word of name.toLowerCase().split(/[^a-z]+/)) {
-    const split = SPLIT_NAMES[word];
-    if (split) return split;
-  }
-  return undefined;
-}
-
-/** The first of `names` in `dir`, else its only file ending in `ext`. */
-async function locate(
-  dir: string,
-  isFile: boolean,
-  names: readonly string[],
-  ext: string,
-): Promise<string> {
-  if (isFile) return dir;
-  const [named] = await present(dir, names);
-  if (named) return named;
-  const candidates = await filesEndingWith(dir, ext);
-  if (candidates.length === 1) return candidates[0]!;
-  throw new StudioError(
-    'not-found',
-    candidates.length === 0
-      ? `${dir} holds neither ${names.join(' nor ')} nor any ${ext} file`
-      : `${dir} holds several ${ext} files (${candidates.map((f) => basename(f)).join(', ')}): name ${names[0]} or pick the file`,
-  );
 }
 
 /** Throws, naming the file and its target, when `file` really lies outside `realRoot`. */
 async function refuseOutside(realRoot: string, file: string): Promise<void> {
   const problem = await outsideProblem(realRoot, file);
   if (problem !== null) throw new StudioError('forbidden', `${file}: ${problem}`);
-}
-
-async function present(dir: string, names: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const name of names) {
-    const info = await stat(join(dir, name)).catch(() => null);
-    if (info?.isFile()) found.push(join(dir, name));
-  }
-  return found;
-}
-
-async function filesEndingWith(dir: string, ext: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name.toLowerCase().endsWith(ext))
-    .map((e) => join(dir, e.name))
-    .sort();
 }
 
 /**

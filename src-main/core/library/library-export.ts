@@ -20,22 +20,16 @@ import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import type { ExportFormat, UnconfirmedExport } from '../../shared/library';
 import { faceState, isUnconfirmedPoint } from '../../shared/point-provenance';
-import { serialiseCelebaAttributes } from '../formats/celeba';
-import { planClassFolderExport } from '../formats/class-folders';
-import { serialiseCoco } from '../formats/coco';
-import { serialiseDlibXml } from '../formats/dlib-xml';
-import type { FormatPoint, LabelledImage, LabelledSet } from '../formats/model';
-import { serialiseMtfl } from '../formats/mtfl';
-import { exportPts } from '../formats/pts';
-import { serialiseStudioJson } from '../formats/studio-json';
-import { exportYoloPose } from '../formats/yolo-pose';
+import type { LabelFormat, WriteContext } from '../formats/format';
+import type { FormatPoint, LabelledImage } from '../formats/model';
+import { labelFormat } from '../formats/registry';
 import type { ProjectStore } from '../project-store';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
 import {
   commonFolder,
+  planLabelledFolder,
   requireEmptyFolder,
   writePlannedFiles,
-  type PlannedFiles,
 } from './export-folder';
 import { imageFileOf } from './library-service';
 
@@ -52,20 +46,18 @@ export interface ExportOptions {
   unconfirmed?: UnconfirmedExport;
 }
 
-/** Formats whose points have no visibility: an unconfirmed point cannot be written as missing. */
-const WITHOUT_VISIBILITY: ReadonlySet<ExportFormat> = new Set(['pts', 'mtfl']);
-
 export async function exportProjectLabels(
   store: ProjectStore,
-  format: ExportFormat,
+  formatId: ExportFormat,
   outDir: string,
   options: ExportOptions = {},
 ): Promise<ExportSummary> {
+  const format = labelFormat(formatId);
   const unconfirmed = options.unconfirmed ?? 'leave-out';
-  if (unconfirmed === 'mark' && format !== 'studio') {
+  if (unconfirmed === 'mark' && !format.carries.unconfirmed) {
     throw new StudioError(
       'invalid-payload',
-      `Cannot mark unconfirmed points in ${format} files: only the studio format records who ` +
+      `Cannot mark unconfirmed points in ${format.id} files: only the studio format records who ` +
         'placed a point. Export them as studio JSON, or leave them out',
     );
   }
@@ -74,18 +66,12 @@ export async function exportProjectLabels(
     store,
     labelled.map(({ record }) => record),
   );
-  const prefix = format === 'yolo' ? 'images/' : '';
-  const set: LabelledSet = labelled.map(({ record, image }) => ({
-    ...image,
-    file: prefix + names.get(record.id)!,
+  const images = labelled.map(({ record, image }) => ({
+    image: { ...image, file: names.get(record.id)! },
+    source: imageFileOf(store, record),
+    split: record.split,
   }));
-  const sourceOf = new Map(
-    labelled.map(({ record }) => [prefix + names.get(record.id)!, imageFileOf(store, record)]),
-  );
-  const splitOf = new Map(
-    labelled.map(({ record }) => [prefix + names.get(record.id)!, record.split]),
-  );
-  const planned = plan(store, format, set, sourceOf, splitOf);
+  const planned = planLabelledFolder(format, images, writeContext(store));
   await requireEmptyFolder(outDir, 'export');
   await writePlannedFiles(outDir, planned, { what: 'the export' });
   return {
@@ -96,92 +82,34 @@ export async function exportProjectLabels(
   };
 }
 
-function plan(
-  store: ProjectStore,
-  format: ExportFormat,
-  set: LabelledSet,
-  sourceOf: ReadonlyMap<string, string>,
-  splitOf: ReadonlyMap<string, ImageRecord['split']>,
-): PlannedFiles {
-  const copyAll = set.map((image) => ({ source: sourceOf.get(image.file)!, target: image.file }));
-  const landmarks = builtinLandmarkSchema(store.meta.landmarkSchema);
-  switch (format) {
-    case 'pts':
-      return { texts: exportPts(set), copies: copyAll };
-    case 'coco':
-      return {
-        texts: [{ file: 'annotations.json', text: serialiseCoco(set, landmarks) }],
-        copies: copyAll,
-      };
-    case 'mtfl': {
-      // The test split goes to testing.txt, everything else to training.txt, as MTFL has it.
-      const isTest = (image: LabelledImage): boolean => splitOf.get(image.file) === 'test';
-      const texts = [{ file: 'training.txt', text: serialiseMtfl(set.filter((i) => !isTest(i))) }];
-      const testing = set.filter(isTest);
-      if (testing.length > 0) texts.push({ file: 'testing.txt', text: serialiseMtfl(testing) });
-      return { texts, copies: copyAll };
-    }
-    case 'celeba': {
-      const attributeSchema = store.meta.attributeSchema;
-      const names = attributeSchema
-        ? builtinAttributeSchema(attributeSchema)
-            .attributes.filter((a) => a.kind === 'binary')
-            .map((a) => a.name)
-        : [];
-      if (names.length === 0) {
-        throw new StudioError(
-          'invalid-payload',
-          `Cannot export CelebA attributes: the project's attribute set has no yes/no attributes`,
-        );
-      }
-      return {
-        texts: [{ file: 'list_attr_celeba.txt', text: serialiseCelebaAttributes(set, names) }],
-        copies: copyAll,
-      };
-    }
-    case 'dlib':
-      return {
-        texts: [{ file: 'labels.xml', text: serialiseDlibXml(set, store.meta.name) }],
-        copies: copyAll,
-      };
-    case 'yolo': {
-      const { dataYaml, labels } = exportYoloPose(set.map(withBox), landmarks);
-      return { texts: [{ file: 'data.yaml', text: dataYaml }, ...labels], copies: copyAll };
-    }
-    case 'class-folders':
-      return {
-        texts: [],
-        copies: planClassFolderExport(set).map(({ source, target }) => ({
-          source: sourceOf.get(source)!,
-          target,
-        })),
-      };
-    case 'studio':
-      return {
-        texts: [
-          {
-            file: 'studio-labels.json',
-            text: serialiseStudioJson({
-              landmarkSchema: store.meta.landmarkSchema,
-              attributeSchema: store.meta.attributeSchema,
-              set,
-            }),
-          },
-        ],
-        copies: copyAll,
-      };
-  }
+/** What the formats need to know of the project to write its labels. */
+function writeContext(store: ProjectStore): Omit<WriteContext, 'splitOf'> {
+  const { landmarkSchema, attributeSchema, name } = store.meta;
+  const attributeNames = attributeSchema
+    ? builtinAttributeSchema(attributeSchema)
+        .attributes.filter((a) => a.kind === 'binary')
+        .map((a) => a.name)
+    : [];
+  return {
+    landmarks: builtinLandmarkSchema(landmarkSchema),
+    landmarkSchemaId: landmarkSchema,
+    attributeSchemaId: attributeSchema,
+    attributeNames,
+    name,
+  };
 }
 
 /** The face's points as the export writes them (see the module's comment). */
 function exportedPoints(
   face: FaceAnnotation,
-  format: ExportFormat,
+  format: LabelFormat,
   unconfirmed: UnconfirmedExport,
 ): FormatPoint[] {
-  const withProvenance = format === 'studio';
+  const withProvenance = format.carries.unconfirmed;
   const needsReview = face.points.some(isUnconfirmedPoint);
-  if (needsReview && unconfirmed === 'leave-out' && WITHOUT_VISIBILITY.has(format)) return [];
+  if (needsReview && unconfirmed === 'leave-out' && format.carries.visibility === 'none') {
+    return [];
+  }
   return face.points.map((p) => {
     if (unconfirmed === 'leave-out' && isUnconfirmedPoint(p)) return { x: 0, y: 0, v: 0 };
     const { x, y, v, source, confirmed, uncertainty } = p;
@@ -198,7 +126,7 @@ function exportedPoints(
  */
 function labelledImages(
   store: ProjectStore,
-  format: ExportFormat,
+  format: LabelFormat,
   unconfirmed: UnconfirmedExport,
 ): { record: ImageRecord; image: LabelledImage }[] {
   const out: { record: ImageRecord; image: LabelledImage }[] = [];
@@ -209,7 +137,7 @@ function labelledImages(
     const placed = points.some((p) => p.v > 0);
     const hasLabel = placed || face.expression !== null || Object.keys(face.attributes).length > 0;
     // An MTFL row needs its five points: a face whose points were left out has no row.
-    if (!hasLabel || (format === 'mtfl' && !placed)) continue;
+    if (!hasLabel || (format.needsPoints && !placed)) continue;
     const image: LabelledImage = {
       file: record.path,
       width: record.width,
@@ -230,23 +158,6 @@ function labelledImages(
     out.push({ record, image });
   }
   return out;
-}
-
-/** YOLO needs a box: the face's own, else its placed points' bounds. */
-function withBox(image: LabelledImage): LabelledImage {
-  return {
-    ...image,
-    faces: image.faces.map((face) => {
-      if (face.box) return face;
-      const placed = face.points.filter((p) => p.v > 0);
-      if (placed.length === 0) return face;
-      const xs = placed.map((p) => p.x);
-      const ys = placed.map((p) => p.y);
-      const x = Math.min(...xs);
-      const y = Math.min(...ys);
-      return { ...face, box: { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y } };
-    }),
-  };
 }
 
 /**

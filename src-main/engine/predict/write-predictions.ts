@@ -12,20 +12,16 @@
  */
 import { relative, sep } from 'node:path';
 import { z } from 'zod';
-import { serialiseCelebaAttributes } from '../../core/formats/celeba';
-import { planClassFolderExport } from '../../core/formats/class-folders';
-import { serialiseCoco } from '../../core/formats/coco';
-import { serialiseDlibXml } from '../../core/formats/dlib-xml';
-import type { LabelledFace, LabelledSet } from '../../core/formats/model';
-import { exportPts } from '../../core/formats/pts';
+import type { LabelledFace } from '../../core/formats/model';
 import {
-  serialiseStudioJson,
-  STUDIO_LABELS_FORMAT,
-  STUDIO_LABELS_VERSION,
-} from '../../core/formats/studio-json';
-import { exportYoloPose } from '../../core/formats/yolo-pose';
+  labelFormat,
+  predictionMismatch,
+  PREDICTION_FORMAT_IDS,
+} from '../../core/formats/registry';
+import { STUDIO_LABELS_FORMAT, STUDIO_LABELS_VERSION } from '../../core/formats/studio-json';
 import {
   commonFolder,
+  planLabelledFolder,
   requireEmptyFolder,
   writePlannedFiles,
   type PlannedFiles,
@@ -35,38 +31,18 @@ import type { ModelCard } from '../../shared/model-card';
 import { landmarkSchemaOfCard } from './card-schema';
 import type { PredictedFace, PredictOutcome } from './predict-faces';
 
-export const PredictFormat = z.enum([
-  'json',
-  'pts',
-  'coco',
-  'dlib',
-  'yolo',
-  'studio',
-  'celeba',
-  'class-folders',
-]);
+/** `json` (the file below), or a label format that can hold one model's predictions. */
+export const PredictFormat = z.enum(['json', ...PREDICTION_FORMAT_IDS]);
 export type PredictFormat = z.infer<typeof PredictFormat>;
 
 /** The file `--format json` writes. */
 export const PREDICTIONS_FILE = 'predictions.json';
 
-/** Which model task each format can hold (json and studio hold any). */
-const FORMAT_TASKS: Readonly<Record<PredictFormat, readonly ModelCard['task'][] | null>> = {
-  json: null,
-  studio: null,
-  pts: ['landmarks'],
-  coco: ['landmarks'],
-  dlib: ['landmarks'],
-  yolo: ['landmarks'],
-  celeba: ['attributes'],
-  'class-folders': ['expression'],
-};
-
 /** Why `format` cannot hold what the model predicts, or null when it can. */
 export function formatMismatch(format: PredictFormat, card: ModelCard): string | null {
-  const tasks = FORMAT_TASKS[format];
-  if (!tasks || tasks.includes(card.task)) return null;
-  return `--format ${format} holds ${tasks.join(' or ')}, but model ${card.id} predicts ${card.task}`;
+  if (format === 'json') return null;
+  const mismatch = predictionMismatch(labelFormat(format), card.task);
+  return mismatch && `--format ${mismatch}, but model ${card.id} predicts ${card.task}`;
 }
 
 export interface WritePredictionsOptions {
@@ -119,62 +95,24 @@ function plan(
 ): PlannedFiles {
   const format = options.format;
   if (format === 'json') return { texts: [predictionsJson(outcome, card, nameOf)], copies: [] };
-  const prefix = format === 'yolo' ? 'images/' : '';
   // Every image with a face; in a label format an image without one would say "no face here".
-  const set: LabelledSet = outcome.faces.map((face) => ({
-    file: prefix + nameOf(face.file),
-    width: face.width,
-    height: face.height,
-    faces: [labelledFace(face)],
+  const images = outcome.faces.map((face) => ({
+    image: {
+      file: nameOf(face.file),
+      width: face.width,
+      height: face.height,
+      faces: [labelledFace(face)],
+    },
+    source: face.file,
   }));
-  const sourceOf = new Map(outcome.faces.map((f) => [prefix + nameOf(f.file), f.file]));
-  const copies =
-    options.copyImages === false
-      ? []
-      : set.map((image) => ({ source: sourceOf.get(image.file)!, target: image.file }));
-  const schema = landmarkSchemaOfCard(card);
-  switch (format) {
-    case 'pts':
-      return { texts: exportPts(set), copies };
-    case 'coco':
-      return { texts: [{ file: 'annotations.json', text: serialiseCoco(set, schema!) }], copies };
-    case 'dlib':
-      return { texts: [{ file: 'labels.xml', text: serialiseDlibXml(set, card.id) }], copies };
-    case 'yolo': {
-      const { dataYaml, labels } = exportYoloPose(set, schema!);
-      return { texts: [{ file: 'data.yaml', text: dataYaml }, ...labels], copies };
-    }
-    case 'celeba':
-      return {
-        texts: [
-          { file: 'list_attr_celeba.txt', text: serialiseCelebaAttributes(set, card.attributes!) },
-        ],
-        copies,
-      };
-    case 'class-folders':
-      // The folder names are the labels: the images are the output, whatever `copyImages` says.
-      return {
-        texts: [],
-        copies: planClassFolderExport(set).map(({ source, target }) => ({
-          source: sourceOf.get(source)!,
-          target,
-        })),
-      };
-    case 'studio':
-      return {
-        texts: [
-          {
-            file: 'studio-labels.json',
-            text: serialiseStudioJson({
-              landmarkSchema: card.schema?.id ?? null,
-              attributeSchema: null,
-              set,
-            }),
-          },
-        ],
-        copies,
-      };
-  }
+  const context = {
+    landmarks: landmarkSchemaOfCard(card),
+    landmarkSchemaId: card.schema?.id ?? null,
+    attributeSchemaId: null,
+    attributeNames: card.attributes ?? [],
+    name: card.id,
+  };
+  return planLabelledFolder(labelFormat(format), images, context, options.copyImages !== false);
 }
 
 /** A prediction as the formats' neutral face: points with their uncertainty, box, labels. */
