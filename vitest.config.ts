@@ -31,6 +31,8 @@ export default defineConfig({
           name: 'renderer',
           include: [RUNES_TESTS],
           environment: 'node',
+          // `window.studio`: the preload's API, faked, before a store loads lib/api.ts.
+          setupFiles: ['tests/renderer/support/install-studio.ts'],
         },
       },
     ],
