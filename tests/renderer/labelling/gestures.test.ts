@@ -180,7 +180,7 @@ describe('CanvasGestures: place mode and hover', () => {
   });
 
   it('hovers the nearest labelled point within the hit radius, and forgets it on leave', () => {
-    const { model, gestures, at } = setup([...FACE5.slice(0, 4), { x: 0, y: 0, v: 0 }]);
+    const { model, gestures, at } = setup([...FACE5.slice(0, 4), { x: 0, y: 0, v: 0, ...HUMAN }]);
     const changes: number[] = [];
     gestures.on(() => changes.push(gestures.hovered ?? -1));
     const p = at(3);

@@ -5,7 +5,11 @@
  * (with revisions, as the store keeps them) and `models:list` from that state.
  */
 import type { FaceAnnotation, Landmark } from '../../../src-main/shared/domain';
-import type { LibraryItem, RequestOf, ResponseOf } from '../../../src-main/shared/ipc-contract';
+import type {
+  LibraryItem,
+  ParsedRequestOf,
+  ResponseOf,
+} from '../../../src-main/shared/ipc-contract';
 import { Refusal, type FakeStudio } from '../support/fake-studio';
 
 export const IMAGE_IDS = ['a', 'b', 'c'].map((c) => c.repeat(64));
@@ -122,7 +126,7 @@ export function serveProject(studio: FakeStudio): ProjectState {
 /** What the store does with `labels:save`: refuse a stale base revision, else bump it. */
 export function storeFace(
   state: ProjectState,
-  { face: saved, baseRevision }: RequestOf<'labels:save'>,
+  { face: saved, baseRevision }: ParsedRequestOf<'labels:save'>,
 ): ResponseOf<'labels:save'> {
   const stored = state.faces.get(saved.imageId);
   if ((stored?.revision ?? null) !== baseRevision) {

@@ -9,6 +9,7 @@ import type {
   LibraryItem,
   LibraryStats,
 } from '../../../src-main/shared/ipc-contract';
+import type { ImportRequest } from '../../../src-renderer/src/features/library/import-form';
 import { deferred, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
 
@@ -47,7 +48,12 @@ function serveLibrary(): void {
     return { total, items };
   });
   studio.handle('library:stats', () => STATS);
-  studio.handle('library:checkFiles', () => ({ total: 450, missing: 0, examples: [] }));
+  studio.handle('library:checkFiles', () => ({
+    total: 450,
+    missing: 0,
+    examples: [],
+    folders: [],
+  }));
 }
 
 /** A fresh store (the module holds a singleton), started, with its first page in. */
@@ -143,7 +149,12 @@ describe('library store: label saves elsewhere', () => {
 });
 
 describe('library store: jobs', () => {
-  const REQUEST = { dir: '/data/faces', format: 'images' as const, curate: false, skipBad: false };
+  const REQUEST: ImportRequest = {
+    dir: '/data/faces',
+    format: 'images',
+    curate: false,
+    placement: 'copy',
+  };
   const DONE: EventPayload<'library:importDone'> = {
     jobId: 'import-1',
     added: 0,

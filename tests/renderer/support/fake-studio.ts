@@ -2,17 +2,22 @@
  * The renderer's one mock: a `window.studio` as Electron's preload exposes it, so the stores run
  * their real `lib/api.ts` against answers a test scripts. Each channel answers through a handler
  * (a value, a promise the test resolves when it likes, or a `Refusal`); every request is recorded
- * in order; `emit` pushes an event as the studio would.
+ * in order; `emit` pushes an event as the studio would. Requests, answers and events are checked
+ * against the contract as main checks them, so a store sending a bad payload fails its test.
  */
-import type {
-  EventChannel,
-  EventPayload,
-  InvokeChannel,
-  InvokeResult,
-  IpcError,
-  RequestOf,
-  ResponseOf,
-  StudioApi,
+import type { z } from 'zod';
+import {
+  eventContract,
+  invokeContract,
+  type EventChannel,
+  type EventPayload,
+  type InvokeChannel,
+  type InvokeResult,
+  type IpcError,
+  type ParsedRequestOf,
+  type RequestOf,
+  type ResponseOf,
+  type StudioApi,
 } from '../../../src-main/shared/ipc-contract';
 
 /** Thrown by a handler: the studio answers `{ok: false}` with this code. */
@@ -26,7 +31,7 @@ export class Refusal extends Error {
 }
 
 export type Handler<C extends InvokeChannel> = (
-  request: RequestOf<C>,
+  request: ParsedRequestOf<C>,
 ) => ResponseOf<C> | Promise<ResponseOf<C>>;
 
 type Handlers = { [C in InvokeChannel]?: Handler<C> };
@@ -52,9 +57,11 @@ export class FakeStudio implements StudioApi {
     (this.#handlers as Record<InvokeChannel, unknown>)[channel] = handler;
   }
 
-  /** The requests sent on `channel`, in order. */
-  requests<C extends InvokeChannel>(channel: C): RequestOf<C>[] {
-    return this.calls.filter((c) => c.channel === channel).map((c) => c.request as RequestOf<C>);
+  /** The requests sent on `channel` (as main parses them), in order. */
+  requests<C extends InvokeChannel>(channel: C): ParsedRequestOf<C>[] {
+    return this.calls
+      .filter((c) => c.channel === channel)
+      .map((c) => c.request as ParsedRequestOf<C>);
   }
 
   /** The channels asked, in order. */
@@ -66,13 +73,21 @@ export class FakeStudio implements StudioApi {
     channel: C,
     request: RequestOf<C>,
   ): Promise<InvokeResult<C>> {
-    this.calls.push({ channel, request: structuredClone(request) });
+    const parsed = (invokeContract[channel].request as z.ZodType).safeParse(request);
+    if (!parsed.success) {
+      return { ok: false, error: { code: 'invalid-payload', message: parsed.error.message } };
+    }
+    const payload = parsed.data as ParsedRequestOf<C>;
+    this.calls.push({ channel, request: structuredClone(payload) });
     const handler = this.#handlers[channel] as Handler<C> | undefined;
     if (!handler) {
       return { ok: false, error: { code: 'internal', message: `No handler for ${channel}` } };
     }
     try {
-      return { ok: true, value: await handler(request) };
+      const answer = await handler(payload);
+      // A test that scripts an answer the studio could not give is wrong: say so at once.
+      const value = (invokeContract[channel].response as z.ZodType).parse(answer) as ResponseOf<C>;
+      return { ok: true, value };
     } catch (error) {
       if (error instanceof Refusal) {
         return { ok: false, error: { code: error.code, message: error.message } };
@@ -90,7 +105,8 @@ export class FakeStudio implements StudioApi {
   }
 
   emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
-    for (const listener of [...(this.#listeners.get(event) ?? [])]) listener(payload);
+    const checked = (eventContract[event] as z.ZodType).parse(payload);
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) listener(checked);
   }
 }
 
