@@ -161,6 +161,7 @@ describe('dragging', () => {
 
   it('records nothing for a click without movement, or a cancelled drag', () => {
     const m = model5();
+    const loaded = m.version;
     const at = m.imageToStage(FACE5[2]!);
     m.beginDrag(2, at);
     expect(m.endDrag()).toBe(false);
@@ -170,7 +171,7 @@ describe('dragging', () => {
     m.cancelDrag();
     expect(m.points).toEqual(FACE5);
     expect(m.canUndo).toBe(false);
-    expect(m.dirty).toBe(false);
+    expect(m.version).toBe(loaded);
   });
 
   it('will not drag an unlabelled point', () => {
@@ -296,52 +297,48 @@ describe('mirror assist', () => {
   });
 });
 
-describe('dirty tracking', () => {
-  it('is clean on load, dirty after an edit, clean once that version is saved', () => {
+describe('versions', () => {
+  it('names each state: an edit makes a new one, undo and redo return to the old ones', () => {
     const m = model5();
-    const seen = reasons(m);
-    expect(m.dirty).toBe(false);
+    const loaded = m.version;
     m.movePoint(0, { x: 61, y: 60 });
-    expect(m.dirty).toBe(true);
-    const saving = m.version;
-    m.movePoint(0, { x: 62, y: 60 }); // an edit while the save is in flight
-    m.markSaved(saving);
-    expect(seen).toContain('saved');
-    expect(m.dirty).toBe(true);
-    m.undo(); // back to exactly what was saved
-    expect(m.dirty).toBe(false);
-    m.undo(); // before the save
-    expect(m.dirty).toBe(true);
+    const first = m.version;
+    expect(first).not.toBe(loaded);
+    m.movePoint(0, { x: 62, y: 60 });
+    const second = m.version;
+    expect(new Set([loaded, first, second]).size).toBe(3);
+    m.undo();
+    expect(m.version).toBe(first);
+    m.undo();
+    expect(m.version).toBe(loaded);
     m.redo();
-    m.markSaved(m.version);
-    m.redo();
-    expect(m.dirty).toBe(true);
+    expect(m.version).toBe(first);
   });
 
-  it('keeps each image’s history and saved state when switching images', () => {
+  it('keeps each image’s history and version when switching images', () => {
     const m = model5();
     m.movePoint(0, { x: 50, y: 50 });
     const editedA = m.points.map((p) => ({ ...p }));
     const versionA = m.version;
     m.load({ imageId: IMAGE_B, imageSize: SIZE, points: FACE5 });
     expect(m.canUndo).toBe(false);
-    m.markSaved(versionA, IMAGE_A); // A's save lands while B is shown
+    expect(m.version).not.toBe(versionA);
     m.load({ imageId: IMAGE_A, imageSize: SIZE, points: editedA });
-    expect(m.dirty).toBe(false);
+    expect(m.version).toBe(versionA);
     expect(m.canUndo).toBe(true);
     m.undo();
     expect(m.points).toEqual(FACE5);
-    expect(m.dirty).toBe(true);
   });
 
   it('drops an image’s history when its points changed elsewhere', () => {
     const m = model5();
     m.movePoint(0, { x: 50, y: 50 });
+    const edited = m.version;
     m.load({ imageId: IMAGE_B, imageSize: SIZE });
     const relabelled = FACE5.map((p) => ({ ...p, x: p.x + 1 }));
     m.load({ imageId: IMAGE_A, imageSize: SIZE, points: relabelled });
     expect(m.canUndo).toBe(false);
-    expect(m.dirty).toBe(false);
+    expect(m.version).not.toBe(edited);
     expect(m.points).toEqual(relabelled);
   });
 });

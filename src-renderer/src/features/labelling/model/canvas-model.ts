@@ -1,10 +1,11 @@
 /**
- * The labelling canvas behind one facade (after cvat-canvas's `canvasModel`). It owns
+ * The labelling canvas behind one facade (after cvat-canvas's `canvasModel`; see
+ * docs/ARCHITECTURE.md, "Labelling canvas"). It owns
  * everything the canvas knows: the image size, the face's points in image pixels, the view
  * transform, the mode, the selection and the per-image undo history. Views render what it holds
  * and forward pointer and key events to it; they subscribe with `on` and re-read what the reason
  * names. Stage coordinates enter only through the pointer methods and leave only through
- * `imageToStage` (docs/ARCHITECTURE.md, "Layers and processes").
+ * `imageToStage`.
  *
  * Which action is allowed in which mode: see the table in ./modes.ts. A refused action throws a
  * `CanvasModeError`; an action that is allowed but has nothing to do (toggle an unlabelled point,
@@ -35,11 +36,11 @@ import {
   type ZoomLimits,
 } from './transform';
 
-/** What changed; a view re-reads only the state the reason names. */
 /** The selection name `selectAll` uses; no schema group is called this. */
 export const ALL_POINTS = 'all points';
 
-export type ChangeReason = 'points' | 'transform' | 'mode' | 'selection' | 'history' | 'saved';
+/** What changed; a view re-reads only the state the reason names. */
+export type ChangeReason = 'points' | 'transform' | 'mode' | 'selection' | 'history';
 export type ChangeListener = (reason: ChangeReason) => void;
 
 export interface CanvasModelOptions {
@@ -64,16 +65,10 @@ export type PlaceResult =
 /** A drag moves one point (by index) or every labelled point of the selection. */
 export type DragTarget = number | 'selection';
 
-interface ImageSession {
-  history: History;
-  /** Version last written to disk; the face is dirty while the history's version differs. */
-  savedVersion: number;
-}
-
 interface Loaded {
   face: FaceRecord;
   imageSize: Size;
-  session: ImageSession;
+  history: History;
 }
 
 interface DragState {
@@ -90,7 +85,7 @@ export class CanvasModel {
   readonly #modes = new ModeMachine();
   readonly #versions = new VersionCounter();
   /** Histories by image id, kept when switching images so undo survives a look elsewhere. */
-  readonly #sessions = new Map<string, ImageSession>();
+  readonly #histories = new Map<string, History>();
   readonly #listeners = new Set<ChangeListener>();
   #loaded: Loaded | null = null;
   #viewport: Size;
@@ -154,33 +149,28 @@ export class CanvasModel {
   }
 
   get canUndo(): boolean {
-    return this.#loaded?.session.history.canUndo ?? false;
+    return this.#loaded?.history.canUndo ?? false;
   }
 
   get canRedo(): boolean {
-    return this.#loaded?.session.history.canRedo ?? false;
+    return this.#loaded?.history.canRedo ?? false;
   }
 
   get undoLabel(): string | null {
-    return this.#loaded?.session.history.undoLabel ?? null;
+    return this.#loaded?.history.undoLabel ?? null;
   }
 
   get redoLabel(): string | null {
-    return this.#loaded?.session.history.redoLabel ?? null;
-  }
-
-  /** Names the state shown now; pass it to `markSaved` once what was saved from it is durable. */
-  get version(): number {
-    return this.#require().session.history.version;
+    return this.#loaded?.history.redoLabel ?? null;
   }
 
   /**
-   * True while the points shown differ from the last saved ones (undo back to them is clean).
-   * A drag in progress counts once it ends: saves follow `history` events, not pointer moves.
+   * Names the points shown now: every edit makes a new version and undo returns to the one
+   * before, so "are these the points I saved?" is one comparison (the autosaver's). A drag in
+   * progress gets its version when it ends: saves follow `history` events, not pointer moves.
    */
-  get dirty(): boolean {
-    const session = this.#loaded?.session;
-    return session ? session.history.version !== session.savedVersion : false;
+  get version(): number {
+    return this.#require().history.version;
   }
 
   on(listener: ChangeListener): () => void {
@@ -242,21 +232,19 @@ export class CanvasModel {
         `Image ${input.imageId} has no size (${input.imageSize.width}×${input.imageSize.height})`,
       );
     }
-    let session = this.#sessions.get(input.imageId);
-    if (!session) {
-      session = { history: new History(this.#versions), savedVersion: 0 };
-      this.#sessions.set(input.imageId, session);
+    let history = this.#histories.get(input.imageId);
+    if (!history) {
+      history = new History(this.#versions);
+      this.#histories.set(input.imageId, history);
     } else {
-      const expected = session.history.expected;
-      if (expected && !edits.samePoints(expected, points)) session.history.clear();
+      const expected = history.expected;
+      if (expected && !edits.samePoints(expected, points)) history.clear();
     }
-    // What is loaded is what is stored, hence saved.
-    session.savedVersion = session.history.version;
     const face: FaceRecord = { imageId: input.imageId, points: points.slice() };
     if (input.box) face.box = input.box;
-    this.#loaded = { face, imageSize: { ...input.imageSize }, session };
+    this.#loaded = { face, imageSize: { ...input.imageSize }, history };
     this.#transform = this.#fit(this.#imageRect(), DEFAULT_FIT_PADDING);
-    this.#emit('points', 'transform', 'history', 'saved');
+    this.#emit('points', 'transform', 'history');
   }
 
   /** Picks idle, place or select. Leaving select drops the selection. */
@@ -514,7 +502,7 @@ export class CanvasModel {
     this.#drag = null;
     const moved = !edits.samePoints(drag.origin, loaded.face.points);
     if (moved) {
-      loaded.session.history.record(drag.label, drag.origin, loaded.face.points);
+      loaded.history.record(drag.label, drag.origin, loaded.face.points);
       this.#emit('mode', 'history');
     } else {
       loaded.face.points = drag.origin;
@@ -536,29 +524,18 @@ export class CanvasModel {
     else this.#emit('mode');
   }
 
-  // ── history and saving ──────────────────────────────────────────────────────────────────
+  // ── history ─────────────────────────────────────────────────────────────────────────────
 
   undo(): boolean {
     this.#modes.require('edit');
     const loaded = this.#require();
-    return this.#restore(loaded, loaded.session.history.undo());
+    return this.#restore(loaded, loaded.history.undo());
   }
 
   redo(): boolean {
     this.#modes.require('edit');
     const loaded = this.#require();
-    return this.#restore(loaded, loaded.session.history.redo());
-  }
-
-  /**
-   * Records that the state named `version` (read from `version` when the save began) is durable
-   * for `imageId` (default the face shown). Edits made while saving keep the face dirty.
-   */
-  markSaved(version: number, imageId: string | undefined = this.#loaded?.face.imageId): void {
-    const session = imageId === undefined ? undefined : this.#sessions.get(imageId);
-    if (!session) throw new RangeError(`No face of image ${imageId ?? '(none)'} was loaded`);
-    session.savedVersion = version;
-    if (session === this.#loaded?.session) this.#emit('saved');
+    return this.#restore(loaded, loaded.history.redo());
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────
@@ -604,7 +581,7 @@ export class CanvasModel {
     const loaded = this.#require();
     const before = loaded.face.points;
     if (next === before || edits.samePoints(before, next)) return false;
-    loaded.session.history.record(label, before, next);
+    loaded.history.record(label, before, next);
     loaded.face.points = next;
     this.#emit('points', 'history');
     return true;

@@ -1,0 +1,402 @@
+/**
+ * What a pointer or key event means on the labelling canvas, beside the `CanvasModel` it drives:
+ * a press on a point is a click until it moves `DRAG_THRESHOLD_PX`, then a drag; a press with the
+ * middle button or with Space held is a pan; a click in place mode places the next point; Shift
+ * on a point selects its group; the wheel zooms. The view forwards stage positions here and
+ * renders what the model and these fields hold; it decides nothing (see ./modes.ts for which
+ * action each mode allows).
+ *
+ * Besides the model's state it keeps the pointer's: the point under it (`hovered`), the point
+ * last touched (`active`), Space, and whether the view still refits the face on a resize.
+ */
+import { templateBox } from '../face-draft';
+import type { LabellerCommand } from '../keymap';
+import type { CanvasModel } from './canvas-model';
+import type { ToolMode } from './modes';
+import type { Point, Size } from './transform';
+
+/** A pointer within this many screen pixels of a marker is on it. */
+export const HIT_RADIUS_PX = 8;
+/** A press that moves less than this is a click, not a drag (hands shake). */
+export const DRAG_THRESHOLD_PX = 3;
+/** Wheel zoom: e^(−deltaY · this); one 100 px notch is ×1.16. */
+export const WHEEL_ZOOM_PER_PX = 0.0015;
+/** `reveal` pans a point that is closer than this to the stage's edge into the middle. */
+export const REVEAL_MARGIN_PX = 40;
+
+/** Commands that act on the face or the view; the rest (images, saving, help) are the labeller's. */
+export type CanvasCommand = Extract<
+  LabellerCommand,
+  {
+    kind:
+      | 'tool'
+      | 'escape'
+      | 'undo'
+      | 'redo'
+      | 'toggle-occluded'
+      | 'clear-point'
+      | 'drop-template'
+      | 'mirror-assist'
+      | 'select-group'
+      | 'confirm'
+      | 'confirm-all'
+      | 'select-all'
+      | 'scale-selection'
+      | 'move-selection'
+      | 'zoom'
+      | 'fit-face'
+      | 'fit-image';
+  }
+>;
+
+const CANVAS_COMMANDS: ReadonlySet<LabellerCommand['kind']> = new Set<CanvasCommand['kind']>([
+  'tool',
+  'escape',
+  'undo',
+  'redo',
+  'toggle-occluded',
+  'clear-point',
+  'drop-template',
+  'mirror-assist',
+  'select-group',
+  'confirm',
+  'confirm-all',
+  'select-all',
+  'scale-selection',
+  'move-selection',
+  'zoom',
+  'fit-face',
+  'fit-image',
+]);
+
+export function isCanvasCommand(command: LabellerCommand): command is CanvasCommand {
+  return CANVAS_COMMANDS.has(command.kind);
+}
+
+/** The template a T press drops: box-normalised points and where they came from. */
+export interface Template {
+  points: readonly Point[];
+  source: 'labelled' | 'schema';
+}
+
+/** `pointer`: `hovered`, `active` or `spaceHeld` changed. */
+export type GestureListener = () => void;
+
+interface Press {
+  at: Point;
+  target: number | 'selection' | null;
+}
+
+export class CanvasGestures {
+  readonly model: CanvasModel;
+  readonly #template: Template;
+  readonly #notify: (text: string | null) => void;
+  readonly #listeners = new Set<GestureListener>();
+  #viewport: Size;
+  /** Until the person zooms or pans, a resize refits the face. */
+  #autoFit = true;
+  #pointer: Point | null = null;
+  #press: Press | null = null;
+  #hovered: number | null = null;
+  #active: number | null = null;
+  #spaceHeld = false;
+
+  /** `notify` shows a line to the person (null clears it). */
+  constructor(model: CanvasModel, template: Template, notify: (text: string | null) => void) {
+    this.model = model;
+    this.#template = template;
+    this.#notify = notify;
+    this.#viewport = model.viewport;
+  }
+
+  /** The point under the pointer; `o`, `x` and `g` act on it, else on `active`. */
+  get hovered(): number | null {
+    return this.#hovered;
+  }
+
+  /** The point last placed, dragged or clicked. */
+  get active(): number | null {
+    return this.#active;
+  }
+
+  get spaceHeld(): boolean {
+    return this.#spaceHeld;
+  }
+
+  /** True during a drag or pan: no edit, no face load until it ends. */
+  get gesturing(): boolean {
+    const mode = this.model.mode;
+    return mode === 'drag' || mode === 'pan';
+  }
+
+  on(listener: GestureListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A face was loaded: forget the pointer's targets and fit it. */
+  loaded(): void {
+    this.#setPointer(null, null);
+    this.#autoFit = true;
+    this.fit();
+  }
+
+  /** Makes `i` the active point (a model placed it). */
+  activate(i: number): void {
+    this.#setPointer(this.#hovered, i);
+  }
+
+  /** Makes `i` the active point (a search found it) and pans it into view. */
+  focus(i: number): void {
+    this.#setPointer(null, i);
+    this.reveal(i);
+  }
+
+  // ── pointer ─────────────────────────────────────────────────────────────────────────────
+
+  resize(size: Size): void {
+    if (!(size.width > 0 && size.height > 0)) return;
+    this.#viewport = size;
+    if (this.model.mode === 'drag') return;
+    this.model.setViewport(size);
+    if (this.#autoFit) this.fit();
+  }
+
+  pointerDown(at: Point, options: { button: number; shift: boolean }): void {
+    const model = this.model;
+    if (!model.face || this.gesturing) return;
+    this.#pointer = at;
+    if (options.button === 1 || (options.button === 0 && this.#spaceHeld)) {
+      this.#autoFit = false;
+      model.beginPan(at);
+      return;
+    }
+    if (options.button !== 0) return;
+    const hit = model.hitTest(at, HIT_RADIUS_PX);
+    if (hit !== null && options.shift) {
+      this.#selectGroupOf(hit);
+      this.#press = { at, target: 'selection' };
+      return;
+    }
+    const inSelection = hit !== null && model.mode === 'select' && model.selection.includes(hit);
+    this.#press = { at, target: inSelection ? 'selection' : hit };
+  }
+
+  pointerMove(at: Point): void {
+    const model = this.model;
+    this.#pointer = at;
+    if (!model.face) return;
+    if (model.mode === 'pan') return model.updatePan(at);
+    if (model.mode === 'drag') return model.updateDrag(at);
+    const press = this.#press;
+    if (press && press.target !== null) {
+      if (Math.hypot(at.x - press.at.x, at.y - press.at.y) < DRAG_THRESHOLD_PX) return;
+      if (model.beginDrag(press.target, press.at)) {
+        if (typeof press.target === 'number') this.#setPointer(this.#hovered, press.target);
+        model.updateDrag(at);
+      }
+      this.#press = null;
+      return;
+    }
+    this.#setPointer(model.hitTest(at, HIT_RADIUS_PX), this.#active);
+  }
+
+  pointerUp(): void {
+    const model = this.model;
+    const press = this.#press;
+    this.#press = null;
+    if (!model.face) return;
+    if (model.mode === 'pan') return model.endPan();
+    if (model.mode === 'drag') {
+      model.endDrag();
+      return;
+    }
+    if (!press) return;
+    if (model.mode === 'place') {
+      const result = model.placePoint(press.at);
+      if ('placed' in result) this.#setPointer(this.#hovered, result.placed);
+      else this.#notify(result.refused === 'all-placed' ? 'Every point is placed' : null);
+    } else if (typeof press.target === 'number') {
+      this.#setPointer(this.#hovered, press.target);
+    }
+  }
+
+  pointerLeave(): void {
+    this.#setPointer(null, this.#active);
+  }
+
+  wheel(at: Point, deltaY: number): void {
+    if (!this.model.face || this.model.mode === 'drag') return;
+    this.#autoFit = false;
+    this.model.zoomAt(at, Math.exp(-deltaY * WHEEL_ZOOM_PER_PX));
+  }
+
+  /** Space held turns a drag into a pan; called on keydown/keyup of the space bar. */
+  setSpace(held: boolean): void {
+    if (held === this.#spaceHeld) return;
+    this.#spaceHeld = held;
+    this.#emit();
+  }
+
+  // ── keys and toolbar ────────────────────────────────────────────────────────────────────
+
+  /** Runs a canvas command as the current mode allows it; the model's refusals throw. */
+  run(command: CanvasCommand): void {
+    const model = this.model;
+    if (!model.face) return;
+    if (command.kind === 'escape') {
+      if (model.mode === 'drag') model.cancelDrag();
+      else if (model.mode !== 'pan') model.setMode('idle');
+      return;
+    }
+    // Everything below edits or moves the view: not in the middle of a drag or pan.
+    if (this.gesturing) return;
+    const target = this.#hovered ?? this.#active;
+    switch (command.kind) {
+      case 'tool':
+        model.setMode(command.tool);
+        break;
+      case 'undo':
+        model.undo();
+        break;
+      case 'redo':
+        model.redo();
+        break;
+      case 'toggle-occluded':
+        if (target !== null) model.toggleOccluded(target);
+        break;
+      case 'clear-point':
+        if (target !== null) model.clearPoint(target);
+        break;
+      case 'drop-template':
+        this.dropTemplate();
+        break;
+      case 'mirror-assist': {
+        const proposed = model.mirrorAssist();
+        this.#notify(
+          proposed.length
+            ? `Mirror assist proposed ${proposed.length} points: check and drag them`
+            : 'Mirror assist found nothing to propose',
+        );
+        break;
+      }
+      case 'select-group':
+        if (target !== null) this.#selectGroupOf(target);
+        break;
+      case 'confirm':
+        this.confirm(target);
+        break;
+      case 'confirm-all':
+        if (!model.confirmPoints()) this.#notify('No unconfirmed point to confirm');
+        break;
+      case 'select-all':
+        model.selectAll();
+        break;
+      case 'scale-selection':
+        if (model.mode === 'select') model.scaleSelection(command.factor);
+        break;
+      case 'move-selection':
+        if (model.mode === 'select') {
+          const scale = model.transform.scale;
+          model.moveGroup(command.dx / scale, command.dy / scale);
+        }
+        break;
+      case 'zoom': {
+        const at = this.#pointer ?? { x: this.#viewport.width / 2, y: this.#viewport.height / 2 };
+        this.#autoFit = false;
+        model.zoomAt(at, command.factor);
+        break;
+      }
+      case 'fit-face':
+        this.#autoFit = false;
+        model.fitFace();
+        break;
+      case 'fit-image':
+        this.#autoFit = false;
+        model.fitImage();
+        break;
+    }
+  }
+
+  setTool(tool: ToolMode): void {
+    if (this.model.face && !this.gesturing) this.model.setMode(tool);
+  }
+
+  /** Selects a group's points (an eye, the mouth) so arrows or a drag move them together. */
+  selectGroup(group: string): void {
+    if (this.model.face && !this.gesturing) this.model.selectGroup(group);
+  }
+
+  /**
+   * Confirms the selection (select mode), else `target` (the point under the cursor or the last
+   * one touched); with none of those, every unconfirmed point of the face.
+   */
+  confirm(target: number | null = this.#hovered ?? this.#active): void {
+    const model = this.model;
+    if (!model.face || this.gesturing) return;
+    const indices =
+      model.mode === 'select' && model.selection.length > 0
+        ? model.selection
+        : target !== null
+          ? [target]
+          : undefined;
+    if (!model.confirmPoints(indices)) {
+      this.#notify(indices ? 'That point is already confirmed' : 'No unconfirmed point to confirm');
+    }
+  }
+
+  /** Drops the template (mean of labelled faces, else the schema's) into the face box. */
+  dropTemplate(): void {
+    const model = this.model;
+    const face = model.face;
+    const size = model.imageSize;
+    if (!face || !size) return;
+    model.dropTemplate(this.#template.points, templateBox(face.box, size));
+    this.#notify(
+      this.#template.source === 'labelled'
+        ? 'Dropped the mean of your labelled faces: drag groups (Shift+drag) and points into place'
+        : "Dropped the schema's mean face: drag groups (Shift+drag) and points into place",
+    );
+  }
+
+  // ── view ────────────────────────────────────────────────────────────────────────────────
+
+  /** Fits the face (its box or points), else the whole image. */
+  fit(): void {
+    const face = this.model.face;
+    if (!face) return;
+    if (face.box || face.points.some((p) => p.v !== 0)) this.model.fitFace();
+    else this.model.fitImage();
+  }
+
+  /** Pans so that point `i` is on screen, when it is not. */
+  reveal(i: number): void {
+    const model = this.model;
+    const p = model.points[i];
+    if (!p || model.mode !== 'idle') return;
+    const at = model.imageToStage(p);
+    const { width, height } = this.#viewport;
+    const margin = REVEAL_MARGIN_PX;
+    if (at.x > margin && at.y > margin && at.x < width - margin && at.y < height - margin) return;
+    this.#autoFit = false;
+    model.beginPan(at);
+    model.updatePan({ x: width / 2, y: height / 2 });
+    model.endPan();
+  }
+
+  #selectGroupOf(i: number): void {
+    const group = this.model.schema.points[i]?.group;
+    if (group) this.model.selectGroup(group);
+  }
+
+  #setPointer(hovered: number | null, active: number | null): void {
+    if (hovered === this.#hovered && active === this.#active) return;
+    this.#hovered = hovered;
+    this.#active = active;
+    this.#emit();
+  }
+
+  #emit(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}

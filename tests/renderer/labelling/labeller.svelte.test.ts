@@ -1,0 +1,283 @@
+/**
+ * The labeller store against a scripted studio: when it saves (one request per burst, none when
+ * nothing changed, before leaving an image), what it sends (the revision it read), and what it
+ * does when another window saved the face first. Runes run as in the page (client build).
+ */
+import { flushSync } from 'svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CONFLICT_MESSAGE } from '../../../src-renderer/src/features/labelling/face-revision';
+import { Labeller } from '../../../src-renderer/src/features/labelling/labeller.svelte';
+import { AUTOSAVE_MS } from '../../../src-renderer/src/features/labelling/autosave.svelte';
+import type { CanvasModel } from '../../../src-renderer/src/features/labelling/model/canvas-model';
+import { deferred, Refusal, settle } from '../support/fake-studio';
+import { studio } from '../support/install-studio';
+import {
+  face,
+  FACE_POINTS,
+  IMAGE_IDS,
+  serveProject,
+  storeFace,
+  type ProjectState,
+} from './project-fixture';
+
+const [A, B, C] = IMAGE_IDS as [string, string, string];
+
+const DIGIT_1 = { key: '1', code: 'Digit1', ctrl: false, shift: false, alt: false };
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Every image labelled: the labeller opens on the first one, A (revision 3). */
+function labelAll(state: ProjectState): void {
+  for (const i of state.items) i.labelled = true;
+  state.faces.set(C, face(C, 1));
+}
+
+async function open(prepare?: (state: ProjectState) => void) {
+  const state = serveProject(studio);
+  prepare?.(state);
+  const labeller = new Labeller();
+  await labeller.start();
+  const model = labeller.model as CanvasModel;
+  expect(model).not.toBeNull();
+  return { labeller, state, model };
+}
+
+/** Runs the autosave timer out and lets the save's answer land. */
+async function quietSpell(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(AUTOSAVE_MS);
+  await settle();
+}
+
+describe('Labeller: opening', () => {
+  it('opens on the first unlabelled image, with nothing to save', async () => {
+    const { labeller } = await open();
+    expect(labeller.error).toBeNull();
+    expect(labeller.image?.id).toBe(C);
+    expect(labeller.navigation.position).toBe(2);
+    expect(labeller.navigation.total).toBe(3);
+    expect(labeller.points).toHaveLength(5);
+    expect(labeller.labelledCount).toBe(0);
+    expect(labeller.autosave.state).toBe('saved');
+    await quietSpell();
+    expect(studio.requests('labels:save')).toEqual([]);
+  });
+
+  it('opens on the first image when every image is labelled, showing its stored points', async () => {
+    const { labeller } = await open(labelAll);
+    expect(labeller.image?.id).toBe(A);
+    expect(labeller.points.map((p) => [p.x, p.y])).toEqual(FACE_POINTS.map((p) => [p.x, p.y]));
+  });
+});
+
+describe('Labeller: autosave', () => {
+  it('saves once after a burst of edits, with the last state and the revision it read', async () => {
+    const { labeller, model, state } = await open(labelAll);
+    model.movePoint(0, { x: 61, y: 60 });
+    await vi.advanceTimersByTimeAsync(AUTOSAVE_MS / 2);
+    model.movePoint(0, { x: 62, y: 60 });
+    expect(labeller.key(DIGIT_1)).toBe(true); // toggles "Smiling"
+    await vi.advanceTimersByTimeAsync(AUTOSAVE_MS - 1);
+    expect(studio.requests('labels:save')).toEqual([]);
+    expect(labeller.autosave.state).toBe('unsaved');
+
+    await quietSpell();
+    const saves = studio.requests('labels:save');
+    expect(saves).toHaveLength(1);
+    expect(saves[0]!.baseRevision).toBe(3);
+    expect(saves[0]!.face.points[0]).toMatchObject({ x: 62, y: 60 });
+    expect(saves[0]!.face.attributes).toEqual({ Smiling: true });
+    expect(state.faces.get(A)?.revision).toBe(4);
+    expect(labeller.autosave.state).toBe('saved');
+    await quietSpell();
+    expect(studio.requests('labels:save')).toHaveLength(1);
+  });
+
+  it('does not save when an edit was undone before the quiet spell ended', async () => {
+    const { labeller, model } = await open(labelAll);
+    model.movePoint(0, { x: 61, y: 60 });
+    expect(labeller.autosave.state).toBe('unsaved');
+    model.undo();
+    expect(labeller.autosave.state).toBe('saved');
+    await quietSpell();
+    expect(studio.requests('labels:save')).toEqual([]);
+  });
+
+  it('counts an attribute toggled back as an edit of the details: one save of them as they are', async () => {
+    const { labeller } = await open(labelAll);
+    labeller.toggleAttribute('Smiling');
+    labeller.toggleAttribute('Smiling');
+    await quietSpell();
+    const saves = studio.requests('labels:save');
+    expect(saves).toHaveLength(1);
+    expect(saves[0]!.face.attributes).toEqual({ Smiling: false });
+  });
+
+  it('gives edits made while a save is in flight their own save, on the new revision', async () => {
+    const { model, state } = await open(labelAll);
+    const release = deferred<void>();
+    studio.handle('labels:save', async (request) => {
+      await release.promise;
+      return storeFace(state, request);
+    });
+    model.movePoint(0, { x: 61, y: 60 });
+    await vi.advanceTimersByTimeAsync(AUTOSAVE_MS);
+    expect(studio.requests('labels:save')).toHaveLength(1);
+    model.movePoint(1, { x: 141, y: 60 }); // while the first save is out
+    release.resolve();
+    await quietSpell();
+    const saves = studio.requests('labels:save');
+    expect(saves).toHaveLength(2);
+    expect(saves[1]!.baseRevision).toBe(4);
+    expect(saves[1]!.face.points[1]).toMatchObject({ x: 141, y: 60 });
+  });
+
+  it('reports its save state through runes as an effect sees it', async () => {
+    const { labeller, model } = await open(labelAll);
+    const answer = deferred<{ saved: boolean; revision: number }>();
+    studio.handle('labels:save', () => answer.promise);
+    const seen: string[] = [];
+    const stop = $effect.root(() => {
+      $effect(() => {
+        seen.push(labeller.autosave.state);
+      });
+    });
+    flushSync();
+    model.movePoint(0, { x: 61, y: 60 });
+    flushSync();
+    await vi.advanceTimersByTimeAsync(AUTOSAVE_MS);
+    flushSync();
+    answer.resolve({ saved: true, revision: 4 });
+    await settle();
+    flushSync();
+    stop();
+    expect(seen).toEqual(['saved', 'unsaved', 'saving', 'saved']);
+  });
+
+  it('says why a save failed, and keeps the edit', async () => {
+    const { labeller, model } = await open(labelAll);
+    studio.handle('labels:save', () => {
+      throw new Refusal('io', 'the disk is full');
+    });
+    model.movePoint(0, { x: 61, y: 60 });
+    await quietSpell();
+    expect(labeller.autosave.state).toBe('failed');
+    expect(labeller.autosave.error).toBe('Not saved: the disk is full');
+    expect(labeller.points[0]).toMatchObject({ x: 61, y: 60 });
+  });
+});
+
+describe('Labeller: navigation', () => {
+  it('saves the edits of the image shown before it asks for the next one', async () => {
+    const { labeller, model, state } = await open(labelAll);
+    model.movePoint(0, { x: 61, y: 60 });
+    const before = studio.calls.length;
+    await labeller.navigation.next();
+    const asked = studio.channels().slice(before);
+    expect(asked[0]).toBe('labels:save');
+    expect(asked.indexOf('library:list')).toBeGreaterThan(0);
+    expect(labeller.image?.id).toBe(B);
+    expect(state.faces.get(A)?.points[0]).toMatchObject({ x: 61, y: 60 });
+    await quietSpell();
+    expect(studio.requests('labels:save')).toHaveLength(1);
+  });
+
+  it('sends no save when it leaves an image nobody edited', async () => {
+    const { labeller } = await open(labelAll);
+    await labeller.navigation.next();
+    await labeller.navigation.previous();
+    expect(labeller.image?.id).toBe(A);
+    expect(studio.requests('labels:save')).toEqual([]);
+  });
+
+  it('stays on an image whose save failed', async () => {
+    const { labeller, model } = await open(labelAll);
+    studio.handle('labels:save', () => {
+      throw new Refusal('io', 'the disk is full');
+    });
+    model.movePoint(0, { x: 61, y: 60 });
+    await labeller.navigation.next();
+    expect(labeller.image?.id).toBe(A);
+    expect(labeller.autosave.error).toBe('Not saved: the disk is full');
+  });
+
+  it('says so at the ends of the library', async () => {
+    const { labeller } = await open(labelAll);
+    await labeller.navigation.previous();
+    expect(labeller.notice).toBe('This is the first image');
+    expect(labeller.image?.id).toBe(A);
+  });
+});
+
+describe('Labeller: another window', () => {
+  const moved = FACE_POINTS.map((p) => ({ ...p, x: p.x + 5 }));
+
+  it('reloads the stored face when its save is refused as stale, and says the edit is gone', async () => {
+    const { labeller, model, state } = await open(labelAll);
+    state.faces.set(A, face(A, 4, moved)); // saved elsewhere after this window read revision 3
+    model.movePoint(0, { x: 61, y: 60 });
+    await quietSpell();
+    expect(studio.requests('labels:save')).toHaveLength(1);
+    expect(labeller.autosave.conflict).toBe(CONFLICT_MESSAGE);
+    expect(labeller.points[0]).toMatchObject({ x: 65, y: 60 });
+    expect(labeller.autosave.state).toBe('saved');
+    // The next save edits what is stored now.
+    model.movePoint(2, { x: 101, y: 100 });
+    await quietSpell();
+    expect(studio.requests('labels:save')[1]!.baseRevision).toBe(4);
+  });
+
+  it('reloads a face saved elsewhere when this window has no edit, without a warning', async () => {
+    const { labeller, state } = await open(labelAll);
+    state.faces.set(A, face(A, 4, moved));
+    studio.emit('labels:changed', { faces: [{ imageId: A, revision: 4 }] });
+    await settle();
+    expect(labeller.points[0]).toMatchObject({ x: 65, y: 60 });
+    expect(labeller.autosave.conflict).toBeNull();
+  });
+
+  it('drops unsaved edits for a face saved elsewhere, says so, and sends nothing', async () => {
+    const { labeller, model, state } = await open(labelAll);
+    model.movePoint(0, { x: 61, y: 60 });
+    state.faces.set(A, face(A, 4, moved));
+    studio.emit('labels:changed', { faces: [{ imageId: A, revision: 4 }] });
+    await settle();
+    expect(labeller.autosave.conflict).toBe(CONFLICT_MESSAGE);
+    expect(labeller.points[0]).toMatchObject({ x: 65, y: 60 });
+    await quietSpell();
+    expect(studio.requests('labels:save')).toEqual([]);
+  });
+
+  it('ignores the report of its own save', async () => {
+    const { labeller, model } = await open(labelAll);
+    model.movePoint(0, { x: 61, y: 60 });
+    await quietSpell();
+    const reads = studio.requests('labels:get').length;
+    studio.emit('labels:changed', { faces: [{ imageId: A, revision: 4 }] });
+    await settle();
+    expect(studio.requests('labels:get')).toHaveLength(reads);
+    expect(labeller.points[0]).toMatchObject({ x: 61, y: 60 });
+  });
+
+  it('judges a change reported during a drag when the drag ends', async () => {
+    const { labeller, model, state } = await open(labelAll);
+    const at = model.imageToStage(FACE_POINTS[0]!);
+    model.beginDrag(0, at);
+    model.updateDrag({ x: at.x + 30, y: at.y });
+    state.faces.set(A, face(A, 4, moved));
+    studio.emit('labels:changed', { faces: [{ imageId: A, revision: 4 }] });
+    await settle();
+    expect(labeller.mode).toBe('drag');
+    const reads = studio.requests('labels:get').length;
+    model.endDrag();
+    await settle();
+    expect(studio.requests('labels:get')).toHaveLength(reads + 1);
+    expect(labeller.autosave.conflict).toBe(CONFLICT_MESSAGE);
+    expect(labeller.points[0]).toMatchObject({ x: 65, y: 60 });
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * The Library section's store against a scripted studio: how many requests a filter change, a
+ * scroll or a burst of label saves costs, that an answer for an older filter is dropped, and
+ * that a job's events are not lost when they outrun the answer that names the job.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EventPayload } from '$shared/ipc-contract';
+import type { LibraryItem, LibraryStats } from '$shared/library';
+import type { ImportRequest } from '../../../src-renderer/src/features/library/import-form';
+import { deferred, settle } from '../support/fake-studio';
+import { studio } from '../support/install-studio';
+
+const STATS: LibraryStats = {
+  total: 450,
+  splits: { pool: 450, train: 0, val: 0, test: 0 },
+  labelled: 10,
+  needsReview: 0,
+  flagged: 0,
+  noFace: 0,
+  curated: 0,
+  expressions: {},
+  missing: null,
+};
+
+function item(n: number): LibraryItem {
+  return {
+    id: n.toString(16).padStart(64, '0'),
+    path: `images/${n}.jpg`,
+    width: 100,
+    height: 100,
+    split: 'pool',
+    labelled: false,
+    needsReview: false,
+    expression: null,
+  };
+}
+
+/** 450 images; a `labelled` filter keeps the first ten. */
+function serveLibrary(): void {
+  studio.handle('library:list', ({ offset, limit, filter }) => {
+    const total = filter.labelled ? 10 : 450;
+    const items = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) =>
+      item(offset + i),
+    );
+    return { total, items };
+  });
+  studio.handle('library:stats', () => STATS);
+  studio.handle('library:checkFiles', () => ({
+    total: 450,
+    missing: 0,
+    examples: [],
+    folders: [],
+  }));
+}
+
+/** A fresh store (the module holds a singleton), started, with its first page in. */
+async function started() {
+  vi.resetModules();
+  const { library, PAGE_SIZE } =
+    await import('../../../src-renderer/src/features/library/library.svelte');
+  serveLibrary();
+  const stop = library.start();
+  await settle();
+  studio.calls.length = 0;
+  return { library, PAGE_SIZE, stop };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('library store: filter and pages', () => {
+  it('loads the first page, the stats and then the file check when it starts', async () => {
+    vi.resetModules();
+    const { library } = await import('../../../src-renderer/src/features/library/library.svelte');
+    serveLibrary();
+    library.start();
+    await settle();
+    expect(studio.channels()).toEqual(['library:list', 'library:stats', 'library:checkFiles']);
+    expect(library.total).toBe(450);
+    expect(library.itemAt(0)?.path).toBe('images/0.jpg');
+    expect(library.stats).toEqual(STATS);
+  });
+
+  it('asks for one page (and the stats) per filter change, and clears the selection', async () => {
+    const { library } = await started();
+    library.click(3, library.itemAt(3)!, { shift: false, toggle: false });
+    expect(library.selection.ids.size).toBe(1);
+    library.setFilter({ labelled: true });
+    await settle();
+    expect(studio.requests('library:list')).toEqual([
+      { offset: 0, limit: 200, filter: { labelled: true } },
+    ]);
+    expect(studio.requests('library:stats')).toHaveLength(1);
+    expect(library.total).toBe(10);
+    expect(library.selection.ids.size).toBe(0);
+  });
+
+  it('drops an answer for a filter that was changed before it came', async () => {
+    const { library } = await started();
+    const slow = deferred<{ total: number; items: LibraryItem[] }>();
+    studio.handle('library:list', () => slow.promise);
+    library.setFilter({ labelled: true });
+    serveLibrary(); // the next filter's answer comes at once
+    library.setFilter({});
+    await settle();
+    slow.resolve({ total: 10, items: [item(7)] });
+    await settle();
+    expect(library.total).toBe(450);
+    expect(library.itemAt(0)?.path).toBe('images/0.jpg');
+  });
+
+  it('loads each page a scroll reaches once, even when asked again while it loads', async () => {
+    const { library, PAGE_SIZE } = await started();
+    library.ensureRange(150, 420);
+    library.ensureRange(180, 420);
+    await settle();
+    expect(studio.requests('library:list').map((r) => r.offset)).toEqual([
+      PAGE_SIZE,
+      2 * PAGE_SIZE,
+    ]);
+    expect(library.itemAt(449)?.path).toBe('images/449.jpg');
+    library.ensureRange(0, 450);
+    await settle();
+    expect(studio.requests('library:list')).toHaveLength(2);
+  });
+});
+
+describe('library store: label saves elsewhere', () => {
+  it('reads the stats once after a burst of saved faces', async () => {
+    const { library } = await started();
+    for (let i = 0; i < 5; i += 1) {
+      studio.emit('labels:changed', { faces: [{ imageId: item(i).id, revision: 1 }] });
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(studio.requests('library:stats')).toHaveLength(0);
+    studio.handle('library:stats', () => ({ ...STATS, labelled: 15 }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(studio.requests('library:stats')).toHaveLength(1);
+    expect(library.stats?.labelled).toBe(15);
+  });
+});
+
+describe('library store: jobs', () => {
+  const REQUEST: ImportRequest = {
+    dir: '/data/faces',
+    format: 'images',
+    curate: false,
+    placement: 'copy',
+  };
+  const DONE: EventPayload<'library:importDone'> = {
+    jobId: 'import-1',
+    added: 0,
+    duplicates: 0,
+    labelled: 0,
+    flagged: 0,
+    faces: { added: 0, unchanged: 0, kept: 0, overwritten: 0 },
+    failed: [],
+    cancelled: false,
+  };
+
+  it('keeps an end that arrives before the answer naming its job', async () => {
+    const { library } = await started();
+    const answer = deferred<{ jobId: string }>();
+    studio.handle('library:importFolder', () => answer.promise);
+    const starting = library.startImport(REQUEST);
+    studio.emit('library:importDone', DONE);
+    answer.resolve({ jobId: 'import-1' });
+    await starting;
+    expect(library.job?.jobId).toBe('import-1');
+    expect(library.job?.done).toMatchObject({ jobId: 'import-1' });
+  });
+
+  it('sends a cancel pressed before the job had an id once the id is known', async () => {
+    const { library } = await started();
+    const answer = deferred<{ jobId: string }>();
+    studio.handle('library:importFolder', () => answer.promise);
+    studio.handle('library:cancelImport', () => ({ cancelled: true }));
+    const starting = library.startImport(REQUEST);
+    await library.cancelJob();
+    expect(studio.requests('library:cancelImport')).toEqual([]);
+    answer.resolve({ jobId: 'import-2' });
+    await starting;
+    expect(studio.requests('library:cancelImport')).toEqual([{ jobId: 'import-2' }]);
+  });
+});
