@@ -126,10 +126,12 @@ async function embedFaceMesh(
     }
     return tap;
   });
-  const outputs = graph.execute(
+  const raw = graph.execute(
     crops,
     taps.map((t) => GRAPH_NODE[t.name]!),
-  ) as tf.Tensor[];
+  );
+  // One output name gives a tensor, several an array.
+  const outputs = Array.isArray(raw) ? raw : [raw];
   const out: Record<string, Float32Array> = {};
   try {
     for (const [i, tap] of taps.entries()) {

@@ -19,7 +19,9 @@ interface ModelJson {
 }
 
 /** An IOHandler that loads `jsonPath` and the weight files its manifest names (same folder). */
-export function graphFileHandler(jsonPath: string): tf.io.IOHandler {
+export function graphFileHandler(
+  jsonPath: string,
+): tf.io.IOHandler & { load: () => Promise<tf.io.ModelArtifacts> } {
   return {
     load: async (): Promise<tf.io.ModelArtifacts> => {
       let json: ModelJson;

@@ -47,7 +47,7 @@ export function fitUncertainty(
   const det = ss * dd - sd * sd;
   let a = det > 0 ? (se * dd - de * sd) / det : 0;
   let c = det > 0 ? (de * ss - se * sd) / det : 0;
-  if (!(a >= 0) || !(c >= 0)) {
+  if (!(det > 0) || !(a >= 0) || !(c >= 0)) {
     const onlyS = ss > 0 ? se / ss : 0;
     const onlyD = dd > 0 ? de / dd : 0;
     // Keep whichever single term explains more of the squared error.
