@@ -1,5 +1,5 @@
 /**
- * `npm run bench:fewshot [-- options]`: the few-shot table. How well does the product's one-click
+ * `npm run bench:fewshot:finetune [-- options]`: the few-shot table. How well does the product's one-click
  * fine-tuning recipe (core/training/one-click-config.ts: frozen backbone, cached tokens, flip-only)
  * do from a few labelled faces, starting from a pre-trained backbone versus a random one?
  *
@@ -79,7 +79,8 @@ const { values: opt } = parseArgs({
 const quick = opt.quick;
 const num = (value: string | undefined, full: number, fast: number): number => {
   const n = value === undefined ? (quick ? fast : full) : Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`bench:fewshot: bad number "${value}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`bench:fewshot:finetune: bad number "${value}"`);
   return n;
 };
 const ks = (opt.ks ?? (quick ? '10,100' : '10,50,100,870')).split(',').map(Number);
