@@ -1,5 +1,5 @@
 /**
- * Readers for the few-shot bench (fewshot.bench.ts): MTFL rows and CK+ class folders as square
+ * Readers for the few-shot study (research/fewshot.ts) and the backbone table (bench/backbone-table.bench.ts): MTFL rows and CK+ class folders as square
  * crops at the backbone's input size, in the engine's label layouts (finetune-data.ts). HELEN is
  * read by the tests' reader (tests/support/helen-crops.ts); both cut their squares with
  * tests/engine/finetune/square-crops.ts.

@@ -1,0 +1,240 @@
+/**
+ * `npm run bench:fewshot [-- options]`: the few-shot backbone table (issue 22). Rows are face
+ * backbones (bench/backbone-rows.ts: a random ViT, the studio's own ProS ViT with `--pros DIR`,
+ * FaceMesh, and the appearance backbone's slot); each gets the closed-form landmark head
+ * (engine/landmarks/landmark-ridge-head.ts: local mesh prior, global ridge, flip augmentation,
+ * λ by leave-one-out on the training faces only — nothing is tuned on the test faces).
+ *
+ * Columns: HELEN test (first `--helen-test`, default all 330) inter-ocular NME / FR@10% for k
+ * training faces drawn from HELEN train (seeded, `--seeds` draws, the mean shown; k = 870 is the
+ * whole set, one draw), MTFL 5-point NME (eye-centre normaliser; `--mtfl N` seeded training rows,
+ * N/2 testing rows), and ms per face to predict (two backbone passes, as is and mirrored, plus
+ * the head). Crops: each backbone's landmark-extent scale around the true points (FaceMesh ×1.6).
+ *
+ * Below the table: Spearman's ρ between predicted σ and actual point error on HELEN test (mean
+ * over draws) and, for the last row at k = 100 (first draw), the reliability table.
+ *
+ *   --ks 10,50,100,870   --seeds 3   --helen-test 330   --mtfl 600   --pros DIR
+ *   --rows facemesh      (only rows whose label contains one of these words)
+ */
+import { parseArgs } from 'node:util';
+import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
+import { chooseBackend } from '../src-main/engine/backend';
+import type { FaceBackbone } from '../src-main/engine/backbones/face-backbone';
+import {
+  fitLandmarkRidge,
+  predictLandmarkRidge,
+  type HeadInput,
+} from '../src-main/engine/landmarks/landmark-ridge-head';
+import { flipIndexOf } from '../src-main/engine/landmarks/schema-flip';
+import { reliabilityTable, spearman } from '../src-main/engine/landmarks/uncertainty-report';
+import { failureRate, mean, nmePerFace } from '../src-main/engine/metrics/landmark-metrics';
+import type { LandmarkSchema } from '../src-main/shared/schemas';
+import { benchBackbones, type BenchBackbone } from './backbone-rows';
+import { embedFaces, readHelen, readMtflFaces, type EmbeddedFaces } from './backbone-faces';
+import { seededDraw } from '../research/fewshot-data';
+
+const { values: opt } = parseArgs({
+  options: {
+    ks: { type: 'string', default: '10,50,100,870' },
+    seeds: { type: 'string', default: '3' },
+    'helen-test': { type: 'string', default: '330' },
+    mtfl: { type: 'string', default: '600' },
+    pros: { type: 'string' },
+    rows: { type: 'string' },
+  },
+});
+const ks = opt.ks.split(',').map(Number);
+const seeds = Number(opt.seeds);
+const helenTest = Number(opt['helen-test']);
+const mtflLimit = Number(opt.mtfl);
+
+/** The head's view of embedded faces (rows `idx`), as is or mirrored. */
+function headInput(
+  row: BenchBackbone,
+  backbone: FaceBackbone,
+  e: EmbeddedFaces,
+  idx: readonly number[],
+  mirrored: boolean,
+): HeadInput {
+  const source = mirrored ? e.flipped : e.taps;
+  const pick = (tap: string | null) => {
+    if (!tap) return { values: null, size: 0, shape: [] as readonly number[] };
+    const shape = backbone.taps.find((t) => t.name === tap)!.shape;
+    const size = shape.reduce((a, b) => a * b, 1);
+    const all = source[tap]!;
+    const values = new Float32Array(idx.length * size);
+    idx.forEach((i, r) => values.set(all.subarray(i * size, (i + 1) * size), r * size));
+    return { values, size, shape };
+  };
+  const p = pick(row.pointsTap);
+  const m = pick(row.mapTap);
+  return {
+    count: idx.length,
+    points: p.values,
+    pointCount: p.shape[0] ?? 0,
+    pointDims: p.shape[1] ?? 0,
+    maps: m.values,
+    mapDim: m.size,
+  };
+}
+
+function targetsOf(e: EmbeddedFaces, idx: readonly number[]): Float32Array {
+  const w = e.pointCount * 2;
+  const out = new Float32Array(idx.length * w);
+  idx.forEach((i, r) => out.set(e.points.subarray(i * w, (i + 1) * w), r * w));
+  return out;
+}
+
+interface Scored {
+  nme: number;
+  fr: number;
+  rho: number;
+  sigma: Float64Array;
+  error: Float64Array;
+  headMs: number;
+}
+
+function fitAndScore(
+  row: BenchBackbone,
+  backbone: FaceBackbone,
+  train: EmbeddedFaces,
+  trainIdx: readonly number[],
+  test: EmbeddedFaces,
+  schema: LandmarkSchema,
+): Scored {
+  const flip = flipIndexOf(schema.points.length, schema.mirror);
+  const model = fitLandmarkRidge(
+    headInput(row, backbone, train, trainIdx, false),
+    headInput(row, backbone, train, trainIdx, true),
+    targetsOf(train, trainIdx),
+    flip,
+  );
+  const all = Array.from({ length: test.count }, (_, i) => i);
+  const t0 = performance.now();
+  const pred = predictLandmarkRidge(
+    model,
+    headInput(row, backbone, test, all, false),
+    headInput(row, backbone, test, all, true),
+  );
+  const headMs = (performance.now() - t0) / test.count;
+  const w = schema.points.length * 2;
+  const shapes = all.map((f) => pred.shapes.subarray(f * w, (f + 1) * w));
+  const truth = all.map((f) => test.points.subarray(f * w, (f + 1) * w));
+  const errors = nmePerFace(shapes, truth, schema.normaliser);
+  const k = schema.points.length;
+  const error = new Float64Array(test.count * k);
+  for (let i = 0; i < error.length; i++) {
+    error[i] = Math.hypot(
+      pred.shapes[2 * i]! - test.points[2 * i]!,
+      pred.shapes[2 * i + 1]! - test.points[2 * i + 1]!,
+    );
+  }
+  return {
+    nme: mean(errors),
+    fr: failureRate(errors),
+    rho: spearman(pred.sigma, error),
+    sigma: pred.sigma,
+    error,
+    headMs,
+  };
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+await chooseBackend({ force: process.env.FACE_STUDIO_BACKEND ?? 'wasm' });
+const helen = builtinLandmarkSchema('ibug68');
+const five = builtinLandmarkSchema('five');
+const helenTrainFaces = await readHelen('train');
+const helenTestFaces = (await readHelen('test')).slice(0, helenTest);
+const mtflTrainFaces = await readMtflFaces('training.txt', seededDraw(10000, mtflLimit, 22, 1));
+const mtflTestFaces = await readMtflFaces(
+  'testing.txt',
+  seededDraw(2995, Math.floor(mtflLimit / 2), 22, 2),
+);
+const filter = opt.rows?.split(',').map((w) => w.toLowerCase()) ?? null;
+const rows = benchBackbones(opt.pros ?? null).filter(
+  (r) => !filter || filter.some((w) => r.label.toLowerCase().includes(w)),
+);
+
+const results: Record<string, unknown>[] = [];
+const lines: string[] = [];
+let reliability: ReturnType<typeof reliabilityTable> | null = null;
+for (const row of rows) {
+  const started = performance.now();
+  const backbone = await row.load();
+  const taps = [row.pointsTap, row.mapTap].filter((t): t is string => t !== null);
+  const train = await embedFaces(backbone, helenTrainFaces, taps);
+  const test = await embedFaces(backbone, helenTestFaces, taps);
+  const cells: string[] = [];
+  const perK: Record<string, unknown> = {};
+  const rhos: number[] = [];
+  let headMs = 0;
+  for (const k of ks) {
+    const draws = k >= train.count ? 1 : seeds;
+    const scored: Scored[] = [];
+    for (let s = 1; s <= draws; s++) {
+      const idx = seededDraw(train.count, k, 22, k, s);
+      const r = fitAndScore(row, backbone, train, idx, test, helen);
+      scored.push(r);
+      rhos.push(r.rho);
+      headMs = r.headMs;
+      if (k === 100 && s === 1) reliability = reliabilityTable(r.sigma, r.error, 5);
+      console.error(
+        `${backbone.id} k=${k} draw ${s}: NME ${pct(r.nme)} FR ${pct(r.fr)} ρ ${r.rho.toFixed(3)} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      );
+    }
+    const nme = mean(scored.map((r) => r.nme));
+    const fr = mean(scored.map((r) => r.fr));
+    cells.push(`${pct(nme)} / ${(100 * fr).toFixed(1)}%`);
+    perK[k] = { nme, fr, perDraw: scored.map((r) => r.nme), rho: mean(scored.map((r) => r.rho)) };
+  }
+  const mtflTrain = await embedFaces(backbone, mtflTrainFaces, taps);
+  const mtflTest = await embedFaces(backbone, mtflTestFaces, taps);
+  const mtfl = fitAndScore(
+    row,
+    backbone,
+    mtflTrain,
+    Array.from({ length: mtflTrain.count }, (_, i) => i),
+    mtflTest,
+    five,
+  );
+  const ms = 2 * test.msPerFace + headMs;
+  lines.push(`| ${row.label} | ${cells.join(' | ')} | ${pct(mtfl.nme)} | ${ms.toFixed(1)} |`);
+  results.push({
+    backbone: backbone.id,
+    helen: perK,
+    mtfl: { nme: mtfl.nme, fr: mtfl.fr },
+    msPerFace: ms,
+    spearman: mean(rhos),
+  });
+  console.error(
+    `${backbone.id}: Spearman ρ (σ vs point error, HELEN test, mean of ${rhos.length} fits) ${mean(rhos).toFixed(3)}`,
+  );
+  backbone.dispose();
+}
+
+console.log(
+  `\nHELEN test (${helenTest} faces) NME / FR@10%, k training faces (mean of ${seeds} draws; k=870 one); MTFL ${mtflLimit}/${Math.floor(mtflLimit / 2)}\n`,
+);
+console.log(`| backbone | ${ks.map((k) => `k=${k}`).join(' | ')} | MTFL 5-pt NME | ms/face |`);
+console.log(`|---|${ks.map(() => '---').join('|')}|---|---|`);
+for (const l of lines) console.log(l);
+console.log('| appearance backbone (branch `appearance`) | | | | | | |');
+for (const r of results)
+  console.log(`\nSpearman ρ, ${String(r.backbone)}: ${(r.spearman as number).toFixed(3)}`);
+if (reliability) {
+  console.log(
+    `\nReliability, ${rows[rows.length - 1]!.label}, k=100 draw 1 (σ bins, crop units):\n`,
+  );
+  console.log('| bin | points | mean σ | RMS error | within 2σ |');
+  console.log('|---|---|---|---|---|');
+  reliability.forEach((b, i) =>
+    console.log(
+      `| ${i + 1} | ${b.count} | ${b.meanSigma.toFixed(4)} | ${b.rmsError.toFixed(4)} | ${(100 * b.within2Sigma).toFixed(1)}% |`,
+    ),
+  );
+}
+console.log(
+  JSON.stringify({ bench: 'fewshot-backbones', ks, seeds, helenTest, mtfl: mtflLimit, results }),
+);
