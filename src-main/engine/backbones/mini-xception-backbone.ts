@@ -79,7 +79,7 @@ export async function loadMiniXceptionBackbone(): Promise<FaceBackbone> {
       scaleOfLandmarkExtent: 1.2,
       note:
         'FER-2013 and CK+ faces fill the frame: the 68 landmarks’ box grown by 10% a side. ' +
-        'MTFL 5-point faces: 2.2 × the five points’ extent (measured: bench/APPEARANCE_NOTES.md).',
+        'MTFL 5-point faces: 2.2 × the five points’ extent (bench/APPEARANCE_NOTES.md; other scales not yet measured).',
     },
     taps: TAPS,
     licence: {
