@@ -27,5 +27,20 @@ export default tseslint.config(
       globals: { ...globals.browser },
       parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
     },
+    rules: {
+      // The renderer reaches src-main/ only through the shared contract, by the $shared alias
+      // (the layer floors themselves are checked by dependency-cruiser, `npm run lint:layers`).
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src-main/**'],
+              message: 'Import the shared contract through the $shared alias.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

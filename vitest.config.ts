@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { sharedDir } from './vite.renderer.config';
 
 export default defineConfig({
+  resolve: { alias: { $shared: sharedDir } },
   test: {
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/e2e/**', 'node_modules/**'],

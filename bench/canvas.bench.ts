@@ -20,13 +20,14 @@ import { ProjectSession } from '../src-main/core/project-session';
 import { ProjectStore } from '../src-main/core/project-store';
 import { RecentProjects } from '../src-main/core/recent-projects';
 import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
-import { createHandlers, type StudioContext } from '../src-main/main/handlers';
+import { createHandlers } from '../src-main/app/handlers';
+import type { StudioContext } from '../src-main/app/handlers/studio-context';
 import { startBridge } from '../src-main/server/bridge';
 import { findMediaFile } from '../src-main/server/media-files';
 import { DEFAULT_RENDERER_DIR } from '../src-main/server/serve';
 import type { FaceAnnotation } from '../src-main/shared/domain';
 import { imageId, imageRecord } from '../tests/core/fixtures/project-data';
-import { idleTrainingRelay } from '../tests/main/fake-training';
+import { idleTrainingRelay } from '../tests/app/fake-training';
 
 const WIDTH = 4000;
 const HEIGHT = 3000;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
 import type { FaceSource } from '../src-main/engine/data/project-faces';
-import { Rng, deriveSeed } from '../src-main/engine/rng';
+import { Rng, deriveSeed } from '../src-main/engine/model/rng';
 import { readCrops, type CropBox } from '../tests/engine/finetune/square-crops';
 
 export const DATA = new URL('../../shared/data', import.meta.url).pathname;

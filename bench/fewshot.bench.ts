@@ -1,6 +1,6 @@
 /**
  * `npm run bench:fewshot [-- options]`: the few-shot table. How well does the product's one-click
- * fine-tuning recipe (core/training/one-click-config.ts: frozen backbone, cached tokens, flip-only)
+ * fine-tuning recipe (app/training/one-click-config.ts: frozen backbone, cached tokens, flip-only)
  * do from a few labelled faces, starting from a pre-trained backbone versus a random one?
  *
  *   helen  300-W HELEN test NME and FR@10% (schema normaliser, metrics/landmark-metrics.ts) for k
@@ -35,10 +35,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { oneClickFinetuneConfig } from '../src-main/core/training/one-click-config';
+import { oneClickFinetuneConfig } from '../src-main/app/training/one-click-config';
 import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
 import { chooseBackend } from '../src-main/engine/backend';
-import { exportBackbone, loadBackbone } from '../src-main/engine/backbone';
+import { exportBackbone, loadBackbone } from '../src-main/engine/export/saved-backbone';
 import { ProjectFacesData } from '../src-main/engine/data/project-faces';
 import { exportFinetunedModel } from '../src-main/engine/export/export-model';
 import { loadExportedModel } from '../src-main/engine/export/load-model';
@@ -49,13 +49,13 @@ import { tensorSplit } from '../src-main/engine/finetune/finetune-data';
 import type { FinetuneData } from '../src-main/engine/finetune/finetune-data';
 import { metricsOf, predictSplit } from '../src-main/engine/finetune/finetune-evaluate';
 import type { TaskMetrics } from '../src-main/engine/finetune/finetune-evaluate';
-import { tensorsOf } from '../src-main/engine/params';
+import { tensorsOf } from '../src-main/engine/model/params';
 import { landmarkMetrics } from '../src-main/engine/metrics/landmark-metrics';
 import { cardSchemaOf } from '../src-main/engine/predict/card-schema';
-import { modelConfigOf, pretrain } from '../src-main/engine/pretrain';
-import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
-import { deriveSeed } from '../src-main/engine/rng';
-import type { VitConfig } from '../src-main/engine/vit';
+import { modelConfigOf, pretrain } from '../src-main/engine/pretrain/pretrain';
+import { parsePretrainConfig } from '../src-main/engine/pretrain/pretrain-config';
+import { deriveSeed } from '../src-main/engine/model/rng';
+import type { VitConfig } from '../src-main/engine/model/vit';
 import type { LandmarkSchema } from '../src-main/shared/schemas';
 import { loadHelenCrops } from '../tests/engine/finetune/helen-crops';
 import { DATA, readCkPlus, readMtfl, seededDraw, seededPool } from './fewshot-data';

@@ -10,15 +10,15 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../src-main/engine/backend';
-import { attention } from '../src-main/engine/layers/attention';
-import { linear } from '../src-main/engine/layers/linear';
-import { modelLayout } from '../src-main/engine/model';
-import { initParams } from '../src-main/engine/params';
-import { augmentConfigOf, pretrain, modelConfigOf } from '../src-main/engine/pretrain';
-import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
-import type { PretrainData } from '../src-main/engine/pretrain-data';
-import { Replica } from '../src-main/engine/pretrain-step';
-import { Rng } from '../src-main/engine/rng';
+import { attention } from '../src-main/engine/model/layers/attention';
+import { linear } from '../src-main/engine/model/layers/linear';
+import { modelLayout } from '../src-main/engine/pretrain/pretrain-model';
+import { initParams } from '../src-main/engine/model/params';
+import { augmentConfigOf, pretrain, modelConfigOf } from '../src-main/engine/pretrain/pretrain';
+import { parsePretrainConfig } from '../src-main/engine/pretrain/pretrain-config';
+import type { PretrainData } from '../src-main/engine/pretrain/pretrain-data';
+import { Replica } from '../src-main/engine/pretrain/pretrain-step';
+import { Rng } from '../src-main/engine/model/rng';
 
 const WARMUP = 2;
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { FaceSource } from '../src-main/engine/data/project-faces';
-import { Rng, deriveSeed } from '../src-main/engine/rng';
+import { Rng, deriveSeed } from '../src-main/engine/model/rng';
 import { DATA } from './fewshot-data';
 
 export const MTFL = path.join(DATA, 'mtfl');

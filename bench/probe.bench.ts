@@ -41,17 +41,17 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { exportBackbone, loadBackbone } from '../src-main/engine/backbone';
+import { exportBackbone, loadBackbone } from '../src-main/engine/export/saved-backbone';
 import { chooseBackend } from '../src-main/engine/backend';
 import { ProjectFacesData } from '../src-main/engine/data/project-faces';
-import { extractFeatures } from '../src-main/engine/embed';
-import { modelLayout } from '../src-main/engine/model';
-import { initParams } from '../src-main/engine/params';
-import { modelConfigOf, pretrain } from '../src-main/engine/pretrain';
-import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
-import { Rng, deriveSeed } from '../src-main/engine/rng';
-import { featureWidth } from '../src-main/engine/vit';
-import type { FeaturePooling, FeaturePoolings } from '../src-main/engine/vit';
+import { extractFeatures } from '../src-main/engine/model/embed';
+import { modelLayout } from '../src-main/engine/pretrain/pretrain-model';
+import { initParams } from '../src-main/engine/model/params';
+import { modelConfigOf, pretrain } from '../src-main/engine/pretrain/pretrain';
+import { parsePretrainConfig } from '../src-main/engine/pretrain/pretrain-config';
+import { Rng, deriveSeed } from '../src-main/engine/model/rng';
+import { featureWidth } from '../src-main/engine/model/vit';
+import type { FeaturePooling, FeaturePoolings } from '../src-main/engine/model/vit';
 import { applySet } from '../src-main/cli/training-command';
 
 const { values: args } = parseArgs({

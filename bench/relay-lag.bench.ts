@@ -4,15 +4,15 @@
  * training process; main relays and validates every event as the bridge does. Prints the lag's
  * max, p99 and mean, and whether the max stays under 50 ms (what a window would notice as a
  * stutter: more than three 60 Hz frames). On a machine busy with other work the figures grow with
- * the load; tests/main/training-relay-lag.test.ts checks the relay's behaviour without the clock.
+ * the load; tests/app/training-relay-lag.test.ts checks the relay's behaviour without the clock.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { nodeTrainingSpawner } from '../src-main/main/node-training-spawner';
-import { TrainingHost } from '../src-main/main/training-host';
-import { TrainingRelay } from '../src-main/main/training-relay';
+import { nodeTrainingSpawner } from '../src-main/app/node-training-spawner';
+import { TrainingHost } from '../src-main/app/training-host';
+import { TrainingRelay } from '../src-main/app/training-relay';
 import { eventContract } from '../src-main/shared/ipc-contract';
 import { createTinyProject } from '../tests/engine/fixtures/tiny-project';
 import { TINY_TEST_CONFIG } from '../tests/engine/helpers';

@@ -11,15 +11,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { makeViews } from '../src-main/engine/augment';
-import { modelLayout } from '../src-main/engine/model';
-import { initParams } from '../src-main/engine/params';
+import { makeViews } from '../src-main/engine/pretrain/augment';
+import { modelLayout } from '../src-main/engine/pretrain/pretrain-model';
+import { initParams } from '../src-main/engine/model/params';
 import { chooseBackend } from '../src-main/engine/backend';
-import { augmentConfigOf, modelConfigOf } from '../src-main/engine/pretrain';
-import { parsePretrainConfig } from '../src-main/engine/pretrain-config';
-import { Replica } from '../src-main/engine/pretrain-step';
-import type { StepSettings } from '../src-main/engine/pretrain-step';
-import { Rng } from '../src-main/engine/rng';
+import { augmentConfigOf, modelConfigOf } from '../src-main/engine/pretrain/pretrain';
+import { parsePretrainConfig } from '../src-main/engine/pretrain/pretrain-config';
+import { Replica } from '../src-main/engine/pretrain/pretrain-step';
+import type { StepSettings } from '../src-main/engine/pretrain/pretrain-step';
+import { Rng } from '../src-main/engine/model/rng';
 import { probeRecipe } from './probe-recipe';
 
 const { values: args } = parseArgs({

@@ -5,7 +5,7 @@
  */
 import { utilityProcess } from 'electron';
 import { fileURLToPath } from 'node:url';
-import type { TrainingProcess, TrainingSpawner } from './training-host';
+import type { TrainingProcess, TrainingSpawner } from '../app/training-host';
 
 export function builtTrainingEntry(): string {
   return fileURLToPath(new URL('./training-process.js', import.meta.url));

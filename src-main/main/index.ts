@@ -11,12 +11,13 @@ import { RecentProjects } from '../core/recent-projects';
 import { isAppUrl, rendererLocation } from './app-url';
 import { electronTrainingSpawner } from './electron-training-spawner';
 import { pickFolder } from './folder-dialog';
-import { createHandlers, type StudioContext } from './handlers';
+import { createHandlers } from '../app/handlers';
+import type { StudioContext } from '../app/handlers/studio-context';
 import { registerIpc } from './ipc';
-import { labelEvents } from './label-events';
+import { labelEvents } from '../app/label-events';
 import { handleMediaRequests, registerMediaScheme } from './media-protocol';
-import { TrainingHost } from './training-host';
-import { TrainingRelay } from './training-relay';
+import { TrainingHost } from '../app/training-host';
+import { TrainingRelay } from '../app/training-relay';
 import { createMainWindow, focusWindow, hardenSession } from './window';
 
 /** Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/. */

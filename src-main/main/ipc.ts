@@ -5,7 +5,7 @@
  * Pushes to the renderer go through `broadcast`, which checks the payload against the contract.
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { dispatch, type HandlerTable } from './dispatch';
+import { dispatch, type HandlerTable } from '../app/dispatch';
 import {
   eventContract,
   invokeChannels,

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { dispatch, type HandlerTable } from '../main/dispatch';
+import { dispatch, type HandlerTable } from '../app/dispatch';
 import {
   eventContract,
   type EventChannel,

@@ -6,7 +6,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { HandlerTable } from '../main/dispatch';
+import type { HandlerTable } from '../app/dispatch';
 import { StudioError } from '../shared/errors';
 import { expandHome } from '../core/user-path';
 import { liesInside } from '../core/real-path';

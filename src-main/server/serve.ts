@@ -10,11 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProjectSession } from '../core/project-session';
 import { RecentProjects } from '../core/recent-projects';
-import { createHandlers, type StudioContext } from '../main/handlers';
-import { labelEvents } from '../main/label-events';
-import { nodeTrainingSpawner } from '../main/node-training-spawner';
-import { TrainingHost, type TrainingSpawner } from '../main/training-host';
-import { TrainingRelay } from '../main/training-relay';
+import { createHandlers } from '../app/handlers';
+import type { StudioContext } from '../app/handlers/studio-context';
+import { labelEvents } from '../app/label-events';
+import { nodeTrainingSpawner } from '../app/node-training-spawner';
+import { TrainingHost, type TrainingSpawner } from '../app/training-host';
+import { TrainingRelay } from '../app/training-relay';
 import { startBridge, type Bridge } from './bridge';
 import { findMediaFile } from './media-files';
 

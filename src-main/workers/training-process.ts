@@ -7,8 +7,8 @@
  * of its kind (pretrain, finetune, prelabel) with the images and faces core reads from the project.
  */
 import path from 'node:path';
-import { readLabelledFaces, readPrelabelImages } from '../core/training/finetune-faces';
-import { readPretrainSources } from '../core/training/pretrain-sources';
+import { readLabelledFaces, readPrelabelImages } from '../app/training/finetune-faces';
+import { readPretrainSources } from '../app/training/pretrain-sources';
 import { chooseBackend } from '../engine/backend';
 import { runFinetuneJob } from '../engine/jobs/finetune-job';
 import { JobQueue, type JobControls } from '../engine/jobs/job-queue';

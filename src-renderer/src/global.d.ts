@@ -1,4 +1,4 @@
-import type { StudioApi } from '../../src-main/shared/ipc-contract';
+import type { StudioApi } from '$shared/ipc-contract';
 
 declare global {
   interface Window {

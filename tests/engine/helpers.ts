@@ -1,7 +1,7 @@
 /** Shared set-up for engine tests: the wasm backend and a very small model config. */
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src-main/engine/backend';
-import type { PretrainData } from '../../src-main/engine/pretrain-data';
+import type { PretrainData } from '../../src-main/engine/pretrain/pretrain-data';
 
 export async function useWasm(): Promise<void> {
   await chooseBackend({ force: 'wasm' });

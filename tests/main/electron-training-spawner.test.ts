@@ -4,7 +4,7 @@ vi.mock('electron', () => import('./electron-mock'));
 
 import { resetElectronMock, utilityProcess } from './electron-mock';
 import { electronTrainingSpawner } from '../../src-main/main/electron-training-spawner';
-import { TrainingHost } from '../../src-main/main/training-host';
+import { TrainingHost } from '../../src-main/app/training-host';
 
 beforeEach(() => resetElectronMock());
 

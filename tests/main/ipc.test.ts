@@ -11,7 +11,7 @@ import {
 } from './electron-mock';
 import { registerIpc } from '../../src-main/main/ipc';
 import { isAppUrl, type RendererLocation } from '../../src-main/main/app-url';
-import type { HandlerTable } from '../../src-main/main/dispatch';
+import type { HandlerTable } from '../../src-main/app/dispatch';
 import { invokeChannels, type InvokeChannel } from '../../src-main/shared/ipc-contract';
 
 const renderer: RendererLocation = {

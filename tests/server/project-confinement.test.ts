@@ -6,7 +6,7 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src-main/main/dispatch';
+import { dispatch } from '../../src-main/app/dispatch';
 import { confineProjectDirs } from '../../src-main/server/project-confinement';
 import { stubHandlers } from './stub-handlers';
 

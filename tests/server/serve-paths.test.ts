@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectSession } from '../../src-main/core/project-session';
 import { serveStudio, type ServedStudio } from '../../src-main/server/serve';
-import { idleTrainingProcess } from '../main/fake-training';
+import { idleTrainingProcess } from '../app/fake-training';
 import { createMediaProject, MEDIA_FILES, sniff } from '../core/library/media-project';
 
 let workDir: string;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { serveStudio, type ServedStudio } from '../../src-main/server/serve';
-import { idleTrainingProcess } from '../main/fake-training';
+import { idleTrainingProcess } from '../app/fake-training';
 import { createMediaProject } from '../core/library/media-project';
 import { ProjectSession } from '../../src-main/core/project-session';
 

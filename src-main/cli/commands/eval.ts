@@ -11,7 +11,7 @@ import { loadExportedModel, readModelCard } from '../../engine/export/load-model
 import { landmarkSchemaOfCard } from '../../engine/predict/card-schema';
 import { evaluateModel, type EvalReport } from '../../engine/predict/evaluate-model';
 import { Split } from '../../shared/domain';
-import { ExportFormat } from '../../shared/ipc-contract';
+import { ExportFormat } from '../../shared/library';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import { EVAL_USAGE } from '../usage';

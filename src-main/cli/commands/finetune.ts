@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readLabelledFaces } from '../../core/training/finetune-faces';
+import { readLabelledFaces } from '../../app/training/finetune-faces';
 import { chooseBackend } from '../../engine/backend';
 import { parseFinetuneConfig } from '../../engine/finetune/finetune-config';
 import { runFinetuneJob } from '../../engine/jobs/finetune-job';

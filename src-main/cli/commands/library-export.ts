@@ -4,7 +4,7 @@
  */
 import { exportProjectLabels } from '../../core/library/library-export';
 import { ProjectStore } from '../../core/project-store';
-import { ExportFormat, UnconfirmedExport } from '../../shared/ipc-contract';
+import { ExportFormat, UnconfirmedExport } from '../../shared/library';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import { EXPORT_USAGE } from '../usage';
 

@@ -17,7 +17,7 @@ import { formatDuration } from '../progress-text';
 import { importIntoProject } from '../../core/library/library-service';
 import { UndecodableImagesError } from '../../core/library/undecodable-images';
 import { StudioError } from '../../shared/errors';
-import { ImportFormat, type ImportFaceCounts } from '../../shared/ipc-contract';
+import { ImportFormat, type ImportFaceCounts } from '../../shared/library';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import { IMPORT_USAGE } from '../usage';
 

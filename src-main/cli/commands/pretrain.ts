@@ -7,10 +7,10 @@
  * has the project open.
  */
 import path from 'node:path';
-import { readPretrainSources } from '../../core/training/pretrain-sources';
+import { readPretrainSources } from '../../app/training/pretrain-sources';
 import { chooseBackend } from '../../engine/backend';
 import { runPretrainJob } from '../../engine/jobs/pretrain-job';
-import { parsePretrainConfig } from '../../engine/pretrain-config';
+import { parsePretrainConfig } from '../../engine/pretrain/pretrain-config';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import {
   checkConfig,

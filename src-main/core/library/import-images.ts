@@ -16,7 +16,8 @@ import { outsideMessage } from '../real-path';
 import { formatFromExtension } from './image-formats';
 import { ImageRejected, type RejectReason } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
-import { imageIdOf, progressReporter } from './import-progress';
+import { imageIdOf } from './image-id';
+import { progressReporter, type ImportProgress } from './import-progress';
 import { countImageFiles, scanImageFiles } from './scan';
 import { writeThumbnail } from './thumbnails';
 
@@ -39,20 +40,6 @@ export interface ImportImagesOptions {
   /** Least time between two progress reports, ms; default 250. The last report always comes. */
   progressIntervalMs?: number;
   signal?: AbortSignal;
-}
-
-export interface ImportProgress {
-  /** Files finished (added, duplicate or failed). */
-  done: number;
-  /** Image files found by the scan (files added to the folders meanwhile can push `done` past it). */
-  total: number;
-  added: number;
-  duplicates: number;
-  failed: number;
-  imagesPerSecond: number;
-  /** Seconds left at the current rate; null until the rate is known. */
-  etaSeconds: number | null;
-  elapsedSeconds: number;
 }
 
 export interface DuplicateFile {

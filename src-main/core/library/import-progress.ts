@@ -2,10 +2,20 @@
  * Progress of a folder import, shared by the eager import (thumbnails now) and the lazy index
  * (thumbnails on first view): one place computes rate and ETA and throttles the reports.
  */
-import type { ImportProgress } from './import-images';
-import { ImageRejected } from './image-rejected';
-import { sha256File } from './content-hash';
-import { checkImageFileSize } from './image-source';
+
+export interface ImportProgress {
+  /** Files finished (added, duplicate or failed). */
+  done: number;
+  /** Image files found by the scan (files added to the folders meanwhile can push `done` past it). */
+  total: number;
+  added: number;
+  duplicates: number;
+  failed: number;
+  imagesPerSecond: number;
+  /** Seconds left at the current rate; null until the rate is known. */
+  etaSeconds: number | null;
+  elapsedSeconds: number;
+}
 
 export interface ImportCounts {
   done: number;
@@ -45,19 +55,4 @@ export function progressReporter(
       elapsedSeconds: seconds,
     });
   };
-}
-
-/**
- * The image id (sha256 of the bytes); a file that cannot be read, or is too large to be an image
- * (checked before a byte is hashed), is rejected by name.
- */
-export async function imageIdOf(path: string): Promise<string> {
-  await checkImageFileSize(path);
-  try {
-    return await sha256File(path);
-  } catch (error) {
-    throw new ImageRejected(path, 'unreadable', `cannot be read (${String(error)})`, {
-      cause: error,
-    });
-  }
 }

@@ -6,7 +6,7 @@
  * A labelled set that reads as no images at all is refused by `requireSomeImages`.
  */
 import { readdir, stat } from 'node:fs/promises';
-import type { ImportFormat } from '../../shared/ipc-contract';
+import type { ImportFormat } from '../../shared/library';
 import { StudioError } from '../../shared/errors';
 import { scanImageFiles } from './scan';
 

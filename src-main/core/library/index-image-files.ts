@@ -12,7 +12,8 @@ import { formatFromExtension } from './image-formats';
 import { ImageRejected } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
 import type { ImportFailure, ImportImagesOptions, ImportResult } from './import-images';
-import { imageIdOf, progressReporter } from './import-progress';
+import { imageIdOf } from './image-id';
+import { progressReporter } from './import-progress';
 import { countImageFiles, scanImageFiles } from './scan';
 
 export async function indexImageFiles(options: ImportImagesOptions): Promise<ImportResult> {

@@ -28,7 +28,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Split } from '../../shared/domain';
-import type { ImportFormat } from '../../shared/ipc-contract';
+import type { ImportFormat } from '../../shared/library';
 import type { AttributeSchema, LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
 import { parseCelebaAttributes } from '../formats/celeba';

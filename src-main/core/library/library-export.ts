@@ -17,7 +17,7 @@
 import { relative, sep } from 'node:path';
 import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import type { ExportFormat, UnconfirmedExport } from '../../shared/ipc-contract';
+import type { ExportFormat, UnconfirmedExport } from '../../shared/library';
 import { faceState, isUnconfirmedPoint } from '../../shared/point-provenance';
 import { serialiseCelebaAttributes } from '../formats/celeba';
 import { planClassFolderExport } from '../formats/class-folders';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { StudioError, toIpcError } from '../../shared/errors';
 import { noFaces } from './library-service';
-import type { JobControl, JobProgress, LibraryJobOutcome } from './library-service';
+import type { LibraryJobControl, LibraryJobProgress, LibraryJobOutcome } from './library-service';
 import { UndecodableImagesError } from './undecodable-images';
 
 export interface JobOutcome extends LibraryJobOutcome {
@@ -18,11 +18,11 @@ export interface JobOutcome extends LibraryJobOutcome {
 }
 
 export interface JobListener {
-  progress(jobId: string, progress: JobProgress): void;
+  progress(jobId: string, progress: LibraryJobProgress): void;
   done(outcome: JobOutcome): void;
 }
 
-export type JobWork = (control: Required<JobControl>) => Promise<LibraryJobOutcome>;
+export type JobWork = (control: Required<LibraryJobControl>) => Promise<LibraryJobOutcome>;
 
 export class LibraryJobs {
   private current: { id: string; abort: AbortController; finished: Promise<void> } | null = null;

@@ -3,7 +3,7 @@
  * it. Pure over the store's records and labels, so the grid and the labeller's navigation share it.
  */
 import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
-import type { LibraryFilter, LibraryItem } from '../../shared/ipc-contract';
+import type { LibraryFilter, LibraryItem } from '../../shared/library';
 import { faceState } from '../../shared/point-provenance';
 
 const NONE: ReadonlySet<string> = new Set();

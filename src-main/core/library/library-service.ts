@@ -24,7 +24,7 @@ import type {
   ImportStage,
   LibraryStats,
   SplitFractions,
-} from '../../shared/ipc-contract';
+} from '../../shared/library';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
 import { InputProblemsError } from '../problems';
@@ -32,7 +32,8 @@ import { curateImages } from './curate';
 import type { FaceDetector } from './face-detect';
 import { copyImagesIn, imageFileIn } from './image-home';
 import { importImages } from './import-images';
-import type { DuplicateFile, ImportFailure, ImportProgress } from './import-images';
+import type { DuplicateFile, ImportFailure } from './import-images';
+import type { ImportProgress } from './import-progress';
 import { checkImportSource, requireSomeImages } from './import-source-check';
 import { indexImageFiles } from './index-image-files';
 import { readLabelledInput } from './labelled-input';
@@ -44,7 +45,7 @@ import { assignSplits, subjectFromFileName } from './splits';
 import { thumbnailPath } from './thumbnails';
 import { UndecodableImagesError, withoutPath } from './undecodable-images';
 
-export interface JobProgress {
+export interface LibraryJobProgress {
   stage: ImportStage;
   done: number;
   total: number;
@@ -53,8 +54,8 @@ export interface JobProgress {
   etaSeconds: number | null;
 }
 
-export interface JobControl {
-  onProgress?: (progress: JobProgress) => void;
+export interface LibraryJobControl {
+  onProgress?: (progress: LibraryJobProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -71,7 +72,7 @@ export interface LibraryJobOutcome {
   cancelled: boolean;
 }
 
-export interface ImportIntoProjectOptions extends JobControl {
+export interface ImportIntoProjectOptions extends LibraryJobControl {
   /** A folder (or, for list formats, the list file). */
   dir: string;
   format: ImportFormat;
@@ -306,7 +307,7 @@ function cancelledOutcome(): LibraryJobOutcome {
 async function placeCopies(
   records: ImageRecord[],
   projectDir: string,
-  options: JobControl,
+  options: LibraryJobControl,
 ): Promise<ImageRecord[] | null> {
   const rate = rateOf(options.onProgress, 'copying');
   const placed = await copyImagesIn(records, {
@@ -332,7 +333,7 @@ export interface ConsolidateOutcome {
  */
 export async function consolidateProject(
   store: ProjectStore,
-  options: JobControl = {},
+  options: LibraryJobControl = {},
 ): Promise<ConsolidateOutcome> {
   const referenced = store.listImages().filter((record) => isAbsolute(record.path));
   const { missing } = await checkImageFiles(store);
@@ -352,7 +353,7 @@ export async function consolidateProject(
 /** Face detection and near-duplicate flagging on every image that has no face record yet. */
 export async function curateProject(
   store: ProjectStore,
-  options: JobControl & { loadDetector?: () => Promise<FaceDetector> },
+  options: LibraryJobControl & { loadDetector?: () => Promise<FaceDetector> },
 ): Promise<LibraryJobOutcome> {
   const pending = store.listImages().filter((image) => image.face === undefined);
   const curated = await curateRecords(store, pending, options);
@@ -375,7 +376,7 @@ export async function curateProject(
 async function curateRecords(
   store: ProjectStore,
   records: readonly ImageRecord[],
-  options: JobControl & { loadDetector?: () => Promise<FaceDetector> },
+  options: LibraryJobControl & { loadDetector?: () => Promise<FaceDetector> },
 ): Promise<{
   records: ImageRecord[];
   changed: ImageRecord[];
@@ -499,7 +500,7 @@ function describeFailure(failure: ImportFailure): { file: string; reason: string
   return { file: failure.path, reason: failure.message };
 }
 
-function reportAs(onProgress: (progress: JobProgress) => void): (p: ImportProgress) => void {
+function reportAs(onProgress: (progress: LibraryJobProgress) => void): (p: ImportProgress) => void {
   return (p) =>
     onProgress({
       stage: 'importing',
@@ -512,14 +513,14 @@ function reportAs(onProgress: (progress: JobProgress) => void): (p: ImportProgre
 
 /** Reports the start of a stage whose size is not known yet (total 0). */
 function stageReporter(
-  onProgress: ((progress: JobProgress) => void) | undefined,
+  onProgress: ((progress: LibraryJobProgress) => void) | undefined,
 ): (stage: ImportStage) => void {
   return (stage) => onProgress?.({ stage, done: 0, total: 0, rate: 0, etaSeconds: null });
 }
 
 /** Turns done/total calls into progress with a rate, at most every 250 ms (and at the end). */
 function rateOf(
-  onProgress: ((progress: JobProgress) => void) | undefined,
+  onProgress: ((progress: LibraryJobProgress) => void) | undefined,
   stage: ImportStage,
 ): (done: number, total: number, force: boolean) => void {
   const started = performance.now();

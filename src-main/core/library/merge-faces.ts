@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import type { FaceAnnotation, Landmark } from '../../shared/domain';
-import type { ImportFaceCounts } from '../../shared/ipc-contract';
+import type { ImportFaceCounts } from '../../shared/library';
 import { humanPoint, isConfirmedPoint } from '../../shared/point-provenance';
 import { toLandmark, type LabelledFace } from '../formats/model';
 import type { ProjectStore } from '../project-store';

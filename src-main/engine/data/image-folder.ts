@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
-import type { PretrainData } from '../pretrain-data';
+import type { PretrainData } from '../pretrain/pretrain-data';
 import { rgbBatch } from './rgb-batch';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.ppm']);

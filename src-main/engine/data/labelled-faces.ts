@@ -8,7 +8,7 @@
  * labelled val faces, a seeded `valFraction` of train held out here (so the job knows which faces
  * they are and can show a few); the test split is kept apart for the final metrics.
  *
- * The engine opens no project: core (core/training/finetune-faces.ts) picks the faces.
+ * The engine opens no project: the app (app/training/finetune-faces.ts) picks the faces.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Box, FaceDetection, PlacedPoint } from '../../shared/domain';
@@ -16,7 +16,7 @@ import type { CropPolicy } from '../../shared/model-card';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
 import type { FinetuneData, FinetuneSplit } from '../finetune/finetune-data';
-import { deriveSeed, Rng } from '../rng';
+import { deriveSeed, Rng } from '../model/rng';
 import { cropFaceBytes, faceCropBox, pointsBox, toCrop } from './face-crop';
 
 /** One labelled face of one image. */

@@ -9,7 +9,7 @@
 import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
-import type { PretrainData } from '../pretrain-data';
+import type { PretrainData } from '../pretrain/pretrain-data';
 import { rgbBatch } from './rgb-batch';
 
 export interface FaceSource {

@@ -16,14 +16,14 @@
  * the head (K schema points, A attribute names, C class names): a mismatch is a StudioError.
  * The returned checksum is `checksum(result.params)` (params.ts), the exported float weights.
  *
- * The pre-training backbone goes through `exportGraphModel` too (backbone.ts).
+ * The pre-training backbone goes through `exportGraphModel` too (saved-backbone.ts).
  */
 import pkg from '../../../package.json' with { type: 'json' };
 import { StudioError } from '../../shared/errors';
 import { MODEL_CARD_VERSION, ModelCard } from '../../shared/model-card';
-import { IMAGE_MEAN, IMAGE_STD } from '../normalise';
-import { checksum } from '../params';
-import type { ParamLayout } from '../params';
+import { IMAGE_MEAN, IMAGE_STD } from '../model/normalise';
+import { checksum } from '../model/params';
+import type { ParamLayout } from '../model/params';
 import type { FinetuneResult } from '../finetune/finetune';
 import { buildGraphModel, exportHeadOf, INPUT_NAME, OUTPUT_NAMES, taskOf } from './graph-model';
 import type { GraphModelSpec } from './graph-model';

@@ -31,10 +31,10 @@
  * - The batch is dynamic (`-1`); the CLS token is repeated per image by Shape → StridedSlice →
  *   ConcatV2 → BroadcastTo, the one place the graph computes a shape.
  */
-import { IMAGE_MEAN, IMAGE_STD } from '../normalise';
-import type { ParamSpec } from '../params';
-import { vitParamSpecs } from '../vit';
-import type { VitConfig } from '../vit';
+import { IMAGE_MEAN, IMAGE_STD } from '../model/normalise';
+import type { ParamSpec } from '../model/params';
+import { vitParamSpecs } from '../model/vit';
+import type { VitConfig } from '../model/vit';
 import { linearHeadSpecs } from '../finetune/class-heads';
 import type { FinetuneModel } from '../finetune/finetune-model';
 import { heatmapSide, landmarkHeadSpecs, neighbourMatrix } from '../finetune/landmark-head';

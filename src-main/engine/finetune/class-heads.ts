@@ -4,8 +4,8 @@
  * targets, are masked out). Expression: softmax over the classes with cross-entropy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { linear } from '../layers/linear';
-import type { ParamSpec, TensorMap } from '../params';
+import { linear } from '../model/layers/linear';
+import type { ParamSpec, TensorMap } from '../model/params';
 
 export function linearHeadSpecs(prefix: string, inputDim: number, outputs: number): ParamSpec[] {
   return [

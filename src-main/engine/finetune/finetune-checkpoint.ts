@@ -1,10 +1,10 @@
 /**
- * Fine-tuning checkpoints, in the same shape as pre-training's (checkpoint.ts): a magic line, a
+ * Fine-tuning checkpoints, in the same shape as pre-training's (pretrain/pretrain-checkpoint.ts): a magic line, a
  * JSON header (step, config, layout names, optimiser step counts, early-stopping state, history),
  * then flat Float32 arrays (current weights, best weights, Adam moments). The layout and the
  * atomic write are tensor-record.ts's, shared with pre-training.
  */
-import { parseHeaderPart, readTensorRecord, writeTensorRecord } from '../tensor-record';
+import { parseHeaderPart, readTensorRecord, writeTensorRecord } from '../model/tensor-record';
 import { parseFinetuneConfig } from './finetune-config';
 import type { FinetuneConfig } from './finetune-config';
 import type { TaskMetrics } from './finetune-evaluate';

@@ -4,7 +4,7 @@
  * naming the key. The resolved config is saved with every checkpoint and returned with the result.
  */
 import { z } from 'zod';
-import { backboneChoiceSchema } from '../backbone-choice';
+import { backboneChoiceSchema } from '../model/backbone-choice';
 import { StudioError } from '../../shared/errors';
 
 export const finetuneConfigSchema = z

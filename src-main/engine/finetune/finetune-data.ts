@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LandmarkSchema } from '../../shared/schemas';
-import { Rng, deriveSeed } from '../rng';
+import { Rng, deriveSeed } from '../model/rng';
 
 export interface FinetuneSplit {
   size: number;

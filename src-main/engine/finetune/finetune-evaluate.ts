@@ -6,7 +6,7 @@ import { argmaxRows, attributeMetrics, expressionMetrics } from '../metrics/clas
 import type { AttributeMetrics, ExpressionMetrics } from '../metrics/classification-metrics';
 import { landmarkMetrics } from '../metrics/landmark-metrics';
 import type { LandmarkMetrics } from '../metrics/landmark-metrics';
-import type { TensorMap } from '../params';
+import type { TensorMap } from '../model/params';
 import type { FinetuneData, FinetuneSplit } from './finetune-data';
 import { predictFinetune } from './finetune-model';
 import type { FinetuneModel } from './finetune-model';

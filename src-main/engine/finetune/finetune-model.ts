@@ -4,13 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { flipIndex } from '../../core/schemas/landmark-schema';
-import { layoutOf } from '../params';
-import type { ParamEntry, ParamLayout, TensorMap } from '../params';
-import { VIT_PRESETS, vitParamSpecs } from '../vit';
-import type { VitConfig } from '../vit';
-import { splitTokens } from './backbone';
-import { normaliseImages } from '../normalise';
-import { vitTokens } from '../vit';
+import { layoutOf } from '../model/params';
+import type { ParamEntry, ParamLayout, TensorMap } from '../model/params';
+import { VIT_PRESETS, vitParamSpecs } from '../model/vit';
+import type { VitConfig } from '../model/vit';
+import { splitTokens } from './token-backbone';
+import { normaliseImages } from '../model/normalise';
+import { vitTokens } from '../model/vit';
 import { expressionLoss, attributeLoss, linearHeadForward, linearHeadSpecs } from './class-heads';
 import type { FinetuneConfig } from './finetune-config';
 import type { FinetuneData } from './finetune-data';

@@ -8,12 +8,12 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
-import { ADAMW_DEFAULTS, adamwStep, createAdamWState } from '../adamw';
-import { createVariables, flattenGrads, initParams } from '../params';
-import { Rng, deriveSeed } from '../rng';
-import { learningRate } from '../schedules';
-import { loadBackboneWeights } from './backbone';
-import type { BackboneWeights } from './backbone';
+import { ADAMW_DEFAULTS, adamwStep, createAdamWState } from '../optim/adamw';
+import { createVariables, flattenGrads, initParams } from '../model/params';
+import { Rng, deriveSeed } from '../model/rng';
+import { learningRate } from '../optim/schedules';
+import { loadBackboneWeights } from './token-backbone';
+import type { BackboneWeights } from './token-backbone';
 import { readFinetuneCheckpoint, writeFinetuneCheckpoint } from './finetune-checkpoint';
 import type { ValidationRecord } from './finetune-checkpoint';
 import { parseFinetuneConfig } from './finetune-config';

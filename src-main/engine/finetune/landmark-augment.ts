@@ -8,7 +8,7 @@
  * is u → 1 − u (pixel x → S − 1 − x) and rotations and scales act about the crop centre u = 0.5.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../rng';
+import type { Rng } from '../model/rng';
 
 export interface FinetuneAugmentConfig {
   /** Probability of a horizontal flip (mirror pairs swapped). */

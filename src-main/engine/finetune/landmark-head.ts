@@ -13,9 +13,9 @@
  * u = (x + 0.5) / S; heatmap cell j of W has its centre at (j + 0.5) / W, so both agree.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gelu } from '../layers/gelu';
-import { linear } from '../layers/linear';
-import type { ParamSpec, TensorMap } from '../params';
+import { gelu } from '../model/layers/gelu';
+import { linear } from '../model/layers/linear';
+import type { ParamSpec, TensorMap } from '../model/params';
 
 export interface LandmarkHeadConfig {
   /** Token width of the backbone. */

@@ -7,7 +7,7 @@
  * (tiny: ~100 KB per face), so it suits labelled sets of hundreds to a few thousand faces.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorMap } from '../params';
+import type { TensorMap } from '../model/params';
 import type { FinetuneSplit } from './finetune-data';
 import { backboneTokens } from './finetune-model';
 import type { FinetuneModel } from './finetune-model';

@@ -18,7 +18,7 @@ import type {
   JobValidation,
   SamplePrediction,
 } from '../../shared/worker-protocol';
-import { loadBackbone } from '../backbone';
+import { loadBackbone } from '../export/saved-backbone';
 import { DEFAULT_CROP_POLICY, fromCrop } from '../data/face-crop';
 import {
   type FaceSetOptions,
@@ -29,7 +29,7 @@ import {
   type SplitFaces,
 } from '../data/labelled-faces';
 import { exportFinetunedModel } from '../export/export-model';
-import type { BackboneWeights } from '../finetune/backbone';
+import type { BackboneWeights } from '../finetune/token-backbone';
 import { finetune, type FinetuneProgress, type FinetuneResult } from '../finetune/finetune';
 import { readFinetuneCheckpoint } from '../finetune/finetune-checkpoint';
 import {
@@ -46,10 +46,10 @@ import {
   type TaskMetrics,
 } from '../finetune/finetune-evaluate';
 import { vitConfigOf } from '../finetune/finetune-model';
-import { tensorsOf } from '../params';
+import { tensorsOf } from '../model/params';
 import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
 import { cardSchemaOf } from '../predict/card-schema';
-import type { VitConfig } from '../vit';
+import type { VitConfig } from '../model/vit';
 import {
   runRecorder,
   settleRun,

@@ -6,12 +6,12 @@
  * process and the CLI share it. The caller picks the images (core): the engine opens no project.
  */
 import path from 'node:path';
-import { exportBackbone } from '../backbone';
-import { readCheckpoint } from '../checkpoint';
+import { exportBackbone } from '../export/saved-backbone';
+import { readCheckpoint } from '../pretrain/pretrain-checkpoint';
 import { ProjectFacesData } from '../data/project-faces';
 import type { FaceSource } from '../data/project-faces';
-import { modelConfigOf, pretrain } from '../pretrain';
-import { parsePretrainConfig } from '../pretrain-config';
+import { modelConfigOf, pretrain } from '../pretrain/pretrain';
+import { parsePretrainConfig } from '../pretrain/pretrain-config';
 import { runRecorder, settleRun, type JobRunControls, type JobRunOutcome } from './job-run';
 import { RunFolder } from './run-folder';
 

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../core/atomic-write';
 import { StudioError } from '../../shared/errors';
 import type { RunSummary } from '../../shared/domain';
 import type { CedCurve } from '../../shared/worker-protocol';
-import { pretrainConfigComments } from '../pretrain-config';
+import { pretrainConfigComments } from '../pretrain/pretrain-config';
 
 /** The key of config.json that holds the descriptions of the other keys. */
 export const COMMENTS_KEY = '$comments';

@@ -6,8 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../backend';
-import { modelLayout } from '../model';
-import { Replica } from '../pretrain-step';
+import { modelLayout } from '../pretrain/pretrain-model';
+import { Replica } from '../pretrain/pretrain-step';
 import type { FromWorker, ToWorker } from './protocol';
 
 let replica: Replica | null = null;

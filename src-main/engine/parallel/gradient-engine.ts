@@ -6,12 +6,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs';
-import type { AugmentConfig } from '../augment';
-import type { ModelConfig } from '../model';
-import type { ParamLayout } from '../params';
-import { Replica } from '../pretrain-step';
-import type { ShardResult, StepSettings } from '../pretrain-step';
-import { deriveSeed } from '../rng';
+import type { AugmentConfig } from '../pretrain/augment';
+import type { ModelConfig } from '../pretrain/pretrain-model';
+import type { ParamLayout } from '../model/params';
+import { Replica } from '../pretrain/pretrain-step';
+import type { ShardResult, StepSettings } from '../pretrain/pretrain-step';
+import { deriveSeed } from '../model/rng';
 import type { FromWorker, ToWorker } from './protocol';
 
 export interface StepOutput extends ShardResult {

@@ -1,7 +1,7 @@
 /** Messages between the pre-training loop and its data-parallel gradient workers. */
-import type { AugmentConfig } from '../augment';
-import type { ModelConfig } from '../model';
-import type { ShardResult, StepSettings } from '../pretrain-step';
+import type { AugmentConfig } from '../pretrain/augment';
+import type { ModelConfig } from '../pretrain/pretrain-model';
+import type { ShardResult, StepSettings } from '../pretrain/pretrain-step';
 
 export interface InitMessage {
   type: 'init';

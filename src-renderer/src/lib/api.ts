@@ -13,7 +13,7 @@ import type {
   RequestOf,
   ResponseOf,
   StudioApi,
-} from '../../../src-main/shared/ipc-contract';
+} from '$shared/ipc-contract';
 
 export type StudioMode = 'electron' | 'browser';
 

@@ -2,8 +2,8 @@
  * The app shell's state: the open project, the recent list, the training backend and the last
  * error. Components read these fields and call the actions; only the actions talk to `api.ts`.
  */
-import type { BackendReport, ProjectSummary, RecentProject } from '../../../src-main/shared/domain';
-import type { RequestOf } from '../../../src-main/shared/ipc-contract';
+import type { BackendReport, ProjectSummary, RecentProject } from '$shared/domain';
+import type { RequestOf } from '$shared/ipc-contract';
 import { invoke, mode, on, StudioRequestError, type StudioMode } from './api';
 
 export type Section = 'library' | 'label' | 'train' | 'models';

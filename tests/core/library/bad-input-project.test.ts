@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importIntoProject } from '../../../src-main/core/library/library-service';
 import { ProjectStore } from '../../../src-main/core/project-store';
-import type { ImportFormat } from '../../../src-main/shared/ipc-contract';
+import type { ImportFormat } from '../../../src-main/shared/library';
 import { StudioError } from '../../../src-main/shared/errors';
 import { BAD_INPUT, DATA } from '../formats/data-paths';
 

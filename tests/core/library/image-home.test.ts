@@ -23,11 +23,11 @@ import { checkImageFiles } from '../../../src-main/core/library/missing-images';
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { ProjectStore } from '../../../src-main/core/project-store';
 import { RecentProjects } from '../../../src-main/core/recent-projects';
-import { dispatch } from '../../../src-main/main/dispatch';
-import { createHandlers } from '../../../src-main/main/handlers';
+import { dispatch } from '../../../src-main/app/dispatch';
+import { createHandlers } from '../../../src-main/app/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { invokeContract } from '../../../src-main/shared/ipc-contract';
-import { idleTrainingRelay } from '../../main/fake-training';
+import { idleTrainingRelay } from '../../app/fake-training';
 import { DATA } from './test-images';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');

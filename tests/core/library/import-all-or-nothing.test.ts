@@ -15,7 +15,7 @@ import { importIntoProject } from '../../../src-main/core/library/library-servic
 import { UndecodableImagesError } from '../../../src-main/core/library/undecodable-images';
 import { InputProblemsError } from '../../../src-main/core/problems';
 import { ProjectStore } from '../../../src-main/core/project-store';
-import type { ImportStage } from '../../../src-main/shared/ipc-contract';
+import type { ImportStage } from '../../../src-main/shared/library';
 import { StudioError } from '../../../src-main/shared/errors';
 import { BAD_IMAGES } from './test-images';
 import { writePtsSet } from './tiny-sets';

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageRecord } from '../../../src-main/shared/domain';
 import { PixelLimitExceeded } from '../../../src-main/core/library/image-rejected';
 import { openImage } from '../../../src-main/core/library/image-source';
-import { importImages, type ImportProgress } from '../../../src-main/core/library/import-images';
+import { importImages } from '../../../src-main/core/library/import-images';
+import type { ImportProgress } from '../../../src-main/core/library/import-progress';
 import { thumbnailPath } from '../../../src-main/core/library/thumbnails';
 import { BAD_IMAGES, DATA, encodeBmp } from './test-images';
 

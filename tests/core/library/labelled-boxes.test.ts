@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importIntoProject } from '../../../src-main/core/library/library-service';
 import { ProjectStore } from '../../../src-main/core/project-store';
-import type { ImportFormat } from '../../../src-main/shared/ipc-contract';
+import type { ImportFormat } from '../../../src-main/shared/library';
 
 const BOX = { x: 12, y: 34, width: 56, height: 78 };
 const SIZE = { width: 200, height: 160 };

@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curateProject, importIntoProject } from '../../../src-main/core/library/library-service';
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { RecentProjects } from '../../../src-main/core/recent-projects';
-import { dispatch } from '../../../src-main/main/dispatch';
-import { createHandlers } from '../../../src-main/main/handlers';
+import { dispatch } from '../../../src-main/app/dispatch';
+import { createHandlers } from '../../../src-main/app/handlers';
 import type { ImageRecord } from '../../../src-main/shared/domain';
 import { DATA } from './test-images';
-import { idleTrainingRelay } from '../../main/fake-training';
+import { idleTrainingRelay } from '../../app/fake-training';
 
 const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
 const FACE_COUNT = 5;

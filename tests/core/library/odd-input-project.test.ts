@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importIntoProject } from '../../../src-main/core/library/library-service';
 import { ProjectStore } from '../../../src-main/core/project-store';
-import type { ImportFormat } from '../../../src-main/shared/ipc-contract';
+import type { ImportFormat } from '../../../src-main/shared/library';
 import { BAD_INPUT, DATA } from '../formats/data-paths';
 
 /** Distinct face photos (each 300 px or more on a side), so no two are duplicates. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLabelledFaces } from '../../../src-main/core/training/finetune-faces';
+import { readLabelledFaces } from '../../../src-main/app/training/finetune-faces';
 import { DEFAULT_CROP_POLICY, faceCropBox } from '../../../src-main/engine/data/face-crop';
 import {
   labelledFaceCropBox,

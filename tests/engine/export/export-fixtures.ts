@@ -9,8 +9,8 @@ import type { FinetuneResult } from '../../../src-main/engine/finetune/finetune'
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import type { FinetuneData } from '../../../src-main/engine/finetune/finetune-data';
 import { buildFinetuneModel } from '../../../src-main/engine/finetune/finetune-model';
-import { initParams } from '../../../src-main/engine/params';
-import { Rng } from '../../../src-main/engine/rng';
+import { initParams } from '../../../src-main/engine/model/params';
+import { Rng } from '../../../src-main/engine/model/rng';
 import type { FinetunedCardFields } from '../../../src-main/engine/export/export-model';
 import { buildGraphModel } from '../../../src-main/engine/export/graph-model';
 import type { GraphModelSpec } from '../../../src-main/engine/export/graph-model';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFinetunedModel } from '../../../src-main/engine/export/export-model';
 import { loadExportedModel, readModelCard } from '../../../src-main/engine/export/load-model';
 import { predictFinetune } from '../../../src-main/engine/finetune/finetune-model';
-import { checksum, tensorsOf } from '../../../src-main/engine/params';
+import { checksum, tensorsOf } from '../../../src-main/engine/model/params';
 import { StudioError } from '../../../src-main/shared/errors';
 import { useWasm } from '../helpers';
 import {

@@ -12,8 +12,8 @@ import {
   buildFinetuneModel,
   predictFinetune,
 } from '../../../src-main/engine/finetune/finetune-model';
-import { initParams, tensorsOf } from '../../../src-main/engine/params';
-import { Rng } from '../../../src-main/engine/rng';
+import { initParams, tensorsOf } from '../../../src-main/engine/model/params';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { useWasm } from '../helpers';
 import { maxAbsDiff, runGraph, SMALL_MODEL, testImages, THREE_POINTS } from './export-fixtures';
 

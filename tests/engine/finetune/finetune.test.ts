@@ -19,8 +19,8 @@ import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
 import { evaluateSplit } from '../../../src-main/engine/finetune/finetune-evaluate';
 import type { FinetuneData } from '../../../src-main/engine/finetune/finetune-data';
 import { peakLrOf } from '../../../src-main/engine/finetune/finetune-model';
-import { tensorsOf } from '../../../src-main/engine/params';
-import { Rng } from '../../../src-main/engine/rng';
+import { tensorsOf } from '../../../src-main/engine/model/params';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { useWasm } from '../helpers';
 
 const MODEL = { preset: 'tiny', imageSize: 16, patchSize: 8, dim: 16, depth: 2, heads: 2 } as const;

@@ -9,7 +9,7 @@ import {
   planAffine,
   transformPoints,
 } from '../../../src-main/engine/finetune/landmark-augment';
-import { Rng } from '../../../src-main/engine/rng';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { useWasm } from '../helpers';
 
 beforeAll(useWasm);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initParams, layoutOf, tensorsOf } from '../../../src-main/engine/params';
-import { Rng } from '../../../src-main/engine/rng';
+import { initParams, layoutOf, tensorsOf } from '../../../src-main/engine/model/params';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import {
   gaussianTargets,

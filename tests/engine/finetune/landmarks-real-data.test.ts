@@ -43,7 +43,7 @@ import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import { finetune } from '../../../src-main/engine/finetune/finetune';
 import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
 import { predictFinetune } from '../../../src-main/engine/finetune/finetune-model';
-import { tensorsOf } from '../../../src-main/engine/params';
+import { tensorsOf } from '../../../src-main/engine/model/params';
 import { landmarkMetrics } from '../../../src-main/engine/metrics/landmark-metrics';
 import { useWasm } from '../helpers';
 import { loadHelenCrops } from './helen-crops';

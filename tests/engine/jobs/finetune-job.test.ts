@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
-import { readLabelledFaces } from '../../../src-main/core/training/finetune-faces';
-import { exportBackbone } from '../../../src-main/engine/backbone';
+import { readLabelledFaces } from '../../../src-main/app/training/finetune-faces';
+import { exportBackbone } from '../../../src-main/engine/export/saved-backbone';
 import { readFinetuneCheckpoint } from '../../../src-main/engine/finetune/finetune-checkpoint';
 import {
   flatMetrics,
@@ -18,8 +18,8 @@ import {
   type FinetuneJobSpec,
 } from '../../../src-main/engine/jobs/finetune-job';
 import { mean, nmeOfFace } from '../../../src-main/engine/metrics/landmark-metrics';
-import { layoutOf } from '../../../src-main/engine/params';
-import { vitParamSpecs, type VitConfig } from '../../../src-main/engine/vit';
+import { layoutOf } from '../../../src-main/engine/model/params';
+import { vitParamSpecs, type VitConfig } from '../../../src-main/engine/model/vit';
 import { ModelCard } from '../../../src-main/shared/model-card';
 import {
   JobProgress,

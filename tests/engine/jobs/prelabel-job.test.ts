@@ -10,7 +10,7 @@ import {
   prelabelImagesOf,
   readLabelledFaces,
   readProjectSnapshot,
-} from '../../../src-main/core/training/finetune-faces';
+} from '../../../src-main/app/training/finetune-faces';
 import { pointsBox } from '../../../src-main/engine/data/face-crop';
 import { runFinetuneJob } from '../../../src-main/engine/jobs/finetune-job';
 import { runPrelabelJob } from '../../../src-main/engine/jobs/prelabel-job';

@@ -9,16 +9,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelLayout } from '../../../src-main/engine/model';
+import { modelLayout } from '../../../src-main/engine/pretrain/pretrain-model';
 import {
   InProcessEngine,
   WorkerPoolEngine,
 } from '../../../src-main/engine/parallel/gradient-engine';
 import type { StepOutput } from '../../../src-main/engine/parallel/gradient-engine';
-import { initParams } from '../../../src-main/engine/params';
-import { augmentConfigOf, modelConfigOf } from '../../../src-main/engine/pretrain';
-import { parsePretrainConfig } from '../../../src-main/engine/pretrain-config';
-import { Rng } from '../../../src-main/engine/rng';
+import { initParams } from '../../../src-main/engine/model/params';
+import { augmentConfigOf, modelConfigOf } from '../../../src-main/engine/pretrain/pretrain';
+import { parsePretrainConfig } from '../../../src-main/engine/pretrain/pretrain-config';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { TINY_TEST_CONFIG, useWasm } from '../helpers';
 
 /** 7 images: the two workers take 4 and 3, in micro-batches of 3 (3 + 1, and 3). */

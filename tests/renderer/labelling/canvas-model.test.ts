@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Landmark } from '../../../src-main/shared/domain';
-import { StudioError } from '../../../src-main/shared/errors';
-import { humanPoint } from '../../../src-main/shared/point-provenance';
+import type { Landmark } from '$shared/domain';
+import { StudioError } from '$shared/errors';
+import { humanPoint } from '$shared/point-provenance';
 import {
   CanvasModel,
   type ChangeReason,

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { LandmarkSchema } from '../../../src-main/shared/schemas';
+import { LandmarkSchema } from '$shared/schemas';
 import {
   UNGROUPED,
   canvasSchemaOf,

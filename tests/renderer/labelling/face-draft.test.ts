@@ -1,6 +1,6 @@
 /** Attributes, expression and note beside the points, and how a face is written back. */
 import { describe, expect, it } from 'vitest';
-import type { LandmarkSchema } from '../../../src-main/shared/schemas';
+import type { LandmarkSchema } from '$shared/schemas';
 import {
   binaryAttributeNames,
   chooseExpression,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Landmark } from '../../../src-main/shared/domain';
+import type { Landmark } from '$shared/domain';
 import {
   clearPoint,
   confirmPoint,

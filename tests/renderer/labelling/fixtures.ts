@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Landmark } from '../../../src-main/shared/domain';
+import type { Landmark } from '$shared/domain';
 import type { CanvasSchema } from '../../../src-renderer/src/features/labelling/model/canvas-schema';
 
 /** The 5-point MTFL layout: eyes, nose, mouth corners; eyes and mouth corners mirror. */

@@ -1,6 +1,6 @@
 /** Next / previous / next unlabelled over a fake library list. */
 import { describe, expect, it } from 'vitest';
-import type { LibraryItem } from '../../../src-main/shared/ipc-contract';
+import type { LibraryItem } from '$shared/library';
 import {
   imageAt,
   nextUnlabelled,

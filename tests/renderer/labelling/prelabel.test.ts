@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FaceAnnotation, Landmark } from '../../../src-main/shared/domain';
-import type { LibraryItem } from '../../../src-main/shared/ipc-contract';
+import type { FaceAnnotation, Landmark } from '$shared/domain';
+import type { LibraryItem } from '$shared/library';
 import type { ListImages } from '../../../src-renderer/src/features/labelling/image-navigation';
 import {
   DoubtIndex,

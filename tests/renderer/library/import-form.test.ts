@@ -3,7 +3,7 @@
  * what referencing risks; the contract's default for a request without a placement is the same.
  */
 import { describe, expect, it } from 'vitest';
-import { invokeContract } from '../../../src-main/shared/ipc-contract';
+import { invokeContract } from '$shared/ipc-contract';
 import {
   importRequestOf,
   newImportForm,

@@ -1,6 +1,6 @@
 /** Models as `models:list` returns them, with cards as the exporter writes them. */
-import type { ModelCard } from '../../../src-main/shared/model-card';
-import type { ModelInfo } from '../../../src-main/shared/training';
+import type { ModelCard } from '$shared/model-card';
+import type { ModelInfo } from '$shared/training';
 
 export function modelCard(overrides: Partial<ModelCard> = {}): ModelCard {
   return {

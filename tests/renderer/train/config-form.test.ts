@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigField } from '../../../src-main/shared/training';
+import type { ConfigField } from '$shared/training';
 import {
   changedConfig,
   fieldGroups,

@@ -1,6 +1,6 @@
 /** Runs, steps and evaluations shaped as the training channels carry them. */
-import type { RunInfo } from '../../../src-main/shared/training';
-import type { JobProgress, JobValidation } from '../../../src-main/shared/worker-protocol';
+import type { RunInfo } from '$shared/training';
+import type { JobProgress, JobValidation } from '$shared/worker-protocol';
 
 export function runInfo(overrides: Partial<RunInfo> = {}): RunInfo {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelInfo } from '../../../src-main/shared/training';
+import type { ModelInfo } from '$shared/training';
 import {
   backboneModels,
   backendSummary,

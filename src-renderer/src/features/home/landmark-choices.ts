@@ -7,7 +7,7 @@ import {
   LANDMARK_SCHEMA_FILES,
   schemaChoices,
   type SchemaChoice,
-} from '../../../../src-main/shared/builtin-schema-files';
+} from '$shared/builtin-schema-files';
 
 export const LANDMARK_CHOICES: readonly SchemaChoice[] = schemaChoices(LANDMARK_SCHEMA_FILES);
 

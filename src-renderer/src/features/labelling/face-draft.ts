@@ -3,8 +3,8 @@
  * is written back as a `FaceAnnotation`, and how a schema is drawn (colours, the template's box).
  * Pure, so the labeller's state class stays a thin layer of `$state` over these functions.
  */
-import type { Box, FaceAnnotation } from '../../../../src-main/shared/domain';
-import type { AttributeSchema, LandmarkSchema } from '../../../../src-main/shared/schemas';
+import type { Box, FaceAnnotation } from '$shared/domain';
+import type { AttributeSchema, LandmarkSchema } from '$shared/schemas';
 import type { FaceRecord } from './model/face-record';
 import type { Size } from './model/transform';
 

@@ -4,7 +4,7 @@
  * revision it edited; the studio refuses it as a `conflict` when the face has moved on. Pure, so
  * the rules are unit-tested without a page.
  */
-import type { EventPayload } from '../../../../src-main/shared/ipc-contract';
+import type { EventPayload } from '$shared/ipc-contract';
 
 /** Shown after the labeller threw away an edit because the face changed elsewhere. */
 export const CONFLICT_MESSAGE =

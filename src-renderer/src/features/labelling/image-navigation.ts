@@ -3,7 +3,7 @@
  * the unfiltered list, so next and previous step one image whatever is labelled. Takes the list
  * request as a function so it is tested without the bridge.
  */
-import type { LibraryFilter, LibraryItem } from '../../../../src-main/shared/ipc-contract';
+import type { LibraryFilter, LibraryItem } from '$shared/library';
 
 export type ListImages = (request: {
   offset: number;

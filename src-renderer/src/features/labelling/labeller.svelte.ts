@@ -13,13 +13,10 @@
  * the face shown is saved elsewhere (`labels:changed`), it is reloaded; if this window had unsaved
  * edits, or its save is refused as stale, those edits are dropped and `conflict` says so.
  */
-import type {
-  EventPayload,
-  LibraryItem,
-  ResponseOf,
-} from '../../../../src-main/shared/ipc-contract';
-import type { ModelInfo } from '../../../../src-main/shared/training';
-import { faceState } from '../../../../src-main/shared/point-provenance';
+import type { EventPayload, ResponseOf } from '$shared/ipc-contract';
+import type { LibraryItem } from '$shared/library';
+import type { ModelInfo } from '$shared/training';
+import { faceState } from '$shared/point-provenance';
 import { invoke, mediaUrl, on, StudioRequestError } from '../../lib/api';
 import {
   binaryAttributeNames,

@@ -3,8 +3,8 @@
  * colour a predicted point gets from its uncertainty, and the index that finds the predicted
  * point a person should check next across every face ("next most uncertain").
  */
-import type { FaceAnnotation } from '../../../../src-main/shared/domain';
-import type { ModelInfo } from '../../../../src-main/shared/training';
+import type { FaceAnnotation } from '$shared/domain';
+import type { ModelInfo } from '$shared/training';
 import type { ListImages } from './image-navigation';
 import { mostUncertain, type Points } from './model/face-record';
 

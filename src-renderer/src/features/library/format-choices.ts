@@ -1,5 +1,5 @@
 /** The import formats as the import dialog offers them (DESIGN §7), with what each expects. */
-import type { ImportFormat } from '../../../../src-main/shared/ipc-contract';
+import type { ImportFormat } from '$shared/library';
 
 export interface FormatChoice {
   id: ImportFormat;

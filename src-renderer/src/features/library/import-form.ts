@@ -4,7 +4,7 @@
  * working when the source folder is moved, renamed or deleted; referencing saves the disk of a
  * second copy of a large set, at that risk.
  */
-import type { ImportFormat, ImportPlacement } from '../../../../src-main/shared/ipc-contract';
+import type { ImportFormat, ImportPlacement } from '$shared/library';
 
 export interface ImportRequest {
   dir: string;

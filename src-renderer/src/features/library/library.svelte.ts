@@ -3,15 +3,9 @@
  * the grid scrolls), the stats header, the selection, and the running import or curation job.
  * Components read these fields and call the actions; only the actions talk to `api.ts`.
  */
-import type { Split } from '../../../../src-main/shared/domain';
-import type {
-  EventPayload,
-  LibraryFilter,
-  LibraryItem,
-  LibraryStats,
-  ResponseOf,
-  SplitFractions,
-} from '../../../../src-main/shared/ipc-contract';
+import type { Split } from '$shared/domain';
+import type { EventPayload, ResponseOf } from '$shared/ipc-contract';
+import type { LibraryFilter, LibraryItem, LibraryStats, SplitFractions } from '$shared/library';
 import { invoke, on, StudioRequestError } from '../../lib/api';
 import { pagesCovering } from './grid-window';
 import type { ImportRequest } from './import-form';

@@ -2,8 +2,8 @@
  * How the Models view describes a model from its card (DESIGN §8): what it does, how good it is
  * on which data, what it was trained on and from which backbone. Pure.
  */
-import type { ModelCard, ModelTask } from '../../../../src-main/shared/model-card';
-import type { ModelInfo } from '../../../../src-main/shared/training';
+import type { ModelCard, ModelTask } from '$shared/model-card';
+import type { ModelInfo } from '$shared/training';
 
 const TASK_LABELS: Record<ModelTask, string> = {
   backbone: 'Backbone (pre-trained)',

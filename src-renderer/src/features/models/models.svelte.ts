@@ -2,7 +2,7 @@
  * The Models section's state (STYLE 9): the shelf from `models:list`, the selected model's card,
  * export to a folder and delete with a confirmation. Only the actions talk to `api.ts`.
  */
-import type { ModelInfo } from '../../../../src-main/shared/training';
+import type { ModelInfo } from '$shared/training';
 import { invoke, mode, on, StudioRequestError } from '../../lib/api';
 import { exportFolder, sortModels } from './model-shelf';
 

@@ -5,7 +5,7 @@
  * user changed. Keys are dotted (`augment.rotation`); the config sent nests them
  * (`{ augment: { rotation: 10 } }`), which is the shape the engine's config schema reads.
  */
-import type { ConfigField } from '../../../../src-main/shared/training';
+import type { ConfigField } from '$shared/training';
 
 /** Text for every input but a checkbox, which holds a boolean. */
 export type FormValue = string | boolean;

@@ -3,7 +3,7 @@
  * pause and cancel while it is queued or running, resume while paused, and "resume from
  * checkpoint" after it failed or was cancelled once a checkpoint exists.
  */
-import type { RunInfo } from '../../../../src-main/shared/training';
+import type { RunInfo } from '$shared/training';
 
 export interface RunControls {
   pause: boolean;

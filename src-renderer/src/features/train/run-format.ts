@@ -2,7 +2,7 @@
  * How the Train and Models views write numbers: durations, fractions of a run, metric values
  * and the names of runs. Pure, shared by both views.
  */
-import type { RunInfo } from '../../../../src-main/shared/training';
+import type { RunInfo } from '$shared/training';
 
 /** `1 h 04 min`, `3 min 05 s`, `42 s`; `—` for an unknown or endless value. */
 export function formatDuration(seconds: number | null | undefined): string {

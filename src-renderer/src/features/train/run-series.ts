@@ -9,7 +9,7 @@
  * repeat (dropped) or a run resumed from an earlier checkpoint, which replays the steps after
  * it — those replace the old tail.
  */
-import type { JobProgress, JobValidation } from '../../../../src-main/shared/worker-protocol';
+import type { JobProgress, JobValidation } from '$shared/worker-protocol';
 
 export interface ProgressSeries {
   steps: readonly number[];

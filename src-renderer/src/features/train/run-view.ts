@@ -3,16 +3,8 @@
  * state class holds a `RunView` in a `$state.raw` field and replaces it with `applyEvent`'s
  * answer, so the reducer is unit-tested without Svelte or the bridge.
  */
-import type {
-  RunDetail,
-  RunInfo,
-  TrainingEventPayload,
-} from '../../../../src-main/shared/training';
-import type {
-  CedCurve,
-  JobProgress,
-  JobValidation,
-} from '../../../../src-main/shared/worker-protocol';
+import type { RunDetail, RunInfo, TrainingEventPayload } from '$shared/training';
+import type { CedCurve, JobProgress, JobValidation } from '$shared/worker-protocol';
 import {
   appendProgress,
   appendValidation,

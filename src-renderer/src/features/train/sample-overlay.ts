@@ -3,7 +3,7 @@
  * viewBox frames the face (points in image pixels, as the engine reports them), with the
  * predicted points over the true ones and a line from each truth to its prediction. Pure.
  */
-import type { SamplePrediction } from '../../../../src-main/shared/worker-protocol';
+import type { SamplePrediction } from '$shared/worker-protocol';
 
 export interface ViewBox {
   x: number;

@@ -3,13 +3,9 @@
  * task), the backbone to start from, the model preset, the data each kind trains on, and the
  * `training:start` request they make together. Pure, so the choices are unit-tested.
  */
-import type { BackendReport } from '../../../../src-main/shared/domain';
-import type { RequestOf } from '../../../../src-main/shared/ipc-contract';
-import type {
-  FinetuneTaskName,
-  ModelInfo,
-  TrainingKind,
-} from '../../../../src-main/shared/training';
+import type { BackendReport } from '$shared/domain';
+import type { RequestOf } from '$shared/ipc-contract';
+import type { FinetuneTaskName, ModelInfo, TrainingKind } from '$shared/training';
 import { setAt, type ConfigObject } from './config-form';
 
 export interface TaskChoice {

@@ -8,13 +8,8 @@
  * section, picks a run up where it is. Events that arrive while its detail loads are kept and
  * applied after it (the series drop repeats).
  */
-import type { LibraryStats } from '../../../../src-main/shared/ipc-contract';
-import type {
-  ConfigField,
-  ModelInfo,
-  RunInfo,
-  TrainingEventPayload,
-} from '../../../../src-main/shared/training';
+import type { LibraryStats } from '$shared/library';
+import type { ConfigField, ModelInfo, RunInfo, TrainingEventPayload } from '$shared/training';
 import { invoke, on, StudioRequestError } from '../../lib/api';
 import {
   changedConfig,

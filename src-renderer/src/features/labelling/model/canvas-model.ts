@@ -10,8 +10,8 @@
  * `CanvasModeError`; an action that is allowed but has nothing to do (toggle an unlabelled point,
  * undo with no history) returns false and emits nothing.
  */
-import type { Box, Landmark } from '../../../../../src-main/shared/domain';
-import { StudioError } from '../../../../../src-main/shared/errors';
+import type { Box, Landmark } from '$shared/domain';
+import { StudioError } from '$shared/errors';
 import { checkCanvasSchema, groupIndices, type CanvasSchema } from './canvas-schema';
 import * as edits from './face-record';
 import type { FaceRecord, Points } from './face-record';

@@ -3,7 +3,7 @@
  * group selection) and mirror pairs (for mirror assist). Defined here, not imported, so the canvas
  * model depends on no schema store; `canvasSchemaOf` derives it from the shared `LandmarkSchema`.
  */
-import type { LandmarkSchema } from '../../../../../src-main/shared/schemas';
+import type { LandmarkSchema } from '$shared/schemas';
 import type { Point } from './transform';
 
 export interface SchemaPoint {

@@ -11,12 +11,8 @@
  * person still has to check. A model's prediction merges in with `mergePrediction` (`model`).
  * Changing visibility or resizing a whole group confirms nothing.
  */
-import type { Box, Landmark, Visibility } from '../../../../../src-main/shared/domain';
-import {
-  humanPoint,
-  isUnconfirmedPoint,
-  unconfirmedPoint,
-} from '../../../../../src-main/shared/point-provenance';
+import type { Box, Landmark, Visibility } from '$shared/domain';
+import { humanPoint, isUnconfirmedPoint, unconfirmedPoint } from '$shared/point-provenance';
 import type { CanvasSchema } from './canvas-schema';
 import type { Point } from './transform';
 

@@ -10,7 +10,7 @@
  * Every state the history can return to carries a `version` number, unique across all histories
  * of a model, so "is what I saved still what is shown?" is one comparison (see `CanvasModel`).
  */
-import type { Landmark } from '../../../../../src-main/shared/domain';
+import type { Landmark } from '$shared/domain';
 
 export type PointsSnapshot = readonly Landmark[];
 

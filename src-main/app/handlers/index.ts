@@ -1,0 +1,60 @@
+/**
+ * Every request handler of the studio, built over a context so the same table serves Electron IPC
+ * and the browser bridge. Handlers hold no Electron imports: what differs between the two hosts
+ * (the folder picker, how events reach windows) comes in through `StudioContext`
+ * (studio-context.ts).
+ */
+import type { HandlerTable } from '../dispatch';
+import type { StudioContext } from './studio-context';
+import { createLibraryHandlers } from './library';
+import { createModelHandlers } from './models';
+import { createPrelabelHandlers } from './prelabel';
+import { createTrainingHandlers } from './training';
+import { labellingSchemas } from '../../core/labelling/labelling-schemas';
+import { absoluteFolder } from '../../core/user-path';
+
+export function createHandlers(ctx: StudioContext): HandlerTable {
+  return {
+    'project:create': async (request) => {
+      const summary = await ctx.session.create(absoluteFolder(request.dir, 'The project folder'), {
+        name: request.name,
+        landmarkSchema: request.landmarkSchema,
+        attributeSchema: request.attributeSchema,
+      });
+      await ctx.recent.add(summary.dir, summary.meta.name);
+      ctx.emit('project:changed', summary);
+      return summary;
+    },
+    'project:open': async (request) => {
+      const summary = await ctx.session.open(absoluteFolder(request.dir, 'The project folder'));
+      await ctx.recent.add(summary.dir, summary.meta.name);
+      ctx.emit('project:changed', summary);
+      return summary;
+    },
+    'project:close': async () => {
+      const closed = await ctx.session.close();
+      if (closed) ctx.emit('project:changed', null);
+      return { closed };
+    },
+    'project:current': async () => ctx.session.summary(),
+    'project:recent': async () => ctx.recent.list(),
+    'project:forget': async (request) => ctx.recent.forget(request.dir),
+    ...createLibraryHandlers(ctx),
+    'labels:get': async (request) => ctx.session.require().getFace(request.imageId),
+    'labels:save': async (request) => {
+      const revision = await ctx.session
+        .require()
+        .saveFace(request.face, { baseRevision: request.baseRevision });
+      return { saved: true, revision };
+    },
+    ...createPrelabelHandlers(ctx),
+    'schema:get': async () => labellingSchemas(ctx.session.require()),
+    ...createTrainingHandlers(ctx),
+    ...createModelHandlers(ctx),
+    'system:info': async () => {
+      const { report, error } = ctx.backend();
+      return { version: ctx.version, mode: ctx.mode, backend: report, backendError: error };
+    },
+    'dialog:pickFolder': async (request) => ctx.pickFolder(request.title),
+  };
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import {
+  mergeConfig,
+  oneClickConfig,
+  oneClickFinetuneConfig,
+  oneClickPretrainConfig,
+  resolveRunConfig,
+} from '../../../src-main/app/training/one-click-config';
+import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
+import { parsePretrainConfig } from '../../../src-main/engine/pretrain/pretrain-config';
+
+describe('one-click configs', () => {
+  it('are valid, resolved configs on the tiny preset', () => {
+    const counts = { pretrainImages: 300, labelledTrainFaces: 100 };
+    const pretrain = oneClickConfig('pretrain', undefined, counts);
+    expect(parsePretrainConfig(pretrain)).toEqual(pretrain);
+    expect(pretrain).toMatchObject({ model: { preset: 'tiny' }, workers: 2 });
+    const finetune = oneClickConfig('finetune', 'expression', counts);
+    expect(parseFinetuneConfig(finetune)).toEqual(finetune);
+    expect(finetune).toMatchObject({
+      task: 'expression',
+      trainableBlocks: 0,
+      cacheBackboneTokens: true,
+    });
+  });
+
+  it('size the passes to the project: more images, fewer epochs, within bounds', () => {
+    const small = oneClickPretrainConfig({ pretrainImages: 100, labelledTrainFaces: 0 });
+    const large = oneClickPretrainConfig({ pretrainImages: 10_000, labelledTrainFaces: 0 });
+    expect(small.epochs).toBeGreaterThan(large.epochs);
+    expect(large.epochs).toBe(1);
+    // Warm-up keeps DINO's 10% share; the prototypes are not frozen for most of a short run.
+    expect(large.warmupEpochs).toBeCloseTo(0.1);
+    expect(large.freezePrototypesEpochs).toBe(0);
+    expect(oneClickPretrainConfig({ pretrainImages: 5, labelledTrainFaces: 0 }).batchSize).toBe(5);
+
+    const few = oneClickFinetuneConfig('landmarks', { pretrainImages: 0, labelledTrainFaces: 100 });
+    const many = oneClickFinetuneConfig('landmarks', {
+      pretrainImages: 0,
+      labelledTrainFaces: 5000,
+    });
+    expect(few.epochs).toBe(60);
+    expect(many.epochs).toBe(10);
+    expect(few.batchSize).toBe(8);
+    expect(
+      oneClickFinetuneConfig('landmarks', { pretrainImages: 0, labelledTrainFaces: 4 }).batchSize,
+    ).toBe(3);
+  });
+});
+
+describe('resolveRunConfig', () => {
+  const defaults = oneClickFinetuneConfig('landmarks', {
+    pretrainImages: 0,
+    labelledTrainFaces: 100,
+  });
+
+  it("lays the user's changes over the defaults, nested objects key by key", () => {
+    expect(mergeConfig({ a: 1, o: { x: 1, y: 2 }, t: [1, 2] }, { o: { y: 3 }, t: [5] })).toEqual({
+      a: 1,
+      o: { x: 1, y: 3 },
+      t: [5],
+    });
+    const config = resolveRunConfig('finetune', defaults, { epochs: 5, augment: { flip: 0 } });
+    expect(config).toMatchObject({
+      epochs: 5,
+      augment: { flip: 0, rotation: 0 },
+      cacheBackboneTokens: true,
+    });
+  });
+
+  it('turns the token cache off when the changes rule it out, unless the user asked for it', () => {
+    const rotated = resolveRunConfig('finetune', defaults, { augment: { rotation: 15 } });
+    expect(rotated.cacheBackboneTokens).toBe(false);
+    expect(parseFinetuneConfig(rotated).augment.rotation).toBe(15);
+    const unfrozen = resolveRunConfig('finetune', defaults, { trainableBlocks: null });
+    expect(unfrozen.cacheBackboneTokens).toBe(false);
+    const insisted = resolveRunConfig('finetune', defaults, {
+      trainableBlocks: 2,
+      cacheBackboneTokens: true,
+    });
+    expect(insisted.cacheBackboneTokens).toBe(true);
+  });
+});
