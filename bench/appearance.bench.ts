@@ -29,7 +29,7 @@ import {
   selectRows,
   type FeatureRows,
 } from '../src-main/engine/attributes/ridge-classifier';
-import { Rng, deriveSeed } from '../src-main/engine/rng';
+import { Rng, deriveSeed } from '../src-main/engine/model/rng';
 import {
   MTFL_ATTRIBUTES,
   accuracy,

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
-import { Rng, deriveSeed } from '../rng';
+import { Rng, deriveSeed } from '../model/rng';
 
 /** Rows of features: `data[row · dim + j]`. */
 export interface FeatureRows {

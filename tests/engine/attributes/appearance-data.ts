@@ -9,7 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Rng, deriveSeed } from '../../../src-main/engine/rng';
+import { Rng, deriveSeed } from '../../../src-main/engine/model/rng';
 import type { FaceInput } from '../../../src-main/engine/attributes/appearance-features';
 
 export const DATA = new URL('../../../../shared/data', import.meta.url).pathname;

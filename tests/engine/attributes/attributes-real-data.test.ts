@@ -11,7 +11,7 @@ import { loadMiniXceptionBackbone } from '../../../src-main/engine/backbones/min
 import { embedFaces, predictFaces } from '../../../src-main/engine/attributes/appearance-features';
 import type { EmbeddedFaces } from '../../../src-main/engine/attributes/appearance-features';
 import { fitRidgeClassifier } from '../../../src-main/engine/attributes/ridge-classifier';
-import { Rng } from '../../../src-main/engine/rng';
+import { Rng } from '../../../src-main/engine/model/rng';
 import { accuracy, majorityRate, readMtflFaces, type MtflFace } from './appearance-data';
 
 const MARGIN = 0.12;

@@ -14,7 +14,7 @@ import {
   fitRidgeClassifier,
   selectRows,
 } from '../../../src-main/engine/attributes/ridge-classifier';
-import { Rng, deriveSeed } from '../../../src-main/engine/rng';
+import { Rng, deriveSeed } from '../../../src-main/engine/model/rng';
 import { accuracy, majorityRate, readCkFaces } from './appearance-data';
 import type { CkFace } from './appearance-data';
 import type { EmbeddedFaces } from '../../../src-main/engine/attributes/appearance-features';

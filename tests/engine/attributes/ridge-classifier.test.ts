@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../../src-main/engine/backend';
-import { Rng } from '../../../src-main/engine/rng';
+import { Rng } from '../../../src-main/engine/model/rng';
 import {
   concatFeatures,
   fitRidgeClassifier,
