@@ -9,7 +9,12 @@ import { loadFaceMesh } from '../src-main/engine/backbones/facemesh';
 import { layoutOf, initParams, tensorsOf } from '../src-main/engine/model/params';
 import { IMAGE_MEAN, IMAGE_STD, normaliseImages } from '../src-main/engine/model/normalise';
 import { Rng } from '../src-main/engine/model/rng';
-import { VIT_PRESETS, vitParamSpecs, vitTokens, type VitConfig } from '../src-main/engine/model/vit';
+import {
+  VIT_PRESETS,
+  vitParamSpecs,
+  vitTokens,
+  type VitConfig,
+} from '../src-main/engine/model/vit';
 import { loadBackbone } from '../src-main/engine/export/saved-backbone';
 
 export interface BenchBackbone {
