@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { backboneChoiceSchema } from '../model/backbone-choice';
-import { StudioError } from '../../shared/errors';
+import { parseStrictConfig } from '../strict-config';
 
 export const finetuneConfigSchema = z
   .object({
@@ -276,13 +276,5 @@ export type FinetuneConfigInput = z.input<typeof finetuneConfigSchema>;
 export type FinetuneTask = FinetuneConfig['task'];
 
 export function parseFinetuneConfig(input: unknown): FinetuneConfig {
-  const result = finetuneConfigSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const key =
-      [...issue.path.map(String), ...('keys' in issue ? (issue.keys as string[]) : [])].join('.') ||
-      '(root)';
-    return `${key}: ${issue.message}`;
-  });
-  throw new StudioError('invalid-payload', `Invalid fine-tuning config — ${problems.join('; ')}`);
+  return parseStrictConfig(finetuneConfigSchema, input, 'fine-tuning config');
 }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { backboneChoiceSchema } from '../model/backbone-choice';
-import { StudioError } from '../../shared/errors';
+import { parseStrictConfig } from '../strict-config';
 
 const range = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
@@ -193,15 +193,7 @@ export type PretrainConfig = z.infer<typeof pretrainConfigSchema>;
 export type PretrainConfigInput = z.input<typeof pretrainConfigSchema>;
 
 export function parsePretrainConfig(input: unknown): PretrainConfig {
-  const result = pretrainConfigSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const key =
-      [...issue.path.map(String), ...('keys' in issue ? (issue.keys as string[]) : [])].join('.') ||
-      '(root)';
-    return `${key}: ${issue.message}`;
-  });
-  throw new StudioError('invalid-payload', `Invalid pre-training config — ${problems.join('; ')}`);
+  return parseStrictConfig(pretrainConfigSchema, input, 'pre-training config');
 }
 
 /** Each top-level key's description, for config.json readers (the run folder writes them). */
