@@ -51,6 +51,7 @@ import { tensorsOf } from '../model/params';
 import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
 import { cardSchemaOf } from '../predict/card-schema';
 import {
+  runConfigOf,
   runRecorder,
   settleRun,
   type JobRunControls,
@@ -210,15 +211,7 @@ export async function runFinetuneJob(
     record,
     () => lastCheckpoint,
     async () => {
-      // A new run's config was parsed where it entered; a resumed run's saved one is parsed here,
-      // before the folder is touched: a bad key fails, named, with nothing written.
-      const config: FinetuneConfig = spec.resume
-        ? parseFinetuneConfig({
-            ...(await run.readConfig()),
-            ...spec.config,
-            checkpointDir: run.checkpointDir,
-          })
-        : { ...spec.config, checkpointDir: run.checkpointDir };
+      const config = await runConfigOf(run, spec, parseFinetuneConfig);
       task = config.task;
       let backbone: BackboneWeights | undefined;
       if (spec.backboneDir && !spec.resume) {

@@ -5,6 +5,7 @@
 import { toIpcError } from '../../shared/errors';
 import type { JobEvent } from '../../shared/worker-protocol';
 import type { JobControls } from './job-queue';
+import type { RunConfig, RunStart } from './run-config';
 import type { RunFolder, RunRecord } from './run-folder';
 
 /** The queue's controls (absent when the CLI runs a job) and where events go. */
@@ -60,4 +61,19 @@ export async function settleRun(
   }
   controls.emit(outcome);
   return outcome;
+}
+
+/**
+ * A training run's config, checkpointing to its folder: a new run's was parsed where it entered; a
+ * resumed run's saved config.json, with the spec's keys laid over it, is parsed here with `parse`,
+ * before the folder is touched, so a bad key fails, named, with nothing written.
+ */
+export async function runConfigOf<C extends RunConfig>(
+  run: RunFolder,
+  spec: RunStart<NoInfer<C>>,
+  parse: (input: unknown) => C,
+): Promise<C> {
+  return spec.resume
+    ? parse({ ...(await run.readConfig()), ...spec.config, checkpointDir: run.checkpointDir })
+    : { ...spec.config, checkpointDir: run.checkpointDir };
 }

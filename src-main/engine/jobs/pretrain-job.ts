@@ -13,7 +13,13 @@ import { ProjectFacesData } from '../data/project-faces';
 import type { FaceSource } from '../data/project-faces';
 import { modelConfigOf, runPretrain } from '../pretrain/pretrain';
 import { parsePretrainConfig, type PretrainConfig } from '../pretrain/pretrain-config';
-import { runRecorder, settleRun, type JobRunControls, type JobRunOutcome } from './job-run';
+import {
+  runConfigOf,
+  runRecorder,
+  settleRun,
+  type JobRunControls,
+  type JobRunOutcome,
+} from './job-run';
 import type { RunStart } from './run-config';
 import { RunFolder } from './run-folder';
 
@@ -47,15 +53,7 @@ export async function runPretrainJob(
     record,
     () => lastCheckpoint,
     async () => {
-      // A new run's config was parsed where it entered; a resumed run's saved one is parsed here,
-      // before the folder is touched: a bad key fails, named, with nothing written.
-      const config: PretrainConfig = spec.resume
-        ? parsePretrainConfig({
-            ...(await run.readConfig()),
-            ...spec.config,
-            checkpointDir: run.checkpointDir,
-          })
-        : { ...spec.config, checkpointDir: run.checkpointDir };
+      const config = await runConfigOf(run, spec, parsePretrainConfig);
       await run.create();
       if (spec.resume) {
         lastCheckpoint = run.checkpointFile;
