@@ -5,22 +5,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventPayload } from '$shared/ipc-contract';
-import type { LibraryItem, LibraryStats } from '$shared/library';
+import type { LibraryItem } from '$shared/library';
 import type { ImportRequest } from '../../../src-renderer/src/features/library/import-form';
 import { deferred, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
+import { libraryStats } from '../support/library-stats';
 
-const STATS: LibraryStats = {
+const STATS = libraryStats({
   total: 450,
   splits: { pool: 450, train: 0, val: 0, test: 0 },
   labelled: 10,
-  needsReview: 0,
-  flagged: 0,
-  noFace: 0,
-  curated: 0,
-  expressions: {},
-  missing: null,
-};
+});
 
 function item(n: number): LibraryItem {
   return {

@@ -4,23 +4,17 @@
  * answer does not overrule a live run's events, and that a run started elsewhere is adopted.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LibraryStats } from '$shared/library';
 import type { RunDetail, RunInfo } from '$shared/training';
 import { deferred, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
+import { libraryStats } from '../support/library-stats';
 import { progress, runInfo } from './fixtures';
 
-const STATS: LibraryStats = {
+const STATS = libraryStats({
   total: 40,
   splits: { pool: 0, train: 30, val: 5, test: 5 },
   labelled: 40,
-  needsReview: 0,
-  flagged: 0,
-  noFace: 0,
-  curated: 0,
-  expressions: {},
-  missing: null,
-};
+});
 
 function detail(run: RunInfo, steps: number[] = []): RunDetail {
   return {
