@@ -8,23 +8,13 @@ import {
 } from '../../../src-renderer/src/features/labelling/model/canvas-model';
 import { emptyPoints } from '../../../src-renderer/src/features/labelling/model/face-record';
 import { CanvasModeError } from '../../../src-renderer/src/features/labelling/model/modes';
-import { FIVE, IBUG68, helenFace } from './fixtures';
+import { FACE5, FIVE, HUMAN, IBUG68, helenFace } from './fixtures';
 
 const IMAGE_A = 'a'.repeat(64);
 const IMAGE_B = 'b'.repeat(64);
 const SIZE = { width: 200, height: 160 };
 
-const HUMAN = { source: 'human', confirmed: true } as const;
 const TEMPLATE = { source: 'template', confirmed: false } as const;
-
-/** A 5-point face: eyes, nose and mouth corners placed, like an MTFL row. */
-const FACE5: Landmark[] = [
-  { x: 60, y: 60, v: 2, ...HUMAN },
-  { x: 120, y: 62, v: 2, ...HUMAN },
-  { x: 90, y: 90, v: 2, ...HUMAN },
-  { x: 66, y: 120, v: 2, ...HUMAN },
-  { x: 114, y: 121, v: 2, ...HUMAN },
-];
 
 function model5(points: Landmark[] | null = FACE5): CanvasModel {
   const m = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });

@@ -23,6 +23,18 @@ export const FIVE: CanvasSchema = {
 };
 
 /** 300-W 68-point groups by index range (0-based, inclusive). */
+/** How a labeller's own confirmed point is marked. */
+export const HUMAN = { source: 'human', confirmed: true } as const;
+
+/** A 5-point face on FIVE: eyes, nose and mouth corners placed, like an MTFL row. */
+export const FACE5: Landmark[] = [
+  { x: 60, y: 60, v: 2, ...HUMAN },
+  { x: 120, y: 62, v: 2, ...HUMAN },
+  { x: 90, y: 90, v: 2, ...HUMAN },
+  { x: 66, y: 120, v: 2, ...HUMAN },
+  { x: 114, y: 121, v: 2, ...HUMAN },
+];
+
 const IBUG_GROUPS: [string, number, number][] = [
   ['jaw', 0, 16],
   ['right brow', 17, 21],

@@ -14,19 +14,10 @@ import {
   isCanvasCommand,
   type Template,
 } from '../../../src-renderer/src/features/labelling/model/gestures';
-import { FIVE } from './fixtures';
+import { FACE5, FIVE, HUMAN } from './fixtures';
 
 const IMAGE = 'a'.repeat(64);
 const SIZE = { width: 200, height: 160 };
-const HUMAN = { source: 'human', confirmed: true } as const;
-
-const FACE5: Landmark[] = [
-  { x: 60, y: 60, v: 2, ...HUMAN },
-  { x: 120, y: 62, v: 2, ...HUMAN },
-  { x: 90, y: 90, v: 2, ...HUMAN },
-  { x: 66, y: 120, v: 2, ...HUMAN },
-  { x: 114, y: 121, v: 2, ...HUMAN },
-];
 
 const TEMPLATE: Template = {
   points: [

@@ -12,6 +12,15 @@ import { Refusal, type FakeStudio } from '../support/fake-studio';
 export const IMAGE_IDS = ['a', 'b', 'c'].map((c) => c.repeat(64));
 const [A, B] = IMAGE_IDS as [string, string, string];
 
+/** The schema's template, which is also the project's. */
+const TEMPLATE: [number, number][] = [
+  [0.2, 0.3],
+  [0.8, 0.3],
+  [0.5, 0.55],
+  [0.3, 0.8],
+  [0.7, 0.8],
+];
+
 export const SCHEMAS: ResponseOf<'schema:get'> = {
   landmarks: {
     id: 'five',
@@ -28,13 +37,7 @@ export const SCHEMAS: ResponseOf<'schema:get'> = {
       [3, 4],
     ],
     normaliser: [0, 1],
-    template: [
-      [0.2, 0.3],
-      [0.8, 0.3],
-      [0.5, 0.55],
-      [0.3, 0.8],
-      [0.7, 0.8],
-    ],
+    template: TEMPLATE,
   },
   attributes: {
     id: 'smile',
@@ -42,13 +45,7 @@ export const SCHEMAS: ResponseOf<'schema:get'> = {
     attributes: [{ kind: 'binary', name: 'Smiling' }],
     expressions: ['neutral', 'happy'],
   },
-  template: [
-    [0.2, 0.3],
-    [0.8, 0.3],
-    [0.5, 0.55],
-    [0.3, 0.8],
-    [0.7, 0.8],
-  ],
+  template: TEMPLATE,
   templateSource: 'schema',
 };
 
