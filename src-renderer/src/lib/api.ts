@@ -30,6 +30,30 @@ export class StudioRequestError extends Error {
   }
 }
 
+/** What a failed request shows: the studio's own message, or an unexpected error named as one. */
+export function describeError(error: unknown): string {
+  if (error instanceof StudioRequestError) return error.message;
+  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/**
+ * Runs a store's `action`, clearing its error first: true when it ends, false when it throws,
+ * the error then shown through `setError`.
+ */
+export async function attempt(
+  action: () => Promise<void>,
+  setError: (message: string | null) => void,
+): Promise<boolean> {
+  setError(null);
+  try {
+    await action();
+    return true;
+  } catch (error) {
+    setError(describeError(error));
+    return false;
+  }
+}
+
 const TOKEN_HEADER = 'x-studio-token';
 /** Kept per tab so a reload or a link without `?token=` still works after the first visit. */
 const TOKEN_STORAGE_KEY = 'face-studio:token';

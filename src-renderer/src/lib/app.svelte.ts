@@ -4,7 +4,7 @@
  */
 import type { BackendReport, ProjectSummary, RecentProject } from '$shared/domain';
 import type { RequestOf } from '$shared/ipc-contract';
-import { invoke, mode, on, StudioRequestError, type StudioMode } from './api';
+import { describeError, invoke, mode, on, type StudioMode } from './api';
 
 export type Section = 'library' | 'label' | 'train' | 'models';
 
@@ -164,11 +164,6 @@ class StudioState {
       this.busy = false;
     }
   }
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof StudioRequestError) return error.message;
-  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 export const studio = new StudioState();

@@ -6,7 +6,7 @@
 import type { Split } from '$shared/domain';
 import type { EventPayload, ResponseOf } from '$shared/ipc-contract';
 import type { LibraryFilter, LibraryItem, LibraryStats, SplitFractions } from '$shared/library';
-import { invoke, on, StudioRequestError } from '../../lib/api';
+import { attempt, describeError, invoke, on } from '../../lib/api';
 import { pagesCovering } from './grid-window';
 import type { ImportRequest } from './import-form';
 import { clickSelect, EMPTY_SELECTION, type ClickModifiers, type Selection } from './selection';
@@ -220,7 +220,7 @@ class LibraryState {
     try {
       jobId = (await start()).jobId;
     } catch (error) {
-      job.error = describe(error);
+      job.error = describeError(error);
       return;
     }
     job.jobId = jobId;
@@ -259,21 +259,9 @@ class LibraryState {
     this.pages = pages;
   }
 
-  private async guard(action: () => Promise<void>): Promise<boolean> {
-    this.error = null;
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      this.error = describe(error);
-      return false;
-    }
+  private guard(action: () => Promise<void>): Promise<boolean> {
+    return attempt(action, (message) => (this.error = message));
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof StudioRequestError) return error.message;
-  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 export const library = new LibraryState();

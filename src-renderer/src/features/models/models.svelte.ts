@@ -4,13 +4,8 @@
  * to `api.ts`.
  */
 import type { ModelInfo } from '$shared/training';
-import { invoke, mode, on, StudioRequestError } from '../../lib/api';
+import { attempt, invoke, mode, on } from '../../lib/api';
 import { exportFolder, sortModels } from './model-shelf';
-
-function describe(error: unknown): string {
-  if (error instanceof StudioRequestError) return error.message;
-  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
-}
 
 class ModelsState {
   /** A native folder picker exists only in the desktop app. */
@@ -96,15 +91,8 @@ class ModelsState {
     });
   }
 
-  async #guard(action: () => Promise<void>): Promise<boolean> {
-    this.error = null;
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      this.error = describe(error);
-      return false;
-    }
+  #guard(action: () => Promise<void>): Promise<boolean> {
+    return attempt(action, (message) => (this.error = message));
   }
 }
 

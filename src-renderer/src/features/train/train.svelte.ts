@@ -11,7 +11,7 @@
  */
 import type { LibraryStats } from '$shared/library';
 import type { ConfigField, ModelInfo, RunInfo, TrainingEventPayload } from '$shared/training';
-import { invoke, on, StudioRequestError } from '../../lib/api';
+import { describeError, invoke, on } from '../../lib/api';
 import {
   changedConfig,
   initialValues,
@@ -48,11 +48,6 @@ import {
 
 /** Events kept per run not yet in the history list (it is being started, or was elsewhere). */
 const ORPHAN_LIMIT = 500;
-
-function describe(error: unknown): string {
-  if (error instanceof StudioRequestError) return error.message;
-  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
-}
 
 class TrainState {
   choiceId = $state<TaskChoice['id']>('finetune-landmarks');
@@ -182,7 +177,7 @@ class TrainState {
       this.runs = upsertRun(this.runs, run);
       await this.select(run.id);
     } catch (error) {
-      this.error = describe(error);
+      this.error = describeError(error);
     } finally {
       this.starting = false;
     }
@@ -216,7 +211,7 @@ class TrainState {
       this.view = view;
       this.runs = upsertRun(this.runs, view.run);
     } catch (error) {
-      if (this.#selectedId === runId) this.error = describe(error);
+      if (this.#selectedId === runId) this.error = describeError(error);
     } finally {
       if (this.#selectedId === runId) this.#pending = null;
     }
@@ -238,7 +233,7 @@ class TrainState {
         this.view = { ...this.view, run };
       }
     } catch (error) {
-      this.error = describe(error);
+      this.error = describeError(error);
     } finally {
       this.acting = false;
     }
@@ -257,7 +252,7 @@ class TrainState {
       if (target) await this.select(target.id);
       else this.view = null;
     } catch (error) {
-      this.error = describe(error);
+      this.error = describeError(error);
     } finally {
       this.loading = false;
     }
@@ -308,7 +303,7 @@ class TrainState {
       this.values = initialValues(visibleFields(schema.fields), schema.defaults);
       if (this.backboneId === null || choice.kind === 'pretrain') this.preset = this.defaultPreset;
     } catch (error) {
-      if (generation === this.#schemaGeneration) this.error = describe(error);
+      if (generation === this.#schemaGeneration) this.error = describeError(error);
     }
   }
 
@@ -354,7 +349,7 @@ class TrainState {
       this.view = runViewOf(detail);
       this.runs = upsertRun(this.runs, detail.run);
     } catch (error) {
-      this.error = describe(error);
+      this.error = describeError(error);
     }
   }
 }
