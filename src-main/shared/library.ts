@@ -132,3 +132,18 @@ export const LibraryStats = z.object({
   missing: Count.nullable(),
 });
 export type LibraryStats = z.infer<typeof LibraryStats>;
+
+/** The stats of an empty library: every count zero, missing files not known yet. */
+export function emptyLibraryStats(): LibraryStats {
+  return {
+    total: 0,
+    splits: { pool: 0, train: 0, val: 0, test: 0 },
+    labelled: 0,
+    needsReview: 0,
+    flagged: 0,
+    noFace: 0,
+    curated: 0,
+    expressions: {},
+    missing: null,
+  };
+}

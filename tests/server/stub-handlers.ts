@@ -2,7 +2,7 @@
  * A handler table for bridge tests that need no project: every channel answers a fixed valid
  * value, and the folders sent to the path-carrying channels are recorded to check confinement.
  */
-import { emptyLibraryStats } from '../../src-main/core/library/library-service';
+import { emptyLibraryStats } from '../../src-main/shared/library';
 import type { HandlerTable } from '../../src-main/app/dispatch';
 import type { ProjectSummary } from '../../src-main/shared/domain';
 import type { RunInfo } from '../../src-main/shared/training';

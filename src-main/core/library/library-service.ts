@@ -17,13 +17,14 @@
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ImageRecord, Split } from '../../shared/domain';
-import type {
-  ImportFaceCounts,
-  ImportFormat,
-  ImportPlacement,
-  ImportStage,
-  LibraryStats,
-  SplitFractions,
+import {
+  emptyLibraryStats,
+  type ImportFaceCounts,
+  type ImportFormat,
+  type ImportPlacement,
+  type ImportStage,
+  type LibraryStats,
+  type SplitFractions,
 } from '../../shared/library';
 import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
@@ -460,21 +461,6 @@ export async function assignProjectSplits(
   }
   if (changed.length > 0) await store.putImages(changed);
   return libraryStats(store);
-}
-
-/** The stats of an empty library: every count zero, missing files not known yet. */
-export function emptyLibraryStats(): LibraryStats {
-  return {
-    total: 0,
-    splits: { pool: 0, train: 0, val: 0, test: 0 },
-    labelled: 0,
-    needsReview: 0,
-    flagged: 0,
-    noFace: 0,
-    curated: 0,
-    expressions: {},
-    missing: null,
-  };
 }
 
 export function libraryStats(store: ProjectStore): LibraryStats {
