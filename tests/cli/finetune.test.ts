@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelCard } from '../../src-main/shared/model-card';
 import { createLabelledProject } from '../engine/data/labelled-project';
-import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
+import { CHILD_TEST_TIMEOUT_MS, runCli, trainingRun } from './run-cli';
 
 let workDir: string;
 let projectDir: string;
@@ -52,12 +52,10 @@ describe('face-studio finetune', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect(result.stderr).toMatch(/step 3\/3 · loss \d+\.\d+ · lr [\d.e+-]+ · [\d.]+ img\/s · ETA/);
     expect(result.stderr).toMatch(/epoch 1 · validation nme \d+\.\d+/);
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout) as {
-      runId: string;
-      type: string;
-      modelDir: string;
-      result: { step: number; metrics: Record<string, number> };
-    };
+    const { summary, files } = await trainingRun<{
+      step: number;
+      metrics: Record<string, number>;
+    }>(result, projectDir);
     expect(summary).toMatchObject({ type: 'done', result: { step: 3 } });
     expect(summary.runId).toMatch(/^finetune-/);
     // One test face: its NME alone sets the failure rate (above 10%) and the CED's area.
@@ -66,8 +64,7 @@ describe('face-studio finetune', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect(Number.isFinite(nme)).toBe(true);
     expect(failureRate).toBe(nme! > 0.1 ? 1 : 0);
     expect(auc).toBeCloseTo(Math.max(0, 0.1 - nme!) / 0.1, 12);
-    const runDir = path.join(projectDir, 'runs', summary.runId);
-    expect((await readdir(runDir)).sort()).toEqual([
+    expect(files).toEqual([
       'checkpoints',
       'config.json',
       'metrics.jsonl',

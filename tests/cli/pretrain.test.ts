@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRuns, readRunDetail } from '../../src-main/app/training/run-index';
 import { createTinyProject } from '../support/tiny-project';
 import { TINY_TEST_CONFIG } from '../support/engine-helpers';
-import { CHILD_TEST_TIMEOUT_MS, runCli } from './run-cli';
+import { CHILD_TEST_TIMEOUT_MS, runCli, trainingRun } from './run-cli';
 
 let workDir: string;
 let projectDir: string;
@@ -41,20 +41,9 @@ describe('face-studio pretrain', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     ]);
     expect(result.stderr).toMatch(/step 3\/3 · loss \d+\.\d+ · lr [\d.e+-]+ · [\d.]+ img\/s · ETA/);
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout) as {
-      runId: string;
-      type: string;
-      modelDir: string;
-      result: { step: number };
-    };
+    const { summary, runDir, files } = await trainingRun<{ step: number }>(result, projectDir);
     expect(summary).toMatchObject({ type: 'done', result: { step: 3 } });
-    const runDir = path.join(projectDir, 'runs', summary.runId);
-    expect((await readdir(runDir)).sort()).toEqual([
-      'checkpoints',
-      'config.json',
-      'metrics.jsonl',
-      'run.json',
-    ]);
+    expect(files).toEqual(['checkpoints', 'config.json', 'metrics.jsonl', 'run.json']);
     const config = JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8'));
     expect(config.model.depth).toBe(1);
     expect(config.maxSteps).toBe(3);

@@ -1,6 +1,6 @@
 /** Runs bin/face-studio.js in a child process, as a user's shell would. */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli as runCliHere } from '../../src-main/cli/run';
@@ -62,4 +62,22 @@ export async function runCliInProcess(args: string[]): Promise<CliResult> {
     io: { out: (text) => out.push(text), err: (text) => err.push(text) },
   });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** What `pretrain` and `finetune` print on stdout when a run ends; `R` is the command's result. */
+export interface TrainingSummary<R> {
+  runId: string;
+  type: string;
+  modelDir: string;
+  result: R;
+}
+
+/** A training command's summary, its run folder under `projectDir`, and that folder's entries. */
+export async function trainingRun<R>(
+  result: CliResult,
+  projectDir: string,
+): Promise<{ summary: TrainingSummary<R>; runDir: string; files: string[] }> {
+  const summary = JSON.parse(result.stdout) as TrainingSummary<R>;
+  const runDir = path.join(projectDir, 'runs', summary.runId);
+  return { summary, runDir, files: (await readdir(runDir)).sort() };
 }
