@@ -3,7 +3,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRecorder, settleRun } from '../../../src-main/engine/jobs/job-run';
+import { runConfigOf, runRecorder, settleRun } from '../../../src-main/engine/jobs/job-run';
+import {
+  parsePretrainConfig,
+  type PretrainConfig,
+} from '../../../src-main/engine/pretrain/pretrain-config';
 import { RunFolder, type RunRecord } from '../../../src-main/engine/jobs/run-folder';
 import type { JobEvent } from '../../../src-main/shared/worker-protocol';
 
@@ -83,5 +87,24 @@ describe('job runs', () => {
     );
     expect(outcome).toBe(cancelled);
     expect(emitted).toEqual([cancelled]);
+  });
+
+  it("gives a new run's config its checkpoint folder, and parses a resumed run's saved one with the changes", async () => {
+    const run = new RunFolder(path.join(dir, 'pretrain-config'));
+    const fresh: PretrainConfig = parsePretrainConfig({ maxSteps: 3 });
+    const started = await runConfigOf(run, { config: fresh }, parsePretrainConfig);
+    expect(started).toEqual({ ...fresh, checkpointDir: run.checkpointDir });
+
+    await run.create();
+    await run.writeConfig(started);
+    const resumed = await runConfigOf(
+      run,
+      { resume: true, config: { maxSteps: 5 } },
+      parsePretrainConfig,
+    );
+    expect(resumed).toEqual({ ...started, maxSteps: 5 });
+    await expect(
+      runConfigOf(run, { resume: true, config: { maxStpes: 5 } }, parsePretrainConfig),
+    ).rejects.toThrow(/maxStpes/);
   });
 });
