@@ -90,7 +90,8 @@ describe('exportFinetunedModel', () => {
   }, 60_000);
 
   it('replaces an earlier export in place and predicts other input sizes by resizing', async () => {
-    const modelDir = path.join(dir, 'models', 'again');
+    // Its own folder: the first test lists models/ and must not see this one, whatever the order.
+    const modelDir = path.join(dir, 'replaced', 'again');
     await exportFinetunedModel(
       modelDir,
       randomResult('expression', 1),
