@@ -41,9 +41,15 @@ describe('image folder data', () => {
   });
 
   it('names the file that cannot be decoded', async () => {
-    const bad = path.join(dir, 'broken.jpg');
-    await writeFile(bad, 'garbage');
-    const data = ImageFolderData.fromFiles([bad], 8);
-    await expect(data.batch([0])).rejects.toThrow(/broken\.jpg/);
+    // Its own folder: the listing test above must not see this file, whatever the order.
+    const own = await mkdtemp(path.join(os.tmpdir(), 'fs-broken-'));
+    try {
+      const bad = path.join(own, 'broken.jpg');
+      await writeFile(bad, 'garbage');
+      const data = ImageFolderData.fromFiles([bad], 8);
+      await expect(data.batch([0])).rejects.toThrow(/broken\.jpg/);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 });
