@@ -5,8 +5,6 @@
  * (engine/landmarks/). Runs on every TF.js backend, wasm included; loaded from disk through
  * graph-file-loader.ts, nothing is downloaded.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type {
   BackboneCropPolicy,
@@ -16,6 +14,7 @@ import type {
 } from './face-backbone';
 import { tapSize } from './face-backbone';
 import { loadGraphFile } from './graph-file-loader';
+import { packageFile } from './package-graph-model';
 import { StudioError } from '../../shared/errors';
 
 export const FACEMESH_INPUT = 192;
@@ -58,26 +57,9 @@ export const FACEMESH_TAPS: readonly FeatureTap[] = [
   { name: 'p_re_lu_15', kind: 'map', shape: [6, 6, 128], description: 'stride-32 feature map' },
 ];
 
-const requireFromHere = createRequire(import.meta.url);
-
 /** Where the package keeps the graph (`…/@vladmandic/human/models/facemesh.json`). */
 export function faceMeshModelPath(): string {
-  let entry: string;
-  try {
-    entry = requireFromHere.resolve('@vladmandic/human');
-  } catch (error) {
-    throw new StudioError(
-      'not-found',
-      'The FaceMesh weights ship in the npm package @vladmandic/human, which is not installed',
-      { cause: error },
-    );
-  }
-  // The package exports no package.json; its entry is dist/<file>, the models sit beside dist/.
-  let dir = path.dirname(entry);
-  while (path.basename(dir) !== 'human' && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path
-    .join(dir, 'models', 'facemesh.json')
-    .replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+  return packageFile('@vladmandic/human', 'models/facemesh.json');
 }
 
 /** Loads FaceMesh from `jsonPath` (default: the package's copy). */
