@@ -6,8 +6,11 @@
  */
 import { z } from 'zod';
 
-/** Bump when card.json changes shape; readers refuse a newer version by name. */
-export const MODEL_CARD_VERSION = 1;
+/**
+ * Bump when card.json changes shape; readers refuse a newer version by name. 2: the optional
+ * `head` (a closed-form head on frozen backbones); version 1 cards still read.
+ */
+export const MODEL_CARD_VERSION = 2;
 
 export const ModelTask = z.enum(['backbone', 'landmarks', 'attributes', 'expression']);
 export type ModelTask = z.infer<typeof ModelTask>;
@@ -45,6 +48,78 @@ export const CardMetrics = z
   })
   .strict();
 export type CardMetrics = z.infer<typeof CardMetrics>;
+
+/** Which box a head's crops are cut from: the labelled points' box, or a face detection. */
+export const CropBoxSource = z.enum(['landmarks', 'detection']);
+export type CropBoxSource = z.infer<typeof CropBoxSource>;
+
+/**
+ * How a backbone-headed model cuts every face, so training, eval, predict, pre-label and the
+ * exported graph cut alike (engine/landmarks/head-crop-record.ts builds and applies it).
+ */
+export const HeadCropRecord = z
+  .object({
+    /** The backbone whose crop policy this is (`FaceBackbone.id`). */
+    backbone: z.string().min(1),
+    /** Square side the model's graph takes, px. */
+    inputSize: z.number().int().positive(),
+    policy: CropPolicy,
+    /** Crop side ÷ landmarks' box side that the policy amounts to (FaceMesh 1.6). */
+    scaleOfLandmarkExtent: z.number().positive(),
+    /** Which box the training crops came from. */
+    trainedOn: CropBoxSource,
+    /** Which box predict, pre-label and eval start from. */
+    inference: CropBoxSource,
+    /**
+     * Landmark models: after a first prediction on the inference box, cut the face again around
+     * the predicted points (as training cut it around the labelled ones) and predict again.
+     */
+    refine: z.enum(['none', 'predicted-landmarks']).default('none'),
+    /** When inference finds no face: the whole image as the box, with a per-image note. */
+    wholeImageFallback: z.boolean(),
+  })
+  .strict();
+export type HeadCropRecord = z.infer<typeof HeadCropRecord>;
+
+/** A frozen face backbone inside a model's graph, with what its weights require. */
+export const CardBackbone = z
+  .object({
+    id: z.string().min(1),
+    name: z.string(),
+    kind: z.enum(['geometry', 'appearance', 'learned']),
+    /** Feature taps the head reads. */
+    taps: z.array(z.string()),
+    /** SPDX id of the weights' licence; `none` for the studio's own. */
+    licence: z.string(),
+    attribution: z.string(),
+    /** npm package (with version) the weights came from; null when built by the studio. */
+    package: z.string().nullable(),
+    /** The notice shipped beside card.json in the model folder (e.g. `NOTICE-facemesh.txt`). */
+    notice: z.string().nullable(),
+  })
+  .strict();
+export type CardBackbone = z.infer<typeof CardBackbone>;
+
+/**
+ * A head fitted in closed form on frozen backbones (docs/ARCHITECTURE.md, "Backbones and tasks"):
+ * which backbones, how faces are cut, and how the per-point uncertainty is calibrated.
+ */
+export const CardHead = z
+  .object({
+    method: z.literal('ridge'),
+    backbones: z.array(CardBackbone).min(1),
+    crop: HeadCropRecord,
+    /**
+     * Landmarks: σ² = a·s_j² + c·d², s_j the point's leave-one-out error (crop units), d the
+     * distance between the face's and its mirror's prediction; fitted on held-out errors.
+     */
+    uncertainty: z
+      .object({ a: z.number(), c: z.number(), pointError: z.array(z.number()) })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type CardHead = z.infer<typeof CardHead>;
 
 export const ModelCard = z
   .object({
@@ -107,6 +182,8 @@ export const ModelCard = z
         pretrainedFrom: z.string().nullable(),
       })
       .strict(),
+    /** A closed-form head on frozen face backbones; absent for a fine-tuned ViT. */
+    head: CardHead.optional(),
     /** The resolved training config (every default filled in). */
     config: z.record(z.string(), z.unknown()),
     /** The run that produced it. */

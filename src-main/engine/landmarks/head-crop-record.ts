@@ -15,36 +15,19 @@
  *   image with a per-image note when no face is found), and eval must use the same one;
  * - `inputSize` and the backbone id, so an exported graph and the engine cut identical pixels.
  *
- * The wiring (card field in shared/model-card.ts, readers in predict/eval/prelabel, exporter) is
- * still to come; this module defines the record, validates it and derives the crop box.
+ * The record's schema is the card's (`HeadCropRecord` in shared/model-card.ts); this module builds
+ * it for a backbone and derives the crop box.
  */
-import { z } from 'zod';
-import { CropPolicy, type CropPolicy as CropPolicyType } from '../../shared/model-card';
+import {
+  HeadCropRecord,
+  type CropBoxSource,
+  type CropPolicy as CropPolicyType,
+} from '../../shared/model-card';
 import type { Box, FaceDetection, PlacedPoint } from '../../shared/domain';
 import { faceCropBox } from '../data/face-crop';
 import type { FaceBackbone } from '../backbones/face-backbone';
 
-export const CropBoxSource = z.enum(['landmarks', 'detection']);
-export type CropBoxSource = z.infer<typeof CropBoxSource>;
-
-export const HeadCropRecord = z
-  .object({
-    /** The backbone the head sits on (`FaceBackbone.id`). */
-    backbone: z.string().min(1),
-    /** Square side the backbone takes, px. */
-    inputSize: z.number().int().positive(),
-    policy: CropPolicy,
-    /** Crop side ÷ landmarks' box side that the policy amounts to (FaceMesh 1.6). */
-    scaleOfLandmarkExtent: z.number().positive(),
-    /** Which box the training crops came from. */
-    trainedOn: CropBoxSource,
-    /** Which box predict, pre-label and eval use. */
-    inference: CropBoxSource,
-    /** When inference finds no face: the whole image as the box, with a per-image note. */
-    wholeImageFallback: z.boolean(),
-  })
-  .strict();
-export type HeadCropRecord = z.infer<typeof HeadCropRecord>;
+export { CropBoxSource, HeadCropRecord } from '../../shared/model-card';
 
 /** The record for a head fitted on `backbone` with crops cut from `trainedOn` boxes. */
 export function headCropRecord(
@@ -59,6 +42,7 @@ export function headCropRecord(
     scaleOfLandmarkExtent: backbone.cropPolicy.scaleOfLandmarkExtent,
     trainedOn,
     inference,
+    refine: 'none',
     wholeImageFallback: true,
   });
 }
