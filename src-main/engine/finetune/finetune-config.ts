@@ -16,6 +16,28 @@ export const finetuneConfigSchema = z
       .describe(
         'What the head predicts: landmark heatmaps, binary attributes, or one expression class.',
       ),
+    /** How the model is made. `backbone-head`: a head fitted in closed form (ridge, λ by
+     * leave-one-out) on frozen face backbones shipped with the app — FaceMesh for landmarks, an
+     * appearance backbone beside FaceMesh for attributes and expression; seconds to fit, usable
+     * from 5–10 faces. `gradient`: a head (and optionally blocks) of the studio's own ViT trained
+     * by gradient descent, from scratch or from a pre-trained backbone. */
+    method: z
+      .enum(['backbone-head', 'gradient'])
+      .default('gradient')
+      .describe(
+        "How the model is made. `backbone-head`: a head fitted in closed form (ridge, λ by leave-one-out) on frozen face backbones shipped with the app — FaceMesh for landmarks, an appearance backbone beside FaceMesh for attributes and expression; seconds to fit, usable from 5–10 faces. `gradient`: a head (and optionally blocks) of the studio's own ViT trained by gradient descent, from scratch or from a pre-trained backbone.",
+      ),
+    /** `backbone-head` only: the face backbones (ids) the head reads; null = the task's
+     * default (landmarks: facemesh; attributes and expression: the appearance backbone and
+     * facemesh). */
+    faceBackbones: z
+      .array(z.string().min(1))
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        "`backbone-head` only: the face backbones (ids) the head reads; null = the task's default (landmarks: facemesh; attributes and expression: the appearance backbone and facemesh).",
+      ),
     /** Also learn from points a model or template placed that no person has confirmed (and
      * score on them). Off by default: an unchecked guess taught as a label teaches the model its
      * own mistakes, and a face with such points is left out of training and evaluation. */
