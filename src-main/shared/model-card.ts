@@ -8,9 +8,10 @@ import { z } from 'zod';
 
 /**
  * Bump when card.json changes shape; readers refuse a newer version by name. 2: the optional
- * `head` (a closed-form head on frozen backbones); version 1 cards still read.
+ * `head` (a closed-form head on frozen backbones); 3: each metric set's optional baseline,
+ * verdict and subject counts. Version 1 and 2 cards still read.
  */
-export const MODEL_CARD_VERSION = 2;
+export const MODEL_CARD_VERSION = 3;
 
 export const ModelTask = z.enum(['backbone', 'landmarks', 'attributes', 'expression']);
 export type ModelTask = z.infer<typeof ModelTask>;
@@ -38,13 +39,46 @@ export const CropPolicy = z
   .strict();
 export type CropPolicy = z.infer<typeof CropPolicy>;
 
+/**
+ * What a model is measured against (engine/metrics/baselines.ts): a rule that needs no model,
+ * fitted on the training faces and scored on the same held-out faces with the same metrics —
+ * landmarks the mean shape, attributes the majority value of each, expression the majority class.
+ */
+export const CardBaseline = z
+  .object({
+    rule: z.enum(['mean-shape', 'majority-value', 'majority-class']),
+    /** The same metric names as the model's values. */
+    values: z.record(z.string(), z.number()),
+    /** Training faces the rule was fitted on. */
+    fittedOn: z.number().int().nonnegative(),
+  })
+  .strict();
+export type CardBaseline = z.infer<typeof CardBaseline>;
+
+/**
+ * `better`: the model's headline metric (landmarks NME, attributes mean accuracy, expression
+ * accuracy) beats its baseline's on the same faces; `no-better`: it does not.
+ */
+export const CardVerdict = z.enum(['better', 'no-better']);
+export type CardVerdict = z.infer<typeof CardVerdict>;
+
 /** Metric values (NME, FR@10%, AUC, accuracy, ...) and the data they were measured on. */
 export const CardMetrics = z
   .object({
     /** e.g. `test split of project "helen"`, `validation split`. */
     data: z.string().max(500),
+    /** The faces every figure here rests on (the model's and the baseline's alike). */
     faces: z.number().int().nonnegative(),
     values: z.record(z.string(), z.number()),
+    /** The baseline on the same faces; absent on cards written before baselines (v1, v2). */
+    baseline: CardBaseline.optional(),
+    verdict: CardVerdict.optional(),
+    /**
+     * Distinct people among `faces`, when the project knows subjects; `sharedSubjects` of them
+     * also have faces in the training split (0 when held out by subject).
+     */
+    subjects: z.number().int().nonnegative().optional(),
+    sharedSubjects: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type CardMetrics = z.infer<typeof CardMetrics>;

@@ -43,6 +43,7 @@ function faceOf(snapshot: ProjectSnapshot, image: ImageRecord, points: readonly 
     height: image.height,
     detection: image.face ?? null,
     points: points.map(({ x, y, v }) => ({ x, y, v })),
+    ...(image.subject !== undefined ? { subject: image.subject } : {}),
   };
 }
 

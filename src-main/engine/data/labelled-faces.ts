@@ -6,7 +6,8 @@
  *
  * Splits: train from the train split; validation from the val split, or, when the project has no
  * labelled val faces, a seeded `valFraction` of train held out here (so the job knows which faces
- * they are and can show a few); the test split is kept apart for the final metrics.
+ * they are and can show a few) — by subject when faces name one, so no person is on both sides;
+ * the test split is kept apart for the final metrics.
  *
  * The engine opens no project: the app (app/training/finetune-faces.ts) picks the faces.
  */
@@ -29,6 +30,8 @@ export interface LabelledFace {
   width: number;
   height: number;
   split: 'train' | 'val' | 'test';
+  /** The person shown, when the project knows (e.g. CK+'s `S005`): held out as a whole. */
+  subject?: string;
   /** Curation's face record, if any: the crop is cut around its box. */
   detection: FaceDetection | null;
   /** Labelled points in image px (schema order); the crop's fallback and the landmark labels. */
@@ -203,6 +206,39 @@ function labelsOf(set: FaceTask, faces: readonly LabelledFace[], boxes: readonly
   return Int32Array.from(faces.map((face) => face.label[0]!));
 }
 
+/**
+ * A seeded `fraction` of `faces` held out for validation (as finetune-data.ts's trainValSplits,
+ * but here, so the job knows the faces). Faces that name a subject go by subject: whole people
+ * are drawn until at least the fraction's count of faces is held out, never every person; faces
+ * without a subject are each their own group. No subject anywhere: exactly the fraction's count.
+ */
+export function holdOut(
+  faces: readonly LabelledFace[],
+  fraction: number,
+  seed: number,
+): { train: LabelledFace[]; val: LabelledFace[] } {
+  const wanted = Math.round(faces.length * fraction);
+  if (wanted === 0) return { train: [...faces], val: [] };
+  const groups = new Map<string, number[]>();
+  faces.forEach((face, i) => {
+    const key = face.subject !== undefined ? `s:${face.subject}` : `i:${i}`;
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  const list = [...groups.values()];
+  const order = new Rng(deriveSeed(seed, 0x5e7)).permutation(list.length);
+  const val: LabelledFace[] = [];
+  const train: LabelledFace[] = [];
+  for (const g of order) {
+    const group = list[g]!.map((i) => faces[i]!);
+    // Enough held out, or this group would leave nothing to train on: it trains.
+    if (val.length >= wanted || val.length + group.length >= faces.length) train.push(...group);
+    else val.push(...group);
+  }
+  return { train, val };
+}
+
 /** Splits the faces, holds out validation faces when needed, and serves lazy crops. */
 export function labelledFacesData(
   set: LabelledFaceSet,
@@ -223,12 +259,9 @@ export function labelledFacesData(
   }
   let valSource: LabelledFacesData['valSource'] = val.length > 0 ? 'val split' : 'none';
   if (val.length === 0) {
-    // Seeded as finetune-data.ts's trainValSplits, but here, so the job knows the faces.
-    const held = Math.round(train.length * options.valFraction);
-    if (held > 0) {
-      const order = new Rng(deriveSeed(options.seed, 0x5e7)).permutation(train.length);
-      val = order.slice(0, held).map((i) => train[i]!);
-      train = order.slice(held).map((i) => train[i]!);
+    const held = holdOut(train, options.valFraction, options.seed);
+    if (held.val.length > 0) {
+      ({ train, val } = held);
       valSource = 'held out of train';
     }
   }

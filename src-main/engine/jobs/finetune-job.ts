@@ -49,6 +49,7 @@ import {
 import { vitConfigOf } from '../finetune/finetune-model';
 import { tensorsOf } from '../model/params';
 import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
+import { heldOutSubjects, honestMetrics, type BaselineData } from '../metrics/baselines';
 import { cardSchemaOf } from '../predict/card-schema';
 import {
   runConfigOf,
@@ -148,6 +149,45 @@ export function samplePredictions(
       scores: Object.fromEntries(names.map((name, i) => [name, out[i]!])),
     };
   });
+}
+
+/** A split's labels as rows of `width` numbers. */
+function rowsOf(labels: ArrayLike<number>, size: number, width: number): number[][] {
+  return Array.from({ length: size }, (_, i) =>
+    Array.from({ length: width }, (_, j) => labels[i * width + j]!),
+  );
+}
+
+/** The training and held-out targets the baseline is fitted and scored on. */
+export function baselineDataOf(
+  set: LabelledFaceSet,
+  train: FinetuneSplit,
+  heldOut: FinetuneSplit,
+): BaselineData {
+  if (set.task === 'landmarks') {
+    const width = set.schema.points.length * 2;
+    return {
+      task: 'landmarks',
+      train: rowsOf(train.labels, train.size, width),
+      heldOut: rowsOf(heldOut.labels, heldOut.size, width),
+      normaliser: set.schema.normaliser,
+    };
+  }
+  if (set.task === 'attributes') {
+    const width = set.attributes.length;
+    return {
+      task: 'attributes',
+      train: rowsOf(train.labels, train.size, width),
+      heldOut: rowsOf(heldOut.labels, heldOut.size, width),
+      attributes: set.attributes,
+    };
+  }
+  return {
+    task: 'expression',
+    train: Array.from(train.labels),
+    heldOut: Array.from(heldOut.labels),
+    classes: set.classes,
+  };
 }
 
 /** Metrics of the exported weights on `split`, and the CED of landmark models. */
@@ -314,7 +354,18 @@ export async function runFinetuneJob(
       const project = set.project === null ? '' : ` of project "${set.project}"`;
       const final = measured ? await finalMetrics(result, prepared, measured, names) : null;
       const cardMetrics: CardMetrics[] = final
-        ? [{ data: `${on}${project}`, faces: measured!.size, values: final.values }]
+        ? [
+            honestMetrics(baselineDataOf(set, prepared.data.train, measured!), {
+              data: `${on}${project}`,
+              values: final.values,
+              subjects: heldOutSubjects(
+                prepared.faces.train.faces.map((f) => f.subject),
+                (prepared.test ? prepared.faces.test : prepared.faces.val).faces.map(
+                  (f) => f.subject,
+                ),
+              ),
+            }),
+          ]
         : [];
       const modelDir = path.join(path.resolve(spec.modelsDir), run.id);
       const checksum = await exportFinetunedModel(modelDir, result, {

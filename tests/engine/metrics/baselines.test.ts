@@ -1,0 +1,146 @@
+/**
+ * Baselines on hand-made data: the mean shape, the majority value of each attribute, the
+ * majority class, each scored with the model's own metrics, and the verdict beside them.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  baselineOf,
+  heldOutSubjects,
+  honestMetrics,
+  majorityClass,
+  majorityValues,
+  meanShape,
+  verdictOf,
+} from '../../../src-main/engine/metrics/baselines';
+import { CardMetrics } from '../../../src-main/shared/model-card';
+
+/** Three points; the normaliser is points 0 and 1, one unit apart in every face here. */
+const NORMALISER = [0, 1] as const;
+
+describe('the mean-shape baseline', () => {
+  const train = [
+    [0, 0, 1, 0, 0.5, 1],
+    [0, 0, 1, 0, 0.5, 0.6],
+  ];
+
+  it('is the point-wise mean of the training shapes', () => {
+    expect(Array.from(meanShape(train))).toEqual([0, 0, 1, 0, 0.5, 0.8]);
+    expect(() => meanShape([[0, 0], [0]])).toThrow(/shapes of 2 and 1 values differ/);
+    expect(() => meanShape([])).toThrow(/no training faces/);
+  });
+
+  it('scores the mean shape on each held-out face by NME, FR@10% and AUC', () => {
+    // Face 1 sits on the mean shape; face 2 has its third point 0.24 below it: 0.08 NME.
+    const heldOut = [
+      [0, 0, 1, 0, 0.5, 0.8],
+      [0, 0, 1, 0, 0.5, 1.04],
+    ];
+    const baseline = baselineOf({ task: 'landmarks', train, heldOut, normaliser: NORMALISER });
+    expect(baseline.rule).toBe('mean-shape');
+    expect(baseline.fittedOn).toBe(2);
+    expect(baseline.values.nme).toBeCloseTo(0.04, 10);
+    // Neither face is above the 10% threshold; AUC (0.1 + 0.02) / 2 / 0.1 = 0.6.
+    expect(baseline.values.failureRate).toBe(0);
+    expect(baseline.values.auc).toBeCloseTo(0.6, 10);
+  });
+
+  it('calls a model that predicts the mean shape no better, and a closer one better', () => {
+    const heldOut = [
+      [0, 0, 1, 0, 0.5, 0.9],
+      [0, 0, 1, 0, 0.5, 0.5],
+    ];
+    const data = { task: 'landmarks' as const, train, heldOut, normaliser: NORMALISER };
+    const baseline = baselineOf(data);
+    // (0.1 + 0.3) / 3 / 2
+    expect(baseline.values.nme).toBeCloseTo(0.4 / 6, 10);
+    const same = honestMetrics(data, { data: 'test split', values: { ...baseline.values } });
+    expect(same.verdict).toBe('no-better');
+    expect(same.faces).toBe(2);
+    const closer = honestMetrics(data, { data: 'test split', values: { nme: 0.02 } });
+    expect(closer.verdict).toBe('better');
+    const worse = honestMetrics(data, { data: 'test split', values: { nme: 0.2 } });
+    expect(worse.verdict).toBe('no-better');
+    expect(CardMetrics.parse(closer)).toEqual(closer);
+  });
+});
+
+describe('the majority baselines', () => {
+  it('takes each attribute’s majority value among the faces labelled for it', () => {
+    // Attribute 0: 1, 1, 0 → 1; attribute 1: 0, NaN, NaN → 0; attribute 2: a tie → 0.
+    const train = [
+      [1, 0, 1],
+      [1, NaN, 0],
+      [0, NaN, NaN],
+    ];
+    expect(majorityValues(train, 3)).toEqual([1, 0, 0]);
+    const heldOut = [
+      [1, 1, 0],
+      [0, NaN, 0],
+      [1, 0, NaN],
+      [1, 0, 1],
+    ];
+    const baseline = baselineOf({
+      task: 'attributes',
+      train,
+      heldOut,
+      attributes: ['Male', 'Smiling', 'Eyeglasses'],
+    });
+    expect(baseline).toEqual({
+      rule: 'majority-value',
+      fittedOn: 3,
+      values: {
+        'accuracy.Male': 0.75,
+        'accuracy.Smiling': 2 / 3,
+        'accuracy.Eyeglasses': 2 / 3,
+        meanAccuracy: (0.75 + 2 / 3 + 2 / 3) / 3,
+      },
+    });
+    expect(verdictOf('attributes', { meanAccuracy: 0.8 }, baseline)).toBe('better');
+    expect(verdictOf('attributes', { meanAccuracy: 0.65 }, baseline)).toBe('no-better');
+  });
+
+  it('takes the majority class, ties to the lower index, scored by accuracy and recall', () => {
+    expect(majorityClass([2, 1, 2, 1, 0], 3)).toBe(1);
+    expect(() => majorityClass([3], 3)).toThrow(/class 3 is out of range 0..2/);
+    const baseline = baselineOf({
+      task: 'expression',
+      train: [0, 2, 2, 1],
+      heldOut: [2, 2, 0, 1, 2],
+      classes: ['anger', 'happy', 'surprise'],
+    });
+    expect(baseline).toEqual({
+      rule: 'majority-class',
+      fittedOn: 4,
+      values: { accuracy: 0.6, 'recall.anger': 0, 'recall.happy': 0, 'recall.surprise': 1 },
+    });
+    // A model that always answers the majority class is no better; one more right face is.
+    expect(verdictOf('expression', { accuracy: 0.6 }, baseline)).toBe('no-better');
+    expect(verdictOf('expression', { accuracy: 0.8 }, baseline)).toBe('better');
+    // Without the headline metric there is nothing to call better.
+    expect(verdictOf('expression', {}, baseline)).toBe('no-better');
+  });
+
+  it('refuses to score on no held-out faces', () => {
+    expect(() =>
+      baselineOf({ task: 'expression', train: [0], heldOut: [], classes: ['a'] }),
+    ).toThrow(/no held-out faces to score it on/);
+  });
+});
+
+describe('subjects behind held-out faces', () => {
+  it('counts the held-out people and those who also train', () => {
+    expect(heldOutSubjects(['a', 'b', undefined], ['b', 'c', 'c', undefined])).toEqual({
+      subjects: 2,
+      sharedSubjects: 1,
+    });
+    expect(heldOutSubjects(['a'], [undefined, undefined])).toBeNull();
+  });
+
+  it('carries the counts into the card metrics', () => {
+    const metrics = honestMetrics(
+      { task: 'expression', train: [0, 0, 1], heldOut: [1, 0], classes: ['a', 'b'] },
+      { data: 'validation', values: { accuracy: 1 }, subjects: { subjects: 2, sharedSubjects: 0 } },
+    );
+    expect(metrics).toMatchObject({ faces: 2, subjects: 2, sharedSubjects: 0, verdict: 'better' });
+  });
+});
