@@ -53,7 +53,8 @@ function finiteOnly(values: Record<string, number>): Record<string, number> {
 }
 
 function requireFaces(what: string, count: number): void {
-  if (count === 0) throw new Error(`baseline: no ${what} faces to ${what === 'training' ? 'fit' : 'score'} it on`);
+  if (count === 0)
+    throw new Error(`baseline: no ${what} faces to ${what === 'training' ? 'fit' : 'score'} it on`);
 }
 
 /** The mean of the training shapes, point by point. */
@@ -70,7 +71,10 @@ export function meanShape(train: readonly FlatShape[]): Float64Array {
 }
 
 /** Each attribute's majority value (1 or 0) among the faces labelled for it; ties and none: 0. */
-export function majorityValues(train: readonly (readonly number[])[], attributes: number): number[] {
+export function majorityValues(
+  train: readonly (readonly number[])[],
+  attributes: number,
+): number[] {
   const ones = new Array<number>(attributes).fill(0);
   const seen = new Array<number>(attributes).fill(0);
   for (const row of train)
@@ -115,10 +119,12 @@ export function baselineOf(data: BaselineData): CardBaseline {
     requireFaces('training', data.train.length);
     const a = data.attributes.length;
     const majority = majorityValues(data.train, a);
-    const truth = data.heldOut.flatMap((row) =>
-      Array.from({ length: a }, (_, i) => row[i] ?? NaN),
+    const truth = data.heldOut.flatMap((row) => Array.from({ length: a }, (_, i) => row[i] ?? NaN));
+    const m = attributeMetrics(
+      truth,
+      data.heldOut.flatMap(() => majority),
+      a,
     );
-    const m = attributeMetrics(truth, data.heldOut.flatMap(() => majority), a);
     const values: Record<string, number> = { meanAccuracy: m.meanAccuracy };
     m.accuracy.forEach((v, i) => (values[`accuracy.${data.attributes[i]}`] = v));
     return { rule: 'majority-value', values: finiteOnly(values), fittedOn: data.train.length };

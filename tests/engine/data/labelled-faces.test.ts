@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabelledFaces } from '../../../src-main/app/training/finetune-faces';
 import { DEFAULT_CROP_POLICY, faceCropBox } from '../../../src-main/engine/data/face-crop';
 import {
+  holdOut,
   labelledFaceCropBox,
   labelledFacesData,
   measuredCropPolicy,
@@ -112,6 +113,71 @@ describe('labelled faces as fine-tuning data', () => {
     );
     const trainIds = new Set(a.faces.train.faces.map((f) => f.imageId));
     expect(a.faces.val.faces.some((f) => trainIds.has(f.imageId))).toBe(false);
+  });
+
+  it('holds out whole subjects when the faces name them', async () => {
+    const subjectDir = await mkdtemp(path.join(os.tmpdir(), 'fs-subjects-'));
+    try {
+      // 10 train faces of 4 people (3, 3, 2, 2 faces), no val split.
+      const people = [
+        'S010',
+        'S010',
+        'S010',
+        'S022',
+        'S022',
+        'S022',
+        'S034',
+        'S034',
+        'S051',
+        'S051',
+      ];
+      await createLabelledProject(subjectDir, { train: 10, subject: (i) => people[i] });
+      const withSubjects = await readLabelledFaces(subjectDir, 'landmarks');
+      expect(withSubjects.faces.map((f) => f.subject).sort()).toEqual([...people].sort());
+      for (const seed of [0, 1, 2, 3, 4, 5]) {
+        const prepared = labelledFacesData(withSubjects, {
+          imageSize: 16,
+          policy: DEFAULT_CROP_POLICY,
+          valFraction: 0.25,
+          seed,
+        });
+        expect(prepared.valSource).toBe('held out of train');
+        const trained = new Set(prepared.faces.train.faces.map((f) => f.subject));
+        const held = new Set(prepared.faces.val.faces.map((f) => f.subject));
+        expect([...held].filter((s) => trained.has(s))).toEqual([]);
+        // At least the fraction's 3 faces (rounded up to whole people), never everyone.
+        expect(prepared.faces.val.faces.length).toBeGreaterThanOrEqual(3);
+        expect(trained.size).toBeGreaterThan(0);
+        expect(prepared.data.train.size + prepared.data.val!.size).toBe(10);
+      }
+    } finally {
+      await rm(subjectDir, { recursive: true, force: true });
+    }
+  });
+
+  it('never splits a subject, however the people and seeds fall', () => {
+    for (let seed = 0; seed < 40; seed++) {
+      // 1 to 7 faces a person, some faces with no subject (each its own group).
+      const faces: LabelledFace[] = [];
+      for (let p = 0; p < 9; p++)
+        for (let k = 0; k <= (seed + p * 3) % 7; k++)
+          faces.push({ ...syntheticFace(1.5), imageId: `${p}-${k}`, subject: `S${p}` });
+      for (let k = 0; k < seed % 4; k++)
+        faces.push({ ...syntheticFace(1.5), imageId: `none-${k}` });
+      const fraction = [0.1, 0.25, 0.5][seed % 3]!;
+      const { train, val } = holdOut(faces, fraction, seed);
+      expect(train.length + val.length).toBe(faces.length);
+      const trainedSubjects = new Set(train.map((f) => f.subject).filter(Boolean));
+      expect(val.filter((f) => f.subject && trainedSubjects.has(f.subject))).toEqual([]);
+      expect(val.length).toBeGreaterThanOrEqual(Math.round(faces.length * fraction));
+      expect(train.length).toBeGreaterThan(0);
+    }
+    // No subject anywhere: exactly the fraction's count, as before subjects.
+    const plain = Array.from({ length: 20 }, (_, i) => ({
+      ...syntheticFace(1.5),
+      imageId: `f${i}`,
+    }));
+    expect(holdOut(plain, 0.25, 7).val).toHaveLength(5);
   });
 
   it('says so when no labelled face is in the train split', () => {

@@ -24,6 +24,8 @@ export interface LabelledProjectPlan {
   test?: number;
   /** Faces in the pool split (labelled, but no split). */
   pool?: number;
+  /** The subject of the image at this index (in the order returned), if any. */
+  subject?: (index: number) => string | undefined;
 }
 
 export interface LabelledProjectImage {
@@ -62,12 +64,14 @@ export async function createLabelledProject(
     const id = createHash('sha256')
       .update(await readFile(target))
       .digest('hex');
+    const subject = plan.subject?.(i);
     records.push({
       id,
       path: path.join('images', name),
       width: meta.width!,
       height: meta.height!,
       split: splits[i]!,
+      ...(subject !== undefined ? { subject } : {}),
     });
     images.push({ id, file: target, split: splits[i]! });
   }

@@ -23,6 +23,11 @@ import { mean, nmeOfFace } from '../../../src-main/engine/metrics/landmark-metri
 import { layoutOf } from '../../../src-main/engine/model/params';
 import { vitParamSpecs, type VitConfig } from '../../../src-main/engine/model/vit';
 import { ModelCard } from '../../../src-main/shared/model-card';
+import { toCrop } from '../../../src-main/engine/data/face-crop';
+import {
+  labelledFaceCropBox,
+  type LabelledFace,
+} from '../../../src-main/engine/data/labelled-faces';
 import {
   JobProgress,
   JobValidation,
@@ -174,9 +179,34 @@ describe('fine-tuning job', { timeout: 120_000 }, () => {
       backbone: { pretrainedFrom: 'bb' },
     });
     expect(card.schema!.points).toHaveLength(68);
-    expect(card.metrics).toEqual([
-      { data: 'test split of project "helen"', faces: 2, values: outcome.result.metrics },
-    ]);
+    // The mean shape of the 8 training faces in crop coordinates, placed in each test crop.
+    const faces = (await readLabelledFaces(projectDir, 'landmarks')).faces;
+    const inCrop = (face: LabelledFace) =>
+      toCrop(face.points, labelledFaceCropBox(face, card.crop)).flatMap((p) => [p.x, p.y]);
+    const trainShapes = faces.filter((f) => f.split === 'train').map(inCrop);
+    const meanShape = trainShapes[0]!.map(
+      (_, j) => trainShapes.reduce((sum, shape) => sum + shape[j]!, 0) / trainShapes.length,
+    );
+    const baselineNme = mean(
+      faces
+        .filter((f) => f.split === 'test')
+        .map((f) => nmeOfFace(meanShape, inCrop(f), card.schema!.normaliser)),
+    );
+    expect(card.metrics).toHaveLength(1);
+    const [measured] = card.metrics;
+    expect(measured).toMatchObject({
+      data: 'test split of project "helen"',
+      faces: 2,
+      values: outcome.result.metrics,
+      baseline: { rule: 'mean-shape', fittedOn: 8 },
+    });
+    expect(measured!.baseline!.values.nme).toBeCloseTo(baselineNme, 5);
+    expect(Object.keys(measured!.baseline!.values).sort()).toEqual(['auc', 'failureRate', 'nme']);
+    expect(measured!.verdict).toBe(
+      measured!.values.nme! < measured!.baseline!.values.nme! ? 'better' : 'no-better',
+    );
+    // The project names no subjects: no subject counts.
+    expect(measured!.subjects).toBeUndefined();
     expect(Object.keys(outcome.result.metrics!).sort()).toEqual(['auc', 'failureRate', 'nme']);
     expect(outcome.result.ced!.fractions).toHaveLength(outcome.result.ced!.thresholds.length);
 
@@ -277,6 +307,14 @@ describe('fine-tuning job', { timeout: 120_000 }, () => {
     });
     // Face 10 (test) is labelled Male only: no accuracy for the others, so none reported.
     expect(Object.keys(outcome.result.metrics!).sort()).toEqual(['accuracy.Male', 'meanAccuracy']);
+    // The baseline answers each attribute's majority among the 4 training faces: Male is a tie
+    // (faces 0 and 4 male, 2 and 6 not), so "no"; face 10 is not male, so the rule is right.
+    const baseline = card.metrics[0]!.baseline!;
+    expect(baseline).toEqual({
+      rule: 'majority-value',
+      fittedOn: 4,
+      values: { 'accuracy.Male': 1, meanAccuracy: 1 },
+    });
   });
 
   it('names per-class values, drops NaN, and spreads samples over a split', () => {
