@@ -235,13 +235,16 @@ export const invokeContract = {
    * prediction comes back (`face`), nothing is saved; the labeller merges it. Several images (or
    * `unlabelled`: every image without a face annotation): a background job saves its predictions
    * to faces that have none, their points the model's and unconfirmed (`source: 'model'`), and
-   * reports `labels:prelabelProgress`.
+   * reports `labels:prelabelProgress`. A model whose card says it is no better than its baseline
+   * (shared/model-quality.ts) is refused (`conflict`, naming the figures) unless `acceptNoBetter`:
+   * the page asks the person first.
    */
   'labels:prelabel': {
     request: z
       .object({
         modelId: ModelId,
         target: z.union([z.object({ imageId: ImageId }).strict(), z.literal('unlabelled')]),
+        acceptNoBetter: z.boolean().optional(),
       })
       .strict(),
     response: z.object({ face: FaceAnnotation.nullable(), jobId: JobId.nullable() }),

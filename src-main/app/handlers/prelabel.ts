@@ -6,13 +6,15 @@
  * person labelled meanwhile is never overwritten. Progress goes out as `labels:prelabelProgress`.
  *
  * The training process runs one job at a time: rather than queue behind hours of training,
- * pre-labelling is refused while a run (or another pre-labelling job) is live.
+ * pre-labelling is refused while a run (or another pre-labelling job) is live. A model no better
+ * than its baseline is refused too unless the request accepts it (the page asks first).
  */
 import type { ProjectStore } from '../../core/project-store';
 import { readModelInfo } from '../training/run-index';
 import { modelDir, newRunId, runDir } from '../../engine/jobs/run-folder';
 import type { FaceAnnotation } from '../../shared/domain';
 import { StudioError, toIpcError } from '../../shared/errors';
+import { prelabelCaution } from '../../shared/model-quality';
 import type { ModelInfo } from '../../shared/training';
 import type { HandlerTable } from '../dispatch';
 import type { TaskEvent } from '../training-relay';
@@ -157,6 +159,8 @@ export function createPrelabelHandlers(ctx: StudioContext): Pick<HandlerTable, '
     'labels:prelabel': async (request) => {
       const store = ctx.session.require();
       const model = await prelabelModel(store, request.modelId);
+      const caution = prelabelCaution(model.card);
+      if (caution && !request.acceptNoBetter) throw new StudioError('conflict', caution);
       requireIdle();
       if (request.target === 'unlabelled') {
         return { face: null, jobId: await prelabelUnlabelled(store, model) };

@@ -136,6 +136,36 @@ describe('labels:prelabel', () => {
     );
   });
 
+  it('asks for acceptance before pre-labelling with a model no better than its baseline', async () => {
+    await writeModel(studio.projectDir, 'finetune-worse', {
+      metrics: [
+        {
+          data: 'validation faces (held out of train) of project "tiny"',
+          faces: 28,
+          values: { nme: 0.196, failureRate: 0.83 },
+          baseline: { rule: 'mean-shape', values: { nme: 0.179 }, fittedOn: 250 },
+          verdict: 'no-better',
+        },
+      ],
+    });
+    const refused = await studio.invoke('labels:prelabel', {
+      modelId: 'finetune-worse',
+      target: 'unlabelled',
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(!refused.ok && refused.error.message).toBe(
+      'Model finetune-worse is no better than its baseline: 19.6% NME on 28 validation faces — ' +
+        'the mean shape alone: 17.9%. Pre-label with it anyway?',
+    );
+    expect(studio.processes).toHaveLength(0);
+    const { jobId } = await studio.value<{ jobId: string }>('labels:prelabel', {
+      modelId: 'finetune-worse',
+      target: 'unlabelled',
+      acceptNoBetter: true,
+    });
+    expect(studio.processes[0]!.submits()[0]).toMatchObject({ jobId, kind: 'prelabel' });
+  });
+
   it('refuses while a run keeps the training process busy, and refuses a backbone', async () => {
     const run = await studio.value<{ id: string }>('training:start', { kind: 'pretrain' });
     const busy = await studio.invoke('labels:prelabel', {
