@@ -1,13 +1,15 @@
 /**
  * Model-assisted labelling: a landmarks model pre-labels the face shown (merged into it, one undo
  * step: the points a person placed stay) or every unlabelled image (a background job on the main
- * side); W walks the unconfirmed points from the most uncertain down, across every face.
+ * side); W walks the unconfirmed points from the most uncertain down, across every face. A model
+ * whose card says it is no better than its baseline asks first (`caution`), naming the figures.
  *
  * The uncertainty index is read from disk on the first W, then follows the face on screen as it
  * is edited; a pre-label job makes it stale (read again on the next W).
  */
 import type { EventPayload } from '$shared/ipc-contract';
 import type { LibraryItem } from '$shared/library';
+import { prelabelCaution } from '$shared/model-quality';
 import type { ModelInfo } from '$shared/training';
 import { invoke } from '../../lib/api';
 import type { ListImages } from './image-navigation';
@@ -23,6 +25,15 @@ export interface PrelabelJob {
   total: number;
   finished: boolean;
   error: string | null;
+}
+
+/** A question waiting before pre-labelling with a model no better than its baseline. */
+export interface PrelabelCaution {
+  modelId: string;
+  /** Names the model's figure and its baseline's. */
+  text: string;
+  /** What pre-labelling goes on to do once the person accepts. */
+  target: 'current' | 'all';
 }
 
 /** What the assistant needs of the labeller around it. */
@@ -60,11 +71,15 @@ export class ModelAssist {
   job = $state<PrelabelJob | null>(null);
   /** A search for the most uncertain point is reading the faces. */
   seekingDoubt = $state(false);
+  /** Asked before pre-labelling with a model no better than its baseline; null when none. */
+  caution = $state<PrelabelCaution | null>(null);
 
   readonly #hooks: AssistHooks;
   readonly #doubts = new DoubtIndex();
   /** False until the faces were scanned, and again after a pre-label job changed them. */
   #doubtsFresh = false;
+  /** Models no better than their baseline that the person chose to pre-label with anyway. */
+  readonly #accepted = new Set<string>();
 
   constructor(hooks: AssistHooks) {
     this.#hooks = hooks;
@@ -87,16 +102,54 @@ export class ModelAssist {
     if (this.#doubtsFresh) this.#doubts.set(imageId, position, points);
   }
 
+  /**
+   * Whether pre-labelling with `modelId` may go ahead: a model no better than its baseline asks
+   * first (the answer holds for the rest of the session), the others go ahead.
+   */
+  #mayPrelabel(modelId: string, target: PrelabelCaution['target']): boolean {
+    if (this.#accepted.has(modelId)) return true;
+    const card = this.models.find((m) => m.id === modelId)?.card;
+    const text = card ? prelabelCaution(card) : null;
+    if (text === null) return true;
+    this.caution = { modelId, text, target };
+    return false;
+  }
+
+  /** The person accepts the caution: pre-label as asked with that model. */
+  async proceed(): Promise<void> {
+    const caution = this.caution;
+    if (!caution) return;
+    this.#accepted.add(caution.modelId);
+    this.caution = null;
+    if (caution.modelId !== this.modelId) return;
+    await (caution.target === 'current' ? this.prelabelCurrent() : this.prelabelAll());
+  }
+
+  /** The person declines: nothing is pre-labelled. */
+  keepOff(): void {
+    this.caution = null;
+  }
+
+  /** The request's acceptance of a no-better model, when the person gave it. */
+  #acceptance(modelId: string): { acceptNoBetter?: true } {
+    return this.#accepted.has(modelId) ? { acceptNoBetter: true } : {};
+  }
+
   /** Predicts the face shown with the chosen model and merges it in (nothing is saved yet). */
   async prelabelCurrent(): Promise<void> {
     const model = this.#hooks.model();
     const imageId = model?.face?.imageId;
     const modelId = this.modelId;
     if (!model || !imageId || !modelId) return;
+    if (!this.#mayPrelabel(modelId, 'current')) return;
     this.prelabelling = true;
     this.#hooks.notify(null);
     try {
-      const answer = await invoke('labels:prelabel', { modelId, target: { imageId } });
+      const answer = await invoke('labels:prelabel', {
+        modelId,
+        target: { imageId },
+        ...this.#acceptance(modelId),
+      });
       if (model.face?.imageId !== imageId) return;
       if (!answer.face) {
         this.#hooks.notify('The model returned no face for this image');
@@ -127,9 +180,14 @@ export class ModelAssist {
     const modelId = this.modelId;
     if (!modelId) return;
     if (this.job && !this.job.finished) return;
+    if (!this.#mayPrelabel(modelId, 'all')) return;
     this.job = { jobId: null, done: 0, total: 0, finished: false, error: null };
     try {
-      const answer = await invoke('labels:prelabel', { modelId, target: 'unlabelled' });
+      const answer = await invoke('labels:prelabel', {
+        modelId,
+        target: 'unlabelled',
+        ...this.#acceptance(modelId),
+      });
       if (this.job) this.job.jobId = answer.jobId;
       // Nothing to do (no unlabelled image) comes back without a job.
       if (answer.jobId === null && this.job) this.job.finished = true;

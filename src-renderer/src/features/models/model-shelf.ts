@@ -2,7 +2,7 @@
  * How the Models view describes a model from its card (docs/ARCHITECTURE.md, "Files on disk"): what
  * it does, how good it is on which data, what it was trained on and from which backbone. Pure.
  */
-import type { ModelCard, ModelTask } from '$shared/model-card';
+import type { CardBaseline, ModelCard, ModelTask } from '$shared/model-card';
 import type { ModelInfo } from '$shared/training';
 
 const TASK_LABELS: Record<ModelTask, string> = {
@@ -24,6 +24,22 @@ export function sortModels(models: readonly ModelInfo[]): ModelInfo[] {
 /** The card's first metrics (held-out data, best first); null for a backbone without any. */
 export function headlineMetrics(card: ModelCard): ModelCard['metrics'][number] | null {
   return card.metrics[0] ?? null;
+}
+
+/** The rule a baseline is, and what it was fitted on: `mean shape of 80 training faces`. */
+export function baselineText(baseline: CardBaseline): string {
+  const rule =
+    baseline.rule === 'mean-shape'
+      ? 'mean shape'
+      : baseline.rule === 'majority-value'
+        ? 'majority value of each attribute'
+        : 'majority class';
+  return `${rule} of ${baseline.fittedOn} training faces`;
+}
+
+/** Whether the card says its model is no better than its baseline. */
+export function noBetter(card: ModelCard): boolean {
+  return headlineMetrics(card)?.verdict === 'no-better';
 }
 
 /** `project "helen": 80 train · 10 val · 20 test faces`. */

@@ -10,6 +10,7 @@
  * applied after it (the series drop repeats).
  */
 import type { LibraryStats } from '$shared/library';
+import { modelQuality, type ModelQuality } from '$shared/model-quality';
 import type { ConfigField, ModelInfo, RunInfo, TrainingEventPayload } from '$shared/training';
 import { describeError, invoke, on } from '../../lib/api';
 import {
@@ -88,6 +89,13 @@ class TrainState {
 
   get backbones(): ModelInfo[] {
     return backboneModels(this.models);
+  }
+
+  /** How good the shown run's model is beside its baseline (its card on the shelf), or null. */
+  get runQuality(): ModelQuality | null {
+    const id = this.view?.run.modelId;
+    const model = id ? this.models.find((m) => m.id === id) : undefined;
+    return model ? modelQuality(model.card) : null;
   }
 
   get formFields(): ConfigField[] {
