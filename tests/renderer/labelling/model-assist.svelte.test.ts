@@ -110,6 +110,75 @@ describe('ModelAssist: pre-labelling the face shown', () => {
   });
 });
 
+describe('ModelAssist: a model no better than its baseline', () => {
+  const WORSE = modelInfo({
+    id: 'worse-model',
+    card: {
+      ...FIVE_CARD,
+      id: 'worse-model',
+      metrics: [
+        {
+          data: 'validation faces (held out of train) of project "tiny"',
+          faces: 28,
+          values: { nme: 0.196 },
+          baseline: { rule: 'mean-shape', values: { nme: 0.179 }, fittedOn: 250 },
+          verdict: 'no-better',
+        },
+      ],
+    },
+  });
+
+  async function openWorse() {
+    const opened = await open();
+    studio.handle('models:list', () => [WORSE]);
+    await opened.labeller.assist.loadModels({ id: 'five', pointCount: 5 });
+    expect(opened.labeller.assist.modelId).toBe('worse-model');
+    return opened;
+  }
+
+  it('asks first, naming the figures, and pre-labels nothing when the person declines', async () => {
+    const { labeller } = await openWorse();
+    await labeller.assist.prelabelCurrent();
+    expect(labeller.assist.caution).toEqual({
+      modelId: 'worse-model',
+      target: 'current',
+      text:
+        'Model worse-model is no better than its baseline: 19.6% NME on 28 validation faces — ' +
+        'the mean shape alone: 17.9%. Pre-label with it anyway?',
+    });
+    expect(studio.requests('labels:prelabel')).toEqual([]);
+    labeller.assist.keepOff();
+    expect(labeller.assist.caution).toBeNull();
+    await labeller.assist.prelabelAll();
+    expect(labeller.assist.caution).toMatchObject({ target: 'all' });
+    expect(labeller.assist.job).toBeNull();
+    expect(studio.requests('labels:prelabel')).toEqual([]);
+  });
+
+  it('pre-labels with acceptance once the person accepts, and does not ask again', async () => {
+    const { labeller } = await openWorse();
+    studio.handle('labels:prelabel', () => ({
+      face: face(C, 0, predictedPoints([0.01, 0.05, 0.02, 0.03, 0.01])),
+      jobId: null,
+    }));
+    await labeller.assist.prelabelCurrent();
+    await labeller.assist.proceed();
+    expect(labeller.assist.caution).toBeNull();
+    expect(studio.requests('labels:prelabel')).toEqual([
+      { modelId: 'worse-model', target: { imageId: C }, acceptNoBetter: true },
+    ]);
+    expect(labeller.points.some((p) => p.source === 'model')).toBe(true);
+    studio.handle('labels:prelabel', () => ({ face: null, jobId: 'job-9' }));
+    await labeller.assist.prelabelAll();
+    expect(labeller.assist.caution).toBeNull();
+    expect(studio.requests('labels:prelabel').at(-1)).toEqual({
+      modelId: 'worse-model',
+      target: 'unlabelled',
+      acceptNoBetter: true,
+    });
+  });
+});
+
 describe('ModelAssist: pre-labelling every unlabelled image', () => {
   it('follows its own job’s events only, and shows the face shown again once it ends', async () => {
     const { labeller, state } = await open();

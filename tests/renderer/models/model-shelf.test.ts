@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   backboneText,
+  baselineText,
   exportFolder,
   headlineMetrics,
   ioText,
+  noBetter,
   sortModels,
   taskLabel,
   trainedOn,
@@ -23,6 +25,16 @@ describe('the shelf', () => {
   it('headlines the first (held-out) metrics; a backbone may have none', () => {
     expect(headlineMetrics(modelCard())?.values.nme).toBe(0.132);
     expect(headlineMetrics(modelCard({ task: 'backbone', metrics: [] }))).toBeNull();
+  });
+
+  it('marks a model its card calls no better than its baseline, and names the baseline', () => {
+    const baseline = { rule: 'majority-class' as const, values: { accuracy: 0.26 }, fittedOn: 785 };
+    const set = { data: 'test split', faces: 196, values: { accuracy: 0.25 }, baseline };
+    expect(noBetter(modelCard({ metrics: [{ ...set, verdict: 'no-better' }] }))).toBe(true);
+    expect(noBetter(modelCard({ metrics: [{ ...set, verdict: 'better' }] }))).toBe(false);
+    // A card from before baselines says nothing either way.
+    expect(noBetter(modelCard())).toBe(false);
+    expect(baselineText(baseline)).toBe('majority class of 785 training faces');
   });
 });
 

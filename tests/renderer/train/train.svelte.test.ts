@@ -4,10 +4,11 @@
  * answer does not overrule a live run's events, and that a run started elsewhere is adopted.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunDetail, RunInfo } from '$shared/training';
+import type { ModelInfo, RunDetail, RunInfo } from '$shared/training';
 import { deferred, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
 import { libraryStats } from '../support/library-stats';
+import { modelInfo } from '../models/fixtures';
 import { progress, runInfo } from './fixtures';
 
 const STATS = libraryStats({
@@ -29,8 +30,8 @@ function detail(run: RunInfo, steps: number[] = []): RunDetail {
 const DONE_RUN = runInfo({ id: 'ft-old', status: 'done', step: 120 });
 const LIVE_RUN = runInfo({ id: 'ft-live', status: 'running', step: 10 });
 
-function serveTraining(runs: RunInfo[]): void {
-  studio.handle('models:list', () => []);
+function serveTraining(runs: RunInfo[], models: ModelInfo[] = []): void {
+  studio.handle('models:list', () => models);
   studio.handle('library:stats', () => STATS);
   studio.handle('library:list', () => ({ total: 7, items: [] }));
   studio.handle('training:configSchema', () => ({ fields: [], defaults: {} }));
@@ -75,6 +76,49 @@ describe('train store: opening the view', () => {
     train.start();
     await settle(40);
     expect(train.view?.run.id).toBe('ft-old');
+  });
+});
+
+describe('train store: the finished model beside its baseline', () => {
+  const FINISHED = runInfo({ id: 'ft-done', status: 'done', step: 120, modelId: 'ft-done' });
+
+  it('says the run’s model is no better than the mean shape, in words and figures', async () => {
+    const train = await freshTrain();
+    const worse = modelInfo({
+      id: 'ft-done',
+      card: {
+        metrics: [
+          {
+            data: 'validation faces (held out of train) of project "helen"',
+            faces: 28,
+            values: { nme: 0.196, failureRate: 0.83 },
+            baseline: { rule: 'mean-shape', values: { nme: 0.179 }, fittedOn: 250 },
+            verdict: 'no-better',
+          },
+        ],
+      },
+    });
+    serveTraining([FINISHED], [worse]);
+    train.start();
+    await settle(40);
+    expect(train.view?.run.id).toBe('ft-done');
+    expect(train.runQuality).toMatchObject({
+      summary: '19.6% NME on 28 validation faces — the mean shape alone: 17.9%',
+      verdict: 'no-better',
+      notes: ['A rough figure: it rests on only 28 validation faces.'],
+    });
+    expect(train.runQuality?.warning).toMatch(
+      /^No better than the mean shape: 19\.6% NME against 17\.9%/,
+    );
+  });
+
+  it('has nothing to say of a run without a model on the shelf', async () => {
+    const train = await freshTrain();
+    serveTraining([FINISHED]);
+    train.start();
+    await settle(40);
+    expect(train.view?.run.id).toBe('ft-done');
+    expect(train.runQuality).toBeNull();
   });
 });
 
