@@ -5,8 +5,10 @@
  * its checkpoint and finishes with metrics and a CED curve; a reload reattaches to the run. The
  * model is exported from the Models view, pre-labels an unlabelled face in the labeller, and one
  * predicted point (the most uncertain) is confirmed; then every other unlabelled face is
- * pre-labelled in the background. A second test kills the training process under a run: the
- * dashboard shows it failed with the process's end, and it resumes from its checkpoint.
+ * pre-labelled in the background. The card and the dashboard show the test NME beside the mean
+ * shape's; a model no better than it asks before pre-labelling. A second test kills the training
+ * process under a run: the dashboard shows it failed with the process's end, and it resumes from
+ * its checkpoint.
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { toLandmark } from '../../src-main/core/formats/model';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { Split } from '../../src-main/shared/domain';
+import { ModelCard } from '../../src-main/shared/model-card';
 import { api, collectPageErrors, env, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
@@ -32,6 +35,8 @@ const UNLABELLED = 2;
 /** Short enough for CI's 2 cores, long enough to cancel in the middle. */
 const EPOCHS = 40;
 const RUN_TIMEOUT_MS = 240_000;
+/** The test figure beside the mean shape's, as the card and the Train view write it. */
+const QUALITY = /^\d+\.\d% NME on 6 test faces — the mean shape alone: \d+\.\d%$/;
 
 interface Made {
   dir: string;
@@ -245,6 +250,8 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   const metrics = page.getByTestId('run-metrics');
   await expect(metrics).toContainText('Final metrics');
   await expect(metrics).toContainText(/nme \d+\.\d+%/);
+  // The model's test figure beside the mean shape's on the same faces, in words.
+  await expect(dashboard.getByTestId('model-quality-summary')).toHaveText(QUALITY);
   await expect.poll(() => points(page.getByTestId('chart-validation'))).toBeGreaterThan(0);
   await expect.poll(() => points(page.getByTestId('chart-ced'))).toBeGreaterThan(1);
   await expect(page.getByTestId('sample-face').first()).toBeVisible();
@@ -270,6 +277,23 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await expect(card).toHaveAttribute('data-model-id', modelId!);
   await expect(page.getByTestId('model-metrics')).toContainText('nme');
   await expect(card).toContainText('24 train · 6 val · 6 test faces');
+  // The card: the figure beside its baseline, the baseline's rule and values, and a plain
+  // warning exactly when the card's verdict says the model is no better.
+  await expect(card.getByTestId('model-quality-summary')).toHaveText(QUALITY);
+  await expect(card.getByTestId('model-baseline')).toContainText(
+    /mean shape of 24 training faces.*nme \d+\.\d+%/,
+  );
+  const written = ModelCard.parse(
+    JSON.parse(await readFile(path.join(dir, 'models', modelId!, 'card.json'), 'utf8')),
+  );
+  const verdict = written.metrics[0]!.verdict;
+  expect(verdict).toMatch(/^(better|no-better)$/);
+  const noBetter = verdict === 'no-better';
+  await expect(card.getByTestId('model-no-better')).toHaveCount(noBetter ? 1 : 0);
+  if (noBetter)
+    await expect(card.getByTestId('model-no-better')).toContainText(
+      'No better than the mean shape',
+    );
   await page.getByTestId('export-dir').fill('exports');
   await page.getByTestId('export-model').click();
   await expect(page.getByTestId('export-done')).toContainText('Exported');
@@ -301,6 +325,14 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await expect(stage).toHaveAttribute('data-image-ready', 'true');
   await expect(page.getByTestId('prelabel-model')).toHaveValue(modelId!);
   await page.getByTestId('prelabel-current').click();
+  // A model no better than its baseline asks first, naming the figures.
+  const caution = page.getByTestId('prelabel-caution');
+  if (noBetter) {
+    await expect(caution).toContainText(`Model ${modelId} is no better than its baseline`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-prelabel-caution.png') });
+    await page.getByTestId('prelabel-caution-proceed').click();
+  }
+  await expect(caution).toHaveCount(0);
   await expect(stage).toHaveAttribute('data-unconfirmed', '68', { timeout: 60_000 });
   await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-prelabelled.png') });
@@ -321,12 +353,14 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   const predicted = await api(page.request, 'labels:prelabel', {
     modelId: modelId!,
     target: { imageId: unlabelled[0]! },
+    ...(noBetter ? { acceptNoBetter: true } : {}),
   });
   const doubts = predicted.face!.points.map((p) => p.uncertainty ?? 0);
   expect(doubts[confirmed]).toBe(Math.max(...doubts));
 
-  // Every other unlabelled face, in the background.
+  // Every other unlabelled face, in the background (an accepted model is not asked about again).
   await page.getByTestId('prelabel-all').click();
+  await expect(caution).toHaveCount(0);
   const job = page.getByTestId('prelabel-progress');
   await expect(job).toHaveAttribute('data-finished', 'true', { timeout: 60_000 });
   await expect(job).toContainText(`Pre-labelled ${UNLABELLED - 1} of ${UNLABELLED - 1} images`);
