@@ -17,7 +17,10 @@ export const CK_PLUS_SUBJECT = /^(S\d{3})_/;
 export interface ClassFolderOptions {
   /** The expression classes allowed (an attribute set's `expressions`); default: any folder. */
   classes?: readonly string[];
-  /** A pattern whose first group, matched on the file name, is the subject id. */
+  /**
+   * A pattern whose first group, matched on the file name, is the subject id. Default: CK+'s
+   * `S###_` when every image's name starts so, else none.
+   */
   subjectPattern?: RegExp;
 }
 
@@ -55,11 +58,19 @@ export async function importClassFolders(
       );
       continue;
     }
-    const record: LabelledImage = { file, faces: [{ points: [], expression }] };
-    const subject = options.subjectPattern?.exec(entry.name)?.[1];
-    if (subject) record.subject = subject;
-    set.push(record);
+    set.push({ file, faces: [{ points: [], expression }] });
   }
+  const name = (image: LabelledImage) => image.file.slice(image.file.lastIndexOf('/') + 1);
+  const pattern =
+    options.subjectPattern ??
+    (set.length > 0 && set.every((image) => CK_PLUS_SUBJECT.test(name(image)))
+      ? CK_PLUS_SUBJECT
+      : undefined);
+  if (pattern)
+    for (const image of set) {
+      const subject = pattern.exec(name(image))?.[1];
+      if (subject) image.subject = subject;
+    }
   if (set.length === 0 && problems.count === 0)
     problems.add(root, undefined, 'no images in class folders');
   problems.throwIfAny(`Cannot import the class folders in ${root}`);

@@ -27,6 +27,21 @@ describe('expression class folders', () => {
     );
   });
 
+  it('takes CK+ subjects from the file names when no pattern is given, and only then', async () => {
+    const ck = await importClassFolders(join(DATA, 'ck48'));
+    expect(new Set(ck.map((i) => i.subject)).size).toBe(118);
+    const root = await mkdtemp(join(tmpdir(), 'class-folders-'));
+    await mkdir(join(root, 'happy'));
+    await writeFile(join(root, 'happy', 'S010_001_1.png'), '');
+    await writeFile(join(root, 'happy', 'holiday.png'), '');
+    // Not every name is CK+'s: no subjects guessed.
+    expect((await importClassFolders(root)).map((i) => i.subject)).toEqual([undefined, undefined]);
+    // A pattern given is the pattern used (the set is in file order: holiday, then S010).
+    expect(
+      (await importClassFolders(root, { subjectPattern: /^(\w+?)_/ })).map((i) => i.subject),
+    ).toEqual([undefined, 'S010']);
+  });
+
   it('lists every stray file and unknown class in one error', async () => {
     const root = await mkdtemp(join(tmpdir(), 'class-folders-'));
     for (const dir of ['happy', 'sleepy']) await mkdir(join(root, dir));
