@@ -12,7 +12,46 @@ import {
   meanShape,
   verdictOf,
 } from '../../../src-main/engine/metrics/baselines';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parsePtsFile } from '../../../src-main/core/formats/pts';
+import { DEFAULT_CROP_POLICY, toCrop } from '../../../src-main/engine/data/face-crop';
+import {
+  labelledFaceCropBox,
+  type LabelledFace,
+} from '../../../src-main/engine/data/labelled-faces';
 import { CardMetrics } from '../../../src-main/shared/model-card';
+
+const HELEN = fileURLToPath(new URL('../../../../shared/data/300w-helen', import.meta.url));
+
+/** A HELEN split's 68-point shapes in the crop coordinates fine-tuning trains on. */
+async function helenShapes(split: 'train' | 'test'): Promise<number[][]> {
+  const dir = path.join(HELEN, split);
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.pts')).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const file = path.join(dir, name);
+      const points = parsePtsFile(await readFile(file, 'utf8'), file, { pointCount: 68 }).map(
+        (p) => ({ x: p.x, y: p.y, v: 2 as const }),
+      );
+      const face: LabelledFace = {
+        imageId: name,
+        file,
+        width: 0,
+        height: 0,
+        split,
+        detection: null,
+        points,
+        label: [],
+      };
+      return toCrop(points, labelledFaceCropBox(face, DEFAULT_CROP_POLICY)).flatMap((p) => [
+        p.x,
+        p.y,
+      ]);
+    }),
+  );
+}
 
 /** Three points; the normaliser is points 0 and 1, one unit apart in every face here. */
 const NORMALISER = [0, 1] as const;
@@ -142,5 +181,17 @@ describe('subjects behind held-out faces', () => {
       { data: 'validation', values: { accuracy: 1 }, subjects: { subjects: 2, sharedSubjects: 0 } },
     );
     expect(metrics).toMatchObject({ faces: 2, subjects: 2, sharedSubjects: 0, verdict: 'better' });
+  });
+});
+
+describe('the mean shape on real faces', () => {
+  it('gives HELEN test the 17.9% NME and 79% failures the few-shot notes measured', async () => {
+    // research/FEWSHOT_NOTES.md: the mean of 870 training shapes on the 330 test faces.
+    const [train, heldOut] = await Promise.all([helenShapes('train'), helenShapes('test')]);
+    expect([train.length, heldOut.length]).toEqual([870, 330]);
+    const baseline = baselineOf({ task: 'landmarks', train, heldOut, normaliser: [36, 45] });
+    expect(baseline.values.nme).toBeGreaterThan(0.175);
+    expect(baseline.values.nme).toBeLessThan(0.183);
+    expect(baseline.values.failureRate).toBeCloseTo(0.791, 2);
   });
 });
