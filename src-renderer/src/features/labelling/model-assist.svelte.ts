@@ -7,6 +7,7 @@
  * The uncertainty index is read from disk on the first W, then follows the face on screen as it
  * is edited; a pre-label job makes it stale (read again on the next W).
  */
+import { SvelteSet } from 'svelte/reactivity';
 import type { EventPayload } from '$shared/ipc-contract';
 import type { LibraryItem } from '$shared/library';
 import { prelabelCaution } from '$shared/model-quality';
@@ -79,7 +80,7 @@ export class ModelAssist {
   /** False until the faces were scanned, and again after a pre-label job changed them. */
   #doubtsFresh = false;
   /** Models no better than their baseline that the person chose to pre-label with anyway. */
-  readonly #accepted = new Set<string>();
+  readonly #accepted = new SvelteSet<string>();
 
   constructor(hooks: AssistHooks) {
     this.#hooks = hooks;
