@@ -8,10 +8,10 @@ import { z } from 'zod';
 
 /**
  * Bump when card.json changes shape; readers refuse a newer version by name. 2: the optional
- * `head` (a closed-form head on frozen backbones); 3: each metric set's optional baseline,
- * verdict and subject counts. Version 1 and 2 cards still read.
+ * `head` (a closed-form head on frozen backbones) and each metric set's optional baseline,
+ * verdict and subject counts. Version 1 cards still read.
  */
-export const MODEL_CARD_VERSION = 3;
+export const MODEL_CARD_VERSION = 2;
 
 export const ModelTask = z.enum(['backbone', 'landmarks', 'attributes', 'expression']);
 export type ModelTask = z.infer<typeof ModelTask>;
