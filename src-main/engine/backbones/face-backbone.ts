@@ -18,6 +18,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { CropPolicy } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
+import type { BackboneGraph } from './backbone-graph';
 
 export type BackboneKind = 'geometry' | 'appearance' | 'learned';
 
@@ -99,6 +100,11 @@ export interface FaceBackbone {
   readonly cropPolicy: BackboneCropPolicy;
   readonly taps: readonly FeatureTap[];
   readonly licence: BackboneLicence;
+  /**
+   * How `embed` runs the backbone's packaged graph (backbone-graph.ts); the exporter writes the
+   * same steps into a model's graph. Absent for backbones that cannot be exported as a graph.
+   */
+  readonly graph?: BackboneGraph;
   /**
    * The taps named (all when omitted) for a batch of crops `[n, inputSize, inputSize, 3]` floats
    * in [0, 1]. Does not dispose `crops`; disposes everything it made.
