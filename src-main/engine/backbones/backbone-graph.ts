@@ -11,47 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
-import type { BackboneFeatures, FeatureTap } from './face-backbone';
+import type { BackboneFeatures, BackboneGraph, FeatureTap, TapStep } from './face-backbone';
 import { tapSize } from './face-backbone';
 
-/** One step from the crop `[n, S, S, 3]` (RGB in [0, 1]) to the graph's input. */
-export type InputStep =
-  /** Bilinear resize (half-pixel centres) to `size`, only when the crop is another size. */
-  | { op: 'resize'; size: number }
-  /** Σ_c x_c · weights_c over the channels, keeping a channel axis of 1 (grey). */
-  | { op: 'grey'; weights: readonly [number, number, number] }
-  /** x − value. */
-  | { op: 'sub'; value: number }
-  /** x · value. */
-  | { op: 'mul'; value: number };
-
-/** One step from a graph node's output to a tap's values. */
-export type TapStep =
-  /** x / value (e.g. FaceMesh's points from input pixels to crop units). */
-  | { op: 'div'; value: number }
-  /** Mean over height and width: `[n, h, w, c]` → `[n, c]`. */
-  | { op: 'mean-hw' }
-  /** Average over `size × size` windows at stride `size` (valid padding). */
-  | { op: 'avg-pool'; size: number };
-
-export interface TapReadout {
-  /** The graph node whose first output the tap reads. */
-  node: string;
-  steps: readonly TapStep[];
-}
-
-/** A backbone as a converted TF.js graph inside an npm package. */
-export interface BackboneGraph {
-  /** npm package name and the model.json inside it. */
-  package: string;
-  file: string;
-  /** The graph's input placeholder. */
-  inputNode: string;
-  /** Side the crops have after `prepare` (the placeholder's). */
-  graphInputSize: number;
-  prepare: readonly InputStep[];
-  taps: Readonly<Record<string, TapReadout>>;
-}
+export type { BackboneGraph, InputStep, TapReadout, TapStep } from './face-backbone';
 
 /** The crops as the graph takes them (eager; the caller disposes the result unless it is `crops`). */
 export function prepareCrops(graph: BackboneGraph, crops: tf.Tensor4D): tf.Tensor4D {

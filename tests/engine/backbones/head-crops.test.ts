@@ -22,7 +22,7 @@ beforeAll(async () => {
   await useWasm();
   mesh = await loadFaceMesh();
   xception = await loadMiniXceptionBackbone();
-});
+}, 300_000);
 afterAll(() => {
   mesh.dispose();
   xception.dispose();
@@ -43,12 +43,12 @@ describe('headCropPlan', () => {
     expect(plan.views[1]!.fraction).toBe(1);
     expect(plan.views[1]!.box).toBeNull();
     expect(headCropPlan([xception]).inputSize).toBe(64);
-  });
+  }, 300_000);
 
   it('refuses a backbone whose stated scale is not what its policy cuts', () => {
     const wrong = { ...mesh, cropPolicy: { ...mesh.cropPolicy, scaleOfLandmarkExtent: 1.4 } };
     expect(() => headCropPlan([wrong])).toThrow(/cuts 1.6000 × the landmarks' box but states 1.4/);
-  });
+  }, 300_000);
 });
 
 describe('backboneViews', () => {
@@ -68,12 +68,12 @@ describe('backboneViews', () => {
       expect(v).toBeCloseTo(((1 - f) * S) / 2 + ((j + 0.5) * f * S) / 64 - 0.5, 3),
     );
     tf.dispose([ramp, view!]);
-  });
+  }, 300_000);
 
   it('is the identity box for a whole view at its own size', () => {
     const [y1, x1, y2, x2] = viewBox(1, 192, 192);
     expect([y1, x1, y2, x2].map((v) => +v.toFixed(12))).toEqual([0, 0, 1, 1]);
-  });
+  }, 300_000);
 
   it('embeds each backbone through its view', async () => {
     const plan = headCropPlan([xception, mesh]);
@@ -85,5 +85,5 @@ describe('backboneViews', () => {
       embedHeadCrops(plan, [xception, mesh], tf.zeros([1, 64, 64, 3]) as tf.Tensor4D, [[], []]),
     ).rejects.toThrow(/takes \[n, 192, 192, 3\] crops/);
     crops.dispose();
-  });
+  }, 300_000);
 });

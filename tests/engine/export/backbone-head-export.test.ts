@@ -45,11 +45,12 @@ beforeAll(async () => {
   test = await helenFaces('test', 10);
   tmp = await mkdtemp(path.join(os.tmpdir(), 'backbone-head-'));
   dir = path.join(tmp, 'helen-mesh');
-});
+  // Reading and embedding 30 faces twice: seconds on an idle machine, minutes under heavy load.
+}, 400_000);
 
 afterAll(async () => {
-  mesh.dispose();
-  await rm(tmp, { recursive: true, force: true });
+  mesh?.dispose();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 const landmarkCard = () =>
@@ -89,7 +90,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
     expect(bytes).toBeLessThan(9e6);
     expect(await readFile(path.join(dir, 'NOTICE-facemesh.txt'), 'utf8')).toMatch(/Apache/);
     console.log(`landmark head folder: ${(bytes / 1e6).toFixed(2)} MB`);
-  });
+  }, 300_000);
 
   it('runs as the engine does: each crop and its mirror within 1e-4', async () => {
     const loaded = await loadExportedModel(dir);
@@ -115,7 +116,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
       tf.dispose([images, mirrored]);
       loaded.dispose();
     }
-  });
+  }, 300_000);
 
   it('predictFaces on the folder gives the head’s flip-averaged shapes and a sensible NME', async () => {
     const loaded = await loadExportedModel(dir);
@@ -162,7 +163,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
     } finally {
       loaded.dispose();
     }
-  });
+  }, 300_000);
 
   it('refuses a card that does not describe the graph, by field', async () => {
     const bad = landmarkCard();
@@ -200,5 +201,5 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
       }),
     ).rejects.toThrow(/notice must travel with the model/);
     await expect(readdir(path.join(tmp, 'bad'))).rejects.toThrow(/ENOENT/);
-  });
+  }, 300_000);
 });

@@ -24,7 +24,7 @@ let mesh: FaceBackbone;
 beforeAll(async () => {
   await useWasm();
   mesh = await loadFaceMesh();
-});
+}, 300_000);
 afterAll(() => mesh.dispose());
 
 async function run(g: GraphBuilder, input: tf.Tensor, output: string): Promise<Float32Array> {
@@ -72,7 +72,7 @@ describe('importGraph', () => {
     for (let i = 0; i < engine.length; i++)
       worst = Math.max(worst, Math.abs(graph[i]! - engine[i]!));
     expect(worst).toBeLessThan(1e-5);
-  });
+  }, 300_000);
 
   it('renames plain, port and control references, and rewires the placeholder', () => {
     const source: SourceGraph = {
@@ -113,5 +113,5 @@ describe('importGraph', () => {
         outputs: ['gone'],
       }),
     ).toThrow(/tiny.json has no node "gone"/);
-  });
+  }, 300_000);
 });
