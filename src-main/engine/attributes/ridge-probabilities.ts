@@ -5,16 +5,18 @@
  * The mapping. The classifier is least squares onto ±1 one-hot targets, so its score for class c
  * estimates E[y_c | x] = 2·P(c | x) − 1: `(s_c + 1) / 2` is the fit's own estimate of the class
  * probability (a linear probability model), not a number that needs a temperature fitted on
- * held-out faces. Over the classes these sum to exactly 1 (the targets sum to 2 − C on every row,
- * and a ridge fit with an unpenalised intercept reproduces a constant target sum), so the only
- * correction is for the estimate running outside [0, 1]:
+ * held-out faces. Over the classes these sum to 1 (the targets sum to 2 − C on every row, and a
+ * ridge fit with an unpenalised intercept reproduces a constant target sum; to ~1e-7, as the fit's
+ * Gram matrix is float32), so the only correction is for the estimate running outside [0, 1]:
  *
  * - expression (one class per face): `p_c = max(0, (s_c + 1)/2)`, renormalised to sum 1;
  * - attributes (one two-class classifier per attribute, class 1 = "yes"): `p = clamp((s_1 + 1)/2,
  *   0, 1)` (for two classes s_0 = −s_1, so this is also `(s_1 − s_0)/4 + 1/2`).
  *
  * A softmax of the raw scores would keep the argmax but squeeze every face towards 1/C (scores
- * span about ±1): tests/engine/attributes/ridge-probabilities.test.ts compares the two on CK+.
+ * span about ±1). On 60 CK+ faces of held-out subjects (mini-Xception `pooled`, 180 training
+ * faces) the Brier score is 0.235 against the softmax's 0.391, the log loss 0.51 against 0.87
+ * (tests/engine/attributes/ridge-probabilities.test.ts).
  * Both keep the argmax, so the predicted class is the classifier's.
  */
 import { StudioError } from '../../shared/errors';
