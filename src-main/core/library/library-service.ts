@@ -26,7 +26,7 @@ import {
   type LibraryStats,
   type SplitFractions,
 } from '../../shared/library';
-import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
+import { builtinAttributeSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
 import { InputProblemsError } from '../problems';
 import { curateImages } from './curate';
@@ -115,7 +115,7 @@ export async function importIntoProject(
   const { signal } = options;
   const dir = resolve(options.dir);
   const stage = stageReporter(options.onProgress);
-  const landmarks = builtinLandmarkSchema(store.meta.landmarkSchema);
+  const landmarks = store.landmarkSchema;
 
   stage('scanning');
   await checkImportSource(dir, options.format);
