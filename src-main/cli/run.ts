@@ -24,6 +24,7 @@ import {
   PROJECT_INFO_USAGE,
   PROJECT_CONSOLIDATE_USAGE,
   SERVE_USAGE,
+  SPLITS_USAGE,
 } from './usage';
 
 const USAGE = [
@@ -32,6 +33,7 @@ const USAGE = [
   PROJECT_INFO_USAGE,
   PROJECT_CONSOLIDATE_USAGE,
   IMPORT_USAGE,
+  SPLITS_USAGE,
   EXPORT_USAGE,
   PRETRAIN_USAGE,
   FINETUNE_USAGE,
@@ -83,6 +85,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
       }
       case 'import':
         await (await import('./commands/library-import')).libraryImport(rest, io);
+        return EXIT_OK;
+      case 'splits':
+        await (await import('./commands/splits')).splitsCommand(rest, io);
         return EXIT_OK;
       case 'export':
         await (await import('./commands/library-export')).libraryExport(rest, io);
