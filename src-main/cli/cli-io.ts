@@ -26,6 +26,23 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * `--help` (or `-h`) on a command: not an error. The dispatcher prints the usage to stdout and
+ * exits 0.
+ */
+export class HelpRequested extends Error {
+  constructor(readonly usage: string) {
+    super('help');
+    this.name = 'HelpRequested';
+  }
+}
+
+/** Whether the arguments ask for help: `--help` or `-h` before any `--`. */
+export function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
+
 /** `--name=~/x` → `--name=/home/you/x`; `~/x` → `/home/you/x`. */
 function expandArg(arg: string): string {
   const option = /^(--[^=]+=)(.*)$/s.exec(arg);
@@ -37,7 +54,8 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /**
- * node:util parseArgs in strict mode, with its errors turned into a UsageError. A leading `~` or
+ * node:util parseArgs in strict mode, with its errors turned into a UsageError; `--help` anywhere
+ * (before `--`) throws HelpRequested instead, whatever else is there. A leading `~` or
  * `~/` in any argument is expanded to the home folder, as a shell would: shells leave it alone in
  * `--project=~/faces`, and Node would take it for a folder named "~".
  */
@@ -46,6 +64,7 @@ export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig['op
   options: T,
   usage: string,
 ) {
+  if (asksForHelp(args)) throw new HelpRequested(usage);
   try {
     return parseArgs({ args: args.map(expandArg), options, allowPositionals: true, strict: true });
   } catch (error) {

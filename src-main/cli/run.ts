@@ -4,7 +4,15 @@
  */
 import { setLockHolderName } from '../core/project-lock';
 import { toIpcError } from '../shared/errors';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, UsageError, type CliIo } from './cli-io';
+import {
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  HelpRequested,
+  processIo,
+  UsageError,
+  type CliIo,
+} from './cli-io';
 import {
   EVAL_USAGE,
   EXPORT_USAGE,
@@ -16,6 +24,7 @@ import {
   PROJECT_INFO_USAGE,
   PROJECT_CONSOLIDATE_USAGE,
   SERVE_USAGE,
+  SPLITS_USAGE,
 } from './usage';
 
 const USAGE = [
@@ -24,12 +33,17 @@ const USAGE = [
   PROJECT_INFO_USAGE,
   PROJECT_CONSOLIDATE_USAGE,
   IMPORT_USAGE,
+  SPLITS_USAGE,
   EXPORT_USAGE,
   PRETRAIN_USAGE,
   FINETUNE_USAGE,
   PREDICT_USAGE,
   EVAL_USAGE,
 ].join('\n       ');
+
+const PROJECT_USAGE = [PROJECT_CREATE_USAGE, PROJECT_INFO_USAGE, PROJECT_CONSOLIDATE_USAGE].join(
+  '\n       ',
+);
 
 export interface RunOptions {
   io?: CliIo;
@@ -62,11 +76,18 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
           await (await import('./commands/project-info')).projectInfo(args, io);
         else if (action === 'consolidate')
           await (await import('./commands/project-consolidate')).projectConsolidate(args, io);
-        else throw new UsageError(`Unknown project action ${JSON.stringify(action ?? '')}`, USAGE);
+        else if (action === '--help' || action === '-h') throw new HelpRequested(PROJECT_USAGE);
+        else if (action === undefined)
+          throw new UsageError('Missing the project action', PROJECT_USAGE);
+        else
+          throw new UsageError(`Unknown project action ${JSON.stringify(action)}`, PROJECT_USAGE);
         return EXIT_OK;
       }
       case 'import':
         await (await import('./commands/library-import')).libraryImport(rest, io);
+        return EXIT_OK;
+      case 'splits':
+        await (await import('./commands/splits')).splitsCommand(rest, io);
         return EXIT_OK;
       case 'export':
         await (await import('./commands/library-export')).libraryExport(rest, io);
@@ -94,6 +115,10 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         throw new UsageError(`Unknown command ${JSON.stringify(command)}`, USAGE);
     }
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.out(`Usage: ${error.usage}`);
+      return EXIT_OK;
+    }
     if (error instanceof UsageError) {
       io.err(`face-studio: ${error.message}\n\nUsage: ${error.usage}`);
       return EXIT_USAGE;

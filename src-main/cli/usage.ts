@@ -2,11 +2,13 @@
 export const SERVE_USAGE =
   'face-studio serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--projects-root DIR] [--renderer-dir DIR]';
 export const PROJECT_CREATE_USAGE =
-  'face-studio project create DIR --name NAME [--landmarks ibug68|wflw98|five] [--attributes ID]';
+  'face-studio project create DIR [--name NAME] [--landmarks ibug68|wflw98|five|FILE.json] [--attributes ID]';
 export const PROJECT_INFO_USAGE = 'face-studio project info DIR';
 export const PROJECT_CONSOLIDATE_USAGE = 'face-studio project consolidate DIR';
 export const IMPORT_USAGE =
-  'face-studio import DIR --project P [--format images|pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio] [--subject-pattern RE] [--curate] [--lazy-thumbnails] [--skip-bad] [--overwrite-labels] [--copy]';
+  'face-studio import DIR --project P [--format images|pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio] [--split train|val|test|pool] [--subject-pattern RE] [--curate] [--lazy-thumbnails] [--skip-bad] [--overwrite-labels] [--copy]';
+export const SPLITS_USAGE =
+  'face-studio splits --project P [--ratio TRAIN,VAL,TEST] [--seed S] [--subject-pattern RE] [--all] | --from FILE [--split train|val|test|pool]';
 export const EXPORT_USAGE =
   'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--unconfirmed leave-out|mark] OUT';
 export const PRETRAIN_USAGE =

@@ -30,6 +30,8 @@
  *   process gets a StudioError naming the holder. ProjectSession's switch may hold two stores of
  *   one folder in one process for a moment (the lock counts them), and then only the last one to
  *   close compacts.
+ * - A project whose landmark schema is not built in keeps it whole in landmark-schema.json, written
+ *   before project.json on create and checked on open (schemas/project-landmarks.ts).
  * - A read-only store (`readOnly`) takes no lock, reads a consistent snapshot even while another
  *   process writes (stable-read.ts), migrates an old project in memory only, and refuses writes:
  *   for commands that only read (`project info`, `export`).
@@ -49,6 +51,7 @@ import {
 } from '../shared/domain';
 import type { ProjectSummary } from '../shared/domain';
 import { StudioError } from '../shared/errors';
+import type { LandmarkSchema } from '../shared/schemas';
 import { faceState } from '../shared/point-provenance';
 import { AtomicJsonFile, describeIssues, readJsonFile } from './atomic-json-file';
 import { coordinateProblems } from './coordinate-bounds';
@@ -68,7 +71,13 @@ import type { Migration, RawJson } from './migrations';
 import { acquireProjectLock } from './project-lock';
 import type { ProjectLock } from './project-lock';
 import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
-import { BUILTIN_LANDMARK_SCHEMAS, builtinLandmarkSchema } from './schemas/builtin';
+import {
+  CUSTOM_LANDMARKS_FILE,
+  newProjectLandmarks,
+  readProjectLandmarks,
+  writeCustomLandmarks,
+  type LandmarkSchemaChoice,
+} from './schemas/project-landmarks';
 import { readWhileUnchanged } from './stable-read';
 
 export const PROJECT_FILE = 'project.json';
@@ -88,7 +97,8 @@ export const DEFAULT_COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 
 export interface NewProject {
   name: string;
-  landmarkSchema: string;
+  /** A built-in schema's id, or a custom schema (kept in the project's landmark-schema.json). */
+  landmarkSchema: LandmarkSchemaChoice;
   attributeSchema: string | null;
 }
 
@@ -162,8 +172,8 @@ export class ProjectStore {
   private readonly compactAfterBytes: number;
   private readonly onLabelsFlushed: ((count: number) => void) | undefined;
   private readonly onFacesChanged: ((faces: readonly FaceRevision[]) => void) | undefined;
-  /** Points a face must have under the project's landmark schema; null for a custom schema. */
-  private readonly pointCount: number | null;
+  /** The project's landmark schema, built in or its own (schemas/project-landmarks.ts). */
+  readonly landmarkSchema: LandmarkSchema;
 
   /**
    * The faces on disk (labels.json plus the journal), as opposed to `labels.data`, which also
@@ -198,9 +208,11 @@ export class ProjectStore {
     labels: LabelsFile,
     journal: LabelsJournal,
     journalFaces: number,
+    landmarks: LandmarkSchema,
     options: ProjectStoreOptions,
   ) {
     this.dir = dir;
+    this.landmarkSchema = landmarks;
     // Image records are frozen and faces are only replaced (getFace hands out copies), so each
     // one's encoded line can be cached: a write re-encodes only what changed.
     project.images.forEach(freezeImage);
@@ -242,10 +254,6 @@ export class ProjectStore {
     this.onLabelsFlushed = options.onLabelsFlushed;
     this.isReadOnly = options.readOnly === true;
     this.onFacesChanged = options.onFacesChanged;
-    const schema = project.meta.landmarkSchema;
-    this.pointCount = BUILTIN_LANDMARK_SCHEMAS.includes(schema)
-      ? builtinLandmarkSchema(schema).points.length
-      : null;
     this.indexImages();
   }
 
@@ -259,12 +267,13 @@ export class ProjectStore {
     options: ProjectStoreOptions = {},
   ): Promise<ProjectStore> {
     const root = path.resolve(dir);
+    const landmarks = newProjectLandmarks(init.landmarkSchema);
     const meta = ProjectMeta.safeParse({
       schemaVersion: PROJECT_SCHEMA_VERSION,
       id: randomUUID(),
       name: init.name,
       createdAt: new Date().toISOString(),
-      landmarkSchema: init.landmarkSchema,
+      landmarkSchema: landmarks.schema.id,
       attributeSchema: init.attributeSchema,
     });
     if (!meta.success) {
@@ -284,7 +293,7 @@ export class ProjectStore {
     // second finds the first's lock instead of both writing a project.
     const lock = await acquireProjectLock(root);
     try {
-      const store = await ProjectStore.writeNew(root, meta.data, options);
+      const store = await ProjectStore.writeNew(root, meta.data, landmarks, options);
       store.lock = lock;
       return store;
     } catch (error) {
@@ -297,6 +306,7 @@ export class ProjectStore {
   private static async writeNew(
     root: string,
     meta: ProjectMeta,
+    landmarks: { schema: LandmarkSchema; custom: boolean },
     options: ProjectStoreOptions,
   ): Promise<ProjectStore> {
     // A stray journal would be replayed over the new project's labels on its next open.
@@ -315,14 +325,20 @@ export class ProjectStore {
       { schemaVersion: PROJECT_SCHEMA_VERSION, faces: {} },
       new LabelsJournal(root, undefined, undefined),
       0,
+      landmarks.schema,
       options,
     );
+    // The custom schema before project.json, which names it: a project never lacks its schema.
+    if (landmarks.custom) await writeCustomLandmarks(root, landmarks.schema);
     await store.labels.write();
     try {
       await store.project.write();
     } catch (error) {
-      // Without project.json the folder is not a project; drop labels.json so a retry can work.
+      // Without project.json the folder is not a project; drop what went before so a retry works.
       await unlink(path.join(root, LABELS_FILE)).catch(() => undefined);
+      if (landmarks.custom) {
+        await unlink(path.join(root, CUSTOM_LANDMARKS_FILE)).catch(() => undefined);
+      }
       throw error;
     }
     store.register();
@@ -433,12 +449,15 @@ export class ProjectStore {
     }
 
     const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.faces.length, 0);
+    const projectData =
+      fastProjectFile(project) ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project);
     const store = new ProjectStore(
       root,
-      fastProjectFile(project) ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project),
+      projectData,
       fastLabelsFile(labels) ?? new AtomicJsonFile(labelsFile, LabelsFileOnDisk).validate(labels),
       new LabelsJournal(root, active, compacting),
       journalFaces,
+      await readProjectLandmarks(root, projectData.meta.landmarkSchema),
       options,
     );
     if (needsMigration && !options.readOnly) {
@@ -568,12 +587,12 @@ export class ProjectStore {
       );
     }
     const { imageId, points } = parsed.data;
-    if (this.pointCount !== null && points.length !== this.pointCount) {
+    if (points.length !== this.landmarkSchema.points.length) {
       return Promise.reject(
         new StudioError(
           'invalid-payload',
           `Cannot save the face for image ${imageId}: it has ${points.length} points but the ` +
-            `project's landmark schema ${this.meta.landmarkSchema} has ${this.pointCount}`,
+            `project's landmark schema ${this.meta.landmarkSchema} has ${this.landmarkSchema.points.length}`,
         ),
       );
     }

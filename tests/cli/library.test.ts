@@ -7,10 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labelledFaceSet } from '../../src-main/app/training/finetune-faces';
+import { readProjectSnapshot } from '../../src-main/app/training/project-snapshot';
 import { ProjectStore } from '../../src-main/core/project-store';
 import { writePtsSet } from '../core/library/tiny-sets';
 import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess } from './run-cli';
 
+const CK48 = fileURLToPath(new URL('../../../shared/data/ck48', import.meta.url));
 const HAPPY = fileURLToPath(new URL('../../../shared/data/ck48/happy', import.meta.url));
 const BAD_IMAGES = fileURLToPath(new URL('../fixtures/bad-input/images', import.meta.url));
 let workDir: string;
@@ -224,5 +227,81 @@ describe('face-studio import: all or nothing', () => {
     ]);
     expect(overwrite.code).toBe(0);
     expect(overwrite.stderr).toContain('faces: 0 added, 1 unchanged, 0 kept, 1 overwritten');
+  });
+});
+
+describe('face-studio import: splits', () => {
+  it('trains from FER-style class folders under train/ and test/ with FER names', async () => {
+    const source = path.join(workDir, 'fer');
+    for (const [split, folder, from] of [
+      ['train', 'angry', 'anger'],
+      ['train', 'happy', 'happy'],
+      ['test', 'angry', 'anger'],
+      ['test', 'happy', 'happy'],
+    ] as const) {
+      const files = (await readdir(path.join(CK48, from))).sort();
+      const picked = split === 'train' ? files.slice(0, 5) : files.slice(-3);
+      await mkdir(path.join(source, split, folder), { recursive: true });
+      for (const file of picked) {
+        await copyFile(path.join(CK48, from, file), path.join(source, split, folder, file));
+      }
+    }
+    const project = path.join(workDir, 'fer-project');
+    expect(
+      (await runCliInProcess(['project', 'create', project, '--attributes', 'fer7'])).code,
+    ).toBe(0);
+    const imported = await runCliInProcess([
+      'import',
+      source,
+      '--project',
+      project,
+      '--format',
+      'class-folders',
+    ]);
+    expect(imported.stderr).toContain(
+      'splits: train 10 (10 labelled) · val 0 (0 labelled) · test 6 (6 labelled)',
+    );
+    expect(imported.stderr).not.toContain('in the pool');
+    expect(imported.code).toBe(0);
+    // What finetune --task expression reads: the faces in train, under fer7's class names.
+    const set = labelledFaceSet(await readProjectSnapshot(project), 'expression');
+    expect(set.task === 'expression' ? set.classes : []).toContain('anger');
+    const bySplit = (split: string) => set.faces.filter((face) => face.split === split);
+    expect(bySplit('train')).toHaveLength(10);
+    expect(bySplit('test')).toHaveLength(6);
+    const anger = (set.task === 'expression' ? set.classes : []).indexOf('anger');
+    expect(bySplit('train').filter((face) => face.label[0] === anger)).toHaveLength(5);
+  });
+
+  it('puts every image of an import in the split --split names, those already there too', async () => {
+    const project = path.join(workDir, 'split-option');
+    expect((await runCliInProcess(['project', 'create', project])).code).toBe(0);
+    const photos = path.join(workDir, 'split-option-set');
+    await writePtsSet(photos, 3);
+    const first = await runCliInProcess([
+      'import',
+      photos,
+      '--project',
+      project,
+      '--format',
+      'pts',
+      '--split',
+      'test',
+    ]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain('test 3 (3 labelled)');
+    const again = await runCliInProcess(['import', photos, '--project', project, '--split', 'val']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('splits: train 0 (0 labelled) · val 3 (3 labelled) · test 0');
+    const wrong = await runCliInProcess([
+      'import',
+      photos,
+      '--project',
+      project,
+      '--split',
+      'later',
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--split later: expected pool, train, val, test');
   });
 });

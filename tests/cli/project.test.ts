@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectSummary } from '../../src-main/shared/domain';
 import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess } from './run-cli';
 
+const LAB12 = path.join(import.meta.dirname, '../fixtures/schemas/landmarks.lab12.json');
 const HELEN_TEST = path.join(import.meta.dirname, '../../../shared/data/300w-helen/test');
 
 let workDir: string;
@@ -56,9 +57,45 @@ describe('face-studio project create', { timeout: CHILD_TEST_TIMEOUT_MS }, () =>
     });
   });
 
-  it('exits 2 with the usage when --name or DIR is missing, or an option is unknown', async () => {
+  it('names the project after its folder when --name is left out', async () => {
+    const dir = path.join(workDir, 'Lab faces 2026');
+    const result = await runCli(['project', 'create', dir]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).meta.name).toBe('Lab faces 2026');
+  });
+
+  it('creates a project with a custom landmark schema from a JSON file, and keeps a copy', async () => {
+    const dir = path.join(workDir, 'lab12');
+    const result = await runCliInProcess(['project', 'create', dir, '--landmarks', LAB12]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).meta.landmarkSchema).toBe('lab12');
+    expect(JSON.parse(await readFile(path.join(dir, 'landmark-schema.json'), 'utf8'))).toEqual(
+      JSON.parse(await readFile(LAB12, 'utf8')),
+    );
+    const info = await runCliInProcess(['project', 'info', dir]);
+    expect(info.code).toBe(0);
+  });
+
+  it('exits 1 naming the schema file and each of its problems, and creates nothing', async () => {
+    const bad = path.join(workDir, 'bad-schema.json');
+    const schema = JSON.parse(await readFile(LAB12, 'utf8'));
+    await writeFile(bad, JSON.stringify({ ...schema, normaliser: [4, 40], template: [] }));
+    const dir = path.join(workDir, 'bad-schema-project');
+    const result = await runCliInProcess(['project', 'create', dir, '--landmarks', bad]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(bad);
+    expect(result.stderr).toContain('normaliser[0]: point 40 is out of range 0..11');
+    expect(result.stderr).toContain('template has 0 points, not 12');
+    await expect(readFile(path.join(dir, 'project.json'))).rejects.toThrow();
+    const missing = await runCliInProcess(['project', 'create', dir, '--landmarks', `${bad}.gone`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`Cannot read ${bad}.gone`);
+  });
+
+  it('exits 2 with the usage when DIR is missing, an option is unknown, or --landmarks names nothing', async () => {
     for (const args of [
-      ['project', 'create', path.join(workDir, 'x')],
+      ['project', 'create', path.join(workDir, 'x'), '--landmarks', 'ibug69'],
       ['project', 'create', '--name', 'X'],
       ['project', 'create', path.join(workDir, 'x'), '--name', 'X', '--colour', 'red'],
     ]) {
@@ -159,6 +196,43 @@ describe('face-studio project info', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     const result = await runCli(['project', 'info', missing]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(missing);
+  });
+
+  it('counts labelled and unlabelled images per split', async () => {
+    const dir = path.join(workDir, 'split-counts');
+    const photos = path.join(workDir, 'split-photos');
+    await mkdir(photos);
+    for (const name of ['296814969_3', '2968560214_1']) {
+      await copyFile(path.join(HELEN_TEST, `${name}.jpg`), path.join(photos, `${name}.jpg`));
+      await copyFile(path.join(HELEN_TEST, `${name}.pts`), path.join(photos, `${name}.pts`));
+    }
+    expect((await runCliInProcess(['project', 'create', dir])).code).toBe(0);
+    const imported = await runCliInProcess([
+      'import',
+      photos,
+      '--project',
+      dir,
+      '--format',
+      'pts',
+      '--split',
+      'train',
+    ]);
+    expect(imported.code).toBe(0);
+    const result = await runCli(['project', 'info', dir]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).splits).toEqual({
+      train: { images: 2, labelled: 2, needsReview: 0, unlabelled: 0 },
+      val: { images: 0, labelled: 0, needsReview: 0, unlabelled: 0 },
+      test: { images: 0, labelled: 0, needsReview: 0, unlabelled: 0 },
+      pool: { images: 0, labelled: 0, needsReview: 0, unlabelled: 0 },
+    });
+  });
+
+  it('exits 0 with the usage on stdout for --help, from the installed command', async () => {
+    const result = await runCli(['finetune', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: face-studio finetune --project P/);
+    expect(result.stderr).toBe('');
   });
 
   it('exits 2 for an unknown command or project action', async () => {

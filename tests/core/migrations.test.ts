@@ -71,6 +71,24 @@ describe('migration from version 1: who placed each point', () => {
     const labels = JSON.stringify({ schemaVersion: 1, faces }, null, 3);
     await writeFile(path.join(dir, 'project.json'), project);
     await writeFile(path.join(dir, 'labels.json'), labels);
+    // The project's own three-point schema, beside project.json.
+    await writeFile(
+      path.join(dir, 'landmark-schema.json'),
+      JSON.stringify({
+        id: 'my-lab-3',
+        name: 'Three points',
+        points: ['a', 'b', 'c'],
+        groups: [],
+        edges: [],
+        mirror: [],
+        normaliser: [0, 1],
+        template: [
+          [0, 0],
+          [1, 0],
+          [0.5, 1],
+        ],
+      }),
+    );
     // An edit still in a version 1 journal: pre-labelled, then a person confirmed nothing.
     const journalFace = v1Face(3, [
       { x: 1, y: 1, v: 2, predicted: true, uncertainty: 0.5 },

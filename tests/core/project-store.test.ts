@@ -333,12 +333,35 @@ describe('ProjectStore label edits', () => {
     expect(counterOf((await ProjectStore.open(dir)).getFace(imageId(1))!)).toBe(1);
   });
 
-  it('skips the point count check for a custom landmark schema', async () => {
-    const store = await ProjectStore.create(dir, { ...init, landmarkSchema: 'my-lab-21' });
+  it("checks the point count against a custom landmark schema's, kept beside project.json", async () => {
+    const points = Array.from({ length: 21 }, (_, i) => `p${i}`);
+    const schema = {
+      id: 'my-lab-21',
+      name: 'Lab 21',
+      points,
+      groups: [],
+      edges: [],
+      mirror: [],
+      normaliser: [0, 1] as [number, number],
+      template: points.map((_, i): [number, number] => [i / 20, i / 20]),
+    };
+    const store = await ProjectStore.create(dir, { ...init, landmarkSchema: schema });
     await store.putImages([imageRecord(1)]);
     await store.saveFace(faceWithCounter(imageId(1), 1, 21));
+    await expect(store.saveFace(faceWithCounter(imageId(1), 2, 68))).rejects.toThrow(
+      /68 points but the project's landmark schema my-lab-21 has 21/,
+    );
     await store.close();
-    expect((await ProjectStore.open(dir)).getFace(imageId(1))?.points).toHaveLength(21);
+    const again = await ProjectStore.open(dir);
+    expect(again.landmarkSchema).toEqual(schema);
+    expect(again.getFace(imageId(1))?.points).toHaveLength(21);
+    await again.close();
+  });
+
+  it('refuses a custom landmark schema given by id alone', async () => {
+    await expect(
+      ProjectStore.create(dir, { ...init, landmarkSchema: 'my-lab-21' }),
+    ).rejects.toThrow('No built-in landmark schema "my-lab-21"');
   });
 
   it('coalesces many quick edits into few writes, each edit durable when its promise resolves', async () => {

@@ -26,7 +26,7 @@ import type { ImageRecord, Landmark } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import { confirmedPointsOnly, isUnconfirmedPoint } from '../../shared/point-provenance';
 import { PROJECT_FILE } from '../../core/project-store';
-import { builtinAttributeSchema, builtinLandmarkSchema } from '../../core/schemas/builtin';
+import { builtinAttributeSchema } from '../../core/schemas/builtin';
 import { readProjectSnapshot, type ProjectSnapshot } from './project-snapshot';
 
 export type FinetuneTask = 'landmarks' | 'attributes' | 'expression';
@@ -60,7 +60,7 @@ export function labelledFaceSet(
   options: FaceSetOptions = CONFIRMED_ONLY,
 ): LabelledFaceSet {
   const meta = snapshot.meta;
-  const schema = builtinLandmarkSchema(meta.landmarkSchema);
+  const schema = snapshot.landmarks;
   const attributeSet = meta.attributeSchema ? builtinAttributeSchema(meta.attributeSchema) : null;
   let attributes: string[] = [];
   let classes: string[] = [];

@@ -7,12 +7,15 @@
  * lock: the studio may hold the project open and write it meanwhile.
  */
 import type { FaceAnnotation, ImageRecord, ProjectMeta } from '../../shared/domain';
+import type { LandmarkSchema } from '../../shared/schemas';
 import { ProjectStore } from '../../core/project-store';
 
 /** A project's index and labels as they were on disk when read. */
 export interface ProjectSnapshot {
   dir: string;
   meta: ProjectMeta;
+  /** The project's landmark schema, built in or its own. */
+  landmarks: LandmarkSchema;
   images: readonly ImageRecord[];
   /** The face of each image of the index that has one. */
   faces: ReadonlyMap<string, FaceAnnotation>;
@@ -26,7 +29,7 @@ export function snapshotOf(store: ProjectStore): ProjectSnapshot {
     const face = store.getFace(image.id);
     if (face) faces.set(image.id, face);
   }
-  return { dir: store.dir, meta: store.meta, images, faces };
+  return { dir: store.dir, meta: store.meta, landmarks: store.landmarkSchema, images, faces };
 }
 
 /** Reads the project in `projectDir` read-only: no lock taken, nothing written. */

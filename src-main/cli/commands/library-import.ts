@@ -1,10 +1,13 @@
 /**
- * `face-studio import DIR --project P [--format F] [--subject-pattern RE] [--curate]
+ * `face-studio import DIR --project P [--format F] [--split S] [--subject-pattern RE] [--curate]
  * [--lazy-thumbnails] [--skip-bad] [--overwrite-labels] [--copy]`: imports images or a labelled
  * set into a project, printing progress to stderr and a JSON summary to stdout. Bad input fails
  * with every problem listed and nothing written (exit 1); `--skip-bad` lets an `images` import go
  * on without the files it cannot decode (listed on stderr). A labelled set imported again keeps
  * the faces the user changed unless `--overwrite-labels` is given; the summary counts both.
+ * `--split` puts every image of the import in one split; without it a labelled set's `train/`,
+ * `val/` and `test/` folders set theirs and the rest go to the pool. stderr ends with the counts
+ * per split, and says how to assign splits when the labelled faces all landed in the pool.
  *
  * The images are referenced where they are unless `--copy` is given (the app copies by default).
  * The command line is where large public sets are imported by scripts, often on a lab machine
@@ -17,7 +20,13 @@ import { imagesProgressText } from '../../shared/progress-text';
 import { importIntoProject } from '../../core/library/library-service';
 import { UndecodableImagesError } from '../../core/library/undecodable-images';
 import { StudioError } from '../../shared/errors';
+import { Split } from '../../shared/domain';
 import { ImportFormat, type ImportFaceCounts } from '../../shared/library';
+import {
+  describeSplitCounts,
+  splitCounts,
+  type SplitCounts,
+} from '../../core/library/split-counts';
 import { parseCommandArgs, parseFormatOption, UsageError, type CliIo } from '../cli-io';
 import { IMPORT_USAGE } from '../usage';
 
@@ -28,6 +37,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
       project: { type: 'string' },
       format: { type: 'string', default: 'images' },
       'subject-pattern': { type: 'string' },
+      split: { type: 'string' },
       curate: { type: 'boolean', default: false },
       'lazy-thumbnails': { type: 'boolean', default: false },
       'skip-bad': { type: 'boolean', default: false },
@@ -56,6 +66,14 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
     }
   }
 
+  const split = values.split === undefined ? undefined : Split.safeParse(values.split);
+  if (split && !split.success) {
+    throw new UsageError(
+      `--split ${values.split}: expected ${Split.options.join(', ')}`,
+      IMPORT_USAGE,
+    );
+  }
+
   const store = await ProjectStore.open(values.project);
   try {
     const outcome = await importIntoProject(store, {
@@ -67,6 +85,7 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
       overwriteLabels: values['overwrite-labels'],
       placement: values.copy ? 'copy' : 'reference',
       ...(subjectPattern ? { subjectPattern } : {}),
+      ...(split?.success ? { split: split.data } : {}),
       onProgress: (p) =>
         io.err(p.total === 0 ? `${p.stage}…` : `${p.stage} ${imagesProgressText(p)}`),
     }).catch((error: unknown) => {
@@ -80,9 +99,25 @@ export async function libraryImport(args: string[], io: CliIo): Promise<void> {
     });
     for (const failure of outcome.failed) io.err(`skipped ${failure.file}: ${failure.reason}`);
     if (format !== 'images') io.err(describeFaces(outcome.faces));
+    if (!outcome.cancelled) describeSplits(io, splitCounts(store), values.project);
     io.out(JSON.stringify(outcome, null, 2));
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The project's splits after the import, and what to do when its labelled faces all sit in the
+ * pool, where training does not look.
+ */
+function describeSplits(io: CliIo, counts: SplitCounts, project: string): void {
+  io.err(`splits: ${describeSplitCounts(counts)}`);
+  if (counts.pool.labelled > 0 && counts.train.labelled === 0) {
+    io.err(
+      `The ${counts.pool.labelled} labelled faces are in the pool, where training does not look: ` +
+        `assign them with \`face-studio splits --project ${project}\` (80/10/10 by default), ` +
+        'or import with --split train',
+    );
   }
 }
 

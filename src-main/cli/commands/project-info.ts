@@ -1,10 +1,12 @@
 /**
  * `face-studio project info DIR`: prints the project's summary as JSON, read without the project's
- * lock, so it works while the studio (or another command) has the project open. It adds
+ * lock, so it works while the studio (or another command) has the project open. It adds `splits`:
+ * per split, its images and how many are labelled, still to review and unlabelled; and
  * `missingImages`: how many images' files cannot be found (a referenced folder moved or deleted), a
  * few of them and the folders they were in. When some are missing, stderr says so in a sentence too.
  */
 import { checkImageFiles } from '../../core/library/missing-images';
+import { splitCounts } from '../../core/library/split-counts';
 import { ProjectStore } from '../../core/project-store';
 import { parseCommandArgs, UsageError, type CliIo } from '../cli-io';
 import { PROJECT_INFO_USAGE } from '../usage';
@@ -26,7 +28,8 @@ export async function projectInfo(args: string[], io: CliIo): Promise<void> {
       );
     }
     const missingImages = { count: missing, examples: check.examples, folders: check.folders };
-    io.out(JSON.stringify({ ...store.summary(), missingImages }, null, 2));
+    const splits = splitCounts(store);
+    io.out(JSON.stringify({ ...store.summary(), splits, missingImages }, null, 2));
   } finally {
     await store.close();
   }

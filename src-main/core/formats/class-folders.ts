@@ -1,12 +1,17 @@
 /**
- * Expression class folders: `<root>/<class>/<image>`, the folder name is the expression. Dotfiles
+ * Expression class folders: `<root>/<class>/<image>`, the folder name is the expression, or with a
+ * split level above the classes, `<root>/train/<class>/<image>` (and `val/`, `test/`; the import
+ * takes the split from the path). A folder named by another name of a class (FER-2013's `angry`
+ * for `anger`, CK+'s `happiness` for `happy`) is that class (schemas/expression-aliases.ts). Dotfiles
  * are skipped; any other file in a class folder that is not an image, a folder that is not one of
  * the set's classes, or an image outside a class folder is a problem, all listed together.
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ProblemList } from '../problems';
+import { expressionClass } from '../schemas/expression-aliases';
 import { carrying, type LabelFormat } from './format';
+import { splitFromPath } from './label-files';
 import type { LabelledImage, LabelledSet } from './model';
 
 const IMAGE = /\.(jpe?g|png|bmp|webp|gif|tiff?|ppm|pgm)$/i;
@@ -41,20 +46,27 @@ export async function importClassFolders(
       if (parts.length > 1) problems.add(file, undefined, 'not an image');
       continue;
     }
-    if (parts.length !== 2) {
+    // `<class>/<image>`, or `<split>/<class>/<image>` (FER-2013's train/ and test/).
+    const underSplit = parts.length === 3 && splitFromPath(`${parts[0]}/${parts[2]}`) !== undefined;
+    if (parts.length !== 2 && !underSplit) {
       problems.add(
         file,
         undefined,
-        parts.length === 1 ? 'image outside a class folder' : 'image nested below its class folder',
+        parts.length === 1
+          ? 'image outside a class folder'
+          : parts.length === 3
+            ? `image nested below its class folder ("${parts[0]}" is not train, val or test)`
+            : 'image nested below its class folder',
       );
       continue;
     }
-    const expression = parts[0]!;
-    if (options.classes && !options.classes.includes(expression)) {
+    const folder = parts[parts.length - 2]!;
+    const expression = options.classes ? expressionClass(folder, options.classes) : folder;
+    if (expression === undefined) {
       problems.add(
         file,
         undefined,
-        `"${expression}" is not one of the classes ${options.classes.join(', ')}`,
+        `"${folder}" is not one of the classes ${options.classes!.join(', ')} nor a name for one`,
       );
       continue;
     }

@@ -5,7 +5,7 @@
  * this project's faces look), else the schema's own mean shape.
  */
 import type { ProjectStore } from '../project-store';
-import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
+import { builtinAttributeSchema } from '../schemas/builtin';
 import { meanShape, type Point2 } from '../schemas/mean-shape';
 import type { AttributeSchema, LandmarkSchema } from '../../shared/schemas';
 
@@ -23,7 +23,7 @@ export interface LabellingSchemas {
 
 export function labellingSchemas(store: ProjectStore): LabellingSchemas {
   const meta = store.meta;
-  const landmarks = builtinLandmarkSchema(meta.landmarkSchema);
+  const landmarks = store.landmarkSchema;
   const attributes = meta.attributeSchema ? builtinAttributeSchema(meta.attributeSchema) : null;
   const shapes: Point2[][] = [];
   for (const image of store.listImages()) {

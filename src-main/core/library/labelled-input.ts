@@ -6,7 +6,8 @@
  * descriptor's `read` in core/formats (the registry, registry.ts, lists them).
  *
  * Image paths in the set are relative to the returned `root`. A folder named train, val or test
- * on an image's path sets its split.
+ * on an image's path sets its split. An expression named by another name of one of the attribute
+ * set's classes (schemas/expression-aliases.ts: `angry` for fer7's `anger`) becomes that class.
  *
  * Symlinks: every image and label file is judged by where it really is. One whose real path lies
  * outside the set's folder (a link, or a name going through a linked folder, that leads out) is a
@@ -24,6 +25,7 @@ import { splitFromPath } from '../formats/label-files';
 import { labelFormat, otherFormatOf } from '../formats/registry';
 import { coordinateProblems } from '../coordinate-bounds';
 import { ProblemList } from '../problems';
+import { expressionClass } from '../schemas/expression-aliases';
 import { checkInside, outsideMessage, outsideProblem } from '../real-path';
 import { ImageRejected } from './image-rejected';
 import { openImage, type OpenedImage } from './image-source';
@@ -63,8 +65,14 @@ export async function readLabelledInput(
     root,
     images: await readWithHint(reader, readContext(dir, realRoot, info.isFile(), options)),
   };
+  const expressions = options.attributes?.expressions;
   for (const image of input.images) {
     image.split ??= splitFromPath(image.file);
+    // Another name of one of the set's classes (`angry` for `anger`) is that class.
+    for (const face of expressions ? image.faces : []) {
+      if (face.expression)
+        face.expression = expressionClass(face.expression, expressions!) ?? face.expression;
+    }
     if (image.subject === undefined && options.subjectPattern) {
       const subject = options.subjectPattern.exec(basename(image.file))?.[1];
       if (subject) image.subject = subject;

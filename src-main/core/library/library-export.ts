@@ -24,7 +24,7 @@ import type { LabelFormat, WriteContext } from '../formats/format';
 import type { FormatPoint, LabelledImage } from '../formats/model';
 import { labelFormat } from '../formats/registry';
 import type { ProjectStore } from '../project-store';
-import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
+import { builtinAttributeSchema } from '../schemas/builtin';
 import {
   commonFolder,
   planLabelledFolder,
@@ -61,6 +61,13 @@ export async function exportProjectLabels(
         'placed a point. Export them as studio JSON, or leave them out',
     );
   }
+  const ownSchema = format.carries.points ? format.landmarkSchema : undefined;
+  if (ownSchema !== undefined && ownSchema !== store.landmarkSchema.id) {
+    throw new StudioError(
+      'invalid-payload',
+      `Cannot export to ${format.id}: ${format.name} holds the points of the "${ownSchema}" schema only; this project's schema is ${store.landmarkSchema.id}`,
+    );
+  }
   const labelled = labelledImages(store, format, unconfirmed);
   const names = exportNames(
     store,
@@ -91,7 +98,7 @@ function writeContext(store: ProjectStore): Omit<WriteContext, 'splitOf'> {
         .map((a) => a.name)
     : [];
   return {
-    landmarks: builtinLandmarkSchema(landmarkSchema),
+    landmarks: store.landmarkSchema,
     landmarkSchemaId: landmarkSchema,
     attributeSchemaId: attributeSchema,
     attributeNames,

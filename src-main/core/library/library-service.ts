@@ -26,7 +26,7 @@ import {
   type LibraryStats,
   type SplitFractions,
 } from '../../shared/library';
-import { builtinAttributeSchema, builtinLandmarkSchema } from '../schemas/builtin';
+import { builtinAttributeSchema } from '../schemas/builtin';
 import type { ProjectStore } from '../project-store';
 import { InputProblemsError } from '../problems';
 import { curateImages } from './curate';
@@ -97,6 +97,11 @@ export interface ImportIntoProjectOptions extends LibraryJobControl {
    * default) copies it into the project's `images/` folder.
    */
   placement?: ImportPlacement;
+  /**
+   * The split of every image of the import, new or already in the project; without it a new
+   * image takes the split its path names (a `train/` folder), else pool, and an old one keeps its.
+   */
+  split?: Split;
 }
 
 export function thumbnailDirOf(store: ProjectStore): string {
@@ -115,7 +120,7 @@ export async function importIntoProject(
   const { signal } = options;
   const dir = resolve(options.dir);
   const stage = stageReporter(options.onProgress);
-  const landmarks = builtinLandmarkSchema(store.meta.landmarkSchema);
+  const landmarks = store.landmarkSchema;
 
   stage('scanning');
   await checkImportSource(dir, options.format);
@@ -180,10 +185,10 @@ export async function importIntoProject(
 
     let records = result.added.map((record) => {
       const image = sources.get(imageFileOf(store, record));
-      if (!image) return record;
+      if (!image) return options.split ? { ...record, split: options.split } : record;
       return {
         ...record,
-        split: image.split ?? record.split,
+        split: options.split ?? image.split ?? record.split,
         ...(image.subject !== undefined ? { subject: image.subject } : {}),
       };
     });
@@ -218,6 +223,13 @@ export async function importIntoProject(
     // From here the import runs to its end: a cancel now would leave half of it written.
     writing = true;
     if (records.length > 0) await store.putImages(records);
+    if (options.split && result.duplicates.length > 0) {
+      await setSplit(
+        store,
+        result.duplicates.map((duplicate) => duplicate.id),
+        options.split,
+      );
+    }
     const faces = source
       ? await mergeFaces(store, facesToWrite(sources, idOf), {
           pointCount: landmarks.points.length,
@@ -437,10 +449,18 @@ export async function setSplit(
  */
 export async function assignProjectSplits(
   store: ProjectStore,
-  options: { fractions: SplitFractions; seed: number | string; subjectPattern?: RegExp },
+  options: {
+    fractions: SplitFractions;
+    seed: number | string;
+    subjectPattern?: RegExp;
+    /** The images to assign (default all); the others keep their split. */
+    only?: (image: ImageRecord) => boolean;
+  },
 ): Promise<LibraryStats> {
   const subjectOf = options.subjectPattern ? subjectFromFileName(options.subjectPattern) : null;
-  const items = store.listImages().map((image) => ({
+  const only = options.only;
+  const images = only ? store.listImages().filter((image) => only(image)) : store.listImages();
+  const items = images.map((image) => ({
     id: image.id,
     // A copy is named by its hash; the subject is in the name it was imported under.
     subject: subjectOf ? (subjectOf(image.source ?? image.path) ?? image.subject) : image.subject,

@@ -73,3 +73,45 @@ describe('expression class folders', () => {
     ]);
   });
 });
+
+describe('class folders under split folders, by FER-2013 names', () => {
+  it('reads train/ and test/ above FER-style class folders into fer7 classes, the split on the path', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'class-folders-fer-'));
+    const layout: [string, string][] = [
+      ['train/angry', 'S005_001_00000011.png'],
+      ['train/sad', 'S010_002_00000014.png'],
+      ['test/happy', 'S011_003_00000009.png'],
+      ['val/Surprise', 'S014_001_00000029.png'],
+    ];
+    for (const [dir, name] of layout) {
+      await mkdir(join(root, dir), { recursive: true });
+      await writeFile(join(root, dir, name), '');
+    }
+    const set = await importClassFolders(root, {
+      classes: builtinAttributeSchema('fer7').expressions!,
+      subjectPattern: CK_PLUS_SUBJECT,
+    });
+    expect(set.map((i) => [i.file, i.faces[0]!.expression, i.subject])).toEqual([
+      ['test/happy/S011_003_00000009.png', 'happy', 'S011'],
+      ['train/angry/S005_001_00000011.png', 'anger', 'S005'],
+      ['train/sad/S010_002_00000014.png', 'sadness', 'S010'],
+      ['val/Surprise/S014_001_00000029.png', 'surprise', 'S014'],
+    ]);
+  });
+
+  it('still refuses a level above the classes that is no split, and an image loose in a split', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'class-folders-deep-'));
+    await mkdir(join(root, 'batch1/angry'), { recursive: true });
+    await writeFile(join(root, 'batch1/angry/a.png'), '');
+    await mkdir(join(root, 'train'), { recursive: true });
+    await writeFile(join(root, 'train/b.png'), '');
+    const error = await importClassFolders(root, {
+      classes: builtinAttributeSchema('fer7').expressions!,
+    }).catch((e: Error) => e);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /batch1\/angry\/a\.png: image nested below its class folder \("batch1" is not train, val or test\)/,
+    );
+    expect(message).toMatch(/train\/b\.png: "train" is not one of the classes/);
+  });
+});

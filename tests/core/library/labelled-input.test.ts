@@ -1,11 +1,19 @@
 /**
  * Reading a labelled set through the format registry: a folder without the chosen format's files
- * is refused with the format it looks like, so the user can pick the right one.
+ * is refused with the format it looks like, so the user can pick the right one; an expression
+ * named by another name of a class of the project's set is read as that class.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readLabelledInput } from '../../../src-main/core/library/labelled-input';
-import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
+import { serialiseStudioJson } from '../../../src-main/core/formats/studio-json';
+import {
+  builtinAttributeSchema,
+  builtinLandmarkSchema,
+} from '../../../src-main/core/schemas/builtin';
 import { DATA } from '../formats/data-paths';
 
 const options = { landmarks: builtinLandmarkSchema('five'), attributes: null };
@@ -25,5 +33,44 @@ describe('reading a labelled set', () => {
     await expect(readLabelledInput(images, 'mtfl', options)).rejects.toThrow(
       /holds no MTFL list \(training\.txt, testing\.txt\)$/,
     );
+  });
+});
+
+describe('expression names', () => {
+  it("reads another name of a class (FER's angry, CK+'s happiness) as the set's class, and refuses others", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'labelled-expressions-'));
+    try {
+      const names = ['a.png', 'b.png', 'c.png'];
+      for (const name of names) {
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+          .png()
+          .toFile(path.join(dir, name));
+      }
+      const expressions = ['Angry', 'happiness', 'sleepy'];
+      const write = (count: number) =>
+        writeFile(
+          path.join(dir, 'studio-labels.json'),
+          serialiseStudioJson({
+            landmarkSchema: null,
+            attributeSchema: 'fer7',
+            set: names
+              .slice(0, count)
+              .map((file, i) => ({ file, faces: [{ points: [], expression: expressions[i]! }] })),
+          }),
+        );
+      const fer7 = {
+        landmarks: builtinLandmarkSchema('five'),
+        attributes: builtinAttributeSchema('fer7'),
+      };
+      await write(2);
+      const input = await readLabelledInput(dir, 'studio', fer7);
+      expect(input.images.map((image) => image.faces[0]!.expression)).toEqual(['anger', 'happy']);
+      await write(3);
+      await expect(readLabelledInput(dir, 'studio', fer7)).rejects.toThrow(
+        /c\.png: expression "sleepy" is not one of anger, disgust/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
