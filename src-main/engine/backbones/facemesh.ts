@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type {
   BackboneCropPolicy,
+  BackboneLicence,
   FaceBackbone,
   FeatureTap,
   BackboneFeatures,
@@ -57,6 +58,15 @@ export const FACEMESH_TAPS: readonly FeatureTap[] = [
   { name: 'p_re_lu_15', kind: 'map', shape: [6, 6, 128], description: 'stride-32 feature map' },
 ];
 
+/** Where FaceMesh's weights come from and what their use requires. */
+export const FACEMESH_LICENCE: BackboneLicence = {
+  spdx: 'Apache-2.0',
+  attribution:
+    'MediaPipe Face Mesh © Google LLC (Apache-2.0); TF.js graph from @vladmandic/human © Vladimir Mandic (MIT)',
+  package: '@vladmandic/human@3.3.6',
+  noticeFile: 'resources/notices/facemesh.txt',
+};
+
 /** Where the package keeps the graph (`…/@vladmandic/human/models/facemesh.json`). */
 export function faceMeshModelPath(): string {
   return packageFile('@vladmandic/human', 'models/facemesh.json');
@@ -74,13 +84,7 @@ export async function loadFaceMesh(jsonPath = faceMeshModelPath()): Promise<Face
     normalisation: { mean: [0, 0, 0], std: [1, 1, 1], description: 'RGB floats in [0, 1]' },
     cropPolicy: FACEMESH_CROP,
     taps: FACEMESH_TAPS,
-    licence: {
-      spdx: 'Apache-2.0',
-      attribution:
-        'MediaPipe Face Mesh © Google LLC (Apache-2.0); TF.js graph from @vladmandic/human © Vladimir Mandic (MIT)',
-      package: '@vladmandic/human@3.3.6',
-      noticeFile: 'resources/notices/facemesh.txt',
-    },
+    licence: FACEMESH_LICENCE,
     embed: async (crops, taps) => embedFaceMesh(graph, crops, taps),
     dispose: () => graph.dispose(),
   };

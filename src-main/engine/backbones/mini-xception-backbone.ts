@@ -12,7 +12,12 @@
  * source repository states no licence (research/APPEARANCE_NOTES.md has the figures).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackboneFeatures, FaceBackbone, FeatureTap } from './face-backbone';
+import type {
+  BackboneFeatures,
+  BackboneLicence,
+  FaceBackbone,
+  FeatureTap,
+} from './face-backbone';
 import { loadPackageGraphModel } from './package-graph-model';
 
 export const MINI_XCEPTION_PACKAGE = '@vladmandic/human';
@@ -60,6 +65,17 @@ const TAPS: readonly FeatureTap[] = [
   },
 ];
 
+/** Where mini-Xception's weights come from and what their use requires. */
+export const MINI_XCEPTION_LICENCE: BackboneLicence = {
+  spdx: 'MIT',
+  attribution:
+    'mini-Xception expression network © 2017 Octavio Arriaga (github.com/oarriaga/' +
+    'face_classification, MIT), trained on FER-2013; converted to TF.js by Vladimir Mandic ' +
+    '(@vladmandic/human, MIT)',
+  package: `${MINI_XCEPTION_PACKAGE}@3.3.6`,
+  noticeFile: 'resources/notices/mini-xception-MIT.txt',
+};
+
 /** Loads the weights from the installed package (nothing is downloaded). */
 export async function loadMiniXceptionBackbone(): Promise<FaceBackbone> {
   const model = await loadPackageGraphModel(MINI_XCEPTION_PACKAGE, MODEL_FILE);
@@ -82,15 +98,7 @@ export async function loadMiniXceptionBackbone(): Promise<FaceBackbone> {
         'MTFL 5-point faces: 2.2 × the five points’ extent (research/APPEARANCE_NOTES.md; other scales not yet measured).',
     },
     taps: TAPS,
-    licence: {
-      spdx: 'MIT',
-      attribution:
-        'mini-Xception expression network © 2017 Octavio Arriaga (github.com/oarriaga/' +
-        'face_classification, MIT), trained on FER-2013; converted to TF.js by Vladimir Mandic ' +
-        '(@vladmandic/human, MIT)',
-      package: `${MINI_XCEPTION_PACKAGE}@3.3.6`,
-      noticeFile: 'resources/notices/mini-xception-MIT.txt',
-    },
+    licence: MINI_XCEPTION_LICENCE,
     async embed(crops: tf.Tensor4D, taps?: readonly string[]): Promise<BackboneFeatures> {
       const wanted = new Set(taps ?? TAPS.map((t) => t.name));
       const outs = tf.tidy(() => {
