@@ -12,12 +12,7 @@
  * source repository states no licence (research/APPEARANCE_NOTES.md has the figures).
  */
 import * as tf from '@tensorflow/tfjs';
-import type {
-  BackboneFeatures,
-  BackboneLicence,
-  FaceBackbone,
-  FeatureTap,
-} from './face-backbone';
+import type { BackboneFeatures, BackboneLicence, FaceBackbone, FeatureTap } from './face-backbone';
 import { loadPackageGraphModel } from './package-graph-model';
 
 export const MINI_XCEPTION_PACKAGE = '@vladmandic/human';

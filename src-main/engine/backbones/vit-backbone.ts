@@ -115,7 +115,11 @@ export function randomVitBackbone(): FaceBackbone {
 }
 
 /** A ProS backbone exported to `dir` (models/<id>/ or any export folder) as a face backbone. */
-export async function loadVitBackbone(id: string, name: string, dir: string): Promise<FaceBackbone> {
+export async function loadVitBackbone(
+  id: string,
+  name: string,
+  dir: string,
+): Promise<FaceBackbone> {
   const loaded = await loadBackbone(dir);
   try {
     const layout = layoutOf(vitParamSpecs(loaded.vit));
