@@ -227,6 +227,14 @@ export class TrainingRelay {
     }
   }
 
+  /** Cancels a live task (not a run) of this project; false when there is none by that id. */
+  cancelTask(projectDir: string, jobId: string): boolean {
+    const job = this.live.get(jobId);
+    if (job?.kind !== 'task' || job.projectDir !== projectDir) return false;
+    this.host.cancel(jobId);
+    return true;
+  }
+
   private async submitRun(
     projectDir: string,
     dir: string,
