@@ -6,6 +6,7 @@ import { setLockHolderName } from '../core/project-lock';
 import { toIpcError } from '../shared/errors';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, UsageError, type CliIo } from './cli-io';
 import {
+  COMPARE_USAGE,
   EVAL_USAGE,
   EXPORT_USAGE,
   FINETUNE_USAGE,
@@ -29,6 +30,7 @@ const USAGE = [
   FINETUNE_USAGE,
   PREDICT_USAGE,
   EVAL_USAGE,
+  COMPARE_USAGE,
 ].join('\n       ');
 
 export interface RunOptions {
@@ -82,6 +84,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         return EXIT_OK;
       case 'eval':
         await (await import('./commands/eval')).evalCommand(rest, io);
+        return EXIT_OK;
+      case 'compare':
+        await (await import('./commands/compare')).compareCommand(rest, io);
         return EXIT_OK;
       case undefined:
         throw new UsageError('Missing a command', USAGE);
