@@ -109,9 +109,7 @@ export async function compareBackbones(
     let backbone: FaceBackbone | null = null;
     try {
       backbone = await offered.load();
-      const scored = await scoreBackbone(set, rows, offered, backbone, options, (faces) =>
-        progress('embedding', faces),
-      );
+      const scored = await scoreBackbone(set, rows, offered, backbone, options, progress);
       out.push({ ...base, ...scored });
     } catch (error) {
       if (options.signal?.aborted) throw error;
@@ -178,7 +176,7 @@ async function scoreBackbone(
   offered: OfferedBackbone,
   backbone: FaceBackbone,
   options: CompareOptions,
-  onFaces: (done: number) => void,
+  progress: (stage: 'embedding' | 'fitting', faces: number) => void,
 ): Promise<Scored> {
   const policy = measuredCropPolicy(set.faces, backbone.cropPolicy.crop);
   const boxes = set.faces.map((face) => labelledFaceCropBox(face, policy));
@@ -196,9 +194,10 @@ async function scoreBackbone(
     mirrored: landmarks,
     ...(options.chunk ? { chunk: options.chunk } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (done) => onFaces(done),
+    onProgress: (done) => progress('embedding', done),
   });
   options.signal?.throwIfAborted();
+  progress('fitting', set.faces.length);
   const scored =
     set.task === 'landmarks'
       ? scoreLandmarks(set, rows, offered, backbone, embedded, boxes)

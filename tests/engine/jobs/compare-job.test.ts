@@ -52,7 +52,7 @@ describe('runCompareJob', () => {
     expect(events[0]).toMatchObject({ type: 'started', jobId: 'c1' });
     const progress = events.flatMap((e) => (e.type === 'compareProgress' ? [e.progress] : []));
     expect(progress.map((p) => p.stage)).toEqual(
-      expect.arrayContaining(['loading', 'embedding', 'scored']),
+      expect.arrayContaining(['loading', 'embedding', 'fitting', 'scored']),
     );
     expect(progress.at(-1)).toMatchObject({ backboneId: 'random', done: 1, total: 1 });
     expect(events.at(-1)!.type).toBe('done');
