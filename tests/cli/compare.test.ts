@@ -17,13 +17,13 @@ let projectDir: string;
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'cli-compare-'));
   projectDir = path.join(workDir, 'project');
-  await createLabelledProject(projectDir, { train: 20, test: 10 });
+  await createLabelledProject(projectDir, { train: 12, test: 6 });
 }, 60_000);
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-describe('face-studio compare', { timeout: CHILD_TEST_TIMEOUT_MS * 3 }, () => {
+describe('face-studio compare', { timeout: CHILD_TEST_TIMEOUT_MS * 4 }, () => {
   it('prints the table and saves the comparison', async () => {
     const result = await runCli([
       'compare',
@@ -34,14 +34,14 @@ describe('face-studio compare', { timeout: CHILD_TEST_TIMEOUT_MS * 3 }, () => {
       '--backbones',
       'random,facemesh',
     ]);
-    expect(result.stderr).toMatch(/30 labelled landmarks faces/);
+    expect(result.stderr).toMatch(/18 labelled landmarks faces/);
     expect(result.code).toBe(0);
     const printed = BackboneComparison.parse(JSON.parse(result.stdout));
     expect(printed.rows.map((r) => r.backboneId)).toEqual(['facemesh', 'random']);
     expect(printed.winner).toBe('facemesh');
     expect(await readComparison(projectDir, 'landmarks')).toEqual(printed);
     expect(result.stderr).toMatch(
-      /landmarks: 20 train, 0 val, 10 test faces · best on test: facemesh/,
+      /landmarks: 12 train, 0 val, 6 test faces · best on test: facemesh/,
     );
     expect(result.stderr).toMatch(
       /\* facemesh\s+—\s+\d+\.\d\d% \/ \d+\.\d%\s+\d+\.\d\s+Apache-2\.0/,
