@@ -1,21 +1,12 @@
 /**
  * The backbones the few-shot table compares (bench/backbone-table.bench.ts), one row each, and
- * how a landmark head reads each one's taps. A new backbone (the appearance one) adds an entry
- * to `BENCH_BACKBONES` with its loader and the taps its head uses.
+ * how a landmark head reads each one's taps. The ViT rows are the app's own (engine/backbones/
+ * vit-backbone.ts, as the backbone registry offers them); a bench-only backbone (FaceRes, whose
+ * weights state no licence) may have a row here but never enters the registry.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { FaceBackbone } from '../src-main/engine/backbones/face-backbone';
 import { loadFaceMesh } from '../src-main/engine/backbones/facemesh';
-import { layoutOf, initParams, tensorsOf } from '../src-main/engine/model/params';
-import { IMAGE_MEAN, IMAGE_STD, normaliseImages } from '../src-main/engine/model/normalise';
-import { Rng } from '../src-main/engine/model/rng';
-import {
-  VIT_PRESETS,
-  vitParamSpecs,
-  vitTokens,
-  type VitConfig,
-} from '../src-main/engine/model/vit';
-import { loadBackbone } from '../src-main/engine/export/saved-backbone';
+import { loadVitBackbone, randomVitBackbone } from '../src-main/engine/backbones/vit-backbone';
 
 export interface BenchBackbone {
   /** Row label. */
@@ -27,57 +18,12 @@ export interface BenchBackbone {
   mapTap: string | null;
 }
 
-/**
- * A ViT of the studio's own (vit.ts) as a `learned` backbone: its patch tokens after the final
- * norm as a `[g, g, dim]` map. `weights` null = a seeded random init (the "random" row).
- */
-export function vitBackbone(
-  id: string,
-  name: string,
-  vit: VitConfig,
-  weights: Float32Array | null,
-): FaceBackbone {
-  const layout = layoutOf(vitParamSpecs(vit));
-  const flat = weights ?? initParams(layout, new Rng(1));
-  const params = tensorsOf(layout, flat);
-  const g = vit.imageSize / vit.patchSize;
-  return {
-    id,
-    name,
-    kind: 'learned',
-    inputSize: vit.imageSize,
-    channels: 3,
-    normalisation: { mean: IMAGE_MEAN, std: IMAGE_STD, description: 'ImageNet mean and std' },
-    cropPolicy: {
-      crop: { from: 'face-box', margin: 0.3, landmarksToFaceBox: 1 },
-      scaleOfLandmarkExtent: 1.6,
-      note: 'same crop as FaceMesh, for a like-for-like row',
-    },
-    taps: [{ name: 'tokens', kind: 'map', shape: [g, g, vit.dim], description: 'patch tokens' }],
-    licence: { spdx: 'none', attribution: 'Face Studio', package: null, noticeFile: null },
-    embed: async (crops) => {
-      const n = crops.shape[0];
-      const map = tf.tidy(() => {
-        const tokens = vitTokens(vit, params, normaliseImages(crops));
-        const perImage = tf.reshape(tokens, [n, g * g + 1, vit.dim]);
-        return tf.slice(perImage, [0, 1, 0], [n, g * g, vit.dim]);
-      });
-      const values = (await map.data()) as Float32Array;
-      map.dispose();
-      return { count: n, taps: { tokens: values } };
-    },
-    dispose: () => {
-      for (const t of params.values()) t.dispose();
-    },
-  };
-}
-
 /** The rows, in table order. `prosDir`: an exported ProS backbone folder, or none. */
 export function benchBackbones(prosDir: string | null): BenchBackbone[] {
   const rows: BenchBackbone[] = [
     {
       label: 'random init (ViT tiny, patch tokens)',
-      load: async () => vitBackbone('random', 'random ViT tiny', VIT_PRESETS.tiny, null),
+      load: async () => randomVitBackbone(),
       pointsTap: null,
       mapTap: 'tokens',
     },
@@ -85,14 +31,7 @@ export function benchBackbones(prosDir: string | null): BenchBackbone[] {
   if (prosDir) {
     rows.push({
       label: `own ProS ViT (${prosDir})`,
-      load: async () => {
-        const loaded = await loadBackbone(prosDir);
-        const layout = layoutOf(vitParamSpecs(loaded.vit));
-        const flat = new Float32Array(layout.total);
-        for (const e of layout.entries) flat.set(loaded.weights.get(e.name)!, e.offset);
-        loaded.dispose();
-        return vitBackbone('pros', 'ProS ViT', loaded.vit, flat);
-      },
+      load: () => loadVitBackbone('pros', 'ProS ViT', prosDir),
       pointsTap: null,
       mapTap: 'tokens',
     });

@@ -9,7 +9,7 @@
  * of its live runs failed in run.json with the exit, and pushes the failed event. Such a run (or a
  * cancelled one) resumes from its last checkpoint on `resume`, which starts the process again.
  *
- * Jobs that are not runs (pre-labelling) go through `submitTask`, so they are tracked, and told of
+ * Jobs that are not runs (pre-labelling, backbone comparisons) go through `submitTask`, so they are tracked, and told of
  * a dead process, in the same way.
  */
 import { mkdir } from 'node:fs/promises';
@@ -227,6 +227,14 @@ export class TrainingRelay {
     }
   }
 
+  /** Cancels a live task (not a run) of this project; false when there is none by that id. */
+  cancelTask(projectDir: string, jobId: string): boolean {
+    const job = this.live.get(jobId);
+    if (job?.kind !== 'task' || job.projectDir !== projectDir) return false;
+    this.host.cancel(jobId);
+    return true;
+  }
+
   private async submitRun(
     projectDir: string,
     dir: string,
@@ -330,7 +338,8 @@ export class TrainingRelay {
         run.resumable = true;
         return relay({ type: 'checkpoint', step: event.step });
       case 'prelabelled':
-        return; // a run never pre-labels
+      case 'compareProgress':
+        return; // a run never pre-labels nor compares backbones
       case 'done':
         void this.end(run, 'done', null);
         return;

@@ -14,6 +14,7 @@ import {
   type CliIo,
 } from './cli-io';
 import {
+  COMPARE_USAGE,
   EVAL_USAGE,
   EXPORT_USAGE,
   FINETUNE_USAGE,
@@ -39,6 +40,7 @@ const USAGE = [
   FINETUNE_USAGE,
   PREDICT_USAGE,
   EVAL_USAGE,
+  COMPARE_USAGE,
 ].join('\n       ');
 
 const PROJECT_USAGE = [PROJECT_CREATE_USAGE, PROJECT_INFO_USAGE, PROJECT_CONSOLIDATE_USAGE].join(
@@ -103,6 +105,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         return EXIT_OK;
       case 'eval':
         await (await import('./commands/eval')).evalCommand(rest, io);
+        return EXIT_OK;
+      case 'compare':
+        await (await import('./commands/compare')).compareCommand(rest, io);
         return EXIT_OK;
       case undefined:
         throw new UsageError('Missing a command', USAGE);

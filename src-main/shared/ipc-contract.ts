@@ -22,6 +22,7 @@ import {
   SplitFractions,
   UnconfirmedExport,
 } from './library';
+import { BackboneComparison, ComparisonProgress } from './backbone-comparison';
 import { AttributeSchema, LandmarkSchema } from './schemas';
 import {
   ConfigField,
@@ -231,6 +232,26 @@ export const invokeContract = {
     response: z.object({ deleted: z.boolean() }),
   },
   /**
+   * Compares the face backbones the app offers on the open project's faces labelled for `task`:
+   * each fitted on train, scored on val and test, side by side. Runs in the training process
+   * (refused while it is busy); progress and the result come as `models:compareProgress`, and the
+   * result is saved as the project's last comparison of the task.
+   */
+  'models:compareBackbones': {
+    request: z.object({ task: FinetuneTaskName }).strict(),
+    response: z.object({ jobId: JobId }),
+  },
+  'models:cancelCompare': {
+    request: z.object({ jobId: JobId }).strict(),
+    /** False when no such comparison is running (it may have finished already). */
+    response: z.object({ cancelled: z.boolean() }),
+  },
+  /** The open project's last backbone comparison of `task`, or null when it has none. */
+  'models:comparison': {
+    request: z.object({ task: FinetuneTaskName }).strict(),
+    response: BackboneComparison.nullable(),
+  },
+  /**
    * Model-assisted labelling with a landmarks model (or attributes / expression). One image: the
    * prediction comes back (`face`), nothing is saved; the labeller merges it. Several images (or
    * `unlabelled`: every image without a face annotation): a background job saves its predictions
@@ -290,6 +311,19 @@ export const eventContract = {
   }),
   /** A run's job event, relayed from the training process (also for runs started elsewhere). */
   'training:event': TrainingEventPayload,
+  /** A running backbone comparison (`models:compareBackbones`). */
+  'models:compareProgress': z.object({
+    jobId: JobId,
+    task: FinetuneTaskName,
+    /** The latest step; null before the first backbone starts. */
+    progress: ComparisonProgress.nullable(),
+    /** Set once the job has ended. */
+    finished: z.boolean(),
+    /** The saved comparison, once finished well. */
+    comparison: BackboneComparison.nullable(),
+    /** Why it ended without one (failed, cancelled, the training process died). */
+    error: z.string().optional(),
+  }),
   'labels:prelabelProgress': z.object({
     jobId: JobId,
     done: Count,

@@ -15,6 +15,9 @@ export const MODEL_CARD_VERSION = 2;
 
 export const ModelTask = z.enum(['backbone', 'landmarks', 'attributes', 'expression']);
 export type ModelTask = z.infer<typeof ModelTask>;
+/** The tasks a model is fine-tuned (or a head fitted) for: every task but `backbone`. */
+export const FinetuneTaskName = ModelTask.exclude(['backbone']);
+export type FinetuneTaskName = z.infer<typeof FinetuneTaskName>;
 
 /** How a face is cut out of an image before it reaches the model. */
 export const CropPolicy = z

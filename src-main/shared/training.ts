@@ -6,7 +6,7 @@
  * processes.
  */
 import { z } from 'zod';
-import { ModelCard, ModelTask } from './model-card';
+import { FinetuneTaskName, ModelCard, ModelTask } from './model-card';
 import { JobProgress, JobValidation, CedCurve } from './worker-protocol';
 
 export const RunId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'not a run id');
@@ -14,8 +14,7 @@ export const ModelId = RunId;
 
 export const TrainingKind = z.enum(['pretrain', 'finetune']);
 export type TrainingKind = z.infer<typeof TrainingKind>;
-export const FinetuneTaskName = z.enum(['landmarks', 'attributes', 'expression']);
-export type FinetuneTaskName = z.infer<typeof FinetuneTaskName>;
+export { FinetuneTaskName };
 
 export const RunStatus = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;

@@ -15,7 +15,9 @@
  * No Node or Electron imports: main, workers and tests share this module.
  */
 import { z } from 'zod';
+import { ComparisonProgress } from './backbone-comparison';
 import { BackendReport, FaceAnnotation } from './domain';
+import { FinetuneTaskName } from './model-card';
 
 const JobId = z.string().min(1).max(200);
 
@@ -125,12 +127,15 @@ export const ToTrainingMessage = z.discriminatedUnion('type', [
    * - `finetune`: the project's labelled faces (train, val; test for the final metrics), starting
    *   from `backboneDir` when given.
    * - `prelabel`: runs the model in `modelDir` on `imageIds` and reports `prelabelled` faces.
+   * - `compare`: the project's faces labelled for `task` through every offered face backbone,
+   *   each fitted on train and scored on val and test; reports `compareProgress` and saves the
+   *   comparison in the project before `done`.
    */
   z
     .object({
       type: z.literal('submit'),
       jobId: JobId,
-      kind: z.enum(['pretrain', 'finetune', 'prelabel']),
+      kind: z.enum(['pretrain', 'finetune', 'prelabel', 'compare']),
       projectDir: z.string().min(1),
       /** runs/<id>/ of that project: config.json, metrics.jsonl, checkpoints/ (not prelabel). */
       runDir: z.string().min(1),
@@ -144,6 +149,8 @@ export const ToTrainingMessage = z.discriminatedUnion('type', [
       modelDir: z.string().min(1).optional(),
       /** prelabel: the images to predict. */
       imageIds: z.array(z.string()).max(1_000_000).optional(),
+      /** compare: the task whose labelled faces the backbones are compared on. */
+      task: FinetuneTaskName.optional(),
     })
     .strict(),
   /** Holds the job between steps (a queued job holds at its first step). */
@@ -174,6 +181,8 @@ export const FromTrainingMessage = z.discriminatedUnion('type', [
     done: z.number().int().nonnegative(),
     total: z.number().int().nonnegative(),
   }),
+  /** compare: which backbone is at work and how far it is. */
+  jobEvent('compareProgress', { progress: ComparisonProgress }),
   jobEvent('paused', { step: z.number().int().nonnegative() }),
   jobEvent('resumed', {}),
   jobEvent('checkpoint', { step: z.number().int().nonnegative(), file: z.string() }),

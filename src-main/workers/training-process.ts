@@ -5,12 +5,13 @@
  *
  * A thin adapter: it chooses the backend, tells the parent (`ready` or `error`), then answers
  * messages — jobs go to the engine's FIFO queue, which runs each through the engine's job runner
- * of its kind (pretrain, finetune, prelabel) with the images and faces core reads from the project.
+ * of its kind (pretrain, finetune, prelabel, compare) with the images and faces core reads from the project.
  */
 import { readLabelledFaces, readPrelabelImages } from '../app/training/finetune-faces';
 import { readPretrainSources } from '../app/training/pretrain-sources';
 import { chooseBackend } from '../engine/backend';
 import { parseFinetuneConfig } from '../engine/finetune/finetune-config';
+import { runCompareJob } from '../engine/jobs/compare-job';
 import { runFinetuneJob } from '../engine/jobs/finetune-job';
 import { JobQueue, type JobControls } from '../engine/jobs/job-queue';
 import { runPrelabelJob } from '../engine/jobs/prelabel-job';
@@ -73,6 +74,18 @@ async function runJob(job: SubmitJob, controls: JobControls): Promise<void> {
           runDir: job.runDir,
           modelDir: job.modelDir,
           images: await readPrelabelImages(job.projectDir, job.imageIds ?? []),
+        },
+        jobControls,
+      );
+      return;
+    case 'compare':
+      if (!job.task) throw new Error('A compare job needs task');
+      await runCompareJob(
+        {
+          jobId: job.jobId,
+          projectDir: job.projectDir,
+          task: job.task,
+          faces: (task) => readLabelledFaces(job.projectDir, task),
         },
         jobControls,
       );

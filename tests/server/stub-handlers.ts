@@ -94,6 +94,9 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
       return { dir: request.outDir, files: 0 };
     },
     'models:delete': async () => ({ deleted: false }),
+    'models:compareBackbones': async () => ({ jobId: 'compare-1' }),
+    'models:cancelCompare': async () => ({ cancelled: false }),
+    'models:comparison': async () => null,
     // Not exercised here: the labeller's e2e spec covers it over the real bridge.
     'schema:get': async () => {
       throw new Error('schema:get is not stubbed');

@@ -6,6 +6,7 @@
  */
 import type { HandlerTable } from '../dispatch';
 import type { StudioContext } from './studio-context';
+import { createCompareHandlers } from './compare';
 import { createLibraryHandlers } from './library';
 import { createModelHandlers } from './models';
 import { createPrelabelHandlers } from './prelabel';
@@ -51,6 +52,7 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
     'schema:get': async () => labellingSchemas(ctx.session.require()),
     ...createTrainingHandlers(ctx),
     ...createModelHandlers(ctx),
+    ...createCompareHandlers(ctx),
     'system:info': async () => {
       const { report, error } = ctx.backend();
       return { version: ctx.version, mode: ctx.mode, backend: report, backendError: error };

@@ -9,7 +9,7 @@ import type { HandlerTable } from '../dispatch';
 import { absoluteFolder } from '../../core/user-path';
 import type { StudioContext } from './studio-context';
 
-type ModelsChannel = Extract<keyof HandlerTable, `models:${string}`>;
+type ModelsChannel = 'models:list' | 'models:export' | 'models:delete';
 
 export function createModelHandlers(ctx: StudioContext): Pick<HandlerTable, ModelsChannel> {
   return {

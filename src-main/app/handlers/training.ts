@@ -7,7 +7,7 @@ import { pretrainSourcesOf } from '../training/pretrain-sources';
 import { configFields } from '../training/config-fields';
 import { oneClickConfig, resolveRunConfig, type ProjectCounts } from '../training/one-click-config';
 import { readModelInfo } from '../training/run-index';
-import { modelDir } from '../../engine/jobs/run-folder';
+import { modelDir, readComparison } from '../../engine/jobs/run-folder';
 import type { ProjectStore } from '../../core/project-store';
 import { readBackboneVit } from '../../engine/export/backbone-shape';
 import { finetuneConfigSchema } from '../../engine/finetune/finetune-config';
@@ -18,6 +18,7 @@ import {
 } from '../../engine/jobs/run-config';
 import { parsePretrainConfig, pretrainConfigSchema } from '../../engine/pretrain/pretrain-config';
 import { StudioError } from '../../shared/errors';
+import type { FinetuneTaskName, TrainingKind } from '../../shared/training';
 import type { HandlerTable } from '../dispatch';
 import type { StudioContext } from './studio-context';
 
@@ -53,15 +54,32 @@ async function runBackbone(projectDir: string, backboneId: string): Promise<RunB
   return { card: model.card, vit: await readBackboneVit(dir) };
 }
 
+/**
+ * The winner of the project's last backbone comparison for a fine-tuning task (one-click starts
+ * from it), or null. A comparison file that cannot be read counts as none: the Models view
+ * names its problem, and one-click keeps the task's default.
+ */
+async function bestBackbone(
+  store: ProjectStore | null,
+  kind: TrainingKind,
+  task: FinetuneTaskName | undefined,
+): Promise<string | null> {
+  if (!store || kind !== 'finetune') return null;
+  const comparison = await readComparison(store.dir, task ?? 'landmarks').catch(() => null);
+  return comparison?.winner ?? null;
+}
+
 export function createTrainingHandlers(ctx: StudioContext): Pick<HandlerTable, TrainingChannel> {
   return {
     'training:configSchema': async (request) => {
-      const counts = projectCounts(openStore(ctx));
+      const store = openStore(ctx);
+      const counts = projectCounts(store);
+      const best = await bestBackbone(store, request.kind, request.task);
       const fields =
         request.kind === 'pretrain'
           ? configFields(pretrainConfigSchema, PRETRAIN_OWN_KEYS)
           : configFields(finetuneConfigSchema, FINETUNE_OWN_KEYS);
-      return { fields, defaults: oneClickConfig(request.kind, request.task, counts) };
+      return { fields, defaults: oneClickConfig(request.kind, request.task, counts, best) };
     },
     'training:start': async (request) => {
       const store = ctx.session.require();
@@ -71,7 +89,8 @@ export function createTrainingHandlers(ctx: StudioContext): Pick<HandlerTable, T
       if (request.kind === 'finetune' && !request.task) {
         throw new StudioError('invalid-payload', 'Fine-tuning needs a task');
       }
-      const defaults = oneClickConfig(request.kind, request.task, projectCounts(store));
+      const best = await bestBackbone(store, request.kind, request.task);
+      const defaults = oneClickConfig(request.kind, request.task, projectCounts(store), best);
       const input = resolveRunConfig(request.kind, defaults, request.config);
       // Parsed here, once, where the config enters: a bad key or type fails, named, before a run
       // folder exists, and the typed config goes down to the training process.

@@ -7,6 +7,7 @@
  * CPU cores, the tiny preset), sized to the project: the number of passes follows from a time
  * budget and the number of faces, using throughputs measured on this kind of machine.
  */
+import { DEFAULT_FACE_BACKBONES } from '../../engine/backbones/backbone-registry';
 import { parsePretrainConfig, type PretrainConfig } from '../../engine/pretrain/pretrain-config';
 import { parseFinetuneConfig, type FinetuneConfig } from '../../engine/finetune/finetune-config';
 import type { FinetuneTaskName, TrainingKind } from '../../shared/training';
@@ -60,13 +61,21 @@ export function oneClickPretrainConfig(counts: ProjectCounts): PretrainConfig {
   });
 }
 
+/**
+ * `bestBackbone`: the winner of the project's last backbone comparison for `task` (Models:
+ * compare backbones), or null when there is none.
+ */
 export function oneClickFinetuneConfig(
   task: FinetuneTaskName,
   counts: ProjectCounts,
+  bestBackbone: string | null = null,
 ): FinetuneConfig {
   const faces = Math.max(1, counts.labelledTrainFaces);
   return parseFinetuneConfig({
     task,
+    // The closed-form head reads the backbone that did best on this project's own faces, else
+    // the task's default.
+    faceBackbones: bestBackbone ? [bestBackbone] : [...DEFAULT_FACE_BACKBONES[task]],
     model: { preset: 'tiny' },
     // The only setting measured to train enough steps in minutes on wasm: a frozen backbone
     // whose tokens are computed once per face, so a step costs only the head (~10× faster).
@@ -92,10 +101,11 @@ export function oneClickConfig(
   kind: TrainingKind,
   task: FinetuneTaskName | undefined,
   counts: ProjectCounts,
+  bestBackbone: string | null = null,
 ): ConfigObject {
   return kind === 'pretrain'
     ? oneClickPretrainConfig(counts)
-    : oneClickFinetuneConfig(task ?? 'landmarks', counts);
+    : oneClickFinetuneConfig(task ?? 'landmarks', counts, bestBackbone);
 }
 
 function isPlainObject(value: unknown): value is ConfigObject {

@@ -6,7 +6,12 @@
  * graph-file-loader.ts, nothing is downloaded.
  */
 import { embedWithGraph, type BackboneGraph } from './backbone-graph';
-import type { BackboneCropPolicy, FaceBackbone, FeatureTap } from './face-backbone';
+import type {
+  BackboneCropPolicy,
+  BackboneLicence,
+  FaceBackbone,
+  FeatureTap,
+} from './face-backbone';
 import { loadGraphFile } from './graph-file-loader';
 import { packageFile } from './package-graph-model';
 
@@ -62,6 +67,15 @@ export const FACEMESH_TAPS: readonly FeatureTap[] = [
   { name: 'p_re_lu_15', kind: 'map', shape: [6, 6, 128], description: 'stride-32 feature map' },
 ];
 
+/** Where FaceMesh's weights come from and what their use requires. */
+export const FACEMESH_LICENCE: BackboneLicence = {
+  spdx: 'Apache-2.0',
+  attribution:
+    'MediaPipe Face Mesh © Google LLC (Apache-2.0); TF.js graph from @vladmandic/human © Vladimir Mandic (MIT)',
+  package: '@vladmandic/human@3.3.6',
+  noticeFile: 'resources/notices/facemesh.txt',
+};
+
 /** Where the package keeps the graph (`…/@vladmandic/human/models/facemesh.json`). */
 export function faceMeshModelPath(): string {
   return packageFile(FACEMESH_GRAPH.package, FACEMESH_GRAPH.file);
@@ -79,13 +93,7 @@ export async function loadFaceMesh(jsonPath = faceMeshModelPath()): Promise<Face
     normalisation: { mean: [0, 0, 0], std: [1, 1, 1], description: 'RGB floats in [0, 1]' },
     cropPolicy: FACEMESH_CROP,
     taps: FACEMESH_TAPS,
-    licence: {
-      spdx: 'Apache-2.0',
-      attribution:
-        'MediaPipe Face Mesh © Google LLC (Apache-2.0); TF.js graph from @vladmandic/human © Vladimir Mandic (MIT)',
-      package: '@vladmandic/human@3.3.6',
-      noticeFile: 'resources/notices/facemesh.txt',
-    },
+    licence: FACEMESH_LICENCE,
     graph: FACEMESH_GRAPH,
     embed: async (crops, taps) =>
       embedWithGraph('facemesh', 'FaceMesh', graph, FACEMESH_GRAPH, FACEMESH_TAPS, crops, taps),

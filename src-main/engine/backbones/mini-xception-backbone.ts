@@ -13,7 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { embedWithGraph, type BackboneGraph } from './backbone-graph';
-import type { BackboneFeatures, FaceBackbone, FeatureTap } from './face-backbone';
+import type { BackboneFeatures, BackboneLicence, FaceBackbone, FeatureTap } from './face-backbone';
 import { loadPackageGraphModel } from './package-graph-model';
 
 export const MINI_XCEPTION_PACKAGE = '@vladmandic/human';
@@ -83,6 +83,17 @@ const TAPS: readonly FeatureTap[] = [
   },
 ];
 
+/** Where mini-Xception's weights come from and what their use requires. */
+export const MINI_XCEPTION_LICENCE: BackboneLicence = {
+  spdx: 'MIT',
+  attribution:
+    'mini-Xception expression network © 2017 Octavio Arriaga (github.com/oarriaga/' +
+    'face_classification, MIT), trained on FER-2013; converted to TF.js by Vladimir Mandic ' +
+    '(@vladmandic/human, MIT)',
+  package: `${MINI_XCEPTION_PACKAGE}@3.3.6`,
+  noticeFile: 'resources/notices/mini-xception-MIT.txt',
+};
+
 /** Loads the weights from the installed package (nothing is downloaded). */
 export async function loadMiniXceptionBackbone(): Promise<FaceBackbone> {
   const model = await loadPackageGraphModel(MINI_XCEPTION_GRAPH.package, MINI_XCEPTION_GRAPH.file);
@@ -105,15 +116,7 @@ export async function loadMiniXceptionBackbone(): Promise<FaceBackbone> {
         'MTFL 5-point faces: 2.2 × the five points’ extent (research/APPEARANCE_NOTES.md; other scales not yet measured).',
     },
     taps: TAPS,
-    licence: {
-      spdx: 'MIT',
-      attribution:
-        'mini-Xception expression network © 2017 Octavio Arriaga (github.com/oarriaga/' +
-        'face_classification, MIT), trained on FER-2013; converted to TF.js by Vladimir Mandic ' +
-        '(@vladmandic/human, MIT)',
-      package: `${MINI_XCEPTION_PACKAGE}@3.3.6`,
-      noticeFile: 'resources/notices/mini-xception-MIT.txt',
-    },
+    licence: MINI_XCEPTION_LICENCE,
     graph: MINI_XCEPTION_GRAPH,
     embed: (crops: tf.Tensor4D, taps?: readonly string[]): Promise<BackboneFeatures> =>
       embedWithGraph(

@@ -13,6 +13,10 @@
  *   runs from these files, so the job rewrites it, atomically, on every change of status).
  * A run's model is exported to models/<run id>/ (with its card.json).
  *
+ * The last backbone comparison of each task sits beside the models, as one file
+ * (models/backbone-comparison.<task>.json; a file, so the shelf, which lists folders, never takes it
+ * for a model), rewritten atomically by each new comparison.
+ *
  * Run ids are `<kind>-YYYYMMDD-HHMMSSmmm-xxxx` (newRunId). Older projects hold ids with a second
  * stamp (`<kind>-YYYYMMDD-HHMMSS-xxxx`); readers take any name RunId accepts.
  */
@@ -25,6 +29,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../core/atomic-json-file';
 import { writeFileAtomic } from '../../core/atomic-write';
 import { MODELS_FOLDER, RUNS_FOLDER } from '../../core/project-store';
+import { BackboneComparison } from '../../shared/backbone-comparison';
 import type { RunSummary } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import { FinetuneTaskName, RunId, RunStatus, TrainingKind } from '../../shared/training';
@@ -68,6 +73,59 @@ export function runDir(projectDir: string, runId: string): string {
 export function modelDir(projectDir: string, modelId: string): string {
   return path.join(modelsDir(projectDir), folderName(modelId, 'model'));
 }
+/** models/backbone-comparison.<task>.json: the project's last backbone comparison of `task`. */
+export function comparisonFile(projectDir: string, task: FinetuneTaskName): string {
+  return path.join(
+    modelsDir(projectDir),
+    `backbone-comparison.${FinetuneTaskName.parse(task)}.json`,
+  );
+}
+
+/** Saves a comparison as the project's last of its task (atomically). */
+export async function writeComparison(
+  projectDir: string,
+  comparison: BackboneComparison,
+): Promise<string> {
+  const file = comparisonFile(projectDir, comparison.task);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(comparison, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * The project's last comparison of `task`; null when there is none. A file that is there but is
+ * not a comparison is an error naming it and what is wrong.
+ */
+export async function readComparison(
+  projectDir: string,
+  task: FinetuneTaskName,
+): Promise<BackboneComparison | null> {
+  const file = comparisonFile(projectDir, task);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new StudioError('io', `${file} cannot be read: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new StudioError(
+      'invalid-payload',
+      `${file} is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  const parsed = BackboneComparison.safeParse(raw);
+  if (!parsed.success)
+    throw new StudioError(
+      'invalid-payload',
+      `${file} is not a backbone comparison: ${describeIssues(parsed.error)}`,
+    );
+  return parsed.data;
+}
+
 /** Where pre-training and fine-tuning keep the checkpoint a run in `dir` resumes from. */
 export function checkpointFile(dir: string): string {
   return latestCheckpointFile(path.join(dir, CHECKPOINT_FOLDER));

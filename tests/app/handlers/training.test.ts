@@ -3,6 +3,7 @@
  * payloads outside the contract are refused before any handler runs, a bad config is refused by
  * name before a run folder exists, and a start carries the one-click defaults and the backbone.
  */
+import { writeComparison } from '../../../src-main/engine/jobs/run-folder';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +60,31 @@ describe('training handlers', () => {
       cacheBackboneTokens: true,
       batchSize: 1,
     });
+  });
+
+  it("starts one-click from the winner of the project's last backbone comparison", async () => {
+    const defaults = async () =>
+      (
+        await studio.value<{ defaults: Record<string, unknown> }>('training:configSchema', {
+          kind: 'finetune',
+          task: 'landmarks',
+        })
+      ).defaults;
+    expect((await defaults()).faceBackbones).toEqual(['facemesh']);
+    await writeComparison(studio.projectDir, {
+      format: 'face-studio-backbone-comparison',
+      version: 1,
+      task: 'landmarks',
+      createdAt: '2026-12-03T07:00:00.000Z',
+      metric: 'nme',
+      lowerIsBetter: true,
+      faces: { train: 3, val: 1, test: 0 },
+      baseline: { name: 'mean shape', val: null, test: null },
+      rows: [],
+      winner: 'random',
+      chosenBy: 'val',
+    });
+    expect((await defaults()).faceBackbones).toEqual(['random']);
   });
 
   it('refuses a bad config by name before making a run folder', async () => {

@@ -48,6 +48,22 @@ describe('one-click configs', () => {
   });
 });
 
+describe('one-click face backbones', () => {
+  const counts = { pretrainImages: 0, labelledTrainFaces: 100 };
+  it("are the task's default without a comparison", () => {
+    expect(oneClickFinetuneConfig('landmarks', counts).faceBackbones).toEqual(['facemesh']);
+    expect(oneClickFinetuneConfig('expression', counts).faceBackbones).toEqual([
+      'mini-xception',
+      'facemesh',
+    ]);
+  });
+  it("are the last comparison's winner when there is one", () => {
+    const config = oneClickConfig('finetune', 'landmarks', counts, 'pros-vit:pretrain-a');
+    expect(config.faceBackbones).toEqual(['pros-vit:pretrain-a']);
+    expect(parseFinetuneConfig(config)).toEqual(config);
+  });
+});
+
 describe('resolveRunConfig', () => {
   const defaults = oneClickFinetuneConfig('landmarks', {
     pretrainImages: 0,

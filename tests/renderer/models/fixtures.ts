@@ -1,4 +1,5 @@
 /** Models as `models:list` returns them, with cards as the exporter writes them. */
+import type { BackboneComparison } from '$shared/backbone-comparison';
 import type { ModelCard } from '$shared/model-card';
 import type { ModelInfo } from '$shared/training';
 
@@ -51,5 +52,50 @@ export function modelInfo(
     sizeBytes: 2_400_000,
     ...rest,
     card: modelCard({ id, task, ...card }),
+  };
+}
+
+/** A landmarks comparison of FaceMesh and the random ViT; `winner` marked best. */
+export function comparison(task: BackboneComparison['task'], winner: string): BackboneComparison {
+  const score = (value: number) => ({ value, failureRate: 0.1, faces: 10 });
+  return {
+    format: 'face-studio-backbone-comparison',
+    version: 1,
+    task,
+    createdAt: '2026-12-03T07:00:00.000Z',
+    metric: 'nme',
+    lowerIsBetter: true,
+    faces: { train: 20, val: 5, test: 10 },
+    baseline: { name: 'mean shape', val: score(0.15), test: score(0.16) },
+    rows: [
+      {
+        backboneId: 'facemesh',
+        name: 'FaceMesh (MediaPipe)',
+        kind: 'geometry',
+        licence: 'Apache-2.0',
+        attribution: 'MediaPipe Face Mesh © Google LLC',
+        package: '@vladmandic/human@3.3.6',
+        taps: ['mesh', 'p_re_lu_15'],
+        val: score(0.05),
+        test: score(0.0455),
+        msPerFace: 22.4,
+        error: null,
+      },
+      {
+        backboneId: 'random',
+        name: 'random init (ViT tiny)',
+        kind: 'learned',
+        licence: 'none',
+        attribution: 'Face Studio',
+        package: null,
+        taps: ['tokens'],
+        val: score(0.17),
+        test: score(0.1668),
+        msPerFace: 3,
+        error: null,
+      },
+    ],
+    winner,
+    chosenBy: 'val',
   };
 }
