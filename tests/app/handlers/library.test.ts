@@ -8,7 +8,7 @@
 import { copyFile, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { dispatch } from '../../../src-main/app/dispatch';
 import type { createHandlers } from '../../../src-main/app/handlers';
@@ -19,10 +19,12 @@ import { idleHandlers } from './studio-fixture';
 
 let workDir: string;
 let session: ProjectSession;
-const events: { event: EventChannel; payload: unknown }[] = [];
+let events: { event: EventChannel; payload: unknown }[];
 let handlers: ReturnType<typeof createHandlers>;
 
-beforeAll(async () => {
+// Each test gets its own empty project, handlers and event log: any test runs alone, in any order.
+beforeEach(async () => {
+  events = [];
   workDir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'library-handlers-')));
   session = new ProjectSession({ labelDebounceMs: 5 });
   await session.create(path.join(workDir, 'project'), {
@@ -32,7 +34,7 @@ beforeAll(async () => {
   });
   handlers = idleHandlers(session, workDir, (event, payload) => events.push({ event, payload }));
 });
-afterAll(async () => {
+afterEach(async () => {
   await session.close();
   await rm(workDir, { recursive: true, force: true });
 });
@@ -90,7 +92,6 @@ describe('library:importFolder', () => {
   it('passes overwriteLabels to the import', async () => {
     const dir = path.join(workDir, 'pts');
     await writePtsSet(dir, 2);
-    // The same images as the previous test (same bytes), now with their labels.
     const first = await importDone({ dir, format: 'pts' });
     expect(first.faces).toEqual({ added: 2, unchanged: 0, kept: 0, overwritten: 0 });
     const store = session.require();
