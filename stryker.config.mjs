@@ -14,6 +14,20 @@
  * folder, with its own incremental file and report.
  */
 
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+
+const TEMP_DIR = '.stryker-tmp';
+
+// Tests read the public data as ../shared/data from the project root; a mutant's tests run in
+// TEMP_DIR/sandbox-*, whose ../shared is TEMP_DIR/shared: a link to the real one.
+const sharedDir = path.resolve('..', 'shared');
+const sandboxShared = path.join(TEMP_DIR, 'shared');
+if (existsSync(sharedDir) && !existsSync(sandboxShared)) {
+  mkdirSync(TEMP_DIR, { recursive: true });
+  symlinkSync(sharedDir, sandboxShared, 'dir');
+}
+
 /** The folders whose score the README's checks table records, as mutate globs. */
 export const MUTATED_FOLDERS = {
   core: ['src-main/core/**/*.ts'],
@@ -59,5 +73,5 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${run}.json` },
   clearTextReporter: { allowColor: false, reportScoreTable: true },
   thresholds: { high: 80, low: 65, break: null },
-  tempDirName: '.stryker-tmp',
+  tempDirName: TEMP_DIR,
 };
