@@ -21,6 +21,8 @@ let workDir: string;
 let session: ProjectSession;
 let events: { event: EventChannel; payload: unknown }[];
 let handlers: ReturnType<typeof createHandlers>;
+/** Called after each `library:importDone` while a test waits for its import to finish. */
+let waiting: (() => void) | null;
 
 // Each test gets its own empty project, handlers and event log: any test runs alone, in any order.
 beforeEach(async () => {
@@ -32,7 +34,11 @@ beforeEach(async () => {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  handlers = idleHandlers(session, workDir, (event, payload) => events.push({ event, payload }));
+  waiting = null;
+  handlers = idleHandlers(session, workDir, (event, payload) => {
+    events.push({ event, payload });
+    if (event === 'library:importDone') waiting?.();
+  });
 });
 afterEach(async () => {
   await session.close();
@@ -43,20 +49,27 @@ function eventsOf<E extends EventChannel>(event: E): EventPayload<E>[] {
   return events.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
 }
 
-/** Starts an import and waits for its `library:importDone`. */
+/** Starts an import and waits for its `library:importDone` (no polling deadline: load cannot fail it). */
 async function importDone(
   payload: Record<string, unknown>,
 ): Promise<EventPayload<'library:importDone'>> {
   const started = await dispatch(handlers, 'library:importFolder', payload);
   if (!started.ok) throw new Error(started.error.message);
   const { jobId } = started.value as { jobId: string };
-  await expect
-    .poll(() => eventsOf('library:importDone').find((done) => done.jobId === jobId))
-    .toBeDefined();
-  return eventsOf('library:importDone').find((done) => done.jobId === jobId)!;
+  const done = () => eventsOf('library:importDone').find((event) => event.jobId === jobId);
+  return (
+    done() ??
+    new Promise((resolve) => {
+      waiting = () => {
+        const event = done();
+        if (event) resolve(event);
+      };
+    })
+  );
 }
 
-describe('library:importFolder', () => {
+// The timeout only guards against a hang: imports take seconds each with both cores busy.
+describe('library:importFolder', { timeout: 120_000 }, () => {
   it('refuses an empty folder in its answer, starting no job', async () => {
     const empty = path.join(workDir, 'empty');
     await mkdir(empty);
