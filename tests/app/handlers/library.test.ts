@@ -8,7 +8,7 @@
 import { copyFile, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { dispatch } from '../../../src-main/app/dispatch';
 import type { createHandlers } from '../../../src-main/app/handlers';
@@ -19,10 +19,14 @@ import { idleHandlers } from './studio-fixture';
 
 let workDir: string;
 let session: ProjectSession;
-const events: { event: EventChannel; payload: unknown }[] = [];
+let events: { event: EventChannel; payload: unknown }[];
 let handlers: ReturnType<typeof createHandlers>;
+/** Called after each `library:importDone` while a test waits for its import to finish. */
+let waiting: (() => void) | null;
 
-beforeAll(async () => {
+// Each test gets its own empty project, handlers and event log: any test runs alone, in any order.
+beforeEach(async () => {
+  events = [];
   workDir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'library-handlers-')));
   session = new ProjectSession({ labelDebounceMs: 5 });
   await session.create(path.join(workDir, 'project'), {
@@ -30,9 +34,13 @@ beforeAll(async () => {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  handlers = idleHandlers(session, workDir, (event, payload) => events.push({ event, payload }));
+  waiting = null;
+  handlers = idleHandlers(session, workDir, (event, payload) => {
+    events.push({ event, payload });
+    if (event === 'library:importDone') waiting?.();
+  });
 });
-afterAll(async () => {
+afterEach(async () => {
   await session.close();
   await rm(workDir, { recursive: true, force: true });
 });
@@ -41,20 +49,27 @@ function eventsOf<E extends EventChannel>(event: E): EventPayload<E>[] {
   return events.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
 }
 
-/** Starts an import and waits for its `library:importDone`. */
+/** Starts an import and waits for its `library:importDone` (no polling deadline: load cannot fail it). */
 async function importDone(
   payload: Record<string, unknown>,
 ): Promise<EventPayload<'library:importDone'>> {
   const started = await dispatch(handlers, 'library:importFolder', payload);
   if (!started.ok) throw new Error(started.error.message);
   const { jobId } = started.value as { jobId: string };
-  await expect
-    .poll(() => eventsOf('library:importDone').find((done) => done.jobId === jobId))
-    .toBeDefined();
-  return eventsOf('library:importDone').find((done) => done.jobId === jobId)!;
+  const done = () => eventsOf('library:importDone').find((event) => event.jobId === jobId);
+  return (
+    done() ??
+    new Promise((resolve) => {
+      waiting = () => {
+        const event = done();
+        if (event) resolve(event);
+      };
+    })
+  );
 }
 
-describe('library:importFolder', () => {
+// The timeout only guards against a hang: imports take seconds each with both cores busy.
+describe('library:importFolder', { timeout: 120_000 }, () => {
   it('refuses an empty folder in its answer, starting no job', async () => {
     const empty = path.join(workDir, 'empty');
     await mkdir(empty);
@@ -90,7 +105,6 @@ describe('library:importFolder', () => {
   it('passes overwriteLabels to the import', async () => {
     const dir = path.join(workDir, 'pts');
     await writePtsSet(dir, 2);
-    // The same images as the previous test (same bytes), now with their labels.
     const first = await importDone({ dir, format: 'pts' });
     expect(first.faces).toEqual({ added: 2, unchanged: 0, kept: 0, overwritten: 0 });
     const store = session.require();

@@ -46,7 +46,9 @@ describe('FaceDetector on 300w-helen/test', () => {
         `${ms.toFixed(1)} ms/image`,
     );
     expect(matched / names.length).toBeGreaterThanOrEqual(0.95);
-  }, 120_000);
+    // A hang guard, not a speed bound (speed is bench/'s): 330 detections took over 120 s with both
+    // cores busy with other jobs.
+  }, 900_000);
 });
 
 describe('FaceDetector on images without faces', () => {

@@ -7,7 +7,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { curateProject, importIntoProject } from '../../../src-main/core/library/library-service';
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { dispatch } from '../../../src-main/app/dispatch';
@@ -19,8 +19,10 @@ const HELEN_TEST = path.join(DATA, '300w-helen', 'test');
 const FACE_COUNT = 5;
 
 let workDir: string;
+let input: string;
 let session: ProjectSession;
 let faceNames: string[];
+let projects = 0;
 
 /** A colour ramp and seeded noise: nothing a face detector should fire on. */
 async function writeNonFaces(dir: string): Promise<string[]> {
@@ -43,9 +45,10 @@ async function writeNonFaces(dir: string): Promise<string[]> {
   return ['gradient.png', 'noise.png'];
 }
 
+// The input folder is made once and only read; each test imports it into a project of its own.
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'library-curation-'));
-  const input = path.join(workDir, 'input');
+  input = path.join(workDir, 'input');
   await mkdir(input);
   faceNames = (await readdir(HELEN_TEST))
     .filter((name) => name.endsWith('.jpg'))
@@ -60,9 +63,12 @@ beforeAll(async () => {
     .resize(Math.round(width * 0.6))
     .jpeg({ quality: 85 })
     .toFile(path.join(input, 'shrunk-copy.jpg'));
+}, 60_000);
 
+beforeEach(async () => {
+  projects += 1;
   session = new ProjectSession();
-  await session.create(path.join(workDir, 'project'), {
+  await session.create(path.join(workDir, `project-${projects}`), {
     name: 'Curation',
     landmarkSchema: 'ibug68',
     attributeSchema: null,
@@ -71,8 +77,11 @@ beforeAll(async () => {
   expect(imported).toMatchObject({ added: FACE_COUNT + 3, failed: [], cancelled: false });
 }, 60_000);
 
+afterEach(async () => {
+  await session.close();
+});
+
 afterAll(async () => {
-  await session?.close();
   await rm(workDir, { recursive: true, force: true });
 });
 
@@ -131,8 +140,10 @@ describe('curating a library', () => {
   }, 60_000);
 
   it('leaves curated images alone when run again', async () => {
+    const first = await curateProject(session.require(), {});
+    expect(first).toMatchObject({ flagged: 3, failed: [] });
     const outcome = await curateProject(session.require(), {});
     expect(outcome).toMatchObject({ flagged: 0, failed: [] });
     expect(recordOf('shrunk-copy.jpg').flags).toContain('near-duplicate');
-  });
+  }, 60_000);
 });

@@ -13,6 +13,18 @@ describe('schedules', () => {
     expect(cosine(1, 0, 50, 100)).toBeCloseTo(0.5, 12);
     expect(cosine(1, 0, 100, 100)).toBeCloseTo(0, 12);
     expect(cosine(1, 0, 150, 100)).toBeCloseTo(0, 12); // clamped past the end
+    expect(cosine(1, 0, -20, 100)).toBeCloseTo(1, 12); // and before the start
+  });
+
+  it('cosine of a run with no steps is the end value, never NaN', () => {
+    expect(cosine(1, 0.25, 0, 0)).toBe(0.25);
+    expect(cosine(1, 0.25, 3, 0)).toBe(0.25);
+    expect(cosine(1, 0.25, 0, -5)).toBe(0.25);
+  });
+
+  it('learning rate without warm-up starts at the peak', () => {
+    expect(learningRate(0, 1000, 0, 1e-3, 1e-6)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(1000, 1000, 0, 1e-3, 1e-6)).toBeCloseTo(1e-6, 12);
   });
 
   it('learning rate warms up linearly, peaks at the boundary, then decays to the minimum', () => {
@@ -35,6 +47,14 @@ describe('schedules', () => {
     expect(teacherTemperature(299, 1000)).toBeLessThan(0.07);
     expect(teacherTemperature(300, 1000)).toBe(0.07);
     expect(teacherTemperature(1000, 1000)).toBe(0.07);
+  });
+
+  it('teacher temperature of a run too short to warm up is the end value from step 0', () => {
+    // 3 steps × 0.3 floors to 0 warm-up steps: no division by zero.
+    expect(teacherTemperature(0, 3)).toBe(0.07);
+    expect(teacherTemperature(0, 10, 0.04, 0.07, 0.5)).toBe(0.04);
+    expect(teacherTemperature(4, 10, 0.04, 0.07, 0.5)).toBeCloseTo(0.064, 12);
+    expect(teacherTemperature(5, 10, 0.04, 0.07, 0.5)).toBe(0.07);
   });
 
   it('teacher momentum goes 0.996 → 1 on a cosine', () => {

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+import { sharedDir } from './vite.renderer.config.ts';
+
+/**
+ * The tests Stryker runs against each mutant (`npm run test:mutation`, stryker.config.mjs): only
+ * those that can kill a mutant in the mutated folders, in one node project, so a mutant's run starts
+ * no Svelte compiler and no model test. The renderer's `*.svelte.test.ts` stores are left out: the
+ * labelling model they drive is covered by its own plain tests.
+ */
+export default defineConfig({
+  resolve: { alias: { $shared: sharedDir } },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    environment: 'node',
+    include: [
+      'tests/core/**/*.test.ts',
+      'tests/engine/optim/**/*.test.ts',
+      'tests/engine/metrics/**/*.test.ts',
+      'tests/engine/model/params.test.ts',
+      'tests/engine/model/tensor-record.test.ts',
+      'tests/engine/pretrain/loss.test.ts',
+      'tests/engine/pretrain/pretrain-checkpoint.test.ts',
+      'tests/engine/finetune/finetune-checkpoint.test.ts',
+      'tests/engine/data/**/*.test.ts',
+      'tests/renderer/labelling/**/*.test.ts',
+    ],
+    exclude: ['tests/renderer/**/*.svelte.test.ts', 'node_modules/**'],
+  },
+});
