@@ -1,7 +1,10 @@
 /**
- * The fast default landmark head for any schema (68, 98, 5, custom) on a geometry backbone: a
- * closed-form map from the backbone's points (FaceMesh's 468) and feature maps to the schema's
- * points in crop coordinates (docs/ARCHITECTURE.md, "Backbones and tasks").
+ * The landmark head for any schema (68, 98, 5, custom) on a geometry backbone: a closed-form map
+ * from the backbone's points (FaceMesh's 468) and feature maps (FaceMesh: `p_re_lu_12` and
+ * `p_re_lu_15`, concatenated) to the schema's points in crop coordinates, and from about 30
+ * faces a learned refinement on local features around each first guess (FaceMesh: `p_re_lu_9`)
+ * (docs/ARCHITECTURE.md, "Backbones and tasks"). Every penalty is chosen by leave-one-out or
+ * cross-fitting on the training faces; nothing else is tuned.
  *
  * 1. Local prior. Each schema point starts as a weighted sum of the M backbone points nearest to
  *    its mean position, `ȳ_j + Σ w_i (m_i − m̄_i)`, the weights shared by x and y (so the point
