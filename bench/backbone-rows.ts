@@ -14,8 +14,10 @@ export interface BenchBackbone {
   load(): Promise<FaceBackbone>;
   /** Tap read as the head's points (`[P, ≥2]` crop units), or null. */
   pointsTap: string | null;
-  /** Tap read as the head's feature map, or null. */
-  mapTap: string | null;
+  /** Tap(s) read as the head's feature maps (concatenated), or null. */
+  mapTap: string | readonly string[] | null;
+  /** Spatial tap the head's refinement samples at each first guess, or null (no refinement). */
+  localTap: string | null;
 }
 
 /** The rows, in table order. `prosDir`: an exported ProS backbone folder, or none. */
@@ -26,6 +28,7 @@ export function benchBackbones(prosDir: string | null): BenchBackbone[] {
       load: async () => randomVitBackbone(),
       pointsTap: null,
       mapTap: 'tokens',
+      localTap: null,
     },
   ];
   if (prosDir) {
@@ -34,13 +37,15 @@ export function benchBackbones(prosDir: string | null): BenchBackbone[] {
       load: () => loadVitBackbone('pros', 'ProS ViT', prosDir),
       pointsTap: null,
       mapTap: 'tokens',
+      localTap: null,
     });
   }
   rows.push({
-    label: 'FaceMesh (MediaPipe, Apache-2.0): mesh + p_re_lu_15',
+    label: 'FaceMesh (MediaPipe, Apache-2.0): mesh + p_re_lu_12 + p_re_lu_15, refined on p_re_lu_9',
     load: () => loadFaceMesh(),
     pointsTap: 'mesh',
-    mapTap: 'p_re_lu_15',
+    mapTap: ['p_re_lu_12', 'p_re_lu_15'],
+    localTap: 'p_re_lu_9',
   });
   // Appearance backbone: its row goes here (branch `appearance`).
   return rows;

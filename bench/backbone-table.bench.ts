@@ -9,29 +9,47 @@
  * training faces drawn from HELEN train (seeded, `--seeds` draws, the mean shown; k = 870 is the
  * whole set, one draw), MTFL 5-point NME (eye-centre normaliser; `--mtfl N` seeded training rows,
  * N/2 testing rows), and ms per face to predict (two backbone passes, as is and mirrored, plus
- * the head). Crops: each backbone's landmark-extent scale around the true points (FaceMesh ×1.6).
+ * the head). Faces are cut and embedded by the engine's path (engine/backbones/embed-faces.ts,
+ * through bench/backbone-faces.ts): the backbone's crop policy around the true points (FaceMesh
+ * ×1.6 of the landmarks' extent), as training cuts them.
  *
- * Below the table: Spearman's ρ between predicted σ and actual point error on HELEN test (mean
+ * A second table follows the product's path on the same fits: the first cut from a detector-like
+ * box (the points' box, centre moved ±5%, side ±10%, seeded per face), then a second cut around
+ * the first prediction (the card's `refine: 'predicted-landmarks'`), NME after each.
+ *
+ * Below the tables: Spearman's ρ between predicted σ and actual point error on HELEN test (mean
  * over draws) and, for the last row at k = 100 (first draw), the reliability table.
  *
  *   --ks 10,50,100,870   --seeds 3   --helen-test 330   --mtfl 600   --pros DIR
  *   --rows facemesh      (only rows whose label contains one of these words)
+ *   --cache DIR          (keep embeddings on disk, keyed by backbone, taps and boxes)
+ *   --no-detector        (skip the product's-path table)
+ *   --detector-draws 1   (draws of each k that also take the product's path: each cuts and
+ *                         embeds the test faces once more, minutes on a loaded machine)
  */
 import { parseArgs } from 'node:util';
 import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
 import { chooseBackend } from '../src-main/engine/backend';
 import type { FaceBackbone } from '../src-main/engine/backbones/face-backbone';
+import { headInputOf } from '../src-main/engine/backbones/embed-faces';
 import {
   fitLandmarkRidge,
   predictLandmarkRidge,
   type HeadInput,
+  type LandmarkRidgeModel,
 } from '../src-main/engine/landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../src-main/engine/landmarks/schema-flip';
 import { reliabilityTable, spearman } from '../src-main/engine/landmarks/uncertainty-report';
 import { failureRate, mean, nmePerFace } from '../src-main/engine/metrics/landmark-metrics';
 import type { LandmarkSchema } from '../src-main/shared/schemas';
 import { benchBackbones, type BenchBackbone } from './backbone-rows';
-import { embedFaces, readHelen, readMtflFaces, type EmbeddedFaces } from './backbone-faces';
+import {
+  embedFaces,
+  readHelen,
+  readMtflFaces,
+  type EmbeddedFaces,
+  type LabelledFace,
+} from './backbone-faces';
 import { seededDraw } from '../research/fewshot-data';
 
 const { values: opt } = parseArgs({
@@ -42,14 +60,20 @@ const { values: opt } = parseArgs({
     mtfl: { type: 'string', default: '600' },
     pros: { type: 'string' },
     rows: { type: 'string' },
+    cache: { type: 'string' },
+    'no-detector': { type: 'boolean', default: false },
+    'detector-draws': { type: 'string', default: '1' },
   },
 });
 const ks = opt.ks.split(',').map(Number);
 const seeds = Number(opt.seeds);
 const helenTest = Number(opt['helen-test']);
 const mtflLimit = Number(opt.mtfl);
+const cache = opt.cache ?? null;
+const withDetector = !opt['no-detector'];
+const detectorDraws = Number(opt['detector-draws']);
 
-/** The head's view of embedded faces (rows `idx`), as is or mirrored. */
+/** The head's view of embedded faces (rows `idx`), as is or mirrored: the engine's `headInputOf`. */
 function headInput(
   row: BenchBackbone,
   backbone: FaceBackbone,
@@ -57,26 +81,13 @@ function headInput(
   idx: readonly number[],
   mirrored: boolean,
 ): HeadInput {
-  const source = mirrored ? e.flipped : e.taps;
-  const pick = (tap: string | null) => {
-    if (!tap) return { values: null, size: 0, shape: [] as readonly number[] };
-    const shape = backbone.taps.find((t) => t.name === tap)!.shape;
-    const size = shape.reduce((a, b) => a * b, 1);
-    const all = source[tap]!;
-    const values = new Float32Array(idx.length * size);
-    idx.forEach((i, r) => values.set(all.subarray(i * size, (i + 1) * size), r * size));
-    return { values, size, shape };
-  };
-  const p = pick(row.pointsTap);
-  const m = pick(row.mapTap);
-  return {
-    count: idx.length,
-    points: p.values,
-    pointCount: p.shape[0] ?? 0,
-    pointDims: p.shape[1] ?? 0,
-    maps: m.values,
-    mapDim: m.size,
-  };
+  return headInputOf(
+    backbone,
+    e,
+    { points: row.pointsTap, map: row.mapTap, local: row.localTap },
+    mirrored,
+    idx,
+  );
 }
 
 function targetsOf(e: EmbeddedFaces, idx: readonly number[]): Float32Array {
@@ -92,24 +103,34 @@ interface Scored {
   rho: number;
   sigma: Float64Array;
   error: Float64Array;
+  /** The predicted shapes, crop units of the faces' boxes. */
+  shapes: Float64Array;
   headMs: number;
 }
 
-function fitAndScore(
+function fitHead(
   row: BenchBackbone,
   backbone: FaceBackbone,
   train: EmbeddedFaces,
   trainIdx: readonly number[],
-  test: EmbeddedFaces,
   schema: LandmarkSchema,
-): Scored {
-  const flip = flipIndexOf(schema.points.length, schema.mirror);
-  const model = fitLandmarkRidge(
+): LandmarkRidgeModel {
+  return fitLandmarkRidge(
     headInput(row, backbone, train, trainIdx, false),
     headInput(row, backbone, train, trainIdx, true),
     targetsOf(train, trainIdx),
-    flip,
+    flipIndexOf(schema.points.length, schema.mirror),
   );
+}
+
+/** `model` on `test` (cut as its boxes say), scored against the true points in those boxes. */
+function score(
+  row: BenchBackbone,
+  backbone: FaceBackbone,
+  model: LandmarkRidgeModel,
+  test: EmbeddedFaces,
+  schema: LandmarkSchema,
+): Scored {
   const all = Array.from({ length: test.count }, (_, i) => i);
   const t0 = performance.now();
   const pred = predictLandmarkRidge(
@@ -136,8 +157,43 @@ function fitAndScore(
     rho: spearman(pred.sigma, error),
     sigma: pred.sigma,
     error,
+    shapes: pred.shapes,
     headMs,
   };
+}
+
+/**
+ * The faces to cut again for `refine: 'predicted-landmarks'`: each face's shape predicted in its
+ * first box, in image px, for the crop policy to cut around as training cut around the labelled
+ * points.
+ */
+function refinedFaces(
+  first: EmbeddedFaces,
+  shapes: Float64Array,
+  faces: readonly LabelledFace[],
+): LabelledFace[] {
+  const w = first.pointCount * 2;
+  return faces.map((f, i) => {
+    const box = first.boxes[i]!;
+    const uv = shapes.subarray(i * w, (i + 1) * w);
+    const points = Array.from(uv, (v, t) =>
+      t % 2 === 0 ? box.x + v * box.width : box.y + v * box.height,
+    );
+    return { file: f.file, points };
+  });
+}
+
+/** `e` with its points replaced by the true points of `faces` in its boxes. */
+function withTruth(e: EmbeddedFaces, faces: readonly LabelledFace[]): EmbeddedFaces {
+  const points = new Float32Array(e.points.length);
+  faces.forEach((f, i) => {
+    const b = e.boxes[i]!;
+    for (let p = 0; p < e.pointCount; p++) {
+      points[(i * e.pointCount + p) * 2] = (f.points[2 * p]! - b.x) / b.width;
+      points[(i * e.pointCount + p) * 2 + 1] = (f.points[2 * p + 1]! - b.y) / b.height;
+    }
+  });
+  return { ...e, points };
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -159,57 +215,92 @@ const rows = benchBackbones(opt.pros ?? null).filter(
 
 const results: Record<string, unknown>[] = [];
 const lines: string[] = [];
+const detectorLines: string[] = [];
 let reliability: ReturnType<typeof reliabilityTable> | null = null;
 for (const row of rows) {
   const started = performance.now();
   const backbone = await row.load();
-  const taps = [row.pointsTap, row.mapTap].filter((t): t is string => t !== null);
-  const train = await embedFaces(backbone, helenTrainFaces, taps);
-  const test = await embedFaces(backbone, helenTestFaces, taps);
+  const taps = [row.pointsTap, row.mapTap, row.localTap]
+    .flat()
+    .filter((t): t is string => t !== null);
+  const train = await embedFaces(backbone, helenTrainFaces, taps, 'landmarks', cache);
+  const test = await embedFaces(backbone, helenTestFaces, taps, 'landmarks', cache);
+  const detected = withDetector
+    ? await embedFaces(backbone, helenTestFaces, taps, { detectorSeed: 1 }, cache)
+    : null;
   const cells: string[] = [];
+  const detectorCells: string[] = [];
   const perK: Record<string, unknown> = {};
   const rhos: number[] = [];
   let headMs = 0;
   for (const k of ks) {
     const draws = k >= train.count ? 1 : seeds;
     const scored: Scored[] = [];
+    const firstPass: Scored[] = [];
+    const refined: Scored[] = [];
     for (let s = 1; s <= draws; s++) {
       const idx = seededDraw(train.count, k, 22, k, s);
-      const r = fitAndScore(row, backbone, train, idx, test, helen);
+      const model = fitHead(row, backbone, train, idx, helen);
+      const r = score(row, backbone, model, test, helen);
       scored.push(r);
       rhos.push(r.rho);
       headMs = r.headMs;
       if (k === 100 && s === 1) reliability = reliabilityTable(r.sigma, r.error, 5);
+      let realistic = '';
+      if (detected && s <= detectorDraws) {
+        // The product's path: a detector-like box, then a second cut around the first guess.
+        const first = score(row, backbone, model, detected, helen);
+        const again = refinedFaces(detected, first.shapes, helenTestFaces);
+        const recut = await embedFaces(backbone, again, taps, 'landmarks', cache);
+        const second = score(row, backbone, model, withTruth(recut, helenTestFaces), helen);
+        firstPass.push(first);
+        refined.push(second);
+        realistic = `; detector box ${pct(first.nme)}, refined ${pct(second.nme)} FR ${pct(second.fr)}`;
+      }
       console.error(
-        `${backbone.id} k=${k} draw ${s}: NME ${pct(r.nme)} FR ${pct(r.fr)} ρ ${r.rho.toFixed(3)} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        `${backbone.id} k=${k} draw ${s}: NME ${pct(r.nme)} FR ${pct(r.fr)} ρ ${r.rho.toFixed(3)}${realistic} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
       );
     }
     const nme = mean(scored.map((r) => r.nme));
     const fr = mean(scored.map((r) => r.fr));
     cells.push(`${pct(nme)} / ${(100 * fr).toFixed(1)}%`);
     perK[k] = { nme, fr, perDraw: scored.map((r) => r.nme), rho: mean(scored.map((r) => r.rho)) };
+    if (detected) {
+      const nme1 = mean(firstPass.map((r) => r.nme));
+      const nme2 = mean(refined.map((r) => r.nme));
+      const fr2 = mean(refined.map((r) => r.fr));
+      detectorCells.push(`${pct(nme1)} → ${pct(nme2)} / ${(100 * fr2).toFixed(1)}%`);
+      Object.assign(perK[k] as object, {
+        detectorBox: nme1,
+        refined: nme2,
+        refinedFr: fr2,
+        refinedPerDraw: refined.map((r) => r.nme),
+      });
+    }
   }
-  const mtflTrain = await embedFaces(backbone, mtflTrainFaces, taps);
-  const mtflTest = await embedFaces(backbone, mtflTestFaces, taps);
-  const mtfl = fitAndScore(
+  const mtflTrain = await embedFaces(backbone, mtflTrainFaces, taps, 'landmarks', cache);
+  const mtflTest = await embedFaces(backbone, mtflTestFaces, taps, 'landmarks', cache);
+  const mtflModel = fitHead(
     row,
     backbone,
     mtflTrain,
     Array.from({ length: mtflTrain.count }, (_, i) => i),
-    mtflTest,
     five,
   );
+  const mtfl = score(row, backbone, mtflModel, mtflTest, five);
   const ms = 2 * test.msPerFace + headMs;
   lines.push(`| ${row.label} | ${cells.join(' | ')} | ${pct(mtfl.nme)} | ${ms.toFixed(1)} |`);
+  if (detected) detectorLines.push(`| ${row.label} | ${detectorCells.join(' | ')} |`);
   results.push({
     backbone: backbone.id,
     helen: perK,
     mtfl: { nme: mtfl.nme, fr: mtfl.fr },
     msPerFace: ms,
+    headMsPerFace: headMs,
     spearman: mean(rhos),
   });
   console.error(
-    `${backbone.id}: Spearman ρ (σ vs point error, HELEN test, mean of ${rhos.length} fits) ${mean(rhos).toFixed(3)}`,
+    `${backbone.id}: Spearman ρ (σ vs point error, HELEN test, mean of ${rhos.length} fits) ${mean(rhos).toFixed(3)}; head ${headMs.toFixed(2)} ms/face`,
   );
   backbone.dispose();
 }
@@ -221,6 +312,14 @@ console.log(`| backbone | ${ks.map((k) => `k=${k}`).join(' | ')} | MTFL 5-pt NME
 console.log(`|---|${ks.map(() => '---').join('|')}|---|---|`);
 for (const l of lines) console.log(l);
 console.log('| appearance backbone (branch `appearance`) | | | | | | |');
+if (detectorLines.length) {
+  console.log(
+    `\nThe product's path (first ${detectorDraws} draw(s) of each k), HELEN test NME: first cut from a detector-like box (points' box, centre ±5%, side ±10%, seeded) → second cut around the first prediction (refine: predicted-landmarks) / FR@10% after it\n`,
+  );
+  console.log(`| backbone | ${ks.map((k) => `k=${k}`).join(' | ')} |`);
+  console.log(`|---|${ks.map(() => '---').join('|')}|`);
+  for (const l of detectorLines) console.log(l);
+}
 for (const r of results)
   console.log(`\nSpearman ρ, ${String(r.backbone)}: ${(r.spearman as number).toFixed(3)}`);
 if (reliability) {

@@ -104,12 +104,17 @@ export async function embedCrops(
   return { count: n, taps: out, flipped: mirrored ? flipped : null, msPerFace: n ? ms / n : 0 };
 }
 
-/** Which taps a landmark head reads as its points and its feature map. */
+/** Which taps a landmark head reads as its points, its feature maps and its local map. */
 export interface HeadTaps {
   /** A `points` tap (`[P, ≥2]` crop units), or null. */
   points: string | null;
-  /** A `map` tap, or null. */
-  map: string | null;
+  /** A `map` tap, several (concatenated per face, in this order), or null. */
+  map: string | readonly string[] | null;
+  /**
+   * A spatial `map` tap (`[h, w, c]`) the head's refinement samples at each first guess, or
+   * null/omitted for no refinement.
+   */
+  local?: string | null;
 }
 
 /**
@@ -138,13 +143,32 @@ export function headInputOf(
     return { values, size, shape };
   };
   const p = pick(taps.points);
-  const m = pick(taps.map);
+  const mapNames = taps.map === null ? [] : typeof taps.map === 'string' ? [taps.map] : taps.map;
+  const blocks = mapNames.map(pick);
+  const mapDim = blocks.reduce((a, b) => a + b.size, 0);
+  let maps: Float32Array | null = null;
+  if (blocks.length === 1) maps = blocks[0]!.values;
+  else if (blocks.length > 1) {
+    // Row-major per face: block 0's values, then block 1's, …
+    maps = new Float32Array(idx.length * mapDim);
+    for (let r = 0; r < idx.length; r++) {
+      let o = r * mapDim;
+      for (const b of blocks) {
+        maps.set(b.values!.subarray(r * b.size, (r + 1) * b.size), o);
+        o += b.size;
+      }
+    }
+  }
+  const l = pick(taps.local ?? null);
   return {
     count: idx.length,
     points: p.values,
     pointCount: p.shape[0] ?? 0,
     pointDims: p.shape[1] ?? 0,
-    maps: m.values,
-    mapDim: m.size,
+    maps,
+    mapDim,
+    local: l.values
+      ? { values: l.values, height: l.shape[0]!, width: l.shape[1]!, channels: l.shape[2]! }
+      : null,
   };
 }

@@ -164,17 +164,24 @@ export async function exportBackboneHeadModel(
     // inverse: the two agree when the head's flip is the card's, an involution.
     if (!same(flip, model.flip))
       refuse(card, "the schema's mirror pairs are not the flip the head was fitted with");
-    const { points: pointsTap, map: mapTap } = spec.head.taps;
+    const { points: pointsTap, map } = spec.head.taps;
+    // The refinement samples a local map at each first guess: not yet written as graph ops.
+    if (model.refine)
+      refuse(card, 'the head refines on a local feature map, which the exporter cannot write yet');
     const pointShape = pointsTap ? findTap(backbone, pointsTap).shape : null;
     if (pointShape && pointShape.length !== 2)
       refuse(card, `tap ${pointsTap} of ${backbone.id} is not a [points, dims] tap`);
-    const mapDim = mapTap ? tapSize(findTap(backbone, mapTap)) : null;
+    // Several map taps are concatenated per face in the order given (embed-faces.ts, headInputOf).
+    const mapTaps: readonly string[] = map === null ? [] : typeof map === 'string' ? [map] : map;
+    const mapSizes = mapTaps.map((tap) => tapSize(findTap(backbone, tap)));
+    const mapDim = mapTaps.length ? mapSizes.reduce((a, b) => a + b, 0) : null;
     const collapsed = landmarkRidgeAffine(model, {
       points: pointShape ? { count: pointShape[0]!, dims: pointShape[1]! } : null,
       mapDim,
     });
     if (collapsed.pointInputs > 0) addFeature(backbone, pointsTap!, collapsed.pointInputs);
-    if (collapsed.mapInputs > 0) addFeature(backbone, mapTap!, collapsed.mapInputs);
+    if (collapsed.mapInputs > 0)
+      mapTaps.forEach((tap, i) => addFeature(backbone, tap, mapSizes[i]!));
     affine = collapsed;
     points = model.pointCount;
   } else {

@@ -1,7 +1,10 @@
 /**
- * The fast default landmark head for any schema (68, 98, 5, custom) on a geometry backbone: a
- * closed-form map from the backbone's points (FaceMesh's 468) and feature maps to the schema's
- * points in crop coordinates (docs/ARCHITECTURE.md, "Backbones and tasks").
+ * The landmark head for any schema (68, 98, 5, custom) on a geometry backbone: a closed-form map
+ * from the backbone's points (FaceMesh's 468) and feature maps (FaceMesh: `p_re_lu_12` and
+ * `p_re_lu_15`, concatenated) to the schema's points in crop coordinates, and from about 30
+ * faces a learned refinement on local features around each first guess (FaceMesh: `p_re_lu_9`)
+ * (docs/ARCHITECTURE.md, "Backbones and tasks"). Every penalty is chosen by leave-one-out or
+ * cross-fitting on the training faces; nothing else is tuned.
  *
  * 1. Local prior. Each schema point starts as a weighted sum of the M backbone points nearest to
  *    its mean position, `ȳ_j + Σ w_i (m_i − m̄_i)`, the weights shared by x and y (so the point
@@ -14,13 +17,33 @@
  * 3. Flip. Every training face is used twice, as is and mirrored (the backbone's own view of the
  *    mirrored crop, targets flipped by the schema's mirror pairs); prediction averages the face
  *    and its mirror, unflipped.
- * 4. Uncertainty. σ² = a·s_j² + c·d², with s_j the point's leave-one-out error on the training
+ * 4. Cross-fit. The faces are split into folds (a face with its mirror); each fold's first guess
+ *    comes from the local prior and global correction refitted without it, with the penalties
+ *    chosen above (the global refit reuses the gram of all rows: `kernelFoldPredict`). These
+ *    honest guesses train step 5 and calibrate step 6 (the prior's own fit no longer leaks into
+ *    the held-out errors, which left σ 1.1–1.4× too low).
+ * 5. Refinement (from `refineMinFaces` faces, when the input carries a local map, e.g. FaceMesh's
+ *    24×24×64 `p_re_lu_9`): the map is sampled bilinearly at each point's first guess, the
+ *    samples standardised per channel, and per schema point a ridge (penalty by leave-one-out,
+ *    the largest ≈ no refinement) maps its C samples to the correction of its guess. Trained on
+ *    the cross-fitted guesses, so it learns to fix guesses as wrong as the ones it will meet.
+ * 6. Uncertainty. σ² = a·s_j² + c·d², with s_j the point's held-out error on the training
  *    faces and d the disagreement between the face's and its mirror's prediction; a and c are
- *    fitted on the leave-one-out errors (point-uncertainty.ts), so σ is calibrated on faces the
- *    fit did not see.
+ *    fitted on the held-out errors (point-uncertainty.ts), so σ is calibrated on faces the fit
+ *    did not see.
+ *
+ * In one graph (the exported model): steps 1–2 are one affine map of the concatenated inputs
+ * (MatMul, Add; the maps' standardisation folds into it). Step 5 needs, per face and its
+ * mirror: Reshape the first guess to [K, 2]; boxes [y, x, y, x] with y = (v·H − 0.5)/(H − 1),
+ * x = (u·W − 0.5)/(W − 1) (Mul, Sub, Slice, ConcatV2); CropAndResize of the local map with
+ * crop size [1, 1] and extrapolation 0 (`box_ind` = the face's batch index, `sampleLocal` is
+ * the same arithmetic); (samples − mean)·scale − featureMean (Sub, Mul); the per-point weights
+ * as one [K·C, 2K] block-diagonal MatMul (or a BatchMatMul over K) plus targetMean (Add). Then
+ * the mirror's shape is unflipped by a GatherV2 over points, x → 1 − x, and averaged; σ needs
+ * Sub, Mul, Add, Sqrt.
  */
 import { StudioError } from '../../shared/errors';
-import { fitRidge, predictRidge, type RidgeFit } from './ridge';
+import { fitRidgeWithGram, kernelFoldPredict, predictRidge, type RidgeFit } from './ridge';
 import { flipShapes } from './schema-flip';
 import { fitUncertainty, predictSigma, type UncertaintyModel } from './point-uncertainty';
 
@@ -31,9 +54,19 @@ export interface HeadInput {
   points: Float32Array | null;
   pointCount: number;
   pointDims: number;
-  /** `[n · D]` feature-map values, or null. */
+  /** `[n · D]` feature-map values (one map or several concatenated per face), or null. */
   maps: Float32Array | null;
   mapDim: number;
+  /** A spatial map the refinement samples at each first guess (step 5), or null/omitted. */
+  local?: LocalMap | null;
+}
+
+/** `[n · height · width · channels]` feature maps, row-major (NHWC) as the backbone gives them. */
+export interface LocalMap {
+  values: Float32Array;
+  height: number;
+  width: number;
+  channels: number;
 }
 
 export interface LandmarkRidgeOptions {
@@ -49,6 +82,19 @@ export interface LandmarkRidgeOptions {
   maxLooRows: number;
   /** Floor on a map channel's std before standardising, as a fraction of the median std. */
   stdFloor: number;
+  /**
+   * Folds of the cross-fit (faces with their mirrors, refitted with the chosen penalties) that
+   * gives every training face a first guess from a fit that did not see it: σ is calibrated on
+   * these, and the refinement is trained on them.
+   */
+  folds: number;
+  /** Fewest training faces for a refinement; below, the head has none (step 5). */
+  refineMinFaces: number;
+  /**
+   * Relative penalties tried for each point's refinement (× the mean squared norm of its
+   * standardised samples); the largest is "no refinement" in effect.
+   */
+  refineLambdas: readonly number[];
 }
 
 export const DEFAULT_RIDGE_OPTIONS: LandmarkRidgeOptions = {
@@ -58,7 +104,32 @@ export const DEFAULT_RIDGE_OPTIONS: LandmarkRidgeOptions = {
   mapWeight: 0.5,
   maxLooRows: 400,
   stdFloor: 0.1,
+  folds: 5,
+  refineMinFaces: 30,
+  refineLambdas: [0.3, 1, 3, 10, 30, 100, 1e6],
 };
+
+/** One schema point's refinement: a linear map from its C samples to its (dx, dy). */
+interface RefinePoint {
+  /** `[C · 2]`: channel c's weight on dx at 2c, on dy at 2c + 1. */
+  weights: number[];
+  /** Mean standardised sample per channel over the training rows. */
+  featureMean: number[];
+  /** Mean (dx, dy) over the training rows. */
+  targetMean: [number, number];
+  lambda: number;
+}
+
+/** The refinement (step 5): the local map's size, its channel standardisation, one map per point. */
+export interface RefineStage {
+  height: number;
+  width: number;
+  channels: number;
+  /** Per channel: mean and 1/std of the samples over the training rows and points. */
+  mean: number[];
+  scale: number[];
+  points: RefinePoint[];
+}
 
 interface LocalPoint {
   neighbours: number[];
@@ -77,8 +148,10 @@ export interface LandmarkRidgeModel {
   global: RidgeFit;
   mapMean: Float64Array | null;
   mapScale: Float64Array | null;
+  /** The refinement on local samples around the first guess, or null (too few faces, no map). */
+  refine: RefineStage | null;
   uncertainty: UncertaintyModel;
-  /** Leave-one-out error per schema point (crop units, RMS), the s_j of the uncertainty. */
+  /** Held-out error per schema point (crop units, RMS), the s_j of the uncertainty. */
   looError: Float64Array;
   trainingFaces: number;
 }
@@ -114,6 +187,8 @@ export function fitLandmarkRidge(
       'Landmark head: the backbone gave no points and no maps',
     );
   }
+  checkInput(faces, 'faces');
+  checkInput(mirrored, 'mirrored faces');
   // Rows 0..n−1 the faces, n..2n−1 their mirrors; group f = a face and its mirror.
   const rows = 2 * n;
   const y = new Float64Array(rows * k * 2);
@@ -125,7 +200,7 @@ export function fitLandmarkRidge(
   const isOriginal = Array.from({ length: rows }, (_, i) => i < n);
 
   const local = points
-    ? fitLocal(points, faces.pointCount, faces.pointDims, y, rows, k, groups, options)
+    ? fitLocal(points, faces.pointCount, faces.pointDims, y, rows, k, groups, options, null)
     : null;
   const prior = local
     ? predictLocal(local, points!, faces.pointCount, faces.pointDims, rows)
@@ -148,32 +223,54 @@ export function fitLandmarkRidge(
     rows,
   );
   const d = x.length / rows;
-  const global = fitRidge(x, residual, rows, d, k * 2, groups, {
+  const { fit: global, gram } = fitRidgeWithGram(x, residual, rows, d, k * 2, groups, {
     lambdas: options.globalLambdas,
     scoreRows: isOriginal,
     maxLooRows: options.maxLooRows,
   });
 
-  // Leave-one-out predictions of each face (of those with one: see `maxLooRows`) and of its
-  // mirror, unflipped, averaged as `predict` averages them: their errors calibrate σ.
-  const looOf = new Map<number, Float64Array>();
-  global.looRows.forEach((r, i) => {
-    const loo = new Float64Array(k * 2);
-    for (let t = 0; t < k * 2; t++)
-      loo[t] = y[r * k * 2 + t]! - global.looResiduals[i * k * 2 + t]!;
-    looOf.set(r, loo);
-  });
-  const held = [...looOf.keys()].filter((r) => r < n && looOf.has(r + n));
+  // Cross-fit: each fold of faces (with their mirrors) gets its first guess from the local prior
+  // and global correction refitted without it, with the penalties chosen above.
+  const firstGuess = crossFit(
+    points,
+    faces.pointCount,
+    faces.pointDims,
+    y,
+    rows,
+    k,
+    groups,
+    local,
+    gram,
+    global.lambda,
+    options,
+  );
+
+  // Step 5, the refinement: trained on the cross-fitted first guesses, so it learns to correct
+  // guesses as wrong as the ones it will see.
+  let refine: RefineStage | null = null;
+  let heldOut = firstGuess;
+  let heldRows = Array.from({ length: rows }, (_, r) => r);
+  if (faces.local && mirrored.local && n >= options.refineMinFaces) {
+    const fitted = fitRefine(faces.local, mirrored.local, firstGuess, y, rows, k, groups, options);
+    refine = fitted.stage;
+    heldOut = fitted.heldOut;
+    heldRows = fitted.looRows;
+  }
+
+  // The held-out predictions of each face and of its mirror, unflipped, averaged as `predict`
+  // averages them: their errors calibrate σ.
+  const inHeld = new Set(heldRows);
+  const held = heldRows.filter((r) => r < n && inHeld.has(r + n));
   const h = held.length;
   const asIs = new Float64Array(h * k * 2);
-  const mirrorLoo = new Float64Array(h * k * 2);
+  const mirrorHeld = new Float64Array(h * k * 2);
   const truth = new Float64Array(h * k * 2);
   held.forEach((r, i) => {
-    asIs.set(looOf.get(r)!, i * k * 2);
-    mirrorLoo.set(looOf.get(r + n)!, i * k * 2);
+    asIs.set(heldOut.subarray(r * k * 2, (r + 1) * k * 2), i * k * 2);
+    mirrorHeld.set(heldOut.subarray((r + n) * k * 2, (r + n + 1) * k * 2), i * k * 2);
     truth.set(y.subarray(r * k * 2, (r + 1) * k * 2), i * k * 2);
   });
-  const fromMirror = flipShapes(mirrorLoo, h, flipInverse(flip));
+  const fromMirror = flipShapes(mirrorHeld, h, flipInverse(flip));
   const error = new Float64Array(h * k);
   const disagreement = new Float64Array(h * k);
   for (let i = 0; i < h * k; i++) {
@@ -200,6 +297,7 @@ export function fitLandmarkRidge(
     global,
     mapMean,
     mapScale,
+    refine,
     uncertainty,
     looError,
     trainingFaces: n,
@@ -214,6 +312,8 @@ export function predictLandmarkRidge(
 ): LandmarkPrediction {
   const n = faces.count;
   const k = model.pointCount;
+  checkInput(faces, 'faces');
+  checkInput(mirrored, 'mirrored faces');
   const asIs = predictLandmarkCrops(model, faces);
   const fromMirror = flipShapes(predictLandmarkCrops(model, mirrored), n, flipInverse(model.flip));
   const shapes = asIs.map((v, i) => (v + fromMirror[i]!) / 2);
@@ -229,7 +329,8 @@ export function predictLandmarkRidge(
 
 /**
  * The head's shapes `[n · K · 2]` for crops as they are, no flip averaging: what
- * `predictLandmarkRidge` computes for each of the face and its mirror before combining them.
+ * `predictLandmarkRidge` computes for each of the face and its mirror before combining them
+ * (with the refinement on the local map when the head has one).
  */
 export function predictLandmarkCrops(model: LandmarkRidgeModel, input: HeadInput): Float64Array {
   const n = input.count;
@@ -249,7 +350,15 @@ export function predictLandmarkCrops(model: LandmarkRidgeModel, input: HeadInput
     n,
   );
   const correction = predictRidge(model.global, x, n);
-  return prior.map((v, i) => v + correction[i]!);
+  const first = prior.map((v, i) => v + correction[i]!);
+  if (!model.refine) return first;
+  if (!input.local) {
+    throw new StudioError(
+      'invalid-payload',
+      'Landmark head: this head refines on a local feature map, and the faces came without one',
+    );
+  }
+  return applyRefine(model.refine, input.local, first, n, k);
 }
 
 /**
@@ -261,6 +370,26 @@ export function mapFactorOf(options: LandmarkRidgeOptions, p: number, q: number)
   // Mesh coordinates vary by ~0.02–0.05 crop units: their total variance sets the maps' scale.
   const pointVariance = p > 0 ? p * 0.03 ** 2 : 1;
   return Math.sqrt((options.mapWeight * pointVariance) / q);
+}
+
+/** Refuses an input whose arrays do not hold `count` faces of the sizes it states. */
+function checkInput(input: HeadInput, what: string): void {
+  const sizes: [string, number, number][] = [
+    ['point', input.points?.length ?? 0, input.points ? input.pointCount * input.pointDims : 0],
+    ['map', input.maps?.length ?? 0, input.maps ? input.mapDim : 0],
+  ];
+  if (input.local) {
+    const { values, height, width, channels } = input.local;
+    sizes.push(['local map', values.length, height * width * channels]);
+  }
+  for (const [name, length, perFace] of sizes) {
+    if (length !== input.count * perFace) {
+      throw new StudioError(
+        'invalid-payload',
+        `Landmark head: ${what} have ${length} ${name} values, not ${input.count} × ${perFace}`,
+      );
+    }
+  }
 }
 
 /** The inverse permutation (a mirror pairing is its own inverse; this does not assume it). */
@@ -339,6 +468,7 @@ function fitLocal(
   k: number,
   groups: readonly number[],
   options: LandmarkRidgeOptions,
+  fixed: readonly number[] | null,
 ): LocalPoint[] {
   const meanMesh = new Float64Array(pointCount * 2);
   for (let i = 0; i < rows; i++) {
@@ -375,7 +505,7 @@ function fitLocal(
         r[e] = y[i * k * 2 + 2 * j + c]! - meanY[2 * j + c]! - a[e * m]!;
       }
     }
-    const fit = localRidge(a, r, rows, m, groups, options.localLambdas);
+    const fit = localRidge(a, r, rows, m, groups, fixed ? [fixed[j]!] : options.localLambdas);
     const weights = fit.delta.map((v, q) => v + (q === 0 ? 1 : 0));
     out.push({
       neighbours: order,
@@ -419,6 +549,7 @@ function localRidge(
     const delta = new Float64Array(m);
     for (let p = 0; p < m; p++)
       for (let q = 0; q < m; q++) delta[p] = delta[p]! + inv[p * m + q]! * atr[q]!;
+    if (lambdas.length === 1) return { delta, lambda: rel };
     const fitted = new Float64Array(e);
     for (let i = 0; i < e; i++)
       for (let p = 0; p < m; p++) fitted[i] = fitted[i]! + a[i * m + p]! * delta[p]!;
@@ -505,5 +636,288 @@ function predictLocal(
       }
     });
   }
+  return out;
+}
+
+/** Rows `which` of a row-major `[rows · width]` array. */
+function pickRows<T extends Float32Array | Float64Array>(
+  values: T,
+  which: readonly number[],
+  width: number,
+): T {
+  const out = new (values.constructor as new (n: number) => T)(which.length * width);
+  which.forEach((r, i) => out.set(values.subarray(r * width, (r + 1) * width), i * width));
+  return out;
+}
+
+/**
+ * Each row's prediction by the local prior and global correction fitted without its fold
+ * (faces by `groups`, so a face and its mirror fall together), with the penalties `local` and
+ * `globalLambda` chosen on all rows. The global correction reuses the gram of all rows.
+ */
+function crossFit(
+  points: Float32Array | null,
+  pointCount: number,
+  pointDims: number,
+  y: Float64Array,
+  rows: number,
+  k: number,
+  groups: readonly number[],
+  local: readonly LocalPoint[] | null,
+  gram: Float64Array,
+  globalLambda: number,
+  options: LandmarkRidgeOptions,
+): Float64Array {
+  const faces = new Set(groups).size;
+  const folds = Math.max(2, Math.min(options.folds, faces));
+  const out = new Float64Array(rows * k * 2);
+  for (let f = 0; f < folds; f++) {
+    const train: number[] = [];
+    const held: number[] = [];
+    for (let r = 0; r < rows; r++) (groups[r]! % folds === f ? held : train).push(r);
+    if (held.length === 0) continue;
+    let prior: Float64Array = new Float64Array(rows * k * 2);
+    if (local && points) {
+      const foldLocal = fitLocal(
+        pickRows(points, train, pointCount * pointDims),
+        pointCount,
+        pointDims,
+        pickRows(y, train, k * 2),
+        train.length,
+        k,
+        train.map((r) => groups[r]!),
+        options,
+        local.map((l) => l.lambda),
+      );
+      prior = predictLocal(foldLocal, points, pointCount, pointDims, rows);
+    }
+    const residual = y.map((v, i) => v - prior[i]!);
+    const correction = kernelFoldPredict(gram, rows, train, held, residual, k * 2, globalLambda);
+    held.forEach((r, i) => {
+      for (let t = 0; t < k * 2; t++)
+        out[r * k * 2 + t] = prior[r * k * 2 + t]! + correction[i * k * 2 + t]!;
+    });
+  }
+  return out;
+}
+
+/**
+ * Bilinear samples of `map` (`[rows · H · W · C]`) at each of the K points of `shapes`
+ * (`[rows · K · 2]` crop units), `[rows · K · C]`. Cell i of W spans crop units [i/W, (i+1)/W),
+ * so a point at u sits at u·W − 0.5 cells; outside the cells' centres the sample is 0 — exactly
+ * TF's CropAndResize with a one-pixel crop of the box [y, x, y, x], y = (v·H − 0.5)/(H − 1).
+ */
+export function sampleLocal(map: LocalMap, shapes: ArrayLike<number>, rows: number, k: number) {
+  const { values, height: H, width: W, channels: C } = map;
+  const out = new Float64Array(rows * k * C);
+  for (let r = 0; r < rows; r++) {
+    const base = r * H * W * C;
+    for (let j = 0; j < k; j++) {
+      const x = shapes[(r * k + j) * 2]! * W - 0.5;
+      const y = shapes[(r * k + j) * 2 + 1]! * H - 0.5;
+      if (!(x >= 0 && x <= W - 1 && y >= 0 && y <= H - 1)) continue;
+      const x0 = Math.floor(x);
+      const y0 = Math.floor(y);
+      const x1 = Math.min(W - 1, x0 + 1);
+      const y1 = Math.min(H - 1, y0 + 1);
+      const [lx, ly] = [x - x0, y - y0];
+      const o = (r * k + j) * C;
+      for (let c = 0; c < C; c++) {
+        const top =
+          values[base + (y0 * W + x0) * C + c]! * (1 - lx) +
+          values[base + (y0 * W + x1) * C + c]! * lx;
+        const bottom =
+          values[base + (y1 * W + x0) * C + c]! * (1 - lx) +
+          values[base + (y1 * W + x1) * C + c]! * lx;
+        out[o + c] = top * (1 - ly) + bottom * ly;
+      }
+    }
+  }
+  return out;
+}
+
+/** `shapes` moved by the refinement's correction at each point. */
+function applyRefine(
+  stage: RefineStage,
+  map: LocalMap,
+  shapes: Float64Array,
+  rows: number,
+  k: number,
+): Float64Array {
+  if (map.height !== stage.height || map.width !== stage.width || map.channels !== stage.channels) {
+    throw new StudioError(
+      'invalid-payload',
+      `Landmark head: the refinement was fitted on ${stage.height}×${stage.width}×${stage.channels} maps, got ${map.height}×${map.width}×${map.channels}`,
+    );
+  }
+  const c = stage.channels;
+  const samples = sampleLocal(map, shapes, rows, k);
+  const out = Float64Array.from(shapes);
+  for (let r = 0; r < rows; r++) {
+    stage.points.forEach((p, j) => {
+      let dx = p.targetMean[0];
+      let dy = p.targetMean[1];
+      for (let t = 0; t < c; t++) {
+        const v =
+          (samples[(r * k + j) * c + t]! - stage.mean[t]!) * stage.scale[t]! - p.featureMean[t]!;
+        dx += v * p.weights[2 * t]!;
+        dy += v * p.weights[2 * t + 1]!;
+      }
+      out[(r * k + j) * 2] = out[(r * k + j) * 2]! + dx;
+      out[(r * k + j) * 2 + 1] = out[(r * k + j) * 2 + 1]! + dy;
+    });
+  }
+  return out;
+}
+
+/**
+ * Fits the refinement (step 5) on the cross-fitted first guesses: per schema point a ridge from
+ * the standardised samples at its guess to the guess's error, penalty per point by
+ * leave-one-group-out on at most `maxLooRows` rows. Returns the stage, the rows with a held-out
+ * refined prediction and those predictions (`[rows · K · 2]`, valid on `looRows`).
+ */
+function fitRefine(
+  faces: LocalMap,
+  mirrored: LocalMap,
+  firstGuess: Float64Array,
+  y: Float64Array,
+  rows: number,
+  k: number,
+  groups: readonly number[],
+  options: LandmarkRidgeOptions,
+): { stage: RefineStage; heldOut: Float64Array; looRows: number[] } {
+  const { height, width, channels: c } = faces;
+  const both: LocalMap = {
+    values: concatRows(faces.values, mirrored.values),
+    height,
+    width,
+    channels: c,
+  };
+  const samples = sampleLocal(both, firstGuess, rows, k);
+  // Channel standardisation over every row and point, std floored as the maps' is.
+  const stats = mapStats(Float32Array.from(samples), rows * k, c, options.stdFloor);
+  for (let i = 0; i < rows * k; i++)
+    for (let t = 0; t < c; t++)
+      samples[i * c + t] = (samples[i * c + t]! - stats.mean[t]!) * stats.scale[t]!;
+
+  // The rows the penalty is chosen on (whole groups, evenly spread), as ridge.ts does.
+  const groupIds = [...new Set(groups)];
+  const keepEvery = Math.ceil(rows / Math.max(2, options.maxLooRows));
+  const kept = new Set(groupIds.filter((_, i) => i % keepEvery === 0));
+  const looRows = Array.from({ length: rows }, (_, r) => r).filter((r) => kept.has(groups[r]!));
+  const members = new Map<number, number[]>();
+  looRows.forEach((r) => members.set(groups[r]!, [...(members.get(groups[r]!) ?? []), r]));
+
+  const heldOut = Float64Array.from(firstGuess);
+  const points: RefinePoint[] = [];
+  for (let j = 0; j < k; j++) {
+    const x = new Float64Array(rows * c);
+    const target = new Float64Array(rows * 2);
+    const xMean = new Float64Array(c);
+    let [mx, my] = [0, 0];
+    for (let r = 0; r < rows; r++) {
+      for (let t = 0; t < c; t++) xMean[t] = xMean[t]! + samples[(r * k + j) * c + t]! / rows;
+      mx += (y[(r * k + j) * 2]! - firstGuess[(r * k + j) * 2]!) / rows;
+      my += (y[(r * k + j) * 2 + 1]! - firstGuess[(r * k + j) * 2 + 1]!) / rows;
+    }
+    const tMean: [number, number] = [mx, my];
+    for (let r = 0; r < rows; r++) {
+      for (let t = 0; t < c; t++) x[r * c + t] = samples[(r * k + j) * c + t]! - xMean[t]!;
+      for (let q = 0; q < 2; q++)
+        target[r * 2 + q] = y[(r * k + j) * 2 + q]! - firstGuess[(r * k + j) * 2 + q]! - tMean[q]!;
+    }
+    const xtx = new Float64Array(c * c);
+    const xtt = new Float64Array(c * 2);
+    for (let r = 0; r < rows; r++) {
+      for (let p = 0; p < c; p++) {
+        const v = x[r * c + p]!;
+        if (v === 0) continue;
+        for (let q = 0; q < c; q++) xtx[p * c + q] = xtx[p * c + q]! + v * x[r * c + q]!;
+        xtt[p * 2] = xtt[p * 2]! + v * target[r * 2]!;
+        xtt[p * 2 + 1] = xtt[p * 2 + 1]! + v * target[r * 2 + 1]!;
+      }
+    }
+    let trace = 0;
+    for (let p = 0; p < c; p++) trace += xtx[p * c + p]!;
+    const unit = trace / c || 1;
+    let best: {
+      w: Float64Array;
+      lambda: number;
+      score: number;
+      loo: Map<number, number[]>;
+    } | null = null;
+    for (const rel of options.refineLambdas) {
+      const a = Float64Array.from(xtx);
+      for (let p = 0; p < c; p++) a[p * c + p] = a[p * c + p]! + rel * unit;
+      const inv = invertSmall(a, c);
+      const w = matMulSmall(inv, xtt, c, c, 2);
+      // B = X_G A⁻¹ for the LOO rows; H_GG = B X_Gᵀ; held-out residual (I − H_GG)⁻¹ (t − fitted).
+      let score = 0;
+      const loo = new Map<number, number[]>();
+      for (const g of members.values()) {
+        const m = g.length;
+        const b = g.map((r) => matMulSmall(x.subarray(r * c, (r + 1) * c), inv, 1, c, c));
+        const block = new Float64Array(m * m);
+        for (let u = 0; u < m; u++) {
+          for (let v = 0; v < m; v++) {
+            let hv = 0;
+            for (let p = 0; p < c; p++) hv += b[u]![p]! * x[g[v]! * c + p]!;
+            block[u * m + v] = (u === v ? 1 : 0) - hv;
+          }
+        }
+        const binv = invertSmall(block, m);
+        const res = g.map((r) => {
+          let [fx, fy] = [0, 0];
+          for (let p = 0; p < c; p++) {
+            fx += x[r * c + p]! * w[p * 2]!;
+            fy += x[r * c + p]! * w[p * 2 + 1]!;
+          }
+          return [target[r * 2]! - fx, target[r * 2 + 1]! - fy] as const;
+        });
+        g.forEach((r, u) => {
+          let [ex, ey] = [0, 0];
+          for (let v = 0; v < m; v++) {
+            ex += binv[u * m + v]! * res[v]![0];
+            ey += binv[u * m + v]! * res[v]![1];
+          }
+          score += ex ** 2 + ey ** 2;
+          loo.set(r, [ex, ey]);
+        });
+      }
+      if (!best || score < best.score) best = { w, lambda: rel, score, loo };
+    }
+    for (const [r, e] of best!.loo) {
+      // Held-out refined prediction = truth − held-out residual.
+      heldOut[(r * k + j) * 2] = y[(r * k + j) * 2]! - e[0]!;
+      heldOut[(r * k + j) * 2 + 1] = y[(r * k + j) * 2 + 1]! - e[1]!;
+    }
+    points.push({
+      weights: [...best!.w],
+      featureMean: [...xMean],
+      targetMean: tMean,
+      lambda: best!.lambda,
+    });
+  }
+  return {
+    stage: { height, width, channels: c, mean: [...stats.mean], scale: [...stats.scale], points },
+    heldOut,
+    looRows,
+  };
+}
+
+function matMulSmall(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  r: number,
+  k: number,
+  c: number,
+): Float64Array {
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++)
+    for (let t = 0; t < k; t++) {
+      const v = a[i * k + t]!;
+      if (v === 0) continue;
+      for (let j = 0; j < c; j++) out[i * c + j] = out[i * c + j]! + v * b[t * c + j]!;
+    }
   return out;
 }

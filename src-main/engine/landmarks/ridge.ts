@@ -97,6 +97,31 @@ export function gram(x: ArrayLike<number>, n: number, d: number): Float64Array {
   return g;
 }
 
+/**
+ * Products with the wide feature matrix X (n×d, d in the tens of thousands) on the TF.js backend:
+ * Xᵀ·B (d×m, B n×m) when `transposeX`, else X·B (n×m, B d×m). Float32 inside, as `gram`.
+ */
+function wideMatMul(
+  x: ArrayLike<number>,
+  b: ArrayLike<number>,
+  n: number,
+  d: number,
+  m: number,
+  transposeX: boolean,
+): Float64Array {
+  const product = tf.tidy(() =>
+    tf.matMul(
+      tf.tensor2d(Float32Array.from(x), [n, d]),
+      tf.tensor2d(Float32Array.from(b), transposeX ? [n, m] : [d, m]),
+      transposeX,
+      false,
+    ),
+  );
+  const values = product.dataSync();
+  product.dispose();
+  return Float64Array.from(values);
+}
+
 export interface RidgeFit {
   /** d×m weights on centred features. */
   weights: Float64Array;
@@ -140,6 +165,19 @@ export function fitRidge(
   groups: readonly number[],
   options: RidgeOptions,
 ): RidgeFit {
+  return fitRidgeWithGram(x, y, n, d, m, groups, options).fit;
+}
+
+/** `fitRidge`, also handing back the gram of the rows (n×n) for `kernelFoldPredict`. */
+export function fitRidgeWithGram(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  n: number,
+  d: number,
+  m: number,
+  groups: readonly number[],
+  options: RidgeOptions,
+): { fit: RidgeFit; gram: Float64Array } {
   if (n < 2) throw new StudioError('invalid-payload', `Ridge needs at least 2 rows, got ${n}`);
   if (x.length !== n * d || y.length !== n * m || groups.length !== n) {
     throw new StudioError(
@@ -217,15 +255,18 @@ export function fitRidge(
   const a = Float64Array.from(k);
   for (let i = 0; i < n; i++) a[i * n + i] = a[i * n + i]! + best!.lambda * unit;
   const alpha = choleskySolve(cholesky(a, n), yc, n, m);
-  const weights = matMul(transpose(xc, n, d), alpha, d, n, m);
+  const weights = wideMatMul(xc, alpha, n, d, m, true);
   return {
-    weights,
-    xMean,
-    yMean,
-    lambda: best!.lambda,
-    looRows,
-    looResiduals: best!.loo,
-    looScores,
+    fit: {
+      weights,
+      xMean,
+      yMean,
+      lambda: best!.lambda,
+      looRows,
+      looResiduals: best!.loo,
+      looScores,
+    },
+    gram: k,
   };
 }
 
@@ -271,8 +312,61 @@ export function predictRidge(fit: RidgeFit, x: ArrayLike<number>, n: number): Fl
   const xc = new Float64Array(n * d);
   for (let i = 0; i < n; i++)
     for (let t = 0; t < d; t++) xc[i * d + t] = x[i * d + t]! - fit.xMean[t]!;
-  const out = matMul(xc, fit.weights, n, d, m);
+  const out = wideMatMul(xc, fit.weights, n, d, m, false);
   for (let i = 0; i < n; i++)
     for (let t = 0; t < m; t++) out[i * m + t] = out[i * m + t]! + fit.yMean[t]!;
+  return out;
+}
+
+/**
+ * Predictions for the `held` rows of a kernel ridge fitted on the `train` rows only, from the
+ * gram `k` (n×n) of all rows: the fold's features are centred by the train rows' mean (double
+ * centring of the gram, so it equals `fitRidge` on those rows), λ relative to the train block's
+ * mean diagonal as in `fitRidge`. `y` holds n×m targets (only train rows are read). For
+ * cross-fitting: honest predictions of rows a fit did not see, for the price of one solve.
+ */
+export function kernelFoldPredict(
+  k: Float64Array,
+  n: number,
+  train: readonly number[],
+  held: readonly number[],
+  y: ArrayLike<number>,
+  m: number,
+  lambda: number,
+): Float64Array {
+  const t = train.length;
+  const h = held.length;
+  const rowMean = new Float64Array(n);
+  let all = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (const j of train) s += k[i * n + j]!;
+    rowMean[i] = s / t;
+  }
+  for (const i of train) all += rowMean[i]! / t;
+  const a = new Float64Array(t * t);
+  let trace = 0;
+  train.forEach((i, p) => {
+    train.forEach((j, q) => {
+      a[p * t + q] = k[i * n + j]! - rowMean[i]! - rowMean[j]! + all;
+    });
+    trace += a[p * t + p]!;
+  });
+  const unit = trace / t || 1;
+  for (let p = 0; p < t; p++) a[p * t + p] = a[p * t + p]! + lambda * unit;
+  const yMean = new Float64Array(m);
+  for (const i of train) for (let c = 0; c < m; c++) yMean[c] = yMean[c]! + y[i * m + c]! / t;
+  const yc = new Float64Array(t * m);
+  train.forEach((i, p) => {
+    for (let c = 0; c < m; c++) yc[p * m + c] = y[i * m + c]! - yMean[c]!;
+  });
+  const alpha = choleskySolve(cholesky(a, t), yc, t, m);
+  const kh = new Float64Array(h * t);
+  held.forEach((i, p) =>
+    train.forEach((j, q) => (kh[p * t + q] = k[i * n + j]! - rowMean[i]! - rowMean[j]! + all)),
+  );
+  const out = matMul(kh, alpha, h, t, m);
+  for (let p = 0; p < h; p++)
+    for (let c = 0; c < m; c++) out[p * m + c] = out[p * m + c]! + yMean[c]!;
   return out;
 }

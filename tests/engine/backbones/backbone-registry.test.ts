@@ -93,7 +93,7 @@ describe('backbone registry', () => {
       try {
         const { points, map } = offered.taps.landmarks;
         if (points) expect(findTap(backbone, points).kind).toBe('points');
-        if (map) expect(findTap(backbone, map).kind).toBe('map');
+        for (const tap of [map ?? []].flat()) expect(findTap(backbone, tap).kind).toBe('map');
         for (const tap of offered.taps.classify) expect(findTap(backbone, tap)).toBeTruthy();
         expect(backbone.id).toBe(offered.id);
         expect(backbone.licence).toEqual(offered.licence);

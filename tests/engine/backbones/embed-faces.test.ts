@@ -78,6 +78,31 @@ describe('embedCrops', () => {
     expect(() => headInputOf(mesh, e, { points: 'mesh', map: null }, true)).toThrow(/mirrored/);
   });
 
+  it('concatenates several maps per face and hands over the local map with its shape', async () => {
+    const taps = ['p_re_lu_9', 'p_re_lu_12', 'p_re_lu_15'];
+    const e = await embedCrops(mesh, faces, taps, { mirrored: false });
+    const input = headInputOf(
+      mesh,
+      e,
+      { points: null, map: ['p_re_lu_12', 'p_re_lu_15'], local: 'p_re_lu_9' },
+      false,
+      [1, 2],
+    );
+    expect(input.mapDim).toBe(12 * 12 * 128 + 6 * 6 * 128);
+    expect(input.maps).toHaveLength(2 * input.mapDim);
+    // Face 2 is the second row: its p_re_lu_12 values, then its p_re_lu_15 values.
+    const row = input.maps!.subarray(input.mapDim, 2 * input.mapDim);
+    expect(Array.from(row.subarray(0, 4))).toEqual(
+      Array.from(e.taps.p_re_lu_12!.subarray(2 * 18432, 2 * 18432 + 4)),
+    );
+    expect(Array.from(row.subarray(18432, 18432 + 4))).toEqual(
+      Array.from(e.taps.p_re_lu_15!.subarray(2 * 4608, 2 * 4608 + 4)),
+    );
+    expect(input.local).toMatchObject({ height: 24, width: 24, channels: 64 });
+    expect(input.local!.values).toHaveLength(2 * 24 * 24 * 64);
+    expect(input.points).toBeNull();
+  });
+
   it('stops when its signal is aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop here'));

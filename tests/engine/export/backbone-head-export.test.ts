@@ -120,7 +120,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
       const n = test.length;
       for (const input of [images, mirrored]) {
         const graph = (await loaded.predict(input)).landmarks!;
-        const embedded = await mesh.embed(input, [MESH_TAPS.points!, MESH_TAPS.map!]);
+        const embedded = await mesh.embed(input, [MESH_TAPS.points, MESH_TAPS.map]);
         const engine = predictLandmarkCrops(model, headInput(embedded.taps, n));
         expect(graph).toHaveLength(engine.length);
         let worst = 0;
@@ -149,7 +149,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
       const pieces = await Promise.all(crops.map((c) => cropFaces(c.source, [c.box], 192)));
       const images = tf.concat(pieces) as tf.Tensor4D;
       const mirrored = tf.reverse(images, 2) as tf.Tensor4D;
-      const taps = [MESH_TAPS.points!, MESH_TAPS.map!];
+      const taps = [MESH_TAPS.points, MESH_TAPS.map];
       const a = await mesh.embed(images, taps);
       const b = await mesh.embed(mirrored, taps);
       tf.dispose([...pieces, images, mirrored]);

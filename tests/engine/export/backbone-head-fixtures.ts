@@ -33,7 +33,7 @@ import {
 import { cardSchemaOf } from '../../../src-main/engine/predict/card-schema';
 import { HELEN } from '../../support/helen-crops';
 
-export const MESH_TAPS: HeadTaps = { points: 'mesh', map: 'p_re_lu_15' };
+export const MESH_TAPS = { points: 'mesh', map: 'p_re_lu_15' } as const satisfies HeadTaps;
 
 export interface HelenFace {
   file: string;
@@ -76,7 +76,7 @@ export async function fitHelenHead(
   faces: readonly HelenFace[],
 ): Promise<LandmarkRidgeModel> {
   const crops = await cropsOf(mesh, faces);
-  const embedded = await embedCrops(mesh, crops, [MESH_TAPS.points!, MESH_TAPS.map!]);
+  const embedded = await embedCrops(mesh, crops, [MESH_TAPS.points, MESH_TAPS.map]);
   const targets = new Float64Array(faces.length * 68 * 2);
   faces.forEach((f, i) =>
     toCrop(f.points, crops[i]!.box).forEach((p, k) => targets.set([p.x, p.y], (i * 68 + k) * 2)),

@@ -1,10 +1,12 @@
 /**
  * HELEN faces through FaceMesh for the landmark-head tests: crops of the landmarks' box × the
  * backbone's scale (1.6, helen-crops.ts), embedded as they are and mirrored, in the head's input
- * layout. One load of the graph per test file.
+ * layout (the taps the product's head reads: mesh, p_re_lu_12 + p_re_lu_15 as its maps,
+ * p_re_lu_9 as the refinement's local map). One load of the graph per test file.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backbone';
+import { headInputOf } from '../../../src-main/engine/backbones/embed-faces';
 import type { HeadInput } from '../../../src-main/engine/landmarks/landmark-ridge-head';
 import { loadHelenCrops } from '../../support/helen-crops';
 
@@ -15,7 +17,7 @@ export interface MeshFaces {
   points: Float32Array;
 }
 
-/** The first `count` faces of `split`, embedded by `backbone` (taps mesh and p_re_lu_15). */
+/** The first `count` faces of `split`, embedded by `backbone`. */
 export async function helenThroughMesh(
   backbone: FaceBackbone,
   split: 'train' | 'test',
@@ -28,17 +30,13 @@ export async function helenThroughMesh(
     backbone.cropPolicy.scaleOfLandmarkExtent,
   );
   const mirroredImages = tf.reverse(images, 2);
-  const taps = ['mesh', 'p_re_lu_15'];
+  const taps = ['mesh', 'p_re_lu_9', 'p_re_lu_12', 'p_re_lu_15'];
   const a = await backbone.embed(images, taps);
   const b = await backbone.embed(mirroredImages, taps);
   tf.dispose([images, mirroredImages]);
-  const input = (f: typeof a): HeadInput => ({
-    count: f.count,
-    points: f.taps.mesh!,
-    pointCount: 468,
-    pointDims: 3,
-    maps: f.taps.p_re_lu_15!,
-    mapDim: 6 * 6 * 128,
-  });
-  return { faces: input(a), mirrored: input(b), points };
+  const embedded = { count: a.count, taps: a.taps, flipped: b.taps, msPerFace: 0 };
+  const headTaps = { points: 'mesh', map: ['p_re_lu_12', 'p_re_lu_15'], local: 'p_re_lu_9' };
+  const input = (mirrored: boolean): HeadInput =>
+    headInputOf(backbone, embedded, headTaps, mirrored);
+  return { faces: input(false), mirrored: input(true), points };
 }

@@ -12,6 +12,7 @@ import { loadFaceMesh } from '../../../src-main/engine/backbones/facemesh';
 import {
   fitLandmarkRidge,
   predictLandmarkRidge,
+  type HeadInput,
 } from '../../../src-main/engine/landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../../../src-main/engine/landmarks/schema-flip';
 import { spearman } from '../../../src-main/engine/landmarks/uncertainty-report';
@@ -68,7 +69,49 @@ describe('landmark ridge head on FaceMesh', () => {
       ),
     );
     expect(spearman(sigma, error)).toBeGreaterThan(0.3);
-  }, 90_000);
+    // Calibrated on cross-fitted errors: the RMS error is within 0.75–1.35× the RMS σ.
+    const rms = (v: ArrayLike<number>) => Math.sqrt(mean(Array.from(v, (e) => e * e)));
+    expect(rms(error) / rms(sigma)).toBeGreaterThan(0.75);
+    expect(rms(error) / rms(sigma)).toBeLessThan(1.35);
+  }, 240_000);
+
+  it('refines: samples of p_re_lu_9 at the first guess lower the NME of the same head', () => {
+    const refined = fitLandmarkRidge(train.faces, train.mirrored, train.points, flip);
+    expect(refined.refine).not.toBeNull();
+    expect(refined.refine!.points).toHaveLength(68);
+    const plain = fitLandmarkRidge(
+      { ...train.faces, local: null },
+      { ...train.mirrored, local: null },
+      train.points,
+      flip,
+    );
+    expect(plain.refine).toBeNull();
+    const truth = faces(test.points, 100);
+    const nmeOf = (model: typeof plain) => {
+      const { shapes } = predictLandmarkRidge(model, test.faces, test.mirrored);
+      return mean(nmePerFace(faces(shapes, 100), truth, schema.normaliser));
+    };
+    expect(nmeOf(refined)).toBeLessThan(nmeOf(plain));
+    // A refined head needs its local map at predict time.
+    expect(() =>
+      predictLandmarkRidge(refined, { ...test.faces, local: null }, test.mirrored),
+    ).toThrow(/local feature map/);
+    // Below `refineMinFaces` there is no refinement.
+    const first = (input: HeadInput, n: number): HeadInput => ({
+      ...input,
+      count: n,
+      points: input.points!.subarray(0, n * 468 * 3),
+      maps: input.maps!.subarray(0, n * input.mapDim),
+      local: { ...input.local!, values: input.local!.values.subarray(0, n * 24 * 24 * 64) },
+    });
+    const few = fitLandmarkRidge(
+      first(train.faces, 10),
+      first(train.mirrored, 10),
+      train.points.subarray(0, 10 * 136),
+      flip,
+    );
+    expect(few.refine).toBeNull();
+  }, 240_000);
 
   it('is least sure of the point whose training labels are noisy', () => {
     const noisy = Float32Array.from(train.points);
@@ -86,12 +129,16 @@ describe('landmark ridge head on FaceMesh', () => {
     };
     const medians = Array.from({ length: 68 }, (_, j) => median(j));
     expect(medians.indexOf(Math.max(...medians))).toBe(point);
-  }, 90_000);
+  }, 240_000);
 
   it('refuses inputs that do not match', () => {
     const short = { ...train.faces, count: 1 };
     expect(() => fitLandmarkRidge(short, short, train.points.subarray(0, 136), flip)).toThrow(
       /needs 2 or more faces/,
+    );
+    const cut = { ...train.faces, count: 10 };
+    expect(() => fitLandmarkRidge(cut, cut, train.points.subarray(0, 10 * 136), flip)).toThrow(
+      /faces have 70200 point values, not 10 × 1404/,
     );
     expect(() =>
       fitLandmarkRidge(train.faces, train.mirrored, train.points.subarray(0, 10), flip),

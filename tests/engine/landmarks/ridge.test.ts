@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fitRidge, predictRidge } from '../../../src-main/engine/landmarks/ridge';
+import {
+  fitRidge,
+  fitRidgeWithGram,
+  kernelFoldPredict,
+  predictRidge,
+} from '../../../src-main/engine/landmarks/ridge';
 import { Rng } from '../../../src-main/engine/model/rng';
 import { useWasm } from '../../support/engine-helpers';
 
@@ -98,3 +103,37 @@ function solve(a: Float64Array, b: Float64Array, d: number, m: number): Float64A
   }
   return w;
 }
+
+describe('kernelFoldPredict', () => {
+  it('predicts the held rows as fitRidge on the train rows alone does, from the gram of all rows', async () => {
+    await useWasm();
+    const [n, d, m] = [16, 6, 3];
+    const { x, y, groups } = data(n, d, m, 0.3, 5);
+    const { gram } = fitRidgeWithGram(x, y, n, d, m, groups, { lambdas: [0.2] });
+    const held = [2, 3, 9, 10];
+    const train = Array.from({ length: n }, (_, i) => i).filter((i) => !held.includes(i));
+    const pick = (a: Float64Array, w: number, rows: number[]) =>
+      Float64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * w, (r + 1) * w))));
+    const alone = fitRidge(
+      pick(x, d, train),
+      pick(y, m, train),
+      train.length,
+      d,
+      m,
+      train.map((r) => groups[r]!),
+      { lambdas: [0.2] },
+    );
+    const expected = predictRidge(alone, pick(x, d, held), held.length);
+    const got = kernelFoldPredict(gram, n, train, held, y, m, 0.2);
+    expect(got).toHaveLength(held.length * m);
+    // The gram is float32 (TF.js): agreement to a few parts in 10⁵ of the targets' scale.
+    got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 3));
+    // And it is not the fit on all rows (the held rows' own targets are not used).
+    const all = predictRidge(
+      fitRidge(x, y, n, d, m, groups, { lambdas: [0.2] }),
+      pick(x, d, held),
+      4,
+    );
+    expect(Math.max(...all.map((v, i) => Math.abs(v - got[i]!)))).toBeGreaterThan(1e-3);
+  });
+});
