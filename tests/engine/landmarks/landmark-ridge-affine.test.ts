@@ -84,9 +84,10 @@ describe('landmarkRidgeAffine', () => {
       for (const input of [test.faces, test.mirrored]) {
         const head = predictLandmarkCrops(model, input);
         const mapped = applyLandmarkAffine(affine, input.points, input.maps, input.count);
-        // The head rounds its standardised map features to float32 (a relative 6e-8 of each);
-        // the map takes them in float64. Nothing else differs: 1e-8 of shapes that are ~0.5.
-        expect(worst(mapped, head)).toBeLessThan(1e-8);
+        // The head rounds its standardised features to float32 and runs the ridge product in
+        // float32 on TF.js (ridge.ts, a relative 6e-8 each); the map takes them in float64.
+        // Nothing else differs: 1e-7 of shapes that are ~0.5 (a wrong term would be ~1e-2).
+        expect(worst(mapped, head)).toBeLessThan(1e-7);
       }
       // A crop and its mirror, combined as predict-faces.ts combines them: the head's own average.
       const direct = Float32Array.from(
