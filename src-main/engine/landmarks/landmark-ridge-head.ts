@@ -214,26 +214,8 @@ export function predictLandmarkRidge(
 ): LandmarkPrediction {
   const n = faces.count;
   const k = model.pointCount;
-  const one = (input: HeadInput): Float64Array => {
-    const prior = model.local
-      ? predictLocal(model.local, input.points!, input.pointCount, input.pointDims, n)
-      : new Float64Array(n * k * 2);
-    const x = globalFeatures(
-      input.points,
-      input.pointCount,
-      input.pointDims,
-      input.maps,
-      input.mapDim,
-      model.mapMean,
-      model.mapScale,
-      model.options,
-      n,
-    );
-    const correction = predictRidge(model.global, x, n);
-    return prior.map((v, i) => v + correction[i]!);
-  };
-  const asIs = one(faces);
-  const fromMirror = flipShapes(one(mirrored), n, flipInverse(model.flip));
+  const asIs = predictLandmarkCrops(model, faces);
+  const fromMirror = flipShapes(predictLandmarkCrops(model, mirrored), n, flipInverse(model.flip));
   const shapes = asIs.map((v, i) => (v + fromMirror[i]!) / 2);
   const disagreement = new Float64Array(n * k);
   for (let i = 0; i < n * k; i++) {
@@ -243,6 +225,31 @@ export function predictLandmarkRidge(
     );
   }
   return { shapes, sigma: predictSigma(model.uncertainty, model.looError, disagreement, n, k) };
+}
+
+/**
+ * The head's shapes `[n · K · 2]` for crops as they are, no flip averaging: what
+ * `predictLandmarkRidge` computes for each of the face and its mirror before combining them.
+ */
+export function predictLandmarkCrops(model: LandmarkRidgeModel, input: HeadInput): Float64Array {
+  const n = input.count;
+  const k = model.pointCount;
+  const prior = model.local
+    ? predictLocal(model.local, input.points!, input.pointCount, input.pointDims, n)
+    : new Float64Array(n * k * 2);
+  const x = globalFeatures(
+    input.points,
+    input.pointCount,
+    input.pointDims,
+    input.maps,
+    input.mapDim,
+    model.mapMean,
+    model.mapScale,
+    model.options,
+    n,
+  );
+  const correction = predictRidge(model.global, x, n);
+  return prior.map((v, i) => v + correction[i]!);
 }
 
 /** The inverse permutation (a mirror pairing is its own inverse; this does not assume it). */
