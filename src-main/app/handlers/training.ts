@@ -3,9 +3,13 @@
  * defaults for the open project), and runs — start, pause, resume, cancel, list, detail — which
  * the training relay carries to the training process. Events come back as `training:event`.
  */
-import { pretrainSourcesOf } from '../training/pretrain-sources';
 import { configFields } from '../training/config-fields';
-import { oneClickConfig, resolveRunConfig, type ProjectCounts } from '../training/one-click-config';
+import {
+  oneClickConfig,
+  oneClickFinetuneInput,
+  projectCounts,
+  resolveRunConfig,
+} from '../training/one-click-config';
 import { readModelInfo } from '../training/run-index';
 import { modelDir } from '../../engine/jobs/run-folder';
 import type { ProjectStore } from '../../core/project-store';
@@ -26,15 +30,6 @@ type TrainingChannel = Extract<keyof HandlerTable, `training:${string}`>;
 /** Keys main sets itself: the run folder's checkpoints, and the task picked above the form. */
 const PRETRAIN_OWN_KEYS = ['checkpointDir'];
 const FINETUNE_OWN_KEYS = ['checkpointDir', 'task'];
-
-export function projectCounts(store: ProjectStore | null): ProjectCounts {
-  if (!store) return { pretrainImages: 0, labelledTrainFaces: 0 };
-  let labelledTrainFaces = 0;
-  for (const image of store.listImages()) {
-    if (image.split === 'train' && store.getFace(image.id) !== null) labelledTrainFaces += 1;
-  }
-  return { pretrainImages: pretrainSourcesOf(store).length, labelledTrainFaces };
-}
 
 function openStore(ctx: StudioContext): ProjectStore | null {
   return ctx.session.summary() ? ctx.session.require() : null;
@@ -71,21 +66,28 @@ export function createTrainingHandlers(ctx: StudioContext): Pick<HandlerTable, T
       if (request.kind === 'finetune' && !request.task) {
         throw new StudioError('invalid-payload', 'Fine-tuning needs a task');
       }
-      const defaults = oneClickConfig(request.kind, request.task, projectCounts(store));
-      const input = resolveRunConfig(request.kind, defaults, request.config);
+      const counts = projectCounts(store);
       // Parsed here, once, where the config enters: a bad key or type fails, named, before a run
       // folder exists, and the typed config goes down to the training process.
       let config: RunConfig;
       if (request.kind === 'finetune') {
-        input.task = request.task;
         const backbone =
           request.backboneId !== null ? await runBackbone(store.dir, request.backboneId) : null;
-        // A run from a backbone takes its model shape unless the user named one: the one-click
-        // default gives way.
-        if (backbone && !Object.hasOwn(request.config, 'model')) delete input.model;
+        const input = oneClickFinetuneInput(
+          request.task!,
+          counts,
+          request.config,
+          backbone !== null,
+        );
         config = resolveFinetuneConfig(input, backbone);
       } else {
-        config = parsePretrainConfig(input);
+        config = parsePretrainConfig(
+          resolveRunConfig(
+            request.kind,
+            oneClickConfig(request.kind, undefined, counts),
+            request.config,
+          ),
+        );
       }
       return ctx.training.start(store.dir, {
         kind: request.kind,
