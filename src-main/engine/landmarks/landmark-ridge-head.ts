@@ -252,8 +252,19 @@ export function predictLandmarkCrops(model: LandmarkRidgeModel, input: HeadInput
   return prior.map((v, i) => v + correction[i]!);
 }
 
+/**
+ * The factor the standardised maps are scaled by beside `p` point values and `q` map values, so
+ * their total variance is `mapWeight` × the points' (0 when the maps are not used).
+ */
+export function mapFactorOf(options: LandmarkRidgeOptions, p: number, q: number): number {
+  if (q === 0 || options.mapWeight <= 0) return 0;
+  // Mesh coordinates vary by ~0.02–0.05 crop units: their total variance sets the maps' scale.
+  const pointVariance = p > 0 ? p * 0.03 ** 2 : 1;
+  return Math.sqrt((options.mapWeight * pointVariance) / q);
+}
+
 /** The inverse permutation (a mirror pairing is its own inverse; this does not assume it). */
-function flipInverse(flip: readonly number[]): number[] {
+export function flipInverse(flip: readonly number[]): number[] {
   const inv = new Array<number>(flip.length);
   flip.forEach((to, from) => (inv[to] = from));
   return inv;
@@ -308,9 +319,7 @@ function globalFeatures(
   const useMaps = maps !== null && mapMean !== null && mapScale !== null && options.mapWeight > 0;
   const q = useMaps ? mapDim : 0;
   const out = new Float32Array(rows * (p + q));
-  // Mesh coordinates vary by ~0.02–0.05 crop units: their total variance sets the maps' scale.
-  const pointVariance = p > 0 ? p * 0.03 ** 2 : 1;
-  const mapFactor = useMaps ? Math.sqrt((options.mapWeight * pointVariance) / q) : 0;
+  const mapFactor = mapFactorOf(options, p, q);
   for (let i = 0; i < rows; i++) {
     const o = i * (p + q);
     for (let t = 0; t < p; t++) out[o + t] = points![i * p + t]!;
