@@ -179,8 +179,8 @@ export function resolveRunConfig(
 /**
  * A fine-tuning run's config input as the one-click button starts it: the user's `changes` (the
  * Advanced form's, or the CLI's `--set`) over the one-click defaults for the project, with the
- * task. A run from a pre-trained ViT backbone takes its model shape unless the changes name one,
- * so the one-click model preset gives way. Parse it with `resolveFinetuneConfig`.
+ * task. A run from a pre-trained ViT backbone trains that ViT (`method: 'gradient'`) with its
+ * model shape, unless the changes name a method or a model. Parse it with `resolveFinetuneConfig`.
  */
 export function oneClickFinetuneInput(
   task: FinetuneTaskName,
@@ -191,5 +191,11 @@ export function oneClickFinetuneInput(
   const input = resolveRunConfig('finetune', oneClickFinetuneConfig(task, counts), changes);
   input.task = task;
   if (fromBackbone && !Object.hasOwn(changes, 'model')) delete input.model;
+  // A run started from the lab's own pre-trained ViT trains that ViT: the face-backbone head
+  // would leave the chosen backbone unused.
+  if (fromBackbone && !Object.hasOwn(changes, 'method')) {
+    input.method = 'gradient';
+    input.faceBackbones = null;
+  }
   return input;
 }

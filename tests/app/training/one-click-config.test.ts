@@ -109,8 +109,16 @@ describe('one-click landmarks', () => {
     const changed = oneClickFinetuneInput('landmarks', counts, { valFraction: 0.2 }, false);
     expect(changed.valFraction).toBe(0.2);
     expect(changed.method).toBe('backbone-head');
-    // From a pre-trained ViT backbone, its shape wins unless the changes name a model.
+    // From a pre-trained ViT backbone: that ViT is trained, in its shape, unless the changes
+    // name a method or a model.
+    expect(oneClickFinetuneInput('landmarks', counts, {}, true)).toMatchObject({
+      method: 'gradient',
+      faceBackbones: null,
+    });
     expect(oneClickFinetuneInput('landmarks', counts, {}, true).model).toBeUndefined();
+    expect(
+      oneClickFinetuneInput('landmarks', counts, { method: 'backbone-head' }, true).method,
+    ).toBe('backbone-head');
     expect(
       oneClickFinetuneInput('landmarks', counts, { model: { preset: 'small' } }, true).model,
     ).toEqual({ preset: 'small' });
