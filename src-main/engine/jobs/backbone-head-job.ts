@@ -31,15 +31,16 @@ import type {
 import { StudioError } from '../../shared/errors';
 import type { FaceBackbone } from '../backbones/face-backbone';
 import { defaultFaceBackbones, loadFaceBackbone } from '../backbones/load-face-backbone';
-import type { LabelledFace, LabelledFaceSet } from '../data/labelled-faces';
+import type { FaceSetOptions, LabelledFace, LabelledFaceSet } from '../data/labelled-faces';
 import { describeIssues } from '../export/model-folder';
 import {
   finetuneConfigSchema,
   parseFinetuneConfig,
   type FinetuneConfig,
+  type FinetuneTask,
 } from '../finetune/finetune-config';
 import { deriveSeed, Rng } from '../model/rng';
-import type { FinetuneJobSpec } from './finetune-job';
+import type { RunStart } from './run-config';
 import {
   runConfigOf,
   runRecorder,
@@ -50,13 +51,20 @@ import {
 import { configComments, RunFolder } from './run-folder';
 
 /**
- * A fine-tuning run's spec (its `backboneDir` and `crop` are the ViT's and do not apply here), and
- * where the face backbones come from.
+ * What a backbone-head run is given: a fine-tuning run's spec less the ViT's backbone and crop
+ * (a `FinetuneJobSpec` is one), and where the face backbones come from.
  */
-export type BackboneHeadJobSpec = FinetuneJobSpec & {
+export type BackboneHeadJobSpec = {
+  jobId: string;
+  /** runs/<id>/; the run id is its name (and the exported model's). */
+  runDir: string;
+  /** The project's models/ folder: the model goes to models/<run id>/. */
+  modelsDir: string;
+  /** The labelled faces for a task (as the fine-tuning job reads them). */
+  faces: (task: FinetuneTask, options: FaceSetOptions) => Promise<LabelledFaceSet>;
   /** Loads a face backbone by id (default: the app's, load-face-backbone.ts); tests share one. */
   loadBackbone?: (id: string) => Promise<FaceBackbone>;
-};
+} & RunStart<FinetuneConfig>;
 
 /** The faces of a run by role. */
 export interface HeadSplits {

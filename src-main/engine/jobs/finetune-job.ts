@@ -193,7 +193,7 @@ async function isBackboneHeadRun(spec: FinetuneJobSpec): Promise<boolean> {
 }
 
 export async function runFinetuneJob(
-  spec: FinetuneJobSpec | BackboneHeadJobSpec,
+  spec: FinetuneJobSpec & Pick<BackboneHeadJobSpec, 'loadBackbone'>,
   controls: JobRunControls,
 ): Promise<JobRunOutcome> {
   if (await isBackboneHeadRun(spec)) return runBackboneHeadJob(spec, controls, HEAD_TASKS);
