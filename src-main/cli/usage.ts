@@ -18,6 +18,6 @@ export const FINETUNE_USAGE =
 export const PREDICT_USAGE =
   'face-studio predict --model DIR --out DIR [--format json|pts|coco|dlib|yolo|studio|celeba|class-folders] [--batch N] [--whole-image] [--labels-only] IMAGES_OR_FOLDERS…';
 export const EVAL_USAGE =
-  'face-studio eval --model DIR --data DIR --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--split train|val|test] [--limit N] [--batch N] [--landmarks ibug68|wflw98|five]';
+  'face-studio eval --model DIR --data DIR --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--split train|val|test] [--limit N] [--batch N] [--landmarks ibug68|wflw98|five] [--crop inference|true-points]';
 export const COMPARE_USAGE =
   'face-studio compare --project P [--task landmarks|attributes|expression] [--backbones ID,…]';

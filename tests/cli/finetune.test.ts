@@ -7,6 +7,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oneClickFinetuneInput, projectCounts } from '../../src-main/app/training/one-click-config';
+import { ProjectStore } from '../../src-main/core/project-store';
+import { resolveFinetuneConfig } from '../../src-main/engine/jobs/run-config';
 import { ModelCard } from '../../src-main/shared/model-card';
 import { createLabelledProject } from '../engine/data/labelled-project';
 import { CHILD_TEST_TIMEOUT_MS, runCli, trainingRun } from './run-cli';
@@ -76,6 +79,33 @@ describe('face-studio finetune', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
       JSON.parse(await readFile(path.join(summary.modelDir, 'card.json'), 'utf8')),
     );
     expect(card).toMatchObject({ task: 'landmarks', data: { train: 8, val: 2, test: 1 } });
+    expect(card.metrics[0]!.values).toEqual(summary.result.metrics);
+  });
+
+  it('without --config trains what the one-click button trains', { timeout: 300_000 }, async () => {
+    const result = await runCli(['finetune', '--project', projectDir, '--task', 'landmarks']);
+    expect(result.code).toBe(0);
+    const { summary, runDir } = await trainingRun<{ metrics: Record<string, number> }>(
+      result,
+      projectDir,
+    );
+    expect(summary).toMatchObject({ type: 'done' });
+    // The Train view's config for this project (8 labelled train faces), built by the same code.
+    const store = await ProjectStore.open(projectDir, { readOnly: true });
+    const counts = projectCounts(store);
+    await store.close();
+    const oneClick = resolveFinetuneConfig(
+      oneClickFinetuneInput('landmarks', counts, {}, false),
+      null,
+    );
+    const saved = JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8'));
+    const { $comments: _comments, checkpointDir: _dir, ...config } = saved;
+    expect(config).toEqual(oneClick);
+    expect(config).toMatchObject({ method: 'backbone-head', faceBackbones: ['facemesh'] });
+    const card = ModelCard.parse(
+      JSON.parse(await readFile(path.join(summary.modelDir, 'card.json'), 'utf8')),
+    );
+    expect(card.head?.backbones.map((b) => b.id)).toEqual(['facemesh']);
     expect(card.metrics[0]!.values).toEqual(summary.result.metrics);
   });
 

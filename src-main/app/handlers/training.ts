@@ -3,11 +3,16 @@
  * defaults for the open project), and runs — start, pause, resume, cancel, list, detail — which
  * the training relay carries to the training process. Events come back as `training:event`.
  */
-import { pretrainSourcesOf } from '../training/pretrain-sources';
 import { configFields } from '../training/config-fields';
-import { oneClickConfig, resolveRunConfig, type ProjectCounts } from '../training/one-click-config';
+import {
+  comparisonWinner,
+  oneClickConfig,
+  oneClickFinetuneInput,
+  projectCounts,
+  resolveRunConfig,
+} from '../training/one-click-config';
 import { readModelInfo } from '../training/run-index';
-import { modelDir, readComparison } from '../../engine/jobs/run-folder';
+import { modelDir } from '../../engine/jobs/run-folder';
 import type { ProjectStore } from '../../core/project-store';
 import { readBackboneVit } from '../../engine/export/backbone-shape';
 import { finetuneConfigSchema } from '../../engine/finetune/finetune-config';
@@ -18,7 +23,6 @@ import {
 } from '../../engine/jobs/run-config';
 import { parsePretrainConfig, pretrainConfigSchema } from '../../engine/pretrain/pretrain-config';
 import { StudioError } from '../../shared/errors';
-import type { FinetuneTaskName, TrainingKind } from '../../shared/training';
 import type { HandlerTable } from '../dispatch';
 import type { StudioContext } from './studio-context';
 
@@ -27,15 +31,6 @@ type TrainingChannel = Extract<keyof HandlerTable, `training:${string}`>;
 /** Keys main sets itself: the run folder's checkpoints, and the task picked above the form. */
 const PRETRAIN_OWN_KEYS = ['checkpointDir'];
 const FINETUNE_OWN_KEYS = ['checkpointDir', 'task'];
-
-export function projectCounts(store: ProjectStore | null): ProjectCounts {
-  if (!store) return { pretrainImages: 0, labelledTrainFaces: 0 };
-  let labelledTrainFaces = 0;
-  for (const image of store.listImages()) {
-    if (image.split === 'train' && store.getFace(image.id) !== null) labelledTrainFaces += 1;
-  }
-  return { pretrainImages: pretrainSourcesOf(store).length, labelledTrainFaces };
-}
 
 function openStore(ctx: StudioContext): ProjectStore | null {
   return ctx.session.summary() ? ctx.session.require() : null;
@@ -54,27 +49,15 @@ async function runBackbone(projectDir: string, backboneId: string): Promise<RunB
   return { card: model.card, vit: await readBackboneVit(dir) };
 }
 
-/**
- * The winner of the project's last backbone comparison for a fine-tuning task (one-click starts
- * from it), or null. A comparison file that cannot be read counts as none: the Models view
- * names its problem, and one-click keeps the task's default.
- */
-async function bestBackbone(
-  store: ProjectStore | null,
-  kind: TrainingKind,
-  task: FinetuneTaskName | undefined,
-): Promise<string | null> {
-  if (!store || kind !== 'finetune') return null;
-  const comparison = await readComparison(store.dir, task ?? 'landmarks').catch(() => null);
-  return comparison?.winner ?? null;
-}
-
 export function createTrainingHandlers(ctx: StudioContext): Pick<HandlerTable, TrainingChannel> {
   return {
     'training:configSchema': async (request) => {
       const store = openStore(ctx);
       const counts = projectCounts(store);
-      const best = await bestBackbone(store, request.kind, request.task);
+      const best =
+        request.kind === 'finetune'
+          ? await comparisonWinner(store?.dir ?? null, request.task ?? 'landmarks')
+          : null;
       const fields =
         request.kind === 'pretrain'
           ? configFields(pretrainConfigSchema, PRETRAIN_OWN_KEYS)
@@ -89,22 +72,29 @@ export function createTrainingHandlers(ctx: StudioContext): Pick<HandlerTable, T
       if (request.kind === 'finetune' && !request.task) {
         throw new StudioError('invalid-payload', 'Fine-tuning needs a task');
       }
-      const best = await bestBackbone(store, request.kind, request.task);
-      const defaults = oneClickConfig(request.kind, request.task, projectCounts(store), best);
-      const input = resolveRunConfig(request.kind, defaults, request.config);
+      const counts = projectCounts(store);
       // Parsed here, once, where the config enters: a bad key or type fails, named, before a run
       // folder exists, and the typed config goes down to the training process.
       let config: RunConfig;
       if (request.kind === 'finetune') {
-        input.task = request.task;
         const backbone =
           request.backboneId !== null ? await runBackbone(store.dir, request.backboneId) : null;
-        // A run from a backbone takes its model shape unless the user named one: the one-click
-        // default gives way.
-        if (backbone && !Object.hasOwn(request.config, 'model')) delete input.model;
+        const input = oneClickFinetuneInput(
+          request.task!,
+          counts,
+          request.config,
+          backbone !== null,
+          await comparisonWinner(store.dir, request.task!),
+        );
         config = resolveFinetuneConfig(input, backbone);
       } else {
-        config = parsePretrainConfig(input);
+        config = parsePretrainConfig(
+          resolveRunConfig(
+            request.kind,
+            oneClickConfig(request.kind, undefined, counts),
+            request.config,
+          ),
+        );
       }
       return ctx.training.start(store.dir, {
         kind: request.kind,

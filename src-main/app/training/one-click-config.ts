@@ -5,12 +5,20 @@
  *
  * The aim is a useful model in minutes on the slowest backend the studio ships with (wasm, 2
  * CPU cores, the tiny preset), sized to the project: the number of passes follows from a time
- * budget and the number of faces, using throughputs measured on this kind of machine.
+ * budget and the number of faces, using throughputs measured on this kind of machine. Landmarks
+ * fit a head in closed form on FaceMesh (`method: 'backbone-head'`): 4.0–4.6% NME on HELEN from
+ * 100 faces where the ViT heatmap head reached 10–12%, in a minute or two.
+ *
+ * The Train view's `training:start` and the CLI's `finetune` without `--config` both build their
+ * run's config with `oneClickFinetuneInput`, so the two train the same model.
  */
 import { DEFAULT_FACE_BACKBONES } from '../../engine/backbones/backbone-registry';
+import { readComparison } from '../../engine/jobs/run-folder';
 import { parsePretrainConfig, type PretrainConfig } from '../../engine/pretrain/pretrain-config';
 import { parseFinetuneConfig, type FinetuneConfig } from '../../engine/finetune/finetune-config';
+import type { ProjectStore } from '../../core/project-store';
 import type { FinetuneTaskName, TrainingKind } from '../../shared/training';
+import { pretrainSourcesOf } from './pretrain-sources';
 
 export type ConfigObject = Record<string, unknown>;
 
@@ -20,6 +28,16 @@ export interface ProjectCounts {
   pretrainImages: number;
   /** Labelled faces of the train split (fine-tuning's training data). */
   labelledTrainFaces: number;
+}
+
+/** The counts the one-click defaults are sized by, from a project (none open: zeros). */
+export function projectCounts(store: ProjectStore | null): ProjectCounts {
+  if (!store) return { pretrainImages: 0, labelledTrainFaces: 0 };
+  let labelledTrainFaces = 0;
+  for (const image of store.listImages()) {
+    if (image.split === 'train' && store.getFace(image.id) !== null) labelledTrainFaces += 1;
+  }
+  return { pretrainImages: pretrainSourcesOf(store).length, labelledTrainFaces };
 }
 
 /**
@@ -36,6 +54,26 @@ const PRETRAIN_BUDGET_IMAGES = 2700;
  * 13,000 face passes.
  */
 const FINETUNE_BUDGET_FACE_PASSES = 13_000;
+
+/**
+ * Backbones a one-click head may read: those shipped as graphs the exporter can write into the
+ * model (a comparison's ViT winner is shown, but one-click keeps the task's default).
+ */
+const EXPORTABLE_BACKBONES: readonly string[] = ['facemesh', 'mini-xception'];
+
+/**
+ * The winner of the project's last backbone comparison for a fine-tuning task, or null. A
+ * comparison file that cannot be read counts as none: the Models view names its problem, and
+ * one-click keeps the task's default.
+ */
+export async function comparisonWinner(
+  projectDir: string | null,
+  task: FinetuneTaskName,
+): Promise<string | null> {
+  if (!projectDir) return null;
+  const comparison = await readComparison(projectDir, task).catch(() => null);
+  return comparison?.winner ?? null;
+}
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
 
@@ -73,9 +111,15 @@ export function oneClickFinetuneConfig(
   const faces = Math.max(1, counts.labelledTrainFaces);
   return parseFinetuneConfig({
     task,
-    // The closed-form head reads the backbone that did best on this project's own faces, else
-    // the task's default.
-    faceBackbones: bestBackbone ? [bestBackbone] : [...DEFAULT_FACE_BACKBONES[task]],
+    // Landmarks: a ridge head on frozen face backbones (seconds to fit, usable from 5–10 faces),
+    // reading the backbone that did best on this project's own faces (Models: compare backbones)
+    // when it can be exported, else the task's default. The gradient recipe below stays filled
+    // in, so switching `method` to `gradient` in the Advanced form trains the measured ViT recipe.
+    ...(task === 'landmarks' ? { method: 'backbone-head' } : {}),
+    faceBackbones:
+      bestBackbone && EXPORTABLE_BACKBONES.includes(bestBackbone)
+        ? [bestBackbone]
+        : [...DEFAULT_FACE_BACKBONES[task]],
     model: { preset: 'tiny' },
     // The only setting measured to train enough steps in minutes on wasm: a frozen backbone
     // whose tokens are computed once per face, so a step costs only the head (~10× faster).
@@ -158,4 +202,33 @@ export function resolveRunConfig(
     merged.cacheBackboneTokens = false;
   }
   return merged;
+}
+
+/**
+ * A fine-tuning run's config input as the one-click button starts it: the user's `changes` (the
+ * Advanced form's, or the CLI's `--set`) over the one-click defaults for the project, with the
+ * task. A run from a pre-trained ViT backbone trains that ViT (`method: 'gradient'`) with its
+ * model shape, unless the changes name a method or a model. Parse it with `resolveFinetuneConfig`.
+ */
+export function oneClickFinetuneInput(
+  task: FinetuneTaskName,
+  counts: ProjectCounts,
+  changes: ConfigObject,
+  fromBackbone: boolean,
+  bestBackbone: string | null = null,
+): ConfigObject {
+  const input = resolveRunConfig(
+    'finetune',
+    oneClickFinetuneConfig(task, counts, bestBackbone),
+    changes,
+  );
+  input.task = task;
+  if (fromBackbone && !Object.hasOwn(changes, 'model')) delete input.model;
+  // A run started from the lab's own pre-trained ViT trains that ViT: the face-backbone head
+  // would leave the chosen backbone unused.
+  if (fromBackbone && !Object.hasOwn(changes, 'method')) {
+    input.method = 'gradient';
+    input.faceBackbones = null;
+  }
+  return input;
 }

@@ -1,8 +1,11 @@
 /**
- * `face-studio eval --model DIR --data DIR --format F [--split S] [--limit N]`: scores an exported
- * model on a labelled folder read by the library's importers. Faces are cropped from their labels,
- * never detected (evaluate-model.ts), so the score is the model's. A table goes to stderr and the
- * JSON report to stdout. Bad data fails naming every bad file (exit 1); a wrong call exits 2.
+ * `face-studio eval --model DIR --data DIR --format F [--split S] [--limit N] [--crop C]`: scores
+ * an exported model on a labelled folder read by the library's importers. `--crop inference` cuts
+ * faces as `predict` does (the labelled box, else the detector's); `--crop true-points` around the
+ * labelled points, which no user of `predict` has; the default is the card's (inference for a
+ * backbone-headed model), and the table and report name the one used (evaluate-model.ts). A table
+ * goes to stderr and the JSON report to stdout. Bad data fails naming every bad file (exit 1); a
+ * wrong call exits 2.
  */
 import { labelFormat } from '../../core/formats/registry';
 import { readLabelledInput, type LabelledFormat } from '../../core/library/labelled-input';
@@ -28,6 +31,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<void> {
       limit: { type: 'string' },
       batch: { type: 'string', default: '16' },
       landmarks: { type: 'string' },
+      crop: { type: 'string' },
     },
     EVAL_USAGE,
   );
@@ -44,6 +48,9 @@ export async function evalCommand(args: string[], io: CliIo): Promise<void> {
     );
   const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
   const batchSize = positiveInteger('--batch', values.batch);
+  const crop = values.crop;
+  if (crop !== undefined && crop !== 'inference' && crop !== 'true-points')
+    throw new UsageError(`--crop ${crop}: expected inference or true-points`, EVAL_USAGE);
 
   const card = await readModelCard(values.model);
   const landmarks = dataLandmarkSchema(landmarkSchemaOfCard(card), values.landmarks, format);
@@ -56,6 +63,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<void> {
   try {
     const report = await evaluateModel(model, input, {
       batchSize,
+      ...(crop ? { crop } : {}),
       ...(split?.data ? { split: split.data } : {}),
       ...(limit ? { limit } : {}),
       onProgress: ({ done, total }) => io.err(`${done}/${total} faces`),
@@ -129,6 +137,10 @@ export function evalTable(report: EvalReport): string {
   return [
     `model ${report.model.id} (${report.model.task}) · ${report.faces} faces` +
       (report.unlabelled > 0 ? ` · ${report.unlabelled} without the labels it needs` : ''),
+    `  cut ${report.crop === 'inference' ? 'as predict cuts them' : 'around the TRUE points (predict cannot)'}: ` +
+      Object.entries(report.cutFrom)
+        .map(([from, n]) => `${n} from ${from}`)
+        .join(', '),
     ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value.padStart(8)}`),
   ].join('\n');
 }

@@ -4,10 +4,20 @@
  * labelled faces (train; val for early stopping; test for the final metrics), in this process,
  * writing runs/<id>/ and exporting models/<id>/ with its card. Progress and validation lines go to
  * stderr, a JSON summary to stdout. A bad config key or type exits 2.
+ *
+ * Without `--config` the run is the Train view's one-click run (one-click-config.ts), sized to the
+ * project, with any `--set` laid over it as the Advanced form's changes are; with `--config` the
+ * file (and `--set`) over the config's own defaults.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readLabelledFaces } from '../../app/training/finetune-faces';
+import {
+  comparisonWinner,
+  oneClickFinetuneInput,
+  projectCounts,
+} from '../../app/training/one-click-config';
+import { ProjectStore } from '../../core/project-store';
 import { chooseBackend } from '../../engine/backend';
 import { readBackboneShape } from '../../engine/export/saved-backbone';
 import type { FinetuneConfig } from '../../engine/finetune/finetune-config';
@@ -35,6 +45,21 @@ async function backboneFolder(projectDir: string, given: string): Promise<string
     'not-found',
     `Backbone ${given} is neither a model of the project (${ofProject}) nor a folder`,
   );
+}
+
+/** The project's counts the one-click defaults are sized by. */
+async function countsOf(projectDir: string) {
+  const store = await ProjectStore.open(projectDir, { readOnly: true });
+  try {
+    return projectCounts(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function withoutTask(config: Record<string, unknown>): Record<string, unknown> {
+  const { task: _task, ...rest } = config;
+  return rest;
 }
 
 export async function finetuneCommand(args: string[], io: CliIo): Promise<void> {
@@ -79,8 +104,17 @@ export async function finetuneCommand(args: string[], io: CliIo): Promise<void> 
   if (values.resume) start = { resume: true, config };
   else {
     const backbone = backboneDir ? await readBackboneShape(backboneDir) : null;
+    const input = values.config
+      ? config
+      : oneClickFinetuneInput(
+          config.task as (typeof TASKS)[number],
+          await countsOf(projectDir),
+          withoutTask(config),
+          backbone !== null,
+          await comparisonWinner(projectDir, config.task as (typeof TASKS)[number]),
+        );
     start = {
-      config: checkConfig((c) => resolveFinetuneConfig(c, backbone), config, FINETUNE_USAGE),
+      config: checkConfig((c) => resolveFinetuneConfig(c, backbone), input, FINETUNE_USAGE),
     };
   }
   const backend = await chooseBackend();

@@ -61,6 +61,8 @@ import {
 } from './job-run';
 import type { RunStart } from './run-config';
 import { configComments, RunFolder } from './run-folder';
+import { runBackboneHeadJob, type BackboneHeadJobSpec } from './backbone-head-job';
+import { HEAD_TASKS } from './head-tasks';
 
 /** Validation faces whose predictions each validation line carries (the dashboard draws them). */
 export const SAMPLE_FACES = 4;
@@ -220,10 +222,21 @@ async function finalMetrics(
   return { values: flatMetrics(metrics, names), ced };
 }
 
+/**
+ * Whether the run fits a head on frozen face backbones (`method: 'backbone-head'`) rather than
+ * training the ViT: a resumed run is what its saved config (with the changes laid over) says.
+ */
+async function isBackboneHeadRun(spec: FinetuneJobSpec): Promise<boolean> {
+  if (!spec.resume) return spec.config.method === 'backbone-head';
+  const saved = await new RunFolder(path.resolve(spec.runDir)).readConfigIfAny();
+  return (spec.config.method ?? saved.method) === 'backbone-head';
+}
+
 export async function runFinetuneJob(
-  spec: FinetuneJobSpec,
+  spec: FinetuneJobSpec & Pick<BackboneHeadJobSpec, 'loadBackbone'>,
   controls: JobRunControls,
 ): Promise<JobRunOutcome> {
+  if (await isBackboneHeadRun(spec)) return runBackboneHeadJob(spec, controls, HEAD_TASKS);
   const { jobId } = spec;
   const run = new RunFolder(path.resolve(spec.runDir));
   const previous = spec.resume ? await run.readRecord() : null;

@@ -1,8 +1,17 @@
 /**
- * Scores an exported model on a labelled set (docs/ARCHITECTURE.md, "Training recipe"): each face
- * is cropped by the card's crop policy from its labelled landmarks (else its labelled box, else the
- * whole image) — never from a detection, so the score measures the model and not the detector —
- * then predicted as `predict` does (flip test for landmarks), and compared with its labels:
+ * Scores an exported model on a labelled set (docs/ARCHITECTURE.md, "Training recipe"), predicted
+ * as `predict` does (flip test for landmarks) and compared with its labels. Where each face is cut
+ * from (the report's `crop` says which):
+ *
+ * - `inference`, the default for a model whose card has a head record: as `predict` cuts it — the
+ *   face's labelled box, else the detector's (the whole image when it finds none, if the card
+ *   allows), then, for landmark heads, again around the first prediction — so eval scores what a
+ *   user of `predict` gets;
+ * - `true-points`, the default for other models and an explicit choice for any: the card's crop
+ *   policy around the labelled landmarks (else the labelled box, else the whole image), which
+ *   measures the model apart from the detector but flatters it, as no user has the true points.
+ *
+ * Metrics:
  *
  * | task       | metrics                                                             |
  * |------------|---------------------------------------------------------------------|
@@ -22,9 +31,21 @@ import { StudioError } from '../../shared/errors';
 import type { ExportedModel } from '../export/load-model';
 import { argmaxRows, attributeMetrics, expressionMetrics } from '../metrics/classification-metrics';
 import { landmarkMetrics } from '../metrics/landmark-metrics';
-import { predictFaces, type ImageToPredict } from './predict-faces';
+import {
+  predictFaces,
+  type FaceSource,
+  type ImageToPredict,
+  type PredictOptions,
+} from './predict-faces';
+
+/** Where eval cuts each face from (see the module comment). */
+export type EvalCrop = 'inference' | 'true-points';
 
 export interface EvaluateOptions {
+  /** Default: `inference` for a model with a head record, else `true-points`. */
+  crop?: EvalCrop;
+  /** The detector for `inference` crops of faces without a box (default: the library's). */
+  detector?: PredictOptions['detector'];
   /** Only images of this split (when the data names splits). */
   split?: Split;
   /** At most this many faces, in the data's order. */
@@ -36,6 +57,13 @@ export interface EvaluateOptions {
 
 export interface EvalReport {
   model: { id: string; task: string };
+  /**
+   * How the faces were cut: `inference` (as predict cuts them) or `true-points` (around the
+   * labelled points, which predict cannot do).
+   */
+  crop: EvalCrop;
+  /** How many faces were cut from each source (`points`, `box`, `detector`, `whole-image`). */
+  cutFrom: Partial<Record<FaceSource, number>>;
   /** Faces scored. */
   faces: number;
   /** Faces in the data (after the split filter) without the labels the task needs. */
@@ -97,22 +125,26 @@ export async function evaluateModel(
   }
   problems.throwIfAny(`Cannot score model ${card.id} on ${input.root}`);
 
+  const crop: EvalCrop = options.crop ?? (card.head ? 'inference' : 'true-points');
   const scored: Scored[] = chosen.map((image) => {
     const face = image.faces[0]!;
     const file = join(input.root, image.file);
     const placed = face.points.some((p) => p.v > 0);
-    const request: ImageToPredict = placed
-      ? { file, points: face.points }
-      : face.box
-        ? { file, box: face.box }
-        : { file };
+    const request: ImageToPredict =
+      placed && crop === 'true-points'
+        ? { file, points: face.points }
+        : face.box
+          ? { file, box: face.box }
+          : { file };
     return { image, request };
   });
   const outcome = await predictFaces(
     model,
     scored.map((s) => s.request),
     {
-      detect: false,
+      detect: crop === 'inference',
+      noFace: card.head?.crop.wholeImageFallback === false ? 'skip' : 'whole-image',
+      ...(options.detector ? { detector: options.detector } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -121,14 +153,24 @@ export async function evaluateModel(
   if (outcome.cancelled) throw new StudioError('conflict', 'Evaluation cancelled');
   for (const failure of outcome.failed)
     problems.add(scored[failure.index]!.image.file, undefined, failure.message);
+  for (const missed of outcome.noFace)
+    problems.add(
+      scored[missed.index]!.image.file,
+      undefined,
+      "the detector found no face, and the model's card allows no whole-image fallback",
+    );
   problems.throwIfAny(`Cannot score model ${card.id} on ${input.root}`);
 
   const faces = outcome.faces.map((p) => ({
     predicted: p,
     truth: scored[p.index]!.image.faces[0]!,
   }));
+  const cutFrom: Partial<Record<FaceSource, number>> = {};
+  for (const f of faces) cutFrom[f.predicted.found] = (cutFrom[f.predicted.found] ?? 0) + 1;
   const report: EvalReport = {
     model: { id: card.id, task: card.task },
+    crop,
+    cutFrom,
     faces: faces.length,
     unlabelled: inSplit.length - labelled.length,
   };

@@ -5,6 +5,14 @@
  * see the mirrored crop: the two predictions' mean is the point, their distance its uncertainty
  * (flip-consistency.ts). `predict`, `eval` and the labeller's pre-labelling call this one function.
  *
+ * Backbone-headed models (a card with `head`) cut faces by the head's crop record: the first crop
+ * from the detection (or the box, the points, the whole image) by its policy, and, when the record
+ * says `refine: 'predicted-landmarks'`, a second crop around the first prediction's points — cut
+ * as training cut around the labelled ones — predicted again (the first pass without its mirror:
+ * it only places the face). Their σ is the card's calibration, σ² = a·s_j² + c·d², with d the
+ * face's flip disagreement (point-uncertainty.ts), so a point the model is unsure of on this face
+ * is never shown as confident.
+ *
  * One face per image: the detector's best-scoring face, as a project keeps one face per image.
  * An image that cannot be read is reported in `failed` and the rest go on, as an import does.
  */
@@ -13,7 +21,7 @@ import { boxOfPoints } from '../../core/library/face-boxes';
 import type { FaceDetector } from '../../core/library/face-detect';
 import { openImage, type OpenedImage } from '../../core/library/image-source';
 import type { Box, FaceDetection, Landmark, PlacedPoint } from '../../shared/domain';
-import type { ModelCard } from '../../shared/model-card';
+import type { CardHead, CropPolicy, ModelCard } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
 import { cropFaces, faceCropBox, fromCrop } from '../data/face-crop';
 import type { ExportedModel } from '../export/load-model';
@@ -114,6 +122,8 @@ const DEFAULT_BATCH = 16;
 interface Cropped extends FaceInImage {
   box: Box | undefined;
   pixels: tf.Tensor4D;
+  /** The image, for a second crop around the first prediction. */
+  opened: OpenedImage;
 }
 
 export async function predictFaces(
@@ -141,7 +151,14 @@ export async function predictFaces(
       for (let index = from; index < Math.min(from + batchSize, images.length); index++) {
         const image = images[index]!;
         try {
-          const cropped = await cropOne(model, image, index, detectorOf, options.noFace ?? 'skip');
+          const cropped = await cropOne(
+            model,
+            heads.policy,
+            image,
+            index,
+            detectorOf,
+            options.noFace ?? 'skip',
+          );
           if (cropped) batch.push(cropped);
           else outcome.noFace.push({ index, file: image.file });
         } catch (error) {
@@ -149,6 +166,10 @@ export async function predictFaces(
           if (!(error instanceof StudioError)) throw error;
           outcome.failed.push({ index, file: image.file, message: error.message });
         }
+      }
+      if (batch.length > 0 && heads.refine) {
+        const first = await predictBatch(model, heads, batch, false);
+        await recrop(model, heads, batch, first);
       }
       if (batch.length > 0)
         outcome.faces.push(...(await predictBatch(model, heads, batch, flipTest)));
@@ -167,6 +188,12 @@ interface Heads {
   flip: number[] | null;
   attributes: string[] | null;
   classes: string[] | null;
+  /** The policy every crop is cut by: the head's crop record's, else the card's. */
+  policy: CropPolicy;
+  /** Landmark heads: cut again around the first prediction and predict again. */
+  refine: boolean;
+  /** Landmark heads: the σ calibration (σ² = a·s_j² + c·d²); null: σ is the flip distance. */
+  sigma: NonNullable<CardHead['uncertainty']> | null;
 }
 
 function headsOf(card: ModelCard): Heads {
@@ -176,12 +203,41 @@ function headsOf(card: ModelCard): Heads {
       'invalid-payload',
       `Model ${card.id} predicts landmarks but its card has no schema`,
     );
+  const sigma = schema ? (card.head?.uncertainty ?? null) : null;
+  if (sigma && sigma.pointError.length !== schema!.points.length)
+    throw new StudioError(
+      'invalid-payload',
+      `Model ${card.id}: its card calibrates σ for ${sigma.pointError.length} points; the schema has ${schema!.points.length}`,
+    );
   return {
     pointNames: schema?.points ?? null,
     flip: schema ? flipIndexOf(schema.points.length, schema.mirror) : null,
     attributes: card.task === 'attributes' ? card.attributes : null,
     classes: card.task === 'expression' ? card.classes : null,
+    policy: card.head?.crop.policy ?? card.crop,
+    refine: schema !== null && card.head?.crop.refine === 'predicted-landmarks',
+    sigma,
   };
+}
+
+/**
+ * Replaces each face's crop with the square around its first prediction's points (the crop
+ * policy applied to them as to labelled points), so the second pass sees the face framed as the
+ * training faces were.
+ */
+async function recrop(
+  model: ExportedModel,
+  heads: Heads,
+  batch: Cropped[],
+  first: readonly PredictedFace[],
+): Promise<void> {
+  for (const [i, c] of batch.entries()) {
+    const points = first[i]!.labels.points;
+    const crop = faceCropBox(c.opened, { points }, heads.policy);
+    const pixels = await cropFaces(c.opened, [crop], model.inputSize);
+    c.pixels.dispose();
+    batch[i] = { ...c, crop, pixels };
+  }
 }
 
 /** A detector that cannot load fails the whole run, not each image in turn. */
@@ -210,6 +266,7 @@ function lazyDetector(given: PredictOptions['detector']): () => Promise<FaceDete
 /** Opens the image, finds the face to crop, and cuts it out at the model's input size. */
 async function cropOne(
   model: ExportedModel,
+  policy: CropPolicy,
   image: ImageToPredict,
   index: number,
   detectorOf: (() => Promise<FaceDetector>) | null,
@@ -219,7 +276,7 @@ async function cropOne(
   const found = await locateFace(opened, image, detectorOf);
   if (found === null && noFace === 'skip' && detectorOf) return null;
   // No face given or found: the whole image, squared about its centre (padded, never squashed).
-  const crop = faceCropBox(opened, found?.face ?? {}, model.card.crop);
+  const crop = faceCropBox(opened, found?.face ?? {}, policy);
   // Decode errors surface here, named by file (face-crop.ts).
   const pixels = await cropFaces(opened, [crop], model.inputSize);
   return {
@@ -232,6 +289,7 @@ async function cropOne(
     box: found?.box,
     crop,
     pixels,
+    opened,
   };
 }
 
@@ -345,7 +403,7 @@ async function predictBatch(
     }
     const box = c.box ?? (labels.points.length > 0 ? boxOfPoints(labels.points) : undefined);
     if (box) labels.box = box;
-    const { box: _box, pixels: _pixels, ...inImage } = c;
+    const { box: _box, pixels: _pixels, opened: _opened, ...inImage } = c;
     return { ...inImage, labels, scores };
   });
 }
@@ -364,8 +422,36 @@ function landmarksOf(
       'internal',
       `The model returned ${values?.length ?? 0} landmark values for ${n} faces; expected ${expected}`,
     );
-  if (!flipTest) return { points: values, uncertainty: null };
-  return combineFlipped(values.subarray(0, n * width), values.subarray(n * width), heads.flip);
+  if (!flipTest)
+    return {
+      points: values,
+      uncertainty: heads.sigma
+        ? calibratedSigma(heads.sigma, new Float32Array(values.length / 2))
+        : null,
+    };
+  const combined = combineFlipped(
+    values.subarray(0, n * width),
+    values.subarray(n * width),
+    heads.flip,
+  );
+  if (!heads.sigma) return combined;
+  return {
+    points: combined.points,
+    uncertainty: calibratedSigma(heads.sigma, combined.uncertainty),
+  };
+}
+
+/**
+ * σ per point, `[n·K]` crop units, from the card's calibration and each point's flip disagreement
+ * `d` (`[n·K]`): √(a·s_j² + c·d²). Without the mirrored pass d is 0 and σ the point's typical error.
+ */
+export function calibratedSigma(
+  calibration: NonNullable<CardHead['uncertainty']>,
+  d: Float32Array,
+): Float32Array {
+  const { a, c, pointError } = calibration;
+  const k = pointError.length;
+  return d.map((dist, i) => Math.sqrt(a * pointError[i % k]! ** 2 + c * dist * dist));
 }
 
 /** Class probabilities per face: with the mirrored pass, the mean of both halves. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { configFields } from '../../../src-main/app/training/config-fields';
+import { oneClickFinetuneConfig } from '../../../src-main/app/training/one-click-config';
 import {
   finetuneConfigSchema,
   parseFinetuneConfig,
@@ -96,5 +97,34 @@ describe('configFields', () => {
       { key: 'inner.a', type: 'number', help: 'A.', default: 3, optional: false },
       { key: 'inner.b', type: 'string', help: 'B.', default: null, optional: true },
     ]);
+  });
+});
+
+describe('the Advanced form on a backbone-head config', () => {
+  it('offers the method and the face backbones, and round-trips the one-click defaults', () => {
+    const fields = configFields(finetuneConfigSchema, ['checkpointDir', 'task']);
+    const byKey = Object.fromEntries(fields.map((f) => [f.key, f]));
+    expect(byKey.method).toMatchObject({
+      type: 'enum',
+      options: ['backbone-head', 'gradient'],
+      default: 'gradient',
+    });
+    expect(byKey.faceBackbones).toMatchObject({ type: 'json', default: null, optional: true });
+    // Every field the form shows, set to the one-click landmarks defaults, parses back to them.
+    const defaults = oneClickFinetuneConfig('landmarks', {
+      pretrainImages: 0,
+      labelledTrainFaces: 40,
+    });
+    const rebuilt: Record<string, unknown> = { task: 'landmarks' };
+    for (const field of fields) {
+      const parts = field.key.split('.');
+      let from: unknown = defaults;
+      for (const part of parts) from = (from as Record<string, unknown>)[part];
+      if (from === undefined) continue;
+      let at = rebuilt;
+      for (const part of parts.slice(0, -1)) at = (at[part] ??= {}) as Record<string, unknown>;
+      at[parts.at(-1)!] = from;
+    }
+    expect(parseFinetuneConfig(rebuilt)).toEqual(defaults);
   });
 });

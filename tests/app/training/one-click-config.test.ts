@@ -3,6 +3,7 @@ import {
   mergeConfig,
   oneClickConfig,
   oneClickFinetuneConfig,
+  oneClickFinetuneInput,
   oneClickPretrainConfig,
   resolveRunConfig,
 } from '../../../src-main/app/training/one-click-config';
@@ -95,5 +96,47 @@ describe('resolveRunConfig', () => {
       cacheBackboneTokens: true,
     });
     expect(insisted.cacheBackboneTokens).toBe(true);
+  });
+});
+
+describe('one-click landmarks', () => {
+  const counts = { pretrainImages: 0, labelledTrainFaces: 100 };
+
+  it('fit a head on FaceMesh, with the measured gradient recipe kept for a switch of method', () => {
+    const config = oneClickFinetuneConfig('landmarks', counts);
+    expect(config).toMatchObject({ method: 'backbone-head', faceBackbones: ['facemesh'] });
+    expect(parseFinetuneConfig(config)).toEqual(config);
+    // Attributes and expression stay on the ViT until their heads are wired.
+    expect(oneClickFinetuneConfig('expression', counts).method).toBe('gradient');
+    const switched = parseFinetuneConfig(
+      oneClickFinetuneInput('landmarks', counts, { method: 'gradient' }, false),
+    );
+    expect(switched).toMatchObject({
+      method: 'gradient',
+      cacheBackboneTokens: true,
+      headLr: 1e-2,
+      landmarkHead: { context: 5, contextChannels: 32 },
+    });
+  });
+
+  it('build the run config the Train view and the CLI share', () => {
+    const input = oneClickFinetuneInput('landmarks', counts, {}, false);
+    expect(input).toEqual({ ...oneClickFinetuneConfig('landmarks', counts), task: 'landmarks' });
+    const changed = oneClickFinetuneInput('landmarks', counts, { valFraction: 0.2 }, false);
+    expect(changed.valFraction).toBe(0.2);
+    expect(changed.method).toBe('backbone-head');
+    // From a pre-trained ViT backbone: that ViT is trained, in its shape, unless the changes
+    // name a method or a model.
+    expect(oneClickFinetuneInput('landmarks', counts, {}, true)).toMatchObject({
+      method: 'gradient',
+      faceBackbones: null,
+    });
+    expect(oneClickFinetuneInput('landmarks', counts, {}, true).model).toBeUndefined();
+    expect(
+      oneClickFinetuneInput('landmarks', counts, { method: 'backbone-head' }, true).method,
+    ).toBe('backbone-head');
+    expect(
+      oneClickFinetuneInput('landmarks', counts, { model: { preset: 'small' } }, true).model,
+    ).toEqual({ preset: 'small' });
   });
 });

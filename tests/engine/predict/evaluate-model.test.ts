@@ -12,10 +12,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabelledInput } from '../../../src-main/core/library/labelled-input';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import { loadExportedModel, type ExportedModel } from '../../../src-main/engine/export/load-model';
-import { cedAuc, failureRate, mean } from '../../../src-main/engine/metrics/landmark-metrics';
+import type { FaceDetector } from '../../../src-main/core/library/face-detect';
+import {
+  cedAuc,
+  failureRate,
+  mean,
+  nmeOfFace,
+} from '../../../src-main/engine/metrics/landmark-metrics';
 import { evaluateModel } from '../../../src-main/engine/predict/evaluate-model';
+import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import { useWasm } from '../../support/engine-helpers';
-import { DOT_BOX, fakeCard, fakeModel, writeDotImage } from './fake-model';
+import {
+  DOT_BOX,
+  dotCentroids,
+  DOTS,
+  fakeCard,
+  fakeHeadCard,
+  fakeModel,
+  writeDotImage,
+} from './fake-model';
 import { directHelenPredictions, exportHelenModel, HELEN } from './helen-model';
 
 let dir: string;
@@ -131,5 +146,39 @@ describe('evaluating class models', () => {
     await expect(
       evaluateModel(expression, { root, images: [face({ expression: 'angry' })] }),
     ).rejects.toThrow(/a\.png: expression "angry" is not one of the model's classes/);
+  });
+});
+
+describe('evaluating a backbone-headed landmarks model', () => {
+  it('cuts faces as predict does by default, and names the true-points crop when asked', async () => {
+    const root = path.join(dir, 'head-dots');
+    await mkdir(root, { recursive: true });
+    await writeDotImage(path.join(root, 'a.png'));
+    // The truth a little off the dots, so the NME is not 0.
+    const points = DOTS.map((d) => ({ x: d.x + 2, y: d.y - 1, v: 2 as const }));
+    const { model } = fakeModel(fakeHeadCard('predicted-landmarks', null), dotCentroids(32));
+    const detection = { box: DOT_BOX, crop: DOT_BOX, score: 0.9 };
+    const detector = {
+      detect: async () => ({ face: detection, detectorBox: DOT_BOX, faceCount: 1, flags: [] }),
+    } as unknown as FaceDetector;
+    const images = [
+      { file: 'a.png', faces: [{ points, box: DOT_BOX }] },
+      { file: 'a.png', faces: [{ points }] },
+    ];
+    const report = await evaluateModel(model, { root, images }, { detector });
+    expect(report).toMatchObject({ crop: 'inference', cutFrom: { box: 1, detector: 1 }, faces: 2 });
+
+    const predicted = await predictFaces(
+      model,
+      [{ file: path.join(root, 'a.png'), box: DOT_BOX }],
+      { detect: false },
+    );
+    const flat = (ps: readonly { x: number; y: number }[]) => ps.flatMap((p) => [p.x, p.y]);
+    const nme = nmeOfFace(flat(predicted.faces[0]!.labels.points), flat(points), [0, 1]);
+    // Both faces are cut from the same box (given, or found by the detector): predict's NME.
+    expect(report.landmarks!.nme).toBeCloseTo(nme, 9);
+
+    const byTruth = await evaluateModel(model, { root, images }, { crop: 'true-points' });
+    expect(byTruth).toMatchObject({ crop: 'true-points', cutFrom: { points: 2 } });
   });
 });

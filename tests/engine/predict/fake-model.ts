@@ -41,6 +41,46 @@ export function fakeCard(overrides: Partial<ModelCard> = {}): ModelCard {
   };
 }
 
+/** The crop policy of `fakeHeadCard`'s head (FaceMesh's). */
+export const HEAD_POLICY = { from: 'face-box' as const, margin: 0.3, landmarksToFaceBox: 1 };
+
+/** A landmarks card with a head record (a backbone-headed model) of the given refine and σ. */
+export function fakeHeadCard(
+  refine: 'none' | 'predicted-landmarks',
+  uncertainty: { a: number; c: number; pointError: number[] } | null,
+): ModelCard {
+  return fakeCard({
+    version: 2,
+    crop: HEAD_POLICY,
+    head: {
+      method: 'ridge',
+      backbones: [
+        {
+          id: 'dots',
+          name: 'dots',
+          kind: 'geometry',
+          taps: ['pixels'],
+          licence: 'none',
+          attribution: 'test',
+          package: null,
+          notice: null,
+        },
+      ],
+      crop: {
+        backbone: 'dots',
+        inputSize: 32,
+        policy: HEAD_POLICY,
+        scaleOfLandmarkExtent: 1.6,
+        trainedOn: 'landmarks',
+        inference: 'detection',
+        refine,
+        wholeImageFallback: true,
+      },
+      uncertainty,
+    },
+  });
+}
+
 type Output = Awaited<ReturnType<ExportedModel['predict']>>;
 
 export function fakeModel(card: ModelCard, predict: (pixels: Float32Array, n: number) => Output) {

@@ -19,7 +19,9 @@ import {
   dotImageFolder,
   DOTS,
   fakeCard,
+  fakeHeadCard,
   fakeModel,
+  HEAD_POLICY,
 } from './fake-model';
 
 const { width: W, height: H } = DOT_IMAGE;
@@ -217,5 +219,73 @@ describe('class outputs', () => {
     const e = await predictFaces(expression.model, [{ file: image, box: BOX }]);
     expect(e.faces[0]!.labels.expression).toBe('surprise');
     expect(Object.keys(e.faces[0]!.scores.expression!)).toEqual(['happy', 'sad', 'surprise']);
+  });
+});
+
+describe('backbone-headed landmark models', () => {
+  const policy = HEAD_POLICY;
+  const headCard = fakeHeadCard;
+
+  it('cuts the face again around its first prediction and predicts again', async () => {
+    // The first pass alone: the head's policy on the given box, no mirror.
+    const first = fakeModel(headCard('none', null), dotCentroids(32));
+    const once = await predictFaces(first.model, [{ file: image, box: BOX }], { flipTest: false });
+    const firstPoints = once.faces[0]!.labels.points;
+    expect(once.faces[0]!.crop).toEqual(
+      faceCropBox(
+        { width: W, height: H },
+        { detection: { box: BOX, crop: BOX, score: 1 } },
+        policy,
+      ),
+    );
+
+    const { model, calls } = fakeModel(headCard('predicted-landmarks', null), dotCentroids(32));
+    const before = tf.memory().numTensors;
+    const outcome = await predictFaces(model, [{ file: image, box: BOX }]);
+    expect(tf.memory().numTensors).toBe(before);
+    // One crop without its mirror to place the face, then the recut crop and its mirror.
+    expect(calls).toEqual([1, 2]);
+    const [face] = outcome.faces;
+    expect(face!.crop).toEqual(
+      faceCropBox({ width: W, height: H }, { points: firstPoints }, policy),
+    );
+    expect(face!.crop).not.toEqual(once.faces[0]!.crop);
+    // The box the face was found by stays the given one.
+    expect(face).toMatchObject({ found: 'box', labels: { box: BOX } });
+    face!.labels.points.forEach((p, i) => {
+      expect(Math.abs(p.x - DOTS[i]!.x)).toBeLessThan(1);
+      expect(Math.abs(p.y - DOTS[i]!.y)).toBeLessThan(1);
+    });
+  });
+
+  it("gives a point the mirror disagrees on a larger σ, by the card's calibration", async () => {
+    const calibration = { a: 1, c: 4, pointError: [0.01, 0.01] };
+    const centroids = dotCentroids(32);
+    // On the mirrored crops (the second half of a batch) point 0 moves 0.2 of the crop right:
+    // un-mirrored, that is point 1 of the face moved 0.2 left.
+    const shifted = (pixels: Float32Array, n: number) => {
+      const out = centroids(pixels, n);
+      const l = out.landmarks!;
+      for (let face = n / 2; face < n; face++) l[face * 4] = l[face * 4]! + 0.2;
+      return out;
+    };
+    const { model } = fakeModel(headCard('none', calibration), shifted);
+    const [face] = (await predictFaces(model, [{ file: image, box: BOX }])).faces;
+    const [steady, moved] = face!.labels.points.map((p) => p.uncertainty!);
+    // Point 0 agrees with its mirror: σ is its typical error alone.
+    expect(steady).toBeCloseTo(0.01, 3);
+    // Point 1 is 0.2 off on one of the two crops: σ = √(a·s² + c·d²) with d ≈ 0.2.
+    expect(moved).toBeCloseTo(Math.sqrt(0.01 ** 2 + 4 * 0.2 ** 2), 2);
+    expect(moved!).toBeGreaterThan(10 * steady!);
+  });
+
+  it('refuses a calibration for another number of points, naming the model', async () => {
+    const { model } = fakeModel(
+      headCard('none', { a: 1, c: 1, pointError: [0.01, 0.01, 0.01] }),
+      dotCentroids(32),
+    );
+    await expect(predictFaces(model, [{ file: image, box: BOX }])).rejects.toThrow(
+      /fake.*3 points; the schema has 2/,
+    );
   });
 });

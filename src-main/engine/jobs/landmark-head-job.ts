@@ -1,0 +1,227 @@
+/**
+ * The landmarks task of a backbone-head run (backbone-head-job.ts; docs/ARCHITECTURE.md,
+ * "Backbones and tasks"): the training faces cut by the backbone's crop policy around their
+ * labelled points (`trainedOn: 'landmarks'`), embedded as they are and mirrored, the ridge head
+ * fitted (λ by leave-one-out, the flip from the schema's mirror pairs, σ calibrated on the
+ * leave-one-out errors), then measured as `predict` and `eval` run it: each measured face cut from
+ * its detection when it has one (else its labelled points), predicted, cut again around the
+ * predicted points and predicted again (`refine: 'predicted-landmarks'`), and exported as one
+ * graph with its card.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { HeadCropRecord, type CardMetrics } from '../../shared/model-card';
+import type { SamplePrediction } from '../../shared/worker-protocol';
+import { StudioError } from '../../shared/errors';
+import {
+  embedCrops,
+  headInputOf,
+  type EmbeddedCrops,
+  type FaceCrop,
+} from '../backbones/embed-faces';
+import type { FaceBackbone } from '../backbones/face-backbone';
+import { faceCropBox, toCrop } from '../data/face-crop';
+import type { LabelledFace } from '../data/labelled-faces';
+import { exportBackboneHeadModel } from '../export/backbone-head-export';
+import { headCropRecord } from '../landmarks/head-crop-record';
+import {
+  landmarkCardHead,
+  landmarkHeadModel,
+  landmarkTapsOf,
+  type LandmarkHead,
+} from '../landmarks/landmark-head-model';
+import { fitLandmarkRidge } from '../landmarks/landmark-ridge-head';
+import { flipIndexOf } from '../landmarks/schema-flip';
+import { cedCurve, landmarkMetrics, nmePerFace } from '../metrics/landmark-metrics';
+import { cardSchemaOf } from '../predict/card-schema';
+import { predictFaces, type ImageToPredict } from '../predict/predict-faces';
+import { completeHeadCard, type HeadTask, type HeadTaskContext } from './backbone-head-job';
+
+/** Faces per backbone call and per progress step while embedding and measuring. */
+const CHUNK = 16;
+/** Measured faces drawn on the dashboard. */
+const SAMPLES = 4;
+
+/** Up to `count` indices spread evenly over `size`. */
+function spread(size: number, count: number): number[] {
+  if (size <= count) return Array.from({ length: size }, (_, i) => i);
+  return Array.from({ length: count }, (_, i) => Math.floor((i * size) / count));
+}
+
+/** Rows of several embeddings one after another (same taps, all mirrored). */
+function concatEmbedded(parts: readonly EmbeddedCrops[]): EmbeddedCrops {
+  const join = (pick: (e: EmbeddedCrops) => Record<string, Float32Array>) => {
+    const names = Object.keys(pick(parts[0]!));
+    return Object.fromEntries(
+      names.map((name) => {
+        const arrays = parts.map((p) => pick(p)[name]!);
+        const out = new Float32Array(arrays.reduce((s, a) => s + a.length, 0));
+        let at = 0;
+        for (const a of arrays) {
+          out.set(a, at);
+          at += a.length;
+        }
+        return [name, out];
+      }),
+    );
+  };
+  const count = parts.reduce((s, p) => s + p.count, 0);
+  return {
+    count,
+    taps: join((e) => e.taps),
+    flipped: join((e) => e.flipped!),
+    msPerFace: parts.reduce((s, p) => s + p.msPerFace * p.count, 0) / Math.max(1, count),
+  };
+}
+
+/** sha-256 over the exported folder's files (names and bytes, in name order). */
+async function folderChecksum(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of (await fs.readdir(dir)).sort()) {
+    hash.update(name);
+    hash.update(await fs.readFile(path.join(dir, name)));
+  }
+  return hash.digest('hex');
+}
+
+/** What the faces to measure are cut from: their detection if any, else their labelled points. */
+export function inferenceRequest(face: LabelledFace): ImageToPredict {
+  return face.detection
+    ? { file: face.file, face: face.detection }
+    : { file: face.file, points: face.points };
+}
+
+export const landmarkHeadTask: HeadTask = {
+  steps: (splits) => splits.train.length + 1 + splits.measured.length,
+  fit: async (context: HeadTaskContext) => {
+    const { set, splits } = context;
+    if (set.task !== 'landmarks') throw new StudioError('internal', 'Not a landmarks face set');
+    if (context.backbones.length !== 1)
+      throw new StudioError(
+        'invalid-payload',
+        `A landmark head reads one face backbone; the config names ${context.backbones.length}`,
+      );
+    const backbone: FaceBackbone = context.backbones[0]!;
+    const k = set.schema.points.length;
+    const taps = landmarkTapsOf(backbone);
+    const tapNames = [taps.points, taps.map].filter((t): t is string => t !== null);
+    const crop = HeadCropRecord.parse({
+      ...headCropRecord(backbone, 'landmarks', 'detection'),
+      refine: 'predicted-landmarks',
+    });
+    const policy = crop.policy;
+
+    // Training crops around the labelled points, targets in crop units.
+    const targets = new Float32Array(splits.train.length * k * 2);
+    const crops: FaceCrop[] = splits.train.map((face, i) => {
+      if (face.points.length !== k)
+        throw new StudioError(
+          'invalid-payload',
+          `Face of image ${face.imageId} has ${face.points.length} points; the schema has ${k}`,
+        );
+      const box = faceCropBox(face, { points: face.points }, policy);
+      toCrop(face.points, box).forEach((p, j) => targets.set([p.x, p.y], (i * k + j) * 2));
+      return { source: face.file, box };
+    });
+    const parts: EmbeddedCrops[] = [];
+    for (let from = 0; from < crops.length; from += CHUNK) {
+      const part = crops.slice(from, from + CHUNK);
+      parts.push(
+        await embedCrops(backbone, part, tapNames, {
+          mirrored: true,
+          ...(context.signal ? { signal: context.signal } : {}),
+        }),
+      );
+      await context.advance(part.length);
+    }
+    const embedded = concatEmbedded(parts);
+    const model = fitLandmarkRidge(
+      headInputOf(backbone, embedded, taps, false),
+      headInputOf(backbone, embedded, taps, true),
+      targets,
+      flipIndexOf(k, set.schema.mirror),
+    );
+    const head: LandmarkHead = { task: 'landmarks', model, taps };
+    const looMean = model.looError.reduce((s, v) => s + v, 0) / k;
+    await context.advance(1, looMean);
+
+    const card = completeHeadCard(context.card, {
+      task: 'landmarks',
+      schema: cardSchemaOf(set.schema),
+      attributes: null,
+      classes: null,
+      input: {
+        size: backbone.inputSize,
+        range: [0, 1],
+        normalisation: { mean: [0, 0, 0], std: [1, 1, 1] },
+      },
+      crop: policy,
+      outputs: ['landmarks'],
+      metrics: [],
+      head: landmarkCardHead(backbone, head, crop),
+    });
+
+    // Measured through the inference path, as predict and eval run the exported model.
+    const measured = splits.measured;
+    let metrics: Record<string, number> | null = null;
+    let ced = null;
+    const samples: SamplePrediction[] = [];
+    const fromDetection = measured.filter((f) => f.detection !== null).length;
+    if (measured.length > 0) {
+      const runner = landmarkHeadModel(card, backbone, head);
+      const predicted: number[][] = [];
+      for (let from = 0; from < measured.length; from += CHUNK) {
+        const part = measured.slice(from, from + CHUNK);
+        const outcome = await predictFaces(runner, part.map(inferenceRequest), {
+          detect: false,
+          batchSize: CHUNK,
+          ...(context.signal ? { signal: context.signal } : {}),
+        });
+        context.signal?.throwIfAborted();
+        if (outcome.failed.length > 0)
+          throw new StudioError(
+            'invalid-payload',
+            `Cannot measure the model: ${outcome.failed.map((f) => `${f.file}: ${f.message}`).join('; ')}`,
+          );
+        for (const face of outcome.faces)
+          predicted.push(face.labels.points.flatMap((p) => [p.x, p.y]));
+        await context.advance(part.length);
+      }
+      const truth = measured.map((f) => f.points.flatMap((p) => [p.x, p.y]));
+      const normaliser = set.schema.normaliser;
+      const m = landmarkMetrics(predicted, truth, normaliser);
+      metrics = { nme: m.nme, failureRate: m.failureRate, auc: m.auc };
+      const curve = cedCurve(nmePerFace(predicted, truth, normaliser));
+      ced = { thresholds: curve.thresholds, fractions: curve.fraction };
+      for (const i of spread(measured.length, SAMPLES)) {
+        const pairs = (flat: number[]) =>
+          Array.from({ length: k }, (_, j) => [flat[2 * j]!, flat[2 * j + 1]!] as [number, number]);
+        samples.push({
+          imageId: measured[i]!.imageId,
+          points: pairs(predicted[i]!),
+          truth: pairs(truth[i]!),
+        });
+      }
+    }
+    return {
+      metrics,
+      monitored: 'nme',
+      lowerIsBetter: true,
+      ced,
+      samples,
+      measuredHow:
+        `cut from ${fromDetection} detection box${fromDetection === 1 ? '' : 'es'} and ` +
+        `${measured.length - fromDetection} labelled points' box${measured.length - fromDetection === 1 ? '' : 'es'}, ` +
+        'then again around the predicted points, as predict cuts them',
+      exportTo: async (dir: string, cardMetrics: CardMetrics[]) => {
+        await exportBackboneHeadModel(dir, {
+          card: { ...card, metrics: cardMetrics },
+          backbones: [backbone],
+          head,
+        });
+        return folderChecksum(dir);
+      },
+    };
+  },
+};
