@@ -322,3 +322,85 @@ export async function embedHeadFaces(
     quality: quality!,
   };
 }
+
+/**
+ * The head as one affine map on the raw (unstandardised) features plus its output calibration,
+ * for an exported graph: `scores = x · weights + bias` (`weights` `[dim, outputs]`), then
+ * - attributes: one output per attribute, the margin `score₁ − score₀` (an attribute without a
+ *   classifier: zero weights, bias its prior's log-odds), `P(yes) = σ(a·margin + b)` with this
+ *   attribute's `platt` (a constant attribute: a 1, b 0);
+ * - expression: one output per class, `P = softmax(temperature · scores)`.
+ * The result's `mean` is 0 and `scale` 1, so it is a `RidgeClassifier` that `ridgeScores` reads
+ * as it is.
+ */
+export interface AffineHead {
+  model: RidgeClassifier;
+  calibration:
+    { kind: 'platt'; a: Float64Array; b: Float64Array } | { kind: 'softmax'; temperature: number };
+}
+
+/** `head` as one affine map and its calibration (see AffineHead). */
+export function classifierHeadAffine(head: ClassifierHead): AffineHead {
+  const dim = head.dim;
+  /** Folds `m`'s standardisation into its weights: w / scale, bias − Σ mean · w / scale. */
+  const fold = (m: RidgeClassifier, column: (w: Float64Array, c: number) => number) => {
+    const w = new Float64Array(dim);
+    let b = 0;
+    for (let j = 0; j < dim; j++) {
+      w[j] = column(m.weights.subarray(j * m.classes, (j + 1) * m.classes), 0) / m.scale[j]!;
+      b -= m.mean[j]! * w[j]!;
+    }
+    return { w, b: b + column(m.bias, 0) };
+  };
+  if (head.task === 'expression') {
+    const k = head.classes.length;
+    const weights = new Float64Array(dim * k);
+    const bias = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      const { w, b } = fold(head.model, (row) => row[c]!);
+      for (let j = 0; j < dim; j++) weights[j * k + c] = w[j]!;
+      bias[c] = b;
+    }
+    return {
+      model: {
+        ...head.model,
+        mean: new Float64Array(dim),
+        scale: new Float64Array(dim).fill(1),
+        weights,
+        bias,
+      },
+      calibration: { kind: 'softmax', temperature: head.calibration.temperature },
+    };
+  }
+  const k = head.attributes.length;
+  const weights = new Float64Array(dim * k);
+  const bias = new Float64Array(k);
+  const a = new Float64Array(k);
+  const b = new Float64Array(k);
+  head.attributes.forEach((attr, c) => {
+    if (!attr.model || !attr.platt) {
+      const p = attr.positives === 0 ? 1 / (attr.faces + 2) : (attr.faces + 1) / (attr.faces + 2);
+      bias[c] = Math.log(p / (1 - p));
+      a[c] = 1;
+      return;
+    }
+    const { w, b: wb } = fold(attr.model, (row) => row[1]! - row[0]!);
+    for (let j = 0; j < dim; j++) weights[j * k + c] = w[j]!;
+    bias[c] = wb;
+    a[c] = attr.platt.a;
+    b[c] = attr.platt.b;
+  });
+  return {
+    model: {
+      classes: k,
+      dim,
+      lambda: NaN,
+      cvAccuracy: NaN,
+      mean: new Float64Array(dim),
+      scale: new Float64Array(dim).fill(1),
+      weights,
+      bias,
+    },
+    calibration: { kind: 'platt', a, b },
+  };
+}

@@ -17,6 +17,7 @@ import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backb
 import { loadAgeGenderBackbone } from '../../../src-main/engine/backbones/face-api-age-gender-backbone';
 import { loadMiniXceptionBackbone } from '../../../src-main/engine/backbones/mini-xception-backbone';
 import {
+  classifierHeadAffine,
   embedHeadFaces,
   fitClassifierHead,
   predictClassifierHead,
@@ -24,7 +25,11 @@ import {
   type HeadFeatures,
   type HeadTap,
 } from '../../../src-main/engine/attributes/classifier-head';
-import { selectRows } from '../../../src-main/engine/attributes/ridge-classifier';
+import { ridgeScores, selectRows } from '../../../src-main/engine/attributes/ridge-classifier';
+import {
+  plattProbability,
+  softmaxProbabilities,
+} from '../../../src-main/engine/attributes/score-calibration';
 import { Rng, deriveSeed } from '../../../src-main/engine/model/rng';
 import {
   accuracy,
@@ -217,4 +222,57 @@ describe('quality notes', () => {
     expect(small).toMatchObject({ ok: false, reason: 'too-small' });
     if (!small!.ok) expect(small!.message).toMatch(/16 px across; at least 24/);
   }, 120_000);
+});
+
+describe('the head as one affine map (for an exported graph)', () => {
+  it('gives the same probabilities as predict, for attributes and expression', () => {
+    const rng = new Rng(11);
+    const n = 120;
+    const dim = 6;
+    const data = Float32Array.from({ length: n * dim }, () => rng.normal() * 3 + 1);
+    const x = { rows: n, dim, data };
+    const usable = Array.from({ length: n }, () => ({
+      usable: true as const,
+      sidePx: 99,
+      sharpness: 1,
+    }));
+    const yes = (i: number) =>
+      data[i * dim]! + 0.5 * data[i * dim + 1]! + rng.normal() > 1 ? 1 : 0;
+    const attrs = fitClassifierHead(
+      { task: 'attributes', attributes: ['a', 'b', 'never'] },
+      [],
+      x,
+      Array.from({ length: n }, (_, i) => [yes(i), i % 4 === 0 ? NaN : yes(i), 0]),
+    );
+    const affine = classifierHeadAffine(attrs);
+    const scores = ridgeScores(affine.model, x);
+    const p = predictClassifierHead(attrs, x, usable);
+    if (affine.calibration.kind !== 'platt') throw new Error('platt expected');
+    const { a, b } = affine.calibration;
+    p.forEach((face, i) => {
+      if (!face.ok || face.task !== 'attributes') throw new Error('answer expected');
+      face.attributes.forEach((ans, c) =>
+        expect(plattProbability({ a: a[c]!, b: b[c]! }, scores[i * 3 + c]!)).toBeCloseTo(
+          ans.probability,
+          6,
+        ),
+      );
+    });
+
+    const expr = fitClassifierHead(
+      { task: 'expression', classes: ['x', 'y', 'z'] },
+      [],
+      x,
+      Array.from({ length: n }, (_, i) => [data[i * dim + 2]! > 2 ? 2 : yes(i)]),
+    );
+    const affineExpr = classifierHeadAffine(expr);
+    const s = ridgeScores(affineExpr.model, x);
+    if (affineExpr.calibration.kind !== 'softmax') throw new Error('softmax expected');
+    const cal = { temperature: affineExpr.calibration.temperature };
+    predictClassifierHead(expr, x, usable).forEach((face, i) => {
+      if (!face.ok || face.task !== 'expression') throw new Error('answer expected');
+      const q = softmaxProbabilities(cal, s.subarray(i * 3, i * 3 + 3));
+      for (let c = 0; c < 3; c++) expect(q[c]).toBeCloseTo(face.probabilities[c]!, 6);
+    });
+  });
 });

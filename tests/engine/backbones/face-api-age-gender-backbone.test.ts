@@ -87,7 +87,7 @@ describe('face-api age-gender backbone', () => {
     const crops = tf.randomUniform([3, 112, 112, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     // face-api takes 0..255 pixels and normalises inside.
     const scaled = tf.mul(crops, 255) as tf.Tensor4D;
-    const faces = tf.unstack(scaled);
+    const faces = tf.unstack(scaled) as tf.Tensor3D[];
     const ref = net.forwardInput(await faceapi.toNetInput(faces));
     const refAge = await ref.age.data();
     const refGender = await ref.gender.data(); // softmax, male first
