@@ -85,6 +85,48 @@ export interface BackboneFeatures {
   taps: Record<string, Float32Array>;
 }
 
+/** One step from the crop `[n, S, S, 3]` (RGB in [0, 1]) to the graph's input. */
+export type InputStep =
+  /** Bilinear resize (half-pixel centres) to `size`, only when the crop is another size. */
+  | { op: 'resize'; size: number }
+  /** Σ_c x_c · weights_c over the channels, keeping a channel axis of 1 (grey). */
+  | { op: 'grey'; weights: readonly [number, number, number] }
+  /** x − value. */
+  | { op: 'sub'; value: number }
+  /** x · value. */
+  | { op: 'mul'; value: number };
+
+/** One step from a graph node's output to a tap's values. */
+export type TapStep =
+  /** x / value (e.g. FaceMesh's points from input pixels to crop units). */
+  | { op: 'div'; value: number }
+  /** Mean over height and width: `[n, h, w, c]` → `[n, c]`. */
+  | { op: 'mean-hw' }
+  /** Average over `size × size` windows at stride `size` (valid padding). */
+  | { op: 'avg-pool'; size: number };
+
+export interface TapReadout {
+  /** The graph node whose first output the tap reads. */
+  node: string;
+  steps: readonly TapStep[];
+}
+
+/**
+ * A backbone as a converted TF.js graph inside an npm package, and how it is run
+ * (backbone-graph.ts runs it; the exporter writes the same steps as graph nodes).
+ */
+export interface BackboneGraph {
+  /** npm package name and the model.json inside it. */
+  package: string;
+  file: string;
+  /** The graph's input placeholder. */
+  inputNode: string;
+  /** Side the crops have after `prepare` (the placeholder's). */
+  graphInputSize: number;
+  prepare: readonly InputStep[];
+  taps: Readonly<Record<string, TapReadout>>;
+}
+
 export interface FaceBackbone {
   /** Stable id, e.g. `facemesh`, `random`, `pros-vit:<model id>`. */
   readonly id: string;
@@ -99,6 +141,11 @@ export interface FaceBackbone {
   readonly cropPolicy: BackboneCropPolicy;
   readonly taps: readonly FeatureTap[];
   readonly licence: BackboneLicence;
+  /**
+   * How `embed` runs the backbone's packaged graph (backbone-graph.ts); the exporter writes the
+   * same steps into a model's graph. Absent for backbones that cannot be exported as a graph.
+   */
+  readonly graph?: BackboneGraph;
   /**
    * The taps named (all when omitted) for a batch of crops `[n, inputSize, inputSize, 3]` floats
    * in [0, 1]. Does not dispose `crops`; disposes everything it made.

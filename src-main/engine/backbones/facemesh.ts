@@ -5,17 +5,10 @@
  * (engine/landmarks/). Runs on every TF.js backend, wasm included; loaded from disk through
  * graph-file-loader.ts, nothing is downloaded.
  */
-import * as tf from '@tensorflow/tfjs';
-import type {
-  BackboneCropPolicy,
-  FaceBackbone,
-  FeatureTap,
-  BackboneFeatures,
-} from './face-backbone';
-import { tapSize } from './face-backbone';
+import { embedWithGraph, type BackboneGraph } from './backbone-graph';
+import type { BackboneCropPolicy, FaceBackbone, FeatureTap } from './face-backbone';
 import { loadGraphFile } from './graph-file-loader';
 import { packageFile } from './package-graph-model';
-import { StudioError } from '../../shared/errors';
 
 export const FACEMESH_INPUT = 192;
 export const FACEMESH_POINTS = 468;
@@ -31,12 +24,24 @@ export const FACEMESH_CROP: BackboneCropPolicy = {
   note: 'HELEN k=100 mesh→68 ridge: ×1.2 4.90%, ×1.4 4.26%, ×1.6 4.15% NME',
 };
 
-const GRAPH_NODE: Record<string, string> = {
-  mesh: 'Identity_2:0',
-  faceflag: 'Identity_1:0',
-  p_re_lu_9: 'StatefulPartitionedCall/model_1/p_re_lu_9/Relu',
-  p_re_lu_12: 'StatefulPartitionedCall/model_1/p_re_lu_12/Relu',
-  p_re_lu_15: 'StatefulPartitionedCall/model_1/p_re_lu_15/Relu',
+/**
+ * How `embed` (and an exported model's graph) runs the package's graph: crops go in as they are
+ * (RGB in [0, 1], 192 px); mesh points come out in input pixels and are divided by 192 into crop
+ * units; the feature maps are read as they are.
+ */
+export const FACEMESH_GRAPH: BackboneGraph = {
+  package: '@vladmandic/human',
+  file: 'models/facemesh.json',
+  inputNode: 'input_1',
+  graphInputSize: FACEMESH_INPUT,
+  prepare: [],
+  taps: {
+    mesh: { node: 'Identity_2', steps: [{ op: 'div', value: FACEMESH_INPUT }] },
+    faceflag: { node: 'Identity_1', steps: [] },
+    p_re_lu_9: { node: 'StatefulPartitionedCall/model_1/p_re_lu_9/Relu', steps: [] },
+    p_re_lu_12: { node: 'StatefulPartitionedCall/model_1/p_re_lu_12/Relu', steps: [] },
+    p_re_lu_15: { node: 'StatefulPartitionedCall/model_1/p_re_lu_15/Relu', steps: [] },
+  },
 };
 
 export const FACEMESH_TAPS: readonly FeatureTap[] = [
@@ -59,7 +64,7 @@ export const FACEMESH_TAPS: readonly FeatureTap[] = [
 
 /** Where the package keeps the graph (`…/@vladmandic/human/models/facemesh.json`). */
 export function faceMeshModelPath(): string {
-  return packageFile('@vladmandic/human', 'models/facemesh.json');
+  return packageFile(FACEMESH_GRAPH.package, FACEMESH_GRAPH.file);
 }
 
 /** Loads FaceMesh from `jsonPath` (default: the package's copy). */
@@ -81,54 +86,9 @@ export async function loadFaceMesh(jsonPath = faceMeshModelPath()): Promise<Face
       package: '@vladmandic/human@3.3.6',
       noticeFile: 'resources/notices/facemesh.txt',
     },
-    embed: async (crops, taps) => embedFaceMesh(graph, crops, taps),
+    graph: FACEMESH_GRAPH,
+    embed: async (crops, taps) =>
+      embedWithGraph('facemesh', 'FaceMesh', graph, FACEMESH_GRAPH, FACEMESH_TAPS, crops, taps),
     dispose: () => graph.dispose(),
   };
-}
-
-async function embedFaceMesh(
-  graph: tf.GraphModel,
-  crops: tf.Tensor4D,
-  wanted: readonly string[] = FACEMESH_TAPS.map((t) => t.name),
-): Promise<BackboneFeatures> {
-  const [n, h, w, c] = crops.shape;
-  if (h !== FACEMESH_INPUT || w !== FACEMESH_INPUT || c !== 3) {
-    throw new StudioError(
-      'invalid-payload',
-      `FaceMesh takes [n, ${FACEMESH_INPUT}, ${FACEMESH_INPUT}, 3] crops, got [${crops.shape.join(', ')}]`,
-    );
-  }
-  const taps = wanted.map((name) => {
-    const tap = FACEMESH_TAPS.find((t) => t.name === name);
-    if (!tap) {
-      throw new StudioError(
-        'invalid-payload',
-        `Backbone facemesh has no feature tap "${name}" (it offers: ${FACEMESH_TAPS.map((t) => t.name).join(', ')})`,
-      );
-    }
-    return tap;
-  });
-  const raw = graph.execute(
-    crops,
-    taps.map((t) => GRAPH_NODE[t.name]!),
-  );
-  // One output name gives a tensor, several an array.
-  const outputs = Array.isArray(raw) ? raw : [raw];
-  const out: Record<string, Float32Array> = {};
-  try {
-    for (const [i, tap] of taps.entries()) {
-      const values = (await outputs[i]!.data()) as Float32Array;
-      if (values.length !== n * tapSize(tap)) {
-        throw new StudioError(
-          'internal',
-          `FaceMesh tap ${tap.name}: ${values.length} values for ${n} faces of ${tapSize(tap)}`,
-        );
-      }
-      // Mesh points come in input pixels; heads want crop units.
-      out[tap.name] = tap.name === 'mesh' ? values.map((v) => v / FACEMESH_INPUT) : values;
-    }
-  } finally {
-    tf.dispose(outputs);
-  }
-  return { count: n, taps: out };
 }

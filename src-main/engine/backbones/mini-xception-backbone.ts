@@ -11,16 +11,39 @@
  * small grey faces are its home ground, and MIT weights with a known author, where FaceRes's
  * source repository states no licence (research/APPEARANCE_NOTES.md has the figures).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { embedWithGraph, type BackboneGraph } from './backbone-graph';
 import type { BackboneFeatures, FaceBackbone, FeatureTap } from './face-backbone';
 import { loadPackageGraphModel } from './package-graph-model';
 
 export const MINI_XCEPTION_PACKAGE = '@vladmandic/human';
-const MODEL_FILE = 'models/emotion.json';
 const MAP_NODE = 'StatefulPartitionedCall/model_1/add_2/add';
-const SCORES_NODE = 'Identity:0';
 /** ITU-R BT.601 luma, as the network's own pre-processing (FER-2013 is grey). */
 const LUMA = [0.2989, 0.587, 0.114] as const;
+
+/**
+ * How `embed` (and an exported model's graph) runs the package's graph: resize to 64 px
+ * (bilinear, half-pixel centres) when the crop is another size, BT.601 grey, (g − 0.5) · 2; the
+ * taps read the last residual block as it is, averaged over the face, or over a 2 × 2 grid.
+ */
+export const MINI_XCEPTION_GRAPH: BackboneGraph = {
+  package: MINI_XCEPTION_PACKAGE,
+  file: 'models/emotion.json',
+  inputNode: 'input_1',
+  graphInputSize: 64,
+  prepare: [
+    { op: 'resize', size: 64 },
+    { op: 'grey', weights: LUMA },
+    { op: 'sub', value: 0.5 },
+    { op: 'mul', value: 2 },
+  ],
+  taps: {
+    pooled: { node: MAP_NODE, steps: [{ op: 'mean-hw' }] },
+    grid: { node: MAP_NODE, steps: [{ op: 'avg-pool', size: 4 }] },
+    map: { node: MAP_NODE, steps: [] },
+    scores: { node: 'Identity', steps: [] },
+  },
+};
 
 /** FER-2013's expression order, the `scores` tap's. */
 export const MINI_XCEPTION_CLASSES = [
@@ -62,7 +85,7 @@ const TAPS: readonly FeatureTap[] = [
 
 /** Loads the weights from the installed package (nothing is downloaded). */
 export async function loadMiniXceptionBackbone(): Promise<FaceBackbone> {
-  const model = await loadPackageGraphModel(MINI_XCEPTION_PACKAGE, MODEL_FILE);
+  const model = await loadPackageGraphModel(MINI_XCEPTION_GRAPH.package, MINI_XCEPTION_GRAPH.file);
   return {
     id: 'mini-xception',
     name: 'mini-Xception (FER-2013 expression, 64 px grey)',
@@ -91,30 +114,17 @@ export async function loadMiniXceptionBackbone(): Promise<FaceBackbone> {
       package: `${MINI_XCEPTION_PACKAGE}@3.3.6`,
       noticeFile: 'resources/notices/mini-xception-MIT.txt',
     },
-    async embed(crops: tf.Tensor4D, taps?: readonly string[]): Promise<BackboneFeatures> {
-      const wanted = new Set(taps ?? TAPS.map((t) => t.name));
-      const outs = tf.tidy(() => {
-        const small =
-          crops.shape[1] === 64 && crops.shape[2] === 64
-            ? crops
-            : tf.image.resizeBilinear(crops, [64, 64], false, true);
-        const grey = tf.sum(tf.mul(small, tf.tensor1d([...LUMA])), 3, true);
-        const [map, scores] = model.execute(tf.mul(tf.sub(grey, 0.5), 2), [
-          MAP_NODE,
-          SCORES_NODE,
-        ]) as [tf.Tensor4D, tf.Tensor2D];
-        const named: Record<string, tf.Tensor> = {};
-        if (wanted.has('map')) named.map = map;
-        if (wanted.has('pooled')) named.pooled = tf.mean(map, [1, 2]);
-        if (wanted.has('grid')) named.grid = tf.avgPool(map, 4, 4, 'valid');
-        if (wanted.has('scores')) named.scores = scores;
-        return named;
-      });
-      const out: Record<string, Float32Array> = {};
-      for (const [name, t] of Object.entries(outs)) out[name] = (await t.data()) as Float32Array;
-      tf.dispose(Object.values(outs));
-      return { count: crops.shape[0], taps: out };
-    },
+    graph: MINI_XCEPTION_GRAPH,
+    embed: (crops: tf.Tensor4D, taps?: readonly string[]): Promise<BackboneFeatures> =>
+      embedWithGraph(
+        'mini-xception',
+        'mini-Xception',
+        model,
+        MINI_XCEPTION_GRAPH,
+        TAPS,
+        crops,
+        taps,
+      ),
     dispose: () => model.dispose(),
   };
 }

@@ -17,6 +17,8 @@ export type AttrValue =
   | { b: boolean }
   | { i: string }
   | { f: number }
+  | { s: string }
+  | { list: { i: string[] } }
   | { shape: ShapeProto }
   | { tensor: { dtype: DataTypeName; tensorShape: ShapeProto } };
 
@@ -33,8 +35,19 @@ export interface NodeDef {
   attr?: Record<string, AttrValue>;
 }
 
+/**
+ * A node copied from another graph (import-graph.ts): its attributes are kept as that graph's
+ * converter wrote them (lists, strings, the ops' own fields), so they are not typed here.
+ */
+export interface ImportedNodeDef {
+  name: string;
+  op: string;
+  input: string[];
+  attr: Record<string, unknown>;
+}
+
 export interface GraphDef {
-  node: NodeDef[];
+  node: (NodeDef | ImportedNodeDef)[];
   library: Record<string, never>;
   versions: Record<string, never>;
 }
@@ -55,7 +68,7 @@ function shapeProto(shape: readonly number[]): ShapeProto {
 }
 
 export class GraphBuilder {
-  readonly nodes: NodeDef[] = [];
+  readonly nodes: (NodeDef | ImportedNodeDef)[] = [];
   readonly constants: GraphConstant[] = [];
   private readonly names = new Set<string>();
   private readonly counters = new Map<string, number>();
@@ -80,6 +93,14 @@ export class GraphBuilder {
   }
 
   private add(node: NodeDef): string {
+    this.nodes.push(node);
+    return node.name;
+  }
+
+  /** A node from another graph, under the name it already has (taken names are refused). */
+  imported(node: ImportedNodeDef): string {
+    if (this.names.has(node.name)) throw new Error(`Graph node ${node.name} is defined twice`);
+    this.names.add(node.name);
     this.nodes.push(node);
     return node.name;
   }
@@ -191,7 +212,7 @@ export class GraphBuilder {
   }
 
   unary(
-    op: 'Rsqrt' | 'Square' | 'Erf' | 'Sigmoid' | 'Softmax',
+    op: 'Rsqrt' | 'Square' | 'Erf' | 'Sigmoid' | 'Softmax' | 'Relu',
     x: string,
     name: string = op,
   ): string {
@@ -211,6 +232,80 @@ export class GraphBuilder {
       T: FLOAT,
       Tidx: INT32,
       keep_dims: { b: keepDims },
+    });
+  }
+
+  /** Sum over `axes` (int32 constant). */
+  sum(x: string, axes: readonly number[], keepDims: boolean): string {
+    return this.op('Sum', [x, this.ints(axes)], {
+      T: FLOAT,
+      Tidx: INT32,
+      keep_dims: { b: keepDims },
+    });
+  }
+
+  /** Mean over several axes at once, as `tf.mean(x, axes)`. */
+  meanOver(x: string, axes: readonly number[], keepDims: boolean): string {
+    return this.op('Mean', [x, this.ints(axes)], {
+      T: FLOAT,
+      Tidx: INT32,
+      keep_dims: { b: keepDims },
+    });
+  }
+
+  minimum(a: string, b: string): string {
+    return this.op('Minimum', [a, b], { T: FLOAT });
+  }
+
+  /** NHWC average pooling, `size × size` windows at stride `size`, valid padding. */
+  avgPool(x: string, size: number): string {
+    const window = { list: { i: ['1', String(size), String(size), '1'] } };
+    return this.op('AvgPool', [x], {
+      T: FLOAT,
+      ksize: window,
+      strides: window,
+      padding: { s: btoa('VALID') },
+      data_format: { s: btoa('NHWC') },
+    });
+  }
+
+  /** Bilinear resize of NHWC images to `size × size`, as `tf.image.resizeBilinear`. */
+  resizeBilinear(x: string, size: number, halfPixelCenters: boolean): string {
+    return this.op('ResizeBilinear', [x, this.ints([size, size])], {
+      T: FLOAT,
+      align_corners: { b: false },
+      half_pixel_centers: { b: halfPixelCenters },
+    });
+  }
+
+  /**
+   * `tf.image.cropAndResize(x, boxes, boxInd, [size, size], 'bilinear', 0)`: `boxes` float
+   * `[m, 4]` (y1, x1, y2, x2, normalised), `boxInd` int32 `[m]`.
+   */
+  cropAndResize(x: string, boxes: string, boxInd: string, size: number): string {
+    return this.op('CropAndResize', [x, boxes, boxInd, this.ints([size, size])], {
+      T: FLOAT,
+      method: { s: btoa('bilinear') },
+      extrapolation_value: { f: 0 },
+    });
+  }
+
+  /** int32 `[0, 1, …, n − 1]` for a scalar int32 `n`. */
+  range(n: string): string {
+    return this.op('Range', [this.ints(0), n, this.ints(1)], { Tidx: INT32 });
+  }
+
+  /** The batch size of `x` as an int32 scalar. */
+  batchScalarOf(x: string): string {
+    const shape = this.op('Shape', [x], { T: FLOAT, out_type: INT32 });
+    return this.op('StridedSlice', [shape, this.ints([0]), this.ints([1]), this.ints([1])], {
+      T: INT32,
+      Index: INT32,
+      begin_mask: { i: '0' },
+      end_mask: { i: '0' },
+      ellipsis_mask: { i: '0' },
+      new_axis_mask: { i: '0' },
+      shrink_axis_mask: { i: '1' },
     });
   }
 

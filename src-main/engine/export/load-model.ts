@@ -14,6 +14,8 @@ import { StudioError } from '../../shared/errors';
 import { MODEL_CARD_VERSION, ModelCard } from '../../shared/model-card';
 import { GRAPH_FORMAT_VERSION } from './graph-model';
 import type { GraphMetadata } from './graph-model';
+import { BACKBONE_HEAD_GRAPH_VERSION } from './backbone-head-graph';
+import type { BackboneHeadGraphMetadata } from './backbone-head-graph';
 import {
   CARD_JSON,
   MODEL_JSON,
@@ -68,11 +70,22 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
   return parsed.data;
 }
 
+/** The graph formats this version reads: the ViT graph (1) and the backbone-head graph (2). */
+const NEWEST_GRAPH_FORMAT = Math.max(GRAPH_FORMAT_VERSION, BACKBONE_HEAD_GRAPH_VERSION);
+
+/** Face Studio's metadata of either graph kind. */
+export type StudioGraphMetadata = GraphMetadata | BackboneHeadGraphMetadata;
+
+/** The square side a graph takes. */
+export function graphInputSize(meta: StudioGraphMetadata): number {
+  return 'kind' in meta ? meta.inputSize : meta.vit.imageSize;
+}
+
 /**
  * Face Studio's metadata in a graph model's model.json; an export of the first format
  * (`face-studio-vit`, a backbone's weights only) or a newer format is refused by name.
  */
-export function graphMetadataOf(dir: string, modelJson: ModelJsonFile): GraphMetadata {
+export function graphMetadataOf(dir: string, modelJson: ModelJsonFile): StudioGraphMetadata {
   const file = path.join(dir, MODEL_JSON);
   if (modelJson.format === 'face-studio-vit')
     throw new StudioError(
@@ -80,18 +93,18 @@ export function graphMetadataOf(dir: string, modelJson: ModelJsonFile): GraphMet
       `${file} is a backbone export of an earlier Face Studio (weights only, no graph): it can ` +
         'start a fine-tuning run but cannot predict; export it again to get a graph model',
     );
-  const meta = (modelJson.userDefinedMetadata as { faceStudio?: GraphMetadata } | undefined)
+  const meta = (modelJson.userDefinedMetadata as { faceStudio?: StudioGraphMetadata } | undefined)
     ?.faceStudio;
   if (modelJson.format !== 'graph-model' || !modelJson.modelTopology || !meta)
     throw new StudioError(
       'invalid-payload',
       `${file} is not a Face Studio graph model (format "${modelJson.format}")`,
     );
-  if (meta.formatVersion > GRAPH_FORMAT_VERSION)
+  if (meta.formatVersion > NEWEST_GRAPH_FORMAT)
     throw new StudioError(
       'invalid-payload',
       `${file} is graph format version ${meta.formatVersion}, written by a newer Face Studio; ` +
-        `this version reads up to version ${GRAPH_FORMAT_VERSION}`,
+        `this version reads up to version ${NEWEST_GRAPH_FORMAT}`,
     );
   return meta;
 }
@@ -117,11 +130,12 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
   const modelJson = await readModelJson(dir);
   const meta = graphMetadataOf(dir, modelJson);
   const cardFile = path.join(dir, CARD_JSON);
-  if (meta.task !== card.task || meta.vit.imageSize !== card.input.size)
+  const size = graphInputSize(meta);
+  if (meta.task !== card.task || size !== card.input.size)
     throw new StudioError(
       'invalid-payload',
       `${cardFile} describes a ${card.task} model of ${card.input.size} px; model.json holds a ` +
-        `${meta.task} graph of ${meta.vit.imageSize} px (files from two exports?)`,
+        `${meta.task} graph of ${size} px (files from two exports?)`,
     );
   const weights = await readWeights(dir, modelJson);
   let graph: tf.GraphModel;
@@ -134,7 +148,6 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
       { cause: error },
     );
   }
-  const size = meta.vit.imageSize;
   const key =
     meta.task === 'backbone'
       ? 'features'

@@ -62,13 +62,17 @@ export function packConstants(constants: readonly GraphConstant[]): {
   return { specs, bytes };
 }
 
-/** Writes `modelJson` (its manifest added here), the constants' shards and the card into `dir`. */
+/**
+ * Writes `modelJson` (its manifest added here), the constants' shards, the card and any `extra`
+ * files (plain names, e.g. a backbone's notice) into `dir`; returns the bytes written.
+ */
 export async function writeModelFolder(
   dir: string,
   modelJson: Omit<tf.io.ModelJSON, 'weightsManifest'>,
   constants: readonly GraphConstant[],
   card: ModelCard,
-): Promise<void> {
+  extra: readonly (readonly [string, string | Uint8Array])[] = [],
+): Promise<number> {
   const { specs, bytes } = packConstants(constants);
   const total = bytes.length;
   const shardCount = Math.max(1, Math.ceil(total / SHARD_BYTES));
@@ -88,7 +92,19 @@ export async function writeModelFolder(
     [MODEL_JSON, `${JSON.stringify(full)}\n`],
     [CARD_JSON, `${JSON.stringify(card, null, 2)}\n`],
   ];
+  for (const [name, data] of extra) {
+    if (!/^[^/\\]+$/.test(name) || name.startsWith('.') || files.some(([taken]) => taken === name))
+      throw new StudioError(
+        'invalid-payload',
+        `${path.join(dir, name)}: an extra file of a model folder needs a plain name of its own`,
+      );
+    files.push([name, data]);
+  }
   await writeFolderAtomic(dir, files);
+  return files.reduce(
+    (sum, [, data]) => sum + (typeof data === 'string' ? Buffer.byteLength(data) : data.length),
+    0,
+  );
 }
 
 /** Writes `files` beside `dir`, then swaps the folder in; the previous folder goes only after. */

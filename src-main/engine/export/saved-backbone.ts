@@ -121,7 +121,14 @@ async function legacyCard(dir: string, vit: VitConfig): Promise<ModelCard> {
 function vitOf(dir: string, modelJson: ModelJsonFile): VitConfig {
   if (modelJson.format === 'face-studio-vit')
     return (modelJson as unknown as { vit: VitConfig }).vit;
-  return graphMetadataOf(dir, modelJson).vit;
+  const meta = graphMetadataOf(dir, modelJson);
+  if ('kind' in meta)
+    throw new StudioError(
+      'invalid-payload',
+      `${path.join(dir, 'model.json')} is a head on frozen face backbones, not a ViT backbone: ` +
+        'fine-tuning cannot start from it',
+    );
+  return meta.vit;
 }
 
 /** A backbone folder's ViT and card, read without its weights (a first-format card included). */

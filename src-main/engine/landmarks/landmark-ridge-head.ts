@@ -214,26 +214,8 @@ export function predictLandmarkRidge(
 ): LandmarkPrediction {
   const n = faces.count;
   const k = model.pointCount;
-  const one = (input: HeadInput): Float64Array => {
-    const prior = model.local
-      ? predictLocal(model.local, input.points!, input.pointCount, input.pointDims, n)
-      : new Float64Array(n * k * 2);
-    const x = globalFeatures(
-      input.points,
-      input.pointCount,
-      input.pointDims,
-      input.maps,
-      input.mapDim,
-      model.mapMean,
-      model.mapScale,
-      model.options,
-      n,
-    );
-    const correction = predictRidge(model.global, x, n);
-    return prior.map((v, i) => v + correction[i]!);
-  };
-  const asIs = one(faces);
-  const fromMirror = flipShapes(one(mirrored), n, flipInverse(model.flip));
+  const asIs = predictLandmarkCrops(model, faces);
+  const fromMirror = flipShapes(predictLandmarkCrops(model, mirrored), n, flipInverse(model.flip));
   const shapes = asIs.map((v, i) => (v + fromMirror[i]!) / 2);
   const disagreement = new Float64Array(n * k);
   for (let i = 0; i < n * k; i++) {
@@ -245,8 +227,44 @@ export function predictLandmarkRidge(
   return { shapes, sigma: predictSigma(model.uncertainty, model.looError, disagreement, n, k) };
 }
 
+/**
+ * The head's shapes `[n · K · 2]` for crops as they are, no flip averaging: what
+ * `predictLandmarkRidge` computes for each of the face and its mirror before combining them.
+ */
+export function predictLandmarkCrops(model: LandmarkRidgeModel, input: HeadInput): Float64Array {
+  const n = input.count;
+  const k = model.pointCount;
+  const prior = model.local
+    ? predictLocal(model.local, input.points!, input.pointCount, input.pointDims, n)
+    : new Float64Array(n * k * 2);
+  const x = globalFeatures(
+    input.points,
+    input.pointCount,
+    input.pointDims,
+    input.maps,
+    input.mapDim,
+    model.mapMean,
+    model.mapScale,
+    model.options,
+    n,
+  );
+  const correction = predictRidge(model.global, x, n);
+  return prior.map((v, i) => v + correction[i]!);
+}
+
+/**
+ * The factor the standardised maps are scaled by beside `p` point values and `q` map values, so
+ * their total variance is `mapWeight` × the points' (0 when the maps are not used).
+ */
+export function mapFactorOf(options: LandmarkRidgeOptions, p: number, q: number): number {
+  if (q === 0 || options.mapWeight <= 0) return 0;
+  // Mesh coordinates vary by ~0.02–0.05 crop units: their total variance sets the maps' scale.
+  const pointVariance = p > 0 ? p * 0.03 ** 2 : 1;
+  return Math.sqrt((options.mapWeight * pointVariance) / q);
+}
+
 /** The inverse permutation (a mirror pairing is its own inverse; this does not assume it). */
-function flipInverse(flip: readonly number[]): number[] {
+export function flipInverse(flip: readonly number[]): number[] {
   const inv = new Array<number>(flip.length);
   flip.forEach((to, from) => (inv[to] = from));
   return inv;
@@ -301,9 +319,7 @@ function globalFeatures(
   const useMaps = maps !== null && mapMean !== null && mapScale !== null && options.mapWeight > 0;
   const q = useMaps ? mapDim : 0;
   const out = new Float32Array(rows * (p + q));
-  // Mesh coordinates vary by ~0.02–0.05 crop units: their total variance sets the maps' scale.
-  const pointVariance = p > 0 ? p * 0.03 ** 2 : 1;
-  const mapFactor = useMaps ? Math.sqrt((options.mapWeight * pointVariance) / q) : 0;
+  const mapFactor = mapFactorOf(options, p, q);
   for (let i = 0; i < rows; i++) {
     const o = i * (p + q);
     for (let t = 0; t < p; t++) out[o + t] = points![i * p + t]!;

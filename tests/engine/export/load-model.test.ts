@@ -89,7 +89,9 @@ describe('readModelCard', () => {
     );
     const error = await failure(readModelCard(newer));
     expect(error.message).toContain(path.join(newer, 'card.json'));
-    expect(error.message).toContain(`card version ${MODEL_CARD_VERSION + 1}, written by a newer Face Studio`);
+    expect(error.message).toContain(
+      `card version ${MODEL_CARD_VERSION + 1}, written by a newer Face Studio`,
+    );
   });
 });
 
