@@ -72,7 +72,7 @@ describe('CK+ expression by subject', () => {
     const held = new Set(order.slice(0, Math.round(subjects.length / 4)).map((i) => subjects[i]!));
     train = faces.flatMap((f, i) => (held.has(f.subject) ? [] : [i]));
     test = faces.flatMap((f, i) => (held.has(f.subject) ? [i] : []));
-  }, 240_000);
+  }, 400_000);
 
   function score(labels: number[]): {
     accuracy: number;
@@ -126,7 +126,7 @@ describe('MTFL male and smiling', () => {
     testFaces = await readMtflFaces('testing.txt', 150, 1);
     train = await embedHeadFaces(backbones, ATTRIBUTE_TAPS, trainFaces);
     test = await embedHeadFaces(backbones, ATTRIBUTE_TAPS, testFaces);
-  }, 300_000);
+  }, 400_000);
 
   /** Test accuracy of each attribute of a head fitted on `labels`, with the majority rates. */
   function score(labels: number[][]) {

@@ -60,7 +60,7 @@ describe('face-api age-gender backbone', () => {
     const hits = truth.filter((t, i) => (embedded.features.data[i]! > 0 ? 1 : 0) === t).length;
     // ~94% on MTFL rows; the majority (male) is ~60%.
     expect(hits / faces.length).toBeGreaterThan(majorityRate(truth) + 0.2);
-  }, 120_000);
+  }, 300_000);
 
   it('names the manifest when the weights are missing or not a manifest', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'face-api-weights-'));
@@ -99,5 +99,5 @@ describe('face-api age-gender backbone', () => {
       const pMale = 1 / (1 + Math.exp(-mine.taps.gender![i]!));
       expect(pMale).toBeCloseTo(refGender[2 * i]!, 4);
     }
-  }, 120_000);
+  }, 300_000);
 });
