@@ -1,37 +1,50 @@
 /**
- * `npm run bench:appearance [-- options]`: the appearance-backbone table (issue 22). For each
- * backbone, frozen features and a ridge head (engine/attributes/ridge-classifier.ts, λ by 5-fold
- * cross-validation on the training rows only):
+ * `npm run bench:appearance [-- options]`: the appearance table (issue 22). Each backbone embeds
+ * every face once; each row is a set of taps (one backbone's, or several side by side) under the
+ * studio's classifier head (engine/attributes/classifier-head.ts: ridge classifiers, λ by 5-fold
+ * cross-validation on the training rows only, Platt / temperature calibration on held-out
+ * scores):
  *
- *   MTFL    male / smiling / glasses / pose accuracy: fitted on training.txt rows (default all
- *           10,000), scored on testing.txt rows (default all 2,995); crops 2.2× the five points'
- *           extent (tests/engine/attributes/appearance-data.ts);
+ *   MTFL    male / smiling / glasses (yes/no heads) and pose (5 classes): fitted on training.txt
+ *           rows (default all 10,000), scored on testing.txt rows (default all 2,995); crops
+ *           2.2× the five points' extent (tests/engine/attributes/appearance-data.ts);
  *   CK+     expression accuracy by subject: 5 folds of subjects, each face scored once by a head
  *           that never saw its person (λ chosen by subject-grouped CV inside the training folds);
- *   ms/face embedding time (crop, backbone; batches of 32; wasm unless FACE_STUDIO_BACKEND).
+ *   ECE     expected calibration error of the male probabilities on the MTFL test rows;
+ *   ms/face embedding time of each backbone (crop, backbone; batches of 32; wasm unless
+ *           FACE_STUDIO_BACKEND).
  *
- * Each figure is printed beside the majority-class baseline: the share of the test rows' most
- * frequent class, the best any constant answer scores. Prints a table, then one JSON line. Options:
+ * Each accuracy is printed beside the majority-class rate of the rows it is scored on (the best
+ * any constant answer scores). Prints a table, then one JSON line. Options:
  *
- *   --backbones mini-xception,faceres   which backbones (default both)
+ *   --backbones mini-xception,face-api-age-gender[,faceres]   which backbones (default the two
+ *                                       licensed ones; FaceRes has no licence: bench-only)
  *   --mtfl-train N  --mtfl-test N       MTFL rows (seeded draws; 0 = all, the default)
  *   --ck-limit N                        CK+ faces (seeded draw; 0 = all 981, the default)
  */
 import { parseArgs } from 'node:util';
 import { chooseBackend } from '../src-main/engine/backend';
-import type { FaceBackbone } from '../src-main/engine/backbones/face-backbone';
+import { findTap, tapSize, type FaceBackbone } from '../src-main/engine/backbones/face-backbone';
+import { loadAgeGenderBackbone } from '../src-main/engine/backbones/face-api-age-gender-backbone';
 import { loadFaceResBackbone } from '../src-main/engine/backbones/faceres-backbone';
 import { loadMiniXceptionBackbone } from '../src-main/engine/backbones/mini-xception-backbone';
-import { embedFaces } from '../src-main/engine/attributes/appearance-features';
 import {
+  embedHeadFaces,
+  fitClassifierHead,
+  predictClassifierHead,
+  type HeadFeatures,
+  type HeadTap,
+} from '../src-main/engine/attributes/classifier-head';
+import {
+  concatFeatures,
   fitRidgeClassifier,
   ridgePredict,
   selectRows,
   type FeatureRows,
 } from '../src-main/engine/attributes/ridge-classifier';
+import { expectedCalibrationError } from '../src-main/engine/attributes/score-calibration';
 import { Rng, deriveSeed } from '../src-main/engine/model/rng';
 import {
-  MTFL_ATTRIBUTES,
   accuracy,
   majorityRate,
   readCkFaces,
@@ -40,7 +53,7 @@ import {
 
 const { values: opt } = parseArgs({
   options: {
-    backbones: { type: 'string', default: 'mini-xception,faceres' },
+    backbones: { type: 'string', default: 'mini-xception,face-api-age-gender' },
     'mtfl-train': { type: 'string', default: '0' },
     'mtfl-test': { type: 'string', default: '0' },
     'ck-limit': { type: 'string', default: '0' },
@@ -55,8 +68,36 @@ const count = (v: string): number => {
 /** The backbones and the taps their heads read. */
 const BACKBONES: Record<string, { load: () => Promise<FaceBackbone>; taps: string[] }> = {
   'mini-xception': { load: loadMiniXceptionBackbone, taps: ['pooled'] },
+  'face-api-age-gender': { load: () => loadAgeGenderBackbone(), taps: ['pooled', 'gender'] },
   faceres: { load: loadFaceResBackbone, taps: ['embedding', 'gender'] },
 };
+
+/** Rows of the table: tap sets; a row is run when all its backbones were asked for. */
+const ROWS: { name: string; taps: HeadTap[] }[] = [
+  { name: 'mini-Xception pooled', taps: [{ backbone: 'mini-xception', tap: 'pooled' }] },
+  {
+    name: 'face-api age-gender pooled + gender',
+    taps: [
+      { backbone: 'face-api-age-gender', tap: 'pooled' },
+      { backbone: 'face-api-age-gender', tap: 'gender' },
+    ],
+  },
+  {
+    name: 'age-gender + mini-Xception (default)',
+    taps: [
+      { backbone: 'face-api-age-gender', tap: 'pooled' },
+      { backbone: 'face-api-age-gender', tap: 'gender' },
+      { backbone: 'mini-xception', tap: 'pooled' },
+    ],
+  },
+  {
+    name: 'FaceRes embedding + gender (no licence)',
+    taps: [
+      { backbone: 'faceres', tap: 'embedding' },
+      { backbone: 'faceres', tap: 'gender' },
+    ],
+  },
+];
 
 const backend = await chooseBackend();
 const started = performance.now();
@@ -73,13 +114,48 @@ interface Scored {
   majority: number;
 }
 
-/** Accuracy of `predicted` on `truth`, and the test rows' majority rate (the best constant). */
-function scored(predicted: Int32Array, truth: number[]): Scored {
-  return { accuracy: accuracy(predicted, truth), majority: majorityRate(truth) };
+/** Each backbone's taps for each face set, embedded once. */
+const embedded = new Map<string, { train: HeadFeatures; test: HeadFeatures; ck: HeadFeatures }>();
+const msPerFace: Record<string, number> = {};
+/** Floats per face of each backbone's taps, in BACKBONES order. */
+const tapSizes: Record<string, number[]> = {};
+const asked = opt.backbones.split(',');
+for (const id of asked) {
+  const spec = BACKBONES[id];
+  if (!spec) throw new Error(`bench:appearance: unknown backbone "${id}"`);
+  const backbone = await spec.load();
+  const taps = spec.taps.map((tap) => ({ backbone: id, tap }));
+  tapSizes[id] = spec.taps.map((tap) => tapSize(findTap(backbone, tap)));
+  const t0 = performance.now();
+  const train = await embedHeadFaces([backbone], taps, mtflTrain);
+  const test = await embedHeadFaces([backbone], taps, mtflTest);
+  const ckFaces = await embedHeadFaces([backbone], taps, ck.faces);
+  const faces = mtflTrain.length + mtflTest.length + ck.faces.length;
+  msPerFace[id] = (performance.now() - t0) / faces;
+  log(`${id}: embedded ${faces} faces, ${msPerFace[id].toFixed(1)} ms/face`);
+  embedded.set(id, { train, test, ck: ckFaces });
+  backbone.dispose();
+}
+
+/** The row's taps out of the backbones' blocks, side by side. */
+function featuresOf(taps: readonly HeadTap[], set: 'train' | 'test' | 'ck'): FeatureRows {
+  return concatFeatures(
+    ...taps.map(({ backbone, tap }) => {
+      const index = BACKBONES[backbone]!.taps.indexOf(tap);
+      const block = embedded.get(backbone)![set].features;
+      const sizes = tapSizes[backbone]!;
+      const at = sizes.slice(0, index).reduce((s, v) => s + v, 0);
+      const dim = sizes[index]!;
+      const data = new Float32Array(block.rows * dim);
+      for (let r = 0; r < block.rows; r++)
+        data.set(block.data.subarray(r * block.dim + at, r * block.dim + at + dim), r * dim);
+      return { rows: block.rows, dim, data };
+    }),
+  );
 }
 
 /** CK+ by subject: 5 subject folds, each face predicted by a head that never saw its person. */
-function ckBySubject(features: FeatureRows): Scored {
+function ckBySubject(features: FeatureRows, taps: readonly HeadTap[]): Scored {
   const subjects = [...new Set(ck.faces.map((f) => f.subject))].sort();
   const order = new Rng(deriveSeed(1, 0xc4)).permutation(subjects.length);
   const foldOf = new Map(order.map((s, i) => [subjects[s]!, i % 5]));
@@ -87,48 +163,81 @@ function ckBySubject(features: FeatureRows): Scored {
   for (let f = 0; f < 5; f++) {
     const train = ck.faces.flatMap((x, i) => (foldOf.get(x.subject) === f ? [] : [i]));
     const test = ck.faces.flatMap((x, i) => (foldOf.get(x.subject) === f ? [i] : []));
-    const labels = Int32Array.from(train, (i) => ck.faces[i]!.label);
-    const head = fitRidgeClassifier(selectRows(features, train), labels, ck.classes.length, {
-      groups: train.map((i) => ck.faces[i]!.subject),
+    const head = fitClassifierHead(
+      { task: 'expression', classes: ck.classes },
+      taps,
+      selectRows(features, train),
+      train.map((i) => [ck.faces[i]!.label]),
+      { groups: train.map((i) => ck.faces[i]!.subject) },
+    );
+    const p = predictClassifierHead(
+      head,
+      selectRows(features, test),
+      test.map(() => ({ usable: true, sidePx: 48, sharpness: 1 })),
+    );
+    test.forEach((i, j) => {
+      const x = p[j]!;
+      predicted[i] = x.ok && x.task === 'expression' ? x.label : -1;
     });
-    const p = ridgePredict(head, selectRows(features, test));
-    test.forEach((i, j) => (predicted[i] = p[j]!));
   }
-  return scored(
-    predicted,
-    ck.faces.map((x) => x.label),
-  );
+  const truth = ck.faces.map((x) => x.label);
+  return { accuracy: accuracy(predicted, truth), majority: majorityRate(truth) };
 }
 
-const rows: Record<string, Record<string, Scored | number>> = {};
-for (const id of opt.backbones.split(',')) {
-  const spec = BACKBONES[id];
-  if (!spec) throw new Error(`bench:appearance: unknown backbone "${id}"`);
-  const backbone = await spec.load();
-  const row: Record<string, Scored | number> = {};
-  const t0 = performance.now();
-  const train = await embedFaces(backbone, mtflTrain, spec.taps);
-  const test = await embedFaces(backbone, mtflTest, spec.taps);
-  const ckEmbedded = await embedFaces(backbone, ck.faces, spec.taps);
-  const faces = mtflTrain.length + mtflTest.length + ck.faces.length;
-  row.msPerFace = (performance.now() - t0) / faces;
-  log(`${id}: embedded ${faces} faces, ${row.msPerFace.toFixed(1)} ms/face`);
-  for (const attribute of MTFL_ATTRIBUTES) {
-    const labels = Int32Array.from(mtflTrain, (f) => f.labels[attribute]);
-    const head = fitRidgeClassifier(train.features, labels, attribute === 'pose' ? 5 : 2);
-    row[attribute] = scored(
-      ridgePredict(head, test.features),
-      mtflTest.map((f) => f.labels[attribute]),
+const BINARY = ['male', 'smiling', 'glasses'] as const;
+const results: Record<string, Record<string, Scored | number>> = {};
+for (const row of ROWS) {
+  if (!row.taps.every((t) => embedded.has(t.backbone))) continue;
+  const train = featuresOf(row.taps, 'train');
+  const test = featuresOf(row.taps, 'test');
+  const out: Record<string, Scored | number> = {};
+  const head = fitClassifierHead(
+    { task: 'attributes', attributes: [...BINARY] },
+    row.taps,
+    train,
+    mtflTrain.map((f) => BINARY.map((a) => f.labels[a])),
+  );
+  // Every MTFL face is judged usable; the bench scores the head, not the notes (counted below).
+  const usable = mtflTest.map(() => ({ usable: true as const, sidePx: 100, sharpness: 1 }));
+  const p = predictClassifierHead(head, test, usable);
+  BINARY.forEach((a, j) => {
+    const truth = mtflTest.map((f) => f.labels[a]);
+    const prob = p.map((x) =>
+      x.ok && x.task === 'attributes' ? x.attributes[j]!.probability : NaN,
     );
-    log(`${id}: ${attribute} λ ${head.lambda}`);
-  }
-  row.ck = ckBySubject(ckEmbedded.features);
-  row.unusable = [...train.quality, ...test.quality, ...ckEmbedded.quality].filter(
+    out[a] = {
+      accuracy: accuracy(
+        prob.map((v) => (v >= 0.5 ? 1 : 0)),
+        truth,
+      ),
+      majority: majorityRate(truth),
+    };
+    if (a === 'male') out.maleEce = expectedCalibrationError(prob, truth);
+    if (head.task === 'attributes') log(`${row.name}: ${a} λ ${head.attributes[j]!.model?.lambda}`);
+  });
+  const pose = fitRidgeClassifier(
+    train,
+    Int32Array.from(mtflTrain, (f) => f.labels.pose),
+    5,
+  );
+  const poseTruth = mtflTest.map((f) => f.labels.pose);
+  out.pose = {
+    accuracy: accuracy(ridgePredict(pose, test), poseTruth),
+    majority: majorityRate(poseTruth),
+  };
+  out.ck = ckBySubject(featuresOf(row.taps, 'ck'), row.taps);
+  out.msPerFace = [...new Set(row.taps.map((t) => t.backbone))].reduce(
+    (s, id) => s + msPerFace[id]!,
+    0,
+  );
+  results[row.name] = out;
+  log(`${row.name}: done`);
+}
+const unusable: Record<string, number> = {};
+for (const [id, e] of embedded)
+  unusable[id] = [...e.train.quality, ...e.test.quality, ...e.ck.quality].filter(
     (q) => !q.usable,
   ).length;
-  rows[id] = row;
-  backbone.dispose();
-}
 
 const pct = (s: Scored | number | undefined): string =>
   typeof s === 'object'
@@ -136,22 +245,27 @@ const pct = (s: Scored | number | undefined): string =>
     : '';
 console.log(
   `\nbackend ${backend.name}; MTFL ${mtflTrain.length} train / ${mtflTest.length} test rows; ` +
-    `CK+ ${ck.faces.length} faces by subject (5 folds). Accuracy (majority-class baseline):\n`,
+    `CK+ ${ck.faces.length} faces by subject (5 folds). Accuracy (majority-class rate):\n`,
 );
 console.log(
-  '| backbone | MTFL male | MTFL smiling | MTFL glasses | MTFL pose | CK+ by subject | ms/face | unusable faces |',
+  '| features | MTFL male | MTFL smiling | MTFL glasses | MTFL pose | CK+ by subject | male ECE | ms/face |',
 );
 console.log('|---|---|---|---|---|---|---|---|');
-for (const [id, r] of Object.entries(rows))
+for (const [name, r] of Object.entries(results))
   console.log(
-    `| ${id} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)} | ${pct(r.ck)} | ${(r.msPerFace as number).toFixed(1)} | ${r.unusable as number} |`,
+    `| ${name} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)} | ${pct(r.ck)} | ${(r.maleEce as number).toFixed(3)} | ${(r.msPerFace as number).toFixed(1)} |`,
   );
+console.log(
+  `\nfaces judged unusable (too small / too blurred), per backbone: ${JSON.stringify(unusable)}`,
+);
 console.log(
   JSON.stringify({
     backend: backend.name,
     mtflTrain: mtflTrain.length,
     mtflTest: mtflTest.length,
     ck: ck.faces.length,
-    rows,
+    msPerFace,
+    unusable,
+    rows: results,
   }),
 );

@@ -60,6 +60,26 @@ export function fitRidgeClassifier(
   classes: number,
   options: FitOptions = {},
 ): RidgeClassifier {
+  return fitRidgeWithHeldOutScores(x, labels, classes, options).model;
+}
+
+/** A fitted classifier and each training row's score from the fold that held the row out. */
+export interface RidgeFit {
+  model: RidgeClassifier;
+  /**
+   * `[rows, classes]`: row i's scores from the chosen λ's fit on the other folds (never on a
+   * fold holding row i or, with groups, its group): honest scores to calibrate probabilities on.
+   */
+  heldOutScores: Float64Array;
+}
+
+/** `fitRidgeClassifier`, keeping the chosen λ's held-out scores of every training row. */
+export function fitRidgeWithHeldOutScores(
+  x: FeatureRows,
+  labels: Int32Array,
+  classes: number,
+  options: FitOptions = {},
+): RidgeFit {
   checkRows(x, labels, classes);
   const lambdas = options.lambdas ?? LAMBDAS;
   const folds = foldOf(
@@ -71,17 +91,20 @@ export function fitRidgeClassifier(
   const { mean, scale } = standardiser(x);
   const z = standardise(x, mean, scale);
   const hits = new Float64Array(lambdas.length);
+  const held = lambdas.map(() => new Float64Array(x.rows * classes));
   for (let f = 0; f < foldCount; f++) {
     const train: number[] = [];
-    const held: number[] = [];
-    folds.forEach((fold, row) => (fold === f ? held : train).push(row));
-    if (train.length === 0 || held.length === 0) continue;
+    const out: number[] = [];
+    folds.forEach((fold, row) => (fold === f ? out : train).push(row));
+    if (train.length === 0 || out.length === 0) continue;
     const solver = gramSolver(z, x.dim, train, labels, classes);
     for (const [i, lambda] of lambdas.entries()) {
       const model = solver(lambda);
-      for (const row of held)
-        if (argmax(scoreRow(model.weights, model.bias, z, x.dim, row, classes)) === labels[row])
-          hits[i]! += 1;
+      for (const row of out) {
+        const s = scoreRow(model.weights, model.bias, z, x.dim, row, classes);
+        held[i]!.set(s, row * classes);
+        if (argmax(s) === labels[row]) hits[i]! += 1;
+      }
     }
   }
   let best = 0;
@@ -89,14 +112,17 @@ export function fitRidgeClassifier(
   const all = Array.from({ length: x.rows }, (_, i) => i);
   const fitted = gramSolver(z, x.dim, all, labels, classes)(lambdas[best]!);
   return {
-    classes,
-    dim: x.dim,
-    lambda: lambdas[best]!,
-    cvAccuracy: hits[best]! / x.rows,
-    mean,
-    scale,
-    weights: fitted.weights,
-    bias: fitted.bias,
+    model: {
+      classes,
+      dim: x.dim,
+      lambda: lambdas[best]!,
+      cvAccuracy: hits[best]! / x.rows,
+      mean,
+      scale,
+      weights: fitted.weights,
+      bias: fitted.bias,
+    },
+    heldOutScores: held[best]!,
   };
 }
 
