@@ -22,6 +22,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import pkg from '../../../package.json' with { type: 'json' };
 import { MODEL_CARD_VERSION, ModelCard, type CardMetrics } from '../../shared/model-card';
+import { heldOutSubjects, honestMetrics, type BaselineData } from '../metrics/baselines';
 import type {
   CedCurve,
   JobProgress,
@@ -128,6 +129,11 @@ export interface HeadTaskOutcome {
   samples: SamplePrediction[];
   /** How the measured faces were cut, said on the card beside the figure. */
   measuredHow: string;
+  /**
+   * The baseline's training and measured targets (metrics/baselines.ts): the card states the
+   * figure beside the mean shape or the majority class, and says when the model is no better.
+   */
+  baseline: BaselineData | null;
   /** Writes the model to `dir` with `metrics` on its card; returns the export's checksum. */
   exportTo: (dir: string, metrics: CardMetrics[]) => Promise<string>;
 }
@@ -310,13 +316,21 @@ export async function runBackboneHeadJob(
         }
         await Promise.all(pending);
         const project = set.project === null ? '' : ` of project "${set.project}"`;
+        const data = `${splits.measuredOn}${project}; ${outcome.measuredHow}`;
+        const subjects = heldOutSubjects(
+          splits.train.map((f) => f.subject),
+          splits.measured.map((f) => f.subject),
+        );
         const cardMetrics: CardMetrics[] = outcome.metrics
           ? [
-              {
-                data: `${splits.measuredOn}${project}; ${outcome.measuredHow}`,
-                faces: splits.measured.length,
-                values: outcome.metrics,
-              },
+              outcome.baseline
+                ? honestMetrics(outcome.baseline, { data, values: outcome.metrics, subjects })
+                : {
+                    data,
+                    faces: splits.measured.length,
+                    values: outcome.metrics,
+                    ...(subjects ?? {}),
+                  },
             ]
           : [];
         const modelDir = path.join(path.resolve(spec.modelsDir), run.id);

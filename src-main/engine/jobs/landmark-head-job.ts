@@ -33,6 +33,7 @@ import {
 } from '../landmarks/landmark-head-model';
 import { fitLandmarkRidge } from '../landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../landmarks/schema-flip';
+import type { BaselineData } from '../metrics/baselines';
 import { cedCurve, landmarkMetrics, nmePerFace } from '../metrics/landmark-metrics';
 import { cardSchemaOf } from '../predict/card-schema';
 import { predictFaces, type ImageToPredict } from '../predict/predict-faces';
@@ -204,7 +205,28 @@ export const landmarkHeadTask: HeadTask = {
         });
       }
     }
+    // The mean shape of the training crops, placed in each measured face's first crop (its
+    // detection box, else its labelled points' box, by the same policy): what a model must beat.
+    const baseline: BaselineData | null =
+      measured.length > 0
+        ? {
+            task: 'landmarks',
+            train: Array.from({ length: splits.train.length }, (_, i) =>
+              Array.from(targets.subarray(i * k * 2, (i + 1) * k * 2)),
+            ),
+            heldOut: measured.map((f) => {
+              const box = faceCropBox(
+                f,
+                f.detection ? { detection: f.detection } : { points: f.points },
+                policy,
+              );
+              return toCrop(f.points, box).flatMap((p) => [p.x, p.y]);
+            }),
+            normaliser: set.schema.normaliser,
+          }
+        : null;
     return {
+      baseline,
       metrics,
       monitored: 'nme',
       lowerIsBetter: true,

@@ -167,8 +167,15 @@ describe('backbone-head fine-tuning job', { timeout: 300_000 }, () => {
         ),
         faces: 100,
         values: outcome.result.metrics,
+        baseline: expect.objectContaining({ values: expect.any(Object) }),
+        verdict: 'better',
       },
     ]);
+    // The mean shape of the 50 training crops, placed in each test face's crop, is far worse
+    // (≈ 18% NME on HELEN; research/FEWSHOT_NOTES.md): the card says so beside the figure.
+    const baselineNme = card.metrics[0]!.baseline!.values.nme!;
+    expect(baselineNme).toBeGreaterThan(0.12);
+    expect(baselineNme).toBeGreaterThan(3 * nme);
     expect(card.data).toEqual({ project: 'helen', train: 50, val: 0, test: 100 });
     expect(await readdir(modelDir)).toContain('NOTICE-facemesh.txt');
 
