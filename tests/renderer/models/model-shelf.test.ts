@@ -6,6 +6,7 @@ import {
   headlineMetrics,
   ioText,
   noBetter,
+  originText,
   sortModels,
   taskLabel,
   trainedOn,
@@ -48,6 +49,43 @@ describe('card text', () => {
     expect(
       backboneText(modelCard({ backbone: { preset: 'small', pretrainedFrom: 'pretrain-07' } })),
     ).toBe('small, fine-tuned from pretrain-07');
+    expect(originText(modelCard())).toBe('from scratch');
+    expect(
+      originText(modelCard({ backbone: { preset: 'small', pretrainedFrom: 'pretrain-07' } })),
+    ).toBe('from pretrain-07');
+  });
+
+  it('names the frozen backbones of a closed-form head rather than "from scratch"', () => {
+    const facemesh = {
+      id: 'facemesh',
+      name: 'FaceMesh (MediaPipe)',
+      kind: 'geometry' as const,
+      taps: ['mesh'],
+      licence: 'Apache-2.0',
+      attribution: 'Google',
+      package: '@mediapipe/face_mesh@0.4',
+      notice: 'NOTICE-facemesh.txt',
+    };
+    const card = modelCard({
+      backbone: { preset: 'face-backbones:facemesh', pretrainedFrom: null },
+      head: {
+        method: 'ridge',
+        backbones: [facemesh],
+        crop: {
+          backbone: 'facemesh',
+          inputSize: 192,
+          policy: { from: 'face-box', margin: 0.3, landmarksToFaceBox: 1 },
+          scaleOfLandmarkExtent: 1.6,
+          trainedOn: 'landmarks',
+          inference: 'detection',
+          refine: 'predicted-landmarks',
+          wholeImageFallback: true,
+        },
+        uncertainty: null,
+      },
+    });
+    expect(backboneText(card)).toBe('ridge head on frozen FaceMesh (MediaPipe)');
+    expect(originText(card)).toBe('head on FaceMesh (MediaPipe)');
   });
 
   it('describes input and output by task', () => {

@@ -49,10 +49,28 @@ export function trainedOn(card: ModelCard): string {
   return `${where}: ${train} train · ${val} val · ${test} test faces`;
 }
 
-/** `tiny, fine-tuned from pretrain-01` / `tiny, trained from scratch`. */
+/** The frozen backbones a closed-form head reads, by name (`FaceMesh (MediaPipe)`). */
+function headBackbones(card: ModelCard): string | null {
+  return card.head ? card.head.backbones.map((b) => b.name).join(' + ') : null;
+}
+
+/**
+ * `tiny, fine-tuned from pretrain-01` / `tiny, trained from scratch` / `ridge head on frozen
+ * FaceMesh (MediaPipe)`: a head fitted on frozen backbones was not trained from scratch.
+ */
 export function backboneText(card: ModelCard): string {
+  const frozen = headBackbones(card);
+  if (card.head && frozen) return `${card.head.method} head on frozen ${frozen}`;
   const from = card.backbone.pretrainedFrom;
   return `${card.backbone.preset}, ${from ? `fine-tuned from ${from}` : 'trained from scratch'}`;
+}
+
+/** The shelf's short origin: `from pretrain-01` / `from scratch` / `head on FaceMesh (MediaPipe)`. */
+export function originText(card: ModelCard): string {
+  const frozen = headBackbones(card);
+  if (frozen) return `head on ${frozen}`;
+  const from = card.backbone.pretrainedFrom;
+  return from ? `from ${from}` : 'from scratch';
 }
 
 /** What the model reads and predicts, in one line. */
