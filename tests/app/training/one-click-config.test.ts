@@ -59,9 +59,15 @@ describe('one-click face backbones', () => {
     ]);
   });
   it("are the last comparison's winner when there is one", () => {
-    const config = oneClickConfig('finetune', 'landmarks', counts, 'pros-vit:pretrain-a');
-    expect(config.faceBackbones).toEqual(['pros-vit:pretrain-a']);
+    const config = oneClickConfig('finetune', 'landmarks', counts, 'mini-xception');
+    expect(config.faceBackbones).toEqual(['mini-xception']);
     expect(parseFinetuneConfig(config)).toEqual(config);
+  });
+  it('keep the default when the winner cannot be exported inside the model (a ViT)', () => {
+    for (const winner of ['pros-vit:pretrain-a', 'random'])
+      expect(oneClickConfig('finetune', 'landmarks', counts, winner).faceBackbones).toEqual([
+        'facemesh',
+      ]);
   });
 });
 
