@@ -39,6 +39,7 @@ import {
   type FinetuneConfig,
   type FinetuneTask,
 } from '../finetune/finetune-config';
+import { heldOutSubjects, honestMetrics, type BaselineData } from '../metrics/baselines';
 import { deriveSeed, Rng } from '../model/rng';
 import type { RunStart } from './run-config';
 import {
@@ -126,6 +127,11 @@ export interface HeadTaskOutcome {
   lowerIsBetter: boolean;
   ced: CedCurve | null;
   samples: SamplePrediction[];
+  /**
+   * The training and measured targets the card's baseline is fitted and scored on (baselines.ts);
+   * absent or null: the card's figure carries no baseline.
+   */
+  baseline?: BaselineData | null;
   /** How the measured faces were cut, said on the card beside the figure. */
   measuredHow: string;
   /** Writes the model to `dir` with `metrics` on its card; returns the export's checksum. */
@@ -310,13 +316,19 @@ export async function runBackboneHeadJob(
         }
         await Promise.all(pending);
         const project = set.project === null ? '' : ` of project "${set.project}"`;
+        const data = `${splits.measuredOn}${project}; ${outcome.measuredHow}`;
         const cardMetrics: CardMetrics[] = outcome.metrics
           ? [
-              {
-                data: `${splits.measuredOn}${project}; ${outcome.measuredHow}`,
-                faces: splits.measured.length,
-                values: outcome.metrics,
-              },
+              outcome.baseline
+                ? honestMetrics(outcome.baseline, {
+                    data,
+                    values: outcome.metrics,
+                    subjects: heldOutSubjects(
+                      splits.train.map((f) => f.subject),
+                      splits.measured.map((f) => f.subject),
+                    ),
+                  })
+                : { data, faces: splits.measured.length, values: outcome.metrics },
             ]
           : [];
         const modelDir = path.join(path.resolve(spec.modelsDir), run.id);
