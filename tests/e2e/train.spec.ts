@@ -199,7 +199,12 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await expect(epochs).toBeVisible();
   await expect(form).toContainText('Passes over the training split');
   await epochs.fill(String(EPOCHS));
-  await expect(page.getByTestId('changed-keys')).toHaveText('Changed: epochs');
+  // One-click landmarks fit a closed-form head on FaceMesh in one go; this test follows a
+  // gradient run (epochs, live charts, pause, checkpoints), so it asks for one. (The summary
+  // lists changed keys in the form's order.)
+  await expect(form.getByLabel('method', { exact: true })).toHaveValue('backbone-head');
+  await form.getByLabel('method', { exact: true }).selectOption('gradient');
+  await expect(page.getByTestId('changed-keys')).toHaveText('Changed: method, epochs');
   await page.getByTestId('start-advanced').click();
 
   const dashboard = page.getByTestId('run-dashboard');
@@ -394,6 +399,11 @@ test('a run whose training process dies is shown failed with its end, and resume
   });
   await page.getByTestId('toggle-advanced').click();
   await page.getByTestId('advanced-form').getByLabel('epochs', { exact: true }).fill('12');
+  // A gradient run checkpoints as it goes (a backbone-head fit is one step and does not).
+  await page
+    .getByTestId('advanced-form')
+    .getByLabel('method', { exact: true })
+    .selectOption('gradient');
   await page.getByTestId('start-advanced').click();
   await waitForStatus(page, /^(queued|running)$/);
   const runId = (await page.getByTestId('run-dashboard').getAttribute('data-run-id'))!;

@@ -5,9 +5,11 @@
  *
  * The aim is a useful model in minutes on the slowest backend the studio ships with (wasm, 2
  * CPU cores, the tiny preset), sized to the project: the number of passes follows from a time
- * budget and the number of faces, using throughputs measured on this kind of machine. Landmarks
- * fit a head in closed form on FaceMesh (`method: 'backbone-head'`): 4.0–4.6% NME on HELEN from
- * 100 faces where the ViT heatmap head reached 10–12%, in a minute or two.
+ * budget and the number of faces, using throughputs measured on this kind of machine. Every task
+ * fits a head in closed form on frozen face backbones (`method: 'backbone-head'`): landmarks on
+ * FaceMesh, 4.0–4.6% NME on HELEN from 100 faces where the ViT heatmap head reached 10–12%, in a
+ * minute or two; attributes and expression ridge classifiers on mini-Xception + FaceMesh
+ * (engine/jobs/class-head-job.ts).
  *
  * The Train view's `training:start` and the CLI's `finetune` without `--config` both build their
  * run's config with `oneClickFinetuneInput`, so the two train the same model.
@@ -111,11 +113,11 @@ export function oneClickFinetuneConfig(
   const faces = Math.max(1, counts.labelledTrainFaces);
   return parseFinetuneConfig({
     task,
-    // Landmarks: a ridge head on frozen face backbones (seconds to fit, usable from 5–10 faces),
+    // Every task: a ridge head on frozen face backbones (seconds to fit, usable from 5–10 faces),
     // reading the backbone that did best on this project's own faces (Models: compare backbones)
     // when it can be exported, else the task's default. The gradient recipe below stays filled
     // in, so switching `method` to `gradient` in the Advanced form trains the measured ViT recipe.
-    ...(task === 'landmarks' ? { method: 'backbone-head' } : {}),
+    method: 'backbone-head',
     faceBackbones:
       bestBackbone && EXPORTABLE_BACKBONES.includes(bestBackbone)
         ? [bestBackbone]

@@ -6,11 +6,14 @@
 import { StudioError } from '../../shared/errors';
 import type { FinetuneTask } from '../finetune/finetune-config';
 import type { FaceBackbone } from './face-backbone';
+import { DEFAULT_FACE_BACKBONES } from './backbone-registry';
 import { loadFaceMesh } from './facemesh';
+import { loadMiniXceptionBackbone } from './mini-xception-backbone';
 
 /** Loaders of the backbones a head can be fitted on, by id. */
 const LOADERS: Record<string, () => Promise<FaceBackbone>> = {
   facemesh: () => loadFaceMesh(),
+  'mini-xception': () => loadMiniXceptionBackbone(),
 };
 
 /** The ids `loadFaceBackbone` knows. */
@@ -29,9 +32,5 @@ export async function loadFaceBackbone(id: string): Promise<FaceBackbone> {
 
 /** The backbones a head of `task` reads when the config names none (`faceBackbones: null`). */
 export function defaultFaceBackbones(task: FinetuneTask): string[] {
-  if (task === 'landmarks') return ['facemesh'];
-  throw new StudioError(
-    'invalid-payload',
-    `A backbone head for ${task} has no default face backbone yet; name one in faceBackbones`,
-  );
+  return [...DEFAULT_FACE_BACKBONES[task]];
 }

@@ -22,7 +22,6 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import pkg from '../../../package.json' with { type: 'json' };
 import { MODEL_CARD_VERSION, ModelCard, type CardMetrics } from '../../shared/model-card';
-import { heldOutSubjects, honestMetrics, type BaselineData } from '../metrics/baselines';
 import type {
   CedCurve,
   JobProgress,
@@ -40,6 +39,7 @@ import {
   type FinetuneConfig,
   type FinetuneTask,
 } from '../finetune/finetune-config';
+import { heldOutSubjects, honestMetrics, type BaselineData } from '../metrics/baselines';
 import { deriveSeed, Rng } from '../model/rng';
 import type { RunStart } from './run-config';
 import {

@@ -3,8 +3,11 @@
  * listed is refused by name when a run asks for it.
  */
 import type { HeadTasks } from './backbone-head-job';
+import { classHeadTask } from './class-head-job';
 import { landmarkHeadTask } from './landmark-head-job';
 
 export const HEAD_TASKS: HeadTasks = {
   landmarks: landmarkHeadTask,
+  attributes: classHeadTask,
+  expression: classHeadTask,
 };

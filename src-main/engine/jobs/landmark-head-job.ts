@@ -45,7 +45,7 @@ const CHUNK = 16;
 const SAMPLES = 4;
 
 /** Up to `count` indices spread evenly over `size`. */
-function spread(size: number, count: number): number[] {
+export function spread(size: number, count: number): number[] {
   if (size <= count) return Array.from({ length: size }, (_, i) => i);
   return Array.from({ length: count }, (_, i) => Math.floor((i * size) / count));
 }
@@ -77,7 +77,7 @@ function concatEmbedded(parts: readonly EmbeddedCrops[]): EmbeddedCrops {
 }
 
 /** sha-256 over the exported folder's files (names and bytes, in name order). */
-async function folderChecksum(dir: string): Promise<string> {
+export async function folderChecksum(dir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const name of (await fs.readdir(dir)).sort()) {
     hash.update(name);

@@ -81,10 +81,10 @@ describe('training handlers', () => {
       faces: { train: 3, val: 1, test: 0 },
       baseline: { name: 'mean shape', val: null, test: null },
       rows: [],
-      winner: 'random',
+      winner: 'mini-xception',
       chosenBy: 'val',
     });
-    expect((await defaults()).faceBackbones).toEqual(['random']);
+    expect((await defaults()).faceBackbones).toEqual(['mini-xception']);
   });
 
   it('refuses a bad config by name before making a run folder', async () => {

@@ -58,10 +58,19 @@ describe('one-click face backbones', () => {
       'facemesh',
     ]);
   });
-  it("are the last comparison's winner when there is one", () => {
-    const config = oneClickConfig('finetune', 'landmarks', counts, 'pros-vit:pretrain-a');
-    expect(config.faceBackbones).toEqual(['pros-vit:pretrain-a']);
+  it("are the last comparison's winner when the exporter can write it, else the default", () => {
+    const config = oneClickConfig('finetune', 'expression', counts, 'mini-xception');
+    expect(config.faceBackbones).toEqual(['mini-xception']);
     expect(parseFinetuneConfig(config)).toEqual(config);
+    // A ViT winner is shown in the comparison, but its head could not be exported.
+    const vit = oneClickConfig('finetune', 'landmarks', counts, 'pros-vit:pretrain-a');
+    expect(vit.faceBackbones).toEqual(['facemesh']);
+  });
+  it('keep the default when the winner cannot be exported inside the model (a ViT)', () => {
+    for (const winner of ['pros-vit:pretrain-a', 'random', 'face-api-age-gender'])
+      expect(oneClickConfig('finetune', 'landmarks', counts, winner).faceBackbones).toEqual([
+        'facemesh',
+      ]);
   });
 });
 
@@ -106,8 +115,12 @@ describe('one-click landmarks', () => {
     const config = oneClickFinetuneConfig('landmarks', counts);
     expect(config).toMatchObject({ method: 'backbone-head', faceBackbones: ['facemesh'] });
     expect(parseFinetuneConfig(config)).toEqual(config);
-    // Attributes and expression stay on the ViT until their heads are wired.
-    expect(oneClickFinetuneConfig('expression', counts).method).toBe('gradient');
+    // Attributes and expression fit ridge classifiers on their default backbones too.
+    for (const task of ['attributes', 'expression'] as const)
+      expect(oneClickFinetuneConfig(task, counts)).toMatchObject({
+        method: 'backbone-head',
+        faceBackbones: ['mini-xception', 'facemesh'],
+      });
     const switched = parseFinetuneConfig(
       oneClickFinetuneInput('landmarks', counts, { method: 'gradient' }, false),
     );

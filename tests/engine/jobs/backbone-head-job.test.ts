@@ -2,8 +2,8 @@
  * A backbone-head fine-tuning run (`method: 'backbone-head'`) end to end on real faces: 50 HELEN
  * training faces through the job (FaceMesh embedded, the ridge head fitted), measured on 100
  * HELEN test faces through the inference path, exported with its card; the run folder and the
- * events the Train view draws; the exported model predicts what the job measured; a task with
- * no backbone head yet is refused by name.
+ * events the Train view draws; the exported model predicts what the job measured; a run with
+ * too few faces or a backbone the exporter cannot write is refused by name.
  */
 import { promises as fs } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -196,31 +196,44 @@ describe('backbone-head fine-tuning job', { timeout: 300_000 }, () => {
     }
   });
 
-  it('refuses a task no backbone head is fitted for yet, by name', async () => {
-    const outcome = await runFinetuneJob(
-      {
-        jobId: 'expr',
-        runDir: path.join(root, 'runs', 'expr'),
-        modelsDir: path.join(root, 'models'),
-        config: parseFinetuneConfig({
-          task: 'expression',
-          method: 'backbone-head',
-          faceBackbones: ['facemesh'],
-        }),
-        faces: async () => ({
-          task: 'expression',
-          classes: ['happy', 'sad'],
-          project: null,
-          faces: [],
-          skipped: {},
-        }),
-        loadBackbone: async () => mesh,
-      },
-      { emit: () => undefined },
-    );
-    expect(outcome).toMatchObject({
+  it('refuses an expression run with too few faces, and a backbone it cannot export, by name', async () => {
+    const expressionRun = (id: string, faces: LabelledFace[], backbone: FaceBackbone) =>
+      runFinetuneJob(
+        {
+          jobId: id,
+          runDir: path.join(root, 'runs', id),
+          modelsDir: path.join(root, 'models'),
+          config: parseFinetuneConfig({
+            task: 'expression',
+            method: 'backbone-head',
+            faceBackbones: ['facemesh'],
+          }),
+          faces: async () => ({
+            task: 'expression',
+            classes: ['happy', 'sad'],
+            project: null,
+            faces,
+            skipped: {},
+          }),
+          loadBackbone: async () => backbone,
+        },
+        { emit: () => undefined },
+      );
+    expect(await expressionRun('expr', [], mesh)).toMatchObject({
       type: 'failed',
-      message: expect.stringMatching(/cannot be fitted for expression yet; use method "gradient"/),
+      message: expect.stringMatching(
+        /needs 2 or more labelled expression faces in the train split/,
+      ),
+    });
+    const two = set.faces
+      .slice(0, 2)
+      .map((f, i) => ({ ...f, split: 'train' as const, label: [i] }));
+    const graphless: FaceBackbone = Object.assign(Object.create(mesh) as FaceBackbone, {
+      graph: undefined,
+    });
+    expect(await expressionRun('expr-graphless', two, graphless)).toMatchObject({
+      type: 'failed',
+      message: expect.stringMatching(/Backbone facemesh has no graph description/),
     });
   });
 });

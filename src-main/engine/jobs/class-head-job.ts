@@ -1,0 +1,329 @@
+/**
+ * The attributes and expression task of a backbone-head run (backbone-head-job.ts;
+ * docs/ARCHITECTURE.md, "Backbones and tasks"): every face cut once by the model's crop
+ * (head-crops.ts: the widest backbone's policy, each backbone seeing its centred view of it) from
+ * its detection, else its labelled points, else the whole image — as `predict` cuts it — the
+ * backbones' classify taps side by side, ridge classifiers fitted on the train split (λ by
+ * cross-validation, by subject when faces name one; classifier-head.ts), then measured on the
+ * test split (else validation) through `predictFaces` with a runner of the exported graph's
+ * contract, and exported as one graph with its card.
+ *
+ * One probability mapping: the runner turns scores into probabilities with ridge-probabilities.ts
+ * (`classProbabilities`, `attributeProbabilities`: the linear probability `(s + 1) / 2`, clipped),
+ * the mapping the exported graph writes (backbone-head-graph.ts), so the card's figure is what
+ * predict gives. classifier-head.ts's Platt / temperature calibration is not used here: the
+ * exporter has no graph ops for it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { HeadCropRecord, type CardMetrics } from '../../shared/model-card';
+import type { SamplePrediction } from '../../shared/worker-protocol';
+import { StudioError } from '../../shared/errors';
+import { fitClassifierHead, type HeadTap } from '../attributes/classifier-head';
+import {
+  concatFeatures,
+  type FeatureRows,
+  type RidgeClassifier,
+} from '../attributes/ridge-classifier';
+import { attributeProbabilities, classProbabilities } from '../attributes/ridge-probabilities';
+import { DEFAULT_FACE_BACKBONES, shippedBackbones } from '../backbones/backbone-registry';
+import type { FaceBackbone } from '../backbones/face-backbone';
+import { embedHeadCrops, headCropPlan, type HeadCropPlan } from '../backbones/head-crops';
+import { cropFaces, faceCropBox } from '../data/face-crop';
+import type { LabelledFace } from '../data/labelled-faces';
+import { exportBackboneHeadModel } from '../export/backbone-head-export';
+import type { ExportedModel } from '../export/load-model';
+import { cardBackboneOf } from '../landmarks/landmark-head-model';
+import { HEADLINE_METRIC, type BaselineData } from '../metrics/baselines';
+import { attributeMetrics, expressionMetrics } from '../metrics/classification-metrics';
+import { predictFaces } from '../predict/predict-faces';
+import { completeHeadCard, type HeadTask, type HeadTaskContext } from './backbone-head-job';
+import { folderChecksum, inferenceRequest, spread } from './landmark-head-job';
+
+/** Faces per backbone call and per progress step while embedding and measuring. */
+const CHUNK = 16;
+/** Measured faces drawn on the dashboard. */
+const SAMPLES = 4;
+
+/** The classify taps a head reads of each backbone (the registry's), in backbone order. */
+export function classifyTapsOf(backbones: readonly FaceBackbone[]): HeadTap[] {
+  const offered = shippedBackbones();
+  return backbones.flatMap((b) => {
+    const entry = offered.find((o) => o.id === b.id);
+    const names = entry
+      ? entry.taps.classify
+      : b.taps.filter((t) => t.kind !== 'map').map((t) => t.name);
+    if (names.length === 0)
+      throw new StudioError(
+        'invalid-payload',
+        `Backbone ${b.id} offers no vector tap an attribute or expression head can read`,
+      );
+    return names.map((tap) => ({ backbone: b.id, tap }));
+  });
+}
+
+/**
+ * The features of `faces` as the model sees them: each face cut at the plan's input size from the
+ * box `predict` would cut (inferenceRequest: detection, else labelled points, else the whole
+ * image), each backbone reading its view, the taps side by side in `taps` order.
+ */
+export async function classHeadFeatures(
+  plan: HeadCropPlan,
+  backbones: readonly FaceBackbone[],
+  taps: readonly HeadTap[],
+  crops: tf.Tensor4D,
+): Promise<FeatureRows> {
+  const n = crops.shape[0];
+  const perBackbone = backbones.map((b) =>
+    taps.filter((t) => t.backbone === b.id).map((t) => t.tap),
+  );
+  const embedded = await embedHeadCrops(plan, backbones, crops, perBackbone);
+  return concatFeatures(
+    ...taps.map((t) => {
+      const data = embedded[backbones.findIndex((b) => b.id === t.backbone)]![t.tap]!;
+      return { rows: n, dim: data.length / n, data };
+    }),
+  );
+}
+
+/** Rows of several feature blocks (same dim) one after another. */
+function stackRows(parts: readonly FeatureRows[]): FeatureRows {
+  const rows = parts.reduce((s, p) => s + p.rows, 0);
+  const dim = parts[0]?.dim ?? 0;
+  const data = new Float32Array(rows * dim);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p.data, at);
+    at += p.data.length;
+  }
+  return { rows, dim, data };
+}
+
+/** A two-class classifier that answers `p` = P(yes) for every face under `(s₁ + 1) / 2`. */
+function constantClassifier(dim: number, p: number): RidgeClassifier {
+  const s = 2 * p - 1;
+  return {
+    classes: 2,
+    dim,
+    lambda: NaN,
+    cvAccuracy: NaN,
+    mean: new Float64Array(dim),
+    scale: new Float64Array(dim).fill(1),
+    weights: new Float64Array(dim * 2),
+    bias: Float64Array.from([-s, s]),
+  };
+}
+
+/** The crop box of a face as predict cuts it for `plan` (see `inferenceRequest`). */
+function boxOf(face: LabelledFace, plan: HeadCropPlan) {
+  const request = inferenceRequest(face);
+  return faceCropBox(
+    face,
+    request.face ? { detection: request.face } : { points: request.points ?? [] },
+    plan.crop,
+  );
+}
+
+export const classHeadTask: HeadTask = {
+  steps: (splits) => splits.train.length + 1 + splits.measured.length,
+  fit: async (context: HeadTaskContext) => {
+    const { set, splits, backbones } = context;
+    if (set.task === 'landmarks')
+      throw new StudioError('internal', 'Not an attributes or expression face set');
+    const task = set.task;
+    const names = task === 'attributes' ? set.attributes : set.classes;
+    for (const b of backbones)
+      if (!b.graph)
+        throw new StudioError(
+          'invalid-payload',
+          `Backbone ${b.id} has no graph description, so a head on it cannot be exported; ` +
+            `use ${DEFAULT_FACE_BACKBONES[task].join(' + ')}`,
+        );
+    const plan = headCropPlan(backbones);
+    const taps = classifyTapsOf(backbones);
+
+    // Training features, cut as predict cuts the measured faces.
+    const parts: FeatureRows[] = [];
+    for (let from = 0; from < splits.train.length; from += CHUNK) {
+      const part = splits.train.slice(from, from + CHUNK);
+      const crops = tf.concat(
+        await Promise.all(part.map((f) => cropFaces(f.file, [boxOf(f, plan)], plan.inputSize))),
+      ) as tf.Tensor4D;
+      try {
+        parts.push(await classHeadFeatures(plan, backbones, taps, crops));
+      } finally {
+        crops.dispose();
+      }
+      context.signal?.throwIfAborted();
+      await context.advance(part.length);
+    }
+    const x = stackRows(parts);
+    const dim = x.dim;
+    const labels = splits.train.map((f) => f.label);
+    const subjects = splits.train.map((f) => f.subject);
+    const groups = subjects.every((s): s is string => s !== undefined) ? subjects : undefined;
+    const fitted = fitClassifierHead(
+      task === 'attributes' ? { task, attributes: names } : { task, classes: names },
+      taps,
+      x,
+      labels,
+      { seed: context.config.seed, ...(groups ? { groups } : {}) },
+    );
+    let models: RidgeClassifier[];
+    let cvError: number;
+    if (fitted.task === 'expression') {
+      models = [fitted.model];
+      cvError = 1 - fitted.model.cvAccuracy;
+    } else {
+      models = fitted.attributes.map((a) => {
+        if (a.model) return a.model;
+        const p = a.positives === 0 ? 1 / (a.faces + 2) : (a.faces + 1) / (a.faces + 2);
+        return constantClassifier(dim, p);
+      });
+      const fittedOnes = fitted.attributes.filter((a) => a.model);
+      cvError = fittedOnes.length
+        ? fittedOnes.reduce((s, a) => s + 1 - a.model!.cvAccuracy, 0) / fittedOnes.length
+        : 0;
+    }
+    await context.advance(1, cvError);
+
+    const crop = HeadCropRecord.parse({
+      backbone: plan.widest,
+      inputSize: plan.inputSize,
+      policy: plan.crop,
+      scaleOfLandmarkExtent: plan.scaleOfLandmarkExtent,
+      trainedOn: 'detection',
+      inference: 'detection',
+      refine: 'none',
+      wholeImageFallback: true,
+    });
+    const card = completeHeadCard(context.card, {
+      task,
+      schema: null,
+      attributes: task === 'attributes' ? [...names] : null,
+      classes: task === 'expression' ? [...names] : null,
+      input: {
+        size: plan.inputSize,
+        range: [0, 1],
+        normalisation: { mean: [0, 0, 0], std: [1, 1, 1] },
+      },
+      crop: plan.crop,
+      outputs: [task],
+      metrics: [],
+      head: {
+        method: 'ridge',
+        backbones: backbones.map((b) =>
+          cardBackboneOf(
+            b,
+            taps.filter((t) => t.backbone === b.id).map((t) => t.tap),
+          ),
+        ),
+        crop,
+        uncertainty: null,
+      },
+    });
+
+    // The runner of the exported graph's contract: crops in, the graph's probabilities out.
+    const runner: ExportedModel = {
+      card,
+      inputSize: plan.inputSize,
+      predict: async (images: tf.Tensor4D) => {
+        const features = await classHeadFeatures(plan, backbones, taps, images);
+        const p =
+          task === 'expression'
+            ? classProbabilities(models[0]!, features)
+            : attributeProbabilities(models, features);
+        return { probabilities: Float32Array.from(p) };
+      },
+      dispose: () => undefined,
+    };
+
+    const measured = splits.measured;
+    let metrics: Record<string, number> | null = null;
+    const samples: SamplePrediction[] = [];
+    const probabilities: Record<string, number>[] = [];
+    if (measured.length > 0) {
+      for (let from = 0; from < measured.length; from += CHUNK) {
+        const part = measured.slice(from, from + CHUNK);
+        const outcome = await predictFaces(runner, part.map(inferenceRequest), {
+          detect: false,
+          batchSize: CHUNK,
+          ...(context.signal ? { signal: context.signal } : {}),
+        });
+        context.signal?.throwIfAborted();
+        if (outcome.failed.length > 0)
+          throw new StudioError(
+            'invalid-payload',
+            `Cannot measure the model: ${outcome.failed.map((f) => `${f.file}: ${f.message}`).join('; ')}`,
+          );
+        for (const face of outcome.faces)
+          probabilities.push(
+            (task === 'expression' ? face.scores.expression : face.scores.attributes)!,
+          );
+        await context.advance(part.length);
+      }
+      if (task === 'expression') {
+        const predicted = probabilities.map((row) => {
+          const values = names.map((n) => row[n]!);
+          return values.indexOf(Math.max(...values));
+        });
+        const m = expressionMetrics(
+          measured.map((f) => f.label[0]!),
+          predicted,
+          names.length,
+        );
+        metrics = { accuracy: m.accuracy };
+        m.recall.forEach((v, i) => {
+          if (Number.isFinite(v)) metrics![`recall.${names[i]}`] = v;
+        });
+      } else {
+        const m = attributeMetrics(
+          measured.flatMap((f) => f.label),
+          probabilities.flatMap((row) => names.map((n) => row[n]!)),
+          names.length,
+        );
+        metrics = { meanAccuracy: m.meanAccuracy };
+        m.accuracy.forEach((v, i) => {
+          if (Number.isFinite(v)) metrics![`accuracy.${names[i]}`] = v;
+        });
+      }
+      for (const i of spread(measured.length, SAMPLES))
+        samples.push({ imageId: measured[i]!.imageId, scores: probabilities[i]! });
+    }
+    const baseline: BaselineData | null =
+      measured.length === 0
+        ? null
+        : task === 'attributes'
+          ? {
+              task,
+              train: splits.train.map((f) => f.label),
+              heldOut: measured.map((f) => f.label),
+              attributes: names,
+            }
+          : {
+              task,
+              train: splits.train.map((f) => f.label[0]!),
+              heldOut: measured.map((f) => f.label[0]!),
+              classes: names,
+            };
+    const fromDetection = measured.filter((f) => f.detection !== null).length;
+    return {
+      metrics,
+      monitored: HEADLINE_METRIC[task].name,
+      lowerIsBetter: false,
+      ced: null,
+      samples,
+      baseline,
+      measuredHow:
+        `cut from ${fromDetection} detection box${fromDetection === 1 ? '' : 'es'} and ` +
+        `${measured.length - fromDetection} labelled points' or whole-image box${measured.length - fromDetection === 1 ? '' : 'es'}, as predict cuts them`,
+      exportTo: async (dir: string, cardMetrics: CardMetrics[]) => {
+        await exportBackboneHeadModel(dir, {
+          card: { ...card, metrics: cardMetrics },
+          backbones,
+          head: { task, model: task === 'expression' ? models[0]! : models, taps },
+        });
+        return folderChecksum(dir);
+      },
+    };
+  },
+};
