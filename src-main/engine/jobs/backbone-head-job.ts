@@ -18,6 +18,8 @@
  * start with its saved config. The parts each task needs (which faces, how they are cut, what is
  * fitted, how it is measured and exported) are a `HeadTask`; landmarks are landmark-head-job.ts.
  */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import pkg from '../../../package.json' with { type: 'json' };
@@ -32,7 +34,9 @@ import { StudioError } from '../../shared/errors';
 import type { FaceBackbone } from '../backbones/face-backbone';
 import { defaultFaceBackbones, loadFaceBackbone } from '../backbones/load-face-backbone';
 import type { FaceSetOptions, LabelledFace, LabelledFaceSet } from '../data/labelled-faces';
+import type { ExportedModel } from '../export/load-model';
 import { describeIssues } from '../export/model-folder';
+import { predictFaces, type ImageToPredict, type PredictedFace } from '../predict/predict-faces';
 import {
   finetuneConfigSchema,
   parseFinetuneConfig,
@@ -146,6 +150,56 @@ export interface HeadTask {
 
 /** The tasks a backbone head can be fitted for; the frame refuses the others by name. */
 export type HeadTasks = Partial<Record<LabelledFaceSet['task'], HeadTask>>;
+
+/** What the faces to measure are cut from: their detection if any, else their labelled points. */
+export function inferenceRequest(face: LabelledFace): ImageToPredict {
+  return face.detection
+    ? { file: face.file, face: face.detection }
+    : { file: face.file, points: face.points };
+}
+
+/** Faces per `predictFaces` call while measuring; each chunk is one dashboard step update. */
+const MEASURE_CHUNK = 16;
+
+/**
+ * `runner`'s predictions for the measured faces, in order, through `predictFaces` as predict and
+ * eval run the exported model: cut from `inferenceRequest`, a chunk at a time, each chunk
+ * reported as steps done. A face that cannot be read fails the measurement, named.
+ */
+export async function measureFaces(
+  runner: ExportedModel,
+  measured: readonly LabelledFace[],
+  context: Pick<HeadTaskContext, 'advance' | 'signal'>,
+): Promise<PredictedFace[]> {
+  const faces: PredictedFace[] = [];
+  for (let from = 0; from < measured.length; from += MEASURE_CHUNK) {
+    const part = measured.slice(from, from + MEASURE_CHUNK);
+    const outcome = await predictFaces(runner, part.map(inferenceRequest), {
+      detect: false,
+      batchSize: MEASURE_CHUNK,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    context.signal?.throwIfAborted();
+    if (outcome.failed.length > 0)
+      throw new StudioError(
+        'invalid-payload',
+        `Cannot measure the model: ${outcome.failed.map((f) => `${f.file}: ${f.message}`).join('; ')}`,
+      );
+    faces.push(...outcome.faces);
+    await context.advance(part.length);
+  }
+  return faces;
+}
+
+/** sha-256 over the exported folder's files (names and bytes, in name order): the run's checksum. */
+export async function folderChecksum(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of (await fs.readdir(dir)).sort()) {
+    hash.update(name);
+    hash.update(await fs.readFile(path.join(dir, name)));
+  }
+  return hash.digest('hex');
+}
 
 /**
  * Train, validation and test faces: validation from the val split; with neither val nor test

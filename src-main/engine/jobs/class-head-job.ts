@@ -35,14 +35,18 @@ import type { ExportedModel } from '../export/load-model';
 import { cardBackboneOf } from '../landmarks/landmark-head-model';
 import { HEADLINE_METRIC, type BaselineData } from '../metrics/baselines';
 import { attributeMetrics, expressionMetrics } from '../metrics/classification-metrics';
-import { predictFaces } from '../predict/predict-faces';
-import { completeHeadCard, type HeadTask, type HeadTaskContext } from './backbone-head-job';
-import { folderChecksum, inferenceRequest, spread } from './landmark-head-job';
+import {
+  completeHeadCard,
+  folderChecksum,
+  inferenceRequest,
+  measureFaces,
+  type HeadTask,
+  type HeadTaskContext,
+} from './backbone-head-job';
+import { sampleIndices } from './dashboard-samples';
 
-/** Faces per backbone call and per progress step while embedding and measuring. */
+/** Faces per backbone call and per progress step while embedding. */
 const CHUNK = 16;
-/** Measured faces drawn on the dashboard. */
-const SAMPLES = 4;
 
 /** The classify taps a head reads of each backbone (the registry's), in backbone order. */
 export function classifyTapsOf(backbones: readonly FaceBackbone[]): HeadTap[] {
@@ -242,25 +246,10 @@ export const classHeadTask: HeadTask = {
     const samples: SamplePrediction[] = [];
     const probabilities: Record<string, number>[] = [];
     if (measured.length > 0) {
-      for (let from = 0; from < measured.length; from += CHUNK) {
-        const part = measured.slice(from, from + CHUNK);
-        const outcome = await predictFaces(runner, part.map(inferenceRequest), {
-          detect: false,
-          batchSize: CHUNK,
-          ...(context.signal ? { signal: context.signal } : {}),
-        });
-        context.signal?.throwIfAborted();
-        if (outcome.failed.length > 0)
-          throw new StudioError(
-            'invalid-payload',
-            `Cannot measure the model: ${outcome.failed.map((f) => `${f.file}: ${f.message}`).join('; ')}`,
-          );
-        for (const face of outcome.faces)
-          probabilities.push(
-            (task === 'expression' ? face.scores.expression : face.scores.attributes)!,
-          );
-        await context.advance(part.length);
-      }
+      for (const face of await measureFaces(runner, measured, context))
+        probabilities.push(
+          (task === 'expression' ? face.scores.expression : face.scores.attributes)!,
+        );
       if (task === 'expression') {
         const predicted = probabilities.map((row) => {
           const values = names.map((n) => row[n]!);
@@ -286,7 +275,7 @@ export const classHeadTask: HeadTask = {
           if (Number.isFinite(v)) metrics![`accuracy.${names[i]}`] = v;
         });
       }
-      for (const i of spread(measured.length, SAMPLES))
+      for (const i of sampleIndices(measured.length))
         samples.push({ imageId: measured[i]!.imageId, scores: probabilities[i]! });
     }
     const baseline: BaselineData | null =

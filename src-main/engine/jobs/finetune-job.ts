@@ -62,10 +62,8 @@ import {
 import type { RunStart } from './run-config';
 import { configComments, RunFolder } from './run-folder';
 import { runBackboneHeadJob, type BackboneHeadJobSpec } from './backbone-head-job';
+import { sampleIndices } from './dashboard-samples';
 import { HEAD_TASKS } from './head-tasks';
-
-/** Validation faces whose predictions each validation line carries (the dashboard draws them). */
-export const SAMPLE_FACES = 4;
 
 export type FinetuneJobSpec = FinetuneJobBase & RunStart<FinetuneConfig>;
 
@@ -118,12 +116,6 @@ function memoryNow(): JobProgress['memory'] {
 function outputNames(set: LabelledFaceSet): string[] {
   if (set.task === 'landmarks') return set.schema.points;
   return set.task === 'attributes' ? set.attributes : set.classes;
-}
-
-/** Up to `count` faces spread evenly over a split, the same every epoch. */
-export function sampleIndices(size: number, count = SAMPLE_FACES): number[] {
-  if (size <= count) return Array.from({ length: size }, (_, i) => i);
-  return Array.from({ length: count }, (_, i) => Math.floor((i * size) / count));
 }
 
 /** Predictions of faces (rows of `values`) as the dashboard draws them: image px or scores. */

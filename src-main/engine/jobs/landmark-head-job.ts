@@ -8,9 +8,6 @@
  * predicted points and predicted again (`refine: 'predicted-landmarks'`), and exported as one
  * graph with its card.
  */
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { HeadCropRecord, type CardMetrics } from '../../shared/model-card';
 import type { SamplePrediction } from '../../shared/worker-protocol';
 import { StudioError } from '../../shared/errors';
@@ -22,7 +19,6 @@ import {
 } from '../backbones/embed-faces';
 import type { FaceBackbone } from '../backbones/face-backbone';
 import { faceCropBox, toCrop } from '../data/face-crop';
-import type { LabelledFace } from '../data/labelled-faces';
 import { exportBackboneHeadModel } from '../export/backbone-head-export';
 import { headCropRecord } from '../landmarks/head-crop-record';
 import {
@@ -36,19 +32,17 @@ import { flipIndexOf } from '../landmarks/schema-flip';
 import type { BaselineData } from '../metrics/baselines';
 import { cedCurve, landmarkMetrics, nmePerFace } from '../metrics/landmark-metrics';
 import { cardSchemaOf } from '../predict/card-schema';
-import { predictFaces, type ImageToPredict } from '../predict/predict-faces';
-import { completeHeadCard, type HeadTask, type HeadTaskContext } from './backbone-head-job';
+import {
+  completeHeadCard,
+  folderChecksum,
+  measureFaces,
+  type HeadTask,
+  type HeadTaskContext,
+} from './backbone-head-job';
+import { sampleIndices } from './dashboard-samples';
 
-/** Faces per backbone call and per progress step while embedding and measuring. */
+/** Faces per backbone call and per progress step while embedding. */
 const CHUNK = 16;
-/** Measured faces drawn on the dashboard. */
-const SAMPLES = 4;
-
-/** Up to `count` indices spread evenly over `size`. */
-export function spread(size: number, count: number): number[] {
-  if (size <= count) return Array.from({ length: size }, (_, i) => i);
-  return Array.from({ length: count }, (_, i) => Math.floor((i * size) / count));
-}
 
 /** Rows of several embeddings one after another (same taps, all mirrored). */
 function concatEmbedded(parts: readonly EmbeddedCrops[]): EmbeddedCrops {
@@ -74,23 +68,6 @@ function concatEmbedded(parts: readonly EmbeddedCrops[]): EmbeddedCrops {
     flipped: join((e) => e.flipped!),
     msPerFace: parts.reduce((s, p) => s + p.msPerFace * p.count, 0) / Math.max(1, count),
   };
-}
-
-/** sha-256 over the exported folder's files (names and bytes, in name order). */
-export async function folderChecksum(dir: string): Promise<string> {
-  const hash = createHash('sha256');
-  for (const name of (await fs.readdir(dir)).sort()) {
-    hash.update(name);
-    hash.update(await fs.readFile(path.join(dir, name)));
-  }
-  return hash.digest('hex');
-}
-
-/** What the faces to measure are cut from: their detection if any, else their labelled points. */
-export function inferenceRequest(face: LabelledFace): ImageToPredict {
-  return face.detection
-    ? { file: face.file, face: face.detection }
-    : { file: face.file, points: face.points };
 }
 
 export const landmarkHeadTask: HeadTask = {
@@ -171,31 +148,16 @@ export const landmarkHeadTask: HeadTask = {
     const fromDetection = measured.filter((f) => f.detection !== null).length;
     if (measured.length > 0) {
       const runner = landmarkHeadModel(card, backbone, head);
-      const predicted: number[][] = [];
-      for (let from = 0; from < measured.length; from += CHUNK) {
-        const part = measured.slice(from, from + CHUNK);
-        const outcome = await predictFaces(runner, part.map(inferenceRequest), {
-          detect: false,
-          batchSize: CHUNK,
-          ...(context.signal ? { signal: context.signal } : {}),
-        });
-        context.signal?.throwIfAborted();
-        if (outcome.failed.length > 0)
-          throw new StudioError(
-            'invalid-payload',
-            `Cannot measure the model: ${outcome.failed.map((f) => `${f.file}: ${f.message}`).join('; ')}`,
-          );
-        for (const face of outcome.faces)
-          predicted.push(face.labels.points.flatMap((p) => [p.x, p.y]));
-        await context.advance(part.length);
-      }
+      const predicted = (await measureFaces(runner, measured, context)).map((face) =>
+        face.labels.points.flatMap((p) => [p.x, p.y]),
+      );
       const truth = measured.map((f) => f.points.flatMap((p) => [p.x, p.y]));
       const normaliser = set.schema.normaliser;
       const m = landmarkMetrics(predicted, truth, normaliser);
       metrics = { nme: m.nme, failureRate: m.failureRate, auc: m.auc };
       const curve = cedCurve(nmePerFace(predicted, truth, normaliser));
       ced = { thresholds: curve.thresholds, fractions: curve.fraction };
-      for (const i of spread(measured.length, SAMPLES)) {
+      for (const i of sampleIndices(measured.length)) {
         const pairs = (flat: number[]) =>
           Array.from({ length: k }, (_, j) => [flat[2 * j]!, flat[2 * j + 1]!] as [number, number]);
         samples.push({

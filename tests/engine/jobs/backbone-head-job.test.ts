@@ -19,7 +19,7 @@ import type { LabelledFace, LabelledFaceSet } from '../../../src-main/engine/dat
 import { loadExportedModel } from '../../../src-main/engine/export/load-model';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
 import { runFinetuneJob } from '../../../src-main/engine/jobs/finetune-job';
-import { inferenceRequest } from '../../../src-main/engine/jobs/landmark-head-job';
+import { inferenceRequest } from '../../../src-main/engine/jobs/backbone-head-job';
 import { landmarkMetrics } from '../../../src-main/engine/metrics/landmark-metrics';
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import { ModelCard } from '../../../src-main/shared/model-card';

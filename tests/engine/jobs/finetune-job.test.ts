@@ -15,7 +15,6 @@ import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-
 import {
   flatMetrics,
   runFinetuneJob,
-  sampleIndices,
   type FinetuneJobSpec,
 } from '../../../src-main/engine/jobs/finetune-job';
 import { resolveFinetuneConfig } from '../../../src-main/engine/jobs/run-config';
@@ -324,8 +323,6 @@ describe('fine-tuning job', { timeout: 120_000 }, () => {
         'sad',
       ]),
     ).toEqual({ accuracy: 0.5, 'recall.happy': 1 });
-    expect(sampleIndices(3)).toEqual([0, 1, 2]);
-    expect(sampleIndices(10)).toEqual([0, 2, 5, 7]);
   });
 
   it("reads the faces with the config's includeUnconfirmed, saved in the run's config", async () => {
