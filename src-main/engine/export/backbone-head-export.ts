@@ -20,7 +20,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pkg from '../../../package.json' with { type: 'json' };
 import { StudioError } from '../../shared/errors';
 import { ModelCard } from '../../shared/model-card';
 import type { RidgeClassifier } from '../attributes/ridge-classifier';
@@ -33,7 +32,7 @@ import { landmarkRidgeAffine } from '../landmarks/landmark-ridge-affine';
 import type { LandmarkRidgeModel } from '../landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../predict/flip-consistency';
 import { buildBackboneHeadGraph, type HeadAffine } from './backbone-head-graph';
-import { INPUT_NAME } from './graph-model';
+import { graphModelJson } from './graph-model';
 import { readSourceGraph } from './import-graph';
 import { CARD_JSON, MODEL_JSON, describeIssues, writeModelFolder } from './model-folder';
 
@@ -280,27 +279,9 @@ export async function exportBackboneHeadModel(
     affine,
     points,
   });
-  const S = plan.inputSize;
-  const tensorShape = (dims: number[]) => ({ dim: dims.map((size) => ({ size: String(size) })) });
   const bytes = await writeModelFolder(
     dir,
-    {
-      format: 'graph-model',
-      generatedBy: `Face Studio ${pkg.version}`,
-      convertedBy: null,
-      modelTopology: built.graph,
-      signature: {
-        inputs: {
-          [INPUT_NAME]: {
-            name: `${INPUT_NAME}:0`,
-            dtype: 'DT_FLOAT',
-            tensorShape: tensorShape([-1, S, S, 3]),
-          },
-        },
-        outputs: { [card.task]: { name: `${built.metadata.output}:0`, dtype: 'DT_FLOAT' } },
-      },
-      userDefinedMetadata: { faceStudio: built.metadata },
-    },
+    graphModelJson(built.graph, built.metadata, plan.inputSize, card.task),
     built.constants,
     card,
     extra,

@@ -26,7 +26,7 @@ import { IMAGE_MEAN, IMAGE_STD } from '../model/normalise';
 import { checksum } from '../model/params';
 import type { ParamLayout } from '../model/params';
 import type { FinetuneResult } from '../finetune/finetune';
-import { buildGraphModel, exportHeadOf, INPUT_NAME, OUTPUT_NAMES, taskOf } from './graph-model';
+import { buildGraphModel, exportHeadOf, graphModelJson, OUTPUT_NAMES, taskOf } from './graph-model';
 import type { GraphModelSpec } from './graph-model';
 import { describeIssues, writeModelFolder } from './model-folder';
 
@@ -107,27 +107,9 @@ export async function exportGraphModel(
       `The card of model ${fields.id} is not valid: ${describeIssues(parsed.error.issues)}`,
     );
   const built = buildGraphModel(spec, weight);
-  const S = spec.vit.imageSize;
-  const tensorShape = (dims: number[]) => ({ dim: dims.map((size) => ({ size: String(size) })) });
   await writeModelFolder(
     dir,
-    {
-      format: 'graph-model',
-      generatedBy: `Face Studio ${pkg.version}`,
-      convertedBy: null,
-      modelTopology: built.graph,
-      signature: {
-        inputs: {
-          [INPUT_NAME]: {
-            name: `${INPUT_NAME}:0`,
-            dtype: 'DT_FLOAT',
-            tensorShape: tensorShape([-1, S, S, 3]),
-          },
-        },
-        outputs: { [output]: { name: `${built.metadata.output}:0`, dtype: 'DT_FLOAT' } },
-      },
-      userDefinedMetadata: { faceStudio: built.metadata },
-    },
+    graphModelJson(built.graph, built.metadata, spec.vit.imageSize, output),
     built.constants,
     parsed.data,
   );

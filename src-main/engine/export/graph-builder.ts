@@ -297,16 +297,7 @@ export class GraphBuilder {
 
   /** The batch size of `x` as an int32 scalar. */
   batchScalarOf(x: string): string {
-    const shape = this.op('Shape', [x], { T: FLOAT, out_type: INT32 });
-    return this.op('StridedSlice', [shape, this.ints([0]), this.ints([1]), this.ints([1])], {
-      T: INT32,
-      Index: INT32,
-      begin_mask: { i: '0' },
-      end_mask: { i: '0' },
-      ellipsis_mask: { i: '0' },
-      new_axis_mask: { i: '0' },
-      shrink_axis_mask: { i: '1' },
-    });
+    return this.firstDimOf(x, true);
   }
 
   /** `size` −1 = to the end of that axis. */
@@ -324,6 +315,11 @@ export class GraphBuilder {
 
   /** The batch size of `x` as an int32 `[1]` tensor: Shape, then its first entry. */
   batchSizeOf(x: string): string {
+    return this.firstDimOf(x, false);
+  }
+
+  /** Shape of `x`, then its first entry: a scalar when `shrink`, else a `[1]` tensor. */
+  private firstDimOf(x: string, shrink: boolean): string {
     const shape = this.op('Shape', [x], { T: FLOAT, out_type: INT32 });
     return this.op('StridedSlice', [shape, this.ints([0]), this.ints([1]), this.ints([1])], {
       T: INT32,
@@ -332,7 +328,7 @@ export class GraphBuilder {
       end_mask: { i: '0' },
       ellipsis_mask: { i: '0' },
       new_axis_mask: { i: '0' },
-      shrink_axis_mask: { i: '0' },
+      shrink_axis_mask: { i: shrink ? '1' : '0' },
     });
   }
 

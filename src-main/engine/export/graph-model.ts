@@ -32,6 +32,8 @@
  * - The batch is dynamic (`-1`); the CLS token is repeated per image by Shape → StridedSlice →
  *   ConcatV2 → BroadcastTo, the one place the graph computes a shape.
  */
+import type * as tf from '@tensorflow/tfjs';
+import pkg from '../../../package.json' with { type: 'json' };
 import { IMAGE_MEAN, IMAGE_STD } from '../model/normalise';
 import type { ParamSpec } from '../model/params';
 import { vitParamSpecs } from '../model/vit';
@@ -310,4 +312,35 @@ function landmarkHead(
     const centres = g.constant('landmarks.cells', cellCentres(side), [cells, 2]);
     return g.reshape(g.matMul(g.unary('Softmax', logits), centres), [-1, c.points, 2]);
   });
+}
+
+/**
+ * model.json (less its weights manifest, which `writeModelFolder` adds) of a graph built by this
+ * module or by backbone-head-graph.ts: the one image input `[-1, S, S, 3]`, the one output under
+ * `outputName`, and the Face Studio metadata the loader reads.
+ */
+export function graphModelJson(
+  graph: GraphDef,
+  metadata: { output: string },
+  inputSize: number,
+  outputName: string,
+): Omit<tf.io.ModelJSON, 'weightsManifest'> {
+  const S = inputSize;
+  return {
+    format: 'graph-model',
+    generatedBy: `Face Studio ${pkg.version}`,
+    convertedBy: null,
+    modelTopology: graph,
+    signature: {
+      inputs: {
+        [INPUT_NAME]: {
+          name: `${INPUT_NAME}:0`,
+          dtype: 'DT_FLOAT',
+          tensorShape: { dim: [-1, S, S, 3].map((size) => ({ size: String(size) })) },
+        },
+      },
+      outputs: { [outputName]: { name: `${metadata.output}:0`, dtype: 'DT_FLOAT' } },
+    },
+    userDefinedMetadata: { faceStudio: metadata },
+  };
 }
