@@ -18,6 +18,7 @@ import {
 } from './face-quality';
 import {
   concatFeatures,
+  stackRows,
   ridgeScores,
   type FeatureRows,
   type RidgeClassifier,
@@ -76,17 +77,6 @@ export async function embedFaces(
   }
   const joined = taps.map((_, i) => stackRows(blocks[i]!, sizes[i]!));
   return { features: concatFeatures(...joined), quality };
-}
-
-function stackRows(parts: FeatureRows[], dim: number): FeatureRows {
-  const rows = parts.reduce((s, p) => s + p.rows, 0);
-  const data = new Float32Array(rows * dim);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p.data, at);
-    at += p.data.length;
-  }
-  return { rows, dim, data };
 }
 
 /** A head's answer for one face: a class and its scores, or the reason there is none. */

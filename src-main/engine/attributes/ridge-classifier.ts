@@ -149,6 +149,18 @@ export function ridgePredict(model: RidgeClassifier, x: FeatureRows): Int32Array
   return out;
 }
 
+/** Rows of several feature blocks of one width (`dim`) one after another. */
+export function stackRows(parts: readonly FeatureRows[], dim = parts[0]?.dim ?? 0): FeatureRows {
+  const rows = parts.reduce((s, p) => s + p.rows, 0);
+  const data = new Float32Array(rows * dim);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p.data, at);
+    at += p.data.length;
+  }
+  return { rows, dim, data };
+}
+
 /** Rows side by side: `[a | b]` per face (e.g. appearance and geometry features). */
 export function concatFeatures(...parts: FeatureRows[]): FeatureRows {
   const rows = parts[0]?.rows ?? 0;

@@ -21,7 +21,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import pkg from '../../../package.json' with { type: 'json' };
 import { MODEL_CARD_VERSION, ModelCard, type CardMetrics } from '../../shared/model-card';
 import type {
@@ -47,6 +46,7 @@ import { heldOutSubjects, honestMetrics, type BaselineData } from '../metrics/ba
 import { deriveSeed, Rng } from '../model/rng';
 import type { RunStart } from './run-config';
 import {
+  memoryNow,
   runConfigOf,
   runRecorder,
   settleRun,
@@ -227,15 +227,6 @@ export function headSplits(faces: readonly LabelledFace[], config: FinetuneConfi
     measuredOn: test.length > 0 ? 'test split' : `validation faces (${valSource})`,
     val: val.length,
     test: test.length,
-  };
-}
-
-function memoryNow(): JobProgress['memory'] {
-  const mem = tf.memory();
-  return {
-    rssBytes: process.memoryUsage().rss,
-    tensors: mem.numTensors,
-    tensorBytes: mem.numBytes,
   };
 }
 

@@ -21,6 +21,7 @@ import { StudioError } from '../../shared/errors';
 import { fitClassifierHead, type HeadTap } from '../attributes/classifier-head';
 import {
   concatFeatures,
+  stackRows,
   type FeatureRows,
   type RidgeClassifier,
 } from '../attributes/ridge-classifier';
@@ -87,19 +88,6 @@ export async function classHeadFeatures(
       return { rows: n, dim: data.length / n, data };
     }),
   );
-}
-
-/** Rows of several feature blocks (same dim) one after another. */
-function stackRows(parts: readonly FeatureRows[]): FeatureRows {
-  const rows = parts.reduce((s, p) => s + p.rows, 0);
-  const dim = parts[0]?.dim ?? 0;
-  const data = new Float32Array(rows * dim);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p.data, at);
-    at += p.data.length;
-  }
-  return { rows, dim, data };
 }
 
 /** A two-class classifier that answers `p` = P(yes) for every face under `(s₁ + 1) / 2`. */

@@ -11,7 +11,6 @@
  * process and the CLI share it. The caller reads the faces (core): the engine opens no project.
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { CropPolicy, CardMetrics, ModelCard } from '../../shared/model-card';
 import type {
   CedCurve,
@@ -52,6 +51,7 @@ import { cedCurve, nmePerFace } from '../metrics/landmark-metrics';
 import { heldOutSubjects, honestMetrics, type BaselineData } from '../metrics/baselines';
 import { cardSchemaOf } from '../predict/card-schema';
 import {
+  memoryNow,
   runConfigOf,
   runRecorder,
   settleRun,
@@ -101,15 +101,6 @@ export function flatMetrics(m: TaskMetrics, names: readonly string[]): Record<st
   }
   // NaN (an attribute no face was labelled for) has no JSON form; leave it out.
   return Object.fromEntries(Object.entries(out).filter(([, v]) => Number.isFinite(v)));
-}
-
-function memoryNow(): JobProgress['memory'] {
-  const mem = tf.memory();
-  return {
-    rssBytes: process.memoryUsage().rss,
-    tensors: mem.numTensors,
-    tensorBytes: mem.numBytes,
-  };
 }
 
 /** The names of the model's outputs, for metrics and samples. */

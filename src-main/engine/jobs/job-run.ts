@@ -2,8 +2,9 @@
  * What the job runners (pretrain, finetune, prelabel) share: the controls they get, the outcome
  * they end with, and how a training run stamps run.json and ends when its body throws.
  */
+import * as tf from '@tensorflow/tfjs';
 import { toIpcError } from '../../shared/errors';
-import type { JobEvent } from '../../shared/worker-protocol';
+import type { JobEvent, JobProgress } from '../../shared/worker-protocol';
 import type { JobControls } from './job-queue';
 import type { RunConfig, RunStart } from './run-config';
 import type { RunFolder, RunRecord } from './run-folder';
@@ -76,4 +77,14 @@ export async function runConfigOf<C extends RunConfig>(
   return spec.resume
     ? parse({ ...(await run.readConfig()), ...spec.config, checkpointDir: run.checkpointDir })
     : { ...spec.config, checkpointDir: run.checkpointDir };
+}
+
+/** The process's memory and TF.js's tensors now, for a progress event. */
+export function memoryNow(): JobProgress['memory'] {
+  const mem = tf.memory();
+  return {
+    rssBytes: process.memoryUsage().rss,
+    tensors: mem.numTensors,
+    tensorBytes: mem.numBytes,
+  };
 }

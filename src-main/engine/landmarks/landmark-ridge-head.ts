@@ -43,7 +43,7 @@
  * Sub, Mul, Add, Sqrt.
  */
 import { StudioError } from '../../shared/errors';
-import { fitRidgeWithGram, kernelFoldPredict, predictRidge, type RidgeFit } from './ridge';
+import { fitRidgeWithGram, kernelFoldPredict, matMul, predictRidge, type RidgeFit } from './ridge';
 import { flipShapes } from './schema-flip';
 import { fitUncertainty, predictSigma, type UncertaintyModel } from './point-uncertainty';
 
@@ -850,13 +850,13 @@ function fitRefine(
       const a = Float64Array.from(xtx);
       for (let p = 0; p < c; p++) a[p * c + p] = a[p * c + p]! + rel * unit;
       const inv = invertSmall(a, c);
-      const w = matMulSmall(inv, xtt, c, c, 2);
+      const w = matMul(inv, xtt, c, c, 2);
       // B = X_G A⁻¹ for the LOO rows; H_GG = B X_Gᵀ; held-out residual (I − H_GG)⁻¹ (t − fitted).
       let score = 0;
       const loo = new Map<number, number[]>();
       for (const g of members.values()) {
         const m = g.length;
-        const b = g.map((r) => matMulSmall(x.subarray(r * c, (r + 1) * c), inv, 1, c, c));
+        const b = g.map((r) => matMul(x.subarray(r * c, (r + 1) * c), inv, 1, c, c));
         const block = new Float64Array(m * m);
         for (let u = 0; u < m; u++) {
           for (let v = 0; v < m; v++) {
@@ -903,21 +903,4 @@ function fitRefine(
     heldOut,
     looRows,
   };
-}
-
-function matMulSmall(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  r: number,
-  k: number,
-  c: number,
-): Float64Array {
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++)
-    for (let t = 0; t < k; t++) {
-      const v = a[i * k + t]!;
-      if (v === 0) continue;
-      for (let j = 0; j < c; j++) out[i * c + j] = out[i * c + j]! + v * b[t * c + j]!;
-    }
-  return out;
 }
