@@ -15,6 +15,7 @@
  * run's config with `oneClickFinetuneInput`, so the two train the same model.
  */
 import { DEFAULT_FACE_BACKBONES } from '../../engine/backbones/backbone-registry';
+import { FACE_BACKBONE_IDS } from '../../engine/backbones/load-face-backbone';
 import { readComparison } from '../../engine/jobs/run-folder';
 import { parsePretrainConfig, type PretrainConfig } from '../../engine/pretrain/pretrain-config';
 import { parseFinetuneConfig, type FinetuneConfig } from '../../engine/finetune/finetune-config';
@@ -56,12 +57,6 @@ const PRETRAIN_BUDGET_IMAGES = 2700;
  * 13,000 face passes.
  */
 const FINETUNE_BUDGET_FACE_PASSES = 13_000;
-
-/**
- * Backbones a one-click head may read: those shipped as graphs the exporter can write into the
- * model (a comparison's ViT winner is shown, but one-click keeps the task's default).
- */
-const EXPORTABLE_BACKBONES: readonly string[] = ['facemesh', 'mini-xception'];
 
 /**
  * The winner of the project's last backbone comparison for a fine-tuning task, or null. A
@@ -119,7 +114,7 @@ export function oneClickFinetuneConfig(
     // in, so switching `method` to `gradient` in the Advanced form trains the measured ViT recipe.
     method: 'backbone-head',
     faceBackbones:
-      bestBackbone && EXPORTABLE_BACKBONES.includes(bestBackbone)
+      bestBackbone && FACE_BACKBONE_IDS.includes(bestBackbone)
         ? [bestBackbone]
         : [...DEFAULT_FACE_BACKBONES[task]],
     model: { preset: 'tiny' },

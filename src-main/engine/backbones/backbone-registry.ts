@@ -36,6 +36,11 @@ export interface OfferedBackbone {
   kind: BackboneKind;
   licence: BackboneLicence;
   taps: TaskTaps;
+  /**
+   * Its graph can be written inside an exported model (it describes its packaged graph), so a
+   * fine-tuning run can fit a head on it; a ViT backbone is compared but not (yet) exported.
+   */
+  exportable: boolean;
   load(): Promise<FaceBackbone>;
 }
 
@@ -58,6 +63,7 @@ const SHIPPED: readonly OfferedBackbone[] = [
     kind: 'geometry',
     licence: FACEMESH_LICENCE,
     taps: { landmarks: { points: 'mesh', map: 'p_re_lu_15' }, classify: ['mesh', 'p_re_lu_15'] },
+    exportable: true,
     load: () => loadFaceMesh(),
   },
   {
@@ -66,6 +72,7 @@ const SHIPPED: readonly OfferedBackbone[] = [
     kind: 'appearance',
     licence: MINI_XCEPTION_LICENCE,
     taps: { landmarks: { points: null, map: 'map' }, classify: ['pooled', 'grid'] },
+    exportable: true,
     load: () => loadMiniXceptionBackbone(),
   },
   {
@@ -74,6 +81,7 @@ const SHIPPED: readonly OfferedBackbone[] = [
     kind: 'learned',
     licence: STUDIO_LICENCE,
     taps: VIT_TAPS,
+    exportable: false,
     load: async () => randomVitBackbone(),
   },
 ];
@@ -93,6 +101,7 @@ function prosBackbone(modelId: string, dir: string): OfferedBackbone {
     kind: 'learned',
     licence: STUDIO_LICENCE,
     taps: VIT_TAPS,
+    exportable: false,
     load: () => loadVitBackbone(id, name, dir),
   };
 }

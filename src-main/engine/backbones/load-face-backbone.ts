@@ -6,15 +6,14 @@
 import { StudioError } from '../../shared/errors';
 import type { FinetuneTask } from '../finetune/finetune-config';
 import type { FaceBackbone } from './face-backbone';
-import { DEFAULT_FACE_BACKBONES } from './backbone-registry';
-import { loadFaceMesh } from './facemesh';
-import { loadMiniXceptionBackbone } from './mini-xception-backbone';
+import { DEFAULT_FACE_BACKBONES, shippedBackbones } from './backbone-registry';
 
-/** Loaders of the backbones a head can be fitted on, by id. */
-const LOADERS: Record<string, () => Promise<FaceBackbone>> = {
-  facemesh: () => loadFaceMesh(),
-  'mini-xception': () => loadMiniXceptionBackbone(),
-};
+/** Loaders of the backbones a head can be fitted on (the registry's exportable ones), by id. */
+const LOADERS: Record<string, () => Promise<FaceBackbone>> = Object.fromEntries(
+  shippedBackbones()
+    .filter((b) => b.exportable)
+    .map((b) => [b.id, () => b.load()]),
+);
 
 /** The ids `loadFaceBackbone` knows. */
 export const FACE_BACKBONE_IDS: readonly string[] = Object.keys(LOADERS);

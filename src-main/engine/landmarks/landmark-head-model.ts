@@ -6,6 +6,7 @@
  * The fine-tuning job measures its model through this runner and `predictFaces`, the path
  * `predict`, `eval` and pre-labelling take with the exported graph, which equals it within 1e-4.
  */
+import { shippedBackbones } from '../backbones/backbone-registry';
 import type * as tf from '@tensorflow/tfjs';
 import {
   CardHead,
@@ -27,10 +28,15 @@ export interface LandmarkHead {
 }
 
 /**
- * The taps a landmark head reads of `backbone`: its first points tap, and its coarsest map (the
- * one with fewest values: FaceMesh's stride-32 `p_re_lu_15`, as issue 22's probe measured).
+ * The taps a landmark head reads of `backbone`: the registry's for a backbone it offers (the ones
+ * the comparison scores); else its first points tap and its coarsest map (the one with fewest
+ * values, as FaceMesh's stride-32 `p_re_lu_15` that issue 22's probe measured).
  */
 export function landmarkTapsOf(backbone: FaceBackbone): HeadTaps {
+  // The registry states the taps for the backbones it offers, so a run fits the head the
+  // backbone comparison scored; any other backbone reads its points and its smallest map.
+  const offered = shippedBackbones().find((b) => b.id === backbone.id);
+  if (offered) return offered.taps.landmarks;
   const points = backbone.taps.find((t) => t.kind === 'points')?.name ?? null;
   const maps = backbone.taps
     .filter((t) => t.kind === 'map')

@@ -97,6 +97,8 @@ describe('backbone registry', () => {
         for (const tap of offered.taps.classify) expect(findTap(backbone, tap)).toBeTruthy();
         expect(backbone.id).toBe(offered.id);
         expect(backbone.licence).toEqual(offered.licence);
+        // Exportable means the exporter can write its graph: it describes its packaged graph.
+        expect(offered.exportable).toBe(backbone.graph !== undefined);
       } finally {
         backbone.dispose();
       }
