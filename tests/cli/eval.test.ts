@@ -10,12 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExportedModel } from '../../src-main/engine/export/load-model';
 import { mean } from '../../src-main/engine/metrics/landmark-metrics';
 import { useWasm } from '../support/engine-helpers';
-import {
-  directHelenNmes,
-  exportHelenModel,
-  HELEN,
-  helenFaces,
-} from '../engine/predict/helen-model';
+import { directHelenNmes, exportHelenModel } from '../engine/predict/helen-model';
+import { HELEN, helenFaces } from '../support/helen-crops';
 import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess as runInProcess } from './run-cli';
 
 let workDir: string;

@@ -12,7 +12,8 @@ import { parseStudioJson } from '../../src-main/core/formats/studio-json';
 import { readLabelledInput, type LabelledFormat } from '../../src-main/core/library/labelled-input';
 import { builtinLandmarkSchema } from '../../src-main/core/schemas/builtin';
 import { useWasm } from '../support/engine-helpers';
-import { exportHelenModel, helenFaces } from '../engine/predict/helen-model';
+import { exportHelenModel } from '../engine/predict/helen-model';
+import { helenFaces } from '../support/helen-crops';
 import { CHILD_TEST_TIMEOUT_MS, runCli, runCliInProcess as runInProcess } from './run-cli';
 
 let workDir: string;

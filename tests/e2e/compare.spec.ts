@@ -4,18 +4,13 @@
  * progress and a side-by-side table (FaceMesh best, licences shown, the mean shape beside them),
  * survives a reload as the project's last comparison, and one-click's defaults take its winner.
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import sharp from 'sharp';
-import { toLandmark } from '../../src-main/core/formats/model';
-import { parsePtsFile } from '../../src-main/core/formats/pts';
+import { expect, test } from '@playwright/test';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { Split } from '../../src-main/shared/domain';
-import { api, collectPageErrors, env, startAtHome } from './studio';
+import { addHelenFace, HELEN, helenNames } from './helen-face';
+import { api, collectPageErrors, env, openSection, startAtHome } from './studio';
 
-const HELEN = path.join('..', 'shared', 'data', '300w-helen', 'test');
 const SPLITS: [Split, number][] = [
   ['train', 12],
   ['val', 4],
@@ -31,40 +26,12 @@ async function makeProject(): Promise<string> {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  await mkdir(path.join(dir, 'images'), { recursive: true });
-  const names = (await readdir(HELEN))
-    .filter((name) => name.endsWith('.jpg'))
-    .sort()
-    .map((name) => name.slice(0, -4));
+  const names = await helenNames(HELEN);
   const plan = SPLITS.flatMap(([split, n]) => Array<Split>(n).fill(split));
-  for (const [i, split] of plan.entries()) {
-    const name = names[i]!;
-    const file = path.join('images', `${name}.jpg`);
-    await copyFile(path.join(HELEN, `${name}.jpg`), path.join(dir, file));
-    const bytes = await readFile(path.join(dir, file));
-    const imageId = createHash('sha256').update(bytes).digest('hex');
-    const meta = await sharp(bytes).metadata();
-    await store.putImages([
-      { id: imageId, path: file, width: meta.width!, height: meta.height!, split },
-    ]);
-    const points = parsePtsFile(await readFile(path.join(HELEN, `${name}.pts`), 'utf8'), name, {
-      pointCount: 68,
-    });
-    await store.saveFace({
-      imageId,
-      points: points.map(toLandmark),
-      updatedAt: new Date().toISOString(),
-    });
-  }
+  for (const [i, split] of plan.entries())
+    await addHelenFace(store, dir, HELEN, names[i]!, split, true);
   await store.close();
   return dir;
-}
-
-async function openModels(page: Page): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Project sections' })
-    .getByRole('button', { name: 'Models', exact: true })
-    .click();
 }
 
 test('compare backbones from the Models view; one-click takes the winner', async ({ page }) => {
@@ -75,7 +42,7 @@ test('compare backbones from the Models view; one-click takes the winner', async
   await page.goto(env('STUDIO_URL'));
   await api(page.request, 'project:open', { dir });
   await page.reload();
-  await openModels(page);
+  await openSection(page, 'Models');
 
   const panel = page.getByTestId('compare-backbones');
   await expect(panel.getByTestId('compare-empty')).toBeVisible();
@@ -99,7 +66,7 @@ test('compare backbones from the Models view; one-click takes the winner', async
 
   // The project keeps it: a reload shows the last comparison.
   await page.reload();
-  await openModels(page);
+  await openSection(page, 'Models');
   await expect(
     page.getByTestId('compare-table').locator('tr[aria-current="true"]'),
   ).toHaveAttribute('data-backbone', 'facemesh');

@@ -9,20 +9,15 @@
  * come labelled from their .pts files, written from Node before the studio opens the project
  * (clicking 10 × 68 points would only slow the test down and prove nothing more).
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import sharp from 'sharp';
-import { toLandmark } from '../../src-main/core/formats/model';
-import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { Landmark, Split } from '../../src-main/shared/domain';
-import { HELEN_IMAGE, onPage, stageView } from './helen-face';
-import { api, collectPageErrors, env, startAtHome } from './studio';
+import { addHelenFace, HELEN_IMAGE, HELEN_ROOT, helenNames, onPage, stageView } from './helen-face';
+import { api, collectPageErrors, env, openSection, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
-const HELEN = path.join('..', 'shared', 'data', '300w-helen');
 /** Train faces labelled through import; one more is labelled by mouse, 10 in all. */
 const IMPORTED_TRAIN = 9;
 const TEST_FACES = 6;
@@ -50,13 +45,6 @@ interface Made {
   fresh: string;
 }
 
-async function helenNames(split: 'train' | 'test'): Promise<string[]> {
-  return (await readdir(path.join(HELEN, split)))
-    .filter((name) => name.endsWith('.jpg'))
-    .sort()
-    .map((name) => name.slice(0, -4));
-}
-
 async function makeProject(): Promise<Made> {
   const dir = path.join(env('STUDIO_PROJECTS_ROOT'), `fewshot-${Date.now()}`);
   const store = await ProjectStore.create(dir, {
@@ -64,9 +52,10 @@ async function makeProject(): Promise<Made> {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  await mkdir(path.join(dir, 'images'), { recursive: true });
-  const testNames = (await helenNames('test')).filter((name) => name !== HELEN_IMAGE);
-  const trainNames = await helenNames('train');
+  const testNames = (await helenNames(path.join(HELEN_ROOT, 'test'))).filter(
+    (name) => name !== HELEN_IMAGE,
+  );
+  const trainNames = await helenNames(path.join(HELEN_ROOT, 'train'));
   // In library order: the face to click first (the labeller opens on the first unlabelled image),
   // the imported faces, and last the face to pre-label.
   const plan: { folder: 'train' | 'test'; face: Face }[] = [
@@ -87,30 +76,19 @@ async function makeProject(): Promise<Made> {
   const ids: string[] = [];
   let truth: Landmark[] = [];
   for (const { folder, face } of plan) {
-    const file = path.join('images', `${face.name}.jpg`);
-    await copyFile(path.join(HELEN, folder, `${face.name}.jpg`), path.join(dir, file));
-    const bytes = await readFile(path.join(dir, file));
-    const imageId = createHash('sha256').update(bytes).digest('hex');
-    const meta = await sharp(bytes).metadata();
-    await store.putImages([
-      { id: imageId, path: file, width: meta.width!, height: meta.height!, split: face.split },
-    ]);
-    ids.push(imageId);
-    const pts = await readFile(path.join(HELEN, folder, `${face.name}.pts`), 'utf8');
-    const points = parsePtsFile(pts, `${face.name}.pts`, { pointCount: 68 }).map(toLandmark);
-    if (face.name === HELEN_IMAGE) truth = points;
-    if (face.imported)
-      await store.saveFace({ imageId, points, updatedAt: new Date().toISOString() });
+    const added = await addHelenFace(
+      store,
+      dir,
+      path.join(HELEN_ROOT, folder),
+      face.name,
+      face.split,
+      face.imported,
+    );
+    ids.push(added.imageId);
+    if (face.name === HELEN_IMAGE) truth = added.truth;
   }
   await store.close();
   return { dir, clicked: { imageId: ids[0]!, truth }, fresh: ids.at(-1)! };
-}
-
-async function openSection(page: Page, name: 'Train' | 'Models' | 'Label'): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Project sections' })
-    .getByRole('button', { name, exact: true })
-    .click();
 }
 
 /** Waits for the run to finish; a failed run stops the wait with the error the dashboard shows. */

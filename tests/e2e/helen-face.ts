@@ -4,17 +4,20 @@
  * from the page so a test can click at an image pixel.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
 import { toLandmark } from '../../src-main/core/formats/model';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
-import type { Landmark } from '../../src-main/shared/domain';
+import type { Landmark, Split } from '../../src-main/shared/domain';
 import { env } from './studio';
 
-const HELEN = path.join('..', 'shared', 'data', '300w-helen', 'test');
+/** The 300w-helen set: `train/` and `test/`, each image beside its .pts file. */
+export const HELEN_ROOT = path.join('..', 'shared', 'data', '300w-helen');
+/** Its test folder, where the labeller specs' face comes from. */
+export const HELEN = path.join(HELEN_ROOT, 'test');
 export const HELEN_IMAGE = '296814969_3';
 
 export interface StageView {
@@ -66,17 +69,44 @@ export async function makeHelenProject(
 ): Promise<HelenProject> {
   const dir = path.join(env('STUDIO_PROJECTS_ROOT'), folder);
   const store = await ProjectStore.create(dir, { name, landmarkSchema: 'ibug68', attributeSchema });
+  const { imageId, truth } = await addHelenFace(store, dir, HELEN, HELEN_IMAGE, 'pool', false);
+  await store.close();
+  return { dir, imageId, truth };
+}
+
+/** Sorted names (no extension) of the images in a HELEN folder. */
+export async function helenNames(folder: string): Promise<string[]> {
+  return (await readdir(folder))
+    .filter((name) => name.endsWith('.jpg'))
+    .sort()
+    .map((name) => name.slice(0, -4));
+}
+
+/**
+ * Copies `<folder>/<name>.jpg` into the project's images/ and records it in `split`; when
+ * `labelled`, its .pts points are saved as the face's labels (as a person's). Returns the image id
+ * and the points either way (the ground truth of a face left unlabelled).
+ */
+export async function addHelenFace(
+  store: ProjectStore,
+  dir: string,
+  folder: string,
+  name: string,
+  split: Split,
+  labelled: boolean,
+): Promise<{ imageId: string; truth: Landmark[] }> {
   await mkdir(path.join(dir, 'images'), { recursive: true });
-  const file = path.join('images', `${HELEN_IMAGE}.jpg`);
-  await copyFile(path.join(HELEN, `${HELEN_IMAGE}.jpg`), path.join(dir, file));
+  const file = path.join('images', `${name}.jpg`);
+  await copyFile(path.join(folder, `${name}.jpg`), path.join(dir, file));
   const bytes = await readFile(path.join(dir, file));
   const imageId = createHash('sha256').update(bytes).digest('hex');
   const meta = await sharp(bytes).metadata();
   await store.putImages([
-    { id: imageId, path: file, width: meta.width!, height: meta.height!, split: 'pool' },
+    { id: imageId, path: file, width: meta.width!, height: meta.height!, split },
   ]);
-  await store.close();
-  const pts = await readFile(path.join(HELEN, `${HELEN_IMAGE}.pts`), 'utf8');
-  const truth = parsePtsFile(pts, `${HELEN_IMAGE}.pts`, { pointCount: 68 }).map(toLandmark);
-  return { dir, imageId, truth };
+  const pts = await readFile(path.join(folder, `${name}.pts`), 'utf8');
+  const truth = parsePtsFile(pts, `${name}.pts`, { pointCount: 68 }).map(toLandmark);
+  if (labelled)
+    await store.saveFace({ imageId, points: truth, updatedAt: new Date().toISOString() });
+  return { imageId, truth };
 }

@@ -42,3 +42,14 @@ export function collectPageErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
 }
+
+/** Opens a section of the open project by its button in the side navigation. */
+export async function openSection(
+  page: Page,
+  name: 'Library' | 'Label' | 'Train' | 'Models',
+): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Project sections' })
+    .getByRole('button', { name, exact: true })
+    .click();
+}

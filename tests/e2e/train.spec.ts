@@ -10,20 +10,16 @@
  * process under a run: the dashboard shows it failed with the process's end, and it resumes from
  * its checkpoint.
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import sharp from 'sharp';
-import { toLandmark } from '../../src-main/core/formats/model';
-import { parsePtsFile } from '../../src-main/core/formats/pts';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { Split } from '../../src-main/shared/domain';
 import { ModelCard } from '../../src-main/shared/model-card';
-import { api, collectPageErrors, env, startAtHome } from './studio';
+import { addHelenFace, HELEN, helenNames } from './helen-face';
+import { api, collectPageErrors, env, openSection, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
-const HELEN = path.join('..', 'shared', 'data', '300w-helen', 'test');
 /** Few-shot: enough faces for a few steps per epoch at batch 8, few enough to train in seconds. */
 const SPLITS: [Split, number][] = [
   ['train', 24],
@@ -52,11 +48,7 @@ async function makeProject(): Promise<Made> {
     landmarkSchema: 'ibug68',
     attributeSchema: null,
   });
-  await mkdir(path.join(dir, 'images'), { recursive: true });
-  const names = (await readdir(HELEN))
-    .filter((name) => name.endsWith('.jpg'))
-    .sort()
-    .map((name) => name.slice(0, -4));
+  const names = await helenNames(HELEN);
   const labelledCount = SPLITS.reduce((sum, [, n]) => sum + n, 0);
   const plan: (Split | null)[] = [
     ...SPLITS.flatMap(([split, n]) => Array<Split>(n).fill(split)),
@@ -64,26 +56,15 @@ async function makeProject(): Promise<Made> {
   ];
   const unlabelled: string[] = [];
   for (const [i, split] of plan.entries()) {
-    const name = names[i]!;
-    const file = path.join('images', `${name}.jpg`);
-    await copyFile(path.join(HELEN, `${name}.jpg`), path.join(dir, file));
-    const bytes = await readFile(path.join(dir, file));
-    const imageId = createHash('sha256').update(bytes).digest('hex');
-    const meta = await sharp(bytes).metadata();
-    await store.putImages([
-      { id: imageId, path: file, width: meta.width!, height: meta.height!, split: split ?? 'pool' },
-    ]);
-    if (split === null) {
-      unlabelled.push(imageId);
-      continue;
-    }
-    const pts = await readFile(path.join(HELEN, `${name}.pts`), 'utf8');
-    const points = parsePtsFile(pts, `${name}.pts`, { pointCount: 68 });
-    await store.saveFace({
-      imageId,
-      points: points.map(toLandmark),
-      updatedAt: new Date().toISOString(),
-    });
+    const { imageId } = await addHelenFace(
+      store,
+      dir,
+      HELEN,
+      names[i]!,
+      split ?? 'pool',
+      split !== null,
+    );
+    if (split === null) unlabelled.push(imageId);
   }
   expect(plan.length - unlabelled.length).toBe(labelledCount);
   await store.close();
@@ -154,13 +135,6 @@ async function trainingProcessPid(): Promise<number> {
   expect(deepest, 'one training process under serve').toHaveLength(1);
   await readlink(`/proc/${deepest[0]}/cwd`);
   return deepest[0]!;
-}
-
-async function openSection(page: Page, name: 'Train' | 'Models' | 'Label'): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Project sections' })
-    .getByRole('button', { name, exact: true })
-    .click();
 }
 
 test.beforeAll(async () => {

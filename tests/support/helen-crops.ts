@@ -7,9 +7,33 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
+import type { PlacedPoint } from '../../src-main/shared/domain';
 import { readCrops } from './square-crops';
 
 export const HELEN = new URL('../../../shared/data/300w-helen', import.meta.url).pathname;
+
+/** One HELEN face: the image file and its 68 labelled points (image px, all visible). */
+export interface HelenFace {
+  file: string;
+  points: PlacedPoint[];
+}
+
+/** The first `count` faces (by file name) of a HELEN split. */
+export async function helenFaces(split: 'train' | 'test', count: number): Promise<HelenFace[]> {
+  const dir = path.join(HELEN, split);
+  const names = (await fs.readdir(dir))
+    .filter((n) => n.endsWith('.pts'))
+    .sort()
+    .slice(0, count);
+  return Promise.all(
+    names.map(async (name) => ({
+      file: path.join(dir, name.replace(/\.pts$/, '.jpg')),
+      points: parsePtsFile(await fs.readFile(path.join(dir, name), 'utf8'), name, {
+        pointCount: 68,
+      }).map((p) => ({ x: p.x, y: p.y, v: 2 as const })),
+    })),
+  );
+}
 
 export interface FaceCrops {
   /** `[n, size, size, 3]` in [0, 1]. */

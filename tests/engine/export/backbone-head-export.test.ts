@@ -39,14 +39,8 @@ import { mean, nmeOfFace } from '../../../src-main/engine/metrics/landmark-metri
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import { useWasm } from '../../support/engine-helpers';
 import { majorityRate, readCkFaces, type CkFace } from '../attributes/appearance-data';
-import {
-  MESH_TAPS,
-  cropsOf,
-  fitHelenHead,
-  headCard,
-  helenFaces,
-  type HelenFace,
-} from './backbone-head-fixtures';
+import { MESH_TAPS, cropsOf, fitHelenHead, headCard } from './backbone-head-fixtures';
+import { helenFaces, type HelenFace } from '../../support/helen-crops';
 
 let mesh: FaceBackbone;
 let model: LandmarkRidgeModel;

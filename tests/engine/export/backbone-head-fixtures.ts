@@ -3,13 +3,9 @@
  * policy around their labelled points (embed-faces.ts), a landmark ridge head fitted on them, and
  * a complete v2 card with its head record.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parsePtsFile } from '../../../src-main/core/formats/pts';
 import { openImage } from '../../../src-main/core/library/image-source';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import { flipIndex } from '../../../src-main/core/schemas/landmark-schema';
-import type { PlacedPoint } from '../../../src-main/shared/domain';
 import {
   MODEL_CARD_VERSION,
   type CardBackbone,
@@ -31,31 +27,9 @@ import {
   type LandmarkRidgeModel,
 } from '../../../src-main/engine/landmarks/landmark-ridge-head';
 import { cardSchemaOf } from '../../../src-main/engine/predict/card-schema';
-import { HELEN } from '../../support/helen-crops';
+import type { HelenFace } from '../../support/helen-crops';
 
 export const MESH_TAPS = { points: 'mesh', map: 'p_re_lu_15' } as const satisfies HeadTaps;
-
-export interface HelenFace {
-  file: string;
-  points: PlacedPoint[];
-}
-
-/** The first `count` faces (by file name) of a HELEN split. */
-export async function helenFaces(split: 'train' | 'test', count: number): Promise<HelenFace[]> {
-  const dir = path.join(HELEN, split);
-  const names = (await readdir(dir))
-    .filter((n) => n.endsWith('.pts'))
-    .sort()
-    .slice(0, count);
-  return Promise.all(
-    names.map(async (name) => ({
-      file: path.join(dir, name.replace(/\.pts$/, '.jpg')),
-      points: parsePtsFile(await readFile(path.join(dir, name), 'utf8'), name, {
-        pointCount: 68,
-      }).map((p) => ({ x: p.x, y: p.y, v: 2 as const })),
-    })),
-  );
-}
 
 /** Each face cut as `backbone`'s crop policy cuts it around its labelled points. */
 export async function cropsOf(

@@ -5,13 +5,11 @@
  * events the Train view draws; the exported model predicts what the job measured; a run with
  * too few faces or a backbone the exporter cannot write is refused by name.
  */
-import { promises as fs } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePtsFile } from '../../../src-main/core/formats/pts';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backbone';
 import { loadFaceMesh } from '../../../src-main/engine/backbones/facemesh';
@@ -29,34 +27,25 @@ import {
   type JobEvent,
 } from '../../../src-main/shared/worker-protocol';
 import { useWasm } from '../../support/engine-helpers';
-import { HELEN } from '../../support/helen-crops';
+import { helenFaces } from '../../support/helen-crops';
 
 /** The first `count` faces (by name) of a HELEN split as a project's labelled faces. */
-async function helenFaces(
+async function labelledHelenFaces(
   split: 'train' | 'test',
   count: number,
   as: LabelledFace['split'],
 ): Promise<LabelledFace[]> {
-  const dir = path.join(HELEN, split);
-  const names = (await fs.readdir(dir))
-    .filter((n) => n.endsWith('.pts'))
-    .sort()
-    .slice(0, count);
   return Promise.all(
-    names.map(async (name) => {
-      const file = path.join(dir, name.replace(/\.pts$/, '.jpg'));
-      const pts = parsePtsFile(await fs.readFile(path.join(dir, name), 'utf8'), name, {
-        pointCount: 68,
-      });
+    (await helenFaces(split, count)).map(async ({ file, points }) => {
       const meta = await sharp(file).metadata();
       return {
-        imageId: name,
+        imageId: path.basename(file, '.jpg') + '.pts',
         file,
         width: meta.width,
         height: meta.height,
         split: as,
         detection: null,
-        points: pts.map((p) => ({ x: p.x, y: p.y, v: 2 as const })),
+        points,
         label: [],
       };
     }),
@@ -75,8 +64,8 @@ beforeAll(async () => {
     schema: builtinLandmarkSchema('ibug68'),
     project: 'helen',
     faces: [
-      ...(await helenFaces('train', 50, 'train')),
-      ...(await helenFaces('test', 100, 'test')),
+      ...(await labelledHelenFaces('train', 50, 'train')),
+      ...(await labelledHelenFaces('test', 100, 'test')),
     ],
     skipped: {},
   };

@@ -31,7 +31,8 @@ import {
   fakeModel,
   writeDotImage,
 } from './fake-model';
-import { directHelenPredictions, exportHelenModel, HELEN } from './helen-model';
+import { directHelenPredictions, exportHelenModel } from './helen-model';
+import { HELEN } from '../../support/helen-crops';
 
 let dir: string;
 let model: ExportedModel;

@@ -3,10 +3,7 @@
  * on HELEN training faces cropped by the default crop policy, exported as a graph model folder.
  * It is a poor model (seconds of training); the tests check the plumbing around it, not its skill.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { parsePtsFile } from '../../../src-main/core/formats/pts';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import { flipIndex } from '../../../src-main/core/schemas/landmark-schema';
 import {
@@ -22,24 +19,7 @@ import { finetune } from '../../../src-main/engine/finetune/finetune';
 import { tensorSplit } from '../../../src-main/engine/finetune/finetune-data';
 import { nmeOfFace } from '../../../src-main/engine/metrics/landmark-metrics';
 import { cardSchemaOf } from '../../../src-main/engine/predict/card-schema';
-import { HELEN } from '../../support/helen-crops';
-
-export { HELEN };
-
-/** The first `count` faces (by file name) of a HELEN split: image path and 68 points. */
-export async function helenFaces(split: 'train' | 'test', count: number) {
-  const dir = path.join(HELEN, split);
-  const names = (await readdir(dir))
-    .filter((n) => n.endsWith('.pts'))
-    .sort()
-    .slice(0, count);
-  return Promise.all(
-    names.map(async (name) => ({
-      file: path.join(dir, name.replace(/\.pts$/, '.jpg')),
-      points: parsePtsFile(await readFile(path.join(dir, name), 'utf8'), name, { pointCount: 68 }),
-    })),
-  );
-}
+import { helenFaces } from '../../support/helen-crops';
 
 /** Trains on 16 HELEN faces at 32 px and exports to `dir`; a few seconds on wasm. */
 export async function exportHelenModel(dir: string): Promise<void> {
