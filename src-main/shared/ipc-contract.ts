@@ -63,7 +63,11 @@ export const invokeContract = {
       .object({
         dir: DirPath,
         name: z.string().trim().min(1).max(200),
-        landmarkSchema: z.string().min(1).max(100).default('ibug68'),
+        /**
+         * A built-in schema's id, or a custom schema given whole (loaded from a file or made in
+         * the schema editor); main checks a custom one again and writes it into the project.
+         */
+        landmarkSchema: z.union([z.string().min(1).max(100), LandmarkSchema]).default('ibug68'),
         attributeSchema: z.string().min(1).max(100).nullable().default(null),
       })
       .strict(),
@@ -188,6 +192,15 @@ export const invokeContract = {
       /** `labelled`: the mean of this project's labelled faces; `schema`: the schema's own. */
       templateSource: z.enum(['labelled', 'schema']),
     }),
+  },
+  /**
+   * Checks a custom landmark schema before a project is made with it: the text of a JSON file the
+   * user chose (or of a schema made in the editor) and a name for it (`file`, the file's name),
+   * which every problem in the answer's error names. Needs no open project.
+   */
+  'schema:checkLandmarks': {
+    request: z.object({ file: z.string().min(1).max(300), text: z.string().max(900_000) }).strict(),
+    response: LandmarkSchema,
   },
   /** The fields of the advanced form for a kind of run, from its config schema. */
   'training:configSchema': {

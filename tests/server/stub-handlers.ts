@@ -98,6 +98,9 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
     'models:cancelCompare': async () => ({ cancelled: false }),
     'models:comparison': async () => null,
     // Not exercised here: the labeller's e2e spec covers it over the real bridge.
+    'schema:checkLandmarks': async () => {
+      throw new Error('schema:checkLandmarks is not stubbed');
+    },
     'schema:get': async () => {
       throw new Error('schema:get is not stubbed');
     },

@@ -10,6 +10,7 @@ import { createCompareHandlers } from './compare';
 import { createLibraryHandlers } from './library';
 import { createModelHandlers } from './models';
 import { createPrelabelHandlers } from './prelabel';
+import { createSchemaHandlers } from './schema';
 import { createTrainingHandlers } from './training';
 import { labellingSchemas } from '../../core/labelling/labelling-schemas';
 import { absoluteFolder } from '../../core/user-path';
@@ -50,6 +51,7 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
     },
     ...createPrelabelHandlers(ctx),
     'schema:get': async () => labellingSchemas(ctx.session.require()),
+    ...createSchemaHandlers(),
     ...createTrainingHandlers(ctx),
     ...createModelHandlers(ctx),
     ...createCompareHandlers(ctx),

@@ -114,13 +114,21 @@ export async function loadLandmarkSchemaFile(path: string): Promise<LandmarkSche
       cause: error,
     });
   }
+  return parseLandmarkSchemaText(text, path);
+}
+
+/**
+ * A custom schema from the text of a JSON file (read here, or by a window that sent it): a
+ * StudioError naming `file` when it is not JSON or not a valid schema.
+ */
+export function parseLandmarkSchemaText(text: string, file: string): LandmarkSchema {
   let raw: unknown;
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new StudioError('invalid-payload', `${path}: not JSON: ${(error as Error).message}`);
+    throw new StudioError('invalid-payload', `${file}: not JSON: ${(error as Error).message}`);
   }
-  return parseLandmarkSchema(raw, path);
+  return parseLandmarkSchema(raw, file);
 }
 
 /** `flip[i]` is the point that `i` becomes under a horizontal flip (YOLO's `flip_idx`). */
