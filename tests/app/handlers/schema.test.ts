@@ -69,7 +69,9 @@ describe('schema:checkLandmarks', () => {
     expect(message).toContain(
       'bad.json: points[3]: duplicate name "left_brow_outer" (also points[0])',
     );
-    expect(message).toContain('bad.json: mirror[5]: not an involution — point 0 is paired with 3 and with 5');
+    expect(message).toContain(
+      'bad.json: mirror[5]: not an involution — point 0 is paired with 3 and with 5',
+    );
     expect(message).toContain('bad.json: normaliser[0]: point 12 is out of range 0..11');
   });
 });
