@@ -9,8 +9,10 @@ import {
   builtinAttributeSchema,
   builtinLandmarkSchema,
 } from '../../../src-main/core/schemas/builtin';
+import { LandmarkSchema } from '../../../src-main/shared/schemas';
 import {
   ATTRIBUTE_CHOICES,
+  CUSTOM_LANDMARKS,
   LANDMARK_CHOICES,
 } from '../../../src-renderer/src/features/home/landmark-choices';
 
@@ -32,5 +34,11 @@ describe('schema choices on the home view', () => {
     for (const choice of LANDMARK_CHOICES) {
       expect(choice.label).toBe(builtinLandmarkSchema(choice.id).name);
     }
+  });
+
+  it('offers "Custom…" under a value no schema can have as its id', () => {
+    expect(CUSTOM_LANDMARKS.label).toBe('Custom…');
+    expect(LandmarkSchema.shape.id.safeParse(CUSTOM_LANDMARKS.id).success).toBe(false);
+    expect(LANDMARK_CHOICES.map((choice) => choice.id)).not.toContain(CUSTOM_LANDMARKS.id);
   });
 });
