@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { LandmarkSchema } from '$shared/schemas';
 import {
   binaryAttributeNames,
+  chooseClass,
   chooseExpression,
+  classAttributes,
   detailsOf,
   DETECTOR_BOX_RATIO,
   NO_DETAILS,
@@ -50,20 +52,58 @@ describe('face details', () => {
   it('writes points, box and details as a FaceAnnotation, copying rather than sharing', () => {
     const points = [{ x: 1.25, y: 2.5, v: 1 as const, source: 'human' as const, confirmed: true }];
     const box = { x: 0, y: 0, width: 10, height: 10 };
-    const details = { attributes: { Smiling: true }, expression: 'happy', note: 'n' };
+    const details = {
+      attributes: { Smiling: true },
+      classes: { pose: 'frontal' },
+      expression: 'happy',
+      note: 'n',
+    };
     const face = toAnnotation({ imageId: id, points, box }, details, '1970-01-01T00:00:00.000Z');
     expect(face).toEqual({
       imageId: id,
       points,
       box,
       attributes: { Smiling: true },
+      classes: { pose: 'frontal' },
       expression: 'happy',
       note: 'n',
       updatedAt: '1970-01-01T00:00:00.000Z',
     });
     expect(face.points[0]).not.toBe(points[0]);
+    expect(face.classes).not.toBe(details.classes);
     expect(detailsOf(face)).toEqual(details);
     expect(detailsOf(null)).toEqual(NO_DETAILS);
+  });
+
+  it('writes no classes field when no one-of-N attribute is set', () => {
+    const face = toAnnotation({ imageId: id, points: [] }, NO_DETAILS, '1970-01-01T00:00:00.000Z');
+    expect(face).not.toHaveProperty('classes');
+    expect(detailsOf({ attributes: {}, expression: null, note: '' }).classes).toEqual({});
+  });
+
+  it('lists the one-of-N attributes with their classes, in schema order', () => {
+    const schema = {
+      id: 'mtfl',
+      name: 'MTFL',
+      attributes: [
+        { kind: 'binary' as const, name: 'Male' },
+        { kind: 'class' as const, name: 'pose', classes: ['left', 'frontal', 'right'] },
+      ],
+      expressions: null,
+    };
+    expect(classAttributes(schema)).toEqual([
+      { name: 'pose', classes: ['left', 'frontal', 'right'] },
+    ]);
+    expect(classAttributes(null)).toEqual([]);
+  });
+
+  it('sets a one-of-N attribute, switches it, and clears it when chosen again', () => {
+    const frontal = chooseClass(NO_DETAILS, 'pose', 'frontal');
+    expect(frontal.classes).toEqual({ pose: 'frontal' });
+    const left = chooseClass(frontal, 'pose', 'left');
+    expect(left.classes).toEqual({ pose: 'left' });
+    expect(chooseClass(left, 'pose', 'left').classes).toEqual({});
+    expect(NO_DETAILS.classes).toEqual({});
   });
 });
 

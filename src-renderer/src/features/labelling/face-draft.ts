@@ -1,5 +1,6 @@
 /**
- * The parts of a face the canvas model does not hold (attributes, expression, note), how a face
+ * The parts of a face the canvas model does not hold (yes/no and one-of-N attributes, expression,
+ * note), how a face
  * is written back as a `FaceAnnotation`, and how a schema is drawn (colours, the template's box).
  * Pure, so the labeller's state class stays a thin layer of `$state` over these functions.
  */
@@ -10,17 +11,43 @@ import type { Size } from './model/transform';
 
 export interface FaceDetails {
   attributes: Readonly<Record<string, boolean>>;
+  /** One-of-N attributes by name, valued by class name (MTFL `pose`: `frontal`); absent = none. */
+  classes: Readonly<Record<string, string>>;
   expression: string | null;
   note: string;
 }
 
-export const NO_DETAILS: FaceDetails = { attributes: {}, expression: null, note: '' };
+export const NO_DETAILS: FaceDetails = { attributes: {}, classes: {}, expression: null, note: '' };
 
 export function detailsOf(
-  face: Pick<FaceAnnotation, 'attributes' | 'expression' | 'note'> | null,
+  face: Pick<FaceAnnotation, 'attributes' | 'classes' | 'expression' | 'note'> | null,
 ): FaceDetails {
   if (!face) return NO_DETAILS;
-  return { attributes: { ...face.attributes }, expression: face.expression, note: face.note };
+  return {
+    attributes: { ...face.attributes },
+    classes: { ...face.classes },
+    expression: face.expression,
+    note: face.note,
+  };
+}
+
+/** A one-of-N attribute of the set (MTFL head pose), with its classes in the set's order. */
+export interface ClassAttribute {
+  name: string;
+  classes: readonly string[];
+}
+
+/** The one-of-N attributes in schema order. */
+export function classAttributes(schema: AttributeSchema | null): ClassAttribute[] {
+  return (schema?.attributes ?? []).flatMap((a) =>
+    a.kind === 'class' ? [{ name: a.name, classes: [...a.classes] }] : [],
+  );
+}
+
+/** Sets a one-of-N attribute to `value`; choosing the class already chosen clears it. */
+export function chooseClass(details: FaceDetails, name: string, value: string): FaceDetails {
+  const { [name]: current, ...others } = details.classes;
+  return { ...details, classes: current === value ? others : { ...others, [name]: value } };
 }
 
 /** The yes/no attributes in schema order: number keys 1–9 toggle the first nine. */
@@ -55,6 +82,8 @@ export function toAnnotation(
     note: details.note,
     updatedAt,
   };
+  // Written whenever set: a face imported with a pose keeps it through every edit in the labeller.
+  if (Object.keys(details.classes).length > 0) annotation.classes = { ...details.classes };
   if (face.box) annotation.box = { ...face.box };
   return annotation;
 }
