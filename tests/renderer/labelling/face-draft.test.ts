@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LandmarkSchema } from '$shared/schemas';
 import {
+  asTemplate,
   binaryAttributeNames,
   chooseClass,
   chooseExpression,
   classAttributes,
   detailsOf,
-  DETECTOR_BOX_RATIO,
   NO_DETAILS,
   pointColours,
   templateBox,
@@ -119,11 +119,33 @@ describe('drawing helpers', () => {
     expect(pointColours(schema)).toEqual(['#111111', '#111111', UNGROUPED_COLOUR]);
   });
 
-  it('shrinks a detector box to the landmarks’ extent around its centre', () => {
-    const box = templateBox({ x: 100, y: 50, width: 127, height: 254 }, { width: 1, height: 1 });
-    expect(box.width).toBeCloseTo(127 / DETECTOR_BOX_RATIO, 9);
-    expect(box.x + box.width / 2).toBeCloseTo(163.5, 9);
-    expect(box.y + box.height / 2).toBeCloseTo(177, 9);
+  it('puts the template into the stored face box as it is: it is the landmarks’ box already', () => {
+    const face = { x: 100, y: 50, width: 127, height: 254 };
+    const box = templateBox(face, { width: 1, height: 1 });
+    expect(box).toEqual(face);
+    expect(box).not.toBe(face);
+  });
+
+  it('turns fitted points into a template over the box they span, and back', () => {
+    const points: [number, number][] = [
+      [10, 20],
+      [30, 20],
+      [20, 60],
+    ];
+    const placed = asTemplate(points)!;
+    expect(placed.box).toEqual({ x: 10, y: 20, width: 20, height: 40 });
+    expect(placed.template).toEqual([
+      { x: 0, y: 0 },
+      { x: 1, y: 0 },
+      { x: 0.5, y: 1 },
+    ]);
+    expect(
+      asTemplate([
+        [1, 1],
+        [5, 1],
+      ]),
+    ).toBeNull();
+    expect(asTemplate([])).toBeNull();
   });
 
   it('without a face box, centres a square of half the shorter side', () => {

@@ -12,6 +12,7 @@ import {
 } from '../../../src-renderer/src/features/labelling/labeller.svelte';
 import { AUTOSAVE_MS } from '../../../src-renderer/src/features/labelling/autosave.svelte';
 import type { CanvasModel } from '../../../src-renderer/src/features/labelling/model/canvas-model';
+import type { ResponseOf } from '$shared/ipc-contract';
 import { deferred, Refusal, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
 import {
@@ -24,6 +25,7 @@ import {
 } from './project-fixture';
 
 const [A, B, C] = IMAGE_IDS as [string, string, string];
+const BOX = { x: 50, y: 50, width: 100, height: 110 };
 
 const DIGIT_1 = { key: '1', code: 'Digit1', ctrl: false, shift: false, alt: false };
 const ENTER = { key: 'Enter', code: 'Enter', ctrl: false, shift: false, alt: false };
@@ -344,6 +346,7 @@ describe('Labeller: the next face, once the last point is placed', () => {
   it('waits for template points to be confirmed before it offers the next face', async () => {
     const { labeller } = await open(twoUnlabelled);
     labeller.run({ kind: 'drop-template' });
+    await settle();
     expect(labeller.labelledCount).toBe(5);
     expect(labeller.faceComplete).toBe(false);
     await settle();
@@ -406,5 +409,51 @@ describe('Labeller: the shortcut list', () => {
     labeller.key(KEY_N);
     await settle();
     expect(labeller.image?.id).toBe(B);
+  });
+});
+
+describe('Labeller: the template', () => {
+  const FITTED: [number, number][] = [
+    [62, 64],
+    [138, 61],
+    [101, 103],
+    [73, 148],
+    [127, 151],
+  ];
+
+  it('drops the template where the studio fitted it to the eyes, asking with the face box', async () => {
+    const { labeller } = await open((state) => {
+      state.items[2] = { ...state.items[2]!, face: { box: BOX, crop: BOX, score: 0.9 } };
+    });
+    studio.handle('labels:template', () => ({ points: FITTED, fit: 'eyes', source: 'schema' }));
+    labeller.run({ kind: 'drop-template' });
+    await settle();
+    expect(studio.requests('labels:template')).toEqual([{ imageId: C, box: BOX }]);
+    expect(labeller.points.map((p) => [p.x, p.y])).toEqual(FITTED);
+    expect(labeller.points.every((p) => p.source === 'template' && !p.confirmed)).toBe(true);
+    expect(labeller.notice).toMatch(/fitted to the eyes/);
+  });
+
+  it('drops it into the face box, saying why, when the studio cannot fit it', async () => {
+    const { labeller } = await open();
+    studio.handle('labels:template', () => {
+      throw new Refusal('internal', 'no landmark net');
+    });
+    labeller.run({ kind: 'drop-template' });
+    await settle();
+    expect(labeller.labelledCount).toBe(5);
+    expect(labeller.notice).toMatch(/into the face box.*no landmark net/);
+  });
+
+  it('drops nothing when the face was edited while the studio was asked', async () => {
+    const { labeller, model } = await open();
+    const answer = deferred<ResponseOf<'labels:template'>>();
+    studio.handle('labels:template', () => answer.promise);
+    labeller.run({ kind: 'drop-template' });
+    model.setMode('place');
+    model.placePoint(model.imageToStage(FACE_POINTS[0]!));
+    answer.resolve({ points: FITTED, fit: 'eyes', source: 'schema' });
+    await settle();
+    expect(labeller.labelledCount).toBe(1);
   });
 });

@@ -253,6 +253,7 @@ export class Labeller {
       if (command.kind === 'escape' || command.kind === 'help') this.showHelp = false;
       return;
     }
+    if (command.kind === 'drop-template') return void this.dropTemplate();
     if (isCanvasCommand(command)) return this.gestures?.run(command);
     switch (command.kind) {
       case 'help':
@@ -280,6 +281,39 @@ export class Labeller {
         if (expression) this.chooseExpression(expression);
         return;
       }
+    }
+  }
+
+  /**
+   * Drops the template fitted to the eyes the studio finds on this face (`labels:template`), else
+   * into the face box. Nothing is dropped when the face was edited or left while it was asked.
+   */
+  async dropTemplate(): Promise<void> {
+    const model = this.#model;
+    const gestures = this.gestures;
+    const face = model?.face;
+    if (!model || !gestures || !face) return;
+    const { imageId, box } = face;
+    const version = model.version;
+    this.notice = 'Fitting the template to the eyes…';
+    let answer: ResponseOf<'labels:template'> | null = null;
+    let failure: string | null = null;
+    try {
+      answer = await invoke('labels:template', { imageId, ...(box ? { box } : {}) });
+    } catch (error) {
+      failure = message(error);
+    }
+    if (model.face?.imageId !== imageId || model.version !== version) return;
+    try {
+      if (answer && answer.points.length === model.points.length) {
+        gestures.dropPlaced(answer.points, answer.fit, answer.why);
+      } else {
+        gestures.dropTemplate();
+        if (failure)
+          this.notice = `${this.notice ?? ''} (the eyes were not looked for: ${failure})`;
+      }
+    } catch (error) {
+      this.notice = message(error);
     }
   }
 
