@@ -52,7 +52,7 @@ export const ARROW_STEP_FAST_PX = 10;
 export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'P', does: 'place points in schema order (click)' },
   { keys: 'V / Esc', does: 'stop placing; Esc also drops the selection or cancels a drag' },
-  { keys: 'T', does: 'drop the template into the face box' },
+  { keys: 'T', does: "drop the template, fitted to the face's eyes (else into the face box)" },
   { keys: 'M', does: 'mirror assist: propose the other side' },
   { keys: 'O', does: 'mark the point under the cursor (or the last one) occluded / visible' },
   { keys: 'Del / X', does: 'mark that point not labelled' },
