@@ -4,6 +4,7 @@
  * `labels:template` places the template on a face.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ResponseOf } from '../../../src-main/shared/ipc-contract';
 import { humanPoint } from '../../../src-main/shared/point-provenance';
 import { createTestStudio, type TestStudio } from './studio-fixture';
 
@@ -90,7 +91,10 @@ describe('labels:template', () => {
     // The fixture's images are records without files: the eyes cannot be looked for.
     const imageId = studio.images[0]!.id;
     const box = { x: 10, y: 20, width: 40, height: 50 };
-    const answer = await studio.value('labels:template', { imageId, box });
+    const answer = await studio.value<ResponseOf<'labels:template'>>('labels:template', {
+      imageId,
+      box,
+    });
     expect(answer.fit).toBe('box');
     expect(answer.source).toBe('schema');
     expect(answer.why).toMatch(/eyes could not be found/);
