@@ -9,7 +9,7 @@
  * without a validator. No Node or Electron imports here.
  */
 import { z } from 'zod';
-import { BackendReport, FaceAnnotation, ProjectSummary, RecentProject, Split } from './domain';
+import { BackendReport, Box, FaceAnnotation, ProjectSummary, RecentProject, Split } from './domain';
 import {
   ExportFormat,
   ImportFaceCounts,
@@ -180,6 +180,21 @@ export const invokeContract = {
     request: z.object({ face: FaceAnnotation, baseRevision: Count.nullable() }).strict(),
     /** `saved` is true once the edit is on disk (it may be debounced); `revision` is the face's now. */
     response: z.object({ saved: z.boolean(), revision: Count }),
+  },
+  /**
+   * The template (`schema:get`'s) placed on one face: into `box` (else the face's stored box, else
+   * a centred square), then fitted to the eyes and mouth corners a landmark net finds there.
+   * `fit` says which happened; `why` says why the eyes were not used.
+   */
+  'labels:template': {
+    request: z.object({ imageId: ImageId, box: Box.optional() }).strict(),
+    response: z.object({
+      /** Image px, one [x, y] per point in schema order. */
+      points: z.array(z.tuple([z.number().finite(), z.number().finite()])),
+      fit: z.enum(['eyes', 'box']),
+      source: z.enum(['labelled', 'schema']),
+      why: z.string().optional(),
+    }),
   },
   /** The open project's schemas for the labeller, with the template to drop into a face box. */
   'schema:get': {

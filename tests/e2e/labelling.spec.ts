@@ -2,13 +2,17 @@
  * The labeller end to end in Chromium: a 300w-helen image is put into a project from Node (the
  * Library UI is not needed for this), then every one of its 68 points is placed by clicking at
  * the stage position of its ground-truth coordinate, one is dragged, the drag undone and redone,
- * one point marked occluded and an attribute set; after a reload every point is where it was put.
+ * one point marked occluded, an attribute and MTFL's head pose set; after a reload every point is
+ * where it was put. Then the loop a newcomer follows: the template fitted to the eyes (said in the
+ * status line, always on screen), confirmed, and the prompt after the last point leading to the
+ * next unlabelled face, then, with none left, to Train; and the shortcut list at a small window.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { makeHelenProject, onPage, stageView } from './helen-face';
-import { api, collectPageErrors, env, startAtHome } from './studio';
+import { ProjectStore } from '../../src-main/core/project-store';
+import { addHelenFace, HELEN, helenNames, makeHelenProject, onPage, stageView } from './helen-face';
+import { api, collectPageErrors, env, openSection, startAtHome } from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
 /** Acceptance: within half an image pixel after the round trip. */
@@ -65,6 +69,11 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
   }
   await expect(stage).toHaveAttribute('data-labelled', '68');
   await expect(page.getByTestId('next-point')).toHaveText('All 68 points placed');
+  // The only image is done: the prompt says so, over the canvas, and leads to Train.
+  const done = page.getByTestId('face-done');
+  await expect(done).toBeInViewport();
+  await expect(done).toContainText('Every image is labelled');
+  await expect(done.getByRole('button', { name: 'Go to Train' })).toBeVisible();
   await page.keyboard.press('v');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-placed.png') });
 
@@ -89,6 +98,17 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
   // MTFL's binary attributes are Male, Smiling, Eyeglasses: key 2 ticks Smiling.
   await page.keyboard.press('2');
   await expect(page.getByRole('checkbox', { name: /Smiling/ })).toBeChecked();
+  // MTFL's head pose: one of five, beside the yes/no attributes.
+  const pose = page.getByRole('group', { name: 'pose' });
+  await expect(pose.getByRole('radio')).toHaveCount(5);
+  await pose.getByRole('radio', { name: 'frontal' }).check();
+  await expect(pose.getByRole('radio', { name: 'frontal' })).toBeChecked();
+  // Each box sits right beside its own label text.
+  const smiling = page.getByRole('checkbox', { name: /Smiling/ });
+  const box = (await smiling.boundingBox())!;
+  const text = (await page.getByText('Smiling', { exact: true }).boundingBox())!;
+  expect(text.x - (box.x + box.width)).toBeLessThan(16);
+  expect(Math.abs(text.y + text.height / 2 - (box.y + box.height / 2))).toBeLessThan(6);
   await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-edited.png') });
 
@@ -103,6 +123,7 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
   await expect(stage).toHaveAttribute('data-image-ready', 'true');
   await expect(stage).toHaveAttribute('data-labelled', '68');
   await expect(page.getByRole('checkbox', { name: /Smiling/ })).toBeChecked();
+  await expect(pose.getByRole('radio', { name: 'frontal' })).toBeChecked();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-reloaded.png') });
 
   const face = await api(page.request, 'labels:get', { imageId });
@@ -121,5 +142,82 @@ test('68 points placed, dragged, undone, redone, occluded and tagged survive a r
     expect([p.source, p.confirmed], `point ${i} provenance`).toEqual(['human', true]);
   });
   expect(face!.attributes).toEqual({ Smiling: true });
+  expect(face!.classes).toEqual({ pose: 'frontal' });
+  expect(errors).toEqual([]);
+});
+
+test('the template fitted to the eyes, the status line and the next face, to Train', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const errors = collectPageErrors(page);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await startAtHome(page.request);
+  const dir = path.join(env('STUDIO_PROJECTS_ROOT'), 'next-face');
+  const store = await ProjectStore.create(dir, {
+    name: 'Next face',
+    landmarkSchema: 'ibug68',
+    attributeSchema: 'mtfl',
+  });
+  const [first, second] = (await helenNames(HELEN)).slice(0, 2) as [string, string];
+  const a = await addHelenFace(store, dir, HELEN, first, 'pool', false);
+  const b = await addHelenFace(store, dir, HELEN, second, 'pool', false);
+  await store.close();
+  await page.goto(env('STUDIO_URL'));
+  await api(page.request, 'project:open', { dir });
+  await page.reload();
+  await openSection(page, 'Label');
+  const stage = page.getByTestId('labelling-stage');
+  const status = page.getByRole('status', { name: 'Labeller status' });
+  await expect(stage).toHaveAttribute('data-image-id', a.imageId);
+  await expect(stage).toHaveAttribute('data-image-ready', 'true');
+
+  // T: the template, fitted to the eyes the studio finds; the status line says so, on screen
+  // whatever the side panel holds.
+  await stage.click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('t');
+  await expect(status).toContainText('fitted to the eyes');
+  await expect(status).toBeInViewport();
+  await expect(stage).toHaveAttribute('data-labelled', '68');
+  await expect(stage).toHaveAttribute('data-unconfirmed', '68');
+  // Not complete while points wait for a person: no prompt yet.
+  await expect(page.getByTestId('face-done')).toBeHidden();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-template-fitted.png') });
+  await page.keyboard.press('Shift+C');
+  await expect(stage).toHaveAttribute('data-unconfirmed', '0');
+  const next = page.getByRole('button', { name: 'Next unlabelled face (U)' });
+  await expect(next).toBeInViewport();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-next-face.png') });
+  await page.keyboard.press('Enter');
+  await expect(stage).toHaveAttribute('data-image-id', b.imageId);
+  await expect(stage).toHaveAttribute('data-labelled', '0');
+  const saved = await api(page.request, 'labels:get', { imageId: a.imageId });
+  expect(saved?.points.every((p) => p.v === 2 && p.confirmed)).toBe(true);
+
+  // The last face: the prompt says none is left and leads to Train.
+  await page.keyboard.press('t');
+  await expect(stage).toHaveAttribute('data-labelled', '68');
+  await page.keyboard.press('Shift+C');
+  const done = page.getByTestId('face-done');
+  await expect(done).toContainText('Every image is labelled');
+  await expect(page.getByRole('button', { name: 'Next unlabelled face (U)' })).toBeHidden();
+
+  // The shortcut list fits a 1280×720 window: Close on screen, focus on it, back on Escape.
+  const help = page.getByRole('button', { name: 'Keyboard shortcuts' });
+  await help.click();
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  const close = dialog.getByRole('button', { name: 'Close' });
+  await expect(close).toBeInViewport({ ratio: 1 });
+  await expect(close).toBeFocused();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-shortcuts-1280x720.png') });
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(help).toBeFocused();
+  await help.click();
+  await close.click();
+  await expect(dialog).toBeHidden();
+
+  await done.getByRole('button', { name: 'Go to Train' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'Train' })).toBeVisible();
   expect(errors).toEqual([]);
 });

@@ -75,6 +75,7 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
     'labels:get': async () => null,
     'labels:save': async () => ({ saved: true, revision: 1 }),
     'labels:prelabel': async () => ({ face: null, jobId: 'job' }),
+    'labels:template': async () => ({ points: [], fit: 'box', source: 'schema' }),
     'training:configSchema': async () => ({ fields: [], defaults: {} }),
     'training:start': async (request) => stubRun(request.kind),
     'training:pause': async () => stubRun('pretrain'),

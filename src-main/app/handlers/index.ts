@@ -12,6 +12,7 @@ import { createModelHandlers } from './models';
 import { createPrelabelHandlers } from './prelabel';
 import { createSchemaHandlers } from './schema';
 import { createTrainingHandlers } from './training';
+import { fittedTemplate } from '../../core/labelling/fitted-template';
 import { labellingSchemas } from '../../core/labelling/labelling-schemas';
 import { absoluteFolder } from '../../core/user-path';
 
@@ -49,6 +50,12 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
         .saveFace(request.face, { baseRevision: request.baseRevision });
       return { saved: true, revision };
     },
+    'labels:template': async (request) =>
+      fittedTemplate(ctx.session.require(), request, async () => {
+        // Loaded on the first T press, not at start: the net and tfjs take a moment.
+        const { sharedFaceAnchorFinder } = await import('../../core/labelling/face-anchors');
+        return sharedFaceAnchorFinder();
+      }),
     ...createPrelabelHandlers(ctx),
     'schema:get': async () => labellingSchemas(ctx.session.require()),
     ...createSchemaHandlers(),

@@ -227,8 +227,9 @@ let backendReady: Promise<void> | null = null;
  * Uses whatever backend the process already chose (the engine may have picked a native one);
  * when none is initialised yet, wasm with its binaries from node_modules, as the training code
  * would. Never the cpu backend by default: it is ~30× slower (docs/ARCHITECTURE.md, "Pitfalls").
+ * Exported for the labeller's face landmark net (../labelling/face-anchors.ts), which shares it.
  */
-function ensureBackend(): Promise<void> {
+export function ensureBackend(): Promise<void> {
   backendReady ??= (async () => {
     if (tf.engine().backendName) return;
     setWasmPaths(

@@ -1,8 +1,10 @@
 /**
  * `labels:save` through the real handler table: a save names the revision of the face it edited,
- * gets the new revision back, and is refused as a `conflict` when that face was saved since.
+ * gets the new revision back, and is refused as a `conflict` when that face was saved since;
+ * `labels:template` places the template on a face.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ResponseOf } from '../../../src-main/shared/ipc-contract';
 import { humanPoint } from '../../../src-main/shared/point-provenance';
 import { createTestStudio, type TestStudio } from './studio-fixture';
 
@@ -81,5 +83,32 @@ describe('labels:save', () => {
     });
     expect(negative).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
     expect(await studio.value('labels:get', { imageId })).toBeNull();
+  });
+});
+
+describe('labels:template', () => {
+  it('answers the template in the box the page holds, saying why the eyes were not used', async () => {
+    // The fixture's images are records without files: the eyes cannot be looked for.
+    const imageId = studio.images[0]!.id;
+    const box = { x: 10, y: 20, width: 40, height: 50 };
+    const answer = await studio.value<ResponseOf<'labels:template'>>('labels:template', {
+      imageId,
+      box,
+    });
+    expect(answer.fit).toBe('box');
+    expect(answer.source).toBe('schema');
+    expect(answer.why).toMatch(/eyes could not be found/);
+    expect(answer.points).toHaveLength(5);
+    for (const [x, y] of answer.points) {
+      expect(x).toBeGreaterThanOrEqual(box.x);
+      expect(x).toBeLessThanOrEqual(box.x + box.width);
+      expect(y).toBeGreaterThanOrEqual(box.y);
+      expect(y).toBeLessThanOrEqual(box.y + box.height);
+    }
+  });
+
+  it('refuses an image the project does not hold', async () => {
+    const answer = await studio.invoke('labels:template', { imageId: 'e'.repeat(64) });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 });

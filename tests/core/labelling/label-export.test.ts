@@ -58,7 +58,12 @@ describe('a face labelled on the canvas', () => {
       { labelDebounceMs: 0 },
     );
     await store.putImages([{ id: imageId, path: 'face.jpg', ...SIZE, split: 'train' }]);
-    const details = { attributes: { Smiling: true }, expression: null, note: 'test' };
+    const details = {
+      attributes: { Smiling: true },
+      classes: {},
+      expression: null,
+      note: 'test',
+    };
     await store.saveFace(toAnnotation(model.face!, details, new Date().toISOString()));
     await store.close();
 

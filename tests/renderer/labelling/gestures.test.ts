@@ -248,6 +248,26 @@ describe('CanvasGestures: canvas keys', () => {
     expect(notices.at(-1)).toMatch(/^Dropped the mean of your labelled faces/);
   });
 
+  it('drops a template placed by the studio where it put it, saying whether the eyes pinned it', () => {
+    const { model, gestures, notices } = setup(emptyPoints(5));
+    const placed: [number, number][] = [
+      [60, 62],
+      [140, 58],
+      [100, 100],
+      [72, 150],
+      [128, 152],
+    ];
+    gestures.dropPlaced(placed, 'eyes');
+    model.points.forEach((p, i) => {
+      expect(p.x).toBeCloseTo(placed[i]![0], 9);
+      expect(p.y).toBeCloseTo(placed[i]![1], 9);
+      expect([p.v, p.source, p.confirmed]).toEqual([2, 'template', false]);
+    });
+    expect(notices.at(-1)).toMatch(/fitted to the eyes and mouth/);
+    gestures.dropPlaced(placed, 'box', 'no eyes found');
+    expect(notices.at(-1)).toMatch(/into the face box \(no eyes found\)/);
+  });
+
   it('tells canvas commands from the labeller’s', () => {
     expect(isCanvasCommand({ kind: 'undo' })).toBe(true);
     expect(isCanvasCommand({ kind: 'zoom', factor: 2 })).toBe(true);

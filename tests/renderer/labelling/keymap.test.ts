@@ -65,6 +65,12 @@ describe('commandFor', () => {
     expect(commandFor(press('c', { ctrl: true }))).toBeNull();
   });
 
+  it('takes the next unlabelled face with U, and with Enter (the prompt after the last point)', () => {
+    expect(commandFor(press('u'))).toEqual({ kind: 'next-unlabelled' });
+    expect(commandFor(press('Enter', { code: 'Enter' }))).toEqual({ kind: 'next-face' });
+    expect(commandFor(press('Enter', { code: 'Enter', ctrl: true }))).toBeNull();
+  });
+
   it('ignores unknown keys, Alt chords and Ctrl with other letters', () => {
     expect(commandFor(press('q'))).toBeNull();
     expect(commandFor(press('o', { alt: true }))).toBeNull();
@@ -89,6 +95,7 @@ describe('commandFor', () => {
       'C',
       'Shift+C',
       'W',
+      'Enter',
     ]) {
       expect(documented).toContain(key);
     }

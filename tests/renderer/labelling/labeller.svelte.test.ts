@@ -6,9 +6,13 @@
 import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONFLICT_MESSAGE } from '../../../src-renderer/src/features/labelling/face-revision';
-import { Labeller } from '../../../src-renderer/src/features/labelling/labeller.svelte';
+import {
+  Labeller,
+  NOTHING_LEFT,
+} from '../../../src-renderer/src/features/labelling/labeller.svelte';
 import { AUTOSAVE_MS } from '../../../src-renderer/src/features/labelling/autosave.svelte';
 import type { CanvasModel } from '../../../src-renderer/src/features/labelling/model/canvas-model';
+import type { ResponseOf } from '$shared/ipc-contract';
 import { deferred, Refusal, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
 import {
@@ -21,8 +25,12 @@ import {
 } from './project-fixture';
 
 const [A, B, C] = IMAGE_IDS as [string, string, string];
+const BOX = { x: 50, y: 50, width: 100, height: 110 };
 
 const DIGIT_1 = { key: '1', code: 'Digit1', ctrl: false, shift: false, alt: false };
+const ENTER = { key: 'Enter', code: 'Enter', ctrl: false, shift: false, alt: false };
+const KEY_N = { key: 'n', code: 'KeyN', ctrl: false, shift: false, alt: false };
+const ESCAPE = { key: 'Escape', code: 'Escape', ctrl: false, shift: false, alt: false };
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -279,5 +287,173 @@ describe('Labeller: another window', () => {
     expect(studio.requests('labels:get')).toHaveLength(reads + 1);
     expect(labeller.autosave.conflict).toBe(CONFLICT_MESSAGE);
     expect(labeller.points[0]).toMatchObject({ x: 65, y: 60 });
+  });
+});
+
+/** Places every point of the face shown by clicking in schema order, as a person does. */
+function placeAll(model: CanvasModel): void {
+  model.setMode('place');
+  for (const p of FACE_POINTS) model.placePoint(model.imageToStage(p));
+  model.setMode('idle');
+}
+
+/** B unlabelled too: the labeller opens on B, and C still waits after it. */
+function twoUnlabelled(state: ProjectState): void {
+  state.items[1]!.labelled = false;
+  state.faces.delete(B);
+}
+
+describe('Labeller: the next face, once the last point is placed', () => {
+  it('offers the next unlabelled face after the last point, and Enter saves and takes it', async () => {
+    const { labeller, model, state } = await open(twoUnlabelled);
+    expect(labeller.image?.id).toBe(B);
+    expect(labeller.faceComplete).toBe(false);
+    expect(labeller.moreToLabel).toBeNull();
+    // Enter means nothing while points are missing.
+    expect(labeller.key(ENTER)).toBe(true);
+    await settle();
+    expect(labeller.image?.id).toBe(B);
+
+    placeAll(model);
+    expect(labeller.faceComplete).toBe(true);
+    await settle();
+    expect(labeller.moreToLabel).toBe(true);
+
+    labeller.key(ENTER);
+    // It saves B, then scans the library for the next unlabelled image and loads it.
+    await settle(100);
+    expect(labeller.image?.id).toBe(C);
+    expect(state.faces.get(B)?.points).toHaveLength(5);
+    // The new face is empty: no prompt until it is complete too.
+    expect(labeller.faceComplete).toBe(false);
+    expect(labeller.moreToLabel).toBeNull();
+  });
+
+  it('says no image is left, pointing to Train, when the last unlabelled face is complete', async () => {
+    const { labeller, model } = await open();
+    expect(labeller.image?.id).toBe(C);
+    placeAll(model);
+    await settle();
+    expect(labeller.moreToLabel).toBe(false);
+    labeller.key(ENTER);
+    // It saves B, then scans the library for the next unlabelled image and loads it.
+    await settle(100);
+    expect(labeller.image?.id).toBe(C);
+    expect(labeller.notice).toBe(NOTHING_LEFT);
+    expect(NOTHING_LEFT).toContain('Train');
+  });
+
+  it('waits for template points to be confirmed before it offers the next face', async () => {
+    const { labeller } = await open(twoUnlabelled);
+    labeller.run({ kind: 'drop-template' });
+    await settle();
+    expect(labeller.labelledCount).toBe(5);
+    expect(labeller.faceComplete).toBe(false);
+    await settle();
+    expect(labeller.moreToLabel).toBeNull();
+    labeller.run({ kind: 'confirm-all' });
+    await settle();
+    expect(labeller.faceComplete).toBe(true);
+    expect(labeller.moreToLabel).toBe(true);
+  });
+
+  it('withdraws the offer when a point is cleared again', async () => {
+    const { labeller, model } = await open(twoUnlabelled);
+    placeAll(model);
+    await settle();
+    expect(labeller.moreToLabel).toBe(true);
+    model.clearPoint(4);
+    expect(labeller.faceComplete).toBe(false);
+    expect(labeller.moreToLabel).toBeNull();
+  });
+});
+
+describe('Labeller: one-of-N attributes', () => {
+  it('lists the set’s one-of-N attributes and saves the class chosen, beside the points', async () => {
+    const { labeller, state } = await open(labelAll);
+    expect(labeller.classAttributes).toEqual([
+      { name: 'pose', classes: ['left', 'frontal', 'right'] },
+    ]);
+    labeller.chooseClass('pose', 'frontal');
+    await quietSpell();
+    expect(studio.requests('labels:save')).toHaveLength(1);
+    expect(state.faces.get(A)?.classes).toEqual({ pose: 'frontal' });
+    labeller.chooseClass('pose', 'frontal');
+    await quietSpell();
+    expect(state.faces.get(A)).not.toHaveProperty('classes');
+  });
+
+  it('keeps an imported pose when only the points are edited', async () => {
+    const { model, state } = await open((s) => {
+      labelAll(s);
+      s.faces.set(A, { ...face(A, 3), classes: { pose: 'right' } });
+    });
+    model.movePoint(0, { x: 61, y: 60 });
+    await quietSpell();
+    expect(state.faces.get(A)?.points[0]).toMatchObject({ x: 61, y: 60 });
+    expect(state.faces.get(A)?.classes).toEqual({ pose: 'right' });
+  });
+});
+
+describe('Labeller: the shortcut list', () => {
+  it('keeps the keys from the canvas while it is open; Escape closes it', async () => {
+    const { labeller } = await open(labelAll);
+    labeller.key({ key: '?', code: 'Slash', ctrl: false, shift: true, alt: false });
+    expect(labeller.showHelp).toBe(true);
+    labeller.key(KEY_N);
+    await settle();
+    expect(labeller.image?.id).toBe(A);
+    expect(labeller.showHelp).toBe(true);
+    labeller.key(ESCAPE);
+    expect(labeller.showHelp).toBe(false);
+    labeller.key(KEY_N);
+    await settle();
+    expect(labeller.image?.id).toBe(B);
+  });
+});
+
+describe('Labeller: the template', () => {
+  const FITTED: [number, number][] = [
+    [62, 64],
+    [138, 61],
+    [101, 103],
+    [73, 148],
+    [127, 151],
+  ];
+
+  it('drops the template where the studio fitted it to the eyes, asking with the face box', async () => {
+    const { labeller } = await open((state) => {
+      state.items[2] = { ...state.items[2]!, face: { box: BOX, crop: BOX, score: 0.9 } };
+    });
+    studio.handle('labels:template', () => ({ points: FITTED, fit: 'eyes', source: 'schema' }));
+    labeller.run({ kind: 'drop-template' });
+    await settle();
+    expect(studio.requests('labels:template')).toEqual([{ imageId: C, box: BOX }]);
+    expect(labeller.points.map((p) => [p.x, p.y])).toEqual(FITTED);
+    expect(labeller.points.every((p) => p.source === 'template' && !p.confirmed)).toBe(true);
+    expect(labeller.notice).toMatch(/fitted to the eyes/);
+  });
+
+  it('drops it into the face box, saying why, when the studio cannot fit it', async () => {
+    const { labeller } = await open();
+    studio.handle('labels:template', () => {
+      throw new Refusal('internal', 'no landmark net');
+    });
+    labeller.run({ kind: 'drop-template' });
+    await settle();
+    expect(labeller.labelledCount).toBe(5);
+    expect(labeller.notice).toMatch(/into the face box.*no landmark net/);
+  });
+
+  it('drops nothing when the face was edited while the studio was asked', async () => {
+    const { labeller, model } = await open();
+    const answer = deferred<ResponseOf<'labels:template'>>();
+    studio.handle('labels:template', () => answer.promise);
+    labeller.run({ kind: 'drop-template' });
+    model.setMode('place');
+    model.placePoint(model.imageToStage(FACE_POINTS[0]!));
+    answer.resolve({ points: FITTED, fit: 'eyes', source: 'schema' });
+    await settle();
+    expect(labeller.labelledCount).toBe(1);
   });
 });

@@ -42,7 +42,10 @@ export const SCHEMAS: ResponseOf<'schema:get'> = {
   attributes: {
     id: 'smile',
     name: 'Smile',
-    attributes: [{ kind: 'binary', name: 'Smiling' }],
+    attributes: [
+      { kind: 'binary', name: 'Smiling' },
+      { kind: 'class', name: 'pose', classes: ['left', 'frontal', 'right'] },
+    ],
     expressions: ['neutral', 'happy'],
   },
   template: TEMPLATE,

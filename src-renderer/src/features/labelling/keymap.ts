@@ -23,6 +23,7 @@ export type LabellerCommand =
   | { kind: 'next-image' }
   | { kind: 'previous-image' }
   | { kind: 'next-unlabelled' }
+  | { kind: 'next-face' }
   | { kind: 'confirm' }
   | { kind: 'confirm-all' }
   | { kind: 'next-uncertain' }
@@ -51,7 +52,7 @@ export const ARROW_STEP_FAST_PX = 10;
 export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'P', does: 'place points in schema order (click)' },
   { keys: 'V / Esc', does: 'stop placing; Esc also drops the selection or cancels a drag' },
-  { keys: 'T', does: 'drop the template into the face box' },
+  { keys: 'T', does: "drop the template, fitted to the face's eyes (else into the face box)" },
   { keys: 'M', does: 'mirror assist: propose the other side' },
   { keys: 'O', does: 'mark the point under the cursor (or the last one) occluded / visible' },
   { keys: 'Del / X', does: 'mark that point not labelled' },
@@ -64,6 +65,7 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'F / 0', does: 'fit the face / the whole image' },
   { keys: 'N / B', does: 'next / previous image' },
   { keys: 'U', does: 'next unlabelled image' },
+  { keys: 'Enter', does: 'once every point is placed and confirmed: next unlabelled image' },
   {
     keys: 'C',
     does: 'confirm the unconfirmed point under the cursor, the last one or the selection (else all)',
@@ -149,6 +151,8 @@ export function commandFor(press: KeyPress): LabellerCommand | null {
       return { kind: 'previous-image' };
     case 'u':
       return { kind: 'next-unlabelled' };
+    case 'Enter':
+      return { kind: 'next-face' };
     case 'c':
       return press.shift ? { kind: 'confirm-all' } : { kind: 'confirm' };
     case 'w':

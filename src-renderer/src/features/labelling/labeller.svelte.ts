@@ -19,14 +19,17 @@ import { invoke, on } from '../../lib/api';
 import { Autosaver, type EditedFace } from './autosave.svelte';
 import {
   binaryAttributeNames,
+  chooseClass,
   chooseExpression,
+  classAttributes,
   detailsOf,
   NO_DETAILS,
   pointColours,
   toggleAttribute,
+  type ClassAttribute,
   type FaceDetails,
 } from './face-draft';
-import type { ImageAt, ListImages } from './image-navigation';
+import { nextUnlabelled, type ImageAt, type ListImages } from './image-navigation';
 import { commandFor, type KeyPress, type LabellerCommand } from './keymap';
 import { CanvasModel, type ChangeReason } from './model/canvas-model';
 import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
@@ -40,6 +43,9 @@ import type { GetFace } from './prelabel';
 
 export type LabellingSchemas = ResponseOf<'schema:get'>;
 
+/** What the next-face prompt says when no image is left unlabelled. */
+export const NOTHING_LEFT = 'Every image is labelled: train a model on them in Train';
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -52,6 +58,8 @@ export class Labeller {
   canvasSchema = $state.raw<CanvasSchema | null>(null);
   colours = $state.raw<string[]>([]);
   attributeNames = $state.raw<string[]>([]);
+  /** One-of-N attributes (MTFL head pose), each a row of choices in the attribute panel. */
+  classAttributes = $state.raw<ClassAttribute[]>([]);
 
   points = $state.raw<Points>([]);
   transform = $state.raw<ViewTransform>(IDENTITY);
@@ -75,6 +83,11 @@ export class Labeller {
   loading = $state(true);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
+  /**
+   * Once the face shown is complete (`faceComplete`): whether another image waits unlabelled,
+   * so the view offers the next face or says every one is done; null until known.
+   */
+  moreToLabel = $state<boolean | null>(null);
 
   /** What pointer and canvas key events mean; null until the schemas are loaded. */
   gestures = $state.raw<CanvasGestures | null>(null);
@@ -129,6 +142,8 @@ export class Labeller {
   /** A face is being loaded into the model: its change events are not edits. */
   #loadingFace = false;
   #stop: (() => void)[] = [];
+  /** The image whose `moreToLabel` is being looked up; null when no lookup is running. */
+  #lookingFor: string | null = null;
 
   get model(): CanvasModel | null {
     return this.#model;
@@ -147,6 +162,15 @@ export class Labeller {
     return unconfirmedCount(this.points);
   }
 
+  /** Every point of the face shown is placed and none waits for a person to confirm it. */
+  get faceComplete(): boolean {
+    return (
+      this.points.length > 0 &&
+      this.labelledCount === this.points.length &&
+      this.unconfirmedCount === 0
+    );
+  }
+
   /** Loads the project's schemas and shows the first unlabelled image (else the first). */
   async start(): Promise<void> {
     this.loading = true;
@@ -158,6 +182,7 @@ export class Labeller {
       this.canvasSchema = canvasSchema;
       this.colours = pointColours(schemas.landmarks);
       this.attributeNames = binaryAttributeNames(schemas.attributes);
+      this.classAttributes = classAttributes(schemas.attributes);
       const model = new CanvasModel(canvasSchema, { viewport: this.#viewport });
       const template = {
         points: schemas.template.map(([x, y]) => ({ x, y })),
@@ -223,10 +248,12 @@ export class Labeller {
   }
 
   run(command: LabellerCommand): void {
-    if (command.kind === 'escape' && this.showHelp) {
-      this.showHelp = false;
+    if (this.showHelp) {
+      // The shortcut list covers the canvas: only the keys that close it act.
+      if (command.kind === 'escape' || command.kind === 'help') this.showHelp = false;
       return;
     }
+    if (command.kind === 'drop-template') return void this.dropTemplate();
     if (isCanvasCommand(command)) return this.gestures?.run(command);
     switch (command.kind) {
       case 'help':
@@ -238,6 +265,8 @@ export class Labeller {
         return void this.navigation.previous();
       case 'next-unlabelled':
         return void this.navigation.nextUnlabelled();
+      case 'next-face':
+        return this.nextFace();
       case 'next-uncertain':
         return void this.assist.nextUncertain();
       case 'save':
@@ -255,10 +284,83 @@ export class Labeller {
     }
   }
 
+  /**
+   * Drops the template fitted to the eyes the studio finds on this face (`labels:template`), else
+   * into the face box. Nothing is dropped when the face was edited or left while it was asked.
+   */
+  async dropTemplate(): Promise<void> {
+    const model = this.#model;
+    const gestures = this.gestures;
+    const face = model?.face;
+    if (!model || !gestures || !face) return;
+    const { imageId, box } = face;
+    const version = model.version;
+    this.notice = 'Fitting the template to the eyes…';
+    let answer: ResponseOf<'labels:template'> | null = null;
+    let failure: string | null = null;
+    try {
+      answer = await invoke('labels:template', { imageId, ...(box ? { box } : {}) });
+    } catch (error) {
+      failure = message(error);
+    }
+    if (model.face?.imageId !== imageId || model.version !== version) return;
+    try {
+      if (answer && answer.points.length === model.points.length) {
+        gestures.dropPlaced(answer.points, answer.fit, answer.why);
+      } else {
+        gestures.dropTemplate();
+        if (failure)
+          this.notice = `${this.notice ?? ''} (the eyes were not looked for: ${failure})`;
+      }
+    } catch (error) {
+      this.notice = message(error);
+    }
+  }
+
+  /**
+   * The prompt after the last point: the next unlabelled image, or, when none is left, a line
+   * that says so and where to go next. Does nothing while the face is not complete.
+   */
+  nextFace(): void {
+    if (!this.faceComplete) return;
+    if (this.moreToLabel === false) {
+      this.notice = NOTHING_LEFT;
+      return;
+    }
+    void this.navigation.nextUnlabelled();
+  }
+
+  /** Looks up whether another image waits unlabelled, once the face shown is complete. */
+  #lookForMore(): void {
+    const image = this.navigation.image;
+    if (!this.faceComplete || !image) {
+      this.moreToLabel = null;
+      return;
+    }
+    if (this.moreToLabel !== null || this.#lookingFor === image.id) return;
+    this.#lookingFor = image.id;
+    const position = this.navigation.position;
+    nextUnlabelled(listImages, position)
+      .then(
+        (found) => found !== null,
+        // Unknown: offer the step anyway; U says "Every image is labelled" if so.
+        () => true,
+      )
+      .then((more) => {
+        if (this.#lookingFor !== image.id) return;
+        this.#lookingFor = null;
+        if (this.navigation.image?.id === image.id && this.faceComplete) this.moreToLabel = more;
+      });
+  }
+
   // ── attributes, expression, note ────────────────────────────────────────────────────────
 
   toggleAttribute(name: string): void {
     this.#setDetails(toggleAttribute(this.details, name));
+  }
+
+  chooseClass(name: string, value: string): void {
+    this.#setDetails(chooseClass(this.details, name, value));
   }
 
   chooseExpression(expression: string): void {
@@ -298,6 +400,9 @@ export class Labeller {
     this.details = detailsOf(face);
     this.notice = null;
     this.error = null;
+    this.moreToLabel = null;
+    this.#lookingFor = null;
+    this.#lookForMore();
     gestures.loaded();
     this.autosave.loaded(face?.revision ?? null);
     this.assist.track(item.id, target.position, model.points);
@@ -337,6 +442,7 @@ export class Labeller {
       case 'points': {
         this.points = model.points;
         this.nextToPlace = model.nextToPlace;
+        if (!this.#loadingFace) this.#lookForMore();
         const image = this.navigation.image;
         if (!this.#loadingFace && image && model.face?.imageId === image.id) {
           this.assist.track(image.id, this.navigation.position, model.points);

@@ -9,11 +9,14 @@
  * Besides the model's state it keeps the pointer's: the point under it (`hovered`), the point
  * last touched (`active`), Space, and whether the view still refits the face on a resize.
  */
-import { templateBox } from '../face-draft';
+import { asTemplate, templateBox } from '../face-draft';
 import type { LabellerCommand } from '../keymap';
 import type { CanvasModel } from './canvas-model';
 import type { ToolMode } from './modes';
 import type { Point, Size } from './transform';
+
+/** What the template's notice asks the person to do next. */
+const MOVE_HINT = 'drag groups (Shift+drag) and points into place, C confirms';
 
 /** A pointer within this many screen pixels of a marker is on it. */
 export const HIT_RADIUS_PX = 8;
@@ -352,11 +355,29 @@ export class CanvasGestures {
     const size = model.imageSize;
     if (!face || !size) return;
     model.dropTemplate(this.#template.points, templateBox(face.box, size));
+    this.#notify(`${this.#templateName()} into the face box: ${MOVE_HINT}`);
+  }
+
+  /**
+   * Drops the template as `labels:template` placed it on this face (image px, schema order):
+   * `eyes` when it was fitted to the eyes found there, `box` when it went into the box, `why`
+   * saying why. Falls back to `dropTemplate` when the points span no area.
+   */
+  dropPlaced(points: readonly (readonly [number, number])[], fit: 'eyes' | 'box', why?: string) {
+    const placed = asTemplate(points);
+    if (!placed || !this.model.face) return this.dropTemplate();
+    this.model.dropTemplate(placed.template, placed.box);
     this.#notify(
-      this.#template.source === 'labelled'
-        ? 'Dropped the mean of your labelled faces: drag groups (Shift+drag) and points into place'
-        : "Dropped the schema's mean face: drag groups (Shift+drag) and points into place",
+      fit === 'eyes'
+        ? `${this.#templateName()}, fitted to the eyes and mouth: ${MOVE_HINT}`
+        : `${this.#templateName()} into the face box${why ? ` (${why})` : ''}: ${MOVE_HINT}`,
     );
+  }
+
+  #templateName(): string {
+    return this.#template.source === 'labelled'
+      ? 'Dropped the mean of your labelled faces'
+      : "Dropped the schema's mean face";
   }
 
   // ── view ────────────────────────────────────────────────────────────────────────────────
