@@ -46,6 +46,11 @@ describe('commandFor', () => {
     });
   });
 
+  it('places the next point at the keyboard cursor with Enter', () => {
+    expect(commandFor(press('Enter', { code: 'Enter' }))).toEqual({ kind: 'place-at-cursor' });
+    expect(commandFor(press('Enter', { code: 'Enter', ctrl: true }))).toBeNull();
+  });
+
   it('selects every point with A and resizes a selection with [ and ] by inverse steps', () => {
     expect(commandFor(press('a'))).toEqual({ kind: 'select-all' });
     expect(commandFor(press(']', { code: 'BracketRight' }))).toEqual({
@@ -89,6 +94,7 @@ describe('commandFor', () => {
       'C',
       'Shift+C',
       'W',
+      'Enter',
     ]) {
       expect(documented).toContain(key);
     }

@@ -16,7 +16,9 @@ export type LabellerCommand =
   | { kind: 'select-group' }
   | { kind: 'select-all' }
   | { kind: 'scale-selection'; factor: number }
+  /** Moves the selection or, in place mode, the keyboard cursor (screen pixels). */
   | { kind: 'move-selection'; dx: number; dy: number }
+  | { kind: 'place-at-cursor' }
   | { kind: 'zoom'; factor: number }
   | { kind: 'fit-face' }
   | { kind: 'fit-image' }
@@ -50,6 +52,7 @@ export const ARROW_STEP_FAST_PX = 10;
 /** What the overlay shows, in the order it shows it. */
 export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'P', does: 'place points in schema order (click)' },
+  { keys: 'Arrows, Enter', does: 'place mode: move the cursor (Shift: faster), place the point' },
   { keys: 'V / Esc', does: 'stop placing; Esc also drops the selection or cancels a drag' },
   { keys: 'T', does: 'drop the template into the face box' },
   { keys: 'M', does: 'mirror assist: propose the other side' },
@@ -123,6 +126,8 @@ export function commandFor(press: KeyPress): LabellerCommand | null {
       return { kind: 'scale-selection', factor: 1 / SCALE_STEP };
     case ']':
       return { kind: 'scale-selection', factor: SCALE_STEP };
+    case 'Enter':
+      return { kind: 'place-at-cursor' };
     case 'ArrowLeft':
       return { kind: 'move-selection', dx: -step, dy: 0 };
     case 'ArrowRight':

@@ -33,7 +33,7 @@ import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
 import { unconfirmedCount, type Points } from './model/face-record';
 import { CanvasGestures, isCanvasCommand } from './model/gestures';
 import type { Mode, ToolMode } from './model/modes';
-import { IDENTITY, type Size, type ViewTransform } from './model/transform';
+import { IDENTITY, type Point, type Size, type ViewTransform } from './model/transform';
 import { ModelAssist } from './model-assist.svelte';
 import { Navigation } from './navigation.svelte';
 import type { GetFace } from './prelabel';
@@ -69,6 +69,8 @@ export class Labeller {
   hovered = $state<number | null>(null);
   active = $state<number | null>(null);
   spaceHeld = $state(false);
+  /** Place mode's keyboard cursor (image pixels), where Enter places the next point. */
+  cursor = $state.raw<Point | null>(null);
 
   details = $state.raw<FaceDetails>(NO_DETAILS);
   showHelp = $state(false);
@@ -172,6 +174,7 @@ export class Labeller {
           this.hovered = gestures.hovered;
           this.active = gestures.active;
           this.spaceHeld = gestures.spaceHeld;
+          this.cursor = gestures.cursor;
         }),
         on('labels:prelabelProgress', (progress) => this.assist.progress(progress)),
         on('labels:changed', (change) => void this.autosave.facesChanged(change.faces)),
@@ -337,6 +340,7 @@ export class Labeller {
       case 'points': {
         this.points = model.points;
         this.nextToPlace = model.nextToPlace;
+        this.cursor = this.gestures?.cursor ?? null;
         const image = this.navigation.image;
         if (!this.#loadingFace && image && model.face?.imageId === image.id) {
           this.assist.track(image.id, this.navigation.position, model.points);
@@ -349,6 +353,7 @@ export class Labeller {
       case 'mode':
         this.mode = model.mode;
         this.tool = model.toolMode;
+        this.cursor = this.gestures?.cursor ?? null;
         this.autosave.gestureEnded();
         break;
       case 'selection':
