@@ -73,6 +73,18 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize(SIZES[0]!);
 }
 
+/** What the progress watcher uses of the page (the Node tsconfig has no DOM types). */
+interface PageGlobals {
+  document: {
+    body: unknown;
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
+  MutationObserver: new (callback: () => void) => {
+    observe(target: unknown, options: Record<string, boolean>): void;
+  };
+  importTexts?: string[];
+}
+
 /**
  * Starts recording every text the import dialog's progress shows (a MutationObserver, so a stage
  * that shows for a moment is caught), and every stage the studio reports over the events socket.
@@ -99,21 +111,22 @@ function watchImport(page: Page): {
     reported,
     start: () =>
       page.evaluate(() => {
+        const scope = globalThis as unknown as PageGlobals;
         const seen: string[] = [];
-        (window as unknown as { importTexts: string[] }).importTexts = seen;
+        scope.importTexts = seen;
         const read = () => {
-          const text = document
+          const text = scope.document
             .querySelector('[role="dialog"] .status .counts')
             ?.textContent?.trim();
           if (text && seen.at(-1) !== text) seen.push(text);
         };
-        new MutationObserver(read).observe(document.body, {
+        new scope.MutationObserver(read).observe(scope.document.body, {
           subtree: true,
           childList: true,
           characterData: true,
         });
       }),
-    shown: () => page.evaluate(() => (window as unknown as { importTexts: string[] }).importTexts),
+    shown: () => page.evaluate(() => (globalThis as unknown as PageGlobals).importTexts ?? []),
   };
 }
 
