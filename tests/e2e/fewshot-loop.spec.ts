@@ -11,18 +11,24 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { Landmark, Split } from '../../src-main/shared/domain';
 import { addHelenFace, HELEN_IMAGE, HELEN_ROOT, helenNames, onPage, stageView } from './helen-face';
-import { api, collectPageErrors, env, openSection, startAtHome } from './studio';
+import {
+  api,
+  collectPageErrors,
+  env,
+  openSection,
+  RUN_TIMEOUT_MS,
+  startAtHome,
+  waitForRunDone,
+} from './studio';
 
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
 /** Train faces labelled through import; one more is labelled by mouse, 10 in all. */
 const IMPORTED_TRAIN = 9;
 const TEST_FACES = 6;
-/** Fitting the head takes a minute or two on 2 CPU cores; the first FaceMesh load adds more. */
-const RUN_TIMEOUT_MS = 300_000;
 /** The card's sentence: the test figure beside the mean shape's on the same faces. */
 const QUALITY = new RegExp(
   `^(\\d+\\.\\d)% NME on ${TEST_FACES} test faces — the mean shape alone: (\\d+\\.\\d)%$`,
@@ -91,23 +97,6 @@ async function makeProject(): Promise<Made> {
   return { dir, clicked: { imageId: ids[0]!, truth }, fresh: ids.at(-1)! };
 }
 
-/** Waits for the run to finish; a failed run stops the wait with the error the dashboard shows. */
-async function waitForDone(page: Page): Promise<void> {
-  const status = page.getByTestId('run-status');
-  const until = Date.now() + RUN_TIMEOUT_MS;
-  let seen = '';
-  while (Date.now() < until) {
-    seen = (await status.getAttribute('data-status').catch(() => null)) ?? '';
-    if (seen === 'done') return;
-    if (seen === 'failed' || seen === 'cancelled') {
-      const error = await page.getByTestId('run-error').textContent();
-      throw new Error(`The run ${seen}: ${error ?? '(no error shown)'}`);
-    }
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`The run did not finish in time: last status ${seen || 'not shown'}`);
-}
-
 test.beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
 });
@@ -158,7 +147,7 @@ test('label 10 faces, one-click fine-tune, the card beats the mean shape, pre-la
   const dashboard = page.getByTestId('run-dashboard');
   await expect(dashboard).toHaveAttribute('data-run-id', /.+/);
   const runId = (await dashboard.getAttribute('data-run-id'))!;
-  await waitForDone(page);
+  await waitForRunDone(page);
   const detail = await api(page.request, 'training:run', { runId });
   expect(detail.config).toMatchObject({ method: 'backbone-head', faceBackbones: ['facemesh'] });
   const modelId = await page.getByTestId('run-model').textContent();

@@ -110,3 +110,29 @@ export async function addHelenFace(
     await store.saveFace({ imageId, points: truth, updatedAt: new Date().toISOString() });
   return { imageId, truth };
 }
+
+/**
+ * A folder for the import dialog, inside the projects root (browser mode imports only from
+ * there): `<folder>/<subfolder>/<name>.jpg` for each name, with its .pts beside it when
+ * `labelled`. Returns each image's ground truth by its id (the sha256 of its bytes, as the
+ * import names it), so a spec can click a face's points wherever the library puts it.
+ */
+export async function helenImportFolder(
+  folder: string,
+  names: readonly string[],
+  options: { from: string; subfolder?: string; labelled: boolean },
+): Promise<Map<string, Landmark[]>> {
+  const dir = path.join(env('STUDIO_PROJECTS_ROOT'), folder, options.subfolder ?? '');
+  await mkdir(dir, { recursive: true });
+  const truths = new Map<string, Landmark[]>();
+  for (const name of names) {
+    const bytes = await readFile(path.join(options.from, `${name}.jpg`));
+    await copyFile(path.join(options.from, `${name}.jpg`), path.join(dir, `${name}.jpg`));
+    const pts = await readFile(path.join(options.from, `${name}.pts`), 'utf8');
+    if (options.labelled)
+      await copyFile(path.join(options.from, `${name}.pts`), path.join(dir, `${name}.pts`));
+    const id = createHash('sha256').update(bytes).digest('hex');
+    truths.set(id, parsePtsFile(pts, `${name}.pts`, { pointCount: 68 }).map(toLandmark));
+  }
+  return truths;
+}

@@ -53,3 +53,23 @@ export async function openSection(
     .getByRole('button', { name, exact: true })
     .click();
 }
+
+/** Fine-tuning a head on frozen FaceMesh on 2 CPU cores, with the first model load. */
+export const RUN_TIMEOUT_MS = 300_000;
+
+/** Waits for the run on the dashboard to finish; a failed run stops the wait with its error. */
+export async function waitForRunDone(page: Page): Promise<void> {
+  const status = page.getByTestId('run-status');
+  const until = Date.now() + RUN_TIMEOUT_MS;
+  let seen = '';
+  while (Date.now() < until) {
+    seen = (await status.getAttribute('data-status').catch(() => null)) ?? '';
+    if (seen === 'done') return;
+    if (seen === 'failed' || seen === 'cancelled') {
+      const error = await page.getByTestId('run-error').textContent();
+      throw new Error(`The run ${seen}: ${error ?? '(no error shown)'}`);
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`The run did not finish in time: last status ${seen || 'not shown'}`);
+}

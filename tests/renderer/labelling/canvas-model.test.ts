@@ -4,6 +4,7 @@ import { StudioError } from '$shared/errors';
 import { humanPoint } from '$shared/point-provenance';
 import {
   CanvasModel,
+  FACE_BOX_FIT_MARGIN,
   type ChangeReason,
 } from '../../../src-renderer/src/features/labelling/model/canvas-model';
 import { emptyPoints } from '../../../src-renderer/src/features/labelling/model/face-record';
@@ -356,6 +357,18 @@ describe('view and loading', () => {
     expect(m.imageToStage({ x: 0, y: 60 }).y).toBeCloseTo(0, 9);
     expect(m.imageToStage({ x: 0, y: 121 }).y).toBeCloseTo(500, 9);
     expect(m.imageToStage({ x: 90, y: 0 }).x).toBeCloseTo(250, 9);
+  });
+
+  it('fits the face box with a margin on each side, so a chin past its edge stays on screen', () => {
+    const m = new CanvasModel(FIVE, { viewport: { width: 500, height: 500 } });
+    const box = { x: 100, y: 100, width: 100, height: 100 };
+    m.load({ imageId: IMAGE_A, imageSize: { width: 1000, height: 400 }, box });
+    m.fitFace(0);
+    const margin = 100 * FACE_BOX_FIT_MARGIN;
+    expect(m.imageToStage({ x: 100 - margin, y: 100 - margin }).x).toBeCloseTo(0, 9);
+    expect(m.imageToStage({ x: 100 - margin, y: 100 - margin }).y).toBeCloseTo(0, 9);
+    expect(m.imageToStage({ x: 200 + margin, y: 200 + margin }).x).toBeCloseTo(500, 9);
+    expect(m.imageToStage({ x: 200 + margin, y: 200 + margin }).y).toBeCloseTo(500, 9);
   });
 
   it('finds the marker under the pointer', () => {

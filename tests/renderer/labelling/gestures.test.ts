@@ -189,6 +189,71 @@ describe('CanvasGestures: place mode and hover', () => {
   });
 });
 
+describe('CanvasGestures: placing by keyboard', () => {
+  // No face box: the template goes into the centred square of side 80 at (60, 40), so point 0's
+  // guess is (60 + 0.2 × 80, 40 + 0.3 × 80) and point 1's (60 + 0.8 × 80, 64).
+  const GUESS0 = { x: 76, y: 64 };
+  const GUESS1 = { x: 124, y: 64 };
+
+  it('shows a cursor only in place mode, at the template position of the next point', () => {
+    const { gestures } = setup(null);
+    expect(gestures.cursor).toBeNull();
+    gestures.setTool('place');
+    expect(gestures.cursor).toEqual(GUESS0);
+    gestures.setTool('idle');
+    expect(gestures.cursor).toBeNull();
+  });
+
+  it('moves the cursor by screen pixels with the arrows and places the point with Enter', () => {
+    const { model, gestures } = setup(null);
+    gestures.setTool('place');
+    const scale = model.transform.scale;
+    gestures.run({ kind: 'move-selection', dx: 10, dy: -5 });
+    const moved = { x: GUESS0.x + 10 / scale, y: GUESS0.y - 5 / scale };
+    expect(gestures.cursor!.x).toBeCloseTo(moved.x, 6);
+    expect(gestures.cursor!.y).toBeCloseTo(moved.y, 6);
+    gestures.run({ kind: 'place-at-cursor' });
+    expect(model.points[0]!.x).toBeCloseTo(moved.x, 6);
+    expect(model.points[0]!.y).toBeCloseTo(moved.y, 6);
+    expect(model.points[0]).toMatchObject({ v: 2, source: 'human', confirmed: true });
+    expect(gestures.active).toBe(0);
+    // The next guess carries the correction made to the last point.
+    expect(gestures.cursor!.x).toBeCloseTo(GUESS1.x + 10 / scale, 6);
+    expect(gestures.cursor!.y).toBeCloseTo(GUESS1.y - 5 / scale, 6);
+  });
+
+  it('places every point with Enter alone, then has no cursor left', () => {
+    const { model, gestures, notices } = setup(null);
+    gestures.setTool('place');
+    for (let i = 0; i < 5; i += 1) gestures.run({ kind: 'place-at-cursor' });
+    expect(model.points.every((p) => p.v === 2)).toBe(true);
+    expect(model.points[1]).toMatchObject(GUESS1);
+    expect(model.nextToPlace).toBeNull();
+    expect(gestures.cursor).toBeNull();
+    expect(notices).toEqual([]);
+  });
+
+  it('carries a click’s correction too, and forgets it on the next face', () => {
+    const { model, gestures } = setup(null);
+    gestures.setTool('place');
+    gestures.pointerDown(model.imageToStage(FACE5[0]!), LEFT);
+    gestures.pointerUp();
+    const carried = { x: GUESS1.x + FACE5[0]!.x - GUESS0.x, y: GUESS1.y + FACE5[0]!.y - GUESS0.y };
+    expect(gestures.cursor!.x).toBeCloseTo(carried.x, 6);
+    expect(gestures.cursor!.y).toBeCloseTo(carried.y, 6);
+    model.load({ imageId: 'b'.repeat(64), imageSize: SIZE, points: null });
+    gestures.loaded();
+    expect(gestures.cursor).toEqual(GUESS0);
+  });
+
+  it('does nothing with Enter outside place mode', () => {
+    const { model, gestures } = setup(null);
+    gestures.run({ kind: 'place-at-cursor' });
+    expect(model.points.every((p) => p.v === 0)).toBe(true);
+    expect(model.canUndo).toBe(false);
+  });
+});
+
 describe('CanvasGestures: canvas keys', () => {
   it('acts on the hovered point, else the last one touched', () => {
     const { model, gestures, at } = setup();

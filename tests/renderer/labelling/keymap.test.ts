@@ -46,6 +46,11 @@ describe('commandFor', () => {
     });
   });
 
+  it('places the next point at the keyboard cursor with Enter', () => {
+    expect(commandFor(press('Enter', { code: 'Enter' }))).toEqual({ kind: 'place-at-cursor' });
+    expect(commandFor(press('Enter', { code: 'Enter', ctrl: true }))).toBeNull();
+  });
+
   it('selects every point with A and resizes a selection with [ and ] by inverse steps', () => {
     expect(commandFor(press('a'))).toEqual({ kind: 'select-all' });
     expect(commandFor(press(']', { code: 'BracketRight' }))).toEqual({
@@ -65,10 +70,8 @@ describe('commandFor', () => {
     expect(commandFor(press('c', { ctrl: true }))).toBeNull();
   });
 
-  it('takes the next unlabelled face with U, and with Enter (the prompt after the last point)', () => {
+  it('takes the next unlabelled face with U (Enter does it once the face is complete: labeller)', () => {
     expect(commandFor(press('u'))).toEqual({ kind: 'next-unlabelled' });
-    expect(commandFor(press('Enter', { code: 'Enter' }))).toEqual({ kind: 'next-face' });
-    expect(commandFor(press('Enter', { code: 'Enter', ctrl: true }))).toBeNull();
   });
 
   it('ignores unknown keys, Alt chords and Ctrl with other letters', () => {

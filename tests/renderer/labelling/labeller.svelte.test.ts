@@ -83,6 +83,29 @@ describe('Labeller: opening', () => {
   });
 });
 
+describe('Labeller: placing by keyboard', () => {
+  const press = (key: string) => ({ key, code: key, ctrl: false, shift: false, alt: false });
+
+  it('shows the cursor in place mode, moves it with an arrow and places a point with Enter', async () => {
+    const { labeller, model } = await open();
+    expect(labeller.cursor).toBeNull();
+    expect(labeller.key(press('p'))).toBe(true);
+    const start = labeller.cursor!;
+    expect(start).not.toBeNull();
+    labeller.key(press('ArrowRight'));
+    expect(labeller.cursor!.x).toBeCloseTo(start.x + 1 / model.transform.scale, 6);
+    expect(labeller.cursor!.y).toBe(start.y);
+    const at = labeller.cursor!;
+    expect(labeller.key(press('Enter'))).toBe(true);
+    expect(labeller.labelledCount).toBe(1);
+    expect(labeller.points[0]!.x).toBeCloseTo(at.x, 6);
+    expect(labeller.points[0]!.y).toBeCloseTo(at.y, 6);
+    expect(labeller.cursor).not.toEqual(at);
+    labeller.key(press('v'));
+    expect(labeller.cursor).toBeNull();
+  });
+});
+
 describe('Labeller: autosave', () => {
   it('saves once after a burst of edits, with the last state and the revision it read', async () => {
     const { labeller, model, state } = await open(labelAll);

@@ -16,7 +16,9 @@ export type LabellerCommand =
   | { kind: 'select-group' }
   | { kind: 'select-all' }
   | { kind: 'scale-selection'; factor: number }
+  /** Moves the selection or, in place mode, the keyboard cursor (screen pixels). */
   | { kind: 'move-selection'; dx: number; dy: number }
+  | { kind: 'place-at-cursor' }
   | { kind: 'zoom'; factor: number }
   | { kind: 'fit-face' }
   | { kind: 'fit-image' }
@@ -51,6 +53,7 @@ export const ARROW_STEP_FAST_PX = 10;
 /** What the overlay shows, in the order it shows it. */
 export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'P', does: 'place points in schema order (click)' },
+  { keys: 'Arrows, Enter', does: 'place mode: move the cursor (Shift: faster), place the point' },
   { keys: 'V / Esc', does: 'stop placing; Esc also drops the selection or cancels a drag' },
   { keys: 'T', does: "drop the template, fitted to the face's eyes (else into the face box)" },
   { keys: 'M', does: 'mirror assist: propose the other side' },
@@ -125,6 +128,8 @@ export function commandFor(press: KeyPress): LabellerCommand | null {
       return { kind: 'scale-selection', factor: 1 / SCALE_STEP };
     case ']':
       return { kind: 'scale-selection', factor: SCALE_STEP };
+    case 'Enter':
+      return { kind: 'place-at-cursor' };
     case 'ArrowLeft':
       return { kind: 'move-selection', dx: -step, dy: 0 };
     case 'ArrowRight':
@@ -151,8 +156,6 @@ export function commandFor(press: KeyPress): LabellerCommand | null {
       return { kind: 'previous-image' };
     case 'u':
       return { kind: 'next-unlabelled' };
-    case 'Enter':
-      return { kind: 'next-face' };
     case 'c':
       return press.shift ? { kind: 'confirm-all' } : { kind: 'confirm' };
     case 'w':

@@ -36,7 +36,7 @@ import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
 import { unconfirmedCount, type Points } from './model/face-record';
 import { CanvasGestures, isCanvasCommand } from './model/gestures';
 import type { Mode, ToolMode } from './model/modes';
-import { IDENTITY, type Size, type ViewTransform } from './model/transform';
+import { IDENTITY, type Point, type Size, type ViewTransform } from './model/transform';
 import { ModelAssist } from './model-assist.svelte';
 import { Navigation } from './navigation.svelte';
 import type { GetFace } from './prelabel';
@@ -77,6 +77,8 @@ export class Labeller {
   hovered = $state<number | null>(null);
   active = $state<number | null>(null);
   spaceHeld = $state(false);
+  /** Place mode's keyboard cursor (image pixels), where Enter places the next point. */
+  cursor = $state.raw<Point | null>(null);
 
   details = $state.raw<FaceDetails>(NO_DETAILS);
   showHelp = $state(false);
@@ -197,6 +199,7 @@ export class Labeller {
           this.hovered = gestures.hovered;
           this.active = gestures.active;
           this.spaceHeld = gestures.spaceHeld;
+          this.cursor = gestures.cursor;
         }),
         on('labels:prelabelProgress', (progress) => this.assist.progress(progress)),
         on('labels:changed', (change) => void this.autosave.facesChanged(change.faces)),
@@ -254,6 +257,9 @@ export class Labeller {
       return;
     }
     if (command.kind === 'drop-template') return void this.dropTemplate();
+    // Enter places the next point at the keyboard cursor while points remain; once the face is
+    // complete the same key takes the next-face prompt.
+    if (command.kind === 'place-at-cursor' && this.faceComplete) return this.nextFace();
     if (isCanvasCommand(command)) return this.gestures?.run(command);
     switch (command.kind) {
       case 'help':
@@ -443,6 +449,7 @@ export class Labeller {
         this.points = model.points;
         this.nextToPlace = model.nextToPlace;
         if (!this.#loadingFace) this.#lookForMore();
+        this.cursor = this.gestures?.cursor ?? null;
         const image = this.navigation.image;
         if (!this.#loadingFace && image && model.face?.imageId === image.id) {
           this.assist.track(image.id, this.navigation.position, model.points);
@@ -455,6 +462,7 @@ export class Labeller {
       case 'mode':
         this.mode = model.mode;
         this.tool = model.toolMode;
+        this.cursor = this.gestures?.cursor ?? null;
         this.autosave.gestureEnded();
         break;
       case 'selection':

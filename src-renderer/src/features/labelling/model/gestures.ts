@@ -8,6 +8,11 @@
  *
  * Besides the model's state it keeps the pointer's: the point under it (`hovered`), the point
  * last touched (`active`), Space, and whether the view still refits the face on a resize.
+ *
+ * Place mode also works without a mouse: a keyboard cursor (`cursor`, image pixels) stands where
+ * the template puts the next point, shifted by how far the person moved the last one from its own
+ * template position (a face that sits off the template is corrected once, not at every point);
+ * the arrows nudge it and Enter places the next point there.
  */
 import { asTemplate, templateBox } from '../face-draft';
 import type { LabellerCommand } from '../keymap';
@@ -46,6 +51,7 @@ export type CanvasCommand = Extract<
       | 'select-all'
       | 'scale-selection'
       | 'move-selection'
+      | 'place-at-cursor'
       | 'zoom'
       | 'fit-face'
       | 'fit-image';
@@ -67,6 +73,7 @@ const CANVAS_COMMANDS: ReadonlySet<LabellerCommand['kind']> = new Set<CanvasComm
   'select-all',
   'scale-selection',
   'move-selection',
+  'place-at-cursor',
   'zoom',
   'fit-face',
   'fit-image',
@@ -103,6 +110,10 @@ export class CanvasGestures {
   #hovered: number | null = null;
   #active: number | null = null;
   #spaceHeld = false;
+  /** Where the arrows moved the keyboard cursor; null: at the next point's guess. */
+  #cursor: Point | null = null;
+  /** The last placement's offset from its template position, carried to the next guess. */
+  #carry: Point = { x: 0, y: 0 };
 
   /** `notify` shows a line to the person (null clears it). */
   constructor(model: CanvasModel, template: Template, notify: (text: string | null) => void) {
@@ -126,6 +137,19 @@ export class CanvasGestures {
     return this.#spaceHeld;
   }
 
+  /**
+   * Place mode's keyboard cursor in image pixels: where Enter places the next point. Null outside
+   * place mode and when every point is placed.
+   */
+  get cursor(): Point | null {
+    const model = this.model;
+    const next = model.nextToPlace;
+    if (model.toolMode !== 'place' || next === null) return null;
+    if (this.#cursor) return this.#cursor;
+    const guess = this.#guess(next);
+    return guess && { x: guess.x + this.#carry.x, y: guess.y + this.#carry.y };
+  }
+
   /** True during a drag or pan: no edit, no face load until it ends. */
   get gesturing(): boolean {
     const mode = this.model.mode;
@@ -139,6 +163,8 @@ export class CanvasGestures {
 
   /** A face was loaded: forget the pointer's targets and fit it. */
   loaded(): void {
+    this.#cursor = null;
+    this.#carry = { x: 0, y: 0 };
     this.#setPointer(null, null);
     this.#autoFit = true;
     this.fit();
@@ -216,9 +242,7 @@ export class CanvasGestures {
     }
     if (!press) return;
     if (model.mode === 'place') {
-      const result = model.placePoint(press.at);
-      if ('placed' in result) this.#setPointer(this.#hovered, result.placed);
-      else this.#notify(result.refused === 'all-placed' ? 'Every point is placed' : null);
+      this.#place(press.at);
     } else if (typeof press.target === 'number') {
       this.#setPointer(this.#hovered, press.target);
     }
@@ -298,12 +322,17 @@ export class CanvasGestures {
       case 'scale-selection':
         if (model.mode === 'select') model.scaleSelection(command.factor);
         break;
-      case 'move-selection':
-        if (model.mode === 'select') {
-          const scale = model.transform.scale;
-          model.moveGroup(command.dx / scale, command.dy / scale);
-        }
+      case 'move-selection': {
+        const scale = model.transform.scale;
+        if (model.mode === 'select') model.moveGroup(command.dx / scale, command.dy / scale);
+        else if (model.mode === 'place') this.#nudgeCursor(command.dx / scale, command.dy / scale);
         break;
+      }
+      case 'place-at-cursor': {
+        const cursor = this.cursor;
+        if (model.mode === 'place' && cursor) this.#place(model.imageToStage(cursor));
+        break;
+      }
       case 'zoom': {
         const at = this.#pointer ?? { x: this.#viewport.width / 2, y: this.#viewport.height / 2 };
         this.#autoFit = false;
@@ -403,6 +432,41 @@ export class CanvasGestures {
     model.beginPan(at);
     model.updatePan({ x: width / 2, y: height / 2 });
     model.endPan();
+  }
+
+  /** Places the next point at a stage position; the keyboard cursor moves on to the next one. */
+  #place(stage: Point): void {
+    const model = this.model;
+    const result = model.placePoint(stage);
+    if ('refused' in result) {
+      this.#notify(result.refused === 'all-placed' ? 'Every point is placed' : null);
+      return;
+    }
+    const placed = model.points[result.placed];
+    const guess = this.#guess(result.placed);
+    if (placed && guess) this.#carry = { x: placed.x - guess.x, y: placed.y - guess.y };
+    this.#cursor = null;
+    this.#setPointer(this.#hovered, result.placed);
+    this.#emit();
+  }
+
+  #nudgeCursor(dx: number, dy: number): void {
+    const from = this.cursor;
+    if (!from) return;
+    this.#cursor = { x: from.x + dx, y: from.y + dy };
+    this.#emit();
+  }
+
+  /** Where the template puts point `i` in this face (image pixels). */
+  #guess(i: number): Point | null {
+    const model = this.model;
+    const face = model.face;
+    const size = model.imageSize;
+    const count = model.schema.points.length;
+    if (!face || !size || this.#template.points.length !== count) return null;
+    const box = templateBox(face.box, size);
+    const t = this.#template.points[i];
+    return t ? { x: box.x + t.x * box.width, y: box.y + t.y * box.height } : null;
   }
 
   #selectGroupOf(i: number): void {
