@@ -17,8 +17,8 @@ describe('what a library tile says', () => {
 
   it('gives each flag its reason, and offers keeping only a face flag', () => {
     expect(flagReasons({ flags: ['no-face', 'near-duplicate'] })).toEqual([
-      'No face found by the detector',
-      'Near-duplicate of another image',
+      'No face found',
+      'Near-duplicate',
     ]);
     expect(flagReasons({})).toEqual([]);
     expect(canKeepAsFace({ flags: ['no-face'] })).toBe(true);

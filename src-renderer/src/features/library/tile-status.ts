@@ -15,9 +15,9 @@ export function labelBadge(item: Pick<LibraryItem, 'labelled' | 'needsReview'>):
 type Flag = NonNullable<LibraryItem['flags']>[number];
 
 const FLAG_REASONS: Record<Flag, string> = {
-  'no-face': 'No face found by the detector',
-  'tiny-face': 'Face too small for training',
-  'near-duplicate': 'Near-duplicate of another image',
+  'no-face': 'No face found',
+  'tiny-face': 'Face too small',
+  'near-duplicate': 'Near-duplicate',
 };
 
 /** Why the image was flagged, one reason per flag, in the flags' order. */
