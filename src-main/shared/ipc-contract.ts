@@ -126,6 +126,14 @@ export const invokeContract = {
     request: z.object({ imageIds: z.array(ImageId).min(1).max(1_000_000), split: Split }).strict(),
     response: z.object({ updated: Count }),
   },
+  /**
+   * A person says these flagged images do show a face: the 'no-face' and 'tiny-face' flags go
+   * (a near-duplicate stays flagged), and an image with no face box gets the whole image as one.
+   */
+  'library:keepFaces': {
+    request: z.object({ imageIds: z.array(ImageId).min(1).max(1_000_000) }).strict(),
+    response: z.object({ updated: Count }),
+  },
   'library:assignSplits': {
     request: z
       .object({
@@ -368,6 +376,8 @@ export const eventContract = {
     labelled: Count,
     /** Images flagged by curation (no face, tiny face, near-duplicate). */
     flagged: Count,
+    /** Images face detection looked at; set when it ran. */
+    curated: Count.optional(),
     /** What happened to each face of a labelled set (all zero for plain images). */
     faces: ImportFaceCounts,
     failed: z.array(z.object({ file: z.string(), reason: z.string() })),

@@ -81,15 +81,18 @@ export const SplitFractions = z
 export type SplitFractions = z.infer<typeof SplitFractions>;
 
 /**
- * Where a running import is: finding the files, reading and checking a labelled set, hashing and
- * decoding the images, detecting faces (curation), then writing the project. Nothing reaches the
- * project before `writing`.
+ * Where a running import is, in its order: finding the files, reading and checking a labelled
+ * set, hashing and decoding the images (and making their thumbnails), detecting faces and then
+ * looking for near-duplicates (curation), copying the images into the project, then writing the
+ * project. Nothing reaches the project before `copying`; face detection alone (`library:curate`)
+ * runs `detecting`, `near-duplicates` and `writing`.
  */
 export const ImportStage = z.enum([
   'scanning',
   'validating',
   'importing',
   'detecting',
+  'near-duplicates',
   'copying',
   'writing',
 ]);

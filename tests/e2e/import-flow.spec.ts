@@ -4,12 +4,14 @@
  * page before the answer that names the job (it used to stay on "0 / … images" for good); a
  * folder with an image that cannot be decoded lists it and asks before importing the rest; and
  * Cancel stops an import, also when pressed before the job's id came back, with nothing imported.
+ * An import that detects faces names each of its stages with the stage's own count.
  */
 import { copyFile, cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page, type Route } from '@playwright/test';
 import sharp from 'sharp';
+import { HELEN, helenNames } from './helen-face';
 import { env, startAtHome } from './studio';
 
 const BAD_IMAGES = fileURLToPath(new URL('../fixtures/bad-input/images', import.meta.url));
@@ -118,6 +120,56 @@ test('a folder with an image that cannot be decoded lists it and asks', async ({
   await expect(page.getByTestId('library-count')).toHaveText('2 images');
 });
 
+/** Page script: keeps each new text of the running stage's line in `window.stageLines`. */
+const STAGE_RECORDER = `{
+  const seen = (window.stageLines = []);
+  new MutationObserver(() => {
+    const line = document.querySelector('[data-testid="job-stage"]')?.textContent?.trim();
+    if (line && line !== seen.at(-1)) seen.push(line);
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+}`;
+
+test('an import that detects faces names each stage with its own count', async ({ page }) => {
+  test.setTimeout(120_000);
+  const dir = await folder('stages');
+  for (const name of (await helenNames(HELEN)).slice(0, 4)) {
+    await copyFile(path.join(HELEN, `${name}.jpg`), path.join(dir, `${name}.jpg`));
+  }
+  const dialog = await openImportDialog(page);
+  // The box sits left of its words, on their line.
+  const curate = dialog.getByLabel('Detect faces and flag near-duplicates after the import');
+  const words = dialog.getByText('Detect faces and flag near-duplicates after the import');
+  const [box, text] = [await curate.boundingBox(), await words.boundingBox()];
+  expect(box!.x).toBeLessThan(text!.x + 4);
+  expect(Math.abs(box!.y + box!.height / 2 - (text!.y + text!.height / 2))).toBeLessThan(6);
+  await expect(dialog.getByLabel('Folder to import')).not.toHaveAttribute(
+    'placeholder',
+    /projects folder/,
+  );
+  // Every line the running stage shows, as the page draws it (a script: no DOM types here).
+  await page.evaluate(STAGE_RECORDER);
+  await dialog.getByLabel('Folder to import').fill('stages');
+  await curate.check();
+  await dialog.getByRole('button', { name: 'Start import' }).click();
+  const stages = dialog.getByRole('list', { name: 'Stages' });
+  await expect(stages).toContainText('Detecting faces');
+  await expect(stages).toContainText('Checking near-duplicates');
+  await page.screenshot({ path: path.join('tests', 'e2e', 'screenshots', 'import-stages.png') });
+  await expect(dialog.getByText('Import finished: 4 added')).toBeVisible({ timeout: 90_000 });
+  const lines = (await page.evaluate('window.stageLines')) as string[];
+  expect(lines.some((l) => /^Reading images and making thumbnails \d\/4 · /.test(l))).toBe(true);
+  expect(lines.some((l) => /^Detecting faces \d\/4/.test(l))).toBe(true);
+  expect(lines.some((l) => /^Copying into the project \d\/4 · /.test(l))).toBe(true);
+  // Behind the dialog, the grid already shows what the header counts.
+  await expect(page.getByTestId('library-count')).toHaveText('4 images');
+  await expect(page.getByTestId('tile')).toHaveCount(4);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  // Opened again, the dialog does not show the old result.
+  await page.getByRole('button', { name: 'Import…' }).click();
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByText('Import finished')).toHaveCount(0);
+});
+
 test.describe('Cancel', () => {
   test.beforeAll(async () => {
     await cp(CK48, path.join(env('STUDIO_PROJECTS_ROOT'), 'ck48-cancel'), { recursive: true });
@@ -129,7 +181,9 @@ test.describe('Cancel', () => {
     await dialog.getByLabel('Folder to import').fill('ck48-cancel');
     await dialog.getByLabel('Format').selectOption('class-folders');
     await dialog.getByRole('button', { name: 'Start import' }).click();
-    await expect(dialog.getByText(/Reading the images: \d+ \/ 981 images/)).toBeVisible();
+    await expect(
+      dialog.getByText(/Reading images and making thumbnails \d+\/981 · .* images\/s · ETA/),
+    ).toBeVisible();
     await dialog.getByRole('button', { name: 'Cancel import' }).click();
     await expect(dialog.getByText('Import cancelled: nothing was imported.')).toBeVisible();
     await dialog.getByRole('button', { name: 'Close' }).click();

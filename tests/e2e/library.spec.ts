@@ -2,12 +2,16 @@
  * The Library in a real browser: create a project, import CK+ (copied inside the projects root,
  * since browser mode confines imports to it) as expression class folders through the import
  * dialog, see all 981 images in the virtualised grid with their thumbnails, and filter by class.
+ * Detect faces in its own dialog; a flagged image says why on its tile and is kept in one click;
+ * each tile says in words whether it is labelled; double-click or Enter opens a face in Label.
  */
 import { copyFile, cp, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { env, startAtHome } from './studio';
+import sharp from 'sharp';
+import { HELEN, helenNames } from './helen-face';
+import { env, openSection, startAtHome } from './studio';
 
 const CK48 = fileURLToPath(new URL('../../../shared/data/ck48', import.meta.url));
 const SCREENSHOTS = path.join('tests', 'e2e', 'screenshots');
@@ -107,4 +111,69 @@ test('flags images referenced in place once their folder loses them', async ({ p
   await expect(page.getByTestId('library-count')).toHaveText('2 images');
   await expect(page.getByTestId('thumbnail-grid').locator('.missing')).toHaveCount(2);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'library-missing.png') });
+});
+
+test('detects faces on its own, says why an image is flagged, keeps it in one click, and opens a face', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const source = path.join(env('STUDIO_PROJECTS_ROOT'), 'faces-and-a-ramp');
+  await mkdir(source, { recursive: true });
+  for (const name of (await helenNames(HELEN)).slice(0, 3)) {
+    await copyFile(path.join(HELEN, `${name}.jpg`), path.join(source, `${name}.jpg`));
+  }
+  // A colour ramp: no face in it.
+  const size = 128;
+  const ramp = Buffer.alloc(size * size * 3);
+  for (let i = 0; i < size * size; i++) {
+    ramp[3 * i] = i % size;
+    ramp[3 * i + 1] = Math.floor(i / size);
+    ramp[3 * i + 2] = 200;
+  }
+  await sharp(ramp, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toFile(path.join(source, 'zz-ramp.png'));
+
+  await startAtHome(page.request);
+  await page.goto(env('STUDIO_URL'));
+  await page.getByLabel('Project name').fill('Flags');
+  await page.getByLabel('Project folder', { exact: true }).fill('flags-project');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const importDialog = page.getByRole('dialog', { name: 'Import images' });
+  await importDialog.getByLabel('Folder to import').fill('faces-and-a-ramp');
+  await importDialog.getByRole('button', { name: 'Start import' }).click();
+  await expect(importDialog.getByText('Import finished: 4 added')).toBeVisible();
+  await importDialog.getByRole('button', { name: 'Close' }).click();
+
+  // Detect faces: its own dialog, its own stages and result, no import message.
+  await page.getByRole('button', { name: 'Detect faces' }).click();
+  const detect = page.getByRole('dialog', { name: 'Detect faces' });
+  await expect(detect.getByTestId('detect-summary')).toHaveText(
+    /Face detection finished: 4 images looked at, 1\s+flagged/,
+    { timeout: 90_000 },
+  );
+  await expect(detect.getByText('Import finished')).toHaveCount(0);
+  await detect.getByRole('button', { name: 'Close' }).click();
+
+  const grid = page.getByTestId('thumbnail-grid');
+  const tiles = grid.getByTestId('tile');
+  await expect(tiles).toHaveCount(4);
+  await expect(grid.getByTestId('label-badge')).toHaveText(Array(4).fill('Unlabelled'));
+  const flagged = grid.locator('li').filter({ hasText: 'zz-ramp.png' });
+  await expect(flagged.getByTestId('flag-reason')).toHaveText(/No face found/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'library-flags.png') });
+  await expect(page.getByLabel('Library statistics')).toContainText('No face 1');
+  await flagged.getByRole('button', { name: /it is a face/ }).click();
+  await expect(flagged.getByTestId('flag-reason')).toHaveCount(0);
+  await expect(page.getByLabel('Library statistics')).toContainText('No face 0');
+  await expect(page.getByLabel('Library statistics')).toContainText('Flagged 0');
+
+  // Double-click opens a face in Label; Enter on a tile does too.
+  await tiles.nth(2).dblclick();
+  await expect(page.getByTestId('image-position')).toHaveText(/^\s*3 \/ 4\s*$/);
+  await openSection(page, 'Library');
+  await grid.getByTestId('tile').nth(1).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('image-position')).toHaveText(/^\s*2 \/ 4\s*$/);
 });

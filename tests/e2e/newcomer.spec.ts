@@ -47,19 +47,21 @@ const TEST_FACES = 4;
  */
 const STAGE_LABELS: Record<ImportStage, RegExp> = {
   scanning: /^Looking at the folder…$/,
-  validating: /^Checking the labels…$/,
-  importing: /^Reading the images: \d+ \/ \d+ images/,
-  detecting: /^Detecting faces/,
-  copying: /^Copying the images into the project/,
-  writing: /^Writing the project…$/,
+  validating: /^Checking the labels/,
+  importing: /^Reading images and making thumbnails \d+\/\d+ · /,
+  detecting: /^Detecting faces \d+\/\d+ · /,
+  'near-duplicates': /^Checking near-duplicates/,
+  copying: /^Copying into the project \d+\/\d+ · /,
+  writing: /^Writing the project/,
 };
 /** The stages an `images` import with face detection, copying the images, goes through. */
 const IMAGE_IMPORT_STAGES: readonly ImportStage[] = [
   'scanning',
   'importing',
   'detecting',
-  'writing',
+  'near-duplicates',
   'copying',
+  'writing',
 ];
 
 /** Photographs the page at each size, then goes back to the first. */
@@ -209,7 +211,7 @@ test('a newcomer creates, imports, labels five faces, fine-tunes, reads the card
       { type: 'import stages reported', description: progress.reported.join(', ') },
       { type: 'import progress shown', description: shown.join(' | ') },
     );
-  for (const stage of IMAGE_IMPORT_STAGES) expect(progress.reported).toContain(stage);
+  expect(progress.reported).toEqual(IMAGE_IMPORT_STAGES);
   for (const stage of progress.reported) {
     expect(
       shown.some((text) => STAGE_LABELS[stage].test(text)),

@@ -64,6 +64,7 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
     },
     'library:cancelImport': async () => ({ cancelled: false }),
     'library:setSplit': async () => ({ updated: 0 }),
+    'library:keepFaces': async () => ({ updated: 0 }),
     'library:assignSplits': async () => emptyLibraryStats(),
     'library:stats': async () => emptyLibraryStats(),
     'library:checkFiles': async () => ({ total: 0, missing: 0, examples: [], folders: [] }),

@@ -14,6 +14,7 @@ import {
   libraryStats,
   setSplit,
 } from '../../core/library/library-service';
+import { keepFaces } from '../../core/library/keep-faces';
 import { absoluteFolder } from '../../core/user-path';
 import { checkImageFiles, knownMissingImages } from '../../core/library/missing-images';
 import type { StudioContext } from './studio-context';
@@ -74,6 +75,9 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
     },
     'library:setSplit': async (request) => ({
       updated: await setSplit(ctx.session.require(), request.imageIds, request.split),
+    }),
+    'library:keepFaces': async (request) => ({
+      updated: await keepFaces(ctx.session.require(), request.imageIds),
     }),
     'library:assignSplits': async (request) =>
       assignProjectSplits(ctx.session.require(), {

@@ -20,6 +20,8 @@ export interface CurateOptions {
   nearDuplicateDistance?: number;
   pixelLimit?: number;
   onProgress?: (progress: { done: number; total: number }) => void;
+  /** Called once detection is over, before near-duplicates are looked for among `images`. */
+  onNearDuplicates?: (images: number) => void;
   signal?: AbortSignal;
 }
 
@@ -70,6 +72,7 @@ export async function curateImages(
     options.onProgress?.({ done: index + 1, total: records.length });
   }
 
+  if (!signal?.aborted) options.onNearDuplicates?.(hashes.length);
   const pixels = new Map(records.map((r) => [r.id, r.width * r.height]));
   const groups = groupNearDuplicates(
     hashes,

@@ -68,6 +68,8 @@ export interface LibraryJobOutcome {
   faces: ImportFaceCounts;
   /** Images curation flagged (no face, tiny face, near-duplicate). */
   flagged: number;
+  /** Images face detection looked at (set when it ran). */
+  curated?: number;
   failed: { file: string; reason: string }[];
   cancelled: boolean;
 }
@@ -194,6 +196,7 @@ export async function importIntoProject(
     });
 
     let flagged = 0;
+    let curatedCount: number | undefined;
     if (options.curate && records.length > 0) {
       const curated = await curateRecords(store, records, options);
       if (curated.cancelled) {
@@ -202,23 +205,27 @@ export async function importIntoProject(
       }
       records = curated.records;
       flagged = curated.flagged;
+      curatedCount = curated.changed.length;
       failed.push(...curated.failed);
     }
 
-    stage('writing');
+    // Copies first (a stage of their own, with its count), then the project's files.
+    const copying = options.placement === 'copy' && records.length > 0;
+    if (!copying) stage('writing');
     if (signal?.aborted) {
       await discard();
       return cancelledOutcome();
     }
     // Ids by source file, for the labels, before copies change the paths.
     const idOf = idsBySourceFile(store, records, result.duplicates);
-    if (options.placement === 'copy' && records.length > 0) {
+    if (copying) {
       const placed = await placeCopies(records, store.dir, options);
       if (placed === null) {
         await discard();
         return cancelledOutcome();
       }
       records = placed;
+      stage('writing');
     }
     // From here the import runs to its end: a cancel now would leave half of it written.
     writing = true;
@@ -243,6 +250,7 @@ export async function importIntoProject(
       labelled: faces.added + faces.overwritten,
       faces,
       flagged,
+      ...(curatedCount !== undefined ? { curated: curatedCount } : {}),
       failed,
       cancelled: false,
     };
@@ -309,10 +317,6 @@ function cancelledOutcome(): LibraryJobOutcome {
 }
 
 /**
- * Copies the new images into the project; null when cancelled. A cancelled or failed copy also
- * removes the thumbnails the import made for them, so the project is left as it was.
- */
-/**
  * Copies the new images into the project; null when cancelled (the copies made are removed by
  * copyImagesIn, the thumbnails by the caller).
  */
@@ -327,7 +331,10 @@ async function placeCopies(
     onProgress: (done, total) => rate(done, total, false),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return placed.cancelled ? null : placed.records;
+  if (placed.cancelled) return null;
+  // The throttle may have held back the last count: the stage ends at every image.
+  rate(records.length, records.length, true);
+  return placed.records;
 }
 
 export interface ConsolidateOutcome {
@@ -369,13 +376,17 @@ export async function curateProject(
 ): Promise<LibraryJobOutcome> {
   const pending = store.listImages().filter((image) => image.face === undefined);
   const curated = await curateRecords(store, pending, options);
-  if (curated.changed.length > 0) await store.putImages(curated.changed);
+  if (curated.changed.length > 0) {
+    stageReporter(options.onProgress)('writing');
+    await store.putImages(curated.changed);
+  }
   return {
     added: 0,
     duplicates: 0,
     labelled: 0,
     faces: noFaces(),
     flagged: curated.flagged,
+    curated: curated.changed.length,
     failed: curated.failed,
     cancelled: curated.cancelled,
   };
@@ -406,9 +417,12 @@ async function curateRecords(
     detector,
     projectDir: store.dir,
     onProgress: ({ done, total }) => rate(done, total, false),
+    onNearDuplicates: () => {
+      rate(records.length, records.length, true);
+      stageReporter(options.onProgress)('near-duplicates');
+    },
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  rate(records.length, records.length, true);
   const changed = result.records.filter((record, i) => record !== records[i]);
   return {
     records: result.records,

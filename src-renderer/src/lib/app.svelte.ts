@@ -18,6 +18,12 @@ export interface ShownError {
 
 export type NewProject = RequestOf<'project:create'>;
 
+/** An image to open in the Label section: its id and its place in the unfiltered library. */
+export interface LabelTarget {
+  imageId: string;
+  position: number;
+}
+
 /** How often to ask again while the training process is still choosing its backend. */
 const BACKEND_POLL_MS = 1500;
 
@@ -37,6 +43,8 @@ class StudioState {
   /** False until the first answer from the studio, so the home view does not flash empty. */
   ready = $state(false);
   private recountTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The image the Label section opens at when it next starts; taken once. */
+  private labelTarget: LabelTarget | null = null;
 
   async start(): Promise<void> {
     on('project:changed', (summary) => {
@@ -110,6 +118,19 @@ class StudioState {
       dir = (await invoke('dialog:pickFolder', { title })).dir;
     });
     return dir;
+  }
+
+  /** Shows the Label section at this image (a double-click or Enter on a library tile). */
+  openInLabel(target: LabelTarget): void {
+    this.labelTarget = target;
+    this.section = 'label';
+  }
+
+  /** The image asked for by `openInLabel`, once; null when none was. */
+  takeLabelTarget(): LabelTarget | null {
+    const target = this.labelTarget;
+    this.labelTarget = null;
+    return target;
   }
 
   dismissError(): void {

@@ -97,10 +97,18 @@ function recordOf(name: string): ImageRecord {
 describe('curating a library', () => {
   it('boxes faces, flags non-faces and the near-duplicate, and the stats count them', async () => {
     const store = session.require();
-    const progress: number[] = [];
-    const outcome = await curateProject(store, { onProgress: (p) => progress.push(p.done) });
-    expect(outcome).toMatchObject({ flagged: 3, failed: [], cancelled: false });
-    expect(progress.at(-1)).toBe(FACE_COUNT + 3);
+    const progress: { stage: string; done: number }[] = [];
+    const outcome = await curateProject(store, { onProgress: (p) => progress.push(p) });
+    expect(outcome).toMatchObject({
+      flagged: 3,
+      curated: FACE_COUNT + 3,
+      failed: [],
+      cancelled: false,
+    });
+    // Each stage named, in order: detection counts up to every image, then the rest.
+    const stages = progress.map((p) => p.stage).filter((s, i, all) => s !== all[i - 1]);
+    expect(stages).toEqual(['detecting', 'near-duplicates', 'writing']);
+    expect(progress.filter((p) => p.stage === 'detecting').at(-1)?.done).toBe(FACE_COUNT + 3);
 
     for (const name of faceNames) {
       const record = recordOf(name);
@@ -145,5 +153,67 @@ describe('curating a library', () => {
     const outcome = await curateProject(session.require(), {});
     expect(outcome).toMatchObject({ flagged: 0, failed: [] });
     expect(recordOf('shrunk-copy.jpg').flags).toContain('near-duplicate');
+  }, 60_000);
+
+  it('keeps a flagged image as a face when a person says so, and the stats follow', async () => {
+    await curateProject(session.require(), {});
+    const handlers = idleHandlers(session, workDir);
+    const gradient = recordOf('gradient.png');
+    const copy = recordOf('shrunk-copy.jpg');
+    expect(
+      await dispatch(handlers, 'library:keepFaces', { imageIds: [gradient.id, copy.id] }),
+    ).toEqual({ ok: true, value: { updated: 1 } });
+    // The no-face flag is answered; the near-duplicate (a face already) is another question.
+    const kept = recordOf('gradient.png');
+    expect(kept.flags).toBeUndefined();
+    expect(kept.face).toEqual({
+      box: { x: 0, y: 0, width: 256, height: 256 },
+      crop: { x: 0, y: 0, width: 256, height: 256 },
+      score: 0,
+    });
+    expect(recordOf('shrunk-copy.jpg').flags).toContain('near-duplicate');
+    expect(await dispatch(handlers, 'library:stats', {})).toEqual({
+      ok: true,
+      value: expect.objectContaining({ noFace: 1, flagged: 2 }),
+    });
+    // Detection does not look at a kept image again.
+    expect(await curateProject(session.require(), {})).toMatchObject({ curated: 0, flagged: 0 });
+    expect(recordOf('gradient.png').flags).toBeUndefined();
+  }, 60_000);
+
+  it('names every stage of an import that detects faces and copies, in order', async () => {
+    const fresh = new ProjectSession();
+    await fresh.create(path.join(workDir, `project-${++projects}`), {
+      name: 'Stages',
+      landmarkSchema: 'ibug68',
+      attributeSchema: null,
+    });
+    try {
+      const progress: { stage: string; done: number; total: number }[] = [];
+      const outcome = await importIntoProject(fresh.require(), {
+        dir: input,
+        format: 'images',
+        curate: true,
+        placement: 'copy',
+        onProgress: (p) => progress.push(p),
+      });
+      expect(outcome).toMatchObject({ added: FACE_COUNT + 3, curated: FACE_COUNT + 3, flagged: 3 });
+      const stages = progress.map((p) => p.stage).filter((s, i, all) => s !== all[i - 1]);
+      expect(stages).toEqual([
+        'scanning',
+        'importing',
+        'detecting',
+        'near-duplicates',
+        'copying',
+        'writing',
+      ]);
+      // The counted stages end at every image, each with its own count.
+      for (const stage of ['importing', 'detecting', 'copying']) {
+        const last = progress.filter((p) => p.stage === stage).at(-1);
+        expect(last, stage).toMatchObject({ done: FACE_COUNT + 3, total: FACE_COUNT + 3 });
+      }
+    } finally {
+      await fresh.close();
+    }
   }, 60_000);
 });

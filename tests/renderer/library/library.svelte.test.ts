@@ -182,4 +182,70 @@ describe('library store: jobs', () => {
     await starting;
     expect(studio.requests('library:cancelImport')).toEqual([{ jobId: 'import-2' }]);
   });
+
+  it('forgets an ended job as a dialog opens, and keeps a running one', async () => {
+    const { library } = await started();
+    studio.handle('library:importFolder', () => ({ jobId: 'import-1' }));
+    await library.startImport(REQUEST);
+    library.forgetFinishedJob();
+    expect(library.job?.jobId).toBe('import-1');
+    studio.emit('library:importDone', DONE);
+    await settle();
+    library.forgetFinishedJob();
+    expect(library.job).toBeNull();
+  });
+});
+
+describe('library store: the grid follows the project and opens faces', () => {
+  it('reloads the grid when the project count moves, not when it stays', async () => {
+    const { library } = await started();
+    const summary = {
+      dir: '/p',
+      meta: {
+        schemaVersion: 1,
+        id: 'p',
+        name: 'Faces',
+        createdAt: '2026-12-03T10:00:00.000Z',
+        landmarkSchema: 'ibug68',
+        attributeSchema: null,
+      },
+      imageCount: 450,
+      labelledCount: 10,
+      needsReviewCount: 0,
+    };
+    studio.emit('project:changed', summary);
+    await settle();
+    expect(studio.channels()).toEqual([]);
+    studio.emit('project:changed', { ...summary, imageCount: 490 });
+    await settle();
+    expect(studio.channels()).toEqual(['library:list', 'library:stats']);
+    expect(library.total).toBe(450);
+  });
+
+  it('opens a tile of a filtered grid at its place in the whole library', async () => {
+    const { library } = await started();
+    const { studio: app } = await import('../../../src-renderer/src/lib/app.svelte');
+    // Grid index 3 under a filter is library image 203 (the unfiltered list has 450).
+    await library.openInLabel(3, item(203));
+    expect(app.section).toBe('label');
+    expect(app.takeLabelTarget()).toEqual({ imageId: item(203).id, position: 203 });
+    expect(app.takeLabelTarget()).toBeNull();
+    expect([...library.selection.ids]).toEqual([item(203).id]);
+  });
+
+  it('opens an unfiltered tile with one look-up', async () => {
+    const { library } = await started();
+    const { studio: app } = await import('../../../src-renderer/src/lib/app.svelte');
+    await library.openInLabel(7, item(7));
+    expect(studio.requests('library:list')).toHaveLength(1);
+    expect(app.takeLabelTarget()).toEqual({ imageId: item(7).id, position: 7 });
+  });
+
+  it('keeps flagged faces and reloads the grid', async () => {
+    const { library } = await started();
+    studio.handle('library:keepFaces', () => ({ updated: 1 }));
+    await library.keepFaces([item(1).id]);
+    expect(studio.requests('library:keepFaces')).toEqual([{ imageIds: [item(1).id] }]);
+    expect(studio.channels()).toEqual(['library:keepFaces', 'library:list', 'library:stats']);
+  });
 });

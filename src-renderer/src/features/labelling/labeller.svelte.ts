@@ -16,6 +16,7 @@ import type { ResponseOf } from '$shared/ipc-contract';
 import type { LibraryItem } from '$shared/library';
 import { faceState } from '$shared/point-provenance';
 import { invoke, on } from '../../lib/api';
+import { studio } from '../../lib/app.svelte';
 import { Autosaver, type EditedFace } from './autosave.svelte';
 import {
   binaryAttributeNames,
@@ -208,7 +209,10 @@ export class Labeller {
         id: schemas.landmarks.id,
         pointCount: schemas.landmarks.points.length,
       });
-      await this.navigation.first();
+      // Opened on one image from the library (double-click, Enter), else the first unlabelled.
+      const target = studio.takeLabelTarget();
+      if (target) await this.navigation.goTo(target.position);
+      else await this.navigation.first();
     } catch (error) {
       this.error = message(error);
     } finally {

@@ -7,11 +7,14 @@ import type { Split } from '$shared/domain';
 import type { EventPayload, ResponseOf } from '$shared/ipc-contract';
 import type { LibraryFilter, LibraryItem, LibraryStats, SplitFractions } from '$shared/library';
 import { attempt, describeError, invoke, on } from '../../lib/api';
+import { studio } from '../../lib/app.svelte';
 import { pagesCovering } from './grid-window';
 import type { ImportRequest } from './import-form';
 import { clickSelect, EMPTY_SELECTION, type ClickModifiers, type Selection } from './selection';
 
 export const PAGE_SIZE = 200;
+/** Looking for an image's place in the unfiltered library reads this many records a request. */
+const SCAN_PAGE = 2000;
 /** Labels are saved in bursts while a face is edited elsewhere; one stats read per quiet spell. */
 const STATS_DEBOUNCE_MS = 300;
 
@@ -77,11 +80,23 @@ class LibraryState {
       }),
       // Faces saved in another window, an import or pre-labelling: the labelled count follows.
       on('labels:changed', () => this.scheduleStats()),
+      // The header's count changed (an import wrote its images): the grid shows them now, not
+      // only when the job's end is reported.
+      on('project:changed', (summary) => {
+        if (summary && this.stats && summary.imageCount !== this.stats.total) void this.refresh();
+      }),
     ];
     // Files are looked for in the background, after the first page, never in its way.
     this.files = null;
     void this.refresh().then(() => this.checkFiles());
     return () => this.unsubscribe.forEach((stop) => stop());
+  }
+
+  /** The selected images among the pages loaded. */
+  selectedItems(): LibraryItem[] {
+    const ids = this.selection.ids;
+    if (ids.size === 0) return [];
+    return [...this.pages.values()].flat().filter((item) => ids.has(item.id));
   }
 
   itemAt(index: number): LibraryItem | undefined {
@@ -187,6 +202,48 @@ class LibraryState {
 
   dismissJob(): void {
     this.job = null;
+  }
+
+  /**
+   * Called as a job's dialog opens: a job that has ended is forgotten, so no dialog opens on an
+   * old result; a running one stays, to be followed.
+   */
+  forgetFinishedJob(): void {
+    const job = this.job;
+    if (job && (job.done !== null || job.error !== null)) this.job = null;
+  }
+
+  /** A person says these flagged images show a face (see `library:keepFaces`). */
+  async keepFaces(imageIds: readonly string[]): Promise<void> {
+    if (imageIds.length === 0) return;
+    await this.guard(async () => {
+      await invoke('library:keepFaces', { imageIds: [...imageIds] });
+      await this.refresh();
+    });
+  }
+
+  /**
+   * Opens the image at grid index `index` in the Label section. The labeller steps through the
+   * unfiltered library, so a filtered grid's index is turned into the image's place in it.
+   */
+  async openInLabel(index: number, item: LibraryItem): Promise<void> {
+    this.selection = { ids: new Set([item.id]), anchor: index };
+    await this.guard(async () => {
+      const position = await this.unfilteredPosition(index, item.id);
+      if (position === null) throw new Error('That image is no longer in the library');
+      studio.openInLabel({ imageId: item.id, position });
+    });
+  }
+
+  private async unfilteredPosition(index: number, imageId: string): Promise<number | null> {
+    const hint = await invoke('library:list', { offset: index, limit: 1, filter: {} });
+    if (hint.items[0]?.id === imageId) return index;
+    for (let offset = 0; offset < hint.total; offset += SCAN_PAGE) {
+      const page = await invoke('library:list', { offset, limit: SCAN_PAGE, filter: {} });
+      const found = page.items.findIndex((candidate) => candidate.id === imageId);
+      if (found >= 0) return offset + found;
+    }
+    return null;
   }
 
   private scheduleStats(): void {
