@@ -47,11 +47,8 @@ export function formatMetrics(metrics: Readonly<Record<string, number>> | null):
   return entries.map(([name, value]) => `${name} ${formatMetric(name, value)}`).join(' · ');
 }
 
-/** What a run trains, in the user's words. */
-export function runTitle(run: Pick<RunInfo, 'kind' | 'task'>): string {
-  if (run.kind === 'pretrain') return 'Pre-training';
-  return `Fine-tune ${run.task ?? ''}`.trim();
-}
+/** What a run trains, in the user's words (the running-jobs indicator says it the same way). */
+export { runTitle } from '$shared/live-jobs';
 
 /** A learning rate or loss on a chart axis: short, and exponent form for small values. */
 export function formatAxisValue(value: number): string {
