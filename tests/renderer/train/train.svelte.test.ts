@@ -77,6 +77,21 @@ describe('train store: opening the view', () => {
     await settle(40);
     expect(train.view?.run.id).toBe('ft-old');
   });
+
+  it("shows the run the shell's running-jobs indicator leads to, open or not", async () => {
+    const train = await freshTrain();
+    serveTraining([DONE_RUN, LIVE_RUN]);
+    // Not open yet: the view shows it as it opens, instead of the run it would reattach to.
+    train.show('ft-old');
+    train.start();
+    await settle(40);
+    expect(train.view?.run.id).toBe('ft-old');
+    // Open: at once.
+    train.show('ft-live');
+    await settle(20);
+    expect(train.view?.run.id).toBe('ft-live');
+    expect(studio.requests('training:run')).toEqual([{ runId: 'ft-old' }, { runId: 'ft-live' }]);
+  });
 });
 
 describe('train store: the finished model beside its baseline', () => {

@@ -139,6 +139,15 @@ class TrainState {
     this.#requestedRun = runId;
   }
 
+  /**
+   * Shows a run: now, when the view is open (it follows events), else as it opens — the shell's
+   * running-jobs indicator leads here from any section, and the view reattaches through `#load`.
+   */
+  show(runId: string): void {
+    if (this.#unsubscribe && !this.loading) void this.select(runId);
+    else this.requestRun(runId);
+  }
+
   async choose(id: TaskChoice['id']): Promise<void> {
     this.choiceId = id;
     await this.#loadSchema();
