@@ -50,12 +50,44 @@ export function formatMetrics(metrics: Readonly<Record<string, number>> | null):
 /** What a run trains, in the user's words (the running-jobs indicator says it the same way). */
 export { runTitle } from '$shared/live-jobs';
 
-/** A learning rate or loss on a chart axis: short, and exponent form for small values. */
-export function formatAxisValue(value: number): string {
+/**
+ * A learning rate or loss on a chart axis: short, and exponent form for small values; `extra`
+ * significant digits beyond the usual three (two in exponent form).
+ */
+export function formatAxisValue(value: number, extra = 0): string {
   if (value === 0) return '0';
   const abs = Math.abs(value);
-  if (abs < 0.01 || abs >= 10_000) return value.toExponential(1);
-  return String(Number(value.toPrecision(3)));
+  if (abs < 0.01 || abs >= 10_000) return value.toExponential(1 + extra);
+  return String(Number(value.toPrecision(3 + extra)));
+}
+
+/** A fraction on a chart axis as a percentage: `18.6%`, with `extra` significant digits. */
+function formatAxisPercent(value: number, extra = 0): string {
+  if (value === 0) return '0%';
+  return `${Number((value * 100).toPrecision(3 + extra))}%`;
+}
+
+/** The most significant digits an axis label grows to (beyond that, doubles agree anyway). */
+const MAX_EXTRA_DIGITS = 6;
+
+/**
+ * The labels of an axis's ticks, each distinct: as short as `formatAxisValue` (or the percentage)
+ * writes them, with one more significant digit at a time while two ticks would read the same
+ * (a narrow NME range: 18.55%, 18.6%, 18.65% rather than 18.6%, 18.6%, 18.7%).
+ */
+export function formatAxisTicks(values: readonly number[], percent = false): string[] {
+  const format = percent ? formatAxisPercent : formatAxisValue;
+  let labels: string[] = [];
+  for (let extra = 0; extra <= MAX_EXTRA_DIGITS; extra++) {
+    labels = values.map((value) => format(value, extra));
+    if (new Set(labels).size === new Set(values).size) return labels;
+  }
+  return labels;
+}
+
+/** One value on a chart (the latest beside its title), written as its axis would. */
+export function formatChartValue(value: number, percent = false): string {
+  return percent ? formatAxisPercent(value) : formatAxisValue(value);
 }
 
 /** A timestamp as the user's locale writes date and time, to the minute. */
