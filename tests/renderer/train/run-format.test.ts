@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   formatAxisTicks,
   formatAxisValue,
+  changesDetail,
+  changesText,
+  runDuration,
+  shortRunId,
   formatChartValue,
   formatBytes,
   formatDuration,
@@ -87,6 +91,33 @@ describe('runs', () => {
     const fine = Array.from({ length: 6 }, (_, i) => 0.2 + i * 1e-6);
     const labels = formatAxisTicks(fine, true);
     expect(new Set(labels).size).toBe(fine.length);
+  });
+
+  it('tells runs apart: a short tag, how long an ended run took, what its settings changed', () => {
+    expect(shortRunId('finetune-20261203-101500123-ab12')).toBe('#ab12');
+    expect(shortRunId('plain')).toBe('#plain');
+    const times = { createdAt: '2026-12-03T10:00:00.000Z', updatedAt: '2026-12-03T10:03:05.000Z' };
+    expect(runDuration({ status: 'done', ...times })).toBe(185);
+    expect(runDuration({ status: 'cancelled', ...times })).toBe(185);
+    expect(runDuration({ status: 'running', ...times })).toBeNull();
+    expect(runDuration({ status: 'failed', createdAt: 'x', updatedAt: 'y' })).toBeNull();
+
+    const changes = [
+      { key: 'augment.flip', from: '0.5', to: '0' },
+      { key: 'epochs', from: '10', to: '20' },
+      { key: 'headLr', from: '0.001', to: '0.01' },
+      { key: 'seed', from: '0', to: '1' },
+      { key: 'patience', from: 'absent', to: '10' },
+    ];
+    expect(changesText(changes.slice(0, 2))).toBe('augment.flip 0.5→0 · epochs 10→20');
+    expect(changesText(changes)).toBe(
+      'augment.flip 0.5→0 · epochs 10→20 · headLr 0.001→0.01 · +2 more',
+    );
+    expect(changesText([])).toBe('same settings as the run before');
+    expect(changesText(null)).toBe('first run of its kind');
+    expect(changesText(undefined)).toBeNull();
+    expect(changesDetail(changes.slice(3))).toBe('seed: 0 → 1\npatience: absent → 10');
+    expect(changesDetail(null)).toBe('');
   });
 
   it('writes the latest value beside a chart as its axis does', () => {

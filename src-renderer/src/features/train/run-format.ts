@@ -3,7 +3,7 @@
  * and the names of runs. Pure, shared by both views.
  */
 import { formatDuration as formatDurationAs } from '$shared/progress-text';
-import type { RunInfo } from '$shared/training';
+import type { ConfigChange, RunInfo } from '$shared/training';
 
 /** `1 h 04 min`, `3 min 05 s`, `42 s`; `—` for an unknown or endless value. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -107,4 +107,38 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A run's own tag in the list: the random end of its id (`finetune-…-ab12` → `#ab12`). */
+export function shortRunId(id: string): string {
+  const tail = id.slice(id.lastIndexOf('-') + 1);
+  return `#${tail || id}`;
+}
+
+/** How long an ended run took, from its start to its last record; null while it is live. */
+export function runDuration(
+  run: Pick<RunInfo, 'status' | 'createdAt' | 'updatedAt'>,
+): number | null {
+  if (run.status === 'queued' || run.status === 'running' || run.status === 'paused') return null;
+  const ms = Date.parse(run.updatedAt) - Date.parse(run.createdAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : null;
+}
+
+/** How many changed settings the list names before `+N more`. */
+const CHANGES_SHOWN = 3;
+
+/** `headLr 0.001→0.01 · epochs 10→20 · +2 more`; what a run changed from the previous one. */
+export function changesText(changes: readonly ConfigChange[] | null | undefined): string | null {
+  if (changes === undefined) return null;
+  if (changes === null) return 'first run of its kind';
+  if (changes.length === 0) return 'same settings as the run before';
+  const named = changes.slice(0, CHANGES_SHOWN).map((c) => `${c.key} ${c.from}→${c.to}`);
+  const more = changes.length - CHANGES_SHOWN;
+  return [...named, ...(more > 0 ? [`+${more} more`] : [])].join(' · ');
+}
+
+/** Every change, one a line (the hover text when the list shows only some). */
+export function changesDetail(changes: readonly ConfigChange[] | null | undefined): string {
+  if (!changes || changes.length === 0) return '';
+  return changes.map((c) => `${c.key}: ${c.from} → ${c.to}`).join('\n');
 }

@@ -32,6 +32,7 @@ import {
   runViewOf,
   runViewOfInfo,
   upsertRun,
+  withListedChanges,
   type RunView,
   type TrainingEvent,
 } from './run-view';
@@ -192,11 +193,22 @@ class TrainState {
       // The dashboard takes the form's place: the run is what to watch now.
       this.showAdvanced = false;
       this.runs = upsertRun(this.runs, run);
+      void this.#refreshChanges();
       await this.select(run.id);
     } catch (error) {
       this.error = describeError(error);
     } finally {
       this.starting = false;
+    }
+  }
+
+  /** A new run's config changes come only with the list: take them from a fresh one. */
+  async #refreshChanges(): Promise<void> {
+    try {
+      const listed = await invoke('training:runs', {});
+      this.runs = withListedChanges(this.runs, listed);
+    } catch {
+      // The list shows the run's tag meanwhile; its changes come on the next view open.
     }
   }
 
