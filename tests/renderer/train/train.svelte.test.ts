@@ -182,6 +182,37 @@ describe('train store: events', () => {
     expect(train.runs.find((r) => r.id === 'ft-live')?.status).toBe('running');
   });
 
+  it('cancels a run only once the person confirms, and not another run shown meanwhile', async () => {
+    const train = await freshTrain();
+    serveTraining([DONE_RUN, LIVE_RUN]);
+    studio.handle('training:cancel', ({ runId }) => ({
+      ...LIVE_RUN,
+      id: runId,
+      status: 'running' as const,
+    }));
+    train.start();
+    await settle(40);
+    train.askCancel();
+    expect(train.confirmingCancel).toBe('ft-live');
+    train.keepRunning();
+    expect(train.confirmingCancel).toBeNull();
+    await train.cancel();
+    expect(studio.requests('training:cancel')).toEqual([]);
+
+    // Asked, then another run is shown: the question was about the first; nothing is cancelled.
+    train.askCancel();
+    await train.select('ft-old');
+    expect(train.confirmingCancel).toBeNull();
+    await train.cancel();
+    expect(studio.requests('training:cancel')).toEqual([]);
+
+    await train.select('ft-live');
+    train.askCancel();
+    await train.cancel();
+    expect(train.confirmingCancel).toBeNull();
+    expect(studio.requests('training:cancel')).toEqual([{ runId: 'ft-live' }]);
+  });
+
   it('adopts a run started in another window when nothing live is shown', async () => {
     const train = await freshTrain();
     const runs = [DONE_RUN];

@@ -74,6 +74,8 @@ class TrainState {
   starting = $state(false);
   /** A control (pause, resume, cancel) waiting for its answer. */
   acting = $state(false);
+  /** The run whose Cancel waits for the person to confirm it, or null. */
+  confirmingCancel = $state<string | null>(null);
   error = $state<string | null>(null);
 
   #selectedId: string | null = null;
@@ -220,13 +222,27 @@ class TrainState {
     await this.#control('training:resume');
   }
 
+  /** Cancel asks first (the run's progress since its last checkpoint is lost). */
+  askCancel(): void {
+    this.confirmingCancel = this.#selectedId;
+  }
+
+  keepRunning(): void {
+    this.confirmingCancel = null;
+  }
+
+  /** Cancels the run the question was about, once the person has said so. */
   async cancel(): Promise<void> {
+    const runId = this.confirmingCancel;
+    this.confirmingCancel = null;
+    if (runId === null || runId !== this.#selectedId) return;
     await this.#control('training:cancel');
   }
 
   /** Shows a run: its history-list record at once, its logged steps once they load. */
   async select(runId: string): Promise<void> {
     this.#selectedId = runId;
+    if (this.confirmingCancel !== runId) this.confirmingCancel = null;
     const known = this.runs.find((r) => r.id === runId);
     this.view = known ? runViewOfInfo(known) : null;
     this.showConfig = false;
