@@ -309,7 +309,14 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
     await expect(card.getByTestId('model-no-better')).toContainText(
       'No better than the mean shape',
     );
+  // Without a folder, the export says why beside its field (not in a banner atop the page).
+  await page.getByTestId('export-model').click();
+  await expect(page.getByTestId('export-error')).toHaveText('Give the folder to export into.');
+  await expect(page.getByTestId('export-dir')).toHaveAccessibleDescription(
+    'Give the folder to export into.',
+  );
   await page.getByTestId('export-dir').fill('exports');
+  await expect(page.getByTestId('export-error')).toHaveCount(0);
   await page.getByTestId('export-model').click();
   await expect(page.getByTestId('export-done')).toContainText('Exported');
   const exported = path.join(env('STUDIO_PROJECTS_ROOT'), 'exports', modelId!);
