@@ -213,11 +213,13 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
     'page',
   );
   const jobs = page.getByRole('region', { name: 'Running jobs' });
-  const job = jobs.getByTestId('running-job');
-  await expect(job).toHaveAttribute('data-job-id', runId!);
-  await expect(job).toHaveAccessibleName(/^Fine-tune landmarks, paused · step \d+ \/ \d+ · \d+%$/);
+  const runningJob = jobs.getByTestId('running-job');
+  await expect(runningJob).toHaveAttribute('data-job-id', runId!);
+  await expect(runningJob).toHaveAccessibleName(
+    /^Fine-tune landmarks, paused · step \d+ \/ \d+ · \d+%$/,
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'running-jobs-after-reload.png') });
-  await job.click();
+  await runningJob.click();
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toHaveAttribute(
     'aria-current',
     'page',
@@ -227,7 +229,7 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
 
   await page.getByTestId('resume-run').click();
   await waitForStatus(page, /^running$/, 60_000);
-  await expect(job).toHaveAttribute('data-status', 'running');
+  await expect(runningJob).toHaveAttribute('data-status', 'running');
 
   // Cancel asks first: keeping it running changes nothing; confirming stops it after a
   // checkpoint, so it can resume from there.
