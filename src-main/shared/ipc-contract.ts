@@ -24,6 +24,7 @@ import {
 } from './library';
 import { BackboneComparison, ComparisonProgress } from './backbone-comparison';
 import { AttributeSchema, LandmarkSchema } from './schemas';
+import { LiveJob } from './live-jobs';
 import {
   ConfigField,
   FinetuneTaskName,
@@ -306,6 +307,12 @@ export const invokeContract = {
       .strict(),
     response: z.object({ face: FaceAnnotation.nullable(), jobId: JobId.nullable() }),
   },
+  /**
+   * The open project's background jobs still going: runs queued, running or paused, imports and
+   * curation, pre-labelling, backbone comparisons. A page asks on load (a reload, a second
+   * window), then follows them by their events.
+   */
+  'jobs:live': { request: Empty, response: z.array(LiveJob) },
   'system:info': {
     request: Empty,
     response: z.object({

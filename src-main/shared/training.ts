@@ -19,6 +19,17 @@ export { FinetuneTaskName };
 export const RunStatus = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** One setting that differs between two runs' configs (values as JSON). */
+export const ConfigChange = z
+  .object({
+    /** Dotted key (`augment.rotation`); `backbone` for the model the run started from. */
+    key: z.string(),
+    from: z.string(),
+    to: z.string(),
+  })
+  .strict();
+export type ConfigChange = z.infer<typeof ConfigChange>;
+
 /** One run in the history list. */
 export const RunInfo = z
   .object({
@@ -41,6 +52,11 @@ export const RunInfo = z
     backboneId: ModelId.nullable(),
     /** The final metrics (fine-tuning), or null. */
     metrics: z.record(z.string(), z.number()).nullable(),
+    /**
+     * The history list's (`training:runs`): what its config changed from the previous run of the
+     * same kind and task, so runs tell apart; null for the first such run. Absent elsewhere.
+     */
+    changes: z.array(ConfigChange).nullable().optional(),
   })
   .strict();
 export type RunInfo = z.infer<typeof RunInfo>;

@@ -1,8 +1,10 @@
 /**
  * Training end to end in Chromium: a project of labelled 300w-helen faces is made from Node, then
  * everything else goes through the UI. A landmarks fine-tune starts from the Advanced form (few
- * epochs, so the test ends), the charts fill from live events, the run is cancelled, resumed from
- * its checkpoint and finishes with metrics and a CED curve; a reload reattaches to the run. The
+ * epochs, so the test ends), the charts fill from live events; after a reload while it is paused
+ * the top bar's running jobs lead back to it; Cancel asks first, then the run is cancelled,
+ * resumed from its checkpoint and finishes with metrics and a CED curve; a reload reattaches to
+ * the run. The
  * model is exported from the Models view, pre-labels an unlabelled face in the labeller, and one
  * predicted point (the most uncertain) is confirmed; then every other unlabelled face is
  * pre-labelled in the background. The card and the dashboard show the test NME beside the mean
@@ -203,12 +205,48 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   await page.getByTestId('pause-run').click();
   await waitForStatus(page, /^paused$/, 60_000);
   await expect(page.getByTestId('resume-run')).toHaveText('Resume');
+
+  // A reload lands on Library; the top bar says the run is still there and leads back to it.
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Library', exact: true })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  const jobs = page.getByRole('region', { name: 'Running jobs' });
+  const runningJob = jobs.getByTestId('running-job');
+  await expect(runningJob).toHaveAttribute('data-job-id', runId!);
+  await expect(runningJob).toHaveAccessibleName(
+    /^Fine-tune landmarks, paused · step \d+ \/ \d+ · \d+%$/,
+  );
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'running-jobs-after-reload.png') });
+  await runningJob.click();
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  await expect(dashboard).toHaveAttribute('data-run-id', runId!);
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused');
+
   await page.getByTestId('resume-run').click();
   await waitForStatus(page, /^running$/, 60_000);
+  await expect(runningJob).toHaveAttribute('data-status', 'running');
 
-  // Cancel stops it after a checkpoint, so it can resume from there.
+  // Cancel asks first: keeping it running changes nothing; confirming stops it after a
+  // checkpoint, so it can resume from there.
+  const ask = page.getByRole('alertdialog', { name: 'Cancel this run?' });
   await page.getByTestId('cancel-run').click();
+  await expect(ask).toBeVisible();
+  await expect(ask.getByRole('button', { name: 'Keep running' })).toBeFocused();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'train-cancel-confirm.png') });
+  await ask.getByRole('button', { name: 'Keep running' }).click();
+  await expect(ask).toBeHidden();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  await page.getByTestId('cancel-run').click();
+  await ask.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(ask).toBeHidden();
   await waitForStatus(page, /^cancelled$/, 60_000);
+  // An ended run leaves the running jobs.
+  await expect(jobs).toBeHidden();
   const resume = page.getByTestId('resume-run');
   await expect(resume).toHaveText('Resume from checkpoint');
   const stoppedAt = await points(loss);
@@ -273,7 +311,14 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
     await expect(card.getByTestId('model-no-better')).toContainText(
       'No better than the mean shape',
     );
+  // Without a folder, the export says why beside its field (not in a banner atop the page).
+  await page.getByTestId('export-model').click();
+  await expect(page.getByTestId('export-error')).toHaveText('Give the folder to export into.');
+  await expect(page.getByTestId('export-dir')).toHaveAccessibleDescription(
+    'Give the folder to export into.',
+  );
   await page.getByTestId('export-dir').fill('exports');
+  await expect(page.getByTestId('export-error')).toHaveCount(0);
   await page.getByTestId('export-model').click();
   await expect(page.getByTestId('export-done')).toContainText('Exported');
   const exported = path.join(env('STUDIO_PROJECTS_ROOT'), 'exports', modelId!);

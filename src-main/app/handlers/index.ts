@@ -7,6 +7,7 @@
 import type { HandlerTable } from '../dispatch';
 import type { StudioContext } from './studio-context';
 import { createCompareHandlers } from './compare';
+import { createJobHandlers, LiveJobBoard, watchedContext } from './jobs';
 import { createLibraryHandlers } from './library';
 import { createModelHandlers } from './models';
 import { createPrelabelHandlers } from './prelabel';
@@ -16,7 +17,10 @@ import { fittedTemplate } from '../../core/labelling/fitted-template';
 import { labellingSchemas } from '../../core/labelling/labelling-schemas';
 import { absoluteFolder } from '../../core/user-path';
 
-export function createHandlers(ctx: StudioContext): HandlerTable {
+export function createHandlers(host: StudioContext): HandlerTable {
+  // Every push passes the board, which keeps the background jobs a reloaded page asks for.
+  const board = new LiveJobBoard(() => host.session.summary()?.dir ?? null);
+  const ctx = watchedContext(host, board);
   return {
     'project:create': async (request) => {
       const summary = await ctx.session.create(absoluteFolder(request.dir, 'The project folder'), {
@@ -62,6 +66,7 @@ export function createHandlers(ctx: StudioContext): HandlerTable {
     ...createTrainingHandlers(ctx),
     ...createModelHandlers(ctx),
     ...createCompareHandlers(ctx),
+    ...createJobHandlers(ctx, board),
     'system:info': async () => {
       const { report, error } = ctx.backend();
       return { version: ctx.version, mode: ctx.mode, backend: report, backendError: error };

@@ -30,6 +30,7 @@ import {
   type RunRecordFile,
 } from '../../engine/jobs/run-folder';
 import { describeIssues } from '../../core/atomic-json-file';
+import { withConfigChanges } from './config-changes';
 
 /** Most points a run's loss curve carries to the dashboard (RunDetail.progress). */
 export const MAX_PROGRESS_POINTS = 2000;
@@ -86,7 +87,10 @@ export async function readRunInfo(dir: string): Promise<RunInfo> {
   };
 }
 
-/** Every run of the project, newest first (a project without runs/ has none). */
+/**
+ * Every run of the project, newest first, each with its config's changes from the previous run of
+ * its kind and task (a project without runs/ has none).
+ */
 export async function listRuns(projectDir: string): Promise<RunInfo[]> {
   let entries;
   try {
@@ -101,8 +105,13 @@ export async function listRuns(projectDir: string): Promise<RunInfo[]> {
   const dirs = entries
     .filter((entry) => entry.isDirectory() && RunId.safeParse(entry.name).success)
     .map((entry) => path.join(runsDir(projectDir), entry.name));
-  const runs = await Promise.all(dirs.map(readRunInfo));
-  return runs.sort(newestFirst);
+  const [runs, configs] = await Promise.all([
+    Promise.all(dirs.map(readRunInfo)),
+    Promise.all(dirs.map((dir) => new RunFolder(dir).readConfigIfAny())),
+  ]);
+  const configOf = new Map(dirs.map((dir, at) => [path.basename(dir), configs[at]!]));
+  // Each with what its config changed since the previous such run: runs tell apart in the list.
+  return withConfigChanges(runs.sort(newestFirst), configOf);
 }
 
 export function newestFirst(a: RunInfo, b: RunInfo): number {

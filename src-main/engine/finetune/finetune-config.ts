@@ -79,13 +79,15 @@ export const finetuneConfigSchema = z
       .positive()
       .default(16)
       .describe('Faces per optimiser step (the last partial batch of an epoch is dropped).'),
-    /** Peak learning rate of the head (after warm-up; cosine to `minLr`). Typical 1e-4–3e-3. */
+    /** Peak learning rate of the head (after warm-up; cosine to `minLrFactor`·peak). 1e-3 (the
+     * default) when backbone blocks train too, typical 1e-4–3e-3; 1e-2 when only the head trains
+     * (a frozen backbone, `trainableBlocks` 0: the one-click recipe, research/FEWSHOT_NOTES.md). */
     headLr: z
       .number()
       .positive()
       .default(1e-3)
       .describe(
-        'Peak learning rate of the head (after warm-up; cosine to `minLrFactor`·peak). Typical 1e-4–3e-3.',
+        'Peak learning rate of the head (after warm-up; cosine to `minLrFactor`·peak). With backbone blocks training too: 1e-4–3e-3 (1e-3 here). With a frozen backbone (`trainableBlocks` 0, as one-click trains) only the head learns: 1e-2, the measured best. `gradient` only.',
       ),
     /** Peak learning rate of the backbone's last block; deeper layers get layer-wise decay. */
     backboneLr: z

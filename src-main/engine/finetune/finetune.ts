@@ -27,6 +27,7 @@ import { augmentClassBatch, augmentLandmarkBatch, flipPoints } from './landmark-
 import { heatmapSide, meanShapePrior } from './landmark-head';
 import { TokenCache } from './token-cache';
 import { latestCheckpointFile } from '../model/tensor-record';
+import { TrainingClock } from '../training-clock';
 
 export type FinetuneProgress =
   | {
@@ -233,7 +234,8 @@ export async function runFinetune(
   };
 
   // ---- the loop ----
-  const started = performance.now();
+  // Speed and ETA count the time spent training, not the time held paused.
+  const clock = new TrainingClock();
   const startStep = step;
   let cancelled = false;
   let stoppedEarly = false;
@@ -243,7 +245,8 @@ export async function runFinetune(
       const order = new Rng(deriveSeed(config.seed, 0xda7a, epoch)).permutation(train.size);
       const epochEnd = Math.min((epoch + 1) * stepsPerEpoch, lastStep);
       while (step < epochEnd) {
-        await options.beforeStep?.(step);
+        const gate = options.beforeStep;
+        if (gate) await clock.hold(() => gate(step));
         if (options.signal?.aborted) {
           cancelled = true;
           break;
@@ -312,8 +315,10 @@ export async function runFinetune(
         }
         step++;
 
-        const imagesPerSec =
-          ((step - startStep) * config.batchSize) / ((performance.now() - started) / 1000);
+        const speed = clock.speed(
+          (step - startStep) * config.batchSize,
+          (lastStep - step) * config.batchSize,
+        );
         options.onProgress?.({
           kind: 'step',
           step,
@@ -321,8 +326,8 @@ export async function runFinetune(
           epoch,
           loss,
           lr: factor * config.headLr,
-          imagesPerSec,
-          etaSeconds: ((lastStep - step) * config.batchSize) / imagesPerSec,
+          imagesPerSec: speed.perSecond,
+          etaSeconds: speed.etaSeconds,
         });
       }
       if (cancelled) break;

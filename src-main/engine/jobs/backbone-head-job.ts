@@ -54,6 +54,7 @@ import {
   type JobRunOutcome,
 } from './job-run';
 import { configComments, RunFolder } from './run-folder';
+import { TrainingClock } from '../training-clock';
 
 /**
  * What a backbone-head run is given: a fine-tuning run's spec less the ViT's backbone and crop
@@ -288,7 +289,8 @@ export async function runBackboneHeadJob(
       const load = spec.loadBackbone ?? loadFaceBackbone;
       const owned = !spec.loadBackbone;
       const backbones: FaceBackbone[] = [];
-      const started = performance.now();
+      // Speed and ETA count the time spent fitting, not the time held paused.
+      const clock = new TrainingClock();
       const pending: Promise<void>[] = [];
       const gate = controls.beforeStep;
       try {
@@ -296,20 +298,21 @@ export async function runBackboneHeadJob(
         const advance = async (steps: number, loss?: number): Promise<void> => {
           if (gate) {
             // Held here while paused, recorded as such.
-            let held = true;
-            const passed = gate(step).finally(() => (held = false));
-            await new Promise((resolve) => setImmediate(resolve));
-            if (held) {
-              await record('paused').catch(() => undefined);
-              await passed;
-              await record('running').catch(() => undefined);
-            }
+            await clock.hold(async () => {
+              let held = true;
+              const passed = gate(step).finally(() => (held = false));
+              await new Promise((resolve) => setImmediate(resolve));
+              if (held) {
+                await record('paused').catch(() => undefined);
+                await passed;
+                await record('running').catch(() => undefined);
+              }
+            });
           }
           controls.signal?.throwIfAborted();
           step += steps;
           if (loss !== undefined) finalLoss = loss;
-          const seconds = (performance.now() - started) / 1000;
-          const rate = seconds > 0 ? step / seconds : 0;
+          const speed = clock.speed(step, totalSteps! - step);
           const progress: JobProgress = {
             step,
             totalSteps: totalSteps!,
@@ -318,8 +321,8 @@ export async function runBackboneHeadJob(
             lr: 0,
             momentum: null,
             teacherEntropy: null,
-            imagesPerSec: rate,
-            etaSeconds: rate > 0 ? Math.max(0, totalSteps! - step) / rate : 0,
+            imagesPerSec: speed.perSecond,
+            etaSeconds: speed.etaSeconds,
             memory: memoryNow(),
           };
           pending.push(run.appendMetrics(progress));

@@ -22,6 +22,7 @@ import { Rng, deriveSeed } from '../model/rng';
 import * as schedule from '../optim/schedules';
 import { VIT_PRESETS } from '../model/vit';
 import { latestCheckpointFile } from '../model/tensor-record';
+import { TrainingClock } from '../training-clock';
 
 export interface PretrainProgress {
   step: number;
@@ -214,18 +215,15 @@ export async function runPretrain(
   };
 
   // ---- the loop ----
-  const started = performance.now();
-  let heldMs = 0;
+  // Speed and ETA count the time spent training, not the time held paused.
+  const clock = new TrainingClock();
   const startStep = step;
   let cancelled = false;
   let next = step < lastStep ? data.batch(indicesFor(step)) : null;
   try {
     while (step < lastStep) {
-      if (options.beforeStep) {
-        const held = performance.now();
-        await options.beforeStep(step);
-        heldMs += performance.now() - held; // time paused is not training time (speed, ETA)
-      }
+      const gate = options.beforeStep;
+      if (gate) await clock.hold(() => gate(step));
       if (options.signal?.aborted) {
         cancelled = true;
         break;
@@ -283,8 +281,10 @@ export async function runPretrain(
       updateCenter(center, out.teacherSum, out.teacherRows, config.centerMomentum);
       step++;
 
-      const elapsed = (performance.now() - started - heldMs) / 1000;
-      const imagesPerSec = ((step - startStep) * config.batchSize) / elapsed;
+      const speed = clock.speed(
+        (step - startStep) * config.batchSize,
+        (lastStep - step) * config.batchSize,
+      );
       const mem = tf.memory();
       options.onProgress?.({
         step,
@@ -296,8 +296,8 @@ export async function runPretrain(
         momentum,
         teacherTemperature: tau,
         teacherEntropy: out.teacherEntropy,
-        imagesPerSec,
-        etaSeconds: ((lastStep - step) * config.batchSize) / imagesPerSec,
+        imagesPerSec: speed.perSecond,
+        etaSeconds: speed.etaSeconds,
         memory: {
           rssBytes: process.memoryUsage().rss,
           tensors: mem.numTensors,

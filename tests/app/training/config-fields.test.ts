@@ -39,6 +39,22 @@ describe('configFields', () => {
     }
   });
 
+  it("names, in headLr's help, the rate for each recipe: the schema's default and one-click's", () => {
+    const fields = configFields(finetuneConfigSchema, ['checkpointDir', 'task']);
+    const headLr = fields.find((f) => f.key === 'headLr')!;
+    const oneClick = oneClickFinetuneConfig('landmarks', {
+      pretrainImages: 0,
+      labelledTrainFaces: 100,
+    });
+    const exponent = (value: unknown) => (value as number).toExponential(0);
+    // The form shows one-click's value under this help: the help must say it is the right one
+    // for a frozen backbone, and name the default for a backbone that trains.
+    expect(oneClick.trainableBlocks).toBe(0);
+    expect(headLr.help).toContain(`${exponent(oneClick.headLr)}, the measured best`);
+    expect(headLr.help).toContain(`(${exponent(headLr.default)} here)`);
+    expect(headLr.help).toMatch(/frozen backbone \(`trainableBlocks` 0/);
+  });
+
   it('flattens nested objects to dotted keys with their bounds, options and defaults', () => {
     const fields = configFields(finetuneConfigSchema, ['checkpointDir']);
     const byKey = Object.fromEntries(fields.map((f) => [f.key, f]));

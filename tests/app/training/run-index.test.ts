@@ -75,6 +75,8 @@ describe('listRuns', () => {
       modelId: 'finetune-new',
       backboneId: 'pretrain-old',
       metrics: { nme: 0.07 },
+      // The project's only landmarks run: nothing earlier to differ from.
+      changes: null,
     });
     expect(readable[1]).toMatchObject({ status: 'done', resumable: false, task: null });
 

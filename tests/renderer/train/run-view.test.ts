@@ -7,6 +7,7 @@ import {
   runViewOf,
   runViewOfInfo,
   upsertRun,
+  withListedChanges,
   type TrainingEvent,
 } from '../../../src-renderer/src/features/train/run-view';
 import { progress, runInfo, validation } from './fixtures';
@@ -131,6 +132,27 @@ describe('the history list', () => {
       ['a', 9],
     ]);
     expect(upsertRun(runs, runInfo({ id: 'c' })).map((r) => r.id)).toEqual(['c', 'b', 'a']);
+  });
+
+  it("keeps a run's listed config changes when a record without them replaces it", () => {
+    const changes = [{ key: 'headLr', from: '0.001', to: '0.01' }];
+    const runs = [runInfo({ id: 'b', changes }), runInfo({ id: 'a', changes: null })];
+    const ended = upsertRun(runs, runInfo({ id: 'b', status: 'done' }));
+    expect(ended[0]).toMatchObject({ status: 'done', changes });
+    // The list's own answer wins, "first of its kind" (null) included.
+    expect(upsertRun(runs, runInfo({ id: 'b', changes: [] }))[0]!.changes).toEqual([]);
+    expect(upsertRun(runs, runInfo({ id: 'a' }))[1]!.changes).toBeNull();
+
+    const started = upsertRun(runs, runInfo({ id: 'c' }));
+    expect(started[0]!.changes).toBeUndefined();
+    const listed = withListedChanges(started, [runInfo({ id: 'c', changes, status: 'queued' })]);
+    expect(listed.map((r) => [r.id, r.changes])).toEqual([
+      ['c', changes],
+      ['b', changes],
+      ['a', null],
+    ]);
+    // Only the changes come from the list: the status stays the page's.
+    expect(listed[0]!.status).toBe('running');
   });
 
   it('updates a listed run from an event', () => {

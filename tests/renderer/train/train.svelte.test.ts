@@ -77,6 +77,21 @@ describe('train store: opening the view', () => {
     await settle(40);
     expect(train.view?.run.id).toBe('ft-old');
   });
+
+  it("shows the run the shell's running-jobs indicator leads to, open or not", async () => {
+    const train = await freshTrain();
+    serveTraining([DONE_RUN, LIVE_RUN]);
+    // Not open yet: the view shows it as it opens, instead of the run it would reattach to.
+    train.show('ft-old');
+    train.start();
+    await settle(40);
+    expect(train.view?.run.id).toBe('ft-old');
+    // Open: at once.
+    train.show('ft-live');
+    await settle(20);
+    expect(train.view?.run.id).toBe('ft-live');
+    expect(studio.requests('training:run')).toEqual([{ runId: 'ft-old' }, { runId: 'ft-live' }]);
+  });
 });
 
 describe('train store: the finished model beside its baseline', () => {
@@ -165,6 +180,37 @@ describe('train store: events', () => {
     expect(train.acting).toBe(false);
     expect(train.view?.run.status).toBe('running');
     expect(train.runs.find((r) => r.id === 'ft-live')?.status).toBe('running');
+  });
+
+  it('cancels a run only once the person confirms, and not another run shown meanwhile', async () => {
+    const train = await freshTrain();
+    serveTraining([DONE_RUN, LIVE_RUN]);
+    studio.handle('training:cancel', ({ runId }) => ({
+      ...LIVE_RUN,
+      id: runId,
+      status: 'running' as const,
+    }));
+    train.start();
+    await settle(40);
+    train.askCancel();
+    expect(train.confirmingCancel).toBe('ft-live');
+    train.keepRunning();
+    expect(train.confirmingCancel).toBeNull();
+    await train.cancel();
+    expect(studio.requests('training:cancel')).toEqual([]);
+
+    // Asked, then another run is shown: the question was about the first; nothing is cancelled.
+    train.askCancel();
+    await train.select('ft-old');
+    expect(train.confirmingCancel).toBeNull();
+    await train.cancel();
+    expect(studio.requests('training:cancel')).toEqual([]);
+
+    await train.select('ft-live');
+    train.askCancel();
+    await train.cancel();
+    expect(train.confirmingCancel).toBeNull();
+    expect(studio.requests('training:cancel')).toEqual([{ runId: 'ft-live' }]);
   });
 
   it('adopts a run started in another window when nothing live is shown', async () => {

@@ -1,7 +1,7 @@
 /**
  * The Models section's state (a class of `$state` fields): the shelf from `models:list`, the
- * selected model's card, export to a folder and delete with a confirmation. Only the actions talk
- * to `api.ts`.
+ * selected model's card, export to a folder (its error kept apart, shown beside the export field)
+ * and delete with a confirmation. Only the actions talk to `api.ts`.
  */
 import type { ModelInfo } from '$shared/training';
 import { attempt, invoke, mode, on } from '../../lib/api';
@@ -15,6 +15,8 @@ class ModelsState {
   exportDir = $state('');
   exporting = $state(false);
   exported = $state<{ modelId: string; dir: string; files: number } | null>(null);
+  /** Why the last export did not happen; shown beside the export field, not atop the page. */
+  exportError = $state<string | null>(null);
   /** The model a delete waits on a second click for. */
   confirmingDelete = $state<string | null>(null);
   loading = $state(true);
@@ -46,13 +48,17 @@ class ModelsState {
     this.selectedId = id;
     this.confirmingDelete = null;
     this.exported = null;
+    this.exportError = null;
   }
 
   async pickFolder(): Promise<void> {
-    await this.#guard(async () => {
-      const answer = await invoke('dialog:pickFolder', { title: 'Export the model into…' });
-      if (answer.dir) this.exportDir = answer.dir;
-    });
+    await attempt(
+      async () => {
+        const answer = await invoke('dialog:pickFolder', { title: 'Export the model into…' });
+        if (answer.dir) this.exportDir = answer.dir;
+      },
+      (message) => (this.exportError = message),
+    );
   }
 
   async exportSelected(): Promise<void> {
@@ -60,15 +66,18 @@ class ModelsState {
     const outDir = exportFolder(this.exportDir);
     if (!model) return;
     if (!outDir) {
-      this.error = 'Give the folder to export into.';
+      this.exportError = 'Give the folder to export into.';
       return;
     }
     this.exporting = true;
     this.exported = null;
-    await this.#guard(async () => {
-      const answer = await invoke('models:export', { modelId: model.id, outDir });
-      this.exported = { modelId: model.id, ...answer };
-    });
+    await attempt(
+      async () => {
+        const answer = await invoke('models:export', { modelId: model.id, outDir });
+        this.exported = { modelId: model.id, ...answer };
+      },
+      (message) => (this.exportError = message),
+    );
     this.exporting = false;
   }
 

@@ -114,13 +114,27 @@ export function applyEventToInfo(run: RunInfo, event: TrainingEvent): RunInfo {
   return applyEvent(runViewOfInfo(run), event).run;
 }
 
-/** Replaces (or prepends, newest first) a run in the history list. */
+/**
+ * Replaces (or prepends, newest first) a run in the history list. Only the list's own answer
+ * carries a run's config changes: a record from elsewhere (an event, a control's answer) keeps
+ * the ones listed.
+ */
 export function upsertRun(runs: readonly RunInfo[], run: RunInfo): RunInfo[] {
   const at = runs.findIndex((r) => r.id === run.id);
   if (at === -1) return [run, ...runs];
   const out = runs.slice();
-  out[at] = run;
+  const listed = runs[at]!.changes;
+  out[at] = run.changes === undefined && listed !== undefined ? { ...run, changes: listed } : run;
   return out;
+}
+
+/** The list with each run's config changes taken from a fresh `training:runs` answer. */
+export function withListedChanges(runs: readonly RunInfo[], listed: readonly RunInfo[]): RunInfo[] {
+  const changes = new Map(listed.map((r) => [r.id, r.changes]));
+  return runs.map((run) => {
+    const fresh = changes.get(run.id);
+    return fresh === undefined ? run : { ...run, changes: fresh };
+  });
 }
 
 /** The run to show when the view opens: a live one (to reattach), else the newest. */

@@ -32,6 +32,7 @@ import {
   runViewOf,
   runViewOfInfo,
   upsertRun,
+  withListedChanges,
   type RunView,
   type TrainingEvent,
 } from './run-view';
@@ -73,6 +74,8 @@ class TrainState {
   starting = $state(false);
   /** A control (pause, resume, cancel) waiting for its answer. */
   acting = $state(false);
+  /** The run whose Cancel waits for the person to confirm it, or null. */
+  confirmingCancel = $state<string | null>(null);
   error = $state<string | null>(null);
 
   #selectedId: string | null = null;
@@ -139,6 +142,15 @@ class TrainState {
     this.#requestedRun = runId;
   }
 
+  /**
+   * Shows a run: now, when the view is open (it follows events), else as it opens — the shell's
+   * running-jobs indicator leads here from any section, and the view reattaches through `#load`.
+   */
+  show(runId: string): void {
+    if (this.#unsubscribe && !this.loading) void this.select(runId);
+    else this.requestRun(runId);
+  }
+
   async choose(id: TaskChoice['id']): Promise<void> {
     this.choiceId = id;
     await this.#loadSchema();
@@ -183,11 +195,22 @@ class TrainState {
       // The dashboard takes the form's place: the run is what to watch now.
       this.showAdvanced = false;
       this.runs = upsertRun(this.runs, run);
+      void this.#refreshChanges();
       await this.select(run.id);
     } catch (error) {
       this.error = describeError(error);
     } finally {
       this.starting = false;
+    }
+  }
+
+  /** A new run's config changes come only with the list: take them from a fresh one. */
+  async #refreshChanges(): Promise<void> {
+    try {
+      const listed = await invoke('training:runs', {});
+      this.runs = withListedChanges(this.runs, listed);
+    } catch {
+      // The list shows the run's tag meanwhile; its changes come on the next view open.
     }
   }
 
@@ -199,13 +222,27 @@ class TrainState {
     await this.#control('training:resume');
   }
 
+  /** Cancel asks first (the run's progress since its last checkpoint is lost). */
+  askCancel(): void {
+    this.confirmingCancel = this.#selectedId;
+  }
+
+  keepRunning(): void {
+    this.confirmingCancel = null;
+  }
+
+  /** Cancels the run the question was about, once the person has said so. */
   async cancel(): Promise<void> {
+    const runId = this.confirmingCancel;
+    this.confirmingCancel = null;
+    if (runId === null || runId !== this.#selectedId) return;
     await this.#control('training:cancel');
   }
 
   /** Shows a run: its history-list record at once, its logged steps once they load. */
   async select(runId: string): Promise<void> {
     this.#selectedId = runId;
+    if (this.confirmingCancel !== runId) this.confirmingCancel = null;
     const known = this.runs.find((r) => r.id === runId);
     this.view = known ? runViewOfInfo(known) : null;
     this.showConfig = false;
