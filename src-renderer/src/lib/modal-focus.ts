@@ -1,7 +1,7 @@
 /**
  * Keyboard focus for a modal dialog (the WAI-ARIA dialog pattern), as a Svelte attachment:
- * `<div role="dialog" aria-modal="true" {@attach modalFocus}>`. On open the dialog's first
- * control takes the focus (else the dialog itself), Tab and Shift+Tab go round inside it instead
+ * `<div role="dialog" aria-modal="true" {@attach modalFocus}>`. On open the control marked
+ * `data-autofocus` takes the focus, else the dialog's first control (else the dialog itself), Tab and Shift+Tab go round inside it instead
  * of into the page it covers, and on close the control that opened it gets the focus back.
  */
 import type { Attachment } from 'svelte/attachments';
@@ -23,7 +23,7 @@ function focusables(dialog: HTMLElement): HTMLElement[] {
 
 export const modalFocus: Attachment<HTMLElement> = (dialog) => {
   const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-  const first = focusables(dialog)[0];
+  const first = dialog.querySelector<HTMLElement>('[data-autofocus]') ?? focusables(dialog)[0];
   if (first) first.focus();
   else {
     if (!dialog.hasAttribute('tabindex')) dialog.tabIndex = -1;
