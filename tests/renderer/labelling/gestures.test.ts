@@ -499,7 +499,25 @@ describe('CanvasGestures: what a gesture or a missing face holds back', () => {
     const gestures = new CanvasGestures(model, TEMPLATE, () => undefined);
     gestures.setTool('place');
     gestures.pointerDown({ x: 10, y: 10 }, { button: 1, shift: false });
+    gestures.pointerMove({ x: 20, y: 20 });
+    gestures.pointerUp();
+    gestures.wheel({ x: 20, y: 20 }, -100);
+    for (const kind of ['undo', 'mirror-assist', 'confirm-all', 'fit-face', 'escape'] as const) {
+      gestures.run({ kind });
+    }
+    gestures.run({ kind: 'zoom', factor: 2 });
     expect(model.mode).toBe('idle');
+    expect(model.transform).toEqual({ scale: 1, offsetX: 0, offsetY: 0 });
+    expect(gestures.hovered).toBeNull();
+  });
+
+  it('refits on a resize a face shown before the gestures were made', () => {
+    const model = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });
+    model.load({ imageId: IMAGE, imageSize: SIZE, points: FACE5.map((p) => ({ ...p })) });
+    const gestures = new CanvasGestures(model, TEMPLATE, () => undefined);
+    const before = model.transform;
+    gestures.resize({ width: 1280, height: 960 });
+    expect(model.transform.scale).toBeGreaterThan(before.scale * 1.5);
   });
 
   it('ignores the right button', () => {
