@@ -497,3 +497,198 @@ describe('pre-labelling with a model', () => {
     expect(() => m.applyPrediction(FACE5)).toThrow(CanvasModeError);
   });
 });
+
+describe('edges a labeller can reach', () => {
+  /** Scale 1 exactly: the 200 × 160 image sits at (220, 160) on the 640 × 480 stage. */
+  function unit(points: Landmark[] | null = null): CanvasModel {
+    const m = new CanvasModel(FIVE, {
+      viewport: { width: 640, height: 480 },
+      zoomLimits: { min: 1, max: 1 },
+    });
+    m.load({ imageId: IMAGE_A, imageSize: SIZE, points: points?.map((p) => ({ ...p })) ?? null });
+    return m;
+  }
+
+  it('places a point on the very edge of the image and refuses one half a pixel past it', () => {
+    for (const edge of [
+      { x: 0, y: 80 },
+      { x: 100, y: 0 },
+      { x: 200, y: 80 },
+      { x: 100, y: 160 },
+    ]) {
+      const m = unit();
+      m.setMode('place');
+      expect(m.placePoint(m.imageToStage(edge))).toEqual({ placed: 0 });
+      expect(m.points[0]).toMatchObject(edge);
+    }
+    for (const past of [
+      { x: -0.5, y: 80 },
+      { x: 100, y: -0.5 },
+      { x: 200.5, y: 80 },
+      { x: 100, y: 160.5 },
+    ]) {
+      const m = unit();
+      m.setMode('place');
+      expect(m.placePoint(m.imageToStage(past))).toEqual({ refused: 'outside-image' });
+      expect(m.canUndo).toBe(false);
+    }
+  });
+
+  it('hits the point drawn on top when two points coincide', () => {
+    const stacked = FACE5.map((p, i) => (i === 4 ? { ...FACE5[3]! } : p));
+    const m = model5(stacked);
+    expect(m.hitTest(m.imageToStage(FACE5[3]!), 8)).toBe(4);
+  });
+
+  it('names every edit in its undo label', () => {
+    const m = model5(emptyPoints(5));
+    m.setMode('place');
+    m.placePoint(m.imageToStage({ x: 60, y: 60 }));
+    expect(m.undoLabel).toBe('place left eye (0)');
+    m.setMode('idle');
+    m.movePoint(0, { x: 61, y: 60 });
+    expect(m.undoLabel).toBe('move left eye (0)');
+    m.toggleOccluded(0);
+    expect(m.undoLabel).toBe('mark occluded left eye (0)');
+    m.toggleOccluded(0);
+    expect(m.undoLabel).toBe('mark visible left eye (0)');
+    m.dropTemplate(TEMPLATE5, { x: 50, y: 50, width: 100, height: 100 });
+    expect(m.undoLabel).toBe('drop template');
+    m.confirmPoint(2);
+    expect(m.undoLabel).toBe('confirm nose (2)');
+    m.clearPoint(1);
+    m.mirrorAssist();
+    expect(m.undoLabel).toBe('mirror assist');
+    m.selectGroup('eyes');
+    m.scaleSelection(2);
+    expect(m.undoLabel).toBe('resize eyes');
+    m.moveGroup(1, 0);
+    expect(m.undoLabel).toBe('move eyes');
+    m.beginDrag('selection', m.imageToStage(m.points[0]!));
+    m.updateDrag({ x: m.imageToStage(m.points[0]!).x + 20, y: m.imageToStage(m.points[0]!).y });
+    m.endDrag();
+    expect(m.undoLabel).toBe('move eyes');
+    m.selectAll();
+    m.moveGroup(1, 0);
+    expect(m.undoLabel).toBe('move all points');
+  });
+
+  it('records no step for a group move that changes nothing', () => {
+    const m = model5();
+    m.selectGroup('eyes');
+    expect(m.moveGroup(0, 0)).toBe(false);
+    expect(m.canUndo).toBe(false);
+  });
+
+  it('drags a selection when only some of its points are placed', () => {
+    const oneEye = FACE5.map((p, i) => (i === 1 ? { x: 0, y: 0, v: 0 as const, ...HUMAN } : p));
+    const m = unit(oneEye);
+    m.selectGroup('eyes');
+    const from = m.imageToStage(FACE5[0]!);
+    expect(m.beginDrag('selection', from)).toBe(true);
+    m.updateDrag({ x: from.x + 5, y: from.y });
+    m.endDrag();
+    expect(m.points[0]!.x).toBe(65);
+    expect(m.points[1]!.v).toBe(0);
+  });
+
+  it('keeps the very same points after a drag back to where it began', () => {
+    const m = model5();
+    const before = m.points;
+    const from = m.imageToStage(FACE5[2]!);
+    m.beginDrag(2, from);
+    m.updateDrag({ x: from.x + 20, y: from.y });
+    m.updateDrag(from);
+    expect(m.endDrag()).toBe(false);
+    expect(m.points).toBe(before);
+  });
+
+  it('tells listeners the points changed on a cancel only when the drag moved them', () => {
+    const m = model5();
+    const seen = reasons(m);
+    const from = m.imageToStage(FACE5[2]!);
+    m.beginDrag(2, from);
+    m.cancelDrag();
+    expect(seen).toEqual(['mode', 'mode']);
+    seen.length = 0;
+    m.beginDrag(2, from);
+    m.updateDrag({ x: from.x + 20, y: from.y });
+    seen.length = 0;
+    m.cancelDrag();
+    expect(seen).toEqual(['points', 'mode']);
+  });
+
+  it('tells listeners the mode changed only when selecting switches into select mode', () => {
+    const m = model5();
+    const seen = reasons(m);
+    m.setMode('place');
+    expect(seen).toEqual(['mode']);
+    seen.length = 0;
+    m.selectGroup('eyes');
+    expect(seen).toEqual(['mode', 'selection']);
+    seen.length = 0;
+    m.selectGroup('mouth');
+    expect(seen).toEqual(['selection']);
+    seen.length = 0;
+    m.setMode('place');
+    expect(m.selection).toEqual([]);
+    expect(seen).toEqual(['mode', 'selection']);
+    seen.length = 0;
+    m.selectAll();
+    expect(seen).toEqual(['mode', 'selection']);
+    seen.length = 0;
+    m.selectAll();
+    expect(seen).toEqual(['selection']);
+  });
+
+  it('refuses a group the schema lacks and a viewport with no area, naming them', () => {
+    const m = model5();
+    expect(() => m.selectGroup('ears')).toThrow('Landmark schema "five" has no group "ears"');
+    expect(() => m.setViewport({ width: 0, height: 10 })).toThrow(
+      'Viewport must have a positive size, got 0×10',
+    );
+    expect(() => m.setViewport({ width: 10, height: 0 })).toThrow(
+      'Viewport must have a positive size, got 10×0',
+    );
+  });
+
+  it('refuses an image with no width or no height, naming the image and its size', () => {
+    const m = new CanvasModel(FIVE);
+    for (const imageSize of [
+      { width: 0, height: 10 },
+      { width: 10, height: 0 },
+    ]) {
+      expect(() => m.load({ imageId: IMAGE_A, imageSize })).toThrow(
+        `Image ${IMAGE_A} has no size (${imageSize.width}×${imageSize.height})`,
+      );
+    }
+    expect(() => m.load({ imageId: IMAGE_A, imageSize: SIZE, points: emptyPoints(4) })).toThrow(
+      `Face of image ${IMAGE_A} has 4 points; landmark schema "five" has 5`,
+    );
+    expect(m.face).toBeNull();
+    expect(m.canUndo).toBe(false);
+    expect(m.canRedo).toBe(false);
+  });
+
+  it('keeps its own copy of the points it loaded', () => {
+    const points = FACE5.map((p) => ({ ...p }));
+    const m = new CanvasModel(FIVE);
+    m.load({ imageId: IMAGE_A, imageSize: SIZE, points });
+    points[0] = { x: 1, y: 1, v: 1, ...HUMAN };
+    expect(m.points[0]).toEqual(FACE5[0]);
+  });
+
+  it('fits the whole image again after a zoom, and a boxless face by its labelled points', () => {
+    const half = FACE5.map((p, i) => (i < 3 ? p : { x: 0, y: 0, v: 0 as const, ...HUMAN }));
+    const m = model5(half);
+    const image = m.transform;
+    m.zoomAt({ x: 100, y: 100 }, 3);
+    m.fitImage();
+    expect(m.transform).toEqual(image);
+    m.fitFace();
+    // The labelled points span x 60..120 and y 60..90: their centre goes to the middle.
+    const centre = m.imageToStage({ x: 90, y: 75 });
+    expect(centre.x).toBeCloseTo(320, 9);
+    expect(centre.y).toBeCloseTo(240, 9);
+  });
+});

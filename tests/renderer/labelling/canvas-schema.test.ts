@@ -5,6 +5,7 @@ import { LandmarkSchema } from '$shared/schemas';
 import {
   UNGROUPED,
   canvasSchemaOf,
+  checkCanvasSchema,
   groupIndices,
   groupNames,
   templateOf,
@@ -60,5 +61,46 @@ describe('canvasSchemaOf', () => {
       confirmed: false,
     });
     expect(m.nextToPlace).toBeNull();
+  });
+});
+
+describe('checkCanvasSchema', () => {
+  const points = [
+    { name: 'a', group: 'g' },
+    { name: 'b', group: 'g' },
+    { name: 'c', group: 'g' },
+  ];
+
+  it('refuses a schema with no points', () => {
+    expect(() => checkCanvasSchema({ id: 'none', points: [], mirrorPairs: [] })).toThrow(
+      'Landmark schema "none" has no points',
+    );
+  });
+
+  it('refuses a mirror pair outside the points, naming it', () => {
+    for (const pair of [
+      [0, 3],
+      [-1, 2],
+      [0.5, 2],
+    ] as const) {
+      expect(() => checkCanvasSchema({ id: 's', points, mirrorPairs: [pair] })).toThrow(
+        `Landmark schema "s": mirror pair [${pair[0]}, ${pair[1]}] is outside 0..2`,
+      );
+    }
+  });
+
+  it('refuses a point in two mirror pairs, and accepts pairs that share nothing', () => {
+    expect(() =>
+      checkCanvasSchema({
+        id: 's',
+        points,
+        mirrorPairs: [
+          [0, 1],
+          [1, 2],
+        ],
+      }),
+    ).toThrow('Landmark schema "s": point 1 is in more than one mirror pair');
+    const ok = { id: 's', points, mirrorPairs: [[0, 2] as const] };
+    expect(checkCanvasSchema(ok)).toBe(ok);
   });
 });

@@ -5,6 +5,7 @@ import {
   confirmPoint,
   confirmPoints,
   emptyPoints,
+  labelledCount,
   mergePrediction,
   mostUncertain,
   unconfirmedCount,
@@ -257,5 +258,126 @@ describe('model predictions', () => {
         PREDICTED.map((p) => ({ ...p })),
       ),
     ).toBe(true);
+  });
+});
+
+describe('edits a labeller feels', () => {
+  it('counts the labelled points, occluded ones included', () => {
+    const points = five({ 0: [1, 1], 3: [4, 4] });
+    points[3] = { x: 4, y: 4, v: 1, ...HUMAN };
+    expect(labelledCount(points)).toBe(2);
+    expect(labelledCount(emptyPoints(5))).toBe(0);
+  });
+
+  it('moves a person’s point along one axis only', () => {
+    const points = five({ 0: [10, 20] });
+    expect(movePoint(points, 0, { x: 11, y: 20 })[0]).toEqual({ x: 11, y: 20, v: 2, ...HUMAN });
+    expect(movePoint(points, 0, { x: 10, y: 21 })[0]).toEqual({ x: 10, y: 21, v: 2, ...HUMAN });
+  });
+
+  it('makes an unlabelled point visible when moved, even to the origin, and keeps occlusion', () => {
+    expect(movePoint(emptyPoints(1), 0, { x: 0, y: 0 })[0]).toEqual({ x: 0, y: 0, v: 2, ...HUMAN });
+    expect(movePoint(emptyPoints(1), 0, { x: 5, y: 6 })[0]).toEqual({ x: 5, y: 6, v: 2, ...HUMAN });
+    const occluded: Landmark[] = [{ x: 5, y: 6, v: 1, ...HUMAN }];
+    expect(movePoint(occluded, 0, { x: 7, y: 8 })[0]).toEqual({ x: 7, y: 8, v: 1, ...HUMAN });
+  });
+
+  it('clears a placed point wherever it lies, so it is next to place again', () => {
+    for (const at of [
+      [5, 6],
+      [5, 0],
+      [0, 6],
+      [0, 0],
+    ] as const) {
+      const cleared = clearPoint(five({ 0: [1, 1], 1: [at[0], at[1]] }), 1);
+      expect(cleared[1]).toEqual({ x: 0, y: 0, v: 0, ...HUMAN });
+      expect(nextToPlace(cleared)).toBe(1);
+    }
+  });
+
+  it('leaves no stale position or provenance on a cleared point', () => {
+    for (const stale of [
+      { x: 5, y: 0, v: 0, ...HUMAN },
+      { x: 0, y: 5, v: 0, ...HUMAN },
+      { x: 0, y: 0, v: 0, ...MODEL },
+      { x: 0, y: 0, v: 0, source: 'model', confirmed: true },
+    ] as const) {
+      expect(clearPoint([stale], 0)).toEqual([{ x: 0, y: 0, v: 0, ...HUMAN }]);
+    }
+  });
+
+  it('scales a group about its centroid, ignoring its unlabelled points', () => {
+    const points: Landmark[] = [
+      { x: 10, y: 10, v: 2, ...TEMPLATE },
+      { x: 30, y: 30, v: 2, ...TEMPLATE },
+      { x: 0, y: 0, v: 0, ...HUMAN },
+    ];
+    expect(scalePoints(points, [0, 1, 2], 2)).toEqual([
+      { x: 0, y: 0, v: 2, ...TEMPLATE },
+      { x: 40, y: 40, v: 2, ...TEMPLATE },
+      { x: 0, y: 0, v: 0, ...HUMAN },
+    ]);
+  });
+
+  it('leaves the points as they are when there is nothing to scale', () => {
+    const points: Landmark[] = [
+      { x: 10, y: 10, v: 2, ...TEMPLATE },
+      { x: 30, y: 30, v: 2, ...TEMPLATE },
+      { x: 0, y: 0, v: 0, ...HUMAN },
+    ];
+    expect(scalePoints(points, [0, 1], 1)).toBe(points);
+    expect(scalePoints(points, [0, 2], 3)).toBe(points);
+    expect(() => scalePoints(points, [0, 1], 0)).toThrow('Bad scale factor 0');
+  });
+
+  it('checks the first of equally uncertain points first', () => {
+    const tie: Landmark[] = [
+      { x: 1, y: 1, v: 2, ...HUMAN },
+      { x: 2, y: 2, v: 2, ...MODEL, uncertainty: 0.3 },
+      { x: 3, y: 3, v: 2, ...MODEL, uncertainty: 0.3 },
+    ];
+    expect(mostUncertain(tie)).toEqual({ index: 1, uncertainty: 0.3 });
+  });
+
+  it('rejects a template box with no height', () => {
+    expect(() => templateInBox([{ x: 0, y: 0 }], { x: 0, y: 0, width: 4, height: 0 }, 1)).toThrow(
+      'Template box must have a positive size, got 4×0',
+    );
+  });
+
+  it('averages the centres of every pair placed on both sides, ignoring the midline points', () => {
+    // Eye centre 50, mouth centre 54; the nose at 80 does not count while pairs are placed.
+    const points = five({ 0: [30, 40], 1: [70, 40], 2: [80, 60], 3: [34, 80], 4: [74, 80] });
+    expect(midlineX(points, FIVE)).toBe(52);
+    expect(midlineX(five({ 0: [30, 40], 1: [70, 40], 2: [80, 60] }), FIVE)).toBe(50);
+  });
+
+  it('proposes nothing for a pair with neither side placed', () => {
+    const boxed = mirrorAssist(five({ 0: [30, 40] }), FIVE, {
+      x: 10,
+      y: 0,
+      width: 100,
+      height: 100,
+    });
+    expect(boxed.proposed).toEqual([1]);
+    expect(boxed.points.slice(2)).toEqual(emptyPoints(3));
+  });
+
+  it('lists proposals in schema order whatever the order of the pairs', () => {
+    const reversed = { ...FIVE, mirrorPairs: [[4, 3] as const, [1, 0] as const] };
+    const points = five({ 0: [30, 40], 2: [50, 60], 4: [66, 80] });
+    expect(mirrorAssist(points, reversed).proposed).toEqual([1, 3]);
+  });
+
+  it('tells arrays of different lengths and points of different sources apart', () => {
+    const points = five({ 0: [1, 2] });
+    expect(samePoints(points.slice(0, 4), points)).toBe(false);
+    expect(samePoints(points, points.slice(0, 4))).toBe(false);
+    expect(
+      samePoints(
+        [{ x: 0, y: 0, v: 2, source: 'model', confirmed: true }],
+        [{ x: 0, y: 0, v: 2, source: 'template', confirmed: true }],
+      ),
+    ).toBe(false);
   });
 });

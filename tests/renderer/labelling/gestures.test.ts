@@ -356,3 +356,380 @@ describe('CanvasGestures: reveal', () => {
     expect(gestures.active).toBe(0);
   });
 });
+
+describe('CanvasGestures: every canvas command', () => {
+  it('switches tools, undoes and redoes by command', () => {
+    const { model, gestures, at } = setup();
+    gestures.run({ kind: 'tool', tool: 'place' });
+    expect(model.mode).toBe('place');
+    gestures.run({ kind: 'tool', tool: 'idle' });
+    expect(model.mode).toBe('idle');
+    gestures.pointerMove(at(1));
+    gestures.run({ kind: 'toggle-occluded' });
+    expect(model.points[1]!.v).toBe(1);
+    gestures.run({ kind: 'undo' });
+    expect(model.points[1]!.v).toBe(2);
+    gestures.run({ kind: 'redo' });
+    expect(model.points[1]!.v).toBe(1);
+  });
+
+  it('says how many points mirror assist proposed, or that it found none', () => {
+    const face = FACE5.map((p, i) =>
+      i === 1 || i === 4 ? { x: 0, y: 0, v: 0 as const, ...HUMAN } : p,
+    );
+    const { model, gestures, notices } = setup(face);
+    gestures.run({ kind: 'mirror-assist' });
+    expect(notices).toEqual(['Mirror assist proposed 2 points: check and drag them']);
+    expect(model.points[1]).toMatchObject({ v: 2, source: 'template' });
+    gestures.run({ kind: 'mirror-assist' });
+    expect(notices.at(-1)).toBe('Mirror assist found nothing to propose');
+  });
+
+  it("selects the hovered point's group by key, resizes and moves it, and Escape drops it", () => {
+    const { model, gestures, at } = setup();
+    gestures.pointerMove(at(3));
+    gestures.run({ kind: 'select-group' });
+    expect(model.mode).toBe('select');
+    expect(model.selectedGroup).toBe('mouth');
+    // The mouth corners (66, 120) and (114, 121) scale about their middle (90, 120.5).
+    gestures.run({ kind: 'scale-selection', factor: 2 });
+    expect(model.points[3]!.x).toBeCloseTo(42, 9);
+    expect(model.points[4]!.x).toBeCloseTo(138, 9);
+    const scale = model.transform.scale;
+    gestures.run({ kind: 'move-selection', dx: 0, dy: 10 });
+    expect(model.points[3]!.y).toBeCloseTo(119.5 + 10 / scale, 6);
+    expect(model.points[0]).toEqual(FACE5[0]);
+    gestures.run({ kind: 'escape' });
+    expect(model.mode).toBe('idle');
+    expect(model.selection).toEqual([]);
+  });
+
+  it('neither resizes nor moves anything without a selection', () => {
+    const { model, gestures } = setup();
+    gestures.run({ kind: 'scale-selection', factor: 2 });
+    gestures.run({ kind: 'move-selection', dx: 10, dy: 10 });
+    expect(model.points).toEqual(FACE5);
+    expect(model.canUndo).toBe(false);
+  });
+
+  it('leaves a pan running on Escape, and place mode for idle', () => {
+    const { model, gestures } = setup();
+    gestures.pointerDown({ x: 300, y: 200 }, { button: 1, shift: false });
+    gestures.run({ kind: 'escape' });
+    expect(model.mode).toBe('pan');
+    gestures.pointerUp();
+    gestures.setTool('place');
+    gestures.run({ kind: 'escape' });
+    expect(model.mode).toBe('idle');
+  });
+
+  it('stops refitting on a resize once the person zooms or fits by key', () => {
+    for (const command of [
+      { kind: 'zoom', factor: 2 },
+      { kind: 'fit-face' },
+      { kind: 'fit-image' },
+    ] as const) {
+      const { model, gestures } = setup();
+      gestures.run({ kind: 'zoom', factor: 3 });
+      gestures.run(command);
+      const chosen = model.transform;
+      gestures.resize({ width: 1280, height: 960 });
+      expect(model.transform).toEqual(chosen);
+    }
+  });
+
+  it('fits the whole image by key', () => {
+    const { model, gestures } = setup();
+    gestures.run({ kind: 'fit-image' });
+    // 200 × 160 image in 640 × 480 less 24 px each side: the height limits, 432 / 160.
+    expect(model.transform.scale).toBeCloseTo(2.7, 9);
+    expect(model.imageToStage({ x: 100, y: 80 })).toEqual({ x: 320, y: 240 });
+  });
+});
+
+describe('CanvasGestures: confirming', () => {
+  const TEMPLATED = FACE5.map((p) => ({ ...p, source: 'template' as const, confirmed: false }));
+
+  it('confirms the selected group, not the point under the cursor, and says nothing', () => {
+    const { model, gestures, notices, at } = setup(TEMPLATED);
+    gestures.selectGroup('eyes');
+    gestures.pointerMove(at(2));
+    gestures.confirm();
+    expect(model.points.map((p) => p.confirmed)).toEqual([true, true, false, false, false]);
+    gestures.run({ kind: 'confirm' });
+    expect(model.points[2]!.confirmed).toBe(false);
+    expect(notices).toEqual(['That point is already confirmed']);
+  });
+
+  it('confirms the point touched in select mode while nothing is selected', () => {
+    const { model, gestures, notices, at } = setup(TEMPLATED);
+    gestures.run({ kind: 'select-all' });
+    gestures.run({ kind: 'escape' });
+    model.setMode('select');
+    gestures.pointerDown(at(2), LEFT);
+    gestures.pointerUp();
+    gestures.confirm();
+    expect(model.points.map((p) => p.confirmed)).toEqual([false, false, true, false, false]);
+    gestures.run({ kind: 'confirm-all' });
+    expect(model.points.every((p) => p.confirmed)).toBe(true);
+    expect(notices).toEqual([]);
+  });
+});
+
+describe('CanvasGestures: what a gesture or a missing face holds back', () => {
+  it('keeps the tool, group and confirmation until a drag ends', () => {
+    const template = FACE5.map((p) => ({ ...p, source: 'template' as const, confirmed: false }));
+    const { model, gestures, at } = setup(template);
+    const p = at(2);
+    gestures.pointerDown(p, LEFT);
+    gestures.pointerMove({ x: p.x + 30, y: p.y });
+    gestures.setTool('place');
+    gestures.selectGroup('eyes');
+    gestures.confirm(0);
+    gestures.pointerDown(at(0), LEFT);
+    expect(model.mode).toBe('drag');
+    expect(model.points[0]!.confirmed).toBe(false);
+    gestures.pointerUp();
+    expect(model.mode).toBe('idle');
+    expect(model.selection).toEqual([]);
+  });
+
+  it('does nothing before a face is loaded', () => {
+    const model = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });
+    const gestures = new CanvasGestures(model, TEMPLATE, () => undefined);
+    gestures.setTool('place');
+    gestures.pointerDown({ x: 10, y: 10 }, { button: 1, shift: false });
+    gestures.pointerMove({ x: 20, y: 20 });
+    gestures.pointerUp();
+    gestures.wheel({ x: 20, y: 20 }, -100);
+    for (const kind of ['undo', 'mirror-assist', 'confirm-all', 'fit-face', 'escape'] as const) {
+      gestures.run({ kind });
+    }
+    gestures.run({ kind: 'zoom', factor: 2 });
+    expect(model.mode).toBe('idle');
+    expect(model.transform).toEqual({ scale: 1, offsetX: 0, offsetY: 0 });
+    expect(gestures.hovered).toBeNull();
+  });
+
+  it('refits on a resize a face shown before the gestures were made', () => {
+    const model = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });
+    model.load({ imageId: IMAGE, imageSize: SIZE, points: FACE5.map((p) => ({ ...p })) });
+    const gestures = new CanvasGestures(model, TEMPLATE, () => undefined);
+    const before = model.transform;
+    gestures.resize({ width: 1280, height: 960 });
+    expect(model.transform.scale).toBeGreaterThan(before.scale * 1.5);
+  });
+
+  it('ignores the right button', () => {
+    const { model, gestures, at } = setup();
+    gestures.pointerDown(at(2), { button: 2, shift: false });
+    gestures.pointerMove({ x: at(2).x + 30, y: at(2).y });
+    gestures.pointerUp();
+    expect(model.mode).toBe('idle');
+    expect(model.points).toEqual(FACE5);
+    expect(gestures.active).toBeNull();
+  });
+
+  it('drags only the pressed point when it lies outside the selection', () => {
+    const { model, gestures, at } = setup();
+    gestures.selectGroup('mouth');
+    const p = at(0);
+    gestures.pointerDown(p, LEFT);
+    gestures.pointerMove({ x: p.x + 30, y: p.y });
+    gestures.pointerUp();
+    expect(model.points[0]!.x).toBeGreaterThan(FACE5[0]!.x);
+    expect(model.points[1]).toEqual(FACE5[1]);
+    expect(model.points[3]).toEqual(FACE5[3]);
+  });
+
+  it('ignores a zero-sized resize and keeps the view still during a drag', () => {
+    const { model, gestures, at } = setup();
+    const before = model.transform;
+    gestures.resize({ width: 0, height: 300 });
+    gestures.resize({ width: 300, height: 0 });
+    expect(model.viewport).toEqual({ width: 640, height: 480 });
+    expect(model.transform).toEqual(before);
+    const p = at(2);
+    gestures.pointerDown(p, LEFT);
+    gestures.pointerMove({ x: p.x + 30, y: p.y });
+    gestures.resize({ width: 1280, height: 960 });
+    expect(model.viewport).toEqual({ width: 640, height: 480 });
+    gestures.pointerUp();
+  });
+});
+
+describe('CanvasGestures: listeners, space and the wheel', () => {
+  it('stops telling a listener once it unsubscribes, and only on a change of Space', () => {
+    const { gestures } = setup();
+    let calls = 0;
+    const off = gestures.on(() => (calls += 1));
+    gestures.setSpace(true);
+    gestures.setSpace(true);
+    expect(calls).toBe(1);
+    off();
+    gestures.setSpace(false);
+    expect(calls).toBe(1);
+    expect(gestures.spaceHeld).toBe(false);
+  });
+
+  it('zooms in on a wheel turned away from the person and out towards them', () => {
+    const { model, gestures } = setup();
+    const fitted = model.transform.scale;
+    gestures.wheel({ x: 320, y: 240 }, -100);
+    expect(model.transform.scale).toBeGreaterThan(fitted);
+    gestures.wheel({ x: 320, y: 240 }, 200);
+    expect(model.transform.scale).toBeLessThan(fitted);
+  });
+
+  it('refits a new face after the last one was zoomed', () => {
+    const { model, gestures } = setup();
+    const fitted = model.transform;
+    gestures.run({ kind: 'zoom', factor: 3 });
+    model.load({ imageId: 'b'.repeat(64), imageSize: SIZE, points: FACE5.map((p) => ({ ...p })) });
+    gestures.loaded();
+    expect(model.transform).toEqual(fitted);
+    gestures.resize({ width: 1280, height: 960 });
+    expect(model.transform.scale).toBeGreaterThan(fitted.scale * 1.5);
+  });
+
+  it('fits the labelled points of a half-labelled face, not the whole image', () => {
+    const half = FACE5.map((p, i) => (i < 3 ? p : { x: 0, y: 0, v: 0 as const, ...HUMAN }));
+    const { model } = setup(half);
+    const loaded = model.transform;
+    model.fitFace();
+    expect(model.transform).toEqual(loaded);
+    model.fitImage();
+    expect(model.transform).not.toEqual(loaded);
+  });
+});
+
+describe('CanvasGestures: reveal at the margins', () => {
+  /** Scale 1 exactly, so stage positions are exact and the margin test is a strict one. */
+  function unitSetup() {
+    const model = new CanvasModel(FIVE, {
+      viewport: { width: 640, height: 480 },
+      zoomLimits: { min: 1, max: 1 },
+    });
+    model.load({ imageId: IMAGE, imageSize: SIZE, points: FACE5.map((p) => ({ ...p })) });
+    const gestures = new CanvasGestures(model, TEMPLATE, () => undefined);
+    gestures.loaded();
+    /** Pans so that the nose lies at `stage`. */
+    const put = (stage: { x: number; y: number }) => {
+      model.beginPan(model.imageToStage(model.points[2]!));
+      model.updatePan(stage);
+      model.endPan();
+    };
+    return { model, gestures, put };
+  }
+
+  it('stops refitting on a resize once it has panned a point into view', () => {
+    const { model, gestures, put } = unitSetup();
+    put({ x: 40, y: 240 });
+    gestures.reveal(2);
+    const revealed = model.transform;
+    gestures.resize({ width: 800, height: 600 });
+    expect(model.transform).toEqual(revealed);
+  });
+
+  it('leaves a point just inside the 40 px margin alone and pans one on it to the middle', () => {
+    for (const [inside, onMargin] of [
+      [
+        { x: 41, y: 240 },
+        { x: 40, y: 240 },
+      ],
+      [
+        { x: 320, y: 41 },
+        { x: 320, y: 40 },
+      ],
+      [
+        { x: 599, y: 240 },
+        { x: 600, y: 240 },
+      ],
+      [
+        { x: 320, y: 439 },
+        { x: 320, y: 440 },
+      ],
+    ] as const) {
+      const { model, gestures, put } = unitSetup();
+      put(inside);
+      gestures.reveal(2);
+      expect(model.imageToStage(model.points[2]!)).toEqual(inside);
+      put(onMargin);
+      gestures.reveal(2);
+      expect(model.imageToStage(model.points[2]!)).toEqual({ x: 320, y: 240 });
+    }
+  });
+});
+
+describe('CanvasGestures: the rest of the surface', () => {
+  it('makes a point the model placed the active one', () => {
+    const { gestures } = setup();
+    let calls = 0;
+    gestures.on(() => (calls += 1));
+    gestures.activate(3);
+    expect(gestures.active).toBe(3);
+    expect(calls).toBe(1);
+  });
+
+  it('drags the whole selection from any of its points without Shift', () => {
+    const { model, gestures, at } = setup();
+    gestures.selectGroup('mouth');
+    const p = at(3);
+    const scale = model.transform.scale;
+    gestures.pointerDown(p, LEFT);
+    gestures.pointerMove({ x: p.x + 10 * scale, y: p.y });
+    gestures.pointerUp();
+    expect(model.points[3]!.x).toBeCloseTo(76, 6);
+    expect(model.points[4]!.x).toBeCloseTo(124, 6);
+    expect(model.points[0]).toEqual(FACE5[0]);
+  });
+
+  it('fits the face again by key after a zoom', () => {
+    const { model, gestures } = setup();
+    const fitted = model.transform;
+    gestures.run({ kind: 'zoom', factor: 3 });
+    gestures.run({ kind: 'fit-face' });
+    expect(model.transform).toEqual(fitted);
+  });
+
+  it('says so when nothing is touched and every point is confirmed', () => {
+    const { gestures, notices } = setup();
+    gestures.confirm();
+    expect(notices).toEqual(['No unconfirmed point to confirm']);
+  });
+
+  it("names the schema's mean face when no labelled face made the template", () => {
+    const model = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });
+    model.load({ imageId: IMAGE, imageSize: SIZE, points: null });
+    const notices: (string | null)[] = [];
+    const gestures = new CanvasGestures(model, { ...TEMPLATE, source: 'schema' }, (text) =>
+      notices.push(text),
+    );
+    gestures.loaded();
+    gestures.dropTemplate();
+    expect(notices.at(-1)).toMatch(/^Dropped the schema's mean face into the face box: /);
+  });
+
+  it('reveals nothing outside idle mode or for a point the schema lacks', () => {
+    const { model, gestures } = setup();
+    gestures.run({ kind: 'zoom', factor: 8 });
+    gestures.setTool('place');
+    const zoomed = model.transform;
+    gestures.reveal(0);
+    expect(model.transform).toEqual(zoomed);
+    gestures.setTool('idle');
+    gestures.reveal(9);
+    expect(model.transform).toEqual(zoomed);
+  });
+});
+
+describe('CanvasGestures: a click off the image', () => {
+  it('places nothing and clears the notice instead of saying every point is placed', () => {
+    const { model, gestures, notices } = setup(null);
+    gestures.setTool('place');
+    gestures.pointerDown(model.imageToStage({ x: -20, y: 50 }), LEFT);
+    gestures.pointerUp();
+    expect(model.nextToPlace).toBe(0);
+    expect(notices).toEqual([null]);
+  });
+});

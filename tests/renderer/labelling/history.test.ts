@@ -62,3 +62,15 @@ describe('History', () => {
     expect(h.expected).toBeNull();
   });
 });
+
+describe('History: what the menu can offer', () => {
+  it('offers redo only after an undo, and no longer once it is redone', () => {
+    const h = new History(new VersionCounter());
+    h.record('move a', at(0), at(1));
+    expect(h.canRedo).toBe(false);
+    h.undo();
+    expect(h.canRedo).toBe(true);
+    h.redo();
+    expect(h.canRedo).toBe(false);
+  });
+});

@@ -83,3 +83,19 @@ describe('ModeMachine', () => {
     expect(seen).toEqual(['select', 'place']);
   });
 });
+
+describe('ModeMachine: what a refusal says', () => {
+  it('names the gesture it cannot start or end, and the mode the canvas is in', () => {
+    const m = new ModeMachine();
+    m.beginGesture('pan');
+    expect(() => m.beginGesture('drag')).toThrow('Canvas cannot go from mode "pan" to "drag"');
+    expect(() => m.endGesture('drag')).toThrow('Cannot end "drag": the canvas is in mode "pan"');
+    let caught: unknown;
+    try {
+      m.endGesture('drag');
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).name).toBe('CanvasModeError');
+  });
+});

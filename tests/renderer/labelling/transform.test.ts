@@ -109,3 +109,51 @@ describe('markers and bounds', () => {
     }
   });
 });
+
+describe('bad input', () => {
+  const t: ViewTransform = { scale: 2, offsetX: 0, offsetY: 0 };
+  const at = { x: 10, y: 10 };
+
+  it('names the zoom scale it refuses', () => {
+    expect(() => clampScale(-1, LIMITS)).toThrow(
+      'Zoom scale must be a positive finite number, got -1',
+    );
+  });
+
+  it('refuses a zero, negative or non-finite zoom factor as a factor, not as a scale', () => {
+    for (const factor of [0, -2, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => zoomBy(t, factor, at, LIMITS)).toThrow(
+        `Zoom factor must be a positive finite number, got ${factor}`,
+      );
+    }
+  });
+
+  it('refuses a viewport with no width or no height, naming its size', () => {
+    const box = { x: 0, y: 0, width: 10, height: 10 };
+    expect(() => fitBox(box, { width: 0, height: 50 }, 0, LIMITS)).toThrow(
+      'Viewport must have a positive size, got 0×50',
+    );
+    expect(() => fitBox(box, { width: 50, height: 0 }, 0, LIMITS)).toThrow(
+      'Viewport must have a positive size, got 50×0',
+    );
+  });
+});
+
+describe('fitBox limited by height', () => {
+  it('fits a tall box to the viewport height less the padding', () => {
+    const box = { x: 0, y: 0, width: 50, height: 200 };
+    // Height limits: (500 − 2·50) / 200 = 2; width would allow 8.
+    const t = fitBox(box, { width: 500, height: 500 }, 50, LIMITS);
+    expect(t.scale).toBe(2);
+    expect(imageToStage(t, { x: 0, y: 0 }).y).toBeCloseTo(50, 9);
+    expect(imageToStage(t, { x: 0, y: 200 }).y).toBeCloseTo(450, 9);
+  });
+
+  it('shrinks the padding to a quarter of the narrower side of a thin viewport', () => {
+    const box = { x: 0, y: 0, width: 10, height: 10 };
+    // Narrow: padding 40/4 = 10 on each side, leaving 20 px for 10 image px.
+    expect(fitBox(box, { width: 40, height: 400 }, 100, LIMITS).scale).toBe(2);
+    // Short: the same with the sides swapped.
+    expect(fitBox(box, { width: 400, height: 40 }, 100, LIMITS).scale).toBe(2);
+  });
+});
