@@ -33,6 +33,11 @@ export interface JobState {
   cancelRequested: boolean;
 }
 
+/** Whether a job is still going: neither finished nor failed to start. */
+export function jobRunning(job: JobState | null): job is JobState {
+  return job !== null && job.done === null && job.error === null;
+}
+
 type JobEvents = {
   progress?: EventPayload<'library:importProgress'>;
   done?: EventPayload<'library:importDone'>;
@@ -195,22 +200,17 @@ class LibraryState {
   /** Stops the running job; pressed before its id is known, it is sent as soon as it is. */
   async cancelJob(): Promise<void> {
     const job = this.job;
-    if (!job || job.done || job.error) return;
+    if (!job || !jobRunning(job)) return;
     job.cancelRequested = true;
     if (job.jobId !== null) await this.sendCancel(job.jobId);
   }
 
-  dismissJob(): void {
-    this.job = null;
-  }
-
   /**
-   * Called as a job's dialog opens: a job that has ended is forgotten, so no dialog opens on an
-   * old result; a running one stays, to be followed.
+   * Called as a job's dialog opens and closes: a job that has ended is forgotten, so no dialog
+   * opens on an old result; a running one stays, to be followed.
    */
   forgetFinishedJob(): void {
-    const job = this.job;
-    if (job && (job.done !== null || job.error !== null)) this.job = null;
+    if (this.job && !jobRunning(this.job)) this.job = null;
   }
 
   /** A person says these flagged images show a face (see `library:keepFaces`). */
