@@ -16,6 +16,7 @@ import {
   api,
   collectPageErrors,
   env,
+  openRunModelCard,
   openSection,
   RUN_TIMEOUT_MS,
   startAtHome,
@@ -117,11 +118,7 @@ test('every view has no serious or critical WCAG 2 A/AA violation', async ({ pag
   await expectAccessible(page, 'a running run');
   await waitForRunDone(page);
   await expectAccessible(page, 'a finished run');
-  const modelId = (await page.getByTestId('run-model').textContent())!;
-
-  await openSection(page, 'Models');
-  await page.getByTestId('model-shelf').locator(`[data-model-id="${modelId}"]`).click();
-  await expect(page.getByTestId('model-card')).toHaveAttribute('data-model-id', modelId);
+  await openRunModelCard(page);
   await expectAccessible(page, 'the Models view with a model card');
 
   await page.getByRole('button', { name: 'Close project' }).click();

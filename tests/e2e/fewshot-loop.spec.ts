@@ -19,6 +19,7 @@ import {
   api,
   collectPageErrors,
   env,
+  openRunModelCard,
   openSection,
   RUN_TIMEOUT_MS,
   startAtHome,
@@ -150,14 +151,9 @@ test('label 10 faces, one-click fine-tune, the card beats the mean shape, pre-la
   await waitForRunDone(page);
   const detail = await api(page.request, 'training:run', { runId });
   expect(detail.config).toMatchObject({ method: 'backbone-head', faceBackbones: ['facemesh'] });
-  const modelId = await page.getByTestId('run-model').textContent();
-  expect(modelId).toBeTruthy();
 
   // The card: the test NME beside the mean shape's, and well below it.
-  await openSection(page, 'Models');
-  await page.getByTestId('model-shelf').locator(`[data-model-id="${modelId}"]`).click();
-  const card = page.getByTestId('model-card');
-  await expect(card).toHaveAttribute('data-model-id', modelId!);
+  const { card, modelId } = await openRunModelCard(page);
   const summary = card.getByTestId('model-quality-summary');
   await expect(summary).toHaveText(QUALITY);
   const [, nme, baseline] = QUALITY.exec((await summary.textContent())!)!;
@@ -175,7 +171,7 @@ test('label 10 faces, one-click fine-tune, the card beats the mean shape, pre-la
   await expect(stage).toHaveAttribute('data-image-id', fresh);
   await expect(stage).toHaveAttribute('data-image-ready', 'true');
   await expect(stage).toHaveAttribute('data-labelled', '0');
-  await expect(page.getByTestId('prelabel-model')).toHaveValue(modelId!);
+  await expect(page.getByTestId('prelabel-model')).toHaveValue(modelId);
   await page.getByTestId('prelabel-current').click();
   await expect(page.getByTestId('prelabel-caution')).toHaveCount(0);
   await expect(stage).toHaveAttribute('data-unconfirmed', '68', { timeout: 60_000 });

@@ -25,6 +25,7 @@ import {
   api,
   collectPageErrors,
   env,
+  openRunModelCard,
   openSection,
   RUN_TIMEOUT_MS,
   startAtHome,
@@ -283,13 +284,8 @@ test('a newcomer creates, imports, labels five faces, fine-tunes, reads the card
   await shoot(page, '10-run-started');
   await waitForRunDone(page);
   await shoot(page, '11-run-done');
-  const modelId = (await page.getByTestId('run-model').textContent())!;
-
   // The model card.
-  await openSection(page, 'Models');
-  await page.getByTestId('model-shelf').locator(`[data-model-id="${modelId}"]`).click();
-  const card = page.getByTestId('model-card');
-  await expect(card).toHaveAttribute('data-model-id', modelId);
+  const { card, modelId } = await openRunModelCard(page);
   await expect(card.getByTestId('model-quality-summary')).toHaveText(
     new RegExp(`^\\d+\\.\\d% NME on ${TEST_FACES} test faces — the mean shape alone: \\d+\\.\\d%$`),
   );

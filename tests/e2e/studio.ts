@@ -3,7 +3,7 @@
  * `serve` with, a typed call to the bridge's API, and a fresh start at Home. The specs share one
  * server, so each closes whatever project the previous one left open.
  */
-import type { APIRequestContext, Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import type { InvokeChannel, RequestOf, ResponseOf } from '../../src-main/shared/ipc-contract';
 
 export function env(name: 'STUDIO_URL' | 'STUDIO_PROJECTS_ROOT' | 'STUDIO_SERVER_PID'): string {
@@ -72,4 +72,18 @@ export async function waitForRunDone(page: Page): Promise<void> {
     await page.waitForTimeout(500);
   }
   throw new Error(`The run did not finish in time: last status ${seen || 'not shown'}`);
+}
+
+/**
+ * Opens, in Models, the card of the model the finished run on the dashboard made; returns the
+ * card (its `data-model-id` checked) and the model's id.
+ */
+export async function openRunModelCard(page: Page): Promise<{ card: Locator; modelId: string }> {
+  const modelId = (await page.getByTestId('run-model').textContent()) ?? '';
+  expect(modelId, 'the finished run names its model').not.toBe('');
+  await openSection(page, 'Models');
+  await page.getByTestId('model-shelf').locator(`[data-model-id="${modelId}"]`).click();
+  const card = page.getByTestId('model-card');
+  await expect(card).toHaveAttribute('data-model-id', modelId);
+  return { card, modelId };
 }
