@@ -99,6 +99,26 @@ export const ImportStage = z.enum([
 export type ImportStage = z.infer<typeof ImportStage>;
 
 /**
+ * What a library job does: an import (and what it was asked to do) or face detection on its own.
+ * Its stages (`stagesOf`) are the ones the studio reports and the Library's dialogs list.
+ */
+export type JobPlan =
+  { kind: 'import'; labelled: boolean; curate: boolean; copy: boolean } | { kind: 'curate' };
+
+/** The stages a job goes through, in order. */
+export function stagesOf(plan: JobPlan): ImportStage[] {
+  if (plan.kind === 'curate') return ['detecting', 'near-duplicates', 'writing'];
+  return [
+    'scanning',
+    ...(plan.labelled ? (['validating'] as const) : []),
+    'importing',
+    ...(plan.curate ? (['detecting', 'near-duplicates'] as const) : []),
+    ...(plan.copy ? (['copying'] as const) : []),
+    'writing',
+  ];
+}
+
+/**
  * What a labelled import did with each face the set holds: new in the project, the same as
  * stored, kept as stored because it differs from the file (the user's edits win), or replaced
  * by the file's labels (asked for with `overwriteLabels`).

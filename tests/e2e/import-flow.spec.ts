@@ -11,10 +11,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page, type Route } from '@playwright/test';
 import sharp from 'sharp';
+import { stagesOf, type JobPlan } from '../../src-main/shared/library';
 import { HELEN, helenNames } from './helen-face';
 import { env, startAtHome } from './studio';
 
 const BAD_IMAGES = fileURLToPath(new URL('../fixtures/bad-input/images', import.meta.url));
+/** The import of the stages test: images, faces detected, copied into the project. */
+const DETECT_AND_COPY: JobPlan = { kind: 'import', labelled: false, curate: true, copy: true };
 const CK48 = fileURLToPath(new URL('../../../shared/data/ck48', import.meta.url));
 
 /** A fresh project (named after the test, so a retried worker makes no clash), dialog shown. */
@@ -161,14 +164,7 @@ test('an import that detects faces names each stage with its own count', async (
   await page.screenshot({ path: path.join('tests', 'e2e', 'screenshots', 'import-stages.png') });
   await expect(dialog.getByText('Import finished: 4 added')).toBeVisible({ timeout: 90_000 });
   // The list named every stage of this import, in order, whatever the page had time to draw.
-  expect(await page.evaluate('window.stageList')).toEqual([
-    'scanning',
-    'importing',
-    'detecting',
-    'near-duplicates',
-    'copying',
-    'writing',
-  ]);
+  expect(await page.evaluate('window.stageList')).toEqual(stagesOf(DETECT_AND_COPY));
   // Each line the running stage showed is a stage's name with its own count (or, before its size
   // is known, its name alone). A 4-image stage can be over before the page draws it, so which
   // stages got a line is not asserted; that at least one counted is.

@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { Landmark } from '../../src-main/shared/domain';
-import type { ImportStage } from '../../src-main/shared/library';
+import { stagesOf, type ImportStage } from '../../src-main/shared/library';
 import {
   HELEN_ROOT,
   helenImportFolder,
@@ -56,14 +56,7 @@ const STAGE_LABELS: Record<ImportStage, RegExp> = {
   writing: /^Writing the project/,
 };
 /** The stages an `images` import with face detection, copying the images, goes through. */
-const IMAGE_IMPORT_STAGES: readonly ImportStage[] = [
-  'scanning',
-  'importing',
-  'detecting',
-  'near-duplicates',
-  'copying',
-  'writing',
-];
+const IMAGE_IMPORT_STAGES = stagesOf({ kind: 'import', labelled: false, curate: true, copy: true });
 
 /** Photographs the page at each size, then goes back to the first. */
 async function shoot(page: Page, name: string): Promise<void> {

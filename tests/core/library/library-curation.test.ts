@@ -12,6 +12,7 @@ import { curateProject, importIntoProject } from '../../../src-main/core/library
 import { ProjectSession } from '../../../src-main/core/project-session';
 import { dispatch } from '../../../src-main/app/dispatch';
 import type { ImageRecord } from '../../../src-main/shared/domain';
+import { stagesOf } from '../../../src-main/shared/library';
 import { DATA } from './test-images';
 import { idleHandlers } from '../../app/handlers/studio-fixture';
 
@@ -199,14 +200,10 @@ describe('curating a library', () => {
       });
       expect(outcome).toMatchObject({ added: FACE_COUNT + 3, curated: FACE_COUNT + 3, flagged: 3 });
       const stages = progress.map((p) => p.stage).filter((s, i, all) => s !== all[i - 1]);
-      expect(stages).toEqual([
-        'scanning',
-        'importing',
-        'detecting',
-        'near-duplicates',
-        'copying',
-        'writing',
-      ]);
+      // The stages the Library's dialog lists for this import, in that order.
+      expect(stages).toEqual(
+        stagesOf({ kind: 'import', labelled: false, curate: true, copy: true }),
+      );
       // The counted stages end at every image, each with its own count.
       for (const stage of ['importing', 'detecting', 'copying']) {
         const last = progress.filter((p) => p.stage === stage).at(-1);

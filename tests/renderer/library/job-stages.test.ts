@@ -2,29 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   stageLine,
   stagePercent,
-  stagesOf,
   stageStates,
 } from '../../../src-renderer/src/features/library/job-stages';
 
 describe('the stages of a library job', () => {
-  it('lists what an import was asked to do, in order', () => {
-    expect(stagesOf({ kind: 'import', labelled: false, curate: false, copy: false })).toEqual([
-      'scanning',
-      'importing',
-      'writing',
-    ]);
-    expect(stagesOf({ kind: 'import', labelled: true, curate: true, copy: true })).toEqual([
-      'scanning',
-      'validating',
-      'importing',
-      'detecting',
-      'near-duplicates',
-      'copying',
-      'writing',
-    ]);
-    expect(stagesOf({ kind: 'curate' })).toEqual(['detecting', 'near-duplicates', 'writing']);
-  });
-
   it('marks the stages before the running one done and those after it waiting', () => {
     const states = stageStates(
       { kind: 'import', labelled: false, curate: true, copy: true },

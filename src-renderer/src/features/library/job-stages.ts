@@ -4,17 +4,13 @@
  * own count, rate and time left ("Copying 12/40 · 3.4 images/s · ETA 4 s").
  */
 import type { EventPayload } from '$shared/ipc-contract';
-import type { ImportStage } from '$shared/library';
+import { stagesOf, type ImportStage, type JobPlan } from '$shared/library';
 import { formatDuration } from '$shared/progress-text';
 
 export type JobProgress = Pick<
   EventPayload<'library:importProgress'>,
   'stage' | 'done' | 'total' | 'rate' | 'etaSeconds'
 >;
-
-/** What a job does: an import (and what it was asked to do) or face detection on its own. */
-export type JobPlan =
-  { kind: 'import'; labelled: boolean; curate: boolean; copy: boolean } | { kind: 'curate' };
 
 export const STAGE_NAMES: Record<ImportStage, string> = {
   scanning: 'Looking at the folder',
@@ -25,19 +21,6 @@ export const STAGE_NAMES: Record<ImportStage, string> = {
   copying: 'Copying into the project',
   writing: 'Writing the project',
 };
-
-/** The stages a job goes through, in order. */
-export function stagesOf(plan: JobPlan): ImportStage[] {
-  if (plan.kind === 'curate') return ['detecting', 'near-duplicates', 'writing'];
-  return [
-    'scanning',
-    ...(plan.labelled ? (['validating'] as const) : []),
-    'importing',
-    ...(plan.curate ? (['detecting', 'near-duplicates'] as const) : []),
-    ...(plan.copy ? (['copying'] as const) : []),
-    'writing',
-  ];
-}
 
 export type StageState = 'done' | 'running' | 'waiting';
 
