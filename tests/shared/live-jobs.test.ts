@@ -8,39 +8,30 @@ import {
 } from '../../src-main/shared/live-jobs';
 import type { RunInfo } from '../../src-main/shared/training';
 import type { JobProgress } from '../../src-main/shared/worker-protocol';
+import { progress as trainingProgress, runInfo } from '../support/training-runs';
 
+/** A landmark fine-tuning run at step 7 of 40. */
 function run(overrides: Partial<RunInfo> = {}): RunInfo {
-  return {
+  return runInfo({
     id: 'finetune-20261203-101500000-ab12',
-    kind: 'finetune',
-    task: 'landmarks',
-    status: 'running',
     createdAt: '2026-12-03T10:15:00.000Z',
     updatedAt: '2026-12-03T10:16:00.000Z',
     step: 7,
     totalSteps: 40,
-    error: null,
-    resumable: false,
-    modelId: null,
-    backboneId: null,
-    metrics: null,
     ...overrides,
-  };
+  });
 }
 
 function progress(step: number, etaSeconds = 30): JobProgress {
-  return {
-    step,
+  return trainingProgress(step, {
     totalSteps: 40,
     epoch: 0,
     loss: 1,
     lr: 1e-3,
-    momentum: null,
-    teacherEntropy: null,
     imagesPerSec: 8,
     etaSeconds,
     memory: { rssBytes: 1, tensors: 1, tensorBytes: 1 },
-  };
+  });
 }
 
 const fold = (events: LiveJobEvent[], from: LiveJob[] = []) =>

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LiveJob } from '../../../src-main/shared/live-jobs';
 import type { RunInfo } from '../../../src-main/shared/training';
 import type { JobProgress } from '../../../src-main/shared/worker-protocol';
+import { progress as trainingProgress } from '../../support/training-runs';
 import { writeModel } from '../training/training-fixtures';
 import { createTestStudio, type TestStudio } from './studio-fixture';
 
@@ -21,18 +22,15 @@ afterEach(async () => {
 const live = () => studio.value<LiveJob[]>('jobs:live', {});
 
 function progress(step: number): JobProgress {
-  return {
-    step,
+  return trainingProgress(step, {
     totalSteps: 40,
     epoch: 0,
     loss: 1,
     lr: 1e-3,
-    momentum: null,
-    teacherEntropy: null,
     imagesPerSec: 8,
     etaSeconds: 35,
     memory: { rssBytes: 1e8, tensors: 10, tensorBytes: 1e6 },
-  };
+  });
 }
 
 describe('jobs:live', () => {

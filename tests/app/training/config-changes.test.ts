@@ -5,24 +5,19 @@ import {
   withConfigChanges,
 } from '../../../src-main/app/training/config-changes';
 import type { RunInfo } from '../../../src-main/shared/training';
+import { runInfo } from '../../support/training-runs';
 
+/** A finished landmark fine-tuning run. */
 function run(id: string, overrides: Partial<RunInfo> = {}): RunInfo {
-  return {
+  return runInfo({
     id,
-    kind: 'finetune',
-    task: 'landmarks',
     status: 'done',
     createdAt: '2026-12-03T10:00:00.000Z',
     updatedAt: '2026-12-03T10:05:00.000Z',
     step: 40,
     totalSteps: 40,
-    error: null,
-    resumable: false,
-    modelId: null,
-    backboneId: null,
-    metrics: null,
     ...overrides,
-  };
+  });
 }
 
 describe('config changes between runs', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { LiveJob } from '$shared/live-jobs';
 import { deferred, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
-import { progress, runInfo } from '../train/fixtures';
+import { progress, runInfo } from '../../support/training-runs';
 
 const RUN: LiveJob = {
   id: 'finetune-live',

@@ -8,7 +8,7 @@ import {
   progressSeriesOf,
   validationSeriesOf,
 } from '../../../src-renderer/src/features/train/run-series';
-import { progress, validation } from './fixtures';
+import { progress, validation } from '../../support/training-runs';
 
 describe('progress series', () => {
   it('keeps loss, learning rate and speed aligned with the steps', () => {

@@ -10,7 +10,7 @@ import {
   withListedChanges,
   type TrainingEvent,
 } from '../../../src-renderer/src/features/train/run-view';
-import { progress, runInfo, validation } from './fixtures';
+import { progress, runInfo, validation } from '../../support/training-runs';
 
 function replay(events: TrainingEvent[]) {
   return events.reduce(applyEvent, runViewOfInfo(runInfo({ status: 'queued' })));

@@ -9,7 +9,7 @@ import { deferred, settle } from '../support/fake-studio';
 import { studio } from '../support/install-studio';
 import { libraryStats } from '../support/library-stats';
 import { modelInfo } from '../models/fixtures';
-import { progress, runInfo } from './fixtures';
+import { progress, runInfo } from '../../support/training-runs';
 
 const STATS = libraryStats({
   total: 40,

@@ -1,6 +1,6 @@
-/** Runs, steps and evaluations shaped as the training channels carry them. */
-import type { RunInfo } from '$shared/training';
-import type { JobProgress, JobValidation } from '$shared/worker-protocol';
+/** Runs, steps and evaluations shaped as the training channels carry them (tests of every layer). */
+import type { RunInfo } from '../../src-main/shared/training';
+import type { JobProgress, JobValidation } from '../../src-main/shared/worker-protocol';
 
 export function runInfo(overrides: Partial<RunInfo> = {}): RunInfo {
   return {
