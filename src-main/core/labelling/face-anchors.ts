@@ -5,16 +5,14 @@
  *
  * The net reads a square crop framed as face-api's detector frames a face; the project stores the
  * landmarks' box instead (curation maps the detector's box onto it), so the crop is the detector's
- * box again (`detectorBoxOf`), squared about its centre.
+ * box again (`untransformBox`), squared about its centre.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { Box } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import { DETECTOR_TO_LANDMARKS, ensureBackend } from '../library/face-detect';
-import type { BoxTransform } from '../library/face-boxes';
+import { DETECTOR_TO_LANDMARKS, FACE_API_MODEL_DIR, loadFaceApiNet } from '../library/face-detect';
+import { squareAbout, untransformBox } from '../library/face-boxes';
 import type { OpenedImage } from '../library/image-source';
 import type { FaceAnchors, Point } from './template-fit';
 
@@ -28,31 +26,6 @@ const LEFT_EYE = [36, 37, 38, 39, 40, 41];
 const RIGHT_EYE = [42, 43, 44, 45, 46, 47];
 const MOUTH_LEFT = 48;
 const MOUTH_RIGHT = 54;
-
-const require = createRequire(import.meta.url);
-
-/** The detector box that `transform` maps onto `landmarks` (the inverse of `transformBox`). */
-export function detectorBoxOf(
-  landmarks: Box,
-  transform: BoxTransform = DETECTOR_TO_LANDMARKS,
-): Box {
-  const width = landmarks.width / transform.sx;
-  const height = landmarks.height / transform.sy;
-  const cx = landmarks.x + landmarks.width / 2 - transform.dx * width;
-  const cy = landmarks.y + landmarks.height / 2 - transform.dy * height;
-  return { x: cx - width / 2, y: cy - height / 2, width, height };
-}
-
-/** The square about a box's centre whose side is the box's longer side. */
-export function squareAbout(box: Box): Box {
-  const side = Math.max(box.width, box.height);
-  return {
-    x: box.x + box.width / 2 - side / 2,
-    y: box.y + box.height / 2 - side / 2,
-    width: side,
-    height: side,
-  };
-}
 
 function centreOf(points: readonly Point[], indices: readonly number[]): Point {
   return {
@@ -77,18 +50,11 @@ export class FaceAnchorFinder {
 
   /** Loads the net once per process; `modelDir` defaults to face-api's own folder. */
   static async load(modelDir?: string): Promise<FaceAnchorFinder> {
-    const dir =
-      modelDir ?? join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-    await ensureBackend();
-    if (!faceapi.nets.faceLandmark68Net.isLoaded) {
-      try {
-        await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
-      } catch (error) {
-        throw new StudioError('not-found', `Cannot load the face landmark net from ${dir}`, {
-          cause: error,
-        });
-      }
-    }
+    await loadFaceApiNet(
+      faceapi.nets.faceLandmark68Net,
+      'the face landmark net',
+      modelDir ?? FACE_API_MODEL_DIR,
+    );
     return new FaceAnchorFinder();
   }
 
@@ -97,7 +63,7 @@ export class FaceAnchorFinder {
     if (!(box.width > 0 && box.height > 0)) {
       throw new StudioError('invalid-payload', `${image.file}: the face box has no area`);
     }
-    const crop = squareAbout(detectorBoxOf(box));
+    const crop = squareAbout(untransformBox(box, DETECTOR_TO_LANDMARKS));
     const scale = Math.min(1, MAX_CROP_PX / crop.width);
     const width = Math.max(1, Math.round(image.width * scale));
     const height = Math.max(1, Math.round(image.height * scale));

@@ -26,6 +26,26 @@ export function transformBox(box: Box, t: BoxTransform): Box {
   return { x: cx - width / 2, y: cy - height / 2, width, height };
 }
 
+/** The box that `transformBox(·, t)` maps onto `box` (its inverse). */
+export function untransformBox(box: Box, t: BoxTransform): Box {
+  const width = box.width / t.sx;
+  const height = box.height / t.sy;
+  const cx = box.x + box.width / 2 - t.dx * width;
+  const cy = box.y + box.height / 2 - t.dy * height;
+  return { x: cx - width / 2, y: cy - height / 2, width, height };
+}
+
+/** The square about a box's centre whose side is the box's longer side. */
+export function squareAbout(box: Box): Box {
+  const side = Math.max(box.width, box.height);
+  return {
+    x: box.x + box.width / 2 - side / 2,
+    y: box.y + box.height / 2 - side / 2,
+    width: side,
+    height: side,
+  };
+}
+
 /** The transform that maps `from` onto `to` exactly (used to fit a calibration). */
 export function transformBetween(from: Box, to: Box): BoxTransform {
   return {

@@ -96,6 +96,30 @@ export interface RgbImage {
 
 const require = createRequire(import.meta.url);
 
+/** face-api's own weights folder (in the installed package: never the network). */
+export const FACE_API_MODEL_DIR = join(
+  dirname(require.resolve('@vladmandic/face-api/package.json')),
+  'model',
+);
+
+/**
+ * Loads one of face-api's nets from `dir` once per process, on the backend `ensureBackend`
+ * chooses; a net that cannot be read is a `not-found` error naming `what` and the folder.
+ */
+export async function loadFaceApiNet(
+  net: { isLoaded: boolean; loadFromDisk(dir: string): Promise<void> },
+  what: string,
+  dir: string,
+): Promise<void> {
+  await ensureBackend();
+  if (net.isLoaded) return;
+  try {
+    await net.loadFromDisk(dir);
+  } catch (error) {
+    throw new StudioError('not-found', `Cannot load ${what} from ${dir}`, { cause: error });
+  }
+}
+
 export class FaceDetector {
   private readonly options: Required<FaceDetectorOptions>;
 
@@ -105,9 +129,7 @@ export class FaceDetector {
 
   static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
     const resolved: Required<FaceDetectorOptions> = {
-      modelDir:
-        options.modelDir ??
-        join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model'),
+      modelDir: options.modelDir ?? FACE_API_MODEL_DIR,
       inputSize: options.inputSize ?? 160,
       scoreThreshold: options.scoreThreshold ?? 0.5,
       border: options.border ?? 0.25,
@@ -118,20 +140,7 @@ export class FaceDetector {
       minFaceSide: options.minFaceSide ?? 24,
       minFaceAreaFraction: options.minFaceAreaFraction ?? 0.02,
     };
-    await ensureBackend();
-    if (!faceapi.nets.tinyFaceDetector.isLoaded) {
-      try {
-        await faceapi.nets.tinyFaceDetector.loadFromDisk(resolved.modelDir);
-      } catch (error) {
-        throw new StudioError(
-          'not-found',
-          `Cannot load the face detector from ${resolved.modelDir}`,
-          {
-            cause: error,
-          },
-        );
-      }
-    }
+    await loadFaceApiNet(faceapi.nets.tinyFaceDetector, 'the face detector', resolved.modelDir);
     return new FaceDetector(resolved);
   }
 
@@ -266,9 +275,8 @@ let backendReady: Promise<void> | null = null;
  * Uses whatever backend the process already chose (the engine may have picked a native one);
  * when none is initialised yet, wasm with its binaries from node_modules, as the training code
  * would. Never the cpu backend by default: it is ~30× slower (docs/ARCHITECTURE.md, "Pitfalls").
- * Exported for the labeller's face landmark net (../labelling/face-anchors.ts), which shares it.
  */
-export function ensureBackend(): Promise<void> {
+function ensureBackend(): Promise<void> {
   backendReady ??= (async () => {
     if (tf.engine().backendName) return;
     setWasmPaths(

@@ -10,20 +10,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePtsFile } from '../../../src-main/core/formats/pts';
 import { FaceDetector } from '../../../src-main/core/library/face-detect';
 import { openImage } from '../../../src-main/core/library/image-source';
-import {
-  anchorsOf68,
-  detectorBoxOf,
-  FaceAnchorFinder,
-  squareAbout,
-} from '../../../src-main/core/labelling/face-anchors';
+import { anchorsOf68, FaceAnchorFinder } from '../../../src-main/core/labelling/face-anchors';
 import {
   fitTemplate,
   schemaAnchors,
   templateInBox,
   type Point,
 } from '../../../src-main/core/labelling/template-fit';
-import { transformBox } from '../../../src-main/core/library/face-boxes';
-import { DETECTOR_TO_LANDMARKS } from '../../../src-main/core/library/face-detect';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import { mean, nmeOfFace } from '../../../src-main/engine/metrics/landmark-metrics';
 import { HELEN } from '../../support/helen-crops';
@@ -102,25 +95,6 @@ describe('the labelling template on HELEN test faces', () => {
 });
 
 describe('face anchors geometry', () => {
-  it('undoes the detector-to-landmarks calibration', () => {
-    const detector = { x: 40, y: 30, width: 120, height: 150 };
-    const landmarks = transformBox(detector, DETECTOR_TO_LANDMARKS);
-    const back = detectorBoxOf(landmarks);
-    expect(back.x).toBeCloseTo(detector.x, 9);
-    expect(back.y).toBeCloseTo(detector.y, 9);
-    expect(back.width).toBeCloseTo(detector.width, 9);
-    expect(back.height).toBeCloseTo(detector.height, 9);
-  });
-
-  it('squares a box about its centre on its longer side', () => {
-    expect(squareAbout({ x: 10, y: 20, width: 40, height: 80 })).toEqual({
-      x: -10,
-      y: 20,
-      width: 80,
-      height: 80,
-    });
-  });
-
   it('takes the eye centres and outer mouth corners of 68 points', () => {
     const points = Array.from({ length: 68 }, (_, i) => ({ x: i, y: 2 * i }));
     expect(anchorsOf68(points)).toEqual({
