@@ -25,7 +25,6 @@ export type LabellerCommand =
   | { kind: 'next-image' }
   | { kind: 'previous-image' }
   | { kind: 'next-unlabelled' }
-  | { kind: 'next-face' }
   | { kind: 'confirm' }
   | { kind: 'confirm-all' }
   | { kind: 'next-uncertain' }

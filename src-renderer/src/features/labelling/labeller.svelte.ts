@@ -275,8 +275,6 @@ export class Labeller {
         return void this.navigation.previous();
       case 'next-unlabelled':
         return void this.navigation.nextUnlabelled();
-      case 'next-face':
-        return this.nextFace();
       case 'next-uncertain':
         return void this.assist.nextUncertain();
       case 'save':
