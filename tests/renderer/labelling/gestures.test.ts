@@ -840,3 +840,34 @@ describe('CanvasGestures: Space and the buttons', () => {
     expect(model.transform.offsetX).toBeCloseTo(before.offsetX + 30, 6);
   });
 });
+
+describe('CanvasGestures: a template that does not fit the schema, and a reason left out', () => {
+  it('guesses nowhere with a template of another length: no cursor, and Enter places nothing', () => {
+    const model = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });
+    model.load({ imageId: IMAGE, imageSize: SIZE, points: null });
+    const short: Template = { points: TEMPLATE.points.slice(0, 3), source: 'labelled' };
+    const gestures = new CanvasGestures(model, short, () => undefined);
+    gestures.loaded();
+    gestures.setTool('place');
+    expect(gestures.cursor).toBeNull();
+    gestures.run({ kind: 'place-at-cursor' });
+    expect(model.nextToPlace).toBe(0);
+    expect(model.canUndo).toBe(false);
+  });
+
+  it('says only that a placed template went into the face box when no reason is given', () => {
+    const { gestures, notices } = setup(emptyPoints(5));
+    const placed: [number, number][] = [
+      [60, 62],
+      [140, 58],
+      [100, 100],
+      [72, 150],
+      [128, 152],
+    ];
+    gestures.dropPlaced(placed, 'box');
+    expect(notices.at(-1)).toBe(
+      'Dropped the mean of your labelled faces into the face box: drag groups (Shift+drag) and ' +
+        'points into place, C confirms',
+    );
+  });
+});
