@@ -1,12 +1,13 @@
 /**
  * One 300w-helen test face for the labeller's end-to-end specs: a project made from Node with that
- * image (the Library UI is not needed), its ground-truth points, and the stage's transform read
- * from the page so a test can click at an image pixel.
+ * image (the Library UI is not needed), its ground-truth points, the stage's transform read
+ * from the page so a test can click at an image pixel, and a face's points clicked into place
+ * through the labeller as a person would.
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { toLandmark } from '../../src-main/core/formats/model';
 import { parsePtsFile } from '../../src-main/core/formats/pts';
@@ -52,6 +53,38 @@ export function onPage(view: StageView, p: { x: number; y: number }): { x: numbe
     x: view.left + p.x * view.scale + view.offsetX,
     y: view.top + p.y * view.scale + view.offsetY,
   };
+}
+
+/** Whether every point of `truth` lies on the stage under `view`, where a click can reach it. */
+export function allOnStage(view: StageView, truth: readonly { x: number; y: number }[]): boolean {
+  return truth.every((p) => {
+    const at = onPage(view, p);
+    return (
+      at.x > view.left &&
+      at.x < view.left + view.width &&
+      at.y > view.top &&
+      at.y < view.top + view.height
+    );
+  });
+}
+
+/**
+ * Clicks each point of `truth`, in order, at its page position on the face the labeller shows
+ * (in place mode, each click places the next point of the schema). Checks first that the face as
+ * shown has every point on the stage: none to scroll to. Returns the view it clicked under: one
+ * screen pixel there is `1 / scale` image pixels, the most a placed point may be off.
+ */
+export async function clickPoints(
+  page: Page,
+  truth: readonly { x: number; y: number }[],
+): Promise<StageView> {
+  const view = await stageView(page);
+  expect(allOnStage(view, truth), 'every point of the face is on the stage').toBe(true);
+  for (const p of truth) {
+    const at = onPage(view, p);
+    await page.mouse.click(at.x, at.y);
+  }
+  return view;
 }
 
 export interface HelenProject {

@@ -11,16 +11,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import type { Landmark } from '../../src-main/shared/domain';
 import { stagesOf, type ImportStage } from '../../src-main/shared/library';
-import {
-  HELEN_ROOT,
-  helenImportFolder,
-  helenNames,
-  onPage,
-  stageView,
-  type StageView,
-} from './helen-face';
+import { clickPoints, HELEN_ROOT, helenImportFolder, helenNames } from './helen-face';
 import {
   api,
   collectPageErrors,
@@ -124,29 +116,6 @@ function watchImport(page: Page): {
       }),
     shown: () => page.evaluate(() => (globalThis as unknown as PageGlobals).importTexts ?? []),
   };
-}
-
-function allOnStage(view: StageView, truth: readonly Landmark[]): boolean {
-  return truth.every((p) => {
-    const at = onPage(view, p);
-    return (
-      at.x > view.left &&
-      at.x < view.left + view.width &&
-      at.y > view.top &&
-      at.y < view.top + view.height
-    );
-  });
-}
-
-/** Clicks each point of `truth` into place on the face shown (place mode). */
-async function clickPoints(page: Page, truth: readonly Landmark[]): Promise<void> {
-  const view = await stageView(page);
-  // The face as it opens (fitted to its detected box) shows every point: none to scroll to.
-  expect(allOnStage(view, truth), 'every point of the face is on the stage').toBe(true);
-  for (const p of truth) {
-    const at = onPage(view, p);
-    await page.mouse.click(at.x, at.y);
-  }
 }
 
 test.beforeAll(async () => {

@@ -733,3 +733,141 @@ describe('CanvasGestures: a click off the image', () => {
     expect(notices).toEqual([null]);
   });
 });
+
+describe('CanvasGestures: the commands a fall-through would confuse', () => {
+  // A `case` with its body removed falls through to the next one: redo into toggle-occluded, zoom
+  // into fit-face. These tests tell each apart from its neighbour.
+  it('redoes the edit undone, not a toggle of the point under the pointer', () => {
+    const { model, gestures, at } = setup();
+    gestures.pointerMove(at(1));
+    gestures.run({ kind: 'toggle-occluded' });
+    gestures.run({ kind: 'undo' });
+    gestures.pointerMove(at(4));
+    expect(gestures.hovered).toBe(4);
+    gestures.run({ kind: 'redo' });
+    expect(model.points[1]!.v).toBe(1);
+    expect(model.points[4]).toEqual(FACE5[4]);
+    expect(model.canRedo).toBe(false);
+  });
+
+  it('zooms by key about the pointer, or about the middle of the stage with no pointer yet', () => {
+    const { model, gestures } = setup();
+    const fitted = model.transform;
+    const middle = { x: 320, y: 240 };
+    const underMiddle = model.stageToImage(middle);
+    gestures.run({ kind: 'zoom', factor: 2 });
+    expect(model.transform.scale).toBeCloseTo(2 * fitted.scale, 9);
+    expect(model.imageToStage(underMiddle).x).toBeCloseTo(middle.x, 6);
+    expect(model.imageToStage(underMiddle).y).toBeCloseTo(middle.y, 6);
+    const pointer = { x: 100, y: 80 };
+    gestures.pointerMove(pointer);
+    const underPointer = model.stageToImage(pointer);
+    gestures.run({ kind: 'zoom', factor: 0.5 });
+    expect(model.transform.scale).toBeCloseTo(fitted.scale, 9);
+    expect(model.imageToStage(underPointer).x).toBeCloseTo(pointer.x, 6);
+    expect(model.imageToStage(underPointer).y).toBeCloseTo(pointer.y, 6);
+  });
+});
+
+describe('CanvasGestures: during a pan', () => {
+  /** A face with a template point to confirm, and a pan begun with the middle button. */
+  function panning() {
+    const template = FACE5.map((p) => ({ ...p, source: 'template' as const, confirmed: false }));
+    const made = setup(template);
+    made.gestures.pointerMove(made.at(2));
+    made.gestures.pointerDown({ x: 300, y: 200 }, { button: 1, shift: false });
+    expect(made.model.mode).toBe('pan');
+    expect(made.gestures.gesturing).toBe(true);
+    return made;
+  }
+
+  it('holds back every edit, tool and second press until the pan ends, and throws nothing', () => {
+    const { model, gestures, at } = panning();
+    const before = model.points.map((p) => ({ ...p }));
+    for (const command of [
+      { kind: 'toggle-occluded' },
+      { kind: 'clear-point' },
+      { kind: 'confirm' },
+      { kind: 'confirm-all' },
+      { kind: 'undo' },
+      { kind: 'tool', tool: 'place' },
+      { kind: 'select-group' },
+      { kind: 'drop-template' },
+    ] as const) {
+      gestures.run(command);
+    }
+    gestures.setTool('select');
+    gestures.selectGroup('eyes');
+    gestures.confirm(2);
+    gestures.pointerDown(at(0), LEFT);
+    expect(model.mode).toBe('pan');
+    expect(model.points).toEqual(before);
+    expect(model.selection).toEqual([]);
+    gestures.pointerUp();
+    expect(model.mode).toBe('idle');
+    expect(gestures.gesturing).toBe(false);
+    expect(model.canUndo).toBe(false);
+  });
+
+  it('keeps panning when the pointer moves, and ends the pan on release', () => {
+    const { model, gestures } = panning();
+    const before = model.transform;
+    gestures.pointerMove({ x: 310, y: 220 });
+    expect(model.transform.offsetX).toBeCloseTo(before.offsetX + 10, 6);
+    expect(model.transform.offsetY).toBeCloseTo(before.offsetY + 20, 6);
+    gestures.pointerUp();
+    expect(model.mode).toBe('idle');
+  });
+});
+
+describe('CanvasGestures: Space and the buttons', () => {
+  it('pans with Space only under the left button: the right one with Space held does nothing', () => {
+    const { model, gestures, at } = setup();
+    gestures.setSpace(true);
+    const before = model.transform;
+    gestures.pointerDown(at(2), { button: 2, shift: false });
+    expect(model.mode).toBe('idle');
+    gestures.pointerMove({ x: at(2).x + 30, y: at(2).y + 30 });
+    gestures.pointerUp();
+    expect(model.transform).toEqual(before);
+    expect(model.points).toEqual(FACE5);
+    // With Space held a left press on a point pans instead of dragging it.
+    gestures.pointerDown(at(2), LEFT);
+    expect(model.mode).toBe('pan');
+    gestures.pointerMove({ x: at(2).x + 30, y: at(2).y });
+    gestures.pointerUp();
+    expect(model.points).toEqual(FACE5);
+    expect(model.transform.offsetX).toBeCloseTo(before.offsetX + 30, 6);
+  });
+});
+
+describe('CanvasGestures: a template that does not fit the schema, and a reason left out', () => {
+  it('guesses nowhere with a template of another length: no cursor, and Enter places nothing', () => {
+    const model = new CanvasModel(FIVE, { viewport: { width: 640, height: 480 } });
+    model.load({ imageId: IMAGE, imageSize: SIZE, points: null });
+    const short: Template = { points: TEMPLATE.points.slice(0, 3), source: 'labelled' };
+    const gestures = new CanvasGestures(model, short, () => undefined);
+    gestures.loaded();
+    gestures.setTool('place');
+    expect(gestures.cursor).toBeNull();
+    gestures.run({ kind: 'place-at-cursor' });
+    expect(model.nextToPlace).toBe(0);
+    expect(model.canUndo).toBe(false);
+  });
+
+  it('says only that a placed template went into the face box when no reason is given', () => {
+    const { gestures, notices } = setup(emptyPoints(5));
+    const placed: [number, number][] = [
+      [60, 62],
+      [140, 58],
+      [100, 100],
+      [72, 150],
+      [128, 152],
+    ];
+    gestures.dropPlaced(placed, 'box');
+    expect(notices.at(-1)).toBe(
+      'Dropped the mean of your labelled faces into the face box: drag groups (Shift+drag) and ' +
+        'points into place, C confirms',
+    );
+  });
+});
