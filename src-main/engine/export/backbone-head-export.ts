@@ -268,7 +268,7 @@ export async function exportBackboneHeadModel(
     graphBackbones.push({
       id: b.id,
       graph,
-      source: await readSourceGraph(packageFile(graph.package, graph.file)),
+      source: graph.source ?? (await readSourceGraph(packageFile(graph.package, graph.file))),
     });
   }
   const built = buildBackboneHeadGraph({
