@@ -1,7 +1,8 @@
 /**
  * Exports a closed-form head on frozen face backbones as one model folder (docs/ARCHITECTURE.md,
  * "Files on disk"): model.json + weight shards (one TensorFlow.js graph: the backbones' own graphs
- * from their npm packages, imported, with the head as one affine map; backbone-head-graph.ts),
+ * from their npm packages, or written by the studio from a package's weights (`graph.source`),
+ * imported, with the head as one affine map and its calibration; backbone-head-graph.ts),
  * card.json, and each backbone's notice. `loadExportedModel` and `predictFaces` run it like any
  * exported model.
  *
