@@ -15,7 +15,6 @@ import {
   type ClassifierHead,
   type HeadTap,
 } from '../attributes/classifier-head';
-import type { HeadAffine } from './backbone-head-graph';
 import type { GraphBuilder } from './graph-builder';
 
 /** How the head's affine outputs become probabilities. */
@@ -32,7 +31,7 @@ export function calibratedHeadAffine(
   dim: number,
   names: readonly string[],
   refuse: (problem: string) => never,
-): { affine: HeadAffine; calibration: HeadCalibration } {
+): { affine: { weights: Float64Array; bias: Float64Array }; calibration: HeadCalibration } {
   const tapNames = (list: readonly HeadTap[]) =>
     list.map((t) => `${t.backbone}/${t.tap}`).join(', ');
   if (tapNames(head.taps) !== tapNames(taps))
