@@ -23,6 +23,7 @@
  *                                       bench-only)
  *   --mtfl-train N  --mtfl-test N       MTFL rows (seeded draws; 0 = all, the default)
  *   --ck-limit N                        CK+ faces (seeded draw; 0 = all 981, the default)
+ *   --only TEXT                         only the rows whose name contains TEXT (e.g. "default")
  *   --no-cache                          embed again even when .tmp/bench-appearance holds the
  *                                       embeddings of the same backbone, taps and faces
  *
@@ -74,6 +75,7 @@ const { values: opt } = parseArgs({
     'mtfl-test': { type: 'string', default: '0' },
     'ck-limit': { type: 'string', default: '0' },
     'no-cache': { type: 'boolean', default: false },
+    only: { type: 'string', default: '' },
   },
 });
 const count = (v: string): number => {
@@ -272,6 +274,7 @@ const BINARY = ['male', 'smiling', 'glasses'] as const;
 const results: Record<string, Record<string, Scored | number>> = {};
 for (const row of ROWS) {
   if (!row.taps.every((t) => embedded.has(t.backbone))) continue;
+  if (opt.only && !row.name.includes(opt.only)) continue;
   const train = featuresOf(row.taps, 'train');
   const test = featuresOf(row.taps, 'test');
   const out: Record<string, Scored | number> = {};
@@ -315,7 +318,7 @@ for (const row of ROWS) {
     0,
   );
   results[row.name] = out;
-  log(`${row.name}: done`);
+  log(`${row.name}: ${JSON.stringify(out)}`);
 }
 const unusable: Record<string, number> = {};
 for (const [id, e] of embedded)
