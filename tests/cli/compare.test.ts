@@ -62,7 +62,7 @@ describe('face-studio compare', { timeout: CHILD_TEST_TIMEOUT_MS * 4 }, () => {
     ]);
     expect(backbone.code).toBe(2);
     expect(backbone.stderr).toMatch(
-      /--backbones: faceres not offered; offered: facemesh, mini-xception, random/,
+      /--backbones: faceres not offered; offered: facemesh, mini-xception, face-api-age-gender, random/,
     );
     expect((await runCliInProcess(['compare'])).stderr).toMatch(/Missing --project/);
   });

@@ -32,6 +32,7 @@ import {
   type FeatureRows,
   type RidgeClassifier,
 } from './ridge-classifier';
+import { ridgeClassifierAffine } from './ridge-probabilities';
 import {
   fitPlatt,
   fitSoftmaxTemperature,
@@ -217,49 +218,77 @@ export function predictClassifierHead(
   x: FeatureRows,
   quality: readonly FaceQuality[],
 ): ClassifierPrediction[] {
-  if (x.dim !== head.dim)
-    throw new StudioError(
-      'invalid-payload',
-      `Features have ${x.dim} values per face; this head reads ${head.dim} (${head.taps.map((t) => `${t.backbone}/${t.tap}`).join(', ')})`,
-    );
   if (quality.length !== x.rows)
     throw new StudioError('invalid-payload', `${x.rows} faces but ${quality.length} quality notes`);
+  const p = headProbabilities(head, x);
   if (head.task === 'expression') {
-    const scores = ridgeScores(head.model, x);
     const k = head.classes.length;
     return quality.map((q, i): ClassifierPrediction => {
       if (!q.usable) return { ok: false, reason: q.reason, message: q.message };
-      const probabilities = softmaxProbabilities(
-        head.calibration,
-        scores.subarray(i * k, (i + 1) * k),
-      );
+      const probabilities = p.slice(i * k, (i + 1) * k);
       let label = 0;
       for (let c = 1; c < k; c++) if (probabilities[c]! > probabilities[label]!) label = c;
       return { ok: true, task: 'expression', label, name: head.classes[label]!, probabilities };
     });
   }
-  const perAttribute = head.attributes.map((a): Float64Array => {
-    if (!a.model || !a.platt) {
-      const p = a.positives === 0 ? 1 / (a.faces + 2) : (a.faces + 1) / (a.faces + 2);
-      return new Float64Array(x.rows).fill(p);
-    }
-    const scores = ridgeScores(a.model, x);
-    const platt = a.platt;
-    return Float64Array.from({ length: x.rows }, (_, i) =>
-      plattProbability(platt, scores[2 * i + 1]! - scores[2 * i]!),
-    );
-  });
+  const a = head.attributes.length;
   return quality.map((q, i): ClassifierPrediction => {
     if (!q.usable) return { ok: false, reason: q.reason, message: q.message };
     return {
       ok: true,
       task: 'attributes',
-      attributes: head.attributes.map((a, j) => {
-        const probability = perAttribute[j]![i]!;
-        return { name: a.name, value: probability >= 0.5 ? 1 : 0, probability, constant: !a.model };
+      attributes: head.attributes.map((attr, j) => {
+        const probability = p[i * a + j]!;
+        return {
+          name: attr.name,
+          value: probability >= 0.5 ? 1 : 0,
+          probability,
+          constant: !attr.model,
+        };
       }),
     };
   });
+}
+
+/**
+ * The head's calibrated probabilities for every face of `x`, `[rows × outputs]`: attributes
+ * P(yes) per attribute (Platt on the margin; a constant attribute its smoothed rate),
+ * expression one per class (temperature softmax). The one mapping from scores to probabilities:
+ * `predictClassifierHead` reads it, the class-head job measures with it, and an exported graph
+ * writes the same map as ops (export/calibration-graph.ts).
+ */
+export function headProbabilities(head: ClassifierHead, x: FeatureRows): Float64Array {
+  if (x.dim !== head.dim)
+    throw new StudioError(
+      'invalid-payload',
+      `Features have ${x.dim} values per face; this head reads ${head.dim} (${head.taps.map((t) => `${t.backbone}/${t.tap}`).join(', ')})`,
+    );
+  if (head.task === 'expression') {
+    const scores = ridgeScores(head.model, x);
+    const k = head.classes.length;
+    const out = new Float64Array(x.rows * k);
+    for (let i = 0; i < x.rows; i++)
+      out.set(softmaxProbabilities(head.calibration, scores.subarray(i * k, (i + 1) * k)), i * k);
+    return out;
+  }
+  const a = head.attributes.length;
+  const out = new Float64Array(x.rows * a);
+  head.attributes.forEach((attr, j) => {
+    if (!attr.model || !attr.platt) {
+      const p = constantProbability(attr);
+      for (let i = 0; i < x.rows; i++) out[i * a + j] = p;
+      return;
+    }
+    const scores = ridgeScores(attr.model, x);
+    for (let i = 0; i < x.rows; i++)
+      out[i * a + j] = plattProbability(attr.platt, scores[2 * i + 1]! - scores[2 * i]!);
+  });
+  return out;
+}
+
+/** P(yes) of an attribute labelled one way on every training face: (N + 1)/(N + 2) or 1/(N + 2). */
+function constantProbability(attr: AttributeModel): number {
+  return attr.positives === 0 ? 1 / (attr.faces + 2) : (attr.faces + 1) / (attr.faces + 2);
 }
 
 /** Features for a head: the taps side by side per face, and each face's quality note. */
@@ -342,25 +371,8 @@ export interface AffineHead {
 /** `head` as one affine map and its calibration (see AffineHead). */
 export function classifierHeadAffine(head: ClassifierHead): AffineHead {
   const dim = head.dim;
-  /** Folds `m`'s standardisation into its weights: w / scale, bias − Σ mean · w / scale. */
-  const fold = (m: RidgeClassifier, column: (w: Float64Array, c: number) => number) => {
-    const w = new Float64Array(dim);
-    let b = 0;
-    for (let j = 0; j < dim; j++) {
-      w[j] = column(m.weights.subarray(j * m.classes, (j + 1) * m.classes), 0) / m.scale[j]!;
-      b -= m.mean[j]! * w[j]!;
-    }
-    return { w, b: b + column(m.bias, 0) };
-  };
   if (head.task === 'expression') {
-    const k = head.classes.length;
-    const weights = new Float64Array(dim * k);
-    const bias = new Float64Array(k);
-    for (let c = 0; c < k; c++) {
-      const { w, b } = fold(head.model, (row) => row[c]!);
-      for (let j = 0; j < dim; j++) weights[j * k + c] = w[j]!;
-      bias[c] = b;
-    }
+    const { weights, bias } = ridgeClassifierAffine(head.model);
     return {
       model: {
         ...head.model,
@@ -379,14 +391,16 @@ export function classifierHeadAffine(head: ClassifierHead): AffineHead {
   const b = new Float64Array(k);
   head.attributes.forEach((attr, c) => {
     if (!attr.model || !attr.platt) {
-      const p = attr.positives === 0 ? 1 / (attr.faces + 2) : (attr.faces + 1) / (attr.faces + 2);
+      const p = constantProbability(attr);
       bias[c] = Math.log(p / (1 - p));
       a[c] = 1;
       return;
     }
-    const { w, b: wb } = fold(attr.model, (row) => row[1]! - row[0]!);
-    for (let j = 0; j < dim; j++) weights[j * k + c] = w[j]!;
-    bias[c] = wb;
+    // The margin score₁ − score₀ of the two-class classifier, standardisation folded in.
+    const full = ridgeClassifierAffine(attr.model);
+    for (let j = 0; j < dim; j++)
+      weights[j * k + c] = full.weights[j * 2 + 1]! - full.weights[j * 2]!;
+    bias[c] = full.bias[1]! - full.bias[0]!;
     a[c] = attr.platt.a;
     b[c] = attr.platt.b;
   });

@@ -92,12 +92,24 @@ export function fitRidgeWithHeldOutScores(
   const z = standardise(x, mean, scale);
   const hits = new Float64Array(lambdas.length);
   const held = lambdas.map(() => new Float64Array(x.rows * classes));
+  // Primal when every fit has at least as many rows as features: then the folds' Gram matrices
+  // are made once (foldSums) and each fit's is the total less its held-out fold's.
+  const outRows = Array.from({ length: foldCount }, () => [] as number[]);
+  folds.forEach((fold, row) => outRows[fold]!.push(row));
+  const smallest = Math.min(...outRows.map((o) => x.rows - o.length));
+  const sums = x.dim <= smallest ? foldSums(z, x.dim, outRows, labels, classes) : null;
   for (let f = 0; f < foldCount; f++) {
-    const train: number[] = [];
-    const out: number[] = [];
-    folds.forEach((fold, row) => (fold === f ? out : train).push(row));
-    if (train.length === 0 || out.length === 0) continue;
-    const solver = gramSolver(z, x.dim, train, labels, classes);
+    const out = outRows[f]!;
+    if (out.length === 0 || out.length === x.rows) continue;
+    const solver = sums
+      ? primalSolver(sums, f, x.dim, classes)
+      : gramSolver(
+          z,
+          x.dim,
+          folds.flatMap((fold, row) => (fold === f ? [] : [row])),
+          labels,
+          classes,
+        );
     for (const [i, lambda] of lambdas.entries()) {
       const model = solver(lambda);
       for (const row of out) {
@@ -110,7 +122,9 @@ export function fitRidgeWithHeldOutScores(
   let best = 0;
   for (let i = 1; i < lambdas.length; i++) if (hits[i]! > hits[best]!) best = i;
   const all = Array.from({ length: x.rows }, (_, i) => i);
-  const fitted = gramSolver(z, x.dim, all, labels, classes)(lambdas[best]!);
+  const fitted = (
+    sums ? primalSolver(sums, -1, x.dim, classes) : gramSolver(z, x.dim, all, labels, classes)
+  )(lambdas[best]!);
   return {
     model: {
       classes,
@@ -226,6 +240,100 @@ function standardise(x: FeatureRows, mean: Float64Array, scale: Float64Array): F
     for (let j = 0; j < x.dim; j++)
       z[r * x.dim + j] = (x.data[r * x.dim + j]! - mean[j]!) / scale[j]!;
   return z;
+}
+
+/** Per fold of rows: Σ z zᵀ, Σ z, Σ z yᵀ and Σ y over its rows (y: ±1 one-hot), float64. */
+interface FoldSums {
+  rows: number[];
+  gram: Float64Array[];
+  z: Float64Array[];
+  zy: Float64Array[];
+  y: Float64Array[];
+}
+
+/**
+ * The sums each fit needs, per fold (`outRows[f]`: the rows of fold f). One pass over the rows,
+ * however many folds: a fit on all folds but f takes the totals less fold f's (primalSolver).
+ * Each fold's Gram matrix is one TF.js matMul (float32 products, as gramSolver's).
+ */
+function foldSums(
+  z: Float32Array,
+  dim: number,
+  outRows: readonly number[][],
+  labels: Int32Array,
+  classes: number,
+): FoldSums {
+  const sums: FoldSums = { rows: [], gram: [], z: [], zy: [], y: [] };
+  for (const rows of outRows) {
+    const block = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => block.set(z.subarray(r * dim, (r + 1) * dim), i * dim));
+    const gram = tf.tidy(() => {
+      const t = tf.tensor2d(block, [rows.length, dim]);
+      return tf.matMul(t, t, true, false);
+    });
+    sums.gram.push(Float64Array.from(gram.dataSync()));
+    gram.dispose();
+    const zs = new Float64Array(dim);
+    const zy = new Float64Array(dim * classes);
+    const ys = new Float64Array(classes);
+    rows.forEach((r, i) => {
+      for (let c = 0; c < classes; c++) ys[c]! += labels[r] === c ? 1 : -1;
+      for (let j = 0; j < dim; j++) {
+        const v = block[i * dim + j]!;
+        zs[j]! += v;
+        for (let c = 0; c < classes; c++) zy[j * classes + c]! += labels[r] === c ? v : -v;
+      }
+    });
+    sums.rows.push(rows.length);
+    sums.z.push(zs);
+    sums.zy.push(zy);
+    sums.y.push(ys);
+  }
+  return sums;
+}
+
+/**
+ * λ → ridge weights for the rows of every fold but `leftOut` (−1: all rows), in the primal
+ * (`dim × dim`), from `sums`: the Gram matrix of the rows centred on their mean is
+ * `Σ z zᵀ − n·m mᵀ`, the right-hand side `Σ z yᵀ − n·m ȳᵀ`; the bias is `ȳ − m·w`. Equal to
+ * gramSolver's on the same rows, without a pass over them.
+ */
+function primalSolver(
+  sums: FoldSums,
+  leftOut: number,
+  dim: number,
+  classes: number,
+): (lambda: number) => { weights: Float64Array; bias: Float64Array } {
+  const folds = sums.rows.length;
+  let n = 0;
+  const g = new Float64Array(dim * dim);
+  const zm = new Float64Array(dim);
+  const b = new Float64Array(dim * classes);
+  const ym = new Float64Array(classes);
+  for (let f = 0; f < folds; f++) {
+    if (f === leftOut) continue;
+    n += sums.rows[f]!;
+    const gram = sums.gram[f]!;
+    for (let i = 0; i < g.length; i++) g[i]! += gram[i]!;
+    for (let j = 0; j < dim; j++) zm[j]! += sums.z[f]![j]!;
+    for (let i = 0; i < b.length; i++) b[i]! += sums.zy[f]![i]!;
+    for (let c = 0; c < classes; c++) ym[c]! += sums.y[f]![c]!;
+  }
+  for (let j = 0; j < dim; j++) zm[j]! /= n;
+  for (let c = 0; c < classes; c++) ym[c]! /= n;
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j < dim; j++) g[i * dim + j]! -= n * zm[i]! * zm[j]!;
+    for (let c = 0; c < classes; c++) b[i * classes + c]! -= n * zm[i]! * ym[c]!;
+  }
+  return (lambda: number) => {
+    const m = Float64Array.from(g);
+    for (let i = 0; i < dim; i++) m[i * dim + i]! += lambda * n;
+    const weights = choleskySolve(m, dim, b, classes);
+    const bias = Float64Array.from(ym);
+    for (let j = 0; j < dim; j++)
+      for (let c = 0; c < classes; c++) bias[c]! -= zm[j]! * weights[j * classes + c]!;
+    return { weights, bias };
+  };
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
  * The face backbones the app offers, by id (docs/ARCHITECTURE.md, "Backbones and tasks"):
  * - `facemesh`: FaceMesh (MediaPipe, Apache-2.0), the geometry backbone;
- * - `mini-xception`: mini-Xception (MIT), the appearance backbone;
+ * - `face-api-age-gender`: face-api.js's age and gender net (MIT), the appearance backbone for
+ *   identity-like attributes (male ≥ 88% on MTFL; mini-Xception alone reaches ~70%);
+ * - `mini-xception`: mini-Xception (MIT), the expression backbone (CK+ by subject 89%), and
+ *   beside the age-gender net for attributes (smiling ≥ 80%);
  * - `random`: the studio's ViT tiny at a seeded random init (what no pre-training gives);
  * - `pros-vit:<model id>`: each backbone pre-trained in the project (models/<id>/, task
  *   `backbone`).
@@ -18,6 +21,7 @@ import type { FinetuneTaskName } from '../../shared/training';
 import { readBackboneShape } from '../export/saved-backbone';
 import type { HeadTaps } from './embed-faces';
 import type { BackboneKind, BackboneLicence, FaceBackbone } from './face-backbone';
+import { AGE_GENDER_LICENCE, loadAgeGenderBackbone } from './face-api-age-gender-backbone';
 import { FACEMESH_LICENCE, loadFaceMesh } from './facemesh';
 import { loadMiniXceptionBackbone, MINI_XCEPTION_LICENCE } from './mini-xception-backbone';
 import { loadVitBackbone, randomVitBackbone, STUDIO_LICENCE } from './vit-backbone';
@@ -47,10 +51,15 @@ export interface OfferedBackbone {
 /** The prefix of a pre-trained project backbone's id: `pros-vit:<model id>`. */
 export const PROS_VIT_PREFIX = 'pros-vit:';
 
-/** The default backbone of each task's closed-form head (finetune-config's `faceBackbones`). */
+/**
+ * The default backbones of each task's closed-form head (finetune-config's `faceBackbones`),
+ * chosen by measurement (research/APPEARANCE_NOTES.md, `npm run bench:appearance`): attributes
+ * read the age-gender net's `pooled` + `gender` beside mini-Xception's `pooled` (all MTFL rows:
+ * male and smiling over their targets with one head).
+ */
 export const DEFAULT_FACE_BACKBONES: Readonly<Record<FinetuneTaskName, readonly string[]>> = {
   landmarks: ['facemesh'],
-  attributes: ['mini-xception', 'facemesh'],
+  attributes: ['face-api-age-gender', 'mini-xception'],
   expression: ['mini-xception', 'facemesh'],
 };
 
@@ -71,9 +80,18 @@ const SHIPPED: readonly OfferedBackbone[] = [
     name: 'mini-Xception (FER-2013 expression)',
     kind: 'appearance',
     licence: MINI_XCEPTION_LICENCE,
-    taps: { landmarks: { points: null, map: 'map' }, classify: ['pooled', 'grid'] },
+    taps: { landmarks: { points: null, map: 'map' }, classify: ['pooled'] },
     exportable: true,
     load: () => loadMiniXceptionBackbone(),
+  },
+  {
+    id: 'face-api-age-gender',
+    name: 'face-api.js age & gender (TinyXception)',
+    kind: 'appearance',
+    licence: AGE_GENDER_LICENCE,
+    taps: { landmarks: { points: null, map: 'map' }, classify: ['pooled', 'gender'] },
+    exportable: true,
+    load: () => loadAgeGenderBackbone(),
   },
   {
     id: 'random',

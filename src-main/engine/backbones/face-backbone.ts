@@ -17,6 +17,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { CropPolicy } from '../../shared/model-card';
+import type { SourceGraph } from '../export/import-graph';
 import { StudioError } from '../../shared/errors';
 
 export type BackboneKind = 'geometry' | 'appearance' | 'learned';
@@ -112,13 +113,19 @@ export interface TapReadout {
 }
 
 /**
- * A backbone as a converted TF.js graph inside an npm package, and how it is run
- * (backbone-graph.ts runs it; the exporter writes the same steps as graph nodes).
+ * A backbone as a TF.js graph from an npm package, and how it is run (backbone-graph.ts runs it;
+ * the exporter writes the same steps as graph nodes).
  */
 export interface BackboneGraph {
-  /** npm package name and the model.json inside it. */
+  /** npm package name and the model.json inside it (with `source`: the weights it was written from). */
   package: string;
   file: string;
+  /**
+   * The graph itself, when the studio writes it from the package's named weights instead of
+   * reading a converted model.json (face-api's nets are code, not graph models:
+   * face-api-age-gender-graph.ts). The engine runs this graph and the exporter imports it.
+   */
+  source?: SourceGraph;
   /** The graph's input placeholder. */
   inputNode: string;
   /** Side the crops have after `prepare` (the placeholder's). */

@@ -1,7 +1,8 @@
 /**
  * Exports a closed-form head on frozen face backbones as one model folder (docs/ARCHITECTURE.md,
  * "Files on disk"): model.json + weight shards (one TensorFlow.js graph: the backbones' own graphs
- * from their npm packages, imported, with the head as one affine map; backbone-head-graph.ts),
+ * from their npm packages, or written by the studio from a package's weights (`graph.source`),
+ * imported, with the head as one affine map and its calibration; backbone-head-graph.ts),
  * card.json, and each backbone's notice. `loadExportedModel` and `predictFaces` run it like any
  * exported model.
  *
@@ -14,16 +15,15 @@
  * The card must agree with what the graph is: its task, its input (the crop plan's side, RGB in
  * [0, 1], no normalisation: the graph applies each backbone's own), its crop policy (the widest
  * backbone's, head-crops.ts), its schema (K points, the head's flip) or its class / attribute
- * names; anything else is refused with the field named. Attributes take one two-class classifier
- * per attribute (class 1 = yes), or one for a single attribute.
+ * names; anything else is refused with the field named. Attributes and expression take the
+ * fitted head (classifier-head.ts), written with its calibration (calibrated-head-graph.ts).
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../../shared/errors';
 import { ModelCard } from '../../shared/model-card';
-import type { RidgeClassifier } from '../attributes/ridge-classifier';
-import { halfScoreAffine } from '../attributes/ridge-probabilities';
+import type { ClassifierHead } from '../attributes/classifier-head';
 import type { HeadTaps } from '../backbones/embed-faces';
 import { findTap, tapSize, type FaceBackbone } from '../backbones/face-backbone';
 import { headCropPlan } from '../backbones/head-crops';
@@ -32,6 +32,7 @@ import { landmarkRidgeAffine } from '../landmarks/landmark-ridge-affine';
 import type { LandmarkRidgeModel } from '../landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../predict/flip-consistency';
 import { buildBackboneHeadGraph, type HeadAffine } from './backbone-head-graph';
+import { calibratedHeadAffine, type HeadCalibration } from './calibrated-head-graph';
 import { graphModelJson } from './graph-model';
 import { readSourceGraph } from './import-graph';
 import { CARD_JSON, MODEL_JSON, describeIssues, writeModelFolder } from './model-folder';
@@ -45,8 +46,8 @@ export interface BackboneHeadExport {
     | { task: 'landmarks'; model: LandmarkRidgeModel; taps: HeadTaps }
     | {
         task: 'attributes' | 'expression';
-        /** Expression: one classifier; attributes: one two-class classifier per attribute. */
-        model: RidgeClassifier | readonly RidgeClassifier[];
+        /** The fitted head (`fitClassifierHead`). */
+        model: ClassifierHead;
         /** The classifier's features, side by side in this order. */
         taps: { backbone: string; tap: string }[];
       };
@@ -146,6 +147,7 @@ export async function exportBackboneHeadModel(
   };
   let affine: HeadAffine;
   let points: number | undefined;
+  let calibration: HeadCalibration | undefined;
   if (spec.head.task === 'landmarks') {
     const model = spec.head.model;
     if (spec.backbones.length !== 1)
@@ -190,42 +192,14 @@ export async function exportBackboneHeadModel(
       addFeature(backbone, tap, tapSize(findTap(backbone, tap)));
     }
     const dim = features.reduce((s, f) => s + f.size, 0);
-    const models = Array.isArray(spec.head.model)
-      ? spec.head.model
-      : [spec.head.model as RidgeClassifier];
-    if (models.length === 0) refuse(card, 'no classifier given');
-    for (const m of models)
-      if (m.dim !== dim)
-        refuse(card, `a classifier was fitted on ${m.dim} features; the taps give ${dim}`);
-    if (spec.head.task === 'expression') {
-      if (models.length !== 1) refuse(card, 'an expression head is one classifier');
-      const names = card.classes ?? [];
-      if (names.length !== models[0]!.classes)
-        refuse(
-          card,
-          `the card names ${names.length} classes; the classifier has ${models[0]!.classes}`,
-        );
-      affine = halfScoreAffine(models[0]!);
-    } else {
-      const names = card.attributes ?? [];
-      if (names.length !== models.length)
-        refuse(
-          card,
-          `the card names ${names.length} attributes; ${models.length} classifiers are given`,
-        );
-      const parts = models.map((m, i) => {
-        if (m.classes !== 2)
-          refuse(
-            card,
-            `attribute ${names[i]}'s classifier has ${m.classes} classes, not 2 (no, yes)`,
-          );
-        return halfScoreAffine(m, [1]);
-      });
-      const a = parts.length;
-      const weights = new Float64Array(dim * a);
-      for (let j = 0; j < dim; j++) parts.forEach((p, i) => (weights[j * a + i] = p.weights[j]!));
-      affine = { weights, bias: Float64Array.from(parts, (p) => p.bias[0]!) };
-    }
+    const names = (spec.head.task === 'expression' ? card.classes : card.attributes) ?? [];
+    ({ affine, calibration } = calibratedHeadAffine(
+      spec.head.model,
+      spec.head.taps,
+      dim,
+      names,
+      (problem) => refuse(card, problem),
+    ));
   }
 
   // Notices: each backbone's shipped notice, under the name its card entry gives.
@@ -268,7 +242,7 @@ export async function exportBackboneHeadModel(
     graphBackbones.push({
       id: b.id,
       graph,
-      source: await readSourceGraph(packageFile(graph.package, graph.file)),
+      source: graph.source ?? (await readSourceGraph(packageFile(graph.package, graph.file))),
     });
   }
   const built = buildBackboneHeadGraph({
@@ -278,6 +252,7 @@ export async function exportBackboneHeadModel(
     features,
     affine,
     points,
+    calibration,
   });
   const bytes = await writeModelFolder(
     dir,

@@ -7,14 +7,16 @@
  *
  * - `landmarks` `[n, K, 2]` crop coordinates of each crop as given (no flip averaging:
  *   predict-faces.ts feeds mirrored crops and combines them itself);
- * - `expression` `[n, C]`: Relu, then divided by the row's Sum (ridge-probabilities.ts);
- * - `attributes` `[n, A]`: Relu, then Minimum with 1.
+ * - `expression` `[n, C]`: the temperature softmax of the class scores, and
+ * - `attributes` `[n, A]`: the Platt sigmoid of each attribute's margin (calibrated-head-graph.ts):
+ *   the head's calibrated probabilities, as `headProbabilities` gives them.
  *
  * Each step is the kernel the engine's eager path runs, in the same order, so the graph equals
  * `backboneViews` + `embed` + the head to float rounding.
  */
 import type { BackboneGraph } from '../backbones/backbone-graph';
 import type { HeadCropPlan } from '../backbones/head-crops';
+import { calibratedOutput, type HeadCalibration } from './calibrated-head-graph';
 import { GraphBuilder } from './graph-builder';
 import type { GraphConstant, GraphDef } from './graph-builder';
 import { importGraph, type SourceGraph } from './import-graph';
@@ -65,6 +67,8 @@ export interface BackboneHeadGraphSpec {
   affine: HeadAffine;
   /** Landmarks: schema points K (output `[n, K, 2]`). */
   points?: number;
+  /** Attributes and expression: how the affine outputs become probabilities. */
+  calibration?: HeadCalibration;
 }
 
 export interface BuiltHeadGraph {
@@ -161,9 +165,8 @@ export function buildBackboneHeadGraph(spec: BackboneHeadGraphSpec): BuiltHeadGr
       g.constant('head.bias', Float32Array.from(spec.affine.bias), [outputs]),
     );
     if (spec.task === 'landmarks') return g.reshape(affine, [-1, spec.points!, 2]);
-    const clipped = g.unary('Relu', affine);
-    if (spec.task === 'attributes') return g.minimum(clipped, g.scalar(1));
-    return g.div(clipped, g.sum(clipped, [1], true));
+    if (!spec.calibration) throw new Error(`A ${spec.task} head needs its calibration`);
+    return calibratedOutput(g, affine, spec.calibration);
   });
   const outputName = g.identity(output, OUTPUT_NAMES[spec.task]);
   return {

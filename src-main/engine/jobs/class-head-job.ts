@@ -8,24 +8,17 @@
  * test split (else validation) through `predictFaces` with a runner of the exported graph's
  * contract, and exported as one graph with its card.
  *
- * One probability mapping: the runner turns scores into probabilities with ridge-probabilities.ts
- * (`classProbabilities`, `attributeProbabilities`: the linear probability `(s + 1) / 2`, clipped),
- * the mapping the exported graph writes (backbone-head-graph.ts), so the card's figure is what
- * predict gives. classifier-head.ts's Platt / temperature calibration is not used here: the
- * exporter has no graph ops for it.
+ * One probability mapping: the runner gives the head's calibrated probabilities
+ * (classifier-head.ts's `headProbabilities`: Platt scaling per attribute, a temperature softmax
+ * for expression, fitted on held-out scores), the mapping the exported graph writes
+ * (calibrated-head-graph.ts), so the card's figure is what predict gives.
  */
 import * as tf from '@tensorflow/tfjs';
 import { HeadCropRecord, type CardMetrics } from '../../shared/model-card';
 import type { SamplePrediction } from '../../shared/worker-protocol';
 import { StudioError } from '../../shared/errors';
-import { fitClassifierHead, type HeadTap } from '../attributes/classifier-head';
-import {
-  concatFeatures,
-  stackRows,
-  type FeatureRows,
-  type RidgeClassifier,
-} from '../attributes/ridge-classifier';
-import { attributeProbabilities, classProbabilities } from '../attributes/ridge-probabilities';
+import { fitClassifierHead, headProbabilities, type HeadTap } from '../attributes/classifier-head';
+import { concatFeatures, stackRows, type FeatureRows } from '../attributes/ridge-classifier';
 import { DEFAULT_FACE_BACKBONES, shippedBackbones } from '../backbones/backbone-registry';
 import type { FaceBackbone } from '../backbones/face-backbone';
 import { embedHeadCrops, headCropPlan, type HeadCropPlan } from '../backbones/head-crops';
@@ -90,21 +83,6 @@ export async function classHeadFeatures(
   );
 }
 
-/** A two-class classifier that answers `p` = P(yes) for every face under `(s₁ + 1) / 2`. */
-function constantClassifier(dim: number, p: number): RidgeClassifier {
-  const s = 2 * p - 1;
-  return {
-    classes: 2,
-    dim,
-    lambda: NaN,
-    cvAccuracy: NaN,
-    mean: new Float64Array(dim),
-    scale: new Float64Array(dim).fill(1),
-    weights: new Float64Array(dim * 2),
-    bias: Float64Array.from([-s, s]),
-  };
-}
-
 /** The crop box of a face as predict cuts it for `plan` (see `inferenceRequest`). */
 function boxOf(face: LabelledFace, plan: HeadCropPlan) {
   const request = inferenceRequest(face);
@@ -149,7 +127,6 @@ export const classHeadTask: HeadTask = {
       await context.advance(part.length);
     }
     const x = stackRows(parts);
-    const dim = x.dim;
     const labels = splits.train.map((f) => f.label);
     const subjects = splits.train.map((f) => f.subject);
     const groups = subjects.every((s): s is string => s !== undefined) ? subjects : undefined;
@@ -160,17 +137,9 @@ export const classHeadTask: HeadTask = {
       labels,
       { seed: context.config.seed, ...(groups ? { groups } : {}) },
     );
-    let models: RidgeClassifier[];
     let cvError: number;
-    if (fitted.task === 'expression') {
-      models = [fitted.model];
-      cvError = 1 - fitted.model.cvAccuracy;
-    } else {
-      models = fitted.attributes.map((a) => {
-        if (a.model) return a.model;
-        const p = a.positives === 0 ? 1 / (a.faces + 2) : (a.faces + 1) / (a.faces + 2);
-        return constantClassifier(dim, p);
-      });
+    if (fitted.task === 'expression') cvError = 1 - fitted.model.cvAccuracy;
+    else {
       const fittedOnes = fitted.attributes.filter((a) => a.model);
       cvError = fittedOnes.length
         ? fittedOnes.reduce((s, a) => s + 1 - a.model!.cvAccuracy, 0) / fittedOnes.length
@@ -220,11 +189,7 @@ export const classHeadTask: HeadTask = {
       inputSize: plan.inputSize,
       predict: async (images: tf.Tensor4D) => {
         const features = await classHeadFeatures(plan, backbones, taps, images);
-        const p =
-          task === 'expression'
-            ? classProbabilities(models[0]!, features)
-            : attributeProbabilities(models, features);
-        return { probabilities: Float32Array.from(p) };
+        return { probabilities: Float32Array.from(headProbabilities(fitted, features)) };
       },
       dispose: () => undefined,
     };
@@ -297,7 +262,7 @@ export const classHeadTask: HeadTask = {
         await exportBackboneHeadModel(dir, {
           card: { ...card, metrics: cardMetrics },
           backbones,
-          head: { task, model: task === 'expression' ? models[0]! : models, taps },
+          head: { task, model: fitted, taps },
         });
         return folderChecksum(dir);
       },

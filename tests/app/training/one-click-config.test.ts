@@ -65,9 +65,13 @@ describe('one-click face backbones', () => {
     // A ViT winner is shown in the comparison, but its head could not be exported.
     const vit = oneClickConfig('finetune', 'landmarks', counts, 'pros-vit:pretrain-a');
     expect(vit.faceBackbones).toEqual(['facemesh']);
+    // face-api's age-gender net is written as a graph by the studio: exportable, so taken.
+    expect(
+      oneClickConfig('finetune', 'attributes', counts, 'face-api-age-gender').faceBackbones,
+    ).toEqual(['face-api-age-gender']);
   });
   it('keep the default when the winner cannot be exported inside the model (a ViT)', () => {
-    for (const winner of ['pros-vit:pretrain-a', 'random', 'face-api-age-gender'])
+    for (const winner of ['pros-vit:pretrain-a', 'random'])
       expect(oneClickConfig('finetune', 'landmarks', counts, winner).faceBackbones).toEqual([
         'facemesh',
       ]);
@@ -116,11 +120,14 @@ describe('one-click landmarks', () => {
     expect(config).toMatchObject({ method: 'backbone-head', faceBackbones: ['facemesh'] });
     expect(parseFinetuneConfig(config)).toEqual(config);
     // Attributes and expression fit ridge classifiers on their default backbones too.
-    for (const task of ['attributes', 'expression'] as const)
-      expect(oneClickFinetuneConfig(task, counts)).toMatchObject({
-        method: 'backbone-head',
-        faceBackbones: ['mini-xception', 'facemesh'],
-      });
+    expect(oneClickFinetuneConfig('attributes', counts)).toMatchObject({
+      method: 'backbone-head',
+      faceBackbones: ['face-api-age-gender', 'mini-xception'],
+    });
+    expect(oneClickFinetuneConfig('expression', counts)).toMatchObject({
+      method: 'backbone-head',
+      faceBackbones: ['mini-xception', 'facemesh'],
+    });
     const switched = parseFinetuneConfig(
       oneClickFinetuneInput('landmarks', counts, { method: 'gradient' }, false),
     );

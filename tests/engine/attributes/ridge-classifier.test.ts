@@ -8,6 +8,7 @@ import { Rng } from '../../../src-main/engine/model/rng';
 import {
   concatFeatures,
   fitRidgeClassifier,
+  fitRidgeWithHeldOutScores,
   ridgePredict,
   selectRows,
   type FeatureRows,
@@ -44,6 +45,71 @@ describe('ridge classifier', () => {
       // dimensions fitted from 120 rows cost the dual form some of the wider gap's margin (~78%).
       expect(hits / 300).toBeGreaterThan(dim > 100 ? 0.7 : 0.8);
       expect(model.cvAccuracy).toBeGreaterThan(0.7);
+    }
+  });
+
+  it('is the closed-form ridge solution on the standardised rows, and its held-out scores a fit without their fold', () => {
+    const { x, y } = blobs(90, 6, 5);
+    const lambda = 0.1;
+    const groups = Array.from({ length: 90 }, (_, i) => `g${i % 5}`);
+    const fit = fitRidgeWithHeldOutScores(x, y, 3, { lambdas: [lambda], groups });
+    const { model } = fit;
+    // Direct float64 solve: centred standardised rows A, targets ±1 centred, (AᵀA + λnI) W = AᵀY.
+    const direct = (rows: number[]) => {
+      const n = rows.length;
+      const d = x.dim;
+      const z = rows.map((r) =>
+        Array.from(
+          { length: d },
+          (_, j) => (x.data[r * d + j]! - model.mean[j]!) / model.scale[j]!,
+        ),
+      );
+      const t = rows.map((r) => [0, 1, 2].map((c) => (y[r] === c ? 1 : -1)));
+      const zm = Array.from({ length: d }, (_, j) => z.reduce((s, v) => s + v[j]!, 0) / n);
+      const tm = [0, 1, 2].map((c) => t.reduce((s, v) => s + v[c]!, 0) / n);
+      // Augmented system [M | B], Gauss-Jordan.
+      const m = Array.from({ length: d }, (_, i) => [
+        ...Array.from(
+          { length: d },
+          (_, j) =>
+            z.reduce((s, v) => s + (v[i]! - zm[i]!) * (v[j]! - zm[j]!), 0) +
+            (i === j ? lambda * n : 0),
+        ),
+        ...[0, 1, 2].map((c) =>
+          z.reduce((s, v, k) => s + (v[i]! - zm[i]!) * (t[k]![c]! - tm[c]!), 0),
+        ),
+      ]);
+      for (let i = 0; i < d; i++) {
+        const p = m[i]![i]!;
+        m[i] = m[i]!.map((v) => v / p);
+        for (let k = 0; k < d; k++)
+          if (k !== i) {
+            const f = m[k]![i]!;
+            m[k] = m[k]!.map((v, j) => v - f * m[i]![j]!);
+          }
+      }
+      const w = m.map((row) => row.slice(d));
+      const bias = tm.map((v, c) => v - zm.reduce((s, mj, j) => s + mj * w[j]![c]!, 0));
+      return { w, bias };
+    };
+    const all = direct(Array.from({ length: 90 }, (_, i) => i));
+    for (let j = 0; j < 6; j++)
+      for (let c = 0; c < 3; c++) expect(model.weights[j * 3 + c]).toBeCloseTo(all.w[j]![c]!, 4);
+    for (let c = 0; c < 3; c++) expect(model.bias[c]).toBeCloseTo(all.bias[c]!, 4);
+    // Five groups, five folds: row r's held-out scores are a fit on the rows of the other groups.
+    for (const r of [0, 1, 7]) {
+      const without = direct(
+        Array.from({ length: 90 }, (_, i) => i).filter((i) => i % 5 !== r % 5),
+      );
+      const zr = Array.from(
+        { length: 6 },
+        (_, j) => (x.data[r * 6 + j]! - model.mean[j]!) / model.scale[j]!,
+      );
+      for (let c = 0; c < 3; c++)
+        expect(fit.heldOutScores[r * 3 + c]).toBeCloseTo(
+          without.bias[c]! + zr.reduce((s, v, j) => s + v * without.w[j]![c]!, 0),
+          4,
+        );
     }
   });
 

@@ -46,12 +46,16 @@ afterAll(async () => {
 });
 
 describe('backbone registry', () => {
-  it('offers FaceMesh, mini-Xception and the random ViT, never FaceRes', () => {
+  it('offers FaceMesh, mini-Xception, face-api age-gender and the random ViT, never FaceRes', () => {
     const ids = shippedBackbones().map((b) => b.id);
-    expect(ids).toEqual(['facemesh', 'mini-xception', 'random']);
+    expect(ids).toEqual(['facemesh', 'mini-xception', 'face-api-age-gender', 'random']);
     expect(ids.some((id) => /faceres/i.test(id))).toBe(false);
     for (const b of shippedBackbones()) expect(b.licence.spdx).not.toBe('');
     expect(DEFAULT_FACE_BACKBONES.landmarks).toEqual(['facemesh']);
+    // Attributes: the backbones that reach the MTFL targets, both exportable.
+    expect(DEFAULT_FACE_BACKBONES.attributes).toEqual(['face-api-age-gender', 'mini-xception']);
+    for (const id of DEFAULT_FACE_BACKBONES.attributes)
+      expect(shippedBackbones().find((b) => b.id === id)?.exportable).toBe(true);
   });
 
   it('adds each pre-trained backbone of the project as pros-vit:<model id>', async () => {
@@ -59,10 +63,11 @@ describe('backbone registry', () => {
     expect(all.map((b) => b.id)).toEqual([
       'facemesh',
       'mini-xception',
+      'face-api-age-gender',
       'random',
       'pros-vit:pretrain-a',
     ]);
-    expect(await offeredBackbones(path.join(root, 'nowhere'))).toHaveLength(3);
+    expect(await offeredBackbones(path.join(root, 'nowhere'))).toHaveLength(4);
     const pros = await offeredBackbone('pros-vit:pretrain-a', modelsDir);
     expect(pros.kind).toBe('learned');
     const backbone = await pros.load();
@@ -107,7 +112,7 @@ describe('backbone registry', () => {
 
   it('names what is offered when an id is not', async () => {
     await expect(offeredBackbone('faceres', modelsDir)).rejects.toThrow(
-      /No face backbone "faceres".*offered: facemesh, mini-xception, random, pros-vit:pretrain-a/,
+      /No face backbone "faceres".*offered: facemesh, mini-xception, face-api-age-gender, random, pros-vit:pretrain-a/,
     );
   });
 });

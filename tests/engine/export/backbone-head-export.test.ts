@@ -4,8 +4,10 @@
  * test crops, equals the engine (backbone.embed + the head per crop) within 1e-4; predictFaces on
  * the folder equals the head's flip-averaged prediction and scores a sensible NME. Then an
  * expression head (and two attribute heads) on mini-Xception + FaceMesh from one crop, fitted on
- * CK+ faces: the graph equals the engine's probabilities, and held-out subjects are predicted
- * well above the majority class.
+ * CK+ faces: the graph equals the engine's calibrated probabilities (`headProbabilities`), and
+ * held-out subjects are predicted well above the majority class. Last, the attribute default:
+ * MTFL male / smiling on face-api's age-gender net (the studio's written graph) + mini-Xception,
+ * the graph equal to the engine within 1e-4 on real faces.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,15 +15,15 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fitClassifierHead,
+  headProbabilities,
+} from '../../../src-main/engine/attributes/classifier-head';
+import {
   concatFeatures,
-  fitRidgeClassifier,
   selectRows,
   type FeatureRows,
 } from '../../../src-main/engine/attributes/ridge-classifier';
-import {
-  attributeProbabilities,
-  classProbabilities,
-} from '../../../src-main/engine/attributes/ridge-probabilities';
+import { loadAgeGenderBackbone } from '../../../src-main/engine/backbones/face-api-age-gender-backbone';
 import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backbone';
 import { embedHeadCrops, headCropPlan } from '../../../src-main/engine/backbones/head-crops';
 import { loadMiniXceptionBackbone } from '../../../src-main/engine/backbones/mini-xception-backbone';
@@ -38,7 +40,13 @@ import {
 import { mean, nmeOfFace } from '../../../src-main/engine/metrics/landmark-metrics';
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import { useWasm } from '../../support/engine-helpers';
-import { majorityRate, readCkFaces, type CkFace } from '../attributes/appearance-data';
+import {
+  majorityRate,
+  readCkFaces,
+  readMtflFaces,
+  type CkFace,
+  type MtflFace,
+} from '../attributes/appearance-data';
 import { MESH_TAPS, cropsOf, fitHelenHead, headCard } from './backbone-head-fixtures';
 import { helenFaces, type HelenFace } from '../../support/helen-crops';
 
@@ -268,10 +276,11 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
   });
 
   it('exports an expression head that runs as the engine does and predicts held-out subjects', async () => {
-    const model = fitRidgeClassifier(
+    const model = fitClassifierHead(
+      { task: 'expression', classes },
+      taps,
       selectRows(features, train),
-      Int32Array.from(train, (i) => faces[i]!.label),
-      classes.length,
+      train.map((i) => [faces[i]!.label]),
       { groups: train.map((i) => faces[i]!.subject) },
     );
     const out = path.join(tmp, 'ck-expression');
@@ -299,7 +308,7 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
       const heldCrops = tf.gather(crops, held) as tf.Tensor4D;
       const graph = (await loaded.predict(heldCrops)).probabilities!;
       heldCrops.dispose();
-      const engine = classProbabilities(model, selectRows(features, held));
+      const engine = headProbabilities(model, selectRows(features, held));
       expect(graph).toHaveLength(engine.length);
       let worst = 0;
       for (let i = 0; i < engine.length; i++)
@@ -333,15 +342,14 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
     }
   }, 300_000);
 
-  it('exports attributes as one two-class classifier each, P(yes) as the engine gives it', async () => {
+  it('exports attributes with their Platt scaling, P(yes) as the engine gives it', async () => {
     const names = ['happy', 'surprise'];
-    const models = names.map((name) =>
-      fitRidgeClassifier(
-        selectRows(features, train),
-        Int32Array.from(train, (i) => (classes[faces[i]!.label] === name ? 1 : 0)),
-        2,
-        { groups: train.map((i) => faces[i]!.subject) },
-      ),
+    const models = fitClassifierHead(
+      { task: 'attributes', attributes: names },
+      taps,
+      selectRows(features, train),
+      train.map((i) => names.map((name) => (classes[faces[i]!.label] === name ? 1 : 0))),
+      { groups: train.map((i) => faces[i]!.subject) },
     );
     const out = path.join(tmp, 'ck-attributes');
     await exportBackboneHeadModel(out, {
@@ -360,7 +368,7 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
       const heldCrops = tf.gather(crops, held) as tf.Tensor4D;
       const graph = (await loaded.predict(heldCrops)).probabilities!;
       heldCrops.dispose();
-      const engine = attributeProbabilities(models, selectRows(features, held));
+      const engine = headProbabilities(models, selectRows(features, held));
       let worst = 0;
       for (let i = 0; i < engine.length; i++)
         worst = Math.max(worst, Math.abs(graph[i]! - engine[i]!));
@@ -380,7 +388,7 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
         backbones: [xception, mesh],
         head: { task: 'attributes', model: models, taps },
       }),
-    ).rejects.toThrow(/the card names 1 attributes; 2 classifiers are given/);
+    ).rejects.toThrow(/the card names attributes \[happy\]; the head predicts \[happy, surprise\]/);
     await expect(
       exportBackboneHeadModel(path.join(tmp, 'bad'), {
         card: headCard(
@@ -395,4 +403,87 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
       }),
     ).rejects.toThrow(/reads tap mesh of facemesh, which its card does not list/);
   }, 300_000);
+});
+
+describe('exportBackboneHeadModel (attributes on face-api age-gender + mini-Xception)', () => {
+  it('writes the studio-written age-gender graph and equals the engine within 1e-4 on MTFL faces', async () => {
+    const ageGender = await loadAgeGenderBackbone();
+    const xception = await loadMiniXceptionBackbone();
+    const backbones = [ageGender, xception];
+    const tapLists = [['pooled', 'gender'], ['pooled']];
+    const taps = backbones.flatMap((b, i) => tapLists[i]!.map((tap) => ({ backbone: b.id, tap })));
+    const plan = headCropPlan(backbones);
+    const names = ['male', 'smiling'];
+    const cut = async (faces: MtflFace[]) => {
+      const pieces = await Promise.all(
+        faces.map((f) => cropFaces(f.source as string, [f.box], plan.inputSize)),
+      );
+      const crops = tf.concat(pieces) as tf.Tensor4D;
+      tf.dispose(pieces);
+      const [a, b] = await embedHeadCrops(plan, backbones, crops, tapLists);
+      const n = faces.length;
+      const x = concatFeatures(
+        { rows: n, dim: 512, data: a!.pooled! },
+        { rows: n, dim: 1, data: a!.gender! },
+        { rows: n, dim: 256, data: b!.pooled! },
+      );
+      return { crops, x };
+    };
+    const trainFaces = await readMtflFaces('training.txt', 120, 5);
+    const testFaces = await readMtflFaces('testing.txt', 40, 5);
+    const train = await cut(trainFaces);
+    train.crops.dispose();
+    const test = await cut(testFaces);
+    const head = fitClassifierHead(
+      { task: 'attributes', attributes: names },
+      taps,
+      train.x,
+      trainFaces.map((f) => [f.labels.male, f.labels.smiling]),
+    );
+    const out = path.join(tmp, 'mtfl-attributes');
+    try {
+      await exportBackboneHeadModel(out, {
+        card: headCard(
+          'mtfl-attributes',
+          backbones,
+          tapLists,
+          { task: 'attributes', attributes: names },
+          trainFaces.length,
+        ),
+        backbones,
+        head: { task: 'attributes', model: head, taps },
+      });
+      expect((await readdir(out)).filter((f) => f.startsWith('NOTICE')).sort()).toEqual([
+        'NOTICE-face-api-age-gender.txt',
+        'NOTICE-mini-xception.txt',
+      ]);
+      expect(await readFile(path.join(out, 'NOTICE-face-api-age-gender.txt'), 'utf8')).toMatch(
+        /Vincent M/,
+      );
+      const loaded = await loadExportedModel(out);
+      try {
+        expect(loaded.inputSize).toBe(plan.inputSize);
+        const graph = (await loaded.predict(test.crops)).probabilities!;
+        const engine = headProbabilities(head, test.x);
+        expect(graph).toHaveLength(engine.length);
+        let worst = 0;
+        for (let i = 0; i < engine.length; i++)
+          worst = Math.max(worst, Math.abs(graph[i]! - engine[i]!));
+        expect(worst).toBeLessThan(1e-4);
+        const truth = testFaces.map((f) => f.labels.male);
+        const hits = truth.filter((t, i) => (graph[2 * i]! >= 0.5 ? 1 : 0) === t).length;
+        console.log(
+          `MTFL male, 120 → 40 faces, exported graph: ${((100 * hits) / truth.length).toFixed(1)}% ` +
+            `(majority ${(100 * majorityRate(truth)).toFixed(1)}%); worst |graph − engine| ${worst.toExponential(1)}`,
+        );
+        expect(hits / truth.length).toBeGreaterThan(majorityRate(truth) + 0.15);
+      } finally {
+        loaded.dispose();
+      }
+    } finally {
+      test.crops.dispose();
+      ageGender.dispose();
+      xception.dispose();
+    }
+  }, 400_000);
 });

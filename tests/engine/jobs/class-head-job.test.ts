@@ -3,11 +3,15 @@
  * CK+ faces split by subject (no person on both sides), fitted on the default backbones through
  * the job, measured on the test subjects through the inference path, exported with a card whose
  * figure beats the majority baseline; the exported graph gives the probabilities the job measured.
+ * MTFL male and smiling (600 training rows → 400 testing rows) through the job on the attribute
+ * default (face-api age-gender + mini-Xception): male far above its majority rate, and the
+ * exported graph's calibrated probabilities are the ones the job measured.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backbone';
 import { loadFaceBackbone } from '../../../src-main/engine/backbones/load-face-backbone';
@@ -20,6 +24,7 @@ import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import { ModelCard } from '../../../src-main/shared/model-card';
 import { JobValidation, type JobEvent } from '../../../src-main/shared/worker-protocol';
 import { useWasm } from '../../support/engine-helpers';
+import { majorityRate, readMtflFaces } from '../attributes/appearance-data';
 
 const CK = fileURLToPath(new URL('../../../../shared/data/ck48', import.meta.url));
 const CLASSES = ['happy', 'surprise', 'sadness', 'anger'];
@@ -50,6 +55,41 @@ async function ckFaces(perClass: number): Promise<LabelledFace[]> {
     }
   }
   return faces;
+}
+
+/**
+ * MTFL rows as labelled faces (male, smiling): each with a detection whose crop, grown by the
+ * attribute backbones' 10% margin, is 2.2 × the five points' extent (the bench's crop).
+ */
+async function mtflFaces(
+  list: 'training.txt' | 'testing.txt',
+  limit: number,
+  split: 'train' | 'test',
+): Promise<LabelledFace[]> {
+  const rows = await readMtflFaces(list, limit, 1);
+  return Promise.all(
+    rows.map(async (f) => {
+      const file = f.source as string;
+      const meta = await sharp(file).metadata();
+      const side = f.box.width / 1.2;
+      const box = {
+        x: f.box.x + (f.box.width - side) / 2,
+        y: f.box.y + (f.box.height - side) / 2,
+        width: side,
+        height: side,
+      };
+      return {
+        imageId: `${list}/${path.basename(file)}`,
+        file,
+        width: meta.width!,
+        height: meta.height!,
+        split,
+        detection: { box, crop: f.box, score: 1 },
+        points: [],
+        label: [f.labels.male, f.labels.smiling],
+      };
+    }),
+  );
 }
 
 let root: string;
@@ -159,5 +199,56 @@ describe('attribute and expression backbone-head jobs', { timeout: 600_000 }, ()
     expect(mean).toBeGreaterThan(figure!.baseline!.values.meanAccuracy! + 0.15);
     expect(figure!.verdict).toBe('better');
     expect(card.attributes).toEqual(['smiling', 'surprised']);
+  });
+
+  it('fits MTFL male and smiling on the attribute default: male far above its majority, the graph as measured', async () => {
+    const mtfl = [
+      ...(await mtflFaces('training.txt', 600, 'train')),
+      ...(await mtflFaces('testing.txt', 400, 'test')),
+    ];
+    const test = mtfl.filter((f) => f.split === 'test');
+    const events: JobEvent[] = [];
+    const { outcome, card } = await run(
+      'mtfl',
+      {
+        task: 'attributes',
+        attributes: ['male', 'smiling'],
+        project: 'mtfl',
+        faces: mtfl,
+        skipped: {},
+      },
+      events,
+    );
+    expect(card.head!.backbones.map((b) => b.id)).toEqual(['face-api-age-gender', 'mini-xception']);
+    const male = outcome.result.metrics!['accuracy.male']!;
+    const smiling = outcome.result.metrics!['accuracy.smiling']!;
+    const maleMajority = majorityRate(test.map((f) => f.label[0]!));
+    const smilingMajority = majorityRate(test.map((f) => f.label[1]!));
+    console.log(
+      `MTFL 600 → 400 through the job: male ${(100 * male).toFixed(1)}% (majority ` +
+        `${(100 * maleMajority).toFixed(1)}%), smiling ${(100 * smiling).toFixed(1)}% ` +
+        `(${(100 * smilingMajority).toFixed(1)}%)`,
+    );
+    // ~88% on all rows; a head that answers the majority, or reads the wrong features, does not.
+    expect(male).toBeGreaterThan(maleMajority + 0.2);
+    expect(smiling).toBeGreaterThan(smilingMajority + 0.1);
+
+    // The exported graph gives the calibrated probabilities the job measured.
+    const validation = events.find((e) => e.type === 'validation');
+    if (validation?.type !== 'validation') throw new Error('no validation event');
+    const samples = JobValidation.parse(validation.validation).samples;
+    const model = await loadExportedModel(path.join(root, 'models', 'mtfl'));
+    try {
+      const sampled = samples.map((s) => test.find((f) => f.imageId === s.imageId)!);
+      const predicted = await predictFaces(model, sampled.map(inferenceRequest), { detect: false });
+      samples.forEach((sample, i) => {
+        for (const name of ['male', 'smiling'])
+          expect(
+            Math.abs(predicted.faces[i]!.scores.attributes![name]! - sample.scores![name]!),
+          ).toBeLessThan(1e-4);
+      });
+    } finally {
+      model.dispose();
+    }
   });
 });
