@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../../shared/errors';
 import { ModelCard } from '../../shared/model-card';
+import type { ClassGroupHead } from '../attributes/class-groups';
 import type { RidgeClassifier } from '../attributes/ridge-classifier';
 import { halfScoreAffine } from '../attributes/ridge-probabilities';
 import type { HeadTaps } from '../backbones/embed-faces';
@@ -32,6 +33,7 @@ import { landmarkRidgeAffine } from '../landmarks/landmark-ridge-affine';
 import type { LandmarkRidgeModel } from '../landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../predict/flip-consistency';
 import { buildBackboneHeadGraph, type HeadAffine } from './backbone-head-graph';
+import { cardGroupAffine } from './class-group-graph';
 import { graphModelJson } from './graph-model';
 import { readSourceGraph } from './import-graph';
 import { CARD_JSON, MODEL_JSON, describeIssues, writeModelFolder } from './model-folder';
@@ -49,6 +51,8 @@ export interface BackboneHeadExport {
         model: RidgeClassifier | readonly RidgeClassifier[];
         /** The classifier's features, side by side in this order. */
         taps: { backbone: string; tap: string }[];
+        /** Attributes: the one-of-N groups (class-groups.ts), named alike by `card.groups`. */
+        groups?: readonly ClassGroupHead[];
       };
 }
 
@@ -146,6 +150,7 @@ export async function exportBackboneHeadModel(
   };
   let affine: HeadAffine;
   let points: number | undefined;
+  let groups: ReturnType<typeof cardGroupAffine> = [];
   if (spec.head.task === 'landmarks') {
     const model = spec.head.model;
     if (spec.backbones.length !== 1)
@@ -197,6 +202,7 @@ export async function exportBackboneHeadModel(
     for (const m of models)
       if (m.dim !== dim)
         refuse(card, `a classifier was fitted on ${m.dim} features; the taps give ${dim}`);
+    groups = cardGroupAffine(card, spec.head.groups ?? [], dim);
     if (spec.head.task === 'expression') {
       if (models.length !== 1) refuse(card, 'an expression head is one classifier');
       const names = card.classes ?? [];
@@ -278,6 +284,7 @@ export async function exportBackboneHeadModel(
     features,
     affine,
     points,
+    groups,
   });
   const bytes = await writeModelFolder(
     dir,

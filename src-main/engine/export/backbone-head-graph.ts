@@ -8,7 +8,8 @@
  * - `landmarks` `[n, K, 2]` crop coordinates of each crop as given (no flip averaging:
  *   predict-faces.ts feeds mirrored crops and combines them itself);
  * - `expression` `[n, C]`: Relu, then divided by the row's Sum (ridge-probabilities.ts);
- * - `attributes` `[n, A]`: Relu, then Minimum with 1.
+ * - `attributes` `[n, A]`: Relu, then Minimum with 1; with one-of-N groups, each group's Softmax
+ *   after them, `[n, A + ΣC]` (class-group-graph.ts).
  *
  * Each step is the kernel the engine's eager path runs, in the same order, so the graph equals
  * `backboneViews` + `embed` + the head to float rounding.
@@ -18,6 +19,8 @@ import type { HeadCropPlan } from '../backbones/head-crops';
 import { GraphBuilder } from './graph-builder';
 import type { GraphConstant, GraphDef } from './graph-builder';
 import { importGraph, type SourceGraph } from './import-graph';
+import type { GroupAffine } from '../attributes/class-groups';
+import { classGroupOutputs } from './class-group-graph';
 import { INPUT_NAME, OUTPUT_NAMES } from './graph-model';
 
 /**
@@ -65,6 +68,8 @@ export interface BackboneHeadGraphSpec {
   affine: HeadAffine;
   /** Landmarks: schema points K (output `[n, K, 2]`). */
   points?: number;
+  /** Attributes: the one-of-N groups, their probabilities after the yes/no attributes'. */
+  groups?: readonly GroupAffine[];
 }
 
 export interface BuiltHeadGraph {
@@ -165,7 +170,12 @@ export function buildBackboneHeadGraph(spec: BackboneHeadGraphSpec): BuiltHeadGr
     if (spec.task === 'attributes') return g.minimum(clipped, g.scalar(1));
     return g.div(clipped, g.sum(clipped, [1], true));
   });
-  const outputName = g.identity(output, OUTPUT_NAMES[spec.task]);
+  const groups =
+    spec.task === 'attributes' ? classGroupOutputs(g, parts, dim, spec.groups ?? []) : [];
+  const outputName = g.identity(
+    groups.length ? g.concat([output, ...groups], 1) : output,
+    OUTPUT_NAMES[spec.task],
+  );
   return {
     graph: g.graph(),
     constants: g.constants,

@@ -45,6 +45,7 @@ import {
   type HeadTaskContext,
 } from './backbone-head-job';
 import { sampleIndices } from './dashboard-samples';
+import { fitHeadGroups, groupMetrics, groupsOf, withGroupProbabilities } from './class-head-groups';
 
 /** Faces per backbone call and per progress step while embedding. */
 const CHUNK = 16;
@@ -150,7 +151,10 @@ export const classHeadTask: HeadTask = {
     }
     const x = stackRows(parts);
     const dim = x.dim;
-    const labels = splits.train.map((f) => f.label);
+    // Attributes: the yes/no values; the one-of-N groups' follow (class-head-groups.ts).
+    const labels = splits.train.map((f) =>
+      f.label.slice(0, task === 'attributes' ? names.length : 1),
+    );
     const subjects = splits.train.map((f) => f.subject);
     const groups = subjects.every((s): s is string => s !== undefined) ? subjects : undefined;
     const fitted = fitClassifierHead(
@@ -176,6 +180,7 @@ export const classHeadTask: HeadTask = {
         ? fittedOnes.reduce((s, a) => s + 1 - a.model!.cvAccuracy, 0) / fittedOnes.length
         : 0;
     }
+    const groupHeads = fitHeadGroups(set, x, splits.train, backbones, taps, context.config.seed);
     await context.advance(1, cvError);
 
     const crop = HeadCropRecord.parse({
@@ -193,6 +198,7 @@ export const classHeadTask: HeadTask = {
       schema: null,
       attributes: task === 'attributes' ? [...names] : null,
       classes: task === 'expression' ? [...names] : null,
+      ...(groupHeads.length > 0 ? { groups: groupsOf(set) } : {}),
       input: {
         size: plan.inputSize,
         range: [0, 1],
@@ -223,7 +229,12 @@ export const classHeadTask: HeadTask = {
         const p =
           task === 'expression'
             ? classProbabilities(models[0]!, features)
-            : attributeProbabilities(models, features);
+            : withGroupProbabilities(
+                attributeProbabilities(models, features),
+                names.length,
+                groupHeads,
+                features,
+              );
         return { probabilities: Float32Array.from(p) };
       },
       dispose: () => undefined,
@@ -234,7 +245,8 @@ export const classHeadTask: HeadTask = {
     const samples: SamplePrediction[] = [];
     const probabilities: Record<string, number>[] = [];
     if (measured.length > 0) {
-      for (const face of await measureFaces(runner, measured, context))
+      const predicted = await measureFaces(runner, measured, context);
+      for (const face of predicted)
         probabilities.push(
           (task === 'expression' ? face.scores.expression : face.scores.attributes)!,
         );
@@ -262,6 +274,11 @@ export const classHeadTask: HeadTask = {
         m.accuracy.forEach((v, i) => {
           if (Number.isFinite(v)) metrics![`accuracy.${names[i]}`] = v;
         });
+        if (groupHeads.length > 0)
+          Object.assign(
+            metrics,
+            groupMetrics(groupsOf(set), names.length, measured, predicted, m.accuracy),
+          );
       }
       for (const i of sampleIndices(measured.length))
         samples.push({ imageId: measured[i]!.imageId, scores: probabilities[i]! });
@@ -275,6 +292,7 @@ export const classHeadTask: HeadTask = {
               train: splits.train.map((f) => f.label),
               heldOut: measured.map((f) => f.label),
               attributes: names,
+              groups: groupsOf(set),
             }
           : {
               task,
@@ -297,7 +315,12 @@ export const classHeadTask: HeadTask = {
         await exportBackboneHeadModel(dir, {
           card: { ...card, metrics: cardMetrics },
           backbones,
-          head: { task, model: task === 'expression' ? models[0]! : models, taps },
+          head: {
+            task,
+            model: task === 'expression' ? models[0]! : models,
+            taps,
+            groups: groupHeads,
+          },
         });
         return folderChecksum(dir);
       },
