@@ -5,9 +5,12 @@
  * cross-validation on the training rows only, Platt / temperature calibration on held-out
  * scores):
  *
- *   MTFL    male / smiling / glasses (yes/no heads) and pose (5 classes): fitted on training.txt
- *           rows (default all 10,000), scored on testing.txt rows (default all 2,995); crops
- *           2.2× the five points' extent (tests/engine/attributes/appearance-data.ts);
+ *   MTFL    male / smiling / glasses (yes/no heads) and pose (5 classes: the one-of-N group head,
+ *           engine/attributes/class-groups.ts, which reads the row's taps or its FaceMesh points
+ *           alone as cross-validation on the training rows chooses — the cell says which);
+ *           fitted on training.txt rows (default all 10,000), scored on testing.txt rows
+ *           (default all 2,995); crops 2.2× the five points' extent
+ *           (tests/engine/attributes/appearance-data.ts);
  *   CK+     expression accuracy by subject: 5 folds of subjects, each face scored once by a head
  *           that never saw its person (λ chosen by subject-grouped CV inside the training folds);
  *   ECE     expected calibration error of the male probabilities on the MTFL test rows;
@@ -17,8 +20,9 @@
  * Each accuracy is printed beside the majority-class rate of the rows it is scored on (the best
  * any constant answer scores). Prints a table, then one JSON line. Options:
  *
- *   --backbones mini-xception,face-api-age-gender[,faceres]   which backbones (default the two
- *                                       licensed ones; FaceRes has no licence: bench-only)
+ *   --backbones mini-xception,face-api-age-gender[,facemesh][,faceres]   which backbones
+ *                                       (default the two licensed appearance ones; FaceMesh adds
+ *                                       the geometry rows; FaceRes has no licence: bench-only)
  *   --mtfl-train N  --mtfl-test N       MTFL rows (seeded draws; 0 = all, the default)
  *   --ck-limit N                        CK+ faces (seeded draw; 0 = all 981, the default)
  */
@@ -28,6 +32,14 @@ import { findTap, tapSize, type FaceBackbone } from '../src-main/engine/backbone
 import { loadAgeGenderBackbone } from '../src-main/engine/backbones/face-api-age-gender-backbone';
 import { loadFaceResBackbone } from '../src-main/engine/backbones/faceres-backbone';
 import { loadMiniXceptionBackbone } from '../src-main/engine/backbones/mini-xception-backbone';
+import { loadFaceMesh } from '../src-main/engine/backbones/facemesh';
+import {
+  classGroupAnswers,
+  classGroupProbabilities,
+  fitClassGroups,
+  pointColumns,
+} from '../src-main/engine/attributes/class-groups';
+import { MTFL_POSES } from '../src-main/core/formats/mtfl';
 import {
   embedHeadFaces,
   fitClassifierHead,
@@ -37,8 +49,6 @@ import {
 } from '../src-main/engine/attributes/classifier-head';
 import {
   concatFeatures,
-  fitRidgeClassifier,
-  ridgePredict,
   selectRows,
   type FeatureRows,
 } from '../src-main/engine/attributes/ridge-classifier';
@@ -70,6 +80,7 @@ const BACKBONES: Record<string, { load: () => Promise<FaceBackbone>; taps: strin
   'mini-xception': { load: loadMiniXceptionBackbone, taps: ['pooled'] },
   'face-api-age-gender': { load: () => loadAgeGenderBackbone(), taps: ['pooled', 'gender'] },
   faceres: { load: loadFaceResBackbone, taps: ['embedding', 'gender'] },
+  facemesh: { load: () => loadFaceMesh(), taps: ['mesh'] },
 };
 
 /** Rows of the table: tap sets; a row is run when all its backbones were asked for. */
@@ -88,6 +99,16 @@ const ROWS: { name: string; taps: HeadTap[] }[] = [
       { backbone: 'face-api-age-gender', tap: 'pooled' },
       { backbone: 'face-api-age-gender', tap: 'gender' },
       { backbone: 'mini-xception', tap: 'pooled' },
+    ],
+  },
+  { name: 'FaceMesh mesh (468 points)', taps: [{ backbone: 'facemesh', tap: 'mesh' }] },
+  {
+    name: 'age-gender + mini-Xception + FaceMesh mesh',
+    taps: [
+      { backbone: 'face-api-age-gender', tap: 'pooled' },
+      { backbone: 'face-api-age-gender', tap: 'gender' },
+      { backbone: 'mini-xception', tap: 'pooled' },
+      { backbone: 'facemesh', tap: 'mesh' },
     ],
   },
   {
@@ -185,6 +206,8 @@ function ckBySubject(features: FeatureRows, taps: readonly HeadTap[]): Scored {
 }
 
 const BINARY = ['male', 'smiling', 'glasses'] as const;
+/** Which features the pose head chose per row (`all` taps, or the FaceMesh `points` alone). */
+const poseFeatures: Record<string, string> = {};
 const results: Record<string, Record<string, Scored | number>> = {};
 for (const row of ROWS) {
   if (!row.taps.every((t) => embedded.has(t.backbone))) continue;
@@ -215,16 +238,27 @@ for (const row of ROWS) {
     if (a === 'male') out.maleEce = expectedCalibrationError(prob, truth);
     if (head.task === 'attributes') log(`${row.name}: ${a} λ ${head.attributes[j]!.model?.lambda}`);
   });
-  const pose = fitRidgeClassifier(
+  const [pose] = fitClassGroups(
+    [{ name: 'pose', classes: [...MTFL_POSES] }],
     train,
-    Int32Array.from(mtflTrain, (f) => f.labels.pose),
-    5,
+    mtflTrain.map((f) => [f.labels.pose]),
+    pointColumns(
+      row.taps.map((t) => tapSizes[t.backbone]![BACKBONES[t.backbone]!.taps.indexOf(t.tap)]!),
+      row.taps.map((t) => t.backbone === 'facemesh' && t.tap === 'mesh'),
+    ),
   );
   const poseTruth = mtflTest.map((f) => f.labels.pose);
+  const [posePredicted] = classGroupAnswers(
+    [pose!],
+    classGroupProbabilities([pose!], test),
+    mtflTest.length,
+  );
   out.pose = {
-    accuracy: accuracy(ridgePredict(pose, test), poseTruth),
+    accuracy: accuracy(posePredicted!, poseTruth),
     majority: majorityRate(poseTruth),
   };
+  poseFeatures[row.name] = pose!.features;
+  log(`${row.name}: pose CV ${JSON.stringify(pose!.cvAccuracy)} → ${pose!.features}`);
   out.ck = ckBySubject(featuresOf(row.taps, 'ck'), row.taps);
   out.msPerFace = [...new Set(row.taps.map((t) => t.backbone))].reduce(
     (s, id) => s + msPerFace[id]!,
@@ -253,7 +287,7 @@ console.log(
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(results))
   console.log(
-    `| ${name} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)} | ${pct(r.ck)} | ${(r.maleEce as number).toFixed(3)} | ${(r.msPerFace as number).toFixed(1)} |`,
+    `| ${name} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)}${poseFeatures[name] === 'points' ? ' (points)' : ''} | ${pct(r.ck)} | ${(r.maleEce as number).toFixed(3)} | ${(r.msPerFace as number).toFixed(1)} |`,
   );
 console.log(
   `\nfaces judged unusable (too small / too blurred), per backbone: ${JSON.stringify(unusable)}`,
