@@ -58,6 +58,8 @@ export interface ClassGroupFitOptions {
   subjects?: readonly string[];
   seed?: number;
   lambdas?: readonly number[];
+  /** Fit on these features without trying the other (default: the better by cross-validation). */
+  only?: GroupFeatures;
 }
 
 /** The columns of `x`'s point taps: `tapSizes` and `isPoints` per tap, in feature order. */
@@ -144,15 +146,22 @@ export function fitClassGroups(
         ...(options.lambdas ? { lambdas: options.lambdas } : {}),
       });
     const labelled = selectRows(x, rows);
-    const all = fitOn(labelled);
-    const geometry = points ? fitOn(selectColumns(labelled, points)) : null;
+    if (options.only === 'points' && !points)
+      throw new StudioError('invalid-payload', `Group ${group.name}: no point taps to fit on`);
+    const all = options.only === 'points' ? null : fitOn(labelled);
+    const geometry =
+      points && options.only !== 'all' ? fitOn(selectColumns(labelled, points)) : null;
     // Ties go to the point taps: fewer features, the same held-out accuracy.
-    const usePoints = geometry !== null && geometry.model.cvAccuracy >= all.model.cvAccuracy;
-    const chosen = usePoints ? geometry : all;
+    const usePoints =
+      geometry !== null && (all === null || geometry.model.cvAccuracy >= all.model.cvAccuracy);
+    const chosen = usePoints ? geometry : all!;
     return {
       ...base,
       features: usePoints ? 'points' : 'all',
-      cvAccuracy: { all: all.model.cvAccuracy, points: geometry?.model.cvAccuracy ?? null },
+      cvAccuracy: {
+        all: all?.model.cvAccuracy ?? null,
+        points: geometry?.model.cvAccuracy ?? null,
+      },
       columns: usePoints ? [...points!] : null,
       model: chosen.model,
       temperature: fitSoftmaxTemperature(chosen.heldOutScores, y, k).temperature,

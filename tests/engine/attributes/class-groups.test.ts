@@ -88,6 +88,24 @@ describe('fitClassGroups', () => {
     );
     expect(alone!.features).toBe('all');
     expect(alone!.cvAccuracy.points).toBeNull();
+    // Told which features: no comparison.
+    const [told] = fitClassGroups(
+      [GROUP],
+      x,
+      labels.map((l) => [l]),
+      points,
+      { only: 'points' },
+    );
+    expect(told).toMatchObject({ features: 'points', cvAccuracy: { all: null } });
+    expect(() =>
+      fitClassGroups(
+        [GROUP],
+        x,
+        labels.map((l) => [l]),
+        null,
+        { only: 'points' },
+      ),
+    ).toThrow(/Group pose: no point taps to fit on/);
   });
 
   it('gives probabilities that sum to 1 and keep the ridge argmax; the affine map + softmax equals them', () => {
