@@ -15,7 +15,8 @@
  * [0, 1], no normalisation: the graph applies each backbone's own), its crop policy (the widest
  * backbone's, head-crops.ts), its schema (K points, the head's flip) or its class / attribute
  * names; anything else is refused with the field named. Attributes take one two-class classifier
- * per attribute (class 1 = yes), or one for a single attribute.
+ * per attribute (class 1 = yes), or one for a single attribute, and the one-of-N groups
+ * `card.groups` names (class-group-graph.ts).
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';

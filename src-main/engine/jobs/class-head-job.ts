@@ -6,7 +6,8 @@
  * backbones' classify taps side by side, ridge classifiers fitted on the train split (λ by
  * cross-validation, by subject when faces name one; classifier-head.ts), then measured on the
  * test split (else validation) through `predictFaces` with a runner of the exported graph's
- * contract, and exported as one graph with its card.
+ * contract, and exported as one graph with its card. An attribute set's one-of-N attributes (MTFL
+ * pose) are fitted, measured and exported beside the yes/no ones (class-head-groups.ts).
  *
  * One probability mapping: the runner turns scores into probabilities with ridge-probabilities.ts
  * (`classProbabilities`, `attributeProbabilities`: the linear probability `(s + 1) / 2`, clipped),
