@@ -103,6 +103,13 @@ const ROWS: { name: string; taps: HeadTap[] }[] = [
   },
   { name: 'FaceMesh mesh (468 points)', taps: [{ backbone: 'facemesh', tap: 'mesh' }] },
   {
+    name: 'mini-Xception + FaceMesh mesh',
+    taps: [
+      { backbone: 'mini-xception', tap: 'pooled' },
+      { backbone: 'facemesh', tap: 'mesh' },
+    ],
+  },
+  {
     name: 'age-gender + mini-Xception + FaceMesh mesh',
     taps: [
       { backbone: 'face-api-age-gender', tap: 'pooled' },
