@@ -5,9 +5,12 @@
  * cross-validation on the training rows only, Platt / temperature calibration on held-out
  * scores):
  *
- *   MTFL    male / smiling / glasses (yes/no heads) and pose (5 classes): fitted on training.txt
- *           rows (default all 10,000), scored on testing.txt rows (default all 2,995); crops
- *           2.2× the five points' extent (tests/engine/attributes/appearance-data.ts);
+ *   MTFL    male / smiling / glasses (yes/no heads) and pose (5 classes: the one-of-N group head,
+ *           engine/attributes/class-groups.ts, which reads the row's taps or its FaceMesh points
+ *           alone as cross-validation on the training rows chooses — the cell says which);
+ *           fitted on training.txt rows (default all 10,000), scored on testing.txt rows
+ *           (default all 2,995); crops 2.2× the five points' extent
+ *           (tests/engine/attributes/appearance-data.ts);
  *   CK+     expression accuracy by subject: 5 folds of subjects, each face scored once by a head
  *           that never saw its person (λ chosen by subject-grouped CV inside the training folds);
  *   ECE     expected calibration error of the male probabilities on the MTFL test rows;
@@ -19,8 +22,7 @@
  *
  *   --backbones mini-xception,face-api-age-gender[,facemesh][,faceres]   which backbones
  *                                       (default: the attribute default's two; FaceMesh adds
- *                                       the "+ FaceMesh mesh" row; FaceRes has no licence:
- *                                       bench-only)
+ *                                       the geometry rows; FaceRes has no licence: bench-only)
  *   --mtfl-train N  --mtfl-test N       MTFL rows (seeded draws; 0 = all, the default)
  *   --ck-limit N                        CK+ faces (seeded draw; 0 = all 981, the default)
  *   --only TEXT                         only the rows whose name contains TEXT (e.g. "default")
@@ -46,6 +48,13 @@ import { loadFaceMesh } from '../src-main/engine/backbones/facemesh';
 import { loadFaceResBackbone } from '../src-main/engine/backbones/faceres-backbone';
 import { loadMiniXceptionBackbone } from '../src-main/engine/backbones/mini-xception-backbone';
 import {
+  classGroupAnswers,
+  classGroupProbabilities,
+  fitClassGroups,
+  pointColumns,
+} from '../src-main/engine/attributes/class-groups';
+import { MTFL_POSES } from '../src-main/core/formats/mtfl';
+import {
   embedHeadFaces,
   fitClassifierHead,
   predictClassifierHead,
@@ -54,8 +63,6 @@ import {
 } from '../src-main/engine/attributes/classifier-head';
 import {
   concatFeatures,
-  fitRidgeClassifier,
-  ridgePredict,
   selectRows,
   type FeatureRows,
 } from '../src-main/engine/attributes/ridge-classifier';
@@ -126,6 +133,14 @@ const ROWS: { name: string; taps: HeadTap[] }[] = [
   {
     name: 'attribute default + FaceMesh mesh',
     taps: [...ATTRIBUTE_DEFAULT, { backbone: 'facemesh', tap: 'mesh' }],
+  },
+  { name: 'FaceMesh mesh (468 points)', taps: [{ backbone: 'facemesh', tap: 'mesh' }] },
+  {
+    name: 'mini-Xception + FaceMesh mesh',
+    taps: [
+      { backbone: 'mini-xception', tap: 'pooled' },
+      { backbone: 'facemesh', tap: 'mesh' },
+    ],
   },
   {
     name: 'FaceRes embedding + gender (no licence)',
@@ -271,6 +286,8 @@ function ckBySubject(features: FeatureRows, taps: readonly HeadTap[]): Scored {
 }
 
 const BINARY = ['male', 'smiling', 'glasses'] as const;
+/** Which features the pose head chose per row (`all` taps, or the FaceMesh `points` alone). */
+const poseFeatures: Record<string, string> = {};
 const results: Record<string, Record<string, Scored | number>> = {};
 for (const row of ROWS) {
   if (!row.taps.every((t) => embedded.has(t.backbone))) continue;
@@ -302,16 +319,27 @@ for (const row of ROWS) {
     if (a === 'male') out.maleEce = expectedCalibrationError(prob, truth);
     if (head.task === 'attributes') log(`${row.name}: ${a} λ ${head.attributes[j]!.model?.lambda}`);
   });
-  const pose = fitRidgeClassifier(
+  const [pose] = fitClassGroups(
+    [{ name: 'pose', classes: [...MTFL_POSES] }],
     train,
-    Int32Array.from(mtflTrain, (f) => f.labels.pose),
-    5,
+    mtflTrain.map((f) => [f.labels.pose]),
+    pointColumns(
+      row.taps.map((t) => tapSizes[t.backbone]![BACKBONES[t.backbone]!.taps.indexOf(t.tap)]!),
+      row.taps.map((t) => t.backbone === 'facemesh' && t.tap === 'mesh'),
+    ),
   );
   const poseTruth = mtflTest.map((f) => f.labels.pose);
+  const [posePredicted] = classGroupAnswers(
+    [pose!],
+    classGroupProbabilities([pose!], test),
+    mtflTest.length,
+  );
   out.pose = {
-    accuracy: accuracy(ridgePredict(pose, test), poseTruth),
+    accuracy: accuracy(posePredicted!, poseTruth),
     majority: majorityRate(poseTruth),
   };
+  poseFeatures[row.name] = pose!.features;
+  log(`${row.name}: pose CV ${JSON.stringify(pose!.cvAccuracy)} → ${pose!.features}`);
   out.ck = ckBySubject(featuresOf(row.taps, 'ck'), row.taps);
   out.msPerFace = [...new Set(row.taps.map((t) => t.backbone))].reduce(
     (s, id) => s + msPerFace[id]!,
@@ -340,7 +368,7 @@ console.log(
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(results))
   console.log(
-    `| ${name} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)} | ${pct(r.ck)} | ${(r.maleEce as number).toFixed(3)} | ${(r.msPerFace as number).toFixed(1)} |`,
+    `| ${name} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)}${poseFeatures[name] === 'points' ? ' (points)' : ''} | ${pct(r.ck)} | ${(r.maleEce as number).toFixed(3)} | ${(r.msPerFace as number).toFixed(1)} |`,
   );
 console.log(
   `\nfaces judged unusable (too small / too blurred), per backbone: ${JSON.stringify(unusable)}`,

@@ -158,6 +158,12 @@ export const CardHead = z
   .strict();
 export type CardHead = z.infer<typeof CardHead>;
 
+/** A one-of-N attribute (MTFL head pose) and its classes, as an attribute set declares it. */
+export const CardClassGroup = z
+  .object({ name: z.string().min(1), classes: z.array(z.string().min(1)).min(2) })
+  .strict();
+export type CardClassGroup = z.infer<typeof CardClassGroup>;
+
 export const ModelCard = z
   .object({
     format: z.literal('face-studio-model'),
@@ -182,6 +188,11 @@ export const ModelCard = z
     attributes: z.array(z.string()).nullable(),
     /** Expression class names in output order (expression models), else null. */
     classes: z.array(z.string()).nullable(),
+    /**
+     * Attributes models: the one-of-N attributes (MTFL `pose`), each with its classes in output
+     * order; the `attributes` output holds their probabilities after the yes/no ones. Absent: none.
+     */
+    groups: z.array(CardClassGroup).optional(),
     input: z
       .object({
         /** Square side in pixels. */
@@ -197,7 +208,8 @@ export const ModelCard = z
     crop: CropPolicy,
     /**
      * What the graph outputs, by name: landmarks `[batch, K, 2]` in 0..1 of the crop (u = (px +
-     * 0.5) / size); attributes `[batch, A]` probabilities; expression `[batch, C]` probabilities;
+     * 0.5) / size); attributes `[batch, A + ΣC]` probabilities (each yes/no attribute's, then each
+     * one-of-N group's classes, summing to 1 per group); expression `[batch, C]` probabilities;
      * backbone `[batch, dim]` CLS features.
      */
     outputs: z.array(z.string()).min(1),

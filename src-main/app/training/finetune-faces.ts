@@ -10,8 +10,9 @@
  * - landmarks: faces with every point of the schema labelled (v > 0). A partly labelled face
  *   (unconfirmed points included) is left out rather than trained on with guessed points: the
  *   loss has no mask, and NME needs every point.
- * - attributes: the binary attributes of the project's attribute set, 1 / 0 / NaN (not labelled);
- *   a face with none of them labelled is left out.
+ * - attributes: the binary attributes of the project's attribute set, 1 / 0 / NaN (not labelled),
+ *   then its one-of-N attributes (`kind: 'class'`, MTFL pose: the face's `classes` value) as a
+ *   class index or NaN; a face with none of them labelled is left out.
  * - expression: faces whose expression is one of the set's classes.
  * Images in the pool split (no split assigned) are left out; train, val and test are kept.
  */
@@ -23,6 +24,7 @@ import type {
 } from '../../engine/data/labelled-faces';
 import type { ImageToPrelabel } from '../../engine/predict/prelabel';
 import type { ImageRecord, Landmark } from '../../shared/domain';
+import type { CardClassGroup } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
 import { confirmedPointsOnly, isUnconfirmedPoint } from '../../shared/point-provenance';
 import { PROJECT_FILE } from '../../core/project-store';
@@ -63,10 +65,14 @@ export function labelledFaceSet(
   const schema = snapshot.landmarks;
   const attributeSet = meta.attributeSchema ? builtinAttributeSchema(meta.attributeSchema) : null;
   let attributes: string[] = [];
+  let groups: CardClassGroup[] = [];
   let classes: string[] = [];
   if (task === 'attributes') {
     attributes = (attributeSet?.attributes ?? []).flatMap((a) =>
       a.kind === 'binary' ? [a.name] : [],
+    );
+    groups = (attributeSet?.attributes ?? []).flatMap((a) =>
+      a.kind === 'class' ? [{ name: a.name, classes: [...a.classes] }] : [],
     );
     if (attributes.length === 0)
       throw new StudioError(
@@ -114,6 +120,11 @@ export function labelledFaceSet(
         const value = face.attributes[name];
         return value === undefined ? NaN : value ? 1 : 0;
       });
+      for (const group of groups) {
+        const value = face.classes?.[group.name];
+        const index = value === undefined ? -1 : group.classes.indexOf(value);
+        label.push(index < 0 ? NaN : index);
+      }
       if (label.every(Number.isNaN)) continue;
     } else {
       if (face.expression === null) continue;
@@ -134,7 +145,7 @@ export function labelledFaceSet(
     task === 'landmarks'
       ? { task, schema }
       : task === 'attributes'
-        ? { task, attributes }
+        ? { task, attributes, ...(groups.length > 0 ? { groups } : {}) }
         : { task, classes };
   return { ...names, project: meta.name, faces, skipped };
 }

@@ -126,6 +126,11 @@ export function evalTable(report: EvalReport): string {
   if (report.attributes) {
     for (const [name, value] of Object.entries(report.attributes.accuracy))
       rows.push([`accuracy ${name}`, percent(value)]);
+    for (const [name, g] of Object.entries(report.attributes.groups ?? {}))
+      rows.push([
+        `accuracy ${name} (${g.faces} faces)`,
+        `${percent(g.accuracy)} (majority ${percent(g.majorityRate)})`,
+      ]);
     rows.push(['mean accuracy', percent(report.attributes.meanAccuracy)]);
   }
   if (report.expression) {

@@ -6,8 +6,9 @@
  *
  * - landmarks: fitLandmarkRidge (flip augmentation, λ by leave-one-out) on the registry's points
  *   and map taps; NME with the schema's normaliser and FR@10%; baseline the mean training shape;
- * - attributes: one fitRidgeClassifier per binary attribute on the registry's vector taps, on the
- *   faces labelled for it; the mean accuracy over attributes; baseline each attribute's majority;
+ * - attributes: one fitRidgeClassifier per binary attribute and per one-of-N group (MTFL pose) on
+ *   the registry's vector taps, on the faces labelled for it; the mean accuracy over them;
+ *   baseline each one's majority;
  * - expression: one fitRidgeClassifier over the classes; accuracy; baseline the majority class.
  * The winner is chosen on val (test when the project has no val faces), so the test figure stays
  * a figure the choice did not see.
@@ -327,11 +328,21 @@ interface ClassOutput {
 function classOutputs(set: LabelledFaceSet): ClassOutput[] {
   if (set.task === 'expression')
     return [{ labels: set.faces.map((f) => f.label[0] ?? NaN), classes: set.classes.length }];
-  if (set.task === 'attributes')
-    return set.attributes.map((_, a) => ({
-      labels: set.faces.map((f) => f.label[a] ?? NaN),
-      classes: 2,
+  if (set.task === 'attributes') {
+    const a = set.attributes.length;
+    // The one-of-N groups (MTFL pose) follow the yes/no attributes in each face's label.
+    const groups = (set.groups ?? []).map((g, i) => ({
+      labels: set.faces.map((f) => f.label[a + i] ?? NaN),
+      classes: g.classes.length,
     }));
+    return [
+      ...set.attributes.map((_, j) => ({
+        labels: set.faces.map((f) => f.label[j] ?? NaN),
+        classes: 2,
+      })),
+      ...groups,
+    ];
+  }
   return [];
 }
 

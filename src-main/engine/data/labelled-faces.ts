@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Box, FaceDetection, PlacedPoint } from '../../shared/domain';
-import type { CropPolicy } from '../../shared/model-card';
+import type { CardClassGroup, CropPolicy } from '../../shared/model-card';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { StudioError } from '../../shared/errors';
 import type { FinetuneData, FinetuneSplit } from '../finetune/finetune-data';
@@ -37,8 +37,9 @@ export interface LabelledFace {
   /** Labelled points in image px (schema order); the crop's fallback and the landmark labels. */
   points: PlacedPoint[];
   /**
-   * Attributes: 1, 0 or NaN (not labelled) per attribute of the set; expression: one class
-   * index; landmarks: unused (the labels come from `points`).
+   * Attributes: 1, 0 or NaN (not labelled) per yes/no attribute of the set, then per one-of-N
+   * group its class index or NaN; expression: one class index; landmarks: unused (the labels
+   * come from `points`).
    */
   label: number[];
 }
@@ -46,7 +47,12 @@ export interface LabelledFace {
 /** What the faces are labelled for, with the names of the model's outputs. */
 export type FaceTask =
   | { task: 'landmarks'; schema: LandmarkSchema }
-  | { task: 'attributes'; attributes: string[] }
+  | {
+      task: 'attributes';
+      attributes: string[];
+      /** The set's one-of-N attributes (MTFL pose); their labels follow the yes/no ones. */
+      groups?: CardClassGroup[];
+    }
   | { task: 'expression'; classes: string[] };
 
 export type LabelledFaceSet = FaceTask & {

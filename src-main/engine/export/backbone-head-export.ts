@@ -16,7 +16,8 @@
  * [0, 1], no normalisation: the graph applies each backbone's own), its crop policy (the widest
  * backbone's, head-crops.ts), its schema (K points, the head's flip) or its class / attribute
  * names; anything else is refused with the field named. Attributes and expression take the
- * fitted head (classifier-head.ts), written with its calibration (calibrated-head-graph.ts).
+ * fitted head (classifier-head.ts), written with its calibration (calibrated-head-graph.ts);
+ * attributes also the one-of-N groups `card.groups` names (class-group-graph.ts).
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { StudioError } from '../../shared/errors';
 import { ModelCard } from '../../shared/model-card';
 import type { ClassifierHead } from '../attributes/classifier-head';
+import type { ClassGroupHead } from '../attributes/class-groups';
 import type { HeadTaps } from '../backbones/embed-faces';
 import { findTap, tapSize, type FaceBackbone } from '../backbones/face-backbone';
 import { headCropPlan } from '../backbones/head-crops';
@@ -33,6 +35,7 @@ import type { LandmarkRidgeModel } from '../landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../predict/flip-consistency';
 import { buildBackboneHeadGraph, type HeadAffine } from './backbone-head-graph';
 import { calibratedHeadAffine, type HeadCalibration } from './calibrated-head-graph';
+import { cardGroupAffine } from './class-group-graph';
 import { graphModelJson } from './graph-model';
 import { readSourceGraph } from './import-graph';
 import { CARD_JSON, MODEL_JSON, describeIssues, writeModelFolder } from './model-folder';
@@ -50,6 +53,8 @@ export interface BackboneHeadExport {
         model: ClassifierHead;
         /** The classifier's features, side by side in this order. */
         taps: { backbone: string; tap: string }[];
+        /** Attributes: the one-of-N groups (class-groups.ts), named alike by `card.groups`. */
+        groups?: readonly ClassGroupHead[];
       };
 }
 
@@ -148,6 +153,7 @@ export async function exportBackboneHeadModel(
   let affine: HeadAffine;
   let points: number | undefined;
   let calibration: HeadCalibration | undefined;
+  let groups: ReturnType<typeof cardGroupAffine> = [];
   if (spec.head.task === 'landmarks') {
     const model = spec.head.model;
     if (spec.backbones.length !== 1)
@@ -200,6 +206,7 @@ export async function exportBackboneHeadModel(
       names,
       (problem) => refuse(card, problem),
     ));
+    groups = cardGroupAffine(card, spec.head.groups ?? [], dim);
   }
 
   // Notices: each backbone's shipped notice, under the name its card entry gives.
@@ -253,6 +260,7 @@ export async function exportBackboneHeadModel(
     affine,
     points,
     calibration,
+    groups,
   });
   const bytes = await writeModelFolder(
     dir,

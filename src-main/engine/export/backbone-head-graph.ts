@@ -9,7 +9,8 @@
  *   predict-faces.ts feeds mirrored crops and combines them itself);
  * - `expression` `[n, C]`: the temperature softmax of the class scores, and
  * - `attributes` `[n, A]`: the Platt sigmoid of each attribute's margin (calibrated-head-graph.ts):
- *   the head's calibrated probabilities, as `headProbabilities` gives them.
+ *   the head's calibrated probabilities, as `headProbabilities` gives them; with one-of-N groups,
+ *   each group's Softmax after them, `[n, A + ΣC]` (class-group-graph.ts).
  *
  * Each step is the kernel the engine's eager path runs, in the same order, so the graph equals
  * `backboneViews` + `embed` + the head to float rounding.
@@ -20,6 +21,8 @@ import { calibratedOutput, type HeadCalibration } from './calibrated-head-graph'
 import { GraphBuilder } from './graph-builder';
 import type { GraphConstant, GraphDef } from './graph-builder';
 import { importGraph, type SourceGraph } from './import-graph';
+import type { GroupAffine } from '../attributes/class-groups';
+import { classGroupOutputs } from './class-group-graph';
 import { INPUT_NAME, OUTPUT_NAMES } from './graph-model';
 
 /**
@@ -69,6 +72,8 @@ export interface BackboneHeadGraphSpec {
   points?: number;
   /** Attributes and expression: how the affine outputs become probabilities. */
   calibration?: HeadCalibration;
+  /** Attributes: the one-of-N groups, their probabilities after the yes/no attributes'. */
+  groups?: readonly GroupAffine[];
 }
 
 export interface BuiltHeadGraph {
@@ -168,7 +173,12 @@ export function buildBackboneHeadGraph(spec: BackboneHeadGraphSpec): BuiltHeadGr
     if (!spec.calibration) throw new Error(`A ${spec.task} head needs its calibration`);
     return calibratedOutput(g, affine, spec.calibration);
   });
-  const outputName = g.identity(output, OUTPUT_NAMES[spec.task]);
+  const groups =
+    spec.task === 'attributes' ? classGroupOutputs(g, parts, dim, spec.groups ?? []) : [];
+  const outputName = g.identity(
+    groups.length ? g.concat([output, ...groups], 1) : output,
+    OUTPUT_NAMES[spec.task],
+  );
   return {
     graph: g.graph(),
     constants: g.constants,

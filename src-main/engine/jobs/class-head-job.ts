@@ -6,7 +6,8 @@
  * backbones' classify taps side by side, ridge classifiers fitted on the train split (λ by
  * cross-validation, by subject when faces name one; classifier-head.ts), then measured on the
  * test split (else validation) through `predictFaces` with a runner of the exported graph's
- * contract, and exported as one graph with its card.
+ * contract, and exported as one graph with its card. An attribute set's one-of-N attributes (MTFL
+ * pose) are fitted, measured and exported beside the yes/no ones (class-head-groups.ts).
  *
  * One probability mapping: the runner gives the head's calibrated probabilities
  * (classifier-head.ts's `headProbabilities`: Platt scaling per attribute, a temperature softmax
@@ -38,6 +39,7 @@ import {
   type HeadTaskContext,
 } from './backbone-head-job';
 import { sampleIndices } from './dashboard-samples';
+import { fitHeadGroups, groupMetrics, groupsOf, withGroupProbabilities } from './class-head-groups';
 
 /** Faces per backbone call and per progress step while embedding. */
 const CHUNK = 16;
@@ -127,7 +129,10 @@ export const classHeadTask: HeadTask = {
       await context.advance(part.length);
     }
     const x = stackRows(parts);
-    const labels = splits.train.map((f) => f.label);
+    // Attributes: the yes/no values; the one-of-N groups' follow (class-head-groups.ts).
+    const labels = splits.train.map((f) =>
+      f.label.slice(0, task === 'attributes' ? names.length : 1),
+    );
     const subjects = splits.train.map((f) => f.subject);
     const groups = subjects.every((s): s is string => s !== undefined) ? subjects : undefined;
     const fitted = fitClassifierHead(
@@ -145,6 +150,7 @@ export const classHeadTask: HeadTask = {
         ? fittedOnes.reduce((s, a) => s + 1 - a.model!.cvAccuracy, 0) / fittedOnes.length
         : 0;
     }
+    const groupHeads = fitHeadGroups(set, x, splits.train, backbones, taps, context.config.seed);
     await context.advance(1, cvError);
 
     const crop = HeadCropRecord.parse({
@@ -162,6 +168,7 @@ export const classHeadTask: HeadTask = {
       schema: null,
       attributes: task === 'attributes' ? [...names] : null,
       classes: task === 'expression' ? [...names] : null,
+      ...(groupHeads.length > 0 ? { groups: groupsOf(set) } : {}),
       input: {
         size: plan.inputSize,
         range: [0, 1],
@@ -189,7 +196,14 @@ export const classHeadTask: HeadTask = {
       inputSize: plan.inputSize,
       predict: async (images: tf.Tensor4D) => {
         const features = await classHeadFeatures(plan, backbones, taps, images);
-        return { probabilities: Float32Array.from(headProbabilities(fitted, features)) };
+        const p = headProbabilities(fitted, features);
+        return {
+          probabilities: Float32Array.from(
+            task === 'attributes'
+              ? withGroupProbabilities(p, names.length, groupHeads, features)
+              : p,
+          ),
+        };
       },
       dispose: () => undefined,
     };
@@ -199,7 +213,8 @@ export const classHeadTask: HeadTask = {
     const samples: SamplePrediction[] = [];
     const probabilities: Record<string, number>[] = [];
     if (measured.length > 0) {
-      for (const face of await measureFaces(runner, measured, context))
+      const predicted = await measureFaces(runner, measured, context);
+      for (const face of predicted)
         probabilities.push(
           (task === 'expression' ? face.scores.expression : face.scores.attributes)!,
         );
@@ -227,6 +242,11 @@ export const classHeadTask: HeadTask = {
         m.accuracy.forEach((v, i) => {
           if (Number.isFinite(v)) metrics![`accuracy.${names[i]}`] = v;
         });
+        if (groupHeads.length > 0)
+          Object.assign(
+            metrics,
+            groupMetrics(groupsOf(set), names.length, measured, predicted, m.accuracy),
+          );
       }
       for (const i of sampleIndices(measured.length))
         samples.push({ imageId: measured[i]!.imageId, scores: probabilities[i]! });
@@ -240,6 +260,7 @@ export const classHeadTask: HeadTask = {
               train: splits.train.map((f) => f.label),
               heldOut: measured.map((f) => f.label),
               attributes: names,
+              groups: groupsOf(set),
             }
           : {
               task,
@@ -262,7 +283,7 @@ export const classHeadTask: HeadTask = {
         await exportBackboneHeadModel(dir, {
           card: { ...card, metrics: cardMetrics },
           backbones,
-          head: { task, model: fitted, taps },
+          head: { task, model: fitted, taps, groups: groupHeads },
         });
         return folderChecksum(dir);
       },

@@ -5,15 +5,22 @@
  * - landmarks: the mean shape — the mean of the training faces' points in crop coordinates,
  *   placed in each held-out face's crop (targets in crop coordinates make that the same vector
  *   for every face), scored by NME / FR@10% / AUC;
- * - attributes: each attribute's majority value among the training faces labelled for it;
+ * - attributes: each attribute's majority value among the training faces labelled for it, and
+ *   each one-of-N group's majority class (group-metrics.ts);
  * - expression: the majority class.
  *
  * Plain arrays in, plain records out, so any fine-tuning path (gradient or a head on frozen
  * backbones) calls the same function; the metric names match the job's flat metrics
  * (`nme`, `failureRate`, `auc`; `meanAccuracy`, `accuracy.<name>`; `accuracy`, `recall.<name>`).
  */
-import type { CardBaseline, CardMetrics, CardVerdict } from '../../shared/model-card';
+import type {
+  CardBaseline,
+  CardClassGroup,
+  CardMetrics,
+  CardVerdict,
+} from '../../shared/model-card';
 import { attributeMetrics, expressionMetrics } from './classification-metrics';
+import { groupAccuracy, majorityGroupClasses, meanOfMeasured } from './group-metrics';
 import { landmarkMetrics, type FlatShape } from './landmark-metrics';
 
 /** The training targets and the held-out ones, as the task has them. */
@@ -28,10 +35,15 @@ export type BaselineData =
     }
   | {
       task: 'attributes';
-      /** Per face, per attribute: 1, 0 or NaN (not labelled). */
+      /**
+       * Per face, per attribute: 1, 0 or NaN (not labelled); then per group of `groups` its class
+       * index or NaN.
+       */
       train: readonly (readonly number[])[];
       heldOut: readonly (readonly number[])[];
       attributes: readonly string[];
+      /** One-of-N attributes (MTFL pose), their labels after the yes/no ones. */
+      groups?: readonly CardClassGroup[];
     }
   | {
       task: 'expression';
@@ -127,6 +139,20 @@ export function baselineOf(data: BaselineData): CardBaseline {
     );
     const values: Record<string, number> = { meanAccuracy: m.meanAccuracy };
     m.accuracy.forEach((v, i) => (values[`accuracy.${data.attributes[i]}`] = v));
+    const groups = data.groups ?? [];
+    if (groups.length > 0) {
+      const classes = majorityGroupClasses(
+        data.train.map((row) => row.slice(a)),
+        groups.map((g) => g.classes.length),
+      );
+      const accuracy = groupAccuracy(
+        data.heldOut.map((row) => row.slice(a)),
+        data.heldOut.map(() => classes),
+        groups.length,
+      );
+      accuracy.forEach((v, g) => (values[`accuracy.${groups[g]!.name}`] = v));
+      values.meanAccuracy = meanOfMeasured([...m.accuracy, ...accuracy]);
+    }
     return { rule: 'majority-value', values: finiteOnly(values), fittedOn: data.train.length };
   }
   const c = data.classes.length;

@@ -16,7 +16,7 @@
  * | task       | metrics                                                             |
  * |------------|---------------------------------------------------------------------|
  * | landmarks  | NME by the schema's normaliser, failure rate at 10%, CED AUC at 10% |
- * | attributes | accuracy per attribute and their mean                               |
+ * | attributes | accuracy per attribute (one-of-N groups: vs their majority rate), mean |
  * | expression | accuracy, recall per class, confusion matrix                        |
  *
  * A face counts when it has the labels the task needs (every point placed and confirmed; any of the
@@ -30,6 +30,7 @@ import type { Split } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import type { ExportedModel } from '../export/load-model';
 import { argmaxRows, attributeMetrics, expressionMetrics } from '../metrics/classification-metrics';
+import { groupScores, meanOfMeasured, type GroupScore } from '../metrics/group-metrics';
 import { landmarkMetrics } from '../metrics/landmark-metrics';
 import {
   predictFaces,
@@ -78,8 +79,11 @@ export interface EvalReport {
     meanUncertainty: number;
   };
   attributes?: {
+    /** Over every yes/no attribute and one-of-N group measured. */
     meanAccuracy: number;
     accuracy: Record<string, number>;
+    /** One-of-N groups (MTFL pose): accuracy beside the majority rate of the same faces. */
+    groups?: Record<string, GroupScore>;
   };
   expression?: {
     accuracy: number;
@@ -210,6 +214,18 @@ export async function evaluateModel(
       meanAccuracy: metrics.meanAccuracy,
       accuracy: Object.fromEntries(names.map((name, i) => [name, metrics.accuracy[i]!])),
     };
+    if (card.groups?.length) {
+      const groups = groupScores(
+        card.groups,
+        faces.map((f) => f.truth.classes),
+        faces.map((f) => f.predicted.labels.classes),
+      );
+      report.attributes.groups = groups;
+      report.attributes.meanAccuracy = meanOfMeasured([
+        ...metrics.accuracy,
+        ...Object.values(groups).map((g) => g.accuracy),
+      ]);
+    }
   }
   if (card.task === 'expression') {
     const truth = faces.map((f) => classes.indexOf(f.truth.expression!));
@@ -240,7 +256,10 @@ function hasLabels(model: ExportedModel, image: SourceImage): boolean {
     );
   }
   if (card.task === 'attributes')
-    return (card.attributes ?? []).some((name) => face.attributes?.[name] !== undefined);
+    return (
+      (card.attributes ?? []).some((name) => face.attributes?.[name] !== undefined) ||
+      (card.groups ?? []).some((g) => face.classes?.[g.name] !== undefined)
+    );
   if (card.task === 'expression') return face.expression !== undefined;
   return false;
 }

@@ -21,7 +21,7 @@ import { boxOfPoints } from '../../core/library/face-boxes';
 import type { FaceDetector } from '../../core/library/face-detect';
 import { openImage, type OpenedImage } from '../../core/library/image-source';
 import type { Box, FaceDetection, Landmark, PlacedPoint } from '../../shared/domain';
-import type { CardHead, CropPolicy, ModelCard } from '../../shared/model-card';
+import type { CardClassGroup, CardHead, CropPolicy, ModelCard } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
 import { cropFaces, faceCropBox, fromCrop } from '../data/face-crop';
 import type { ExportedModel } from '../export/load-model';
@@ -53,6 +53,8 @@ export interface PredictedLabels {
   box?: Box;
   /** Attribute models: probability ≥ 0.5 per attribute. */
   attributes: Record<string, boolean>;
+  /** Attribute models with one-of-N groups (MTFL pose): each group's most probable class. */
+  classes?: Record<string, string>;
   /** Expression models: the most probable class. */
   expression: string | null;
 }
@@ -61,6 +63,8 @@ export interface PredictedLabels {
 export interface RawScores {
   /** Attribute probabilities. */
   attributes?: Record<string, number>;
+  /** Each one-of-N group's class probabilities, by group and class name. */
+  classes?: Record<string, Record<string, number>>;
   /** Expression class probabilities. */
   expression?: Record<string, number>;
   /** Backbone models: the CLS features. */
@@ -187,6 +191,8 @@ interface Heads {
   /** Flip index for landmark models, else null (no mirrored pass). */
   flip: number[] | null;
   attributes: string[] | null;
+  /** Attribute models: the one-of-N groups, whose probabilities follow the attributes'. */
+  groups: CardClassGroup[];
   classes: string[] | null;
   /** The policy every crop is cut by: the head's crop record's, else the card's. */
   policy: CropPolicy;
@@ -213,6 +219,7 @@ function headsOf(card: ModelCard): Heads {
     pointNames: schema?.points ?? null,
     flip: schema ? flipIndexOf(schema.points.length, schema.mirror) : null,
     attributes: card.task === 'attributes' ? card.attributes : null,
+    groups: card.task === 'attributes' ? (card.groups ?? []) : [],
     classes: card.task === 'expression' ? card.classes : null,
     policy: card.head?.crop.policy ?? card.crop,
     refine: schema !== null && card.head?.crop.refine === 'predicted-landmarks',
@@ -382,12 +389,18 @@ async function predictBatch(
     }
     if (heads.attributes && attributes) {
       const a = heads.attributes.length;
+      const width = a + heads.groups.reduce((s, g) => s + g.classes.length, 0);
       scores.attributes = {};
       heads.attributes.forEach((name, i) => {
-        const p = attributes[face * a + i]!;
+        const p = attributes[face * width + i]!;
         scores.attributes![name] = p;
         labels.attributes[name] = p >= 0.5;
       });
+      if (heads.groups.length > 0) {
+        const answers = groupAnswers(heads.groups, attributes, face * width + a);
+        scores.classes = answers.scores;
+        labels.classes = answers.classes;
+      }
     }
     if (heads.classes && attributes) {
       const classes = heads.classes;
@@ -460,4 +473,25 @@ function halfMean(values: Float32Array | undefined, flipTest: boolean): Float32A
   if (!flipTest) return values;
   const half = values.length / 2;
   return Float32Array.from({ length: half }, (_, i) => (values[i]! + values[half + i]!) / 2);
+}
+
+/**
+ * The one-of-N groups of one face, read from its row of the attributes output from `at`: each
+ * group's class probabilities and its most probable class.
+ */
+function groupAnswers(
+  groups: readonly CardClassGroup[],
+  row: Float32Array,
+  at: number,
+): { scores: Record<string, Record<string, number>>; classes: Record<string, string> } {
+  const scores: Record<string, Record<string, number>> = {};
+  const classes: Record<string, string> = {};
+  let from = at;
+  for (const group of groups) {
+    const p = group.classes.map((_, i) => row[from + i]!);
+    scores[group.name] = Object.fromEntries(group.classes.map((c, i) => [c, p[i]!]));
+    classes[group.name] = group.classes[p.indexOf(Math.max(...p))]!;
+    from += group.classes.length;
+  }
+  return { scores, classes };
 }

@@ -63,6 +63,7 @@ export async function prelabelImages(
       points: labels.points,
       ...(labels.box ? { box: labels.box } : {}),
       attributes: labels.attributes,
+      ...(labels.classes ? { classes: labels.classes } : {}),
       expression: labels.expression,
       note: '',
       updatedAt,

@@ -117,11 +117,12 @@ function plan(
 
 /** A prediction as the formats' neutral face: points with their uncertainty, box, labels. */
 function labelledFace(face: PredictedFace): LabelledFace {
-  const { points, box, attributes, expression } = face.labels;
+  const { points, box, attributes, classes, expression } = face.labels;
   return {
     points,
     ...(box ? { box } : {}),
     ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+    ...(classes && Object.keys(classes).length > 0 ? { classes } : {}),
     ...(expression ? { expression } : {}),
   };
 }

@@ -122,16 +122,34 @@ describe("a project's labelled faces for fine-tuning", () => {
     }
   });
 
-  it('gives binary attributes as 1, 0 or NaN, and leaves out faces with none', async () => {
+  it('gives binary attributes as 1, 0 or NaN, then the pose as a class index or NaN, and leaves out faces with none', async () => {
     const set = await readLabelledFaces(dir, 'attributes');
     if (set.task !== 'attributes') throw new Error('not attributes');
     expect(set.attributes).toEqual(['Male', 'Smiling', 'Eyeglasses']);
+    // MTFL's one-of-N attribute: its labels follow the yes/no ones.
+    expect(set.groups).toEqual([
+      { name: 'pose', classes: ['left profile', 'left', 'frontal', 'right', 'right profile'] },
+    ]);
     // The fixture labels every other face: 0 (Male, Smiling), 2 (not male), 4 (male), 6 (pool).
     const byId = new Map(set.faces.map((f) => [f.imageId, f.label]));
-    expect(byId.get(images[0]!.id)).toEqual([1, 1, NaN]);
-    expect(byId.get(images[2]!.id)).toEqual([0, NaN, NaN]);
+    expect(byId.get(images[0]!.id)).toEqual([1, 1, NaN, NaN]);
+    expect(byId.get(images[2]!.id)).toEqual([0, NaN, NaN, NaN]);
     expect(byId.has(images[1]!.id)).toBe(false);
     expect(set.faces).toHaveLength(3);
+
+    // A face labelled with its pose only is kept for the pose.
+    const store = await ProjectStore.open(dir);
+    const face = store.getFace(images[1]!.id)!;
+    try {
+      await store.saveFace({ ...face, classes: { pose: 'right' } });
+      await store.flush();
+      const posed = labelledFaceSet(await readProjectSnapshot(dir), 'attributes');
+      const label = posed.faces.find((f) => f.imageId === images[1]!.id)?.label;
+      expect(label).toEqual([NaN, NaN, NaN, 3]);
+    } finally {
+      await store.saveFace(face);
+      await store.close();
+    }
   });
 
   it('refuses expression training when the attribute set has no expressions', async () => {

@@ -1,8 +1,8 @@
 /**
  * The backbone comparison on real labelled faces: on a small HELEN project FaceMesh beats the
  * random ViT and the mean shape on test NME, and wins; on CK+ faces (split by subject) the
- * appearance backbone's expression accuracy beats the majority class. Too few faces to fit or
- * score on is a clear error.
+ * appearance backbone's expression accuracy beats the majority class; an attribute set's MTFL pose
+ * group is scored beside its majority class. Too few faces to fit or score on is a clear error.
  */
 import { readdir } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +20,8 @@ import type {
 } from '../../../src-main/shared/backbone-comparison';
 import { BackboneComparison } from '../../../src-main/shared/backbone-comparison';
 import { createLabelledProject } from '../data/labelled-project';
+import { MTFL_POSES } from '../../../src-main/core/formats/mtfl';
+import { readMtflFaces } from '../attributes/appearance-data';
 import { useWasm } from '../../support/engine-helpers';
 
 const CK48 = fileURLToPath(new URL('../../../../shared/data/ck48', import.meta.url));
@@ -106,6 +108,48 @@ describe('compareBackbones', () => {
     );
     expect(row.test!.value).toBeGreaterThan(result.baseline.test!.value + 0.2);
     expect(result.winner).toBe('mini-xception');
+  }, 120_000);
+
+  it('scores an attribute set’s one-of-N group (MTFL pose) beside its majority class', async () => {
+    const draw = async (list: 'training.txt' | 'testing.txt', n: number, split: 'train' | 'test') =>
+      (await readMtflFaces(list, n, 4)).map((f, i): LabelledFace => ({
+        imageId: `${split}-${i}`,
+        file: f.source as string,
+        width: 0,
+        height: 0,
+        split,
+        detection: { box: f.box!, crop: f.box!, score: 1 },
+        points: [],
+        // Pose only: the yes/no attribute is not labelled, so the group is all that is scored.
+        label: [NaN, f.labels.pose],
+      }));
+    const faces = [
+      ...(await draw('training.txt', 40, 'train')),
+      ...(await draw('testing.txt', 20, 'test')),
+    ];
+    const set: LabelledFaceSet = {
+      task: 'attributes',
+      attributes: ['Male'],
+      groups: [{ name: 'pose', classes: [...MTFL_POSES] }],
+      project: 'mtfl',
+      faces,
+      skipped: {},
+    };
+    const result = await compareBackbones(set, offered(['facemesh']));
+    const [row] = result.rows as [ComparisonRow];
+    expect(row.error).toBeNull();
+    const train = faces.filter((f) => f.split === 'train');
+    const test = faces.filter((f) => f.split === 'test');
+    const counts = MTFL_POSES.map((_, c) => train.filter((f) => f.label[1] === c).length);
+    const majority = counts.indexOf(Math.max(...counts));
+    expect(result.baseline.test).toMatchObject({
+      value: test.filter((f) => f.label[1] === majority).length / test.length,
+      faces: test.length,
+    });
+    expect(row.test!.faces).toBe(test.length);
+    console.log(
+      `MTFL pose 40/20: majority ${result.baseline.test!.value.toFixed(3)}, FaceMesh ${row.test!.value.toFixed(3)}`,
+    );
   }, 120_000);
 
   it('says plainly when there are too few faces to fit or to score on', async () => {

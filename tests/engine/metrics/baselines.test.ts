@@ -138,6 +138,36 @@ describe('the majority baselines', () => {
     expect(verdictOf('attributes', { meanAccuracy: 0.65 }, baseline)).toBe('no-better');
   });
 
+  it('answers each one-of-N group with its majority class among the faces labelled for it', () => {
+    // One yes/no attribute, then the pose (classes 0..2) as an index or NaN.
+    const baseline = baselineOf({
+      task: 'attributes',
+      train: [
+        [1, 2],
+        [1, 2],
+        [0, 1],
+        [0, NaN],
+        [NaN, 1],
+        [NaN, 2],
+      ],
+      heldOut: [
+        [1, 2],
+        [0, 0],
+        [1, NaN],
+        [NaN, 2],
+      ],
+      attributes: ['Male'],
+      groups: [{ name: 'pose', classes: ['left', 'frontal', 'right'] }],
+    });
+    // Male: 2 yes, 2 no among the labelled → ties to "no": right on 1 of 3 held-out faces.
+    // Pose: "right" (3 of 5): right on 2 of the 3 held-out faces labelled for it.
+    expect(baseline.values).toEqual({
+      'accuracy.Male': 1 / 3,
+      'accuracy.pose': 2 / 3,
+      meanAccuracy: (1 / 3 + 2 / 3) / 2,
+    });
+  });
+
   it('takes the majority class, ties to the lower index, scored by accuracy and recall', () => {
     expect(majorityClass([2, 1, 2, 1, 0], 3)).toBe(1);
     expect(() => majorityClass([3], 3)).toThrow(/class 3 is out of range 0..2/);

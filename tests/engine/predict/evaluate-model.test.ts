@@ -119,6 +119,34 @@ describe('evaluating class models', () => {
     // Smiling right 1 of 2, Male wrong 0 of 1 (the second face has no Male label).
     expect(a.attributes).toEqual({ meanAccuracy: 0.25, accuracy: { Smiling: 0.5, Male: 0 } });
 
+    // One attribute and a three-class pose group: always "Smiling yes", pose "frontal".
+    const posed = fakeModel(
+      fakeCard({
+        task: 'attributes',
+        schema: null,
+        attributes: ['Smiling'],
+        groups: [{ name: 'pose', classes: ['left', 'frontal', 'right'] }],
+      }),
+      (_, n) => ({
+        probabilities: Float32Array.from({ length: 4 * n }, (_, i) => [0.9, 0.2, 0.7, 0.1][i % 4]!),
+      }),
+    ).model;
+    const g = await evaluateModel(posed, {
+      root,
+      images: [
+        face({ attributes: { Smiling: true }, classes: { pose: 'frontal' } }),
+        face({ classes: { pose: 'frontal' } }),
+        face({ classes: { pose: 'left' } }),
+        face({ expression: 'happy' }),
+      ],
+    });
+    expect(g.faces).toBe(3);
+    expect(g.attributes).toEqual({
+      meanAccuracy: (1 + 2 / 3) / 2,
+      accuracy: { Smiling: 1 },
+      groups: { pose: { faces: 3, accuracy: 2 / 3, majorityRate: 2 / 3 } },
+    });
+
     // Always "sad".
     const classes = ['happy', 'sad'];
     const expression = fakeModel(

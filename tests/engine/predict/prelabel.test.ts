@@ -1,6 +1,6 @@
 /**
  * Pre-labelling: predictions become FaceAnnotations keyed by image id, each point the model's and
- * not confirmed.
+ * not confirmed; an attributes model's one-of-N groups become the face's `classes`.
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,5 +61,26 @@ describe('pre-labelling', () => {
 
     const annotations = await prelabelFaces(model, images);
     expect(annotations.map((a) => a.imageId)).toEqual([id]);
+  });
+
+  it('answers an attributes model’s one-of-N group (MTFL pose) with its most probable class', async () => {
+    const groups = [{ name: 'pose', classes: ['left', 'frontal', 'right'] }];
+    const { model } = fakeModel(
+      fakeCard({ task: 'attributes', schema: null, attributes: ['Smiling'], groups }),
+      (_, n) => ({
+        probabilities: Float32Array.from({ length: 4 * n }, (_, i) => [0.3, 0.1, 0.2, 0.7][i % 4]!),
+      }),
+    );
+    const id = 'c'.repeat(64);
+    const [annotation] = await prelabelFaces(model, [
+      { imageId: id, file: image, ...DOT_IMAGE, face: record },
+    ]);
+    expect(FaceAnnotation.parse(annotation)).toEqual(annotation);
+    expect(annotation).toMatchObject({
+      imageId: id,
+      points: [],
+      attributes: { Smiling: false },
+      classes: { pose: 'right' },
+    });
   });
 });

@@ -93,6 +93,20 @@ describe('card text', () => {
     expect(ioText(modelCard({ task: 'expression', schema: null, classes: ['happy', 'sad'] }))).toBe(
       '64×64 px face crops → 2 classes (happy, sad)',
     );
+    const attributes = {
+      task: 'attributes' as const,
+      schema: null,
+      attributes: ['Male', 'Smiling'],
+    };
+    expect(ioText(modelCard(attributes))).toBe('64×64 px face crops → 2 attributes');
+    expect(
+      ioText(
+        modelCard({
+          ...attributes,
+          groups: [{ name: 'pose', classes: ['left', 'frontal', 'right'] }],
+        }),
+      ),
+    ).toBe('64×64 px face crops → 2 attributes + pose (left, frontal, right)');
     expect(taskLabel('backbone')).toBe('Backbone (pre-trained)');
   });
 

@@ -77,7 +77,11 @@ export function originText(card: ModelCard): string {
 export function ioText(card: ModelCard): string {
   const input = `${card.input.size}×${card.input.size} px face crops`;
   if (card.schema) return `${input} → ${card.schema.points.length} points (${card.schema.name})`;
-  if (card.attributes) return `${input} → ${card.attributes.length} attributes`;
+  if (card.attributes) {
+    // One-of-N groups (MTFL pose) by name, with their classes.
+    const groups = (card.groups ?? []).map((g) => ` + ${g.name} (${g.classes.join(', ')})`);
+    return `${input} → ${card.attributes.length} attributes${groups.join('')}`;
+  }
   if (card.classes) return `${input} → ${card.classes.length} classes (${card.classes.join(', ')})`;
   return `${input} → features (${card.outputs.join(', ')})`;
 }

@@ -1,0 +1,54 @@
+/** One-of-N group figures (group-metrics.ts): accuracy over labelled faces only, majority classes. */
+import { describe, expect, it } from 'vitest';
+import {
+  groupAccuracy,
+  groupScores,
+  majorityGroupClasses,
+  meanOfMeasured,
+} from '../../../src-main/engine/metrics/group-metrics';
+
+describe('group metrics', () => {
+  it('scores each group over the faces labelled for it', () => {
+    const truth = [
+      [0, 2],
+      [1, NaN],
+      [1, 2],
+      [NaN, 0],
+    ];
+    const predicted = [
+      [0, 2],
+      [0, 1],
+      [1, 1],
+      [2, 0],
+    ];
+    expect(groupAccuracy(truth, predicted, 2)).toEqual([2 / 3, 2 / 3]);
+    expect(groupAccuracy([[NaN]], [[0]], 1)).toEqual([NaN]);
+  });
+
+  it('averages what was measured; takes the most frequent class, ties low', () => {
+    expect(meanOfMeasured([0.5, NaN, 1])).toBe(0.75);
+    expect(meanOfMeasured([NaN])).toBeNaN();
+    expect(
+      majorityGroupClasses(
+        [
+          [1, 0],
+          [2, NaN],
+          [2, 1],
+          [1, NaN],
+        ],
+        [3, 2],
+      ),
+    ).toEqual([1, 0]);
+  });
+
+  it('gives eval each group’s accuracy beside the majority rate of the same faces', () => {
+    const groups = [{ name: 'pose', classes: ['left', 'frontal', 'right'] }];
+    const scores = groupScores(
+      groups,
+      [{ pose: 'frontal' }, { pose: 'left' }, undefined, { pose: 'sideways' }, { pose: 'frontal' }],
+      [{ pose: 'frontal' }, { pose: 'frontal' }, { pose: 'left' }, { pose: 'left' }, undefined],
+    );
+    expect(scores).toEqual({ pose: { faces: 3, accuracy: 1 / 3, majorityRate: 2 / 3 } });
+    expect(groupScores(groups, [undefined], [undefined]).pose!.accuracy).toBeNaN();
+  });
+});
