@@ -27,20 +27,19 @@
  *    samples standardised per channel, and per schema point a ridge (penalty by leave-one-out,
  *    the largest ≈ no refinement) maps its C samples to the correction of its guess. Trained on
  *    the cross-fitted guesses, so it learns to fix guesses as wrong as the ones it will meet.
+ *    The head keeps it only when it pays off on held-out faces: refitted fold by fold (the
+ *    cross-fit's folds), it must lower the flip-averaged mean point error of the held-out first
+ *    guesses by `refineMinGain` (`refineCheck` records both errors, and so does the card).
  * 6. Uncertainty. σ² = a·s_j² + c·d², with s_j the point's held-out error on the training
  *    faces and d the disagreement between the face's and its mirror's prediction; a and c are
  *    fitted on the held-out errors (point-uncertainty.ts), so σ is calibrated on faces the fit
  *    did not see.
  *
  * In one graph (the exported model): steps 1–2 are one affine map of the concatenated inputs
- * (MatMul, Add; the maps' standardisation folds into it). Step 5 needs, per face and its
- * mirror: Reshape the first guess to [K, 2]; boxes [y, x, y, x] with y = (v·H − 0.5)/(H − 1),
- * x = (u·W − 0.5)/(W − 1) (Mul, Sub, Slice, ConcatV2); CropAndResize of the local map with
- * crop size [1, 1] and extrapolation 0 (`box_ind` = the face's batch index, `sampleLocal` is
- * the same arithmetic); (samples − mean)·scale − featureMean (Sub, Mul); the per-point weights
- * as one [K·C, 2K] block-diagonal MatMul (or a BatchMatMul over K) plus targetMean (Add). Then
- * the mirror's shape is unflipped by a GatherV2 over points, x → 1 − x, and averaged; σ needs
- * Sub, Mul, Add, Sqrt.
+ * (MatMul, Add; the maps' standardisation folds into it: landmark-ridge-affine.ts); step 5 samples
+ * the local map at the first guess with CropAndResize and applies per-point weights with the
+ * standardisation folded in (export/landmark-refine-graph.ts). The flip averaging and σ stay
+ * outside the graph (predict-faces.ts feeds each crop and its mirror).
  */
 import { StudioError } from '../../shared/errors';
 import { fitRidgeWithGram, kernelFoldPredict, matMul, predictRidge, type RidgeFit } from './ridge';
