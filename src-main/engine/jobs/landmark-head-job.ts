@@ -3,7 +3,8 @@
  * "Backbones and tasks"): the training faces cut by the backbone's crop policy around their
  * labelled points (`trainedOn: 'landmarks'`), embedded as they are and mirrored, the ridge head
  * fitted (λ by leave-one-out, the flip from the schema's mirror pairs, σ calibrated on the
- * leave-one-out errors), then measured as `predict` and `eval` run it: each measured face cut from
+ * leave-one-out errors, the refinement on the backbone's local map kept when it pays off on
+ * held-out faces and recorded in the card either way), then measured as `predict` and `eval` run it: each measured face cut from
  * its detection when it has one (else its labelled points), predicted, cut again around the
  * predicted points and predicted again (`refine: 'predicted-landmarks'`), and exported as one
  * graph with its card.
