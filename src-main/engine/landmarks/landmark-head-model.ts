@@ -103,7 +103,10 @@ export function landmarkHeadModel(
   backbone: FaceBackbone,
   head: LandmarkHead,
 ): ExportedModel {
-  const taps = landmarkTapNames(head.taps, head.model.refine !== null);
+  // A head that dropped its refinement reads no local map (its graph has none either).
+  const refined = head.model.refine !== null;
+  const taps = landmarkTapNames(head.taps, refined);
+  const readTaps: HeadTaps = refined ? head.taps : { ...head.taps, local: null };
   return {
     card,
     inputSize: backbone.inputSize,
@@ -117,7 +120,7 @@ export function landmarkHeadModel(
       const input = headInputOf(
         backbone,
         { count: features.count, taps: features.taps, flipped: null, msPerFace: 0 },
-        head.taps,
+        readTaps,
         false,
       );
       return { landmarks: Float32Array.from(predictLandmarkCrops(head.model, input)) };
