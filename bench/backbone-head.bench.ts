@@ -10,7 +10,8 @@
  *    their boxes given (the labelled points' box, standing in for a detection), through
  *    `predictFaces` — the crops (two passes: cut, predict, cut again around the prediction), the
  *    graph (backbone and head) on 3 crops a face (first pass, second pass and its mirror). ms per
- *    face in all, and the graph's share measured apart on pre-cut crops.
+ *    face in all, the graph's share measured apart on pre-cut crops, and FaceMesh's own share of
+ *    that (its embed on the same crops: the rest is the head, refinement included).
  *
  * Prints the backend, the cores, the load average before and after (the machine may be shared),
  * and whether the process runs under `nice`.
@@ -26,6 +27,7 @@ import { boxOfPoints } from '../src-main/core/library/face-boxes';
 import { ProjectStore } from '../src-main/core/project-store';
 import { chooseBackend } from '../src-main/engine/backend';
 import { cropFaces, faceCropBox } from '../src-main/engine/data/face-crop';
+import { loadFaceMesh } from '../src-main/engine/backbones/facemesh';
 import { loadExportedModel } from '../src-main/engine/export/load-model';
 import { parseFinetuneConfig } from '../src-main/engine/finetune/finetune-config';
 import { runFinetuneJob } from '../src-main/engine/jobs/finetune-job';
@@ -112,10 +114,29 @@ try {
       }
     }
     const graph = (performance.now() - t1) / faces.length;
+    // The backbone alone on the same crops (the taps the head reads): the rest of the graph is
+    // the head (its affine map and, when the card says so, the refinement's sampling).
+    const mesh = await loadFaceMesh();
+    const t2 = performance.now();
+    try {
+      const taps = model.card.head!.backbones[0]!.taps;
+      for (let pass = 0; pass < 3; pass++) {
+        for (let from = 0; from < faces.length; from += 16) {
+          const part = batch.slice(from, Math.min(16, faces.length - from));
+          await mesh.embed(part as tf.Tensor4D, taps);
+          part.dispose();
+        }
+      }
+    } finally {
+      mesh.dispose();
+    }
+    const backboneMs = (performance.now() - t2) / faces.length;
     batch.dispose();
+    const refinement = model.card.head?.refinement;
     console.log(
       `predict ${predicted.faces.length} faces, boxes given: ${total.toFixed(1)} ms/face in all ` +
-        `(graph on 3 crops ${graph.toFixed(1)} ms, cutting and the rest ${(total - graph).toFixed(1)} ms) · load ${load()}`,
+        `(graph on 3 crops ${graph.toFixed(1)} ms, of which FaceMesh alone ${backboneMs.toFixed(1)} ms; ` +
+        `cutting and the rest ${(total - graph).toFixed(1)} ms; head ${refinement?.applied ? `refined on ${refinement.tap}` : 'unrefined'}) · load ${load()}`,
     );
   } finally {
     model.dispose();

@@ -26,7 +26,15 @@
  *   --no-detector        (skip the product's-path table)
  *   --detector-draws 1   (draws of each k that also take the product's path: each cuts and
  *                         embeds the test faces once more, minutes on a loaded machine)
+ *   --exported           (each draw's head also exported as the product exports it — one graph,
+ *                         its refinement included when the fit kept it — and run by `predictFaces`
+ *                         on the test faces from their labelled points: a cut as training cuts,
+ *                         predicted, cut again around the prediction, predicted with its mirror;
+ *                         NME / FR@10%, and ρ of the card's σ; a third table)
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
 import { chooseBackend } from '../src-main/engine/backend';
@@ -42,9 +50,14 @@ import { flipIndexOf } from '../src-main/engine/landmarks/schema-flip';
 import { reliabilityTable, spearman } from '../src-main/engine/landmarks/uncertainty-report';
 import { failureRate, mean, nmePerFace } from '../src-main/engine/metrics/landmark-metrics';
 import type { LandmarkSchema } from '../src-main/shared/schemas';
+import { exportBackboneHeadModel } from '../src-main/engine/export/backbone-head-export';
+import { loadExportedModel } from '../src-main/engine/export/load-model';
+import { landmarkHeadCard } from '../src-main/engine/jobs/landmark-head-job';
+import { predictFaces } from '../src-main/engine/predict/predict-faces';
 import { benchBackbones, type BenchBackbone } from './backbone-rows';
 import {
   embedFaces,
+  placed,
   readHelen,
   readMtflFaces,
   type EmbeddedFaces,
@@ -63,6 +76,7 @@ const { values: opt } = parseArgs({
     cache: { type: 'string' },
     'no-detector': { type: 'boolean', default: false },
     'detector-draws': { type: 'string', default: '1' },
+    exported: { type: 'boolean', default: false },
   },
 });
 const ks = opt.ks.split(',').map(Number);
@@ -198,6 +212,88 @@ function withTruth(e: EmbeddedFaces, faces: readonly LabelledFace[]): EmbeddedFa
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
+/** What the exported path gave: scores, and whether the fit kept its refinement. */
+interface ExportedScore {
+  nme: number;
+  fr: number;
+  rho: number;
+  refined: boolean;
+}
+
+/**
+ * `model` exported as the product exports it (landmarkHeadCard, exportBackboneHeadModel), loaded,
+ * and run by predictFaces on `faces` from their labelled points (the card's second cut included):
+ * NME / FR@10% in image px, and ρ of the card's σ against the point errors (both ÷ the crop side).
+ */
+async function scoreExported(
+  row: BenchBackbone,
+  backbone: FaceBackbone,
+  model: LandmarkRidgeModel,
+  faces: readonly LabelledFace[],
+  schema: LandmarkSchema,
+  trainFaces: number,
+): Promise<ExportedScore> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-exported-'));
+  try {
+    const head = {
+      task: 'landmarks' as const,
+      model,
+      taps: { points: row.pointsTap, map: row.mapTap, local: row.localTap },
+    };
+    const card = landmarkHeadCard(
+      {
+        id: 'bench',
+        createdAt: new Date().toISOString(),
+        data: { project: null, train: trainFaces, val: 0, test: faces.length },
+        backbone: { preset: 'backbone-head', pretrainedFrom: null },
+        config: {},
+        runId: null,
+      },
+      backbone,
+      head,
+      schema,
+    );
+    await exportBackboneHeadModel(dir, { card, backbones: [backbone], head });
+    const loaded = await loadExportedModel(dir);
+    try {
+      const outcome = await predictFaces(
+        loaded,
+        faces.map((f) => ({ file: f.file, points: placed(f.points) })),
+        { detect: false },
+      );
+      if (outcome.faces.length !== faces.length)
+        throw new Error(`predictFaces gave ${outcome.faces.length} of ${faces.length} faces`);
+      const predicted = outcome.faces.map((f) => f.labels.points.flatMap((p) => [p.x, p.y]));
+      const errors = nmePerFace(
+        predicted,
+        faces.map((f) => f.points),
+        schema.normaliser,
+      );
+      const sigma: number[] = [];
+      const error: number[] = [];
+      outcome.faces.forEach((f, i) => {
+        const side = f.crop.width;
+        f.labels.points.forEach((p, j) => {
+          sigma.push((p.uncertainty ?? 0) / side);
+          error.push(
+            Math.hypot(p.x - faces[i]!.points[2 * j]!, p.y - faces[i]!.points[2 * j + 1]!) / side,
+          );
+        });
+      });
+      return {
+        nme: mean(errors),
+        fr: failureRate(errors),
+        rho: spearman(sigma, error),
+        refined: model.refine !== null,
+      };
+    } finally {
+      loaded.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 await chooseBackend({ force: process.env.FACE_STUDIO_BACKEND ?? 'wasm' });
 const helen = builtinLandmarkSchema('ibug68');
 const five = builtinLandmarkSchema('five');
@@ -216,6 +312,7 @@ const rows = benchBackbones(opt.pros ?? null).filter(
 const results: Record<string, unknown>[] = [];
 const lines: string[] = [];
 const detectorLines: string[] = [];
+const exportedLines: string[] = [];
 let reliability: ReturnType<typeof reliabilityTable> | null = null;
 for (const row of rows) {
   const started = performance.now();
@@ -230,6 +327,7 @@ for (const row of rows) {
     : null;
   const cells: string[] = [];
   const detectorCells: string[] = [];
+  const exportedCells: string[] = [];
   const perK: Record<string, unknown> = {};
   const rhos: number[] = [];
   let headMs = 0;
@@ -238,6 +336,7 @@ for (const row of rows) {
     const scored: Scored[] = [];
     const firstPass: Scored[] = [];
     const refined: Scored[] = [];
+    const exported: ExportedScore[] = [];
     for (let s = 1; s <= draws; s++) {
       const idx = seededDraw(train.count, k, 22, k, s);
       const model = fitHead(row, backbone, train, idx, helen);
@@ -257,14 +356,35 @@ for (const row of rows) {
         refined.push(second);
         realistic = `; detector box ${pct(first.nme)}, refined ${pct(second.nme)} FR ${pct(second.fr)}`;
       }
+      if (opt.exported) {
+        const e = await scoreExported(row, backbone, model, helenTestFaces, helen, k);
+        exported.push(e);
+        realistic += `; exported${e.refined ? ' (refined)' : ' (unrefined)'} ${pct(e.nme)} FR ${pct(e.fr)} ρ ${e.rho.toFixed(3)}`;
+      }
+      const check = model.refineCheck;
+      const decided = check
+        ? `; held-out ${(check.unrefined * 100).toFixed(3)} → ${(check.refined * 100).toFixed(3)} (${model.refine ? 'kept' : 'dropped'})`
+        : '';
       console.error(
-        `${backbone.id} k=${k} draw ${s}: NME ${pct(r.nme)} FR ${pct(r.fr)} ρ ${r.rho.toFixed(3)}${realistic} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        `${backbone.id} k=${k} draw ${s}: NME ${pct(r.nme)} FR ${pct(r.fr)} ρ ${r.rho.toFixed(3)}${decided}${realistic} (${((performance.now() - started) / 1000).toFixed(0)} s; load ${os.loadavg()[0]!.toFixed(1)})`,
       );
     }
     const nme = mean(scored.map((r) => r.nme));
     const fr = mean(scored.map((r) => r.fr));
     cells.push(`${pct(nme)} / ${(100 * fr).toFixed(1)}%`);
     perK[k] = { nme, fr, perDraw: scored.map((r) => r.nme), rho: mean(scored.map((r) => r.rho)) };
+    if (exported.length) {
+      const e = {
+        nme: mean(exported.map((r) => r.nme)),
+        fr: mean(exported.map((r) => r.fr)),
+        rho: mean(exported.map((r) => r.rho)),
+        refined: exported.filter((r) => r.refined).length,
+      };
+      exportedCells.push(
+        `${pct(e.nme)} / ${(100 * e.fr).toFixed(1)}% (ρ ${e.rho.toFixed(2)}, refined ${e.refined}/${exported.length})`,
+      );
+      Object.assign(perK[k] as object, { exported: { ...e, perDraw: exported } });
+    }
     if (detected) {
       const nme1 = mean(firstPass.map((r) => r.nme));
       const nme2 = mean(refined.map((r) => r.nme));
@@ -291,6 +411,7 @@ for (const row of rows) {
   const ms = 2 * test.msPerFace + headMs;
   lines.push(`| ${row.label} | ${cells.join(' | ')} | ${pct(mtfl.nme)} | ${ms.toFixed(1)} |`);
   if (detected) detectorLines.push(`| ${row.label} | ${detectorCells.join(' | ')} |`);
+  if (exportedCells.length) exportedLines.push(`| ${row.label} | ${exportedCells.join(' | ')} |`);
   results.push({
     backbone: backbone.id,
     helen: perK,
@@ -319,6 +440,14 @@ if (detectorLines.length) {
   console.log(`| backbone | ${ks.map((k) => `k=${k}`).join(' | ')} |`);
   console.log(`|---|${ks.map(() => '---').join('|')}|`);
   for (const l of detectorLines) console.log(l);
+}
+if (exportedLines.length) {
+  console.log(
+    `\nThe exported model (each draw's head exported as the product does, run by predictFaces from the labelled points: cut, predict, cut again around the prediction, predict with the mirror), HELEN test NME / FR@10% (ρ of the card's σ; draws whose fit kept its refinement)\n`,
+  );
+  console.log(`| backbone | ${ks.map((k) => `k=${k}`).join(' | ')} |`);
+  console.log(`|---|${ks.map(() => '---').join('|')}|`);
+  for (const l of exportedLines) console.log(l);
 }
 for (const r of results)
   console.log(`\nSpearman ρ, ${String(r.backbone)}: ${(r.spearman as number).toFixed(3)}`);

@@ -154,6 +154,23 @@ export const CardHead = z
       .object({ a: z.number(), c: z.number(), pointError: z.array(z.number()) })
       .strict()
       .nullable(),
+    /**
+     * Landmarks: the learned refinement on a local feature map (`tap` of the head's backbone)
+     * sampled at each first guess, and whether the head applies it (`applied`): it does when its
+     * held-out mean point error (crop units, over `faces` training faces, each fold refitted
+     * without them) beat the unrefined one's. Null or absent: none was fitted.
+     */
+    refinement: z
+      .object({
+        tap: z.string().min(1),
+        applied: z.boolean(),
+        unrefined: z.number().nonnegative(),
+        refined: z.number().nonnegative(),
+        faces: z.number().int().positive(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 export type CardHead = z.infer<typeof CardHead>;

@@ -71,7 +71,11 @@ const SHIPPED: readonly OfferedBackbone[] = [
     name: 'FaceMesh (MediaPipe)',
     kind: 'geometry',
     licence: FACEMESH_LICENCE,
-    taps: { landmarks: { points: 'mesh', map: 'p_re_lu_15' }, classify: ['mesh', 'p_re_lu_15'] },
+    // Landmarks: the mesh and two maps in the closed form, refined on the stride-8 map.
+    taps: {
+      landmarks: { points: 'mesh', map: ['p_re_lu_12', 'p_re_lu_15'], local: 'p_re_lu_9' },
+      classify: ['mesh', 'p_re_lu_15'],
+    },
     exportable: true,
     load: () => loadFaceMesh(),
   },

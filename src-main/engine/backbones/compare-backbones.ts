@@ -39,7 +39,7 @@ import { fitLandmarkRidge, predictLandmarkRidge } from '../landmarks/landmark-ri
 import { flipIndexOf } from '../landmarks/schema-flip';
 import { failureRate, mean, nmePerFace } from '../metrics/landmark-metrics';
 import type { OfferedBackbone } from './backbone-registry';
-import { embedCrops, headInputOf, type EmbeddedCrops } from './embed-faces';
+import { embedCrops, headInputOf, landmarkTapNames, type EmbeddedCrops } from './embed-faces';
 import { findTap, tapSize, type FaceBackbone } from './face-backbone';
 
 type Split = 'train' | 'val' | 'test';
@@ -184,9 +184,7 @@ async function scoreBackbone(
   const crops = set.faces.map((face, i) => ({ source: face.file, box: boxes[i]! }));
   const landmarks = set.task === 'landmarks';
   const taps = landmarks
-    ? [offered.taps.landmarks.points, offered.taps.landmarks.map].filter(
-        (t): t is string => t !== null,
-      )
+    ? landmarkTapNames(offered.taps.landmarks, true)
     : [...offered.taps.classify];
   // One pass on a blank face first, so the figure per face leaves out compiling the graph.
   const blank = tf.zeros([1, backbone.inputSize, backbone.inputSize, 3]) as tf.Tensor4D;

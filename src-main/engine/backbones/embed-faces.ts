@@ -118,6 +118,17 @@ export interface HeadTaps {
 }
 
 /**
+ * The taps a landmark head reads, in embedding order: its points, its maps (one or
+ * several), and its local map when `withLocal` (the refinement's, fitted or applied).
+ */
+export function landmarkTapNames(taps: HeadTaps, withLocal: boolean): string[] {
+  const maps = taps.map === null ? [] : typeof taps.map === 'string' ? [taps.map] : [...taps.map];
+  return [taps.points, ...maps, withLocal ? (taps.local ?? null) : null].filter(
+    (t): t is string => t !== null,
+  );
+}
+
+/**
  * The landmark head's view (HeadInput) of embedded faces `rows` (all when omitted), as they are
  * or mirrored.
  */

@@ -30,7 +30,11 @@ import type { HeadTaps } from '../backbones/embed-faces';
 import { findTap, tapSize, type FaceBackbone } from '../backbones/face-backbone';
 import { headCropPlan } from '../backbones/head-crops';
 import { packageFile } from '../backbones/package-graph-model';
-import { landmarkRidgeAffine } from '../landmarks/landmark-ridge-affine';
+import {
+  landmarkRidgeAffine,
+  refineAffineOf,
+  type RefineAffine,
+} from '../landmarks/landmark-ridge-affine';
 import type { LandmarkRidgeModel } from '../landmarks/landmark-ridge-head';
 import { flipIndexOf } from '../predict/flip-consistency';
 import { buildBackboneHeadGraph, type HeadAffine } from './backbone-head-graph';
@@ -86,6 +90,45 @@ export function noticePath(relative: string, root?: string): string {
     dir = up;
   }
   throw new StudioError('not-found', `The notice ${relative} is not shipped with this app`);
+}
+
+/**
+ * The refinement of a landmark head for the graph (null when the head has none), after checking
+ * that the card records it as the head applies it: on tap `local` of `backbone`, listed there.
+ */
+function landmarkRefineOf(
+  card: ModelCard,
+  backbone: FaceBackbone,
+  model: LandmarkRidgeModel,
+  local: string | null,
+): { backbone: string; tap: string; affine: RefineAffine } | undefined {
+  const record = card.head!.refinement ?? null;
+  if (!model.refine) {
+    if (record?.applied)
+      refuse(card, 'card.head.refinement says the head is refined; the head has no refinement');
+    return undefined;
+  }
+  if (!local) refuse(card, 'the head refines on a local map, and its taps name none');
+  if (!record?.applied || record.tap !== local)
+    refuse(
+      card,
+      `card.head.refinement is ${JSON.stringify(record)}; the head applies its refinement on tap ${local}`,
+    );
+  if (!card.head!.backbones[0]!.taps.includes(local))
+    refuse(
+      card,
+      `the head refines on tap ${local} of ${backbone.id}, which its card does not list`,
+    );
+  const shape = findTap(backbone, local).shape;
+  const { height, width, channels } = model.refine;
+  if (!same(shape, [height, width, channels]))
+    refuse(
+      card,
+      `the refinement was fitted on ${height}×${width}×${channels} maps; tap ${local} is [${shape.join(', ')}]`,
+    );
+  if (!backbone.graph?.taps[local])
+    refuse(card, `backbone ${backbone.id} cannot be exported as a graph with tap ${local}`);
+  return { backbone: backbone.id, tap: local, affine: refineAffineOf(model.refine) };
 }
 
 /** Writes the model of `spec` into `dir` atomically; returns the folder's size in bytes. */
@@ -154,6 +197,7 @@ export async function exportBackboneHeadModel(
   let points: number | undefined;
   let calibration: HeadCalibration | undefined;
   let groups: ReturnType<typeof cardGroupAffine> = [];
+  let refine: { backbone: string; tap: string; affine: RefineAffine } | undefined;
   if (spec.head.task === 'landmarks') {
     const model = spec.head.model;
     if (spec.backbones.length !== 1)
@@ -172,9 +216,7 @@ export async function exportBackboneHeadModel(
     if (!same(flip, model.flip))
       refuse(card, "the schema's mirror pairs are not the flip the head was fitted with");
     const { points: pointsTap, map } = spec.head.taps;
-    // The refinement samples a local map at each first guess: not yet written as graph ops.
-    if (model.refine)
-      refuse(card, 'the head refines on a local feature map, which the exporter cannot write yet');
+    refine = landmarkRefineOf(card, backbone, model, spec.head.taps.local ?? null);
     const pointShape = pointsTap ? findTap(backbone, pointsTap).shape : null;
     if (pointShape && pointShape.length !== 2)
       refuse(card, `tap ${pointsTap} of ${backbone.id} is not a [points, dims] tap`);
@@ -261,6 +303,7 @@ export async function exportBackboneHeadModel(
     points,
     calibration,
     groups,
+    ...(refine ? { refine } : {}),
   });
   const bytes = await writeModelFolder(
     dir,

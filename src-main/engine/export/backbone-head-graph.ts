@@ -6,7 +6,8 @@
  * the taps flattened side by side → one affine map (MatMul + AddV2) → the output:
  *
  * - `landmarks` `[n, K, 2]` crop coordinates of each crop as given (no flip averaging:
- *   predict-faces.ts feeds mirrored crops and combines them itself);
+ *   predict-faces.ts feeds mirrored crops and combines them itself), moved by the head's
+ *   refinement on a local map when it has one (landmark-refine-graph.ts);
  * - `expression` `[n, C]`: the temperature softmax of the class scores, and
  * - `attributes` `[n, A]`: the Platt sigmoid of each attribute's margin (calibrated-head-graph.ts):
  *   the head's calibrated probabilities, as `headProbabilities` gives them; with one-of-N groups,
@@ -16,6 +17,7 @@
  * `backboneViews` + `embed` + the head to float rounding.
  */
 import type { BackboneGraph } from '../backbones/backbone-graph';
+import type { RefineAffine } from '../landmarks/landmark-ridge-affine';
 import type { HeadCropPlan } from '../backbones/head-crops';
 import { calibratedOutput, type HeadCalibration } from './calibrated-head-graph';
 import { GraphBuilder } from './graph-builder';
@@ -23,6 +25,7 @@ import type { GraphConstant, GraphDef } from './graph-builder';
 import { importGraph, type SourceGraph } from './import-graph';
 import type { GroupAffine } from '../attributes/class-groups';
 import { classGroupOutputs } from './class-group-graph';
+import { writeLandmarkRefine } from './landmark-refine-graph';
 import { INPUT_NAME, OUTPUT_NAMES } from './graph-model';
 
 /**
@@ -45,6 +48,8 @@ export interface BackboneHeadGraphMetadata {
   backbones: { id: string; fraction: number; size: number }[];
   /** The affine map's input, in order: which tap of which backbone, and its values per face. */
   features: { backbone: string; tap: string; size: number }[];
+  /** Landmarks: the local map the refinement samples, or absent (no refinement). */
+  refine?: { backbone: string; tap: string };
 }
 
 /** One backbone inside the graph. */
@@ -74,6 +79,8 @@ export interface BackboneHeadGraphSpec {
   calibration?: HeadCalibration;
   /** Attributes: the one-of-N groups, their probabilities after the yes/no attributes'. */
   groups?: readonly GroupAffine[];
+  /** Landmarks: the refinement and the spatial tap (`[H, W, C]`) it samples. */
+  refine?: { backbone: string; tap: string; affine: RefineAffine };
 }
 
 export interface BuiltHeadGraph {
@@ -87,12 +94,16 @@ export function buildBackboneHeadGraph(spec: BackboneHeadGraphSpec): BuiltHeadGr
   const S = spec.plan.inputSize;
   const images = g.placeholder(INPUT_NAME, [-1, S, S, 3]);
   const tapNodes = new Map<string, string>();
+  let localNode: string | null = null;
   spec.plan.views.forEach((view, i) => {
     const b = spec.backbones[i]!;
     if (b.id !== view.backbone)
       throw new Error(`Backbone ${i} is ${b.id}; the crop plan has ${view.backbone} there`);
     const wanted = spec.features.filter((f) => f.backbone === b.id);
-    if (wanted.length === 0) return;
+    const local = spec.refine?.backbone === b.id ? b.graph.taps[spec.refine.tap] : null;
+    if (spec.refine?.backbone === b.id && !local)
+      throw new Error(`Backbone ${b.id} describes no tap ${spec.refine.tap}`);
+    if (wanted.length === 0 && !local) return;
     const prepared = g.scoped(`${b.id}.input`, () => {
       let x = images;
       let side = S;
@@ -132,13 +143,23 @@ export function buildBackboneHeadGraph(spec: BackboneHeadGraphSpec): BuiltHeadGr
       if (!readout) throw new Error(`Backbone ${b.id} describes no tap ${f.tap}`);
       return readout;
     });
-    const nodes = [...new Set(readouts.map((r) => r.node))];
+    const nodes = [...new Set([...readouts, ...(local ? [local] : [])].map((r) => r.node))];
     const outs = importGraph(g, b.source, {
       prefix: b.id,
       inputNode: b.graph.inputNode,
       input: prepared,
       outputs: nodes,
     });
+    if (local) {
+      localNode = g.scoped(`${b.id}.taps/${spec.refine!.tap}`, () => {
+        let x = outs[nodes.indexOf(local.node)]!;
+        for (const step of local.steps) {
+          if (step.op !== 'div') throw new Error(`The local map must be spatial, not pooled`);
+          x = g.div(x, g.scalar(step.value));
+        }
+        return g.identity(x, 'local');
+      });
+    }
     wanted.forEach((f, k) => {
       const readout = readouts[k]!;
       const flat = g.scoped(`${b.id}.taps/${f.tap}`, () => {
@@ -169,7 +190,15 @@ export function buildBackboneHeadGraph(spec: BackboneHeadGraphSpec): BuiltHeadGr
       ),
       g.constant('head.bias', Float32Array.from(spec.affine.bias), [outputs]),
     );
-    if (spec.task === 'landmarks') return g.reshape(affine, [-1, spec.points!, 2]);
+    if (spec.task === 'landmarks') {
+      const guess = g.reshape(affine, [-1, spec.points!, 2]);
+      if (!spec.refine) return guess;
+      if (spec.refine.affine.points !== spec.points)
+        throw new Error(
+          `The refinement moves ${spec.refine.affine.points} points; the head predicts ${spec.points}`,
+        );
+      return writeLandmarkRefine(g, guess, localNode!, spec.refine.affine);
+    }
     if (!spec.calibration) throw new Error(`A ${spec.task} head needs its calibration`);
     return calibratedOutput(g, affine, spec.calibration);
   });
@@ -195,6 +224,7 @@ export function buildBackboneHeadGraph(spec: BackboneHeadGraphSpec): BuiltHeadGr
         size: v.size,
       })),
       features: spec.features,
+      ...(spec.refine ? { refine: { backbone: spec.refine.backbone, tap: spec.refine.tap } } : {}),
     },
   };
 }

@@ -3,17 +3,20 @@
  * "Backbones and tasks"): the training faces cut by the backbone's crop policy around their
  * labelled points (`trainedOn: 'landmarks'`), embedded as they are and mirrored, the ridge head
  * fitted (λ by leave-one-out, the flip from the schema's mirror pairs, σ calibrated on the
- * leave-one-out errors), then measured as `predict` and `eval` run it: each measured face cut from
+ * leave-one-out errors, the refinement on the backbone's local map kept when it pays off on
+ * held-out faces and recorded in the card either way), then measured as `predict` and `eval` run it: each measured face cut from
  * its detection when it has one (else its labelled points), predicted, cut again around the
  * predicted points and predicted again (`refine: 'predicted-landmarks'`), and exported as one
  * graph with its card.
  */
-import { HeadCropRecord, type CardMetrics } from '../../shared/model-card';
+import { HeadCropRecord, type CardMetrics, type ModelCard } from '../../shared/model-card';
+import type { LandmarkSchema } from '../../shared/schemas';
 import type { SamplePrediction } from '../../shared/worker-protocol';
 import { StudioError } from '../../shared/errors';
 import {
   embedCrops,
   headInputOf,
+  landmarkTapNames,
   type EmbeddedCrops,
   type FaceCrop,
 } from '../backbones/embed-faces';
@@ -36,6 +39,7 @@ import {
   completeHeadCard,
   folderChecksum,
   measureFaces,
+  type HeadCardBase,
   type HeadTask,
   type HeadTaskContext,
 } from './backbone-head-job';
@@ -70,6 +74,42 @@ function concatEmbedded(parts: readonly EmbeddedCrops[]): EmbeddedCrops {
   };
 }
 
+/** How a landmark head cuts faces: by the backbone's policy, then again around its prediction. */
+function landmarkCropRecord(backbone: FaceBackbone): HeadCropRecord {
+  return HeadCropRecord.parse({
+    ...headCropRecord(backbone, 'landmarks', 'detection'),
+    refine: 'predicted-landmarks',
+  });
+}
+
+/**
+ * The card of a landmark head fitted on `backbone` for `schema` (no metrics yet): the one the
+ * job exports, and the few-shot bench's exported path.
+ */
+export function landmarkHeadCard(
+  base: HeadCardBase,
+  backbone: FaceBackbone,
+  head: LandmarkHead,
+  schema: LandmarkSchema,
+): ModelCard {
+  const crop = landmarkCropRecord(backbone);
+  return completeHeadCard(base, {
+    task: 'landmarks',
+    schema: cardSchemaOf(schema),
+    attributes: null,
+    classes: null,
+    input: {
+      size: backbone.inputSize,
+      range: [0, 1],
+      normalisation: { mean: [0, 0, 0], std: [1, 1, 1] },
+    },
+    crop: crop.policy,
+    outputs: ['landmarks'],
+    metrics: [],
+    head: landmarkCardHead(backbone, head, crop),
+  });
+}
+
 export const landmarkHeadTask: HeadTask = {
   steps: (splits) => splits.train.length + 1 + splits.measured.length,
   fit: async (context: HeadTaskContext) => {
@@ -83,12 +123,8 @@ export const landmarkHeadTask: HeadTask = {
     const backbone: FaceBackbone = context.backbones[0]!;
     const k = set.schema.points.length;
     const taps = landmarkTapsOf(backbone);
-    const tapNames = [taps.points, taps.map].filter((t): t is string => t !== null);
-    const crop = HeadCropRecord.parse({
-      ...headCropRecord(backbone, 'landmarks', 'detection'),
-      refine: 'predicted-landmarks',
-    });
-    const policy = crop.policy;
+    const tapNames = landmarkTapNames(taps, true);
+    const policy = landmarkCropRecord(backbone).policy;
 
     // Training crops around the labelled points, targets in crop units.
     const targets = new Float32Array(splits.train.length * k * 2);
@@ -124,21 +160,7 @@ export const landmarkHeadTask: HeadTask = {
     const looMean = model.looError.reduce((s, v) => s + v, 0) / k;
     await context.advance(1, looMean);
 
-    const card = completeHeadCard(context.card, {
-      task: 'landmarks',
-      schema: cardSchemaOf(set.schema),
-      attributes: null,
-      classes: null,
-      input: {
-        size: backbone.inputSize,
-        range: [0, 1],
-        normalisation: { mean: [0, 0, 0], std: [1, 1, 1] },
-      },
-      crop: policy,
-      outputs: ['landmarks'],
-      metrics: [],
-      head: landmarkCardHead(backbone, head, crop),
-    });
+    const card = landmarkHeadCard(context.card, backbone, head, set.schema);
 
     // Measured through the inference path, as predict and eval run the exported model.
     const measured = splits.measured;

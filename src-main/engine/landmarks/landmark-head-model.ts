@@ -15,7 +15,7 @@ import {
   type ModelCard,
 } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
-import { headInputOf, type HeadTaps } from '../backbones/embed-faces';
+import { headInputOf, landmarkTapNames, type HeadTaps } from '../backbones/embed-faces';
 import type { FaceBackbone } from '../backbones/face-backbone';
 import type { ExportedModel } from '../export/load-model';
 import { predictLandmarkCrops, type LandmarkRidgeModel } from './landmark-ridge-head';
@@ -70,7 +70,8 @@ export function landmarkCardHead(
   head: LandmarkHead,
   crop: HeadCropRecord,
 ): CardHead {
-  const taps = [head.taps.points, head.taps.map].filter((t): t is string => t !== null);
+  const { refine, refineCheck } = head.model;
+  const taps = landmarkTapNames(head.taps, refine !== null);
   return CardHead.parse({
     method: 'ridge',
     backbones: [cardBackboneOf(backbone, taps)],
@@ -80,6 +81,16 @@ export function landmarkCardHead(
       c: head.model.uncertainty.c,
       pointError: Array.from(head.model.looError),
     },
+    refinement:
+      refineCheck && head.taps.local
+        ? {
+            tap: head.taps.local,
+            applied: refine !== null,
+            unrefined: refineCheck.unrefined,
+            refined: refineCheck.refined,
+            faces: refineCheck.faces,
+          }
+        : null,
   });
 }
 
@@ -92,7 +103,10 @@ export function landmarkHeadModel(
   backbone: FaceBackbone,
   head: LandmarkHead,
 ): ExportedModel {
-  const taps = [head.taps.points, head.taps.map].filter((t): t is string => t !== null);
+  // A head that dropped its refinement reads no local map (its graph has none either).
+  const refined = head.model.refine !== null;
+  const taps = landmarkTapNames(head.taps, refined);
+  const readTaps: HeadTaps = refined ? head.taps : { ...head.taps, local: null };
   return {
     card,
     inputSize: backbone.inputSize,
@@ -106,7 +120,7 @@ export function landmarkHeadModel(
       const input = headInputOf(
         backbone,
         { count: features.count, taps: features.taps, flipped: null, msPerFace: 0 },
-        head.taps,
+        readTaps,
         false,
       );
       return { landmarks: Float32Array.from(predictLandmarkCrops(head.model, input)) };

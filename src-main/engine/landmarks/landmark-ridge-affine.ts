@@ -11,9 +11,14 @@
  * so the shape of one crop is `[points | map] · A + b`, A `[(P·dims + D) × 2K]`, b `[2K]`,
  * computed here in float64. The map is one crop's prediction, as `predictLandmarkCrops`: the flip
  * averaging stays outside (predict-faces.ts feeds the crop and its mirror and combines them).
+ *
+ * The refinement (step 5 of landmark-ridge-head.ts) is linear in its samples of the local map,
+ * though not in the first guess it samples at: `refineAffineOf` folds its standardisation into
+ * one weight per (point, channel, axis) and one bias per (point, axis), for the graph to apply
+ * after sampling (export/landmark-refine-graph.ts).
  */
 import { StudioError } from '../../shared/errors';
-import { mapFactorOf, type LandmarkRidgeModel } from './landmark-ridge-head';
+import { mapFactorOf, type LandmarkRidgeModel, type RefineStage } from './landmark-ridge-head';
 
 /** Shape of the two taps the head reads (batch axis left out). */
 export interface LandmarkTapDims {
@@ -115,4 +120,41 @@ export function applyLandmarkAffine(
     }
   }
   return y;
+}
+
+/** The refinement as per-point affine maps of the raw samples of the local map. */
+export interface RefineAffine {
+  /** The local map the samples come from: `[height, width, channels]` per face. */
+  height: number;
+  width: number;
+  channels: number;
+  /** Schema points K. */
+  points: number;
+  /** `[K · C · 2]`: point j's weight of channel c's sample on its dx at (j·C + c)·2, dy at +1. */
+  weights: Float64Array;
+  /** `[K · 2]`: point j's (dx, dy) when every sample is 0. */
+  bias: Float64Array;
+}
+
+/**
+ * `stage` as affine maps of raw samples: the correction of point j is
+ * `Σ_c ((s_c − mean_c)·scale_c − f̄_jc)·w_jc + t̄_j = Σ_c s_c·(scale_c·w_jc) + b_j`.
+ */
+export function refineAffineOf(stage: RefineStage): RefineAffine {
+  const k = stage.points.length;
+  const c = stage.channels;
+  const weights = new Float64Array(k * c * 2);
+  const bias = new Float64Array(k * 2);
+  stage.points.forEach((p, j) => {
+    for (let a = 0; a < 2; a++) {
+      let b = p.targetMean[a]!;
+      for (let t = 0; t < c; t++) {
+        const w = p.weights[2 * t + a]!;
+        weights[(j * c + t) * 2 + a] = stage.scale[t]! * w;
+        b -= (stage.mean[t]! * stage.scale[t]! + p.featureMean[t]!) * w;
+      }
+      bias[j * 2 + a] = b;
+    }
+  });
+  return { height: stage.height, width: stage.width, channels: c, points: k, weights, bias };
 }

@@ -27,20 +27,19 @@
  *    samples standardised per channel, and per schema point a ridge (penalty by leave-one-out,
  *    the largest ≈ no refinement) maps its C samples to the correction of its guess. Trained on
  *    the cross-fitted guesses, so it learns to fix guesses as wrong as the ones it will meet.
+ *    The head keeps it only when it pays off on held-out faces: refitted fold by fold (the
+ *    cross-fit's folds), it must lower the flip-averaged mean point error of the held-out first
+ *    guesses by `refineMinGain` (`refineCheck` records both errors, and so does the card).
  * 6. Uncertainty. σ² = a·s_j² + c·d², with s_j the point's held-out error on the training
  *    faces and d the disagreement between the face's and its mirror's prediction; a and c are
  *    fitted on the held-out errors (point-uncertainty.ts), so σ is calibrated on faces the fit
  *    did not see.
  *
  * In one graph (the exported model): steps 1–2 are one affine map of the concatenated inputs
- * (MatMul, Add; the maps' standardisation folds into it). Step 5 needs, per face and its
- * mirror: Reshape the first guess to [K, 2]; boxes [y, x, y, x] with y = (v·H − 0.5)/(H − 1),
- * x = (u·W − 0.5)/(W − 1) (Mul, Sub, Slice, ConcatV2); CropAndResize of the local map with
- * crop size [1, 1] and extrapolation 0 (`box_ind` = the face's batch index, `sampleLocal` is
- * the same arithmetic); (samples − mean)·scale − featureMean (Sub, Mul); the per-point weights
- * as one [K·C, 2K] block-diagonal MatMul (or a BatchMatMul over K) plus targetMean (Add). Then
- * the mirror's shape is unflipped by a GatherV2 over points, x → 1 − x, and averaged; σ needs
- * Sub, Mul, Add, Sqrt.
+ * (MatMul, Add; the maps' standardisation folds into it: landmark-ridge-affine.ts); step 5 samples
+ * the local map at the first guess with CropAndResize and applies per-point weights with the
+ * standardisation folded in (export/landmark-refine-graph.ts). The flip averaging and σ stay
+ * outside the graph (predict-faces.ts feeds each crop and its mirror).
  */
 import { StudioError } from '../../shared/errors';
 import { fitRidgeWithGram, kernelFoldPredict, matMul, predictRidge, type RidgeFit } from './ridge';
@@ -88,8 +87,16 @@ export interface LandmarkRidgeOptions {
    * these, and the refinement is trained on them.
    */
   folds: number;
-  /** Fewest training faces for a refinement; below, the head has none (step 5). */
+  /**
+   * Fewest training faces for the refinement to be fitted and measured at all (step 5); above,
+   * whether the head keeps it is decided by the cross-fitted measurement (`refineMinGain`).
+   */
   refineMinFaces: number;
+  /**
+   * The head keeps its refinement only when, refitted fold by fold, it lowers the held-out mean
+   * point error of the flip-averaged prediction by at least this fraction (0.005 = 0.5%).
+   */
+  refineMinGain: number;
   /**
    * Relative penalties tried for each point's refinement (× the mean squared norm of its
    * standardised samples); the largest is "no refinement" in effect.
@@ -105,12 +112,13 @@ export const DEFAULT_RIDGE_OPTIONS: LandmarkRidgeOptions = {
   maxLooRows: 400,
   stdFloor: 0.1,
   folds: 5,
-  refineMinFaces: 30,
+  refineMinFaces: 10,
+  refineMinGain: 0.005,
   refineLambdas: [0.3, 1, 3, 10, 30, 100, 1e6],
 };
 
 /** One schema point's refinement: a linear map from its C samples to its (dx, dy). */
-interface RefinePoint {
+export interface RefinePoint {
   /** `[C · 2]`: channel c's weight on dx at 2c, on dy at 2c + 1. */
   weights: number[];
   /** Mean standardised sample per channel over the training rows. */
@@ -118,6 +126,16 @@ interface RefinePoint {
   /** Mean (dx, dy) over the training rows. */
   targetMean: [number, number];
   lambda: number;
+}
+
+/** The cross-fitted measurement that decides whether a head keeps its refinement. */
+export interface RefineCheck {
+  /** Held-out mean point error of the flip-averaged first guess (crop units). */
+  unrefined: number;
+  /** The same with the refinement, each fold's refitted without that fold's faces. */
+  refined: number;
+  /** Faces the errors are averaged over (each with its mirror). */
+  faces: number;
 }
 
 /** The refinement (step 5): the local map's size, its channel standardisation, one map per point. */
@@ -148,8 +166,17 @@ export interface LandmarkRidgeModel {
   global: RidgeFit;
   mapMean: Float64Array | null;
   mapScale: Float64Array | null;
-  /** The refinement on local samples around the first guess, or null (too few faces, no map). */
+  /**
+   * The refinement on local samples around the first guess, or null (too few faces, no map, or
+   * it did not pay off on held-out faces: `refineCheck`).
+   */
   refine: RefineStage | null;
+  /**
+   * What decided `refine`: the held-out mean point error (crop units) of the flip-averaged
+   * prediction without and with the refinement, each fold's refinement refitted without it;
+   * null when no refinement was fitted.
+   */
+  refineCheck: RefineCheck | null;
   uncertainty: UncertaintyModel;
   /** Held-out error per schema point (crop units, RMS), the s_j of the uncertainty. */
   looError: Float64Array;
@@ -247,14 +274,24 @@ export function fitLandmarkRidge(
 
   // Step 5, the refinement: trained on the cross-fitted first guesses, so it learns to correct
   // guesses as wrong as the ones it will see.
+  // Kept only when it pays off on held-out faces: its fold-by-fold refit beats the first guess.
   let refine: RefineStage | null = null;
+  let refineCheck: RefineCheck | null = null;
   let heldOut = firstGuess;
   let heldRows = Array.from({ length: rows }, (_, r) => r);
   if (faces.local && mirrored.local && n >= options.refineMinFaces) {
     const fitted = fitRefine(faces.local, mirrored.local, firstGuess, y, rows, k, groups, options);
-    refine = fitted.stage;
-    heldOut = fitted.heldOut;
-    heldRows = fitted.looRows;
+    const flipBack = flipInverse(flip);
+    refineCheck = {
+      unrefined: heldOutPointError(firstGuess, y, n, k, flipBack),
+      refined: heldOutPointError(fitted.crossFitted, y, n, k, flipBack),
+      faces: n,
+    };
+    if (refineCheck.refined < (1 - options.refineMinGain) * refineCheck.unrefined) {
+      refine = fitted.stage;
+      heldOut = fitted.heldOut;
+      heldRows = fitted.looRows;
+    }
   }
 
   // The held-out predictions of each face and of its mirror, unflipped, averaged as `predict`
@@ -298,10 +335,33 @@ export function fitLandmarkRidge(
     mapMean,
     mapScale,
     refine,
+    refineCheck,
     uncertainty,
     looError,
     trainingFaces: n,
   };
+}
+
+/**
+ * Mean point error (crop units) of `predicted` (`[2n · K · 2]`: the faces, then their mirrors)
+ * averaged with its mirror as `predictLandmarkRidge` averages them, against `y` (same layout).
+ */
+function heldOutPointError(
+  predicted: Float64Array,
+  y: Float64Array,
+  n: number,
+  k: number,
+  flipBack: readonly number[],
+): number {
+  const w = k * 2;
+  const fromMirror = flipShapes(predicted.subarray(n * w), n, flipBack);
+  let sum = 0;
+  for (let i = 0; i < n * k; i++) {
+    const px = (predicted[2 * i]! + fromMirror[2 * i]!) / 2;
+    const py = (predicted[2 * i + 1]! + fromMirror[2 * i + 1]!) / 2;
+    sum += Math.hypot(px - y[2 * i]!, py - y[2 * i + 1]!);
+  }
+  return sum / (n * k);
 }
 
 /** Predictions for `faces` (and the same faces mirrored): the averaged shape and its σ. */
@@ -774,7 +834,9 @@ function applyRefine(
  * Fits the refinement (step 5) on the cross-fitted first guesses: per schema point a ridge from
  * the standardised samples at its guess to the guess's error, penalty per point by
  * leave-one-group-out on at most `maxLooRows` rows. Returns the stage, the rows with a held-out
- * refined prediction and those predictions (`[rows · K · 2]`, valid on `looRows`).
+ * refined prediction and those predictions (`[rows · K · 2]`, valid on `looRows`), and every
+ * row's prediction by the refinement refitted without its fold (the cross-fit's folds, at the
+ * penalty chosen above): what decides whether the head keeps it.
  */
 function fitRefine(
   faces: LocalMap,
@@ -785,7 +847,7 @@ function fitRefine(
   k: number,
   groups: readonly number[],
   options: LandmarkRidgeOptions,
-): { stage: RefineStage; heldOut: Float64Array; looRows: number[] } {
+): { stage: RefineStage; heldOut: Float64Array; looRows: number[]; crossFitted: Float64Array } {
   const { height, width, channels: c } = faces;
   const both: LocalMap = {
     values: concatRows(faces.values, mirrored.values),
@@ -809,6 +871,9 @@ function fitRefine(
   looRows.forEach((r) => members.set(groups[r]!, [...(members.get(groups[r]!) ?? []), r]));
 
   const heldOut = Float64Array.from(firstGuess);
+  const crossFitted = Float64Array.from(firstGuess);
+  const folds = Math.max(2, Math.min(options.folds, groupIds.length));
+  const foldOf = (r: number) => groups[r]! % folds;
   const points: RefinePoint[] = [];
   for (let j = 0; j < k; j++) {
     const x = new Float64Array(rows * c);
@@ -826,16 +891,33 @@ function fitRefine(
       for (let q = 0; q < 2; q++)
         target[r * 2 + q] = y[(r * k + j) * 2 + q]! - firstGuess[(r * k + j) * 2 + q]! - tMean[q]!;
     }
-    const xtx = new Float64Array(c * c);
-    const xtt = new Float64Array(c * 2);
+    // Per fold: Σ x xᵀ, Σ x tᵀ, Σ x, Σ t and the rows; all rows' sums are the folds' together.
+    const fold = Array.from({ length: folds }, () => ({
+      xtx: new Float64Array(c * c),
+      xtt: new Float64Array(c * 2),
+      sx: new Float64Array(c),
+      st: new Float64Array(2),
+      rows: 0,
+    }));
     for (let r = 0; r < rows; r++) {
+      const f = fold[foldOf(r)]!;
+      f.rows++;
+      f.st[0] = f.st[0]! + target[r * 2]!;
+      f.st[1] = f.st[1]! + target[r * 2 + 1]!;
       for (let p = 0; p < c; p++) {
         const v = x[r * c + p]!;
         if (v === 0) continue;
-        for (let q = 0; q < c; q++) xtx[p * c + q] = xtx[p * c + q]! + v * x[r * c + q]!;
-        xtt[p * 2] = xtt[p * 2]! + v * target[r * 2]!;
-        xtt[p * 2 + 1] = xtt[p * 2 + 1]! + v * target[r * 2 + 1]!;
+        f.sx[p] = f.sx[p]! + v;
+        for (let q = 0; q < c; q++) f.xtx[p * c + q] = f.xtx[p * c + q]! + v * x[r * c + q]!;
+        f.xtt[p * 2] = f.xtt[p * 2]! + v * target[r * 2]!;
+        f.xtt[p * 2 + 1] = f.xtt[p * 2 + 1]! + v * target[r * 2 + 1]!;
       }
+    }
+    const xtx = new Float64Array(c * c);
+    const xtt = new Float64Array(c * 2);
+    for (const f of fold) {
+      for (let i = 0; i < c * c; i++) xtx[i] = xtx[i]! + f.xtx[i]!;
+      for (let i = 0; i < c * 2; i++) xtt[i] = xtt[i]! + f.xtt[i]!;
     }
     let trace = 0;
     for (let p = 0; p < c; p++) trace += xtx[p * c + p]!;
@@ -886,6 +968,10 @@ function fitRefine(
       }
       if (!best || score < best.score) best = { w, lambda: rel, score, loo };
     }
+    crossFitRefinePoint(x, target, fold, foldOf, best!.lambda, rows, c, (r, dx, dy) => {
+      crossFitted[(r * k + j) * 2] = firstGuess[(r * k + j) * 2]! + tMean[0] + dx;
+      crossFitted[(r * k + j) * 2 + 1] = firstGuess[(r * k + j) * 2 + 1]! + tMean[1] + dy;
+    });
     for (const [r, e] of best!.loo) {
       // Held-out refined prediction = truth − held-out residual.
       heldOut[(r * k + j) * 2] = y[(r * k + j) * 2]! - e[0]!;
@@ -902,5 +988,72 @@ function fitRefine(
     stage: { height, width, channels: c, mean: [...stats.mean], scale: [...stats.scale], points },
     heldOut,
     looRows,
+    crossFitted,
   };
+}
+
+/** One fold's sums of a point's refinement rows (fitRefine). */
+interface FoldSums {
+  xtx: Float64Array;
+  xtt: Float64Array;
+  sx: Float64Array;
+  st: Float64Array;
+  rows: number;
+}
+
+/**
+ * Refits one point's refinement without each fold (its rows centred on the other folds' means,
+ * penalty `lambda` relative to their trace as in fitRefine) and hands each held-out row's
+ * correction (centred targets, as `target`) to `put`.
+ */
+function crossFitRefinePoint(
+  x: Float64Array,
+  target: Float64Array,
+  folds: readonly FoldSums[],
+  foldOf: (r: number) => number,
+  lambda: number,
+  rows: number,
+  c: number,
+  put: (r: number, dx: number, dy: number) => void,
+): void {
+  const weights = folds.map((_, f) => {
+    const rest = folds.filter((_, g) => g !== f);
+    const m = rest.reduce((s, g) => s + g.rows, 0);
+    if (m === 0) return null;
+    const sx = new Float64Array(c);
+    let [st0, st1] = [0, 0];
+    const a = new Float64Array(c * c);
+    const b = new Float64Array(c * 2);
+    for (const g of rest) {
+      for (let p = 0; p < c; p++) sx[p] = sx[p]! + g.sx[p]!;
+      st0 += g.st[0]!;
+      st1 += g.st[1]!;
+      for (let i = 0; i < c * c; i++) a[i] = a[i]! + g.xtx[i]!;
+      for (let i = 0; i < c * 2; i++) b[i] = b[i]! + g.xtt[i]!;
+    }
+    const mx = sx.map((v) => v / m);
+    const mt = [st0 / m, st1 / m] as const;
+    // Centred on the training folds' means: Σ (x − m̄)(x − m̄)ᵀ = Σ x xᵀ − m·m̄ m̄ᵀ.
+    for (let p = 0; p < c; p++) {
+      for (let q = 0; q < c; q++) a[p * c + q] = a[p * c + q]! - m * mx[p]! * mx[q]!;
+      b[p * 2] = b[p * 2]! - m * mx[p]! * mt[0];
+      b[p * 2 + 1] = b[p * 2 + 1]! - m * mx[p]! * mt[1];
+    }
+    let trace = 0;
+    for (let p = 0; p < c; p++) trace += a[p * c + p]!;
+    const unit = trace / c || 1;
+    for (let p = 0; p < c; p++) a[p * c + p] = a[p * c + p]! + lambda * unit;
+    return { w: matMul(invertSmall(a, c), b, c, c, 2), mx, mt };
+  });
+  for (let r = 0; r < rows; r++) {
+    const fit = weights[foldOf(r)];
+    if (!fit) continue;
+    let [dx, dy] = [fit.mt[0], fit.mt[1]];
+    for (let p = 0; p < c; p++) {
+      const v = x[r * c + p]! - fit.mx[p]!;
+      dx += v * fit.w[p * 2]!;
+      dy += v * fit.w[p * 2 + 1]!;
+    }
+    put(r, dx, dy);
+  }
 }

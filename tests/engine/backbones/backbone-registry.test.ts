@@ -96,9 +96,11 @@ describe('backbone registry', () => {
     for (const offered of shippedBackbones()) {
       const backbone = await offered.load();
       try {
-        const { points, map } = offered.taps.landmarks;
+        const { points, map, local } = offered.taps.landmarks;
         if (points) expect(findTap(backbone, points).kind).toBe('points');
         for (const tap of [map ?? []].flat()) expect(findTap(backbone, tap).kind).toBe('map');
+        // The refinement samples a spatial map: [h, w, c].
+        if (local) expect(findTap(backbone, local).shape).toHaveLength(3);
         for (const tap of offered.taps.classify) expect(findTap(backbone, tap)).toBeTruthy();
         expect(backbone.id).toBe(offered.id);
         expect(backbone.licence).toEqual(offered.licence);

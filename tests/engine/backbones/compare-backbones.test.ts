@@ -52,7 +52,7 @@ describe('compareBackbones', () => {
     expect(result.rows.map((r) => r.backboneId)).toEqual(['facemesh', 'random']);
     const [mesh, random] = result.rows as [ComparisonRow, ComparisonRow];
     expect(mesh.error).toBeNull();
-    expect(mesh.taps).toEqual(['mesh', 'p_re_lu_15']);
+    expect(mesh.taps).toEqual(['mesh', 'p_re_lu_12', 'p_re_lu_15', 'p_re_lu_9']);
     expect(mesh.licence).toBe('Apache-2.0');
     expect(mesh.test!.faces).toBe(15);
     console.log(

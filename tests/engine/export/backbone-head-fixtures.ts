@@ -15,6 +15,7 @@ import {
   backboneCropBox,
   embedCrops,
   headInputOf,
+  landmarkTapNames,
   type FaceCrop,
   type HeadTaps,
 } from '../../../src-main/engine/backbones/embed-faces';
@@ -23,8 +24,10 @@ import { headCropPlan } from '../../../src-main/engine/backbones/head-crops';
 import { toCrop } from '../../../src-main/engine/data/face-crop';
 import { headCropRecord } from '../../../src-main/engine/landmarks/head-crop-record';
 import {
+  DEFAULT_RIDGE_OPTIONS,
   fitLandmarkRidge,
   type LandmarkRidgeModel,
+  type LandmarkRidgeOptions,
 } from '../../../src-main/engine/landmarks/landmark-ridge-head';
 import { cardSchemaOf } from '../../../src-main/engine/predict/card-schema';
 import type { HelenFace } from '../../support/helen-crops';
@@ -44,22 +47,25 @@ export async function cropsOf(
   );
 }
 
-/** A landmark ridge head fitted on `faces` through `mesh`. */
+/** A landmark ridge head fitted on `faces` through `mesh`, reading `taps`. */
 export async function fitHelenHead(
   mesh: FaceBackbone,
   faces: readonly HelenFace[],
+  taps: HeadTaps = MESH_TAPS,
+  options: LandmarkRidgeOptions = DEFAULT_RIDGE_OPTIONS,
 ): Promise<LandmarkRidgeModel> {
   const crops = await cropsOf(mesh, faces);
-  const embedded = await embedCrops(mesh, crops, [MESH_TAPS.points, MESH_TAPS.map]);
+  const embedded = await embedCrops(mesh, crops, landmarkTapNames(taps, true));
   const targets = new Float64Array(faces.length * 68 * 2);
   faces.forEach((f, i) =>
     toCrop(f.points, crops[i]!.box).forEach((p, k) => targets.set([p.x, p.y], (i * 68 + k) * 2)),
   );
   return fitLandmarkRidge(
-    headInputOf(mesh, embedded, MESH_TAPS, false),
-    headInputOf(mesh, embedded, MESH_TAPS, true),
+    headInputOf(mesh, embedded, taps, false),
+    headInputOf(mesh, embedded, taps, true),
     targets,
     flipIndex(builtinLandmarkSchema('ibug68')),
+    options,
   );
 }
 

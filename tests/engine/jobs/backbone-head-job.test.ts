@@ -2,8 +2,9 @@
  * A backbone-head fine-tuning run (`method: 'backbone-head'`) end to end on real faces: 50 HELEN
  * training faces through the job (FaceMesh embedded, the ridge head fitted), measured on 100
  * HELEN test faces through the inference path, exported with its card; the run folder and the
- * events the Train view draws; the exported model predicts what the job measured; a run with
- * too few faces or a backbone the exporter cannot write is refused by name.
+ * events the Train view draws; the card records the refinement the head applies; the exported
+ * model predicts what the job measured; a run with too few faces or a backbone the exporter
+ * cannot write is refused by name.
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -149,6 +150,16 @@ describe('backbone-head fine-tuning job', { timeout: 300_000 }, () => {
       },
     });
     expect(card.head!.uncertainty!.pointError).toHaveLength(68);
+    // The head applies its refinement on FaceMesh's stride-8 map: it paid off on held-out faces,
+    // and the exported graph (run by predict below) carries it.
+    expect(card.head!.backbones[0]!.taps).toEqual([
+      'mesh',
+      'p_re_lu_12',
+      'p_re_lu_15',
+      'p_re_lu_9',
+    ]);
+    expect(card.head!.refinement).toMatchObject({ tap: 'p_re_lu_9', applied: true, faces: 50 });
+    expect(card.head!.refinement!.refined).toBeLessThan(card.head!.refinement!.unrefined);
     expect(card.metrics).toEqual([
       {
         data: expect.stringMatching(

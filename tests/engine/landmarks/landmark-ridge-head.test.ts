@@ -10,6 +10,7 @@ import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backbone';
 import { loadFaceMesh } from '../../../src-main/engine/backbones/facemesh';
 import {
+  DEFAULT_RIDGE_OPTIONS,
   fitLandmarkRidge,
   predictLandmarkRidge,
   type HeadInput,
@@ -96,7 +97,14 @@ describe('landmark ridge head on FaceMesh', () => {
     expect(() =>
       predictLandmarkRidge(refined, { ...test.faces, local: null }, test.mirrored),
     ).toThrow(/local feature map/);
-    // Below `refineMinFaces` there is no refinement.
+    // Kept because it paid off on the training faces held out fold by fold.
+    expect(refined.refineCheck!.refined).toBeLessThan(
+      (1 - DEFAULT_RIDGE_OPTIONS.refineMinGain) * refined.refineCheck!.unrefined,
+    );
+    expect(refined.refineCheck!.faces).toBe(50);
+  }, 240_000);
+
+  it('keeps its refinement from few faces only when held-out faces say it pays', () => {
     const first = (input: HeadInput, n: number): HeadInput => ({
       ...input,
       count: n,
@@ -104,13 +112,38 @@ describe('landmark ridge head on FaceMesh', () => {
       maps: input.maps!.subarray(0, n * input.mapDim),
       local: { ...input.local!, values: input.local!.values.subarray(0, n * 24 * 24 * 64) },
     });
-    const few = fitLandmarkRidge(
-      first(train.faces, 10),
-      first(train.mirrored, 10),
-      train.points.subarray(0, 10 * 136),
-      flip,
+    const fit = (n: number, options = DEFAULT_RIDGE_OPTIONS) =>
+      fitLandmarkRidge(
+        first(train.faces, n),
+        first(train.mirrored, n),
+        train.points.subarray(0, n * 136),
+        flip,
+        options,
+      );
+    // Below `refineMinFaces` none is fitted or measured.
+    const tooFew = fit(DEFAULT_RIDGE_OPTIONS.refineMinFaces - 1);
+    expect(tooFew.refine).toBeNull();
+    expect(tooFew.refineCheck).toBeNull();
+    // From 10 faces it is measured; kept exactly when the held-out check says so, and the
+    // check agrees with the 100 test faces on whether the refinement helps there.
+    const few = fit(10);
+    const check = few.refineCheck!;
+    expect(check.faces).toBe(10);
+    const kept = check.refined < (1 - DEFAULT_RIDGE_OPTIONS.refineMinGain) * check.unrefined;
+    expect(few.refine !== null).toBe(kept);
+    const forced = fit(10, { ...DEFAULT_RIDGE_OPTIONS, refineMinGain: -Infinity });
+    expect(forced.refine).not.toBeNull();
+    const truth = faces(test.points, 100);
+    const nmeOf = (model: typeof few) => {
+      const { shapes } = predictLandmarkRidge(model, test.faces, test.mirrored);
+      return mean(nmePerFace(faces(shapes, 100), truth, schema.normaliser));
+    };
+    const withRefinement = nmeOf(forced);
+    const without = nmeOf({ ...forced, refine: null });
+    console.log(
+      `10 faces: held-out ${check.unrefined.toFixed(5)} → ${check.refined.toFixed(5)} (${kept ? 'kept' : 'dropped'}); test NME ${(100 * without).toFixed(2)}% → ${(100 * withRefinement).toFixed(2)}%`,
     );
-    expect(few.refine).toBeNull();
+    expect(withRefinement < without).toBe(kept);
   }, 240_000);
 
   it('is least sure of the point whose training labels are noisy', () => {

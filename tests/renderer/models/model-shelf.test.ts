@@ -86,6 +86,23 @@ describe('card text', () => {
     });
     expect(backboneText(card)).toBe('ridge head on frozen FaceMesh (MediaPipe)');
     expect(originText(card)).toBe('head on FaceMesh (MediaPipe)');
+    // A head that applies its refinement says on which map; one that measured and dropped it not.
+    const refinement = {
+      tap: 'p_re_lu_9',
+      applied: true,
+      unrefined: 0.015,
+      refined: 0.014,
+      faces: 50,
+    };
+    const refined = { ...card, head: { ...card.head!, refinement } };
+    expect(backboneText(refined)).toBe(
+      'ridge head on frozen FaceMesh (MediaPipe), refined on p_re_lu_9',
+    );
+    const dropped = {
+      ...card,
+      head: { ...card.head!, refinement: { ...refinement, applied: false } },
+    };
+    expect(backboneText(dropped)).toBe('ridge head on frozen FaceMesh (MediaPipe)');
   });
 
   it('describes input and output by task', () => {

@@ -56,11 +56,16 @@ function headBackbones(card: ModelCard): string | null {
 
 /**
  * `tiny, fine-tuned from pretrain-01` / `tiny, trained from scratch` / `ridge head on frozen
- * FaceMesh (MediaPipe)`: a head fitted on frozen backbones was not trained from scratch.
+ * FaceMesh (MediaPipe)` (`, refined on p_re_lu_9` when the head applies its refinement): a head
+ * fitted on frozen backbones was not trained from scratch.
  */
 export function backboneText(card: ModelCard): string {
   const frozen = headBackbones(card);
-  if (card.head && frozen) return `${card.head.method} head on frozen ${frozen}`;
+  if (card.head && frozen) {
+    const refinement = card.head.refinement;
+    const refined = refinement?.applied ? `, refined on ${refinement.tap}` : '';
+    return `${card.head.method} head on frozen ${frozen}${refined}`;
+  }
   const from = card.backbone.pretrainedFrom;
   return `${card.backbone.preset}, ${from ? `fine-tuned from ${from}` : 'trained from scratch'}`;
 }
