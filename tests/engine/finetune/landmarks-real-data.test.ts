@@ -67,10 +67,11 @@ const faces = (flat: Float32Array): Float32Array[] =>
   );
 
 describe('landmark fine-tuning on 300-W HELEN', () => {
-  // ~2–2.5 min on an idle machine; the limit leaves room for a heavily shared one.
+  // ~2–2.5 min on an idle machine; the limit is a hang guard, not a speed bound: on 2 cores shared
+  // with four other test runs (load ~22) it took 21 min, so it leaves room for that.
   it(
     'reaches NME ≤ 12% on held-out faces, well below the mean shape',
-    { timeout: 600_000 },
+    { timeout: 1_800_000 },
     async () => {
       const schema = builtinLandmarkSchema('ibug68');
       // The baseline: the training faces' mean shape, in crop coordinates, for every test face.
