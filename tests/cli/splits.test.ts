@@ -17,6 +17,8 @@ const PER_CLASS = 20;
 let workDir: string;
 let project: string;
 let source: string;
+/** The import of the 60 CK+ faces into the fresh project, every test's starting point. */
+let imported: Awaited<ReturnType<typeof runCliInProcess>>;
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'cli-splits-'));
@@ -31,6 +33,14 @@ beforeAll(async () => {
   project = path.join(workDir, 'project');
   const created = await runCliInProcess(['project', 'create', project, '--attributes', 'ckplus7']);
   expect(created.code).toBe(0);
+  imported = await runCliInProcess([
+    'import',
+    source,
+    '--project',
+    project,
+    '--format',
+    'class-folders',
+  ]);
 }, 60_000);
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
@@ -54,14 +64,6 @@ async function readSplits(): Promise<
 
 describe('face-studio splits', () => {
   it('says where the labelled faces went when an import leaves them all in the pool', async () => {
-    const imported = await runCliInProcess([
-      'import',
-      source,
-      '--project',
-      project,
-      '--format',
-      'class-folders',
-    ]);
     expect(imported.code).toBe(0);
     expect(imported.stderr).toContain(
       'splits: train 0 (0 labelled) · val 0 (0 labelled) · test 0 (0 labelled) · pool 60 (60 labelled)',
@@ -114,6 +116,9 @@ describe('face-studio splits', () => {
   });
 
   it('assigns from a list file, a split on each line or one for all', async () => {
+    // From any state the other tests leave: every face out of the pool first.
+    const assigned = await runCliInProcess(['splits', '--project', project, '--ratio', '8,1,1']);
+    expect(assigned.code).toBe(0);
     const [a, b, c] = (await readSplits()).map((image) => image.file);
     const list = path.join(workDir, 'held-out.txt');
     await writeFile(list, `# two for test\n${a} test\nanger/${b}, val\n`);

@@ -85,13 +85,18 @@ function headInput(taps: Record<string, Float32Array>, n: number): HeadInput {
   };
 }
 
+/** The landmark folder, exported once by whichever test asks first (any order, any one alone). */
+let landmarkExport: ReturnType<typeof exportBackboneHeadModel> | undefined;
+const exportLandmarks = () =>
+  (landmarkExport ??= exportBackboneHeadModel(dir, {
+    card: landmarkCard(),
+    backbones: [mesh],
+    head: { task: 'landmarks', model, taps: MESH_TAPS },
+  }));
+
 describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
   it('writes one graph folder with the card and the backbone notice', async () => {
-    const { bytes } = await exportBackboneHeadModel(dir, {
-      card: landmarkCard(),
-      backbones: [mesh],
-      head: { task: 'landmarks', model, taps: MESH_TAPS },
-    });
+    const { bytes } = await exportLandmarks();
     const files = (await readdir(dir)).sort();
     expect(files).toEqual([
       'NOTICE-facemesh.txt',
@@ -111,6 +116,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
   }, 300_000);
 
   it('runs as the engine does: each crop and its mirror within 1e-4', async () => {
+    await exportLandmarks();
     const loaded = await loadExportedModel(dir);
     expect(loaded.inputSize).toBe(192);
     const crops = await cropsOf(mesh, test);
@@ -137,6 +143,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
   }, 300_000);
 
   it('predictFaces on the folder gives the head’s flip-averaged shapes and a sensible NME', async () => {
+    await exportLandmarks();
     const loaded = await loadExportedModel(dir);
     try {
       const outcome = await predictFaces(
