@@ -353,6 +353,12 @@ test('fine-tune from the UI: live charts, cancel, resume, finish, export, pre-la
   const caution = page.getByTestId('prelabel-caution');
   if (noBetter) {
     await expect(caution).toContainText(`Model ${modelId} is no better than its baseline`);
+    // An alert dialog named by its title and described by the figures; the safe answer has the
+    // focus, so Enter never pre-labels by accident.
+    await expect(
+      page.getByRole('alertdialog', { name: 'This model is no better than its baseline' }),
+    ).toHaveAccessibleDescription(/is no better than its baseline/);
+    await expect(page.getByTestId('prelabel-caution-keep-off')).toBeFocused();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'labelling-prelabel-caution.png') });
     await page.getByTestId('prelabel-caution-proceed').click();
   }
