@@ -26,7 +26,7 @@ import {
   type FeatureRows,
   type RidgeClassifier,
 } from './ridge-classifier';
-import { ridgeClassifierAffine } from './ridge-probabilities';
+import { ridgeClassifierAffine } from './classifier-affine';
 import { fitSoftmaxTemperature, softmaxProbabilities } from './score-calibration';
 
 /** Which features a group's classifier reads: every tap, or the point taps alone. */

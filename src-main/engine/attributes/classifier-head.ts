@@ -32,7 +32,7 @@ import {
   type FeatureRows,
   type RidgeClassifier,
 } from './ridge-classifier';
-import { ridgeClassifierAffine } from './ridge-probabilities';
+import { ridgeClassifierAffine } from './classifier-affine';
 import {
   fitPlatt,
   fitSoftmaxTemperature,

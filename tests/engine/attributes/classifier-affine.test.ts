@@ -1,5 +1,5 @@
 /**
- * ridge-probabilities: the classifier folded into one affine map gives its own scores (the form
+ * classifier-affine: the classifier folded into one affine map gives its own scores (the form
  * an exported graph computes); features of the wrong width are refused.
  */
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import {
 import {
   applyAffine,
   ridgeClassifierAffine,
-} from '../../../src-main/engine/attributes/ridge-probabilities';
+} from '../../../src-main/engine/attributes/classifier-affine';
 import { Rng } from '../../../src-main/engine/model/rng';
 function synthetic(rows: number, dim: number, classes: number, seed: number) {
   const rng = new Rng(seed);
