@@ -70,7 +70,7 @@ const views = tf.tidy(() => {
 });
 const grads = new Float32Array(layout.total);
 const replica = new Replica(model, layout, augment, student, teacher);
-const result = replica.computeGradients(images, AUG_SEED, center, settings, grads);
+const result = await replica.computeGradients(images, AUG_SEED, center, settings, grads);
 
 await mkdir(args.out, { recursive: true });
 const write = (name: string, values: Float32Array): Promise<void> =>

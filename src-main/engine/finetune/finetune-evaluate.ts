@@ -37,7 +37,7 @@ export async function predictSplit(
       (_, i) => from + i,
     );
     const images = await split.images(indices);
-    out.set(predictFinetune(model, params, images, batchSize), from * model.outputs);
+    out.set(await predictFinetune(model, params, images, batchSize), from * model.outputs);
     images.dispose();
   }
   return out;

@@ -157,12 +157,12 @@ export function headLoss(
  * Predictions for images `[n, S, S, 3]` in [0, 1], in batches of `batchSize`: landmark
  * coordinates (0..1), attribute probabilities, or expression class probabilities, `[n·outputs]`.
  */
-export function predictFinetune(
+export async function predictFinetune(
   model: FinetuneModel,
   params: TensorMap,
   images: tf.Tensor4D,
   batchSize: number,
-): Float32Array {
+): Promise<Float32Array> {
   const n = images.shape[0];
   const out = new Float32Array(n * model.outputs);
   for (let from = 0; from < n; from += batchSize) {
@@ -174,7 +174,7 @@ export function predictFinetune(
       if (model.task === 'expression') return tf.softmax(outputs);
       return outputs;
     });
-    out.set(values.dataSync() as Float32Array, from * model.outputs);
+    out.set((await values.data()) as Float32Array, from * model.outputs);
     values.dispose();
   }
   return out;

@@ -257,7 +257,9 @@ export async function runFinetune(
         const labels = labelsAt(train, indices, width);
         const rng = new Rng(deriveSeed(config.seed, 0xa06, step));
         const images = cache ? null : await train.images(indices);
-        const lossTensor = tf.tidy(() => {
+        // The loss and gradients leave the tidy as tensors and are read after it: reads are
+        // asynchronous (a GPU backend has no synchronous read in Node).
+        const { value: lossTensor, grads: gradTensors } = tf.tidy(() => {
           // The batch: cached tokens (frozen backbone) or augmented images through the backbone.
           let y = labels;
           let tokens: () => tf.Tensor2D;
@@ -281,12 +283,12 @@ export async function runFinetune(
           );
           const byName: Record<string, tf.Tensor> = {};
           for (const e of trainable) byName[e.name] = g[vars.get(e.name)!.name]!;
-          flattenGrads(layout, byName, grads);
-          return value;
+          return { value, grads: byName };
         });
         images?.dispose();
-        const loss = lossTensor.dataSync()[0]!;
-        lossTensor.dispose();
+        await flattenGrads(layout, gradTensors, grads);
+        const loss = (await lossTensor.data())[0]!;
+        tf.dispose([lossTensor, gradTensors]);
         if (!Number.isFinite(loss))
           throw new StudioError(
             'internal',

@@ -97,15 +97,19 @@ export function assignVariables(
   }
 }
 
-/** Writes gradients (named tensors) into one flat array in layout order; missing ones are 0. */
-export function flattenGrads(
+/**
+ * Writes gradients (named tensors) into one flat array in layout order; missing ones are 0.
+ * Read asynchronously: a GPU backend (webgpu) has no synchronous read in Node
+ * (docs/ARCHITECTURE.md, "Backends and speed").
+ */
+export async function flattenGrads(
   layout: ParamLayout,
   grads: Record<string, tf.Tensor>,
   into: Float32Array,
-): void {
+): Promise<void> {
   for (const e of layout.entries) {
     const g = grads[e.name];
-    if (g) into.set(g.dataSync() as Float32Array, e.offset);
+    if (g) into.set((await g.data()) as Float32Array, e.offset);
     else into.fill(0, e.offset, e.offset + e.size);
   }
 }

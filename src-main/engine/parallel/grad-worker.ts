@@ -39,7 +39,7 @@ parentPort!.on('message', (msg: ToWorker) => {
       } else if (msg.type === 'step') {
         replica!.load(shared!.student, shared!.teacher);
         const images = tf.tensor4d(msg.images, msg.shape);
-        const result = replica!.computeGradients(
+        const result = await replica!.computeGradients(
           images,
           msg.augSeed,
           msg.center,

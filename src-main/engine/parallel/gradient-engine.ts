@@ -73,7 +73,7 @@ export class InProcessEngine implements GradientEngine {
     settings: StepSettings,
   ): Promise<StepOutput> {
     this.replica.load(this.student, this.teacher);
-    const r = this.replica.computeGradients(
+    const r = await this.replica.computeGradients(
       images,
       deriveSeed(seed, 0),
       center,

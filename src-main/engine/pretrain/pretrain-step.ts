@@ -67,16 +67,16 @@ export class Replica {
    * at most that many images and the gradients accumulated, weighted by chunk size: the peak
    * activation memory shrinks with the chunk (wasm's heap is capped at 4 GB and never shrinks).
    */
-  computeGradients(
+  async computeGradients(
     images: tf.Tensor4D,
     augSeed: number,
     center: Float32Array,
     s: StepSettings,
     gradsOut: Float32Array,
-  ): ShardResult {
+  ): Promise<ShardResult> {
     const n = images.shape[0];
     const chunk = this.microBatch > 0 ? this.microBatch : n;
-    if (n <= chunk) return this.chunkGradients(images, augSeed, center, s, gradsOut);
+    if (n <= chunk) return await this.chunkGradients(images, augSeed, center, s, gradsOut);
     const part = (this.scratch ??= new Float32Array(gradsOut.length));
     gradsOut.fill(0);
     const total: ShardResult = {
@@ -89,7 +89,7 @@ export class Replica {
     for (let from = 0, c = 0; from < n; from += chunk, c++) {
       const size = Math.min(chunk, n - from);
       const slice = tf.slice(images, [from, 0, 0, 0], [size, -1, -1, -1]);
-      const r = this.chunkGradients(slice, deriveSeed(augSeed, c), center, s, part);
+      const r = await this.chunkGradients(slice, deriveSeed(augSeed, c), center, s, part);
       slice.dispose();
       const w = size / n;
       for (let i = 0; i < part.length; i++) gradsOut[i]! += w * part[i]!;
@@ -101,13 +101,13 @@ export class Replica {
     return total;
   }
 
-  private chunkGradients(
+  private async chunkGradients(
     images: tf.Tensor4D,
     augSeed: number,
     center: Float32Array,
     s: StepSettings,
     gradsOut: Float32Array,
-  ): ShardResult {
+  ): Promise<ShardResult> {
     const n = images.shape[0];
     const views = tf.tidy(
       () => makeViews(images, new Rng(augSeed), this.augment) as unknown as tf.TensorContainer,
@@ -145,11 +145,11 @@ export class Replica {
       const grad = grads[v.name];
       if (grad) byName[name] = grad;
     }
-    flattenGrads(this.layout, byName, gradsOut);
+    await flattenGrads(this.layout, byName, gradsOut);
     const result: ShardResult = {
-      loss: value.dataSync()[0]!,
-      teacherEntropy: teacherOut.entropy.dataSync()[0]!,
-      teacherSum: teacherOut.sum.dataSync() as Float32Array,
+      loss: (await value.data())[0]!,
+      teacherEntropy: (await teacherOut.entropy.data())[0]!,
+      teacherSum: (await teacherOut.sum.data()) as Float32Array,
       teacherRows: globalsCount * n,
       images: n,
     };

@@ -46,7 +46,7 @@ describe('exportFinetunedModel', () => {
     for (const [i, task] of TASKS.entries()) {
       const result = randomResult(task, 10 + i);
       const params = tensorsOf(result.model.layout, result.params);
-      expected.set(task, predictFinetune(result.model, params, images, 2));
+      expected.set(task, await predictFinetune(result.model, params, images, 2));
       tf.dispose([...params.values()]);
       const modelDir = path.join(dir, 'models', task);
       const sum = await exportFinetunedModel(modelDir, result, cardFieldsFor(task, task));
@@ -102,7 +102,7 @@ describe('exportFinetunedModel', () => {
     const model = await loadExportedModel(modelDir);
     const images = testImages(2);
     const params = tensorsOf(second.model.layout, second.params);
-    const expected = predictFinetune(second.model, params, images, 2);
+    const expected = await predictFinetune(second.model, params, images, 2);
     const same = await model.predict(images);
     expect(maxAbsDiff(same.probabilities!, expected)).toBeLessThan(1e-5);
     // A 64-px crop is resized to the graph's 32 px: probabilities of 3 classes per face.

@@ -56,7 +56,7 @@ describe('exported graph', () => {
       const result = randomResult(task, 2);
       const images = testImages(3);
       const params = tensorsOf(result.model.layout, result.params);
-      const expected = predictFinetune(result.model, params, images, 2);
+      const expected = await predictFinetune(result.model, params, images, 2);
       const graph = await runGraph(
         { vit: result.model.vit, head: exportHeadOf(result.model) },
         weightsFromFlat(result.model.layout, result.params),

@@ -45,7 +45,7 @@ describe('exported landmark head with a context window', () => {
           for (let i = e.offset; i < e.offset + e.size; i++) flat[i]! *= 4;
       const images = testImages(3);
       const params = tensorsOf(model.layout, flat);
-      const expected = predictFinetune(model, params, images, 2);
+      const expected = await predictFinetune(model, params, images, 2);
       const out = await runGraph(
         { vit: model.vit, head: exportHeadOf(model) },
         weightsFromFlat(model.layout, flat),

@@ -108,7 +108,7 @@ describe('landmark fine-tuning on 300-W HELEN', () => {
         { task: 'landmarks', schema, train: tensorSplit(train.images, train.points) },
       );
       const params = tensorsOf(result.model.layout, result.params);
-      const predicted = predictFinetune(result.model, params, test.images, 50);
+      const predicted = await predictFinetune(result.model, params, test.images, 50);
       tf.dispose([...params.values()]);
       const m = landmarkMetrics(faces(predicted), truth, schema.normaliser);
       console.info(
