@@ -2,15 +2,19 @@
  * Chooses the TensorFlow.js backend for this process (docs/ARCHITECTURE.md, "Backends and speed"),
  * best first:
  *
- * | report name      | package                       | tf backend   |
- * |------------------|-------------------------------|--------------|
- * | `tensorflow-gpu` | `@tensorflow/tfjs-node-gpu`   | `tensorflow` |
- * | `tensorflow`     | `@tensorflow/tfjs-node`       | `tensorflow` |
- * | `wasm`           | `@tensorflow/tfjs-backend-wasm` | `wasm`     |
- * | `cpu`            | built into `@tensorflow/tfjs` | `cpu`        |
+ * | report name      | package                                     | tf backend   |
+ * |------------------|---------------------------------------------|--------------|
+ * | `tensorflow-gpu` | `@tensorflow/tfjs-node-gpu` (CUDA)          | `tensorflow` |
+ * | `webgpu`         | `@tensorflow/tfjs-backend-webgpu` on `webgpu` (Dawn) | `webgpu` |
+ * | `tensorflow`     | `@tensorflow/tfjs-node`                     | `tensorflow` |
+ * | `wasm`           | `@tensorflow/tfjs-backend-wasm`             | `wasm`       |
+ * | `cpu`            | built into `@tensorflow/tfjs`               | `cpu`        |
  *
  * The two native packages are optionalDependencies whose install needs the internet, so their
- * absence is normal: it is recorded in the report with its reason, never thrown.
+ * absence is normal: it is recorded in the report with its reason, never thrown. `webgpu` runs
+ * on any vendor's GPU (Vulkan, Metal, D3D12; webgpu-adapter.ts) and is chosen automatically only
+ * on a real GPU: a software adapter (SwiftShader) is slower than wasm and is passed over, with
+ * its name in the reason; forced, it runs (the parity test uses it).
  * `FACE_STUDIO_BACKEND` (or `force`) picks one; then a failure is an error, not a fallback,
  * because a user who forces a backend wants to know it is not the one running.
  *
@@ -23,12 +27,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../shared/domain';
 import { StudioError } from '../shared/errors';
+import { findAdapter, registerWebGpuBackend } from './webgpu-adapter';
 
 export type BackendName = BackendReport['name'];
 
 /** Best first; the order the automatic choice tries. */
 export const BACKEND_NAMES: readonly BackendName[] = [
   'tensorflow-gpu',
+  'webgpu',
   'tensorflow',
   'wasm',
   'cpu',
@@ -41,10 +47,16 @@ export interface ChooseBackendOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A backend made ready: the name tf registered it under, and the GPU it runs on, if any. */
+interface Prepared {
+  tfName: string;
+  device?: string;
+}
+
 interface Candidate {
   name: BackendName;
-  /** Loads whatever the backend needs and returns the name tf registered it under. */
-  prepare(): Promise<string>;
+  /** Loads whatever the backend needs; `forced`: the user asked for this one by name. */
+  prepare(forced: boolean): Promise<Prepared>;
 }
 
 const requireFromHere = createRequire(import.meta.url);
@@ -52,18 +64,24 @@ const requireFromHere = createRequire(import.meta.url);
 const CANDIDATES: Record<BackendName, Candidate> = {
   'tensorflow-gpu': {
     name: 'tensorflow-gpu',
-    prepare: () => loadNative('@tensorflow/tfjs-node-gpu'),
+    prepare: async () => ({ tfName: await loadNative('@tensorflow/tfjs-node-gpu') }),
   },
-  tensorflow: { name: 'tensorflow', prepare: () => loadNative('@tensorflow/tfjs-node') },
-  wasm: { name: 'wasm', prepare: prepareWasm },
-  cpu: { name: 'cpu', prepare: async () => 'cpu' },
+  webgpu: { name: 'webgpu', prepare: prepareWebGpu },
+  tensorflow: {
+    name: 'tensorflow',
+    prepare: async () => ({ tfName: await loadNative('@tensorflow/tfjs-node') }),
+  },
+  wasm: { name: 'wasm', prepare: async () => ({ tfName: await prepareWasm() }) },
+  cpu: { name: 'cpu', prepare: async () => ({ tfName: 'cpu' }) },
 };
 
 export async function chooseBackend(options: ChooseBackendOptions = {}): Promise<BackendReport> {
   const forced = readForced(options);
   if (forced) {
+    let prepared: Prepared;
     try {
-      await activate(await CANDIDATES[forced].prepare());
+      prepared = await CANDIDATES[forced].prepare(true);
+      await activate(prepared.tfName);
     } catch (error) {
       throw new StudioError(
         'not-found',
@@ -71,14 +89,15 @@ export async function chooseBackend(options: ChooseBackendOptions = {}): Promise
         { cause: error },
       );
     }
-    return { name: forced, forced: true, skipped: [] };
+    return { name: forced, forced: true, skipped: [], ...deviceOf(prepared) };
   }
 
   const skipped: BackendReport['skipped'] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      await activate(await CANDIDATES[name].prepare());
-      return { name, forced: false, skipped };
+      const prepared = await CANDIDATES[name].prepare(false);
+      await activate(prepared.tfName);
+      return { name, forced: false, skipped, ...deviceOf(prepared) };
     } catch (error) {
       skipped.push({ name, reason: reasonOf(error) });
     }
@@ -100,6 +119,21 @@ function readForced(options: ChooseBackendOptions): BackendName | null {
     );
   }
   return raw as BackendName;
+}
+
+function deviceOf(prepared: Prepared): { device?: string } {
+  return prepared.device === undefined ? {} : { device: prepared.device };
+}
+
+/** A WebGPU adapter, a real GPU unless `forced` (then a software one will do). */
+async function prepareWebGpu(forced: boolean): Promise<Prepared> {
+  const found = await findAdapter();
+  if (!found.ok) throw new Error(found.reason);
+  if (found.summary.software && !forced)
+    throw new Error(
+      `only a software adapter, ${found.summary.name}: slower than wasm (a CPU emulation)`,
+    );
+  return { tfName: await registerWebGpuBackend(), device: found.summary.name };
 }
 
 /** Loads a tfjs-node package (CommonJS) and checks it registered on our engine. */

@@ -178,8 +178,10 @@ export type RecentProject = z.infer<typeof RecentProject>;
 
 /** Which TensorFlow.js backend the training process uses, and why the better ones were skipped. */
 export const BackendReport = z.object({
-  name: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']),
   forced: z.boolean(),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  /** The GPU adapter a `webgpu` backend runs on, as its driver names it. */
+  device: z.string().optional(),
 });
 export type BackendReport = z.infer<typeof BackendReport>;

@@ -38,7 +38,7 @@ describe(
       expect(again).toBe(report);
       expect(report.name).toBe('wasm');
       expect(report.forced).toBe(false);
-      expect(report.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+      expect(report.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
       expect(host.backend()).toEqual({ report, error: null });
       expect(host.running).toBe(true);
 

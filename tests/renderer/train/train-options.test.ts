@@ -109,6 +109,17 @@ describe('backendSummary', () => {
     );
     expect(backendSummary(null, 'wasm did not load').name).toBe('none');
   });
+
+  it('names the GPU a webgpu backend runs on', () => {
+    const summary = backendSummary(
+      { name: 'webgpu', forced: false, skipped: [], device: 'AMD Radeon RX 7900 (amd rdna-3)' },
+      null,
+    );
+    expect(summary.why).toEqual([
+      'webgpu is the best backend that loaded.',
+      'It runs on AMD Radeon RX 7900 (amd rdna-3).',
+    ]);
+  });
 });
 
 describe('startRequest', () => {

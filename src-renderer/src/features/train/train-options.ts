@@ -155,6 +155,7 @@ export function backendSummary(
     backend.forced
       ? `${backend.name} is forced by FACE_STUDIO_BACKEND.`
       : `${backend.name} is the best backend that loaded.`,
+    ...(backend.device ? [`It runs on ${backend.device}.`] : []),
     ...backend.skipped.map((s) => `${s.name} skipped: ${s.reason}`),
   ];
   return { name: backend.name, why };
