@@ -15,6 +15,7 @@ import {
 } from './cli-io';
 import {
   COMPARE_USAGE,
+  DOCTOR_USAGE,
   EVAL_USAGE,
   EXPORT_USAGE,
   FINETUNE_USAGE,
@@ -41,6 +42,7 @@ const USAGE = [
   PREDICT_USAGE,
   EVAL_USAGE,
   COMPARE_USAGE,
+  DOCTOR_USAGE,
 ].join('\n       ');
 
 const PROJECT_USAGE = [PROJECT_CREATE_USAGE, PROJECT_INFO_USAGE, PROJECT_CONSOLIDATE_USAGE].join(
@@ -108,6 +110,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         return EXIT_OK;
       case 'compare':
         await (await import('./commands/compare')).compareCommand(rest, io);
+        return EXIT_OK;
+      case 'doctor':
+        await (await import('./commands/doctor')).doctorCommand(rest, io);
         return EXIT_OK;
       case undefined:
         throw new UsageError('Missing a command', USAGE);

@@ -21,3 +21,4 @@ export const EVAL_USAGE =
   'face-studio eval --model DIR --data DIR --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--split train|val|test] [--limit N] [--batch N] [--landmarks ibug68|wflw98|five] [--crop inference|true-points]';
 export const COMPARE_USAGE =
   'face-studio compare --project P [--task landmarks|attributes|expression] [--backbones ID,…]';
+export const DOCTOR_USAGE = 'face-studio doctor [--json]';

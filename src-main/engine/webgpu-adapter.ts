@@ -70,8 +70,8 @@ export async function findAdapter(): Promise<AdapterLookup> {
     return {
       ok: false,
       reason:
-        'no WebGPU adapter (no Vulkan, Metal or D3D12 driver found; on Linux install the ' +
-        "Vulkan loader, Debian's libvulkan1, and your GPU's Vulkan driver)",
+        'no WebGPU adapter: no GPU driver for Vulkan, Metal or D3D12 that Dawn can use (on ' +
+        "Linux: the Vulkan loader, Debian's libvulkan1, and the GPU's Vulkan driver)",
     };
   const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
   return { ok: true, summary: summariseAdapter(adapter.info, fallback === true) };

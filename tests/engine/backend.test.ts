@@ -43,7 +43,7 @@ describe('chooseBackend', () => {
         {
           name: 'webgpu',
           reason: expect.stringMatching(
-            /^(no WebGPU adapter \(no Vulkan, Metal or D3D12 driver found|only a software adapter, SwiftShader .*: slower than wasm)/,
+            /^(no WebGPU adapter: no GPU driver for Vulkan, Metal or D3D12|only a software adapter, SwiftShader .*: slower than wasm)/,
           ),
         },
         { name: 'tensorflow', reason: 'package not installed' },
