@@ -16,6 +16,7 @@ import {
   fixFor,
   settingsFolder,
 } from '../../src-main/engine/doctor';
+import { WEBGPU_OPT_IN } from '../../src-main/engine/backend';
 
 const NO_CUDA = { cudaRuntime: null, cudnn: null };
 
@@ -115,6 +116,9 @@ describe('fixFor', () => {
       /^no GPU that Vulkan, Metal or D3D12 can use/,
     );
     expect(fixFor('webgpu', 'package not installed', NO_CUDA)).toMatch(/npm ci/);
+    expect(fixFor('webgpu', `${WEBGPU_OPT_IN}: Radeon (amd rdna-3)`, NO_CUDA)).toMatch(
+      /^set FACE_STUDIO_BACKEND=webgpu to pre-train and fine-tune the ViT on this GPU/,
+    );
     expect(fixFor('tensorflow', 'package not installed', NO_CUDA)).toMatch(
       /npm install @tensorflow\/tfjs-node@4\.22\.0/,
     );
