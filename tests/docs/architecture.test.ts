@@ -24,7 +24,9 @@ function filesUnder(folder: string): string[] {
 
 const repoFiles = CODE_FOLDERS.flatMap(filesUnder);
 const textFiles = [
-  ...repoFiles.filter((file) => /\.(ts|svelte|js|mjs|py|md)$/.test(file)),
+  ...repoFiles.filter(
+    (file) => /\.(ts|svelte|js|mjs|cjs|py|md|ya?ml|sh)$/.test(file) || file === '.ci/run',
+  ),
   'README.md',
 ];
 
