@@ -266,8 +266,9 @@ export const classHeadTask: HeadTask = {
           if (Number.isFinite(v)) metrics![`recall.${names[i]}`] = v;
         });
       } else {
+        // Each face's yes/no values only: the one-of-N groups' labels follow them.
         const m = attributeMetrics(
-          measured.flatMap((f) => f.label),
+          measured.flatMap((f) => f.label.slice(0, names.length)),
           probabilities.flatMap((row) => names.map((n) => row[n]!)),
           names.length,
         );
