@@ -8,7 +8,8 @@
  * budget and the number of faces, using throughputs measured on this kind of machine. Every task
  * fits a head in closed form on frozen face backbones (`method: 'backbone-head'`): landmarks on
  * FaceMesh, 4.0–4.6% NME on HELEN from 100 faces where the ViT heatmap head reached 10–12%, in a
- * minute or two; attributes and expression ridge classifiers on mini-Xception + FaceMesh
+ * minute or two; attributes ridge classifiers on face-api age-gender + mini-Xception (yes/no)
+ * and FaceMesh points (one-of-N groups such as pose), expression on mini-Xception + FaceMesh
  * (engine/jobs/class-head-job.ts).
  *
  * The Train view's `training:start` and the CLI's `finetune` without `--config` both build their

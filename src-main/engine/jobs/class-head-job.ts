@@ -3,7 +3,9 @@
  * docs/ARCHITECTURE.md, "Backbones and tasks"): every face cut once by the model's crop
  * (head-crops.ts: the widest backbone's policy, each backbone seeing its centred view of it) from
  * its detection, else its labelled points, else the whole image — as `predict` cuts it — the
- * backbones' classify taps side by side, ridge classifiers fitted on the train split (λ by
+ * backbones' classify taps side by side, each head reading its own of them (head-tap-selection.ts:
+ * attributes' yes/no heads the appearance taps, their one-of-N groups FaceMesh's points; the card
+ * records it as `head.reads`), ridge classifiers fitted on the train split (λ by
  * cross-validation, by subject when faces name one; classifier-head.ts), then measured on the
  * test split (else validation) through `predictFaces` with a runner of the exported graph's
  * contract, and exported as one graph with its card. An attribute set's one-of-N attributes (MTFL
