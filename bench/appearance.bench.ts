@@ -1,7 +1,9 @@
 /**
  * `npm run bench:appearance [-- options]`: the appearance table (issue 22). Each backbone embeds
  * every face once; each row is a set of taps (one backbone's, or several side by side) under the
- * studio's classifier head (engine/attributes/classifier-head.ts: ridge classifiers, λ by 5-fold
+ * studio's classifier head — the attribute default's row as the class-head job reads it (its
+ * yes/no heads and CK+ on the appearance taps, pose on FaceMesh's points alone or beside them:
+ * engine/attributes/head-tap-selection.ts), FaceMesh cut at its own policy's view of the crop (engine/attributes/classifier-head.ts: ridge classifiers, λ by 5-fold
  * cross-validation on the training rows only, Platt / temperature calibration on held-out
  * scores):
  *
@@ -20,9 +22,10 @@
  * Each accuracy is printed beside the majority-class rate of the rows it is scored on (the best
  * any constant answer scores). Prints a table, then one JSON line. Options:
  *
- *   --backbones mini-xception,face-api-age-gender[,facemesh][,faceres]   which backbones
- *                                       (default: the attribute default's two; FaceMesh adds
- *                                       the geometry rows; FaceRes has no licence: bench-only)
+ *   --backbones mini-xception,face-api-age-gender,facemesh[,faceres]   which backbones
+ *                                       (default: the attribute default's three; a row runs when
+ *                                       its backbones are all asked for; FaceRes has no licence:
+ *                                       bench-only)
  *   --mtfl-train N  --mtfl-test N       MTFL rows (seeded draws; 0 = all, the default)
  *   --ck-limit N                        CK+ faces (seeded draw; 0 = all 981, the default)
  *   --only TEXT                         only the rows whose name contains TEXT (e.g. "default")
@@ -78,7 +81,7 @@ import {
 
 const { values: opt } = parseArgs({
   options: {
-    backbones: { type: 'string', default: 'mini-xception,face-api-age-gender' },
+    backbones: { type: 'string', default: 'mini-xception,face-api-age-gender,facemesh' },
     'mtfl-train': { type: 'string', default: '0' },
     'mtfl-test': { type: 'string', default: '0' },
     'ck-limit': { type: 'string', default: '0' },

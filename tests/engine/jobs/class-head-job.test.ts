@@ -237,6 +237,16 @@ describe('attribute and expression backbone-head jobs', { timeout: 600_000 }, ()
     ]);
     expect(reads.groups.map((g) => g.name)).toEqual(['pose']);
     expect(reads.groups[0]!.taps).toContain('facemesh/mesh');
+    // Each backbone's notice travels with the model, FaceMesh's (Apache-2.0) among them.
+    expect(
+      (await readdir(path.join(root, 'models', 'mtfl')))
+        .filter((f) => f.startsWith('NOTICE'))
+        .sort(),
+    ).toEqual([
+      'NOTICE-face-api-age-gender.txt',
+      'NOTICE-facemesh.txt',
+      'NOTICE-mini-xception.txt',
+    ]);
     const metrics = outcome.result.metrics!;
     const male = metrics['accuracy.male']!;
     const smiling = metrics['accuracy.smiling']!;
