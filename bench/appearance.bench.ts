@@ -1,7 +1,9 @@
 /**
  * `npm run bench:appearance [-- options]`: the appearance table (issue 22). Each backbone embeds
  * every face once; each row is a set of taps (one backbone's, or several side by side) under the
- * studio's classifier head (engine/attributes/classifier-head.ts: ridge classifiers, λ by 5-fold
+ * studio's classifier head — the attribute default's row as the class-head job reads it (its
+ * yes/no heads and CK+ on the appearance taps, pose on FaceMesh's points alone or beside them:
+ * engine/attributes/head-tap-selection.ts), FaceMesh cut at its own policy's view of the crop (engine/attributes/classifier-head.ts: ridge classifiers, λ by 5-fold
  * cross-validation on the training rows only, Platt / temperature calibration on held-out
  * scores):
  *
@@ -20,9 +22,10 @@
  * Each accuracy is printed beside the majority-class rate of the rows it is scored on (the best
  * any constant answer scores). Prints a table, then one JSON line. Options:
  *
- *   --backbones mini-xception,face-api-age-gender[,facemesh][,faceres]   which backbones
- *                                       (default: the attribute default's two; FaceMesh adds
- *                                       the geometry rows; FaceRes has no licence: bench-only)
+ *   --backbones mini-xception,face-api-age-gender,facemesh[,faceres]   which backbones
+ *                                       (default: the attribute default's three; a row runs when
+ *                                       its backbones are all asked for; FaceRes has no licence:
+ *                                       bench-only)
  *   --mtfl-train N  --mtfl-test N       MTFL rows (seeded draws; 0 = all, the default)
  *   --ck-limit N                        CK+ faces (seeded draw; 0 = all 981, the default)
  *   --only TEXT                         only the rows whose name contains TEXT (e.g. "default")
@@ -38,6 +41,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chooseBackend } from '../src-main/engine/backend';
 import { findTap, tapSize, type FaceBackbone } from '../src-main/engine/backbones/face-backbone';
+import { headTapSelection } from '../src-main/engine/attributes/head-tap-selection';
 import type { FaceInput } from '../src-main/engine/attributes/appearance-features';
 import { loadAgeGenderBackbone } from '../src-main/engine/backbones/face-api-age-gender-backbone';
 import {
@@ -77,7 +81,7 @@ import {
 
 const { values: opt } = parseArgs({
   options: {
-    backbones: { type: 'string', default: 'mini-xception,face-api-age-gender' },
+    backbones: { type: 'string', default: 'mini-xception,face-api-age-gender,facemesh' },
     'mtfl-train': { type: 'string', default: '0' },
     'mtfl-test': { type: 'string', default: '0' },
     'ck-limit': { type: 'string', default: '0' },
@@ -95,10 +99,21 @@ const registry = (id: string) => shippedBackbones().find((b) => b.id === id)!;
 
 /**
  * The backbones and the taps embedded of each: the shipped ones' classify taps (the registry's,
- * what the product's head reads); FaceMesh's `mesh` points only (its feature map, 4,608 values a
- * face, is too wide for a closed-form fit on 10,000 rows); FaceRes bench-only (no licence).
+ * what the product's head reads); FaceMesh's `mesh` points only on MTFL (what the attribute
+ * default's groups read; its feature map, 4,608 values a face, is read by no attribute head) and
+ * its classify taps on CK+ (the expression default reads them); FaceRes bench-only (no licence).
+ * `view`: the side of the backbone's crop ÷ the appearance crop's, as the product's one crop
+ * gives each backbone its own policy's view (head-crops.ts: FaceMesh 1.6 ÷ 1.2 of the box).
  */
-const BACKBONES: Record<string, { load: () => Promise<FaceBackbone>; taps: readonly string[] }> = {
+const BACKBONES: Record<
+  string,
+  {
+    load: () => Promise<FaceBackbone>;
+    taps: readonly string[];
+    ckTaps?: readonly string[];
+    view?: number;
+  }
+> = {
   'mini-xception': {
     load: loadMiniXceptionBackbone,
     taps: registry('mini-xception').taps.classify,
@@ -107,17 +122,46 @@ const BACKBONES: Record<string, { load: () => Promise<FaceBackbone>; taps: reado
     load: () => loadAgeGenderBackbone(),
     taps: registry('face-api-age-gender').taps.classify,
   },
-  facemesh: { load: () => loadFaceMesh(), taps: ['mesh'] },
+  facemesh: {
+    load: () => loadFaceMesh(),
+    taps: ['mesh'],
+    ckTaps: registry('facemesh').taps.classify,
+    view: 1.6 / 1.2,
+  },
   faceres: { load: loadFaceResBackbone, taps: ['embedding', 'gender'] },
 };
 
-/** The product's attribute default: DEFAULT_FACE_BACKBONES.attributes, each its classify taps. */
-const ATTRIBUTE_DEFAULT: HeadTap[] = DEFAULT_FACE_BACKBONES.attributes.flatMap((id) =>
+/**
+ * The product's attribute default: DEFAULT_FACE_BACKBONES.attributes, the taps each head reads as
+ * the class-head job selects them (head-tap-selection.ts: yes/no on appearance, groups on the
+ * points, alone or beside appearance by cross-validation on the training rows).
+ */
+const ATTRIBUTE_DEFAULT = headTapSelection(
+  'attributes',
+  DEFAULT_FACE_BACKBONES.attributes.map((id) => ({
+    id,
+    kind: registry(id).kind,
+    // The registry names a backbone's points tap for its landmark head.
+    taps: registry(id).taps.classify.map((name) => ({
+      name,
+      kind: registry(id).taps.landmarks.points === name ? ('points' as const) : ('vector' as const),
+    })),
+  })),
+  (b) => registry(b.id).taps.classify,
+);
+/** The appearance taps alone: the attribute default before it learnt pose. */
+const APPEARANCE = ATTRIBUTE_DEFAULT.classifier;
+/** The expression default's taps (CK+ only: FaceMesh's feature map is embedded for CK+ alone). */
+const EXPRESSION_DEFAULT: HeadTap[] = DEFAULT_FACE_BACKBONES.expression.flatMap((id) =>
   registry(id).taps.classify.map((tap) => ({ backbone: id, tap })),
 );
+const names = (taps: readonly HeadTap[]) => taps.map((t) => `${t.backbone}/${t.tap}`).join(' + ');
 
-/** Rows of the table: tap sets; a row is run when all its backbones were asked for. */
-const ROWS: { name: string; taps: HeadTap[] }[] = [
+/**
+ * Rows of the table: tap sets; a row is run when all its backbones were asked for. `classifier`:
+ * the taps the yes/no heads and CK+ read (default: all); `ckOnly`: CK+ alone.
+ */
+const ROWS: { name: string; taps: HeadTap[]; classifier?: HeadTap[]; ckOnly?: boolean }[] = [
   { name: 'mini-Xception pooled', taps: [{ backbone: 'mini-xception', tap: 'pooled' }] },
   {
     name: 'face-api age-gender pooled + gender',
@@ -127,12 +171,16 @@ const ROWS: { name: string; taps: HeadTap[] }[] = [
     ],
   },
   {
-    name: `attribute default: ${ATTRIBUTE_DEFAULT.map((t) => `${t.backbone}/${t.tap}`).join(' + ')}`,
-    taps: ATTRIBUTE_DEFAULT,
+    name: `attribute default: yes/no on ${names(ATTRIBUTE_DEFAULT.classifier)}; groups on ${names(ATTRIBUTE_DEFAULT.taps)}`,
+    taps: ATTRIBUTE_DEFAULT.taps,
+    classifier: ATTRIBUTE_DEFAULT.classifier,
   },
+  { name: `appearance only (the previous default): ${names(APPEARANCE)}`, taps: APPEARANCE },
+  { name: 'attribute default, every head on every tap', taps: ATTRIBUTE_DEFAULT.taps },
   {
-    name: 'attribute default + FaceMesh mesh',
-    taps: [...ATTRIBUTE_DEFAULT, { backbone: 'facemesh', tap: 'mesh' }],
+    name: `expression default: ${names(EXPRESSION_DEFAULT)}`,
+    taps: EXPRESSION_DEFAULT,
+    ckOnly: true,
   },
   { name: 'FaceMesh mesh (468 points)', taps: [{ backbone: 'facemesh', tap: 'mesh' }] },
   {
@@ -214,19 +262,37 @@ async function embedCached(
 /** Each backbone's taps for each face set, embedded once. */
 const embedded = new Map<string, { train: HeadFeatures; test: HeadFeatures; ck: HeadFeatures }>();
 const msPerFace: Record<string, number> = {};
-/** Floats per face of each backbone's taps, in BACKBONES order. */
+/** Floats per face of each backbone's taps, in BACKBONES order (CK+: its `ckTaps`). */
 const tapSizes: Record<string, number[]> = {};
+const ckTapSizes: Record<string, number[]> = {};
+/** `face` with its box scaled by `view` about its centre (a backbone's own policy's view). */
+function viewOf<F extends FaceInput>(face: F, view: number): F {
+  const { x, y, width, height } = face.box;
+  return {
+    ...face,
+    box: {
+      x: x + (width * (1 - view)) / 2,
+      y: y + (height * (1 - view)) / 2,
+      width: width * view,
+      height: height * view,
+    },
+  };
+}
 const asked = opt.backbones.split(',');
 for (const id of asked) {
   const spec = BACKBONES[id];
   if (!spec) throw new Error(`bench:appearance: unknown backbone "${id}"`);
   const backbone = await spec.load();
   const taps = spec.taps.map((tap) => ({ backbone: id, tap }));
+  const ckTaps = (spec.ckTaps ?? spec.taps).map((tap) => ({ backbone: id, tap }));
   tapSizes[id] = spec.taps.map((tap) => tapSize(findTap(backbone, tap)));
+  ckTapSizes[id] = ckTaps.map((t) => tapSize(findTap(backbone, t.tap)));
   backbone.dispose();
-  const train = await embedCached(id, spec.load, taps, mtflTrain);
-  const test = await embedCached(id, spec.load, taps, mtflTest);
-  const ckFaces = await embedCached(id, spec.load, taps, ck.faces);
+  const view = <F extends FaceInput>(faces: F[]): F[] =>
+    spec.view ? faces.map((f) => viewOf(f, spec.view!)) : faces;
+  const train = await embedCached(id, spec.load, taps, view(mtflTrain));
+  const test = await embedCached(id, spec.load, taps, view(mtflTest));
+  const ckFaces = await embedCached(id, spec.load, ckTaps, view(ck.faces));
   const parts = [train, test, ckFaces];
   const faces = mtflTrain.length + mtflTest.length + ck.faces.length;
   msPerFace[id] = parts.reduce((s, p) => s + p.ms, 0) / faces;
@@ -242,9 +308,12 @@ for (const id of asked) {
 function featuresOf(taps: readonly HeadTap[], set: 'train' | 'test' | 'ck'): FeatureRows {
   return concatFeatures(
     ...taps.map(({ backbone, tap }) => {
-      const index = BACKBONES[backbone]!.taps.indexOf(tap);
+      const spec = BACKBONES[backbone]!;
+      const index = (set === 'ck' ? (spec.ckTaps ?? spec.taps) : spec.taps).indexOf(tap);
+      if (index < 0)
+        throw new Error(`bench:appearance: ${backbone}/${tap} is not embedded for ${set}`);
       const block = embedded.get(backbone)![set].features;
-      const sizes = tapSizes[backbone]!;
+      const sizes = (set === 'ck' ? ckTapSizes : tapSizes)[backbone]!;
       const at = sizes.slice(0, index).reduce((s, v) => s + v, 0);
       const dim = sizes[index]!;
       const data = new Float32Array(block.rows * dim);
@@ -292,18 +361,30 @@ const results: Record<string, Record<string, Scored | number>> = {};
 for (const row of ROWS) {
   if (!row.taps.every((t) => embedded.has(t.backbone))) continue;
   if (opt.only && !row.name.includes(opt.only)) continue;
+  const classifier = row.classifier ?? row.taps;
+  const out: Record<string, Scored | number> = {};
+  out.msPerFace = [...new Set(row.taps.map((t) => t.backbone))].reduce(
+    (s, id) => s + msPerFace[id]!,
+    0,
+  );
+  if (row.ckOnly) {
+    out.ck = ckBySubject(featuresOf(classifier, 'ck'), classifier);
+    results[row.name] = out;
+    log(`${row.name}: ${JSON.stringify(out)}`);
+    continue;
+  }
   const train = featuresOf(row.taps, 'train');
   const test = featuresOf(row.taps, 'test');
-  const out: Record<string, Scored | number> = {};
+  const trainClassifier = featuresOf(classifier, 'train');
   const head = fitClassifierHead(
     { task: 'attributes', attributes: [...BINARY] },
-    row.taps,
-    train,
+    classifier,
+    trainClassifier,
     mtflTrain.map((f) => BINARY.map((a) => f.labels[a])),
   );
   // Every MTFL face is judged usable; the bench scores the head, not the notes (counted below).
   const usable = mtflTest.map(() => ({ usable: true as const, sidePx: 100, sharpness: 1 }));
-  const p = predictClassifierHead(head, test, usable);
+  const p = predictClassifierHead(head, featuresOf(classifier, 'test'), usable);
   BINARY.forEach((a, j) => {
     const truth = mtflTest.map((f) => f.labels[a]);
     const prob = p.map((x) =>
@@ -340,11 +421,7 @@ for (const row of ROWS) {
   };
   poseFeatures[row.name] = pose!.features;
   log(`${row.name}: pose CV ${JSON.stringify(pose!.cvAccuracy)} → ${pose!.features}`);
-  out.ck = ckBySubject(featuresOf(row.taps, 'ck'), row.taps);
-  out.msPerFace = [...new Set(row.taps.map((t) => t.backbone))].reduce(
-    (s, id) => s + msPerFace[id]!,
-    0,
-  );
+  out.ck = ckBySubject(featuresOf(classifier, 'ck'), classifier);
   results[row.name] = out;
   log(`${row.name}: ${JSON.stringify(out)}`);
 }
@@ -368,7 +445,7 @@ console.log(
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(results))
   console.log(
-    `| ${name} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)}${poseFeatures[name] === 'points' ? ' (points)' : ''} | ${pct(r.ck)} | ${(r.maleEce as number).toFixed(3)} | ${(r.msPerFace as number).toFixed(1)} |`,
+    `| ${name} | ${pct(r.male)} | ${pct(r.smiling)} | ${pct(r.glasses)} | ${pct(r.pose)}${poseFeatures[name] === 'points' ? ' (points)' : ''} | ${pct(r.ck)} | ${typeof r.maleEce === 'number' ? r.maleEce.toFixed(3) : ''} | ${(r.msPerFace as number).toFixed(1)} |`,
   );
 console.log(
   `\nfaces judged unusable (too small / too blurred), per backbone: ${JSON.stringify(unusable)}`,

@@ -171,6 +171,24 @@ export const CardHead = z
       .strict()
       .nullable()
       .optional(),
+    /**
+     * Attributes and expression: the taps (`<backbone>/<tap>`) each head reads of the graph's
+     * features (every tap of `backbones`, side by side): the yes/no attributes' or expression
+     * classes' classifier, and each one-of-N group by name (engine/attributes/
+     * head-tap-selection.ts). The graph gives a head zero weight elsewhere. Absent: every head
+     * reads every tap.
+     */
+    reads: z
+      .object({
+        classifier: z.array(z.string().min(1)).min(1),
+        groups: z
+          .array(
+            z.object({ name: z.string().min(1), taps: z.array(z.string().min(1)).min(1) }).strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CardHead = z.infer<typeof CardHead>;

@@ -8,7 +8,8 @@
  * budget and the number of faces, using throughputs measured on this kind of machine. Every task
  * fits a head in closed form on frozen face backbones (`method: 'backbone-head'`): landmarks on
  * FaceMesh, 4.0–4.6% NME on HELEN from 100 faces where the ViT heatmap head reached 10–12%, in a
- * minute or two; attributes and expression ridge classifiers on mini-Xception + FaceMesh
+ * minute or two; attributes ridge classifiers on face-api age-gender + mini-Xception (yes/no)
+ * and FaceMesh points (one-of-N groups such as pose), expression on mini-Xception + FaceMesh
  * (engine/jobs/class-head-job.ts).
  *
  * The Train view's `training:start` and the CLI's `finetune` without `--config` both build their
@@ -97,6 +98,23 @@ export function oneClickPretrainConfig(counts: ProjectCounts): PretrainConfig {
 }
 
 /**
+ * The backbones one-click fits on for `task`, given the comparison's winner (null: none).
+ * Landmarks: the winner alone (the landmark head reads one backbone). Attributes and expression:
+ * the task's default with the winner added when it is not among them — never the winner alone:
+ * the comparison scores one backbone at a time, and one backbone alone falls below the default
+ * (the age-gender net wins MTFL male but alone scores smiling 68.6% where the default scores
+ * 83.5%, research/APPEARANCE_NOTES.md), while the default's heads each read their own taps of
+ * every backbone (engine/attributes/head-tap-selection.ts). A winner that cannot be exported
+ * inside the model (a ViT) leaves the default.
+ */
+export function oneClickBackbones(task: FinetuneTaskName, bestBackbone: string | null): string[] {
+  const defaults = [...DEFAULT_FACE_BACKBONES[task]];
+  if (!bestBackbone || !FACE_BACKBONE_IDS.includes(bestBackbone)) return defaults;
+  if (task === 'landmarks') return [bestBackbone];
+  return defaults.includes(bestBackbone) ? defaults : [...defaults, bestBackbone];
+}
+
+/**
  * `bestBackbone`: the winner of the project's last backbone comparison for `task` (Models:
  * compare backbones), or null when there is none.
  */
@@ -110,13 +128,11 @@ export function oneClickFinetuneConfig(
     task,
     // Every task: a ridge head on frozen face backbones (seconds to fit, usable from 5–10 faces),
     // reading the backbone that did best on this project's own faces (Models: compare backbones)
-    // when it can be exported, else the task's default. The gradient recipe below stays filled
-    // in, so switching `method` to `gradient` in the Advanced form trains the measured ViT recipe.
+    // when it can be exported (see `oneClickBackbones`), else the task's default. The gradient
+    // recipe below stays filled in, so switching `method` to `gradient` in the Advanced form
+    // trains the measured ViT recipe.
     method: 'backbone-head',
-    faceBackbones:
-      bestBackbone && FACE_BACKBONE_IDS.includes(bestBackbone)
-        ? [bestBackbone]
-        : [...DEFAULT_FACE_BACKBONES[task]],
+    faceBackbones: oneClickBackbones(task, bestBackbone),
     model: { preset: 'tiny' },
     // The only setting measured to train enough steps in minutes on wasm: a frozen backbone
     // whose tokens are computed once per face, so a step costs only the head (~10× faster).

@@ -8,10 +8,11 @@
  *   k-fold cross-validation (by group of faces when known); its scores mapped to probabilities by
  *   a softmax with one temperature fitted on the rows' held-out scores (score-calibration.ts), so
  *   the group's probabilities sum to 1 and the class is the ridge's argmax.
- * - Features: every tap of the head (appearance and geometry side by side), or the point taps
- *   alone (FaceMesh's `mesh`: 468 points), whichever scores the higher cross-validated accuracy
- *   on the training rows — never the test rows. Pose reads geometry best (research/
- *   APPEARANCE_NOTES.md: FaceMesh points 73.5% against appearance 66% on MTFL).
+ * - Features: every tap the model embeds (appearance and geometry side by side), or the point
+ *   taps alone (FaceMesh's `mesh`: 468 points), whichever scores the higher cross-validated
+ *   accuracy on the training rows — never the test rows. Pose reads geometry best (research/
+ *   APPEARANCE_NOTES.md: FaceMesh points 73.5% against appearance 66% on MTFL); the yes/no heads
+ *   beside them read appearance only (head-tap-selection.ts).
  * - A group labelled with one class only (or on fewer than 2 faces) has no classifier: its
  *   answer is the smoothed class rates (n_c + 1)/(N + C), for every face.
  * - Export: each group is one affine map on the raw features with the temperature folded in,

@@ -53,13 +53,14 @@ export const PROS_VIT_PREFIX = 'pros-vit:';
 
 /**
  * The default backbones of each task's closed-form head (finetune-config's `faceBackbones`),
- * chosen by measurement (research/APPEARANCE_NOTES.md, `npm run bench:appearance`): attributes
- * read the age-gender net's `pooled` + `gender` beside mini-Xception's `pooled` (all MTFL rows:
- * male and smiling over their targets with one head).
+ * chosen by measurement (research/APPEARANCE_NOTES.md, `npm run bench:appearance`): attributes'
+ * yes/no heads read the age-gender net's `pooled` + `gender` beside mini-Xception's `pooled` (all
+ * MTFL rows: male and smiling over their targets with one head), and their one-of-N groups (MTFL
+ * pose) FaceMesh's `mesh` points (engine/attributes/head-tap-selection.ts).
  */
 export const DEFAULT_FACE_BACKBONES: Readonly<Record<FinetuneTaskName, readonly string[]>> = {
   landmarks: ['facemesh'],
-  attributes: ['face-api-age-gender', 'mini-xception'],
+  attributes: ['face-api-age-gender', 'mini-xception', 'facemesh'],
   expression: ['mini-xception', 'facemesh'],
 };
 

@@ -40,6 +40,7 @@ import { flipIndexOf } from '../predict/flip-consistency';
 import { buildBackboneHeadGraph, type HeadAffine } from './backbone-head-graph';
 import { calibratedHeadAffine, type HeadCalibration } from './calibrated-head-graph';
 import { cardGroupAffine } from './class-group-graph';
+import { checkHeadReads } from './head-reads';
 import { graphModelJson } from './graph-model';
 import { readSourceGraph } from './import-graph';
 import { CARD_JSON, MODEL_JSON, describeIssues, writeModelFolder } from './model-folder';
@@ -241,13 +242,12 @@ export async function exportBackboneHeadModel(
     }
     const dim = features.reduce((s, f) => s + f.size, 0);
     const names = (spec.head.task === 'expression' ? card.classes : card.attributes) ?? [];
-    ({ affine, calibration } = calibratedHeadAffine(
-      spec.head.model,
-      spec.head.taps,
-      dim,
-      names,
-      (problem) => refuse(card, problem),
+    ({ affine, calibration } = calibratedHeadAffine(spec.head.model, features, names, (problem) =>
+      refuse(card, problem),
     ));
+    checkHeadReads(card, features, spec.head.model.taps, spec.head.groups ?? [], (problem) =>
+      refuse(card, problem),
+    );
     groups = cardGroupAffine(card, spec.head.groups ?? [], dim);
   }
 

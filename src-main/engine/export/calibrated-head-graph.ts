@@ -15,30 +15,39 @@ import {
   type ClassifierHead,
   type HeadTap,
 } from '../attributes/classifier-head';
+import { tapColumns, tapName, widenColumns } from '../attributes/head-tap-selection';
 import type { GraphBuilder } from './graph-builder';
 
 /** How the head's affine outputs become probabilities. */
 export type HeadCalibration = AffineHead['calibration'];
 
 /**
- * The head as the graph's affine map and calibration. `taps` are the graph's features in order,
- * `dim` the values they give per face and `names` the card's attribute or class names; a head
- * that does not fit them is refused through `refuse` (the problem in words).
+ * The head as the graph's affine map and calibration. `features` are the graph's taps in order
+ * with the values each gives per face, and `names` the card's attribute or class names. A head
+ * that reads some of those taps only (head-tap-selection.ts) gets zero weight on the others; a
+ * head that does not fit them is refused through `refuse` (the problem in words).
  */
 export function calibratedHeadAffine(
   head: ClassifierHead,
-  taps: readonly HeadTap[],
-  dim: number,
+  features: readonly (HeadTap & { size: number })[],
   names: readonly string[],
   refuse: (problem: string) => never,
 ): { affine: { weights: Float64Array; bias: Float64Array }; calibration: HeadCalibration } {
-  const tapNames = (list: readonly HeadTap[]) =>
-    list.map((t) => `${t.backbone}/${t.tap}`).join(', ');
-  if (tapNames(head.taps) !== tapNames(taps))
-    refuse(
-      `the head was fitted on [${tapNames(head.taps)}]; the graph's features are [${tapNames(taps)}]`,
+  const tapNames = (list: readonly HeadTap[]) => list.map(tapName).join(', ');
+  let columns: number[];
+  try {
+    columns = tapColumns(
+      features,
+      features.map((f) => f.size),
+      head.taps,
     );
-  if (head.dim !== dim) refuse(`the head was fitted on ${head.dim} features; the taps give ${dim}`);
+  } catch {
+    refuse(
+      `the head was fitted on [${tapNames(head.taps)}]; the graph's features are [${tapNames(features)}]`,
+    );
+  }
+  if (head.dim !== columns.length)
+    refuse(`the head was fitted on ${head.dim} features; its taps give ${columns.length}`);
   const own = head.task === 'expression' ? head.classes : head.attributes.map((a) => a.name);
   if (own.length !== names.length || own.some((n, i) => n !== names[i]))
     refuse(
@@ -46,8 +55,16 @@ export function calibratedHeadAffine(
         `[${names.join(', ')}]; the head predicts [${own.join(', ')}]`,
     );
   const collapsed = classifierHeadAffine(head);
+  const dim = features.reduce((s, f) => s + f.size, 0);
+  const outputs = collapsed.model.bias.length;
   return {
-    affine: { weights: collapsed.model.weights, bias: collapsed.model.bias },
+    affine: {
+      weights:
+        columns.length === dim
+          ? collapsed.model.weights
+          : widenColumns(collapsed.model.weights, outputs, columns, dim),
+      bias: collapsed.model.bias,
+    },
     calibration: collapsed.calibration,
   };
 }

@@ -3,7 +3,9 @@
  * docs/ARCHITECTURE.md, "Backbones and tasks"): every face cut once by the model's crop
  * (head-crops.ts: the widest backbone's policy, each backbone seeing its centred view of it) from
  * its detection, else its labelled points, else the whole image — as `predict` cuts it — the
- * backbones' classify taps side by side, ridge classifiers fitted on the train split (λ by
+ * backbones' classify taps side by side, each head reading its own of them (head-tap-selection.ts:
+ * attributes' yes/no heads the appearance taps, their one-of-N groups FaceMesh's points; the card
+ * records it as `head.reads`), ridge classifiers fitted on the train split (λ by
  * cross-validation, by subject when faces name one; classifier-head.ts), then measured on the
  * test split (else validation) through `predictFaces` with a runner of the exported graph's
  * contract, and exported as one graph with its card. An attribute set's one-of-N attributes (MTFL
@@ -18,10 +20,19 @@ import * as tf from '@tensorflow/tfjs';
 import { HeadCropRecord, type CardMetrics } from '../../shared/model-card';
 import type { SamplePrediction } from '../../shared/worker-protocol';
 import { StudioError } from '../../shared/errors';
+import { selectColumns } from '../attributes/class-groups';
 import { fitClassifierHead, headProbabilities, type HeadTap } from '../attributes/classifier-head';
+import {
+  headReads,
+  headTapSelection,
+  readsEverything,
+  tapColumns,
+  type HeadTapSelection,
+  type SelectableBackbone,
+} from '../attributes/head-tap-selection';
 import { concatFeatures, stackRows, type FeatureRows } from '../attributes/ridge-classifier';
 import { DEFAULT_FACE_BACKBONES, shippedBackbones } from '../backbones/backbone-registry';
-import type { FaceBackbone } from '../backbones/face-backbone';
+import { findTap, tapSize, type FaceBackbone } from '../backbones/face-backbone';
 import { embedHeadCrops, headCropPlan, type HeadCropPlan } from '../backbones/head-crops';
 import { cropFaces, faceCropBox } from '../data/face-crop';
 import type { LabelledFace } from '../data/labelled-faces';
@@ -44,21 +55,29 @@ import { fitHeadGroups, groupMetrics, groupsOf, withGroupProbabilities } from '.
 /** Faces per backbone call and per progress step while embedding. */
 const CHUNK = 16;
 
-/** The classify taps a head reads of each backbone (the registry's), in backbone order. */
-export function classifyTapsOf(backbones: readonly FaceBackbone[]): HeadTap[] {
-  const offered = shippedBackbones();
-  return backbones.flatMap((b) => {
-    const entry = offered.find((o) => o.id === b.id);
-    const names = entry
-      ? entry.taps.classify
-      : b.taps.filter((t) => t.kind !== 'map').map((t) => t.name);
-    if (names.length === 0)
-      throw new StudioError(
-        'invalid-payload',
-        `Backbone ${b.id} offers no vector tap an attribute or expression head can read`,
-      );
-    return names.map((tap) => ({ backbone: b.id, tap }));
-  });
+/** The classify taps of a backbone (the registry's; else its point and vector taps). */
+function classifyTapNames(b: SelectableBackbone): readonly string[] {
+  const entry = shippedBackbones().find((o) => o.id === b.id);
+  const names = entry
+    ? entry.taps.classify
+    : b.taps.filter((t) => t.kind !== 'map').map((t) => t.name);
+  if (names.length === 0)
+    throw new StudioError(
+      'invalid-payload',
+      `Backbone ${b.id} offers no vector tap an attribute or expression head can read`,
+    );
+  return names;
+}
+
+/**
+ * The taps a `task` model embeds of `backbones` and the ones its classifier reads
+ * (head-tap-selection.ts: attributes' yes/no heads read appearance, the one-of-N groups geometry).
+ */
+export function classifyTapsOf(
+  task: 'attributes' | 'expression',
+  backbones: readonly FaceBackbone[],
+): HeadTapSelection {
+  return headTapSelection(task, backbones, classifyTapNames);
 }
 
 /**
@@ -111,7 +130,21 @@ export const classHeadTask: HeadTask = {
             `use ${DEFAULT_FACE_BACKBONES[task].join(' + ')}`,
         );
     const plan = headCropPlan(backbones);
-    const taps = classifyTapsOf(backbones);
+    const selection = classifyTapsOf(task, backbones);
+    const taps = selection.taps;
+    const sizes = taps.map((t) =>
+      tapSize(
+        findTap(
+          backbones.find((b) => b.id === t.backbone)!,
+          t.tap,
+        ),
+      ),
+    );
+    // The classifier's columns of the features (all of them unless the selection narrows it).
+    const columns = tapColumns(taps, sizes, selection.classifier);
+    const dim = sizes.reduce((s, v) => s + v, 0);
+    const classifierRows = (x: FeatureRows) =>
+      columns.length === dim ? x : selectColumns(x, columns);
 
     // Training features, cut as predict cuts the measured faces.
     const parts: FeatureRows[] = [];
@@ -137,8 +170,8 @@ export const classHeadTask: HeadTask = {
     const groups = subjects.every((s): s is string => s !== undefined) ? subjects : undefined;
     const fitted = fitClassifierHead(
       task === 'attributes' ? { task, attributes: names } : { task, classes: names },
-      taps,
-      x,
+      selection.classifier,
+      classifierRows(x),
       labels,
       { seed: context.config.seed, ...(groups ? { groups } : {}) },
     );
@@ -153,6 +186,7 @@ export const classHeadTask: HeadTask = {
     const groupHeads = fitHeadGroups(set, x, splits.train, backbones, taps, context.config.seed);
     await context.advance(1, cvError);
 
+    const reads = headReads(taps, sizes, selection.classifier, groupHeads);
     const crop = HeadCropRecord.parse({
       backbone: plan.widest,
       inputSize: plan.inputSize,
@@ -187,6 +221,7 @@ export const classHeadTask: HeadTask = {
         ),
         crop,
         uncertainty: null,
+        ...(readsEverything(reads, taps) ? {} : { reads }),
       },
     });
 
@@ -196,7 +231,7 @@ export const classHeadTask: HeadTask = {
       inputSize: plan.inputSize,
       predict: async (images: tf.Tensor4D) => {
         const features = await classHeadFeatures(plan, backbones, taps, images);
-        const p = headProbabilities(fitted, features);
+        const p = headProbabilities(fitted, classifierRows(features));
         return {
           probabilities: Float32Array.from(
             task === 'attributes'
@@ -233,8 +268,9 @@ export const classHeadTask: HeadTask = {
           if (Number.isFinite(v)) metrics![`recall.${names[i]}`] = v;
         });
       } else {
+        // Each face's yes/no values only: the one-of-N groups' labels follow them.
         const m = attributeMetrics(
-          measured.flatMap((f) => f.label),
+          measured.flatMap((f) => f.label.slice(0, names.length)),
           probabilities.flatMap((row) => names.map((n) => row[n]!)),
           names.length,
         );

@@ -52,8 +52,13 @@ describe('backbone registry', () => {
     expect(ids.some((id) => /faceres/i.test(id))).toBe(false);
     for (const b of shippedBackbones()) expect(b.licence.spdx).not.toBe('');
     expect(DEFAULT_FACE_BACKBONES.landmarks).toEqual(['facemesh']);
-    // Attributes: the backbones that reach the MTFL targets, both exportable.
-    expect(DEFAULT_FACE_BACKBONES.attributes).toEqual(['face-api-age-gender', 'mini-xception']);
+    // Attributes: the appearance backbones that reach the MTFL yes/no targets and FaceMesh for
+    // the one-of-N groups (pose), all exportable.
+    expect(DEFAULT_FACE_BACKBONES.attributes).toEqual([
+      'face-api-age-gender',
+      'mini-xception',
+      'facemesh',
+    ]);
     for (const id of DEFAULT_FACE_BACKBONES.attributes)
       expect(shippedBackbones().find((b) => b.id === id)?.exportable).toBe(true);
   });

@@ -39,6 +39,7 @@ import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import type { ModelCard } from '../../../src-main/shared/model-card';
 import { useWasm } from '../../support/engine-helpers';
 import { readMtflFaces, type MtflFace } from '../attributes/appearance-data';
+import { headReads } from '../../../src-main/engine/attributes/head-tap-selection';
 import { headCard } from './backbone-head-fixtures';
 
 const NAMES = ['Male', 'Smiling'];
@@ -112,14 +113,18 @@ afterAll(async () => {
 });
 
 function card(id: string, named: ModelCard['groups']): ModelCard {
+  const base = headCard(
+    id,
+    backbones,
+    [['pooled'], ['mesh']],
+    { task: 'attributes', attributes: NAMES },
+    TRAIN,
+  );
+  // The yes/no heads read both taps, the second group the points alone (head-reads.ts).
+  const reads = headReads(TAPS, [256, 1404], TAPS, groups);
   return {
-    ...headCard(
-      id,
-      backbones,
-      [['pooled'], ['mesh']],
-      { task: 'attributes', attributes: NAMES },
-      TRAIN,
-    ),
+    ...base,
+    head: { ...base.head!, reads },
     ...(named ? { groups: named } : {}),
   };
 }

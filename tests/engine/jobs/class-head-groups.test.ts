@@ -4,7 +4,7 @@
  * rows → 60 test rows, through the job on the default backbones. The card names the group and its
  * classes, scores its accuracy beside the majority-class baseline on the same faces (the headline
  * mean over the yes/no attributes and the group), and the exported graph, run as predict runs
- * it, gives the pose accuracy the job measured.
+ * it, gives the pose accuracy and each yes/no accuracy the job measured.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -88,6 +88,9 @@ describe('an attributes run with MTFL pose', { timeout: 600_000 }, () => {
     );
     expect(card.attributes).toEqual(['Male', 'Smiling', 'Eyeglasses']);
     expect(card.groups).toEqual(GROUPS);
+    // The default's yes/no heads read appearance; pose reads FaceMesh's points (alone or beside).
+    expect(card.head!.reads!.classifier).not.toContain('facemesh/mesh');
+    expect(card.head!.reads!.groups[0]!.taps).toContain('facemesh/mesh');
 
     const test = set.faces.filter((f) => f.split === 'test');
     const metrics = outcome.result.metrics!;
@@ -122,6 +125,13 @@ describe('an attributes run with MTFL pose', { timeout: 600_000 }, () => {
         (f, i) => f.labels.classes!.pose === MTFL_POSES[test[i]!.label[3]!],
       ).length;
       expect(right / test.length).toBeCloseTo(pose, 6);
+      // And each yes/no attribute's accuracy (its values only, not the group's label after them).
+      ['Male', 'Smiling', 'Eyeglasses'].forEach((name, a) => {
+        const hits = predicted.faces.filter(
+          (f, i) => f.labels.attributes![name] === (test[i]!.label[a] === 1),
+        ).length;
+        expect(hits / test.length).toBeCloseTo(metrics[`accuracy.${name}`]!, 6);
+      });
     } finally {
       model.dispose();
     }

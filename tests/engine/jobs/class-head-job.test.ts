@@ -3,9 +3,11 @@
  * CK+ faces split by subject (no person on both sides), fitted on the default backbones through
  * the job, measured on the test subjects through the inference path, exported with a card whose
  * figure beats the majority baseline; the exported graph gives the probabilities the job measured.
- * MTFL male and smiling (600 training rows → 400 testing rows) through the job on the attribute
- * default (face-api age-gender + mini-Xception): male far above its majority rate, and the
- * exported graph's calibrated probabilities are the ones the job measured.
+ * MTFL male, smiling and pose (600 training rows → 400 testing rows) through the job on the
+ * attribute default (face-api age-gender + mini-Xception + FaceMesh; the yes/no heads on the
+ * appearance taps, pose on FaceMesh's points): male far above its majority rate, pose above its
+ * majority (the appearance taps alone leave it there), and the exported graph gives the
+ * calibrated probabilities and the pose answers the job measured.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backbone';
+import { MTFL_POSES } from '../../../src-main/core/formats/mtfl';
 import { loadFaceBackbone } from '../../../src-main/engine/backbones/load-face-backbone';
 import type { LabelledFace, LabelledFaceSet } from '../../../src-main/engine/data/labelled-faces';
 import { loadExportedModel } from '../../../src-main/engine/export/load-model';
@@ -86,7 +89,7 @@ async function mtflFaces(
         split,
         detection: { box, crop: f.box, score: 1 },
         points: [],
-        label: [f.labels.male, f.labels.smiling],
+        label: [f.labels.male, f.labels.smiling, f.labels.pose],
       };
     }),
   );
@@ -201,7 +204,7 @@ describe('attribute and expression backbone-head jobs', { timeout: 600_000 }, ()
     expect(card.attributes).toEqual(['smiling', 'surprised']);
   });
 
-  it('fits MTFL male and smiling on the attribute default: male far above its majority, the graph as measured', async () => {
+  it('fits MTFL male, smiling and pose on the attribute default: each above its majority, the graph as measured', async () => {
     const mtfl = [
       ...(await mtflFaces('training.txt', 600, 'train')),
       ...(await mtflFaces('testing.txt', 400, 'test')),
@@ -213,25 +216,56 @@ describe('attribute and expression backbone-head jobs', { timeout: 600_000 }, ()
       {
         task: 'attributes',
         attributes: ['male', 'smiling'],
+        groups: [{ name: 'pose', classes: [...MTFL_POSES] }],
         project: 'mtfl',
         faces: mtfl,
         skipped: {},
       },
       events,
     );
-    expect(card.head!.backbones.map((b) => b.id)).toEqual(['face-api-age-gender', 'mini-xception']);
-    const male = outcome.result.metrics!['accuracy.male']!;
-    const smiling = outcome.result.metrics!['accuracy.smiling']!;
+    expect(card.head!.backbones.map((b) => [b.id, b.taps])).toEqual([
+      ['face-api-age-gender', ['pooled', 'gender']],
+      ['mini-xception', ['pooled']],
+      ['facemesh', ['mesh']],
+    ]);
+    // The yes/no heads read appearance; pose reads the points (alone or beside appearance).
+    const reads = card.head!.reads!;
+    expect(reads.classifier).toEqual([
+      'face-api-age-gender/pooled',
+      'face-api-age-gender/gender',
+      'mini-xception/pooled',
+    ]);
+    expect(reads.groups.map((g) => g.name)).toEqual(['pose']);
+    expect(reads.groups[0]!.taps).toContain('facemesh/mesh');
+    // Each backbone's notice travels with the model, FaceMesh's (Apache-2.0) among them.
+    expect(
+      (await readdir(path.join(root, 'models', 'mtfl')))
+        .filter((f) => f.startsWith('NOTICE'))
+        .sort(),
+    ).toEqual([
+      'NOTICE-face-api-age-gender.txt',
+      'NOTICE-facemesh.txt',
+      'NOTICE-mini-xception.txt',
+    ]);
+    const metrics = outcome.result.metrics!;
+    const male = metrics['accuracy.male']!;
+    const smiling = metrics['accuracy.smiling']!;
+    const pose = metrics['accuracy.pose']!;
     const maleMajority = majorityRate(test.map((f) => f.label[0]!));
     const smilingMajority = majorityRate(test.map((f) => f.label[1]!));
+    const poseMajority = majorityRate(test.map((f) => f.label[2]!));
     console.log(
       `MTFL 600 → 400 through the job: male ${(100 * male).toFixed(1)}% (majority ` +
         `${(100 * maleMajority).toFixed(1)}%), smiling ${(100 * smiling).toFixed(1)}% ` +
-        `(${(100 * smilingMajority).toFixed(1)}%)`,
+        `(${(100 * smilingMajority).toFixed(1)}%), pose ${(100 * pose).toFixed(1)}% ` +
+        `(${(100 * poseMajority).toFixed(1)}%) on ${reads.groups[0]!.taps.join(' + ')}`,
     );
     // ~88% on all rows; a head that answers the majority, or reads the wrong features, does not.
     expect(male).toBeGreaterThan(maleMajority + 0.2);
     expect(smiling).toBeGreaterThan(smilingMajority + 0.1);
+    // Pose from appearance alone stays near its majority (66% against 61% on all rows); from
+    // FaceMesh's points it is ~73%.
+    expect(pose).toBeGreaterThan(poseMajority + 0.06);
 
     // The exported graph gives the calibrated probabilities the job measured.
     const validation = events.find((e) => e.type === 'validation');
@@ -247,6 +281,12 @@ describe('attribute and expression backbone-head jobs', { timeout: 600_000 }, ()
             Math.abs(predicted.faces[i]!.scores.attributes![name]! - sample.scores![name]!),
           ).toBeLessThan(1e-4);
       });
+      // Its pose answers on every test face score what the job measured.
+      const all = await predictFaces(model, test.map(inferenceRequest), { detect: false });
+      const right = all.faces.filter(
+        (f, i) => f.labels.classes!.pose === MTFL_POSES[test[i]!.label[2]!],
+      ).length;
+      expect(right / test.length).toBeCloseTo(pose, 6);
     } finally {
       model.dispose();
     }
