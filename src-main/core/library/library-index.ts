@@ -1,0 +1,410 @@
+/**
+ * The library's index over one open project (docs/ARCHITECTURE.md, "Data flows"): what the grid's
+ * filters and the header's counts need of each image, kept by position in the image index and
+ * updated by the store on every write (an image added or replaced, a face saved; a removal
+ * rebuilds it). So `library:list` and `library:stats` no longer read every record and face per
+ * call:
+ *
+ * - the counts of `library:stats` are kept up to date on write: a call costs the number of known
+ *   missing files, not the number of images;
+ * - a filter is answered from small per-position codes (split, curation bits, face state) and the
+ *   faces' own positions: a filter that needs a face (labelled, to review, an expression, an
+ *   attribute) looks only at the images that have one; the matching positions of the last few
+ *   filters are kept until the next write, so the next pages of a grid (and a deep page) cost the
+ *   page alone;
+ * - the unfiltered grid is a slice of the index.
+ *
+ * The answers are those of library-query.ts's scan (`queryLibrary`, `matchesFilter`), which stays
+ * the reference the tests compare this index with. Items are fresh objects over the store's frozen
+ * records: a caller may change an item but never the store through it.
+ */
+import type { FaceAnnotation, ImageRecord, Split } from '../../shared/domain';
+import type { LibraryFilter, LibraryItem, LibraryStats } from '../../shared/library';
+import { faceState } from '../../shared/point-provenance';
+import type { LibraryPage } from './library-query';
+
+const SPLIT_CODES: Readonly<Record<Split, number>> = { pool: 0, train: 1, val: 2, test: 3 };
+
+/** Per-position curation bits. */
+const FACE_FOUND = 1; // image.face is a detection (not null, not absent)
+const FLAGGED = 2; // at least one curation flag
+const NO_FACE = 4; // detection found none, or flagged no-face
+const CURATED = 8; // detection has looked at it (face present, found or not)
+
+/** Per-position face state. */
+const UNLABELLED = 0;
+const LABELLED = 1;
+const NEEDS_REVIEW = 2;
+
+/** Filters whose matching positions are kept between writes. */
+const CACHED_FILTERS = 8;
+
+const NO_MISSING: ReadonlySet<string> = new Set();
+
+/** Which face state a face is in, as a code. */
+function stateCode(face: FaceAnnotation | undefined): number {
+  if (face === undefined) return UNLABELLED;
+  const state = faceState(face);
+  return state === 'labelled' ? LABELLED : state === 'needs-review' ? NEEDS_REVIEW : UNLABELLED;
+}
+
+function recordBits(image: ImageRecord): number {
+  const flagged = (image.flags?.length ?? 0) > 0;
+  return (
+    (image.face != null ? FACE_FOUND : 0) |
+    (flagged ? FLAGGED : 0) |
+    (image.face === null || image.flags?.includes('no-face') === true ? NO_FACE : 0) |
+    (image.face !== undefined ? CURATED : 0)
+  );
+}
+
+/** Index of the first element of a sorted array that is ≥ value. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+export class LibraryIndex {
+  private images: readonly ImageRecord[] = [];
+  private readonly faceOf: (imageId: string) => FaceAnnotation | undefined;
+  private readonly positions = new Map<string, number>();
+  private splitAt = new Uint8Array(0);
+  private bitsAt = new Uint8Array(0);
+  private stateAt = new Uint8Array(0);
+  /** The face stored for the image at each position, if any. */
+  private facesAt: (FaceAnnotation | undefined)[] = [];
+  /** Positions that have a face, ascending. */
+  private facePositions: number[] = [];
+  private splitCounts = [0, 0, 0, 0];
+  private bitCounts = { flagged: 0, noFace: 0, curated: 0 };
+  private stateCounts = [0, 0, 0];
+  private expressionCounts = new Map<string, number>();
+  /** Matching positions per filter (and missing set), valid until the next change. */
+  private readonly matches = new Map<string, Int32Array>();
+  private readonly missingSetIds = new WeakMap<ReadonlySet<string>, number>();
+  private nextMissingSetId = 1;
+
+  /**
+   * `images` is the store's index in order; `faceOf` the face stored for an image id (faces of
+   * images not in the index are kept by the store but count for nothing here).
+   */
+  constructor(
+    images: readonly ImageRecord[],
+    faceOf: (imageId: string) => FaceAnnotation | undefined,
+  ) {
+    this.faceOf = faceOf;
+    this.rebuild(images);
+  }
+
+  /** Indexes `images` from scratch (after a removal moved positions). */
+  rebuild(images: readonly ImageRecord[]): void {
+    this.images = images;
+    this.positions.clear();
+    const size = Math.max(16, images.length);
+    this.splitAt = new Uint8Array(size);
+    this.bitsAt = new Uint8Array(size);
+    this.stateAt = new Uint8Array(size);
+    this.facesAt = [];
+    this.facePositions = [];
+    this.splitCounts = [0, 0, 0, 0];
+    this.bitCounts = { flagged: 0, noFace: 0, curated: 0 };
+    this.stateCounts = [0, 0, 0];
+    this.expressionCounts = new Map();
+    this.changed();
+    images.forEach((image, position) => {
+      this.positions.set(image.id, position);
+      this.countRecord(position, image);
+      this.placeFace(position, this.faceOf(image.id));
+    });
+  }
+
+  get size(): number {
+    return this.images.length;
+  }
+
+  positionOf(imageId: string): number | undefined {
+    return this.positions.get(imageId);
+  }
+
+  /**
+   * The record at `position` was set: `position` is either an existing one (the record replaced
+   * one of the same id) or the next one (the record was appended). `images` is the store's index
+   * after the change.
+   */
+  putImage(images: readonly ImageRecord[], position: number, image: ImageRecord): void {
+    this.images = images;
+    const known = this.positions.get(image.id);
+    if (known === position) {
+      const old = { split: this.splitAt[position]!, bits: this.bitsAt[position]! };
+      this.uncountRecord(old.split, old.bits);
+      this.countRecord(position, image);
+    } else {
+      if (known !== undefined || position !== this.positions.size) {
+        throw new Error(`the library index is out of step at ${image.id} (position ${position})`);
+      }
+      this.grow(position + 1);
+      this.positions.set(image.id, position);
+      this.countRecord(position, image);
+      this.placeFace(position, this.faceOf(image.id));
+    }
+    this.changed();
+  }
+
+  /** The face of an image changed (saved); a face of an image not in the index is ignored. */
+  setFace(imageId: string, face: FaceAnnotation): void {
+    const position = this.positions.get(imageId);
+    if (position === undefined) return;
+    this.removeFace(position);
+    this.placeFace(position, face);
+    this.changed();
+  }
+
+  /** Labelled and to-review counts over the indexed images (the header's summary). */
+  faceCounts(): { labelled: number; needsReview: number } {
+    return {
+      labelled: this.stateCounts[LABELLED]!,
+      needsReview: this.stateCounts[NEEDS_REVIEW]!,
+    };
+  }
+
+  /** The library's header; `missing` holds the last file check's ids, null when none ran. */
+  stats(missing: ReadonlySet<string> | null): LibraryStats {
+    let missingCount = 0;
+    if (missing !== null) {
+      for (const id of missing) if (this.positions.has(id)) missingCount += 1;
+    }
+    const [pool, train, val, test] = this.splitCounts as [number, number, number, number];
+    return {
+      total: this.images.length,
+      splits: { pool, train, val, test },
+      labelled: this.stateCounts[LABELLED]!,
+      needsReview: this.stateCounts[NEEDS_REVIEW]!,
+      flagged: this.bitCounts.flagged,
+      noFace: this.bitCounts.noFace,
+      curated: this.bitCounts.curated,
+      expressions: Object.fromEntries(this.expressionCounts),
+      missing: missing === null ? null : missingCount,
+    };
+  }
+
+  /** One page of the images that pass `filter`, in index order, and how many pass. */
+  query(
+    filter: LibraryFilter,
+    offset: number,
+    limit: number,
+    missing: ReadonlySet<string> = NO_MISSING,
+  ): LibraryPage {
+    const matching = this.matching(filter, missing);
+    const items: LibraryItem[] = [];
+    if (matching === null) {
+      const end = Math.min(this.images.length, offset + limit);
+      for (let position = offset; position < end; position += 1) {
+        items.push(this.item(position, missing));
+      }
+      return { total: this.images.length, items };
+    }
+    const end = Math.min(matching.length, offset + limit);
+    for (let i = offset; i < end; i += 1) items.push(this.item(matching[i]!, missing));
+    return { total: matching.length, items };
+  }
+
+  /** The positions passing `filter`, ascending; null for every image (no constraint). */
+  private matching(filter: LibraryFilter, missing: ReadonlySet<string>): Int32Array | null {
+    const text = filter.text === undefined || filter.text === '' ? undefined : filter.text;
+    const constrained =
+      filter.split !== undefined ||
+      filter.labelled !== undefined ||
+      filter.needsReview !== undefined ||
+      filter.hasFace !== undefined ||
+      filter.flagged !== undefined ||
+      filter.expression !== undefined ||
+      filter.attribute !== undefined ||
+      filter.missing !== undefined ||
+      text !== undefined;
+    if (!constrained) return null;
+    const key = this.filterKey(filter, text, missing);
+    const cached = this.matches.get(key);
+    if (cached !== undefined) {
+      // Most recently used last.
+      this.matches.delete(key);
+      this.matches.set(key, cached);
+      return cached;
+    }
+    const found = this.scan(filter, text, missing);
+    this.matches.set(key, found);
+    if (this.matches.size > CACHED_FILTERS) {
+      this.matches.delete(this.matches.keys().next().value!);
+    }
+    return found;
+  }
+
+  private scan(
+    filter: LibraryFilter,
+    text: string | undefined,
+    missing: ReadonlySet<string>,
+  ): Int32Array {
+    const split = filter.split === undefined ? -1 : SPLIT_CODES[filter.split];
+    const lowered = text?.toLowerCase();
+    const test = (position: number): boolean => {
+      if (split >= 0 && this.splitAt[position] !== split) return false;
+      const state = this.stateAt[position];
+      if (filter.labelled !== undefined && (state === LABELLED) !== filter.labelled) return false;
+      if (filter.needsReview !== undefined && (state === NEEDS_REVIEW) !== filter.needsReview) {
+        return false;
+      }
+      const bits = this.bitsAt[position]!;
+      if (filter.hasFace !== undefined && ((bits & FACE_FOUND) !== 0) !== filter.hasFace) {
+        return false;
+      }
+      if (filter.flagged !== undefined && ((bits & FLAGGED) !== 0) !== filter.flagged) {
+        return false;
+      }
+      const face = this.facesAt[position];
+      if (filter.expression !== undefined && face?.expression !== filter.expression) return false;
+      if (filter.attribute !== undefined) {
+        if (face?.attributes[filter.attribute.name] !== filter.attribute.value) return false;
+      }
+      const image = this.images[position]!;
+      if (filter.missing !== undefined && missing.has(image.id) !== filter.missing) return false;
+      if (lowered !== undefined) {
+        const source = image.source?.toLowerCase() ?? '';
+        if (!image.path.toLowerCase().includes(lowered) && !source.includes(lowered)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    const found: number[] = [];
+    // Only images with a face can be labelled, to review, or carry an expression or attribute.
+    const needsFace =
+      filter.labelled === true ||
+      filter.needsReview === true ||
+      filter.expression !== undefined ||
+      filter.attribute !== undefined;
+    if (needsFace) {
+      for (const position of this.facePositions) if (test(position)) found.push(position);
+    } else if (filter.missing === true) {
+      const candidates: number[] = [];
+      for (const id of missing) {
+        const position = this.positions.get(id);
+        if (position !== undefined) candidates.push(position);
+      }
+      candidates.sort((a, b) => a - b);
+      for (const position of candidates) if (test(position)) found.push(position);
+    } else {
+      for (let position = 0; position < this.images.length; position += 1) {
+        if (test(position)) found.push(position);
+      }
+    }
+    return Int32Array.from(found);
+  }
+
+  private filterKey(
+    filter: LibraryFilter,
+    text: string | undefined,
+    missing: ReadonlySet<string>,
+  ): string {
+    let missingId = 0;
+    if (filter.missing !== undefined) {
+      missingId = this.missingSetIds.get(missing) ?? this.nextMissingSetId++;
+      this.missingSetIds.set(missing, missingId);
+    }
+    return JSON.stringify([
+      filter.split,
+      filter.labelled,
+      filter.needsReview,
+      filter.hasFace,
+      filter.flagged,
+      filter.expression,
+      filter.attribute?.name,
+      filter.attribute?.value,
+      filter.missing,
+      text,
+      missingId,
+    ]);
+  }
+
+  private item(position: number, missing: ReadonlySet<string>): LibraryItem {
+    const image = this.images[position]!;
+    const state = this.stateAt[position];
+    return {
+      ...image,
+      labelled: state === LABELLED,
+      needsReview: state === NEEDS_REVIEW,
+      expression: this.facesAt[position]?.expression ?? null,
+      ...(missing.has(image.id) ? { missing: true } : {}),
+    };
+  }
+
+  private changed(): void {
+    this.matches.clear();
+  }
+
+  private grow(length: number): void {
+    if (length <= this.splitAt.length) return;
+    const size = Math.max(length, this.splitAt.length * 2);
+    const larger = (from: Uint8Array): Uint8Array<ArrayBuffer> => {
+      const to = new Uint8Array(size);
+      to.set(from);
+      return to;
+    };
+    this.splitAt = larger(this.splitAt);
+    this.bitsAt = larger(this.bitsAt);
+    this.stateAt = larger(this.stateAt);
+  }
+
+  private countRecord(position: number, image: ImageRecord): void {
+    const split = SPLIT_CODES[image.split];
+    const bits = recordBits(image);
+    this.splitAt[position] = split;
+    this.bitsAt[position] = bits;
+    this.splitCounts[split]! += 1;
+    this.countBits(bits, 1);
+  }
+
+  private uncountRecord(split: number, bits: number): void {
+    this.splitCounts[split]! -= 1;
+    this.countBits(bits, -1);
+  }
+
+  private countBits(bits: number, sign: 1 | -1): void {
+    if ((bits & FLAGGED) !== 0) this.bitCounts.flagged += sign;
+    if ((bits & NO_FACE) !== 0) this.bitCounts.noFace += sign;
+    if ((bits & CURATED) !== 0) this.bitCounts.curated += sign;
+  }
+
+  private placeFace(position: number, face: FaceAnnotation | undefined): void {
+    const state = stateCode(face);
+    this.stateAt[position] = state;
+    this.stateCounts[state]! += 1;
+    this.facesAt[position] = face;
+    if (face === undefined) return;
+    this.countExpression(face.expression, 1);
+    const at = lowerBound(this.facePositions, position);
+    if (this.facePositions[at] !== position) this.facePositions.splice(at, 0, position);
+  }
+
+  private removeFace(position: number): void {
+    const face = this.facesAt[position];
+    this.stateCounts[this.stateAt[position]!]! -= 1;
+    if (face === undefined) return;
+    this.countExpression(face.expression, -1);
+    this.facesAt[position] = undefined;
+    const at = lowerBound(this.facePositions, position);
+    if (this.facePositions[at] === position) this.facePositions.splice(at, 1);
+  }
+
+  private countExpression(expression: string | null, sign: 1 | -1): void {
+    // As the scan counts them: an empty expression is none.
+    if (!expression) return;
+    const count = (this.expressionCounts.get(expression) ?? 0) + sign;
+    if (count === 0) this.expressionCounts.delete(expression);
+    else this.expressionCounts.set(expression, count);
+  }
+}
