@@ -20,8 +20,6 @@ const TEXTS = ['', 'face-1', 'BATCH-0/FACE-2', '/face-3.', 'source-', 'Z', 'face
 
 const pick = <T>(random: Random, items: readonly T[]): T =>
   items[Math.floor(random() * items.length)]!;
-const maybe = <T>(random: Random, value: () => T): T | undefined =>
-  random() < 0.5 ? undefined : value();
 
 function randomRecord(random: Random, n: number): ImageRecord {
   const base = imageRecord(n);
