@@ -255,9 +255,13 @@ export class ProjectStore {
     this.onLabelsFlushed = options.onLabelsFlushed;
     this.isReadOnly = options.readOnly === true;
     this.onFacesChanged = options.onFacesChanged;
-    this.index = new LibraryIndex(project.images, (imageId) =>
-      Object.hasOwn(this.labels.data.faces, imageId) ? this.labels.data.faces[imageId] : undefined,
-    );
+    this.index = new LibraryIndex(project.images, {
+      get: (imageId) =>
+        Object.hasOwn(this.labels.data.faces, imageId)
+          ? this.labels.data.faces[imageId]
+          : undefined,
+      all: () => Object.values(this.labels.data.faces),
+    });
   }
 
   /**

@@ -58,8 +58,59 @@ function recordBits(image: ImageRecord): number {
   );
 }
 
+/** The faces a store holds, by image id. */
+export interface StoredFaces {
+  get(imageId: string): FaceAnnotation | undefined;
+  all(): Iterable<FaceAnnotation>;
+}
+
+/** The constraints of a filter on the image records alone (not on their faces). */
+interface RecordFilter {
+  /** No record constraint: every image passes. */
+  empty: boolean;
+  /** The constraints as a cache key. */
+  key: string;
+  /** Split code, or -1 for any. */
+  split: number;
+  hasFace: boolean | undefined;
+  flagged: boolean | undefined;
+  missing: boolean | undefined;
+  /** Lower-cased text to find in the path or source; undefined for none. */
+  text: string | undefined;
+}
+
+function recordPart(filter: LibraryFilter): RecordFilter {
+  const text = filter.text === undefined || filter.text === '' ? undefined : filter.text;
+  const split = filter.split === undefined ? -1 : SPLIT_CODES[filter.split];
+  const { hasFace, flagged, missing } = filter;
+  return {
+    empty:
+      split < 0 &&
+      hasFace === undefined &&
+      flagged === undefined &&
+      missing === undefined &&
+      text === undefined,
+    key: JSON.stringify([split, hasFace, flagged, missing, text]),
+    split,
+    hasFace,
+    flagged,
+    missing,
+    text: text?.toLowerCase(),
+  };
+}
+
+/** Whether only images with a face can pass the filter. */
+function needsFace(filter: LibraryFilter): boolean {
+  return (
+    filter.labelled === true ||
+    filter.needsReview === true ||
+    filter.expression !== undefined ||
+    filter.attribute !== undefined
+  );
+}
+
 /** Index of the first element of a sorted array that is ≥ value. */
-function lowerBound(sorted: readonly number[], value: number): number {
+function lowerBound(sorted: ArrayLike<number>, value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
@@ -72,7 +123,7 @@ function lowerBound(sorted: readonly number[], value: number): number {
 
 export class LibraryIndex {
   private images: readonly ImageRecord[] = [];
-  private readonly faceOf: (imageId: string) => FaceAnnotation | undefined;
+  private readonly faces: StoredFaces;
   private readonly positions = new Map<string, number>();
   private splitAt = new Uint8Array(0);
   private bitsAt = new Uint8Array(0);
@@ -91,14 +142,11 @@ export class LibraryIndex {
   private nextMissingSetId = 1;
 
   /**
-   * `images` is the store's index in order; `faceOf` the face stored for an image id (faces of
-   * images not in the index are kept by the store but count for nothing here).
+   * `images` is the store's index in order; `faces` the faces it stores (faces of images not in
+   * the index are kept by the store but count for nothing here).
    */
-  constructor(
-    images: readonly ImageRecord[],
-    faceOf: (imageId: string) => FaceAnnotation | undefined,
-  ) {
-    this.faceOf = faceOf;
+  constructor(images: readonly ImageRecord[], faces: StoredFaces) {
+    this.faces = faces;
     this.rebuild(images);
   }
 
@@ -110,18 +158,31 @@ export class LibraryIndex {
     this.splitAt = new Uint8Array(size);
     this.bitsAt = new Uint8Array(size);
     this.stateAt = new Uint8Array(size);
-    this.facesAt = [];
+    this.facesAt = new Array<FaceAnnotation | undefined>(images.length).fill(undefined);
     this.facePositions = [];
     this.splitCounts = [0, 0, 0, 0];
     this.bitCounts = { flagged: 0, noFace: 0, curated: 0 };
-    this.stateCounts = [0, 0, 0];
+    this.stateCounts = [images.length, 0, 0];
     this.expressionCounts = new Map();
-    this.changed();
+    this.recordsChanged();
     images.forEach((image, position) => {
       this.positions.set(image.id, position);
       this.countRecord(position, image);
-      this.placeFace(position, this.faceOf(image.id));
     });
+    // Face by face (a lookup per face in the positions), not image by image: a property lookup
+    // per image id in the faces object cost seconds at 1M images.
+    for (const face of this.faces.all()) {
+      const position = this.positions.get(face.imageId);
+      if (position === undefined) continue;
+      const state = stateCode(face);
+      this.stateAt[position] = state;
+      this.stateCounts[UNLABELLED]! -= 1;
+      this.stateCounts[state]! += 1;
+      this.facesAt[position] = face;
+      this.countExpression(face.expression, 1);
+      this.facePositions.push(position);
+    }
+    this.facePositions.sort((a, b) => a - b);
   }
 
   get size(): number {
@@ -151,18 +212,18 @@ export class LibraryIndex {
       this.grow(position + 1);
       this.positions.set(image.id, position);
       this.countRecord(position, image);
-      this.placeFace(position, this.faceOf(image.id));
+      this.placeFace(position, this.faces.get(image.id));
     }
-    this.changed();
+    this.recordsChanged();
   }
 
   /** The face of an image changed (saved); a face of an image not in the index is ignored. */
   setFace(imageId: string, face: FaceAnnotation): void {
     const position = this.positions.get(imageId);
     if (position === undefined) return;
+    // The kept record matches stay: queries look at the faces afresh.
     this.removeFace(position);
     this.placeFace(position, face);
-    this.changed();
   }
 
   /** Labelled and to-review counts over the indexed images (the header's summary). */
@@ -200,35 +261,118 @@ export class LibraryIndex {
     limit: number,
     missing: ReadonlySet<string> = NO_MISSING,
   ): LibraryPage {
-    const matching = this.matching(filter, missing);
+    const record = recordPart(filter);
     const items: LibraryItem[] = [];
-    if (matching === null) {
-      const end = Math.min(this.images.length, offset + limit);
-      for (let position = offset; position < end; position += 1) {
-        items.push(this.item(position, missing));
-      }
-      return { total: this.images.length, items };
+    if (needsFace(filter)) {
+      // Only images with a face can pass: look at those alone.
+      const found = this.withFace(filter, record, missing);
+      const end = Math.min(found.length, offset + limit);
+      for (let i = offset; i < end; i += 1) items.push(this.item(found[i]!, missing));
+      return { total: found.length, items };
     }
-    const end = Math.min(matching.length, offset + limit);
-    for (let i = offset; i < end; i += 1) items.push(this.item(matching[i]!, missing));
-    return { total: matching.length, items };
+    // The record part's matches (kept across label edits), less the images whose face fails a
+    // `labelled: false` / `needsReview: false`: those are among the faces, so a label edit costs
+    // a look at the faces, not a scan of the index.
+    const base = this.recordMatches(record, missing);
+    const baseSize = base === null ? this.images.length : base.length;
+    const excluded = this.excludedByFace(filter, base);
+    const at = (index: number) => (base === null ? index : base[index]!);
+    // The offset-th passing image sits after every excluded one at or before it.
+    let index = offset;
+    let next = 0;
+    while (next < excluded.length && excluded[next]! <= index) {
+      index += 1;
+      next += 1;
+    }
+    for (; index < baseSize && items.length < limit; index += 1) {
+      if (next < excluded.length && excluded[next] === index) {
+        next += 1;
+        continue;
+      }
+      items.push(this.item(at(index), missing));
+    }
+    return { total: baseSize - excluded.length, items };
   }
 
-  /** The positions passing `filter`, ascending; null for every image (no constraint). */
-  private matching(filter: LibraryFilter, missing: ReadonlySet<string>): Int32Array | null {
-    const text = filter.text === undefined || filter.text === '' ? undefined : filter.text;
-    const constrained =
-      filter.split !== undefined ||
-      filter.labelled !== undefined ||
-      filter.needsReview !== undefined ||
-      filter.hasFace !== undefined ||
-      filter.flagged !== undefined ||
-      filter.expression !== undefined ||
-      filter.attribute !== undefined ||
-      filter.missing !== undefined ||
-      text !== undefined;
-    if (!constrained) return null;
-    const key = this.filterKey(filter, text, missing);
+  /** Positions of the faced images passing the whole filter, ascending. */
+  private withFace(
+    filter: LibraryFilter,
+    record: RecordFilter,
+    missing: ReadonlySet<string>,
+  ): number[] {
+    const found: number[] = [];
+    for (const position of this.facePositions) {
+      if (this.passesFace(position, filter) && this.passesRecord(position, record, missing)) {
+        found.push(position);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Indexes into the record matches (`base`, or every position when null) of the faced images
+   * the filter's negative face constraints exclude, ascending.
+   */
+  private excludedByFace(filter: LibraryFilter, base: Int32Array | null): number[] {
+    const excluded: number[] = [];
+    if (filter.labelled === undefined && filter.needsReview === undefined) return excluded;
+    for (const position of this.facePositions) {
+      if (this.passesFace(position, filter)) continue;
+      if (base === null) {
+        excluded.push(position);
+        continue;
+      }
+      const index = lowerBound(base, position);
+      if (base[index] === position) excluded.push(index);
+    }
+    return excluded;
+  }
+
+  private passesFace(position: number, filter: LibraryFilter): boolean {
+    const state = this.stateAt[position];
+    if (filter.labelled !== undefined && (state === LABELLED) !== filter.labelled) return false;
+    if (filter.needsReview !== undefined && (state === NEEDS_REVIEW) !== filter.needsReview) {
+      return false;
+    }
+    const face = this.facesAt[position];
+    if (filter.expression !== undefined && face?.expression !== filter.expression) return false;
+    if (filter.attribute !== undefined) {
+      if (face?.attributes[filter.attribute.name] !== filter.attribute.value) return false;
+    }
+    return true;
+  }
+
+  private passesRecord(position: number, record: RecordFilter, missing: ReadonlySet<string>) {
+    if (record.split >= 0 && this.splitAt[position] !== record.split) return false;
+    const bits = this.bitsAt[position]!;
+    if (record.hasFace !== undefined && ((bits & FACE_FOUND) !== 0) !== record.hasFace) {
+      return false;
+    }
+    if (record.flagged !== undefined && ((bits & FLAGGED) !== 0) !== record.flagged) return false;
+    if (record.missing === undefined && record.text === undefined) return true;
+    const image = this.images[position]!;
+    if (record.missing !== undefined && missing.has(image.id) !== record.missing) return false;
+    if (record.text !== undefined) {
+      const source = image.source?.toLowerCase() ?? '';
+      if (!image.path.toLowerCase().includes(record.text) && !source.includes(record.text)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The positions passing the record part of a filter, ascending; null for every image. Kept per
+   * record filter (and missing set) until a record changes: label edits leave them.
+   */
+  private recordMatches(record: RecordFilter, missing: ReadonlySet<string>): Int32Array | null {
+    if (record.empty) return null;
+    let missingId = 0;
+    if (record.missing !== undefined) {
+      missingId = this.missingSetIds.get(missing) ?? this.nextMissingSetId++;
+      this.missingSetIds.set(missing, missingId);
+    }
+    const key = `${record.key}|${missingId}`;
     const cached = this.matches.get(key);
     if (cached !== undefined) {
       // Most recently used last.
@@ -236,98 +380,29 @@ export class LibraryIndex {
       this.matches.set(key, cached);
       return cached;
     }
-    const found = this.scan(filter, text, missing);
-    this.matches.set(key, found);
-    if (this.matches.size > CACHED_FILTERS) {
-      this.matches.delete(this.matches.keys().next().value!);
-    }
-    return found;
-  }
-
-  private scan(
-    filter: LibraryFilter,
-    text: string | undefined,
-    missing: ReadonlySet<string>,
-  ): Int32Array {
-    const split = filter.split === undefined ? -1 : SPLIT_CODES[filter.split];
-    const lowered = text?.toLowerCase();
-    const test = (position: number): boolean => {
-      if (split >= 0 && this.splitAt[position] !== split) return false;
-      const state = this.stateAt[position];
-      if (filter.labelled !== undefined && (state === LABELLED) !== filter.labelled) return false;
-      if (filter.needsReview !== undefined && (state === NEEDS_REVIEW) !== filter.needsReview) {
-        return false;
-      }
-      const bits = this.bitsAt[position]!;
-      if (filter.hasFace !== undefined && ((bits & FACE_FOUND) !== 0) !== filter.hasFace) {
-        return false;
-      }
-      if (filter.flagged !== undefined && ((bits & FLAGGED) !== 0) !== filter.flagged) {
-        return false;
-      }
-      const face = this.facesAt[position];
-      if (filter.expression !== undefined && face?.expression !== filter.expression) return false;
-      if (filter.attribute !== undefined) {
-        if (face?.attributes[filter.attribute.name] !== filter.attribute.value) return false;
-      }
-      const image = this.images[position]!;
-      if (filter.missing !== undefined && missing.has(image.id) !== filter.missing) return false;
-      if (lowered !== undefined) {
-        const source = image.source?.toLowerCase() ?? '';
-        if (!image.path.toLowerCase().includes(lowered) && !source.includes(lowered)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    const found: number[] = [];
-    // Only images with a face can be labelled, to review, or carry an expression or attribute.
-    const needsFace =
-      filter.labelled === true ||
-      filter.needsReview === true ||
-      filter.expression !== undefined ||
-      filter.attribute !== undefined;
-    if (needsFace) {
-      for (const position of this.facePositions) if (test(position)) found.push(position);
-    } else if (filter.missing === true) {
+    const found = new Int32Array(this.images.length);
+    let count = 0;
+    if (record.missing === true) {
       const candidates: number[] = [];
       for (const id of missing) {
         const position = this.positions.get(id);
         if (position !== undefined) candidates.push(position);
       }
       candidates.sort((a, b) => a - b);
-      for (const position of candidates) if (test(position)) found.push(position);
+      for (const position of candidates) {
+        if (this.passesRecord(position, record, missing)) found[count++] = position;
+      }
     } else {
       for (let position = 0; position < this.images.length; position += 1) {
-        if (test(position)) found.push(position);
+        if (this.passesRecord(position, record, missing)) found[count++] = position;
       }
     }
-    return Int32Array.from(found);
-  }
-
-  private filterKey(
-    filter: LibraryFilter,
-    text: string | undefined,
-    missing: ReadonlySet<string>,
-  ): string {
-    let missingId = 0;
-    if (filter.missing !== undefined) {
-      missingId = this.missingSetIds.get(missing) ?? this.nextMissingSetId++;
-      this.missingSetIds.set(missing, missingId);
+    const matches = found.slice(0, count);
+    this.matches.set(key, matches);
+    if (this.matches.size > CACHED_FILTERS) {
+      this.matches.delete(this.matches.keys().next().value!);
     }
-    return JSON.stringify([
-      filter.split,
-      filter.labelled,
-      filter.needsReview,
-      filter.hasFace,
-      filter.flagged,
-      filter.expression,
-      filter.attribute?.name,
-      filter.attribute?.value,
-      filter.missing,
-      text,
-      missingId,
-    ]);
+    return matches;
   }
 
   private item(position: number, missing: ReadonlySet<string>): LibraryItem {
@@ -342,7 +417,8 @@ export class LibraryIndex {
     };
   }
 
-  private changed(): void {
+  /** A record changed (or moved): the kept record matches no longer hold. */
+  private recordsChanged(): void {
     this.matches.clear();
   }
 

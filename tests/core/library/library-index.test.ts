@@ -106,7 +106,10 @@ function randomFilter(random: Random): LibraryFilter {
 class Model {
   images: ImageRecord[] = [];
   readonly faces = new Map<string, FaceAnnotation>();
-  readonly index = new LibraryIndex(this.images, (id) => this.faces.get(id));
+  readonly index = new LibraryIndex(this.images, {
+    get: (id) => this.faces.get(id),
+    all: () => this.faces.values(),
+  });
 
   put(records: readonly ImageRecord[]): void {
     for (const record of records) {
@@ -197,7 +200,10 @@ describe('the library index equals a scan', () => {
         expectSameAnswers(seededRandom(seed * 1000 + step), model, missing);
         expectSameAnswers(random, model, missing);
       }
-      const rebuilt = new LibraryIndex(model.images, (id) => model.faces.get(id));
+      const rebuilt = new LibraryIndex(model.images, {
+        get: (id) => model.faces.get(id),
+        all: () => model.faces.values(),
+      });
       expect(rebuilt.stats(missing)).toEqual(model.index.stats(missing));
       expect(rebuilt.faceCounts()).toEqual(model.index.faceCounts());
     }
