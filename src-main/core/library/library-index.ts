@@ -7,11 +7,12 @@
  *
  * - the counts of `library:stats` are kept up to date on write: a call costs the number of known
  *   missing files, not the number of images;
- * - a filter is answered from small per-position codes (split, curation bits, face state) and the
- *   faces' own positions: a filter that needs a face (labelled, to review, an expression, an
- *   attribute) looks only at the images that have one; the matching positions of the last few
- *   filters are kept until the next write, so the next pages of a grid (and a deep page) cost the
- *   page alone;
+ * - a filter that needs a face (labelled, to review, an expression, an attribute) looks only at
+ *   the images that have one;
+ * - the positions matching the record part of a filter (split, face found, flagged, missing,
+ *   text) are kept for the last few filters until a record changes: the next pages of a grid and
+ *   a deep page cost the page, and after a label edit `labelled: false` / `needsReview: false`
+ *   are those positions less the faces that fail them (a look at the faces, not the index);
  * - the unfiltered grid is a slice of the index.
  *
  * The answers are those of library-query.ts's scan (`queryLibrary`, `matchesFilter`), which stays
@@ -154,10 +155,9 @@ export class LibraryIndex {
   rebuild(images: readonly ImageRecord[]): void {
     this.images = images;
     this.positions.clear();
-    const size = Math.max(16, images.length);
-    this.splitAt = new Uint8Array(size);
-    this.bitsAt = new Uint8Array(size);
-    this.stateAt = new Uint8Array(size);
+    this.splitAt = new Uint8Array(images.length);
+    this.bitsAt = new Uint8Array(images.length);
+    this.stateAt = new Uint8Array(images.length);
     this.facesAt = new Array<FaceAnnotation | undefined>(images.length).fill(undefined);
     this.facePositions = [];
     this.splitCounts = [0, 0, 0, 0];
@@ -462,8 +462,8 @@ export class LibraryIndex {
     this.facesAt[position] = face;
     if (face === undefined) return;
     this.countExpression(face.expression, 1);
-    const at = lowerBound(this.facePositions, position);
-    if (this.facePositions[at] !== position) this.facePositions.splice(at, 0, position);
+    // Not there: a new image, or its face was just removed.
+    this.facePositions.splice(lowerBound(this.facePositions, position), 0, position);
   }
 
   private removeFace(position: number): void {
@@ -472,8 +472,7 @@ export class LibraryIndex {
     if (face === undefined) return;
     this.countExpression(face.expression, -1);
     this.facesAt[position] = undefined;
-    const at = lowerBound(this.facePositions, position);
-    if (this.facePositions[at] === position) this.facePositions.splice(at, 1);
+    this.facePositions.splice(lowerBound(this.facePositions, position), 1);
   }
 
   private countExpression(expression: string | null, sign: 1 | -1): void {
