@@ -13,7 +13,8 @@
  * file check, and p50/p95 of each call (a 200-item `library:list` page, first and deep, per
  * filter; `library:stats`), warm (the same call again, as when scrolling one filter) and cold
  * (each right after a label edit), with the CPU time of the cold calls (the machine may be shared:
- * CPU time does not count the time spent waiting for a core); then the process's memory (RSS)
+ * CPU time does not count the time spent waiting for a core), and the first call of each filter
+ * (a filter change); then the process's memory (RSS)
  * after open, after the calls, and its peak.
  * `-- 1m --first=4` times only the first four calls. Each size is built once (in a child process, through the store, see bench-project.ts) and kept
  * in the temp folder for the next run (`--fresh` rebuilds it); the calls run in another child, so
@@ -241,13 +242,16 @@ async function measure(size: string): Promise<void> {
       const id = imageId(facedImage(resaved++ % FACES, SIZES[size]!, FACES));
       saves.push(store.saveFace(store.getFace(id)!));
     };
-    const calls: Record<string, { total: number; warm: Timing; cold: Timing }> = {};
+    const calls: Record<
+      string,
+      { total: number; first: { ms: number; cpuMs: number }; warm: Timing; cold: Timing }
+    > = {};
     // `--first=N`: only the first N calls of the list (the old scan takes minutes at 1M).
     const first = process.argv.find((arg) => arg.startsWith('--first='));
     const queries = first === undefined ? QUERIES : QUERIES.slice(0, Number(first.slice(8)));
     for (const query of queries) {
       // The filter's total first, for deep pages (and as a warm-up call).
-      const [first, firstMs] = await call(handlers, query.channel, query.payload(0));
+      const [first, firstMs, firstCpuMs] = await call(handlers, query.channel, query.payload(0));
       const total = (first as { total: number }).total;
       // Calls of seconds each (a scan of 1M images) get fewer runs.
       const minCalls = firstMs > VERY_SLOW_MS ? 1 : firstMs > SLOW_MS ? SLOW_MIN_CALLS : MIN_CALLS;
@@ -272,6 +276,8 @@ async function measure(size: string): Promise<void> {
       }
       calls[query.name] = {
         total,
+        // The first call of this filter since the last record write (a filter change).
+        first: { ms: round(firstMs), cpuMs: round(firstCpuMs) },
         warm: timing(...measured.warm),
         cold: timing(...measured.cold),
       };
@@ -300,12 +306,13 @@ async function measure(size: string): Promise<void> {
     );
     console.error(
       `  ${'call'.padEnd(42)} ${'warm p50/p95'.padStart(18)} ${'cold p50/p95'.padStart(18)}` +
-        `  cold CPU p95  (calls, images)`,
+        `  cold CPU p95  first (CPU)  (calls, images)`,
     );
     const pair = (t: Timing) => `${t.p50} / ${t.p95} ms`.padStart(18);
     for (const [name, c] of Object.entries(calls)) {
       console.error(
         `  ${name.padEnd(42)} ${pair(c.warm)} ${pair(c.cold)}  ${String(c.cold.cpuP95).padStart(8)} ms` +
+          `  ${`${c.first.ms} (${c.first.cpuMs})`.padStart(12)} ms` +
           `  (${c.warm.n}+${c.cold.n}, ${c.total})`,
       );
     }
