@@ -14,10 +14,10 @@
  * filter; `library:stats`), warm (the same call again, as when scrolling one filter) and cold
  * (each right after a label edit), with the CPU time of the cold calls (the machine may be shared:
  * CPU time does not count the time spent waiting for a core), and the first call of each filter
- * (a filter change); then the process's memory (RSS)
- * after open, after the calls, and its peak.
- * `-- 1m --first=4` times only the first four calls. Each size is built once (in a child process, through the store, see bench-project.ts) and kept
- * in the temp folder for the next run (`--fresh` rebuilds it); the calls run in another child, so
+ * (a filter change); then the process's memory (RSS) after open, after the calls, and its peak.
+ * `-- 1m --first=4` times only the first four calls. Each size is built once (in a child process,
+ * through the store, see bench-project.ts) and kept in the temp folder for the next run
+ * (`--fresh` rebuilds it); the calls run in another child, so
  * the memory figures are those of a process that only opened the project and served it.
  */
 import { spawn } from 'node:child_process';
