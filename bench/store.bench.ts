@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_COMPACT_AFTER_FACES, ProjectStore } from '../src-main/core/project-store';
 import { faceWithCounter, imageId, imageRecord, seededRandom } from '../tests/support/project-data';
+import { SCHEMAS, buildBenchProject } from './bench-project';
 
 const IMAGES = 100_000;
 const FACES = 10_000;
@@ -28,8 +29,6 @@ const INDEX_WRITES = 10;
 const JOURNAL_FACES = DEFAULT_COMPACT_AFTER_FACES - 1;
 /** Edits per journal line while filling it, as a drag's debounced flushes hold. */
 const FACES_PER_LINE = 10;
-
-const SCHEMAS: Record<number, string> = { 68: 'ibug68', 98: 'wflw98' };
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -49,21 +48,12 @@ async function timed<T>(task: () => Promise<T>): Promise<[T, number]> {
 async function bench(points: number): Promise<void> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'fs-store-bench-'));
   const dir = path.join(root, 'project');
-  const init = { name: 'Bench', landmarkSchema: SCHEMAS[points]!, attributeSchema: null };
   try {
     const random = seededRandom(42);
 
-    // Build the project through the store itself: one index batch, then the faces.
-    const [, buildMs] = await timed(async () => {
-      const store = await ProjectStore.create(dir, init);
-      await store.putImages(Array.from({ length: IMAGES }, (_, i) => imageRecord(i)));
-      const saves = [];
-      for (let i = 0; i < FACES; i += 1) {
-        saves.push(store.saveFace(faceWithCounter(imageId(i * 10), i, points)));
-      }
-      await store.close();
-      await Promise.all(saves);
-    });
+    const [, buildMs] = await timed(() =>
+      buildBenchProject(dir, { images: IMAGES, faces: FACES, points }),
+    );
     const projectBytes = (await stat(path.join(dir, 'project.json'))).size;
     const labelsBytes = (await stat(path.join(dir, 'labels.json'))).size;
 

@@ -52,7 +52,6 @@ import {
 import type { ProjectSummary } from '../shared/domain';
 import { StudioError } from '../shared/errors';
 import type { LandmarkSchema } from '../shared/schemas';
-import { faceState } from '../shared/point-provenance';
 import { AtomicJsonFile, describeIssues, readJsonFile } from './atomic-json-file';
 import { coordinateProblems } from './coordinate-bounds';
 import { describeWriteError, removeAbandonedTempFiles } from './atomic-write';
@@ -68,6 +67,7 @@ import {
 import type { JournalContents } from './labels-journal';
 import { migrateProject, migrations as knownMigrations } from './migrations';
 import type { Migration, RawJson } from './migrations';
+import { LibraryIndex } from './library/library-index';
 import { acquireProjectLock } from './project-lock';
 import type { ProjectLock } from './project-lock';
 import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
@@ -166,7 +166,8 @@ export class ProjectStore {
   private readonly project: Low<ProjectFile>;
   private readonly labels: Low<LabelsFile>;
   private readonly journal: LabelsJournal;
-  private readonly imagePositions = new Map<string, number>();
+  /** Positions, filter codes and counts of the image index (library/library-index.ts). */
+  private readonly index: LibraryIndex;
   private readonly debounceMs: number;
   private readonly compactAfterFaces: number;
   private readonly compactAfterBytes: number;
@@ -254,7 +255,13 @@ export class ProjectStore {
     this.onLabelsFlushed = options.onLabelsFlushed;
     this.isReadOnly = options.readOnly === true;
     this.onFacesChanged = options.onFacesChanged;
-    this.indexImages();
+    this.index = new LibraryIndex(project.images, {
+      get: (imageId) =>
+        Object.hasOwn(this.labels.data.faces, imageId)
+          ? this.labels.data.faces[imageId]
+          : undefined,
+      all: () => Object.values(this.labels.data.faces),
+    });
   }
 
   /**
@@ -488,20 +495,13 @@ export class ProjectStore {
   }
 
   summary(): ProjectSummary {
-    let labelledCount = 0;
-    let needsReviewCount = 0;
-    for (const [imageId, face] of Object.entries(this.labels.data.faces)) {
-      if (!this.imagePositions.has(imageId)) continue;
-      const state = faceState(face);
-      if (state === 'labelled') labelledCount += 1;
-      else if (state === 'needs-review') needsReviewCount += 1;
-    }
+    const counts = this.index.faceCounts();
     return {
       dir: this.dir,
       meta: this.meta,
       imageCount: this.project.data.images.length,
-      labelledCount,
-      needsReviewCount,
+      labelledCount: counts.labelled,
+      needsReviewCount: counts.needsReview,
     };
   }
 
@@ -510,8 +510,16 @@ export class ProjectStore {
     return this.project.data.images;
   }
 
+  /**
+   * The library's queries and counts over the index, kept up to date by every write of this
+   * store: `library:list` and `library:stats` read them instead of every record and face.
+   */
+  get library(): Pick<LibraryIndex, 'query' | 'stats' | 'size'> {
+    return this.index;
+  }
+
   getImage(imageId: string): ImageRecord | null {
-    const position = this.imagePositions.get(imageId);
+    const position = this.index.positionOf(imageId);
     return position === undefined ? null : (this.project.data.images[position] ?? null);
   }
 
@@ -531,12 +539,13 @@ export class ProjectStore {
     const images = this.project.data.images;
     for (const record of parsed.data) {
       freezeImage(record);
-      const position = this.imagePositions.get(record.id);
+      const position = this.index.positionOf(record.id);
       if (position === undefined) {
-        this.imagePositions.set(record.id, images.length);
         images.push(record);
+        this.index.putImage(images, images.length - 1, record);
       } else {
         images[position] = record;
+        this.index.putImage(images, position, record);
       }
     }
     this.projectRevision += 1;
@@ -550,11 +559,11 @@ export class ProjectStore {
   async removeImages(imageIds: readonly string[]): Promise<number> {
     this.requireWritable();
     const drop = new Set(imageIds);
-    const before = this.project.data.images.length;
-    this.project.data.images = this.project.data.images.filter((image) => !drop.has(image.id));
-    this.indexImages();
-    const removed = before - this.project.data.images.length;
+    const kept = this.project.data.images.filter((image) => !drop.has(image.id));
+    const removed = this.project.data.images.length - kept.length;
     if (removed > 0) {
+      this.project.data.images = kept;
+      this.index.rebuild(kept);
       this.projectRevision += 1;
       await this.writeProject();
     }
@@ -625,7 +634,9 @@ export class ProjectStore {
       );
     }
     const revision = (stored?.revision ?? 0) + 1;
-    this.labels.data.faces[imageId] = { ...parsed.data, revision };
+    const saved = { ...parsed.data, revision };
+    this.labels.data.faces[imageId] = saved;
+    this.index.setFace(imageId, saved);
     this.dirty.add(imageId);
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.labelTimer ??= setTimeout(() => {
@@ -802,13 +813,6 @@ export class ProjectStore {
     // flush() waits for the last index write; its error already went to the caller that made it.
     this.projectWrite = write.catch(() => undefined);
     return write;
-  }
-
-  private indexImages(): void {
-    this.imagePositions.clear();
-    this.project.data.images.forEach((image, position) => {
-      this.imagePositions.set(image.id, position);
-    });
   }
 
   private requireOpen(): void {

@@ -4,11 +4,19 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LabelsJournal } from '../../src-main/core/labels-journal';
 import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
+import { queryLibrary, scanLibraryStats } from '../../src-main/core/library/library-query';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION, ProjectFile } from '../../src-main/shared/domain';
+import type { LibraryFilter } from '../../src-main/shared/library';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
-import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
+import {
+  counterOf,
+  faceWithCounter,
+  imageId,
+  imageRecord,
+  seededRandom,
+} from '../support/project-data';
 import { fileTexts } from '../support/folder-snapshot';
 import { fromVersion0, renameTitle, writeVersion0Project } from './fixtures/version-0-project';
 
@@ -489,5 +497,114 @@ describe('ProjectStore image index', () => {
     expect(project.images.map((image) => image.id)).toEqual([imageId(1), imageId(3)]);
     const labels = LabelsFile.parse(await readJson(path.join(dir, 'labels.json')));
     expect(Object.keys(labels.faces)).toEqual([imageId(2)]);
+  });
+});
+
+describe('ProjectStore library index', () => {
+  /** The store's indexed answers against the scan of its own records and faces. */
+  function expectIndexMatchesScan(store: ProjectStore, missing: ReadonlySet<string>): void {
+    const faceOf = (id: string) => store.getFace(id);
+    const filters: LibraryFilter[] = [
+      {},
+      { split: 'train' },
+      { labelled: true },
+      { labelled: false, needsReview: false },
+      { needsReview: true },
+      { hasFace: false },
+      { flagged: true },
+      { attribute: { name: 'smiling', value: true } },
+      { missing: true },
+      { text: 'FACE-1' },
+    ];
+    for (const filter of filters) {
+      for (const offset of [0, 2]) {
+        expect(store.library.query(filter, offset, 3, missing)).toEqual(
+          queryLibrary(store.listImages(), faceOf, filter, offset, 3, missing),
+        );
+      }
+    }
+    expect(store.library.stats(missing)).toEqual(
+      scanLibraryStats(store.listImages(), faceOf, missing),
+    );
+    const summary = store.summary();
+    const stats = store.library.stats(null);
+    expect([summary.labelledCount, summary.needsReviewCount, summary.imageCount]).toEqual([
+      stats.labelled,
+      stats.needsReview,
+      stats.total,
+    ]);
+  }
+
+  it('follows every write (images put, replaced, removed; faces saved) and a reopen', async () => {
+    const random = seededRandom(7);
+    const store = await ProjectStore.create(dir, init, { labelDebounceMs: 0 });
+    const missing = new Set([imageId(1), imageId(5), imageId(40)]);
+    for (let step = 0; step < 40; step += 1) {
+      const n = Math.floor(random() * 12);
+      const roll = random();
+      if (roll < 0.4) {
+        const split = (['pool', 'train', 'val', 'test'] as const)[step % 4]!;
+        await store.putImages([
+          { ...imageRecord(n), split, ...(random() < 0.3 ? { flags: ['tiny-face'] } : {}) },
+        ]);
+      } else if (roll < 0.85) {
+        // A face needs its image; one of a removed image stays stored, counted once it is back.
+        if (store.getImage(imageId(n)) === null) await store.putImages([imageRecord(n)]);
+        const face = faceWithCounter(imageId(n), step);
+        await store.saveFace(
+          random() < 0.3
+            ? { ...face, points: face.points.map((p) => ({ ...p, confirmed: false })) }
+            : face,
+        );
+      } else {
+        await store.removeImages([imageId(n), imageId((n + 3) % 12)]);
+      }
+      expectIndexMatchesScan(store, missing);
+    }
+    const before = store.library.stats(missing);
+    await store.close();
+    const reopened = await ProjectStore.open(dir);
+    expect(reopened.library.stats(missing)).toEqual(before);
+    expectIndexMatchesScan(reopened, missing);
+    await reopened.close();
+  });
+
+  it('counts a face saved for an image not in the index once its image is added', async () => {
+    const store = await ProjectStore.create(dir, init, { labelDebounceMs: 0 });
+    await store.putImages([imageRecord(1), imageRecord(2)]);
+    await store.saveFace(faceWithCounter(imageId(2), 1));
+    await store.removeImages([imageId(2)]);
+    expect(store.library.stats(null)).toMatchObject({ total: 1, labelled: 0 });
+    expect(store.summary()).toMatchObject({ imageCount: 1, labelledCount: 0 });
+    await store.putImages([imageRecord(2)]);
+    expect(store.library.stats(null)).toMatchObject({ total: 2, labelled: 1 });
+    expect(store.library.query({ labelled: true }, 0, 10).items.map((item) => item.id)).toEqual([
+      imageId(2),
+    ]);
+    expect(store.library.size).toBe(2);
+    await store.close();
+  });
+
+  it('removes nothing and keeps its positions when no id given is in the index', async () => {
+    const store = await ProjectStore.create(dir, init, { labelDebounceMs: 0 });
+    await store.putImages([imageRecord(1), imageRecord(2)]);
+    expect(await store.removeImages([imageId(9)])).toBe(0);
+    expect(store.getImage(imageId(2))).toEqual(imageRecord(2));
+    expect(store.library.query({}, 1, 1).items.map((item) => item.id)).toEqual([imageId(2)]);
+    await store.close();
+  });
+
+  it('hands out grid items a caller cannot change the store through', async () => {
+    const store = await ProjectStore.create(dir, init, { labelDebounceMs: 0 });
+    await store.putImages([{ ...imageRecord(1), split: 'train', flags: ['tiny-face'] }]);
+    const [item] = store.library.query({}, 0, 1).items;
+    item!.split = 'test';
+    expect(() => (item!.flags as string[]).push('no-face')).toThrow(TypeError);
+    expect(() => {
+      (item!.face!.crop as { width: number }).width = 1;
+    }).toThrow(TypeError);
+    expect(store.getImage(imageId(1))).toMatchObject({ split: 'train', flags: ['tiny-face'] });
+    expect(store.library.stats(null).splits).toEqual({ pool: 0, train: 1, val: 0, test: 0 });
+    await store.close();
   });
 });

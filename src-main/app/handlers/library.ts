@@ -6,7 +6,6 @@ import type { HandlerTable } from '../dispatch';
 import { checkImportSource } from '../../core/library/import-source-check';
 import { LibraryJobs } from '../../core/library/library-jobs';
 import { exportProjectLabels } from '../../core/library/library-export';
-import { queryLibrary } from '../../core/library/library-query';
 import {
   assignProjectSplits,
   curateProject,
@@ -39,14 +38,7 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
       const missing =
         knownMissingImages(store) ??
         (request.filter.missing !== undefined ? (await checkImageFiles(store)).missing : undefined);
-      return queryLibrary(
-        store.listImages(),
-        (imageId) => store.getFace(imageId),
-        request.filter,
-        request.offset,
-        request.limit,
-        missing,
-      );
+      return store.library.query(request.filter, request.offset, request.limit, missing);
     },
     'library:importFolder': async (request) => {
       const store = ctx.session.require();

@@ -1,9 +1,12 @@
 /**
- * The library grid's query: filter the image index by split, labels, curation and text, then page
- * it. Pure over the store's records and labels, so the grid and the labeller's navigation share it.
+ * The library grid's query and counts as a scan: filter the image index by split, labels,
+ * curation and text, then page it; count what the header shows. Pure over the records and labels.
+ * The app answers from the store's index (library-index.ts), which must give exactly these
+ * answers: this scan is the reference its tests compare it with, over random edits.
  */
 import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
-import type { LibraryFilter, LibraryItem } from '../../shared/library';
+import { emptyLibraryStats } from '../../shared/library';
+import type { LibraryFilter, LibraryItem, LibraryStats } from '../../shared/library';
 import { faceState } from '../../shared/point-provenance';
 
 const NONE: ReadonlySet<string> = new Set();
@@ -83,4 +86,30 @@ export function queryLibrary(
     total += 1;
   }
   return { total, items };
+}
+
+/** The library's header counted image by image; `missing` as in libraryStats. */
+export function scanLibraryStats(
+  images: readonly ImageRecord[],
+  faceOf: (imageId: string) => FaceAnnotation | null,
+  missing: ReadonlySet<string> | null,
+): LibraryStats {
+  const stats = emptyLibraryStats();
+  let missingCount = 0;
+  for (const image of images) {
+    if (missing?.has(image.id)) missingCount += 1;
+    stats.total += 1;
+    stats.splits[image.split] += 1;
+    if ((image.flags?.length ?? 0) > 0) stats.flagged += 1;
+    if (image.face !== undefined) stats.curated += 1;
+    if (image.face === null || image.flags?.includes('no-face')) stats.noFace += 1;
+    const face = faceOf(image.id);
+    if (isLabelled(face)) stats.labelled += 1;
+    if (needsReview(face)) stats.needsReview += 1;
+    if (face?.expression) {
+      stats.expressions[face.expression] = (stats.expressions[face.expression] ?? 0) + 1;
+    }
+  }
+  stats.missing = missing === null ? null : missingCount;
+  return stats;
 }

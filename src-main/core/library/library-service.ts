@@ -18,7 +18,6 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ImageRecord, Split } from '../../shared/domain';
 import {
-  emptyLibraryStats,
   type ImportFaceCounts,
   type ImportFormat,
   type ImportPlacement,
@@ -38,7 +37,6 @@ import { rateMeter, type ImportProgress } from './import-progress';
 import { checkImportSource, requireSomeImages } from './import-source-check';
 import { readLabelledInput } from './labelled-input';
 import type { LabelledInput, SourceImage } from './labelled-input';
-import { isLabelled, needsReview } from './library-query';
 import { mergeFaces, type IncomingFace } from './merge-faces';
 import { checkImageFiles, knownMissingImages } from './missing-images';
 import { assignSplits, subjectFromFileName } from './splits';
@@ -497,27 +495,12 @@ export async function assignProjectSplits(
   return libraryStats(store);
 }
 
+/**
+ * The library's header: counts kept up to date by the store (library-index.ts), with missing
+ * files counted from the last check of the files (null until one has run).
+ */
 export function libraryStats(store: ProjectStore): LibraryStats {
-  const stats = emptyLibraryStats();
-  // Counted from the last check of the files; null (not known) until one has run.
-  const missing = knownMissingImages(store);
-  let missingCount = 0;
-  for (const image of store.listImages()) {
-    if (missing?.has(image.id)) missingCount += 1;
-    stats.total += 1;
-    stats.splits[image.split] += 1;
-    if ((image.flags?.length ?? 0) > 0) stats.flagged += 1;
-    if (image.face !== undefined) stats.curated += 1;
-    if (image.face === null || image.flags?.includes('no-face')) stats.noFace += 1;
-    const face = store.getFace(image.id);
-    if (isLabelled(face)) stats.labelled += 1;
-    if (needsReview(face)) stats.needsReview += 1;
-    if (face?.expression) {
-      stats.expressions[face.expression] = (stats.expressions[face.expression] ?? 0) + 1;
-    }
-  }
-  stats.missing = missing === null ? null : missingCount;
-  return stats;
+  return store.library.stats(knownMissingImages(store));
 }
 
 function describeFailure(failure: ImportFailure): { file: string; reason: string } {

@@ -1,0 +1,485 @@
+/**
+ * The library's index over one open project (docs/ARCHITECTURE.md, "Data flows"): what the grid's
+ * filters and the header's counts need of each image, kept by position in the image index and
+ * updated by the store on every write (an image added or replaced, a face saved; a removal
+ * rebuilds it). So `library:list` and `library:stats` no longer read every record and face per
+ * call:
+ *
+ * - the counts of `library:stats` are kept up to date on write: a call costs the number of known
+ *   missing files, not the number of images;
+ * - a filter that needs a face (labelled, to review, an expression, an attribute) looks only at
+ *   the images that have one;
+ * - the positions matching the record part of a filter (split, face found, flagged, missing,
+ *   text) are kept for the last few filters until a record changes: the next pages of a grid and
+ *   a deep page cost the page, and after a label edit `labelled: false` / `needsReview: false`
+ *   are those positions less the faces that fail them (a look at the faces, not the index);
+ * - the unfiltered grid is a slice of the index.
+ *
+ * The answers are those of library-query.ts's scan (`queryLibrary`, `matchesFilter`), which stays
+ * the reference the tests compare this index with. Items are fresh objects over the store's frozen
+ * records: a caller may change an item but never the store through it.
+ */
+import type { FaceAnnotation, ImageRecord, Split } from '../../shared/domain';
+import type { LibraryFilter, LibraryItem, LibraryStats } from '../../shared/library';
+import { faceState } from '../../shared/point-provenance';
+import type { LibraryPage } from './library-query';
+
+const SPLIT_CODES: Readonly<Record<Split, number>> = { pool: 0, train: 1, val: 2, test: 3 };
+
+/** Per-position curation bits. */
+const FACE_FOUND = 1; // image.face is a detection (not null, not absent)
+const FLAGGED = 2; // at least one curation flag
+const NO_FACE = 4; // detection found none, or flagged no-face
+const CURATED = 8; // detection has looked at it (face present, found or not)
+
+/** Per-position face state. */
+const UNLABELLED = 0;
+const LABELLED = 1;
+const NEEDS_REVIEW = 2;
+
+/** Filters whose matching positions are kept between writes. */
+const CACHED_FILTERS = 8;
+
+const NO_MISSING: ReadonlySet<string> = new Set();
+
+/** Which face state a face is in, as a code. */
+function stateCode(face: FaceAnnotation | undefined): number {
+  if (face === undefined) return UNLABELLED;
+  const state = faceState(face);
+  return state === 'labelled' ? LABELLED : state === 'needs-review' ? NEEDS_REVIEW : UNLABELLED;
+}
+
+function recordBits(image: ImageRecord): number {
+  const flagged = (image.flags?.length ?? 0) > 0;
+  return (
+    (image.face != null ? FACE_FOUND : 0) |
+    (flagged ? FLAGGED : 0) |
+    (image.face === null || image.flags?.includes('no-face') === true ? NO_FACE : 0) |
+    (image.face !== undefined ? CURATED : 0)
+  );
+}
+
+/** The faces a store holds, by image id. */
+export interface StoredFaces {
+  get(imageId: string): FaceAnnotation | undefined;
+  all(): Iterable<FaceAnnotation>;
+}
+
+/** The constraints of a filter on the image records alone (not on their faces). */
+interface RecordFilter {
+  /** No record constraint: every image passes. */
+  empty: boolean;
+  /** The constraints as a cache key. */
+  key: string;
+  /** Split code, or -1 for any. */
+  split: number;
+  hasFace: boolean | undefined;
+  flagged: boolean | undefined;
+  missing: boolean | undefined;
+  /** Lower-cased text to find in the path or source; undefined for none. */
+  text: string | undefined;
+}
+
+function recordPart(filter: LibraryFilter): RecordFilter {
+  const text = filter.text === undefined || filter.text === '' ? undefined : filter.text;
+  const split = filter.split === undefined ? -1 : SPLIT_CODES[filter.split];
+  const { hasFace, flagged, missing } = filter;
+  return {
+    empty:
+      split < 0 &&
+      hasFace === undefined &&
+      flagged === undefined &&
+      missing === undefined &&
+      text === undefined,
+    key: JSON.stringify([split, hasFace, flagged, missing, text]),
+    split,
+    hasFace,
+    flagged,
+    missing,
+    text: text?.toLowerCase(),
+  };
+}
+
+/** Whether only images with a face can pass the filter. */
+function needsFace(filter: LibraryFilter): boolean {
+  return (
+    filter.labelled === true ||
+    filter.needsReview === true ||
+    filter.expression !== undefined ||
+    filter.attribute !== undefined
+  );
+}
+
+/** Index of the first element of a sorted array that is ≥ value. */
+function lowerBound(sorted: ArrayLike<number>, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+export class LibraryIndex {
+  private images: readonly ImageRecord[] = [];
+  private readonly faces: StoredFaces;
+  private readonly positions = new Map<string, number>();
+  private splitAt = new Uint8Array(0);
+  private bitsAt = new Uint8Array(0);
+  private stateAt = new Uint8Array(0);
+  /** The face stored for the image at each position, if any. */
+  private facesAt: (FaceAnnotation | undefined)[] = [];
+  /** Positions that have a face, ascending. */
+  private facePositions: number[] = [];
+  private splitCounts = [0, 0, 0, 0];
+  private bitCounts = { flagged: 0, noFace: 0, curated: 0 };
+  private stateCounts = [0, 0, 0];
+  private expressionCounts = new Map<string, number>();
+  /** Matching positions per filter (and missing set), valid until the next change. */
+  private readonly matches = new Map<string, Int32Array>();
+  private readonly missingSetIds = new WeakMap<ReadonlySet<string>, number>();
+  private nextMissingSetId = 1;
+
+  /**
+   * `images` is the store's index in order; `faces` the faces it stores (faces of images not in
+   * the index are kept by the store but count for nothing here).
+   */
+  constructor(images: readonly ImageRecord[], faces: StoredFaces) {
+    this.faces = faces;
+    this.rebuild(images);
+  }
+
+  /** Indexes `images` from scratch (after a removal moved positions). */
+  rebuild(images: readonly ImageRecord[]): void {
+    this.images = images;
+    this.positions.clear();
+    this.splitAt = new Uint8Array(images.length);
+    this.bitsAt = new Uint8Array(images.length);
+    this.stateAt = new Uint8Array(images.length);
+    this.facesAt = new Array<FaceAnnotation | undefined>(images.length).fill(undefined);
+    this.facePositions = [];
+    this.splitCounts = [0, 0, 0, 0];
+    this.bitCounts = { flagged: 0, noFace: 0, curated: 0 };
+    this.stateCounts = [images.length, 0, 0];
+    this.expressionCounts = new Map();
+    this.recordsChanged();
+    images.forEach((image, position) => {
+      this.positions.set(image.id, position);
+      this.countRecord(position, image);
+    });
+    // Face by face (a lookup per face in the positions), not image by image: a property lookup
+    // per image id in the faces object cost seconds at 1M images.
+    for (const face of this.faces.all()) {
+      const position = this.positions.get(face.imageId);
+      if (position === undefined) continue;
+      const state = stateCode(face);
+      this.stateAt[position] = state;
+      this.stateCounts[UNLABELLED]! -= 1;
+      this.stateCounts[state]! += 1;
+      this.facesAt[position] = face;
+      this.countExpression(face.expression, 1);
+      this.facePositions.push(position);
+    }
+    this.facePositions.sort((a, b) => a - b);
+  }
+
+  get size(): number {
+    return this.images.length;
+  }
+
+  positionOf(imageId: string): number | undefined {
+    return this.positions.get(imageId);
+  }
+
+  /**
+   * The record at `position` was set: `position` is either an existing one (the record replaced
+   * one of the same id) or the next one (the record was appended). `images` is the store's index
+   * after the change.
+   */
+  putImage(images: readonly ImageRecord[], position: number, image: ImageRecord): void {
+    this.images = images;
+    const known = this.positions.get(image.id);
+    if (known === position) {
+      const old = { split: this.splitAt[position]!, bits: this.bitsAt[position]! };
+      this.uncountRecord(old.split, old.bits);
+      this.countRecord(position, image);
+    } else {
+      if (known !== undefined || position !== this.positions.size) {
+        throw new Error(`the library index is out of step at ${image.id} (position ${position})`);
+      }
+      this.grow(position + 1);
+      this.positions.set(image.id, position);
+      this.countRecord(position, image);
+      this.placeFace(position, this.faces.get(image.id));
+    }
+    this.recordsChanged();
+  }
+
+  /** The face of an image changed (saved); a face of an image not in the index is ignored. */
+  setFace(imageId: string, face: FaceAnnotation): void {
+    const position = this.positions.get(imageId);
+    if (position === undefined) return;
+    // The kept record matches stay: queries look at the faces afresh.
+    this.removeFace(position);
+    this.placeFace(position, face);
+  }
+
+  /** Labelled and to-review counts over the indexed images (the header's summary). */
+  faceCounts(): { labelled: number; needsReview: number } {
+    return {
+      labelled: this.stateCounts[LABELLED]!,
+      needsReview: this.stateCounts[NEEDS_REVIEW]!,
+    };
+  }
+
+  /** The library's header; `missing` holds the last file check's ids, null when none ran. */
+  stats(missing: ReadonlySet<string> | null): LibraryStats {
+    let missingCount = 0;
+    if (missing !== null) {
+      for (const id of missing) if (this.positions.has(id)) missingCount += 1;
+    }
+    const [pool, train, val, test] = this.splitCounts as [number, number, number, number];
+    return {
+      total: this.images.length,
+      splits: { pool, train, val, test },
+      labelled: this.stateCounts[LABELLED]!,
+      needsReview: this.stateCounts[NEEDS_REVIEW]!,
+      flagged: this.bitCounts.flagged,
+      noFace: this.bitCounts.noFace,
+      curated: this.bitCounts.curated,
+      expressions: Object.fromEntries(this.expressionCounts),
+      missing: missing === null ? null : missingCount,
+    };
+  }
+
+  /** One page of the images that pass `filter`, in index order, and how many pass. */
+  query(
+    filter: LibraryFilter,
+    offset: number,
+    limit: number,
+    missing: ReadonlySet<string> = NO_MISSING,
+  ): LibraryPage {
+    const record = recordPart(filter);
+    const items: LibraryItem[] = [];
+    if (needsFace(filter)) {
+      // Only images with a face can pass: look at those alone.
+      const found = this.withFace(filter, record, missing);
+      const end = Math.min(found.length, offset + limit);
+      for (let i = offset; i < end; i += 1) items.push(this.item(found[i]!, missing));
+      return { total: found.length, items };
+    }
+    // The record part's matches (kept across label edits), less the images whose face fails a
+    // `labelled: false` / `needsReview: false`: those are among the faces, so a label edit costs
+    // a look at the faces, not a scan of the index.
+    const base = this.recordMatches(record, missing);
+    const baseSize = base === null ? this.images.length : base.length;
+    const excluded = this.excludedByFace(filter, base);
+    const at = (index: number) => (base === null ? index : base[index]!);
+    // The offset-th passing image sits after every excluded one at or before it.
+    let index = offset;
+    let next = 0;
+    while (next < excluded.length && excluded[next]! <= index) {
+      index += 1;
+      next += 1;
+    }
+    for (; index < baseSize && items.length < limit; index += 1) {
+      if (next < excluded.length && excluded[next] === index) {
+        next += 1;
+        continue;
+      }
+      items.push(this.item(at(index), missing));
+    }
+    return { total: baseSize - excluded.length, items };
+  }
+
+  /** Positions of the faced images passing the whole filter, ascending. */
+  private withFace(
+    filter: LibraryFilter,
+    record: RecordFilter,
+    missing: ReadonlySet<string>,
+  ): number[] {
+    const found: number[] = [];
+    for (const position of this.facePositions) {
+      if (this.passesFace(position, filter) && this.passesRecord(position, record, missing)) {
+        found.push(position);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Indexes into the record matches (`base`, or every position when null) of the faced images
+   * the filter's negative face constraints exclude, ascending.
+   */
+  private excludedByFace(filter: LibraryFilter, base: Int32Array | null): number[] {
+    const excluded: number[] = [];
+    if (filter.labelled === undefined && filter.needsReview === undefined) return excluded;
+    for (const position of this.facePositions) {
+      if (this.passesFace(position, filter)) continue;
+      if (base === null) {
+        excluded.push(position);
+        continue;
+      }
+      const index = lowerBound(base, position);
+      if (base[index] === position) excluded.push(index);
+    }
+    return excluded;
+  }
+
+  private passesFace(position: number, filter: LibraryFilter): boolean {
+    const state = this.stateAt[position];
+    if (filter.labelled !== undefined && (state === LABELLED) !== filter.labelled) return false;
+    if (filter.needsReview !== undefined && (state === NEEDS_REVIEW) !== filter.needsReview) {
+      return false;
+    }
+    const face = this.facesAt[position];
+    if (filter.expression !== undefined && face?.expression !== filter.expression) return false;
+    if (filter.attribute !== undefined) {
+      if (face?.attributes[filter.attribute.name] !== filter.attribute.value) return false;
+    }
+    return true;
+  }
+
+  private passesRecord(position: number, record: RecordFilter, missing: ReadonlySet<string>) {
+    if (record.split >= 0 && this.splitAt[position] !== record.split) return false;
+    const bits = this.bitsAt[position]!;
+    if (record.hasFace !== undefined && ((bits & FACE_FOUND) !== 0) !== record.hasFace) {
+      return false;
+    }
+    if (record.flagged !== undefined && ((bits & FLAGGED) !== 0) !== record.flagged) return false;
+    if (record.missing === undefined && record.text === undefined) return true;
+    const image = this.images[position]!;
+    if (record.missing !== undefined && missing.has(image.id) !== record.missing) return false;
+    if (record.text !== undefined) {
+      const source = image.source?.toLowerCase() ?? '';
+      if (!image.path.toLowerCase().includes(record.text) && !source.includes(record.text)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The positions passing the record part of a filter, ascending; null for every image. Kept per
+   * record filter (and missing set) until a record changes: label edits leave them.
+   */
+  private recordMatches(record: RecordFilter, missing: ReadonlySet<string>): Int32Array | null {
+    if (record.empty) return null;
+    let missingId = 0;
+    if (record.missing !== undefined) {
+      missingId = this.missingSetIds.get(missing) ?? this.nextMissingSetId++;
+      this.missingSetIds.set(missing, missingId);
+    }
+    const key = `${record.key}|${missingId}`;
+    const cached = this.matches.get(key);
+    if (cached !== undefined) {
+      // Most recently used last.
+      this.matches.delete(key);
+      this.matches.set(key, cached);
+      return cached;
+    }
+    const found = new Int32Array(this.images.length);
+    let count = 0;
+    if (record.missing === true) {
+      const candidates: number[] = [];
+      for (const id of missing) {
+        const position = this.positions.get(id);
+        if (position !== undefined) candidates.push(position);
+      }
+      candidates.sort((a, b) => a - b);
+      for (const position of candidates) {
+        if (this.passesRecord(position, record, missing)) found[count++] = position;
+      }
+    } else {
+      for (let position = 0; position < this.images.length; position += 1) {
+        if (this.passesRecord(position, record, missing)) found[count++] = position;
+      }
+    }
+    const matches = found.slice(0, count);
+    this.matches.set(key, matches);
+    if (this.matches.size > CACHED_FILTERS) {
+      this.matches.delete(this.matches.keys().next().value!);
+    }
+    return matches;
+  }
+
+  private item(position: number, missing: ReadonlySet<string>): LibraryItem {
+    const image = this.images[position]!;
+    const state = this.stateAt[position];
+    return {
+      ...image,
+      labelled: state === LABELLED,
+      needsReview: state === NEEDS_REVIEW,
+      expression: this.facesAt[position]?.expression ?? null,
+      ...(missing.has(image.id) ? { missing: true } : {}),
+    };
+  }
+
+  /** A record changed (or moved): the kept record matches no longer hold. */
+  private recordsChanged(): void {
+    this.matches.clear();
+  }
+
+  private grow(length: number): void {
+    if (length <= this.splitAt.length) return;
+    const size = Math.max(length, this.splitAt.length * 2);
+    const larger = (from: Uint8Array): Uint8Array<ArrayBuffer> => {
+      const to = new Uint8Array(size);
+      to.set(from);
+      return to;
+    };
+    this.splitAt = larger(this.splitAt);
+    this.bitsAt = larger(this.bitsAt);
+    this.stateAt = larger(this.stateAt);
+  }
+
+  private countRecord(position: number, image: ImageRecord): void {
+    const split = SPLIT_CODES[image.split];
+    const bits = recordBits(image);
+    this.splitAt[position] = split;
+    this.bitsAt[position] = bits;
+    this.splitCounts[split]! += 1;
+    this.countBits(bits, 1);
+  }
+
+  private uncountRecord(split: number, bits: number): void {
+    this.splitCounts[split]! -= 1;
+    this.countBits(bits, -1);
+  }
+
+  private countBits(bits: number, sign: 1 | -1): void {
+    if ((bits & FLAGGED) !== 0) this.bitCounts.flagged += sign;
+    if ((bits & NO_FACE) !== 0) this.bitCounts.noFace += sign;
+    if ((bits & CURATED) !== 0) this.bitCounts.curated += sign;
+  }
+
+  private placeFace(position: number, face: FaceAnnotation | undefined): void {
+    const state = stateCode(face);
+    this.stateAt[position] = state;
+    this.stateCounts[state]! += 1;
+    this.facesAt[position] = face;
+    if (face === undefined) return;
+    this.countExpression(face.expression, 1);
+    // Not there: a new image, or its face was just removed.
+    this.facePositions.splice(lowerBound(this.facePositions, position), 0, position);
+  }
+
+  private removeFace(position: number): void {
+    const face = this.facesAt[position];
+    this.stateCounts[this.stateAt[position]!]! -= 1;
+    if (face === undefined) return;
+    this.countExpression(face.expression, -1);
+    this.facesAt[position] = undefined;
+    this.facePositions.splice(lowerBound(this.facePositions, position), 1);
+  }
+
+  private countExpression(expression: string | null, sign: 1 | -1): void {
+    // As the scan counts them: an empty expression is none.
+    if (!expression) return;
+    const count = (this.expressionCounts.get(expression) ?? 0) + sign;
+    if (count === 0) this.expressionCounts.delete(expression);
+    else this.expressionCounts.set(expression, count);
+  }
+}
