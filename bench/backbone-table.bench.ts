@@ -29,7 +29,8 @@
  *   --exported           (each draw's head also exported as the product exports it — one graph,
  *                         its refinement included when the fit kept it — and run by `predictFaces`
  *                         on the test faces from their labelled points: a cut as training cuts,
- *                         predicted, cut again around the prediction, predicted with its mirror;
+ *                         predicted, cut again around the prediction where it moves the crop's
+ *                         centre by over the card's recutBeyond, predicted with its mirror;
  *                         NME / FR@10%, and ρ of the card's σ; a third table)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -443,7 +444,7 @@ if (detectorLines.length) {
 }
 if (exportedLines.length) {
   console.log(
-    `\nThe exported model (each draw's head exported as the product does, run by predictFaces from the labelled points: cut, predict, cut again around the prediction, predict with the mirror), HELEN test NME / FR@10% (ρ of the card's σ; draws whose fit kept its refinement)\n`,
+    `\nThe exported model (each draw's head exported as the product does, run by predictFaces from the labelled points: cut, predict, cut again around the prediction where it moves the centre by over the card's recutBeyond, predict with the mirror), HELEN test NME / FR@10% (ρ of the card's σ; draws whose fit kept its refinement)\n`,
   );
   console.log(`| backbone | ${ks.map((k) => `k=${k}`).join(' | ')} |`);
   console.log(`|---|${ks.map(() => '---').join('|')}|`);

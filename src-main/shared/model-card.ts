@@ -112,6 +112,12 @@ export const HeadCropRecord = z
      * the predicted points (as training cut it around the labelled ones) and predict again.
      */
     refine: z.enum(['none', 'predicted-landmarks']).default('none'),
+    /**
+     * With `refine`: cut again only a face whose first guess centres it off the first cut by more
+     * than this fraction of the cut's side; the others keep the first cut, predicted with its
+     * mirror. Absent: 0, every face is cut again.
+     */
+    recutBeyond: z.number().nonnegative().optional(),
     /** When inference finds no face: the whole image as the box, with a per-image note. */
     wholeImageFallback: z.boolean(),
   })

@@ -4,10 +4,11 @@
  * labelled points (`trainedOn: 'landmarks'`), embedded as they are and mirrored, the ridge head
  * fitted (λ by leave-one-out, the flip from the schema's mirror pairs, σ calibrated on the
  * leave-one-out errors, the refinement on the backbone's local map kept when it pays off on
- * held-out faces and recorded in the card either way), then measured as `predict` and `eval` run it: each measured face cut from
- * its detection when it has one (else its labelled points), predicted, cut again around the
- * predicted points and predicted again (`refine: 'predicted-landmarks'`), and exported as one
- * graph with its card.
+ * held-out faces and recorded in the card either way), then measured as `predict` and `eval` run
+ * it: each measured face cut from its detection when it has one (else its labelled points),
+ * predicted, cut again around the predicted points where they move the crop's centre by over
+ * `recutBeyond` of its side (`refine: 'predicted-landmarks'`; predict/recut.ts), predicted with its
+ * mirror, and exported as one graph with its card.
  */
 import { HeadCropRecord, type CardMetrics, type ModelCard } from '../../shared/model-card';
 import type { LandmarkSchema } from '../../shared/schemas';
@@ -35,6 +36,7 @@ import { flipIndexOf } from '../landmarks/schema-flip';
 import type { BaselineData } from '../metrics/baselines';
 import { cedCurve, landmarkMetrics, nmePerFace } from '../metrics/landmark-metrics';
 import { cardSchemaOf } from '../predict/card-schema';
+import { RECUT_BEYOND } from '../predict/recut';
 import {
   completeHeadCard,
   folderChecksum,
@@ -74,11 +76,15 @@ function concatEmbedded(parts: readonly EmbeddedCrops[]): EmbeddedCrops {
   };
 }
 
-/** How a landmark head cuts faces: by the backbone's policy, then again around its prediction. */
+/**
+ * How a landmark head cuts faces: by the backbone's policy, then again around its prediction when
+ * that moves the crop's centre by over `RECUT_BEYOND` of its side (predict/recut.ts).
+ */
 function landmarkCropRecord(backbone: FaceBackbone): HeadCropRecord {
   return HeadCropRecord.parse({
     ...headCropRecord(backbone, 'landmarks', 'detection'),
     refine: 'predicted-landmarks',
+    recutBeyond: RECUT_BEYOND,
   });
 }
 
@@ -219,7 +225,7 @@ export const landmarkHeadTask: HeadTask = {
       measuredHow:
         `cut from ${fromDetection} detection box${fromDetection === 1 ? '' : 'es'} and ` +
         `${measured.length - fromDetection} labelled points' box${measured.length - fromDetection === 1 ? '' : 'es'}, ` +
-        'then again around the predicted points, as predict cuts them',
+        `then again around the predicted points where they moved the crop's centre by over ${100 * RECUT_BEYOND}% of its side, as predict cuts them`,
       exportTo: async (dir: string, cardMetrics: CardMetrics[]) => {
         await exportBackboneHeadModel(dir, {
           card: { ...card, metrics: cardMetrics },

@@ -6,10 +6,12 @@
  * (flip-consistency.ts). `predict`, `eval` and the labeller's pre-labelling call this one function.
  *
  * Backbone-headed models (a card with `head`) cut faces by the head's crop record: the first crop
- * from the detection (or the box, the points, the whole image) by its policy, and, when the record
- * says `refine: 'predicted-landmarks'`, a second crop around the first prediction's points — cut
- * as training cut around the labelled ones — predicted again (the first pass without its mirror:
- * it only places the face). Their σ is the card's calibration, σ² = a·s_j² + c·d², with d the
+ * from the detection (or the box, the points, the whole image) by its policy, predicted without
+ * its mirror to place the face, and, when the record says `refine: 'predicted-landmarks'`, a
+ * second crop around that guess's points — cut as training cut around the labelled ones — where
+ * it frames the face off the first by more than the record's `recutBeyond` (recut.ts); the final
+ * crop is predicted with its mirror, and a first crop kept reuses its first pass (two graph runs a
+ * face, three when cut again). Their σ is the card's calibration, σ² = a·s_j² + c·d², with d the
  * face's flip disagreement (point-uncertainty.ts), so a point the model is unsure of on this face
  * is never shown as confident.
  *
@@ -24,8 +26,9 @@ import type { Box, FaceDetection, Landmark, PlacedPoint } from '../../shared/dom
 import type { CardClassGroup, CardHead, CropPolicy, ModelCard } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
 import { cropFaces, faceCropBox, fromCrop } from '../data/face-crop';
-import type { ExportedModel } from '../export/load-model';
+import type { ExportedModel, ExportedPrediction } from '../export/load-model';
 import { combineFlipped, flipIndexOf } from './flip-consistency';
+import { needsRecut } from './recut';
 
 /** One image to predict on, and what is known about its face. */
 export interface ImageToPredict {
@@ -171,12 +174,12 @@ export async function predictFaces(
           outcome.failed.push({ index, file: image.file, message: error.message });
         }
       }
-      if (batch.length > 0 && heads.refine) {
-        const first = await predictBatch(model, heads, batch, false);
-        await recrop(model, heads, batch, first);
-      }
       if (batch.length > 0)
-        outcome.faces.push(...(await predictBatch(model, heads, batch, flipTest)));
+        outcome.faces.push(
+          ...(heads.refine
+            ? await predictRecut(model, heads, batch, flipTest)
+            : await predictBatch(model, heads, batch, flipTest)),
+        );
     } finally {
       tf.dispose(batch.map((c) => c.pixels));
     }
@@ -198,6 +201,8 @@ interface Heads {
   policy: CropPolicy;
   /** Landmark heads: cut again around the first prediction and predict again. */
   refine: boolean;
+  /** With `refine`: the framing shift beyond which a face is cut again (recut.ts). */
+  recutBeyond: number;
   /** Landmark heads: the σ calibration (σ² = a·s_j² + c·d²); null: σ is the flip distance. */
   sigma: NonNullable<CardHead['uncertainty']> | null;
 }
@@ -223,28 +228,65 @@ function headsOf(card: ModelCard): Heads {
     classes: card.task === 'expression' ? card.classes : null,
     policy: card.head?.crop.policy ?? card.crop,
     refine: schema !== null && card.head?.crop.refine === 'predicted-landmarks',
+    recutBeyond: card.head?.crop.recutBeyond ?? 0,
     sigma,
   };
 }
 
 /**
- * Replaces each face's crop with the square around its first prediction's points (the crop
- * policy applied to them as to labelled points), so the second pass sees the face framed as the
- * training faces were.
+ * Landmark heads with `refine`: the first crops predicted as they are (placing each face); a face
+ * whose guess frames it off its crop by more than `recutBeyond` is cut again around the guess
+ * (the crop policy applied to the guessed points as to labelled ones); then one graph run on the
+ * new crops and the mirror of every face's final crop. A face kept on its first crop reuses its
+ * first pass, so its answer is exactly the flip-averaged prediction on that crop. `batch` ends
+ * holding each face's final crop (the caller disposes them).
  */
-async function recrop(
+async function predictRecut(
   model: ExportedModel,
   heads: Heads,
   batch: Cropped[],
-  first: readonly PredictedFace[],
-): Promise<void> {
+  flipTest: boolean,
+): Promise<PredictedFace[]> {
+  const n = batch.length;
+  const width = heads.flip!.length * 2;
+  const first = await runGraph(model, batch, false);
+  const guesses = labelsOf(heads, batch, first, false);
+  const recut: number[] = [];
   for (const [i, c] of batch.entries()) {
-    const points = first[i]!.labels.points;
-    const crop = faceCropBox(c.opened, { points }, heads.policy);
-    const pixels = await cropFaces(c.opened, [crop], model.inputSize);
+    const around = faceCropBox(c.opened, { points: guesses[i]!.labels.points }, heads.policy);
+    if (!needsRecut(c.crop, around, heads.recutBeyond)) continue;
+    const pixels = await cropFaces(c.opened, [around], model.inputSize);
     c.pixels.dispose();
-    batch[i] = { ...c, crop, pixels };
+    batch[i] = { ...c, crop: around, pixels };
+    recut.push(i);
   }
+  if (recut.length === 0 && !flipTest) return guesses;
+  const input = tf.tidy(() => {
+    const parts: tf.Tensor4D[] = recut.map((i) => batch[i]!.pixels);
+    if (flipTest) parts.push(tf.reverse(tf.concat(batch.map((c) => c.pixels)) as tf.Tensor4D, 2));
+    return tf.concat(parts) as tf.Tensor4D;
+  });
+  let second: ExportedPrediction;
+  try {
+    second = await model.predict(input);
+  } finally {
+    input.dispose();
+  }
+  const fresh = second.landmarks;
+  const expected = (recut.length + (flipTest ? n : 0)) * width;
+  if (!fresh || fresh.length !== expected || first.landmarks?.length !== n * width)
+    throw new StudioError(
+      'internal',
+      `The model returned ${fresh?.length ?? 0} landmark values for ${recut.length + (flipTest ? n : 0)} crops; expected ${expected}`,
+    );
+  // Rows as one graph run on [final crops; their mirrors] would give them.
+  const landmarks = new Float32Array((flipTest ? 2 : 1) * n * width);
+  landmarks.set(first.landmarks);
+  recut.forEach((face, row) =>
+    landmarks.set(fresh.subarray(row * width, (row + 1) * width), face * width),
+  );
+  if (flipTest) landmarks.set(fresh.subarray(recut.length * width), n * width);
+  return labelsOf(heads, batch, { landmarks }, flipTest);
 }
 
 /** A detector that cannot load fails the whole run, not each image in turn. */
@@ -352,18 +394,35 @@ async function predictBatch(
   batch: readonly Cropped[],
   flipTest: boolean,
 ): Promise<PredictedFace[]> {
-  const n = batch.length;
+  return labelsOf(heads, batch, await runGraph(model, batch, flipTest), flipTest);
+}
+
+/** One graph run on the batch's crops, then (with `flipTest`) their mirrors. */
+async function runGraph(
+  model: ExportedModel,
+  batch: readonly Cropped[],
+  flipTest: boolean,
+): Promise<ExportedPrediction> {
   const input = tf.tidy(() => {
     const crops = tf.concat(batch.map((c) => c.pixels)) as tf.Tensor4D;
     // Axis 2 is the crop's width: pixel px goes to S − 1 − px, so u goes to 1 − u.
     return flipTest ? (tf.concat([crops, tf.reverse(crops, 2)]) as tf.Tensor4D) : crops;
   });
-  let output;
   try {
-    output = await model.predict(input);
+    return await model.predict(input);
   } finally {
     input.dispose();
   }
+}
+
+/** The labels of each face of `batch` from the graph's outputs on it (and its mirrors). */
+function labelsOf(
+  heads: Heads,
+  batch: readonly Cropped[],
+  output: ExportedPrediction,
+  flipTest: boolean,
+): PredictedFace[] {
+  const n = batch.length;
   const landmarks = landmarksOf(heads, output.landmarks, n, flipTest);
   const attributes = halfMean(output.probabilities, flipTest);
   const k = heads.pointNames?.length ?? 0;

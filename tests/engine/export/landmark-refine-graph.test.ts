@@ -4,7 +4,9 @@
  * p_re_lu_9), exported as one graph: on 12 HELEN test crops and their mirrors the graph equals
  * the engine's refined prediction within 1e-4, on wasm and on cpu, where the refinement itself
  * moves points by far more than that; `predictFaces` on the refined folder beats the same head
- * exported without its refinement on 30 held-out faces; the card must say how the head refines.
+ * exported without its refinement on 30 held-out faces; with the job's recut rule `predictFaces`
+ * gives each face the engine's flip-averaged prediction on its final cut, most faces on their
+ * first cut in two graph runs; the card must say how the head refines.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { landmarkTapNames, headInputOf } from '../../../src-main/engine/backbones/embed-faces';
 import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backbone';
 import { loadFaceMesh } from '../../../src-main/engine/backbones/facemesh';
-import { cropFaces } from '../../../src-main/engine/data/face-crop';
+import { cropFaces, toCrop } from '../../../src-main/engine/data/face-crop';
 import { exportBackboneHeadModel } from '../../../src-main/engine/export/backbone-head-export';
-import { loadExportedModel } from '../../../src-main/engine/export/load-model';
+import { loadExportedModel, type ExportedModel } from '../../../src-main/engine/export/load-model';
 import {
   landmarkCardHead,
   landmarkTapsOf,
@@ -28,7 +30,9 @@ import {
   type LandmarkRidgeModel,
 } from '../../../src-main/engine/landmarks/landmark-ridge-head';
 import { mean, nmeOfFace } from '../../../src-main/engine/metrics/landmark-metrics';
+import { combineFlipped, flipIndexOf } from '../../../src-main/engine/predict/flip-consistency';
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
+import { framingShift, RECUT_BEYOND } from '../../../src-main/engine/predict/recut';
 import type { ModelCard } from '../../../src-main/shared/model-card';
 import { useWasm } from '../../support/engine-helpers';
 import { helenFaces, type HelenFace } from '../../support/helen-crops';
@@ -183,6 +187,74 @@ describe('the refined landmark head in the exported graph', () => {
     );
     expect(refined).toBeLessThan(plain);
     expect(refined).toBeLessThan(0.06);
+  }, 600_000);
+
+  it('runs the recut rule as the job writes it: each face the engine’s flip average on its final cut', async () => {
+    // The job's crop record: cut again only where the first guess moves the centre by over
+    // RECUT_BEYOND of the side. Faces cut from their labelled points are mostly framed already.
+    const crop = {
+      ...headCropRecord(mesh, 'landmarks'),
+      inputSize: 192,
+      refine: 'predicted-landmarks' as const,
+      recutBeyond: RECUT_BEYOND,
+    };
+    const dir = path.join(tmp, 'recut');
+    const card = headCard('recut', [mesh], [[]], { task: 'landmarks' }, 50);
+    await exportBackboneHeadModel(dir, {
+      card: { ...card, head: landmarkCardHead(mesh, head, crop) },
+      backbones: [mesh],
+      head,
+    });
+    const loaded = await loadExportedModel(dir);
+    const faces = test.slice(0, 12);
+    const runs: number[] = [];
+    const counted: ExportedModel = {
+      ...loaded,
+      predict: (images) => {
+        runs.push(images.shape[0]);
+        return loaded.predict(images);
+      },
+    };
+    try {
+      const outcome = await predictFaces(
+        counted,
+        faces.map((f) => ({ file: f.file, points: f.points })),
+        { detect: false },
+      );
+      expect(outcome.faces).toHaveLength(faces.length);
+      const firstCuts = await cropsOf(mesh, faces);
+      const kept = outcome.faces.filter((f, i) => {
+        const same = JSON.stringify(f.crop) === JSON.stringify(firstCuts[i]!.box);
+        // A face cut again was cut around its guess, off the first cut by over the threshold.
+        if (!same) expect(framingShift(firstCuts[i]!.box, f.crop)).toBeGreaterThan(RECUT_BEYOND);
+        return same;
+      }).length;
+      expect(kept).toBeGreaterThan(faces.length / 2);
+      // The first cuts together; then the recut crops with every final crop's mirror.
+      expect(runs).toEqual([faces.length, 2 * faces.length - kept]);
+
+      // The engine on each face's final cut and its mirror, flip-averaged.
+      const pieces = await Promise.all(outcome.faces.map((f) => cropFaces(f.file, [f.crop], 192)));
+      const images = tf.concat(pieces) as tf.Tensor4D;
+      const mirrored = tf.reverse(images, 2) as tf.Tensor4D;
+      tf.dispose(pieces);
+      let engine: Float32Array;
+      try {
+        engine = combineFlipped(
+          Float32Array.from(await engineShapes(head.model, images)),
+          Float32Array.from(await engineShapes(head.model, mirrored)),
+          flipIndexOf(68, card.schema!.mirror),
+        ).points;
+      } finally {
+        tf.dispose([images, mirrored]);
+      }
+      const predicted = outcome.faces.flatMap((f) =>
+        toCrop(f.labels.points, f.crop).flatMap((p) => [p.x, p.y]),
+      );
+      expect(worstGap(predicted, engine)).toBeLessThan(1e-4);
+    } finally {
+      loaded.dispose();
+    }
   }, 600_000);
 
   it('refuses a card that does not say how the head refines, by field', async () => {

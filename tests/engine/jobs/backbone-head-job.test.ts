@@ -21,6 +21,7 @@ import { runFinetuneJob } from '../../../src-main/engine/jobs/finetune-job';
 import { inferenceRequest } from '../../../src-main/engine/jobs/backbone-head-job';
 import { landmarkMetrics } from '../../../src-main/engine/metrics/landmark-metrics';
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
+import { RECUT_BEYOND } from '../../../src-main/engine/predict/recut';
 import { ModelCard } from '../../../src-main/shared/model-card';
 import {
   JobProgress,
@@ -147,6 +148,7 @@ describe('backbone-head fine-tuning job', { timeout: 300_000 }, () => {
         trainedOn: 'landmarks',
         inference: 'detection',
         refine: 'predicted-landmarks',
+        recutBeyond: RECUT_BEYOND,
       },
     });
     expect(card.head!.uncertainty!.pointError).toHaveLength(68);
@@ -163,7 +165,7 @@ describe('backbone-head fine-tuning job', { timeout: 300_000 }, () => {
     expect(card.metrics).toEqual([
       {
         data: expect.stringMatching(
-          /^test split of project "helen"; cut from 0 detection boxes and 100 labelled points' boxes, then again around the predicted points/,
+          /^test split of project "helen"; cut from 0 detection boxes and 100 labelled points' boxes, then again around the predicted points where they moved the crop's centre by over 1% of its side/,
         ),
         faces: 100,
         values: outcome.result.metrics,

@@ -44,10 +44,14 @@ export function fakeCard(overrides: Partial<ModelCard> = {}): ModelCard {
 /** The crop policy of `fakeHeadCard`'s head (FaceMesh's). */
 export const HEAD_POLICY = { from: 'face-box' as const, margin: 0.3, landmarksToFaceBox: 1 };
 
-/** A landmarks card with a head record (a backbone-headed model) of the given refine and σ. */
+/**
+ * A landmarks card with a head record (a backbone-headed model) of the given refine, σ and recut
+ * threshold (absent: the record's default, every face cut again).
+ */
 export function fakeHeadCard(
   refine: 'none' | 'predicted-landmarks',
   uncertainty: { a: number; c: number; pointError: number[] } | null,
+  recutBeyond?: number,
 ): ModelCard {
   return fakeCard({
     version: 2,
@@ -74,6 +78,7 @@ export function fakeHeadCard(
         trainedOn: 'landmarks',
         inference: 'detection',
         refine,
+        ...(recutBeyond === undefined ? {} : { recutBeyond }),
         wholeImageFallback: true,
       },
       uncertainty,

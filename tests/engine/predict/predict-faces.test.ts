@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceDetector, FaceFinding } from '../../../src-main/core/library/face-detect';
 import { faceCropBox, toCrop } from '../../../src-main/engine/data/face-crop';
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
+import { framingShift } from '../../../src-main/engine/predict/recut';
 import type { FaceDetection } from '../../../src-main/shared/domain';
 import { StudioError } from '../../../src-main/shared/errors';
 import { useWasm } from '../../support/engine-helpers';
@@ -256,6 +257,93 @@ describe('backbone-headed landmark models', () => {
       expect(Math.abs(p.x - DOTS[i]!.x)).toBeLessThan(1);
       expect(Math.abs(p.y - DOTS[i]!.y)).toBeLessThan(1);
     });
+  });
+
+  it('keeps a first cut its guess centres within recutBeyond: two graph runs, the flip average on it', async () => {
+    // The first guess and the square cut around it, as predict computes them.
+    const first = fakeModel(headCard('none', null), dotCentroids(32, 0.01));
+    const once = await predictFaces(first.model, [{ file: image, box: BOX }], { flipTest: false });
+    const firstCrop = once.faces[0]!.crop;
+    const around = faceCropBox(
+      { width: W, height: H },
+      { points: once.faces[0]!.labels.points },
+      policy,
+    );
+    const shift = framingShift(firstCrop, around);
+    expect(shift).toBeGreaterThan(0.001);
+
+    // Just over the shift: the first cut is kept, and only its mirror runs after the first pass.
+    const kept = fakeModel(
+      headCard('predicted-landmarks', null, shift * 1.01),
+      dotCentroids(32, 0.01),
+    );
+    const keptFace = (await predictFaces(kept.model, [{ file: image, box: BOX }])).faces[0]!;
+    expect(kept.calls).toEqual([1, 1]);
+    expect(keptFace.crop).toEqual(firstCrop);
+    // Exactly what one run on the first cut and its mirror gives (no refine).
+    const plain = fakeModel(headCard('none', null), dotCentroids(32, 0.01));
+    const flipped = (await predictFaces(plain.model, [{ file: image, box: BOX }])).faces[0]!;
+    expect(plain.calls).toEqual([2]);
+    expect(keptFace.labels.points).toEqual(flipped.labels.points);
+
+    // Just under it: cut again around the guess, that cut and its mirror predicted.
+    const recut = fakeModel(
+      headCard('predicted-landmarks', null, shift * 0.99),
+      dotCentroids(32, 0.01),
+    );
+    const recutFace = (await predictFaces(recut.model, [{ file: image, box: BOX }])).faces[0]!;
+    expect(recut.calls).toEqual([1, 2]);
+    expect(recutFace.crop).toEqual(around);
+  });
+
+  it('mixes kept and recut faces in one batch, each as it would be alone', async () => {
+    // The second face's box is moved off the dots: its guess moves the crop far more.
+    const off = { ...BOX, x: BOX.x + 12, y: BOX.y - 6 };
+    const requests = [
+      { file: image, box: BOX },
+      { file: image, box: off },
+      { file: image, box: BOX },
+    ];
+    const first = fakeModel(headCard('none', null), dotCentroids(32));
+    const guesses = (await predictFaces(first.model, requests, { flipTest: false })).faces;
+    const shifts = guesses.map((g) =>
+      framingShift(
+        g.crop,
+        faceCropBox({ width: W, height: H }, { points: g.labels.points }, policy),
+      ),
+    );
+    expect(shifts[1]).toBeGreaterThan(2 * shifts[0]!);
+    const beyond = (shifts[0]! + shifts[1]!) / 2;
+
+    const { model, calls } = fakeModel(
+      headCard('predicted-landmarks', null, beyond),
+      dotCentroids(32, 0.01),
+    );
+    const before = tf.memory().numTensors;
+    const together = (await predictFaces(model, requests)).faces;
+    expect(tf.memory().numTensors).toBe(before);
+    // Three first cuts; then the one recut crop and the three final crops' mirrors.
+    expect(calls).toEqual([3, 4]);
+    expect(together[0]!.crop).toEqual(guesses[0]!.crop);
+    expect(together[1]!.crop).not.toEqual(guesses[1]!.crop);
+    for (const [i, request] of requests.entries()) {
+      const alone = fakeModel(
+        headCard('predicted-landmarks', null, beyond),
+        dotCentroids(32, 0.01),
+      );
+      const face = (await predictFaces(alone.model, [request])).faces[0]!;
+      expect(together[i]!.crop).toEqual(face.crop);
+      together[i]!.labels.points.forEach((p, j) => {
+        expect(p.x).toBeCloseTo(face.labels.points[j]!.x, 4);
+        expect(p.y).toBeCloseTo(face.labels.points[j]!.y, 4);
+      });
+    }
+    // Recut or kept, the points land on the dots.
+    for (const face of together)
+      face.labels.points.forEach((p, i) => {
+        expect(Math.abs(p.x - DOTS[i]!.x)).toBeLessThan(2);
+        expect(Math.abs(p.y - DOTS[i]!.y)).toBeLessThan(1);
+      });
   });
 
   it("gives a point the mirror disagrees on a larger σ, by the card's calibration", async () => {
