@@ -28,6 +28,7 @@ import {
   type RidgeClassifier,
 } from './ridge-classifier';
 import { ridgeClassifierAffine } from './classifier-affine';
+import type { ClassifierFitOptions } from './classifier-head';
 import { fitSoftmaxTemperature, softmaxProbabilities } from './score-calibration';
 
 /** Which features a group's classifier reads: every tap, or the point taps alone. */
@@ -54,11 +55,8 @@ export interface ClassGroupHead {
   temperature: number;
 }
 
-export interface ClassGroupFitOptions {
-  /** Group of each face (e.g. the subject): one is never split by the cross-validation. */
-  subjects?: readonly string[];
-  seed?: number;
-  lambdas?: readonly number[];
+/** The classifier head's options (`groups`: each face's subject), and which features to fit on. */
+export interface ClassGroupFitOptions extends ClassifierFitOptions {
   /** Fit on these features without trying the other (default: the better by cross-validation). */
   only?: GroupFeatures;
 }
@@ -142,7 +140,7 @@ export function fitClassGroups(
       };
     const fitOn = (features: FeatureRows) =>
       fitRidgeWithHeldOutScores(features, y, k, {
-        ...(options.subjects ? { groups: rows.map((i) => options.subjects![i]!) } : {}),
+        ...(options.groups ? { groups: rows.map((i) => options.groups![i]!) } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         ...(options.lambdas ? { lambdas: options.lambdas } : {}),
       });

@@ -49,7 +49,7 @@ export function fitHeadGroups(
     points,
     {
       seed,
-      ...(subjects.every((s): s is string => s !== undefined) ? { subjects } : {}),
+      ...(subjects.every((s): s is string => s !== undefined) ? { groups: subjects } : {}),
     },
   );
 }
