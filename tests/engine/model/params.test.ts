@@ -121,7 +121,7 @@ describe('flat values and tensors', () => {
 });
 
 describe('checksum', () => {
-  it('is FNV-1a and a sum of the values\' bits, order-sensitive', () => {
+  it("is FNV-1a and a sum of the values' bits, order-sensitive", () => {
     expect(checksum(new Float32Array(0))).toBe('811c9dc5-0');
     expect(checksum(new Float32Array([1, 2]))).toBe('8af697cd-7f800000');
     expect(checksum(new Float32Array([2, 1]))).toBe('89f697cd-7f800000');
