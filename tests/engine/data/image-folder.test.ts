@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { promises as fsPromises, type Dirent } from 'node:fs';
+import { promises as fsPromises } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImageFolderData } from '../../../src-main/engine/data/image-folder';
 import { useWasm } from '../../support/engine-helpers';
@@ -59,10 +59,8 @@ describe('image folder data', () => {
     // its extension.
     const listing = vi
       .spyOn(fsPromises, 'readdir')
-      // Called without options, readdir gives names; the spy is typed by its last overload.
-      .mockImplementation(
-        async () => ['c.png', 'notes.txt', 'a.PNG', 'b.png'] as unknown as Dirent[],
-      );
+      // Without options readdir gives names; the spy has the type of its last overload.
+      .mockImplementation(async () => ['c.png', 'notes.txt', 'a.PNG', 'b.png'] as never);
     try {
       const all = await ImageFolderData.open(dir, 8);
       expect(all.files).toEqual(['a.PNG', 'b.png', 'c.png'].map((n) => path.join(dir, n)));
