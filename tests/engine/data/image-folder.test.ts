@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fsPromises } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImageFolderData } from '../../../src-main/engine/data/image-folder';
 import { useWasm } from '../../support/engine-helpers';
 
@@ -48,6 +49,65 @@ describe('image folder data', () => {
       await writeFile(bad, 'garbage');
       const data = ImageFolderData.fromFiles([bad], 8);
       await expect(data.batch([0])).rejects.toThrow(/broken\.jpg/);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the images sorted by name, up to the limit', async () => {
+    // The listing as the file system might give it, out of order; a name's case does not hide
+    // its extension.
+    const listing = vi
+      .spyOn(fsPromises, 'readdir')
+      // Without options readdir gives names; the spy has the type of its last overload.
+      .mockImplementation(async () => ['c.png', 'notes.txt', 'a.PNG', 'b.png'] as never);
+    try {
+      const all = await ImageFolderData.open(dir, 8);
+      expect(all.files).toEqual(['a.PNG', 'b.png', 'c.png'].map((n) => path.join(dir, n)));
+      const two = await ImageFolderData.open(dir, 8, 2);
+      expect(two.files).toEqual(['a.PNG', 'b.png'].map((n) => path.join(dir, n)));
+    } finally {
+      listing.mockRestore();
+    }
+  });
+
+  it('names a folder it cannot read, and one with no images', async () => {
+    const missing = path.join(dir, 'no-such-folder');
+    await expect(ImageFolderData.open(missing, 8)).rejects.toThrow(
+      `Image folder ${missing} cannot be read: `,
+    );
+    const own = await mkdtemp(path.join(os.tmpdir(), 'fs-noimages-'));
+    try {
+      await writeFile(path.join(own, 'notes.txt'), 'not an image');
+      await expect(ImageFolderData.open(own, 8)).rejects.toThrow(
+        `Image folder ${own} holds no images`,
+      );
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  it('squashes a wide image to the square, keeping all of it', async () => {
+    // 30×10: red on the left third, blue elsewhere. Squashed, red stays on the left; cropped to
+    // the middle square, it would be gone.
+    const own = await mkdtemp(path.join(os.tmpdir(), 'fs-wide-'));
+    try {
+      const file = path.join(own, 'wide.png');
+      await sharp({ create: { width: 30, height: 10, channels: 3, background: '#0000ff' } })
+        .composite([
+          {
+            input: { create: { width: 10, height: 10, channels: 3, background: '#ff0000' } },
+            left: 0,
+            top: 0,
+          },
+        ])
+        .png()
+        .toFile(file);
+      const batch = await ImageFolderData.fromFiles([file], 8).batch([0]);
+      const px = batch.dataSync();
+      const red = (x: number) => px[(4 * 8 + x) * 3]!;
+      expect([red(1), red(7)]).toEqual([1, 0]);
+      batch.dispose();
     } finally {
       await rm(own, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   type LabelledFace,
   type LabelledFaceSet,
 } from '../../../src-main/engine/data/labelled-faces';
-import type { PlacedPoint } from '../../../src-main/shared/domain';
+import type { Box, PlacedPoint } from '../../../src-main/shared/domain';
 import { useWasm } from '../../support/engine-helpers';
 import { createLabelledProject } from './labelled-project';
 
@@ -67,6 +67,106 @@ describe('crop policy of labelled faces', () => {
     expect(labelledFaceCropBox(elsewhere, DEFAULT_CROP_POLICY)).toEqual(
       faceCropBox(elsewhere, { points: elsewhere.points }, DEFAULT_CROP_POLICY),
     );
+  });
+});
+
+/** `syntheticFace(1.5)` with its points and detection replaced. */
+function faceWith(points: PlacedPoint[], box: Box | null): LabelledFace {
+  return { ...syntheticFace(1.5), points, detection: box && { box, crop: box, score: 1 } };
+}
+
+/** Four points spanning `w`×`h` px about (50, 50). */
+function rectPoints(w: number, h: number): PlacedPoint[] {
+  return [
+    { x: 50 - w / 2, y: 50 - h / 2, v: 2 },
+    { x: 50 + w / 2, y: 50 - h / 2, v: 2 },
+    { x: 50 - w / 2, y: 50 + h / 2, v: 2 },
+    { x: 50 + w / 2, y: 50 + h / 2, v: 2 },
+  ];
+}
+
+describe('crop policy measured on faces', () => {
+  it('sorts the ratios before taking the middle one', () => {
+    const faces = [9, 1.6, 1.4, 1.5, 1.5].map((s) => syntheticFace(s));
+    expect(measuredCropPolicy(faces, DEFAULT_CROP_POLICY).landmarksToFaceBox).toBe(1.5);
+  });
+
+  it('averages the two middle ratios of an even count', () => {
+    const faces = [1.2, 1.4, 1.5, 1.7, 2, 9].map((s) => syntheticFace(s));
+    expect(measuredCropPolicy(faces, DEFAULT_CROP_POLICY).landmarksToFaceBox).toBe(1.6);
+  });
+
+  it('measures the longer side of the points and of the detection', () => {
+    // Points 20 wide and 10 high, detections 30 wide and 15 high: 30 / 20 = 1.5 (not 15 / 10,
+    // 30 / 10 or 15 / 20).
+    const box = { x: 35, y: 42.5, width: 30, height: 15 };
+    const faces = Array.from({ length: 5 }, () => faceWith(rectPoints(20, 10), box));
+    expect(measuredCropPolicy(faces, DEFAULT_CROP_POLICY).landmarksToFaceBox).toBe(1.5);
+  });
+
+  it('measures only faces with every point placed, some size, and a detection around them', () => {
+    const good = [1.4, 1.5, 1.5, 1.6].map((s) => syntheticFace(s));
+    const partly = syntheticFace(3);
+    partly.points = partly.points.map((p, i) => (i === 0 ? { ...p, v: 0 } : p));
+    const unmeasurable = [
+      partly,
+      // All points on one spot: no side.
+      faceWith(rectPoints(0, 0), { x: 35, y: 35, width: 30, height: 30 }),
+      // A detection of no size, right on the points' centre.
+      faceWith(rectPoints(20, 20), { x: 50, y: 50, width: 0, height: 0 }),
+      // A detection of another face.
+      syntheticFace(3, 100),
+    ];
+    // Four measurable faces are too few: the policy stays as it is, whatever the others hold.
+    for (const face of unmeasurable)
+      expect(measuredCropPolicy([...good, face], DEFAULT_CROP_POLICY)).toEqual(DEFAULT_CROP_POLICY);
+  });
+});
+
+describe('which box a labelled face is cut from', () => {
+  const box = { x: 30, y: 30, width: 40, height: 40 };
+  /** Points 20 px square centred at (cx, cy). */
+  const around = (cx: number, cy: number): PlacedPoint[] =>
+    rectPoints(20, 20).map((p) => ({ ...p, x: p.x - 50 + cx, y: p.y - 50 + cy }));
+  const fromDetection = (face: LabelledFace) =>
+    faceCropBox(face, { detection: face.detection }, DEFAULT_CROP_POLICY);
+  const fromPoints = (face: LabelledFace) =>
+    faceCropBox(face, { points: face.points }, DEFAULT_CROP_POLICY);
+
+  it("keeps a detection whose edge the points' centre lies on", () => {
+    for (const [cx, cy] of [
+      [30, 50],
+      [70, 50],
+      [50, 30],
+      [50, 70],
+    ] as const) {
+      const face = faceWith(around(cx, cy), box);
+      expect(labelledFaceCropBox(face, DEFAULT_CROP_POLICY)).toEqual(fromDetection(face));
+    }
+  });
+
+  it('gives way to the points when their centre is just past any edge of the detection', () => {
+    for (const [cx, cy] of [
+      [29.5, 50],
+      [70.5, 50],
+      [50, 29.5],
+      [50, 70.5],
+    ] as const) {
+      const face = faceWith(around(cx, cy), box);
+      expect(labelledFaceCropBox(face, DEFAULT_CROP_POLICY)).toEqual(fromPoints(face));
+    }
+  });
+
+  it('judges the detection by the placed points only, and keeps it when none is placed', () => {
+    // The placed points sit in the detection; an unplaced one far off would move the centre out.
+    const placed = around(50, 50);
+    const face = faceWith([...placed, { x: 400, y: 400, v: 0 }], box);
+    expect(labelledFaceCropBox(face, DEFAULT_CROP_POLICY)).toEqual(fromDetection(face));
+    const none = faceWith(
+      placed.map((p) => ({ ...p, v: 0 })),
+      box,
+    );
+    expect(labelledFaceCropBox(none, DEFAULT_CROP_POLICY)).toEqual(fromDetection(none));
   });
 });
 
@@ -190,5 +290,138 @@ describe('labelled faces as fine-tuning data', () => {
         seed: 0,
       }),
     ).toThrow(/no labelled landmarks faces in its train split \(3 in val and test\)/);
+  });
+});
+
+describe('labelled faces: crops, labels and edge cases', () => {
+  const options = { imageSize: 16, policy: DEFAULT_CROP_POLICY, valFraction: 0.25, seed: 0 };
+
+  it('fills each batch row with its own face, as bytes ÷ 255', async () => {
+    const prepared = labelledFacesData(set, options);
+    const both = await prepared.data.train.images([0, 5]);
+    const first = await prepared.data.train.images([0]);
+    const last = await prepared.data.train.images([5]);
+    const pixels = Array.from(await both.data());
+    expect(pixels).toEqual([...(await first.data()), ...(await last.data())]);
+    expect(Math.max(...pixels)).toBeLessThanOrEqual(1);
+    expect(Math.max(...pixels)).toBeGreaterThan(0.5);
+    [both, first, last].forEach((t) => t.dispose());
+    await expect(prepared.data.train.images([6])).rejects.toThrow('Face index 6 is out of range');
+  });
+
+  it('keeps crops up to the byte budget and cuts the rest again each time', async () => {
+    // Two train faces on copies of their images; a budget of exactly one 16×16 crop.
+    const copies = await mkdtemp(path.join(os.tmpdir(), 'fs-cache-'));
+    try {
+      const faces = await Promise.all(
+        set.faces
+          .filter((f) => f.split === 'train')
+          .slice(0, 2)
+          .map(async (f, i) => {
+            const file = path.join(copies, `${i}.jpg`);
+            await copyFile(f.file, file);
+            return { ...f, file };
+          }),
+      );
+      const prepared = labelledFacesData(
+        { ...set, faces },
+        { ...options, valFraction: 0, cacheBytes: 16 * 16 * 3 },
+      );
+      const before = [await prepared.data.train.images([0]), await prepared.data.train.images([1])];
+      await rm(copies, { recursive: true, force: true });
+      // The first crop was kept: the same pixels without the file; the second was not.
+      const kept = await prepared.data.train.images([0]);
+      expect(Array.from(await kept.data())).toEqual(Array.from(await before[0]!.data()));
+      await expect(prepared.data.train.images([1])).rejects.toThrow(faces[1]!.file);
+      [...before, kept].forEach((t) => t.dispose());
+    } finally {
+      await rm(copies, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps nothing with no budget', async () => {
+    const copies = await mkdtemp(path.join(os.tmpdir(), 'fs-cache-'));
+    try {
+      const face = set.faces.find((f) => f.split === 'train')!;
+      const file = path.join(copies, 'only.jpg');
+      await copyFile(face.file, file);
+      const prepared = labelledFacesData(
+        { ...set, faces: [{ ...face, file }] },
+        { ...options, cacheBytes: 0 },
+      );
+      (await prepared.data.train.images([0])).dispose();
+      await rm(file);
+      await expect(prepared.data.train.images([0])).rejects.toThrow(file);
+    } finally {
+      await rm(copies, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a face whose point count is not the schema's, naming its image", () => {
+    const faces = set.faces.map((f, i) => (i === 0 ? { ...f, points: f.points.slice(0, 3) } : f));
+    expect(() => labelledFacesData({ ...set, faces }, options)).toThrow(
+      `Face of image ${set.faces[0]!.imageId} has 3 points; the schema has 68`,
+    );
+  });
+
+  it('takes the first value per attribute, and the class of an expression, as labels', () => {
+    const faces = [
+      { ...syntheticFace(1.5), imageId: 'a', label: [1, 0, 2] },
+      { ...syntheticFace(1.5), imageId: 'b', label: [0, NaN, 1] },
+      { ...syntheticFace(1.5), imageId: 'c', label: [NaN, 1, 0] },
+    ];
+    const attributes = labelledFacesData(
+      { task: 'attributes', attributes: ['A', 'B'], project: null, faces, skipped: {} },
+      { ...options, valFraction: 0 },
+    );
+    expect(attributes.data).toMatchObject({ task: 'attributes', attributes: 2 });
+    expect(Array.from(attributes.data.train.labels)).toEqual([1, 0, 0, NaN, NaN, 1]);
+    const expression = labelledFacesData(
+      {
+        task: 'expression',
+        classes: ['x', 'y', 'z'],
+        project: null,
+        faces: faces.map((f, i) => ({ ...f, label: [[2, 0, 1][i]!] })),
+        skipped: {},
+      },
+      { ...options, valFraction: 0 },
+    );
+    expect(expression.data).toMatchObject({ task: 'expression', classes: 3 });
+    expect(Array.from(expression.data.train.labels)).toEqual([2, 0, 1]);
+  });
+
+  it('holds nothing out, in the given order, when the fraction rounds to no face', () => {
+    const faces = Array.from({ length: 8 }, (_, i) => ({
+      ...syntheticFace(1.5),
+      imageId: `f${i}`,
+    }));
+    const { train, val } = holdOut(faces, 0.05, 3);
+    expect(val).toEqual([]);
+    expect(train.map((f) => f.imageId)).toEqual(faces.map((f) => f.imageId));
+  });
+
+  it('never holds out a subject who has every face', () => {
+    const faces = Array.from({ length: 6 }, (_, i) => ({
+      ...syntheticFace(1.5),
+      imageId: `f${i}`,
+      subject: 'S001',
+    }));
+    const { train, val } = holdOut(faces, 0.5, 1);
+    expect([train.length, val.length]).toEqual([6, 0]);
+  });
+
+  it('has no validation and no test split when there are no faces to make them', () => {
+    const one = set.faces.find((f) => f.split === 'train')!;
+    const prepared = labelledFacesData({ ...set, faces: [one] }, options);
+    expect(prepared.valSource).toBe('none');
+    expect(prepared.data.val).toBeUndefined();
+    expect(prepared.test).toBeNull();
+    expect(prepared.data.train.size).toBe(1);
+  });
+
+  it('says so plainly when the project has no labelled faces at all', () => {
+    expect(() => labelledFacesData({ ...set, faces: [] }, options)).toThrow(
+      /^The project has no labelled landmarks faces in its train split; assign labelled images to the train split first$/,
+    );
   });
 });

@@ -196,6 +196,51 @@ describe('the majority baselines', () => {
   });
 });
 
+describe('baseline input checks and the verdict margin', () => {
+  it('names what is missing: training faces to fit on, held-out faces to score on', () => {
+    const fit = 'baseline: no training faces to fit it on';
+    expect(() => meanShape([])).toThrow(fit);
+    expect(() => majorityClass([], 3)).toThrow(fit);
+    expect(() =>
+      baselineOf({ task: 'attributes', train: [], heldOut: [[1]], attributes: ['Male'] }),
+    ).toThrow(fit);
+    expect(() =>
+      baselineOf({ task: 'expression', train: [0], heldOut: [], classes: ['a'] }),
+    ).toThrow('baseline: no held-out faces to score it on');
+  });
+
+  it('refuses a negative, a fractional or a too-large class', () => {
+    for (const c of [-1, 1.5, 3])
+      expect(() => majorityClass([0, c], 3)).toThrow(`baseline: class ${c} is out of range 0..2`);
+  });
+
+  it('reads only the first `attributes` values of a row (group labels follow them)', () => {
+    expect(majorityValues([[1, 0, 2]], 2)).toEqual([1, 0]);
+  });
+
+  it('leaves out a metric that is not a number, such as the recall of a class no face shows', () => {
+    const baseline = baselineOf({
+      task: 'expression',
+      train: [0, 0, 1],
+      heldOut: [0, 1],
+      classes: ['a', 'b', 'c'],
+    });
+    expect(Object.keys(baseline.values).sort()).toEqual(['accuracy', 'recall.a', 'recall.b']);
+  });
+
+  it('calls better only beyond a margin of 1e-9 times the baseline (at least 1e-9)', () => {
+    const rule = { values: { nme: 0.5, accuracy: 0.5 } };
+    // Exactly at the margin: not beyond it.
+    expect(verdictOf('landmarks', { nme: 0.5 - 1e-9 }, rule)).toBe('no-better');
+    expect(verdictOf('expression', { accuracy: 0.5 + 1e-9 }, rule)).toBe('no-better');
+    expect(verdictOf('landmarks', { nme: 0.5 - 2e-9 }, rule)).toBe('better');
+    // A baseline of 1000 has a margin of 1e-6: 1e-7 closer is still float noise.
+    const large = { values: { nme: 1000 } };
+    expect(verdictOf('landmarks', { nme: 1000 - 1e-7 }, large)).toBe('no-better');
+    expect(verdictOf('landmarks', { nme: 1000 - 1e-5 }, large)).toBe('better');
+  });
+});
+
 describe('subjects behind held-out faces', () => {
   it('counts the held-out people and those who also train', () => {
     expect(heldOutSubjects(['a', 'b', undefined], ['b', 'c', 'c', undefined])).toEqual({

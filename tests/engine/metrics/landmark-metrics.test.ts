@@ -6,6 +6,7 @@ import {
   failureRate,
   landmarkMetrics,
   nmeOfFace,
+  nmePerFace,
 } from '../../../src-main/engine/metrics/landmark-metrics';
 
 describe('NME', () => {
@@ -72,5 +73,58 @@ describe('failure rate, CED and AUC', () => {
     expect(m.failureRate).toBe(0);
     expect(m.auc).toBeCloseTo((1 + 0) / 2, 12);
     expect(m.faces).toBe(2);
+  });
+});
+
+describe('NME input checks', () => {
+  const truth = [30, 40, 70, 40, 50, 60];
+
+  it('refuses shapes of different lengths, odd lengths and empty shapes', () => {
+    expect(() => nmeOfFace([30, 40, 70, 40], truth, [0, 1])).toThrow(
+      'NME: shapes of 4 and 6 values differ',
+    );
+    expect(() => nmeOfFace([1, 2, 3], [1, 2, 3], [0, 1])).toThrow(
+      'NME: shapes of 3 and 3 values differ',
+    );
+    expect(() => nmeOfFace([], [], [0, 1])).toThrow('NME: shapes of 0 and 0 values differ');
+  });
+
+  it('refuses a ground truth whose normaliser points coincide', () => {
+    expect(() => nmeOfFace(truth, [5, 5, 5, 5, 9, 9], [0, 1])).toThrow(
+      'NME: the normaliser points coincide in the ground truth',
+    );
+  });
+
+  it('normalises by the Euclidean distance, the y difference included', () => {
+    // Normaliser points (0, 0) and (30, 40): 50 apart (not the 30 of x alone, nor 0 of y alone).
+    const tilted = [0, 0, 30, 40, 10, 10];
+    const predicted = [0, 0, 30, 40, 13, 14]; // one point 5 px off: mean 5/3 px
+    expect(nmeOfFace(predicted, tilted, [0, 1])).toBeCloseTo(5 / 3 / 50, 12);
+  });
+
+  it('refuses a set with more predictions than faces', () => {
+    expect(() => nmePerFace([truth, truth], [truth], [0, 1])).toThrow(
+      'NME: 2 predictions for 1 faces',
+    );
+  });
+});
+
+describe('CED curve', () => {
+  it('counts faces at or below each threshold, whatever the order of the errors', () => {
+    const { thresholds, fraction } = cedCurve([0.1, 0, 0.05, 0.3], 0.1, 2);
+    expect(thresholds).toEqual([0, 0.05, 0.1]);
+    // A face exactly at a threshold is below it: 0 at 0, 0.05 at 0.05, 0.1 at 0.1.
+    expect(fraction).toEqual([0.25, 0.5, 0.75]);
+  });
+
+  it('samples `samples` + 1 thresholds from 0 to max', () => {
+    const { thresholds, fraction } = cedCurve([0.02]);
+    expect(thresholds).toHaveLength(101);
+    expect(thresholds.at(-1)).toBeCloseTo(0.1, 15);
+    expect(fraction.at(-1)).toBe(1);
+  });
+
+  it('is zero everywhere for no faces', () => {
+    expect(cedCurve([], 0.1, 4).fraction).toEqual([0, 0, 0, 0, 0]);
   });
 });

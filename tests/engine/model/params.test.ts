@@ -1,5 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { initParams, layoutOf } from '../../../src-main/engine/model/params';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  assignVariables,
+  checksum,
+  createVariables,
+  flattenGrads,
+  initParams,
+  layoutOf,
+  tensorsOf,
+} from '../../../src-main/engine/model/params';
 import { Rng } from '../../../src-main/engine/model/rng';
 import { vitParamSpecs, VIT_PRESETS } from '../../../src-main/engine/model/vit';
 
@@ -39,5 +48,87 @@ describe('initial parameters', () => {
       Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
     expect(same(initParams(layout, new Rng(3)), flat)).toBe(true);
     expect(same(initParams(layout, new Rng(4)), flat)).toBe(false);
+  });
+});
+
+describe('flat values and tensors', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  // Three tensors at offsets 0, 2 and 8 of 10 values.
+  const layout = layoutOf([
+    { name: 'a', shape: [2], init: 'zeros', decay: false },
+    { name: 'b', shape: [2, 3], init: 'zeros', decay: true },
+    { name: 'c', shape: [2], init: 'zeros', decay: false },
+  ]);
+  const flat = Float32Array.from({ length: 10 }, (_, i) => i + 1);
+
+  it('lays tensors end to end', () => {
+    expect(layout.entries.map((e) => [e.offset, e.size])).toEqual([
+      [0, 2],
+      [2, 6],
+      [8, 2],
+    ]);
+    expect(layout.total).toBe(10);
+  });
+
+  it('makes one trainable variable per tensor, named under the prefix, and assigns new values', () => {
+    const vars = createVariables(layout, flat, 'params-test');
+    try {
+      expect([...vars.keys()]).toEqual(['a', 'b', 'c']);
+      expect(vars.get('b')!.name).toBe('params-test/b');
+      expect(vars.get('b')!.trainable).toBe(true);
+      expect(vars.get('b')!.arraySync()).toEqual([
+        [3, 4, 5],
+        [6, 7, 8],
+      ]);
+      expect(vars.get('c')!.arraySync()).toEqual([9, 10]);
+      assignVariables(
+        layout,
+        flat.map((v) => -v),
+        vars,
+      );
+      expect(vars.get('a')!.arraySync()).toEqual([-1, -2]);
+      expect(vars.get('b')!.arraySync()).toEqual([
+        [-3, -4, -5],
+        [-6, -7, -8],
+      ]);
+      expect(vars.get('c')!.arraySync()).toEqual([-9, -10]);
+    } finally {
+      vars.forEach((v) => v.dispose());
+    }
+  });
+
+  it('flattens gradients in layout order, with zeros for a tensor that has none', () => {
+    const into = new Float32Array(10).fill(9);
+    const grads = { a: tf.tensor([1, 2]), c: tf.tensor([3, 4]) };
+    flattenGrads(layout, grads, into);
+    expect(Array.from(into)).toEqual([1, 2, 0, 0, 0, 0, 0, 0, 3, 4]);
+    Object.values(grads).forEach((g) => g.dispose());
+  });
+
+  it('makes constant tensors of the flat values', () => {
+    const tensors = tensorsOf(layout, flat);
+    expect(tensors.get('a')!.arraySync()).toEqual([1, 2]);
+    expect(tensors.get('b')!.shape).toEqual([2, 3]);
+    expect(tensors.get('b')!.arraySync()).toEqual([
+      [3, 4, 5],
+      [6, 7, 8],
+    ]);
+    expect(tensors.get('c')!.arraySync()).toEqual([9, 10]);
+    tensors.forEach((t) => t.dispose());
+  });
+});
+
+describe('checksum', () => {
+  it("is FNV-1a and a sum of the values' bits, order-sensitive", () => {
+    expect(checksum(new Float32Array(0))).toBe('811c9dc5-0');
+    expect(checksum(new Float32Array([1, 2]))).toBe('8af697cd-7f800000');
+    expect(checksum(new Float32Array([2, 1]))).toBe('89f697cd-7f800000');
+  });
+
+  it('reads only the view it is given', () => {
+    const whole = new Float32Array([5, 1, 2, 7]);
+    expect(checksum(whole.subarray(1, 3))).toBe(checksum(new Float32Array([1, 2])));
   });
 });

@@ -6,7 +6,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { promises as fsPromises } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   latestCheckpointFile,
   parseHeaderPart,
@@ -84,6 +86,40 @@ describe('writeTensorRecord / readTensorRecord', () => {
   });
 });
 
+describe('writeTensorRecord is crash-safe', () => {
+  it('syncs the temp file, then the folder after the rename, and closes both', async () => {
+    // Every file it opens, with what was done to it, in order.
+    const opened: { file: string; flags: string; events: string[] }[] = [];
+    const open = fsPromises.open.bind(fsPromises);
+    const spy = vi.spyOn(fsPromises, 'open').mockImplementation(async (file, flags) => {
+      const handle: FileHandle = await open(file, flags);
+      const entry = { file: String(file), flags: String(flags), events: [] as string[] };
+      opened.push(entry);
+      const sync = handle.sync.bind(handle);
+      const close = handle.close.bind(handle);
+      handle.sync = async () => {
+        entry.events.push('sync');
+        await sync();
+      };
+      handle.close = async () => {
+        entry.events.push('close');
+        await close();
+      };
+      return handle;
+    });
+    try {
+      const file = path.join(dir, 'x.ckpt');
+      await writeTensorRecord(file, MAGIC, ORDER, { header: {}, arrays: arrays() });
+      expect(opened).toEqual([
+        { file: `${file}.tmp-${process.pid}`, flags: 'w', events: ['sync', 'close'] },
+        { file: dir, flags: 'r', events: ['sync', 'close'] },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
 describe('readTensorRecord refuses bad files by name', () => {
   async function refusal(file: string): Promise<StudioError> {
     const error: unknown = await readTensorRecord(file, MAGIC, ORDER, 'test record').then(
@@ -124,6 +160,7 @@ describe('readTensorRecord refuses bad files by name', () => {
     const error = await refusal(file);
     expect(error.code).toBe('invalid-payload');
     expect(error.message).toBe(`${file}: the test record's header is corrupt`);
+    expect(error.cause).toBeInstanceOf(SyntaxError);
   });
 
   it('a header without the array lengths, or with too few', async () => {

@@ -65,4 +65,43 @@ describe('AdamW', () => {
     expect(params[3]).toBe(7);
     expect(state.steps).toEqual([1, 1, 0]);
   });
+
+  it('clips by the norm of the tensor alone, and leaves a norm equal to the clip as it is', () => {
+    // w's gradient has norm 3, the clip: unchanged, even though b's gradient (4) follows it.
+    const state = createAdamWState(layout);
+    adamwStep(layout, new Float32Array(4), new Float32Array([3, 0, 4, 0]), state, {
+      lr: 0.1,
+      weightDecay: 0,
+    });
+    expect(state.m[0]).toBe(Math.fround((1 - 0.9) * 3));
+    expect(state.m[2]).toBeCloseTo(0.3, 6); // b: norm 4, clipped to 3
+  });
+
+  it('scales a clipped gradient by clip ÷ (norm + 1e-6), as DINO does', () => {
+    // Norm 2e-5 clipped to 1e-5: the 1e-6 is a twentieth of the norm here.
+    const state = createAdamWState(layout);
+    adamwStep(
+      layout,
+      new Float32Array(4),
+      new Float32Array([1.2e-5, 1.6e-5, 0, 0]),
+      state,
+      { lr: 0.1, weightDecay: 0 },
+      { beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 1e-5 },
+    );
+    const scale = 1e-5 / (2e-5 + 1e-6);
+    expect(state.m[0]! / (0.1 * 1.2e-5 * scale)).toBeCloseTo(1, 5);
+  });
+
+  it('adds eps to the root of the second moment: a gradient of eps moves by half the rate', () => {
+    const params = new Float32Array(4);
+    adamwStep(
+      layout,
+      params,
+      new Float32Array([1e-8, 0, 0, 0]),
+      createAdamWState(layout),
+      { lr: 1, weightDecay: 0 },
+      { beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0 },
+    );
+    expect(params[0]).toBeCloseTo(-0.5, 4);
+  });
 });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   dinoLoss,
+  koleoLoss,
   meanEntropy,
   teacherTargets,
   updateCenter,
@@ -70,5 +71,20 @@ describe('DINO loss', () => {
     emaUpdate(teacher, new Float32Array([3, 0]), 0.75);
     expect(teacher[0]).toBeCloseTo(1.5, 6);
     expect(teacher[1]).toBeCloseTo(1.5, 6);
+  });
+});
+
+describe('KoLeo', () => {
+  it('is −mean log of the distance to the nearest other L2-normalised feature', () => {
+    // Normalised: (1, 0), (0, 1) and (√½, √½); each one's nearest other is 45° away, at a
+    // distance of √(2 − √2). Norms 2, 3 and 3√2: the features are normalised per row.
+    const features = tf.tensor2d([
+      [2, 0],
+      [0, 3],
+      [3, 3],
+    ]);
+    const loss = koleoLoss(features);
+    expect(loss.dataSync()[0]).toBeCloseTo(-Math.log(Math.sqrt(2 - Math.SQRT2)), 5);
+    tf.dispose([features, loss]);
   });
 });
