@@ -105,9 +105,9 @@ async function profile(): Promise<void> {
   const grads = new Float32Array(layout.total);
   const settings = { teacherTemperature: 0.04, studentTemperature: 0.1, koleoWeight: 0 };
   const center = new Float32Array(model.head.prototypes);
-  replica.computeGradients(images, 0, center, settings, grads); // warm-up
-  const info = await tf.profile(() => {
-    replica.computeGradients(images, 1, center, settings, grads);
+  await replica.computeGradients(images, 0, center, settings, grads); // warm-up
+  const info = await tf.profile(async () => {
+    await replica.computeGradients(images, 1, center, settings, grads);
   });
   const byKernel = new Map<string, number>();
   for (const k of info.kernels) {

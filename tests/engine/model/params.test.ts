@@ -99,10 +99,10 @@ describe('flat values and tensors', () => {
     }
   });
 
-  it('flattens gradients in layout order, with zeros for a tensor that has none', () => {
+  it('flattens gradients in layout order, with zeros for a tensor that has none', async () => {
     const into = new Float32Array(10).fill(9);
     const grads = { a: tf.tensor([1, 2]), c: tf.tensor([3, 4]) };
-    flattenGrads(layout, grads, into);
+    await flattenGrads(layout, grads, into);
     expect(Array.from(into)).toEqual([1, 2, 0, 0, 0, 0, 0, 0, 3, 4]);
     Object.values(grads).forEach((g) => g.dispose());
   });
