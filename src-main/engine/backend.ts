@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../shared/domain';
-import { StudioError } from '../shared/errors';
+import { errorMessage, StudioError } from '../shared/errors';
 import { findAdapter, registerWebGpuBackend } from './webgpu-adapter';
 
 export type BackendName = BackendReport['name'];
@@ -86,7 +86,7 @@ export async function chooseBackend(options: ChooseBackendOptions = {}): Promise
     } catch (error) {
       throw new StudioError(
         'not-found',
-        `FACE_STUDIO_BACKEND=${forced}, but that backend cannot run here: ${reasonOf(error)}`,
+        `FACE_STUDIO_BACKEND=${forced}, but that backend cannot run here: ${errorMessage(error)}`,
         { cause: error },
       );
     }
@@ -100,7 +100,7 @@ export async function chooseBackend(options: ChooseBackendOptions = {}): Promise
       await activate(prepared.tfName);
       return { name, forced: false, skipped, ...deviceOf(prepared) };
     } catch (error) {
-      skipped.push({ name, reason: reasonOf(error) });
+      skipped.push({ name, reason: errorMessage(error) });
     }
   }
   // Only reachable if even the pure-JS cpu backend failed: nothing can train.
@@ -200,8 +200,4 @@ async function activate(tfName: string): Promise<void> {
     throw new Error(`tf.setBackend('${tfName}') failed${detail ? `: ${detail}` : ''}`);
   }
   for (const warning of warnings) warn(warning);
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

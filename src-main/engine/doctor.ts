@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../shared/domain';
+import { errorMessage } from '../shared/errors';
 import { BACKEND_NAMES, chooseBackend, WEBGPU_OPT_IN, type BackendName } from './backend';
 import { findAdapter, type AdapterSummary } from './webgpu-adapter';
 
@@ -62,7 +63,7 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<DoctorRep
   try {
     chosen = await chooseBackend({ env });
   } catch (error) {
-    chosen = { error: error instanceof Error ? error.message : String(error) };
+    chosen = { error: errorMessage(error) };
   }
   const adapter = await findAdapter();
   const cudaRuntime = findLibrary(cudaRuntimeNames(), env);
@@ -234,12 +235,13 @@ async function wasmFeatures(): Promise<{ simd: boolean; threads: boolean }> {
   }
 }
 
+/** These packages have no `exports` map, so their package.json resolves as a subpath. */
 function packageVersion(name: string): string {
-  for (const dir of requireFromHere.resolve.paths(name) ?? []) {
-    const file = path.join(dir, name, 'package.json');
-    if (existsSync(file)) return (requireFromHere(file) as { version: string }).version;
+  try {
+    return (requireFromHere(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'not installed';
   }
-  return 'not installed';
 }
 
 function versions(): Record<string, string> {

@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { errorMessage } from '../shared/errors';
 
 /** What the adapter says of itself, for reports and the doctor. */
 export interface AdapterSummary {
@@ -55,13 +56,22 @@ export function summariseAdapter(info: GPUAdapterInfo, fallback: boolean): Adapt
   };
 }
 
-/** The best adapter Dawn finds here, or why there is none. */
-export async function findAdapter(): Promise<AdapterLookup> {
+let lookup: Promise<AdapterLookup> | null = null;
+
+/**
+ * The best adapter Dawn finds here, or why there is none: looked for once per process (the
+ * backend choice and the doctor share it; `navigator.gpu` is that one Dawn instance).
+ */
+export function findAdapter(): Promise<AdapterLookup> {
+  return (lookup ??= lookForAdapter());
+}
+
+async function lookForAdapter(): Promise<AdapterLookup> {
   let binding: DawnBinding;
   try {
     binding = await loadDawn();
   } catch (error) {
-    return { ok: false, reason: reasonOf(error) };
+    return { ok: false, reason: errorMessage(error) };
   }
   const gpu = binding.create([]);
   exposeGpu(gpu);
@@ -101,8 +111,4 @@ export async function registerWebGpuBackend(): Promise<string> {
       '@tensorflow/tfjs-backend-webgpu loaded but did not register (no navigator.gpu)',
     );
   return 'webgpu';
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,8 +14,12 @@ export class StudioError extends Error {
   }
 }
 
+/** What a thrown value says: an Error's message, anything else as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function toIpcError(error: unknown): IpcError {
   if (error instanceof StudioError) return { code: error.code, message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'internal', message };
+  return { code: 'internal', message: errorMessage(error) };
 }
