@@ -28,7 +28,7 @@ import {
   type RidgeClassifier,
 } from './ridge-classifier';
 import { ridgeClassifierAffine } from './classifier-affine';
-import type { ClassifierFitOptions } from './classifier-head';
+import { fitOptions, type ClassifierFitOptions } from './classifier-head';
 import { fitSoftmaxTemperature, softmaxProbabilities } from './score-calibration';
 
 /** Which features a group's classifier reads: every tap, or the point taps alone. */
@@ -139,11 +139,12 @@ export function fitClassGroups(
         temperature: 1,
       };
     const fitOn = (features: FeatureRows) =>
-      fitRidgeWithHeldOutScores(features, y, k, {
-        ...(options.groups ? { groups: rows.map((i) => options.groups![i]!) } : {}),
-        ...(options.seed !== undefined ? { seed: options.seed } : {}),
-        ...(options.lambdas ? { lambdas: options.lambdas } : {}),
-      });
+      fitRidgeWithHeldOutScores(
+        features,
+        y,
+        k,
+        fitOptions(options, options.groups && rows.map((i) => options.groups![i]!)),
+      );
     const labelled = selectRows(x, rows);
     if (options.only === 'points' && !points)
       throw new StudioError('invalid-payload', `Group ${group.name}: no point taps to fit on`);

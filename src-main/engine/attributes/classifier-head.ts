@@ -170,7 +170,8 @@ export function fitClassifierHead(
   return { task: 'attributes', taps: [...taps], dim: x.dim, attributes };
 }
 
-function fitOptions(options: ClassifierFitOptions, groups: readonly string[] | undefined) {
+/** The ridge fit's options from the head's, with `groups` for the rows being fitted. */
+export function fitOptions(options: ClassifierFitOptions, groups: readonly string[] | undefined) {
   return {
     ...(groups ? { groups } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
