@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { setLockHolderName } from '../core/project-lock';
 import { ProjectSession } from '../core/project-session';
 import { RecentProjects } from '../core/recent-projects';
+import { handleAppRequests } from './app-protocol';
 import { isAppUrl, rendererLocation } from './app-url';
 import { electronTrainingSpawner } from './electron-training-spawner';
 import { pickFolder } from './folder-dialog';
@@ -16,14 +17,15 @@ import { createHandlers } from '../app/handlers';
 import type { StudioContext } from '../app/handlers/studio-context';
 import { registerIpc } from './ipc';
 import { labelEvents } from '../app/label-events';
-import { handleMediaRequests, registerMediaScheme } from './media-protocol';
+import { handleMediaRequests } from './media-protocol';
+import { registerPrivilegedSchemes } from './privileged-schemes';
 import { TrainingHost } from '../app/training-host';
 import { TrainingRelay } from '../app/training-relay';
 import { createMainWindow, focusWindow, hardenSession } from './window';
 
 /** Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/. */
 const PRELOAD = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
-const INDEX_HTML = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
 function main(): void {
   // Every renderer sandboxed, whatever a window's options say.
@@ -36,8 +38,8 @@ function main(): void {
 
   // Projects this app opens are locked in its name, which a second opener's error shows.
   setLockHolderName('the Face Studio app');
-  // Privileged schemes can only be registered before the app is ready.
-  registerMediaScheme();
+  // Privileged schemes can only be registered before the app is ready, and only once.
+  registerPrivilegedSchemes();
   let window: BrowserWindow | null = null;
   app.on('second-instance', () => {
     if (window) focusWindow(window);
@@ -49,10 +51,11 @@ function main(): void {
       const renderer = rendererLocation({
         isPackaged: app.isPackaged,
         env: process.env,
-        indexHtml: INDEX_HTML,
+        rendererDir: RENDERER_DIR,
       });
       const isApp = (url: string) => isAppUrl(renderer, url);
       hardenSession(session.defaultSession);
+      if (renderer.kind === 'app-scheme') handleAppRequests(renderer.rendererDir);
 
       // Every window hears of the label writes that reached the disk (counts, faces, revisions).
       const projects = new ProjectSession(

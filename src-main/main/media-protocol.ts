@@ -2,23 +2,22 @@
  * Electron's side of the media routes: `studio-media://thumb/<id>` and `studio-media://image/<id>`
  * answer with the open project's thumbnail or image through the shared resolver
  * (core/library/media.ts), the same one the bridge's GET /media/… uses. The scheme is registered
- * as privileged (standard, secure) before the app is ready, as Electron requires, and the CSP's
- * img-src names it.
+ * as privileged (standard, secure) before the app is ready, as Electron requires
+ * (privileged-schemes.ts), and the CSP's img-src names it.
  */
 import { readFile } from 'node:fs/promises';
-import { protocol } from 'electron';
+import { protocol, type CustomScheme } from 'electron';
 import type { ProjectSession } from '../core/project-session';
 import type { ProjectStore } from '../core/project-store';
 import { parseMediaRequest, resolveMedia } from '../core/library/media';
 
 export const MEDIA_SCHEME = 'studio-media';
 
-/** Call before `app.whenReady()`. */
-export function registerMediaScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  ]);
-}
+/** Registered with the app's scheme by privileged-schemes.ts, before the app is ready. */
+export const MEDIA_SCHEME_PRIVILEGES: CustomScheme = {
+  scheme: MEDIA_SCHEME,
+  privileges: { standard: true, secure: true, supportFetchAPI: true },
+};
 
 /** Call once the app is ready. */
 export function handleMediaRequests(session: ProjectSession): void {

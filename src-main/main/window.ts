@@ -1,20 +1,26 @@
 /**
  * The app's window and the session rules that keep web content in its box (Electron's security
  * checklist): an isolated, sandboxed renderer without Node, a strict CSP on every response, no
- * navigation away from the app's page, no new windows, no webviews, no permissions.
+ * navigation away from the app's page, no sub-frame navigation, no new windows, no webviews, no
+ * permissions.
  */
 import { BrowserWindow, type Session } from 'electron';
 import type { RendererLocation } from './app-url';
 
-/** style-src allows inline styles because Svelte and Konva set element styles at run time. */
+/**
+ * style-src allows inline styles because Svelte and Konva set element styles at run time. No
+ * `file:` anywhere: the page is app://face-studio/ (or the dev server), images come over
+ * studio-media:, and the page has no frames.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
+  "frame-src 'none'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: file: studio-media:",
+  "img-src 'self' data: blob: studio-media:",
   "connect-src 'self'",
 ].join('; ');
 
@@ -64,17 +70,21 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   contents.on('will-navigate', (event) => {
     if (!options.isAppUrl(event.url)) event.preventDefault();
   });
+  // Every frame's navigations, sub-frames included: the page has no frames, so any sub-frame
+  // navigation is injected content and is refused; the main frame only goes to the app's page.
+  contents.on('will-frame-navigate', (event) => {
+    if (!event.isMainFrame || !options.isAppUrl(event.url)) event.preventDefault();
+  });
   contents.on('will-redirect', (event) => {
     if (!options.isAppUrl(event.url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   window.once('ready-to-show', () => window.show());
 
-  const load =
-    options.renderer.kind === 'dev-server'
-      ? window.loadURL(options.renderer.url)
-      : window.loadFile(options.renderer.file);
-  load.catch((error: unknown) => console.error('[window] the renderer failed to load', error));
+  // The dev server's URL, or app://face-studio/index.html (handled by app-protocol.ts).
+  window
+    .loadURL(options.renderer.url)
+    .catch((error: unknown) => console.error('[window] the renderer failed to load', error));
   return window;
 }
 

@@ -1,17 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { isAppUrl, rendererLocation } from '../../src-main/main/app-url';
+import { APP_PAGE_URL, isAppUrl, rendererLocation } from '../../src-main/main/app-url';
 
-const INDEX = '/opt/face-studio/out/renderer/index.html';
+const RENDERER = '/opt/face-studio/out/renderer';
 
 describe('rendererLocation', () => {
-  it('uses the built index.html when packaged, even if a dev URL is set', () => {
+  it('serves the built renderer over app:// when packaged, even if a dev URL is set', () => {
     expect(
       rendererLocation({
         isPackaged: true,
         env: { ELECTRON_RENDERER_URL: 'http://localhost:5173' },
-        indexHtml: INDEX,
+        rendererDir: RENDERER,
       }),
-    ).toEqual({ kind: 'file', file: INDEX });
+    ).toEqual({ kind: 'app-scheme', url: 'app://face-studio/index.html', rendererDir: RENDERER });
+  });
+
+  it('serves the built renderer over app:// when not packaged and no dev server runs', () => {
+    const location = rendererLocation({ isPackaged: false, env: {}, rendererDir: RENDERER });
+    expect(location).toEqual({ kind: 'app-scheme', url: APP_PAGE_URL, rendererDir: RENDERER });
+    expect(location.url).not.toMatch(/^file:/);
   });
 
   it('uses a loopback dev server URL in development', () => {
@@ -19,7 +25,7 @@ describe('rendererLocation', () => {
       rendererLocation({
         isPackaged: false,
         env: { ELECTRON_RENDERER_URL: 'http://localhost:5173' },
-        indexHtml: INDEX,
+        rendererDir: RENDERER,
       }),
     ).toEqual({ kind: 'dev-server', url: 'http://localhost:5173/' });
   });
@@ -29,28 +35,32 @@ describe('rendererLocation', () => {
       rendererLocation({
         isPackaged: false,
         env: { ELECTRON_RENDERER_URL: 'https://cdn.example.com/app' },
-        indexHtml: INDEX,
+        rendererDir: RENDERER,
       }),
     ).toThrow(/loopback/);
   });
 });
 
 describe('isAppUrl', () => {
-  const file = { kind: 'file', file: INDEX } as const;
+  const app = { kind: 'app-scheme', url: APP_PAGE_URL, rendererDir: RENDERER } as const;
   const dev = { kind: 'dev-server', url: 'http://localhost:5173/' } as const;
 
   it.each([
-    [file, `file://${INDEX}`, true],
-    [file, `file://${INDEX}?x=1#/labelling`, true],
-    [file, 'file:///opt/face-studio/out/renderer/other.html', false],
-    [file, 'file:///opt/face-studio/out/renderer/../renderer/index.html', true],
-    [file, `file://remote-host${INDEX}`, false],
-    [file, 'https://example.com/', false],
-    [file, 'not a url', false],
+    [app, 'app://face-studio/index.html', true],
+    [app, 'app://face-studio/index.html?x=1#/labelling', true],
+    [app, 'app://face-studio/sub/../index.html', true],
+    [app, 'app://face-studio/other.html', false],
+    [app, 'app://face-studio/assets/index.js', false],
+    [app, 'app://other-host/index.html', false],
+    [app, 'app://user:pw@face-studio/index.html', false],
+    [app, `file://${RENDERER}/index.html`, false],
+    [app, 'studio-media://face-studio/index.html', false],
+    [app, 'https://example.com/', false],
+    [app, 'not a url', false],
     [dev, 'http://localhost:5173/src/main.ts', true],
     [dev, 'http://localhost:5174/', false],
     [dev, 'http://127.0.0.1:5173/', false],
-    [dev, `file://${INDEX}`, false],
+    [dev, APP_PAGE_URL, false],
   ])('$0.kind: $1 is the app: $2', (location, url, expected) => {
     expect(isAppUrl(location, url)).toBe(expected);
   });

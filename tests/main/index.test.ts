@@ -74,7 +74,11 @@ describe('main process lifecycle', () => {
     const prefs = window.options.webPreferences as Record<string, unknown>;
     expect(prefs).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true });
     expect(prefs.preload).toMatch(/[/\\]preload[/\\]index\.cjs$/);
-    expect(window.loaded?.file).toMatch(/[/\\]renderer[/\\]index\.html$/);
+    // The built page over app://, served from out/renderer; studio-media: beside it.
+    expect(window.loaded).toEqual({ url: 'app://face-studio/index.html' });
+    expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledTimes(1);
+    expect(electron.protocol.privileged.map((s) => s.scheme)).toEqual(['app', 'studio-media']);
+    expect([...electron.protocol.handlers.keys()].sort()).toEqual(['app', 'studio-media']);
 
     expect(electron.utilityProcess.fork).toHaveBeenCalledTimes(1);
     expect(electron.utilityProcess.fork.mock.calls[0]?.[0]).toMatch(/[/\\]training-process\.js$/);

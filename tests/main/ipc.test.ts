@@ -15,10 +15,11 @@ import type { HandlerTable } from '../../src-main/app/dispatch';
 import { invokeChannels, type InvokeChannel } from '../../src-main/shared/ipc-contract';
 
 const renderer: RendererLocation = {
-  kind: 'file',
-  file: '/opt/face-studio/out/renderer/index.html',
+  kind: 'app-scheme',
+  url: 'app://face-studio/index.html',
+  rendererDir: '/opt/face-studio/out/renderer',
 };
-const APP_URL = 'file:///opt/face-studio/out/renderer/index.html';
+const APP_URL = 'app://face-studio/index.html';
 
 function fakeTable() {
   const calls: { channel: InvokeChannel; request: unknown }[] = [];

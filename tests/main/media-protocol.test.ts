@@ -1,7 +1,7 @@
 /**
  * Electron's studio-media:// scheme against the mocked electron module and a real project
- * session: registered as privileged before the app is ready, it serves the open project's
- * thumbnails and images by id and answers 404 to anything else.
+ * session: it serves the open project's thumbnails and images by id and answers 404 to anything
+ * else (its privileged registration: privileged-schemes.test.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
@@ -12,13 +12,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 
 vi.mock('electron', () => import('./electron-mock'));
 
-import { app, protocol, resetElectronMock } from './electron-mock';
+import { protocol, resetElectronMock } from './electron-mock';
 import { ProjectSession } from '../../src-main/core/project-session';
-import {
-  handleMediaRequests,
-  MEDIA_SCHEME,
-  registerMediaScheme,
-} from '../../src-main/main/media-protocol';
+import { handleMediaRequests, MEDIA_SCHEME } from '../../src-main/main/media-protocol';
 import {
   createMediaProject,
   sniff,
@@ -53,20 +49,6 @@ function handlerFor(projects: ProjectSession) {
 }
 
 describe('studio-media://', () => {
-  it('registers the scheme as standard and secure before the app is ready', async () => {
-    let ready = false;
-    void app.whenReady().then(() => (ready = true));
-    registerMediaScheme();
-    expect(ready).toBe(false);
-    expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledTimes(1);
-    expect(protocol.privileged).toEqual([
-      expect.objectContaining({
-        scheme: 'studio-media',
-        privileges: expect.objectContaining({ standard: true, secure: true }),
-      }),
-    ]);
-  });
-
   it('serves a thumbnail of the open project as WebP', async () => {
     const fetchMedia = handlerFor(session);
     const response = await fetchMedia(`studio-media://thumb/${ids.jpeg}`);

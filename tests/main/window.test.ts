@@ -17,12 +17,12 @@ import {
 } from '../../src-main/main/window';
 import type { BrowserWindow as ElectronWindow, Session } from 'electron';
 
-const APP_FILE = '/opt/face-studio/out/renderer/index.html';
-const isAppUrl = (url: string) => url.startsWith(`file://${APP_FILE}`);
+const APP_PAGE = 'app://face-studio/index.html';
+const isAppUrl = (url: string) => url.startsWith(APP_PAGE);
 
 function openWindow() {
   const window = createMainWindow({
-    renderer: { kind: 'file', file: APP_FILE },
+    renderer: { kind: 'app-scheme', url: APP_PAGE, rendererDir: '/opt/face-studio/out/renderer' },
     preload: '/opt/face-studio/out/preload/index.cjs',
     isAppUrl,
   }) as unknown as BrowserWindow;
@@ -43,7 +43,8 @@ describe('createMainWindow', () => {
       webviewTag: false,
       preload: '/opt/face-studio/out/preload/index.cjs',
     });
-    expect(window.loaded).toEqual({ file: APP_FILE });
+    // Over the app's own scheme, never file://.
+    expect(window.loaded).toEqual({ url: APP_PAGE });
   });
 
   it('loads the dev server URL in development', () => {
@@ -62,15 +63,31 @@ describe('createMainWindow', () => {
       contents.emit(name, away, away.url);
       expect(away.defaultPrevented, name).toBe(true);
 
-      const inApp = fakeEvent(`file://${APP_FILE}#/labelling`);
+      const inApp = fakeEvent(`${APP_PAGE}#/labelling`);
       contents.emit(name, inApp, inApp.url);
       expect(inApp.defaultPrevented, name).toBe(false);
     }
   });
 
+  it('refuses every sub-frame navigation, and main-frame navigation away from the app', () => {
+    const { contents } = openWindow();
+    const frameNavigation = (url: string, isMainFrame: boolean) => {
+      const event = { ...fakeEvent(url), isMainFrame };
+      contents.emit('will-frame-navigate', event);
+      return event.defaultPrevented;
+    };
+    // The page has no frames: a sub-frame is injected content, even one showing the app's page.
+    expect(frameNavigation(APP_PAGE, false)).toBe(true);
+    expect(frameNavigation('https://example.com/', false)).toBe(true);
+    expect(frameNavigation('app://face-studio/assets/index.js', false)).toBe(true);
+    expect(frameNavigation('https://example.com/', true)).toBe(true);
+    expect(frameNavigation('file:///etc/passwd', true)).toBe(true);
+    expect(frameNavigation(`${APP_PAGE}#/library`, true)).toBe(false);
+  });
+
   it('denies window.open and webviews', () => {
     const { contents } = openWindow();
-    expect(contents.windowOpenHandler?.({ url: `file://${APP_FILE}` })).toEqual({ action: 'deny' });
+    expect(contents.windowOpenHandler?.({ url: APP_PAGE })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({
       action: 'deny',
     });
@@ -126,12 +143,14 @@ describe('hardenSession', () => {
       'object-src': "'none'",
       'base-uri': "'none'",
       'frame-ancestors': "'none'",
+      'frame-src': "'none'",
       'style-src': "'self' 'unsafe-inline'",
-      'img-src': "'self' data: blob: file: studio-media:",
+      'img-src': "'self' data: blob: studio-media:",
       'connect-src': "'self'",
     });
-    // Nothing that would let injected markup run code.
+    // Nothing that would let injected markup run code, and no local files by URL.
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/file:/);
   });
 
   it('denies every permission request and check', () => {
