@@ -18,7 +18,8 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/e2e/**', 'node_modules/**', RUNES_TESTS],
+          // tests/package builds and packs the app: `npm run test:package` (vitest.package.config.ts).
+          exclude: ['tests/e2e/**', 'tests/package/**', 'node_modules/**', RUNES_TESTS],
           environment: 'node',
         },
       },

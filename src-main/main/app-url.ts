@@ -6,7 +6,7 @@
  *   accepted only on a loopback host so a stray environment variable cannot load a remote site.
  * - Otherwise: the built out/renderer/ folder, served over the privileged `app://face-studio/`
  *   scheme (app-protocol.ts) rather than file://, so the page is an origin of its own and no
- *   file: source is in its CSP (docs/ARCHITECTURE.md, "Packaging and security").
+ *   file: source is in its CSP (docs/ARCHITECTURE.md, "Layers and processes").
  */
 import path from 'node:path';
 
