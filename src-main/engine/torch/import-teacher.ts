@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { StudioError } from '../../shared/errors';
 import type { CardProvenance, ModelCard } from '../../shared/model-card';
 import { CardTrainingSegment } from '../../shared/model-card';
+import { ModelId } from '../../shared/training';
 import { PROS_VIT_PREFIX } from '../backbones/backbone-registry';
 import { exportBackbone } from '../export/saved-backbone';
 import { newRunId } from '../jobs/run-folder';
@@ -132,10 +133,10 @@ export async function importTeacher(
   const weights = flatWeights(source, m.vit, tensors);
 
   const modelId = options.id ?? newRunId('torch');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(modelId))
+  if (!ModelId.safeParse(modelId).success)
     throw new StudioError(
       'invalid-payload',
-      `Model id ${JSON.stringify(modelId)}: use letters, digits, '.', '_' and '-' (it names a folder)`,
+      `Model id ${JSON.stringify(modelId)}: use up to 100 letters, digits, '.', '_' and '-' (it names a folder)`,
     );
   const modelDir = path.join(path.resolve(options.modelsDir), modelId);
   if (await stat(modelDir).catch(() => null))
