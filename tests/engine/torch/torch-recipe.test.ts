@@ -5,7 +5,7 @@
  * tokens. Fails (never skips) without python3-torch.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +21,11 @@ import { normaliseImages } from '../../../src-main/engine/model/normalise';
 import { vitTokens } from '../../../src-main/engine/model/vit';
 import { parsePretrainConfig } from '../../../src-main/engine/pretrain/pretrain-config';
 import { importTeacher } from '../../../src-main/engine/torch/import-teacher';
-import { exportTorchRecipe } from '../../../src-main/engine/torch/torch-recipe';
+import {
+  exportTorchRecipe,
+  mapPath,
+  parsePathMapping,
+} from '../../../src-main/engine/torch/torch-recipe';
 import { useWasm } from '../../support/engine-helpers';
 import { pythonWithTorch, torchrunArgs } from '../../support/python-torch';
 import { createTinyProject } from '../../support/tiny-project';
@@ -92,6 +96,38 @@ function stepsOf(lines: Record<string, unknown>[]): { step: number; loss: number
     .filter((l) => typeof l.loss === 'number')
     .map((l) => ({ step: l.step as number, loss: l.loss as number }));
 }
+
+describe('the recipe export', () => {
+  it('rewrites image paths by the first matching prefix', () => {
+    const maps = ['/home/me/faces=/scratch/lab/faces', '/home/me=/data'].map(parsePathMapping);
+    expect(mapPath('/home/me/faces/a.jpg', maps)).toBe('/scratch/lab/faces/a.jpg');
+    expect(mapPath('/home/me/other/b.jpg', maps)).toBe('/data/other/b.jpg');
+    expect(mapPath('/elsewhere/c.jpg', maps)).toBe('/elsewhere/c.jpg');
+    expect(parsePathMapping('/a=')).toEqual({ from: '/a', to: '' });
+    expect(() => parsePathMapping('=/b')).toThrow(/--path-map =\/b: expected OLD=NEW/);
+    expect(() => parsePathMapping('/a')).toThrow(/--path-map \/a: expected OLD=NEW/);
+  });
+
+  it('refuses a folder that is not empty and a pool smaller than one batch', async () => {
+    const sources = await readPretrainSources(projectDir);
+    const config = parsePretrainConfig(CONFIG);
+    const taken = path.join(work, 'taken');
+    await mkdir(taken);
+    await writeFile(path.join(taken, 'notes.txt'), 'mine');
+    await expect(exportTorchRecipe({ outDir: taken, config, sources, projectDir })).rejects.toThrow(
+      /taken is not empty: export the recipe into a new or empty folder/,
+    );
+    expect(await readdir(taken)).toEqual(['notes.txt']);
+    await expect(
+      exportTorchRecipe({
+        outDir: path.join(work, 'few'),
+        config,
+        sources: sources.slice(0, 3),
+        projectDir,
+      }),
+    ).rejects.toThrow(/needs at least 4 faces \(one batch\); the pool has 3/);
+  });
+});
 
 describe('the PyTorch cluster recipe', () => {
   it(
