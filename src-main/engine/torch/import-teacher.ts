@@ -1,8 +1,8 @@
 /**
- * Brings a teacher trained by the cluster recipe back (docs/ARCHITECTURE.md, "Pre-training on a
- * cluster"): `face-studio import-backbone FILE.safetensors --project P` reads train.py's teacher
- * file, checks it whole (its metadata, and every ViT tensor of the model it names, by name, dtype
- * and shape) before anything is written, and saves it as models/<id>/ with task `backbone`
+ * Brings a teacher trained by the cluster recipe back (docs/ARCHITECTURE.md, "Training recipe"):
+ * `face-studio import-backbone FILE.safetensors --project P` reads train.py's teacher file, checks
+ * it whole (its metadata, and every ViT tensor of the model it names, by name, dtype and shape)
+ * before anything is written, and saves it as models/<id>/ with task `backbone`
  * (export/saved-backbone.ts), its card recording where, how long and on how many processes it was
  * trained. From then on it is a backbone like one pre-trained in the studio: fine-tuning's
  * backbone list and the backbone comparison offer it as `pros-vit:<id>`.

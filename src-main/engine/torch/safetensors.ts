@@ -1,8 +1,8 @@
 /**
  * A reader of the safetensors format (what the cluster recipe's train.py writes its teacher in;
- * docs/ARCHITECTURE.md, "Pre-training on a cluster"): an 8-byte little-endian header length N, N
- * bytes of JSON `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}`,
- * then the tensors' raw little-endian bytes, offsets counted from the end of the header. Only F32
+ * docs/ARCHITECTURE.md, "Training recipe"): an 8-byte little-endian header length N, N bytes of
+ * JSON `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}`, then the
+ * tensors' raw little-endian bytes, offsets counted from the end of the header. Only F32
  * tensors are read (all the recipe writes). Every problem is a StudioError naming the file and
  * what is wrong: too short, a header that is not JSON or not this shape, a tensor of another
  * dtype, or data running past the end (a truncated copy).

@@ -1,7 +1,7 @@
 /**
- * The cluster recipe (docs/ARCHITECTURE.md, "Pre-training on a cluster"): `face-studio pretrain
- * --export-torch DIR` writes a folder that pre-trains the same backbone with PyTorch DDP, away
- * from the studio:
+ * The cluster recipe (docs/ARCHITECTURE.md, "Training recipe": pre-training on a cluster):
+ * `face-studio pretrain --export-torch DIR` writes a folder that pre-trains the same backbone with
+ * PyTorch DDP, away from the studio:
  *
  * | file | what |
  * |---|---|
