@@ -13,7 +13,8 @@ It checkpoints to OUT/checkpoints/latest.pt every `checkpointEvery` steps and at
 from there by itself (with any number of processes), and writes the teacher to
 OUT/teacher.safetensors, which `face-studio import-backbone OUT/teacher.safetensors --project P`
 brings back into the studio. `python3 train.py check-data` checks the manifest's files;
-`python3 train.py features` computes a teacher's tokens for the import test.
+`features` computes a teacher's tokens and `step-check` recomputes one engine step (the studio's
+tests use both to check that this file and the engine compute the same).
 
 The step is the studio engine's, choice for choice (the engine file each part mirrors):
   ViT, trunc-normal 0.02 init, fan-in uniform patch embedding   src-main/engine/model/vit.ts, params.ts
@@ -249,21 +250,33 @@ def engine_names(model, state):
     return {k: v.contiguous() for k, v in out.items()}
 
 
-def vit_from_engine(c, tensors):
-    """A ViT loaded from the engine's tensors (the inverse of engine_names, backbone part)."""
+def state_from_engine(model, tensors):
+    """The engine's tensors by name → this model's state dict (the inverse of engine_names); the
+    head's entries only when the tensors hold a head."""
+    c = model['vit']
     p, d = c['patchSize'], c['dim']
-    E = {k: torch.from_numpy(v) for k, v in tensors.items()}
-    sd = {'embed.weight': E['patch.w'].reshape(p, p, 3, d).permute(3, 2, 0, 1), 'embed.bias': E['patch.b'],
-          'cls': E['cls'].reshape(1, 1, d), 'pos': E['pos'].reshape(1, -1, d),
-          'norm.weight': E['norm.g'], 'norm.bias': E['norm.b']}
+    E = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()}
+    sd = {'vit.embed.weight': E['patch.w'].reshape(p, p, 3, d).permute(3, 2, 0, 1), 'vit.embed.bias': E['patch.b'],
+          'vit.cls': E['cls'].reshape(1, 1, d), 'vit.pos': E['pos'].reshape(1, -1, d),
+          'vit.norm.weight': E['norm.g'], 'vit.norm.bias': E['norm.b']}
     for i in range(c['depth']):
-        b, t = f'block{i}.', f'blocks.{i}.'
+        b, t = f'block{i}.', f'vit.blocks.{i}.'
         for a, m in (('norm1', 'n1'), ('norm2', 'n2')):
             sd[t + m + '.weight'], sd[t + m + '.bias'] = E[b + a + '.g'], E[b + a + '.b']
         for a, m in (('qkv', 'qkv'), ('proj', 'proj'), ('fc1', 'f1'), ('fc2', 'f2')):
             sd[t + m + '.weight'], sd[t + m + '.bias'] = E[b + a + '.w'].t(), E[b + a + '.b']
+    if 'head.prototypes' in E:
+        for a, j in (('fc1', 0), ('fc2', 2), ('fc3', 4)):
+            sd[f'head.mlp.{j}.weight'], sd[f'head.mlp.{j}.bias'] = E[f'head.{a}.w'].t(), E[f'head.{a}.b']
+        sd['head.proto'] = E['head.prototypes'].t()
+    return {k: v.contiguous() for k, v in sd.items()}
+
+
+def vit_from_engine(c, tensors):
+    """A ViT loaded from the engine's tensors (a teacher file's backbone)."""
     vit = ViT(c)
-    vit.load_state_dict({k: v.contiguous() for k, v in sd.items()})
+    sd = state_from_engine({'vit': c}, {k: v for k, v in tensors.items() if not k.startswith('head.')})
+    vit.load_state_dict({k.removeprefix('vit.'): v for k, v in sd.items()})
     return vit.eval()
 
 
@@ -429,6 +442,15 @@ def teacher_temperature(step, total, start, end, fraction):
     return end if step >= warm else start + (end - start) * step / warm
 
 
+def dino_loss(targets, s_logits, n_views, temperature):
+    """Mean over (teacher global view g, student view v ≠ g) of −Σk Pt(g)k · log Ps(v)k (loss.ts
+    dinoLoss); views are view-major, the first two the globals."""
+    logp = F.log_softmax(s_logits / temperature, -1).chunk(n_views)
+    pairs = [(-(q * logp[v]).sum(-1)).mean() for gi, q in enumerate(targets.chunk(2))
+             for v in range(n_views) if v != gi]
+    return sum(pairs) / len(pairs)
+
+
 def koleo(features):
     x = F.normalize(features, dim=-1)
     sim = x @ x.t() - 4 * torch.eye(x.shape[0], device=x.device)
@@ -562,12 +584,9 @@ def train(args):
         with torch.no_grad():
             views = make_views(x, recipe, config, g)
             t_logits, _ = teacher(views[:1])
-            targets = F.softmax((t_logits - center) / tau, -1).chunk(2)
+            targets = F.softmax((t_logits - center) / tau, -1)
         s_logits, feats = ddp(views)
-        n_views = 2 + config['localCrops']
-        logp = F.log_softmax(s_logits / config['studentTemperature'], -1).chunk(n_views)
-        pairs = [(-(q * logp[v]).sum(-1)).mean() for gi, q in enumerate(targets) for v in range(n_views) if v != gi]
-        loss = sum(pairs) / len(pairs)
+        loss = dino_loss(targets, s_logits, 2 + config['localCrops'], config['studentTemperature'])
         if config['koleoWeight'] > 0:
             loss = loss + config['koleoWeight'] * torch.stack([koleo(h) for h in feats.chunk(2)]).mean()
         # DDP averages gradients over ranks: weight each share by its size so the step is the batch mean.
@@ -642,6 +661,44 @@ def features(args):
     out.numpy().astype('<f4').tofile(args.out)
 
 
+def step_check(args):
+    """Recomputes one step of the studio's engine (written by tests/engine/torch/train-step.test.ts:
+    step.json, the student's and teacher's flat weights, the centre, the views and the engine's
+    loss and gradients) with this file's model and loss; prints the loss both ways and each
+    tensor's largest gradient difference relative to its largest gradient; exits 1 above --tolerance."""
+    def f32(name):
+        return np.fromfile(os.path.join(args.dir, name), dtype='<f4')
+    step = read_json(os.path.join(args.dir, 'step.json'), 'the engine step')
+    model = step['model']
+
+    def tensors(flat):
+        return {e['name']: flat[e['offset']:e['offset'] + int(np.prod(e['shape']))].reshape(e['shape'])
+                for e in step['entries']}
+    student, teacher = Model(model), Model(model)
+    student.load_state_dict(state_from_engine(model, tensors(f32('student.f32'))))
+    teacher.load_state_dict(state_from_engine(model, tensors(f32('teacher.f32'))))
+    g, ls, nl = step['globalSize'], step['localSize'], step['localCrops']
+    views = [torch.from_numpy(f32('globals.f32')).view(-1, g, g, 3).permute(0, 3, 1, 2).contiguous()]
+    if nl > 0:
+        views.append(torch.from_numpy(f32('locals.f32')).view(-1, ls, ls, 3).permute(0, 3, 1, 2).contiguous())
+    center = torch.from_numpy(f32('center.f32')).view(1, -1)
+    with torch.no_grad():
+        t_logits, _ = teacher(views[:1])
+        targets = F.softmax((t_logits - center) / step['teacherTemperature'], -1)
+    s_logits, _ = student(views)
+    loss = dino_loss(targets, s_logits, 2 + nl, step['studentTemperature'])
+    loss.backward()
+    ours = engine_names(model, {n: q.grad for n, q in student.named_parameters()})
+    theirs = tensors(f32('grads.f32'))
+    rel = {n: float((torch.from_numpy(np.ascontiguousarray(theirs[n])) - q).abs().max() / (q.abs().max() + 1e-12))
+           for n, q in ours.items()}
+    worst = max(rel, key=rel.get)
+    print(json.dumps({'loss': loss.item(), 'engineLoss': step['loss'], 'tensors': len(rel),
+                      'worst': worst, 'worstRelative': rel[worst]}))
+    loss_rel = abs(loss.item() - step['loss']) / abs(loss.item())
+    raise SystemExit(0 if max(rel[worst], loss_rel) <= args.tolerance else 1)
+
+
 def check_data(args):
     _, _, faces = load_inputs(args)
     print(json.dumps({'faces': len(faces), 'missing': 0}))
@@ -659,13 +716,16 @@ def main():
     t.add_argument('--out', default=os.path.join(HERE, 'output'), help='checkpoints/ and teacher.safetensors')
     t.add_argument('--max-steps', type=int, default=None, help="stop at this step (overrides config's maxSteps)")
     t.add_argument('--loader-workers', type=int, default=4, help='image decoding processes per rank')
+    c = sub.add_parser('step-check')
+    c.add_argument('dir', help='folder with step.json and the engine step\'s tensors')
+    c.add_argument('--tolerance', type=float, default=1e-4)
     f = sub.add_parser('features')
     f.add_argument('--weights', required=True)
     f.add_argument('--faces', required=True)
     f.add_argument('--out', required=True)
     args = p.parse_args()
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', torch.get_num_threads())))
-    {'train': train, 'check-data': check_data, 'features': features}[args.command](args)
+    {'train': train, 'check-data': check_data, 'step-check': step_check, 'features': features}[args.command](args)
 
 
 if __name__ == '__main__':
