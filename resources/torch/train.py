@@ -549,16 +549,28 @@ def train(args):
         print(json.dumps({'event': 'start', 'step': step, 'lastStep': last, 'worldSize': world, 'backend': backend,
                           'resumed': resumed is not None, 'faces': len(faces)}), flush=True)
 
-    def shares(s):
-        """Step s's batch (one seeded permutation per epoch) and this rank's part of it."""
-        order = torch.randperm(len(faces), generator=torch.Generator().manual_seed(
-            config['seed'] * 1_000_003 + s // steps_per_epoch))
-        at = (s % steps_per_epoch) * batch
-        return np.array_split(order[at:at + batch].numpy(), world)[rank].tolist()
+    first = step
+
+    class Steps:
+        """Each step's batch (one seeded permutation of the pool per epoch, as pretrain.ts) and this
+        rank's share of it, from `step` to `last`: the same batches for any number of processes."""
+
+        def __len__(self):
+            return last - first
+
+        def __iter__(self):
+            order, epoch = None, None
+            for s in range(first, last):
+                if s // steps_per_epoch != epoch:
+                    epoch = s // steps_per_epoch
+                    order = torch.randperm(len(faces), generator=torch.Generator().manual_seed(
+                        config['seed'] * 1_000_003 + epoch)).numpy()
+                at = (s % steps_per_epoch) * batch
+                yield np.array_split(order[at:at + batch], world)[rank].tolist()
 
     dataset = Faces(faces, recipe['augment']['globalSize'])
-    loader = torch.utils.data.DataLoader(dataset, batch_sampler=[shares(s) for s in range(step, last)],
-                                         num_workers=args.loader_workers, pin_memory=device.type == 'cuda')
+    loader = torch.utils.data.DataLoader(dataset, batch_sampler=Steps(), num_workers=args.loader_workers,
+                                         pin_memory=device.type == 'cuda')
 
     def save():
         segment['endedAt'], segment['seconds'], segment['toStep'] = now(), round(time.time() - started, 3), step
@@ -589,6 +601,19 @@ def train(args):
         loss = dino_loss(targets, s_logits, 2 + config['localCrops'], config['studentTemperature'])
         if config['koleoWeight'] > 0:
             loss = loss + config['koleoWeight'] * torch.stack([koleo(h) for h in feats.chunk(2)]).mean()
+        with torch.no_grad():
+            # One all-reduce: the teacher's logit sums and rows (the centre), the loss and the
+            # targets' entropy, each weighted by the share's faces.
+            entropy = -(targets * torch.log(targets + 1e-12)).sum(-1).mean()
+            stats = all_sum(torch.cat([t_logits.sum(0), torch.stack([
+                loss.detach() * x.shape[0], entropy * x.shape[0],
+                torch.tensor(float(t_logits.shape[0]), device=device)])]), world)
+            k = center.shape[1]
+            loss_value, entropy_value = stats[k].item() / batch, stats[k + 1].item() / batch
+        if not math.isfinite(loss_value):  # before any weight changes, as pretrain.ts
+            kept = (f'the last good checkpoint is {ckpt_file}' if os.path.isfile(ckpt_file)
+                    else 'no checkpoint was written')
+            fail(f'the loss became {loss_value} at step {step}; {kept}. Try a lower learning rate.')
         # DDP averages gradients over ranks: weight each share by its size so the step is the batch mean.
         share = x.shape[0] * world / batch
         opt.zero_grad(set_to_none=True)
@@ -606,21 +631,14 @@ def train(args):
         with torch.no_grad():
             for ps, pt in zip(student.parameters(), teacher.parameters()):
                 pt.mul_(momentum).add_(ps.detach(), alpha=1 - momentum)
-            stats = torch.cat([t_logits.sum(0), torch.tensor([loss.item() * x.shape[0], t_logits.shape[0]],
-                                                             device=device)])
-            stats = all_sum(stats, world)
-            k = center.shape[1]
-            center = center * config['centerMomentum'] + stats[:k].view(1, -1) / stats[k + 1] * (
+            center = center * config['centerMomentum'] + stats[:k].view(1, -1) / stats[k + 2] * (
                 1 - config['centerMomentum'])
-            loss_value = stats[k].item() / batch
         step += 1
-        if not math.isfinite(loss_value):
-            kept = f'the last good checkpoint is {ckpt_file}' if os.path.isfile(ckpt_file) else 'no checkpoint was written'
-            fail(f'the loss became {loss_value} at step {step - 1}; {kept}. Try a lower learning rate.')
         if rank == 0:
+            speed = (step - first) * batch / (time.time() - started)
             print(json.dumps({'step': step, 'totalSteps': last, 'epoch': epoch, 'loss': round(loss_value, 6),
-                              'lr': lr, 'weightDecay': wd, 'momentum': momentum, 'teacherTemperature': tau,
-                              'imagesPerSec': round((step - segment['fromStep']) * batch / (time.time() - started), 2)}),
+                              'teacherEntropy': round(entropy_value, 6), 'lr': lr, 'weightDecay': wd,
+                              'momentum': momentum, 'teacherTemperature': tau, 'imagesPerSec': round(speed, 2)}),
                   flush=True)
         if step % config['checkpointEvery'] == 0 and step < last:
             save()
