@@ -1,6 +1,7 @@
 /**
  * The Python that runs the cluster recipe's tests: Debian's python3-torch (1.13, with gloo and
- * torchrun), which .ci/run installs. A test that needs it fails, never skips, when it is missing.
+ * torchrun) and python3-pil (train.py reads images with Pillow), which .ci/run installs. A test
+ * that needs them fails, never skips, when they are missing.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -20,7 +21,7 @@ export function pythonWithTorch(): Promise<string> {
     for (const python of CANDIDATES) {
       const ok = await run(python, [
         '-c',
-        'import torch.distributed as d; assert d.is_available() and d.is_gloo_available()',
+        'import PIL, torch.distributed as d; assert d.is_available() and d.is_gloo_available()',
       ]).then(
         () => true,
         () => false,
@@ -28,8 +29,9 @@ export function pythonWithTorch(): Promise<string> {
       if (ok) return python;
     }
     throw new Error(
-      `No Python with PyTorch and gloo (tried ${CANDIDATES.join(', ')}): install Debian's ` +
-        'python3-torch (apt-get install python3-torch, as .ci/run does), or set FACE_STUDIO_PYTHON',
+      `No Python with PyTorch, gloo and Pillow (tried ${CANDIDATES.join(', ')}): install Debian's ` +
+        'python3-torch and python3-pil (apt-get install python3-torch python3-pil, as .ci/run ' +
+        'does), or set FACE_STUDIO_PYTHON',
     );
   })();
   return found;
