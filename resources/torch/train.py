@@ -91,7 +91,7 @@ def remap(path, maps):
     return path
 
 
-def read_manifest(path, maps):
+def read_manifest(path, maps, check=True):
     faces = []
     try:
         lines = open(path, encoding='utf-8').read().splitlines()
@@ -111,7 +111,7 @@ def read_manifest(path, maps):
         faces.append(face)
     if not faces:
         fail(f'{path}: the pool manifest lists no faces')
-    missing = [f['file'] for f in faces if not os.path.isfile(f['file'])]
+    missing = [f['file'] for f in faces if check and not os.path.isfile(f['file'])]
     if missing:
         more = f' (and {len(missing) - 3} more)' if len(missing) > 3 else ''
         fail(f'{path}: {len(missing)} of {len(faces)} image files are missing: '
@@ -480,24 +480,32 @@ def all_sum(t, world):
     return t
 
 
-def load_inputs(args):
+def load_inputs(args, check=True):
     config = read_json(os.path.join(args.recipe, 'config.json'), 'the run config')
     config.pop('$comments', None)
     recipe = read_json(os.path.join(args.recipe, 'recipe.json'), 'the recipe')
     if recipe.get('format') != 'face-studio-torch-recipe' or recipe.get('version') != 1:
         fail(f'{os.path.join(args.recipe, "recipe.json")}: not a version 1 Face Studio recipe')
-    faces = read_manifest(os.path.join(args.recipe, 'manifest.jsonl'), path_maps(args.path_map))
+    faces = read_manifest(os.path.join(args.recipe, 'manifest.jsonl'), path_maps(args.path_map), check)
     return config, recipe, faces
 
 
 def train(args):
     world, rank, device, backend = setup()
-    config, recipe, faces = load_inputs(args)
+    # Rank 0 checks every image exists (one pass over the storage, not one per process); if it
+    # stops, torchrun stops the others.
+    config, recipe, faces = load_inputs(args, check=rank == 0)
     ckpt_dir = os.path.join(args.out, 'checkpoints')
     ckpt_file = os.path.join(ckpt_dir, 'latest.pt')
     if rank == 0:
         os.makedirs(ckpt_dir, exist_ok=True)
-    resumed = torch.load(ckpt_file, map_location='cpu') if os.path.isfile(ckpt_file) else None
+    found = os.path.isfile(ckpt_file)
+    if world > 1:
+        seen = [None] * world
+        dist.all_gather_object(seen, found)
+        if len(set(seen)) > 1:
+            fail(f'{ckpt_file} exists for {sum(seen)} of {world} processes: put --out on storage every node shares')
+    resumed = torch.load(ckpt_file, map_location='cpu') if found else None
     if resumed is not None:
         # As the studio's resume: the saved config, with this launch's step limit.
         config = {**resumed['config'], 'maxSteps': config['maxSteps']}
