@@ -10,7 +10,7 @@ Written by `face-studio pretrain --project P --export-torch DIR` beside:
 Run it with torchrun (one process per GPU; gloo on CPUs):
   torchrun --nnodes N --nproc_per_node G train.py train --out OUT [--path-map OLD=NEW]...
 It checkpoints to OUT/checkpoints/latest.pt every `checkpointEvery` steps and at the end, resumes
-from there by itself (with any number of processes), and writes the teacher to
+from there by itself (with any number of processes), and writes the teacher of each checkpoint to
 OUT/teacher.safetensors, which `face-studio import-backbone OUT/teacher.safetensors --project P`
 brings back into the studio. `python3 train.py check-data` checks the manifest's files;
 `features` computes a teacher's tokens and `step-check` recomputes one engine step (the studio's
@@ -54,6 +54,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MEAN = (0.485, 0.456, 0.406)  # engine/model/normalise.ts
 STD = (0.229, 0.224, 0.225)
 GREY = (0.299, 0.587, 0.114)
+
+
+# The keys of config.json this file reads (engine/pretrain/pretrain-config.ts describes each).
+CONFIG_KEYS = ('seed', 'epochs', 'maxSteps', 'batchSize', 'localCrops', 'globalScale', 'localScale', 'colourJitter',
+               'solarize', 'studentTemperature', 'teacherTemperature', 'teacherTemperatureFinal',
+               'teacherTemperatureWarmup', 'centerMomentum', 'lr', 'minLr', 'warmupEpochs', 'weightDecay',
+               'weightDecayEnd', 'gradClip', 'freezePrototypesEpochs', 'momentum', 'momentumEnd', 'koleoWeight',
+               'checkpointEvery')
 
 
 def fail(message):
@@ -481,8 +489,12 @@ def all_sum(t, world):
 
 
 def load_inputs(args, check=True):
-    config = read_json(os.path.join(args.recipe, 'config.json'), 'the run config')
+    config_file = os.path.join(args.recipe, 'config.json')
+    config = read_json(config_file, 'the run config')
     config.pop('$comments', None)
+    missing = [k for k in CONFIG_KEYS if k not in config]
+    if missing:
+        fail(f'{config_file}: no {", ".join(missing)} (export the recipe again with this studio)')
     recipe = read_json(os.path.join(args.recipe, 'recipe.json'), 'the recipe')
     if recipe.get('format') != 'face-studio-torch-recipe' or recipe.get('version') != 1:
         fail(f'{os.path.join(args.recipe, "recipe.json")}: not a version 1 Face Studio recipe')
@@ -580,15 +592,26 @@ def train(args):
     loader = torch.utils.data.DataLoader(dataset, batch_sampler=Steps(), num_workers=args.loader_workers,
                                          pin_memory=device.type == 'cuda')
 
+    teacher_file = os.path.join(args.out, 'teacher.safetensors')
+
     def save():
+        """The checkpoint, then the teacher beside it (rank 0), so a run stopped by the scheduler
+        still leaves a teacher to import that matches its last checkpoint."""
         segment['endedAt'], segment['seconds'], segment['toStep'] = now(), round(time.time() - started, 3), step
         if rank != 0:
             return
+        done = segments + [segment]
         state = {'step': step, 'config': config, 'student': student.state_dict(), 'teacher': teacher.state_dict(),
-                 'optimizer': opt.state_dict(), 'center': center.cpu(), 'segments': segments + [segment]}
+                 'optimizer': opt.state_dict(), 'center': center.cpu(), 'segments': done, 'loss': loss_value}
         atomic_write(ckpt_file, lambda f: torch.save(state, f))
+        write_safetensors(teacher_file, engine_names(recipe['model'], teacher.state_dict()), {
+            'format': 'face-studio-teacher', 'version': 1, 'vit': json.dumps(recipe['model']['vit']),
+            'head': json.dumps(recipe['model']['head']), 'config': json.dumps(config), 'step': step,
+            'totalSteps': total, 'faces': len(faces), 'finalLoss': json.dumps(loss_value),
+            'project': json.dumps(recipe.get('project')), 'segments': json.dumps(done),
+            'seconds': round(sum(s['seconds'] for s in done), 3)})
 
-    loss_value = None
+    loss_value = resumed.get('loss') if resumed is not None else None
     for images in loader:
         epoch = step // steps_per_epoch
         lr = learning_rate(step, total, warmup, peak, config['minLr'])
@@ -652,16 +675,8 @@ def train(args):
             save()
     save()
     if rank == 0:
-        tensors = engine_names(recipe['model'], teacher.state_dict())
-        done = segments + [segment]
-        write_safetensors(os.path.join(args.out, 'teacher.safetensors'), tensors, {
-            'format': 'face-studio-teacher', 'version': 1, 'vit': json.dumps(recipe['model']['vit']),
-            'head': json.dumps(recipe['model']['head']), 'config': json.dumps(config), 'step': step,
-            'totalSteps': total, 'faces': len(faces), 'finalLoss': 'null' if loss_value is None else loss_value,
-            'project': json.dumps(recipe.get('project')), 'segments': json.dumps(done),
-            'seconds': round(sum(s['seconds'] for s in done), 3)})
-        print(json.dumps({'event': 'done', 'step': step, 'teacher': os.path.join(args.out, 'teacher.safetensors'),
-                          'checkpoint': ckpt_file}), flush=True)
+        print(json.dumps({'event': 'done', 'step': step, 'teacher': teacher_file, 'checkpoint': ckpt_file}),
+              flush=True)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()

@@ -21,6 +21,7 @@ import { normaliseImages } from '../../../src-main/engine/model/normalise';
 import { vitTokens } from '../../../src-main/engine/model/vit';
 import { parsePretrainConfig } from '../../../src-main/engine/pretrain/pretrain-config';
 import { importTeacher } from '../../../src-main/engine/torch/import-teacher';
+import { readSafetensors } from '../../../src-main/engine/torch/safetensors';
 import {
   exportTorchRecipe,
   mapPath,
@@ -190,6 +191,10 @@ describe('the PyTorch cluster recipe', () => {
       expect(firstSteps.map((s) => s.step)).toEqual([1, 2, 3]);
       expect(firstSteps.every((s) => Number.isFinite(s.loss) && s.loss > 0)).toBe(true);
 
+      // Each checkpoint leaves a teacher beside it, so a run the scheduler stops can be imported.
+      const teacherFile = path.join(out, 'teacher.safetensors');
+      expect((await readSafetensors(teacherFile)).metadata.step).toBe('3');
+
       // Resumed from its checkpoint on one process: the step counter goes on.
       const second = await python(
         py,
@@ -209,7 +214,6 @@ describe('the PyTorch cluster recipe', () => {
       expect(secondSteps.every((s) => Number.isFinite(s.loss) && s.loss > 0)).toBe(true);
 
       // Back in the studio: a backbone whose card says where and how it was trained.
-      const teacherFile = path.join(out, 'teacher.safetensors');
       const imported = await importTeacher(teacherFile, {
         modelsDir: modelsDir(projectDir),
         projectDir,
