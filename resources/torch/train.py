@@ -29,9 +29,9 @@ The step is the studio engine's, choice for choice (the engine file each part mi
   data order: one seeded permutation of the pool per epoch       src-main/engine/pretrain/pretrain.ts
   crop: the curation box, black past the image, resized square   src-main/engine/data/project-faces.ts
 Distributed: each step's batch of `batchSize` faces is the same for any number of processes; rank
-r takes its share of it, DDP averages the student's gradients (each share's loss weighted by its
-size, so the step equals one process on the whole batch), the teacher's logit sums are all-reduced
-for the centre, and every rank applies the same EMA to the same weights. `microBatch` and
+r takes its share of it (and draws its own augmentations), DDP averages the student's gradients
+(each share's loss weighted by its size, so the gradient is the whole batch's mean), the teacher's
+logit sums are all-reduced for the centre, and every rank applies the same EMA to the same weights. `microBatch` and
 `workers` (the studio's memory cap and thread count) are not used here.
 """
 import argparse
