@@ -4,8 +4,8 @@
  * own single TensorFlow.js thread), writing runs/<id>/ and exporting models/<id>/ at the end.
  * Progress lines go to stderr, a JSON summary to stdout. A bad config key or type exits 2.
  * It reads the project as a snapshot and writes none of its files, so it runs while the studio
- * has the project open. With `--export-torch DIR [--path-map OLD=NEW]…` it trains nothing and writes
- * the same run as a PyTorch recipe for a cluster instead (engine/torch/torch-recipe.ts).
+ * has the project open. With `--export-torch DIR [--path-map OLD=NEW]…` it trains nothing and
+ * writes the same run as a PyTorch recipe for a cluster instead (engine/torch/torch-recipe.ts).
  */
 import path from 'node:path';
 import { readPretrainSources } from '../../app/training/pretrain-sources';
