@@ -14,6 +14,7 @@ import { readPretrainSources } from '../../../src-main/app/training/pretrain-sou
 import { listModels } from '../../../src-main/app/training/run-index';
 import { offeredBackbones } from '../../../src-main/engine/backbones/backbone-registry';
 import { ProjectFacesData } from '../../../src-main/engine/data/project-faces';
+import { readBackboneVit } from '../../../src-main/engine/export/backbone-shape';
 import { readModelCard } from '../../../src-main/engine/export/load-model';
 import { loadBackbone } from '../../../src-main/engine/export/saved-backbone';
 import { modelsDir } from '../../../src-main/engine/jobs/run-folder';
@@ -250,6 +251,9 @@ describe('the PyTorch cluster recipe', () => {
       // backbone comparison's table.
       const shelf = await listModels(projectDir);
       expect(shelf.models.find((m) => m.id === imported.modelId)?.task).toBe('backbone');
+      // What a fine-tuning run started from it reads: the ViT its weights were saved with.
+      expect(await readBackboneVit(imported.modelDir)).toEqual(imported.vit);
+      expect(imported.vit).toMatchObject({ imageSize: SIZE, dim: 32, depth: 2 });
       const offered = (await offeredBackbones(modelsDir(projectDir))).find(
         (b) => b.id === imported.backboneId,
       );
