@@ -19,6 +19,7 @@ import {
   EVAL_USAGE,
   EXPORT_USAGE,
   FINETUNE_USAGE,
+  IMPORT_BACKBONE_USAGE,
   IMPORT_USAGE,
   PREDICT_USAGE,
   PROJECT_CREATE_USAGE,
@@ -38,6 +39,7 @@ const USAGE = [
   SPLITS_USAGE,
   EXPORT_USAGE,
   PRETRAIN_USAGE,
+  IMPORT_BACKBONE_USAGE,
   FINETUNE_USAGE,
   PREDICT_USAGE,
   EVAL_USAGE,
@@ -98,6 +100,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
         return EXIT_OK;
       case 'pretrain':
         await (await import('./commands/pretrain')).pretrainCommand(rest, io);
+        return EXIT_OK;
+      case 'import-backbone':
+        await (await import('./commands/import-backbone')).importBackboneCommand(rest, io);
         return EXIT_OK;
       case 'finetune':
         await (await import('./commands/finetune')).finetuneCommand(rest, io);

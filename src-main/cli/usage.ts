@@ -12,7 +12,9 @@ export const SPLITS_USAGE =
 export const EXPORT_USAGE =
   'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--unconfirmed leave-out|mark] OUT';
 export const PRETRAIN_USAGE =
-  'face-studio pretrain --project P [--config file.json] [--set key=value]… [--resume RUN_ID]';
+  'face-studio pretrain --project P [--config file.json] [--set key=value]… [--resume RUN_ID | --export-torch DIR [--path-map OLD=NEW]…]';
+export const IMPORT_BACKBONE_USAGE =
+  'face-studio import-backbone FILE.safetensors --project P [--id MODEL_ID]';
 export const FINETUNE_USAGE =
   'face-studio finetune --project P --task landmarks|attributes|expression [--backbone MODEL_ID_OR_DIR] [--config file.json] [--set key=value]… [--resume RUN_ID]';
 export const PREDICT_USAGE =

@@ -205,6 +205,46 @@ export const CardClassGroup = z
   .strict();
 export type CardClassGroup = z.infer<typeof CardClassGroup>;
 
+/**
+ * Where a backbone trained outside the studio was trained: the PyTorch cluster recipe
+ * (engine/torch/import-teacher.ts reads it from the teacher file). One segment per launch of the
+ * recipe (a resume on another number of processes starts a new one).
+ */
+export const CardTrainingSegment = z
+  .object({
+    /** Rank 0's host name, and every host of the launch. */
+    host: z.string(),
+    hosts: z.array(z.string()),
+    /** Processes (torchrun's world size). */
+    worldSize: z.number().int().positive(),
+    /** `nccl` on GPUs, `gloo` on CPUs. */
+    backend: z.string(),
+    /** The GPU's name, or `cpu`. */
+    device: z.string(),
+    torch: z.string(),
+    startedAt: z.string(),
+    endedAt: z.string().nullable(),
+    seconds: z.number().nonnegative(),
+    fromStep: z.number().int().nonnegative(),
+    toStep: z.number().int().nonnegative(),
+  })
+  .strict();
+export type CardTrainingSegment = z.infer<typeof CardTrainingSegment>;
+
+export const CardProvenance = z
+  .object({
+    trainer: z.literal('pytorch-recipe'),
+    /** The teacher file it was imported from, and when. */
+    file: z.string(),
+    importedAt: z.string(),
+    steps: z.number().int().nonnegative(),
+    /** Training time over all segments. */
+    seconds: z.number().nonnegative(),
+    segments: z.array(CardTrainingSegment),
+  })
+  .strict();
+export type CardProvenance = z.infer<typeof CardProvenance>;
+
 export const ModelCard = z
   .object({
     format: z.literal('face-studio-model'),
@@ -278,6 +318,8 @@ export const ModelCard = z
     config: z.record(z.string(), z.unknown()),
     /** The run that produced it. */
     runId: z.string().nullable(),
+    /** Backbones trained outside the studio (the PyTorch recipe): where, how long, on what. */
+    provenance: CardProvenance.optional(),
   })
   .strict();
 export type ModelCard = z.infer<typeof ModelCard>;

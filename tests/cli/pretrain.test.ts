@@ -104,4 +104,55 @@ describe('face-studio pretrain', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect(wrongType.stderr).toMatch(/model\.depth/);
     expect(await readdir(path.join(projectDir, 'runs'))).toEqual(runsBefore); // nothing written
   });
+
+  it('--export-torch writes the cluster recipe with mapped paths and trains nothing', async () => {
+    const runsBefore = await readdir(path.join(projectDir, 'runs')).catch(() => []);
+    const out = path.join(workDir, 'recipe');
+    const result = await runCli([
+      'pretrain',
+      '--project',
+      projectDir,
+      '--config',
+      configFile,
+      '--export-torch',
+      out,
+      '--path-map',
+      `${projectDir}=/scratch/faces`,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      dir: out,
+      faces: 8,
+      files: ['config.json', 'manifest.jsonl', 'recipe.json', 'train.py'],
+    });
+    expect(result.stderr).toMatch(/torchrun --nnodes N --nproc_per_node G train\.py train/);
+    const manifest = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n');
+    expect(manifest).toHaveLength(8);
+    expect(manifest.every((l) => JSON.parse(l).file.startsWith('/scratch/faces/images/'))).toBe(
+      true,
+    );
+    const recipe = JSON.parse(await readFile(path.join(out, 'recipe.json'), 'utf8'));
+    expect(recipe.model.vit).toMatchObject({ imageSize: 16, dim: 16 });
+    expect(await readdir(path.join(projectDir, 'runs')).catch(() => [])).toEqual(runsBefore);
+
+    const again = await runCli(['pretrain', '--project', projectDir, '--export-torch', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /recipe is not empty: export the recipe into a new or empty folder/,
+    );
+    const stray = await runCli(['pretrain', '--project', projectDir, '--path-map', '/a=/b']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/--path-map goes with --export-torch/);
+    const badMap = await runCli([
+      'pretrain',
+      '--project',
+      projectDir,
+      '--export-torch',
+      `${out}2`,
+      '--path-map',
+      'nope',
+    ]);
+    expect(badMap.code).toBe(2);
+    expect(badMap.stderr).toMatch(/--path-map nope: expected OLD=NEW/);
+  });
 });

@@ -43,6 +43,8 @@ export interface BackboneCardFields {
   metrics?: CardMetrics[];
   crop?: CropPolicy;
   createdAt?: string;
+  /** A backbone trained outside the studio (engine/torch/import-teacher.ts). */
+  provenance?: ModelCard['provenance'];
 }
 
 /**
@@ -69,6 +71,7 @@ export async function exportBackbone(
     backbone: { preset: fields.preset, pretrainedFrom: null },
     config: fields.config,
     runId: fields.runId,
+    ...(fields.provenance ? { provenance: fields.provenance } : {}),
   });
   return checksum(weights.subarray(0, layout.total));
 }

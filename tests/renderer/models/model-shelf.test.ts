@@ -7,6 +7,7 @@ import {
   ioText,
   noBetter,
   originText,
+  provenanceText,
   sortModels,
   taskLabel,
   trainedOn,
@@ -130,5 +131,47 @@ describe('card text', () => {
   it('needs a folder to export into', () => {
     expect(exportFolder('  exports/helen ')).toBe('exports/helen');
     expect(exportFolder('   ')).toBeNull();
+  });
+
+  it('says where a backbone from the PyTorch recipe was trained, launch by launch', () => {
+    expect(provenanceText(modelCard())).toBeNull();
+    const segment = {
+      host: 'node-a',
+      hosts: ['node-a', 'node-b', 'node-c'],
+      worldSize: 16,
+      backend: 'nccl',
+      device: 'NVIDIA H100',
+      torch: '2.5.1',
+      startedAt: '2026-12-01T10:00:00+00:00',
+      endedAt: '2026-12-01T15:00:00+00:00',
+      seconds: 18000,
+      fromStep: 0,
+      toStep: 7000,
+    };
+    const card = modelCard({
+      task: 'backbone',
+      provenance: {
+        trainer: 'pytorch-recipe',
+        file: '/labs/out/teacher.safetensors',
+        importedAt: '2026-12-02T09:00:00Z',
+        steps: 9000,
+        seconds: 21600,
+        segments: [
+          segment,
+          {
+            ...segment,
+            hosts: ['node-d'],
+            host: 'node-d',
+            worldSize: 1,
+            fromStep: 7000,
+            toStep: 9000,
+          },
+        ],
+      },
+    });
+    expect(provenanceText(card)).toBe(
+      'PyTorch recipe, 9000 steps in 6 h 00 min: 16 processes (NVIDIA H100) on node-a + 2 more ' +
+        'hosts, steps 0–7000; 1 process (NVIDIA H100) on node-d, steps 7000–9000',
+    );
   });
 });

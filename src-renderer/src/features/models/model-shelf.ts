@@ -3,6 +3,7 @@
  * it does, how good it is on which data, what it was trained on and from which backbone. Pure.
  */
 import type { CardBaseline, ModelCard, ModelTask } from '$shared/model-card';
+import { formatDuration } from '$shared/progress-text';
 import type { ModelInfo } from '$shared/training';
 
 const TASK_LABELS: Record<ModelTask, string> = {
@@ -47,6 +48,23 @@ export function trainedOn(card: ModelCard): string {
   const { project, train, val, test } = card.data;
   const where = project ? `project "${project}"` : 'an unnamed project';
   return `${where}: ${train} train · ${val} val · ${test} test faces`;
+}
+
+/**
+ * Where a backbone trained outside the studio (the PyTorch cluster recipe) was trained, one
+ * launch after another: `PyTorch recipe, 9000 steps in 6 h 00 min: 16 processes (NVIDIA H100) on
+ * node-a + 1 more host; …`. Null for a model the studio trained.
+ */
+export function provenanceText(card: ModelCard): string | null {
+  const p = card.provenance;
+  if (!p) return null;
+  const launches = p.segments.map((s) => {
+    const others = s.hosts.filter((h) => h !== s.host).length;
+    const hosts = others > 0 ? `${s.host} + ${others} more host${others > 1 ? 's' : ''}` : s.host;
+    const processes = `${s.worldSize} process${s.worldSize > 1 ? 'es' : ''}`;
+    return `${processes} (${s.device}) on ${hosts}, steps ${s.fromStep}–${s.toStep}`;
+  });
+  return `PyTorch recipe, ${p.steps} steps in ${formatDuration(p.seconds)}: ${launches.join('; ')}`;
 }
 
 /** The frozen backbones a closed-form head reads, by name (`FaceMesh (MediaPipe)`). */
