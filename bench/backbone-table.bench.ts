@@ -123,13 +123,13 @@ interface Scored {
   headMs: number;
 }
 
-function fitHead(
+async function fitHead(
   row: BenchBackbone,
   backbone: FaceBackbone,
   train: EmbeddedFaces,
   trainIdx: readonly number[],
   schema: LandmarkSchema,
-): LandmarkRidgeModel {
+): Promise<LandmarkRidgeModel> {
   return fitLandmarkRidge(
     headInput(row, backbone, train, trainIdx, false),
     headInput(row, backbone, train, trainIdx, true),
@@ -139,16 +139,16 @@ function fitHead(
 }
 
 /** `model` on `test` (cut as its boxes say), scored against the true points in those boxes. */
-function score(
+async function score(
   row: BenchBackbone,
   backbone: FaceBackbone,
   model: LandmarkRidgeModel,
   test: EmbeddedFaces,
   schema: LandmarkSchema,
-): Scored {
+): Promise<Scored> {
   const all = Array.from({ length: test.count }, (_, i) => i);
   const t0 = performance.now();
-  const pred = predictLandmarkRidge(
+  const pred = await predictLandmarkRidge(
     model,
     headInput(row, backbone, test, all, false),
     headInput(row, backbone, test, all, true),
@@ -340,8 +340,8 @@ for (const row of rows) {
     const exported: ExportedScore[] = [];
     for (let s = 1; s <= draws; s++) {
       const idx = seededDraw(train.count, k, 22, k, s);
-      const model = fitHead(row, backbone, train, idx, helen);
-      const r = score(row, backbone, model, test, helen);
+      const model = await fitHead(row, backbone, train, idx, helen);
+      const r = await score(row, backbone, model, test, helen);
       scored.push(r);
       rhos.push(r.rho);
       headMs = r.headMs;
@@ -349,10 +349,10 @@ for (const row of rows) {
       let realistic = '';
       if (detected && s <= detectorDraws) {
         // The product's path: a detector-like box, then a second cut around the first guess.
-        const first = score(row, backbone, model, detected, helen);
+        const first = await score(row, backbone, model, detected, helen);
         const again = refinedFaces(detected, first.shapes, helenTestFaces);
         const recut = await embedFaces(backbone, again, taps, 'landmarks', cache);
-        const second = score(row, backbone, model, withTruth(recut, helenTestFaces), helen);
+        const second = await score(row, backbone, model, withTruth(recut, helenTestFaces), helen);
         firstPass.push(first);
         refined.push(second);
         realistic = `; detector box ${pct(first.nme)}, refined ${pct(second.nme)} FR ${pct(second.fr)}`;
@@ -401,14 +401,14 @@ for (const row of rows) {
   }
   const mtflTrain = await embedFaces(backbone, mtflTrainFaces, taps, 'landmarks', cache);
   const mtflTest = await embedFaces(backbone, mtflTestFaces, taps, 'landmarks', cache);
-  const mtflModel = fitHead(
+  const mtflModel = await fitHead(
     row,
     backbone,
     mtflTrain,
     Array.from({ length: mtflTrain.count }, (_, i) => i),
     five,
   );
-  const mtfl = score(row, backbone, mtflModel, mtflTest, five);
+  const mtfl = await score(row, backbone, mtflModel, mtflTest, five);
   const ms = 2 * test.msPerFace + headMs;
   lines.push(`| ${row.label} | ${cells.join(' | ')} | ${pct(mtfl.nme)} | ${ms.toFixed(1)} |`);
   if (detected) detectorLines.push(`| ${row.label} | ${detectorCells.join(' | ')} |`);
