@@ -22,6 +22,8 @@
  *
  *   --ks 10,50,100,870   --seeds 3   --helen-test 330   --mtfl 600   --pros DIR
  *   --rows facemesh      (only rows whose label contains one of these words)
+ *   --backend webgpu     (any of engine/backend.ts's names; default FACE_STUDIO_BACKEND, else
+ *                         wasm; stops with the reason when it cannot be used here)
  *   --cache DIR          (keep embeddings on disk, keyed by backbone, taps and boxes)
  *   --no-detector        (skip the product's-path table)
  *   --detector-draws 1   (draws of each k that also take the product's path: each cuts and
@@ -38,7 +40,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
-import { chooseBackend } from '../src-main/engine/backend';
 import type { FaceBackbone } from '../src-main/engine/backbones/face-backbone';
 import { headInputOf } from '../src-main/engine/backbones/embed-faces';
 import {
@@ -65,6 +66,7 @@ import {
   type LabelledFace,
 } from './backbone-faces';
 import { seededDraw } from '../research/fewshot-data';
+import { backendLine, backendNameOf, deviceOf, useBenchBackend } from './bench-backend';
 
 const { values: opt } = parseArgs({
   options: {
@@ -74,6 +76,7 @@ const { values: opt } = parseArgs({
     mtfl: { type: 'string', default: '600' },
     pros: { type: 'string' },
     rows: { type: 'string' },
+    backend: { type: 'string' },
     cache: { type: 'string' },
     'no-detector': { type: 'boolean', default: false },
     'detector-draws': { type: 'string', default: '1' },
@@ -295,7 +298,10 @@ async function scoreExported(
   }
 }
 
-await chooseBackend({ force: process.env.FACE_STUDIO_BACKEND ?? 'wasm' });
+const backend = await useBenchBackend(
+  backendNameOf(opt.backend ?? process.env.FACE_STUDIO_BACKEND ?? 'wasm'),
+);
+console.log(backendLine(backend));
 const helen = builtinLandmarkSchema('ibug68');
 const five = builtinLandmarkSchema('five');
 const helenTrainFaces = await readHelen('train');
@@ -465,5 +471,14 @@ if (reliability) {
   );
 }
 console.log(
-  JSON.stringify({ bench: 'fewshot-backbones', ks, seeds, helenTest, mtfl: mtflLimit, results }),
+  JSON.stringify({
+    bench: 'fewshot-backbones',
+    backend: backend.name,
+    device: deviceOf(backend),
+    ks,
+    seeds,
+    helenTest,
+    mtfl: mtflLimit,
+    results,
+  }),
 );
