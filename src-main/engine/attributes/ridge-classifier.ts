@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
+import { matMulTransposedB } from '../model/mat-mul-transposed';
 import { Rng, deriveSeed } from '../model/rng';
 
 /** Rows of features: `data[row · dim + j]`. */
@@ -372,7 +373,7 @@ async function gramSolver(
     const yt = tf.tensor2d(Float32Array.from(y), [n, classes]);
     return primal
       ? [tf.matMul(at, at, true, false), tf.matMul(at, yt, true, false)]
-      : [tf.matMul(at, at, false, true), yt.clone()];
+      : [matMulTransposedB(at, at), yt.clone()];
   });
   const [gramValues, rhsValues] = await Promise.all([gram.data(), rhs.data()]);
   const g = Float64Array.from(gramValues);

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
+import { matMulTransposedB } from '../model/mat-mul-transposed';
 
 /** Lower-triangular Cholesky factor of the symmetric positive-definite n×n `a` (row-major). */
 export function cholesky(a: Float64Array, n: number): Float64Array {
@@ -85,7 +86,7 @@ export function matMul(
 export async function gram(x: ArrayLike<number>, n: number, d: number): Promise<Float64Array> {
   const product = tf.tidy(() => {
     const t = tf.tensor2d(Float32Array.from(x), [n, d]);
-    return tf.matMul(t, t, false, true);
+    return matMulTransposedB(t, t);
   });
   const values = await product.data();
   product.dispose();
