@@ -31,6 +31,22 @@ export default tseslint.config(
     },
   },
   {
+    // Engine code runs on the backend the automatic choice takes, a GPU one (webgpu) included,
+    // which has no synchronous tensor read in Node: read with `await t.data()` / `t.array()`.
+    files: ['src-main/**/*.ts', 'bench/**/*.ts', 'research/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['dataSync', 'arraySync', 'bufferSync'].map((property) => ({
+          property,
+          message:
+            'A GPU backend (webgpu) has no synchronous read in Node: use `await t.data()`, ' +
+            '`await t.array()` or `await t.buffer()` (docs/ARCHITECTURE.md, "Backends and speed").',
+        })),
+      ],
+    },
+  },
+  {
     files: ['src-renderer/**/*.ts', 'src-renderer/**/*.svelte', 'src-renderer/**/*.svelte.ts'],
     languageOptions: {
       globals: { ...globals.browser },

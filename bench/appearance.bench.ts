@@ -325,7 +325,7 @@ function featuresOf(taps: readonly HeadTap[], set: 'train' | 'test' | 'ck'): Fea
 }
 
 /** CK+ by subject: 5 subject folds, each face predicted by a head that never saw its person. */
-function ckBySubject(features: FeatureRows, taps: readonly HeadTap[]): Scored {
+async function ckBySubject(features: FeatureRows, taps: readonly HeadTap[]): Promise<Scored> {
   const subjects = [...new Set(ck.faces.map((f) => f.subject))].sort();
   const order = new Rng(deriveSeed(1, 0xc4)).permutation(subjects.length);
   const foldOf = new Map(order.map((s, i) => [subjects[s]!, i % 5]));
@@ -333,7 +333,7 @@ function ckBySubject(features: FeatureRows, taps: readonly HeadTap[]): Scored {
   for (let f = 0; f < 5; f++) {
     const train = ck.faces.flatMap((x, i) => (foldOf.get(x.subject) === f ? [] : [i]));
     const test = ck.faces.flatMap((x, i) => (foldOf.get(x.subject) === f ? [i] : []));
-    const head = fitClassifierHead(
+    const head = await fitClassifierHead(
       { task: 'expression', classes: ck.classes },
       taps,
       selectRows(features, train),
@@ -368,7 +368,7 @@ for (const row of ROWS) {
     0,
   );
   if (row.ckOnly) {
-    out.ck = ckBySubject(featuresOf(classifier, 'ck'), classifier);
+    out.ck = await ckBySubject(featuresOf(classifier, 'ck'), classifier);
     results[row.name] = out;
     log(`${row.name}: ${JSON.stringify(out)}`);
     continue;
@@ -376,7 +376,7 @@ for (const row of ROWS) {
   const train = featuresOf(row.taps, 'train');
   const test = featuresOf(row.taps, 'test');
   const trainClassifier = featuresOf(classifier, 'train');
-  const head = fitClassifierHead(
+  const head = await fitClassifierHead(
     { task: 'attributes', attributes: [...BINARY] },
     classifier,
     trainClassifier,
@@ -400,7 +400,7 @@ for (const row of ROWS) {
     if (a === 'male') out.maleEce = expectedCalibrationError(prob, truth);
     if (head.task === 'attributes') log(`${row.name}: ${a} λ ${head.attributes[j]!.model?.lambda}`);
   });
-  const [pose] = fitClassGroups(
+  const [pose] = await fitClassGroups(
     [{ name: 'pose', classes: [...MTFL_POSES] }],
     train,
     mtflTrain.map((f) => [f.labels.pose]),
@@ -421,7 +421,7 @@ for (const row of ROWS) {
   };
   poseFeatures[row.name] = pose!.features;
   log(`${row.name}: pose CV ${JSON.stringify(pose!.cvAccuracy)} → ${pose!.features}`);
-  out.ck = ckBySubject(featuresOf(classifier, 'ck'), classifier);
+  out.ck = await ckBySubject(featuresOf(classifier, 'ck'), classifier);
   results[row.name] = out;
   log(`${row.name}: ${JSON.stringify(out)}`);
 }

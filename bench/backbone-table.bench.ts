@@ -22,6 +22,8 @@
  *
  *   --ks 10,50,100,870   --seeds 3   --helen-test 330   --mtfl 600   --pros DIR
  *   --rows facemesh      (only rows whose label contains one of these words)
+ *   --backend webgpu     (any of engine/backend.ts's names; default FACE_STUDIO_BACKEND, else
+ *                         wasm; stops with the reason when it cannot be used here)
  *   --cache DIR          (keep embeddings on disk, keyed by backbone, taps and boxes)
  *   --no-detector        (skip the product's-path table)
  *   --detector-draws 1   (draws of each k that also take the product's path: each cuts and
@@ -38,7 +40,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { builtinLandmarkSchema } from '../src-main/core/schemas/builtin';
-import { chooseBackend } from '../src-main/engine/backend';
 import type { FaceBackbone } from '../src-main/engine/backbones/face-backbone';
 import { headInputOf } from '../src-main/engine/backbones/embed-faces';
 import {
@@ -65,6 +66,7 @@ import {
   type LabelledFace,
 } from './backbone-faces';
 import { seededDraw } from '../research/fewshot-data';
+import { backendLine, backendNameOf, deviceOf, useBenchBackend } from './bench-backend';
 
 const { values: opt } = parseArgs({
   options: {
@@ -74,6 +76,7 @@ const { values: opt } = parseArgs({
     mtfl: { type: 'string', default: '600' },
     pros: { type: 'string' },
     rows: { type: 'string' },
+    backend: { type: 'string' },
     cache: { type: 'string' },
     'no-detector': { type: 'boolean', default: false },
     'detector-draws': { type: 'string', default: '1' },
@@ -123,13 +126,13 @@ interface Scored {
   headMs: number;
 }
 
-function fitHead(
+async function fitHead(
   row: BenchBackbone,
   backbone: FaceBackbone,
   train: EmbeddedFaces,
   trainIdx: readonly number[],
   schema: LandmarkSchema,
-): LandmarkRidgeModel {
+): Promise<LandmarkRidgeModel> {
   return fitLandmarkRidge(
     headInput(row, backbone, train, trainIdx, false),
     headInput(row, backbone, train, trainIdx, true),
@@ -139,16 +142,16 @@ function fitHead(
 }
 
 /** `model` on `test` (cut as its boxes say), scored against the true points in those boxes. */
-function score(
+async function score(
   row: BenchBackbone,
   backbone: FaceBackbone,
   model: LandmarkRidgeModel,
   test: EmbeddedFaces,
   schema: LandmarkSchema,
-): Scored {
+): Promise<Scored> {
   const all = Array.from({ length: test.count }, (_, i) => i);
   const t0 = performance.now();
-  const pred = predictLandmarkRidge(
+  const pred = await predictLandmarkRidge(
     model,
     headInput(row, backbone, test, all, false),
     headInput(row, backbone, test, all, true),
@@ -295,7 +298,10 @@ async function scoreExported(
   }
 }
 
-await chooseBackend({ force: process.env.FACE_STUDIO_BACKEND ?? 'wasm' });
+const backend = await useBenchBackend(
+  backendNameOf(opt.backend ?? process.env.FACE_STUDIO_BACKEND ?? 'wasm'),
+);
+console.log(backendLine(backend));
 const helen = builtinLandmarkSchema('ibug68');
 const five = builtinLandmarkSchema('five');
 const helenTrainFaces = await readHelen('train');
@@ -340,8 +346,8 @@ for (const row of rows) {
     const exported: ExportedScore[] = [];
     for (let s = 1; s <= draws; s++) {
       const idx = seededDraw(train.count, k, 22, k, s);
-      const model = fitHead(row, backbone, train, idx, helen);
-      const r = score(row, backbone, model, test, helen);
+      const model = await fitHead(row, backbone, train, idx, helen);
+      const r = await score(row, backbone, model, test, helen);
       scored.push(r);
       rhos.push(r.rho);
       headMs = r.headMs;
@@ -349,10 +355,10 @@ for (const row of rows) {
       let realistic = '';
       if (detected && s <= detectorDraws) {
         // The product's path: a detector-like box, then a second cut around the first guess.
-        const first = score(row, backbone, model, detected, helen);
+        const first = await score(row, backbone, model, detected, helen);
         const again = refinedFaces(detected, first.shapes, helenTestFaces);
         const recut = await embedFaces(backbone, again, taps, 'landmarks', cache);
-        const second = score(row, backbone, model, withTruth(recut, helenTestFaces), helen);
+        const second = await score(row, backbone, model, withTruth(recut, helenTestFaces), helen);
         firstPass.push(first);
         refined.push(second);
         realistic = `; detector box ${pct(first.nme)}, refined ${pct(second.nme)} FR ${pct(second.fr)}`;
@@ -401,14 +407,14 @@ for (const row of rows) {
   }
   const mtflTrain = await embedFaces(backbone, mtflTrainFaces, taps, 'landmarks', cache);
   const mtflTest = await embedFaces(backbone, mtflTestFaces, taps, 'landmarks', cache);
-  const mtflModel = fitHead(
+  const mtflModel = await fitHead(
     row,
     backbone,
     mtflTrain,
     Array.from({ length: mtflTrain.count }, (_, i) => i),
     five,
   );
-  const mtfl = score(row, backbone, mtflModel, mtflTest, five);
+  const mtfl = await score(row, backbone, mtflModel, mtflTest, five);
   const ms = 2 * test.msPerFace + headMs;
   lines.push(`| ${row.label} | ${cells.join(' | ')} | ${pct(mtfl.nme)} | ${ms.toFixed(1)} |`);
   if (detected) detectorLines.push(`| ${row.label} | ${detectorCells.join(' | ')} |`);
@@ -465,5 +471,14 @@ if (reliability) {
   );
 }
 console.log(
-  JSON.stringify({ bench: 'fewshot-backbones', ks, seeds, helenTest, mtfl: mtflLimit, results }),
+  JSON.stringify({
+    bench: 'fewshot-backbones',
+    backend: backend.name,
+    device: deviceOf(backend),
+    ks,
+    seeds,
+    helenTest,
+    mtfl: mtflLimit,
+    results,
+  }),
 );

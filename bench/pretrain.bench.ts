@@ -7,8 +7,12 @@
  * per step (all threads) and the 1-minute load average.
  * Env: BENCH_STEPS (default 5), BENCH_MICRO=0 skips / BENCH_MICRO_ONLY=1 runs only the
  * micro-benchmarks, BENCH_CPU=0 skips the slow cpu backend, BENCH_PROFILE=0 the profile.
+ * `-- --backend NAME` (any of engine/backend.ts's names: webgpu, tensorflow, …) measures that
+ * backend alone, one worker (the wasm micro-benchmarks and profile are skipped); it stops with
+ * the reason when the backend cannot be used here. Each line names the backend and its device.
  */
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../src-main/engine/backend';
 import { attention } from '../src-main/engine/model/layers/attention';
@@ -20,6 +24,7 @@ import { parsePretrainConfig } from '../src-main/engine/pretrain/pretrain-config
 import type { PretrainData } from '../src-main/engine/pretrain/pretrain-data';
 import { Replica } from '../src-main/engine/pretrain/pretrain-step';
 import { Rng } from '../src-main/engine/model/rng';
+import { backendLine, backendNameOf, deviceOf, useBenchBackend } from './bench-backend';
 
 const WARMUP = 2;
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
@@ -44,7 +49,8 @@ async function measure(
   steps: number,
   warmup = WARMUP,
 ): Promise<void> {
-  await chooseBackend({ force: backend });
+  const report = await useBenchBackend(backendNameOf(backend));
+  console.log(backendLine(report));
   const times: number[] = [];
   const cpuTimes: number[] = [];
   let last = performance.now();
@@ -76,6 +82,7 @@ async function measure(
       bench: 'pretrain',
       preset: 'tiny',
       backend,
+      device: deviceOf(report),
       workers,
       batch,
       locals: 6,
@@ -193,12 +200,17 @@ async function micro(): Promise<void> {
   tf.dispose([x, w, b, probe, qkv]);
 }
 
-if (process.env.BENCH_MICRO !== '0') await micro();
-if (process.env.BENCH_MICRO_ONLY !== '1') {
-  await measure('wasm', 2, 32, STEPS);
-  await measure('wasm', 1, 32, Math.min(STEPS, 3));
-  // cpu is ~30× slower than wasm (docs/ARCHITECTURE.md, "Pitfalls"): a small batch, one warm-up and
-  // one timed step.
-  if (process.env.BENCH_CPU !== '0') await measure('cpu', 1, 4, 1, 1);
-  if (process.env.BENCH_PROFILE !== '0') await profile();
+const { values: args } = parseArgs({ options: { backend: { type: 'string' } } });
+if (args.backend !== undefined) {
+  await measure(args.backend, 1, 32, STEPS);
+} else {
+  if (process.env.BENCH_MICRO !== '0') await micro();
+  if (process.env.BENCH_MICRO_ONLY !== '1') {
+    await measure('wasm', 2, 32, STEPS);
+    await measure('wasm', 1, 32, Math.min(STEPS, 3));
+    // cpu is ~30× slower than wasm (docs/ARCHITECTURE.md, "Pitfalls"): a small batch, one warm-up and
+    // one timed step.
+    if (process.env.BENCH_CPU !== '0') await measure('cpu', 1, 4, 1, 1);
+    if (process.env.BENCH_PROFILE !== '0') await profile();
+  }
 }

@@ -69,7 +69,7 @@ for (const k of opt.ks.split(',').map(Number)) {
   for (let s = 1; s <= draws; s++) {
     const idx = seededDraw(train.count, k, 22, k, s);
     const t0 = performance.now();
-    const model = fitLandmarkRidge(
+    const model = await fitLandmarkRidge(
       input(train, idx, false),
       input(train, idx, true),
       targets(train, idx),
@@ -78,7 +78,7 @@ for (const k of opt.ks.split(',').map(Number)) {
     );
     const fitS = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const pred = predictLandmarkRidge(model, testIn, testMir);
+    const pred = await predictLandmarkRidge(model, testIn, testMir);
     const ms = (performance.now() - t1) / test.count;
     const errs = nmePerFace(
       all.map((f) => pred.shapes.subarray(f * 136, (f + 1) * 136)),

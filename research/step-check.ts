@@ -82,8 +82,8 @@ await write('student.f32', student);
 await write('teacher.f32', teacher);
 await write('center.f32', center);
 await write('grads.f32', grads);
-await write('globals.f32', views[0]!.dataSync() as Float32Array);
-await write('locals.f32', views[1]!.dataSync() as Float32Array);
+await write('globals.f32', (await views[0]!.data()) as Float32Array);
+await write('locals.f32', (await views[1]!.data()) as Float32Array);
 await writeFile(
   path.join(args.out, 'step.json'),
   JSON.stringify({

@@ -12,10 +12,11 @@
  *
  * The two native packages are optionalDependencies whose install needs the internet, so their
  * absence is normal: it is recorded in the report with its reason, never thrown. `webgpu` runs
- * on any vendor's GPU (Vulkan, Metal, D3D12; webgpu-adapter.ts). For now it runs only when asked
- * for: pre-training and ViT fine-tuning read tensors asynchronously, as a GPU backend needs in
- * Node, but the backbone-head jobs do not yet. A software adapter (SwiftShader) is slower than
- * wasm and is named as such; forced, it runs (the parity test uses it).
+ * on any vendor's GPU (Vulkan, Metal, D3D12; webgpu-adapter.ts) and is taken whenever the adapter
+ * is a real GPU: every engine path reads tensors asynchronously, as a GPU backend needs in Node
+ * (ESLint forbids `dataSync`, `arraySync` and `bufferSync` in engine code). A software adapter
+ * (SwiftShader) is slower than wasm: passed over, named as such; forced, it runs (the parity
+ * tests use it).
  * `FACE_STUDIO_BACKEND` (or `force`) picks one; then a failure is an error, not a fallback,
  * because a user who forces a backend wants to know it is not the one running.
  *
@@ -122,9 +123,8 @@ function readForced(options: ChooseBackendOptions): BackendName | null {
   return raw as BackendName;
 }
 
-/** The start of the reason a real GPU adapter is passed over (doctor.ts gives its fix). */
-export const WEBGPU_OPT_IN =
-  'a GPU adapter that runs only when asked for (FACE_STUDIO_BACKEND=webgpu)';
+/** The start of the reason a software WebGPU adapter is passed over (doctor.ts gives its fix). */
+export const WEBGPU_SOFTWARE = 'only a software adapter';
 
 function deviceOf(prepared: Prepared): { device?: string } {
   return prepared.device === undefined ? {} : { device: prepared.device };
@@ -136,11 +136,8 @@ async function prepareWebGpu(forced: boolean): Promise<Prepared> {
   if (!found.ok) throw new Error(found.reason);
   if (found.summary.software && !forced)
     throw new Error(
-      `only a software adapter, ${found.summary.name}: slower than wasm (a CPU emulation)`,
+      `${WEBGPU_SOFTWARE}, ${found.summary.name}: slower than wasm (a CPU emulation)`,
     );
-  // Not yet taken on its own: the backbone-head jobs (ridge fits, landmark prediction) still read
-  // tensors synchronously, which a GPU backend cannot do in Node, so one-click would fail on it.
-  if (!forced) throw new Error(`${WEBGPU_OPT_IN}: ${found.summary.name}`);
   return { tfName: await registerWebGpuBackend(), device: found.summary.name };
 }
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../shared/domain';
 import { errorMessage } from '../shared/errors';
-import { BACKEND_NAMES, chooseBackend, WEBGPU_OPT_IN, type BackendName } from './backend';
+import { BACKEND_NAMES, chooseBackend, WEBGPU_SOFTWARE, type BackendName } from './backend';
 import { findAdapter, type AdapterSummary } from './webgpu-adapter';
 
 /** The CUDA and cuDNN that @tensorflow/tfjs-node-gpu 4.22 (TensorFlow 2.9) is built against. */
@@ -155,12 +155,7 @@ export function fixFor(
     case 'webgpu':
       if (reason === 'package not installed')
         return 'the webgpu package is part of the app: reinstall it (`npm ci`)';
-      if (reason.startsWith(WEBGPU_OPT_IN))
-        return (
-          'set FACE_STUDIO_BACKEND=webgpu to pre-train and fine-tune the ViT on this GPU; the ' +
-          'backbone-head jobs (one-click on face backbones, compare) cannot run on it yet'
-        );
-      if (reason.startsWith('only a software adapter'))
+      if (reason.startsWith(WEBGPU_SOFTWARE))
         return (
           'no GPU that Vulkan, Metal or D3D12 can use: on a machine with one, install its driver ' +
           '(Linux: libvulkan1 and the vendor’s Vulkan driver — mesa-vulkan-drivers for AMD and ' +

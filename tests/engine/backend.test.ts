@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src-main/engine/backend';
@@ -87,5 +87,47 @@ describe('chooseBackend', () => {
     product.forEach((row, i) =>
       row.forEach((value, j) => expect(value).toBeCloseTo(expected[i]![j]!, 5)),
     );
+  });
+});
+
+describe('chooseBackend and the WebGPU adapter', () => {
+  const ADAPTER = '../../src-main/engine/webgpu-adapter';
+  /** backend.ts loaded afresh on a machine whose Dawn finds `summary`. */
+  async function withAdapter(summary: { name: string; software: boolean }) {
+    vi.resetModules();
+    vi.doMock(ADAPTER, () => ({
+      findAdapter: async () => ({ ok: true, summary }),
+      // tf's webgpu backend cannot start without a GPU: cpu stands in for it once chosen.
+      registerWebGpuBackend: async () => 'cpu',
+    }));
+    return (await import('../../src-main/engine/backend')).chooseBackend;
+  }
+  afterEach(() => {
+    vi.doUnmock(ADAPTER);
+    vi.resetModules();
+  });
+
+  it('takes webgpu on its own when the adapter is a real GPU, naming it', async () => {
+    const choose = await withAdapter({ name: 'Radeon RX 7600 (amd rdna-3)', software: false });
+    expect(await choose({ env: {} })).toEqual({
+      name: 'webgpu',
+      forced: false,
+      device: 'Radeon RX 7600 (amd rdna-3)',
+      skipped: [{ name: 'tensorflow-gpu', reason: 'package not installed' }],
+    });
+  });
+
+  it('passes over a software adapter with the reason, unless webgpu is forced', async () => {
+    const swiftShader = { name: 'SwiftShader driver (google swiftshader)', software: true };
+    const choose = await withAdapter(swiftShader);
+    const report = await choose({ env: {} });
+    expect(report.name).toBe('wasm');
+    expect(report.skipped[1]).toEqual({
+      name: 'webgpu',
+      reason:
+        'only a software adapter, SwiftShader driver (google swiftshader): slower than wasm (a CPU emulation)',
+    });
+    const forced = await choose({ force: 'webgpu' });
+    expect(forced).toMatchObject({ name: 'webgpu', forced: true, device: swiftShader.name });
   });
 });

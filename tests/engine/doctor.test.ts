@@ -16,7 +16,7 @@ import {
   fixFor,
   settingsFolder,
 } from '../../src-main/engine/doctor';
-import { WEBGPU_OPT_IN } from '../../src-main/engine/backend';
+import { WEBGPU_SOFTWARE } from '../../src-main/engine/backend';
 
 const NO_CUDA = { cudaRuntime: null, cudnn: null };
 
@@ -112,13 +112,10 @@ describe('fixFor', () => {
 
   it('says what WebGPU needs when there is no adapter, and that a software one is no GPU', () => {
     expect(fixFor('webgpu', 'no WebGPU adapter: no GPU driver', NO_CUDA)).toMatch(/libvulkan1/);
-    expect(fixFor('webgpu', 'only a software adapter, SwiftShader', NO_CUDA)).toMatch(
+    expect(fixFor('webgpu', `${WEBGPU_SOFTWARE}, SwiftShader`, NO_CUDA)).toMatch(
       /^no GPU that Vulkan, Metal or D3D12 can use/,
     );
     expect(fixFor('webgpu', 'package not installed', NO_CUDA)).toMatch(/npm ci/);
-    expect(fixFor('webgpu', `${WEBGPU_OPT_IN}: Radeon (amd rdna-3)`, NO_CUDA)).toMatch(
-      /^set FACE_STUDIO_BACKEND=webgpu to pre-train and fine-tune the ViT on this GPU/,
-    );
     expect(fixFor('tensorflow', 'package not installed', NO_CUDA)).toMatch(
       /npm install @tensorflow\/tfjs-node@4\.22\.0/,
     );

@@ -1,14 +1,18 @@
 /**
  * The webgpu backend computes what wasm computes: one pre-training step (augmented views,
  * teacher and student, DINO loss and its gradients) and one fine-tuning step (ViT backbone and
- * landmark head, loss and gradients) at tiny sizes, on WebGPU through Dawn against wasm.
+ * landmark head, loss and gradients) at tiny sizes, on WebGPU through Dawn against wasm; and a
+ * backbone-head fit and prediction (FaceMesh's taps on a few real HELEN faces, the closed-form
+ * landmark head, the sharpness the quality notes read), which reads every tensor asynchronously:
+ * a synchronous read left on that path fails here, as it would on a real GPU in Node.
  *
  * No GPU here or in CI: the adapter is SwiftShader, the Vulkan CPU emulation that Debian's
  * chromium package ships (`/usr/lib/chromium/vk_swiftshader_icd.json`), with Debian's Vulkan
  * loader `libvulkan1` (.ci/run installs both). It is slow, but it runs the same WGSL shaders a
  * real GPU runs, so a wrong kernel or a missing op shows here. Tolerance: float32 sums taken in
  * another order differ by a few ulps of the largest value, so 1e-5 of the largest gradient
- * (measured: 7e-7 pre-training, 2e-6 fine-tuning).
+ * (measured: 7e-7 pre-training, 2e-6 fine-tuning). The landmark head's points and σ agree
+ * within 1e-4 crop units (a ten-thousandth of the crop's side), with the same penalty.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -26,6 +30,17 @@ import {
 } from '../../src-main/engine/finetune/finetune-model';
 import { createVariables, flattenGrads, initParams } from '../../src-main/engine/model/params';
 import { Rng } from '../../src-main/engine/model/rng';
+import { judgeFaces } from '../../src-main/engine/attributes/face-quality';
+import { loadFaceMesh } from '../../src-main/engine/backbones/facemesh';
+import {
+  fitLandmarkRidge,
+  predictLandmarkRidge,
+} from '../../src-main/engine/landmarks/landmark-ridge-head';
+import { flipIndexOf } from '../../src-main/engine/landmarks/schema-flip';
+import { builtinLandmarkSchema } from '../../src-main/core/schemas/builtin';
+import { loadHelenCrops } from '../support/helen-crops';
+import { helenThroughMesh } from './landmarks/helen-mesh';
+import { matMulTransposedB } from '../../src-main/engine/model/mat-mul-transposed';
 import { InProcessEngine } from '../../src-main/engine/parallel/gradient-engine';
 import { augmentConfigOf, modelConfigOf } from '../../src-main/engine/pretrain/pretrain';
 import { parsePretrainConfig } from '../../src-main/engine/pretrain/pretrain-config';
@@ -41,7 +56,7 @@ interface StepFigures {
 }
 
 /** Same seeds, same images: only the backend differs between two calls. */
-type Step = () => Promise<StepFigures>;
+type Step<T> = () => Promise<T>;
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let max = 0;
@@ -54,7 +69,7 @@ function largest(values: Float32Array): number {
 }
 
 /** The step on wasm, then on webgpu; each result computed under its backend. */
-async function onBothBackends(step: Step): Promise<{ wasm: StepFigures; webgpu: StepFigures }> {
+async function onBothBackends<T = StepFigures>(step: Step<T>): Promise<{ wasm: T; webgpu: T }> {
   await chooseBackend({ force: 'wasm' });
   const wasm = await step();
   const report = await chooseBackend({ force: 'webgpu' });
@@ -155,4 +170,62 @@ describe('webgpu against wasm', () => {
     expect(webgpu.loss).toBeCloseTo(wasm.loss, 4);
     expect(maxAbsDiff(webgpu.grads, wasm.grads)).toBeLessThan(1e-5 * largest(wasm.grads));
   });
+
+  it(
+    'a FaceMesh landmark head on 8 HELEN faces: fit and predict, the same points',
+    { timeout: 600_000 },
+    async () => {
+      const schema = builtinLandmarkSchema('ibug68');
+      const flip = flipIndexOf(68, schema.mirror);
+      const { wasm, webgpu } = await onBothBackends(async () => {
+        // The gram of 16 rows of 3000 features: webgpu's split-K path (mat-mul-transposed.ts).
+        const rows = tf.tensor2d(
+          Float32Array.from({ length: 16 * 3000 }, (_, i) => Math.sin(i)),
+          [16, 3000],
+        );
+        const product = matMulTransposedB(rows, rows);
+        const gram = (await product.data()) as Float32Array;
+        tf.dispose([rows, product]);
+        const mesh = await loadFaceMesh();
+        try {
+          const train = await helenThroughMesh(mesh, 'train', 8);
+          const test = await helenThroughMesh(mesh, 'test', 2);
+          const model = await fitLandmarkRidge(train.faces, train.mirrored, train.points, flip);
+          const { shapes, sigma } = await predictLandmarkRidge(model, test.faces, test.mirrored);
+          const crops = await loadHelenCrops('test', 2, mesh.inputSize, 1.6);
+          const quality = await judgeFaces(crops.images, [200, 200]);
+          crops.images.dispose();
+          return {
+            gram,
+            lambda: model.global.lambda,
+            shapes,
+            sigma,
+            sharpness: quality.map((q) => q.sharpness),
+            truth: test.points,
+          };
+        } finally {
+          mesh.dispose();
+        }
+      });
+      const gap = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+        Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+      // The wasm head is a real one: near the true points (a broken fit lands far off).
+      let error = 0;
+      for (let i = 0; i < wasm.shapes.length; i++)
+        error = Math.max(error, Math.abs(wasm.shapes[i]! - wasm.truth[i]!));
+      expect(error).toBeLessThan(0.2);
+      expect(gap(webgpu.gram, wasm.gram)).toBeLessThan(1e-5 * Math.max(...wasm.gram));
+      expect(webgpu.lambda).toBe(wasm.lambda);
+      console.log(
+        `landmark head webgpu vs wasm: points ${gap(webgpu.shapes, wasm.shapes).toExponential(1)}, ` +
+          `σ ${gap(webgpu.sigma, wasm.sigma).toExponential(1)}, ` +
+          `sharpness ${gap(webgpu.sharpness, wasm.sharpness).toExponential(1)}`,
+      );
+      expect(gap(webgpu.shapes, wasm.shapes)).toBeLessThan(1e-4);
+      expect(gap(webgpu.sigma, wasm.sigma)).toBeLessThan(1e-4);
+      expect(gap(webgpu.sharpness, wasm.sharpness)).toBeLessThan(
+        1e-4 * Math.max(...wasm.sharpness),
+      );
+    },
+  );
 });

@@ -61,11 +61,11 @@ export async function embedFaces(
     tf.dispose(parts);
     try {
       quality.push(
-        ...judgeFaces(
+        ...(await judgeFaces(
           crops,
           batch.map((f) => Math.max(f.box.width, f.box.height)),
           options.limits ?? DEFAULT_QUALITY_LIMITS,
-        ),
+        )),
       );
       const out = await backbone.embed(crops, taps);
       taps.forEach((tap, i) =>

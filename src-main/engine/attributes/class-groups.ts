@@ -89,19 +89,21 @@ export function selectColumns(x: FeatureRows, columns: readonly number[]): Featu
  * `labels` (per face, per group: a class index or NaN when not labelled). `points`: the columns of
  * the point taps (pointColumns), or null when no backbone offers one.
  */
-export function fitClassGroups(
+export async function fitClassGroups(
   groups: readonly CardClassGroup[],
   x: FeatureRows,
   labels: readonly (readonly number[])[],
   points: readonly number[] | null,
   options: ClassGroupFitOptions = {},
-): ClassGroupHead[] {
+): Promise<ClassGroupHead[]> {
   if (labels.length !== x.rows)
     throw new StudioError(
       'invalid-payload',
       `${x.rows} faces of features but ${labels.length} rows of group labels`,
     );
-  return groups.map((group, g): ClassGroupHead => {
+  // One group after another: each fit reads its tensors before the next starts.
+  const heads: ClassGroupHead[] = [];
+  for (const [g, group] of groups.entries()) {
     const k = group.classes.length;
     const rows: number[] = [];
     labels.forEach((l, i) => {
@@ -129,15 +131,17 @@ export function fitClassGroups(
       counts,
       majorityRate: rows.length ? Math.max(...counts) / rows.length : 0,
     };
-    if (counts.filter((c) => c > 0).length < 2)
-      return {
+    if (counts.filter((c) => c > 0).length < 2) {
+      heads.push({
         ...base,
         features: 'all',
         cvAccuracy: { all: null, points: null },
         columns: null,
         model: null,
         temperature: 1,
-      };
+      });
+      continue;
+    }
     const fitOn = (features: FeatureRows) =>
       fitRidgeWithHeldOutScores(
         features,
@@ -148,14 +152,14 @@ export function fitClassGroups(
     const labelled = selectRows(x, rows);
     if (options.only === 'points' && !points)
       throw new StudioError('invalid-payload', `Group ${group.name}: no point taps to fit on`);
-    const all = options.only === 'points' ? null : fitOn(labelled);
+    const all = options.only === 'points' ? null : await fitOn(labelled);
     const geometry =
-      points && options.only !== 'all' ? fitOn(selectColumns(labelled, points)) : null;
+      points && options.only !== 'all' ? await fitOn(selectColumns(labelled, points)) : null;
     // Ties go to the point taps: fewer features, the same held-out accuracy.
     const usePoints =
       geometry !== null && (all === null || geometry.model.cvAccuracy >= all.model.cvAccuracy);
     const chosen = usePoints ? geometry : all!;
-    return {
+    heads.push({
       ...base,
       features: usePoints ? 'points' : 'all',
       cvAccuracy: {
@@ -165,8 +169,9 @@ export function fitClassGroups(
       columns: usePoints ? [...points!] : null,
       model: chosen.model,
       temperature: fitSoftmaxTemperature(chosen.heldOutScores, y, k).temperature,
-    };
-  });
+    });
+  }
+  return heads;
 }
 
 /** Smoothed class rates of a group without a classifier: (n_c + 1)/(N + C). */

@@ -97,13 +97,13 @@ export interface ClassifierFitOptions {
  * Fits the head for `task` on `x` (one row per face, the `taps` side by side) and `labels` (per
  * face: attributes 1 / 0 / NaN each; expression one class index).
  */
-export function fitClassifierHead(
+export async function fitClassifierHead(
   task: ClassifierTask,
   taps: readonly HeadTap[],
   x: FeatureRows,
   labels: readonly (readonly number[])[],
   options: ClassifierFitOptions = {},
-): ClassifierHead {
+): Promise<ClassifierHead> {
   if (labels.length !== x.rows)
     throw new StudioError(
       'invalid-payload',
@@ -122,7 +122,7 @@ export function fitClassifierHead(
     });
     if (classes < 2)
       throw new StudioError('invalid-payload', 'An expression head needs at least 2 classes');
-    const fit = fitRidgeWithHeldOutScores(x, y, classes, fitOptions(options, options.groups));
+    const fit = await fitRidgeWithHeldOutScores(x, y, classes, fitOptions(options, options.groups));
     return {
       task: 'expression',
       taps: [...taps],
@@ -134,7 +134,9 @@ export function fitClassifierHead(
       majorityRate: majorityRate(y, classes),
     };
   }
-  const attributes = task.attributes.map((name, a): AttributeModel => {
+  // One attribute after another: each fit reads its tensors before the next starts.
+  const attributes: AttributeModel[] = [];
+  for (const [a, name] of task.attributes.entries()) {
     const rows: number[] = [];
     labels.forEach((l, i) => {
       const v = l[a];
@@ -158,15 +160,23 @@ export function fitClassifierHead(
       positives,
       majorityRate: rows.length ? Math.max(positives, rows.length - positives) / rows.length : 0,
     };
-    if (positives === 0 || positives === rows.length) return { ...base, model: null, platt: null };
+    if (positives === 0 || positives === rows.length) {
+      attributes.push({ ...base, model: null, platt: null });
+      continue;
+    }
     const groups = options.groups ? rows.map((i) => options.groups![i]!) : undefined;
-    const fit = fitRidgeWithHeldOutScores(selectRows(x, rows), y, 2, fitOptions(options, groups));
+    const fit = await fitRidgeWithHeldOutScores(
+      selectRows(x, rows),
+      y,
+      2,
+      fitOptions(options, groups),
+    );
     const margins = Float64Array.from(
       y,
       (_, i) => fit.heldOutScores[2 * i + 1]! - fit.heldOutScores[2 * i]!,
     );
-    return { ...base, model: fit.model, platt: fitPlatt(margins, y) };
-  });
+    attributes.push({ ...base, model: fit.model, platt: fitPlatt(margins, y) });
+  }
   return { task: 'attributes', taps: [...taps], dim: x.dim, attributes };
 }
 

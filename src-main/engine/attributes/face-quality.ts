@@ -39,16 +39,21 @@ export const QUALITY_SIZE = 48;
 /**
  * Sharpness of each crop of `crops` (`[n, h, w, 3]` in [0, 1], any size; resampled to 48 px).
  */
-export function sharpnessOf(crops: tf.Tensor4D): Float32Array {
-  return tf.tidy(() => {
+export async function sharpnessOf(crops: tf.Tensor4D): Promise<Float32Array> {
+  const ratio = tf.tidy(() => {
     const small = tf.image.resizeBilinear(crops, [QUALITY_SIZE, QUALITY_SIZE], false, true);
     const grey = tf.sum(tf.mul(small, tf.tensor1d([0.2989, 0.587, 0.114])), 3, true);
     const kernel = tf.tensor4d([0, 1, 0, 1, -4, 1, 0, 1, 0], [3, 3, 1, 1]);
     const lap = tf.conv2d(grey as tf.Tensor4D, kernel, 1, 'valid');
     const lapVar = tf.moments(lap, [1, 2, 3]).variance;
     const greyVar = tf.moments(grey, [1, 2, 3]).variance;
-    return tf.div(lapVar, tf.add(greyVar, 1e-6)).dataSync() as Float32Array;
+    return tf.div(lapVar, tf.add(greyVar, 1e-6));
   });
+  try {
+    return (await ratio.data()) as Float32Array;
+  } finally {
+    ratio.dispose();
+  }
 }
 
 /** The note for one face: its box side in source pixels and its crop's sharpness. */
@@ -77,11 +82,11 @@ export function judgeFace(
 }
 
 /** Notes for a batch: `sides[i]` source pixels across, `crops` the faces as the backbone sees them. */
-export function judgeFaces(
+export async function judgeFaces(
   crops: tf.Tensor4D,
   sides: readonly number[],
   limits: QualityLimits = DEFAULT_QUALITY_LIMITS,
-): FaceQuality[] {
-  const sharp = sharpnessOf(crops);
+): Promise<FaceQuality[]> {
+  const sharp = await sharpnessOf(crops);
   return sides.map((side, i) => judgeFace(side, sharp[i]!, limits));
 }

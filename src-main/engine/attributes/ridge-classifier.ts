@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
+import { matMulTransposedB } from '../model/mat-mul-transposed';
 import { Rng, deriveSeed } from '../model/rng';
 
 /** Rows of features: `data[row · dim + j]`. */
@@ -54,13 +55,13 @@ const STD_FLOOR = 1e-3;
  * Fits a ridge classifier to `labels` (0 … classes − 1) of `x`, λ chosen by grouped k-fold
  * cross-validation on these rows.
  */
-export function fitRidgeClassifier(
+export async function fitRidgeClassifier(
   x: FeatureRows,
   labels: Int32Array,
   classes: number,
   options: FitOptions = {},
-): RidgeClassifier {
-  return fitRidgeWithHeldOutScores(x, labels, classes, options).model;
+): Promise<RidgeClassifier> {
+  return (await fitRidgeWithHeldOutScores(x, labels, classes, options)).model;
 }
 
 /** A fitted classifier and each training row's score from the fold that held the row out. */
@@ -74,12 +75,12 @@ export interface RidgeFit {
 }
 
 /** `fitRidgeClassifier`, keeping the chosen λ's held-out scores of every training row. */
-export function fitRidgeWithHeldOutScores(
+export async function fitRidgeWithHeldOutScores(
   x: FeatureRows,
   labels: Int32Array,
   classes: number,
   options: FitOptions = {},
-): RidgeFit {
+): Promise<RidgeFit> {
   checkRows(x, labels, classes);
   const lambdas = options.lambdas ?? LAMBDAS;
   const folds = foldOf(
@@ -97,13 +98,13 @@ export function fitRidgeWithHeldOutScores(
   const outRows = Array.from({ length: foldCount }, () => [] as number[]);
   folds.forEach((fold, row) => outRows[fold]!.push(row));
   const smallest = Math.min(...outRows.map((o) => x.rows - o.length));
-  const sums = x.dim <= smallest ? foldSums(z, x.dim, outRows, labels, classes) : null;
+  const sums = x.dim <= smallest ? await foldSums(z, x.dim, outRows, labels, classes) : null;
   for (let f = 0; f < foldCount; f++) {
     const out = outRows[f]!;
     if (out.length === 0 || out.length === x.rows) continue;
     const solver = sums
       ? primalSolver(sums, f, x.dim, classes)
-      : gramSolver(
+      : await gramSolver(
           z,
           x.dim,
           folds.flatMap((fold, row) => (fold === f ? [] : [row])),
@@ -123,7 +124,7 @@ export function fitRidgeWithHeldOutScores(
   for (let i = 1; i < lambdas.length; i++) if (hits[i]! > hits[best]!) best = i;
   const all = Array.from({ length: x.rows }, (_, i) => i);
   const fitted = (
-    sums ? primalSolver(sums, -1, x.dim, classes) : gramSolver(z, x.dim, all, labels, classes)
+    sums ? primalSolver(sums, -1, x.dim, classes) : await gramSolver(z, x.dim, all, labels, classes)
   )(lambdas[best]!);
   return {
     model: {
@@ -256,13 +257,13 @@ interface FoldSums {
  * however many folds: a fit on all folds but f takes the totals less fold f's (primalSolver).
  * Each fold's Gram matrix is one TF.js matMul (float32 products, as gramSolver's).
  */
-function foldSums(
+async function foldSums(
   z: Float32Array,
   dim: number,
   outRows: readonly number[][],
   labels: Int32Array,
   classes: number,
-): FoldSums {
+): Promise<FoldSums> {
   const sums: FoldSums = { rows: [], gram: [], z: [], zy: [], y: [] };
   for (const rows of outRows) {
     const block = new Float32Array(rows.length * dim);
@@ -271,7 +272,7 @@ function foldSums(
       const t = tf.tensor2d(block, [rows.length, dim]);
       return tf.matMul(t, t, true, false);
     });
-    sums.gram.push(Float64Array.from(gram.dataSync()));
+    sums.gram.push(Float64Array.from(await gram.data()));
     gram.dispose();
     const zs = new Float64Array(dim);
     const zy = new Float64Array(dim * classes);
@@ -341,13 +342,13 @@ function primalSolver(
  * system) or the dual (`n × n`), whichever is smaller; the Gram matrix is made once (TF.js) and
  * each λ costs one Cholesky solve.
  */
-function gramSolver(
+async function gramSolver(
   z: Float32Array,
   dim: number,
   rows: readonly number[],
   labels: Int32Array,
   classes: number,
-): (lambda: number) => { weights: Float64Array; bias: Float64Array } {
+): Promise<(lambda: number) => { weights: Float64Array; bias: Float64Array }> {
   const n = rows.length;
   // Centre features and targets on these rows, so the bias is the targets' mean.
   const zm = new Float64Array(dim);
@@ -372,10 +373,11 @@ function gramSolver(
     const yt = tf.tensor2d(Float32Array.from(y), [n, classes]);
     return primal
       ? [tf.matMul(at, at, true, false), tf.matMul(at, yt, true, false)]
-      : [tf.matMul(at, at, false, true), yt.clone()];
+      : [matMulTransposedB(at, at), yt.clone()];
   });
-  const g = Float64Array.from(gram.dataSync());
-  const b = Float64Array.from(rhs.dataSync());
+  const [gramValues, rhsValues] = await Promise.all([gram.data(), rhs.data()]);
+  const g = Float64Array.from(gramValues);
+  const b = Float64Array.from(rhsValues);
   tf.dispose([gram, rhs]);
 
   // The intercept shifts every score equally only when the features are centred: fold in zm.

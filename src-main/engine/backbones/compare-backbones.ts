@@ -199,8 +199,8 @@ async function scoreBackbone(
   progress('fitting', set.faces.length);
   const scored =
     set.task === 'landmarks'
-      ? scoreLandmarks(set, rows, offered, backbone, embedded, boxes)
-      : scoreClasses(set, rows, featureRows(backbone, embedded, taps));
+      ? await scoreLandmarks(set, rows, offered, backbone, embedded, boxes)
+      : await scoreClasses(set, rows, featureRows(backbone, embedded, taps));
   const passes = landmarks ? 2 : 1;
   return {
     taps,
@@ -253,19 +253,19 @@ function landmarkScore(
   return { value: mean(errors), failureRate: failureRate(errors), faces: count };
 }
 
-function scoreLandmarks(
+async function scoreLandmarks(
   set: Extract<LabelledFaceSet, { task: 'landmarks' }>,
   rows: Record<Split, number[]>,
   offered: OfferedBackbone,
   backbone: FaceBackbone,
   embedded: EmbeddedCrops,
   boxes: readonly Box[],
-): SplitScores {
+): Promise<SplitScores> {
   const schema = set.schema;
   const width = schema.points.length * 2;
   const targets = cropTargets(set.faces, boxes);
   const taps = offered.taps.landmarks;
-  const model = fitLandmarkRidge(
+  const model = await fitLandmarkRidge(
     headInputOf(backbone, embedded, taps, false, rows.train),
     headInputOf(backbone, embedded, taps, true, rows.train),
     pick(targets, rows.train, width),
@@ -273,11 +273,11 @@ function scoreLandmarks(
   );
   let headMs = 0;
   let headFaces = 0;
-  const score = (split: 'val' | 'test'): SplitScore | null => {
+  const score = async (split: 'val' | 'test'): Promise<SplitScore | null> => {
     const idx = rows[split];
     if (idx.length === 0) return null;
     const t0 = performance.now();
-    const pred = predictLandmarkRidge(
+    const pred = await predictLandmarkRidge(
       model,
       headInputOf(backbone, embedded, taps, false, idx),
       headInputOf(backbone, embedded, taps, true, idx),
@@ -292,8 +292,8 @@ function scoreLandmarks(
       schema.normaliser,
     );
   };
-  const val = score('val');
-  const test = score('test');
+  const val = await score('val');
+  const test = await score('test');
   return { val, test, headMsPerFace: headFaces ? headMs / headFaces : 0 };
 }
 
@@ -358,18 +358,18 @@ function meanAccuracy(parts: { correct: number; faces: number }[]): SplitScore |
   };
 }
 
-function scoreClasses(
+async function scoreClasses(
   set: LabelledFaceSet,
   rows: Record<Split, number[]>,
   x: FeatureRows,
-): SplitScores {
+): Promise<SplitScores> {
   const parts: Record<'val' | 'test', { correct: number; faces: number }[]> = { val: [], test: [] };
   let headMs = 0;
   let headFaces = 0;
   for (const output of classOutputs(set)) {
     const train = labelled(output, rows.train);
     if (train.length < MIN_TRAIN_FACES) continue;
-    const model = fitRidgeClassifier(
+    const model = await fitRidgeClassifier(
       selectRows(x, train),
       Int32Array.from(train.map((r) => output.labels[r]!)),
       output.classes,

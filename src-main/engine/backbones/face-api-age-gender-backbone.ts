@@ -65,7 +65,7 @@ export async function loadAgeGenderBackbone(
   let model: tf.GraphModel;
   let graph: BackboneGraph;
   try {
-    const written = writeAgeGenderGraph(weights);
+    const written = await writeAgeGenderGraph(weights);
     model = await graphModelOf(written);
     graph = {
       package: FACE_API_PACKAGE,

@@ -48,13 +48,20 @@ const ints = (values: readonly number[]): AttrValue => ({
 });
 const text = (value: string): AttrValue => ({ s: btoa(value) });
 
-/** Float32 values of a weight tensor, read once. */
-function valuesOf(t: tf.Tensor): Float32Array {
-  return Float32Array.from(t.dataSync());
+/**
+ * Float32 values of every weight tensor, read once and asynchronously, as a GPU backend in Node
+ * needs (docs/ARCHITECTURE.md, "Backends and speed").
+ */
+async function readValues(weights: tf.NamedTensorMap): Promise<Map<tf.Tensor, Float32Array>> {
+  const tensors = Object.values(weights);
+  const values = await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
+  return new Map(tensors.map((t, i) => [t, values[i]!]));
 }
 
 /** Writes the network into a new GraphBuilder from face-api's named `weights`. */
-export function writeAgeGenderGraph(weights: tf.NamedTensorMap): GraphBuilder {
+export async function writeAgeGenderGraph(weights: tf.NamedTensorMap): Promise<GraphBuilder> {
+  const host = await readValues(weights);
+  const valuesOf = (t: tf.Tensor): Float32Array => host.get(t)!;
   const g = new GraphBuilder();
   const constant = (name: string, t: tf.Tensor) => g.constant(name, valuesOf(t), t.shape);
 
@@ -154,8 +161,8 @@ export function writeAgeGenderGraph(weights: tf.NamedTensorMap): GraphBuilder {
   const [rows, cols] = genderW.shape;
   if (cols !== 2)
     throw new Error(`${NET}: fc/gender/weights is [${genderW.shape.join(', ')}], not [512, 2]`);
-  const w = genderW.dataSync();
-  const b = genderB.dataSync();
+  const w = valuesOf(genderW);
+  const b = valuesOf(genderB);
   const diffW = Float32Array.from({ length: rows }, (_, j) => w[2 * j]! - w[2 * j + 1]!);
   g.identity(
     g.add2(

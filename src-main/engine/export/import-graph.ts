@@ -51,8 +51,8 @@ export async function readSourceGraph(jsonPath: string): Promise<SourceGraph> {
           'invalid-payload',
           `${jsonPath}: weight ${name} is ${t.dtype}; only float32 and int32 weights are imported`,
         );
-      const values =
-        t.dtype === 'int32' ? Int32Array.from(t.dataSync()) : Float32Array.from(t.dataSync());
+      const read = await t.data();
+      const values = t.dtype === 'int32' ? Int32Array.from(read) : Float32Array.from(read);
       weights.set(name, { values, shape: [...t.shape] });
     }
   } finally {

@@ -21,14 +21,14 @@ export function groupsOf(set: LabelledFaceSet): CardClassGroup[] {
 }
 
 /** Fits each group of `set` on the training features `x` of `train` (see the module comment). */
-export function fitHeadGroups(
+export async function fitHeadGroups(
   set: LabelledFaceSet,
   x: FeatureRows,
   train: readonly LabelledFace[],
   backbones: readonly FaceBackbone[],
   taps: readonly HeadTap[],
   seed: number,
-): ClassGroupHead[] {
+): Promise<ClassGroupHead[]> {
   const groups = groupsOf(set);
   if (groups.length === 0 || set.task !== 'attributes') return [];
   const a = set.attributes.length;

@@ -168,7 +168,7 @@ export const classHeadTask: HeadTask = {
     );
     const subjects = splits.train.map((f) => f.subject);
     const groups = subjects.every((s): s is string => s !== undefined) ? subjects : undefined;
-    const fitted = fitClassifierHead(
+    const fitted = await fitClassifierHead(
       task === 'attributes' ? { task, attributes: names } : { task, classes: names },
       selection.classifier,
       classifierRows(x),
@@ -183,7 +183,14 @@ export const classHeadTask: HeadTask = {
         ? fittedOnes.reduce((s, a) => s + 1 - a.model!.cvAccuracy, 0) / fittedOnes.length
         : 0;
     }
-    const groupHeads = fitHeadGroups(set, x, splits.train, backbones, taps, context.config.seed);
+    const groupHeads = await fitHeadGroups(
+      set,
+      x,
+      splits.train,
+      backbones,
+      taps,
+      context.config.seed,
+    );
     await context.advance(1, cvError);
 
     const reads = headReads(taps, sizes, selection.classifier, groupHeads);

@@ -156,7 +156,7 @@ export const landmarkHeadTask: HeadTask = {
       await context.advance(part.length);
     }
     const embedded = concatEmbedded(parts);
-    const model = fitLandmarkRidge(
+    const model = await fitLandmarkRidge(
       headInputOf(backbone, embedded, taps, false),
       headInputOf(backbone, embedded, taps, true),
       targets,

@@ -123,7 +123,7 @@ export function landmarkHeadModel(
         readTaps,
         false,
       );
-      return { landmarks: Float32Array.from(predictLandmarkCrops(head.model, input)) };
+      return { landmarks: Float32Array.from(await predictLandmarkCrops(head.model, input)) };
     },
     dispose: () => undefined,
   };

@@ -191,13 +191,13 @@ export interface LandmarkPrediction {
 }
 
 /** Fits the head on `faces` and the same faces `mirrored`, targets `[n · K · 2]` crop units. */
-export function fitLandmarkRidge(
+export async function fitLandmarkRidge(
   faces: HeadInput,
   mirrored: HeadInput,
   targets: ArrayLike<number>,
   flip: readonly number[],
   options: LandmarkRidgeOptions = DEFAULT_RIDGE_OPTIONS,
-): LandmarkRidgeModel {
+): Promise<LandmarkRidgeModel> {
   const n = faces.count;
   const k = flip.length;
   if (n < 2)
@@ -250,7 +250,7 @@ export function fitLandmarkRidge(
     rows,
   );
   const d = x.length / rows;
-  const { fit: global, gram } = fitRidgeWithGram(x, residual, rows, d, k * 2, groups, {
+  const { fit: global, gram } = await fitRidgeWithGram(x, residual, rows, d, k * 2, groups, {
     lambdas: options.globalLambdas,
     scoreRows: isOriginal,
     maxLooRows: options.maxLooRows,
@@ -365,17 +365,21 @@ function heldOutPointError(
 }
 
 /** Predictions for `faces` (and the same faces mirrored): the averaged shape and its σ. */
-export function predictLandmarkRidge(
+export async function predictLandmarkRidge(
   model: LandmarkRidgeModel,
   faces: HeadInput,
   mirrored: HeadInput,
-): LandmarkPrediction {
+): Promise<LandmarkPrediction> {
   const n = faces.count;
   const k = model.pointCount;
   checkInput(faces, 'faces');
   checkInput(mirrored, 'mirrored faces');
-  const asIs = predictLandmarkCrops(model, faces);
-  const fromMirror = flipShapes(predictLandmarkCrops(model, mirrored), n, flipInverse(model.flip));
+  const asIs = await predictLandmarkCrops(model, faces);
+  const fromMirror = flipShapes(
+    await predictLandmarkCrops(model, mirrored),
+    n,
+    flipInverse(model.flip),
+  );
   const shapes = asIs.map((v, i) => (v + fromMirror[i]!) / 2);
   const disagreement = new Float64Array(n * k);
   for (let i = 0; i < n * k; i++) {
@@ -392,7 +396,10 @@ export function predictLandmarkRidge(
  * `predictLandmarkRidge` computes for each of the face and its mirror before combining them
  * (with the refinement on the local map when the head has one).
  */
-export function predictLandmarkCrops(model: LandmarkRidgeModel, input: HeadInput): Float64Array {
+export async function predictLandmarkCrops(
+  model: LandmarkRidgeModel,
+  input: HeadInput,
+): Promise<Float64Array> {
   const n = input.count;
   const k = model.pointCount;
   const prior = model.local
@@ -409,7 +416,7 @@ export function predictLandmarkCrops(model: LandmarkRidgeModel, input: HeadInput
     model.options,
     n,
   );
-  const correction = predictRidge(model.global, x, n);
+  const correction = await predictRidge(model.global, x, n);
   const first = prior.map((v, i) => v + correction[i]!);
   if (!model.refine) return first;
   if (!input.local) {

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
+import { matMulTransposedB } from '../model/mat-mul-transposed';
 
 /** Lower-triangular Cholesky factor of the symmetric positive-definite n×n `a` (row-major). */
 export function cholesky(a: Float64Array, n: number): Float64Array {
@@ -78,13 +79,16 @@ export function matMul(
   return out;
 }
 
-/** X·Xᵀ for row-major X (n×d): on the TF.js backend (wide rows), symmetrised, as Float64. */
-export function gram(x: ArrayLike<number>, n: number, d: number): Float64Array {
+/**
+ * X·Xᵀ for row-major X (n×d): on the TF.js backend (wide rows), symmetrised, as Float64. Read
+ * asynchronously, as a GPU backend in Node needs (docs/ARCHITECTURE.md, "Backends and speed").
+ */
+export async function gram(x: ArrayLike<number>, n: number, d: number): Promise<Float64Array> {
   const product = tf.tidy(() => {
     const t = tf.tensor2d(Float32Array.from(x), [n, d]);
-    return tf.matMul(t, t, false, true);
+    return matMulTransposedB(t, t);
   });
-  const values = product.dataSync();
+  const values = await product.data();
   product.dispose();
   const g = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -101,14 +105,14 @@ export function gram(x: ArrayLike<number>, n: number, d: number): Float64Array {
  * Products with the wide feature matrix X (n×d, d in the tens of thousands) on the TF.js backend:
  * Xᵀ·B (d×m, B n×m) when `transposeX`, else X·B (n×m, B d×m). Float32 inside, as `gram`.
  */
-function wideMatMul(
+async function wideMatMul(
   x: ArrayLike<number>,
   b: ArrayLike<number>,
   n: number,
   d: number,
   m: number,
   transposeX: boolean,
-): Float64Array {
+): Promise<Float64Array> {
   const product = tf.tidy(() =>
     tf.matMul(
       tf.tensor2d(Float32Array.from(x), [n, d]),
@@ -117,7 +121,7 @@ function wideMatMul(
       false,
     ),
   );
-  const values = product.dataSync();
+  const values = await product.data();
   product.dispose();
   return Float64Array.from(values);
 }
@@ -156,7 +160,7 @@ export interface RidgeOptions {
  * Fits Y ≈ (X − x̄)·W + ȳ. `groups[i]` is row i's group id (rows of one group are left out
  * together). λ is the one of `options.lambdas` with the lowest LOO error.
  */
-export function fitRidge(
+export async function fitRidge(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
   n: number,
@@ -164,12 +168,12 @@ export function fitRidge(
   m: number,
   groups: readonly number[],
   options: RidgeOptions,
-): RidgeFit {
-  return fitRidgeWithGram(x, y, n, d, m, groups, options).fit;
+): Promise<RidgeFit> {
+  return (await fitRidgeWithGram(x, y, n, d, m, groups, options)).fit;
 }
 
 /** `fitRidge`, also handing back the gram of the rows (n×n) for `kernelFoldPredict`. */
-export function fitRidgeWithGram(
+export async function fitRidgeWithGram(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
   n: number,
@@ -177,7 +181,7 @@ export function fitRidgeWithGram(
   m: number,
   groups: readonly number[],
   options: RidgeOptions,
-): { fit: RidgeFit; gram: Float64Array } {
+): Promise<{ fit: RidgeFit; gram: Float64Array }> {
   if (n < 2) throw new StudioError('invalid-payload', `Ridge needs at least 2 rows, got ${n}`);
   if (x.length !== n * d || y.length !== n * m || groups.length !== n) {
     throw new StudioError(
@@ -197,7 +201,7 @@ export function fitRidgeWithGram(
     for (let t = 0; t < d; t++) xc[i * d + t] = x[i * d + t]! - xMean[t]!;
     for (let t = 0; t < m; t++) yc[i * m + t] = y[i * m + t]! - yMean[t]!;
   }
-  const k = gram(xc, n, d);
+  const k = await gram(xc, n, d);
   let trace = 0;
   for (let i = 0; i < n; i++) trace += k[i * n + i]!;
   const unit = trace / n || 1;
@@ -255,7 +259,7 @@ export function fitRidgeWithGram(
   const a = Float64Array.from(k);
   for (let i = 0; i < n; i++) a[i * n + i] = a[i * n + i]! + best!.lambda * unit;
   const alpha = choleskySolve(cholesky(a, n), yc, n, m);
-  const weights = wideMatMul(xc, alpha, n, d, m, true);
+  const weights = await wideMatMul(xc, alpha, n, d, m, true);
   return {
     fit: {
       weights,
@@ -306,13 +310,17 @@ export function transpose(a: ArrayLike<number>, r: number, c: number): Float64Ar
 }
 
 /** Predictions (n×m) of `fit` for rows `x` (n×d). */
-export function predictRidge(fit: RidgeFit, x: ArrayLike<number>, n: number): Float64Array {
+export async function predictRidge(
+  fit: RidgeFit,
+  x: ArrayLike<number>,
+  n: number,
+): Promise<Float64Array> {
   const d = fit.xMean.length;
   const m = fit.yMean.length;
   const xc = new Float64Array(n * d);
   for (let i = 0; i < n; i++)
     for (let t = 0; t < d; t++) xc[i * d + t] = x[i * d + t]! - fit.xMean[t]!;
-  const out = wideMatMul(xc, fit.weights, n, d, m, false);
+  const out = await wideMatMul(xc, fit.weights, n, d, m, false);
   for (let i = 0; i < n; i++)
     for (let t = 0; t < m; t++) out[i * m + t] = out[i * m + t]! + fit.yMean[t]!;
   return out;

@@ -16,7 +16,7 @@ import { accuracy, majorityRate, readMtflFaces, type MtflFace } from './appearan
 
 const MARGIN = 0.12;
 
-describe('MTFL smiling (mini-Xception + ridge)', () => {
+describe('MTFL smiling (mini-Xception + ridge)', async () => {
   let train: { faces: MtflFace[]; embedded: EmbeddedFaces };
   let test: { faces: MtflFace[]; embedded: EmbeddedFaces };
 
@@ -30,21 +30,21 @@ describe('MTFL smiling (mini-Xception + ridge)', () => {
     backbone.dispose();
   }, 240_000);
 
-  function score(labels: Int32Array): { accuracy: number; majority: number } {
-    const head = fitRidgeClassifier(train.embedded.features, labels, 2);
+  async function score(labels: Int32Array): Promise<{ accuracy: number; majority: number }> {
+    const head = await fitRidgeClassifier(train.embedded.features, labels, 2);
     const predicted = predictFaces(head, test.embedded).map((p) => (p.ok ? p.label : -1));
     const truth = test.faces.map((f) => f.labels.smiling);
     // The test faces' majority rate: the best any constant answer scores.
     return { accuracy: accuracy(predicted, truth), majority: majorityRate(truth) };
   }
 
-  it('beats the majority class by 12 points; a head fitted on shuffled labels does not', () => {
+  it('beats the majority class by 12 points; a head fitted on shuffled labels does not', async () => {
     const labels = Int32Array.from(train.faces, (f) => f.labels.smiling);
-    const real = score(labels);
+    const real = await score(labels);
     expect(real.accuracy).toBeGreaterThanOrEqual(real.majority + MARGIN);
 
     const shuffled = Int32Array.from(new Rng(7).permutation(labels.length), (j) => labels[j]!);
-    const broken = score(shuffled);
+    const broken = await score(shuffled);
     expect(broken.accuracy).toBeLessThan(broken.majority + MARGIN);
   });
 });

@@ -51,9 +51,9 @@ const points = pointColumns([NOISE, POINTS], [false, true]);
 beforeAll(useWasm);
 
 describe('fitClassGroups', () => {
-  it('reads the point taps alone when only they carry the class, and says why', () => {
+  it('reads the point taps alone when only they carry the class, and says why', async () => {
     const { x, labels } = synthetic(90, 'points');
-    const [head] = fitClassGroups(
+    const [head] = await fitClassGroups(
       [GROUP],
       x,
       labels.map((l) => [l]),
@@ -68,9 +68,9 @@ describe('fitClassGroups', () => {
     expect(head!.temperature).toBeGreaterThan(0);
   });
 
-  it('reads every tap when the appearance columns carry the class', () => {
+  it('reads every tap when the appearance columns carry the class', async () => {
     const { x, labels } = synthetic(90, 'appearance');
-    const [head] = fitClassGroups(
+    const [head] = await fitClassGroups(
       [GROUP],
       x,
       labels.map((l) => [l]),
@@ -80,7 +80,7 @@ describe('fitClassGroups', () => {
     expect(head!.columns).toBeNull();
     expect(head!.cvAccuracy.all!).toBeGreaterThan(head!.cvAccuracy.points! + 0.3);
     // No point taps: every tap, the other candidate not tried.
-    const [alone] = fitClassGroups(
+    const [alone] = await fitClassGroups(
       [GROUP],
       x,
       labels.map((l) => [l]),
@@ -89,7 +89,7 @@ describe('fitClassGroups', () => {
     expect(alone!.features).toBe('all');
     expect(alone!.cvAccuracy.points).toBeNull();
     // Told which features: no comparison.
-    const [told] = fitClassGroups(
+    const [told] = await fitClassGroups(
       [GROUP],
       x,
       labels.map((l) => [l]),
@@ -97,7 +97,7 @@ describe('fitClassGroups', () => {
       { only: 'points' },
     );
     expect(told).toMatchObject({ features: 'points', cvAccuracy: { all: null } });
-    expect(() =>
+    await expect(
       fitClassGroups(
         [GROUP],
         x,
@@ -105,13 +105,13 @@ describe('fitClassGroups', () => {
         null,
         { only: 'points' },
       ),
-    ).toThrow(/Group pose: no point taps to fit on/);
+    ).rejects.toThrow(/Group pose: no point taps to fit on/);
   });
 
-  it('gives probabilities that sum to 1 and keep the ridge argmax; the affine map + softmax equals them', () => {
+  it('gives probabilities that sum to 1 and keep the ridge argmax; the affine map + softmax equals them', async () => {
     const { x, labels } = synthetic(90, 'points');
     const test = synthetic(30, 'points', 2);
-    const heads = fitClassGroups(
+    const heads = await fitClassGroups(
       [GROUP, { ...GROUP, name: 'pose again' }],
       x,
       labels.map((l) => [l, l]),
@@ -151,10 +151,10 @@ describe('fitClassGroups', () => {
     expect(worst).toBeLessThan(1e-6);
   });
 
-  it('leaves faces without the label out; one labelled class answers its smoothed rates', () => {
+  it('leaves faces without the label out; one labelled class answers its smoothed rates', async () => {
     const { x, labels } = synthetic(60, 'points');
     const rows = labels.map((l, i) => [i % 4 === 0 ? NaN : l, i < 10 ? 1 : NaN]);
-    const [pose, lone] = fitClassGroups(
+    const [pose, lone] = await fitClassGroups(
       [GROUP, { name: 'side', classes: ['a', 'b', 'c', 'd'] }],
       x,
       rows,
@@ -170,12 +170,12 @@ describe('fitClassGroups', () => {
     expect(Array.from(affine!.bias, Math.exp)[1]).toBeCloseTo(11 / 14, 12);
   });
 
-  it('names a face whose label is not a class of the group', () => {
+  it('names a face whose label is not a class of the group', async () => {
     const { x } = synthetic(6, 'points');
-    expect(() => fitClassGroups([GROUP], x, [[0], [1], [2], [3], [0], [1]], points)).toThrow(
-      /Face 3: "pose" is 3; it must be a class index 0…2 or NaN/,
-    );
-    expect(() => fitClassGroups([GROUP], x, [[0], [1]], points)).toThrow(
+    await expect(
+      fitClassGroups([GROUP], x, [[0], [1], [2], [3], [0], [1]], points),
+    ).rejects.toThrow(/Face 3: "pose" is 3; it must be a class index 0…2 or NaN/);
+    await expect(fitClassGroups([GROUP], x, [[0], [1]], points)).rejects.toThrow(
       /6 faces of features but 2 rows of group labels/,
     );
   });

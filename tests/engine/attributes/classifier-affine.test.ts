@@ -32,9 +32,9 @@ const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('ridge classifier as an affine map', () => {
-  it('gives the classifier’s own scores; refuses features of another width', () => {
+  it('gives the classifier’s own scores; refuses features of another width', async () => {
     const { x, labels } = synthetic(60, 12, 4, 1);
-    const model = fitRidgeClassifier(x, labels, 4);
+    const model = await fitRidgeClassifier(x, labels, 4);
     const test = synthetic(20, 12, 4, 2).x;
     // ridgeScores rounds its standardised features to float32 (a relative 6e-8 of each); the
     // affine map takes the raw features in float64. Nothing else differs.

@@ -57,7 +57,7 @@ afterAll(() => backbones.forEach((b) => b.dispose()));
 const labelOf = (p: ClassifierPrediction): number =>
   p.ok && p.task === 'expression' ? p.label : -1;
 
-describe('CK+ expression by subject', () => {
+describe('CK+ expression by subject', async () => {
   let faces: CkFace[];
   let classes: string[];
   let embedded: HeadFeatures;
@@ -74,12 +74,12 @@ describe('CK+ expression by subject', () => {
     test = faces.flatMap((f, i) => (held.has(f.subject) ? [i] : []));
   }, 400_000);
 
-  function score(labels: number[]): {
+  async function score(labels: number[]): Promise<{
     accuracy: number;
     majority: number;
     p: ClassifierPrediction[];
-  } {
-    const head = fitClassifierHead(
+  }> {
+    const head = await fitClassifierHead(
       { task: 'expression', classes },
       EXPRESSION_TAPS,
       selectRows(embedded.features, train),
@@ -95,11 +95,11 @@ describe('CK+ expression by subject', () => {
     return { accuracy: accuracy(p.map(labelOf), truth), majority: majorityRate(truth), p };
   }
 
-  it('beats the majority class by 30 points on unseen people; shuffled labels do not', () => {
+  it('beats the majority class by 30 points on unseen people; shuffled labels do not', async () => {
     const trainSubjects = new Set(train.map((i) => faces[i]!.subject));
     expect(test.some((i) => trainSubjects.has(faces[i]!.subject))).toBe(false);
     const labels = train.map((i) => faces[i]!.label);
-    const real = score(labels);
+    const real = await score(labels);
     expect(real.accuracy).toBeGreaterThanOrEqual(real.majority + 0.3);
     for (const p of real.p) {
       expect(p.ok).toBe(true);
@@ -109,7 +109,7 @@ describe('CK+ expression by subject', () => {
       }
     }
     const shuffled = Array.from(new Rng(7).permutation(labels.length), (j) => labels[j]!);
-    const broken = score(shuffled);
+    const broken = await score(shuffled);
     expect(broken.accuracy).toBeLessThan(broken.majority + 0.3);
   });
 });
@@ -129,8 +129,8 @@ describe('MTFL male and smiling', () => {
   }, 400_000);
 
   /** Test accuracy of each attribute of a head fitted on `labels`, with the majority rates. */
-  function score(labels: number[][]) {
-    const head = fitClassifierHead(task, ATTRIBUTE_TAPS, train.features, labels);
+  async function score(labels: number[][]) {
+    const head = await fitClassifierHead(task, ATTRIBUTE_TAPS, train.features, labels);
     const p = predictClassifierHead(head, test.features, test.quality);
     return {
       head,
@@ -144,25 +144,25 @@ describe('MTFL male and smiling', () => {
     };
   }
 
-  it('male beats the majority by 20 points and smiling by 12; shuffled labels do not', () => {
+  it('male beats the majority by 20 points and smiling by 12; shuffled labels do not', async () => {
     const labels = trainFaces.map((f) => [f.labels.male, f.labels.smiling]);
-    const [male, smiling] = score(labels).result;
+    const [male, smiling] = (await score(labels)).result;
     expect(male!.accuracy).toBeGreaterThanOrEqual(male!.majority + 0.2);
     expect(smiling!.accuracy).toBeGreaterThanOrEqual(smiling!.majority + 0.12);
 
     const order = new Rng(7).permutation(labels.length);
-    const [bMale, bSmiling] = score(Array.from(order, (j) => labels[j]!)).result;
+    const [bMale, bSmiling] = (await score(Array.from(order, (j) => labels[j]!))).result;
     expect(bMale!.accuracy).toBeLessThan(bMale!.majority + 0.2);
     expect(bSmiling!.accuracy).toBeLessThan(bSmiling!.majority + 0.12);
   });
 
-  it('leaves a face out of only the attributes it lacks; a one-valued attribute answers that value', () => {
+  it('leaves a face out of only the attributes it lacks; a one-valued attribute answers that value', async () => {
     const labels = trainFaces.map((f, i) => [
       i % 3 === 0 ? NaN : f.labels.male,
       f.labels.smiling,
       0,
     ]);
-    const head = fitClassifierHead(
+    const head = await fitClassifierHead(
       { task: 'attributes', attributes: ['male', 'smiling', 'hat'] },
       ATTRIBUTE_TAPS,
       train.features,
@@ -177,14 +177,14 @@ describe('MTFL male and smiling', () => {
     const answers = p.flatMap((x) => (x.ok && x.task === 'attributes' ? [x.attributes[2]!] : []));
     expect(answers.length).toBe(testFaces.length);
     expect(answers.every((a) => a.value === 0 && a.constant && a.probability < 0.01)).toBe(true);
-    expect(() =>
+    await expect(
       fitClassifierHead(
         task,
         ATTRIBUTE_TAPS,
         train.features,
         labels.map((l) => [l[0]!, 2]),
       ),
-    ).toThrow(/attribute "smiling" is 2/);
+    ).rejects.toThrow(/attribute "smiling" is 2/);
   });
 });
 
@@ -210,7 +210,7 @@ describe('quality notes', () => {
       { source: file, box: { x: 10, y: 10, width: 16, height: 16 } },
     ];
     const embedded = await embedHeadFaces(backbones, EXPRESSION_TAPS, inputs);
-    const head = fitClassifierHead(
+    const head = await fitClassifierHead(
       { task: 'expression', classes: ['a', 'b'] },
       EXPRESSION_TAPS,
       embedded.features,
@@ -225,7 +225,7 @@ describe('quality notes', () => {
 });
 
 describe('the head as one affine map (for an exported graph)', () => {
-  it('gives the same probabilities as predict, for attributes and expression', () => {
+  it('gives the same probabilities as predict, for attributes and expression', async () => {
     const rng = new Rng(11);
     const n = 120;
     const dim = 6;
@@ -238,7 +238,7 @@ describe('the head as one affine map (for an exported graph)', () => {
     }));
     const yes = (i: number) =>
       data[i * dim]! + 0.5 * data[i * dim + 1]! + rng.normal() > 1 ? 1 : 0;
-    const attrs = fitClassifierHead(
+    const attrs = await fitClassifierHead(
       { task: 'attributes', attributes: ['a', 'b', 'never'] },
       [],
       x,
@@ -259,7 +259,7 @@ describe('the head as one affine map (for an exported graph)', () => {
       );
     });
 
-    const expr = fitClassifierHead(
+    const expr = await fitClassifierHead(
       { task: 'expression', classes: ['x', 'y', 'z'] },
       [],
       x,

@@ -21,7 +21,7 @@ import type { EmbeddedFaces } from '../../../src-main/engine/attributes/appearan
 
 const MARGIN = 0.3;
 
-describe('CK+ expression by subject (mini-Xception + ridge)', () => {
+describe('CK+ expression by subject (mini-Xception + ridge)', async () => {
   let faces: CkFace[];
   let classes: string[];
   let embedded: EmbeddedFaces;
@@ -45,10 +45,15 @@ describe('CK+ expression by subject (mini-Xception + ridge)', () => {
    * Test accuracy of a head fitted on `labels` of the training faces, and the test faces' majority
    * rate (the best any constant answer scores).
    */
-  function score(labels: Int32Array): { accuracy: number; majority: number } {
-    const head = fitRidgeClassifier(selectRows(embedded.features, train), labels, classes.length, {
-      groups: train.map((i) => faces[i]!.subject),
-    });
+  async function score(labels: Int32Array): Promise<{ accuracy: number; majority: number }> {
+    const head = await fitRidgeClassifier(
+      selectRows(embedded.features, train),
+      labels,
+      classes.length,
+      {
+        groups: train.map((i) => faces[i]!.subject),
+      },
+    );
     const predictions = predictFaces(head, {
       features: selectRows(embedded.features, test),
       quality: test.map((i) => embedded.quality[i]!),
@@ -65,13 +70,13 @@ describe('CK+ expression by subject (mini-Xception + ridge)', () => {
     expect(embedded.quality.every((q) => q.usable)).toBe(true);
   });
 
-  it('beats the majority class by 30 points; a head fitted on shuffled labels does not', () => {
+  it('beats the majority class by 30 points; a head fitted on shuffled labels does not', async () => {
     const labels = Int32Array.from(train, (i) => faces[i]!.label);
-    const real = score(labels);
+    const real = await score(labels);
     expect(real.accuracy).toBeGreaterThanOrEqual(real.majority + MARGIN);
 
     const shuffled = Int32Array.from(new Rng(7).permutation(labels.length), (j) => labels[j]!);
-    const broken = score(shuffled);
+    const broken = await score(shuffled);
     expect(broken.accuracy).toBeLessThan(broken.majority + MARGIN);
   });
 });

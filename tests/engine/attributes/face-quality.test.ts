@@ -43,12 +43,12 @@ describe('face quality notes', () => {
     tf.dispose(parts);
   });
 
-  it('passes CK+ 48-px grey faces and refuses them blurred', () => {
+  it('passes CK+ 48-px grey faces and refuses them blurred', async () => {
     const sides = Array.from({ length: crops.shape[0] }, () => 48);
-    const clean = judgeFaces(crops, sides);
+    const clean = await judgeFaces(crops, sides);
     expect(clean.every((q) => q.usable)).toBe(true);
     const blurred = gaussianBlur(crops, 2);
-    const notes = judgeFaces(blurred, sides);
+    const notes = await judgeFaces(blurred, sides);
     blurred.dispose();
     for (const note of notes) {
       expect(note.usable).toBe(false);
@@ -58,10 +58,10 @@ describe('face quality notes', () => {
     }
   });
 
-  it('does not depend on brightness or contrast', () => {
-    const a = sharpnessOf(crops);
+  it('does not depend on brightness or contrast', async () => {
+    const a = await sharpnessOf(crops);
     const dimmer = tf.tidy(() => tf.add(tf.mul(crops, 0.5), 0.2) as tf.Tensor4D);
-    const b = sharpnessOf(dimmer);
+    const b = await sharpnessOf(dimmer);
     dimmer.dispose();
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i]!, 3);
   });

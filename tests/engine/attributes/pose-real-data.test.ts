@@ -35,7 +35,7 @@ const TAPS: HeadTap[] = [
 
 // Four ridge fits with cross-validation (each head tries every tap and the points alone): ~15 s
 // on an idle machine, minutes under load.
-describe('MTFL pose (a one-of-N group on mini-Xception + FaceMesh)', () => {
+describe('MTFL pose (a one-of-N group on mini-Xception + FaceMesh)', async () => {
   let train: { faces: MtflFace[]; embedded: HeadFeatures };
   let test: { faces: MtflFace[]; embedded: HeadFeatures };
 
@@ -52,8 +52,10 @@ describe('MTFL pose (a one-of-N group on mini-Xception + FaceMesh)', () => {
   // mini-Xception pooled: 256 values; FaceMesh mesh: 468 points × 3.
   const points = () => pointColumns([256, 468 * 3], [false, true]);
 
-  function score(labels: readonly number[]): { head: ClassGroupHead; accuracy: number } {
-    const [head] = fitClassGroups(
+  async function score(
+    labels: readonly number[],
+  ): Promise<{ head: ClassGroupHead; accuracy: number }> {
+    const [head] = await fitClassGroups(
       POSE,
       train.embedded.features,
       labels.map((l) => [l]),
@@ -70,10 +72,10 @@ describe('MTFL pose (a one-of-N group on mini-Xception + FaceMesh)', () => {
     };
   }
 
-  it('beats the majority class by 5 points; a head fitted on shuffled labels does not', () => {
+  it('beats the majority class by 5 points; a head fitted on shuffled labels does not', async () => {
     const labels = train.faces.map((f) => f.labels.pose);
     const majority = majorityRate(test.faces.map((f) => f.labels.pose));
-    const real = score(labels);
+    const real = await score(labels);
     console.log(
       `MTFL pose, 300 → 250 rows: ${(100 * real.accuracy).toFixed(1)}% (majority ${(100 * majority).toFixed(1)}%); ` +
         `features ${real.head.features}, CV all ${real.head.cvAccuracy.all?.toFixed(3)} points ${real.head.cvAccuracy.points?.toFixed(3)}, ` +
@@ -82,7 +84,7 @@ describe('MTFL pose (a one-of-N group on mini-Xception + FaceMesh)', () => {
     expect(real.accuracy).toBeGreaterThanOrEqual(majority + MARGIN);
 
     const shuffled = Array.from(new Rng(7).permutation(labels.length), (j) => labels[j]!);
-    const broken = score(shuffled);
+    const broken = await score(shuffled);
     console.log(`shuffled training labels: ${(100 * broken.accuracy).toFixed(1)}%`);
     expect(broken.accuracy).toBeLessThan(majority + MARGIN);
   }, 180_000);

@@ -32,13 +32,13 @@ describe('ridge classifier', () => {
     await chooseBackend({ force: 'wasm' });
   });
 
-  it('separates classes it was fitted on, on new rows (primal and dual)', () => {
+  it('separates classes it was fitted on, on new rows (primal and dual)', async () => {
     for (const dim of [8, 300]) {
       // 300 noisy dimensions from 120 rows (the dual form) need a wider gap to be learnable.
       const gap = dim > 100 ? 6 : 3;
       const train = blobs(120, dim, 1, gap);
       const test = blobs(300, dim, 2, gap);
-      const model = fitRidgeClassifier(train.x, train.y, 3);
+      const model = await fitRidgeClassifier(train.x, train.y, 3);
       const predicted = ridgePredict(model, test.x);
       const hits = predicted.filter((p, i) => p === test.y[i]).length;
       // Chance is 33%; the Bayes rate for centres 3·√2 apart is ~93% (8 dims), and 297 pure-noise
@@ -48,11 +48,11 @@ describe('ridge classifier', () => {
     }
   });
 
-  it('is the closed-form ridge solution on the standardised rows, and its held-out scores a fit without their fold', () => {
+  it('is the closed-form ridge solution on the standardised rows, and its held-out scores a fit without their fold', async () => {
     const { x, y } = blobs(90, 6, 5);
     const lambda = 0.1;
     const groups = Array.from({ length: 90 }, (_, i) => `g${i % 5}`);
-    const fit = fitRidgeWithHeldOutScores(x, y, 3, { lambdas: [lambda], groups });
+    const fit = await fitRidgeWithHeldOutScores(x, y, 3, { lambdas: [lambda], groups });
     const { model } = fit;
     // Direct float64 solve: centred standardised rows A, targets ±1 centred, (AᵀA + λnI) W = AᵀY.
     const direct = (rows: number[]) => {
@@ -113,14 +113,14 @@ describe('ridge classifier', () => {
     }
   });
 
-  it('cross-validates to chance when the labels carry no signal', () => {
+  it('cross-validates to chance when the labels carry no signal', async () => {
     const train = blobs(150, 20, 3);
     const shuffled = Int32Array.from(new Rng(9).permutation(150), (i) => train.y[i]!);
-    expect(fitRidgeClassifier(train.x, train.y, 3).cvAccuracy).toBeGreaterThan(0.8);
-    expect(fitRidgeClassifier(train.x, shuffled, 3).cvAccuracy).toBeLessThan(0.5);
+    expect((await fitRidgeClassifier(train.x, train.y, 3)).cvAccuracy).toBeGreaterThan(0.8);
+    expect((await fitRidgeClassifier(train.x, shuffled, 3)).cvAccuracy).toBeLessThan(0.5);
   });
 
-  it('keeps a group in one fold: a group-memorising feature does not fool the CV', () => {
+  it('keeps a group in one fold: a group-memorising feature does not fool the CV', async () => {
     // Each group has one label and a unique id feature; without grouping, CV would reward
     // memorising the id (small λ); by group, the id says nothing about a held-out group.
     const groups: string[] = [];
@@ -137,8 +137,8 @@ describe('ridge classifier', () => {
       data[i * dim + ((g + 7) % dim)]! += rng.normal() * 0.01;
     }
     const x = { rows: n, dim, data };
-    const byRow = fitRidgeClassifier(x, y, 2, { lambdas: [1e-3] });
-    const byGroup = fitRidgeClassifier(x, y, 2, { lambdas: [1e-3], groups });
+    const byRow = await fitRidgeClassifier(x, y, 2, { lambdas: [1e-3] });
+    const byGroup = await fitRidgeClassifier(x, y, 2, { lambdas: [1e-3], groups });
     expect(byRow.cvAccuracy).toBeGreaterThan(0.9);
     expect(byGroup.cvAccuracy).toBeLessThan(0.7);
   });
@@ -150,11 +150,11 @@ describe('ridge classifier', () => {
     expect([...selectRows(a, [1]).data]).toEqual([3, 4]);
   });
 
-  it('rejects labels out of range and mismatched shapes, naming the problem', () => {
+  it('rejects labels out of range and mismatched shapes, naming the problem', async () => {
     const { x, y } = blobs(10, 4, 5);
-    expect(() => fitRidgeClassifier(x, y, 2)).toThrow(/Label 2 is outside 0…1/);
-    expect(() => fitRidgeClassifier(x, y.subarray(0, 9), 3)).toThrow(/do not match/);
-    const model = fitRidgeClassifier(x, y, 3);
+    await expect(fitRidgeClassifier(x, y, 2)).rejects.toThrow(/Label 2 is outside 0…1/);
+    await expect(fitRidgeClassifier(x, y.subarray(0, 9), 3)).rejects.toThrow(/do not match/);
+    const model = await fitRidgeClassifier(x, y, 3);
     expect(() => ridgePredict(model, { rows: 1, dim: 3, data: new Float32Array(3) })).toThrow(
       /3 values per face; this classifier was fitted on 4/,
     );

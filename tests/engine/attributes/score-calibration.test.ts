@@ -104,14 +104,14 @@ describe('the head’s calibration on CK+ held out by subject', () => {
     subjects = faces.map((f) => f.subject);
   }, 300_000);
 
-  it('the temperature softmax beats a plain softmax of the scores and the clipped (s + 1)/2 on log loss and Brier score', () => {
+  it('the temperature softmax beats a plain softmax of the scores and the clipped (s + 1)/2 on log loss and Brier score', async () => {
     const names = [...new Set(subjects)].sort();
     const order = new Rng(deriveSeed(2, 22)).permutation(names.length);
     const held = new Set(order.slice(0, Math.round(names.length / 4)).map((i) => names[i]!));
     const train = subjects.flatMap((s, i) => (held.has(s) ? [] : [i]));
     const test = subjects.flatMap((s, i) => (held.has(s) ? [i] : []));
     const classes = 7;
-    const head = fitClassifierHead(
+    const head = await fitClassifierHead(
       { task: 'expression', classes: Array.from({ length: classes }, (_, c) => `c${c}`) },
       [{ backbone: 'mini-xception', tap: 'pooled' }],
       selectRows(features, train),

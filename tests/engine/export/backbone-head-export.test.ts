@@ -129,7 +129,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
       for (const input of [images, mirrored]) {
         const graph = (await loaded.predict(input)).landmarks!;
         const embedded = await mesh.embed(input, [MESH_TAPS.points, MESH_TAPS.map]);
-        const engine = predictLandmarkCrops(model, headInput(embedded.taps, n));
+        const engine = await predictLandmarkCrops(model, headInput(embedded.taps, n));
         expect(graph).toHaveLength(engine.length);
         let worst = 0;
         for (let i = 0; i < engine.length; i++)
@@ -162,7 +162,7 @@ describe('exportBackboneHeadModel (landmarks on FaceMesh)', () => {
       const a = await mesh.embed(images, taps);
       const b = await mesh.embed(mirrored, taps);
       tf.dispose([...pieces, images, mirrored]);
-      const engine = predictLandmarkRidge(
+      const engine = await predictLandmarkRidge(
         model,
         headInput(a.taps, test.length),
         headInput(b.taps, test.length),
@@ -283,7 +283,7 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
   });
 
   it('exports an expression head that runs as the engine does and predicts held-out subjects', async () => {
-    const model = fitClassifierHead(
+    const model = await fitClassifierHead(
       { task: 'expression', classes },
       taps,
       selectRows(features, train),
@@ -351,7 +351,7 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
 
   it('exports attributes with their Platt scaling, P(yes) as the engine gives it', async () => {
     const names = ['happy', 'surprise'];
-    const models = fitClassifierHead(
+    const models = await fitClassifierHead(
       { task: 'attributes', attributes: names },
       taps,
       selectRows(features, train),
@@ -441,7 +441,7 @@ describe('exportBackboneHeadModel (attributes on face-api age-gender + mini-Xcep
     const train = await cut(trainFaces);
     train.crops.dispose();
     const test = await cut(testFaces);
-    const head = fitClassifierHead(
+    const head = await fitClassifierHead(
       { task: 'attributes', attributes: names },
       taps,
       train.x,

@@ -86,7 +86,7 @@ beforeAll(async () => {
     data: features.data.subarray(0, TRAIN * features.dim),
   };
   const labelled = faces.slice(0, TRAIN);
-  head = fitClassifierHead(
+  head = await fitClassifierHead(
     { task: 'attributes', attributes: NAMES },
     TAPS,
     train,
@@ -95,14 +95,14 @@ beforeAll(async () => {
   const poses = labelled.map((f) => [f.labels.pose]);
   const pose = { name: 'pose', classes: [...MTFL_POSES] };
   groups = [
-    ...fitClassGroups([pose], train, poses, null),
-    ...fitClassGroups(
+    ...(await fitClassGroups([pose], train, poses, null)),
+    ...(await fitClassGroups(
       [{ ...pose, name: 'pose from points' }],
       train,
       poses,
       pointColumns([256, 1404], [false, true]),
       { only: 'points' },
-    ),
+    )),
   ];
 }, 400_000);
 

@@ -116,7 +116,7 @@ beforeAll(async () => {
     Array.from({ length: TRAIN }, (_, i) => i),
   );
   const labelled = faces.slice(0, TRAIN);
-  head = fitClassifierHead(
+  head = await fitClassifierHead(
     { task: 'attributes', attributes: NAMES },
     selection.classifier,
     selectColumns(train, columns),
@@ -128,10 +128,10 @@ beforeAll(async () => {
     selection.taps.map((t) => t.tap === 'mesh'),
   );
   groups = [
-    ...fitClassGroups([POSE], train, poses, points, { only: 'points' }),
-    ...fitClassGroups([{ ...POSE, name: 'pose on every tap' }], train, poses, points, {
+    ...(await fitClassGroups([POSE], train, poses, points, { only: 'points' })),
+    ...(await fitClassGroups([{ ...POSE, name: 'pose on every tap' }], train, poses, points, {
       only: 'all',
-    }),
+    })),
   ];
 }, 400_000);
 

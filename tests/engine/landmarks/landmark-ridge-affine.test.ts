@@ -67,9 +67,9 @@ describe('landmarkRidgeAffine', () => {
     ['points only (mapWeight 0)', true, true, 0],
     ['maps only', false, true, 0.5],
   ] as const) {
-    it(`equals the head's per-crop prediction: ${label}`, () => {
+    it(`equals the head's per-crop prediction: ${label}`, async () => {
       const train = faces(16, 1, withPoints, withMaps);
-      const model = fitLandmarkRidge(train.faces, train.mirrored, train.targets, FLIP, {
+      const model = await fitLandmarkRidge(train.faces, train.mirrored, train.targets, FLIP, {
         ...DEFAULT_RIDGE_OPTIONS,
         neighbours: 4,
         mapWeight,
@@ -82,7 +82,7 @@ describe('landmarkRidgeAffine', () => {
       expect(affine.mapInputs).toBe(mapWeight > 0 ? MAP : 0);
       const test = faces(7, 2, withPoints, withMaps);
       for (const input of [test.faces, test.mirrored]) {
-        const head = predictLandmarkCrops(model, input);
+        const head = await predictLandmarkCrops(model, input);
         const mapped = applyLandmarkAffine(affine, input.points, input.maps, input.count);
         // The head rounds its standardised features to float32 and runs the ridge product in
         // float32 on TF.js (ridge.ts, a relative 6e-8 each); the map takes them in float64.
@@ -97,14 +97,14 @@ describe('landmarkRidgeAffine', () => {
         applyLandmarkAffine(affine, test.mirrored.points, test.mirrored.maps, 7),
       );
       const combined = combineFlipped(direct, mirror, FLIP);
-      const averaged = predictLandmarkRidge(model, test.faces, test.mirrored);
+      const averaged = await predictLandmarkRidge(model, test.faces, test.mirrored);
       expect(worst(combined.points, averaged.shapes)).toBeLessThan(1e-6);
     });
   }
 
-  it('refuses taps of another size than the head was fitted on', () => {
+  it('refuses taps of another size than the head was fitted on', async () => {
     const train = faces(16, 1, true, true);
-    const model = fitLandmarkRidge(train.faces, train.mirrored, train.targets, FLIP, {
+    const model = await fitLandmarkRidge(train.faces, train.mirrored, train.targets, FLIP, {
       ...DEFAULT_RIDGE_OPTIONS,
       neighbours: 4,
     });

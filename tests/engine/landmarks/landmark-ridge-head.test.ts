@@ -41,9 +41,9 @@ const faces = (flat: ArrayLike<number>, n: number) =>
   Array.from({ length: n }, (_, f) => Array.from(flat).slice(f * 136, (f + 1) * 136));
 
 describe('landmark ridge head on FaceMesh', () => {
-  it('reaches NME < 6% on 100 HELEN test faces from 50 training faces; the mean shape does not', () => {
-    const model = fitLandmarkRidge(train.faces, train.mirrored, train.points, flip);
-    const { shapes, sigma } = predictLandmarkRidge(model, test.faces, test.mirrored);
+  it('reaches NME < 6% on 100 HELEN test faces from 50 training faces; the mean shape does not', async () => {
+    const model = await fitLandmarkRidge(train.faces, train.mirrored, train.points, flip);
+    const { shapes, sigma } = await predictLandmarkRidge(model, test.faces, test.mirrored);
     const truth = faces(test.points, 100);
     const nme = mean(nmePerFace(faces(shapes, 100), truth, schema.normaliser));
     const meanShape = Array.from({ length: 136 }, (_, t) => {
@@ -76,11 +76,11 @@ describe('landmark ridge head on FaceMesh', () => {
     expect(rms(error) / rms(sigma)).toBeLessThan(1.35);
   }, 240_000);
 
-  it('refines: samples of p_re_lu_9 at the first guess lower the NME of the same head', () => {
-    const refined = fitLandmarkRidge(train.faces, train.mirrored, train.points, flip);
+  it('refines: samples of p_re_lu_9 at the first guess lower the NME of the same head', async () => {
+    const refined = await fitLandmarkRidge(train.faces, train.mirrored, train.points, flip);
     expect(refined.refine).not.toBeNull();
     expect(refined.refine!.points).toHaveLength(68);
-    const plain = fitLandmarkRidge(
+    const plain = await fitLandmarkRidge(
       { ...train.faces, local: null },
       { ...train.mirrored, local: null },
       train.points,
@@ -88,15 +88,15 @@ describe('landmark ridge head on FaceMesh', () => {
     );
     expect(plain.refine).toBeNull();
     const truth = faces(test.points, 100);
-    const nmeOf = (model: typeof plain) => {
-      const { shapes } = predictLandmarkRidge(model, test.faces, test.mirrored);
+    const nmeOf = async (model: typeof plain) => {
+      const { shapes } = await predictLandmarkRidge(model, test.faces, test.mirrored);
       return mean(nmePerFace(faces(shapes, 100), truth, schema.normaliser));
     };
-    expect(nmeOf(refined)).toBeLessThan(nmeOf(plain));
+    expect(await nmeOf(refined)).toBeLessThan(await nmeOf(plain));
     // A refined head needs its local map at predict time.
-    expect(() =>
+    await expect(
       predictLandmarkRidge(refined, { ...test.faces, local: null }, test.mirrored),
-    ).toThrow(/local feature map/);
+    ).rejects.toThrow(/local feature map/);
     // Kept because it paid off on the training faces held out fold by fold.
     expect(refined.refineCheck!.refined).toBeLessThan(
       (1 - DEFAULT_RIDGE_OPTIONS.refineMinGain) * refined.refineCheck!.unrefined,
@@ -104,7 +104,7 @@ describe('landmark ridge head on FaceMesh', () => {
     expect(refined.refineCheck!.faces).toBe(50);
   }, 240_000);
 
-  it('keeps its refinement from few faces only when held-out faces say it pays', () => {
+  it('keeps its refinement from few faces only when held-out faces say it pays', async () => {
     const first = (input: HeadInput, n: number): HeadInput => ({
       ...input,
       count: n,
@@ -121,32 +121,32 @@ describe('landmark ridge head on FaceMesh', () => {
         options,
       );
     // Below `refineMinFaces` none is fitted or measured.
-    const tooFew = fit(DEFAULT_RIDGE_OPTIONS.refineMinFaces - 1);
+    const tooFew = await fit(DEFAULT_RIDGE_OPTIONS.refineMinFaces - 1);
     expect(tooFew.refine).toBeNull();
     expect(tooFew.refineCheck).toBeNull();
     // From 10 faces it is measured; kept exactly when the held-out check says so, and the
     // check agrees with the 100 test faces on whether the refinement helps there.
-    const few = fit(10);
+    const few = await fit(10);
     const check = few.refineCheck!;
     expect(check.faces).toBe(10);
     const kept = check.refined < (1 - DEFAULT_RIDGE_OPTIONS.refineMinGain) * check.unrefined;
     expect(few.refine !== null).toBe(kept);
-    const forced = fit(10, { ...DEFAULT_RIDGE_OPTIONS, refineMinGain: -Infinity });
+    const forced = await fit(10, { ...DEFAULT_RIDGE_OPTIONS, refineMinGain: -Infinity });
     expect(forced.refine).not.toBeNull();
     const truth = faces(test.points, 100);
-    const nmeOf = (model: typeof few) => {
-      const { shapes } = predictLandmarkRidge(model, test.faces, test.mirrored);
+    const nmeOf = async (model: typeof few) => {
+      const { shapes } = await predictLandmarkRidge(model, test.faces, test.mirrored);
       return mean(nmePerFace(faces(shapes, 100), truth, schema.normaliser));
     };
-    const withRefinement = nmeOf(forced);
-    const without = nmeOf({ ...forced, refine: null });
+    const withRefinement = await nmeOf(forced);
+    const without = await nmeOf({ ...forced, refine: null });
     console.log(
       `10 faces: held-out ${check.unrefined.toFixed(5)} → ${check.refined.toFixed(5)} (${kept ? 'kept' : 'dropped'}); test NME ${(100 * without).toFixed(2)}% → ${(100 * withRefinement).toFixed(2)}%`,
     );
     expect(withRefinement < without).toBe(kept);
   }, 240_000);
 
-  it('is least sure of the point whose training labels are noisy', () => {
+  it('is least sure of the point whose training labels are noisy', async () => {
     const noisy = Float32Array.from(train.points);
     const rng = new Rng(11);
     const point = 30; // nose tip
@@ -154,8 +154,8 @@ describe('landmark ridge head on FaceMesh', () => {
       noisy[f * 136 + 2 * point] = noisy[f * 136 + 2 * point]! + 0.03 * rng.normal();
       noisy[f * 136 + 2 * point + 1] = noisy[f * 136 + 2 * point + 1]! + 0.03 * rng.normal();
     }
-    const model = fitLandmarkRidge(train.faces, train.mirrored, noisy, flip);
-    const { sigma } = predictLandmarkRidge(model, test.faces, test.mirrored);
+    const model = await fitLandmarkRidge(train.faces, train.mirrored, noisy, flip);
+    const { sigma } = await predictLandmarkRidge(model, test.faces, test.mirrored);
     const median = (j: number) => {
       const v = Array.from({ length: 100 }, (_, f) => sigma[f * 68 + j]!).sort((a, b) => a - b);
       return v[50]!;
@@ -164,17 +164,17 @@ describe('landmark ridge head on FaceMesh', () => {
     expect(medians.indexOf(Math.max(...medians))).toBe(point);
   }, 240_000);
 
-  it('refuses inputs that do not match', () => {
+  it('refuses inputs that do not match', async () => {
     const short = { ...train.faces, count: 1 };
-    expect(() => fitLandmarkRidge(short, short, train.points.subarray(0, 136), flip)).toThrow(
-      /needs 2 or more faces/,
-    );
+    await expect(
+      fitLandmarkRidge(short, short, train.points.subarray(0, 136), flip),
+    ).rejects.toThrow(/needs 2 or more faces/);
     const cut = { ...train.faces, count: 10 };
-    expect(() => fitLandmarkRidge(cut, cut, train.points.subarray(0, 10 * 136), flip)).toThrow(
-      /faces have 70200 point values, not 10 × 1404/,
-    );
-    expect(() =>
+    await expect(
+      fitLandmarkRidge(cut, cut, train.points.subarray(0, 10 * 136), flip),
+    ).rejects.toThrow(/faces have 70200 point values, not 10 × 1404/);
+    await expect(
       fitLandmarkRidge(train.faces, train.mirrored, train.points.subarray(0, 10), flip),
-    ).toThrow(/target points for 68-point schema/);
+    ).rejects.toThrow(/target points for 68-point schema/);
   });
 });

@@ -28,7 +28,7 @@ describe('fitRidge', () => {
     await useWasm();
     const [n, d, m] = [12, 5, 2];
     const { x, y, groups } = data(n, d, m, 0.5, 3);
-    const fit = fitRidge(x, y, n, d, m, groups, { lambdas: [0.5] });
+    const fit = await fitRidge(x, y, n, d, m, groups, { lambdas: [0.5] });
     // Brute force in the primal, on the same centred data and the same absolute penalty
     // (λ is relative to the kernel's mean diagonal, the mean squared norm of a centred row).
     const xc = Float64Array.from(x, (v, i) => v - fit.xMean[i % d]!);
@@ -64,18 +64,18 @@ describe('fitRidge', () => {
     await useWasm();
     const [n, d, m] = [60, 4, 3];
     const { x, y, groups } = data(n, d, m, 0.01, 5);
-    const fit = fitRidge(x, y, n, d, m, groups, { lambdas: [1e-4, 1e-2, 1, 100] });
+    const fit = await fitRidge(x, y, n, d, m, groups, { lambdas: [1e-4, 1e-2, 1, 100] });
     expect(fit.lambda).toBeLessThanOrEqual(1e-2);
     expect(fit.looScores[0]!).toBeLessThan(fit.looScores[3]!);
     const test = data(10, d, m, 0, 5);
-    const p = predictRidge(fit, test.x, 10);
+    const p = await predictRidge(fit, test.x, 10);
     for (let i = 0; i < p.length; i++) expect(p[i]).toBeCloseTo(test.y[i]!, 1);
   });
 
   it('chooses λ on a subset of whole groups when there are many rows', async () => {
     await useWasm();
     const { x, y, groups } = data(40, 3, 1, 0.1, 9);
-    const fit = fitRidge(x, y, 40, 3, 1, groups, { lambdas: [0.01, 1], maxLooRows: 10 });
+    const fit = await fitRidge(x, y, 40, 3, 1, groups, { lambdas: [0.01, 1], maxLooRows: 10 });
     expect(fit.looRows.length).toBeLessThanOrEqual(10);
     expect(fit.looRows.length % 2).toBe(0);
     expect(fit.looResiduals).toHaveLength(fit.looRows.length);
@@ -109,12 +109,12 @@ describe('kernelFoldPredict', () => {
     await useWasm();
     const [n, d, m] = [16, 6, 3];
     const { x, y, groups } = data(n, d, m, 0.3, 5);
-    const { gram } = fitRidgeWithGram(x, y, n, d, m, groups, { lambdas: [0.2] });
+    const { gram } = await fitRidgeWithGram(x, y, n, d, m, groups, { lambdas: [0.2] });
     const held = [2, 3, 9, 10];
     const train = Array.from({ length: n }, (_, i) => i).filter((i) => !held.includes(i));
     const pick = (a: Float64Array, w: number, rows: number[]) =>
       Float64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * w, (r + 1) * w))));
-    const alone = fitRidge(
+    const alone = await fitRidge(
       pick(x, d, train),
       pick(y, m, train),
       train.length,
@@ -123,14 +123,14 @@ describe('kernelFoldPredict', () => {
       train.map((r) => groups[r]!),
       { lambdas: [0.2] },
     );
-    const expected = predictRidge(alone, pick(x, d, held), held.length);
+    const expected = await predictRidge(alone, pick(x, d, held), held.length);
     const got = kernelFoldPredict(gram, n, train, held, y, m, 0.2);
     expect(got).toHaveLength(held.length * m);
     // The gram is float32 (TF.js): agreement to a few parts in 10⁵ of the targets' scale.
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 3));
     // And it is not the fit on all rows (the held rows' own targets are not used).
-    const all = predictRidge(
-      fitRidge(x, y, n, d, m, groups, { lambdas: [0.2] }),
+    const all = await predictRidge(
+      await fitRidge(x, y, n, d, m, groups, { lambdas: [0.2] }),
       pick(x, d, held),
       4,
     );
