@@ -9,7 +9,7 @@
  * - `attributes`: the attribute default (age-gender + mini-Xception + FaceMesh, each head on its
  *   own taps) with Platt-calibrated male / smiling and the MTFL pose group, fitted on 40 MTFL faces;
  * - `expression`: a softmax-calibrated expression head on mini-Xception + FaceMesh, fitted on
- *   60 CK+ faces.
+ *   40 CK+ faces.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -198,7 +198,7 @@ async function attributes(dir: string): Promise<KindFixture> {
 }
 
 async function expression(dir: string): Promise<KindFixture> {
-  const train = 60;
+  const train = 40;
   const backbones = [await backbone('mini-xception'), await backbone('facemesh')];
   const taps = [
     { backbone: 'mini-xception', tap: 'pooled' },
