@@ -25,6 +25,7 @@ import {
   readWeights,
 } from './model-folder';
 import type { ModelJsonFile, WeightsOnDisk } from './model-folder';
+import { loadOnnxGraphRunner, type GraphRunnerName, type OnnxGraphRunner } from './graph-runner';
 
 /**
  * Faces per graph run: bounds the activations' memory (wasm is capped at 4 GB:
@@ -43,6 +44,8 @@ export interface ExportedPrediction {
 
 export interface ExportedModel {
   card: ModelCard;
+  /** What runs the graph (graph-runner.ts); absent for the engine's own runners of a head. */
+  runner?: GraphRunnerName;
   /** The square side the graph takes; other sizes are resized (bilinear) before it. */
   inputSize: number;
   /** Images `[n, S, S, 3]` RGB in [0, 1] (the caller keeps and disposes them). */
@@ -125,7 +128,16 @@ function folderHandler(modelJson: ModelJsonFile, weights: WeightsOnDisk): tf.io.
   };
 }
 
-export async function loadExportedModel(dir: string): Promise<ExportedModel> {
+export interface LoadModelOptions {
+  /** TF.js's executor (the default) or ONNX Runtime over the converted graph (graph-runner.ts). */
+  runner?: GraphRunnerName;
+}
+
+export async function loadExportedModel(
+  dir: string,
+  options: LoadModelOptions = {},
+): Promise<ExportedModel> {
+  const runner = options.runner ?? 'tfjs';
   const card = await readModelCard(dir);
   const modelJson = await readModelJson(dir);
   const meta = graphMetadataOf(dir, modelJson);
@@ -138,16 +150,19 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
         `${meta.task} graph of ${size} px (files from two exports?)`,
     );
   const weights = await readWeights(dir, modelJson);
-  let graph: tf.GraphModel;
-  try {
-    graph = await tf.loadGraphModel(folderHandler(modelJson, weights));
-  } catch (error) {
-    throw new StudioError(
-      'invalid-payload',
-      `${path.join(dir, MODEL_JSON)} cannot be loaded as a graph model: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  let graph: tf.GraphModel | null = null;
+  let onnx: OnnxGraphRunner | null = null;
+  if (runner === 'onnxruntime') onnx = await loadOnnxGraphRunner(dir);
+  else
+    try {
+      graph = await tf.loadGraphModel(folderHandler(modelJson, weights));
+    } catch (error) {
+      throw new StudioError(
+        'invalid-payload',
+        `${path.join(dir, MODEL_JSON)} cannot be loaded as a graph model: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   const key =
     meta.task === 'backbone'
       ? 'features'
@@ -156,6 +171,7 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
         : 'probabilities';
   return {
     card,
+    runner,
     inputSize: size,
     predict: async (images) => {
       if (images.rank !== 4 || images.shape[3] !== 3)
@@ -174,9 +190,11 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
           );
           if (x.shape[1] !== size || x.shape[2] !== size)
             x = tf.image.resizeBilinear(x, [size, size], false, true);
-          return graph.execute(tf.cast(x, 'float32'), meta.output) as tf.Tensor;
+          x = tf.cast(x, 'float32');
+          return graph ? (graph.execute(x, meta.output) as tf.Tensor) : x;
         });
-        parts.push((await out.data()) as Float32Array);
+        const values = (await out.data()) as Float32Array;
+        parts.push(onnx ? await onnx.run(values, out.shape) : values);
         out.dispose();
       }
       const values = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
@@ -187,6 +205,9 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
       }
       return { [key]: values };
     },
-    dispose: () => graph.dispose(),
+    dispose: () => {
+      graph?.dispose();
+      void onnx?.dispose();
+    },
   };
 }
