@@ -3,9 +3,9 @@
  * test's fixtures: a ViT landmark model, a FaceMesh landmark head with its refinement, the
  * attribute default, an expression head) run on 32 real faces by TF.js (wasm, the graph model
  * as predict loads it) and by onnxruntime-node (the converted model.onnx), in batches of 1 and
- * of 32 (docs/ARCHITECTURE.md, "ONNX export"). Both are warmed at each batch size, then timed
- * `--reps` times, alternating; the best run counts: ms per face of the process's CPU time (user + system, every thread) and of
- * wall time, and ONNX Runtime's ratio to TF.js. `--threads N` sets ONNX Runtime's intra-op
+ * of 32 (docs/ARCHITECTURE.md, "Data flows", ONNX export). Both are warmed at each batch size,
+ * then timed `--reps` times, alternating; the best run counts: ms per face of the process's CPU
+ * time (user + system, every thread) and of wall time, and ONNX Runtime's ratio to TF.js. `--threads N` sets ONNX Runtime's intra-op
  * threads (0: its default, one per core).
  *
  * Prints the cores, the load average before and after (the machine may be shared), and whether

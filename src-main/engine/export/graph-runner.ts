@@ -1,6 +1,6 @@
 /**
- * What runs an exported model's graph (docs/ARCHITECTURE.md, "ONNX export"): TF.js's own graph
- * executor over model.json (`tfjs`), or onnxruntime-node over the same graph converted to ONNX
+ * What runs an exported model's graph (docs/ARCHITECTURE.md, "Data flows", ONNX export): TF.js's
+ * own graph executor over model.json (`tfjs`), or onnxruntime-node over the same graph converted to ONNX
  * when the module loads (`onnxruntime`; onnx/convert-graph.ts, equal within 1e-4). Both take
  * `[n, S, S, 3]` float32 crops and give the output node's values.
  *

@@ -1,6 +1,6 @@
 /**
- * A small writer of an ONNX graph (docs/ARCHITECTURE.md, "ONNX export"): nodes, initializers,
- * the graph's input and output, serialised as an `onnx.ModelProto` by onnx-proto (the
+ * A small writer of an ONNX graph (docs/ARCHITECTURE.md, "Data flows", ONNX export): nodes,
+ * initializers, the graph's input and output, serialised as an `onnx.ModelProto` by onnx-proto (the
  * protobufjs classes generated from onnx.proto). Integer tensors are int64 throughout, as ONNX's
  * shape ops (Shape, Reshape, Range, Expand, Tile, Slice) take them.
  */

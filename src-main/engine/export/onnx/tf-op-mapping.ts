@@ -1,9 +1,9 @@
 /**
  * The mapping of each TensorFlow op the studio's graphs use onto ONNX ops (docs/ARCHITECTURE.md,
- * "ONNX export"). The studio's graphs are NHWC (TensorFlow's layout); ONNX's Conv and pools are
- * NCHW, so each of those is wrapped in two Transposes (ONNX Runtime's optimiser cancels the
- * pairs between neighbouring convs) and its filters are transposed here, once. Everything else
- * keeps NHWC. Integer tensors (TensorFlow int32 shapes, indices) become int64.
+ * "Data flows", ONNX export). The studio's graphs are NHWC (TensorFlow's layout); ONNX's Conv and
+ * pools are NCHW, so each of those is wrapped in two Transposes (ONNX Runtime's optimiser cancels
+ * the pairs between neighbouring convs) and its filters are transposed here, once. Everything
+ * else keeps NHWC. Integer tensors (TensorFlow int32 shapes, indices) become int64.
  *
  * Every mapping reads the node's inputs through `MapContext`, which knows each TensorFlow
  * tensor's static shape (measured by running the TF.js graph, convert-graph.ts) and the values of

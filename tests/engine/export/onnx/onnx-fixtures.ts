@@ -7,7 +7,8 @@
  * - `mesh-landmarks`: a landmark ridge head on FaceMesh with the product's taps and its
  *   refinement (CropAndResize on `p_re_lu_9`), fitted on 20 HELEN training faces;
  * - `attributes`: the attribute default (age-gender + mini-Xception + FaceMesh, each head on its
- *   own taps) with Platt-calibrated male / smiling and the MTFL pose group, fitted on 40 MTFL faces;
+ *   own taps) with Platt-calibrated male / smiling and the MTFL pose group, fitted on 40 MTFL
+ *   faces;
  * - `expression`: a softmax-calibrated expression head on mini-Xception + FaceMesh, fitted on
  *   40 CK+ faces.
  */
