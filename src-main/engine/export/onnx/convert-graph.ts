@@ -3,10 +3,11 @@
  * as one ONNX model: every node the output needs, in dependency order, through the op table
  * (tf-op-mapping.ts); an op without a mapping is an error naming the folder, the node and the op.
  *
- * Shapes: ONNX's layout changes and attributes need each tensor's rank and static sizes. Rather
- * than infer them op by op, the converter runs the TF.js graph itself twice, on a batch of one and
- * of two, and reads every node's output shape: axes equal in both runs are fixed, the others
- * follow the batch (they become `n`-dependent in ONNX too).
+ * Shapes: ONNX's layout changes and attributes need some tensors' rank and static sizes (a
+ * CropAndResize's image, a batched MatMul's transposed operand). Rather than infer them op by op,
+ * the converter runs the TF.js graph itself once, on a batch of one, and reads every node's output
+ * shape. The mappings read only axes that do not follow the batch; the output's first axis is the
+ * batch (`n` in ONNX).
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -26,7 +27,7 @@ export interface OnnxConversion {
 }
 
 interface Probe {
-  shape: (number | null)[];
+  shape: number[];
   dtype: string;
 }
 
@@ -62,32 +63,23 @@ function orderedNodes(nodes: Map<string, TfNode>, output: string, where: string)
   return order;
 }
 
-/** Runs the graph on batches of 1 and 2 and reads every computed node's shape and dtype. */
-async function probeShapes(
+/** Runs the graph on a batch of one and reads every computed node's shape and dtype. */
+function probeShapes(
   model: tf.GraphModel,
   inputName: string,
   size: number,
   names: string[],
-): Promise<Map<string, Probe>> {
-  const runs: tf.Tensor[][] = [];
-  for (const n of [1, 2]) {
-    const x = tf.randomUniform([n, size, size, 3], 0, 1, 'float32', 7);
-    try {
-      runs.push(model.execute({ [inputName]: x }, names) as tf.Tensor[]);
-    } finally {
-      x.dispose();
-    }
+): Map<string, Probe> {
+  const x = tf.randomUniform([1, size, size, 3], 0, 1, 'float32', 7);
+  let outs: tf.Tensor[];
+  try {
+    outs = model.execute({ [inputName]: x }, names) as tf.Tensor[];
+  } finally {
+    x.dispose();
   }
   const probes = new Map<string, Probe>();
-  names.forEach((name, i) => {
-    const a = runs[0]![i]!;
-    const b = runs[1]![i]!;
-    probes.set(name, {
-      shape: a.shape.map((d, k) => (d === b.shape[k] ? d : null)),
-      dtype: a.dtype,
-    });
-  });
-  tf.dispose(runs.flat());
+  names.forEach((name, i) => probes.set(name, { shape: outs[i]!.shape, dtype: outs[i]!.dtype }));
+  tf.dispose(outs);
   return probes;
 }
 
@@ -149,7 +141,7 @@ export async function convertGraphFolder(dir: string): Promise<OnnxConversion> {
   }
   let probes: Map<string, Probe>;
   try {
-    probes = await probeShapes(
+    probes = probeShapes(
       model,
       meta.input,
       size,
@@ -163,8 +155,8 @@ export async function convertGraphFolder(dir: string): Promise<OnnxConversion> {
   /** ONNX tensor of each converted TF node. */
   const tensors = new Map<string, string>([[meta.input, meta.input]]);
   g.fresh(meta.input);
-  const shapeOfNode = (name: string): (number | null)[] => {
-    if (name === meta.input) return [null, size, size, 3];
+  const shapeOfNode = (name: string): number[] => {
+    if (name === meta.input) return [1, size, size, 3];
     const c = constants.get(name);
     if (c && nodes.get(name)?.op === 'Const') return c.shape;
     const probe = probes.get(name);
@@ -226,7 +218,7 @@ export async function convertGraphFolder(dir: string): Promise<OnnxConversion> {
     tensors.set(node.name, TF_OP_MAPPING[node.op]!(context));
   }
 
-  const outShape = shapeOfNode(meta.output).map((d) => d ?? 'n');
+  const outShape = shapeOfNode(meta.output).map((d, axis): number | string => (axis ? d : 'n'));
   // The graph's output under its own name (landmarks, attributes, expression, features).
   const last = tensors.get(meta.output)!;
   const named = last === meta.output ? last : g.node('Identity', [last], {}, meta.output);

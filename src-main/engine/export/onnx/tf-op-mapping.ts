@@ -6,7 +6,7 @@
  * else keeps NHWC. Integer tensors (TensorFlow int32 shapes, indices) become int64.
  *
  * Every mapping reads the node's inputs through `MapContext`, which knows each TensorFlow
- * tensor's static shape (measured by running the TF.js graph, convert-graph.ts) and the values of
+ * tensor's shape (measured by running the TF.js graph once, convert-graph.ts) and the values of
  * constants, so attributes (axes, permutations, paddings, sizes) are written as ONNX wants them.
  */
 import { cropAndResize } from './crop-and-resize';
@@ -24,10 +24,10 @@ export interface MapContext {
   node: TfNode;
   /** The ONNX tensor of the node's `i`-th input. */
   input(i: number): string;
-  /** Static shape of input `i` (`null` for an axis that follows the batch). */
-  shapeOf(i: number): readonly (number | null)[];
-  /** Static shape of the node's own output. */
-  outShape: readonly (number | null)[];
+  /** Shape of input `i` at a batch of one (read only the axes that do not follow the batch). */
+  shapeOf(i: number): readonly number[];
+  /** Shape of the node's own output at a batch of one. */
+  outShape: readonly number[];
   /** Values of input `i` when it is a constant, else null. */
   constOf(i: number): Float32Array | Int32Array | null;
   /** Input `i` as constant integers, or an error naming the node. */
@@ -329,8 +329,8 @@ function cropAndResizeOp(c: MapContext): string {
   if (method !== 'bilinear') c.fail(`method ${method}`);
   const image = c.shapeOf(0);
   const [h, w, ch] = [image[1], image[2], image[3]];
-  if (image.length !== 4 || h == null || w == null || ch == null)
-    c.fail('the image needs a static height, width and channels');
+  if (image.length !== 4 || h === undefined || w === undefined || ch === undefined)
+    c.fail('the image must be a batch of images [n, H, W, C]');
   const crop = c.intsOf(3);
   return cropAndResize(c.g, {
     image: c.input(0),
