@@ -10,6 +10,8 @@ import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import type { ModelExportFormat } from '../../shared/training';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../engine/backend';
 import { exportOnnxModel } from '../../engine/export/onnx/export-onnx';
 import { modelDir } from '../../engine/jobs/run-folder';
 import { readModelInfo } from './run-index';
@@ -47,6 +49,9 @@ export async function exportModel(
     );
   }
   if (format === 'onnx') {
+    // The converter runs the TF.js graph once to read its shapes, here on main's event loop; main
+    // runs no other TF.js work, so it takes wasm (about 10× TF.js's pure-JS cpu backend).
+    if (tf.getBackend() !== 'wasm') await chooseBackend({ force: 'wasm' });
     const written = await exportOnnxModel(source, target);
     return { dir: target, files: written.files.length };
   }

@@ -5,6 +5,7 @@
  * (engine/export/onnx/export-onnx.ts); `tfjs`: the TF.js graph folder as it is.
  */
 import path from 'node:path';
+import { chooseBackend } from '../../engine/backend';
 import {
   exportOnnxModel,
   exportTfjsModel,
@@ -32,6 +33,8 @@ export async function modelExport(args: string[], io: CliIo): Promise<void> {
     : path.resolve(values.model);
   const target = path.resolve(out);
   await checkNewOrEmpty(target);
+  // The converter runs the TF.js graph once to read its shapes: on the backend predict takes.
+  if (format === 'onnx') await chooseBackend();
   const summary =
     format === 'onnx'
       ? await exportOnnxModel(source, target)
