@@ -12,10 +12,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
 import { MODEL_CARD_VERSION, ModelCard } from '../../shared/model-card';
-import { GRAPH_FORMAT_VERSION } from './graph-model';
-import type { GraphMetadata } from './graph-model';
-import { BACKBONE_HEAD_GRAPH_VERSION } from './backbone-head-graph';
-import type { BackboneHeadGraphMetadata } from './backbone-head-graph';
+import { graphInputSize, graphMetadataOf } from './graph-metadata';
 import {
   CARD_JSON,
   MODEL_JSON,
@@ -25,6 +22,8 @@ import {
   readWeights,
 } from './model-folder';
 import type { ModelJsonFile, WeightsOnDisk } from './model-folder';
+
+export { graphInputSize, graphMetadataOf, type StudioGraphMetadata } from './graph-metadata';
 import { loadOnnxGraphRunner, type GraphRunnerName, type OnnxGraphRunner } from './graph-runner';
 
 /**
@@ -71,45 +70,6 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
       `${file} is not a valid model card: ${describeIssues(parsed.error.issues)}`,
     );
   return parsed.data;
-}
-
-/** The graph formats this version reads: the ViT graph (1) and the backbone-head graph (2). */
-const NEWEST_GRAPH_FORMAT = Math.max(GRAPH_FORMAT_VERSION, BACKBONE_HEAD_GRAPH_VERSION);
-
-/** Face Studio's metadata of either graph kind. */
-export type StudioGraphMetadata = GraphMetadata | BackboneHeadGraphMetadata;
-
-/** The square side a graph takes. */
-export function graphInputSize(meta: StudioGraphMetadata): number {
-  return 'kind' in meta ? meta.inputSize : meta.vit.imageSize;
-}
-
-/**
- * Face Studio's metadata in a graph model's model.json; an export of the first format
- * (`face-studio-vit`, a backbone's weights only) or a newer format is refused by name.
- */
-export function graphMetadataOf(dir: string, modelJson: ModelJsonFile): StudioGraphMetadata {
-  const file = path.join(dir, MODEL_JSON);
-  if (modelJson.format === 'face-studio-vit')
-    throw new StudioError(
-      'invalid-payload',
-      `${file} is a backbone export of an earlier Face Studio (weights only, no graph): it can ` +
-        'start a fine-tuning run but cannot predict; export it again to get a graph model',
-    );
-  const meta = (modelJson.userDefinedMetadata as { faceStudio?: StudioGraphMetadata } | undefined)
-    ?.faceStudio;
-  if (modelJson.format !== 'graph-model' || !modelJson.modelTopology || !meta)
-    throw new StudioError(
-      'invalid-payload',
-      `${file} is not a Face Studio graph model (format "${modelJson.format}")`,
-    );
-  if (meta.formatVersion > NEWEST_GRAPH_FORMAT)
-    throw new StudioError(
-      'invalid-payload',
-      `${file} is graph format version ${meta.formatVersion}, written by a newer Face Studio; ` +
-        `this version reads up to version ${NEWEST_GRAPH_FORMAT}`,
-    );
-  return meta;
 }
 
 /** An IOHandler over already-read model.json and shards (tfjs's file:// handler needs tfjs-node). */

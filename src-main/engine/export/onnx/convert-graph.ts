@@ -12,7 +12,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../../shared/errors';
-import { graphInputSize, graphMetadataOf } from '../load-model';
+import { graphInputSize, graphMetadataOf } from '../graph-metadata';
 import { MODEL_JSON, readModelJson, readWeights } from '../model-folder';
 import { OnnxGraph } from './onnx-graph';
 import { TF_OP_MAPPING, type MapContext, type TfNode } from './tf-op-mapping';
