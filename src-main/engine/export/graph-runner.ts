@@ -43,9 +43,12 @@ export interface OnnxGraphRunner {
 /**
  * ONNX Runtime's session options here: its intra-op threads wait without spinning (a spinning
  * pool burns the cores TF.js, the UI and the other jobs share; spinning cost more CPU time per
- * face in `npm run bench:onnx`).
+ * face in `npm run bench:onnx`), and no memory pattern is kept per input shape (predict's batches
+ * change size: first cuts, recuts, mirrors; a FaceMesh head over batches of 1–32 faces took
+ * 3.2–3.5 ms/face of CPU without one, 3.8–4.5 with).
  */
 export const ONNX_SESSION_OPTIONS = {
+  enableMemPattern: false,
   extra: { session: { intra_op: { allow_spinning: '0' } } },
 } as const;
 
