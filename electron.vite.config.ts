@@ -19,8 +19,12 @@ export default defineConfig({
   main: {
     build: {
       outDir: fromRoot('./out/main'),
-      // The optional native backends are required at run time only if installed (backend.ts).
-      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] },
+      // The optional native backends are required at run time only if installed (backend.ts),
+      // and so is onnxruntime-node (engine/export/onnx/onnx-runtime.ts): its native binding is
+      // found beside its own files, so it must load from node_modules, not from a bundle.
+      externalizeDeps: {
+        include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'],
+      },
       rolldownOptions: {
         input: {
           index: fromRoot('./src-main/main/index.ts'),

@@ -1,6 +1,6 @@
 /**
- * `npm run bench:head [-- --train 100 --test 100]`: the one-click landmark model as a user gets
- * it, timed (docs/ARCHITECTURE.md, "Testing and benchmarks").
+ * `npm run bench:head [-- --train 100 --test 100 --runners tfjs,onnxruntime]`: the one-click
+ * landmark model as a user gets it, timed (docs/ARCHITECTURE.md, "Testing and benchmarks").
  *
  * 1. One-click fine-tuning: a temp project of HELEN faces (the first `train` of 300w-helen/train
  *    as its train split, the next `test` as its test split), the Train view's one-click config
@@ -12,7 +12,8 @@
  *    cut predicted to place the face; cut again only where that guess moves the crop's centre by
  *    over the card's `recutBeyond`; the final cut with its mirror), and, in the same run as the
  *    baseline, the same model always cut again (`recutBeyond` 0: three graph runs a face, the
- *    pipeline before). Each is timed `--reps` times, alternating; the best run counts, wall and
+ *    pipeline before), on each graph runner asked for (default: the one predict takes,
+ *    graph-runner.ts). Each is timed `--reps` times, alternating; the best run counts, wall and
  *    the process's CPU time, in ms per face, with the graph runs a face. Then the graph alone per
  *    crop (batches of 32, pre-cut) and FaceMesh's own share of it.
  *
@@ -31,6 +32,7 @@ import { ProjectStore } from '../src-main/core/project-store';
 import { chooseBackend } from '../src-main/engine/backend';
 import { cropFaces, faceCropBox } from '../src-main/engine/data/face-crop';
 import { loadFaceMesh } from '../src-main/engine/backbones/facemesh';
+import { chooseGraphRunner, type GraphRunnerName } from '../src-main/engine/export/graph-runner';
 import { loadExportedModel, type ExportedModel } from '../src-main/engine/export/load-model';
 import { parseFinetuneConfig } from '../src-main/engine/finetune/finetune-config';
 import { runFinetuneJob } from '../src-main/engine/jobs/finetune-job';
@@ -42,11 +44,14 @@ const { values } = parseArgs({
     train: { type: 'string', default: '100' },
     test: { type: 'string', default: '100' },
     reps: { type: 'string', default: '3' },
+    runners: { type: 'string' },
   },
 });
 const train = Number(values.train);
 const test = Number(values.test);
 const reps = Number(values.reps);
+// The graph runners to time predict on (graph-runner.ts); default the one predict takes.
+const runners = (values.runners ?? (await chooseGraphRunner())).split(',') as GraphRunnerName[];
 
 const load = () =>
   os
@@ -95,89 +100,92 @@ try {
 
   // 2. Predict on the test faces, boxes given (detection apart): as the card says, and always
   // cut again (the pipeline before the card's recutBeyond), alternating, best of `reps`.
-  const model = await loadExportedModel(outcome.modelDir!);
-  try {
-    const set = await readLabelledFaces(projectDir, 'landmarks', { includeUnconfirmed: false });
-    const faces = set.faces.filter((f) => f.split === 'test');
-    const requests = faces.map((f) => ({ file: f.file, box: boxOfPoints(f.points) }));
-    const crop = model.card.head!.crop;
-    let crops = 0;
-    const counted = (recutBeyond: number): ExportedModel => ({
-      ...model,
-      card: { ...model.card, head: { ...model.card.head!, crop: { ...crop, recutBeyond } } },
-      predict: (images) => {
-        crops += images.shape[0];
-        return model.predict(images);
-      },
-    });
-    const variants = [
-      {
-        label: `as the card says (recutBeyond ${crop.recutBeyond ?? 0})`,
-        model: counted(crop.recutBeyond ?? 0),
-      },
-      { label: 'always cut again (recutBeyond 0, before)', model: counted(0) },
-    ];
-    await predictFaces(model, requests.slice(0, 4), { detect: false }); // warm-up
-    const best = variants.map(() => ({ wall: Infinity, cpu: Infinity, runs: 0 }));
-    for (let rep = 0; rep < reps; rep++) {
-      for (const [v, variant] of variants.entries()) {
-        crops = 0;
-        const cpu0 = process.cpuUsage();
-        const t0 = performance.now();
-        const predicted = await predictFaces(variant.model, requests, { detect: false });
-        const wall = (performance.now() - t0) / predicted.faces.length;
-        const used = process.cpuUsage(cpu0);
-        const cpu = (used.user + used.system) / 1000 / predicted.faces.length;
-        best[v] = {
-          wall: Math.min(best[v]!.wall, wall),
-          cpu: Math.min(best[v]!.cpu, cpu),
-          runs: crops / predicted.faces.length,
-        };
-      }
-    }
-    for (const [v, variant] of variants.entries())
-      console.log(
-        `predict ${faces.length} faces, boxes given, ${variant.label}: ${best[v]!.wall.toFixed(1)} ms/face wall, ` +
-          `${best[v]!.cpu.toFixed(1)} ms/face CPU (best of ${reps}), ${best[v]!.runs.toFixed(2)} graph runs a face`,
-      );
-
-    // The graph alone on pre-cut crops (batches of 32), and FaceMesh alone on the same crops.
-    const pieces = await Promise.all(
-      faces.map(async (f) => {
-        const box = faceCropBox(f, { points: f.points }, model.card.crop);
-        return cropFaces(f.file, [box], model.inputSize);
-      }),
-    );
-    const batch = tf.concat(pieces);
-    tf.dispose(pieces);
-    const perCrop = async (run: (part: tf.Tensor4D) => Promise<unknown>) => {
-      const t = performance.now();
-      for (let from = 0; from < faces.length; from += 32) {
-        const part = batch.slice(from, Math.min(32, faces.length - from));
-        await run(part as tf.Tensor4D);
-        part.dispose();
-      }
-      return (performance.now() - t) / faces.length;
-    };
-    const graphMs = await perCrop((part) => model.predict(part));
-    // The taps the head reads: the rest of the graph is the head (its affine map and, when the
-    // card says so, the refinement's sampling).
-    const mesh = await loadFaceMesh();
-    let backboneMs: number;
+  for (const runner of runners) {
+    const model = await loadExportedModel(outcome.modelDir!, { runner });
+    console.log(`graph runner ${runner}`);
     try {
-      const taps = model.card.head!.backbones[0]!.taps;
-      backboneMs = await perCrop((part) => mesh.embed(part, taps));
+      const set = await readLabelledFaces(projectDir, 'landmarks', { includeUnconfirmed: false });
+      const faces = set.faces.filter((f) => f.split === 'test');
+      const requests = faces.map((f) => ({ file: f.file, box: boxOfPoints(f.points) }));
+      const crop = model.card.head!.crop;
+      let crops = 0;
+      const counted = (recutBeyond: number): ExportedModel => ({
+        ...model,
+        card: { ...model.card, head: { ...model.card.head!, crop: { ...crop, recutBeyond } } },
+        predict: (images) => {
+          crops += images.shape[0];
+          return model.predict(images);
+        },
+      });
+      const variants = [
+        {
+          label: `as the card says (recutBeyond ${crop.recutBeyond ?? 0})`,
+          model: counted(crop.recutBeyond ?? 0),
+        },
+        { label: 'always cut again (recutBeyond 0, before)', model: counted(0) },
+      ];
+      await predictFaces(model, requests.slice(0, 4), { detect: false }); // warm-up
+      const best = variants.map(() => ({ wall: Infinity, cpu: Infinity, runs: 0 }));
+      for (let rep = 0; rep < reps; rep++) {
+        for (const [v, variant] of variants.entries()) {
+          crops = 0;
+          const cpu0 = process.cpuUsage();
+          const t0 = performance.now();
+          const predicted = await predictFaces(variant.model, requests, { detect: false });
+          const wall = (performance.now() - t0) / predicted.faces.length;
+          const used = process.cpuUsage(cpu0);
+          const cpu = (used.user + used.system) / 1000 / predicted.faces.length;
+          best[v] = {
+            wall: Math.min(best[v]!.wall, wall),
+            cpu: Math.min(best[v]!.cpu, cpu),
+            runs: crops / predicted.faces.length,
+          };
+        }
+      }
+      for (const [v, variant] of variants.entries())
+        console.log(
+          `predict ${faces.length} faces, boxes given, ${variant.label}: ${best[v]!.wall.toFixed(1)} ms/face wall, ` +
+            `${best[v]!.cpu.toFixed(1)} ms/face CPU (best of ${reps}), ${best[v]!.runs.toFixed(2)} graph runs a face`,
+        );
+
+      // The graph alone on pre-cut crops (batches of 32), and FaceMesh alone on the same crops.
+      const pieces = await Promise.all(
+        faces.map(async (f) => {
+          const box = faceCropBox(f, { points: f.points }, model.card.crop);
+          return cropFaces(f.file, [box], model.inputSize);
+        }),
+      );
+      const batch = tf.concat(pieces);
+      tf.dispose(pieces);
+      const perCrop = async (run: (part: tf.Tensor4D) => Promise<unknown>) => {
+        const t = performance.now();
+        for (let from = 0; from < faces.length; from += 32) {
+          const part = batch.slice(from, Math.min(32, faces.length - from));
+          await run(part as tf.Tensor4D);
+          part.dispose();
+        }
+        return (performance.now() - t) / faces.length;
+      };
+      const graphMs = await perCrop((part) => model.predict(part));
+      // The taps the head reads: the rest of the graph is the head (its affine map and, when the
+      // card says so, the refinement's sampling).
+      const mesh = await loadFaceMesh();
+      let backboneMs: number;
+      try {
+        const taps = model.card.head!.backbones[0]!.taps;
+        backboneMs = await perCrop((part) => mesh.embed(part, taps));
+      } finally {
+        mesh.dispose();
+      }
+      batch.dispose();
+      const refinement = model.card.head?.refinement;
+      console.log(
+        `graph per crop ${graphMs.toFixed(1)} ms, of which FaceMesh alone ${backboneMs.toFixed(1)} ms ` +
+          `(head ${refinement?.applied ? `refined on ${refinement.tap}` : 'unrefined'}) · load ${load()}`,
+      );
     } finally {
-      mesh.dispose();
+      model.dispose();
     }
-    batch.dispose();
-    const refinement = model.card.head?.refinement;
-    console.log(
-      `graph per crop ${graphMs.toFixed(1)} ms, of which FaceMesh alone ${backboneMs.toFixed(1)} ms ` +
-        `(head ${refinement?.applied ? `refined on ${refinement.tap}` : 'unrefined'}) · load ${load()}`,
-    );
-  } finally {
-    model.dispose();
   }
 } finally {
   await rm(root, { recursive: true, force: true });

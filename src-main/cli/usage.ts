@@ -10,7 +10,7 @@ export const IMPORT_USAGE =
 export const SPLITS_USAGE =
   'face-studio splits --project P [--ratio TRAIN,VAL,TEST] [--seed S] [--subject-pattern RE] [--all] | --from FILE [--split train|val|test|pool]';
 export const EXPORT_USAGE =
-  'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--unconfirmed leave-out|mark] OUT';
+  'face-studio export --project P --format pts|coco|mtfl|celeba|dlib|yolo|class-folders|studio [--unconfirmed leave-out|mark] OUT | --model DIR|MODEL_ID [--project P] --format onnx|tfjs OUT';
 export const PRETRAIN_USAGE =
   'face-studio pretrain --project P [--config file.json] [--set key=value]… [--resume RUN_ID | --export-torch DIR [--path-map OLD=NEW]…]';
 export const IMPORT_BACKBONE_USAGE =

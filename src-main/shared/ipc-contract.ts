@@ -28,6 +28,7 @@ import { LiveJob } from './live-jobs';
 import {
   ConfigField,
   FinetuneTaskName,
+  ModelExportFormat,
   ModelId,
   ModelInfo,
   RunDetail,
@@ -259,9 +260,14 @@ export const invokeContract = {
   'training:runs': { request: Empty, response: z.array(RunInfo) },
   'training:run': { request: z.object({ runId: RunId }).strict(), response: RunDetail },
   'models:list': { request: Empty, response: z.array(ModelInfo) },
-  /** Copies models/<id>/ (model.json, weights, card.json) into `outDir`/<id>/. */
+  /**
+   * Copies models/<id>/ (model.json, weights, card.json) into `outDir`/<id>/; with `format: 'onnx'`
+   * writes model.onnx, card.json and the backbones' licence notices there instead.
+   */
   'models:export': {
-    request: z.object({ modelId: ModelId, outDir: DirPath }).strict(),
+    request: z
+      .object({ modelId: ModelId, outDir: DirPath, format: ModelExportFormat.optional() })
+      .strict(),
     response: z.object({ dir: z.string(), files: Count }),
   },
   'models:delete': {

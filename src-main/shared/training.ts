@@ -11,6 +11,9 @@ import { JobProgress, JobValidation, CedCurve } from './worker-protocol';
 
 export const RunId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'not a run id');
 export const ModelId = RunId;
+/** How a model leaves the project: its TF.js folder as it is, or model.onnx with the card. */
+export const ModelExportFormat = z.enum(['tfjs', 'onnx']);
+export type ModelExportFormat = z.infer<typeof ModelExportFormat>;
 
 export const TrainingKind = z.enum(['pretrain', 'finetune']);
 export type TrainingKind = z.infer<typeof TrainingKind>;

@@ -19,6 +19,7 @@ export function createModelHandlers(ctx: StudioContext): Pick<HandlerTable, Mode
         ctx.session.require().dir,
         request.modelId,
         absoluteFolder(request.outDir, 'The export folder'),
+        request.format,
       ),
     'models:delete': async (request) => {
       const dir = ctx.session.require().dir;

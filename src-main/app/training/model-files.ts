@@ -9,6 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
+import type { ModelExportFormat } from '../../shared/training';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../engine/backend';
+import { exportOnnxModel } from '../../engine/export/onnx/export-onnx';
 import { modelDir } from '../../engine/jobs/run-folder';
 import { readModelInfo } from './run-index';
 
@@ -23,11 +27,16 @@ async function countFiles(dir: string): Promise<number> {
 
 const temporaryName = (name: string) => `.${name}.${randomBytes(4).toString('hex')}.tmp`;
 
-/** Copies models/<id>/ into `outDir`/<id>/; refuses to overwrite a folder already there. */
+/**
+ * Copies models/<id>/ into `outDir`/<id>/ (`tfjs`), or writes it there as model.onnx with its
+ * card and notices (`onnx`, engine/export/onnx/export-onnx.ts); refuses to overwrite a folder
+ * already there.
+ */
 export async function exportModel(
   projectDir: string,
   modelId: string,
   outDir: string,
+  format: ModelExportFormat = 'tfjs',
 ): Promise<{ dir: string; files: number }> {
   const source = modelDir(projectDir, modelId);
   // Only a whole model (a valid card.json) leaves the project.
@@ -38,6 +47,13 @@ export async function exportModel(
       'conflict',
       `${target} already exists: export into another folder, or remove it first`,
     );
+  }
+  if (format === 'onnx') {
+    // The converter runs the TF.js graph once to read its shapes, here on main's event loop; main
+    // runs no other TF.js work, so it takes wasm (about 10× TF.js's pure-JS cpu backend).
+    if (tf.getBackend() !== 'wasm') await chooseBackend({ force: 'wasm' });
+    const written = await exportOnnxModel(source, target);
+    return { dir: target, files: written.files.length };
   }
   const temporary = path.join(path.dirname(target), temporaryName(modelId));
   try {

@@ -1,6 +1,6 @@
 /**
  * `face-studio export --project P --format F OUT`: writes the project's labels and images, from a
- * read-only snapshot of the project.
+ * read-only snapshot of the project. With `--model M` it exports a model instead (model-export.ts).
  */
 import { exportProjectLabels } from '../../core/library/library-export';
 import { ProjectStore } from '../../core/project-store';
@@ -9,6 +9,9 @@ import { parseCommandArgs, parseFormatOption, UsageError, type CliIo } from '../
 import { EXPORT_USAGE } from '../usage';
 
 export async function libraryExport(args: string[], io: CliIo): Promise<void> {
+  // `--model M`: a model, not the labels (model-export.ts).
+  if (args.some((a) => a === '--model' || a.startsWith('--model=')))
+    return (await import('./model-export')).modelExport(args, io);
   const { values, positionals } = parseCommandArgs(
     args,
     { project: { type: 'string' }, format: { type: 'string' }, unconfirmed: { type: 'string' } },

@@ -12,10 +12,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors';
 import { MODEL_CARD_VERSION, ModelCard } from '../../shared/model-card';
-import { GRAPH_FORMAT_VERSION } from './graph-model';
-import type { GraphMetadata } from './graph-model';
-import { BACKBONE_HEAD_GRAPH_VERSION } from './backbone-head-graph';
-import type { BackboneHeadGraphMetadata } from './backbone-head-graph';
+import { graphInputSize, graphMetadataOf } from './graph-metadata';
 import {
   CARD_JSON,
   MODEL_JSON,
@@ -25,6 +22,9 @@ import {
   readWeights,
 } from './model-folder';
 import type { ModelJsonFile, WeightsOnDisk } from './model-folder';
+
+export { graphInputSize, graphMetadataOf, type StudioGraphMetadata } from './graph-metadata';
+import { loadOnnxGraphRunner, type GraphRunnerName, type OnnxGraphRunner } from './graph-runner';
 
 /**
  * Faces per graph run: bounds the activations' memory (wasm is capped at 4 GB:
@@ -43,6 +43,8 @@ export interface ExportedPrediction {
 
 export interface ExportedModel {
   card: ModelCard;
+  /** What runs the graph (graph-runner.ts); absent for the engine's own runners of a head. */
+  runner?: GraphRunnerName;
   /** The square side the graph takes; other sizes are resized (bilinear) before it. */
   inputSize: number;
   /** Images `[n, S, S, 3]` RGB in [0, 1] (the caller keeps and disposes them). */
@@ -70,45 +72,6 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
   return parsed.data;
 }
 
-/** The graph formats this version reads: the ViT graph (1) and the backbone-head graph (2). */
-const NEWEST_GRAPH_FORMAT = Math.max(GRAPH_FORMAT_VERSION, BACKBONE_HEAD_GRAPH_VERSION);
-
-/** Face Studio's metadata of either graph kind. */
-export type StudioGraphMetadata = GraphMetadata | BackboneHeadGraphMetadata;
-
-/** The square side a graph takes. */
-export function graphInputSize(meta: StudioGraphMetadata): number {
-  return 'kind' in meta ? meta.inputSize : meta.vit.imageSize;
-}
-
-/**
- * Face Studio's metadata in a graph model's model.json; an export of the first format
- * (`face-studio-vit`, a backbone's weights only) or a newer format is refused by name.
- */
-export function graphMetadataOf(dir: string, modelJson: ModelJsonFile): StudioGraphMetadata {
-  const file = path.join(dir, MODEL_JSON);
-  if (modelJson.format === 'face-studio-vit')
-    throw new StudioError(
-      'invalid-payload',
-      `${file} is a backbone export of an earlier Face Studio (weights only, no graph): it can ` +
-        'start a fine-tuning run but cannot predict; export it again to get a graph model',
-    );
-  const meta = (modelJson.userDefinedMetadata as { faceStudio?: StudioGraphMetadata } | undefined)
-    ?.faceStudio;
-  if (modelJson.format !== 'graph-model' || !modelJson.modelTopology || !meta)
-    throw new StudioError(
-      'invalid-payload',
-      `${file} is not a Face Studio graph model (format "${modelJson.format}")`,
-    );
-  if (meta.formatVersion > NEWEST_GRAPH_FORMAT)
-    throw new StudioError(
-      'invalid-payload',
-      `${file} is graph format version ${meta.formatVersion}, written by a newer Face Studio; ` +
-        `this version reads up to version ${NEWEST_GRAPH_FORMAT}`,
-    );
-  return meta;
-}
-
 /** An IOHandler over already-read model.json and shards (tfjs's file:// handler needs tfjs-node). */
 function folderHandler(modelJson: ModelJsonFile, weights: WeightsOnDisk): tf.io.IOHandler {
   return {
@@ -125,7 +88,16 @@ function folderHandler(modelJson: ModelJsonFile, weights: WeightsOnDisk): tf.io.
   };
 }
 
-export async function loadExportedModel(dir: string): Promise<ExportedModel> {
+export interface LoadModelOptions {
+  /** TF.js's executor (the default) or ONNX Runtime over the converted graph (graph-runner.ts). */
+  runner?: GraphRunnerName;
+}
+
+export async function loadExportedModel(
+  dir: string,
+  options: LoadModelOptions = {},
+): Promise<ExportedModel> {
+  const runner = options.runner ?? 'tfjs';
   const card = await readModelCard(dir);
   const modelJson = await readModelJson(dir);
   const meta = graphMetadataOf(dir, modelJson);
@@ -138,16 +110,19 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
         `${meta.task} graph of ${size} px (files from two exports?)`,
     );
   const weights = await readWeights(dir, modelJson);
-  let graph: tf.GraphModel;
-  try {
-    graph = await tf.loadGraphModel(folderHandler(modelJson, weights));
-  } catch (error) {
-    throw new StudioError(
-      'invalid-payload',
-      `${path.join(dir, MODEL_JSON)} cannot be loaded as a graph model: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  let graph: tf.GraphModel | null = null;
+  let onnx: OnnxGraphRunner | null = null;
+  if (runner === 'onnxruntime') onnx = await loadOnnxGraphRunner(dir);
+  else
+    try {
+      graph = await tf.loadGraphModel(folderHandler(modelJson, weights));
+    } catch (error) {
+      throw new StudioError(
+        'invalid-payload',
+        `${path.join(dir, MODEL_JSON)} cannot be loaded as a graph model: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   const key =
     meta.task === 'backbone'
       ? 'features'
@@ -156,6 +131,7 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
         : 'probabilities';
   return {
     card,
+    runner,
     inputSize: size,
     predict: async (images) => {
       if (images.rank !== 4 || images.shape[3] !== 3)
@@ -174,9 +150,11 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
           );
           if (x.shape[1] !== size || x.shape[2] !== size)
             x = tf.image.resizeBilinear(x, [size, size], false, true);
-          return graph.execute(tf.cast(x, 'float32'), meta.output) as tf.Tensor;
+          x = tf.cast(x, 'float32');
+          return graph ? (graph.execute(x, meta.output) as tf.Tensor) : x;
         });
-        parts.push((await out.data()) as Float32Array);
+        const values = (await out.data()) as Float32Array;
+        parts.push(onnx ? await onnx.run(values, out.shape) : values);
         out.dispose();
       }
       const values = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
@@ -187,6 +165,9 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
       }
       return { [key]: values };
     },
-    dispose: () => graph.dispose(),
+    dispose: () => {
+      graph?.dispose();
+      void onnx?.dispose();
+    },
   };
 }

@@ -108,7 +108,7 @@ export async function writeModelFolder(
 }
 
 /** Writes `files` beside `dir`, then swaps the folder in; the previous folder goes only after. */
-async function writeFolderAtomic(
+export async function writeFolderAtomic(
   dir: string,
   files: [string, string | Uint8Array][],
 ): Promise<void> {

@@ -6,11 +6,15 @@
  * reported stay reported); pause holds between batches.
  */
 import { toIpcError } from '../../shared/errors';
+import { chooseGraphRunner } from '../export/graph-runner';
 import { loadExportedModel, type ExportedModel } from '../export/load-model';
 import { prelabelFaces, type ImageToPrelabel } from '../predict/prelabel';
 import type { JobRunControls, JobRunOutcome } from './job-run';
 
 /** Images per `prelabelled` event: small enough to show progress, large enough to batch well. */
+const loadWithRunner = async (dir: string): Promise<ExportedModel> =>
+  loadExportedModel(dir, { runner: await chooseGraphRunner() });
+
 export const PRELABEL_CHUNK = 32;
 
 export interface PrelabelJobSpec {
@@ -22,7 +26,7 @@ export interface PrelabelJobSpec {
   runDir?: string;
   /** Images per event; PRELABEL_CHUNK. */
   chunk?: number;
-  /** How the model is loaded (tests pass their own); loadExportedModel. */
+  /** How the model is loaded (tests pass their own); loadExportedModel on the chosen runner. */
   loadModel?: (dir: string) => Promise<ExportedModel>;
 }
 
@@ -36,7 +40,8 @@ export async function runPrelabelJob(
   let model: ExportedModel | null = null;
   let done = 0;
   try {
-    model = await (spec.loadModel ?? loadExportedModel)(spec.modelDir);
+    // ONNX Runtime runs the graph when it loads (faster on CPU: npm run bench:onnx).
+    model = await (spec.loadModel ?? loadWithRunner)(spec.modelDir);
     controls.emit({ type: 'started', jobId, runDir: spec.runDir ?? spec.modelDir });
     let cancelled = false;
     while (done < images.length) {

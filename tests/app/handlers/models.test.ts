@@ -6,6 +6,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../../../src-main/shared/training';
+import { exportFinetunedModel } from '../../../src-main/engine/export/export-model';
+import { cardFieldsFor, randomResult } from '../../engine/export/export-fixtures';
 import { writeModel } from '../training/training-fixtures';
 import { createTestStudio, type TestStudio } from './studio-fixture';
 
@@ -56,6 +58,35 @@ describe('model handlers', () => {
       deleted: false,
     });
     expect(await studio.value('models:list', {})).toEqual([]);
+  });
+
+  it('exports a model as ONNX: model.onnx and the card, a folder that is not a graph refused', async () => {
+    const dir = path.join(studio.projectDir, 'models', 'vit-1');
+    await exportFinetunedModel(
+      dir,
+      randomResult('landmarks', 2),
+      cardFieldsFor('landmarks', 'vit-1'),
+    );
+    const outDir = path.join(studio.workDir, 'onnx');
+    const exported = await studio.value<{ dir: string; files: number }>('models:export', {
+      modelId: 'vit-1',
+      outDir,
+      format: 'onnx',
+    });
+    expect(exported).toEqual({ dir: path.join(outDir, 'vit-1'), files: 2 });
+    expect((await readdir(exported.dir)).sort()).toEqual(['card.json', 'model.onnx']);
+    // An ONNX ModelProto: field 1 (ir_version, varint) first.
+    expect((await readFile(path.join(exported.dir, 'model.onnx')))[0]).toBe(0x08);
+    await writeModel(studio.projectDir, 'fake');
+    const refused = await studio.invoke('models:export', {
+      modelId: 'fake',
+      outDir,
+      format: 'onnx',
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    expect(await readdir(outDir)).toEqual(['vit-1']);
+    const bad = await studio.invoke('models:export', { modelId: 'vit-1', outDir, format: 'pt' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
   });
 
   it('refuses to delete a backbone a live run starts from', async () => {

@@ -43,7 +43,23 @@ describe('models store: export', () => {
     models.exportDir = 'exports';
     await models.exportSelected();
     expect(models.exportError).toBeNull();
-    expect(models.exported).toEqual({ modelId: selected, dir: `exports/${selected}`, files: 3 });
+    expect(models.exported).toEqual({
+      modelId: selected,
+      format: 'tfjs',
+      dir: `exports/${selected}`,
+      files: 3,
+    });
+    expect(studio.requests('models:export').at(-1)).toEqual({
+      modelId: selected,
+      outDir: 'exports',
+    });
+    await models.exportSelected('onnx');
+    expect(studio.requests('models:export').at(-1)).toEqual({
+      modelId: selected,
+      outDir: 'exports',
+      format: 'onnx',
+    });
+    expect(models.exported).toMatchObject({ format: 'onnx', dir: `exports/${selected}` });
   });
 
   it('forgets the export error when another model is chosen', async () => {

@@ -1,9 +1,9 @@
 /**
  * The Models section's state (a class of `$state` fields): the shelf from `models:list`, the
- * selected model's card, export to a folder (its error kept apart, shown beside the export field)
+ * selected model's card, export to a folder as TF.js or ONNX (its error kept apart, shown beside the export field)
  * and delete with a confirmation. Only the actions talk to `api.ts`.
  */
-import type { ModelInfo } from '$shared/training';
+import type { ModelExportFormat, ModelInfo } from '$shared/training';
 import { attempt, invoke, mode, on } from '../../lib/api';
 import { exportFolder, sortModels } from './model-shelf';
 
@@ -14,7 +14,12 @@ class ModelsState {
   selectedId = $state<string | null>(null);
   exportDir = $state('');
   exporting = $state(false);
-  exported = $state<{ modelId: string; dir: string; files: number } | null>(null);
+  exported = $state<{
+    modelId: string;
+    format: ModelExportFormat;
+    dir: string;
+    files: number;
+  } | null>(null);
   /** Why the last export did not happen; shown beside the export field, not atop the page. */
   exportError = $state<string | null>(null);
   /** The model a delete waits on a second click for. */
@@ -61,7 +66,8 @@ class ModelsState {
     );
   }
 
-  async exportSelected(): Promise<void> {
+  /** Exports the selected model: its TF.js folder, or (`onnx`) model.onnx with its card. */
+  async exportSelected(format: ModelExportFormat = 'tfjs'): Promise<void> {
     const model = this.selected;
     const outDir = exportFolder(this.exportDir);
     if (!model) return;
@@ -73,8 +79,12 @@ class ModelsState {
     this.exported = null;
     await attempt(
       async () => {
-        const answer = await invoke('models:export', { modelId: model.id, outDir });
-        this.exported = { modelId: model.id, ...answer };
+        const answer = await invoke('models:export', {
+          modelId: model.id,
+          outDir,
+          ...(format === 'onnx' ? { format } : {}),
+        });
+        this.exported = { modelId: model.id, format, ...answer };
       },
       (message) => (this.exportError = message),
     );
