@@ -2,7 +2,7 @@
  * Thumbnails made ahead, in the background, for the images of an open project that have none
  * (a lazy import, `face-studio import --lazy-thumbnails`, indexes 100,000 files without decoding
  * them): so the grid shows thumbnails at once instead of making each on its first request
- * (docs/ARCHITECTURE.md, "Browse").
+ * (docs/ARCHITECTURE.md, "Data flows").
  *
  * Low priority: one thumbnail at a time, in import order; before each it lets pending I/O run
  * (a save's fsync, a request) and waits until no media request is being answered, so a thumbnail

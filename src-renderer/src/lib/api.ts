@@ -8,7 +8,7 @@
  * rejects at once with an `AbortError`. Over the bridge the signal goes to `fetch`, so a request
  * still queued in the browser (six at most per host) is never sent and one in flight closes its
  * connection, which the bridge sees before it dispatches. Over Electron IPC a request cannot be
- * recalled; its answer is dropped (docs/ARCHITECTURE.md, "Browse").
+ * recalled; its answer is dropped (docs/ARCHITECTURE.md, "Data flows").
  */
 import type {
   EventChannel,

@@ -5,7 +5,7 @@
  *
  * One request per change: a filter change asks for its first page and the stats once, and the
  * grid asking for the same page meanwhile joins that request. A page the grid has scrolled past
- * and every request of a replaced filter are aborted (docs/ARCHITECTURE.md, "Browse"), so after a
+ * and every request of a replaced filter are aborted (docs/ARCHITECTURE.md, "Data flows"), so after a
  * fast scroll the pages on screen, the thumbnails and a save do not wait behind stale requests.
  */
 import { untrack } from 'svelte';

@@ -4,7 +4,7 @@
  * starts loading only once the tile has stayed rendered for `SETTLE_MS`, and a tile that leaves
  * takes its request with it (its `src` is removed, which cancels a load the browser has not
  * finished). So a scroll from top to bottom asks for the thumbnails where it ends, not for every
- * row it passed (docs/ARCHITECTURE.md, "Browse").
+ * row it passed (docs/ARCHITECTURE.md, "Data flows").
  *
  * Used as a Svelte action: `<img use:thumbnailSource={url} />`.
  */
