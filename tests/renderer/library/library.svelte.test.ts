@@ -157,6 +157,29 @@ describe('library store: filter and pages', () => {
     expect(library.itemAt(PAGE_SIZE)?.path).toBe(`images/${PAGE_SIZE}.jpg`);
   });
 
+  it('leaves only the pages on screen waiting after a fast scroll through 100,000 images', async () => {
+    const { library, PAGE_SIZE } = await started();
+    // Answers never come during the scroll: every request stays on its way unless dropped.
+    studio.handle('library:list', () => new Promise(() => undefined));
+    const total = 100_000;
+    const onScreen = 110; // ~11 rows of 10 tiles with the overscan
+    const frames = 240; // 4 s at 60 frames per second
+    let mostWaiting = 0;
+    for (let frame = 1; frame <= frames; frame += 1) {
+      const first = Math.floor((frame / frames) * (total - onScreen));
+      library.ensureRange(first, first + onScreen);
+      mostWaiting = Math.max(mostWaiting, library.pagesLoading().length);
+    }
+    // At no moment more than the pages on screen (110 tiles span two pages at most) wait.
+    expect(mostWaiting).toBe(2);
+    const last = total - onScreen;
+    expect(library.pagesLoading()).toEqual(
+      [Math.floor(last / PAGE_SIZE), Math.floor((total - 1) / PAGE_SIZE)].filter(
+        (page, i, pages) => pages.indexOf(page) === i,
+      ),
+    );
+  });
+
   it('drops the pages and stats of a filter that was replaced', async () => {
     const { library } = await started();
     const slowStats = deferred<typeof STATS>();
