@@ -17,6 +17,9 @@
  * Compaction first renames the journal to labels.journal.compacting.jsonl, so appends can go on
  * into a fresh journal while labels.json is rewritten; the compacting file is removed once the
  * new labels.json is durable. Readers apply the compacting file's lines, then the journal's.
+ *
+ * The image index's journal (images-journal.ts) is the same file format under other names, its
+ * lines holding `"edits"` instead of `"faces"`: this module is its reader and appender too.
  */
 import { crc32 } from 'node:zlib';
 import { constants } from 'node:fs';
@@ -28,6 +31,17 @@ import { describeWriteError, syncFolder } from './atomic-write';
 export const JOURNAL_FILE = 'labels.journal.jsonl';
 export const COMPACTING_FILE = 'labels.journal.compacting.jsonl';
 
+/** What a journal's lines hold: faces (labels) or image index edits (images-journal.ts). */
+export type JournalKey = 'faces' | 'edits';
+
+/** A journal's file and the name its compaction renames it to. */
+export interface JournalFiles {
+  journal: string;
+  compacting: string;
+}
+
+const LABEL_JOURNAL_FILES: JournalFiles = { journal: JOURNAL_FILE, compacting: COMPACTING_FILE };
+
 const LINE_START = '{"crc":"';
 /** `{"crc":"` + 8 hex digits + `",`: the checksummed text starts right after. */
 const CHECKED_FROM = LINE_START.length + 8 + 2;
@@ -36,8 +50,8 @@ const NEWLINE = 0x0a;
 export interface JournalLine {
   /** Schema version of labels.json when the line was written. */
   version: number;
-  /** The faces as parsed, not yet validated. */
-  faces: unknown[];
+  /** The faces (or image edits) as parsed, not yet validated. */
+  entries: unknown[];
   /** 1-based line number, for error messages. */
   line: number;
 }
@@ -51,15 +65,19 @@ export interface JournalContents {
   size: number;
 }
 
-/** One journal line for `faces` (already validated), with its newline. */
-export function encodeJournalLine(version: number, faces: readonly unknown[]): Buffer {
-  const checked = `"v":${version},"faces":${JSON.stringify(faces)}}`;
+/** One journal line for `entries` (already validated), with its newline. */
+export function encodeJournalLine(
+  version: number,
+  entries: readonly unknown[],
+  key: JournalKey = 'faces',
+): Buffer {
+  const checked = `"v":${version},"${key}":${JSON.stringify(entries)}}`;
   const sum = crc32(checked).toString(16).padStart(8, '0');
   return Buffer.from(`${LINE_START}${sum}",${checked}\n`);
 }
 
 /** The line's content when its checksum holds, else null. */
-function decodeLine(text: string): { version: number; faces: unknown[] } | null {
+function decodeLine(text: string, key: JournalKey): { version: number; entries: unknown[] } | null {
   if (!text.startsWith(LINE_START) || text.slice(CHECKED_FROM - 2, CHECKED_FROM) !== '",') {
     return null;
   }
@@ -73,18 +91,21 @@ function decodeLine(text: string): { version: number; faces: unknown[] } | null 
   } catch {
     return null;
   }
-  const { v, faces } = (parsed ?? {}) as { v?: unknown; faces?: unknown };
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || !Array.isArray(faces)) {
+  const { v, [key]: entries } = (parsed ?? {}) as { v?: unknown } & Record<string, unknown>;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || !Array.isArray(entries)) {
     return null;
   }
-  return { version: v, faces: faces as unknown[] };
+  return { version: v, entries: entries as unknown[] };
 }
 
 /**
  * Reads a journal file. Undefined when it does not exist; a StudioError naming the file and line
  * when a bad line sits before a good one.
  */
-export async function readJournal(file: string): Promise<JournalContents | undefined> {
+export async function readJournal(
+  file: string,
+  key: JournalKey = 'faces',
+): Promise<JournalContents | undefined> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -102,7 +123,7 @@ export async function readJournal(file: string): Promise<JournalContents | undef
   for (let number = 1; start < bytes.length; number += 1) {
     const end = bytes.indexOf(NEWLINE, start);
     // A line without its newline was cut short: it can only be the torn tail.
-    const decoded = end === -1 ? null : decodeLine(bytes.toString('utf8', start, end));
+    const decoded = end === -1 ? null : decodeLine(bytes.toString('utf8', start, end), key);
     if (decoded === null) {
       firstBad ??= number;
     } else {
@@ -142,10 +163,11 @@ export class LabelsJournal {
     folder: string,
     active: JournalContents | undefined,
     compacting: JournalContents | undefined,
+    files: JournalFiles = LABEL_JOURNAL_FILES,
   ) {
     this.folder = folder;
-    this.file = path.join(folder, JOURNAL_FILE);
-    this.compactingFile = path.join(folder, COMPACTING_FILE);
+    this.file = path.join(folder, files.journal);
+    this.compactingFile = path.join(folder, files.compacting);
     this.validBytes = active?.validBytes ?? 0;
     this.size = active?.size ?? 0;
     this.fileExists = active !== undefined;

@@ -20,8 +20,11 @@
  *   exactly them, and applying lines again over a labels.json that already holds them changes
  *   nothing, so no edit is lost or rolled back. A compacting file found on open (a compaction cut
  *   short) is folded, together with the journal, under the lock by the next compaction.
- * - Image index edits rewrite project.json at once; callers batch them (an import adds thousands
- *   of records in one putImages call).
+ * - Image index edits (putImages, removeImages) go to their own journal, images.journal.jsonl (see
+ *   images-journal.ts): one line per call, fsync'd before the call resolves, and only then applied
+ *   in memory, so the index in memory is always exactly what is durable. It is folded into
+ *   project.json the same way as the label journal, after 5,000 edited records or 8 MB (in the
+ *   background) and on close.
  * - A corrupt, invalid or too-new file stops the open with a StudioError naming it and is never
  *   written; an older project is migrated after a backup (see migrations.ts) and the journal is
  *   folded into the migrated labels.json.
@@ -70,6 +73,13 @@ import type { Migration, RawJson } from './migrations';
 import { LibraryIndex } from './library/library-index';
 import { acquireProjectLock } from './project-lock';
 import type { ProjectLock } from './project-lock';
+import {
+  applyImageEdits,
+  IMAGE_JOURNAL_FILES,
+  IMAGES_COMPACTING_FILE,
+  IMAGES_JOURNAL_FILE,
+  type ImageEdit,
+} from './images-journal';
 import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
 import {
   CUSTOM_LANDMARKS_FILE,
@@ -94,6 +104,8 @@ export const DEFAULT_LABEL_DEBOUNCE_MS = 200;
 export const DEFAULT_COMPACT_AFTER_FACES = 2_000;
 /** Journal size before a background compaction, whatever the face count (98-point faces). */
 export const DEFAULT_COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
+/** Image records edited in the journal before a background compaction of project.json. */
+export const DEFAULT_COMPACT_AFTER_IMAGE_EDITS = 5_000;
 
 export interface NewProject {
   name: string;
@@ -113,8 +125,10 @@ export interface ProjectStoreOptions {
   onFacesChanged?: (faces: readonly FaceRevision[]) => void;
   /** Faces in the journal that start a background compaction (≥ 1). */
   compactAfterFaces?: number;
-  /** Journal bytes that start a background compaction (≥ 1). */
+  /** Journal bytes that start a background compaction (≥ 1), for each of the two journals. */
   compactAfterBytes?: number;
+  /** Image edits in the image index's journal that start a background compaction (≥ 1). */
+  compactAfterImageEdits?: number;
   /**
    * Open without the project's lock, for reading only: every write is refused and close writes
    * nothing. Another process may hold the project meanwhile; this store is a snapshot of it.
@@ -194,10 +208,15 @@ export class ProjectStore {
   private compactionQueued = false;
   /** After a failed background compaction, the next waits until the journal holds this many. */
   private retryCompactionAt = 0;
-  private projectWrite: Promise<void> = Promise.resolve();
-  /** Bumped on every index change; a write records the revision it holds once durable. */
-  private projectRevision = 0;
-  private projectSavedRevision = 0;
+  /** The image index's journal (images-journal.ts), its appends and rotations one at a time. */
+  private readonly imagesJournal: LabelsJournal;
+  private imagesQueue: Promise<void> = Promise.resolve();
+  private readonly compactAfterImageEdits: number;
+  /** Image edits in the image journal, for the compaction threshold. */
+  private imageEdits: number;
+  private imageCompaction: Promise<void> = Promise.resolve();
+  private imageCompactionQueued = false;
+  private retryImageCompactionAt = 0;
   private isClosed = false;
   /** The folder's lock, held from open to close; null for a read-only store. */
   private lock: ProjectLock | null = null;
@@ -211,6 +230,13 @@ export class ProjectStore {
     journalFaces: number,
     landmarks: LandmarkSchema,
     options: ProjectStoreOptions,
+    imagesJournal: LabelsJournal = new LabelsJournal(
+      dir,
+      undefined,
+      undefined,
+      IMAGE_JOURNAL_FILES,
+    ),
+    imageEdits = 0,
   ) {
     this.dir = dir;
     this.landmarkSchema = landmarks;
@@ -232,6 +258,14 @@ export class ProjectStore {
       labels,
     );
     this.journal = journal;
+    this.imagesJournal = imagesJournal;
+    this.imageEdits = imageEdits;
+    this.compactAfterImageEdits = positiveOption(
+      options.compactAfterImageEdits,
+      DEFAULT_COMPACT_AFTER_IMAGE_EDITS,
+      1,
+      'compactAfterImageEdits',
+    );
     this.durableFaces = { ...labels.faces };
     this.journalFaces = journalFaces;
     this.debounceMs = positiveOption(
@@ -317,7 +351,14 @@ export class ProjectStore {
     options: ProjectStoreOptions,
   ): Promise<ProjectStore> {
     // A stray journal would be replayed over the new project's labels on its next open.
-    for (const name of [PROJECT_FILE, LABELS_FILE, JOURNAL_FILE, COMPACTING_FILE]) {
+    for (const name of [
+      PROJECT_FILE,
+      LABELS_FILE,
+      JOURNAL_FILE,
+      COMPACTING_FILE,
+      IMAGES_JOURNAL_FILE,
+      IMAGES_COMPACTING_FILE,
+    ]) {
       if (await exists(path.join(root, name))) {
         throw new StudioError(
           'conflict',
@@ -380,7 +421,16 @@ export class ProjectStore {
     const projectFile = path.join(root, PROJECT_FILE);
     const labelsFile = path.join(root, LABELS_FILE);
 
-    const projectRaw = await readJsonFile(projectFile);
+    // Journals before project.json, and again if a compaction replaced it meanwhile (see the
+    // labels' read below): a rotation between the reads shows lines twice, never not at all.
+    const { projectRaw, imagesActive, imagesCompacting } = await readWhileUnchanged(
+      projectFile,
+      async () => ({
+        imagesActive: await readJournal(path.join(root, IMAGES_JOURNAL_FILE), 'edits'),
+        imagesCompacting: await readJournal(path.join(root, IMAGES_COMPACTING_FILE), 'edits'),
+        projectRaw: await readJsonFile(projectFile),
+      }),
+    );
     if (projectRaw === undefined) {
       throw new StudioError(
         'not-found',
@@ -400,11 +450,14 @@ export class ProjectStore {
     const labelsVersion =
       labelsRaw === undefined ? undefined : versionOf(labelsRaw, labelsFile, ['schemaVersion']);
     const journals = [compacting, active].filter((journal) => journal !== undefined);
+    const imageJournals = [imagesCompacting, imagesActive].filter(
+      (journal) => journal !== undefined,
+    );
 
     const versions: [string, number | undefined][] = [
       [projectFile, projectVersion],
       [labelsFile, labelsVersion],
-      ...journals.flatMap((journal) =>
+      ...[...journals, ...imageJournals].flatMap((journal) =>
         journal.lines.map((line): [string, number] => [
           `${journal.file} (line ${line.line})`,
           line.version,
@@ -422,6 +475,12 @@ export class ProjectStore {
     }
 
     let project = projectRaw as RawJson;
+    if (imageJournals.length > 0) {
+      project = {
+        ...project,
+        images: applyImageEdits(project.images, projectVersion, imageJournals),
+      };
+    }
     let labels = labelsRaw as RawJson | undefined;
     if (labels !== undefined && labelsVersion !== undefined) {
       applyJournals(labels, labelsVersion, labelsFile, journals);
@@ -455,7 +514,7 @@ export class ProjectStore {
       );
     }
 
-    const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.faces.length, 0);
+    const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0);
     const projectData =
       fastProjectFile(project) ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project);
     const store = new ProjectStore(
@@ -466,6 +525,8 @@ export class ProjectStore {
       journalFaces,
       await readProjectLandmarks(root, projectData.meta.landmarkSchema),
       options,
+      new LabelsJournal(root, imagesActive, imagesCompacting, IMAGE_JOURNAL_FILES),
+      (imagesActive?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0),
     );
     if (needsMigration && !options.readOnly) {
       // labels.json first: if the app dies between the two writes, project.json still says the
@@ -477,6 +538,9 @@ export class ProjectStore {
       await store.journal.removeCompacting();
       await store.journal.removeJournal();
       store.journalFaces = 0;
+      await store.imagesJournal.removeCompacting();
+      await store.imagesJournal.removeJournal();
+      store.imageEdits = 0;
     }
     return store;
   }
@@ -524,8 +588,9 @@ export class ProjectStore {
   }
 
   /**
-   * Adds or replaces image records (matched by id) and writes project.json. Resolves once the
-   * index is durable. Every record is validated first; one bad record rejects the whole batch.
+   * Adds or replaces image records (matched by id): one line in the image journal. Resolves once
+   * it is durable, and only then does the index in memory show the records. Every record is
+   * validated first; one bad record rejects the whole batch.
    */
   async putImages(records: readonly z.input<typeof ImageRecord>[]): Promise<void> {
     this.requireWritable();
@@ -536,38 +601,133 @@ export class ProjectStore {
         `Cannot add images to ${this.dir}: ${describeIssues(parsed.error)}`,
       );
     }
-    const images = this.project.data.images;
-    for (const record of parsed.data) {
-      freezeImage(record);
-      const position = this.index.positionOf(record.id);
-      if (position === undefined) {
-        images.push(record);
-        this.index.putImage(images, images.length - 1, record);
-      } else {
-        images[position] = record;
-        this.index.putImage(images, position, record);
+    if (parsed.data.length === 0) return;
+    const edits: ImageEdit[] = parsed.data.map((record) => ({ put: record }));
+    await this.appendImageEdits(edits, () => {
+      const images = this.project.data.images;
+      for (const record of parsed.data) {
+        freezeImage(record);
+        const position = this.index.positionOf(record.id);
+        if (position === undefined) {
+          images.push(record);
+          this.index.putImage(images, images.length - 1, record);
+        } else {
+          images[position] = record;
+          this.index.putImage(images, position, record);
+        }
       }
-    }
-    this.projectRevision += 1;
-    await this.writeProject();
+    });
   }
 
   /**
-   * Removes image records and writes project.json; returns how many were removed. Their labels
-   * stay in labels.json (no annotation is ever dropped silently) but no longer count as labelled.
+   * Removes image records (one line in the image journal) and returns how many were removed.
+   * Their labels stay in labels.json (no annotation is ever dropped silently) but no longer count
+   * as labelled.
    */
   async removeImages(imageIds: readonly string[]): Promise<number> {
     this.requireWritable();
-    const drop = new Set(imageIds);
-    const kept = this.project.data.images.filter((image) => !drop.has(image.id));
-    const removed = this.project.data.images.length - kept.length;
-    if (removed > 0) {
+    let removed = 0;
+    await this.inImagesQueue(async () => {
+      const drop = new Set(imageIds.filter((id) => this.index.positionOf(id) !== undefined));
+      if (drop.size === 0) return;
+      await this.imagesJournal.append(
+        encodeJournalLine(
+          this.meta.schemaVersion,
+          [...drop].map((id): ImageEdit => ({ remove: id })),
+          'edits',
+        ),
+      );
+      const kept = this.project.data.images.filter((image) => !drop.has(image.id));
+      removed = this.project.data.images.length - kept.length;
       this.project.data.images = kept;
       this.index.rebuild(kept);
-      this.projectRevision += 1;
-      await this.writeProject();
-    }
+      this.imageEdits += drop.size;
+    });
+    this.compactImagesIfDue();
     return removed;
+  }
+
+  /** Appends `edits` as one durable line, then `apply`s them in memory, in the images' queue. */
+  private async appendImageEdits(edits: readonly ImageEdit[], apply: () => void): Promise<void> {
+    const line = encodeJournalLine(this.meta.schemaVersion, edits, 'edits');
+    await this.inImagesQueue(async () => {
+      await this.imagesJournal.append(line);
+      // In the same turn as the append: a rotation queued behind it sees memory = disk.
+      apply();
+      this.imageEdits += edits.length;
+    });
+    this.compactImagesIfDue();
+  }
+
+  private inImagesQueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.imagesQueue.then(task);
+    this.imagesQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Starts a background compaction of project.json once the image journal passes a threshold. */
+  private compactImagesIfDue(): void {
+    const due =
+      (this.imagesJournal.compacting ||
+        this.imageEdits >= this.compactAfterImageEdits ||
+        this.imagesJournal.bytes >= this.compactAfterBytes) &&
+      this.imageEdits >= this.retryImageCompactionAt;
+    if (!due || this.imageCompactionQueued || this.isClosed) return;
+    this.imageCompactionQueued = true;
+    this.queueImageCompaction()
+      .then(
+        () => {
+          this.retryImageCompactionAt = 0;
+        },
+        () => {
+          // Nothing is lost (the journal keeps every edit); try again after as many more.
+          this.retryImageCompactionAt = this.imageEdits + this.compactAfterImageEdits;
+        },
+      )
+      .finally(() => {
+        this.imageCompactionQueued = false;
+      });
+  }
+
+  private queueImageCompaction(): Promise<void> {
+    const run = this.imageCompaction.then(() => this.compactImagesNow());
+    this.imageCompaction = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Folds the image journal into project.json, as compactNow does for labels: rotate under the
+   * queue and take the index as it is then (memory holds exactly what is durable), write
+   * project.json from that while appends go on into a fresh journal, then drop the rotated file.
+   */
+  private async compactImagesNow(): Promise<void> {
+    const projectFile = this.project.adapter;
+    if (this.imagesJournal.compacting) {
+      await this.inImagesQueue(async () => {
+        await projectFile.write(this.projectSnapshot());
+        await this.imagesJournal.removeCompacting();
+        await this.imagesJournal.removeJournal();
+        this.imageEdits = 0;
+      });
+      return;
+    }
+    const snapshot = await this.inImagesQueue(async (): Promise<ProjectFile | null> => {
+      if (this.imagesJournal.bytes === 0) return null;
+      await this.imagesJournal.rotate();
+      this.imageEdits = 0;
+      return this.projectSnapshot();
+    });
+    if (snapshot === null) return;
+    await projectFile.write(snapshot);
+    await this.imagesJournal.removeCompacting();
+  }
+
+  /** project.json's content now; the records are frozen, so a copy of the list is enough. */
+  private projectSnapshot(): ProjectFile {
+    return { ...this.project.data, images: [...this.project.data.images] };
   }
 
   /** A copy of the face stored for an image, or null. */
@@ -652,10 +812,9 @@ export class ProjectStore {
    */
   async flush(): Promise<void> {
     await this.flushLabels();
-    await this.projectWrite;
-    // An index write that failed earlier (the caller saw its error) is tried again here.
-    if (this.projectSavedRevision < this.projectRevision) await this.writeProject();
+    await this.imagesQueue;
     await this.compactionQueue;
+    await this.imageCompaction;
   }
 
   /**
@@ -666,6 +825,7 @@ export class ProjectStore {
     this.requireWritable();
     await this.flushLabels();
     await this.queueCompaction();
+    await this.queueImageCompaction();
   }
 
   /**
@@ -683,6 +843,7 @@ export class ProjectStore {
     if (openFolders.get(this.dir) === 1) {
       // Another store of this process holds the folder (a session switch): it compacts later.
       await this.queueCompaction().catch(() => undefined);
+      await this.queueImageCompaction().catch(() => undefined);
     }
     this.isClosed = true;
     const holders = (openFolders.get(this.dir) ?? 1) - 1;
@@ -804,17 +965,6 @@ export class ProjectStore {
     return { schemaVersion: this.labels.data.schemaVersion, faces: { ...this.durableFaces } };
   }
 
-  private writeProject(): Promise<void> {
-    const revision = this.projectRevision;
-    // The adapter serialises the data before its first await, so this write holds `revision`.
-    const write = this.project.write().then(() => {
-      this.projectSavedRevision = Math.max(this.projectSavedRevision, revision);
-    });
-    // flush() waits for the last index write; its error already went to the caller that made it.
-    this.projectWrite = write.catch(() => undefined);
-    return write;
-  }
-
   private requireOpen(): void {
     if (this.isClosed) throw this.closedError();
   }
@@ -874,7 +1024,7 @@ function applyJournals(
             `${labelsFile} is at version ${labelsVersion}; was labels.json replaced? Nothing was changed.`,
         );
       }
-      for (const face of line.faces) {
+      for (const face of line.entries) {
         const valid = validJournalFace(face, labelsVersion, journal.file, line.line);
         (faces as Record<string, unknown>)[valid.imageId as string] = valid;
       }

@@ -132,6 +132,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   }
 
   async function handleInvoke(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // The page aborts requests it has left behind (a grid page scrolled past): its connection
+    // closes. One whose client is gone by the time its body is read is not served at all.
+    let clientGone = false;
+    response.once('close', () => {
+      if (!response.writableFinished) clientGone = true;
+    });
     try {
       const contentType = request.headers['content-type'] ?? '';
       // Only JSON: a form or text/plain post is what a cross-site page could send without asking.
@@ -149,7 +155,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         });
       }
       const { channel, payload } = body as { channel?: unknown; payload?: unknown };
-      sendJson(response, 200, await dispatch(handlers, channel, payload));
+      if (clientGone) return;
+      const result = await dispatch(handlers, channel, payload);
+      if (!clientGone) sendJson(response, 200, result);
     } catch (error) {
       if (error instanceof HttpError) {
         // A half-read oversized body: close the connection instead of reading the rest.

@@ -1,20 +1,21 @@
 /**
  * Crash safety on real disk: a child process edits a project and is killed with SIGKILL at a
- * random moment, 50 times in a row on the same project. Label edits go to the journal, which each
- * child compacts into labels.json every few faces, so kills land during appends, during
- * compactions and between them. After every kill project.json and labels.json must parse and
- * validate, the journals may hold a torn line only at their end, and every edit the child
- * acknowledged (its promise had resolved) must be in labels.json plus the journals.
+ * random moment, 50 times in a row on the same project. Label edits go to the label journal and
+ * image index edits to the image journal, which each child compacts into labels.json and
+ * project.json every few edits, so kills land during appends, during compactions and between
+ * them. After every kill project.json and labels.json must parse and validate, the journals may
+ * hold a torn line only at their end, and every edit the child acknowledged (its promise had
+ * resolved) must be in labels.json or project.json plus their journals.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectStore } from '../../src-main/core/project-store';
-import { ProjectFile } from '../../src-main/shared/domain';
+import { imagesOnDisk } from './fixtures/images-on-disk';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, imageRecord, seededRandom } from '../support/project-data';
 
@@ -124,15 +125,6 @@ function startChild(debounceMs: number, compactAfterFaces: number): Child {
   };
 }
 
-async function readJson(name: string, where: string): Promise<unknown> {
-  const text = await readFile(path.join(dir, name), 'utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new Error(`${where}: ${name} is not valid JSON (${(error as Error).message})`);
-  }
-}
-
 describe('durability under SIGKILL', () => {
   it(`keeps both files valid and every acknowledged edit across ${KILLS} kills`, async () => {
     const random = seededRandom(SEED);
@@ -141,6 +133,8 @@ describe('durability under SIGKILL', () => {
     let acks = 0;
     let killsWithTempFileLeft = 0;
     let killsMidCompaction = 0;
+    let killsMidImageCompaction = 0;
+    let killsWithImageJournal = 0;
     let killsWithJournal = 0;
     let tornTails = 0;
 
@@ -180,8 +174,13 @@ describe('durability under SIGKILL', () => {
         }
       }
 
-      const project = ProjectFile.safeParse(await readJson('project.json', where));
-      expect(project.error, `${where}: project.json`).toBeUndefined();
+      // Throws (failing the test) on an invalid project.json or a bad line before a good one.
+      const index = await imagesOnDisk(dir).catch((error: unknown) => {
+        throw new Error(`${where}: ${(error as Error).message}`);
+      });
+      if ('images.journal.compacting.jsonl' in index.journalLines) killsMidImageCompaction += 1;
+      if (Object.values(index.journalLines).some((lines) => lines > 0)) killsWithImageJournal += 1;
+      tornTails += index.tornTails.length;
       // Throws (failing the test) on an invalid labels.json or a bad line before a good one.
       const onDisk = await labelsOnDisk(dir).catch((error: unknown) => {
         throw new Error(`${where}: ${(error as Error).message}`);
@@ -195,7 +194,7 @@ describe('durability under SIGKILL', () => {
         expect(face, `${where}: face ${imageId}`).toBeDefined();
         expect(counterOf(face!), `${where}: face ${imageId}`).toBeGreaterThanOrEqual(counter);
       }
-      const indexed = new Set(project.data!.images.map((image) => image.id));
+      const indexed = new Set(index.images.map((image) => image.id));
       for (const imageId of ackedImages) expect(indexed.has(imageId), `${where}`).toBe(true);
 
       if ((await readdir(dir)).some((name) => name.endsWith('.tmp'))) killsWithTempFileLeft += 1;
@@ -208,23 +207,33 @@ describe('durability under SIGKILL', () => {
     expect(killsWithJournal).toBeGreaterThan(0);
     // ...and some landed between a compaction's rotation and its end (10 of 50 in a typical run).
     expect(killsMidCompaction).toBeGreaterThan(0);
+    // The same for the image index's journal and its compaction into project.json.
+    expect(killsWithImageJournal).toBeGreaterThan(0);
+    expect(killsMidImageCompaction).toBeGreaterThan(0);
     // The store replays the journals to what the independent reader found; closing it folds them
     // into labels.json and removes them. Opening cleans up the temp files of the killed writers.
     const expected = (await labelsOnDisk(dir)).labels;
+    const expectedImages = (await imagesOnDisk(dir)).images;
     const store = await ProjectStore.open(dir);
     for (const imageId of Object.keys(expected.faces)) {
       expect(store.getFace(imageId)).toEqual(expected.faces[imageId]);
     }
+    expect(store.listImages()).toEqual(expectedImages);
     await store.close();
     const after = await labelsOnDisk(dir);
     expect(after.labels).toEqual(expected);
     expect(after.journalLines).toEqual({});
+    const afterImages = await imagesOnDisk(dir);
+    expect(afterImages.project.images).toEqual(expectedImages);
+    expect(afterImages.journalLines).toEqual({});
     expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     console.info(
       `durability: ${KILLS} kills, ${acks} acknowledged edits, ` +
         `${killsWithTempFileLeft} kills landed mid-write (temp file left), ` +
         `${killsMidCompaction} mid-compaction (compacting file left), ` +
-        `${killsWithJournal} with journal lines, ${tornTails} torn journal tails`,
+        `${killsWithJournal} with journal lines, ${killsMidImageCompaction} mid image ` +
+        `compaction, ${killsWithImageJournal} with image journal lines, ` +
+        `${tornTails} torn journal tails`,
     );
   }, 180_000);
 });

@@ -67,7 +67,7 @@ describe('label journal', () => {
     expect(await readFile(labelsFile, 'utf8')).toBe(labelsBefore);
     const contents = await readJournal(journal);
     // Two flushes; the first holds image 0 once, at its last edit.
-    expect(contents?.lines.map((line) => line.faces.length)).toEqual([2, 1]);
+    expect(contents?.lines.map((line) => line.entries.length)).toEqual([2, 1]);
     expect(contents?.validBytes).toBe((await stat(journal)).size);
     const onDisk = await labelsOnDisk(dir);
     expect(counterOf(onDisk.labels.faces[imageId(0)]!)).toBe(3);

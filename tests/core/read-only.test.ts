@@ -47,7 +47,9 @@ describe('a read-only project folder', () => {
     );
     expect(outcome.putImages).toMatchObject({ code: 'io' });
     expect((outcome.putImages as { message: string }).message).toMatch(
-      new RegExp(`^Cannot write ${path.join(dir, 'project.json')}: ${readOnlyReason.source}`),
+      new RegExp(
+        `^Cannot write ${path.join(dir, 'images.journal.jsonl')}: ${readOnlyReason.source}`,
+      ),
     );
     expect(outcome.create).toMatchObject({ code: 'io' });
     expect((outcome.create as { message: string }).message).toMatch(
@@ -56,8 +58,9 @@ describe('a read-only project folder', () => {
     expect(outcome.keptInMemory).toBe('2');
     expect(outcome.flushedAfterChmod).toBe(true);
 
-    // The failed edits were kept in memory and written by close() once the folder was writable;
-    // close() also folded the journal into labels.json.
+    // The failed label edit was kept in memory and written by close() once the folder was
+    // writable; close() also folded the journal into labels.json. The failed index edit changed
+    // nothing: an image edit reaches memory only once its journal line is durable.
     const labels = LabelsFile.parse(
       JSON.parse(await readFile(path.join(dir, 'labels.json'), 'utf8')),
     );
@@ -68,6 +71,7 @@ describe('a read-only project folder', () => {
     const project = ProjectFile.parse(
       JSON.parse(await readFile(path.join(dir, 'project.json'), 'utf8')),
     );
-    expect(project.images.map((image) => image.id)).toEqual([imageId(1), imageId(2)]);
+    expect(project.images.map((image) => image.id)).toEqual([imageId(1)]);
+    expect(outcome.imagesAfterFailure).toEqual([imageId(1)]);
   });
 });

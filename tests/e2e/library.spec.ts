@@ -177,3 +177,51 @@ test('detects faces on its own, says why an image is flagged, keeps it in one cl
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('image-position')).toHaveText(/^\s*2 \/ 4\s*$/);
 });
+
+test('a filter change asks for one page and the stats once, and thumbnails still load', async ({
+  page,
+}) => {
+  const source = path.join(env('STUDIO_PROJECTS_ROOT'), 'one-request');
+  await mkdir(source, { recursive: true });
+  for (const name of (await readdir(path.join(CK48, 'sadness'))).slice(0, 5)) {
+    await copyFile(path.join(CK48, 'sadness', name), path.join(source, name));
+  }
+  await startAtHome(page.request);
+  await page.goto(env('STUDIO_URL'));
+  await page.getByLabel('Project name').fill('One request');
+  await page.getByLabel('Project folder', { exact: true }).fill('one-request-project');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import images' });
+  await dialog.getByLabel('Folder to import').fill('one-request');
+  await dialog.getByRole('button', { name: 'Start import' }).click();
+  await expect(dialog.getByText('Import finished: 5 added')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('library-count')).toHaveText('5 images');
+  const firstThumb = page.getByTestId('thumbnail-grid').locator('img').first();
+  await expect
+    .poll(() => firstThumb.evaluate((img) => (img as { naturalWidth: number }).naturalWidth))
+    .toBeGreaterThan(0);
+
+  // Every request the page sends from here, by channel.
+  const channels: string[] = [];
+  page.on('request', (request) => {
+    if (!request.url().endsWith('/api/invoke')) return;
+    channels.push((request.postDataJSON() as { channel: string }).channel);
+  });
+  const filters = page.getByRole('form', { name: 'Filters' });
+  await filters.getByLabel('Split').selectOption('train');
+  await expect(page.getByTestId('library-count')).toHaveText('0 images');
+  // The stats come after the page: by then a second load of the page would have been sent too.
+  await expect.poll(() => channels.filter((c) => c === 'library:stats').length).toBe(1);
+  expect(channels).toEqual(['library:list', 'library:stats']);
+
+  channels.length = 0;
+  await filters.getByLabel('Split').selectOption('pool');
+  await expect(page.getByTestId('library-count')).toHaveText('5 images');
+  await expect.poll(() => channels.filter((c) => c === 'library:stats').length).toBe(1);
+  expect(channels).toEqual(['library:list', 'library:stats']);
+  await expect
+    .poll(() => firstThumb.evaluate((img) => (img as { naturalWidth: number }).naturalWidth))
+    .toBeGreaterThan(0);
+});

@@ -46,8 +46,8 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
       // A missing or empty folder, or one without images, is refused here, at once, rather than
       // by a job that finds nothing (the job checks again: the folder may change meanwhile).
       await checkImportSource(dir, request.format);
-      const jobId = jobs.start((control) =>
-        importIntoProject(store, {
+      const jobId = jobs.start(async (control) => {
+        const outcome = await importIntoProject(store, {
           dir,
           format: request.format,
           curate: request.curate,
@@ -56,8 +56,11 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
           placement: request.placement,
           ...(request.subjectPattern ? { subjectPattern: new RegExp(request.subjectPattern) } : {}),
           ...control,
-        }),
-      );
+        });
+        // Images whose thumbnails the import left to later get them now, in the background.
+        void ctx.session.makeThumbnailsAhead();
+        return outcome;
+      });
       return { jobId };
     },
     'library:cancelImport': async (request) => ({ cancelled: jobs.cancel(request.jobId) }),

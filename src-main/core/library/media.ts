@@ -41,12 +41,41 @@ export function parseMediaRequest(
   return { kind, imageId };
 }
 
+/** Media requests being answered now, and who waits for there to be none (thumbnails-ahead.ts). */
+let inFlight = 0;
+let idleWaiters: (() => void)[] = [];
+
+/** Resolves once no media request is being answered: background work yields to the page's. */
+export function whenMediaIdle(): Promise<void> {
+  if (inFlight === 0) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
+
 /** The bytes to send, or null when no project is open, it lists no such image, or it is gone. */
 export async function resolveMedia(
   store: ProjectStore | null,
   kind: MediaKind,
   imageId: string,
   options: { confineTo?: string } = {},
+): Promise<MediaBody | null> {
+  inFlight += 1;
+  try {
+    return await resolveMediaNow(store, kind, imageId, options);
+  } finally {
+    inFlight -= 1;
+    if (inFlight === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+}
+
+async function resolveMediaNow(
+  store: ProjectStore | null,
+  kind: MediaKind,
+  imageId: string,
+  options: { confineTo?: string },
 ): Promise<MediaBody | null> {
   if (!store || store.closed || !IMAGE_ID.test(imageId)) return null;
   const record = store.getImage(imageId);

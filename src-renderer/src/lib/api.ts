@@ -3,6 +3,12 @@
  * browser the same contract goes over the bridge: `fetch` to /api/invoke with the per-launch
  * token in a header, and a WebSocket at /api/events with the token in the query. No other file
  * knows which of the two it is talking to.
+ *
+ * A request may carry an `AbortSignal` (a grid page scrolled past, a filter replaced): aborted, it
+ * rejects at once with an `AbortError`. Over the bridge the signal goes to `fetch`, so a request
+ * still queued in the browser (six at most per host) is never sent and one in flight closes its
+ * connection, which the bridge sees before it dispatches. Over Electron IPC a request cannot be
+ * recalled; its answer is dropped (docs/ARCHITECTURE.md, "Data flows").
  */
 import type {
   EventChannel,
@@ -30,6 +36,32 @@ export class StudioRequestError extends Error {
   }
 }
 
+/** Options of one request. */
+export interface InvokeOptions {
+  /** Aborting it drops the request (see the module's comment); `invoke` rejects with AbortError. */
+  signal?: AbortSignal;
+}
+
+/** The transport under `invoke`: the preload's API, or the bridge client, which takes a signal. */
+interface Transport extends StudioApi {
+  invoke<C extends InvokeChannel>(
+    channel: C,
+    request: RequestOf<C>,
+    options?: InvokeOptions,
+  ): Promise<InvokeResult<C>>;
+}
+
+/** Whether `error` is the rejection of a request its caller aborted (nothing to show). */
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function abortError(): Error {
+  const error = new Error('The request was dropped');
+  error.name = 'AbortError';
+  return error;
+}
+
 /** What a failed request shows: the studio's own message, or an unexpected error named as one. */
 export function describeError(error: unknown): string {
   if (error instanceof StudioRequestError) return error.message;
@@ -38,7 +70,8 @@ export function describeError(error: unknown): string {
 
 /**
  * Runs a store's `action`, clearing its error first: true when it ends, false when it throws,
- * the error then shown through `setError`.
+ * the error then shown through `setError` (unless the action's own request was aborted: the
+ * caller left it behind on purpose).
  */
 export async function attempt(
   action: () => Promise<void>,
@@ -49,7 +82,7 @@ export async function attempt(
     await action();
     return true;
   } catch (error) {
-    setError(describeError(error));
+    if (!isAbort(error)) setError(describeError(error));
     return false;
   }
 }
@@ -78,7 +111,7 @@ const REFUSED: IpcError = {
     'The studio refused this page: each launch has a new token, so open the address `face-studio serve` printed this time.',
 };
 
-function createBridgeClient(token: string | null): StudioApi {
+function createBridgeClient(token: string | null): Transport {
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
   let socket: WebSocket | null = null;
   let retryDelayMs = 500;
@@ -108,7 +141,11 @@ function createBridgeClient(token: string | null): StudioApi {
   }
 
   return {
-    async invoke<C extends InvokeChannel>(channel: C, request: RequestOf<C>) {
+    async invoke<C extends InvokeChannel>(
+      channel: C,
+      request: RequestOf<C>,
+      options?: InvokeOptions,
+    ) {
       if (!token) return { ok: false, error: MISSING_TOKEN };
       let response: Response;
       try {
@@ -116,8 +153,10 @@ function createBridgeClient(token: string | null): StudioApi {
           method: 'POST',
           headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
           body: JSON.stringify({ channel, payload: request }),
+          signal: options?.signal,
         });
       } catch (error) {
+        if (options?.signal?.aborted) throw abortError();
         const reason = error instanceof Error ? error.message : String(error);
         return {
           ok: false,
@@ -129,6 +168,7 @@ function createBridgeClient(token: string | null): StudioApi {
       try {
         return (await response.json()) as InvokeResult<C>;
       } catch {
+        if (options?.signal?.aborted) throw abortError();
         return {
           ok: false,
           error: { code: 'internal', message: `The studio answered ${response.status}` },
@@ -148,16 +188,52 @@ function createBridgeClient(token: string | null): StudioApi {
 
 export const mode: StudioMode = window.studio ? 'electron' : 'browser';
 
-const transport: StudioApi = window.studio ?? createBridgeClient(readBridgeToken());
+/** The preload's object: a signal cannot cross the context bridge, so it is never handed one. */
+function ipcTransport(studio: StudioApi): Transport {
+  return {
+    invoke: (channel, request) => studio.invoke(channel, request),
+    on: (event, listener) => studio.on(event, listener),
+  };
+}
 
-/** Sends one request; resolves with the value or throws `StudioRequestError`. */
+const transport: Transport = window.studio
+  ? ipcTransport(window.studio)
+  : createBridgeClient(readBridgeToken());
+
+/**
+ * Sends one request; resolves with the value or throws `StudioRequestError`, or an `AbortError`
+ * once `options.signal` is aborted (see `isAbort`).
+ */
 export async function invoke<C extends InvokeChannel>(
   channel: C,
   request: RequestOf<C>,
+  options?: InvokeOptions,
 ): Promise<ResponseOf<C>> {
-  const result = await transport.invoke(channel, request);
+  const signal = options?.signal;
+  if (signal?.aborted) throw abortError();
+  const sent = transport.invoke(channel, request, options);
+  const result = signal ? await untilAborted(sent, signal) : await sent;
   if (!result.ok) throw new StudioRequestError(channel, result.error);
   return result.value;
+}
+
+/** `promise`, or a rejection with AbortError as soon as `signal` aborts, whichever is first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(abortError());
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        if (signal.aborted) reject(abortError());
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Subscribes to a push from the studio; returns the unsubscribe function. */

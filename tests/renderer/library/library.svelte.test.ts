@@ -3,6 +3,7 @@
  * scroll or a burst of label saves costs, that an answer for an older filter is dropped, and
  * that a job's events are not lost when they outrun the answer that names the job.
  */
+import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventPayload } from '$shared/ipc-contract';
 import type { LibraryItem } from '$shared/library';
@@ -107,6 +108,97 @@ describe('library store: filter and pages', () => {
     await settle();
     expect(library.total).toBe(450);
     expect(library.itemAt(0)?.path).toBe('images/0.jpg');
+  });
+
+  it('costs one list and one stats request per filter change when an effect starts it', async () => {
+    vi.resetModules();
+    const { library } = await import('../../../src-renderer/src/features/library/library.svelte');
+    serveLibrary();
+    // As LibraryView starts it: reading the filter inside start() must not tie the effect to it.
+    const stopRoot = $effect.root(() => {
+      $effect(() => library.start());
+    });
+    flushSync();
+    await settle();
+    studio.calls.length = 0;
+    library.setFilter({ labelled: true });
+    flushSync();
+    // The grid, seeing its pages cleared, asks for the first one while it is on its way.
+    library.ensureRange(0, 60);
+    await settle();
+    expect(studio.channels()).toEqual(['library:list', 'library:stats']);
+    expect(library.total).toBe(10);
+    stopRoot();
+  });
+
+  it('drops the request for a page the grid scrolled past, and asks again on return', async () => {
+    const { library, PAGE_SIZE } = await started();
+    const passed = deferred<{ total: number; items: LibraryItem[] }>();
+    studio.handle('library:list', () => passed.promise);
+    library.ensureRange(PAGE_SIZE, 2 * PAGE_SIZE);
+    expect(library.pagesLoading()).toEqual([1]);
+    serveLibrary();
+    library.ensureRange(2 * PAGE_SIZE, 450);
+    expect(library.pagesLoading()).toEqual([2]);
+    await settle();
+    // The passed page's late answer changes nothing and is no error.
+    passed.resolve({ total: 450, items: [item(PAGE_SIZE)] });
+    await settle();
+    expect(library.itemAt(PAGE_SIZE)).toBeUndefined();
+    expect(library.itemAt(449)?.path).toBe('images/449.jpg');
+    expect(library.error).toBeNull();
+    library.ensureRange(PAGE_SIZE, 2 * PAGE_SIZE);
+    await settle();
+    expect(studio.requests('library:list').map((r) => r.offset)).toEqual([
+      PAGE_SIZE,
+      2 * PAGE_SIZE,
+      PAGE_SIZE,
+    ]);
+    expect(library.itemAt(PAGE_SIZE)?.path).toBe(`images/${PAGE_SIZE}.jpg`);
+  });
+
+  it('leaves only the pages on screen waiting after a fast scroll through 100,000 images', async () => {
+    const { library, PAGE_SIZE } = await started();
+    // Answers never come during the scroll: every request stays on its way unless dropped.
+    studio.handle('library:list', () => new Promise(() => undefined));
+    const total = 100_000;
+    const onScreen = 110; // ~11 rows of 10 tiles with the overscan
+    const frames = 240; // 4 s at 60 frames per second
+    let mostWaiting = 0;
+    for (let frame = 1; frame <= frames; frame += 1) {
+      const first = Math.floor((frame / frames) * (total - onScreen));
+      library.ensureRange(first, first + onScreen);
+      mostWaiting = Math.max(mostWaiting, library.pagesLoading().length);
+    }
+    // At no moment more than the pages on screen (110 tiles span two pages at most) wait.
+    expect(mostWaiting).toBe(2);
+    const last = total - onScreen;
+    expect(library.pagesLoading()).toEqual(
+      [Math.floor(last / PAGE_SIZE), Math.floor((total - 1) / PAGE_SIZE)].filter(
+        (page, i, pages) => pages.indexOf(page) === i,
+      ),
+    );
+  });
+
+  it('drops the pages and stats of a filter that was replaced', async () => {
+    const { library } = await started();
+    const slowStats = deferred<typeof STATS>();
+    const slowPage = deferred<{ total: number; items: LibraryItem[] }>();
+    studio.handle('library:list', () => slowPage.promise);
+    studio.handle('library:stats', () => slowStats.promise);
+    library.setFilter({ labelled: true });
+    library.ensureRange(0, 450);
+    expect(library.pagesLoading()).toEqual([0, 1, 2]);
+    serveLibrary();
+    library.setFilter({});
+    expect(library.pagesLoading()).toEqual([0]);
+    await settle();
+    slowPage.resolve({ total: 10, items: [item(7)] });
+    slowStats.resolve({ ...STATS, labelled: 99 });
+    await settle();
+    expect(library.total).toBe(450);
+    expect(library.stats?.labelled).toBe(10);
+    expect(library.error).toBeNull();
   });
 
   it('loads each page a scroll reaches once, even when asked again while it loads', async () => {

@@ -2,11 +2,17 @@
  * The Library section's state: the filter, the pages of `library:list` loaded so far (fetched as
  * the grid scrolls), the stats header, the selection, and the running import or curation job.
  * Components read these fields and call the actions; only the actions talk to `api.ts`.
+ *
+ * One request per change: a filter change asks for its first page and the stats once, and the
+ * grid asking for the same page meanwhile joins that request. A page the grid has scrolled past
+ * and every request of a replaced filter are aborted (docs/ARCHITECTURE.md, "Data flows"), so after a
+ * fast scroll the pages on screen, the thumbnails and a save do not wait behind stale requests.
  */
+import { untrack } from 'svelte';
 import type { Split } from '$shared/domain';
 import type { EventPayload, ResponseOf } from '$shared/ipc-contract';
 import type { LibraryFilter, LibraryItem, LibraryStats, SplitFractions } from '$shared/library';
-import { attempt, describeError, invoke, on } from '../../lib/api';
+import { attempt, describeError, invoke, isAbort, on } from '../../lib/api';
 import { studio } from '../../lib/app.svelte';
 import { pagesCovering } from './grid-window';
 import type { ImportRequest } from './import-form';
@@ -66,13 +72,23 @@ class LibraryState {
    * that report left the dialog on "0 / … images" for good.
    */
   private early = new Map<string, JobEvents>();
-  /** Bumped on every filter change, so an answer for an older filter is dropped. */
-  private generation = 0;
-  private loading = new Set<string>();
+  /** Pages of the current filter on their way, each with the controller that drops it. */
+  private loading = new Map<number, AbortController>();
+  /** The stats request of the last refresh; a newer refresh drops it. */
+  private statsRequest: AbortController | null = null;
   private unsubscribe: (() => void)[] = [];
   private statsTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /**
+   * Subscribes to the studio's pushes and loads the grid. Untracked: a component starts it from
+   * an `$effect`, which must not re-run (and reload everything) each time the filter it reads
+   * changes.
+   */
   start(): () => void {
+    return untrack(() => this.startUntracked());
+  }
+
+  private startUntracked(): () => void {
     this.unsubscribe = [
       on('library:importProgress', (progress) => {
         if (this.job && this.job.jobId === progress.jobId) this.job.progress = progress;
@@ -94,7 +110,10 @@ class LibraryState {
     // Files are looked for in the background, after the first page, never in its way.
     this.files = null;
     void this.refresh().then(() => this.checkFiles());
-    return () => this.unsubscribe.forEach((stop) => stop());
+    return () => {
+      this.unsubscribe.forEach((stop) => stop());
+      this.dropRequests();
+    };
   }
 
   /** The selected images among the pages loaded. */
@@ -108,14 +127,28 @@ class LibraryState {
     return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
   }
 
-  /** Loads the pages holding items [first, end) that are not loaded or loading. */
+  /**
+   * Loads the pages holding items [first, end) that are not loaded or loading, and drops the
+   * requests for pages outside it: the grid has scrolled past them. An empty range (the grid
+   * before its first answer) drops nothing.
+   */
   ensureRange(first: number, end: number): void {
-    for (const page of pagesCovering(first, end, PAGE_SIZE)) {
-      const key = `${this.generation}:${page}`;
-      if (this.pages.has(page) || this.loading.has(key)) continue;
-      this.loading.add(key);
-      void this.loadPage(page, this.generation).finally(() => this.loading.delete(key));
+    const wanted = pagesCovering(first, end, PAGE_SIZE);
+    if (wanted.length === 0) return;
+    for (const [page, request] of this.loading) {
+      if (wanted.includes(page)) continue;
+      request.abort();
+      this.loading.delete(page);
     }
+    for (const page of wanted) {
+      if (this.pages.has(page) || this.loading.has(page)) continue;
+      this.loadPage(page).catch((error: unknown) => (this.error = describeError(error)));
+    }
+  }
+
+  /** The pages being fetched now (requested, not answered, not dropped), in ascending order. */
+  pagesLoading(): number[] {
+    return [...this.loading.keys()].sort((a, b) => a - b);
   }
 
   setFilter(filter: LibraryFilter): void {
@@ -126,12 +159,22 @@ class LibraryState {
 
   /** Reloads the count, the first page and the stats (after an import or a split change). */
   async refresh(): Promise<void> {
-    this.generation += 1;
+    this.dropRequests();
+    const stats = new AbortController();
+    this.statsRequest = stats;
     this.pages = new Map();
     await this.guard(async () => {
-      await this.loadPage(0, this.generation);
-      this.stats = await invoke('library:stats', {});
+      await this.loadPage(0);
+      this.stats = await invoke('library:stats', {}, { signal: stats.signal });
     });
+  }
+
+  /** Aborts every page and stats request on its way: their answers are for an older grid. */
+  private dropRequests(): void {
+    for (const request of this.loading.values()) request.abort();
+    this.loading.clear();
+    this.statsRequest?.abort();
+    this.statsRequest = null;
   }
 
   /** Looks for every image's file; reloads the grid when some are missing (for the badges). */
@@ -301,13 +344,24 @@ class LibraryState {
     }
   }
 
-  private async loadPage(page: number, generation: number): Promise<void> {
-    const answer = await invoke('library:list', {
-      offset: page * PAGE_SIZE,
-      limit: PAGE_SIZE,
-      filter: $state.snapshot(this.filter),
-    });
-    if (generation !== this.generation) return;
+  /** Fetches one page of the current filter; dropped (aborted) on the way, it changes nothing. */
+  private async loadPage(page: number): Promise<void> {
+    const request = new AbortController();
+    this.loading.set(page, request);
+    let answer: ResponseOf<'library:list'>;
+    try {
+      answer = await invoke(
+        'library:list',
+        { offset: page * PAGE_SIZE, limit: PAGE_SIZE, filter: $state.snapshot(this.filter) },
+        { signal: request.signal },
+      );
+    } catch (error) {
+      if (isAbort(error)) return;
+      throw error;
+    } finally {
+      if (this.loading.get(page) === request) this.loading.delete(page);
+    }
+    if (request.signal.aborted) return;
     this.total = answer.total;
     // A plain Map replaced whole ($state.raw), not a SvelteMap: the grid re-reads on replacement.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity

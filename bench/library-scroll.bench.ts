@@ -1,0 +1,220 @@
+/**
+ * Library in a browser at 100,000 images (`npm run bench:scroll`): the issue-21 scenario. Builds a
+ * project of 100,000 records and 10,000 98-point faces (bench-project.ts; every record a HELEN
+ * photo hard-linked under its path, no thumbnail made yet), starts `face-studio serve` on it
+ * (the built renderer: run `npm run build:renderer` first) and drives Debian's Chromium at
+ * 1440×900:
+ * - project open → first thumbnail shown;
+ * - a filter change: the list and stats requests it sends, and the time to the new count;
+ * - a fast scroll from top to bottom in 4 s (a scrollTop step per frame): the list and thumbnail
+ *   requests sent and aborted, and the time from the scroll's end until every tile on screen
+ *   shows its thumbnail;
+ * - Label opened right after (double-click on a tile) → the face's position shown.
+ * Times are wall clock on whatever machine runs it; the server's CPU time (its /proc stat) is
+ * printed beside them. Pass a folder to keep the built project there and reuse it next time.
+ */
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { imageRecord } from '../tests/support/project-data';
+import { buildBenchProject, linkHelenImages } from './bench-project';
+
+/** The DOM names the functions run in the page use (this file compiles without the DOM lib). */
+interface Box {
+  top: number;
+  bottom: number;
+}
+interface PageImage {
+  complete: boolean;
+  naturalWidth: number;
+  getBoundingClientRect(): Box;
+}
+interface PageGrid {
+  scrollTop: number;
+  scrollHeight: number;
+  clientHeight: number;
+  getBoundingClientRect(): Box;
+  querySelectorAll(selector: 'img'): Iterable<PageImage>;
+}
+declare const document: { querySelector(selector: string): PageGrid | null };
+declare function requestAnimationFrame(callback: () => void): number;
+
+const IMAGES = 100_000;
+const FACES = 10_000;
+const SCROLL_MS = 4_000;
+const REPO = path.resolve(import.meta.dirname, '..');
+
+const keep = process.argv[2];
+const root = keep ? path.resolve(keep) : await mkdtemp(path.join(os.tmpdir(), 'fs-scroll-bench-'));
+const dir = path.join(root, 'project');
+const dataDir = path.join(root, 'data');
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+if (!(await exists(path.join(dir, 'project.json')))) {
+  const started = performance.now();
+  await buildBenchProject(dir, { images: IMAGES, faces: FACES, points: 98 });
+  const records = Array.from({ length: IMAGES }, (_, n) => imageRecord(n));
+  await linkHelenImages(dir, records);
+  console.log(`built ${IMAGES} images in ${Math.round(performance.now() - started)} ms`);
+}
+
+const server = spawn(
+  process.execPath,
+  [
+    path.join(REPO, 'bin', 'face-studio.js'),
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--projects-root',
+    root,
+  ],
+  { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+);
+/** The server's user + system CPU so far, ms (Linux /proc; clock ticks of 10 ms). */
+async function serverCpuMs(): Promise<number> {
+  const stat = (await readFile(`/proc/${server.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(stat[11]) + Number(stat[12])) * 10;
+}
+const url = await new Promise<string>((resolve, reject) => {
+  let output = '';
+  server.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const match = /https?:\/\/\S+\?token=[\w-]+/.exec(output);
+    if (match) resolve(match[0]);
+  });
+  server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+});
+const token = new URL(url).searchParams.get('token')!;
+
+async function invoke(channel: string, payload: unknown): Promise<unknown> {
+  const response = await fetch(new URL('/api/invoke', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-studio-token': token },
+    body: JSON.stringify({ channel, payload }),
+  });
+  return response.json();
+}
+
+/** Every tile on screen shows a loaded thumbnail. */
+function visibleThumbnailsShown(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const grid = document.querySelector('[data-testid="thumbnail-grid"]')!;
+    const box = grid.getBoundingClientRect();
+    const images = [...grid.querySelectorAll('img')].filter((img) => {
+      const r = img.getBoundingClientRect();
+      return r.bottom > box.top && r.top < box.bottom;
+    });
+    return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
+  });
+}
+
+async function until(check: () => Promise<boolean>, limitMs: number): Promise<number | null> {
+  const start = performance.now();
+  while (performance.now() - start < limitMs) {
+    if (await check()) return performance.now() - start;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return null;
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless=new', '--disable-gpu'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const requests = { list: 0, stats: 0, thumbs: 0, aborted: 0, thumbsAborted: 0 };
+  page.on('request', (request) => {
+    if (request.url().includes('/media/thumb/')) requests.thumbs += 1;
+    if (!request.url().endsWith('/api/invoke')) return;
+    const channel = (request.postDataJSON() as { channel: string }).channel;
+    if (channel === 'library:list') requests.list += 1;
+    if (channel === 'library:stats') requests.stats += 1;
+  });
+  page.on('requestfailed', (request) => {
+    if (request.url().endsWith('/api/invoke')) requests.aborted += 1;
+    if (request.url().includes('/media/thumb/')) requests.thumbsAborted += 1;
+  });
+  const reset = () => Object.keys(requests).forEach((k) => (requests[k as 'list'] = 0));
+
+  await page.goto(url);
+  const cpu0 = await serverCpuMs();
+  const openStart = performance.now();
+  await invoke('project:open', { dir });
+  const openApiMs = performance.now() - openStart;
+  await page.goto(url);
+  await page
+    .getByTestId('library-count')
+    .filter({ hasText: `${IMAGES} images` })
+    .waitFor();
+  const thumbsMs = await until(() => visibleThumbnailsShown(page), 120_000);
+  const openMs = performance.now() - openStart;
+  console.log(
+    `open: project:open ${Math.round(openApiMs)} ms, → every visible thumbnail ` +
+      `${thumbsMs === null ? '> 120 s' : `${Math.round(openMs)} ms`} ` +
+      `(server CPU ${(await serverCpuMs()) - cpu0} ms)`,
+  );
+
+  reset();
+  const filterStart = performance.now();
+  await page.getByRole('form', { name: 'Filters' }).getByLabel('Split').selectOption('val');
+  await page
+    .getByTestId('library-count')
+    .filter({ hasText: `${IMAGES / 10} images` })
+    .waitFor();
+  const filterMs = performance.now() - filterStart;
+  await until(async () => requests.stats > 0, 10_000);
+  console.log(
+    `filter change → count ${Math.round(filterMs)} ms; ` +
+      `${requests.list} list and ${requests.stats} stats requests`,
+  );
+  await page.getByRole('form', { name: 'Filters' }).getByLabel('Split').selectOption('');
+  await page
+    .getByTestId('library-count')
+    .filter({ hasText: `${IMAGES} images` })
+    .waitFor();
+  await until(() => visibleThumbnailsShown(page), 60_000);
+
+  reset();
+  const cpu1 = await serverCpuMs();
+  await page.evaluate(async (ms) => {
+    const grid = document.querySelector('[data-testid="thumbnail-grid"]')!;
+    const start = performance.now();
+    for (;;) {
+      await new Promise<void>((resolve) => requestAnimationFrame(resolve));
+      const t = Math.min(1, (performance.now() - start) / ms);
+      grid.scrollTop = t * (grid.scrollHeight - grid.clientHeight);
+      if (t >= 1) break;
+    }
+  }, SCROLL_MS);
+  const scrolled = { ...requests };
+  const bottomMs = await until(() => visibleThumbnailsShown(page), 300_000);
+  console.log(
+    `fast scroll (${SCROLL_MS} ms): ${scrolled.list} list requests (${scrolled.aborted} aborted), ` +
+      `${scrolled.thumbs} thumbnail requests (${scrolled.thumbsAborted} aborted); ` +
+      `bottom thumbnails ${bottomMs === null ? '> 300 s' : `${Math.round(bottomMs)} ms`} after ` +
+      `the scroll ended (server CPU ${(await serverCpuMs()) - cpu1} ms)`,
+  );
+
+  const tiles = page.getByTestId('tile');
+  const labelStart = performance.now();
+  await tiles.last().dblclick();
+  await page.getByTestId('image-position').filter({ hasText: /\d/ }).waitFor({ timeout: 120_000 });
+  console.log(
+    `Label after the scroll: position shown ${Math.round(performance.now() - labelStart)} ms`,
+  );
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+  if (!keep) await rm(root, { recursive: true, force: true });
+}
