@@ -158,7 +158,7 @@ async function attributes(dir: string): Promise<KindFixture> {
     })),
   );
   const labelled = faces.slice(0, train);
-  const head = fitClassifierHead(
+  const head = await fitClassifierHead(
     { task: 'attributes', attributes: names },
     selection.classifier,
     selectColumns(features, tapColumns(selection.taps, sizes, selection.classifier)),
@@ -168,7 +168,7 @@ async function attributes(dir: string): Promise<KindFixture> {
     sizes,
     selection.taps.map((t) => t.tap === 'mesh'),
   );
-  const groups = fitClassGroups(
+  const groups = await fitClassGroups(
     [pose],
     features,
     labelled.map((f) => [f.labels.pose]),
@@ -232,7 +232,7 @@ async function expression(dir: string): Promise<KindFixture> {
     { rows: train, dim: 1404, data: b!.mesh! },
   );
   const rows = Array.from({ length: train }, (_, i) => i);
-  const model = fitClassifierHead(
+  const model = await fitClassifierHead(
     { task: 'expression', classes },
     taps,
     selectRows(features, rows),
