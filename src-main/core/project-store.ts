@@ -68,6 +68,7 @@ import {
   readJournal,
 } from './labels-journal';
 import type { JournalContents } from './labels-journal';
+import { JournalCompaction } from './journal-compaction';
 import { migrateProject, migrations as knownMigrations } from './migrations';
 import type { Migration, RawJson } from './migrations';
 import { LibraryIndex } from './library/library-index';
@@ -179,12 +180,11 @@ export class ProjectStore {
   readonly dir: string;
   private readonly project: Low<ProjectFile>;
   private readonly labels: Low<LabelsFile>;
-  private readonly journal: LabelsJournal;
+  /** labels.json's journal (labels-journal.ts): appends, rotations and compactions. */
+  private readonly labelLog: JournalCompaction<LabelsFile>;
   /** Positions, filter codes and counts of the image index (library/library-index.ts). */
   private readonly index: LibraryIndex;
   private readonly debounceMs: number;
-  private readonly compactAfterFaces: number;
-  private readonly compactAfterBytes: number;
   private readonly onLabelsFlushed: ((count: number) => void) | undefined;
   private readonly onFacesChanged: ((faces: readonly FaceRevision[]) => void) | undefined;
   /** The project's landmark schema, built in or its own (schemas/project-landmarks.ts). */
@@ -195,28 +195,13 @@ export class ProjectStore {
    * holds edits not yet appended. A compaction writes exactly these.
    */
   private durableFaces: Record<string, FaceAnnotation>;
-  /** Faces in the journal, for the compaction threshold. */
-  private journalFaces: number;
   /** Image ids whose face changed since the last append started. */
   private readonly dirty = new Set<string>();
   private waiters: Waiter[] = [];
   private labelTimer: NodeJS.Timeout | null = null;
   private labelWrite: Promise<void> | null = null;
-  /** Appends and rotations of the journal, one at a time. */
-  private journalQueue: Promise<void> = Promise.resolve();
-  private compactionQueue: Promise<void> = Promise.resolve();
-  private compactionQueued = false;
-  /** After a failed background compaction, the next waits until the journal holds this many. */
-  private retryCompactionAt = 0;
-  /** The image index's journal (images-journal.ts), its appends and rotations one at a time. */
-  private readonly imagesJournal: LabelsJournal;
-  private imagesQueue: Promise<void> = Promise.resolve();
-  private readonly compactAfterImageEdits: number;
-  /** Image edits in the image journal, for the compaction threshold. */
-  private imageEdits: number;
-  private imageCompaction: Promise<void> = Promise.resolve();
-  private imageCompactionQueued = false;
-  private retryImageCompactionAt = 0;
+  /** The image index's journal (images-journal.ts), folded into project.json. */
+  private readonly imageLog: JournalCompaction<ProjectFile>;
   private isClosed = false;
   /** The folder's lock, held from open to close; null for a read-only store. */
   private lock: ProjectLock | null = null;
@@ -257,34 +242,52 @@ export class ProjectStore {
       }),
       labels,
     );
-    this.journal = journal;
-    this.imagesJournal = imagesJournal;
-    this.imageEdits = imageEdits;
-    this.compactAfterImageEdits = positiveOption(
-      options.compactAfterImageEdits,
-      DEFAULT_COMPACT_AFTER_IMAGE_EDITS,
+    const compactAfterBytes = positiveOption(
+      options.compactAfterBytes,
+      DEFAULT_COMPACT_AFTER_BYTES,
       1,
-      'compactAfterImageEdits',
+      'compactAfterBytes',
+    );
+    const isClosed = () => this.isClosed;
+    this.labelLog = new JournalCompaction(
+      journal,
+      {
+        snapshot: () => this.durableSnapshot(),
+        write: (snapshot) => this.labels.adapter.write(snapshot),
+        compactAfterEdits: positiveOption(
+          options.compactAfterFaces,
+          DEFAULT_COMPACT_AFTER_FACES,
+          1,
+          'compactAfterFaces',
+        ),
+        compactAfterBytes,
+        isClosed,
+      },
+      journalFaces,
+    );
+    this.imageLog = new JournalCompaction(
+      imagesJournal,
+      {
+        // The records are frozen, so a copy of the list is enough.
+        snapshot: () => ({ ...this.project.data, images: [...this.project.data.images] }),
+        write: (snapshot) => this.project.adapter.write(snapshot),
+        compactAfterEdits: positiveOption(
+          options.compactAfterImageEdits,
+          DEFAULT_COMPACT_AFTER_IMAGE_EDITS,
+          1,
+          'compactAfterImageEdits',
+        ),
+        compactAfterBytes,
+        isClosed,
+      },
+      imageEdits,
     );
     this.durableFaces = { ...labels.faces };
-    this.journalFaces = journalFaces;
     this.debounceMs = positiveOption(
       options.labelDebounceMs,
       DEFAULT_LABEL_DEBOUNCE_MS,
       0,
       'labelDebounceMs',
-    );
-    this.compactAfterFaces = positiveOption(
-      options.compactAfterFaces,
-      DEFAULT_COMPACT_AFTER_FACES,
-      1,
-      'compactAfterFaces',
-    );
-    this.compactAfterBytes = positiveOption(
-      options.compactAfterBytes,
-      DEFAULT_COMPACT_AFTER_BYTES,
-      1,
-      'compactAfterBytes',
     );
     this.onLabelsFlushed = options.onLabelsFlushed;
     this.isReadOnly = options.readOnly === true;
@@ -535,12 +538,8 @@ export class ProjectStore {
       // older than labels.json's version and skipped by applyJournals.
       await store.labels.write();
       await store.project.write();
-      await store.journal.removeCompacting();
-      await store.journal.removeJournal();
-      store.journalFaces = 0;
-      await store.imagesJournal.removeCompacting();
-      await store.imagesJournal.removeJournal();
-      store.imageEdits = 0;
+      await store.labelLog.discard();
+      await store.imageLog.discard();
     }
     return store;
   }
@@ -627,10 +626,10 @@ export class ProjectStore {
   async removeImages(imageIds: readonly string[]): Promise<number> {
     this.requireWritable();
     let removed = 0;
-    await this.inImagesQueue(async () => {
+    await this.imageLog.inQueue(async () => {
       const drop = new Set(imageIds.filter((id) => this.index.positionOf(id) !== undefined));
       if (drop.size === 0) return;
-      await this.imagesJournal.append(
+      await this.imageLog.journal.append(
         encodeJournalLine(
           this.meta.schemaVersion,
           [...drop].map((id): ImageEdit => ({ remove: id })),
@@ -641,93 +640,22 @@ export class ProjectStore {
       removed = this.project.data.images.length - kept.length;
       this.project.data.images = kept;
       this.index.rebuild(kept);
-      this.imageEdits += drop.size;
+      this.imageLog.edits += drop.size;
     });
-    this.compactImagesIfDue();
+    this.imageLog.compactIfDue();
     return removed;
   }
 
   /** Appends `edits` as one durable line, then `apply`s them in memory, in the images' queue. */
   private async appendImageEdits(edits: readonly ImageEdit[], apply: () => void): Promise<void> {
     const line = encodeJournalLine(this.meta.schemaVersion, edits, 'edits');
-    await this.inImagesQueue(async () => {
-      await this.imagesJournal.append(line);
+    await this.imageLog.inQueue(async () => {
+      await this.imageLog.journal.append(line);
       // In the same turn as the append: a rotation queued behind it sees memory = disk.
       apply();
-      this.imageEdits += edits.length;
+      this.imageLog.edits += edits.length;
     });
-    this.compactImagesIfDue();
-  }
-
-  private inImagesQueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.imagesQueue.then(task);
-    this.imagesQueue = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  /** Starts a background compaction of project.json once the image journal passes a threshold. */
-  private compactImagesIfDue(): void {
-    const due =
-      (this.imagesJournal.compacting ||
-        this.imageEdits >= this.compactAfterImageEdits ||
-        this.imagesJournal.bytes >= this.compactAfterBytes) &&
-      this.imageEdits >= this.retryImageCompactionAt;
-    if (!due || this.imageCompactionQueued || this.isClosed) return;
-    this.imageCompactionQueued = true;
-    this.queueImageCompaction()
-      .then(
-        () => {
-          this.retryImageCompactionAt = 0;
-        },
-        () => {
-          // Nothing is lost (the journal keeps every edit); try again after as many more.
-          this.retryImageCompactionAt = this.imageEdits + this.compactAfterImageEdits;
-        },
-      )
-      .finally(() => {
-        this.imageCompactionQueued = false;
-      });
-  }
-
-  private queueImageCompaction(): Promise<void> {
-    const run = this.imageCompaction.then(() => this.compactImagesNow());
-    this.imageCompaction = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Folds the image journal into project.json, as compactNow does for labels: rotate under the
-   * queue and take the index as it is then (memory holds exactly what is durable), write
-   * project.json from that while appends go on into a fresh journal, then drop the rotated file.
-   */
-  private async compactImagesNow(): Promise<void> {
-    const projectFile = this.project.adapter;
-    if (this.imagesJournal.compacting) {
-      await this.inImagesQueue(async () => {
-        await projectFile.write(this.projectSnapshot());
-        await this.imagesJournal.removeCompacting();
-        await this.imagesJournal.removeJournal();
-        this.imageEdits = 0;
-      });
-      return;
-    }
-    const snapshot = await this.inImagesQueue(async (): Promise<ProjectFile | null> => {
-      if (this.imagesJournal.bytes === 0) return null;
-      await this.imagesJournal.rotate();
-      this.imageEdits = 0;
-      return this.projectSnapshot();
-    });
-    if (snapshot === null) return;
-    await projectFile.write(snapshot);
-    await this.imagesJournal.removeCompacting();
-  }
-
-  /** project.json's content now; the records are frozen, so a copy of the list is enough. */
-  private projectSnapshot(): ProjectFile {
-    return { ...this.project.data, images: [...this.project.data.images] };
+    this.imageLog.compactIfDue();
   }
 
   /** A copy of the face stored for an image, or null. */
@@ -812,9 +740,8 @@ export class ProjectStore {
    */
   async flush(): Promise<void> {
     await this.flushLabels();
-    await this.imagesQueue;
-    await this.compactionQueue;
-    await this.imageCompaction;
+    await this.labelLog.settled();
+    await this.imageLog.settled();
   }
 
   /**
@@ -824,8 +751,8 @@ export class ProjectStore {
   async compact(): Promise<void> {
     this.requireWritable();
     await this.flushLabels();
-    await this.queueCompaction();
-    await this.queueImageCompaction();
+    await this.labelLog.compact();
+    await this.imageLog.compact();
   }
 
   /**
@@ -842,8 +769,8 @@ export class ProjectStore {
     await this.flush();
     if (openFolders.get(this.dir) === 1) {
       // Another store of this process holds the folder (a session switch): it compacts later.
-      await this.queueCompaction().catch(() => undefined);
-      await this.queueImageCompaction().catch(() => undefined);
+      await this.labelLog.compact().catch(() => undefined);
+      await this.imageLog.compact().catch(() => undefined);
     }
     this.isClosed = true;
     const holders = (openFolders.get(this.dir) ?? 1) - 1;
@@ -871,18 +798,19 @@ export class ProjectStore {
     const faces = [...this.dirty].map((imageId) => this.labels.data.faces[imageId]!);
     this.dirty.clear();
     const line = encodeJournalLine(this.labels.data.schemaVersion, faces);
-    this.labelWrite = this.inJournalQueue(async () => {
-      await this.journal.append(line);
-      // In the same turn as the append: a rotation queued behind it sees exactly these faces.
-      for (const face of faces) this.durableFaces[face.imageId] = face;
-      this.journalFaces += faces.length;
-    })
+    this.labelWrite = this.labelLog
+      .inQueue(async () => {
+        await this.labelLog.journal.append(line);
+        // In the same turn as the append: a rotation queued behind it sees exactly these faces.
+        for (const face of faces) this.durableFaces[face.imageId] = face;
+        this.labelLog.edits += faces.length;
+      })
       .then(
         () => {
           for (const waiter of waiters) waiter.resolve();
           this.onLabelsFlushed?.(waiters.length);
           this.onFacesChanged?.(faces.map(({ imageId, revision }) => ({ imageId, revision })));
-          this.compactIfDue();
+          this.labelLog.compactIfDue();
         },
         (error: unknown) => {
           // The edits stay in memory and dirty: the next save or flush appends them again.
@@ -895,70 +823,6 @@ export class ProjectStore {
         this.labelWrite = null;
       });
     return this.labelWrite;
-  }
-
-  private inJournalQueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.journalQueue.then(task);
-    this.journalQueue = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  /** Starts a background compaction once the journal passes a threshold. */
-  private compactIfDue(): void {
-    const due =
-      (this.journal.compacting ||
-        this.journalFaces >= this.compactAfterFaces ||
-        this.journal.bytes >= this.compactAfterBytes) &&
-      this.journalFaces >= this.retryCompactionAt;
-    if (!due || this.compactionQueued || this.isClosed) return;
-    this.compactionQueued = true;
-    this.queueCompaction()
-      .then(
-        () => {
-          this.retryCompactionAt = 0;
-        },
-        () => {
-          // Nothing is lost (the journal keeps every edit); try again after as many more faces.
-          this.retryCompactionAt = this.journalFaces + this.compactAfterFaces;
-        },
-      )
-      .finally(() => {
-        this.compactionQueued = false;
-      });
-  }
-
-  private queueCompaction(): Promise<void> {
-    const run = this.compactionQueue.then(() => this.compactNow());
-    this.compactionQueue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async compactNow(): Promise<void> {
-    const labelsFile = this.labels.adapter;
-    if (this.journal.compacting) {
-      // A compaction was cut short: the compacting file cannot be rotated into again, so fold it
-      // and the journal together, with appends held back until labels.json holds both.
-      await this.inJournalQueue(async () => {
-        await labelsFile.write(this.durableSnapshot());
-        await this.journal.removeCompacting();
-        await this.journal.removeJournal();
-        this.journalFaces = 0;
-      });
-      return;
-    }
-    const snapshot = await this.inJournalQueue(async (): Promise<LabelsFile | null> => {
-      if (this.journal.bytes === 0) return null;
-      await this.journal.rotate();
-      this.journalFaces = 0;
-      // Exactly the faces of labels.json and the rotated lines: appends wait for this queue.
-      return this.durableSnapshot();
-    });
-    if (snapshot === null) return;
-    await labelsFile.write(snapshot);
-    await this.journal.removeCompacting();
   }
 
   private durableSnapshot(): LabelsFile {
