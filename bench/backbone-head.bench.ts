@@ -116,6 +116,12 @@ try {
           crops += images.shape[0];
           return model.predict(images);
         },
+        ...(model.predictPixels && {
+          predictPixels: (pixels: Float32Array, count: number) => {
+            crops += count;
+            return model.predictPixels!(pixels, count);
+          },
+        }),
       });
       const variants = [
         {

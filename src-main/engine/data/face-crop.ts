@@ -178,7 +178,7 @@ export class CropCutter {
   async cutFloats(
     boxes: readonly Box[],
     size: number,
-    out = new Float32Array(boxes.length * size * size * 3),
+    out: Float32Array = new Float32Array(boxes.length * size * size * 3),
     offset = 0,
   ): Promise<Float32Array> {
     checkCrops(boxes, size);

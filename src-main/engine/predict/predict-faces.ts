@@ -27,7 +27,7 @@ import type { CardClassGroup, CardHead, CropPolicy, ModelCard } from '../../shar
 import { StudioError } from '../../shared/errors';
 import { CropCutter, faceCropBox, fromCrop } from '../data/face-crop';
 import type { ExportedModel, ExportedPrediction } from '../export/load-model';
-import { cropBatch } from './crop-batch';
+import { CropBuffers } from './crop-batch';
 import { combineFlipped, flipIndexOf } from './flip-consistency';
 import { needsRecut } from './recut';
 
@@ -135,7 +135,10 @@ const KEEP_DECODED = 12 * 2 ** 20;
 
 interface Cropped extends FaceInImage {
   box: Box | undefined;
-  /** The crop the model sees, `S·S·3` floats in [0, 1] (face-crop.ts's `cropFaces`, as an array). */
+  /**
+   * The crop the model sees, `S·S·3` floats in [0, 1] (face-crop.ts's `cropFaces`, as an array):
+   * the face's slot of the run's crop buffers (crop-batch.ts).
+   */
   pixels: Float32Array;
   /** The image, kept decoded for a second crop around the first prediction. */
   cutter: CropCutter;
@@ -156,6 +159,7 @@ export async function predictFaces(
   const flipTest = (options.flipTest ?? true) && heads.flip !== null;
   const detectorOf = options.detect === false ? null : lazyDetector(options.detector);
   const outcome: PredictOutcome = { faces: [], noFace: [], failed: [], cancelled: false };
+  const buffers = new CropBuffers(model.inputSize, Math.min(batchSize, images.length));
   for (let from = 0; from < images.length; from += batchSize) {
     if (options.signal?.aborted) {
       outcome.cancelled = true;
@@ -172,6 +176,7 @@ export async function predictFaces(
           index,
           detectorOf,
           options.noFace ?? 'skip',
+          buffers.slot(batch.length),
         );
         if (cropped) batch.push(cropped);
         else outcome.noFace.push({ index, file: image.file });
@@ -184,8 +189,8 @@ export async function predictFaces(
     if (batch.length > 0)
       outcome.faces.push(
         ...(heads.refine
-          ? await predictRecut(model, heads, batch, flipTest)
-          : await predictBatch(model, heads, batch, flipTest)),
+          ? await predictRecut(model, heads, batch, flipTest, buffers)
+          : await predictBatch(model, heads, batch, flipTest, buffers)),
       );
     options.onProgress?.({ done: Math.min(from + batchSize, images.length), total: images.length });
   }
@@ -250,25 +255,30 @@ async function predictRecut(
   heads: Heads,
   batch: Cropped[],
   flipTest: boolean,
+  buffers: CropBuffers,
 ): Promise<PredictedFace[]> {
   const n = batch.length;
   const width = heads.flip!.length * 2;
-  const first = await runGraph(model, batch, false);
+  const first = await predictInput(model, buffers.firstSlots(n), n);
   const guesses = labelsOf(heads, batch, first, false);
   const recut: number[] = [];
   for (const [i, c] of batch.entries()) {
     const around = faceCropBox(c, { points: guesses[i]!.labels.points }, heads.policy);
     if (!needsRecut(c.crop, around, heads.recutBeyond)) continue;
-    const pixels = await c.cutter.cutFloats([around], model.inputSize);
-    batch[i] = { ...c, crop: around, pixels };
+    // Into the face's own slot: its first crop is not needed again.
+    await c.cutter.cutFloats([around], model.inputSize, c.pixels);
+    batch[i] = { ...c, crop: around };
     recut.push(i);
   }
   for (const c of batch) c.cutter.release();
   if (recut.length === 0 && !flipTest) return guesses;
-  const second = await predictCrops(
+  const second = await predictInput(
     model,
-    recut.map((i) => batch[i]!.pixels),
-    flipTest ? batch.map((c) => c.pixels) : [],
+    buffers.batch(
+      recut.map((i) => batch[i]!.pixels),
+      flipTest ? batch.map((c) => c.pixels) : [],
+    ),
+    recut.length + (flipTest ? n : 0),
   );
   const fresh = second.landmarks;
   const expected = (recut.length + (flipTest ? n : 0)) * width;
@@ -318,6 +328,7 @@ async function cropOne(
   index: number,
   detectorOf: (() => Promise<FaceDetector>) | null,
   noFace: 'skip' | 'whole-image',
+  slot: Float32Array,
 ): Promise<Cropped | null> {
   const opened = await openImage(image.file);
   const found = await locateFace(opened, image, detectorOf);
@@ -326,7 +337,7 @@ async function cropOne(
   const crop = faceCropBox(opened, found?.face ?? {}, policy);
   // Decode errors surface here, named by file (face-crop.ts).
   const cutter = new CropCutter(opened, refine ? KEEP_DECODED : 0);
-  const pixels = await cutter.cutFloats([crop], model.inputSize);
+  const pixels = await cutter.cutFloats([crop], model.inputSize, slot);
   return {
     index,
     file: image.file,
@@ -392,33 +403,25 @@ async function predictBatch(
   heads: Heads,
   batch: readonly Cropped[],
   flipTest: boolean,
+  buffers: CropBuffers,
 ): Promise<PredictedFace[]> {
-  return labelsOf(heads, batch, await runGraph(model, batch, flipTest), flipTest);
-}
-
-/** One graph run on the batch's crops, then (with `flipTest`) their mirrors. */
-async function runGraph(
-  model: ExportedModel,
-  batch: readonly Cropped[],
-  flipTest: boolean,
-): Promise<ExportedPrediction> {
+  const n = batch.length;
   const crops = batch.map((c) => c.pixels);
-  return predictCrops(model, crops, flipTest ? crops : []);
+  const output = flipTest
+    ? await predictInput(model, buffers.batch(crops, crops), 2 * n)
+    : await predictInput(model, buffers.firstSlots(n), n);
+  return labelsOf(heads, batch, output, flipTest);
 }
 
-/** One graph run on `crops` then the mirrors of `mirrored` (crop-batch.ts). */
-async function predictCrops(
+/** One graph run on `count` crops laid out in `pixels` (`[count, S, S, 3]`, crop-batch.ts). */
+async function predictInput(
   model: ExportedModel,
-  crops: readonly Float32Array[],
-  mirrored: readonly Float32Array[],
+  pixels: Float32Array,
+  count: number,
 ): Promise<ExportedPrediction> {
+  if (model.predictPixels) return model.predictPixels(pixels, count);
   const size = model.inputSize;
-  const input = tf.tensor4d(cropBatch(size, crops, mirrored), [
-    crops.length + mirrored.length,
-    size,
-    size,
-    3,
-  ]);
+  const input = tf.tensor4d(pixels, [count, size, size, 3]);
   try {
     return await model.predict(input);
   } finally {
