@@ -15,7 +15,8 @@
  *    pipeline before), on each graph runner asked for (default: the one predict takes,
  *    graph-runner.ts). Each is timed `--reps` times, alternating; the best run counts, wall and
  *    the process's CPU time, in ms per face, with the graph runs a face. Then the graph alone per
- *    crop (batches of 32, pre-cut) and FaceMesh's own share of it.
+ *    crop (batches of 32, pre-cut, fed as predict feeds it), wall and CPU, and FaceMesh alone on
+ *    TF.js.
  *
  * Prints the backend, the cores, the load average before and after (the machine may be shared),
  * and whether the process runs under `nice`.
@@ -116,6 +117,12 @@ try {
           crops += images.shape[0];
           return model.predict(images);
         },
+        ...(model.predictPixels && {
+          predictPixels: (pixels: Float32Array, count: number) => {
+            crops += count;
+            return model.predictPixels!(pixels, count);
+          },
+        }),
       });
       const variants = [
         {
@@ -157,20 +164,42 @@ try {
       );
       const batch = tf.concat(pieces);
       tf.dispose(pieces);
-      const perCrop = async (run: (part: tf.Tensor4D) => Promise<unknown>) => {
+      const pixels = (await batch.data()) as Float32Array;
+      const perCropValues = model.inputSize * model.inputSize * 3;
+      // Timed on the second pass: the first meets each batch shape cold (buffers growing).
+      const perCrop = async (
+        run: (part: tf.Tensor4D, from: number, count: number) => Promise<unknown>,
+      ) => (await timedPass(run), await timedPass(run));
+      const timedPass = async (
+        run: (part: tf.Tensor4D, from: number, count: number) => Promise<unknown>,
+      ) => {
         const t = performance.now();
+        const cpu0 = process.cpuUsage();
         for (let from = 0; from < faces.length; from += 32) {
-          const part = batch.slice(from, Math.min(32, faces.length - from));
-          await run(part as tf.Tensor4D);
+          const count = Math.min(32, faces.length - from);
+          const part = batch.slice(from, count);
+          await run(part as tf.Tensor4D, from, count);
           part.dispose();
         }
-        return (performance.now() - t) / faces.length;
+        const used = process.cpuUsage(cpu0);
+        return {
+          wall: (performance.now() - t) / faces.length,
+          cpu: (used.user + used.system) / 1000 / faces.length,
+        };
       };
-      const graphMs = await perCrop((part) => model.predict(part));
+      // As predict runs it: ONNX Runtime takes the crops' array (predictPixels).
+      const graphMs = await perCrop((part, from, count) =>
+        model.predictPixels
+          ? model.predictPixels(
+              pixels.subarray(from * perCropValues, (from + count) * perCropValues),
+              count,
+            )
+          : model.predict(part),
+      );
       // The taps the head reads: the rest of the graph is the head (its affine map and, when the
       // card says so, the refinement's sampling).
       const mesh = await loadFaceMesh();
-      let backboneMs: number;
+      let backboneMs: { wall: number; cpu: number };
       try {
         const taps = model.card.head!.backbones[0]!.taps;
         backboneMs = await perCrop((part) => mesh.embed(part, taps));
@@ -180,7 +209,8 @@ try {
       batch.dispose();
       const refinement = model.card.head?.refinement;
       console.log(
-        `graph per crop ${graphMs.toFixed(1)} ms, of which FaceMesh alone ${backboneMs.toFixed(1)} ms ` +
+        `graph per crop ${graphMs.wall.toFixed(1)} ms wall, ${graphMs.cpu.toFixed(1)} ms CPU; ` +
+          `FaceMesh alone on TF.js ${backboneMs.wall.toFixed(1)} ms wall, ${backboneMs.cpu.toFixed(1)} ms CPU ` +
           `(head ${refinement?.applied ? `refined on ${refinement.tap}` : 'unrefined'}) · load ${load()}`,
       );
     } finally {

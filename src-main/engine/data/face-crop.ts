@@ -115,13 +115,9 @@ export async function cropFaces(
   boxes: readonly Box[],
   size: number,
 ): Promise<tf.Tensor4D> {
-  const crops = await cropFaceBytes(source, boxes, size);
-  const perCrop = size * size * 3;
-  const pixels = new Float32Array(crops.length * perCrop);
-  crops.forEach((crop, row) => {
-    for (let i = 0; i < perCrop; i++) pixels[row * perCrop + i] = crop[i]! / 255;
-  });
-  return tf.tensor4d(pixels, [crops.length, size, size, 3]);
+  const cutter = new CropCutter(source);
+  const pixels = await cutter.cutFloats(boxes, size);
+  return tf.tensor4d(pixels, [boxes.length, size, size, 3]);
 }
 
 /** As `cropFaces`, as bytes (one `size²·3` RGB array per box): a quarter of the memory to cache. */
@@ -130,6 +126,17 @@ export async function cropFaceBytes(
   boxes: readonly Box[],
   size: number,
 ): Promise<Uint8Array[]> {
+  checkCrops(boxes, size);
+  if (boxes.length === 0) return [];
+  const image = await new CropCutter(source).decodedFor(boxes, size);
+  return boxes.map((box) => {
+    const out = new Uint8Array(size * size * 3);
+    sampleCrop(image, box, size, out, 0, 1);
+    return out;
+  });
+}
+
+function checkCrops(boxes: readonly Box[], size: number): void {
   if (!Number.isInteger(size) || size < 1) {
     throw new StudioError('invalid-payload', `Crop size must be a positive integer, got ${size}`);
   }
@@ -141,12 +148,60 @@ export async function cropFaceBytes(
       );
     }
   }
-  if (boxes.length === 0) return [];
-  const image = await decodeShrunk(
-    source,
-    Math.min(...boxes.map((b) => Math.min(b.width, b.height))) / size,
-  );
-  return boxes.map((box) => sampleCrop(image, box, size));
+}
+
+/**
+ * Cuts crops of one image, keeping its decoded pixels between calls: `predict` cuts a face, then
+ * maybe again around its first guess, and the second cut reuses the first's decode whenever it
+ * needs the same shrink (always when neither box is over twice the crop). Each crop is exactly
+ * what `cropFaces` gives for the same box.
+ */
+export class CropCutter {
+  private readable: Readable | null = null;
+  private decoded: Decoded | null = null;
+
+  /**
+   * `keepBytes`: the largest decode kept for the next cut (0: none; a batch of faces each holding
+   * a full-size photo would hold hundreds of MB).
+   */
+  constructor(
+    private readonly source: CropSource,
+    private readonly keepBytes = 0,
+  ) {}
+
+  /** Drops the kept decode. */
+  release(): void {
+    this.decoded = null;
+  }
+
+  /** The boxes' crops as floats in [0, 1], `[n·size·size·3]`, written into `out` from `offset`. */
+  async cutFloats(
+    boxes: readonly Box[],
+    size: number,
+    out: Float32Array = new Float32Array(boxes.length * size * size * 3),
+    offset = 0,
+  ): Promise<Float32Array> {
+    checkCrops(boxes, size);
+    if (boxes.length === 0) return out;
+    const image = await this.decodedFor(boxes, size);
+    boxes.forEach((box, i) => sampleCrop(image, box, size, out, offset + i * size * size * 3, 255));
+    return out;
+  }
+
+  /** The decode the boxes need (decodeShrunk's shrink), kept while the next needs the same. */
+  async decodedFor(boxes: readonly Box[], size: number): Promise<Decoded> {
+    this.readable ??= await readableOf(this.source);
+    const { width, height } = this.readable;
+    const boxToCrop = Math.min(...boxes.map((b) => Math.min(b.width, b.height))) / size;
+    const shrink = boxToCrop > 2 ? boxToCrop : 1;
+    const w = Math.max(1, Math.round(width / shrink));
+    const h = Math.max(1, Math.round(height / shrink));
+    const kept = this.decoded;
+    if (kept && kept.shrunkTo[0] === w && kept.shrunkTo[1] === h) return kept;
+    const decoded = await decodeShrunk(this.readable, boxToCrop);
+    this.decoded = decoded.data.length <= this.keepBytes ? decoded : null;
+    return decoded;
+  }
 }
 
 /** RGB pixels and the factor from their pixels back to the source image's. */
@@ -157,40 +212,16 @@ interface Decoded {
   /** Source px per decoded px, along x and y (1 when not shrunk). */
   fx: number;
   fy: number;
+  /** The size asked of the decoder (shrink by the smallest box ÷ crop when over 2): the cache key. */
+  shrunkTo: [number, number];
 }
 
 /**
  * Decodes to RGB, shrunk so the smallest box is about `size` decoded px when it is over twice as
  * large (the bilinear sampler only sees 4 pixels per sample; sharp's shrink averages them all).
  */
-async function decodeShrunk(source: CropSource, boxToCrop: number): Promise<Decoded> {
-  let width: number;
-  let height: number;
-  let pipeline: () => Sharp;
-  let file: string | null = null;
-  let opened: OpenedImage | null = null;
-  if (typeof source === 'string') {
-    opened = await openImage(source);
-    file = source;
-  } else if ('pipeline' in source) {
-    opened = source;
-    file = source.file;
-  }
-  if (opened) {
-    ({ width, height } = opened);
-    pipeline = opened.pipeline.bind(opened);
-  } else {
-    const raw = source as RgbImage;
-    if (raw.data.length !== raw.width * raw.height * raw.channels) {
-      throw new StudioError(
-        'invalid-payload',
-        `Decoded image of ${raw.width}×${raw.height}×${raw.channels} needs ${raw.width * raw.height * raw.channels} bytes, got ${raw.data.length}`,
-      );
-    }
-    ({ width, height } = raw);
-    pipeline = () =>
-      sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
-  }
+async function decodeShrunk(image: Readable, boxToCrop: number): Promise<Decoded> {
+  const { width, height, pipeline, opened } = image;
   const shrink = boxToCrop > 2 ? boxToCrop : 1;
   const w = Math.max(1, Math.round(width / shrink));
   const h = Math.max(1, Math.round(height / shrink));
@@ -208,15 +239,47 @@ async function decodeShrunk(source: CropSource, boxToCrop: number): Promise<Deco
       height: info.height,
       fx: width / info.width,
       fy: height / info.height,
+      shrunkTo: [w, h],
     };
   } catch (error) {
-    if (opened && file) throw rejectionFromSharp(file, opened.format, error);
+    if (opened) throw rejectionFromSharp(opened.file, opened.format, error);
     throw new StudioError(
       'invalid-payload',
       `Decoded image cannot be cropped: ${(error as Error).message}`,
       { cause: error },
     );
   }
+}
+
+/** A crop source's size and a fresh sharp pipeline over its pixels (a path is opened here). */
+interface Readable {
+  width: number;
+  height: number;
+  pipeline: () => Sharp;
+  /** The library's opened image, to name the file in decode errors; null for raw pixels. */
+  opened: OpenedImage | null;
+}
+
+async function readableOf(source: CropSource): Promise<Readable> {
+  if (typeof source === 'string' || 'pipeline' in source) {
+    const opened = typeof source === 'string' ? await openImage(source) : source;
+    const { width, height } = opened;
+    return { width, height, pipeline: opened.pipeline.bind(opened), opened };
+  }
+  const raw = source;
+  if (raw.data.length !== raw.width * raw.height * raw.channels) {
+    throw new StudioError(
+      'invalid-payload',
+      `Decoded image of ${raw.width}×${raw.height}×${raw.channels} needs ${raw.width * raw.height * raw.channels} bytes, got ${raw.data.length}`,
+    );
+  }
+  return {
+    width: raw.width,
+    height: raw.height,
+    pipeline: () =>
+      sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }),
+    opened: null,
+  };
 }
 
 function toRgb(data: Buffer, channels: number, pixels: number): Uint8Array {
@@ -228,42 +291,56 @@ function toRgb(data: Buffer, channels: number, pixels: number): Uint8Array {
   return out;
 }
 
-/** Bilinear samples at the crop's pixel centres; black outside the image. */
-function sampleCrop(image: Decoded, box: Box, size: number): Uint8Array {
+/**
+ * Bilinear samples at the crop's pixel centres, rounded to bytes and divided by `scale` (1: bytes,
+ * 255: floats in [0, 1]), written into `out` from `offset`; black outside the image.
+ */
+function sampleCrop(
+  image: Decoded,
+  box: Box,
+  size: number,
+  out: Uint8Array | Float32Array,
+  offset: number,
+  scale: 1 | 255,
+): void {
   const { data, width: W, height: H, fx, fy } = image;
-  const out = new Uint8Array(size * size * 3);
+  out.fill(0, offset, offset + size * size * 3);
   // Source px (centres on integers) → decoded px: a shrink by f maps centres by (x + 0.5)/f − 0.5.
-  const xs = Array.from(
-    { length: size },
-    (_, i) => (box.x + ((i + 0.5) * box.width) / size + 0.5) / fx - 0.5,
-  );
-  const ys = Array.from(
-    { length: size },
-    (_, j) => (box.y + ((j + 0.5) * box.height) / size + 0.5) / fy - 0.5,
-  );
+  // Each column's neighbours and weight are worked out once, not once per row.
+  const inside = new Uint8Array(size);
+  const left = new Int32Array(size);
+  const right = new Int32Array(size);
+  const txs = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const x = (box.x + ((i + 0.5) * box.width) / size + 0.5) / fx - 0.5;
+    if (x < -0.5 || x > W - 0.5) continue;
+    const x0 = Math.max(0, Math.min(W - 1, Math.floor(x)));
+    inside[i] = 1;
+    left[i] = x0 * 3;
+    right[i] = Math.min(W - 1, x0 + 1) * 3;
+    txs[i] = Math.max(0, Math.min(1, x - x0));
+  }
   for (let j = 0; j < size; j++) {
-    const y = ys[j]!;
+    const y = (box.y + ((j + 0.5) * box.height) / size + 0.5) / fy - 0.5;
     if (y < -0.5 || y > H - 0.5) continue;
     const y0 = Math.max(0, Math.min(H - 1, Math.floor(y)));
     const y1 = Math.min(H - 1, y0 + 1);
     const ty = Math.max(0, Math.min(1, y - y0));
+    const row0 = y0 * W * 3;
+    const row1 = y1 * W * 3;
     for (let i = 0; i < size; i++) {
-      const x = xs[i]!;
-      if (x < -0.5 || x > W - 0.5) continue;
-      const x0 = Math.max(0, Math.min(W - 1, Math.floor(x)));
-      const x1 = Math.min(W - 1, x0 + 1);
-      const tx = Math.max(0, Math.min(1, x - x0));
-      const a = (y0 * W + x0) * 3;
-      const b = (y0 * W + x1) * 3;
-      const c = (y1 * W + x0) * 3;
-      const d = (y1 * W + x1) * 3;
-      const o = (j * size + i) * 3;
+      if (inside[i] === 0) continue;
+      const tx = txs[i]!;
+      const a = row0 + left[i]!;
+      const b = row0 + right[i]!;
+      const c = row1 + left[i]!;
+      const d = row1 + right[i]!;
+      const o = offset + (j * size + i) * 3;
       for (let k = 0; k < 3; k++) {
         const top = data[a + k]! + (data[b + k]! - data[a + k]!) * tx;
         const bottom = data[c + k]! + (data[d + k]! - data[c + k]!) * tx;
-        out[o + k] = Math.round(top + (bottom - top) * ty);
+        out[o + k] = Math.round(top + (bottom - top) * ty) / scale;
       }
     }
   }
-  return out;
 }

@@ -25,8 +25,9 @@ import { openImage, type OpenedImage } from '../../core/library/image-source';
 import type { Box, FaceDetection, Landmark, PlacedPoint } from '../../shared/domain';
 import type { CardClassGroup, CardHead, CropPolicy, ModelCard } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
-import { cropFaces, faceCropBox, fromCrop } from '../data/face-crop';
+import { CropCutter, faceCropBox, fromCrop } from '../data/face-crop';
 import type { ExportedModel, ExportedPrediction } from '../export/load-model';
+import { CropBuffers } from './crop-batch';
 import { combineFlipped, flipIndexOf } from './flip-consistency';
 import { needsRecut } from './recut';
 
@@ -126,11 +127,21 @@ export interface PredictOptions {
 /** 16 faces: 32 crops of a `small` model fit any backend's memory with room to spare. */
 const DEFAULT_BATCH = 16;
 
+/**
+ * A face's decoded image is kept for its recut up to 12 MB (4 MP of RGB): a batch of faces then
+ * holds at most ~200 MB of pixels; a larger photo is decoded again if its face is cut again.
+ */
+const KEEP_DECODED = 12 * 2 ** 20;
+
 interface Cropped extends FaceInImage {
   box: Box | undefined;
-  pixels: tf.Tensor4D;
-  /** The image, for a second crop around the first prediction. */
-  opened: OpenedImage;
+  /**
+   * The crop the model sees, `S·S·3` floats in [0, 1] (face-crop.ts's `cropFaces`, as an array):
+   * the face's slot of the run's crop buffers (crop-batch.ts).
+   */
+  pixels: Float32Array;
+  /** The image, kept decoded for a second crop around the first prediction. */
+  cutter: CropCutter;
 }
 
 export async function predictFaces(
@@ -148,41 +159,39 @@ export async function predictFaces(
   const flipTest = (options.flipTest ?? true) && heads.flip !== null;
   const detectorOf = options.detect === false ? null : lazyDetector(options.detector);
   const outcome: PredictOutcome = { faces: [], noFace: [], failed: [], cancelled: false };
+  const buffers = new CropBuffers(model.inputSize, Math.min(batchSize, images.length));
   for (let from = 0; from < images.length; from += batchSize) {
     if (options.signal?.aborted) {
       outcome.cancelled = true;
       break;
     }
     const batch: Cropped[] = [];
-    try {
-      for (let index = from; index < Math.min(from + batchSize, images.length); index++) {
-        const image = images[index]!;
-        try {
-          const cropped = await cropOne(
-            model,
-            heads.policy,
-            image,
-            index,
-            detectorOf,
-            options.noFace ?? 'skip',
-          );
-          if (cropped) batch.push(cropped);
-          else outcome.noFace.push({ index, file: image.file });
-        } catch (error) {
-          if (error instanceof DetectorUnavailable) throw error.reason;
-          if (!(error instanceof StudioError)) throw error;
-          outcome.failed.push({ index, file: image.file, message: error.message });
-        }
-      }
-      if (batch.length > 0)
-        outcome.faces.push(
-          ...(heads.refine
-            ? await predictRecut(model, heads, batch, flipTest)
-            : await predictBatch(model, heads, batch, flipTest)),
+    for (let index = from; index < Math.min(from + batchSize, images.length); index++) {
+      const image = images[index]!;
+      try {
+        const cropped = await cropOne(
+          model,
+          heads,
+          image,
+          index,
+          detectorOf,
+          options.noFace ?? 'skip',
+          buffers.slot(batch.length),
         );
-    } finally {
-      tf.dispose(batch.map((c) => c.pixels));
+        if (cropped) batch.push(cropped);
+        else outcome.noFace.push({ index, file: image.file });
+      } catch (error) {
+        if (error instanceof DetectorUnavailable) throw error.reason;
+        if (!(error instanceof StudioError)) throw error;
+        outcome.failed.push({ index, file: image.file, message: error.message });
+      }
     }
+    if (batch.length > 0)
+      outcome.faces.push(
+        ...(heads.refine
+          ? await predictRecut(model, heads, batch, flipTest, buffers)
+          : await predictBatch(model, heads, batch, flipTest, buffers)),
+      );
     options.onProgress?.({ done: Math.min(from + batchSize, images.length), total: images.length });
   }
   return outcome;
@@ -246,32 +255,31 @@ async function predictRecut(
   heads: Heads,
   batch: Cropped[],
   flipTest: boolean,
+  buffers: CropBuffers,
 ): Promise<PredictedFace[]> {
   const n = batch.length;
   const width = heads.flip!.length * 2;
-  const first = await runGraph(model, batch, false);
+  const first = await predictInput(model, buffers.firstSlots(n), n);
   const guesses = labelsOf(heads, batch, first, false);
   const recut: number[] = [];
   for (const [i, c] of batch.entries()) {
-    const around = faceCropBox(c.opened, { points: guesses[i]!.labels.points }, heads.policy);
+    const around = faceCropBox(c, { points: guesses[i]!.labels.points }, heads.policy);
     if (!needsRecut(c.crop, around, heads.recutBeyond)) continue;
-    const pixels = await cropFaces(c.opened, [around], model.inputSize);
-    c.pixels.dispose();
-    batch[i] = { ...c, crop: around, pixels };
+    // Into the face's own slot: its first crop is not needed again.
+    await c.cutter.cutFloats([around], model.inputSize, c.pixels);
+    batch[i] = { ...c, crop: around };
     recut.push(i);
   }
+  for (const c of batch) c.cutter.release();
   if (recut.length === 0 && !flipTest) return guesses;
-  const input = tf.tidy(() => {
-    const parts: tf.Tensor4D[] = recut.map((i) => batch[i]!.pixels);
-    if (flipTest) parts.push(tf.reverse(tf.concat(batch.map((c) => c.pixels)) as tf.Tensor4D, 2));
-    return tf.concat(parts) as tf.Tensor4D;
-  });
-  let second: ExportedPrediction;
-  try {
-    second = await model.predict(input);
-  } finally {
-    input.dispose();
-  }
+  const second = await predictInput(
+    model,
+    buffers.batch(
+      recut.map((i) => batch[i]!.pixels),
+      flipTest ? batch.map((c) => c.pixels) : [],
+    ),
+    recut.length + (flipTest ? n : 0),
+  );
   const fresh = second.landmarks;
   const expected = (recut.length + (flipTest ? n : 0)) * width;
   if (!fresh || fresh.length !== expected || first.landmarks?.length !== n * width)
@@ -315,11 +323,12 @@ function lazyDetector(given: PredictOptions['detector']): () => Promise<FaceDete
 /** Opens the image, finds the face to crop, and cuts it out at the model's input size. */
 async function cropOne(
   model: ExportedModel,
-  policy: CropPolicy,
+  { policy, refine }: Heads,
   image: ImageToPredict,
   index: number,
   detectorOf: (() => Promise<FaceDetector>) | null,
   noFace: 'skip' | 'whole-image',
+  slot: Float32Array,
 ): Promise<Cropped | null> {
   const opened = await openImage(image.file);
   const found = await locateFace(opened, image, detectorOf);
@@ -327,7 +336,8 @@ async function cropOne(
   // No face given or found: the whole image, squared about its centre (padded, never squashed).
   const crop = faceCropBox(opened, found?.face ?? {}, policy);
   // Decode errors surface here, named by file (face-crop.ts).
-  const pixels = await cropFaces(opened, [crop], model.inputSize);
+  const cutter = new CropCutter(opened, refine ? KEEP_DECODED : 0);
+  const pixels = await cutter.cutFloats([crop], model.inputSize, slot);
   return {
     index,
     file: image.file,
@@ -338,7 +348,7 @@ async function cropOne(
     box: found?.box,
     crop,
     pixels,
-    opened,
+    cutter,
   };
 }
 
@@ -393,21 +403,25 @@ async function predictBatch(
   heads: Heads,
   batch: readonly Cropped[],
   flipTest: boolean,
+  buffers: CropBuffers,
 ): Promise<PredictedFace[]> {
-  return labelsOf(heads, batch, await runGraph(model, batch, flipTest), flipTest);
+  const n = batch.length;
+  const crops = batch.map((c) => c.pixels);
+  const output = flipTest
+    ? await predictInput(model, buffers.batch(crops, crops), 2 * n)
+    : await predictInput(model, buffers.firstSlots(n), n);
+  return labelsOf(heads, batch, output, flipTest);
 }
 
-/** One graph run on the batch's crops, then (with `flipTest`) their mirrors. */
-async function runGraph(
+/** One graph run on `count` crops laid out in `pixels` (`[count, S, S, 3]`, crop-batch.ts). */
+async function predictInput(
   model: ExportedModel,
-  batch: readonly Cropped[],
-  flipTest: boolean,
+  pixels: Float32Array,
+  count: number,
 ): Promise<ExportedPrediction> {
-  const input = tf.tidy(() => {
-    const crops = tf.concat(batch.map((c) => c.pixels)) as tf.Tensor4D;
-    // Axis 2 is the crop's width: pixel px goes to S − 1 − px, so u goes to 1 − u.
-    return flipTest ? (tf.concat([crops, tf.reverse(crops, 2)]) as tf.Tensor4D) : crops;
-  });
+  if (model.predictPixels) return model.predictPixels(pixels, count);
+  const size = model.inputSize;
+  const input = tf.tensor4d(pixels, [count, size, size, 3]);
   try {
     return await model.predict(input);
   } finally {
@@ -475,7 +489,7 @@ function labelsOf(
     }
     const box = c.box ?? (labels.points.length > 0 ? boxOfPoints(labels.points) : undefined);
     if (box) labels.box = box;
-    const { box: _box, pixels: _pixels, opened: _opened, ...inImage } = c;
+    const { box: _box, pixels: _pixels, cutter: _cutter, ...inImage } = c;
     return { ...inImage, labels, scores };
   });
 }

@@ -2,10 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { OpenedImage } from '../../../src-main/core/library/image-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cropFaceBytes,
   cropFaces,
+  CropCutter,
   DEFAULT_CROP_POLICY,
   faceCropBox,
   fromCrop,
@@ -191,5 +193,57 @@ describe('cropping', () => {
     await expect(cropFaces(ramp(4, 4), [{ x: 0, y: 0, width: 0, height: 3 }], 4)).rejects.toThrow(
       /empty/,
     );
+  });
+});
+
+describe('cutting several crops of one image', () => {
+  /** The ramp as an opened image whose decodes are counted. */
+  function countedRamp(width: number, height: number) {
+    const image = ramp(width, height);
+    let decodes = 0;
+    const opened: OpenedImage = {
+      file: 'ramp.raw',
+      format: 'png',
+      width,
+      height,
+      orientation: 1,
+      pipeline: () => {
+        decodes++;
+        return sharp(image.data, { raw: { width, height, channels: 3 } });
+      },
+    };
+    return { image, opened, decodes: () => decodes };
+  }
+  const near = { x: 9.5, y: -4.5, width: 16, height: 16 };
+  const moved = { x: 12.25, y: 3.5, width: 14, height: 14 };
+  // Up to twice the crop (8 px) is cut from the full-size decode; this is shrunk first.
+  const wide = { x: -20, y: -30, width: 120, height: 120 };
+
+  it('gives each box exactly what cropFaces gives, decoding once while the shrink is the same', async () => {
+    const { image, opened, decodes } = countedRamp(80, 60);
+    const cutter = new CropCutter(opened, 1e6);
+    for (const box of [near, moved, wide]) {
+      const want = cropFaces(image, [box], 8);
+      const got = await cutter.cutFloats([box], 8);
+      expect(Array.from(got)).toEqual(Array.from(await (await want).data()));
+      (await want).dispose();
+    }
+    // near and moved share the full-size decode; wide needs its own.
+    expect(decodes()).toBe(2);
+  });
+
+  it('keeps no decode over keepBytes, and writes into a given array at an offset', async () => {
+    const { image, opened, decodes } = countedRamp(80, 60);
+    const cutter = new CropCutter(opened, 80 * 60 * 3 - 1);
+    const out = new Float32Array(3 * 8 * 8 * 3).fill(7);
+    await cutter.cutFloats([near], 8, out, 8 * 8 * 3);
+    await cutter.cutFloats([moved], 8, out, 2 * 8 * 8 * 3);
+    expect(decodes()).toBe(2);
+    const want = await cropFaces(image, [near, moved], 8);
+    expect(Array.from(out.subarray(8 * 8 * 3))).toEqual(Array.from(await want.data()));
+    // The rows above the image are black even where the array held something else.
+    expect(out[8 * 8 * 3]).toBe(0);
+    expect(out[0]).toBe(7);
+    want.dispose();
   });
 });

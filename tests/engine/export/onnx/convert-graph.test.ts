@@ -9,6 +9,7 @@
 import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExportedModel } from '../../../../src-main/engine/export/load-model';
 import { convertGraphFolder } from '../../../../src-main/engine/export/onnx/convert-graph';
@@ -23,6 +24,8 @@ import {
   type KindFixture,
   type OnnxModelKind,
 } from './onnx-fixtures';
+
+const { onnx } = onnxProto;
 
 let tmp: string;
 
@@ -74,6 +77,16 @@ describe('convertGraphFolder on every model kind, run by onnxruntime-node', () =
         await session.release();
       }
     }, 600_000);
+
+  it('writes FaceMesh’s PReLUs as depthwise convolutions, leaving no PRelu for ONNX Runtime', async () => {
+    // Its PRelu kernel has no blocked layout: each one cost a layout conversion (tf-op-mapping.ts).
+    const { dir } = await fixture('mesh-landmarks');
+    const converted = await convertGraphFolder(dir);
+    const ops = onnx.ModelProto.decode(converted.bytes).graph!.node!.map((n) => n.opType);
+    expect(ops).not.toContain('PRelu');
+    // FaceMesh has 20 PReLUs (and no ReLU): each is now a Relu between two 1×1 Convs.
+    expect(ops.filter((op) => op === 'Relu').length).toBeGreaterThanOrEqual(20);
+  }, 600_000);
 
   it('refuses an op it does not map, naming the folder, the node and the op', async () => {
     const { dir } = await fixture('vit-landmarks');
