@@ -13,12 +13,12 @@
  * Times are wall clock on whatever machine runs it; the server's CPU time (its /proc stat) is
  * printed beside them. Pass a folder to keep the built project there and reuse it next time.
  */
-import { spawn } from 'node:child_process';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { imageRecord } from '../tests/support/project-data';
+import { startServe } from '../tests/support/serve-process';
 import { buildBenchProject, linkHelenImages } from './bench-project';
 
 /** The DOM names the functions run in the page use (this file compiles without the DOM lib). */
@@ -44,7 +44,6 @@ declare function requestAnimationFrame(callback: () => void): number;
 const IMAGES = 100_000;
 const FACES = 10_000;
 const SCROLL_MS = 4_000;
-const REPO = path.resolve(import.meta.dirname, '..');
 
 const keep = process.argv[2];
 const root = keep ? path.resolve(keep) : await mkdtemp(path.join(os.tmpdir(), 'fs-scroll-bench-'));
@@ -66,34 +65,13 @@ if (!(await exists(path.join(dir, 'project.json')))) {
   console.log(`built ${IMAGES} images in ${Math.round(performance.now() - started)} ms`);
 }
 
-const server = spawn(
-  process.execPath,
-  [
-    path.join(REPO, 'bin', 'face-studio.js'),
-    'serve',
-    '--port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--projects-root',
-    root,
-  ],
-  { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
-);
+// The project is opened by the page, not at start: a minute is room enough on a busy machine.
+const { server, url } = await startServe(dataDir, root, 60_000);
 /** The server's user + system CPU so far, ms (Linux /proc; clock ticks of 10 ms). */
 async function serverCpuMs(): Promise<number> {
   const stat = (await readFile(`/proc/${server.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(stat[11]) + Number(stat[12])) * 10;
 }
-const url = await new Promise<string>((resolve, reject) => {
-  let output = '';
-  server.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    const match = /https?:\/\/\S+\?token=[\w-]+/.exec(output);
-    if (match) resolve(match[0]);
-  });
-  server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-});
 const token = new URL(url).searchParams.get('token')!;
 
 async function invoke(channel: string, payload: unknown): Promise<unknown> {

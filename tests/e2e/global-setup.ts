@@ -3,13 +3,11 @@
  * data folder and projects root, reads the tokened URL it prints, and hands it to the tests
  * through the environment. The returned function stops the server and removes the folders.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServe } from '../support/serve-process';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Start-up loads tsx and spawns the training process; give a slow CI machine room. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -19,44 +17,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const projectsRoot = path.join(workDir, 'projects');
   await mkdir(projectsRoot, { recursive: true });
 
-  const server = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin', 'face-studio.js'),
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--projects-root',
-      projectsRoot,
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  server.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    process.stderr.write(chunk);
-  });
-
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`face-studio serve printed no URL in time:\n${output}`)),
-      START_TIMEOUT_MS,
-    );
-    server.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /https?:\/\/\S+\?token=[\w-]+/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`face-studio serve exited with ${code} before printing a URL:\n${output}`));
-    });
-  });
+  const { server, url } = await startServe(dataDir, projectsRoot, START_TIMEOUT_MS);
 
   process.env.STUDIO_URL = url;
   process.env.STUDIO_PROJECTS_ROOT = projectsRoot;
