@@ -54,3 +54,16 @@ export function torchrunArgs(nproc: number): string[] {
     '2',
   ];
 }
+
+/**
+ * The smallest pre-training run the recipe tests train (the rest of each test's config on top):
+ * seconds per step on a busy 2-core machine; 32 px input = a 4×4 patch grid.
+ */
+export const TINY_TORCH_RUN = {
+  model: { preset: 'tiny', imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2 },
+  headHidden: 32,
+  headBottleneck: 16,
+  prototypes: 64,
+  batchSize: 4,
+  localCrops: 2,
+} as const;

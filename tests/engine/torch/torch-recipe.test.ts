@@ -29,17 +29,11 @@ import {
   parsePathMapping,
 } from '../../../src-main/engine/torch/torch-recipe';
 import { useWasm } from '../../support/engine-helpers';
-import { pythonWithTorch, torchrunArgs } from '../../support/python-torch';
+import { pythonWithTorch, TINY_TORCH_RUN, torchrunArgs } from '../../support/python-torch';
 import { createTinyProject } from '../../support/tiny-project';
 
-/** Small enough for seconds per step on a busy 2-core machine; 32 px input = a 4×4 patch grid. */
 const CONFIG = {
-  model: { preset: 'tiny', imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2 },
-  headHidden: 32,
-  headBottleneck: 16,
-  prototypes: 64,
-  batchSize: 4,
-  localCrops: 2,
+  ...TINY_TORCH_RUN,
   epochs: 10,
   warmupEpochs: 1,
   seed: 7,

@@ -22,17 +22,10 @@ import { modelLayout } from '../../../src-main/engine/pretrain/pretrain-model';
 import { Replica } from '../../../src-main/engine/pretrain/pretrain-step';
 import { recipeScriptPath } from '../../../src-main/engine/torch/torch-recipe';
 import { useWasm } from '../../support/engine-helpers';
-import { pythonWithTorch } from '../../support/python-torch';
+import { pythonWithTorch, TINY_TORCH_RUN } from '../../support/python-torch';
 import { createTinyProject } from '../../support/tiny-project';
 
-const CONFIG = {
-  model: { preset: 'tiny', imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2 },
-  headHidden: 32,
-  headBottleneck: 16,
-  prototypes: 64,
-  batchSize: 4,
-  localCrops: 2,
-};
+const CONFIG = TINY_TORCH_RUN;
 const AUG_SEED = 5;
 
 let work: string;
