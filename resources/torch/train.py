@@ -235,6 +235,25 @@ class Model(nn.Module):
         return self.head(torch.cat(cls)), cls[0]  # logits of every view; CLS of the globals (KoLeo)
 
 
+def engine_pairs(c, head):
+    """(engine name, name here, transposed) for every tensor but the patch embedding, CLS and
+    positions (vit.ts, dino-head.ts): linear weights and prototypes are [in, out] in the engine,
+    [out, in] here. The one table both directions read."""
+    pairs = []
+    for i in range(c['depth']):
+        b, t = f'block{i}.', f'vit.blocks.{i}.'
+        for a, m in (('norm1', 'n1'), ('norm2', 'n2')):
+            pairs += [(b + a + '.g', t + m + '.weight', False), (b + a + '.b', t + m + '.bias', False)]
+        for a, m in (('qkv', 'qkv'), ('proj', 'proj'), ('fc1', 'f1'), ('fc2', 'f2')):
+            pairs += [(b + a + '.w', t + m + '.weight', True), (b + a + '.b', t + m + '.bias', False)]
+    pairs += [('norm.g', 'vit.norm.weight', False), ('norm.b', 'vit.norm.bias', False)]
+    if head:
+        for a, j in (('fc1', 0), ('fc2', 2), ('fc3', 4)):
+            pairs += [(f'head.{a}.w', f'head.mlp.{j}.weight', True), (f'head.{a}.b', f'head.mlp.{j}.bias', False)]
+        pairs.append(('head.prototypes', 'head.proto', True))
+    return pairs
+
+
 def engine_names(model, state):
     """This model's state dict → the engine's tensors by name, in its shapes (vit.ts, dino-head.ts):
     linear weights [in, out]; the patch embedding a linear layer on patches flattened (row, column,
@@ -244,17 +263,8 @@ def engine_names(model, state):
     s = {k.removeprefix('module.'): v.detach().float().cpu() for k, v in state.items()}
     out = {'patch.w': s['vit.embed.weight'].permute(2, 3, 1, 0).reshape(p * p * 3, d),
            'patch.b': s['vit.embed.bias'], 'cls': s['vit.cls'].reshape(1, d), 'pos': s['vit.pos'].reshape(-1, d)}
-    for i in range(c['depth']):
-        b, t = f'block{i}.', f'vit.blocks.{i}.'
-        for a, m in (('norm1', 'n1'), ('norm2', 'n2')):
-            out[b + a + '.g'], out[b + a + '.b'] = s[t + m + '.weight'], s[t + m + '.bias']
-        for a, m in (('qkv', 'qkv'), ('proj', 'proj'), ('fc1', 'f1'), ('fc2', 'f2')):
-            out[b + a + '.w'], out[b + a + '.b'] = s[t + m + '.weight'].t(), s[t + m + '.bias']
-    out['norm.g'], out['norm.b'] = s['vit.norm.weight'], s['vit.norm.bias']
-    if 'head.proto' in s:
-        for a, j in (('fc1', 0), ('fc2', 2), ('fc3', 4)):
-            out[f'head.{a}.w'], out[f'head.{a}.b'] = s[f'head.mlp.{j}.weight'].t(), s[f'head.mlp.{j}.bias']
-        out['head.prototypes'] = s['head.proto'].t()
+    for engine, here, transposed in engine_pairs(c, 'head.proto' in s):
+        out[engine] = s[here].t() if transposed else s[here]
     return {k: v.contiguous() for k, v in out.items()}
 
 
@@ -265,18 +275,9 @@ def state_from_engine(model, tensors):
     p, d = c['patchSize'], c['dim']
     E = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()}
     sd = {'vit.embed.weight': E['patch.w'].reshape(p, p, 3, d).permute(3, 2, 0, 1), 'vit.embed.bias': E['patch.b'],
-          'vit.cls': E['cls'].reshape(1, 1, d), 'vit.pos': E['pos'].reshape(1, -1, d),
-          'vit.norm.weight': E['norm.g'], 'vit.norm.bias': E['norm.b']}
-    for i in range(c['depth']):
-        b, t = f'block{i}.', f'vit.blocks.{i}.'
-        for a, m in (('norm1', 'n1'), ('norm2', 'n2')):
-            sd[t + m + '.weight'], sd[t + m + '.bias'] = E[b + a + '.g'], E[b + a + '.b']
-        for a, m in (('qkv', 'qkv'), ('proj', 'proj'), ('fc1', 'f1'), ('fc2', 'f2')):
-            sd[t + m + '.weight'], sd[t + m + '.bias'] = E[b + a + '.w'].t(), E[b + a + '.b']
-    if 'head.prototypes' in E:
-        for a, j in (('fc1', 0), ('fc2', 2), ('fc3', 4)):
-            sd[f'head.mlp.{j}.weight'], sd[f'head.mlp.{j}.bias'] = E[f'head.{a}.w'].t(), E[f'head.{a}.b']
-        sd['head.proto'] = E['head.prototypes'].t()
+          'vit.cls': E['cls'].reshape(1, 1, d), 'vit.pos': E['pos'].reshape(1, -1, d)}
+    for engine, here, transposed in engine_pairs(c, 'head.prototypes' in E):
+        sd[here] = E[engine].t() if transposed else E[engine]
     return {k: v.contiguous() for k, v in sd.items()}
 
 
