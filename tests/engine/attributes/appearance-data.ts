@@ -9,6 +9,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { HeadCropPlan } from '../../../src-main/engine/backbones/head-crops';
+import { cropFaces, faceCropBox } from '../../../src-main/engine/data/face-crop';
 import { Rng, deriveSeed } from '../../../src-main/engine/model/rng';
 import type { FaceInput } from '../../../src-main/engine/attributes/appearance-features';
 
@@ -104,4 +107,54 @@ export function accuracy(predicted: ArrayLike<number>, truth: ArrayLike<number>)
   let hits = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) hits++;
   return hits / truth.length;
+}
+
+/**
+ * A CK+ face's landmarks' box: the images are that box grown by 10% a side (mini-Xception's
+ * policy), so it is the middle 40 of the 48 px (pixel centres on integers).
+ */
+export const CK_FACE_BOX = { x: 3.5, y: 3.5, width: 40, height: 40 };
+
+/** CK+ faces cut by `plan`'s crop policy from their landmarks' box: `[n, S, S, 3]`. */
+export async function ckPlanCrops(
+  faces: readonly CkFace[],
+  plan: HeadCropPlan,
+): Promise<tf.Tensor4D> {
+  const box = faceCropBox(
+    { width: 48, height: 48 },
+    { detection: { box: CK_FACE_BOX, crop: CK_FACE_BOX, score: 1 } },
+    plan.crop,
+  );
+  return stacked(faces.map((f) => cropFaces(f.source as string, [box], plan.inputSize)));
+}
+
+/**
+ * MTFL faces cut for a plan whose crop is FaceMesh's: the row's box is the appearance crop (2.2×
+ * the five points) and FaceMesh's is 1.6 / 1.2 of it, so the appearance backbones see the box
+ * itself. `[n, S, S, 3]`.
+ */
+export async function mtflPlanCrops(
+  faces: readonly MtflFace[],
+  plan: HeadCropPlan,
+): Promise<tf.Tensor4D> {
+  const grow = 1.6 / 1.2;
+  return stacked(
+    faces.map((f) => {
+      const { x, y, width, height } = f.box;
+      const box = {
+        x: x - (width * (grow - 1)) / 2,
+        y: y - (height * (grow - 1)) / 2,
+        width: width * grow,
+        height: height * grow,
+      };
+      return cropFaces(f.source as string, [box], plan.inputSize);
+    }),
+  );
+}
+
+async function stacked(pieces: Promise<tf.Tensor4D>[]): Promise<tf.Tensor4D> {
+  const all = await Promise.all(pieces);
+  const out = tf.concat(all) as tf.Tensor4D;
+  tf.dispose(all);
+  return out;
 }

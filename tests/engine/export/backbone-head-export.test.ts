@@ -28,7 +28,7 @@ import type { FaceBackbone } from '../../../src-main/engine/backbones/face-backb
 import { embedHeadCrops, headCropPlan } from '../../../src-main/engine/backbones/head-crops';
 import { loadMiniXceptionBackbone } from '../../../src-main/engine/backbones/mini-xception-backbone';
 import { loadFaceMesh } from '../../../src-main/engine/backbones/facemesh';
-import { cropFaces, faceCropBox } from '../../../src-main/engine/data/face-crop';
+import { cropFaces } from '../../../src-main/engine/data/face-crop';
 import { exportBackboneHeadModel } from '../../../src-main/engine/export/backbone-head-export';
 import { loadExportedModel } from '../../../src-main/engine/export/load-model';
 import {
@@ -41,6 +41,8 @@ import { mean, nmeOfFace } from '../../../src-main/engine/metrics/landmark-metri
 import { predictFaces } from '../../../src-main/engine/predict/predict-faces';
 import { useWasm } from '../../support/engine-helpers';
 import {
+  CK_FACE_BOX,
+  ckPlanCrops,
   majorityRate,
   readCkFaces,
   readMtflFaces,
@@ -241,31 +243,11 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
     { backbone: 'mini-xception', tap: 'pooled' },
     { backbone: 'facemesh', tap: 'mesh' },
   ];
-  // CK+ images are the face's landmarks' box grown by 10% a side (mini-Xception's policy), so
-  // the landmarks' box is the middle 40 of the 48 px (pixel centres on integers).
-  const faceBox = { x: 3.5, y: 3.5, width: 40, height: 40 };
-
   beforeAll(async () => {
     xception = await loadMiniXceptionBackbone();
     ({ faces, classes } = await readCkFaces(120, 3));
     const plan = headCropPlan([xception, mesh]);
-    const pieces = await Promise.all(
-      faces.map((f) =>
-        cropFaces(
-          f.source,
-          [
-            faceCropBox(
-              { width: 48, height: 48 },
-              { detection: { box: faceBox, crop: faceBox, score: 1 } },
-              plan.crop,
-            ),
-          ],
-          plan.inputSize,
-        ),
-      ),
-    );
-    crops = tf.concat(pieces) as tf.Tensor4D;
-    tf.dispose(pieces);
+    crops = await ckPlanCrops(faces, plan);
     const [a, b] = await embedHeadCrops(plan, [xception, mesh], crops, [['pooled'], ['mesh']]);
     features = concatFeatures(
       { rows: faces.length, dim: 256, data: a!.pooled! },
@@ -324,7 +306,7 @@ describe('exportBackboneHeadModel (expression and attributes on mini-Xception + 
       // predictFaces cuts the same crop from the face box and reads the same probabilities.
       const outcome = await predictFaces(
         loaded,
-        held.map((i) => ({ file: faces[i]!.source as string, box: faceBox })),
+        held.map((i) => ({ file: faces[i]!.source as string, box: CK_FACE_BOX })),
         { detect: false },
       );
       expect(outcome.faces).toHaveLength(held.length);

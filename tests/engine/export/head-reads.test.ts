@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MTFL_POSES } from '../../../src-main/core/formats/mtfl';
 import {
@@ -38,14 +38,13 @@ import {
 } from '../../../src-main/engine/backbones/face-backbone';
 import { embedHeadCrops, headCropPlan } from '../../../src-main/engine/backbones/head-crops';
 import { loadFaceBackbone } from '../../../src-main/engine/backbones/load-face-backbone';
-import { cropFaces } from '../../../src-main/engine/data/face-crop';
 import { exportBackboneHeadModel } from '../../../src-main/engine/export/backbone-head-export';
 import { loadExportedModel } from '../../../src-main/engine/export/load-model';
 import { withGroupProbabilities } from '../../../src-main/engine/jobs/class-head-groups';
 import { classifyTapsOf } from '../../../src-main/engine/jobs/class-head-job';
 import type { ModelCard } from '../../../src-main/shared/model-card';
 import { useWasm } from '../../support/engine-helpers';
-import { readMtflFaces, type MtflFace } from '../attributes/appearance-data';
+import { mtflPlanCrops, readMtflFaces, type MtflFace } from '../attributes/appearance-data';
 import { headCard } from './backbone-head-fixtures';
 
 const NAMES = ['male', 'smiling'];
@@ -73,24 +72,8 @@ beforeAll(async () => {
     ...(await readMtflFaces('training.txt', TRAIN, 9)),
     ...(await readMtflFaces('testing.txt', 16, 9)),
   ];
-  // The MTFL box is the appearance crop (2.2× the five points); the plan's crop is FaceMesh's,
-  // 1.6 / 1.2 of it, so the appearance backbones see the box itself.
   const plan = headCropPlan(backbones);
-  const grow = 1.6 / 1.2;
-  const pieces = await Promise.all(
-    faces.map((f) => {
-      const { x, y, width, height } = f.box;
-      const box = {
-        x: x - (width * (grow - 1)) / 2,
-        y: y - (height * (grow - 1)) / 2,
-        width: width * grow,
-        height: height * grow,
-      };
-      return cropFaces(f.source as string, [box], plan.inputSize);
-    }),
-  );
-  crops = tf.concat(pieces) as tf.Tensor4D;
-  tf.dispose(pieces);
+  crops = await mtflPlanCrops(faces, plan);
   const perBackbone = backbones.map((b) =>
     selection.taps.filter((t) => t.backbone === b.id).map((t) => t.tap),
   );

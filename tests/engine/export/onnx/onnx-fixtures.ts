@@ -34,7 +34,7 @@ import {
 } from '../../../../src-main/engine/backbones/face-backbone';
 import { embedHeadCrops, headCropPlan } from '../../../../src-main/engine/backbones/head-crops';
 import { loadFaceBackbone } from '../../../../src-main/engine/backbones/load-face-backbone';
-import { cropFaces, faceCropBox } from '../../../../src-main/engine/data/face-crop';
+import { cropFaces } from '../../../../src-main/engine/data/face-crop';
 import { exportBackboneHeadModel } from '../../../../src-main/engine/export/backbone-head-export';
 import { exportFinetunedModel } from '../../../../src-main/engine/export/export-model';
 import { classifyTapsOf } from '../../../../src-main/engine/jobs/class-head-job';
@@ -45,7 +45,13 @@ import {
 } from '../../../../src-main/engine/landmarks/landmark-head-model';
 import { DEFAULT_RIDGE_OPTIONS } from '../../../../src-main/engine/landmarks/landmark-ridge-head';
 import { helenFaces, loadHelenCrops } from '../../../support/helen-crops';
-import { readCkFaces, readMtflFaces, type MtflFace } from '../../attributes/appearance-data';
+import {
+  ckPlanCrops,
+  mtflPlanCrops,
+  readCkFaces,
+  readMtflFaces,
+  type MtflFace,
+} from '../../attributes/appearance-data';
 import { cropsOf, fitHelenHead, headCard } from '../backbone-head-fixtures';
 import { cardFieldsFor, randomResult } from '../export-fixtures';
 
@@ -122,20 +128,7 @@ async function attributes(dir: string): Promise<KindFixture> {
     ...(await readMtflFaces('testing.txt', FACES, 11)),
   ];
   const plan = headCropPlan(backbones);
-  // The MTFL box is the appearance crop; the plan's crop (FaceMesh's) is 1.6 / 1.2 of it.
-  const grow = 1.6 / 1.2;
-  const crops = await concatCrops(
-    faces.map((f) => {
-      const { x, y, width, height } = f.box;
-      const box = {
-        x: x - (width * (grow - 1)) / 2,
-        y: y - (height * (grow - 1)) / 2,
-        width: width * grow,
-        height: height * grow,
-      };
-      return cropFaces(f.source as string, [box], plan.inputSize);
-    }),
-  );
+  const crops = await mtflPlanCrops(faces, plan);
   const trainCrops = crops.slice(0, train);
   const perBackbone = backbones.map((b) =>
     selection.taps.filter((t) => t.backbone === b.id).map((t) => t.tap),
@@ -207,23 +200,7 @@ async function expression(dir: string): Promise<KindFixture> {
   ];
   const { faces, classes } = await readCkFaces(train + FACES, 3);
   const plan = headCropPlan(backbones);
-  // CK+ images are the landmarks' box grown by 10% a side: the box is the middle 40 of 48 px.
-  const faceBox = { x: 3.5, y: 3.5, width: 40, height: 40 };
-  const crops = await concatCrops(
-    faces.map((f) =>
-      cropFaces(
-        f.source,
-        [
-          faceCropBox(
-            { width: 48, height: 48 },
-            { detection: { box: faceBox, crop: faceBox, score: 1 } },
-            plan.crop,
-          ),
-        ],
-        plan.inputSize,
-      ),
-    ),
-  );
+  const crops = await ckPlanCrops(faces, plan);
   const trainCrops = crops.slice(0, train);
   const [a, b] = await embedHeadCrops(plan, backbones, trainCrops, [['pooled'], ['mesh']]);
   trainCrops.dispose();
