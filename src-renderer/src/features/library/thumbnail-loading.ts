@@ -1,68 +1,195 @@
 /**
- * Thumbnails only for tiles the user stops on. The grid renders the rows in view plus a few
- * around them; during a fast scroll each of those rows lives for a frame or two. A tile's image
- * starts loading only once the tile has stayed rendered for `SETTLE_MS`, and a tile that leaves
- * takes its request with it (its `src` is removed, which cancels a load the browser has not
- * finished). So a scroll from top to bottom asks for the thumbnails where it ends, not for every
- * row it passed (docs/ARCHITECTURE.md, "Data flows").
+ * Which tile's thumbnail loads, and when. The grid renders the rows in view plus a few around
+ * them; during a fast scroll each of those rows lives for a frame or two.
  *
- * Used as a Svelte action: `<img use:thumbnailSource={url} />`.
+ * - A tile's image is asked for only once the tile has stayed rendered for `SETTLE_MS` (up to
+ *   `SETTLE_SLICE_MS` more, so the tiles one frame mounted settle together), and a tile that leaves takes its request with it (its `src` is removed, which cancels a load the
+ *   browser has not finished). So a scroll from top to bottom asks for the thumbnails where it
+ *   ends, not for every row it passed.
+ * - At most `MAX_IN_FLIGHT` thumbnails load at once, and a free slot goes to a tile on screen
+ *   before one in the rows rendered beyond the edges. Thumbnails not made yet are made on
+ *   request (several ms of CPU each): the ones the user looks at come first, and the browser's
+ *   six connections to the bridge keep room for the grid's pages and a save.
+ *
+ * (docs/ARCHITECTURE.md, "Data flows".) Used through a Svelte action:
+ * `<img use:attach={url} />` with `attach = (img, url) => loader.attach(img, url)`.
  */
 
-/** Long enough to skip the rows a fling passes (a frame is ~16 ms), short enough not to notice. */
-export const SETTLE_MS = 120;
+/**
+ * Long enough to skip the rows a fling passes (each lives a frame or two, ~16 ms a frame), short
+ * enough not to notice.
+ */
+export const SETTLE_MS = 100;
+
+/**
+ * Thumbnail loads at once: Chromium opens six connections per host over HTTP/1.1; four for
+ * thumbnails leave two for `library:list` and the Label view's requests. The server makes a
+ * missing thumbnail on a core of its own, so more than four would not come back sooner.
+ */
+export const MAX_IN_FLIGHT = 4;
 
 /** The parts of an <img> this needs (so it is tested without a DOM). */
 export interface ImageTarget {
   src: string;
   removeAttribute(name: 'src'): void;
+  addEventListener(type: 'load' | 'error', listener: () => void): void;
+  removeEventListener(type: 'load' | 'error', listener: () => void): void;
 }
+
+/**
+ * Tiles whose settle times fall in one such slice settle together, so the tiles a frame mounted
+ * are ranked against each other (in view first) rather than served in the order they mounted.
+ */
+export const SETTLE_SLICE_MS = 16;
 
 /** The clock, injectable for the same reason. */
 export interface Timers {
+  now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 const globalTimers: Timers = {
+  now: () => performance.now(),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-export function thumbnailSource(
-  image: ImageTarget,
-  url: string,
-  timers: Timers = globalTimers,
-  settleMs = SETTLE_MS,
-): { update(url: string): void; destroy(): void } {
-  let pending: unknown = null;
-  let current = url;
+export interface ThumbnailLoaderOptions<I extends ImageTarget> {
+  /** Whether the image lies in the scroll area's view now; asked each time a slot frees up. */
+  onScreen(image: I): boolean;
+  timers?: Timers;
+  settleMs?: number;
+  maxInFlight?: number;
+}
 
-  function schedule(): void {
-    pending = timers.setTimeout(() => {
-      pending = null;
-      image.src = current;
-    }, settleMs);
+interface Tile<I> {
+  image: I;
+  url: string;
+  /** The slice it settles with, until it does. */
+  slice: Slice<I> | null;
+  /** Called on the image's load or error event while it loads. */
+  done: (() => void) | null;
+}
+
+/** Tiles that settle at the same time, and the timer that settles them. */
+interface Slice<I> {
+  end: number;
+  tiles: Set<Tile<I>>;
+  timer: unknown;
+}
+
+export class ThumbnailLoader<I extends ImageTarget> {
+  private readonly onScreen: (image: I) => boolean;
+  private readonly timers: Timers;
+  private readonly settleMs: number;
+  private readonly maxInFlight: number;
+  /** Tiles still settling, by the end of their slice. */
+  private readonly slices = new Map<number, Slice<I>>();
+  /** Tiles that have settled and wait for a slot, oldest first. */
+  private readonly waiting = new Set<Tile<I>>();
+  private readonly loading = new Set<Tile<I>>();
+
+  constructor(options: ThumbnailLoaderOptions<I>) {
+    this.onScreen = options.onScreen;
+    this.timers = options.timers ?? globalTimers;
+    this.settleMs = options.settleMs ?? SETTLE_MS;
+    this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
   }
 
-  function stop(): void {
-    if (pending !== null) timers.clearTimeout(pending);
-    pending = null;
+  /** Thumbnails loading now (asked for, neither loaded nor failed nor dropped). */
+  get inFlight(): number {
+    return this.loading.size;
   }
 
-  schedule();
-  return {
-    update(next: string) {
-      if (next === current) return;
-      current = next;
-      // A tile reused for another image: it waits again, and the old image stops loading.
-      stop();
-      image.removeAttribute('src');
-      schedule();
-    },
-    destroy() {
-      stop();
-      image.removeAttribute('src');
-    },
-  };
+  /** Starts following `image`, which should show `url`; the Svelte action's update and destroy. */
+  attach(image: I, url: string): { update(url: string): void; destroy(): void } {
+    const tile: Tile<I> = { image, url, slice: null, done: null };
+    this.settle(tile);
+    return {
+      update: (next) => {
+        if (next === tile.url) return;
+        // A tile reused for another image: the old image stops loading, the new one waits again.
+        this.drop(tile);
+        tile.url = next;
+        this.settle(tile);
+      },
+      destroy: () => this.drop(tile),
+    };
+  }
+
+  /** Settles the tile `settleMs` from now, rounded up to the end of its slice. */
+  private settle(tile: Tile<I>): void {
+    const now = this.timers.now();
+    const end = Math.ceil((now + this.settleMs) / SETTLE_SLICE_MS) * SETTLE_SLICE_MS;
+    let slice = this.slices.get(end);
+    if (slice === undefined) {
+      const created: Slice<I> = { end, tiles: new Set(), timer: null };
+      created.timer = this.timers.setTimeout(() => {
+        this.slices.delete(end);
+        for (const settled of created.tiles) {
+          settled.slice = null;
+          this.waiting.add(settled);
+        }
+        this.pump();
+      }, end - now);
+      this.slices.set(end, created);
+      slice = created;
+    }
+    slice.tiles.add(tile);
+    tile.slice = slice;
+  }
+
+  /** Forgets the tile wherever it is (settling, waiting for a slot, or loading). */
+  private drop(tile: Tile<I>): void {
+    const slice = tile.slice;
+    tile.slice = null;
+    if (slice !== null) {
+      slice.tiles.delete(tile);
+      if (slice.tiles.size === 0) {
+        this.timers.clearTimeout(slice.timer);
+        this.slices.delete(slice.end);
+      }
+    }
+    this.waiting.delete(tile);
+    const wasLoading = this.loading.delete(tile);
+    this.unlisten(tile);
+    tile.image.removeAttribute('src');
+    if (wasLoading) this.pump();
+  }
+
+  /** Gives free slots to waiting tiles, those on screen first. */
+  private pump(): void {
+    while (this.loading.size < this.maxInFlight && this.waiting.size > 0) {
+      let next: Tile<I> | undefined;
+      for (const tile of this.waiting) {
+        if (this.onScreen(tile.image)) {
+          next = tile;
+          break;
+        }
+      }
+      next ??= this.waiting.values().next().value!;
+      this.start(next);
+    }
+  }
+
+  private start(tile: Tile<I>): void {
+    this.waiting.delete(tile);
+    this.loading.add(tile);
+    tile.done = () => {
+      this.unlisten(tile);
+      this.loading.delete(tile);
+      this.pump();
+    };
+    tile.image.addEventListener('load', tile.done);
+    tile.image.addEventListener('error', tile.done);
+    tile.image.src = tile.url;
+  }
+
+  private unlisten(tile: Tile<I>): void {
+    if (tile.done === null) return;
+    tile.image.removeEventListener('load', tile.done);
+    tile.image.removeEventListener('error', tile.done);
+    tile.done = null;
+  }
 }
