@@ -41,14 +41,24 @@ export function parseMediaRequest(
   return { kind, imageId };
 }
 
-/** Media requests being answered now, and who waits for there to be none (thumbnails-ahead.ts). */
+/** Media requests being answered now, when the last one ended, and who waits for none. */
 let inFlight = 0;
+let lastEnded = Number.NEGATIVE_INFINITY;
 let idleWaiters: (() => void)[] = [];
 
-/** Resolves once no media request is being answered: background work yields to the page's. */
-export function whenMediaIdle(): Promise<void> {
-  if (inFlight === 0) return Promise.resolve();
-  return new Promise((resolve) => idleWaiters.push(resolve));
+/**
+ * Resolves once no media request has been answered for `quietMs`: background work yields to the
+ * page's. The page asks for thumbnails a few at a time, each right after the last came back, so
+ * waiting only while one is being answered would slip a background thumbnail into every gap
+ * (thumbnails-ahead.ts).
+ */
+export async function whenMediaQuiet(quietMs: number): Promise<void> {
+  for (;;) {
+    if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+    const left = lastEnded + quietMs - performance.now();
+    if (left <= 0 && inFlight === 0) return;
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  }
 }
 
 /** The bytes to send, or null when no project is open, it lists no such image, or it is gone. */
@@ -63,6 +73,7 @@ export async function resolveMedia(
     return await resolveMediaNow(store, kind, imageId, options);
   } finally {
     inFlight -= 1;
+    lastEnded = performance.now();
     if (inFlight === 0) {
       const waiters = idleWaiters;
       idleWaiters = [];

@@ -5,8 +5,9 @@
  * (docs/ARCHITECTURE.md, "Data flows").
  *
  * Low priority: one thumbnail at a time, in import order; before each it lets pending I/O run
- * (a save's fsync, a request) and waits until no media request is being answered, so a thumbnail
- * the page asks for is made by the media resolver at once, never behind this queue. A thumbnail
+ * (a save's fsync, a request) and waits until no media request has been answered for
+ * `MEDIA_QUIET_MS`, so the thumbnails the page asks for are made by the media resolver at once,
+ * never behind this queue nor beside it on the same cores. A thumbnail
  * that cannot be made (file moved, not decodable) is skipped: the grid shows such an image empty
  * and the media resolver tries again when it is asked.
  */
@@ -16,8 +17,15 @@ import type { ProjectStore } from '../project-store';
 import { realPathOrNull } from '../real-path';
 import { openImage } from './image-source';
 import { imageFileOf, thumbnailDirOf } from './library-service';
-import { whenMediaIdle } from './media';
+import { whenMediaQuiet } from './media';
 import { writeThumbnail } from './thumbnails';
+
+/**
+ * How long the page must have asked for no image or thumbnail before a background one is made:
+ * longer than the gap between two thumbnails the page loads in a row (a few ms), short enough
+ * that the work resumes soon after the user stops.
+ */
+export const MEDIA_QUIET_MS = 500;
 
 export class ThumbnailsAhead {
   private readonly store: ProjectStore;
@@ -65,7 +73,7 @@ export class ThumbnailsAhead {
     for (const record of [...this.store.listImages()]) {
       if (made.has(`${record.id}.webp`)) continue;
       await new Promise<void>((resolve) => setImmediate(resolve));
-      await whenMediaIdle();
+      await whenMediaQuiet(MEDIA_QUIET_MS);
       if (this.stopped || this.store.closed) return;
       if (await this.make(record, folder)) this.made += 1;
     }
