@@ -13,7 +13,7 @@
  * Times are wall clock on whatever machine runs it; the server's CPU time (its /proc stat) is
  * printed beside them. Pass a folder to keep the built project there and reuse it next time.
  */
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -65,12 +65,19 @@ if (!(await exists(path.join(dir, 'project.json')))) {
   console.log(`built ${IMAGES} images in ${Math.round(performance.now() - started)} ms`);
 }
 
+// Every run starts with no thumbnail made (a kept project keeps those of the last run otherwise).
+await rm(path.join(dir, 'cache', 'thumbs'), { recursive: true, force: true });
+
 // The project is opened by the page, not at start: a minute is room enough on a busy machine.
 const { server, url } = await startServe(dataDir, root, 60_000);
 /** The server's user + system CPU so far, ms (Linux /proc; clock ticks of 10 ms). */
 async function serverCpuMs(): Promise<number> {
   const stat = (await readFile(`/proc/${server.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(stat[11]) + Number(stat[12])) * 10;
+}
+/** Thumbnails in the project's cache so far. */
+async function countThumbnails(): Promise<number> {
+  return (await readdir(path.join(dir, 'cache', 'thumbs')).catch(() => [])).length;
 }
 const token = new URL(url).searchParams.get('token')!;
 
@@ -118,6 +125,26 @@ try {
     const channel = (request.postDataJSON() as { channel: string }).channel;
     if (channel === 'library:list') requests.list += 1;
     if (channel === 'library:stats') requests.stats += 1;
+  });
+  /** Node-side times (performance.now) of the requests after the scroll, for the breakdown. */
+  const after = {
+    from: Infinity,
+    listDone: [] as number[],
+    thumbSent: [] as number[],
+    thumbDone: [] as number[],
+  };
+  page.on('request', (request) => {
+    const now = performance.now();
+    if (now >= after.from && request.url().includes('/media/thumb/')) after.thumbSent.push(now);
+  });
+  page.on('requestfinished', (request) => {
+    const now = performance.now();
+    if (now < after.from) return;
+    if (request.url().includes('/media/thumb/')) after.thumbDone.push(now);
+    else if (request.url().endsWith('/api/invoke')) {
+      const channel = (request.postDataJSON() as { channel: string }).channel;
+      if (channel === 'library:list') after.listDone.push(now);
+    }
   });
   page.on('requestfailed', (request) => {
     if (request.url().endsWith('/api/invoke')) requests.aborted += 1;
@@ -176,7 +203,23 @@ try {
     }
   }, SCROLL_MS);
   const scrolled = { ...requests };
+  const scrollEnd = performance.now();
+  after.from = scrollEnd;
+  const thumbsBefore = await countThumbnails();
+  const cpuScrolled = await serverCpuMs();
   const bottomMs = await until(() => visibleThumbnailsShown(page), 300_000);
+  const cpuBottom = (await serverCpuMs()) - cpuScrolled;
+  const since = (times: number[], pick: 'first' | 'last') =>
+    times.length === 0
+      ? '–'
+      : `${Math.round((pick === 'first' ? Math.min(...times) : Math.max(...times)) - scrollEnd)} ms`;
+  console.log(
+    `  after the scroll: last list answer ${since(after.listDone, 'last')}, ` +
+      `${after.thumbSent.length} thumbnails asked (first ${since(after.thumbSent, 'first')}), ` +
+      `${after.thumbDone.length} answered (last ${since(after.thumbDone, 'last')}); ` +
+      `${(await countThumbnails()) - thumbsBefore} thumbnails written meanwhile; ` +
+      `server CPU ${cpuBottom} ms from the scroll's end to the last thumbnail on screen`,
+  );
   console.log(
     `fast scroll (${SCROLL_MS} ms): ${scrolled.list} list requests (${scrolled.aborted} aborted), ` +
       `${scrolled.thumbs} thumbnail requests (${scrolled.thumbsAborted} aborted); ` +
