@@ -40,6 +40,12 @@ export interface BridgeOptions {
   maxBodyBytes?: number;
   /** Finds the file behind GET /media/<kind>/<imageId> (see media-files.ts); none: 404. */
   media?: (kind: MediaKind, imageId: string) => Promise<MediaBody | null>;
+  /**
+   * Awaited after an invoke's body is read and before it is dispatched, with a signal that aborts
+   * when the client goes away. None in the app: the tests hold it to close a connection at exactly
+   * that point and see the request dropped.
+   */
+  beforeDispatch?: (clientGone: AbortSignal) => Promise<void>;
 }
 
 export interface Bridge {
@@ -134,9 +140,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   async function handleInvoke(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // The page aborts requests it has left behind (a grid page scrolled past): its connection
     // closes. One whose client is gone by the time its body is read is not served at all.
-    let clientGone = false;
+    const clientGone = new AbortController();
     response.once('close', () => {
-      if (!response.writableFinished) clientGone = true;
+      if (!response.writableFinished) clientGone.abort();
     });
     try {
       const contentType = request.headers['content-type'] ?? '';
@@ -155,9 +161,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         });
       }
       const { channel, payload } = body as { channel?: unknown; payload?: unknown };
-      if (clientGone) return;
+      await options.beforeDispatch?.(clientGone.signal);
+      if (clientGone.signal.aborted) return;
       const result = await dispatch(handlers, channel, payload);
-      if (!clientGone) sendJson(response, 200, result);
+      if (!clientGone.signal.aborted) sendJson(response, 200, result);
     } catch (error) {
       if (error instanceof HttpError) {
         // A half-read oversized body: close the connection instead of reading the rest.

@@ -402,3 +402,100 @@ describe('bridge with a projects root', () => {
     expect(seenDirs.length).toBe(before);
   });
 });
+
+describe('an invoke whose client left before its dispatch', () => {
+  let bridge: Bridge;
+  let statsCalls = 0;
+  /** The next invoke waits here after its body is read; each test arms it. */
+  let hold: { entered: () => void; release: Promise<void>; gone: AbortSignal | null } | null = null;
+
+  beforeAll(async () => {
+    const handlers = stubHandlers([]);
+    bridge = await startBridge({
+      port: 0,
+      rendererDir,
+      handlers: {
+        ...handlers,
+        'library:stats': (payload) => {
+          statsCalls += 1;
+          return handlers['library:stats'](payload);
+        },
+      },
+      beforeDispatch: async (clientGone) => {
+        const held = hold;
+        if (held === null) return;
+        hold = null;
+        held.gone = clientGone;
+        held.entered();
+        await held.release;
+      },
+    });
+  });
+  afterAll(async () => {
+    await bridge.close();
+  });
+
+  /** Arms the hold; resolves `entered` once an invoke's body has been read and it waits there. */
+  function armHold() {
+    let entered!: () => void;
+    let release!: () => void;
+    const enteredPromise = new Promise<void>((resolve) => (entered = resolve));
+    const held = {
+      entered,
+      release: new Promise<void>((resolve) => (release = resolve)),
+      gone: null as AbortSignal | null,
+    };
+    hold = held;
+    return { held, entered: enteredPromise, release };
+  }
+
+  /** A stats invoke whose body is sent whole; the request object, to close its connection. */
+  function sendStats() {
+    const body = JSON.stringify({ channel: 'library:stats', payload: {} });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: bridge.port,
+      method: 'POST',
+      path: '/api/invoke',
+      headers: { 'content-type': 'application/json', 'x-studio-token': bridge.token },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+    });
+    req.end(body);
+    return { req, answered };
+  }
+
+  it('dispatches a held request whose client stayed, once released', async () => {
+    statsCalls = 0;
+    const { held, entered, release } = armHold();
+    const { answered } = sendStats();
+    await entered;
+    expect(statsCalls).toBe(0);
+    expect(held.gone?.aborted).toBe(false);
+    release();
+    expect(await answered).toBe(200);
+    expect(statsCalls).toBe(1);
+  });
+
+  it('never dispatches a request whose connection closed after its body was read', async () => {
+    statsCalls = 0;
+    const { held, entered, release } = armHold();
+    const { req, answered } = sendStats();
+    answered.catch(() => undefined);
+    await entered;
+    // The page aborts its fetch: the connection closes while the request waits for dispatch.
+    req.destroy();
+    const gone = held.gone!;
+    if (!gone.aborted) await new Promise((resolve) => gone.addEventListener('abort', resolve));
+    release();
+    // A request sent after it is answered after the dropped one went on from the hold.
+    const later = sendStats();
+    expect(await later.answered).toBe(200);
+    expect(statsCalls).toBe(1);
+  });
+});
