@@ -5,13 +5,16 @@
  * (the built renderer: run `npm run build:renderer` first) and drives Debian's Chromium at
  * 1440×900:
  * - project open → first thumbnail shown;
- * - a filter change: the list and stats requests it sends, and the time to the new count;
+ * - a filter change: the list and stats requests it sends, the time to the new count and grid, and
+ *   to every visible thumbnail;
  * - a fast scroll from top to bottom in 4 s (a scrollTop step per frame): the list and thumbnail
  *   requests sent and aborted, and the time from the scroll's end until every tile on screen
  *   shows its thumbnail;
- * - Label opened right after (double-click on a tile) → the face's position shown.
+ * - Label opened right after (double-click on the last labelled tile) → its image shown, then its
+ *   points.
  * Times are wall clock on whatever machine runs it; the server's CPU time (its /proc stat) is
- * printed beside them. Pass a folder to keep the built project there and reuse it next time.
+ * printed beside them. Pass a folder to keep the built project there and reuse it next time, and
+ * `--images=1000000` for the 1M figures.
  */
 import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -41,11 +44,14 @@ interface PageGrid {
 declare const document: { querySelector(selector: string): PageGrid | null };
 declare function requestAnimationFrame(callback: () => void): number;
 
-const IMAGES = 100_000;
+const args = process.argv.slice(2);
+/** `--images=N` (default 100,000; 1,000,000 works: build once into a kept folder). */
+const IMAGES = Number(args.find((arg) => arg.startsWith('--images='))?.slice(9) ?? 100_000);
 const FACES = 10_000;
+const POINTS = 98;
 const SCROLL_MS = 4_000;
 
-const keep = process.argv[2];
+const keep = args.find((arg) => !arg.startsWith('--'));
 const root = keep ? path.resolve(keep) : await mkdtemp(path.join(os.tmpdir(), 'fs-scroll-bench-'));
 const dir = path.join(root, 'project');
 const dataDir = path.join(root, 'data');
@@ -59,9 +65,13 @@ async function exists(file: string): Promise<boolean> {
 
 if (!(await exists(path.join(dir, 'project.json')))) {
   const started = performance.now();
-  await buildBenchProject(dir, { images: IMAGES, faces: FACES, points: 98 });
-  const records = Array.from({ length: IMAGES }, (_, n) => imageRecord(n));
-  await linkHelenImages(dir, records);
+  await buildBenchProject(dir, { images: IMAGES, faces: FACES, points: POINTS });
+  await linkHelenImages(
+    dir,
+    (function* () {
+      for (let n = 0; n < IMAGES; n += 1) yield imageRecord(n);
+    })(),
+  );
   console.log(`built ${IMAGES} images in ${Math.round(performance.now() - started)} ms`);
 }
 
@@ -178,10 +188,12 @@ try {
     .filter({ hasText: `${IMAGES / 10} images` })
     .waitFor();
   const filterMs = performance.now() - filterStart;
+  await until(() => visibleThumbnailsShown(page), 60_000);
+  const filterThumbsMs = performance.now() - filterStart;
   await until(async () => requests.stats > 0, 10_000);
   console.log(
-    `filter change → count ${Math.round(filterMs)} ms; ` +
-      `${requests.list} list and ${requests.stats} stats requests`,
+    `filter change → count and grid ${Math.round(filterMs)} ms, → every visible thumbnail ` +
+      `${Math.round(filterThumbsMs)} ms; ${requests.list} list and ${requests.stats} stats requests`,
   );
   await page.getByRole('form', { name: 'Filters' }).getByLabel('Split').selectOption('');
   await page
@@ -227,12 +239,30 @@ try {
       `the scroll ended (server CPU ${(await serverCpuMs()) - cpu1} ms)`,
   );
 
-  const tiles = page.getByTestId('tile');
+  // The last labelled tile on screen (a face on every IMAGES / FACES-th image), opened at once; at
+  // 1M none may be on screen, then the last tile (an image without a face).
+  const labelledTiles = page
+    .getByTestId('tile')
+    .filter({ has: page.getByTestId('label-badge').filter({ hasText: /^Labelled$/ }) });
+  const labelled = (await labelledTiles.count()) > 0;
+  const file =
+    (await (labelled ? labelledTiles : page.getByTestId('tile')).last().getAttribute('title')) ??
+    '';
   const labelStart = performance.now();
-  await tiles.last().dblclick();
-  await page.getByTestId('image-position').filter({ hasText: /\d/ }).waitFor({ timeout: 120_000 });
+  await page.locator(`[data-testid="tile"][title="${file}"]`).dblclick();
+  const stage = page.locator('[data-testid="labelling-stage"][data-image-ready="true"]');
+  await stage.waitFor({ timeout: 120_000 });
+  const imageMs = performance.now() - labelStart;
+  if (labelled) {
+    await page
+      .locator(`[data-testid="labelling-stage"][data-labelled="${POINTS}"]`)
+      .waitFor({ timeout: 120_000 });
+  }
   console.log(
-    `Label after the scroll: position shown ${Math.round(performance.now() - labelStart)} ms`,
+    `Label after the scroll (${file}): image shown ${Math.round(imageMs)} ms` +
+      (labelled
+        ? `, its ${POINTS} points ${Math.round(performance.now() - labelStart)} ms`
+        : ' (no face)'),
   );
 } finally {
   await browser.close();
