@@ -19,7 +19,7 @@
 import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Page, type Request } from 'playwright-core';
 import { imageRecord } from '../tests/support/project-data';
 import { startServe } from '../tests/support/serve-process';
 import { buildBenchProject, linkHelenImages } from './bench-project';
@@ -248,7 +248,27 @@ try {
   const file =
     (await (labelled ? labelledTiles : page.getByTestId('tile')).last().getAttribute('title')) ??
     '';
-  const labelStart = performance.now();
+  // Every request from the double-click on, with when it was sent and answered.
+  const steps: string[] = [];
+  const sent = new Map<object, number>();
+  let labelStart = Number.POSITIVE_INFINITY;
+  const stepName = (url: string, body: unknown) =>
+    url.endsWith('/api/invoke')
+      ? (body as { channel: string }).channel
+      : (/\/media\/(\w+)\//.exec(url)?.[1] ?? 'other');
+  page.on('request', (request) => sent.set(request, performance.now()));
+  const answered = (request: Request, failed: boolean) => {
+    const start = sent.get(request);
+    if (start === undefined || start < labelStart) return;
+    const name = stepName(request.url(), request.postDataJSON());
+    steps.push(
+      `${name} ${Math.round(start - labelStart)}→${Math.round(performance.now() - labelStart)}` +
+        (failed ? ' (dropped)' : ''),
+    );
+  };
+  page.on('requestfinished', (request) => answered(request, false));
+  page.on('requestfailed', (request) => answered(request, true));
+  labelStart = performance.now();
   await page.locator(`[data-testid="tile"][title="${file}"]`).dblclick();
   const stage = page.locator('[data-testid="labelling-stage"][data-image-ready="true"]');
   await stage.waitFor({ timeout: 120_000 });
@@ -264,6 +284,7 @@ try {
         ? `, its ${POINTS} points ${Math.round(performance.now() - labelStart)} ms`
         : ' (no face)'),
   );
+  console.log(`  requests after the double-click (sent→answered, ms): ${steps.join(', ')}`);
 } finally {
   await browser.close();
   server.kill('SIGTERM');
