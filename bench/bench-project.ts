@@ -24,6 +24,9 @@ export const HELEN_TRAIN = path.resolve(
   'train',
 );
 
+/** Image records per putImages call while building. */
+const BATCH = 100_000;
+
 export interface BenchProjectOptions {
   images: number;
   faces: number;
@@ -50,7 +53,11 @@ export async function buildBenchProject(dir: string, options: BenchProjectOption
     landmarkSchema,
     attributeSchema: null,
   });
-  await store.putImages(Array.from({ length: images }, (_, n) => recordOf(n)));
+  // In batches: one journal line of 1,000,000 records would be a string of ~300 MB.
+  for (let from = 0; from < images; from += BATCH) {
+    const count = Math.min(BATCH, images - from);
+    await store.putImages(Array.from({ length: count }, (_, i) => recordOf(from + i)));
+  }
   const saves: Promise<number>[] = [];
   for (let i = 0; i < faces; i += 1) {
     const n = facedImage(i, images, faces);
