@@ -65,6 +65,11 @@ export async function readJsonFile(file: string): Promise<unknown> {
     const reason = code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message;
     throw new StudioError('io', `Cannot read ${file}: ${reason}`, { cause: error });
   }
+  return parseJsonText(file, text);
+}
+
+/** Parses a JSON file's text; an empty or invalid text gives a StudioError naming the file. */
+export function parseJsonText(file: string, text: string): unknown {
   if (text.trim() === '') {
     throw new StudioError('io', `${file} is corrupt: the file is empty`);
   }
