@@ -1,7 +1,8 @@
 /**
  * One open project on disk (docs/ARCHITECTURE.md, "Files on disk"): project.json (meta, image
- * index, runs, models) and labels.json (annotations keyed by image id), each a lowdb database over
- * an AtomicJsonFile.
+ * index, runs, models; a lowdb database over an AtomicJsonFile) and labels.json (annotations keyed
+ * by image id), with labels.summary.json beside it: when the summary vouches for labels.json's
+ * bytes, open keeps the faces as their lines and parses each when read (labels-table.ts).
  *
  * Beside them: labels.journal.jsonl (and, for a moment during
  * compaction, labels.journal.compacting.jsonl), see labels-journal.ts. The project's labels are
