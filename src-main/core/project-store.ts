@@ -594,7 +594,11 @@ export class ProjectStore {
       await store.project.write();
       await store.labelLog.discard();
       await store.imageLog.discard();
-    } else if (table === null && !options.readOnly && journals.length === 0) {
+    } else if (
+      table === null &&
+      !options.readOnly &&
+      journals.every((journal) => journal.lines.length === 0)
+    ) {
       // No summary vouched for labels.json (an older studio wrote it, or a crash came between
       // the two writes): write one for the bytes just read, so the next open skips the parse.
       // In the background, between compactions; the faces are those bytes' exactly, as no
