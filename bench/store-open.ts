@@ -4,7 +4,7 @@
  * to the grid's first `library:list` page (200 items, no filter) answered, wall and CPU time
  * (process.cpuUsage, the figure that holds on a shared machine); the first stats; then `library:list`
  * and `library:stats` p95 over a few filters and pages; and the process's memory once settled
- * (after a full GC). Prints one JSON line.
+ * (after a full GC), and its peak. Prints one JSON line.
  */
 import { ProjectStore } from '../src-main/core/project-store';
 import type { LibraryFilter } from '../src-main/shared/library';
@@ -93,6 +93,7 @@ console.log(
     statsP95Ms: round(percentile(statsCallMs, 95)),
     getFaceMs: round(getFaceMs),
     rssMB: mb(memory.rss),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1000),
     heapUsedMB: mb(memory.heapUsed),
     externalMB: mb(memory.external + memory.arrayBuffers),
   }),
