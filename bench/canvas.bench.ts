@@ -7,7 +7,8 @@
  * 2. Save latency in a project of 100,000 images (10,000 of them labelled with 98 points): the
  *    time from `saveFace` to the edit being fsync'd, as the labeller's autosave calls it, with the
  *    store's default debounce.
- * Prints one JSON line with the figures, then the same for people.
+ * Prints one JSON line with the figures, then the same for people. `--images N` sets the project's
+ * size for the save latency (1,000,000 works).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,7 +33,9 @@ import { idleTrainingRelay } from '../tests/support/fake-training';
 const WIDTH = 4000;
 const HEIGHT = 3000;
 const DRAG_MOVES = 400;
-const IMAGES = 100_000;
+/** `--images N` for another project size (1,000,000 works). */
+const imagesAt = process.argv.indexOf('--images');
+const IMAGES = imagesAt < 0 ? 100_000 : Number(process.argv[imagesAt + 1]);
 const FACES = 10_000;
 const SAVES = 40;
 
@@ -173,7 +176,11 @@ async function saveLatency(work: string): Promise<{ p50: number; p95: number }> 
     landmarkSchema: 'wflw98',
     attributeSchema: null,
   });
-  await store.putImages(Array.from({ length: IMAGES }, (_, n) => imageRecord(n)));
+  // In batches: one journal line of 1,000,000 records would be a string of ~300 MB.
+  for (let from = 0; from < IMAGES; from += 100_000) {
+    const count = Math.min(100_000, IMAGES - from);
+    await store.putImages(Array.from({ length: count }, (_, i) => imageRecord(from + i)));
+  }
   for (let n = 0; n < FACES; n += 1) {
     void store.saveFace(wflwFace(imageId(n), { x: 10, y: 10, size: 200 + (n % 50) }));
   }

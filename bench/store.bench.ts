@@ -10,17 +10,31 @@
  * - an image-index edit → durable (putImages of one record: one fsync'd line in
  *   images.journal.jsonl), wall and CPU time (process.cpuUsage, the figure that holds on a shared
  *   machine), and the compaction that folds those edits into project.json.
+ * - open to the grid's first page, in a fresh process (store-open.ts): ProjectStore.open until the
+ *   first `library:list` page is answered, wall and CPU time, `library:list` / `library:stats` p95,
+ *   and the process's memory once settled.
  * Prints one JSON line per face size, then the same figures for people. Pass `68` or `98` to run
- * one size only.
+ * one size only; `--images N` for another project size (1,000,000 works); `--open-only` for the
+ * open figures alone; `--keep DIR` to build the project in DIR once and reuse it on later runs
+ * (a 1M-image project takes minutes to build).
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_COMPACT_AFTER_FACES, ProjectStore } from '../src-main/core/project-store';
 import { faceWithCounter, imageId, imageRecord, seededRandom } from '../tests/support/project-data';
-import { SCHEMAS, buildBenchProject } from './bench-project';
+import { SCHEMAS, buildBenchProject, facedImage } from './bench-project';
 
-const IMAGES = 100_000;
+const args = process.argv.slice(2);
+function option(name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at < 0 ? undefined : args[at + 1];
+}
+const IMAGES = Number(option('--images') ?? 100_000);
+const OPEN_ONLY = args.includes('--open-only');
+const KEEP = option('--keep');
+const OPEN_RUNS = 3;
 const FACES = 10_000;
 const OPENS = 3;
 const EDITS = 200;
@@ -47,17 +61,51 @@ async function timed<T>(task: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - start];
 }
 
+/** Opens `dir` in a fresh process OPEN_RUNS times (store-open.ts); the run of median open time. */
+function openFigures(dir: string): Record<string, number> {
+  const runs: Record<string, number>[] = [];
+  for (let i = 0; i < OPEN_RUNS; i += 1) {
+    const child = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'store-open.ts'), dir],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    if (child.status !== 0) throw new Error(`store-open.ts failed: ${child.stderr}`);
+    runs.push(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, number>);
+  }
+  runs.sort((a, b) => a.firstPageMs! - b.firstPageMs!);
+  return { ...runs[Math.floor(runs.length / 2)]!, runs: runs.length };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function bench(points: number): Promise<void> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'fs-store-bench-'));
-  const dir = path.join(root, 'project');
+  const root = KEEP ?? (await mkdtemp(path.join(os.tmpdir(), 'fs-store-bench-')));
+  const dir = KEEP === undefined ? path.join(root, 'project') : path.join(root, `p${points}`);
   try {
     const random = seededRandom(42);
 
-    const [, buildMs] = await timed(() =>
-      buildBenchProject(dir, { images: IMAGES, faces: FACES, points }),
-    );
+    const reuse = KEEP !== undefined && (await exists(path.join(dir, 'project.json')));
+    const [, buildMs] = reuse
+      ? [undefined, 0]
+      : await timed(() => buildBenchProject(dir, { images: IMAGES, faces: FACES, points }));
     const projectBytes = (await stat(path.join(dir, 'project.json'))).size;
     const labelsBytes = (await stat(path.join(dir, 'labels.json'))).size;
+    const open = openFigures(dir);
+    console.log(
+      JSON.stringify({ points, projectJsonMB: round(projectBytes / 1e6), buildMs, open }),
+    );
+    console.log(
+      `open → first library:list page (fresh process, median of ${OPEN_RUNS}): ` +
+        `${open.firstPageMs} ms wall, ${open.firstPageCpuMs} ms CPU; list p95 ${open.listP95Ms} ms, ` +
+        `stats p95 ${open.statsP95Ms} ms; settled RSS ${open.rssMB} MB (heap ${open.heapUsedMB} MB)`,
+    );
+    if (OPEN_ONLY) return;
 
     const openMs: number[] = [];
     for (let i = 0; i < OPENS; i += 1) {
@@ -73,7 +121,11 @@ async function bench(points: number): Promise<void> {
     let counter = FACES;
     const editedFace = () => {
       counter += 1;
-      return faceWithCounter(imageId(Math.floor(random() * FACES) * 10), counter, points);
+      return faceWithCounter(
+        imageId(facedImage(Math.floor(random() * FACES), IMAGES, FACES)),
+        counter,
+        points,
+      );
     };
 
     // Each edit waits for its own write: the latency a user sees on every single change.
@@ -187,11 +239,11 @@ async function bench(points: number): Promise<void> {
         `${figures.indexCompactMs} ms wall, ${figures.indexCompactCpuMs} ms CPU`,
     );
   } finally {
-    await rm(root, { recursive: true, force: true });
+    if (KEEP === undefined) await rm(root, { recursive: true, force: true });
   }
 }
 
-const only = process.argv[2];
+const only = args.find((arg) => /^\d+$/.test(arg) && args[args.indexOf(arg) - 1] !== '--images');
 for (const points of only === undefined ? [68, 98] : [Number(only)]) {
   if (SCHEMAS[points] === undefined)
     throw new Error(`no schema with ${points} points; use 68 or 98`);

@@ -7,6 +7,7 @@
  * Use it with `new Low(adapter, defaults)`, not lowdb's JSONFilePreset, which keeps data in
  * memory only when NODE_ENV=test (docs/ARCHITECTURE.md, "Pitfalls").
  */
+import { isAscii } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import type { z } from 'zod';
@@ -58,13 +59,22 @@ export class AtomicJsonFile<T extends object> implements Adapter<T> {
 export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Whole, then decoded once: reading with an encoding decodes chunk by chunk, which took a
+    // quarter of the read of a 28 MB project.json. ASCII (the usual index) decodes as latin1, a
+    // third faster than UTF-8 and the same text.
+    const bytes = await readFile(file);
+    text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     const reason = code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message;
     throw new StudioError('io', `Cannot read ${file}: ${reason}`, { cause: error });
   }
+  return parseJsonText(file, text);
+}
+
+/** Parses a JSON file's text; an empty or invalid text gives a StudioError naming the file. */
+export function parseJsonText(file: string, text: string): unknown {
   if (text.trim() === '') {
     throw new StudioError('io', `${file} is corrupt: the file is empty`);
   }

@@ -83,6 +83,14 @@ export class JournalCompaction<S> {
     return run;
   }
 
+  /**
+   * Runs `task` after every compaction queued so far and before any queued later (a write that
+   * must not interleave with a rewrite of the file); its failure is only dropped.
+   */
+  betweenCompactions(task: () => Promise<void>): void {
+    this.compactions = this.compactions.then(task).catch(() => undefined);
+  }
+
   /** Drops the journal once the file holds it by other means (a migration's rewrite). */
   async discard(): Promise<void> {
     await this.journal.removeCompacting();

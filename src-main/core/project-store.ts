@@ -1,7 +1,8 @@
 /**
  * One open project on disk (docs/ARCHITECTURE.md, "Files on disk"): project.json (meta, image
- * index, runs, models) and labels.json (annotations keyed by image id), each a lowdb database over
- * an AtomicJsonFile.
+ * index, runs, models; a lowdb database over an AtomicJsonFile) and labels.json (annotations keyed
+ * by image id), with labels.summary.json beside it: when the summary vouches for labels.json's
+ * bytes, open keeps the faces as their lines and parses each when read (labels-table.ts).
  *
  * Beside them: labels.journal.jsonl (and, for a moment during
  * compaction, labels.journal.compacting.jsonl), see labels-journal.ts. The project's labels are
@@ -40,7 +41,7 @@
  *   for commands that only read (`project info`, `export`).
  */
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { z } from 'zod';
@@ -55,9 +56,9 @@ import {
 import type { ProjectSummary } from '../shared/domain';
 import { StudioError } from '../shared/errors';
 import type { LandmarkSchema } from '../shared/schemas';
-import { AtomicJsonFile, describeIssues, readJsonFile } from './atomic-json-file';
+import { AtomicJsonFile, describeIssues, parseJsonText, readJsonFile } from './atomic-json-file';
 import { coordinateProblems } from './coordinate-bounds';
-import { describeWriteError, removeAbandonedTempFiles } from './atomic-write';
+import { describeWriteError, removeAbandonedTempFiles, writeFileAtomic } from './atomic-write';
 import { serialiseByLine } from './json-layout';
 import type { LineCache } from './json-layout';
 import {
@@ -81,6 +82,8 @@ import {
   IMAGES_JOURNAL_FILE,
   type ImageEdit,
 } from './images-journal';
+import { FaceTable, LABELS_SUMMARY_FILE, summarise } from './labels-table';
+import type { FaceSummary } from './labels-table';
 import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
 import {
   CUSTOM_LANDMARKS_FILE,
@@ -171,6 +174,12 @@ const LabelsFileOnDisk = LabelsFile.superRefine((labels, context) => {
 
 const ImageRecords = z.array(ImageRecord);
 
+/** What a compaction writes to labels.json: its faces with the journal's upserted. */
+interface LabelsSnapshot {
+  version: number;
+  overlay: ReadonlyMap<string, FaceAnnotation>;
+}
+
 interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
@@ -179,9 +188,18 @@ interface Waiter {
 export class ProjectStore {
   readonly dir: string;
   private readonly project: Low<ProjectFile>;
-  private readonly labels: Low<LabelsFile>;
+  private readonly labelsFile: string;
+  /** labels.json's schema version (the current one once open). */
+  private readonly labelsVersion: number;
+  /**
+   * labels.json's faces as read (labels-table.ts: kept as bytes and parsed when read, when the
+   * summary vouches for them). Never changed: edits live in the two maps below.
+   */
+  private readonly baseFaces: FaceTable;
+  /** Faces saved since open (or replayed from the journal), over baseFaces: the project's labels. */
+  private readonly savedFaces: Map<string, FaceAnnotation>;
   /** labels.json's journal (labels-journal.ts): appends, rotations and compactions. */
-  private readonly labelLog: JournalCompaction<LabelsFile>;
+  private readonly labelLog: JournalCompaction<LabelsSnapshot>;
   /** Positions, filter codes and counts of the image index (library/library-index.ts). */
   private readonly index: LibraryIndex;
   private readonly debounceMs: number;
@@ -191,10 +209,10 @@ export class ProjectStore {
   readonly landmarkSchema: LandmarkSchema;
 
   /**
-   * The faces on disk (labels.json plus the journal), as opposed to `labels.data`, which also
-   * holds edits not yet appended. A compaction writes exactly these.
+   * The faces of the journal over baseFaces (on disk: labels.json plus the journal), as opposed to
+   * `savedFaces`, which also holds edits not yet appended. A compaction writes exactly these.
    */
-  private durableFaces: Record<string, FaceAnnotation>;
+  private readonly durableFaces: Map<string, FaceAnnotation>;
   /** Image ids whose face changed since the last append started. */
   private readonly dirty = new Set<string>();
   private waiters: Waiter[] = [];
@@ -210,7 +228,7 @@ export class ProjectStore {
   private constructor(
     dir: string,
     project: ProjectFile,
-    labels: LabelsFile,
+    labels: { table: FaceTable; version: number; replayed: ReadonlyMap<string, FaceAnnotation> },
     journal: LabelsJournal,
     journalFaces: number,
     landmarks: LandmarkSchema,
@@ -229,19 +247,17 @@ export class ProjectStore {
     // one's encoded line can be cached: a write re-encodes only what changed.
     project.images.forEach(freezeImage);
     const imageLines: LineCache = new WeakMap();
-    const faceLines: LineCache = new WeakMap();
     this.project = new Low(
       new AtomicJsonFile(path.join(dir, PROJECT_FILE), ProjectFile, {
         serialise: (data) => serialiseByLine(data, { images: imageLines }),
       }),
       project,
     );
-    this.labels = new Low(
-      new AtomicJsonFile(path.join(dir, LABELS_FILE), LabelsFileOnDisk, {
-        serialise: (data) => serialiseByLine(data, { faces: faceLines }),
-      }),
-      labels,
-    );
+    this.labelsFile = path.join(dir, LABELS_FILE);
+    this.labelsVersion = labels.version;
+    this.baseFaces = labels.table;
+    this.savedFaces = new Map(labels.replayed);
+    this.durableFaces = new Map(labels.replayed);
     const compactAfterBytes = positiveOption(
       options.compactAfterBytes,
       DEFAULT_COMPACT_AFTER_BYTES,
@@ -253,7 +269,7 @@ export class ProjectStore {
       journal,
       {
         snapshot: () => this.durableSnapshot(),
-        write: (snapshot) => this.labels.adapter.write(snapshot),
+        write: (snapshot) => this.writeLabels(snapshot),
         compactAfterEdits: positiveOption(
           options.compactAfterFaces,
           DEFAULT_COMPACT_AFTER_FACES,
@@ -282,7 +298,6 @@ export class ProjectStore {
       },
       imageEdits,
     );
-    this.durableFaces = { ...labels.faces };
     this.debounceMs = positiveOption(
       options.labelDebounceMs,
       DEFAULT_LABEL_DEBOUNCE_MS,
@@ -293,11 +308,8 @@ export class ProjectStore {
     this.isReadOnly = options.readOnly === true;
     this.onFacesChanged = options.onFacesChanged;
     this.index = new LibraryIndex(project.images, {
-      get: (imageId) =>
-        Object.hasOwn(this.labels.data.faces, imageId)
-          ? this.labels.data.faces[imageId]
-          : undefined,
-      all: () => Object.values(this.labels.data.faces),
+      get: (imageId) => this.savedFaces.get(imageId) ?? this.baseFaces.summary(imageId),
+      all: () => this.faceSummaries(),
     });
   }
 
@@ -373,7 +385,11 @@ export class ProjectStore {
     const store = new ProjectStore(
       root,
       { meta, images: [], runs: [], models: [] },
-      { schemaVersion: PROJECT_SCHEMA_VERSION, faces: {} },
+      {
+        table: FaceTable.fromFaces(path.join(root, LABELS_FILE), {}),
+        version: PROJECT_SCHEMA_VERSION,
+        replayed: new Map(),
+      },
       new LabelsJournal(root, undefined, undefined),
       0,
       landmarks.schema,
@@ -381,12 +397,13 @@ export class ProjectStore {
     );
     // The custom schema before project.json, which names it: a project never lacks its schema.
     if (landmarks.custom) await writeCustomLandmarks(root, landmarks.schema);
-    await store.labels.write();
+    await store.writeLabels(store.durableSnapshot());
     try {
       await store.project.write();
     } catch (error) {
       // Without project.json the folder is not a project; drop what went before so a retry works.
       await unlink(path.join(root, LABELS_FILE)).catch(() => undefined);
+      await unlink(path.join(root, LABELS_SUMMARY_FILE)).catch(() => undefined);
       if (landmarks.custom) {
         await unlink(path.join(root, CUSTOM_LANDMARKS_FILE)).catch(() => undefined);
       }
@@ -443,15 +460,36 @@ export class ProjectStore {
     const projectVersion = versionOf(projectRaw, projectFile, ['meta', 'schemaVersion']);
     // Under the lock nothing changes these files; a read-only store may read them while the
     // holder compacts, and then reads them again.
-    const { labelsRaw, active, compacting } = await readWhileUnchanged(labelsFile, async () => ({
-      labelsRaw: await readJsonFile(labelsFile),
-      // The journal before the compacting file: a rotation between the two reads then shows the
-      // same lines twice, which replays to the same faces, rather than not at all.
-      active: await readJournal(path.join(root, JOURNAL_FILE)),
-      compacting: await readJournal(path.join(root, COMPACTING_FILE)),
-    }));
+    const { labelsBytes, summaryText, active, compacting } = await readWhileUnchanged(
+      labelsFile,
+      async () => ({
+        labelsBytes: await readOptional(labelsFile),
+        summaryText: (await readOptional(path.join(root, LABELS_SUMMARY_FILE)))?.toString('utf8'),
+        // The journal before the compacting file: a rotation between the two reads then shows the
+        // same lines twice, which replays to the same faces, rather than not at all.
+        active: await readJournal(path.join(root, JOURNAL_FILE)),
+        compacting: await readJournal(path.join(root, COMPACTING_FILE)),
+      }),
+    );
+    // labels.json's version is on its second line; the summary, when it vouches for the bytes,
+    // spares parsing the rest (labels-table.ts).
+    const headVersion = labelsBytes === undefined ? undefined : leadingVersion(labelsBytes);
+    const table =
+      labelsBytes === undefined ||
+      headVersion !== PROJECT_SCHEMA_VERSION ||
+      projectVersion !== PROJECT_SCHEMA_VERSION
+        ? null
+        : FaceTable.fromSummary(labelsFile, labelsBytes, summaryText, PROJECT_SCHEMA_VERSION);
+    const labelsRaw =
+      labelsBytes === undefined || table !== null
+        ? undefined
+        : parseJsonText(labelsFile, labelsBytes.toString('utf8'));
     const labelsVersion =
-      labelsRaw === undefined ? undefined : versionOf(labelsRaw, labelsFile, ['schemaVersion']);
+      table !== null
+        ? PROJECT_SCHEMA_VERSION
+        : labelsRaw === undefined
+          ? undefined
+          : versionOf(labelsRaw, labelsFile, ['schemaVersion']);
     const journals = [compacting, active].filter((journal) => journal !== undefined);
     const imageJournals = [imagesCompacting, imagesActive].filter(
       (journal) => journal !== undefined,
@@ -485,7 +523,14 @@ export class ProjectStore {
       };
     }
     let labels = labelsRaw as RawJson | undefined;
-    if (labels !== undefined && labelsVersion !== undefined) {
+    const replayed = new Map<string, FaceAnnotation>();
+    if (table !== null) {
+      const faces: RawJson = {};
+      applyJournals({ faces }, PROJECT_SCHEMA_VERSION, labelsFile, journals);
+      for (const face of Object.values(faces)) {
+        replayed.set((face as FaceAnnotation).imageId, face as FaceAnnotation);
+      }
+    } else if (labels !== undefined && labelsVersion !== undefined) {
       applyJournals(labels, labelsVersion, labelsFile, journals);
     }
     const needsMigration =
@@ -509,7 +554,7 @@ export class ProjectStore {
       project = result.project;
       labels = result.labels;
     }
-    if (labels === undefined) {
+    if (labels === undefined && table === null) {
       throw new StudioError(
         'io',
         `${labelsFile} is missing, so the project's labels cannot be read; restore it from a ` +
@@ -520,10 +565,19 @@ export class ProjectStore {
     const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0);
     const projectData =
       fastProjectFile(project) ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project);
+    const faces =
+      table ??
+      FaceTable.fromFaces(
+        labelsFile,
+        (
+          fastLabelsFile(labels) ??
+          new AtomicJsonFile(labelsFile, LabelsFileOnDisk).validate(labels)
+        ).faces,
+      );
     const store = new ProjectStore(
       root,
       projectData,
-      fastLabelsFile(labels) ?? new AtomicJsonFile(labelsFile, LabelsFileOnDisk).validate(labels),
+      { table: faces, version: PROJECT_SCHEMA_VERSION, replayed },
       new LabelsJournal(root, active, compacting),
       journalFaces,
       await readProjectLandmarks(root, projectData.meta.landmarkSchema),
@@ -536,10 +590,26 @@ export class ProjectStore {
       // old version and the next open migrates it again, skipping the already-upgraded labels.
       // The journal goes last, once labels.json holds it; lines left by a crash before that are
       // older than labels.json's version and skipped by applyJournals.
-      await store.labels.write();
+      await store.writeLabels(store.durableSnapshot());
       await store.project.write();
       await store.labelLog.discard();
       await store.imageLog.discard();
+    } else if (
+      table === null &&
+      !options.readOnly &&
+      journals.every((journal) => journal.lines.length === 0)
+    ) {
+      // No summary vouched for labels.json (an older studio wrote it, or a crash came between
+      // the two writes): write one for the bytes just read, so the next open skips the parse.
+      // In the background, between compactions; the faces are those bytes' exactly, as no
+      // journal line was applied.
+      const bytes = labelsBytes!;
+      store.labelLog.betweenCompactions(() =>
+        writeFileAtomic(
+          path.join(root, LABELS_SUMMARY_FILE),
+          faces.summaryOf(PROJECT_SCHEMA_VERSION, bytes),
+        ),
+      );
     }
     return store;
   }
@@ -660,8 +730,10 @@ export class ProjectStore {
 
   /** A copy of the face stored for an image, or null. */
   getFace(imageId: string): FaceAnnotation | null {
-    const face = this.labels.data.faces[imageId];
-    return face === undefined ? null : structuredClone(face);
+    const saved = this.savedFaces.get(imageId);
+    if (saved !== undefined) return structuredClone(saved);
+    // A fresh object from labels.json's bytes, or a copy.
+    return this.baseFaces.get(imageId) ?? null;
   }
 
   /**
@@ -708,7 +780,7 @@ export class ProjectStore {
         ),
       );
     }
-    const stored = this.labels.data.faces[imageId];
+    const stored = this.savedFaces.get(imageId) ?? this.baseFaces.get(imageId);
     const { baseRevision } = options;
     if (baseRevision !== undefined && baseRevision !== (stored?.revision ?? null)) {
       const edited = baseRevision === null ? 'no face' : `revision ${baseRevision}`;
@@ -723,7 +795,7 @@ export class ProjectStore {
     }
     const revision = (stored?.revision ?? 0) + 1;
     const saved = { ...parsed.data, revision };
-    this.labels.data.faces[imageId] = saved;
+    this.savedFaces.set(imageId, saved);
     this.index.setFace(imageId, saved);
     this.dirty.add(imageId);
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -795,14 +867,14 @@ export class ProjectStore {
 
     const waiters = this.waiters;
     this.waiters = [];
-    const faces = [...this.dirty].map((imageId) => this.labels.data.faces[imageId]!);
+    const faces = [...this.dirty].map((imageId) => this.savedFaces.get(imageId)!);
     this.dirty.clear();
-    const line = encodeJournalLine(this.labels.data.schemaVersion, faces);
+    const line = encodeJournalLine(this.labelsVersion, faces);
     this.labelWrite = this.labelLog
       .inQueue(async () => {
         await this.labelLog.journal.append(line);
         // In the same turn as the append: a rotation queued behind it sees exactly these faces.
-        for (const face of faces) this.durableFaces[face.imageId] = face;
+        for (const face of faces) this.durableFaces.set(face.imageId, face);
         this.labelLog.edits += faces.length;
       })
       .then(
@@ -825,8 +897,23 @@ export class ProjectStore {
     return this.labelWrite;
   }
 
-  private durableSnapshot(): LabelsFile {
-    return { schemaVersion: this.labels.data.schemaVersion, faces: { ...this.durableFaces } };
+  private durableSnapshot(): LabelsSnapshot {
+    return { version: this.labelsVersion, overlay: new Map(this.durableFaces) };
+  }
+
+  /** Writes labels.json from a snapshot, then its summary (labels-table.ts), each atomically. */
+  private async writeLabels(snapshot: LabelsSnapshot): Promise<void> {
+    const { labels, summary } = this.baseFaces.encode(snapshot.version, snapshot.overlay);
+    await writeFileAtomic(this.labelsFile, labels);
+    await writeFileAtomic(path.join(this.dir, LABELS_SUMMARY_FILE), summary);
+  }
+
+  /** What the library index needs of every face the project holds. */
+  private *faceSummaries(): Iterable<FaceSummary> {
+    for (const face of this.savedFaces.values()) yield summarise(face);
+    for (const imageId of this.baseFaces.ids()) {
+      if (!this.savedFaces.has(imageId)) yield this.baseFaces.summary(imageId)!;
+    }
   }
 
   private requireOpen(): void {
@@ -941,6 +1028,27 @@ function versionOf(raw: unknown, file: string, at: readonly string[]): number {
     );
   }
   return value;
+}
+
+/** A file's bytes, or undefined when it does not exist; other errors name the file. */
+async function readOptional(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    const reason = code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message;
+    throw new StudioError('io', `Cannot read ${file}: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * The schema version on labels.json's second line (`"schemaVersion":n,`) in the layout of
+ * json-layout.ts; undefined when the file starts otherwise (then it is parsed whole).
+ */
+function leadingVersion(bytes: Buffer): number | undefined {
+  const match = /^\{\n"schemaVersion":(\d+),\n/.exec(bytes.toString('latin1', 0, 64));
+  return match === null ? undefined : Number(match[1]);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -39,6 +39,17 @@ describe('AtomicJsonFile with lowdb', () => {
     expect(again.data).toEqual({ count: 7, tags: ['a', 'b'] });
   });
 
+  it('reads text that is not ASCII as UTF-8, and ASCII text the same', async () => {
+    const tags = ['visage-é', 'フォルダ', 'emoji 😀', 'plain'];
+    await writeFile(file, JSON.stringify({ count: 1, tags }));
+    const db = database();
+    await db.read();
+    expect(db.data.tags).toEqual(tags);
+    await writeFile(file, JSON.stringify({ count: 2, tags: ['plain'] }));
+    await db.read();
+    expect(db.data).toEqual({ count: 2, tags: ['plain'] });
+  });
+
   it.each([
     ['not JSON', '{"count": 3,', 'is corrupt: not valid JSON'],
     ['empty', '', 'is corrupt: the file is empty'],

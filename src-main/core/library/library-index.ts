@@ -22,6 +22,7 @@
 import type { FaceAnnotation, ImageRecord, Split } from '../../shared/domain';
 import type { LibraryFilter, LibraryItem, LibraryStats } from '../../shared/library';
 import { faceState } from '../../shared/point-provenance';
+import type { FaceState } from '../../shared/point-provenance';
 import type { LibraryPage } from './library-query';
 
 const SPLIT_CODES: Readonly<Record<Split, number>> = { pool: 0, train: 1, val: 2, test: 3 };
@@ -42,10 +43,17 @@ const CACHED_FILTERS = 8;
 
 const NO_MISSING: ReadonlySet<string> = new Set();
 
+/**
+ * What the index needs of a face: the face itself, or its state worked out already (the store's
+ * summary of a face it has not parsed, core/labels-table.ts).
+ */
+export type IndexedFace = Pick<FaceAnnotation, 'imageId' | 'expression' | 'attributes'> &
+  ({ state: FaceState } | Pick<FaceAnnotation, 'points'>);
+
 /** Which face state a face is in, as a code. */
-function stateCode(face: FaceAnnotation | undefined): number {
+function stateCode(face: IndexedFace | undefined): number {
   if (face === undefined) return UNLABELLED;
-  const state = faceState(face);
+  const state = 'state' in face ? face.state : faceState(face);
   return state === 'labelled' ? LABELLED : state === 'needs-review' ? NEEDS_REVIEW : UNLABELLED;
 }
 
@@ -61,8 +69,8 @@ function recordBits(image: ImageRecord): number {
 
 /** The faces a store holds, by image id. */
 export interface StoredFaces {
-  get(imageId: string): FaceAnnotation | undefined;
-  all(): Iterable<FaceAnnotation>;
+  get(imageId: string): IndexedFace | undefined;
+  all(): Iterable<IndexedFace>;
 }
 
 /** The constraints of a filter on the image records alone (not on their faces). */
@@ -130,7 +138,7 @@ export class LibraryIndex {
   private bitsAt = new Uint8Array(0);
   private stateAt = new Uint8Array(0);
   /** The face stored for the image at each position, if any. */
-  private facesAt: (FaceAnnotation | undefined)[] = [];
+  private facesAt: (IndexedFace | undefined)[] = [];
   /** Positions that have a face, ascending. */
   private facePositions: number[] = [];
   private splitCounts = [0, 0, 0, 0];
@@ -158,7 +166,7 @@ export class LibraryIndex {
     this.splitAt = new Uint8Array(images.length);
     this.bitsAt = new Uint8Array(images.length);
     this.stateAt = new Uint8Array(images.length);
-    this.facesAt = new Array<FaceAnnotation | undefined>(images.length).fill(undefined);
+    this.facesAt = new Array<IndexedFace | undefined>(images.length).fill(undefined);
     this.facePositions = [];
     this.splitCounts = [0, 0, 0, 0];
     this.bitCounts = { flagged: 0, noFace: 0, curated: 0 };
@@ -218,7 +226,7 @@ export class LibraryIndex {
   }
 
   /** The face of an image changed (saved); a face of an image not in the index is ignored. */
-  setFace(imageId: string, face: FaceAnnotation): void {
+  setFace(imageId: string, face: IndexedFace): void {
     const position = this.positions.get(imageId);
     if (position === undefined) return;
     // The kept record matches stay: queries look at the faces afresh.
@@ -455,7 +463,7 @@ export class LibraryIndex {
     if ((bits & CURATED) !== 0) this.bitCounts.curated += sign;
   }
 
-  private placeFace(position: number, face: FaceAnnotation | undefined): void {
+  private placeFace(position: number, face: IndexedFace | undefined): void {
     const state = stateCode(face);
     this.stateAt[position] = state;
     this.stateCounts[state]! += 1;

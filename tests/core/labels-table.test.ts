@@ -1,0 +1,203 @@
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FaceTable, LABELS_SUMMARY_FILE } from '../../src-main/core/labels-table';
+import { LABELS_FILE, ProjectStore } from '../../src-main/core/project-store';
+import type { NewProject } from '../../src-main/core/project-store';
+import { PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
+import type { FaceAnnotation } from '../../src-main/shared/domain';
+import { faceWithCounter, imageId, imageRecord } from '../support/project-data';
+
+const init: NewProject = { name: 'Summary', landmarkSchema: 'ibug68', attributeSchema: null };
+const FILE = '/project/labels.json';
+
+/** A face a model placed: every point unconfirmed, so it is to review. */
+function toReview(id: string, counter: number): FaceAnnotation {
+  const face = faceWithCounter(id, counter);
+  return { ...face, points: face.points.map((point) => ({ ...point, confirmed: false })) };
+}
+
+function encoded(faces: FaceAnnotation[]): { labels: Buffer; summary: Buffer } {
+  const overlay = new Map(faces.map((face) => [face.imageId, face]));
+  return FaceTable.fromFaces(FILE, {}).encode(PROJECT_SCHEMA_VERSION, overlay);
+}
+
+describe('FaceTable', () => {
+  const faces = [
+    faceWithCounter(imageId(0), 1),
+    toReview(imageId(1), 2),
+    { ...faceWithCounter(imageId(2), 3), expression: 'happy' },
+  ];
+
+  it('reads faces back from their lines when the summary vouches for the bytes', () => {
+    const { labels, summary } = encoded(faces);
+    // The bytes are labels.json as the line layout writes it: valid JSON of the faces.
+    expect(JSON.parse(labels.toString('utf8'))).toEqual({
+      schemaVersion: PROJECT_SCHEMA_VERSION,
+      faces: Object.fromEntries(faces.map((face) => [face.imageId, face])),
+    });
+    const table = FaceTable.fromSummary(FILE, labels, summary.toString('utf8'), 2);
+    expect(table).not.toBeNull();
+    expect([...table!.ids()]).toEqual(faces.map((face) => face.imageId));
+    for (const face of faces) expect(table!.get(face.imageId)).toEqual(face);
+    expect(table!.get(imageId(9))).toBeUndefined();
+    expect(table!.summary(imageId(0))?.state).toBe('labelled');
+    expect(table!.summary(imageId(1))?.state).toBe('needs-review');
+    expect(table!.summary(imageId(2))?.expression).toBe('happy');
+    expect(table!.summary(imageId(0))?.attributes).toEqual({ smiling: false });
+  });
+
+  it('hands out a fresh face on every read', () => {
+    const { labels, summary } = encoded(faces);
+    const table = FaceTable.fromSummary(FILE, labels, summary.toString('utf8'), 2)!;
+    const face = table.get(imageId(0))!;
+    face.note = 'changed';
+    expect(table.get(imageId(0))!.note).toBe('1');
+  });
+
+  it('refuses a summary that does not describe the bytes', () => {
+    const { labels, summary } = encoded(faces);
+    const text = summary.toString('utf8');
+    // One byte of a note changed: same length, another CRC.
+    const edited = Buffer.from(labels.toString('utf8').replace('"note":"2"', '"note":"7"'));
+    expect(edited.length).toBe(labels.length);
+    expect(FaceTable.fromSummary(FILE, edited, text, 2)).toBeNull();
+    expect(FaceTable.fromSummary(FILE, labels, undefined, 2)).toBeNull();
+    expect(FaceTable.fromSummary(FILE, labels, 'not json', 2)).toBeNull();
+    expect(FaceTable.fromSummary(FILE, labels, text, 1)).toBeNull();
+    // The same faces pretty-printed: another layout, never read line by line.
+    const pretty = Buffer.from(JSON.stringify(JSON.parse(labels.toString('utf8')), null, 2));
+    const { summary: prettySummary } = encoded(faces);
+    expect(FaceTable.fromSummary(FILE, pretty, prettySummary.toString('utf8'), 2)).toBeNull();
+  });
+
+  it('names labels.json and the image when a face read from its line is invalid', () => {
+    const bad = { ...faces[0]!, revision: -1 };
+    const { labels } = encoded([bad, faces[1]!]);
+    // A summary that vouches for these bytes (as if a bad face had been written).
+    const vouching = FaceTable.fromFaces(FILE, {
+      [bad.imageId]: bad,
+      [faces[1]!.imageId]: faces[1]!,
+    }).summaryOf(2, labels);
+    const table = FaceTable.fromSummary(FILE, labels, vouching.toString('utf8'), 2)!;
+    expect(table).not.toBeNull();
+    expect(() => table.get(bad.imageId)).toThrow(
+      new RegExp(`${FILE} is invalid: faces\\.${bad.imageId}: revision`),
+    );
+    expect(table.get(faces[1]!.imageId)).toEqual(faces[1]);
+  });
+
+  it('writes an empty table as labels.json with no faces', () => {
+    const { labels, summary } = encoded([]);
+    expect(labels.toString('utf8')).toBe(`{\n"schemaVersion":2,\n"faces":{}\n}\n`);
+    expect(FaceTable.fromSummary(FILE, labels, summary.toString('utf8'), 2)?.size).toBe(0);
+  });
+});
+
+describe('ProjectStore with labels.summary.json', () => {
+  let root: string;
+  let dir: string;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'fs-summary-'));
+    dir = path.join(root, 'project');
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** A project of 4 images, image 0 labelled and image 1 to review, compacted on close. */
+  async function project(): Promise<void> {
+    const store = await ProjectStore.create(dir, init);
+    await store.putImages([0, 1, 2, 3].map((n) => imageRecord(n)));
+    await store.saveFace(faceWithCounter(imageId(0), 10));
+    await store.saveFace(toReview(imageId(1), 11));
+    await store.close();
+  }
+
+  it('writes the summary with labels.json and opens from it, journal edits on top', async () => {
+    await project();
+    const summary = JSON.parse(await readFile(path.join(dir, LABELS_SUMMARY_FILE), 'utf8')) as {
+      labelsBytes: number;
+      faces: unknown[];
+    };
+    expect(summary.labelsBytes).toBe((await stat(path.join(dir, LABELS_FILE))).size);
+    expect(summary.faces).toEqual([
+      [imageId(0), 'labelled', null, { smiling: true }],
+      [imageId(1), 'needs-review', null, { smiling: false }],
+    ]);
+
+    // An edit left in the journal (the writer killed before compacting) is read over the lines.
+    const writer = await ProjectStore.open(dir);
+    await writer.saveFace(toReview(imageId(0), 12));
+    const reader = await ProjectStore.open(dir, { readOnly: true });
+    expect(reader.summary()).toMatchObject({ labelledCount: 0, needsReviewCount: 2 });
+    expect(reader.getFace(imageId(0))?.note).toBe('12');
+    expect(reader.getFace(imageId(1))?.note).toBe('11');
+    expect(reader.library.query({ needsReview: true }, 0, 10).total).toBe(2);
+    await reader.close();
+    await writer.close();
+
+    const reopened = await ProjectStore.open(dir);
+    expect(reopened.getFace(imageId(0))).toMatchObject({ note: '12', revision: 2 });
+    expect(reopened.library.stats(null)).toMatchObject({ labelled: 0, needsReview: 2 });
+    await reopened.close();
+  });
+
+  it('reads labels.json itself when it changed behind the summary, and writes a new summary', async () => {
+    await project();
+    // As an older studio would: labels.json rewritten (image 1 now labelled), summary left.
+    const labelsPath = path.join(dir, LABELS_FILE);
+    const onDisk = JSON.parse(await readFile(labelsPath, 'utf8')) as {
+      faces: Record<string, FaceAnnotation>;
+    };
+    onDisk.faces[imageId(1)] = faceWithCounter(imageId(1), 20);
+    await writeFile(labelsPath, JSON.stringify(onDisk, null, 2));
+    const stale = await readFile(path.join(dir, LABELS_SUMMARY_FILE), 'utf8');
+
+    const store = await ProjectStore.open(dir);
+    expect(store.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 0 });
+    expect(store.getFace(imageId(1))?.note).toBe('20');
+    await store.close();
+    const fresh = await readFile(path.join(dir, LABELS_SUMMARY_FILE), 'utf8');
+    expect(fresh).not.toBe(stale);
+    expect(fresh).toContain(`["${imageId(1)}","labelled"`);
+
+    // And with no summary at all.
+    await unlink(path.join(dir, LABELS_SUMMARY_FILE));
+    const again = await ProjectStore.open(dir, { readOnly: true });
+    expect(again.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 0 });
+    await again.close();
+  });
+
+  it('opens without parsing the faces a summary vouches for, and names a bad one when read', async () => {
+    await project();
+    // A bad face, with a summary written for exactly these bytes: open does not look at it.
+    const labelsPath = path.join(dir, LABELS_FILE);
+    const bytes = Buffer.from(
+      (await readFile(labelsPath, 'utf8')).replace('"revision":1', '"revision":-1'),
+    );
+    await writeFile(labelsPath, bytes);
+    const parsed = JSON.parse(bytes.toString('utf8')) as {
+      faces: Record<string, FaceAnnotation>;
+    };
+    const vouching = FaceTable.fromFaces(labelsPath, parsed.faces).summaryOf(2, bytes);
+    await writeFile(path.join(dir, LABELS_SUMMARY_FILE), vouching);
+
+    const store = await ProjectStore.open(dir, { readOnly: true });
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    expect(() => store.getFace(imageId(0))).toThrow(
+      /labels\.json is invalid: faces\.[0-9a-f]+: revision/,
+    );
+    expect(store.getFace(imageId(1))?.note).toBe('11');
+    await store.close();
+  });
+
+  it('still refuses an invalid labels.json that a summary described before it was edited', async () => {
+    await project();
+    const labelsPath = path.join(dir, LABELS_FILE);
+    const text = await readFile(labelsPath, 'utf8');
+    await writeFile(labelsPath, text.replace('"revision":1', '"revision":-1'));
+    await expect(ProjectStore.open(dir)).rejects.toThrow(/labels\.json is invalid/);
+  });
+});
