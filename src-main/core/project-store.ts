@@ -221,6 +221,8 @@ export class ProjectStore {
   /** The image index's journal (images-journal.ts), folded into project.json. */
   private readonly imageLog: JournalCompaction<ProjectFile>;
   private isClosed = false;
+  /** Edits applied in memory since open (faces and image records): see `editCount`. */
+  private edits = 0;
   /** The folder's lock, held from open to close; null for a read-only store. */
   private lock: ProjectLock | null = null;
   private readonly isReadOnly: boolean;
@@ -622,6 +624,15 @@ export class ProjectStore {
     return this.isClosed;
   }
 
+  /**
+   * How many face and image-record edits this store has applied since it opened: it changes
+   * whenever what `listImages`/`getFace` return may have, so data derived from them (the
+   * labelling template) can be cached under it.
+   */
+  get editCount(): number {
+    return this.edits;
+  }
+
   /** Opened without the lock: writes are refused. */
   get readOnly(): boolean {
     return this.isReadOnly;
@@ -710,6 +721,7 @@ export class ProjectStore {
       removed = this.project.data.images.length - kept.length;
       this.project.data.images = kept;
       this.index.rebuild(kept);
+      this.edits += 1;
       this.imageLog.edits += drop.size;
     });
     this.imageLog.compactIfDue();
@@ -723,6 +735,7 @@ export class ProjectStore {
       await this.imageLog.journal.append(line);
       // In the same turn as the append: a rotation queued behind it sees memory = disk.
       apply();
+      this.edits += 1;
       this.imageLog.edits += edits.length;
     });
     this.imageLog.compactIfDue();
@@ -797,6 +810,7 @@ export class ProjectStore {
     const saved = { ...parsed.data, revision };
     this.savedFaces.set(imageId, saved);
     this.index.setFace(imageId, saved);
+    this.edits += 1;
     this.dirty.add(imageId);
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.labelTimer ??= setTimeout(() => {

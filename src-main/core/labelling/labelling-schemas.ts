@@ -21,7 +21,22 @@ export interface LabellingSchemas {
   templateSource: 'labelled' | 'schema';
 }
 
+/**
+ * The last answer per open store and the store's `editCount` it was made at: Label asks on every
+ * open, and on a big project the template's walk over the index (up to MAX_FACES_FOR_MEAN faces
+ * read) is most of that request's time. Callers only read the answer.
+ */
+const answers = new WeakMap<ProjectStore, { editCount: number; schemas: LabellingSchemas }>();
+
 export function labellingSchemas(store: ProjectStore): LabellingSchemas {
+  const cached = answers.get(store);
+  if (cached?.editCount === store.editCount) return cached.schemas;
+  const schemas = freshSchemas(store);
+  answers.set(store, { editCount: store.editCount, schemas });
+  return schemas;
+}
+
+function freshSchemas(store: ProjectStore): LabellingSchemas {
   const meta = store.meta;
   const landmarks = store.landmarkSchema;
   const attributes = meta.attributeSchema ? builtinAttributeSchema(meta.attributeSchema) : null;

@@ -93,4 +93,29 @@ describe('labellingSchemas', () => {
       expect(y).toBeCloseTo(expected[i]![1]!, 9);
     });
   });
+
+  it('answers again from memory until a face or an image record changes', async () => {
+    const store = await projectWith(MIN_FACES_FOR_MEAN - 1);
+    const first = labellingSchemas(store);
+    expect(labellingSchemas(store)).toBe(first);
+
+    // The last face needed for the mean: the next answer is the labelled faces' mean.
+    const before = store.editCount;
+    await store.saveFace({
+      imageId: idOf(MIN_FACES_FOR_MEAN - 1),
+      points: five.template.map(([x, y]) => humanPoint(30 + x * 40, 30 + y * 40, 2)),
+      updatedAt: new Date().toISOString(),
+    });
+    expect(store.editCount).toBeGreaterThan(before);
+    const labelled = labellingSchemas(store);
+    expect(first.templateSource).toBe('schema');
+    expect(labelled.templateSource).toBe('labelled');
+
+    // Removing a labelled image takes its face out of the mean: back to the schema's template.
+    await store.removeImages([idOf(0)]);
+    const afterRemove = labellingSchemas(store);
+    await store.close();
+    expect(afterRemove.templateSource).toBe('schema');
+    expect(afterRemove.template).toEqual(five.template);
+  });
 });
