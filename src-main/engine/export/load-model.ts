@@ -166,19 +166,20 @@ export async function loadExportedModel(
       const parts: Float32Array[] = [];
       for (let from = 0; from < n; from += PREDICT_BATCH) {
         const out = tf.tidy(() => {
-          let x = tf.slice(
-            images,
-            [from, 0, 0, 0],
-            [Math.min(PREDICT_BATCH, n - from), -1, -1, -1],
-          );
+          // Each step only where it changes something: on wasm a slice or a cast copies the whole
+          // batch (the slice through a fresh JS array, megabytes for the GC per run).
+          let x: tf.Tensor4D =
+            from === 0 && n <= PREDICT_BATCH
+              ? images
+              : tf.slice(images, [from, 0, 0, 0], [Math.min(PREDICT_BATCH, n - from), -1, -1, -1]);
           if (x.shape[1] !== size || x.shape[2] !== size)
             x = tf.image.resizeBilinear(x, [size, size], false, true);
-          x = tf.cast(x, 'float32');
+          if (x.dtype !== 'float32') x = tf.cast(x, 'float32');
           return graph ? (graph.execute(x, meta.output) as tf.Tensor) : x;
         });
         const values = (await out.data()) as Float32Array;
         parts.push(onnx ? await onnx.run(values, out.shape) : values);
-        out.dispose();
+        if (out !== images) out.dispose(); // the caller's own, fed to ONNX Runtime as it is
       }
       return { [key]: joined(parts) };
     },
