@@ -22,6 +22,7 @@ import {
   readWeights,
 } from './model-folder';
 import type { ModelJsonFile, WeightsOnDisk } from './model-folder';
+import { withoutIdentities } from './skip-identities';
 
 export { graphInputSize, graphMetadataOf, type StudioGraphMetadata } from './graph-metadata';
 import { loadOnnxGraphRunner, type GraphRunnerName, type OnnxGraphRunner } from './graph-runner';
@@ -78,11 +79,19 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
   return parsed.data;
 }
 
-/** An IOHandler over already-read model.json and shards (tfjs's file:// handler needs tfjs-node). */
-function folderHandler(modelJson: ModelJsonFile, weights: WeightsOnDisk): tf.io.IOHandler {
+/**
+ * An IOHandler over already-read model.json and shards (tfjs's file:// handler needs tfjs-node),
+ * the graph's inner Identity nodes bypassed (skip-identities.ts): `output` is kept.
+ */
+function folderHandler(
+  modelJson: ModelJsonFile,
+  weights: WeightsOnDisk,
+  output: string,
+): tf.io.IOHandler {
   return {
     load: async () => ({
-      modelTopology: modelJson.modelTopology,
+      modelTopology:
+        modelJson.modelTopology && withoutIdentities(modelJson.modelTopology, new Set([output])),
       format: modelJson.format,
       generatedBy: modelJson.generatedBy,
       convertedBy: modelJson.convertedBy,
@@ -121,7 +130,7 @@ export async function loadExportedModel(
   if (runner === 'onnxruntime') onnx = await loadOnnxGraphRunner(dir);
   else
     try {
-      graph = await tf.loadGraphModel(folderHandler(modelJson, weights));
+      graph = await tf.loadGraphModel(folderHandler(modelJson, weights, meta.output));
     } catch (error) {
       throw new StudioError(
         'invalid-payload',
