@@ -1,13 +1,13 @@
 /**
- * An exported graph as TF.js should run it (docs/ARCHITECTURE.md, "Pre-label, predict, evaluate,
- * export"): the same values, without its inner Identity nodes. TF.js's graph executor runs an
- * Identity as a copy of its whole input — on wasm a backbone-headed graph copied each crop at its
- * input and the refinement's feature map at every run — where TensorFlow and ONNX Runtime drop
- * them. Each consumer of an Identity reads the Identity's own input instead (through chains of
- * them), and the Identity nodes go; the ones named in `keep` (the graph's input and output) stay.
+ * An exported graph as TF.js should run it (docs/ARCHITECTURE.md, "Backbones and tasks"): the same
+ * values, without its inner Identity nodes. TF.js's graph executor runs an Identity as a copy of
+ * its whole input — on wasm a backbone-headed graph copied each crop at its input and the
+ * refinement's feature map at every run — where TensorFlow and ONNX Runtime drop them. Each
+ * consumer of an Identity reads the Identity's own input instead (through chains of them), and the
+ * Identity nodes go; the ones named in `keep` (the graph's input and output) stay.
  *
- * Only the GraphDef's top-level nodes are touched: a function library (control flow) is left as
- * it is, and so is an Identity with control inputs.
+ * Only the GraphDef's top-level nodes are touched: a function library (control flow) is left as it
+ * is, and so is an Identity with control inputs.
  */
 
 interface NodeJson {

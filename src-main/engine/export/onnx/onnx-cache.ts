@@ -1,12 +1,11 @@
 /**
- * The ONNX graph runner's conversion, kept (docs/ARCHITECTURE.md, "Pre-label, predict, evaluate,
- * export"): converting model.json to ONNX costs about 0.3 s on every load (it runs the TF.js graph
- * once for its shapes), so the first load writes the result into the model folder as
- * `model.onnx`, atomically, with the hash of what it was converted from in its metadata
- * (`face_studio_source`: model.json, the weight shards, and this converter's revision). A later
- * load whose hash matches reads it instead of converting; changed weights, or a new converter,
- * convert anew and replace it. A folder that cannot be written (a model shipped read-only) is
- * converted on every load, as before.
+ * The ONNX graph runner's conversion, kept (docs/ARCHITECTURE.md, "Data flows"): converting
+ * model.json to ONNX costs about 0.3 s on every load (it runs the TF.js graph once for its shapes),
+ * so the first load writes the result into the model folder as `model.onnx`, atomically, with the
+ * hash of what it was converted from in its metadata (`face_studio_source`: model.json, the weight
+ * shards, and this converter's revision). A later load whose hash matches reads it instead of
+ * converting; changed weights, or a new converter, convert anew and replace it. A folder that
+ * cannot be written (a model shipped read-only) is converted on every load, as before.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

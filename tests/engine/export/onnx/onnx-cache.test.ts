@@ -58,7 +58,7 @@ function countingConverter(): { convert: typeof convertGraphFolder; count: () =>
   };
 }
 
-function recordedSource(bytes: Uint8Array): string | undefined {
+function recordedSource(bytes: Uint8Array): string | null | undefined {
   return onnxProto.onnx.ModelProto.decode(bytes).metadataProps.find((p) => p.key === SOURCE_KEY)
     ?.value;
 }
