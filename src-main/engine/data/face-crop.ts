@@ -92,7 +92,12 @@ export function toCrop(points: readonly Point[], box: Box): Point[] {
 
 /** Crop coordinates 0..1 → image px: the inverse of `toCrop`. */
 export function fromCrop(uv: readonly Point[], box: Box): Point[] {
-  return uv.map((p) => ({ x: box.x + p.x * box.width, y: box.y + p.y * box.height }));
+  return uv.map((p) => fromCropPoint(p.x, p.y, box));
+}
+
+/** One point's crop coordinates (u, v) → image px, as `fromCrop` maps it. */
+export function fromCropPoint(u: number, v: number, box: Box): Point {
+  return { x: box.x + u * box.width, y: box.y + v * box.height };
 }
 
 /** Decoded pixels: `width·height·channels` bytes, row-major. */

@@ -1,7 +1,8 @@
 /**
  * What runs an exported model's graph (docs/ARCHITECTURE.md, "Data flows", ONNX export): TF.js's
  * own graph executor over model.json (`tfjs`), or onnxruntime-node over the same graph converted to ONNX
- * when the module loads (`onnxruntime`; onnx/convert-graph.ts, equal within 1e-4). Both take
+ * when the module loads (`onnxruntime`; onnx/convert-graph.ts, equal within 1e-4; the conversion
+ * kept beside the model as model.onnx, onnx/onnx-cache.ts). Both take
  * `[n, S, S, 3]` float32 crops and give the output node's values.
  *
  * The choice: `FACE_STUDIO_RUNNER=tfjs|onnxruntime` when set (onnxruntime then must load),
@@ -9,7 +10,7 @@
  */
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
-import { convertGraphFolder } from './onnx/convert-graph';
+import { onnxModelOf } from './onnx/onnx-cache';
 import { loadOnnxRuntime, requireOnnxRuntime } from './onnx/onnx-runtime';
 
 export type GraphRunnerName = 'tfjs' | 'onnxruntime';
@@ -34,7 +35,7 @@ export async function chooseGraphRunner(
   return (await loadOnnxRuntime()) ? 'onnxruntime' : 'tfjs';
 }
 
-/** An ONNX Runtime session over the graph in `dir`, converted on load. */
+/** An ONNX Runtime session over the graph in `dir`, converted on load (or its kept conversion). */
 export interface OnnxGraphRunner {
   run(images: Float32Array, shape: readonly number[]): Promise<Float32Array>;
   dispose(): Promise<void>;
@@ -54,13 +55,13 @@ export const ONNX_SESSION_OPTIONS = {
 
 export async function loadOnnxGraphRunner(dir: string): Promise<OnnxGraphRunner> {
   const ort = await requireOnnxRuntime(`Running ${path.join(dir, 'model.json')} on ONNX Runtime`);
-  const converted = await convertGraphFolder(dir);
+  const converted = await onnxModelOf(dir);
   const session = await ort.InferenceSession.create(converted.bytes, ONNX_SESSION_OPTIONS);
   return {
     run: async (images, shape) => {
       const input = new ort.Tensor('float32', images, [...shape]);
-      const out = await session.run({ [converted.input.name]: input });
-      return out[converted.output.name]!.data as Float32Array;
+      const out = await session.run({ [converted.input]: input });
+      return out[converted.output]!.data as Float32Array;
     },
     dispose: () => session.release(),
   };

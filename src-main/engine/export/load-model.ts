@@ -22,6 +22,7 @@ import {
   readWeights,
 } from './model-folder';
 import type { ModelJsonFile, WeightsOnDisk } from './model-folder';
+import { withoutIdentities } from './skip-identities';
 
 export { graphInputSize, graphMetadataOf, type StudioGraphMetadata } from './graph-metadata';
 import { loadOnnxGraphRunner, type GraphRunnerName, type OnnxGraphRunner } from './graph-runner';
@@ -78,11 +79,19 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
   return parsed.data;
 }
 
-/** An IOHandler over already-read model.json and shards (tfjs's file:// handler needs tfjs-node). */
-function folderHandler(modelJson: ModelJsonFile, weights: WeightsOnDisk): tf.io.IOHandler {
+/**
+ * An IOHandler over already-read model.json and shards (tfjs's file:// handler needs tfjs-node),
+ * the graph's inner Identity nodes bypassed (skip-identities.ts): `output` is kept.
+ */
+function folderHandler(
+  modelJson: ModelJsonFile,
+  weights: WeightsOnDisk,
+  output: string,
+): tf.io.IOHandler {
   return {
     load: async () => ({
-      modelTopology: modelJson.modelTopology,
+      modelTopology:
+        modelJson.modelTopology && withoutIdentities(modelJson.modelTopology, new Set([output])),
       format: modelJson.format,
       generatedBy: modelJson.generatedBy,
       convertedBy: modelJson.convertedBy,
@@ -121,7 +130,7 @@ export async function loadExportedModel(
   if (runner === 'onnxruntime') onnx = await loadOnnxGraphRunner(dir);
   else
     try {
-      graph = await tf.loadGraphModel(folderHandler(modelJson, weights));
+      graph = await tf.loadGraphModel(folderHandler(modelJson, weights, meta.output));
     } catch (error) {
       throw new StudioError(
         'invalid-payload',
@@ -166,19 +175,20 @@ export async function loadExportedModel(
       const parts: Float32Array[] = [];
       for (let from = 0; from < n; from += PREDICT_BATCH) {
         const out = tf.tidy(() => {
-          let x = tf.slice(
-            images,
-            [from, 0, 0, 0],
-            [Math.min(PREDICT_BATCH, n - from), -1, -1, -1],
-          );
+          // Each step only where it changes something: on wasm a slice or a cast copies the whole
+          // batch (the slice through a fresh JS array, megabytes for the GC per run).
+          let x: tf.Tensor4D =
+            from === 0 && n <= PREDICT_BATCH
+              ? images
+              : tf.slice(images, [from, 0, 0, 0], [Math.min(PREDICT_BATCH, n - from), -1, -1, -1]);
           if (x.shape[1] !== size || x.shape[2] !== size)
             x = tf.image.resizeBilinear(x, [size, size], false, true);
-          x = tf.cast(x, 'float32');
+          if (x.dtype !== 'float32') x = tf.cast(x, 'float32');
           return graph ? (graph.execute(x, meta.output) as tf.Tensor) : x;
         });
         const values = (await out.data()) as Float32Array;
         parts.push(onnx ? await onnx.run(values, out.shape) : values);
-        out.dispose();
+        if (out !== images) out.dispose(); // the caller's own, fed to ONNX Runtime as it is
       }
       return { [key]: joined(parts) };
     },

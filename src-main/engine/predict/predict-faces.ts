@@ -25,7 +25,7 @@ import { openImage, type OpenedImage } from '../../core/library/image-source';
 import type { Box, FaceDetection, Landmark, PlacedPoint } from '../../shared/domain';
 import type { CardClassGroup, CardHead, CropPolicy, ModelCard } from '../../shared/model-card';
 import { StudioError } from '../../shared/errors';
-import { CropCutter, faceCropBox, fromCrop } from '../data/face-crop';
+import { CropCutter, faceCropBox, fromCropPoint } from '../data/face-crop';
 import type { ExportedModel, ExportedPrediction } from '../export/load-model';
 import { CropBuffers } from './crop-batch';
 import { combineFlipped, flipIndexOf } from './flip-consistency';
@@ -446,10 +446,11 @@ function labelsOf(
     if (landmarks) {
       for (let i = 0; i < k; i++) {
         const at = face * k + i;
-        const [{ x, y }] = fromCrop(
-          [{ x: landmarks.points[2 * at]!, y: landmarks.points[2 * at + 1]! }],
+        const { x, y } = fromCropPoint(
+          landmarks.points[2 * at]!,
+          landmarks.points[2 * at + 1]!,
           c.crop,
-        ) as [{ x: number; y: number }];
+        );
         labels.points.push({
           x,
           y,

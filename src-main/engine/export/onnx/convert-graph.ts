@@ -83,8 +83,11 @@ function probeShapes(
   return probes;
 }
 
-/** Converts the graph model in `dir` to ONNX. */
-export async function convertGraphFolder(dir: string): Promise<OnnxConversion> {
+/** Converts the graph model in `dir` to ONNX; `metadata` joins the model's metadata properties. */
+export async function convertGraphFolder(
+  dir: string,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<OnnxConversion> {
   const modelJson = await readModelJson(dir);
   const meta = graphMetadataOf(dir, modelJson);
   const where = path.join(dir, MODEL_JSON);
@@ -226,7 +229,7 @@ export async function convertGraphFolder(dir: string): Promise<OnnxConversion> {
   const bytes = g.serialise(
     { ...input, dtype: 'float32' },
     { name: named, dtype: 'float32', shape: outShape },
-    { task: meta.task, input_size: String(size), layout: 'NHWC RGB in [0, 1]' },
+    { ...metadata, task: meta.task, input_size: String(size), layout: 'NHWC RGB in [0, 1]' },
     `face-studio ${meta.task}`,
   );
   return { bytes, input, output: { name: named, shape: outShape }, ops };
