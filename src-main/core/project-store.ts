@@ -82,8 +82,8 @@ import {
   IMAGES_JOURNAL_FILE,
   type ImageEdit,
 } from './images-journal';
-import { FaceTable, LABELS_SUMMARY_FILE, summarise } from './labels-table';
-import type { FaceSummary } from './labels-table';
+import { FaceTable, identityOf, LABELS_SUMMARY_FILE, summarise } from './labels-table';
+import type { FaceSummary, StaleSummaryFallback, Summary } from './labels-table';
 import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
 import {
   CUSTOM_LANDMARKS_FILE,
@@ -174,6 +174,12 @@ const LabelsFileOnDisk = LabelsFile.superRefine((labels, context) => {
 
 const ImageRecords = z.array(ImageRecord);
 
+/**
+ * How long after open a store whose summary let it skip labels.json reads the file in the
+ * background (labels-table.ts): long enough for the grid's first page to be answered first.
+ */
+const PRELOAD_LABELS_AFTER_MS = 250;
+
 /** What a compaction writes to labels.json: its faces with the journal's upserted. */
 interface LabelsSnapshot {
   version: number;
@@ -221,6 +227,8 @@ export class ProjectStore {
   /** The image index's journal (images-journal.ts), folded into project.json. */
   private readonly imageLog: JournalCompaction<ProjectFile>;
   private isClosed = false;
+  /** The background read of labels.json a deferred face table waits for (see `load`). */
+  private preloadTimer: NodeJS.Timeout | null = null;
   /** The folder's lock, held from open to close; null for a read-only store. */
   private lock: ProjectLock | null = null;
   private readonly isReadOnly: boolean;
@@ -458,13 +466,23 @@ export class ProjectStore {
       );
     }
     const projectVersion = versionOf(projectRaw, projectFile, ['meta', 'schemaVersion']);
+    // Under the lock, a summary that records labels.json's identity as it is now spares reading
+    // labels.json at all until a face is needed (labels-table.ts).
+    const labelsIdentity = options.readOnly ? undefined : await identityNow(labelsFile);
+    const vouched =
+      labelsIdentity === undefined || projectVersion !== PROJECT_SCHEMA_VERSION
+        ? null
+        : await vouchingSummary(root, labelsIdentity);
     // Under the lock nothing changes these files; a read-only store may read them while the
     // holder compacts, and then reads them again.
     const { labelsBytes, summaryText, active, compacting } = await readWhileUnchanged(
       labelsFile,
       async () => ({
-        labelsBytes: await readOptional(labelsFile),
-        summaryText: (await readOptional(path.join(root, LABELS_SUMMARY_FILE)))?.toString('utf8'),
+        labelsBytes: vouched === null ? await readOptional(labelsFile) : undefined,
+        summaryText:
+          vouched === null
+            ? (await readOptional(path.join(root, LABELS_SUMMARY_FILE)))?.toString('utf8')
+            : undefined,
         // The journal before the compacting file: a rotation between the two reads then shows the
         // same lines twice, which replays to the same faces, rather than not at all.
         active: await readJournal(path.join(root, JOURNAL_FILE)),
@@ -474,10 +492,17 @@ export class ProjectStore {
     // labels.json's version is on its second line; the summary, when it vouches for the bytes,
     // spares parsing the rest (labels-table.ts).
     const headVersion = labelsBytes === undefined ? undefined : leadingVersion(labelsBytes);
-    const table =
-      labelsBytes === undefined ||
-      headVersion !== PROJECT_SCHEMA_VERSION ||
-      projectVersion !== PROJECT_SCHEMA_VERSION
+    // The store, once made: a deferred table that finds its summary stale tells it.
+    const made: { store?: ProjectStore } = {};
+    const fallback: StaleSummaryFallback = {
+      parse: (bytes) => parseLabelsWhole(labelsFile, bytes),
+      replaced: (bytes, identity) => made.store?.facesReplaced(bytes, identity),
+    };
+    const table = vouched
+      ? FaceTable.deferred(labelsFile, vouched, fallback)
+      : labelsBytes === undefined ||
+          headVersion !== PROJECT_SCHEMA_VERSION ||
+          projectVersion !== PROJECT_SCHEMA_VERSION
         ? null
         : FaceTable.fromSummary(labelsFile, labelsBytes, summaryText, PROJECT_SCHEMA_VERSION);
     const labelsRaw =
@@ -585,6 +610,8 @@ export class ProjectStore {
       new LabelsJournal(root, imagesActive, imagesCompacting, IMAGE_JOURNAL_FILES),
       (imagesActive?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0),
     );
+    made.store = store;
+    if (faces.isDeferred) store.preloadLabels();
     if (needsMigration && !options.readOnly) {
       // labels.json first: if the app dies between the two writes, project.json still says the
       // old version and the next open migrates it again, skipping the already-upgraded labels.
@@ -603,13 +630,7 @@ export class ProjectStore {
       // the two writes): write one for the bytes just read, so the next open skips the parse.
       // In the background, between compactions; the faces are those bytes' exactly, as no
       // journal line was applied.
-      const bytes = labelsBytes!;
-      store.labelLog.betweenCompactions(() =>
-        writeFileAtomic(
-          path.join(root, LABELS_SUMMARY_FILE),
-          faces.summaryOf(PROJECT_SCHEMA_VERSION, bytes),
-        ),
-      );
+      store.writeSummaryOf(labelsBytes!, labelsIdentity);
     }
     return store;
   }
@@ -838,6 +859,8 @@ export class ProjectStore {
       this.isClosed = true;
       return;
     }
+    if (this.preloadTimer !== null) clearTimeout(this.preloadTimer);
+    this.preloadTimer = null;
     await this.flush();
     if (openFolders.get(this.dir) === 1) {
       // Another store of this process holds the folder (a session switch): it compacts later.
@@ -901,11 +924,56 @@ export class ProjectStore {
     return { version: this.labelsVersion, overlay: new Map(this.durableFaces) };
   }
 
-  /** Writes labels.json from a snapshot, then its summary (labels-table.ts), each atomically. */
+  /**
+   * Writes labels.json from a snapshot, then its summary (labels-table.ts) with the identity of
+   * the file just written, each atomically.
+   */
   private async writeLabels(snapshot: LabelsSnapshot): Promise<void> {
-    const { labels, summary } = this.baseFaces.encode(snapshot.version, snapshot.overlay);
+    const { labels, summaryFor } = this.baseFaces.encode(snapshot.version, snapshot.overlay);
     await writeFileAtomic(this.labelsFile, labels);
-    await writeFileAtomic(path.join(this.dir, LABELS_SUMMARY_FILE), summary);
+    const identity = identityOf(await stat(this.labelsFile, { bigint: true }));
+    await writeFileAtomic(path.join(this.dir, LABELS_SUMMARY_FILE), summaryFor(identity));
+  }
+
+  /** Reads labels.json in the background a moment after open (a deferred face table). */
+  private preloadLabels(): void {
+    this.preloadTimer = setTimeout(() => {
+      this.preloadTimer = null;
+      if (this.isClosed) return;
+      // Between compactions, so the file read is the one the summary describes or a stranger's;
+      // a failure is kept by the table and thrown by the next face read.
+      this.labelLog.betweenCompactions(() => this.baseFaces.preload());
+    }, PRELOAD_LABELS_AFTER_MS);
+    this.preloadTimer.unref();
+  }
+
+  /**
+   * A deferred face table found labels.json's bytes not the summary's and parsed them whole:
+   * index its faces afresh and write the summary of those bytes.
+   */
+  private facesReplaced(bytes: Buffer, identity: string): void {
+    this.index.rebuild(this.project.data.images);
+    if (!this.isReadOnly) this.writeSummaryOf(bytes, identity);
+  }
+
+  /**
+   * Writes, in the background between compactions, the summary of labels.json's `bytes`, which
+   * the base faces were read from, when the file is still the one read (`identity`); a
+   * compaction meanwhile wrote its own.
+   */
+  private writeSummaryOf(bytes: Buffer, identity: string | undefined): void {
+    this.labelLog.betweenCompactions(async () => {
+      const now = await identityNow(this.labelsFile);
+      if (identity !== undefined && now !== identity) return;
+      await writeFileAtomic(
+        path.join(this.dir, LABELS_SUMMARY_FILE),
+        this.baseFaces.summaryOf(
+          PROJECT_SCHEMA_VERSION,
+          bytes,
+          identity === undefined ? undefined : now,
+        ),
+      );
+    });
   }
 
   /** What the library index needs of every face the project holds. */
@@ -935,6 +1003,46 @@ export class ProjectStore {
   private closedError(): StudioError {
     return new StudioError('not-found', `The project ${this.dir} is closed`);
   }
+}
+
+/** labels.json's identity (labels-table.ts), or undefined when it is missing. */
+async function identityNow(file: string): Promise<string | undefined> {
+  try {
+    return identityOf(await stat(file, { bigint: true }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StudioError('io', `Cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The summary when it records labels.json's identity as `identity` and the current version. */
+async function vouchingSummary(root: string, identity: string): Promise<Summary | null> {
+  const text = await readOptional(path.join(root, LABELS_SUMMARY_FILE));
+  const summary = FaceTable.readSummary(text?.toString('utf8'));
+  return summary !== null &&
+    summary.schemaVersion === PROJECT_SCHEMA_VERSION &&
+    summary.labelsIdentity === identity
+    ? summary
+    : null;
+}
+
+/**
+ * labels.json's faces parsed and checked whole: a deferred table's summary was stale
+ * (labels-table.ts). Only a current-version file can replace faces while the project is open.
+ */
+function parseLabelsWhole(file: string, bytes: Buffer): Record<string, FaceAnnotation> {
+  const raw = parseJsonText(file, bytes.toString('utf8'));
+  const version = versionOf(raw, file, ['schemaVersion']);
+  if (version !== PROJECT_SCHEMA_VERSION) {
+    throw new StudioError(
+      'conflict',
+      `${file} was replaced by one of schema version ${version} while the project was open; ` +
+        `close and open the project again`,
+    );
+  }
+  return (fastLabelsFile(raw) ?? new AtomicJsonFile(file, LabelsFileOnDisk).validate(raw)).faces;
 }
 
 /** An option that must be a number ≥ `min`, or its default when not given. */
