@@ -88,6 +88,8 @@ export class FaceTable {
   private pending: { summary: Summary; fallback: StaleSummaryFallback } | null = null;
   /** The error of a failed read of a deferred table, thrown again on each later use. */
   private failure: unknown = null;
+  /** The labels.json identity the summary this table was made from records, if any. */
+  summaryIdentity: string | undefined;
 
   private constructor(
     /** labels.json, for errors. */
@@ -112,6 +114,7 @@ export class FaceTable {
     }
     const table = new FaceTable(file, null, entries);
     table.pending = { summary, fallback };
+    table.summaryIdentity = summary.labelsIdentity;
     return table;
   }
 
@@ -212,7 +215,10 @@ export class FaceTable {
     const summary = readSummary(summaryText);
     if (summary === null || summary.schemaVersion !== schemaVersion) return null;
     const entries = entriesFor(bytes, summary);
-    return entries === null ? null : new FaceTable(file, bytes, entries);
+    if (entries === null) return null;
+    const table = new FaceTable(file, bytes, entries);
+    table.summaryIdentity = summary.labelsIdentity;
+    return table;
   }
 
   get size(): number {

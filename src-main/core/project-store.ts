@@ -631,6 +631,17 @@ export class ProjectStore {
       // In the background, between compactions; the faces are those bytes' exactly, as no
       // journal line was applied.
       store.writeSummaryOf(labelsBytes!, labelsIdentity);
+    } else if (
+      table !== null &&
+      !faces.isDeferred &&
+      !options.readOnly &&
+      labelsIdentity !== undefined &&
+      table.summaryIdentity !== labelsIdentity
+    ) {
+      // The summary vouched for labels.json by its CRC but does not record the file's identity
+      // (written before it did, or the project was copied): record it, so the next open skips
+      // reading labels.json. The table is labels.json's faces alone, journal or not.
+      store.writeSummaryOf(labelsBytes!, labelsIdentity);
     }
     return store;
   }

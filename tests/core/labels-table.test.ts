@@ -247,6 +247,21 @@ describe('ProjectStore with labels.summary.json', () => {
     await reopened.close();
   });
 
+  it("records labels.json's identity in a summary that vouched for it by its CRC alone", async () => {
+    await project();
+    const summaryPath = path.join(dir, LABELS_SUMMARY_FILE);
+    const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as Record<string, unknown>;
+    // As a summary written before identities were recorded, or a project copied elsewhere.
+    delete summary.labelsIdentity;
+    await writeFile(summaryPath, JSON.stringify(summary));
+    const store = await ProjectStore.open(dir);
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    await store.close();
+    const info = await stat(path.join(dir, LABELS_FILE), { bigint: true });
+    const rewritten = JSON.parse(await readFile(summaryPath, 'utf8')) as Record<string, unknown>;
+    expect(rewritten.labelsIdentity).toBe(`${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`);
+  });
+
   it('compacts a store opened from the summary alone, copying the faces it never read', async () => {
     await project();
     const store = await ProjectStore.open(dir);
