@@ -93,6 +93,7 @@ import {
   type LandmarkSchemaChoice,
 } from './schemas/project-landmarks';
 import { readWhileUnchanged } from './stable-read';
+import { CheckedProjectFile, recordsVouched } from './project-check';
 
 export const PROJECT_FILE = 'project.json';
 export const LABELS_FILE = 'labels.json';
@@ -256,7 +257,7 @@ export class ProjectStore {
     project.images.forEach(freezeImage);
     const imageLines: LineCache = new WeakMap();
     this.project = new Low(
-      new AtomicJsonFile(path.join(dir, PROJECT_FILE), ProjectFile, {
+      new CheckedProjectFile(path.join(dir, PROJECT_FILE), ProjectFile, {
         serialise: (data) => serialiseByLine(data, { images: imageLines }),
       }),
       project,
@@ -449,6 +450,10 @@ export class ProjectStore {
     const projectFile = path.join(root, PROJECT_FILE);
     const labelsFile = path.join(root, LABELS_FILE);
 
+    // Under the lock, project.checked.json may vouch for project.json's records as they are now
+    // (project-check.ts), sparing their checks.
+    const projectIdentity = options.readOnly ? undefined : await identityNow(projectFile);
+    const checked = projectIdentity !== undefined && (await recordsVouched(root, projectIdentity));
     // Journals before project.json, and again if a compaction replaced it meanwhile (see the
     // labels' read below): a rotation between the reads shows lines twice, never not at all.
     const { projectRaw, imagesActive, imagesCompacting } = await readWhileUnchanged(
@@ -589,7 +594,8 @@ export class ProjectStore {
 
     const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0);
     const projectData =
-      fastProjectFile(project) ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project);
+      fastProjectFile(project, checked && imageJournals.length === 0 && !needsMigration) ??
+      new AtomicJsonFile(projectFile, ProjectFile).validate(project);
     const faces =
       table ??
       FaceTable.fromFaces(
