@@ -29,12 +29,24 @@ export class CheckedProjectFile extends AtomicJsonFile<ProjectFile> {
     // The records in memory are the ones just serialised; undefined fields and finite numbers
     // read back the same, so records that pass here pass when read.
     if (!allExactImageRecords(data.images)) return;
-    const identity = identityOf(await stat(this.file, { bigint: true }));
-    await writeFileAtomic(
-      path.join(path.dirname(this.file), PROJECT_CHECK_FILE),
-      `${JSON.stringify({ format: FORMAT, projectIdentity: identity })}\n`,
-    );
+    await writeNote(this.file, identityOf(await stat(this.file, { bigint: true })));
   }
+}
+
+/**
+ * Writes the note for project.json as it was read at open (`identity`), whose records all passed
+ * the fast checks, unless project.json was written since (its own write wrote the note then).
+ */
+export async function vouchForRecords(file: string, identity: string): Promise<void> {
+  if (identityOf(await stat(file, { bigint: true })) !== identity) return;
+  await writeNote(file, identity);
+}
+
+function writeNote(file: string, identity: string): Promise<void> {
+  return writeFileAtomic(
+    path.join(path.dirname(file), PROJECT_CHECK_FILE),
+    `${JSON.stringify({ format: FORMAT, projectIdentity: identity })}\n`,
+  );
 }
 
 /** Whether project.checked.json vouches for project.json as it is now (`identity`). */

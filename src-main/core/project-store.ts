@@ -93,7 +93,7 @@ import {
   type LandmarkSchemaChoice,
 } from './schemas/project-landmarks';
 import { readWhileUnchanged } from './stable-read';
-import { CheckedProjectFile, recordsVouched } from './project-check';
+import { CheckedProjectFile, recordsVouched, vouchForRecords } from './project-check';
 
 export const PROJECT_FILE = 'project.json';
 export const LABELS_FILE = 'labels.json';
@@ -593,9 +593,9 @@ export class ProjectStore {
     }
 
     const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0);
-    const projectData =
-      fastProjectFile(project, checked && imageJournals.length === 0 && !needsMigration) ??
-      new AtomicJsonFile(projectFile, ProjectFile).validate(project);
+    const asRead = imageJournals.length === 0 && !needsMigration;
+    const fastData = fastProjectFile(project, checked && asRead);
+    const projectData = fastData ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project);
     const faces =
       table ??
       FaceTable.fromFaces(
@@ -617,6 +617,11 @@ export class ProjectStore {
       (imagesActive?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0),
     );
     made.store = store;
+    if (fastData !== null && asRead && !checked && projectIdentity !== undefined) {
+      // project.json's records passed the checks as read, but no note vouched for them (written
+      // before notes, or copied): write one, between image compactions, so the next open skips them.
+      store.imageLog.betweenCompactions(() => vouchForRecords(projectFile, projectIdentity));
+    }
     if (faces.isDeferred) store.preloadLabels();
     if (needsMigration && !options.readOnly) {
       // labels.json first: if the app dies between the two writes, project.json still says the

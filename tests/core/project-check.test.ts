@@ -54,6 +54,17 @@ describe('project.checked.json', () => {
     await store.close();
   });
 
+  it('is written at open for records that passed their checks when no note vouched for them', async () => {
+    await project();
+    await rm(path.join(dir, PROJECT_CHECK_FILE));
+    const store = await ProjectStore.open(dir);
+    await store.close();
+    const note = JSON.parse(await readFile(path.join(dir, PROJECT_CHECK_FILE), 'utf8')) as {
+      projectIdentity: string;
+    };
+    expect(note.projectIdentity).toBe(await identity(path.join(dir, PROJECT_FILE)));
+  });
+
   it('vouches for nothing once project.json is written by anything else: its records are checked', async () => {
     await project();
     await breakRecord();
