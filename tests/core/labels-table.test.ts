@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FaceTable, LABELS_SUMMARY_FILE } from '../../src-main/core/labels-table';
 import { LABELS_FILE, ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
@@ -245,6 +245,28 @@ describe('ProjectStore with labels.summary.json', () => {
     expect(reopened.getFace(imageId(2))?.note).toBe('21');
     expect(reopened.getFace(imageId(3))?.note).toBe('22');
     await reopened.close();
+  });
+
+  it('reads labels.json in the background after open and re-indexes a stale summary then', async () => {
+    await project();
+    const labelsPath = path.join(dir, LABELS_FILE);
+    const onDisk = JSON.parse(await readFile(labelsPath, 'utf8')) as {
+      faces: Record<string, FaceAnnotation>;
+    };
+    onDisk.faces[imageId(1)] = faceWithCounter(imageId(1), 20);
+    await forgeIdentity(JSON.stringify(onDisk, null, 2));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = await ProjectStore.open(dir);
+      expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+      vi.advanceTimersByTime(250);
+      // The background read is queued between compactions, which flush waits for.
+      await store.flush();
+      expect(store.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 0 });
+      await store.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("records labels.json's identity in a summary that vouched for it by its CRC alone", async () => {
