@@ -65,7 +65,8 @@ for (let i = 0; i < CALLS; i += 1) {
   statsCallMs.push(performance.now() - s);
 }
 
-// A face read (the canvas's labels:get) after open.
+// A face read (the canvas's labels:get) right after open: when the summary let open skip
+// labels.json, this read loads and CRC-checks it (the store's background read comes 250 ms later).
 const faced = store.library.query({ labelled: true }, 0, 1).items[0];
 const getStart = performance.now();
 if (faced !== undefined && store.getFace(faced.id) === null) throw new Error('no face');

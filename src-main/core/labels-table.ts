@@ -12,7 +12,17 @@
  * older studio or by hand, a crash between the two writes) falls back to parsing and checking the
  * whole file, as before; the summary is derived data and never decides what a face holds.
  * An older studio ignores the summary; the CRC tells a summary it left stale.
+ *
+ * The summary also records labels.json's identity once written (device, inode, size and
+ * modification time, as stable-read.ts compares them). A store that holds the lock and finds
+ * labels.json with that identity does not read it at open at all (`deferred`): the first page
+ * needs only the summary. The bytes are read and their CRC checked when first needed (a face
+ * read, a compaction, or `preload` in the background after open); if they are not the summary's
+ * after all, the table parses them whole, as a stale summary does at open, and tells the store,
+ * which re-indexes the faces and writes a fresh summary.
  */
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { FaceAnnotation } from '../shared/domain';
 import { FaceAnnotation as FaceAnnotationSchema } from '../shared/domain';
@@ -48,18 +58,139 @@ type Entry = { summary: FaceSummary } & (
   { face: FaceAnnotation } | { face: null; start: number; end: number }
 );
 
+/**
+ * What a deferred table does when labels.json's bytes, read at last, are not those its summary
+ * describes: `parse` reads and checks them whole (throwing a clear error for a bad file), and
+ * `replaced` is told once the table holds those faces instead of the summary's.
+ */
+export interface StaleSummaryFallback {
+  parse(bytes: Buffer): Readonly<Record<string, FaceAnnotation>>;
+  replaced(bytes: Buffer, identity: string): void;
+}
+
+/** labels.json's identity: device, inode, size and modification time (ns), as stable-read.ts. */
+export function identityOf(info: {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+}): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+}
+
 const STATES: ReadonlySet<unknown> = new Set(['labelled', 'needs-review', 'unlabelled']);
 const NEWLINE = 0x0a;
 const ID = /^[0-9a-f]{64}$/;
 
 /** labels.json's faces by image id, in the file's order; immutable once made. */
 export class FaceTable {
+  /** Set while the table holds only its summary (`deferred`): how to read the bytes. */
+  private pending: { summary: Summary; fallback: StaleSummaryFallback } | null = null;
+  /** The error of a failed read of a deferred table, thrown again on each later use. */
+  private failure: unknown = null;
+  /** The labels.json identity the summary this table was made from records, if any. */
+  summaryIdentity: string | undefined;
+
   private constructor(
     /** labels.json, for errors. */
     readonly file: string,
-    private readonly bytes: Buffer | null,
-    private readonly entries: ReadonlyMap<string, Entry>,
+    private bytes: Buffer | null,
+    private entries: ReadonlyMap<string, Entry>,
   ) {}
+
+  /** The summary's text parsed, or null when it is not one this version wrote. */
+  static readSummary(summaryText: string | undefined): Summary | null {
+    return summaryText === undefined ? null : readSummary(summaryText);
+  }
+
+  /**
+   * A table over the summary alone, for a labels.json whose identity the caller found to be the
+   * one the summary records: the bytes are read when first needed (see the file's comment).
+   */
+  static deferred(file: string, summary: Summary, fallback: StaleSummaryFallback): FaceTable {
+    const entries = new Map<string, Entry>();
+    for (const face of summary.faces) {
+      entries.set(face.imageId, { summary: face, face: null, start: -1, end: -1 });
+    }
+    const table = new FaceTable(file, null, entries);
+    table.pending = { summary, fallback };
+    table.summaryIdentity = summary.labelsIdentity;
+    return table;
+  }
+
+  /** Whether the table still waits for labels.json's bytes. */
+  get isDeferred(): boolean {
+    return this.pending !== null;
+  }
+
+  /**
+   * Reads labels.json now, off the event loop, when the table still waits for it (the store calls
+   * this in the background after open). A failure is kept and thrown by the next face read.
+   */
+  async preload(): Promise<void> {
+    if (this.pending === null || this.failure !== null) return;
+    let read: { bytes: Buffer; identity: string };
+    try {
+      const handle = await open(this.file, 'r');
+      try {
+        const info = await handle.stat({ bigint: true });
+        read = { bytes: await handle.readFile(), identity: identityOf(info) };
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      this.failure = readError(this.file, error);
+      return;
+    }
+    // A face read may have read the file meanwhile.
+    if (this.pending !== null) this.settle(read.bytes, read.identity);
+  }
+
+  /** Reads labels.json now when the table still waits for it (a face is needed at once). */
+  private load(): void {
+    if (this.pending === null) return;
+    if (this.failure !== null) throw this.failure;
+    let read: { bytes: Buffer; identity: string };
+    try {
+      const fd = openSync(this.file, 'r');
+      try {
+        read = { bytes: readFileSync(fd), identity: identityOf(fstatSync(fd, { bigint: true })) };
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      this.failure = readError(this.file, error);
+      throw this.failure;
+    }
+    this.settle(read.bytes, read.identity);
+  }
+
+  /** Takes labels.json's bytes: the summary's, or parsed whole when they are not. */
+  private settle(bytes: Buffer, identity: string): void {
+    const { summary, fallback } = this.pending!;
+    const entries = entriesFor(bytes, summary);
+    if (entries !== null) {
+      this.bytes = bytes;
+      this.entries = entries;
+      this.pending = null;
+      return;
+    }
+    let faces: Readonly<Record<string, FaceAnnotation>>;
+    try {
+      faces = fallback.parse(bytes);
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+    const parsed = new Map<string, Entry>();
+    for (const face of Object.values(faces)) {
+      parsed.set(face.imageId, { face, summary: summarise(face) });
+    }
+    this.bytes = null;
+    this.entries = parsed;
+    this.pending = null;
+    fallback.replaced(bytes, identity);
+  }
 
   /** A table over faces already parsed and checked (each under its own image id). */
   static fromFaces(file: string, faces: Readonly<Record<string, FaceAnnotation>>): FaceTable {
@@ -82,25 +213,12 @@ export class FaceTable {
   ): FaceTable | null {
     if (summaryText === undefined) return null;
     const summary = readSummary(summaryText);
-    if (
-      summary === null ||
-      summary.schemaVersion !== schemaVersion ||
-      summary.labelsBytes !== bytes.length ||
-      summary.labelsCrc !== crc32(bytes)
-    ) {
-      return null;
-    }
-    const lines = faceLines(bytes, summary.faces.length);
-    if (lines === null) return null;
-    const entries = new Map<string, Entry>();
-    for (let index = 0; index < lines.length; index += 1) {
-      const [keyStart, start, end] = lines[index]!;
-      const summaryFace = summary.faces[index]!;
-      // The line's key must be the id the summary lists there.
-      if (bytes.toString('latin1', keyStart, start - 2) !== summaryFace.imageId) return null;
-      entries.set(summaryFace.imageId, { summary: summaryFace, face: null, start, end });
-    }
-    return entries.size === lines.length ? new FaceTable(file, bytes, entries) : null;
+    if (summary === null || summary.schemaVersion !== schemaVersion) return null;
+    const entries = entriesFor(bytes, summary);
+    if (entries === null) return null;
+    const table = new FaceTable(file, bytes, entries);
+    table.summaryIdentity = summary.labelsIdentity;
+    return table;
   }
 
   get size(): number {
@@ -124,6 +242,8 @@ export class FaceTable {
    * A face kept as bytes is parsed and checked now.
    */
   get(imageId: string): FaceAnnotation | undefined {
+    if (!this.entries.has(imageId)) return undefined;
+    this.load();
     const entry = this.entries.get(imageId);
     if (entry === undefined) return undefined;
     if (entry.face !== null) return structuredClone(entry.face);
@@ -155,20 +275,22 @@ export class FaceTable {
   }
 
   /** The summary of `labels`, the bytes this table was read from (parsed whole, in order). */
-  summaryOf(schemaVersion: number, labels: Buffer): Buffer {
+  summaryOf(schemaVersion: number, labels: Buffer, identity?: string): Buffer {
     const summaries = [...this.entries.values()].map((entry) => entry.summary);
-    return encodeSummary(schemaVersion, labels, summaries);
+    return encodeSummary(schemaVersion, labels, summaries, identity);
   }
 
   /**
    * labels.json's bytes for these faces with `overlay`'s faces upserted (in the layout of
    * json-layout.ts: a face per line, in the table's order, new ones last), and the summary of
-   * those bytes. Faces kept as bytes are copied, not parsed.
+   * those bytes (`summaryFor` adds the identity of the file once written). Faces kept as bytes
+   * are copied, not parsed.
    */
   encode(
     schemaVersion: number,
     overlay: ReadonlyMap<string, FaceAnnotation>,
-  ): { labels: Buffer; summary: Buffer } {
+  ): { labels: Buffer; summary: Buffer; summaryFor(identity: string): Buffer } {
+    this.load();
     const lines: Buffer[] = [];
     const summaries: FaceSummary[] = [];
     const push = (imageId: string, value: Buffer, summary: FaceSummary) => {
@@ -196,8 +318,34 @@ export class FaceTable {
     }
     parts.push(Buffer.from('\n}\n'));
     const labels = Buffer.concat(parts);
-    return { labels, summary: encodeSummary(schemaVersion, labels, summaries) };
+    return {
+      labels,
+      summary: encodeSummary(schemaVersion, labels, summaries),
+      summaryFor: (identity) => encodeSummary(schemaVersion, labels, summaries, identity),
+    };
   }
+}
+
+/** The entries of `bytes` when `summary` describes exactly them, else null. */
+function entriesFor(bytes: Buffer, summary: Summary): Map<string, Entry> | null {
+  if (summary.labelsBytes !== bytes.length || summary.labelsCrc !== crc32(bytes)) return null;
+  const lines = faceLines(bytes, summary.faces.length);
+  if (lines === null) return null;
+  const entries = new Map<string, Entry>();
+  for (let index = 0; index < lines.length; index += 1) {
+    const [keyStart, start, end] = lines[index]!;
+    const summaryFace = summary.faces[index]!;
+    // The line's key must be the id the summary lists there.
+    if (bytes.toString('latin1', keyStart, start - 2) !== summaryFace.imageId) return null;
+    entries.set(summaryFace.imageId, { summary: summaryFace, face: null, start, end });
+  }
+  return entries.size === lines.length ? entries : null;
+}
+
+function readError(file: string, error: unknown): StudioError {
+  return new StudioError('io', `Cannot read ${file}: ${(error as Error).message}`, {
+    cause: error,
+  });
 }
 
 const COMMA_LINE = Buffer.from(',\n');
@@ -206,20 +354,28 @@ function encodeFace(face: FaceAnnotation): Buffer {
   return Buffer.from(JSON.stringify(face));
 }
 
-interface Summary {
+export interface Summary {
   schemaVersion: number;
   labelsBytes: number;
   labelsCrc: number;
+  /** labels.json's identity once written (`identityOf`); absent in a summary written without it. */
+  labelsIdentity: string | undefined;
   faces: FaceSummary[];
 }
 
 /** The summary's text: one face per line, `[id, state, expression, attributes]`. */
-function encodeSummary(schemaVersion: number, labels: Buffer, faces: FaceSummary[]): Buffer {
+function encodeSummary(
+  schemaVersion: number,
+  labels: Buffer,
+  faces: FaceSummary[],
+  identity?: string,
+): Buffer {
   const head = JSON.stringify({
     format: SUMMARY_FORMAT,
     schemaVersion,
     labelsBytes: labels.length,
     labelsCrc: crc32(labels),
+    labelsIdentity: identity,
   });
   const rows = faces.map((face) =>
     JSON.stringify([face.imageId, face.state, face.expression, face.attributes]),
@@ -236,9 +392,13 @@ function readSummary(text: string): Summary | null {
     return null;
   }
   if (typeof raw !== 'object' || raw === null) return null;
-  const { format, schemaVersion, labelsBytes, labelsCrc, faces } = raw as Record<string, unknown>;
+  const { format, schemaVersion, labelsBytes, labelsCrc, labelsIdentity, faces } = raw as Record<
+    string,
+    unknown
+  >;
   if (
     format !== SUMMARY_FORMAT ||
+    (labelsIdentity !== undefined && typeof labelsIdentity !== 'string') ||
     typeof schemaVersion !== 'number' ||
     typeof labelsBytes !== 'number' ||
     typeof labelsCrc !== 'number' ||
@@ -269,7 +429,7 @@ function readSummary(text: string): Summary | null {
       attributes: attributes as Record<string, boolean>,
     });
   }
-  return { schemaVersion, labelsBytes, labelsCrc, faces: summaries };
+  return { schemaVersion, labelsBytes, labelsCrc, labelsIdentity, faces: summaries };
 }
 
 /**

@@ -82,8 +82,8 @@ import {
   IMAGES_JOURNAL_FILE,
   type ImageEdit,
 } from './images-journal';
-import { FaceTable, LABELS_SUMMARY_FILE, summarise } from './labels-table';
-import type { FaceSummary } from './labels-table';
+import { FaceTable, identityOf, LABELS_SUMMARY_FILE, summarise } from './labels-table';
+import type { FaceSummary, StaleSummaryFallback, Summary } from './labels-table';
 import { fastLabelsFile, fastProjectFile, isExactFaceAnnotation } from './record-fast-check';
 import {
   CUSTOM_LANDMARKS_FILE,
@@ -93,6 +93,7 @@ import {
   type LandmarkSchemaChoice,
 } from './schemas/project-landmarks';
 import { readWhileUnchanged } from './stable-read';
+import { CheckedProjectFile, recordsVouched, vouchForRecords } from './project-check';
 
 export const PROJECT_FILE = 'project.json';
 export const LABELS_FILE = 'labels.json';
@@ -174,6 +175,12 @@ const LabelsFileOnDisk = LabelsFile.superRefine((labels, context) => {
 
 const ImageRecords = z.array(ImageRecord);
 
+/**
+ * How long after open a store whose summary let it skip labels.json reads the file in the
+ * background (labels-table.ts): long enough for the grid's first page to be answered first.
+ */
+const PRELOAD_LABELS_AFTER_MS = 250;
+
 /** What a compaction writes to labels.json: its faces with the journal's upserted. */
 interface LabelsSnapshot {
   version: number;
@@ -223,6 +230,8 @@ export class ProjectStore {
   private isClosed = false;
   /** Edits applied in memory since open (faces and image records): see `editCount`. */
   private edits = 0;
+  /** The background read of labels.json a deferred face table waits for (see `load`). */
+  private preloadTimer: NodeJS.Timeout | null = null;
   /** The folder's lock, held from open to close; null for a read-only store. */
   private lock: ProjectLock | null = null;
   private readonly isReadOnly: boolean;
@@ -250,7 +259,7 @@ export class ProjectStore {
     project.images.forEach(freezeImage);
     const imageLines: LineCache = new WeakMap();
     this.project = new Low(
-      new AtomicJsonFile(path.join(dir, PROJECT_FILE), ProjectFile, {
+      new CheckedProjectFile(path.join(dir, PROJECT_FILE), ProjectFile, {
         serialise: (data) => serialiseByLine(data, { images: imageLines }),
       }),
       project,
@@ -443,6 +452,10 @@ export class ProjectStore {
     const projectFile = path.join(root, PROJECT_FILE);
     const labelsFile = path.join(root, LABELS_FILE);
 
+    // Under the lock, project.checked.json may vouch for project.json's records as they are now
+    // (project-check.ts), sparing their checks.
+    const projectIdentity = options.readOnly ? undefined : await identityNow(projectFile);
+    const checked = projectIdentity !== undefined && (await recordsVouched(root, projectIdentity));
     // Journals before project.json, and again if a compaction replaced it meanwhile (see the
     // labels' read below): a rotation between the reads shows lines twice, never not at all.
     const { projectRaw, imagesActive, imagesCompacting } = await readWhileUnchanged(
@@ -460,13 +473,23 @@ export class ProjectStore {
       );
     }
     const projectVersion = versionOf(projectRaw, projectFile, ['meta', 'schemaVersion']);
+    // Under the lock, a summary that records labels.json's identity as it is now spares reading
+    // labels.json at all until a face is needed (labels-table.ts).
+    const labelsIdentity = options.readOnly ? undefined : await identityNow(labelsFile);
+    const vouched =
+      labelsIdentity === undefined || projectVersion !== PROJECT_SCHEMA_VERSION
+        ? null
+        : await vouchingSummary(root, labelsIdentity);
     // Under the lock nothing changes these files; a read-only store may read them while the
     // holder compacts, and then reads them again.
     const { labelsBytes, summaryText, active, compacting } = await readWhileUnchanged(
       labelsFile,
       async () => ({
-        labelsBytes: await readOptional(labelsFile),
-        summaryText: (await readOptional(path.join(root, LABELS_SUMMARY_FILE)))?.toString('utf8'),
+        labelsBytes: vouched === null ? await readOptional(labelsFile) : undefined,
+        summaryText:
+          vouched === null
+            ? (await readOptional(path.join(root, LABELS_SUMMARY_FILE)))?.toString('utf8')
+            : undefined,
         // The journal before the compacting file: a rotation between the two reads then shows the
         // same lines twice, which replays to the same faces, rather than not at all.
         active: await readJournal(path.join(root, JOURNAL_FILE)),
@@ -476,10 +499,17 @@ export class ProjectStore {
     // labels.json's version is on its second line; the summary, when it vouches for the bytes,
     // spares parsing the rest (labels-table.ts).
     const headVersion = labelsBytes === undefined ? undefined : leadingVersion(labelsBytes);
-    const table =
-      labelsBytes === undefined ||
-      headVersion !== PROJECT_SCHEMA_VERSION ||
-      projectVersion !== PROJECT_SCHEMA_VERSION
+    // The store, once made: a deferred table that finds its summary stale tells it.
+    const made: { store?: ProjectStore } = {};
+    const fallback: StaleSummaryFallback = {
+      parse: (bytes) => parseLabelsWhole(labelsFile, bytes),
+      replaced: (bytes, identity) => made.store?.facesReplaced(bytes, identity),
+    };
+    const table = vouched
+      ? FaceTable.deferred(labelsFile, vouched, fallback)
+      : labelsBytes === undefined ||
+          headVersion !== PROJECT_SCHEMA_VERSION ||
+          projectVersion !== PROJECT_SCHEMA_VERSION
         ? null
         : FaceTable.fromSummary(labelsFile, labelsBytes, summaryText, PROJECT_SCHEMA_VERSION);
     const labelsRaw =
@@ -565,8 +595,9 @@ export class ProjectStore {
     }
 
     const journalFaces = (active?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0);
-    const projectData =
-      fastProjectFile(project) ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project);
+    const asRead = imageJournals.length === 0 && !needsMigration;
+    const fastData = fastProjectFile(project, checked && asRead);
+    const projectData = fastData ?? new AtomicJsonFile(projectFile, ProjectFile).validate(project);
     const faces =
       table ??
       FaceTable.fromFaces(
@@ -587,6 +618,13 @@ export class ProjectStore {
       new LabelsJournal(root, imagesActive, imagesCompacting, IMAGE_JOURNAL_FILES),
       (imagesActive?.lines ?? []).reduce((sum, line) => sum + line.entries.length, 0),
     );
+    made.store = store;
+    if (fastData !== null && asRead && !checked && projectIdentity !== undefined) {
+      // project.json's records passed the checks as read, but no note vouched for them (written
+      // before notes, or copied): write one, between image compactions, so the next open skips them.
+      store.imageLog.betweenCompactions(() => vouchForRecords(projectFile, projectIdentity));
+    }
+    if (faces.isDeferred) store.preloadLabels();
     if (needsMigration && !options.readOnly) {
       // labels.json first: if the app dies between the two writes, project.json still says the
       // old version and the next open migrates it again, skipping the already-upgraded labels.
@@ -605,13 +643,18 @@ export class ProjectStore {
       // the two writes): write one for the bytes just read, so the next open skips the parse.
       // In the background, between compactions; the faces are those bytes' exactly, as no
       // journal line was applied.
-      const bytes = labelsBytes!;
-      store.labelLog.betweenCompactions(() =>
-        writeFileAtomic(
-          path.join(root, LABELS_SUMMARY_FILE),
-          faces.summaryOf(PROJECT_SCHEMA_VERSION, bytes),
-        ),
-      );
+      store.writeSummaryOf(labelsBytes!, labelsIdentity);
+    } else if (
+      table !== null &&
+      !faces.isDeferred &&
+      !options.readOnly &&
+      labelsIdentity !== undefined &&
+      table.summaryIdentity !== labelsIdentity
+    ) {
+      // The summary vouched for labels.json by its CRC but does not record the file's identity
+      // (written before it did, or the project was copied): record it, so the next open skips
+      // reading labels.json. The table is labels.json's faces alone, journal or not.
+      store.writeSummaryOf(labelsBytes!, labelsIdentity);
     }
     return store;
   }
@@ -852,6 +895,8 @@ export class ProjectStore {
       this.isClosed = true;
       return;
     }
+    if (this.preloadTimer !== null) clearTimeout(this.preloadTimer);
+    this.preloadTimer = null;
     await this.flush();
     if (openFolders.get(this.dir) === 1) {
       // Another store of this process holds the folder (a session switch): it compacts later.
@@ -915,11 +960,58 @@ export class ProjectStore {
     return { version: this.labelsVersion, overlay: new Map(this.durableFaces) };
   }
 
-  /** Writes labels.json from a snapshot, then its summary (labels-table.ts), each atomically. */
+  /**
+   * Writes labels.json from a snapshot, then its summary (labels-table.ts) with the identity of
+   * the file just written, each atomically.
+   */
   private async writeLabels(snapshot: LabelsSnapshot): Promise<void> {
-    const { labels, summary } = this.baseFaces.encode(snapshot.version, snapshot.overlay);
+    const { labels, summaryFor } = this.baseFaces.encode(snapshot.version, snapshot.overlay);
     await writeFileAtomic(this.labelsFile, labels);
-    await writeFileAtomic(path.join(this.dir, LABELS_SUMMARY_FILE), summary);
+    const identity = identityOf(await stat(this.labelsFile, { bigint: true }));
+    await writeFileAtomic(path.join(this.dir, LABELS_SUMMARY_FILE), summaryFor(identity));
+  }
+
+  /** Reads labels.json in the background a moment after open (a deferred face table). */
+  private preloadLabels(): void {
+    this.preloadTimer = setTimeout(() => {
+      this.preloadTimer = null;
+      if (this.isClosed) return;
+      // Between compactions, so the file read is the one the summary describes or a stranger's;
+      // a failure is kept by the table and thrown by the next face read.
+      this.labelLog.betweenCompactions(() => this.baseFaces.preload());
+    }, PRELOAD_LABELS_AFTER_MS);
+    this.preloadTimer.unref();
+  }
+
+  /**
+   * A deferred face table found labels.json's bytes not the summary's and parsed them whole:
+   * index its faces afresh and write the summary of those bytes.
+   */
+  private facesReplaced(bytes: Buffer, identity: string): void {
+    this.index.rebuild(this.project.data.images);
+    // The faces read may differ from the summary's: what was derived from them is stale.
+    this.edits += 1;
+    if (!this.isReadOnly) this.writeSummaryOf(bytes, identity);
+  }
+
+  /**
+   * Writes, in the background between compactions, the summary of labels.json's `bytes`, which
+   * the base faces were read from, when the file is still the one read (`identity`); a
+   * compaction meanwhile wrote its own.
+   */
+  private writeSummaryOf(bytes: Buffer, identity: string | undefined): void {
+    this.labelLog.betweenCompactions(async () => {
+      const now = await identityNow(this.labelsFile);
+      if (identity !== undefined && now !== identity) return;
+      await writeFileAtomic(
+        path.join(this.dir, LABELS_SUMMARY_FILE),
+        this.baseFaces.summaryOf(
+          PROJECT_SCHEMA_VERSION,
+          bytes,
+          identity === undefined ? undefined : now,
+        ),
+      );
+    });
   }
 
   /** What the library index needs of every face the project holds. */
@@ -949,6 +1041,46 @@ export class ProjectStore {
   private closedError(): StudioError {
     return new StudioError('not-found', `The project ${this.dir} is closed`);
   }
+}
+
+/** labels.json's identity (labels-table.ts), or undefined when it is missing. */
+async function identityNow(file: string): Promise<string | undefined> {
+  try {
+    return identityOf(await stat(file, { bigint: true }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StudioError('io', `Cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The summary when it records labels.json's identity as `identity` and the current version. */
+async function vouchingSummary(root: string, identity: string): Promise<Summary | null> {
+  const text = await readOptional(path.join(root, LABELS_SUMMARY_FILE));
+  const summary = FaceTable.readSummary(text?.toString('utf8'));
+  return summary !== null &&
+    summary.schemaVersion === PROJECT_SCHEMA_VERSION &&
+    summary.labelsIdentity === identity
+    ? summary
+    : null;
+}
+
+/**
+ * labels.json's faces parsed and checked whole: a deferred table's summary was stale
+ * (labels-table.ts). Only a current-version file can replace faces while the project is open.
+ */
+function parseLabelsWhole(file: string, bytes: Buffer): Record<string, FaceAnnotation> {
+  const raw = parseJsonText(file, bytes.toString('utf8'));
+  const version = versionOf(raw, file, ['schemaVersion']);
+  if (version !== PROJECT_SCHEMA_VERSION) {
+    throw new StudioError(
+      'conflict',
+      `${file} was replaced by one of schema version ${version} while the project was open; ` +
+        `close and open the project again`,
+    );
+  }
+  return (fastLabelsFile(raw) ?? new AtomicJsonFile(file, LabelsFileOnDisk).validate(raw)).faces;
 }
 
 /** An option that must be a number ≥ `min`, or its default when not given. */

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FaceTable, LABELS_SUMMARY_FILE } from '../../src-main/core/labels-table';
 import { LABELS_FILE, ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
@@ -191,6 +191,122 @@ describe('ProjectStore with labels.summary.json', () => {
     );
     expect(store.getFace(imageId(1))?.note).toBe('11');
     await store.close();
+  });
+
+  /**
+   * labels.json replaced behind the summary, and the summary's recorded identity made that of
+   * the new file: as if the summary were stale in a way its identity check cannot see, so open
+   * trusts it and only the CRC, when the faces are read, finds out.
+   */
+  async function forgeIdentity(labels: string): Promise<void> {
+    const labelsPath = path.join(dir, LABELS_FILE);
+    await writeFile(labelsPath, labels);
+    const info = await stat(labelsPath, { bigint: true });
+    const summaryPath = path.join(dir, LABELS_SUMMARY_FILE);
+    const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as Record<string, unknown>;
+    expect(summary.labelsIdentity).toMatch(/^\d+:\d+:\d+:\d+$/);
+    summary.labelsIdentity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+    await writeFile(summaryPath, JSON.stringify(summary));
+  }
+
+  it('opens from a summary whose identity matches without reading labels.json; a stale one falls back when faces are read', async () => {
+    await project();
+    const labelsPath = path.join(dir, LABELS_FILE);
+    const onDisk = JSON.parse(await readFile(labelsPath, 'utf8')) as {
+      faces: Record<string, FaceAnnotation>;
+    };
+    // Image 1 labelled, image 2 now to review: the summary still says image 1 is to review.
+    onDisk.faces[imageId(1)] = faceWithCounter(imageId(1), 20);
+    onDisk.faces[imageId(2)] = toReview(imageId(2), 21);
+    await forgeIdentity(JSON.stringify(onDisk, null, 2));
+
+    const store = await ProjectStore.open(dir);
+    // The summary's word, not the file's: open did not read labels.json.
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    expect(store.library.query({ needsReview: true }, 0, 10).items.map((item) => item.id)).toEqual([
+      imageId(1),
+    ]);
+    // The first face read checks the bytes, finds them not the summary's, and parses them.
+    expect(store.getFace(imageId(1))?.note).toBe('20');
+    expect(store.getFace(imageId(2))?.note).toBe('21');
+    expect(store.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 1 });
+    expect(store.library.query({ needsReview: true }, 0, 10).items.map((item) => item.id)).toEqual([
+      imageId(2),
+    ]);
+    // An edit after the fallback is written over the file's faces at compaction (close).
+    await store.saveFace(toReview(imageId(3), 22));
+    await store.close();
+
+    const summary = await readFile(path.join(dir, LABELS_SUMMARY_FILE), 'utf8');
+    expect(summary).toContain(`["${imageId(1)}","labelled"`);
+    expect(summary).toContain(`["${imageId(3)}","needs-review"`);
+    const reopened = await ProjectStore.open(dir);
+    expect(reopened.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 2 });
+    expect(reopened.getFace(imageId(2))?.note).toBe('21');
+    expect(reopened.getFace(imageId(3))?.note).toBe('22');
+    await reopened.close();
+  });
+
+  it('reads labels.json in the background after open and re-indexes a stale summary then', async () => {
+    await project();
+    const labelsPath = path.join(dir, LABELS_FILE);
+    const onDisk = JSON.parse(await readFile(labelsPath, 'utf8')) as {
+      faces: Record<string, FaceAnnotation>;
+    };
+    onDisk.faces[imageId(1)] = faceWithCounter(imageId(1), 20);
+    await forgeIdentity(JSON.stringify(onDisk, null, 2));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = await ProjectStore.open(dir);
+      expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+      vi.advanceTimersByTime(250);
+      // The background read is queued between compactions, which flush waits for.
+      await store.flush();
+      expect(store.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 0 });
+      await store.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("records labels.json's identity in a summary that vouched for it by its CRC alone", async () => {
+    await project();
+    const summaryPath = path.join(dir, LABELS_SUMMARY_FILE);
+    const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as Record<string, unknown>;
+    // As a summary written before identities were recorded, or a project copied elsewhere.
+    delete summary.labelsIdentity;
+    await writeFile(summaryPath, JSON.stringify(summary));
+    const store = await ProjectStore.open(dir);
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    await store.close();
+    const info = await stat(path.join(dir, LABELS_FILE), { bigint: true });
+    const rewritten = JSON.parse(await readFile(summaryPath, 'utf8')) as Record<string, unknown>;
+    expect(rewritten.labelsIdentity).toBe(`${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`);
+  });
+
+  it('compacts a store opened from the summary alone, copying the faces it never read', async () => {
+    await project();
+    const store = await ProjectStore.open(dir);
+    await store.saveFace(faceWithCounter(imageId(2), 30));
+    await store.close();
+    const reopened = await ProjectStore.open(dir);
+    expect(reopened.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 1 });
+    expect(reopened.getFace(imageId(0))?.note).toBe('10');
+    expect(reopened.getFace(imageId(1))?.note).toBe('11');
+    expect(reopened.getFace(imageId(2))?.note).toBe('30');
+    await reopened.close();
+  });
+
+  it('names labels.json when a summary vouched for it at open but its bytes turn out invalid', async () => {
+    await project();
+    const text = await readFile(path.join(dir, LABELS_FILE), 'utf8');
+    await forgeIdentity(text.replace('"revision":1', '"revision":-1'));
+    const store = await ProjectStore.open(dir);
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    expect(() => store.getFace(imageId(0))).toThrow(/labels\.json is invalid/);
+    // And again on the next read, not a face from the bad file.
+    expect(() => store.getFace(imageId(1))).toThrow(/labels\.json is invalid/);
+    await expect(store.close()).resolves.toBeUndefined();
   });
 
   it('still refuses an invalid labels.json that a summary described before it was edited', async () => {
