@@ -214,6 +214,19 @@ describe('cropping', () => {
     );
   });
 
+  it('names the file whose header reads but whose pixels are cut short', async () => {
+    // Noise does not compress: half the file is half the pixel data, after a whole header.
+    const noise = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 2654435761) >>> 24);
+    const png = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const file = path.join(dir, 'half.png');
+    await writeFile(file, png.subarray(0, png.length >> 1));
+    await expect(cropFaceBytes(file, [{ x: 0, y: 0, width: 10, height: 10 }], 4)).rejects.toThrow(
+      /half\.png: cannot decode png: cut short or corrupt/,
+    );
+  });
+
   it('refuses an empty box', async () => {
     await expect(cropFaces(ramp(4, 4), [{ x: 0, y: 0, width: 0, height: 3 }], 4)).rejects.toThrow(
       /empty/,
