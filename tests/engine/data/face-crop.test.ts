@@ -257,6 +257,28 @@ describe('cropping', () => {
     expect(Array.from(one!)).toEqual([12, 20, 100]);
   });
 
+  it('crops grey and RGBA pixels as RGB', async () => {
+    // 2×2 grey (10, 20, 30, 40) and the same as RGBA with a varying alpha (ignored).
+    const grey = {
+      data: Uint8Array.from([10, 20, 30, 40]),
+      width: 2,
+      height: 2,
+      channels: 1 as const,
+    };
+    const rgba = {
+      data: Uint8Array.from([10, 10, 10, 0, 20, 20, 20, 90, 30, 30, 30, 180, 40, 40, 40, 255]),
+      width: 2,
+      height: 2,
+      channels: 4 as const,
+    };
+    const box = { x: -0.5, y: -0.5, width: 2, height: 2 };
+    const want = [10, 10, 10, 20, 20, 20, 30, 30, 30, 40, 40, 40];
+    for (const image of [grey, rgba]) {
+      const [crop] = await cropFaceBytes(image, [box], 2);
+      expect(Array.from(crop!), `${image.channels} channels`).toEqual(want);
+    }
+  });
+
   it('refuses decoded pixels whose byte count does not match their size, naming both', async () => {
     const image = { data: new Uint8Array(47), width: 4, height: 4, channels: 3 as const };
     await expect(cropFaceBytes(image, [{ x: 0, y: 0, width: 2, height: 2 }], 2)).rejects.toThrow(
@@ -267,9 +289,10 @@ describe('cropping', () => {
   it('says which decoded pixels cannot be cropped when the decoder refuses them', async () => {
     // Zero by zero: the byte count matches (none), but sharp takes no image of no size.
     const image = { data: new Uint8Array(0), width: 0, height: 0, channels: 3 as const };
-    await expect(cropFaceBytes(image, [{ x: 0, y: 0, width: 2, height: 2 }], 2)).rejects.toThrow(
-      /^Decoded image cannot be cropped: ./,
-    );
+    const refused = cropFaceBytes(image, [{ x: 0, y: 0, width: 2, height: 2 }], 2);
+    await expect(refused).rejects.toThrow(/^Decoded image cannot be cropped: ./);
+    // sharp's own error is kept as the cause.
+    await expect(refused).rejects.toHaveProperty('cause', expect.any(Error));
   });
 
   it('interpolates between the four nearest pixels, reads the edge pixel within half a pixel of the border and is black beyond', async () => {
@@ -449,6 +472,9 @@ describe('cutting several crops of one image', () => {
         expect(Array.from(await cutter.cutFloats([box], 8))).toEqual(Array.from(await want.data()));
         want.dispose();
       }
+      expect(decodes(), `${width}×${height}`).toBe(2);
+      // The same shrunk box again is cut from the kept decode.
+      await cutter.cutFloats([{ x: 1, y: 2, width: 24.4, height: 24.4 }], 8);
       expect(decodes(), `${width}×${height}`).toBe(2);
     }
   });
