@@ -56,6 +56,12 @@ describe('group metrics', () => {
     ).toEqual([1, 0]);
   });
 
+  it('counts no label outside the group’s classes towards its majority', () => {
+    // Class 2 is labelled once; −1, 3 and 2.5 are no class of a 3-class group, however often.
+    const train = [[2], [-1], [-1], [3], [3], [2.5], [2.5], [NaN], [NaN]];
+    expect(majorityGroupClasses(train, [3])).toEqual([2]);
+  });
+
   it('gives eval each group’s accuracy beside the majority rate of the same faces', () => {
     const groups = [{ name: 'pose', classes: ['left', 'frontal', 'right'] }];
     const scores = groupScores(
