@@ -25,6 +25,21 @@ describe('group metrics', () => {
     expect(groupAccuracy([[NaN]], [[0]], 1)).toEqual([NaN]);
   });
 
+  it('reads the first `groups` columns of each row; a missing column is not labelled', () => {
+    // The third column is no group's; the second row labels group 0 only (one right answer of 1,
+    // not of 2 as if its missing label were a class).
+    expect(
+      groupAccuracy(
+        [[1, 0, 5], [2]],
+        [
+          [1, 0, 5],
+          [2, 0],
+        ],
+        2,
+      ),
+    ).toEqual([1, 1]);
+  });
+
   it('averages what was measured; takes the most frequent class, ties low', () => {
     expect(meanOfMeasured([0.5, NaN, 1])).toBe(0.75);
     expect(meanOfMeasured([NaN])).toBeNaN();
@@ -39,6 +54,12 @@ describe('group metrics', () => {
         [3, 2],
       ),
     ).toEqual([1, 0]);
+  });
+
+  it('counts no label outside the group’s classes towards its majority', () => {
+    // Class 2 is labelled once; −1, 3 and 2.5 are no class of a 3-class group, however often.
+    const train = [[2], [-1], [-1], [3], [3], [2.5], [2.5], [NaN], [NaN]];
+    expect(majorityGroupClasses(train, [3])).toEqual([2]);
   });
 
   it('gives eval each group’s accuracy beside the majority rate of the same faces', () => {
