@@ -13,6 +13,7 @@ import type { ModelExportFormat } from '../../shared/training';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../engine/backend';
 import { exportOnnxModel } from '../../engine/export/onnx/export-onnx';
+import { CACHED_ONNX } from '../../engine/export/onnx/onnx-cache';
 import { modelDir } from '../../engine/jobs/run-folder';
 import { readModelInfo } from './run-index';
 
@@ -58,7 +59,13 @@ export async function exportModel(
   const temporary = path.join(path.dirname(target), temporaryName(modelId));
   try {
     await mkdir(path.dirname(target), { recursive: true });
-    await cp(source, temporary, { recursive: true, errorOnExist: true, force: false });
+    await cp(source, temporary, {
+      recursive: true,
+      errorOnExist: true,
+      force: false,
+      // The ONNX Runtime's cached conversion (onnx-cache.ts) is this machine's, not the model's.
+      filter: (from) => from !== path.join(source, CACHED_ONNX),
+    });
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true }).catch(() => undefined);

@@ -11,6 +11,7 @@ import type { ModelCard } from '../../../shared/model-card';
 import { readModelCard } from '../load-model';
 import { CARD_JSON, writeFolderAtomic } from '../model-folder';
 import { convertGraphFolder } from './convert-graph';
+import { CACHED_ONNX } from './onnx-cache';
 
 export const ONNX_FILE = 'model.onnx';
 
@@ -79,7 +80,8 @@ export async function exportOnnxModel(modelDir: string, out: string): Promise<On
 export async function exportTfjsModel(modelDir: string, out: string): Promise<OnnxExportSummary> {
   await readModelCard(modelDir);
   const names = (await readdir(modelDir, { withFileTypes: true }))
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    // The ONNX Runtime's cached conversion (onnx-cache.ts) is this machine's, not the model's.
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name !== CACHED_ONNX)
     .map((e) => e.name)
     .sort();
   const files: [string, Uint8Array][] = [];
