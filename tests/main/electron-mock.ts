@@ -261,6 +261,8 @@ export function resetElectronMock(): void {
   ipcMain.handle.mockClear();
   protocol.privileged = [];
   protocol.handlers.clear();
+  protocol.registerSchemesAsPrivileged.mockClear();
+  protocol.handle.mockClear();
   ipcMain.removeHandler.mockClear();
   ipcRenderer.removeAllListeners();
   ipcRenderer.invoke.mockReset();
