@@ -1,30 +1,20 @@
 /**
  * Copying a model folder out of the project and deleting one (docs/ARCHITECTURE.md, "Files on
  * disk": models/<id>/ holds model.json, the weight shards and card.json). Both work so that an
- * interruption leaves no half model where a reader would take it for a whole one: the copy lands
- * under a temporary name and is renamed into place; a deleted folder is renamed away before it is
- * removed.
+ * interruption leaves no half model where a reader would take it for a whole one: the copy is
+ * written whole under a hidden name and renamed into place (model-folder.ts's writeFolderAtomic); a
+ * deleted folder is renamed away before it is removed.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors';
 import type { ModelExportFormat } from '../../shared/training';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../engine/backend';
-import { exportOnnxModel } from '../../engine/export/onnx/export-onnx';
-import { CACHED_ONNX } from '../../engine/export/onnx/onnx-cache';
+import { exportOnnxModel, exportTfjsModel } from '../../engine/export/onnx/export-onnx';
 import { modelDir } from '../../engine/jobs/run-folder';
 import { readModelInfo } from './run-index';
-
-async function countFiles(dir: string): Promise<number> {
-  let count = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) count += await countFiles(path.join(dir, entry.name));
-    else if (entry.isFile()) count += 1;
-  }
-  return count;
-}
 
 const temporaryName = (name: string) => `.${name}.${randomBytes(4).toString('hex')}.tmp`;
 
@@ -56,26 +46,17 @@ export async function exportModel(
     const written = await exportOnnxModel(source, target);
     return { dir: target, files: written.files.length };
   }
-  const temporary = path.join(path.dirname(target), temporaryName(modelId));
   try {
-    await mkdir(path.dirname(target), { recursive: true });
-    await cp(source, temporary, {
-      recursive: true,
-      errorOnExist: true,
-      force: false,
-      // The ONNX Runtime's cached conversion (onnx-cache.ts) is this machine's, not the model's.
-      filter: (from) => from !== path.join(source, CACHED_ONNX),
-    });
-    await rename(temporary, target);
+    // The same copy as the CLI's `export --format tfjs` (without ONNX Runtime's cached model.onnx).
+    const written = await exportTfjsModel(source, target);
+    return { dir: target, files: written.files.length };
   } catch (error) {
-    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
     throw new StudioError(
       'io',
       `Cannot export model ${modelId} to ${target}: ${(error as Error).message}`,
       { cause: error },
     );
   }
-  return { dir: target, files: await countFiles(target) };
 }
 
 /** Removes models/<id>/; false when there was none. The caller checks that no job uses it. */
