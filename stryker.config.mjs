@@ -12,11 +12,16 @@
  * a cache of the last run on this machine) lets a second run test only what changed.
  * `npm run test:mutation:core|engine|labelling` (MUTATION_FOLDER=core|engine|labelling) runs one
  * folder, with its own incremental file and report; MUTATION_FOLDER=core-formats|core-library|core-store
- * runs a third of the core.
+ * runs a third of the core; `npm run test:mutation:files -- <folder>` runs a folder file by file
+ * (resumable: reports/mutation/files/). The folders are in scripts/mutation-folders.mjs.
+ *
+ * Left out of the tests a mutant runs (vitest.stryker.config.ts): the whole-set imports and the
+ * 50-kill durability test, tens of seconds each, which every surviving mutant they cover re-ran.
  */
 
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
+import { MUTATED_FOLDERS, SCORED_FOLDERS } from './scripts/mutation-folders.mjs';
 
 const TEMP_DIR = '.stryker-tmp';
 
@@ -29,37 +34,6 @@ if (existsSync(sharedDir) && !existsSync(sandboxShared)) {
   symlinkSync(sharedDir, sandboxShared, 'dir');
 }
 
-/** src-main/core in three parts, each a run of its own on 2 cores (about an hour each). */
-const CORE_PARTS = {
-  'core-formats': ['src-main/core/formats/**/*.ts'],
-  'core-library': ['src-main/core/library/**/*.ts'],
-  'core-store': [
-    'src-main/core/**/*.ts',
-    '!src-main/core/formats/**/*.ts',
-    '!src-main/core/library/**/*.ts',
-  ],
-};
-
-/**
- * The folders whose score the README's checks table records, as mutate globs. `core` is its three
- * parts together; `node scripts/mutation-score.mjs` adds up the parts' reports into the core's score.
- */
-export const MUTATED_FOLDERS = {
-  core: ['src-main/core/**/*.ts'],
-  ...CORE_PARTS,
-  engine: [
-    'src-main/engine/optim/**/*.ts',
-    'src-main/engine/metrics/**/*.ts',
-    'src-main/engine/model/params.ts',
-    'src-main/engine/model/tensor-record.ts',
-    'src-main/engine/pretrain/loss.ts',
-    'src-main/engine/pretrain/pretrain-checkpoint.ts',
-    'src-main/engine/finetune/finetune-checkpoint.ts',
-    'src-main/engine/data/**/*.ts',
-  ],
-  labelling: ['src-renderer/src/features/labelling/model/**/*.ts'],
-};
-
 const folder = process.env.MUTATION_FOLDER;
 if (folder !== undefined && !Object.hasOwn(MUTATED_FOLDERS, folder)) {
   throw new Error(
@@ -67,8 +41,13 @@ if (folder !== undefined && !Object.hasOwn(MUTATED_FOLDERS, folder)) {
   );
 }
 const only = /** @type {keyof typeof MUTATED_FOLDERS | undefined} */ (folder);
-/** The run's name in reports/mutation/: the folder, or `all`. */
-const run = only ?? 'all';
+/**
+ * MUTATION_FILE=src-main/…/x.ts mutates one file (scripts/mutation-files.ts runs a folder that way,
+ * file by file, so a run cut short keeps every file it finished).
+ */
+const file = process.env.MUTATION_FILE;
+/** The run's name in reports/mutation/: files/<the file's path with / as __>, the folder, or `all`. */
+const run = file ? `files/${file.replaceAll('/', '__')}` : (only ?? 'all');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -78,14 +57,13 @@ export default {
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.stryker.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  mutate: only
-    ? MUTATED_FOLDERS[only]
-    : [...MUTATED_FOLDERS.core, ...MUTATED_FOLDERS.engine, ...MUTATED_FOLDERS.labelling],
+  mutate: file ? [file] : only ? MUTATED_FOLDERS[only] : Object.values(SCORED_FOLDERS).flat(),
   ignoreStatic: true,
   incremental: true,
   incrementalFile: `reports/mutation/${run}-incremental.json`,
   concurrency: 2,
-  timeoutMS: 60_000,
+  // Added to 1.5 × a mutant's tests' time in the first run; a loaded machine needs the margin.
+  timeoutMS: 30_000,
   // The first run of every covering test; on 2 cores shared with other jobs it took over 5 minutes.
   dryRunTimeoutMinutes: 60,
   reporters: ['clear-text', 'progress', 'html', 'json'],

@@ -5,7 +5,10 @@ import { sharedDir } from './vite.renderer.config.ts';
  * The tests Stryker runs against each mutant (`npm run test:mutation`, stryker.config.mjs): only
  * those that can kill a mutant in the mutated folders, in one node project, so a mutant's run starts
  * no Svelte compiler and no model test. The renderer's `*.svelte.test.ts` stores are left out: the
- * labelling model they drive is covered by its own plain tests.
+ * labelling model they drive is covered by its own plain tests. Also left out: the whole-set
+ * imports (`*.datasets.test.ts`: CK+, 300-W, MTFL, 20–70 s each) and the 50-kill durability test
+ * (30 s): every mutant they cover that survives the quick tests re-ran them (7 s a mutant in a run
+ * over pts.ts); they run in `npm test`, and what only they would catch wants a quick test.
  */
 export default defineConfig({
   resolve: { alias: { $shared: sharedDir } },
@@ -25,6 +28,11 @@ export default defineConfig({
       'tests/engine/data/**/*.test.ts',
       'tests/renderer/labelling/**/*.test.ts',
     ],
-    exclude: ['tests/renderer/**/*.svelte.test.ts', 'node_modules/**'],
+    exclude: [
+      'tests/renderer/**/*.svelte.test.ts',
+      'tests/**/*.datasets.test.ts',
+      'tests/core/durability.test.ts',
+      'node_modules/**',
+    ],
   },
 });
