@@ -1,0 +1,613 @@
+/**
+ * project.json's image records without parsing them all on open (docs/ARCHITECTURE.md, "Files on
+ * disk", project.records.bin). Parsing the records of a 1,000,000-image project.json (287 MB)
+ * took most of its open (JSON.parse alone 5 s of CPU), yet the grid's first page needs 200
+ * records, and the library index only each record's id, split and curation bits.
+ *
+ * So every write of project.json by the store also writes project.records.bin after it: each
+ * record line's byte offset in project.json, its split and curation bits (`recordCode`), and the
+ * lower-cased path and source the text filter searches, with project.json's size and identity
+ * (device, inode, size, modification time: labels-table.ts's `identityOf`) and a CRC-32 of the
+ * sidecar itself. An open under the lock that finds project.json with that identity keeps the
+ * records as their lines' bytes (`ImageTable.fromLines`): ids are read from the lines, and a
+ * record is parsed and checked when asked for (`at`). Anything else (no sidecar, a torn or
+ * corrupt one, project.json written by an older studio or by hand, a kill between the two writes,
+ * a read-only open) parses project.json whole, as before, and a writable open then writes the
+ * sidecar for the bytes it read in the background. The sidecar is derived data like the
+ * thumbnails: it never decides what a record holds, needs no migration, and an older studio
+ * ignores it.
+ *
+ * In memory a position holds either a line of the base bytes (a number) or a record parsed or put
+ * since (a frozen object); positions are found by id through an open-addressing table over the
+ * ids, not a Map of 1,000,000 strings (1.7 s of CPU to build at 1M).
+ */
+import { crc32 } from 'node:zlib';
+import type { ImageRecord } from '../shared/domain';
+import { ImageRecord as ImageRecordSchema } from '../shared/domain';
+import { StudioError } from '../shared/errors';
+import { describeIssues } from './atomic-json-file';
+import { recordCode, recordHasText } from './library/library-index';
+import type { IndexedImages } from './library/library-index';
+import { isExactImageRecord } from './record-fast-check';
+
+export const IMAGE_LINES_FILE = 'project.records.bin';
+/** The sidecar's own format; another number is not read (project.json is parsed whole). */
+const LINES_FORMAT = 1;
+const MAGIC = Buffer.from('FSRECS\n\0', 'latin1');
+/** `{"id":"` starts every record line this studio writes. */
+const ID_PREFIX = Buffer.from('{"id":"', 'latin1');
+const ID_LENGTH = 64;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+
+/** project.json's bytes and what the sidecar says of each record line in them. */
+export interface LineBase {
+  bytes: Buffer;
+  /** Line i spans [starts[i], starts[i + 1] - 2) (each line but the last is followed by `,\n`). */
+  starts: Float64Array;
+  /** `recordCode` of each line's record. */
+  codes: Uint8Array;
+  /** Line i's text is text[textStarts[i], textStarts[i + 1]): `path\0source\0`, lower-cased. */
+  textStarts: Uint32Array;
+  text: Buffer;
+}
+
+/** The sidecar as read: its base less the bytes, and what it vouches for. */
+export interface ImageLines {
+  schemaVersion: number;
+  projectBytes: number;
+  projectIdentity: string;
+  /** Where project.json's `[` of the images starts its line's content (`"images":[`). */
+  imagesStart: number;
+  imagesEnd: number;
+  starts: Float64Array;
+  codes: Uint8Array;
+  textStarts: Uint32Array;
+  text: Buffer;
+}
+
+type Entry = number | ImageRecord;
+
+/** The image index in order, as lines of project.json's bytes and records put since. */
+export class ImageTable implements IndexedImages {
+  private base: LineBase | null;
+  private entries: Entry[];
+  /** position + 1 per slot (0: empty), at the slot of the id's first 8 hex digits. */
+  private slots = new Int32Array(0);
+  private mask = 0;
+
+  private constructor(base: LineBase | null, entries: Entry[]) {
+    this.base = base;
+    this.entries = entries;
+    this.reindex();
+  }
+
+  /** A table over records already parsed, checked and frozen. */
+  static fromRecords(records: readonly ImageRecord[]): ImageTable {
+    return new ImageTable(null, [...records]);
+  }
+
+  /**
+   * A table over project.json's `bytes` when the sidecar describes exactly them (the caller
+   * checked the identity); null when the lines are not where the sidecar says.
+   */
+  static fromLines(bytes: Buffer, lines: ImageLines): ImageTable | null {
+    if (lines.projectBytes !== bytes.length) return null;
+    const { starts } = lines;
+    const count = starts.length - 1;
+    for (let line = 0; line < count; line += 1) {
+      const start = starts[line]!;
+      const end = starts[line + 1]! - 2;
+      if (
+        bytes[start - 1] !== NEWLINE ||
+        bytes.compare(ID_PREFIX, 0, ID_PREFIX.length, start, start + ID_PREFIX.length) !== 0 ||
+        bytes[end - 1] !== CLOSE_BRACE ||
+        (line < count - 1
+          ? bytes[end] !== COMMA || bytes[end + 1] !== NEWLINE
+          : bytes[end] !== NEWLINE || bytes[end + 1] !== CLOSE_BRACKET)
+      ) {
+        return null;
+      }
+    }
+    const entries = new Array<Entry>(count);
+    for (let line = 0; line < count; line += 1) entries[line] = line;
+    return new ImageTable(
+      {
+        bytes,
+        starts,
+        codes: lines.codes,
+        textStarts: lines.textStarts,
+        text: lines.text,
+      },
+      entries,
+    );
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** Whether any record is still kept as its line's bytes. */
+  get hasLines(): boolean {
+    return this.base !== null;
+  }
+
+  /** The record at `position`, frozen (a line is parsed and checked now, each call). */
+  at(position: number): ImageRecord | undefined {
+    const entry = this.entries[position];
+    return typeof entry === 'number' ? this.parseLine(entry) : entry;
+  }
+
+  idAt(position: number): string {
+    const entry = this.entries[position]!;
+    if (typeof entry !== 'number') return entry.id;
+    const start = this.base!.starts[entry]! + ID_PREFIX.length;
+    return this.base!.bytes.toString('latin1', start, start + ID_LENGTH);
+  }
+
+  codeAt(position: number): number {
+    const entry = this.entries[position]!;
+    return typeof entry === 'number' ? this.base!.codes[entry]! : recordCode(entry);
+  }
+
+  positionOf(imageId: string): number | undefined {
+    if (imageId.length !== ID_LENGTH || this.mask === 0) return undefined;
+    let slot = slotOf(imageId) & this.mask;
+    for (;;) {
+      const held = this.slots[slot]!;
+      if (held === 0) return undefined;
+      if (this.idAt(held - 1) === imageId) return held - 1;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  textMatcher(text: string): (position: number) => boolean {
+    const base = this.base;
+    const needle = Buffer.from(text);
+    // Byte search holds for well-formed text without NUL (no path holds either, see `linesOf`).
+    if (base === null || !wellFormed(text) || needle.includes(0)) {
+      return (position) => recordHasText(this.at(position)!, text);
+    }
+    const found = new Uint8Array(base.starts.length - 1);
+    const { textStarts } = base;
+    for (let at = base.text.indexOf(needle); at >= 0;) {
+      const line = upperBound(textStarts, at) - 1;
+      found[line] = 1;
+      at = base.text.indexOf(needle, textStarts[line + 1]!);
+    }
+    return (position) => {
+      const entry = this.entries[position]!;
+      if (typeof entry !== 'number') return recordHasText(entry, text);
+      // Lines of another base (project.json written since): parsed instead.
+      return this.base === base ? found[entry] === 1 : recordHasText(this.at(position)!, text);
+    };
+  }
+
+  /** Every record in order, parsed now: the whole index's cost, for callers that need it all. */
+  all(): ImageRecord[] {
+    const records = new Array<ImageRecord>(this.entries.length);
+    for (let position = 0; position < this.entries.length; position += 1) {
+      records[position] = this.at(position)!;
+    }
+    return records;
+  }
+
+  /** Every id in order, without parsing a record. */
+  ids(): string[] {
+    const ids = new Array<string>(this.entries.length);
+    for (let position = 0; position < this.entries.length; position += 1) {
+      ids[position] = this.idAt(position);
+    }
+    return ids;
+  }
+
+  /** Adds a record (frozen), or replaces the one with its id in place; returns its position. */
+  put(record: ImageRecord): number {
+    const known = this.positionOf(record.id);
+    if (known !== undefined) {
+      this.entries[known] = record;
+      return known;
+    }
+    this.entries.push(record);
+    if (this.entries.length * 2 > this.slots.length) this.reindex();
+    else this.place(record.id, this.entries.length - 1);
+    return this.entries.length - 1;
+  }
+
+  /** Drops the records with these ids; returns how many were dropped. */
+  remove(imageIds: ReadonlySet<string>): number {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((_, position) => !imageIds.has(this.idAt(position)));
+    this.reindex();
+    return before - this.entries.length;
+  }
+
+  /** The table as it is now, for a write (shares the base; later puts and removes stay out). */
+  snapshot(): ImageTable {
+    const copy = Object.create(ImageTable.prototype) as ImageTable;
+    copy.base = this.base;
+    copy.entries = [...this.entries];
+    copy.slots = this.slots;
+    copy.mask = this.mask;
+    return copy;
+  }
+
+  /**
+   * Each record's line for project.json, in order (a line of the base is copied, not parsed),
+   * with its code and text for the sidecar; null for the text when a record's path or source
+   * cannot be searched as bytes (then no sidecar is written).
+   */
+  encodeLines(): { lines: Buffer[]; codes: Uint8Array; texts: Buffer[] | null; exact: boolean } {
+    const count = this.entries.length;
+    const lines = new Array<Buffer>(count);
+    const codes = new Uint8Array(count);
+    let texts: Buffer[] | null = new Array<Buffer>(count);
+    // Lines are exact records: only a vouching sidecar or an exact write makes them.
+    let exact = true;
+    const base = this.base;
+    for (let position = 0; position < count; position += 1) {
+      const entry = this.entries[position]!;
+      if (typeof entry === 'number') {
+        const { bytes, starts, textStarts, text } = base!;
+        lines[position] = bytes.subarray(starts[entry]!, starts[entry + 1]! - 2);
+        codes[position] = base!.codes[entry]!;
+        if (texts !== null)
+          texts[position] = text.subarray(textStarts[entry]!, textStarts[entry + 1]!);
+      } else {
+        lines[position] = Buffer.from(JSON.stringify(entry));
+        exact &&= isExactImageRecord(entry);
+        codes[position] = recordCode(entry);
+        const text = textOf(entry);
+        if (text === null) texts = null;
+        else if (texts !== null) texts[position] = text;
+      }
+    }
+    return { lines, codes, texts, exact };
+  }
+
+  /**
+   * `written` is project.json as just written from `snapshot` (a snapshot of this table), line k
+   * holding the snapshot's record k: the positions that still hold one of those records now read
+   * it from `written`, and the records kept in memory for them are dropped.
+   */
+  rebase(snapshot: ImageTable, written: LineBase): void {
+    const oldLines = new Int32Array(this.base === null ? 0 : this.base.starts.length - 1).fill(-1);
+    const records = new Map<ImageRecord, number>();
+    snapshot.entries.forEach((entry, line) => {
+      if (typeof entry === 'number') {
+        if (snapshot.base === this.base) oldLines[entry] = line;
+      } else records.set(entry, line);
+    });
+    this.entries = this.entries.map((entry) => {
+      const line = typeof entry === 'number' ? oldLines[entry]! : records.get(entry);
+      if (line === undefined || line < 0) {
+        if (typeof entry === 'number') throw new Error('a line of project.json was lost');
+        return entry;
+      }
+      return line;
+    });
+    this.base = written;
+  }
+
+  private parseLine(line: number): ImageRecord {
+    const { bytes, starts } = this.base!;
+    const file = 'project.json';
+    let raw: unknown;
+    try {
+      raw = JSON.parse(bytes.toString('utf8', starts[line]!, starts[line + 1]! - 2));
+    } catch (error) {
+      throw new StudioError(
+        'io',
+        `${file} is corrupt: image record ${line + 1} is not valid JSON`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const record = isExactImageRecord(raw) ? raw : checked(raw, line);
+    const start = starts[line]! + ID_PREFIX.length;
+    if (record.id !== bytes.toString('latin1', start, start + ID_LENGTH)) {
+      throw new StudioError('io', `${file} is invalid: image record ${line + 1} names two ids`);
+    }
+    return freezeImage(record);
+  }
+
+  private reindex(): void {
+    let size = 16;
+    while (size < this.entries.length * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let position = 0; position < this.entries.length; position += 1) {
+      this.place(this.idAt(position), position);
+    }
+  }
+
+  private place(imageId: string, position: number): void {
+    let slot = slotOf(imageId) & this.mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+    this.slots[slot] = position + 1;
+  }
+}
+
+function checked(raw: unknown, line: number): ImageRecord {
+  const parsed = ImageRecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new StudioError(
+      'io',
+      `project.json is invalid: images.${line}: ${describeIssues(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** An id's slot before masking: its first 8 hex digits (ids are SHA-256, so evenly spread). */
+function slotOf(imageId: string): number {
+  return parseInt(imageId.slice(0, 8), 16) | 0;
+}
+
+/** Index of the first element of a sorted array that is > value. */
+function upperBound(sorted: Uint32Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** A record's searchable text, `path\0source\0` lower-cased, or null when it cannot be bytes. */
+function textOf(record: ImageRecord): Buffer | null {
+  const path = record.path.toLowerCase();
+  const source = record.source?.toLowerCase() ?? '';
+  if (!wellFormed(path) || !wellFormed(source) || path.includes('\0') || source.includes('\0')) {
+    return null;
+  }
+  return Buffer.from(`${path}\0${source}\0`);
+}
+
+/** Whether a string holds no lone surrogate (so its UTF-8 bytes stand for it exactly). */
+function wellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * Where each of `records` (project.json's `bytes` parsed) sits in `bytes`, when the file has the
+ * layout of json-layout.ts (one record a line, each `{"id":"<its id>"…}`); null otherwise.
+ */
+export function linesOfProject(
+  bytes: Buffer,
+  records: readonly ImageRecord[],
+): { bytes: Buffer; starts: Float64Array; imagesStart: number; imagesEnd: number } | null {
+  const marker = Buffer.from('\n"images":[');
+  const found = bytes.indexOf(marker);
+  if (found < 0) return null;
+  const imagesStart = found + marker.length - 1;
+  const starts = new Float64Array(records.length + 1);
+  if (records.length === 0) {
+    if (bytes[imagesStart + 1] !== CLOSE_BRACKET) return null;
+    starts[0] = imagesStart + 4;
+    return { bytes, starts, imagesStart, imagesEnd: imagesStart + 2 };
+  }
+  if (bytes[imagesStart + 1] !== NEWLINE) return null;
+  let start = imagesStart + 2;
+  let end = start;
+  for (let index = 0; index < records.length; index += 1) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    if (newline < 0) return null;
+    const last = index === records.length - 1;
+    end = last ? newline : newline - 1;
+    if (last ? bytes[newline + 1] !== CLOSE_BRACKET : bytes[end] !== COMMA) return null;
+    const idStart = start + ID_PREFIX.length;
+    if (
+      bytes.compare(ID_PREFIX, 0, ID_PREFIX.length, start, idStart) !== 0 ||
+      bytes.toString('latin1', idStart, idStart + ID_LENGTH) !== records[index]!.id ||
+      bytes[end - 1] !== CLOSE_BRACE
+    ) {
+      return null;
+    }
+    starts[index] = start;
+    start = newline + 1;
+  }
+  starts[records.length] = end + 2;
+  return { bytes, starts, imagesStart, imagesEnd: end + 2 };
+}
+
+/** Each record's code and text for the sidecar; null when a text cannot be searched as bytes. */
+export function columnsOf(
+  records: readonly ImageRecord[],
+): { codes: Uint8Array; texts: Buffer[] } | null {
+  const codes = new Uint8Array(records.length);
+  const texts = new Array<Buffer>(records.length);
+  for (let index = 0; index < records.length; index += 1) {
+    const text = textOf(records[index]!);
+    if (text === null) return null;
+    texts[index] = text;
+    codes[index] = recordCode(records[index]!);
+  }
+  return { codes, texts };
+}
+
+/** Deep-freezes an image record, so no caller can change it behind the table's back. */
+export function freezeImage(record: ImageRecord): ImageRecord {
+  if (record.face) {
+    Object.freeze(record.face.box);
+    Object.freeze(record.face.crop);
+    Object.freeze(record.face);
+  }
+  if (record.flags) Object.freeze(record.flags);
+  return Object.freeze(record);
+}
+
+/**
+ * project.json's bytes from its parts: `head` (`{\n"meta":…` up to the images), the record
+ * lines, and `tail` (`"runs":…\n}\n`), in the layout of json-layout.ts; with each line's start.
+ */
+export function joinProject(
+  head: Buffer,
+  lines: readonly Buffer[],
+  tail: Buffer,
+): { bytes: Buffer; starts: Float64Array; imagesStart: number; imagesEnd: number } {
+  const open = Buffer.from(lines.length === 0 ? ',\n"images":[]' : ',\n"images":[\n');
+  const close = Buffer.from(lines.length === 0 ? ',\n' : '\n],\n');
+  let size = head.length + open.length + close.length + tail.length;
+  for (const line of lines) size += line.length + 2;
+  if (lines.length > 0) size -= 2;
+  const bytes = Buffer.allocUnsafe(size);
+  let at = head.copy(bytes, 0);
+  // The images' `[` and the byte after their `]`.
+  const imagesStart = at + open.indexOf('[');
+  at += open.copy(bytes, at);
+  const starts = new Float64Array(lines.length + 1);
+  lines.forEach((line, index) => {
+    if (index > 0) {
+      bytes[at] = COMMA;
+      bytes[at + 1] = NEWLINE;
+      at += 2;
+    }
+    starts[index] = at;
+    at += line.copy(bytes, at);
+  });
+  // As if a `,\n` followed the last line too: line i ends at starts[i + 1] - 2.
+  starts[lines.length] = at + 2;
+  const imagesEnd = lines.length === 0 ? at : at + 2;
+  at += close.copy(bytes, at);
+  tail.copy(bytes, at);
+  return { bytes, starts, imagesStart, imagesEnd };
+}
+
+/**
+ * The sidecar's bytes for project.json written as `written` (from `encodeLines`), or null when a
+ * record's text cannot be searched as bytes.
+ */
+export function encodeImageLines(
+  schemaVersion: number,
+  written: { bytes: Buffer; starts: Float64Array; imagesStart: number; imagesEnd: number },
+  codes: Uint8Array,
+  texts: readonly Buffer[],
+  projectIdentity: string,
+): { sidecar: Buffer; base: LineBase } {
+  const textStarts = new Uint32Array(texts.length + 1);
+  let textSize = 0;
+  texts.forEach((text, index) => {
+    textStarts[index] = textSize;
+    textSize += text.length;
+  });
+  textStarts[texts.length] = textSize;
+  const text = Buffer.concat(texts as Buffer[], textSize);
+  const header = Buffer.from(
+    JSON.stringify({
+      format: LINES_FORMAT,
+      schemaVersion,
+      projectBytes: written.bytes.length,
+      projectIdentity,
+      count: texts.length,
+      imagesStart: written.imagesStart,
+      imagesEnd: written.imagesEnd,
+      textBytes: textSize,
+    }),
+  );
+  const sectionsStart = align8(MAGIC.length + 4 + header.length);
+  const sections = [
+    Buffer.from(written.starts.buffer, written.starts.byteOffset, written.starts.byteLength),
+    Buffer.from(textStarts.buffer, textStarts.byteOffset, textStarts.byteLength),
+    Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength),
+    text,
+  ];
+  const parts: Buffer[] = [
+    MAGIC,
+    uint32(header.length),
+    header,
+    Buffer.alloc(sectionsStart - MAGIC.length - 4 - header.length),
+  ];
+  for (const section of sections) {
+    parts.push(section, Buffer.alloc(align8(section.length) - section.length));
+  }
+  const body = Buffer.concat(parts);
+  const sidecar = Buffer.concat([body, uint32(crc32(body))]);
+  return {
+    sidecar,
+    base: { bytes: written.bytes, starts: written.starts, codes, textStarts, text },
+  };
+}
+
+/** The sidecar read from its bytes, or null when it is not one this version wrote, intact. */
+export function decodeImageLines(sidecar: Buffer | undefined): ImageLines | null {
+  if (sidecar === undefined || sidecar.length < MAGIC.length + 12) return null;
+  if (sidecar.compare(MAGIC, 0, MAGIC.length, 0, MAGIC.length) !== 0) return null;
+  const bodyEnd = sidecar.length - 4;
+  if (sidecar.readUInt32LE(bodyEnd) !== crc32(sidecar.subarray(0, bodyEnd))) return null;
+  const headerLength = sidecar.readUInt32LE(MAGIC.length);
+  const headerStart = MAGIC.length + 4;
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(
+      sidecar.toString('utf8', headerStart, headerStart + headerLength),
+    ) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const {
+    format,
+    schemaVersion,
+    projectBytes,
+    projectIdentity,
+    count,
+    imagesStart,
+    imagesEnd,
+    textBytes,
+  } = header;
+  if (
+    format !== LINES_FORMAT ||
+    typeof projectIdentity !== 'string' ||
+    ![schemaVersion, projectBytes, count, imagesStart, imagesEnd, textBytes].every(
+      (value) => Number.isSafeInteger(value) && (value as number) >= 0,
+    )
+  ) {
+    return null;
+  }
+  const n = count as number;
+  let at = align8(headerStart + headerLength);
+  const take = (size: number): Buffer | null => {
+    if (at + size > bodyEnd) return null;
+    const part = sidecar.subarray(at, at + size);
+    at += align8(size);
+    return part;
+  };
+  const startsBytes = take((n + 1) * 8);
+  const textStartsBytes = take((n + 1) * 4);
+  const codesBytes = take(n);
+  const text = take(textBytes as number);
+  if (startsBytes === null || textStartsBytes === null || codesBytes === null || text === null) {
+    return null;
+  }
+  const starts = new Float64Array(n + 1);
+  new Uint8Array(starts.buffer).set(startsBytes);
+  const textStarts = new Uint32Array(n + 1);
+  new Uint8Array(textStarts.buffer).set(textStartsBytes);
+  if (textStarts[n] !== textBytes) return null;
+  return {
+    schemaVersion: schemaVersion as number,
+    projectBytes: projectBytes as number,
+    projectIdentity,
+    imagesStart: imagesStart as number,
+    imagesEnd: imagesEnd as number,
+    starts,
+    codes: new Uint8Array(codesBytes),
+    textStarts,
+    text,
+  };
+}
+
+function align8(size: number): number {
+  return Math.ceil(size / 8) * 8;
+}
+
+function uint32(value: number): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32LE(value >>> 0);
+  return bytes;
+}
