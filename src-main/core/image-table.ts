@@ -77,6 +77,8 @@ export class ImageTable implements IndexedImages {
   /** position + 1 per slot (0: empty), at the slot of the id's first 8 hex digits. */
   private slots = new Int32Array(0);
   private mask = 0;
+  /** The last `all()`, until a change. */
+  private allKept: WeakRef<readonly ImageRecord[]> | null = null;
 
   private constructor(base: LineBase | null, entries: Entry[]) {
     this.base = base;
@@ -102,7 +104,7 @@ export class ImageTable implements IndexedImages {
       const end = starts[line + 1]! - 2;
       if (
         bytes[start - 1] !== NEWLINE ||
-        bytes.compare(ID_PREFIX, 0, ID_PREFIX.length, start, start + ID_PREFIX.length) !== 0 ||
+        !hasIdPrefix(bytes, start) ||
         bytes[end - 1] !== CLOSE_BRACE ||
         (line < count - 1
           ? bytes[end] !== COMMA || bytes[end + 1] !== NEWLINE
@@ -185,26 +187,33 @@ export class ImageTable implements IndexedImages {
     };
   }
 
-  /** Every record in order, parsed now: the whole index's cost, for callers that need it all. */
-  all(): ImageRecord[] {
+  /**
+   * Every record in order, parsed now: the whole index's cost, for callers that need it all. The
+   * list is kept, weakly, until the next change: callers in a row (the Train view's counts and
+   * sources) parse once, and it goes with the next garbage collection once no caller holds it.
+   */
+  all(): readonly ImageRecord[] {
+    const kept = this.allKept?.deref();
+    if (kept !== undefined) return kept;
     const records = new Array<ImageRecord>(this.entries.length);
     for (let position = 0; position < this.entries.length; position += 1) {
       records[position] = this.at(position)!;
     }
+    Object.freeze(records);
+    this.allKept = new WeakRef(records);
     return records;
   }
 
-  /** Every id in order, without parsing a record. */
-  ids(): string[] {
-    const ids = new Array<string>(this.entries.length);
+  /** Every id in order, without parsing a record; read as it goes (copy it to hold it). */
+  *ids(): IterableIterator<string> {
     for (let position = 0; position < this.entries.length; position += 1) {
-      ids[position] = this.idAt(position);
+      yield this.idAt(position);
     }
-    return ids;
   }
 
   /** Adds a record (frozen), or replaces the one with its id in place; returns its position. */
   put(record: ImageRecord): number {
+    this.allKept = null;
     const known = this.positionOf(record.id);
     if (known !== undefined) {
       this.entries[known] = record;
@@ -218,6 +227,7 @@ export class ImageTable implements IndexedImages {
 
   /** Drops the records with these ids; returns how many were dropped. */
   remove(imageIds: ReadonlySet<string>): number {
+    this.allKept = null;
     const before = this.entries.length;
     this.entries = this.entries.filter((_, position) => !imageIds.has(this.idAt(position)));
     this.reindex();
@@ -231,6 +241,7 @@ export class ImageTable implements IndexedImages {
     copy.entries = [...this.entries];
     copy.slots = this.slots;
     copy.mask = this.mask;
+    copy.allKept = null;
     return copy;
   }
 
@@ -319,15 +330,29 @@ export class ImageTable implements IndexedImages {
     while (size < this.entries.length * 2) size *= 2;
     this.slots = new Int32Array(size);
     this.mask = size - 1;
-    for (let position = 0; position < this.entries.length; position += 1) {
-      this.place(this.idAt(position), position);
+    const { entries } = this;
+    const base = this.base;
+    for (let position = 0; position < entries.length; position += 1) {
+      const entry = entries[position]!;
+      // A line's slot straight from its bytes: no id string made per image.
+      this.placeAt(
+        typeof entry === 'number'
+          ? slotOfBytes(base!.bytes, base!.starts[entry]! + ID_PREFIX.length)
+          : slotOf(entry.id),
+        position,
+      );
     }
   }
 
   private place(imageId: string, position: number): void {
-    let slot = slotOf(imageId) & this.mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.slots[slot] = position + 1;
+    this.placeAt(slotOf(imageId), position);
+  }
+
+  private placeAt(hash: number, position: number): void {
+    const { slots, mask } = this;
+    let slot = hash & mask;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = position + 1;
   }
 }
 
@@ -345,6 +370,24 @@ function checked(raw: unknown, line: number): ImageRecord {
 /** An id's slot before masking: its first 8 hex digits (ids are SHA-256, so evenly spread). */
 function slotOf(imageId: string): number {
   return parseInt(imageId.slice(0, 8), 16) | 0;
+}
+
+const HEX = new Int8Array(256).fill(0);
+for (let digit = 0; digit < 16; digit += 1) HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
+
+/** `slotOf` of the id whose hex digits start at `at` in `bytes`. */
+function slotOfBytes(bytes: Buffer, at: number): number {
+  let hash = 0;
+  for (let index = 0; index < 8; index += 1) hash = (hash << 4) | HEX[bytes[at + index]!]!;
+  return hash;
+}
+
+/** Whether `{"id":"` starts at `at` in `bytes`. */
+function hasIdPrefix(bytes: Buffer, at: number): boolean {
+  for (let index = 0; index < ID_PREFIX.length; index += 1) {
+    if (bytes[at + index] !== ID_PREFIX[index]) return false;
+  }
+  return true;
 }
 
 /** Index of the first element of a sorted array that is > value. */

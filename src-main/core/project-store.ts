@@ -470,19 +470,18 @@ export class ProjectStore {
     // (project-check.ts), sparing their checks.
     const projectIdentity = options.readOnly ? undefined : await identityNow(projectFile);
     const checked = projectIdentity !== undefined && (await recordsVouched(root, projectIdentity));
-    // And project.records.bin may describe its record lines, sparing their parse (image-table.ts).
-    const imageLines =
-      projectIdentity === undefined ? null : await vouchingLines(root, projectIdentity);
-    // Journals before project.json, and again if a compaction replaced it meanwhile (see the
-    // labels' read below): a rotation between the reads shows lines twice, never not at all.
-    const { projectBytes, imagesActive, imagesCompacting } = await readWhileUnchanged(
-      projectFile,
-      async () => ({
+    // And project.records.bin may describe its record lines, sparing their parse (image-table.ts);
+    // read and checked while project.json is read.
+    const [imageLines, { projectBytes, imagesActive, imagesCompacting }] = await Promise.all([
+      projectIdentity === undefined ? null : vouchingLines(root, projectIdentity),
+      // Journals before project.json, and again if a compaction replaced it meanwhile (see the
+      // labels' read below): a rotation between the reads shows lines twice, never not at all.
+      readWhileUnchanged(projectFile, async () => ({
         imagesActive: await readJournal(path.join(root, IMAGES_JOURNAL_FILE), 'edits'),
         imagesCompacting: await readJournal(path.join(root, IMAGES_COMPACTING_FILE), 'edits'),
         projectBytes: await readOptional(projectFile),
-      }),
-    );
+      })),
+    ]);
     if (projectBytes === undefined) {
       throw new StudioError(
         'not-found',
@@ -742,9 +741,20 @@ export class ProjectStore {
     return this.project.data.images.all();
   }
 
-  /** The images' ids in import order, without parsing a record. */
-  imageIds(): string[] {
+  /**
+   * The images' ids in import order, without parsing a record; read as it goes, so a caller that
+   * awaits between ids copies them first (`[...store.imageIds()]`).
+   */
+  imageIds(): IterableIterator<string> {
     return this.project.data.images.ids();
+  }
+
+  /**
+   * Whether the image records are read from project.json's lines, as project.records.bin
+   * vouched for them, rather than parsed whole at open (image-table.ts); for tests and benches.
+   */
+  get recordsAsLines(): boolean {
+    return this.project.data.images.hasLines;
   }
 
   /**
