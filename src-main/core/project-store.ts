@@ -1,8 +1,10 @@
 /**
  * One open project on disk (docs/ARCHITECTURE.md, "Files on disk"): project.json (meta, image
- * index, runs, models; a lowdb database over an AtomicJsonFile) and labels.json (annotations keyed
- * by image id), with labels.summary.json beside it: when the summary vouches for labels.json's
- * bytes, open keeps the faces as their lines and parses each when read (labels-table.ts).
+ * index, runs, models; a lowdb database over a ProjectJsonFile, project-file.ts) and labels.json
+ * (annotations keyed by image id), with labels.summary.json beside it: when the summary vouches
+ * for labels.json's bytes, open keeps the faces as their lines and parses each when read
+ * (labels-table.ts). Likewise project.records.bin lets open keep the image records as lines of
+ * project.json and parse each when read (image-table.ts).
  *
  * Beside them: labels.journal.jsonl (and, for a moment during
  * compaction, labels.journal.compacting.jsonl), see labels-journal.ts. The project's labels are
