@@ -70,6 +70,35 @@ export interface ImageLines {
 
 type Entry = number | ImageRecord;
 
+/** What the sidecar holds per record besides its line's place: codes and searchable text. */
+export interface Columns {
+  codes: Uint8Array;
+  /** Record i's text is text[textStarts[i], textStarts[i + 1]): `path\0source\0`, lower-cased. */
+  textStarts: Uint32Array;
+  text: Buffer;
+}
+
+/** The records' lines joined by `,\n`, each one's start in them (and the length + 2 last). */
+export interface EncodedImages {
+  pieces: Buffer[];
+  size: number;
+  starts: Float64Array;
+  columns: Columns | null;
+  exact: boolean;
+}
+
+/** project.json's bytes as written, with where its images and each record line start. */
+export interface WrittenProject {
+  bytes: Buffer;
+  starts: Float64Array;
+  imagesStart: number;
+  imagesEnd: number;
+}
+
+const COMMA_LINE = Buffer.from(',\n');
+/** Lines of a large index whose place open checks before trusting the sidecar. */
+const CHECKED_LINES = 4096;
+
 /** The image index in order, as lines of project.json's bytes and records put since. */
 export class ImageTable implements IndexedImages {
   private base: LineBase | null;
@@ -99,20 +128,23 @@ export class ImageTable implements IndexedImages {
     if (lines.projectBytes !== bytes.length) return null;
     const { starts } = lines;
     const count = starts.length - 1;
-    for (let line = 0; line < count; line += 1) {
+    // A sample of the lines (all of a small index) must sit where the sidecar says; each line is
+    // checked again when parsed (its JSON, its id), so the identity and the CRC do the rest.
+    const stride = Math.max(1, Math.floor(count / CHECKED_LINES));
+    const fits = (line: number): boolean => {
       const start = starts[line]!;
       const end = starts[line + 1]! - 2;
-      if (
-        bytes[start - 1] !== NEWLINE ||
-        !hasIdPrefix(bytes, start) ||
-        bytes[end - 1] !== CLOSE_BRACE ||
+      return (
+        bytes[start - 1] === NEWLINE &&
+        hasIdPrefix(bytes, start) &&
+        bytes[end - 1] === CLOSE_BRACE &&
         (line < count - 1
-          ? bytes[end] !== COMMA || bytes[end + 1] !== NEWLINE
-          : bytes[end] !== NEWLINE || bytes[end + 1] !== CLOSE_BRACKET)
-      ) {
-        return null;
-      }
-    }
+          ? bytes[end] === COMMA && bytes[end + 1] === NEWLINE
+          : bytes[end] === NEWLINE && bytes[end + 1] === CLOSE_BRACKET)
+      );
+    };
+    for (let line = 0; line < count; line += stride) if (!fits(line)) return null;
+    if (count > 0 && !fits(count - 1)) return null;
     const entries = new Array<Entry>(count);
     for (let line = 0; line < count; line += 1) entries[line] = line;
     return new ImageTable(
@@ -246,36 +278,77 @@ export class ImageTable implements IndexedImages {
   }
 
   /**
-   * Each record's line for project.json, in order (a line of the base is copied, not parsed),
-   * with its code and text for the sidecar; null for the text when a record's path or source
-   * cannot be searched as bytes (then no sidecar is written).
+   * The records' lines for project.json, in order, joined by `,\n` (runs of consecutive lines of
+   * the base copied whole, not parsed; the others encoded), each line's start in them, and the
+   * sidecar's columns; null columns when a record's path or source cannot be searched as bytes
+   * (then no sidecar is written). `exact`: every record passes the fast checks.
    */
-  encodeLines(): { lines: Buffer[]; codes: Uint8Array; texts: Buffer[] | null; exact: boolean } {
-    const count = this.entries.length;
-    const lines = new Array<Buffer>(count);
+  encodeImages(): EncodedImages {
+    const { entries } = this;
+    const count = entries.length;
+    const base = this.base;
+    const pieces: Buffer[] = [];
+    const starts = new Float64Array(count + 1);
     const codes = new Uint8Array(count);
-    let texts: Buffer[] | null = new Array<Buffer>(count);
+    const textStarts = new Uint32Array(count + 1);
+    const texts: Buffer[] = [];
+    let size = 0;
+    let textSize = 0;
+    let searchable = true;
     // Lines are exact records: only a vouching sidecar or an exact write makes them.
     let exact = true;
-    const base = this.base;
-    for (let position = 0; position < count; position += 1) {
-      const entry = this.entries[position]!;
+    for (let position = 0; position < count;) {
+      if (position > 0) {
+        pieces.push(COMMA_LINE);
+        size += 2;
+      }
+      const entry = entries[position]!;
       if (typeof entry === 'number') {
-        const { bytes, starts, textStarts, text } = base!;
-        lines[position] = bytes.subarray(starts[entry]!, starts[entry + 1]! - 2);
-        codes[position] = base!.codes[entry]!;
-        if (texts !== null)
-          texts[position] = text.subarray(textStarts[entry]!, textStarts[entry + 1]!);
+        let end = position + 1;
+        while (end < count && entries[end] === entry + (end - position)) end += 1;
+        const last = entry + (end - position) - 1;
+        const from = base!.starts[entry]!;
+        const textFrom = base!.textStarts[entry]!;
+        for (let at = position; at < end; at += 1) {
+          const line = entry + (at - position);
+          starts[at] = size + (base!.starts[line]! - from);
+          codes[at] = base!.codes[line]!;
+          textStarts[at] = textSize + (base!.textStarts[line]! - textFrom);
+        }
+        const to = base!.starts[last + 1]! - 2;
+        pieces.push(base!.bytes.subarray(from, to));
+        size += to - from;
+        const textTo = base!.textStarts[last + 1]!;
+        texts.push(base!.text.subarray(textFrom, textTo));
+        textSize += textTo - textFrom;
+        position = end;
       } else {
-        lines[position] = Buffer.from(JSON.stringify(entry));
-        exact &&= isExactImageRecord(entry);
+        const line = Buffer.from(JSON.stringify(entry));
+        starts[position] = size;
+        pieces.push(line);
+        size += line.length;
         codes[position] = recordCode(entry);
+        exact &&= isExactImageRecord(entry);
         const text = textOf(entry);
-        if (text === null) texts = null;
-        else if (texts !== null) texts[position] = text;
+        if (text === null) searchable = false;
+        else {
+          textStarts[position] = textSize;
+          texts.push(text);
+          textSize += text.length;
+        }
+        position += 1;
       }
     }
-    return { lines, codes, texts, exact };
+    starts[count] = size + 2;
+    textStarts[count] = textSize;
+    searchable &&= textSize <= 0xffffffff;
+    return {
+      pieces,
+      size,
+      starts,
+      columns: searchable ? { codes, text: Buffer.concat(texts, textSize), textStarts } : null,
+      exact,
+    };
   }
 
   /**
@@ -406,15 +479,18 @@ function upperBound(sorted: Uint32Array, value: number): number {
 function textOf(record: ImageRecord): Buffer | null {
   const path = record.path.toLowerCase();
   const source = record.source?.toLowerCase() ?? '';
-  if (!wellFormed(path) || !wellFormed(source) || path.includes('\0') || source.includes('\0')) {
-    return null;
-  }
+  if (!searchable(path) || !searchable(source)) return null;
   return Buffer.from(`${path}\0${source}\0`);
 }
 
 /** Whether a string holds no lone surrogate (so its UTF-8 bytes stand for it exactly). */
 function wellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** Whether a path's text can be searched as bytes: well-formed, and no NUL (the separator). */
+function searchable(text: string): boolean {
+  return wellFormed(text) && !text.includes('\0');
 }
 
 /**
@@ -424,7 +500,7 @@ function wellFormed(text: string): boolean {
 export function linesOfProject(
   bytes: Buffer,
   records: readonly ImageRecord[],
-): { bytes: Buffer; starts: Float64Array; imagesStart: number; imagesEnd: number } | null {
+): WrittenProject | null {
   const marker = Buffer.from('\n"images":[');
   const found = bytes.indexOf(marker);
   if (found < 0) return null;
@@ -460,18 +536,30 @@ export function linesOfProject(
 }
 
 /** Each record's code and text for the sidecar; null when a text cannot be searched as bytes. */
-export function columnsOf(
-  records: readonly ImageRecord[],
-): { codes: Uint8Array; texts: Buffer[] } | null {
+export function columnsOf(records: readonly ImageRecord[]): Columns | null {
   const codes = new Uint8Array(records.length);
-  const texts = new Array<Buffer>(records.length);
+  const textStarts = new Uint32Array(records.length + 1);
+  let text = Buffer.allocUnsafe(1 << 16);
+  let size = 0;
   for (let index = 0; index < records.length; index += 1) {
-    const text = textOf(records[index]!);
-    if (text === null) return null;
-    texts[index] = text;
-    codes[index] = recordCode(records[index]!);
+    const record = records[index]!;
+    const path = record.path.toLowerCase();
+    const source = record.source?.toLowerCase() ?? '';
+    if (!searchable(path) || !searchable(source)) return null;
+    const value = `${path}\0${source}\0`;
+    const length = Buffer.byteLength(value);
+    if (size + length > text.length) {
+      const larger = Buffer.allocUnsafe(Math.max(2 * text.length, size + length));
+      text.copy(larger, 0, 0, size);
+      text = larger;
+    }
+    textStarts[index] = size;
+    size += text.write(value, size);
+    codes[index] = recordCode(record);
   }
-  return { codes, texts };
+  if (size > 0xffffffff) return null;
+  textStarts[records.length] = size;
+  return { codes, text: text.subarray(0, size), textStarts };
 }
 
 /** Deep-freezes an image record, so no caller can change it behind the table's back. */
@@ -486,71 +574,44 @@ export function freezeImage(record: ImageRecord): ImageRecord {
 }
 
 /**
- * project.json's bytes from its parts: `head` (`{\n"meta":…` up to the images), the record
- * lines, and `tail` (`"runs":…\n}\n`), in the layout of json-layout.ts; with each line's start.
+ * project.json's bytes from its parts: `head` (`{\n"meta":…` up to the images), the records'
+ * lines (`encodeImages`), and `tail` (`"runs":…\n}\n`), in the layout of json-layout.ts; with
+ * each line's start.
  */
-export function joinProject(
-  head: Buffer,
-  lines: readonly Buffer[],
-  tail: Buffer,
-): { bytes: Buffer; starts: Float64Array; imagesStart: number; imagesEnd: number } {
-  const open = Buffer.from(lines.length === 0 ? ',\n"images":[]' : ',\n"images":[\n');
-  const close = Buffer.from(lines.length === 0 ? ',\n' : '\n],\n');
-  let size = head.length + open.length + close.length + tail.length;
-  for (const line of lines) size += line.length + 2;
-  if (lines.length > 0) size -= 2;
-  const bytes = Buffer.allocUnsafe(size);
-  let at = head.copy(bytes, 0);
-  // The images' `[` and the byte after their `]`.
-  const imagesStart = at + open.indexOf('[');
-  at += open.copy(bytes, at);
-  const starts = new Float64Array(lines.length + 1);
-  lines.forEach((line, index) => {
-    if (index > 0) {
-      bytes[at] = COMMA;
-      bytes[at + 1] = NEWLINE;
-      at += 2;
-    }
-    starts[index] = at;
-    at += line.copy(bytes, at);
-  });
-  // As if a `,\n` followed the last line too: line i ends at starts[i + 1] - 2.
-  starts[lines.length] = at + 2;
-  const imagesEnd = lines.length === 0 ? at : at + 2;
-  at += close.copy(bytes, at);
-  tail.copy(bytes, at);
+export function joinProject(head: Buffer, images: EncodedImages, tail: Buffer): WrittenProject {
+  const empty = images.starts.length === 1;
+  const open = Buffer.from(empty ? ',\n"images":[]' : ',\n"images":[\n');
+  const close = Buffer.from(empty ? ',\n' : '\n],\n');
+  const imagesStart = head.length + open.indexOf('[');
+  const linesStart = head.length + open.length;
+  const bytes = Buffer.concat(
+    [head, open, ...images.pieces, close, tail],
+    linesStart + images.size + close.length + tail.length,
+  );
+  // Line i ends at starts[i + 1] - 2, as if a `,\n` followed the last line too.
+  const starts = images.starts.map((start) => start + linesStart);
+  const imagesEnd = empty ? linesStart : linesStart + images.size + 2;
   return { bytes, starts, imagesStart, imagesEnd };
 }
 
-/**
- * The sidecar's bytes for project.json written as `written` (from `encodeLines`), or null when a
- * record's text cannot be searched as bytes.
- */
+/** The sidecar's bytes for project.json `written` with these columns, and the base it reads. */
 export function encodeImageLines(
   schemaVersion: number,
-  written: { bytes: Buffer; starts: Float64Array; imagesStart: number; imagesEnd: number },
-  codes: Uint8Array,
-  texts: readonly Buffer[],
+  written: WrittenProject,
+  columns: Columns,
   projectIdentity: string,
 ): { sidecar: Buffer; base: LineBase } {
-  const textStarts = new Uint32Array(texts.length + 1);
-  let textSize = 0;
-  texts.forEach((text, index) => {
-    textStarts[index] = textSize;
-    textSize += text.length;
-  });
-  textStarts[texts.length] = textSize;
-  const text = Buffer.concat(texts as Buffer[], textSize);
+  const { codes, text, textStarts } = columns;
   const header = Buffer.from(
     JSON.stringify({
       format: LINES_FORMAT,
       schemaVersion,
       projectBytes: written.bytes.length,
       projectIdentity,
-      count: texts.length,
+      count: codes.length,
       imagesStart: written.imagesStart,
       imagesEnd: written.imagesEnd,
-      textBytes: textSize,
+      textBytes: text.length,
     }),
   );
   const sectionsStart = align8(MAGIC.length + 4 + header.length);

@@ -41,19 +41,24 @@ export class ProjectJsonFile implements Adapter<ProjectDocument> {
 
   async write(document: ProjectDocument): Promise<void> {
     const { meta, images, ...rest } = document;
-    const { lines, codes, texts, exact } = images.encodeLines();
+    const encoded = images.encodeImages();
     // `{\n"meta":…` without its closing `\n}\n`, and `"runs":…\n}\n` without the opening `{\n`.
     const head = serialiseByLine({ meta });
     const tail = serialiseByLine(rest);
-    const written = joinProject(head.subarray(0, head.length - 3), lines, tail.subarray(2));
+    const written = joinProject(head.subarray(0, head.length - 3), encoded, tail.subarray(2));
     await writeFileAtomic(this.file, written.bytes);
     // The records in memory are the ones just serialised; undefined fields and finite numbers
     // read back the same, so records that pass here pass when read.
-    if (!FAST_CHECKS || !exact) return;
+    if (!FAST_CHECKS || !encoded.exact) return;
     const identity = identityOf(await stat(this.file, { bigint: true }));
     await writeNote(this.file, identity);
-    if (texts === null) return;
-    const { sidecar, base } = encodeImageLines(meta.schemaVersion, written, codes, texts, identity);
+    if (encoded.columns === null) return;
+    const { sidecar, base } = encodeImageLines(
+      meta.schemaVersion,
+      written,
+      encoded.columns,
+      identity,
+    );
     await writeFileAtomic(path.join(path.dirname(this.file), IMAGE_LINES_FILE), sidecar);
     this.onLines(images, base);
   }

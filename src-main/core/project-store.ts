@@ -1091,13 +1091,7 @@ export class ProjectStore {
     const written = linesOfProject(bytes, records);
     const columns = written === null ? null : columnsOf(records);
     if (written === null || columns === null) return;
-    const { sidecar, base } = encodeImageLines(
-      this.meta.schemaVersion,
-      written,
-      columns.codes,
-      columns.texts,
-      identity,
-    );
+    const { sidecar, base } = encodeImageLines(this.meta.schemaVersion, written, columns, identity);
     await writeFileAtomic(path.join(this.dir, IMAGE_LINES_FILE), sidecar);
     this.project.data.images.rebase(ImageTable.fromRecords(records), base);
   }

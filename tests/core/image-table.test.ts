@@ -58,11 +58,11 @@ const meta: ProjectMeta = {
 /** project.json's bytes and sidecar for `records`, as the store writes them. */
 function written(records: readonly ImageRecord[]) {
   const table = ImageTable.fromRecords(records);
-  const { lines, codes, texts } = table.encodeLines();
+  const encoded = table.encodeImages();
   const head = serialiseByLine({ meta });
   const tail = serialiseByLine({ runs: [], models: [] });
-  const project = joinProject(head.subarray(0, head.length - 3), lines, tail.subarray(2));
-  const { sidecar } = encodeImageLines(PROJECT_SCHEMA_VERSION, project, codes, texts!, 'id-1');
+  const project = joinProject(head.subarray(0, head.length - 3), encoded, tail.subarray(2));
+  const { sidecar } = encodeImageLines(PROJECT_SCHEMA_VERSION, project, encoded.columns!, 'id-1');
   return { project, sidecar };
 }
 
@@ -157,11 +157,11 @@ describe('ImageTable', () => {
     const later = { ...records[5]!, split: 'test' as const };
     table.put(later);
     table.remove(new Set([records[7]!.id]));
-    const { lines, codes, texts } = snapshot.encodeLines();
+    const encoded = snapshot.encodeImages();
     const head = serialiseByLine({ meta });
     const tail = serialiseByLine({ runs: [], models: [] });
-    const project = joinProject(head.subarray(0, head.length - 3), lines, tail.subarray(2));
-    const { base } = encodeImageLines(PROJECT_SCHEMA_VERSION, project, codes, texts!, 'id-2');
+    const project = joinProject(head.subarray(0, head.length - 3), encoded, tail.subarray(2));
+    const { base } = encodeImageLines(PROJECT_SCHEMA_VERSION, project, encoded.columns!, 'id-2');
     const before = table.all();
     table.rebase(snapshot, base);
     expect(table.all()).toEqual(before);
@@ -304,10 +304,7 @@ describe('project.records.bin in the store', () => {
     const { sidecar } = encodeImageLines(
       PROJECT_SCHEMA_VERSION,
       { bytes, starts: moved.starts, imagesStart: lines.imagesStart, imagesEnd: lines.imagesEnd },
-      lines.codes,
-      records.map((_, line) =>
-        lines.text.subarray(lines.textStarts[line], lines.textStarts[line + 1]),
-      ),
+      { codes: lines.codes, text: lines.text, textStarts: lines.textStarts },
       lines.projectIdentity,
     );
     await writeFile(path.join(dir, IMAGE_LINES_FILE), sidecar);

@@ -1,0 +1,16 @@
+import { ProjectStore } from '../src-main/core/project-store';
+import { imageRecord } from '../tests/support/project-data';
+const dir = process.argv[2]!;
+const cpu = process.cpuUsage();
+const store = await ProjectStore.open(dir);
+console.log('open', process.cpuUsage(cpu).user / 1000, 'lines', store.recordsAsLines, 'rss', process.memoryUsage().rss / 1e6);
+const base = store.listImages.length;
+await store.putImages([0, 1, 2].map((n) => ({ ...imageRecord(n), split: 'test' as const })));
+await store.putImages([{ ...imageRecord(2_000_001) }]);
+const c2 = process.cpuUsage();
+const t = performance.now();
+await store.compact();
+console.log('compact ms', Math.round(performance.now() - t), 'cpu', Math.round((process.cpuUsage(c2).user + process.cpuUsage(c2).system) / 1000), 'lines', store.recordsAsLines, 'size', store.library.size);
+console.log('get', store.getImage(imageRecord(1).id)?.split, store.getImage(imageRecord(2_000_001).id)?.id === imageRecord(2_000_001).id);
+await store.close();
+console.log('peakRssMB', Math.round(process.resourceUsage().maxRSS / 1000), base);
