@@ -662,9 +662,7 @@ export class ProjectStore {
     if (lined === null && asRead && projectIdentity !== undefined) {
       // The records were parsed whole (no sidecar vouched for them): write the sidecar of the bytes
       // read, between image compactions, so the next open parses none of them.
-      store.imageLog.betweenCompactions(() =>
-        store.writeLinesOf(projectBytes, records, projectIdentity),
-      );
+      store.writeLinesLater(projectBytes, records, projectIdentity);
     }
     if (faces.isDeferred) store.preloadLabels();
     if (needsMigration && !options.readOnly) {
@@ -1076,10 +1074,19 @@ export class ProjectStore {
   }
 
   /**
-   * Writes, in the background between image compactions, project.records.bin for project.json's
-   * `bytes` as read at open (`identity`), which were parsed whole into `records`: when the file is
-   * still the one read, its layout is one record a line, and every record can be vouched for.
-   * The store then reads those records from the lines, and their parsed objects go.
+   * `writeLinesOf` in the background, between image compactions. (A method, so the task holds
+   * these values alone: a closure made in `load` would keep all of load's scope, the parsed
+   * project among it, for as long as the store lives.)
+   */
+  private writeLinesLater(bytes: Buffer, records: readonly ImageRecord[], identity: string): void {
+    this.imageLog.betweenCompactions(() => this.writeLinesOf(bytes, records, identity));
+  }
+
+  /**
+   * Writes project.records.bin for project.json's `bytes` as read at open (`identity`), which
+   * were parsed whole into `records`: when the file is still the one read, its layout is one
+   * record a line, and every record can be vouched for. The store then reads those records from
+   * the lines, and their parsed objects go.
    */
   private async writeLinesOf(
     bytes: Buffer,
