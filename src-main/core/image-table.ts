@@ -32,7 +32,7 @@ import { isExactImageRecord } from './record-fast-check';
 
 export const IMAGE_LINES_FILE = 'project.records.bin';
 /** The sidecar's own format; another number is not read (project.json is parsed whole). */
-const LINES_FORMAT = 1;
+const LINES_FORMAT = 2;
 const MAGIC = Buffer.from('FSRECS\n\0', 'latin1');
 /** `{"id":"` starts every record line this studio writes. */
 const ID_PREFIX = Buffer.from('{"id":"', 'latin1');
@@ -49,6 +49,8 @@ export interface LineBase {
   starts: Float64Array;
   /** `recordCode` of each line's record. */
   codes: Uint8Array;
+  /** Each line's id's first 8 hex digits (`slotOf`), so the id table is built without the bytes. */
+  hashes: Uint32Array;
   /** Line i's text is text[textStarts[i], textStarts[i + 1]): `path\0source\0`, lower-cased. */
   textStarts: Uint32Array;
   text: Buffer;
@@ -64,6 +66,7 @@ export interface ImageLines {
   imagesEnd: number;
   starts: Float64Array;
   codes: Uint8Array;
+  hashes: Uint32Array;
   textStarts: Uint32Array;
   text: Buffer;
 }
@@ -73,6 +76,7 @@ type Entry = number | ImageRecord;
 /** What the sidecar holds per record besides its line's place: codes and searchable text. */
 export interface Columns {
   codes: Uint8Array;
+  hashes: Uint32Array;
   /** Record i's text is text[textStarts[i], textStarts[i + 1]): `path\0source\0`, lower-cased. */
   textStarts: Uint32Array;
   text: Buffer;
@@ -152,6 +156,7 @@ export class ImageTable implements IndexedImages {
         bytes,
         starts,
         codes: lines.codes,
+        hashes: lines.hashes,
         textStarts: lines.textStarts,
         text: lines.text,
       },
@@ -290,6 +295,7 @@ export class ImageTable implements IndexedImages {
     const pieces: Buffer[] = [];
     const starts = new Float64Array(count + 1);
     const codes = new Uint8Array(count);
+    const hashes = new Uint32Array(count);
     const textStarts = new Uint32Array(count + 1);
     const texts: Buffer[] = [];
     let size = 0;
@@ -313,6 +319,7 @@ export class ImageTable implements IndexedImages {
           const line = entry + (at - position);
           starts[at] = size + (base!.starts[line]! - from);
           codes[at] = base!.codes[line]!;
+          hashes[at] = base!.hashes[line]!;
           textStarts[at] = textSize + (base!.textStarts[line]! - textFrom);
         }
         const to = base!.starts[last + 1]! - 2;
@@ -328,6 +335,7 @@ export class ImageTable implements IndexedImages {
         pieces.push(line);
         size += line.length;
         codes[position] = recordCode(entry);
+        hashes[position] = slotOf(entry.id);
         exact &&= isExactImageRecord(entry);
         const text = textOf(entry);
         if (text === null) searchable = false;
@@ -346,7 +354,9 @@ export class ImageTable implements IndexedImages {
       pieces,
       size,
       starts,
-      columns: searchable ? { codes, text: Buffer.concat(texts, textSize), textStarts } : null,
+      columns: searchable
+        ? { codes, hashes, text: Buffer.concat(texts, textSize), textStarts }
+        : null,
       exact,
     };
   }
@@ -407,13 +417,8 @@ export class ImageTable implements IndexedImages {
     const base = this.base;
     for (let position = 0; position < entries.length; position += 1) {
       const entry = entries[position]!;
-      // A line's slot straight from its bytes: no id string made per image.
-      this.placeAt(
-        typeof entry === 'number'
-          ? slotOfBytes(base!.bytes, base!.starts[entry]! + ID_PREFIX.length)
-          : slotOf(entry.id),
-        position,
-      );
+      // A line's slot from the sidecar: no id string made, no line of the bytes touched.
+      this.placeAt(typeof entry === 'number' ? base!.hashes[entry]! : slotOf(entry.id), position);
     }
   }
 
@@ -443,16 +448,6 @@ function checked(raw: unknown, line: number): ImageRecord {
 /** An id's slot before masking: its first 8 hex digits (ids are SHA-256, so evenly spread). */
 function slotOf(imageId: string): number {
   return parseInt(imageId.slice(0, 8), 16) | 0;
-}
-
-const HEX = new Int8Array(256).fill(0);
-for (let digit = 0; digit < 16; digit += 1) HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
-
-/** `slotOf` of the id whose hex digits start at `at` in `bytes`. */
-function slotOfBytes(bytes: Buffer, at: number): number {
-  let hash = 0;
-  for (let index = 0; index < 8; index += 1) hash = (hash << 4) | HEX[bytes[at + index]!]!;
-  return hash;
 }
 
 /** Whether `{"id":"` starts at `at` in `bytes`. */
@@ -538,6 +533,7 @@ export function linesOfProject(
 /** Each record's code and text for the sidecar; null when a text cannot be searched as bytes. */
 export function columnsOf(records: readonly ImageRecord[]): Columns | null {
   const codes = new Uint8Array(records.length);
+  const hashes = new Uint32Array(records.length);
   const textStarts = new Uint32Array(records.length + 1);
   let text = Buffer.allocUnsafe(1 << 16);
   let size = 0;
@@ -556,10 +552,11 @@ export function columnsOf(records: readonly ImageRecord[]): Columns | null {
     textStarts[index] = size;
     size += text.write(value, size);
     codes[index] = recordCode(record);
+    hashes[index] = slotOf(record.id);
   }
   if (size > 0xffffffff) return null;
   textStarts[records.length] = size;
-  return { codes, text: text.subarray(0, size), textStarts };
+  return { codes, hashes, text: text.subarray(0, size), textStarts };
 }
 
 /** Deep-freezes an image record, so no caller can change it behind the table's back. */
@@ -601,7 +598,7 @@ export function encodeImageLines(
   columns: Columns,
   projectIdentity: string,
 ): { sidecar: Buffer; base: LineBase } {
-  const { codes, text, textStarts } = columns;
+  const { codes, hashes, text, textStarts } = columns;
   const header = Buffer.from(
     JSON.stringify({
       format: LINES_FORMAT,
@@ -618,6 +615,7 @@ export function encodeImageLines(
   const sections = [
     Buffer.from(written.starts.buffer, written.starts.byteOffset, written.starts.byteLength),
     Buffer.from(textStarts.buffer, textStarts.byteOffset, textStarts.byteLength),
+    Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength),
     Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength),
     text,
   ];
@@ -634,7 +632,7 @@ export function encodeImageLines(
   const sidecar = Buffer.concat([body, uint32(crc32(body))]);
   return {
     sidecar,
-    base: { bytes: written.bytes, starts: written.starts, codes, textStarts, text },
+    base: { bytes: written.bytes, starts: written.starts, codes, hashes, textStarts, text },
   };
 }
 
@@ -683,11 +681,20 @@ export function decodeImageLines(sidecar: Buffer | undefined): ImageLines | null
   };
   const startsBytes = take((n + 1) * 8);
   const textStartsBytes = take((n + 1) * 4);
+  const hashesBytes = take(n * 4);
   const codesBytes = take(n);
   const text = take(textBytes as number);
-  if (startsBytes === null || textStartsBytes === null || codesBytes === null || text === null) {
+  if (
+    startsBytes === null ||
+    textStartsBytes === null ||
+    hashesBytes === null ||
+    codesBytes === null ||
+    text === null
+  ) {
     return null;
   }
+  const hashes = new Uint32Array(n);
+  new Uint8Array(hashes.buffer).set(hashesBytes);
   const starts = new Float64Array(n + 1);
   new Uint8Array(starts.buffer).set(startsBytes);
   const textStarts = new Uint32Array(n + 1);
@@ -701,6 +708,7 @@ export function decodeImageLines(sidecar: Buffer | undefined): ImageLines | null
     imagesEnd: imagesEnd as number,
     starts,
     codes: new Uint8Array(codesBytes),
+    hashes,
     textStarts,
     text,
   };

@@ -304,7 +304,7 @@ describe('project.records.bin in the store', () => {
     const { sidecar } = encodeImageLines(
       PROJECT_SCHEMA_VERSION,
       { bytes, starts: moved.starts, imagesStart: lines.imagesStart, imagesEnd: lines.imagesEnd },
-      { codes: lines.codes, text: lines.text, textStarts: lines.textStarts },
+      { codes: lines.codes, hashes: lines.hashes, text: lines.text, textStarts: lines.textStarts },
       lines.projectIdentity,
     );
     await writeFile(path.join(dir, IMAGE_LINES_FILE), sidecar);
