@@ -78,12 +78,15 @@ await new Promise((resolve) => setTimeout(resolve, 200));
 gc();
 const memory = process.memoryUsage();
 const labelled = store.summary().labelledCount;
+// Whether project.records.bin vouched for the records (kept as lines), or they were parsed whole.
+const recordsAsLines = store.recordsAsLines;
 await store.close();
 
 console.log(
   JSON.stringify({
     images: store.library.size,
     labelled,
+    recordsAsLines,
     openMs: Math.round(openMs),
     openCpuMs: Math.round(openCpuMs),
     firstPageMs: Math.round(firstPageMs),

@@ -13,25 +13,11 @@
  */
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
-import type { ProjectFile } from '../shared/domain';
-import { AtomicJsonFile } from './atomic-json-file';
 import { writeFileAtomic } from './atomic-write';
 import { identityOf } from './labels-table';
-import { allExactImageRecords } from './record-fast-check';
 
 export const PROJECT_CHECK_FILE = 'project.checked.json';
 const FORMAT = 1;
-
-/** project.json's AtomicJsonFile, writing project.checked.json after each write. */
-export class CheckedProjectFile extends AtomicJsonFile<ProjectFile> {
-  override async write(data: ProjectFile): Promise<void> {
-    await super.write(data);
-    // The records in memory are the ones just serialised; undefined fields and finite numbers
-    // read back the same, so records that pass here pass when read.
-    if (!allExactImageRecords(data.images)) return;
-    await writeNote(this.file, identityOf(await stat(this.file, { bigint: true })));
-  }
-}
 
 /**
  * Writes the note for project.json as it was read at open (`identity`), whose records all passed
@@ -42,7 +28,8 @@ export async function vouchForRecords(file: string, identity: string): Promise<v
   await writeNote(file, identity);
 }
 
-function writeNote(file: string, identity: string): Promise<void> {
+/** Writes the note for project.json just written by the store (project-file.ts), as `identity`. */
+export function writeNote(file: string, identity: string): Promise<void> {
   return writeFileAtomic(
     path.join(path.dirname(file), PROJECT_CHECK_FILE),
     `${JSON.stringify({ format: FORMAT, projectIdentity: identity })}\n`,

@@ -41,9 +41,9 @@ function freshSchemas(store: ProjectStore): LabellingSchemas {
   const landmarks = store.landmarkSchema;
   const attributes = meta.attributeSchema ? builtinAttributeSchema(meta.attributeSchema) : null;
   const shapes: Point2[][] = [];
-  for (const image of store.listImages()) {
+  for (const imageId of store.imageIds()) {
     if (shapes.length >= MAX_FACES_FOR_MEAN) break;
-    const face = store.getFace(image.id);
+    const face = store.getFace(imageId);
     if (!face || face.points.length !== landmarks.points.length) continue;
     if (face.points.some((p) => p.v === 0)) continue;
     shapes.push(face.points.map((p) => [p.x, p.y] as const));

@@ -57,6 +57,34 @@ function stateCode(face: IndexedFace | undefined): number {
   return state === 'labelled' ? LABELLED : state === 'needs-review' ? NEEDS_REVIEW : UNLABELLED;
 }
 
+/**
+ * The image records the index is over, by position: an array, or a table that can answer ids,
+ * codes, lookups and text matches without parsing each record (core/image-table.ts).
+ */
+export interface IndexedImages {
+  readonly length: number;
+  at(position: number): ImageRecord | undefined;
+  /** The id at a position, without parsing the record. */
+  idAt?(position: number): string;
+  /** The record's `recordCode` at a position, without parsing it. */
+  codeAt?(position: number): number;
+  /** Where an id sits; when given, the index keeps no id map of its own. */
+  positionOf?(imageId: string): number | undefined;
+  /** A test of whether the record at a position has `text` (lower case) in its path or source. */
+  textMatcher?(text: string): (position: number) => boolean;
+}
+
+/** A record's split code and curation bits in one byte: split | bits << 2. */
+export function recordCode(image: ImageRecord): number {
+  return SPLIT_CODES[image.split] | (recordBits(image) << 2);
+}
+
+/** Whether an image's path or source holds `text` (lower case), as the scan decides. */
+export function recordHasText(image: ImageRecord, text: string): boolean {
+  const source = image.source?.toLowerCase() ?? '';
+  return image.path.toLowerCase().includes(text) || source.includes(text);
+}
+
 function recordBits(image: ImageRecord): number {
   const flagged = (image.flags?.length ?? 0) > 0;
   return (
@@ -131,8 +159,12 @@ function lowerBound(sorted: ArrayLike<number>, value: number): number {
 }
 
 export class LibraryIndex {
-  private images: readonly ImageRecord[] = [];
+  private images: IndexedImages = [];
   private readonly faces: StoredFaces;
+  /** Positions counted so far (the index's own length). */
+  private indexed = 0;
+  /** The last text filter's test, until a record changes. */
+  private textTest: { text: string; test: (position: number) => boolean } | null = null;
   private readonly positions = new Map<string, number>();
   private splitAt = new Uint8Array(0);
   private bitsAt = new Uint8Array(0);
@@ -154,15 +186,16 @@ export class LibraryIndex {
    * `images` is the store's index in order; `faces` the faces it stores (faces of images not in
    * the index are kept by the store but count for nothing here).
    */
-  constructor(images: readonly ImageRecord[], faces: StoredFaces) {
+  constructor(images: IndexedImages, faces: StoredFaces) {
     this.faces = faces;
     this.rebuild(images);
   }
 
   /** Indexes `images` from scratch (after a removal moved positions). */
-  rebuild(images: readonly ImageRecord[]): void {
+  rebuild(images: IndexedImages): void {
     this.images = images;
     this.positions.clear();
+    this.indexed = images.length;
     this.splitAt = new Uint8Array(images.length);
     this.bitsAt = new Uint8Array(images.length);
     this.stateAt = new Uint8Array(images.length);
@@ -173,14 +206,15 @@ export class LibraryIndex {
     this.stateCounts = [images.length, 0, 0];
     this.expressionCounts = new Map();
     this.recordsChanged();
-    images.forEach((image, position) => {
-      this.positions.set(image.id, position);
-      this.countRecord(position, image);
-    });
+    const ownPositions = images.positionOf === undefined;
+    for (let position = 0; position < images.length; position += 1) {
+      if (ownPositions) this.positions.set(this.idAt(position), position);
+      this.countCode(position, this.codeAt(position));
+    }
     // Face by face (a lookup per face in the positions), not image by image: a property lookup
     // per image id in the faces object cost seconds at 1M images.
     for (const face of this.faces.all()) {
-      const position = this.positions.get(face.imageId);
+      const position = this.positionOf(face.imageId);
       if (position === undefined) continue;
       const state = stateCode(face);
       this.stateAt[position] = state;
@@ -198,7 +232,9 @@ export class LibraryIndex {
   }
 
   positionOf(imageId: string): number | undefined {
-    return this.positions.get(imageId);
+    return this.images.positionOf === undefined
+      ? this.positions.get(imageId)
+      : this.images.positionOf(imageId);
   }
 
   /**
@@ -206,20 +242,25 @@ export class LibraryIndex {
    * one of the same id) or the next one (the record was appended). `images` is the store's index
    * after the change.
    */
-  putImage(images: readonly ImageRecord[], position: number, image: ImageRecord): void {
+  putImage(images: IndexedImages, position: number, image: ImageRecord): void {
     this.images = images;
-    const known = this.positions.get(image.id);
-    if (known === position) {
+    // A table that keeps the positions itself has placed the record already.
+    const known = images.positionOf === undefined ? this.positions.get(image.id) : undefined;
+    const replaced =
+      position < this.indexed &&
+      (images.positionOf === undefined ? known === position : this.idAt(position) === image.id);
+    if (replaced) {
       const old = { split: this.splitAt[position]!, bits: this.bitsAt[position]! };
       this.uncountRecord(old.split, old.bits);
-      this.countRecord(position, image);
+      this.countCode(position, recordCode(image));
     } else {
-      if (known !== undefined || position !== this.positions.size) {
+      if (known !== undefined || position !== this.indexed) {
         throw new Error(`the library index is out of step at ${image.id} (position ${position})`);
       }
       this.grow(position + 1);
-      this.positions.set(image.id, position);
-      this.countRecord(position, image);
+      this.indexed = position + 1;
+      if (images.positionOf === undefined) this.positions.set(image.id, position);
+      this.countCode(position, recordCode(image));
       this.placeFace(position, this.faces.get(image.id));
     }
     this.recordsChanged();
@@ -227,7 +268,7 @@ export class LibraryIndex {
 
   /** The face of an image changed (saved); a face of an image not in the index is ignored. */
   setFace(imageId: string, face: IndexedFace): void {
-    const position = this.positions.get(imageId);
+    const position = this.positionOf(imageId);
     if (position === undefined) return;
     // The kept record matches stay: queries look at the faces afresh.
     this.removeFace(position);
@@ -246,7 +287,7 @@ export class LibraryIndex {
   stats(missing: ReadonlySet<string> | null): LibraryStats {
     let missingCount = 0;
     if (missing !== null) {
-      for (const id of missing) if (this.positions.has(id)) missingCount += 1;
+      for (const id of missing) if (this.positionOf(id) !== undefined) missingCount += 1;
     }
     const [pool, train, val, test] = this.splitCounts as [number, number, number, number];
     return {
@@ -358,14 +399,10 @@ export class LibraryIndex {
     }
     if (record.flagged !== undefined && ((bits & FLAGGED) !== 0) !== record.flagged) return false;
     if (record.missing === undefined && record.text === undefined) return true;
-    const image = this.images[position]!;
-    if (record.missing !== undefined && missing.has(image.id) !== record.missing) return false;
-    if (record.text !== undefined) {
-      const source = image.source?.toLowerCase() ?? '';
-      if (!image.path.toLowerCase().includes(record.text) && !source.includes(record.text)) {
-        return false;
-      }
+    if (record.missing !== undefined && missing.has(this.idAt(position)) !== record.missing) {
+      return false;
     }
+    if (record.text !== undefined && !this.hasText(position, record.text)) return false;
     return true;
   }
 
@@ -393,7 +430,7 @@ export class LibraryIndex {
     if (record.missing === true) {
       const candidates: number[] = [];
       for (const id of missing) {
-        const position = this.positions.get(id);
+        const position = this.positionOf(id);
         if (position !== undefined) candidates.push(position);
       }
       candidates.sort((a, b) => a - b);
@@ -414,7 +451,7 @@ export class LibraryIndex {
   }
 
   private item(position: number, missing: ReadonlySet<string>): LibraryItem {
-    const image = this.images[position]!;
+    const image = this.images.at(position)!;
     const state = this.stateAt[position];
     return {
       ...image,
@@ -428,6 +465,28 @@ export class LibraryIndex {
   /** A record changed (or moved): the kept record matches no longer hold. */
   private recordsChanged(): void {
     this.matches.clear();
+    this.textTest = null;
+  }
+
+  private idAt(position: number): string {
+    return this.images.idAt === undefined
+      ? this.images.at(position)!.id
+      : this.images.idAt(position);
+  }
+
+  private codeAt(position: number): number {
+    return this.images.codeAt === undefined
+      ? recordCode(this.images.at(position)!)
+      : this.images.codeAt(position);
+  }
+
+  /** Whether the record at `position` holds `text` in its path or source (kept per text). */
+  private hasText(position: number, text: string): boolean {
+    const { textMatcher } = this.images;
+    if (textMatcher === undefined) return recordHasText(this.images.at(position)!, text);
+    if (this.textTest?.text !== text)
+      this.textTest = { text, test: textMatcher.call(this.images, text) };
+    return this.textTest.test(position);
   }
 
   private grow(length: number): void {
@@ -443,9 +502,9 @@ export class LibraryIndex {
     this.stateAt = larger(this.stateAt);
   }
 
-  private countRecord(position: number, image: ImageRecord): void {
-    const split = SPLIT_CODES[image.split];
-    const bits = recordBits(image);
+  private countCode(position: number, code: number): void {
+    const split = code & 3;
+    const bits = code >> 2;
     this.splitAt[position] = split;
     this.bitsAt[position] = bits;
     this.splitCounts[split]! += 1;

@@ -149,7 +149,7 @@ export async function importIntoProject(
     roots: source ? [...sources.keys()] : [dir],
     thumbnailDir: thumbnailDirOf(store),
     projectDir: store.dir,
-    existingIds: new Set(store.listImages().map((image) => image.id)),
+    existingIds: new Set(store.imageIds()),
     ...(options.subjectPattern && !source
       ? { subjectOf: subjectFromFileName(options.subjectPattern) }
       : {}),

@@ -69,13 +69,16 @@ export class ThumbnailsAhead {
   private async pass(): Promise<void> {
     const folder = thumbnailDirOf(this.store);
     const made = new Set(await readdir(folder).catch(() => [] as string[]));
-    // A copy: an import appending meanwhile is looked at by the pass its poke starts.
-    for (const record of [...this.store.listImages()]) {
-      if (made.has(`${record.id}.webp`)) continue;
+    // The ids alone (no record parsed for an image that has its thumbnail), copied: an import
+    // appending meanwhile is looked at by the pass its poke starts.
+    for (const id of [...this.store.imageIds()]) {
+      if (made.has(`${id}.webp`)) continue;
       await new Promise<void>((resolve) => setImmediate(resolve));
       await whenMediaQuiet(MEDIA_QUIET_MS);
       if (this.stopped || this.store.closed) return;
-      if (await this.make(record, folder)) this.made += 1;
+      // Removed meanwhile: nothing to make.
+      const record = this.store.getImage(id);
+      if (record !== null && (await this.make(record, folder))) this.made += 1;
     }
   }
 
