@@ -761,7 +761,10 @@ export class ProjectStore {
    * The library's queries and counts over the index, kept up to date by every write of this
    * store: `library:list` and `library:stats` read them instead of every record and face.
    */
-  get library(): Pick<LibraryIndex, 'query' | 'stats' | 'size'> {
+  get library(): Pick<
+    LibraryIndex,
+    'query' | 'stats' | 'size' | 'facesInSplit' | 'countFlagged' | 'splitSizes'
+  > {
     return this.index;
   }
 

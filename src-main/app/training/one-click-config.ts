@@ -22,7 +22,7 @@ import { parsePretrainConfig, type PretrainConfig } from '../../engine/pretrain/
 import { parseFinetuneConfig, type FinetuneConfig } from '../../engine/finetune/finetune-config';
 import type { ProjectStore } from '../../core/project-store';
 import type { FinetuneTaskName, TrainingKind } from '../../shared/training';
-import { pretrainSourcesOf } from './pretrain-sources';
+import { PRETRAIN_SPLITS, isFlaggedNoFace } from './pretrain-sources';
 
 export type ConfigObject = Record<string, unknown>;
 
@@ -34,14 +34,20 @@ export interface ProjectCounts {
   labelledTrainFaces: number;
 }
 
-/** The counts the one-click defaults are sized by, from a project (none open: zeros). */
+/**
+ * The counts the one-click defaults are sized by, from a project (none open: zeros): from the
+ * library index's counts, so the Train view's defaults do not parse every record (at 1M images,
+ * seconds). The same numbers as `pretrainSourcesOf(store).length` and the train split's faces.
+ */
 export function projectCounts(store: ProjectStore | null): ProjectCounts {
   if (!store) return { pretrainImages: 0, labelledTrainFaces: 0 };
-  let labelledTrainFaces = 0;
-  for (const image of store.listImages()) {
-    if (image.split === 'train' && store.getFace(image.id) !== null) labelledTrainFaces += 1;
-  }
-  return { pretrainImages: pretrainSourcesOf(store).length, labelledTrainFaces };
+  const { library } = store;
+  const sizes = library.splitSizes();
+  const noFace = library.countFlagged(PRETRAIN_SPLITS, isFlaggedNoFace);
+  return {
+    pretrainImages: sizes.pool + sizes.train - noFace,
+    labelledTrainFaces: library.facesInSplit('train'),
+  };
 }
 
 /**

@@ -5,13 +5,20 @@
  */
 import path from 'node:path';
 import type { FaceSource } from '../../engine/data/project-faces';
-import type { ImageRecord } from '../../shared/domain';
+import type { ImageRecord, Split } from '../../shared/domain';
 import type { ProjectStore } from '../../core/project-store';
 import { readProjectSnapshot } from './project-snapshot';
 
+/** The splits pre-training learns from; val and test stay unseen. */
+export const PRETRAIN_SPLITS: readonly Split[] = ['pool', 'train'];
+
+/** An image curation (or a person) flagged as having no face: pre-training leaves it out. */
+export const isFlaggedNoFace = (image: ImageRecord): boolean =>
+  image.flags?.includes('no-face') === true;
+
 export function pretrainSources(projectDir: string, images: readonly ImageRecord[]): FaceSource[] {
   return images
-    .filter((r) => (r.split === 'pool' || r.split === 'train') && !r.flags?.includes('no-face'))
+    .filter((r) => PRETRAIN_SPLITS.includes(r.split) && !isFlaggedNoFace(r))
     .map((r) => ({
       file: path.resolve(projectDir, r.path),
       width: r.width,

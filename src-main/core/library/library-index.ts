@@ -275,6 +275,35 @@ export class LibraryIndex {
     this.placeFace(position, face);
   }
 
+  /** How many stored faces belong to images of `split` (a look at the faces, not the images). */
+  facesInSplit(split: Split): number {
+    const code = SPLIT_CODES[split];
+    let count = 0;
+    for (const position of this.facePositions) if (this.splitAt[position] === code) count += 1;
+    return count;
+  }
+
+  /**
+   * How many images of `splits` have a curation flag and a record that passes `test`: only the
+   * flagged images' records are read (a look at a byte per image, not a parse of every record).
+   */
+  countFlagged(splits: readonly Split[], test: (image: ImageRecord) => boolean): number {
+    const codes = new Set(splits.map((split) => SPLIT_CODES[split]));
+    let count = 0;
+    for (let position = 0; position < this.indexed; position += 1) {
+      if ((this.bitsAt[position]! & FLAGGED) === 0 || !codes.has(this.splitAt[position]!)) continue;
+      const image = this.images.at(position);
+      if (image && test(image)) count += 1;
+    }
+    return count;
+  }
+
+  /** Images per split (the counts kept on write). */
+  splitSizes(): Record<Split, number> {
+    const [pool, train, val, test] = this.splitCounts as [number, number, number, number];
+    return { pool, train, val, test };
+  }
+
   /** Labelled and to-review counts over the indexed images (the header's summary). */
   faceCounts(): { labelled: number; needsReview: number } {
     return {

@@ -1,10 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ProjectStore } from '../../../src-main/core/project-store';
+import type { ImageRecord, Split } from '../../../src-main/shared/domain';
+import { faceWithCounter, imageRecord } from '../../support/project-data';
 import {
   mergeConfig,
   oneClickConfig,
   oneClickFinetuneConfig,
   oneClickFinetuneInput,
   oneClickPretrainConfig,
+  projectCounts,
   resolveRunConfig,
 } from '../../../src-main/app/training/one-click-config';
 import { parseFinetuneConfig } from '../../../src-main/engine/finetune/finetune-config';
@@ -172,5 +179,63 @@ describe('one-click landmarks', () => {
     expect(
       oneClickFinetuneInput('landmarks', counts, { model: { preset: 'small' } }, true).model,
     ).toEqual({ preset: 'small' });
+  });
+});
+
+describe('projectCounts', () => {
+  /** The counts by their definition: a look at every record and face. */
+  function scanned(store: ProjectStore) {
+    const images = store.listImages();
+    return {
+      pretrainImages: images.filter(
+        (r) => (r.split === 'pool' || r.split === 'train') && !r.flags?.includes('no-face'),
+      ).length,
+      labelledTrainFaces: images.filter((r) => r.split === 'train' && store.getFace(r.id) !== null)
+        .length,
+    };
+  }
+
+  it('match a scan of the records through split moves, flags, faces and removals', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'project-counts-'));
+    const store = await ProjectStore.create(path.join(dir, 'p'), {
+      name: 'counts',
+      landmarkSchema: 'ibug68',
+      attributeSchema: null,
+    });
+    try {
+      const splits: Split[] = ['pool', 'train', 'val', 'test', 'train', 'pool', 'train'];
+      const records: ImageRecord[] = Array.from({ length: 40 }, (_, n) => {
+        const base = { ...imageRecord(n), split: splits[n % splits.length]! };
+        // no-face on some pool/train/val images, another flag on others (not left out).
+        if (n % 5 === 1) return { ...base, face: null, flags: ['no-face'] };
+        if (n % 5 === 3) return { ...base, flags: ['near-duplicate'] };
+        return base;
+      });
+      await store.putImages(records);
+      for (const n of [0, 1, 2, 3, 4, 6, 8, 11, 13, 18, 25, 32])
+        await store.saveFace(faceWithCounter(records[n]!.id, n));
+      const first = projectCounts(store);
+      expect(first).toEqual(scanned(store));
+      expect(first.pretrainImages).toBeGreaterThan(0);
+      expect(first.labelledTrainFaces).toBeGreaterThan(0);
+
+      // A labelled image moves out of train, a no-face flag is lifted, one is set, one removed.
+      await store.putImages([
+        { ...records[4]!, split: 'val' },
+        { ...records[1]!, flags: [] },
+        { ...records[5]!, flags: ['no-face'] },
+      ]);
+      await store.removeImages([records[6]!.id]);
+      const second = projectCounts(store);
+      expect(second).toEqual(scanned(store));
+      expect(second).not.toEqual(first);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('are zeros with no project open', () => {
+    expect(projectCounts(null)).toEqual({ pretrainImages: 0, labelledTrainFaces: 0 });
   });
 });
