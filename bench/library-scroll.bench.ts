@@ -15,14 +15,23 @@
  * Times are wall clock on whatever machine runs it; the server's CPU time (its /proc stat) is
  * printed beside them. Pass a folder to keep the built project there and reuse it next time, and
  * `--images=1000000` for the 1M figures.
+ *
+ * Thumbnails: by default (`--thumbnails=cold`) every run starts with none made, so the first
+ * screen makes its own. `--thumbnails=ahead` is a project reopened after its thumbnails were made
+ * ahead in the background (core/library/thumbnails-ahead.ts): every record gets the thumbnail of
+ * the HELEN photo its file is linked to, made once per photo through the same pipeline and
+ * hard-linked under each image's id, so it is there in minutes rather than the hours 100,000
+ * makes would take on a small machine.
  */
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, link, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page, type Request } from 'playwright-core';
-import { imageRecord } from '../tests/support/project-data';
+import { openImage } from '../src-main/core/library/image-source';
+import { thumbnailPath, writeThumbnail } from '../src-main/core/library/thumbnails';
+import { imageId, imageRecord } from '../tests/support/project-data';
 import { startServe } from '../tests/support/serve-process';
-import { buildBenchProject, linkHelenImages } from './bench-project';
+import { buildBenchProject, HELEN_TRAIN, linkHelenImages } from './bench-project';
 
 /** The DOM names the functions run in the page use (this file compiles without the DOM lib). */
 interface Box {
@@ -50,6 +59,11 @@ const IMAGES = Number(args.find((arg) => arg.startsWith('--images='))?.slice(9) 
 const FACES = 10_000;
 const POINTS = 98;
 const SCROLL_MS = 4_000;
+/** `--thumbnails=ahead`: every thumbnail made before the run; `cold` (default): none. */
+const THUMBNAILS = args.find((arg) => arg.startsWith('--thumbnails='))?.slice(13) ?? 'cold';
+if (THUMBNAILS !== 'cold' && THUMBNAILS !== 'ahead') {
+  throw new Error(`--thumbnails=${THUMBNAILS}: expected cold or ahead`);
+}
 
 const keep = args.find((arg) => !arg.startsWith('--'));
 const root = keep ? path.resolve(keep) : await mkdtemp(path.join(os.tmpdir(), 'fs-scroll-bench-'));
@@ -75,8 +89,42 @@ if (!(await exists(path.join(dir, 'project.json')))) {
   console.log(`built ${IMAGES} images in ${Math.round(performance.now() - started)} ms`);
 }
 
-// Every run starts with no thumbnail made (a kept project keeps those of the last run otherwise).
-await rm(path.join(dir, 'cache', 'thumbs'), { recursive: true, force: true });
+const thumbsDir = path.join(dir, 'cache', 'thumbs');
+
+/**
+ * Every image's thumbnail, as thumbnails-ahead.ts leaves them: image n's file is a link to HELEN
+ * photo n mod photos (linkHelenImages), so its thumbnail is that photo's, made once per photo.
+ */
+async function makeThumbnailsAhead(): Promise<void> {
+  const started = performance.now();
+  const photos = (await readdir(HELEN_TRAIN)).filter((name) => name.endsWith('.jpg')).sort();
+  const perPhoto = path.join(root, 'photo-thumbs');
+  for (const [i, photo] of photos.entries()) {
+    await writeThumbnail(
+      (await openImage(path.join(HELEN_TRAIN, photo))).pipeline(),
+      perPhoto,
+      String(i),
+    );
+  }
+  await mkdir(thumbsDir, { recursive: true });
+  const made = new Set(await readdir(thumbsDir));
+  const pending: Promise<void>[] = [];
+  for (let n = 0; n < IMAGES; n += 1) {
+    const id = imageId(n);
+    if (made.has(`${id}.webp`)) continue;
+    const photoThumb = thumbnailPath(perPhoto, String(n % photos.length));
+    pending.push(link(photoThumb, thumbnailPath(thumbsDir, id)));
+    if (pending.length >= 256) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  console.log(
+    `thumbnails made ahead: ${IMAGES - made.size} linked in ${Math.round(performance.now() - started)} ms`,
+  );
+}
+
+if (THUMBNAILS === 'ahead') await makeThumbnailsAhead();
+// Cold: every run starts with no thumbnail made (a kept project keeps those of the last run).
+else await rm(thumbsDir, { recursive: true, force: true });
 
 // The project is opened by the page, not at start: a minute is room enough on a busy machine.
 const { server, url } = await startServe(dataDir, root, 60_000);
@@ -87,19 +135,8 @@ async function serverCpuMs(): Promise<number> {
 }
 /** Thumbnails in the project's cache so far. */
 async function countThumbnails(): Promise<number> {
-  return (await readdir(path.join(dir, 'cache', 'thumbs')).catch(() => [])).length;
+  return (await readdir(thumbsDir).catch(() => [])).length;
 }
-const token = new URL(url).searchParams.get('token')!;
-
-async function invoke(channel: string, payload: unknown): Promise<unknown> {
-  const response = await fetch(new URL('/api/invoke', url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-studio-token': token },
-    body: JSON.stringify({ channel, payload }),
-  });
-  return response.json();
-}
-
 /** Every tile on screen shows a loaded thumbnail. */
 function visibleThumbnailsShown(page: Page): Promise<boolean> {
   return page.evaluate(() => {
@@ -162,16 +199,24 @@ try {
   });
   const reset = () => Object.keys(requests).forEach((k) => (requests[k as 'list'] = 0));
 
+  // The click on Open with the project's folder typed in (the home page is loaded already).
   await page.goto(url);
+  await page.getByLabel('Project folder to open').fill(dir);
   const cpu0 = await serverCpuMs();
   const openStart = performance.now();
-  await invoke('project:open', { dir });
+  const opened = page.waitForResponse(
+    (response) =>
+      response.url().endsWith('/api/invoke') &&
+      (response.request().postDataJSON() as { channel: string }).channel === 'project:open',
+    { timeout: 120_000 },
+  );
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await opened;
   const openApiMs = performance.now() - openStart;
-  await page.goto(url);
   await page
     .getByTestId('library-count')
     .filter({ hasText: `${IMAGES} images` })
-    .waitFor();
+    .waitFor({ timeout: 120_000 });
   const thumbsMs = await until(() => visibleThumbnailsShown(page), 120_000);
   const openMs = performance.now() - openStart;
   console.log(
