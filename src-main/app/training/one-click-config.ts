@@ -22,7 +22,7 @@ import { parsePretrainConfig, type PretrainConfig } from '../../engine/pretrain/
 import { parseFinetuneConfig, type FinetuneConfig } from '../../engine/finetune/finetune-config';
 import type { ProjectStore } from '../../core/project-store';
 import type { FinetuneTaskName, TrainingKind } from '../../shared/training';
-import { pretrainSourcesOf } from './pretrain-sources';
+import { pretrainSourceCount } from './pretrain-sources';
 
 export type ConfigObject = Record<string, unknown>;
 
@@ -41,7 +41,7 @@ export function projectCounts(store: ProjectStore | null): ProjectCounts {
   for (const image of store.listImages()) {
     if (image.split === 'train' && store.getFace(image.id) !== null) labelledTrainFaces += 1;
   }
-  return { pretrainImages: pretrainSourcesOf(store).length, labelledTrainFaces };
+  return { pretrainImages: pretrainSourceCount(store.listImages()), labelledTrainFaces };
 }
 
 /**

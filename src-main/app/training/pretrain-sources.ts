@@ -9,15 +9,28 @@ import type { ImageRecord } from '../../shared/domain';
 import type { ProjectStore } from '../../core/project-store';
 import { readProjectSnapshot } from './project-snapshot';
 
+/** Whether pre-training learns from this image. */
+function isPretrainSource(image: ImageRecord): boolean {
+  return (image.split === 'pool' || image.split === 'train') && !image.flags?.includes('no-face');
+}
+
 export function pretrainSources(projectDir: string, images: readonly ImageRecord[]): FaceSource[] {
-  return images
-    .filter((r) => (r.split === 'pool' || r.split === 'train') && !r.flags?.includes('no-face'))
-    .map((r) => ({
-      file: path.resolve(projectDir, r.path),
-      width: r.width,
-      height: r.height,
-      crop: r.face?.crop ?? null,
-    }));
+  return images.filter(isPretrainSource).map((r) => ({
+    file: path.resolve(projectDir, r.path),
+    width: r.width,
+    height: r.height,
+    crop: r.face?.crop ?? null,
+  }));
+}
+
+/**
+ * How many images pre-training learns from, without building their sources (the Train view's
+ * one-click config asks on every opening: at 100,000 images a path.resolve and an object each).
+ */
+export function pretrainSourceCount(images: readonly ImageRecord[]): number {
+  let count = 0;
+  for (const image of images) if (isPretrainSource(image)) count += 1;
+  return count;
 }
 
 export function pretrainSourcesOf(store: ProjectStore): FaceSource[] {
