@@ -195,6 +195,53 @@ function measureFilterChange(count: number, secondPath: string): string {
   })()`;
 }
 
+/**
+ * The views timed, each with what shows it is open: the labeller's image (with the first image's
+ * face on it), Train's run list answered, Models' shelf answered (the bench project has neither
+ * runs nor models).
+ */
+const VIEWS: [string, string][] = [
+  ['Label', `document.querySelector('[data-testid="labelling-stage"][data-image-ready="true"]')`],
+  ['Train', `document.body.textContent.includes('No run yet')`],
+  ['Models', `document.body.textContent.includes('No models yet')`],
+];
+
+/**
+ * A script for the page that times the next click: from it until `condition` (a JS expression)
+ * holds after a DOM change (shown), then the frame after (painted), into `window.until_`.
+ */
+function measureUntil(condition: string): string {
+  return `(() => {
+    window.until_ = null;
+    let t0 = null;
+    const observer = new MutationObserver(() => {
+      if (t0 === null || !(${condition})) return;
+      observer.disconnect();
+      const result = { shown: performance.now() - t0 };
+      requestAnimationFrame(() => setTimeout(() => {
+        result.painted = performance.now() - t0;
+        window.until_ = result;
+      }, 0));
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    document.addEventListener('click', () => (t0 = performance.now()), { capture: true, once: true });
+  })()`;
+}
+
+/**
+ * Polls `expression` in the page until it is not null (a string evaluated through the debugging
+ * protocol: the page's CSP allows no eval, which waitForFunction's polling needs).
+ */
+async function pageValue(page: Page, expression: string, limitMs: number): Promise<unknown> {
+  let value: unknown = null;
+  const found = await until(
+    async () => (value = await page.evaluate(expression)) !== null,
+    limitMs,
+  );
+  if (found === null) throw new Error(`${expression} still null after ${limitMs} ms`);
+  return value;
+}
+
 async function until(check: () => Promise<boolean>, limitMs: number): Promise<number | null> {
   const start = performance.now();
   while (performance.now() - start < limitMs) {
@@ -292,9 +339,10 @@ try {
       .filter({ hasText: `${expectedCount} images` })
       .waitFor();
     const driven = performance.now() - filterStart;
-    const inPage = (await (
-      await page.waitForFunction('window.filterChange_', undefined, { timeout: 60_000 })
-    ).jsonValue()) as { shown: number; painted: number };
+    const inPage = (await pageValue(page, 'window.filterChange_', 60_000)) as {
+      shown: number;
+      painted: number;
+    };
     await until(() => visibleThumbnailsShown(page), 60_000);
     filterRuns.push({ driven, ...inPage, thumbs: performance.now() - filterStart });
   }
@@ -323,6 +371,27 @@ try {
       .waitFor();
   }
   await until(() => visibleThumbnailsShown(page), 60_000);
+
+  // Label, Train and Models opened from the Library (each, then back): in the page, from the
+  // click to the view's content shown (its requests answered) and painted.
+  const sections = page.getByRole('navigation', { name: 'Project sections' });
+  const viewTimes: string[] = [];
+  for (const [name, ready] of VIEWS) {
+    await page.evaluate(measureUntil(ready));
+    await sections.getByRole('button', { name, exact: true }).click();
+    const shown = (await pageValue(page, 'window.until_', 120_000)) as {
+      shown: number;
+      painted: number;
+    };
+    viewTimes.push(`${name} ${Math.round(shown.shown)}/${Math.round(shown.painted)}`);
+    await sections.getByRole('button', { name: 'Library', exact: true }).click();
+    await page
+      .getByTestId('library-count')
+      .filter({ hasText: `${IMAGES} images` })
+      .waitFor();
+    await until(() => visibleThumbnailsShown(page), 60_000);
+  }
+  console.log(`views opened, click → shown/painted ms: ${viewTimes.join(', ')}`);
 
   reset();
   const cpu1 = await serverCpuMs();
