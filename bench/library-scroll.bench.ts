@@ -15,14 +15,23 @@
  * Times are wall clock on whatever machine runs it; the server's CPU time (its /proc stat) is
  * printed beside them. Pass a folder to keep the built project there and reuse it next time, and
  * `--images=1000000` for the 1M figures.
+ *
+ * Thumbnails: by default (`--thumbnails=cold`) every run starts with none made, so the first
+ * screen makes its own. `--thumbnails=ahead` is a project reopened after its thumbnails were made
+ * ahead in the background (core/library/thumbnails-ahead.ts): every record gets the thumbnail of
+ * the HELEN photo its file is linked to, made once per photo through the same pipeline and
+ * hard-linked under each image's id, so it is there in minutes rather than the hours 100,000
+ * makes would take on a small machine.
  */
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, link, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page, type Request } from 'playwright-core';
-import { imageRecord } from '../tests/support/project-data';
+import { openImage } from '../src-main/core/library/image-source';
+import { thumbnailPath, writeThumbnail } from '../src-main/core/library/thumbnails';
+import { imageId, imageRecord } from '../tests/support/project-data';
 import { startServe } from '../tests/support/serve-process';
-import { buildBenchProject, linkHelenImages } from './bench-project';
+import { buildBenchProject, HELEN_TRAIN, linkHelenImages } from './bench-project';
 
 /** The DOM names the functions run in the page use (this file compiles without the DOM lib). */
 interface Box {
@@ -50,6 +59,13 @@ const IMAGES = Number(args.find((arg) => arg.startsWith('--images='))?.slice(9) 
 const FACES = 10_000;
 const POINTS = 98;
 const SCROLL_MS = 4_000;
+/** Filter changes timed (split val, then any, …). */
+const FILTER_RUNS = 6;
+/** `--thumbnails=ahead`: every thumbnail made before the run; `cold` (default): none. */
+const THUMBNAILS = args.find((arg) => arg.startsWith('--thumbnails='))?.slice(13) ?? 'cold';
+if (THUMBNAILS !== 'cold' && THUMBNAILS !== 'ahead') {
+  throw new Error(`--thumbnails=${THUMBNAILS}: expected cold or ahead`);
+}
 
 const keep = args.find((arg) => !arg.startsWith('--'));
 const root = keep ? path.resolve(keep) : await mkdtemp(path.join(os.tmpdir(), 'fs-scroll-bench-'));
@@ -75,8 +91,42 @@ if (!(await exists(path.join(dir, 'project.json')))) {
   console.log(`built ${IMAGES} images in ${Math.round(performance.now() - started)} ms`);
 }
 
-// Every run starts with no thumbnail made (a kept project keeps those of the last run otherwise).
-await rm(path.join(dir, 'cache', 'thumbs'), { recursive: true, force: true });
+const thumbsDir = path.join(dir, 'cache', 'thumbs');
+
+/**
+ * Every image's thumbnail, as thumbnails-ahead.ts leaves them: image n's file is a link to HELEN
+ * photo n mod photos (linkHelenImages), so its thumbnail is that photo's, made once per photo.
+ */
+async function makeThumbnailsAhead(): Promise<void> {
+  const started = performance.now();
+  const photos = (await readdir(HELEN_TRAIN)).filter((name) => name.endsWith('.jpg')).sort();
+  const perPhoto = path.join(root, 'photo-thumbs');
+  for (const [i, photo] of photos.entries()) {
+    await writeThumbnail(
+      (await openImage(path.join(HELEN_TRAIN, photo))).pipeline(),
+      perPhoto,
+      String(i),
+    );
+  }
+  await mkdir(thumbsDir, { recursive: true });
+  const made = new Set(await readdir(thumbsDir));
+  const pending: Promise<void>[] = [];
+  for (let n = 0; n < IMAGES; n += 1) {
+    const id = imageId(n);
+    if (made.has(`${id}.webp`)) continue;
+    const photoThumb = thumbnailPath(perPhoto, String(n % photos.length));
+    pending.push(link(photoThumb, thumbnailPath(thumbsDir, id)));
+    if (pending.length >= 256) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  console.log(
+    `thumbnails made ahead: ${IMAGES - made.size} linked in ${Math.round(performance.now() - started)} ms`,
+  );
+}
+
+if (THUMBNAILS === 'ahead') await makeThumbnailsAhead();
+// Cold: every run starts with no thumbnail made (a kept project keeps those of the last run).
+else await rm(thumbsDir, { recursive: true, force: true });
 
 // The project is opened by the page, not at start: a minute is room enough on a busy machine.
 const { server, url } = await startServe(dataDir, root, 60_000);
@@ -87,19 +137,8 @@ async function serverCpuMs(): Promise<number> {
 }
 /** Thumbnails in the project's cache so far. */
 async function countThumbnails(): Promise<number> {
-  return (await readdir(path.join(dir, 'cache', 'thumbs')).catch(() => [])).length;
+  return (await readdir(thumbsDir).catch(() => [])).length;
 }
-const token = new URL(url).searchParams.get('token')!;
-
-async function invoke(channel: string, payload: unknown): Promise<unknown> {
-  const response = await fetch(new URL('/api/invoke', url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-studio-token': token },
-    body: JSON.stringify({ channel, payload }),
-  });
-  return response.json();
-}
-
 /** Every tile on screen shows a loaded thumbnail. */
 function visibleThumbnailsShown(page: Page): Promise<boolean> {
   return page.evaluate(() => {
@@ -111,6 +150,96 @@ function visibleThumbnailsShown(page: Page): Promise<boolean> {
     });
     return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
   });
+}
+
+function percentileOf(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * A script for the page that times the next filter change: from its change event until the count
+ * reads `count` images and the second tile shows `secondPath` with no placeholder in view (shown),
+ * then the frame after (painted), into `window.filterChange_`. A string: the page has none of the
+ * helpers tsx might wrap a function with.
+ */
+function measureFilterChange(count: number, secondPath: string): string {
+  return `(() => {
+    window.filterChange_ = null;
+    const section = document.querySelector('.library');
+    const grid = document.querySelector('[data-testid="thumbnail-grid"]');
+    const counter = document.querySelector('[data-testid="library-count"]');
+    let t0 = null;
+    const shown = () => {
+      if (counter.textContent.trim() !== '${count} images') return false;
+      const second = grid.querySelectorAll('li')[1];
+      const tile = second && second.querySelector('[data-testid="tile"]');
+      if (!tile || tile.getAttribute('title') !== ${JSON.stringify(secondPath)}) return false;
+      const box = grid.getBoundingClientRect();
+      return [...grid.querySelectorAll('li')].every((li) => {
+        const r = li.getBoundingClientRect();
+        return r.bottom <= box.top || r.top >= box.bottom || li.querySelector('[data-testid="tile"]');
+      });
+    };
+    const observer = new MutationObserver(() => {
+      if (t0 === null || !shown()) return;
+      observer.disconnect();
+      const result = { shown: performance.now() - t0 };
+      requestAnimationFrame(() => setTimeout(() => {
+        result.painted = performance.now() - t0;
+        window.filterChange_ = result;
+      }, 0));
+    });
+    observer.observe(section, { subtree: true, childList: true, characterData: true, attributes: true });
+    section.addEventListener('change', () => (t0 = performance.now()), { capture: true, once: true });
+  })()`;
+}
+
+/**
+ * The views timed, each with what shows it is open: the labeller's image (with the first image's
+ * face on it), Train's run list answered, Models' shelf answered (the bench project has neither
+ * runs nor models).
+ */
+const VIEWS: [string, string][] = [
+  ['Label', `document.querySelector('[data-testid="labelling-stage"][data-image-ready="true"]')`],
+  ['Train', `document.body.textContent.includes('No run yet')`],
+  ['Models', `document.body.textContent.includes('No models yet')`],
+];
+
+/**
+ * A script for the page that times the next click: from it until `condition` (a JS expression)
+ * holds after a DOM change (shown), then the frame after (painted), into `window.until_`.
+ */
+function measureUntil(condition: string): string {
+  return `(() => {
+    window.until_ = null;
+    let t0 = null;
+    const observer = new MutationObserver(() => {
+      if (t0 === null || !(${condition})) return;
+      observer.disconnect();
+      const result = { shown: performance.now() - t0 };
+      requestAnimationFrame(() => setTimeout(() => {
+        result.painted = performance.now() - t0;
+        window.until_ = result;
+      }, 0));
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    document.addEventListener('click', () => (t0 = performance.now()), { capture: true, once: true });
+  })()`;
+}
+
+/**
+ * Polls `expression` in the page until it is not null (a string evaluated through the debugging
+ * protocol: the page's CSP allows no eval, which waitForFunction's polling needs).
+ */
+async function pageValue(page: Page, expression: string, limitMs: number): Promise<unknown> {
+  let value: unknown = null;
+  const found = await until(
+    async () => (value = await page.evaluate(expression)) !== null,
+    limitMs,
+  );
+  if (found === null) throw new Error(`${expression} still null after ${limitMs} ms`);
+  return value;
 }
 
 async function until(check: () => Promise<boolean>, limitMs: number): Promise<number | null> {
@@ -162,16 +291,24 @@ try {
   });
   const reset = () => Object.keys(requests).forEach((k) => (requests[k as 'list'] = 0));
 
+  // The click on Open with the project's folder typed in (the home page is loaded already).
   await page.goto(url);
+  await page.getByLabel('Project folder to open').fill(dir);
   const cpu0 = await serverCpuMs();
   const openStart = performance.now();
-  await invoke('project:open', { dir });
+  const opened = page.waitForResponse(
+    (response) =>
+      response.url().endsWith('/api/invoke') &&
+      (response.request().postDataJSON() as { channel: string }).channel === 'project:open',
+    { timeout: 120_000 },
+  );
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await opened;
   const openApiMs = performance.now() - openStart;
-  await page.goto(url);
   await page
     .getByTestId('library-count')
     .filter({ hasText: `${IMAGES} images` })
-    .waitFor();
+    .waitFor({ timeout: 120_000 });
   const thumbsMs = await until(() => visibleThumbnailsShown(page), 120_000);
   const openMs = performance.now() - openStart;
   console.log(
@@ -180,27 +317,81 @@ try {
       `(server CPU ${(await serverCpuMs()) - cpu0} ms)`,
   );
 
+  // Filter changes, split val ↔ any: the time Playwright's selectOption + waitFor take, and in
+  // the page from the change event to the count and the grid's tiles showing the new filter
+  // (a MutationObserver), and to the next frame after that (painted).
+  const filterRuns: { driven: number; shown: number; painted: number; thumbs: number }[] = [];
   reset();
-  const filterStart = performance.now();
-  await page.getByRole('form', { name: 'Filters' }).getByLabel('Split').selectOption('val');
-  await page
-    .getByTestId('library-count')
-    .filter({ hasText: `${IMAGES / 10} images` })
-    .waitFor();
-  const filterMs = performance.now() - filterStart;
-  await until(() => visibleThumbnailsShown(page), 60_000);
-  const filterThumbsMs = performance.now() - filterStart;
-  await until(async () => requests.stats > 0, 10_000);
+  const filterCpu0 = await serverCpuMs();
+  for (let run = 0; run < FILTER_RUNS; run += 1) {
+    const val = run % 2 === 0;
+    const expectedCount = val ? IMAGES / 10 : IMAGES;
+    // The second image of the filter: image 10 (val holds every tenth), or image 1.
+    const expectedSecond = imageRecord(val ? 10 : 1).path;
+    await page.evaluate(measureFilterChange(expectedCount, expectedSecond));
+    const filterStart = performance.now();
+    await page
+      .getByRole('form', { name: 'Filters' })
+      .getByLabel('Split')
+      .selectOption(val ? 'val' : '');
+    await page
+      .getByTestId('library-count')
+      .filter({ hasText: `${expectedCount} images` })
+      .waitFor();
+    const driven = performance.now() - filterStart;
+    const inPage = (await pageValue(page, 'window.filterChange_', 60_000)) as {
+      shown: number;
+      painted: number;
+    };
+    await until(() => visibleThumbnailsShown(page), 60_000);
+    filterRuns.push({ driven, ...inPage, thumbs: performance.now() - filterStart });
+  }
+  // Room for a request sent late (a stats or a second list) to be counted.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const median = (pick: (run: (typeof filterRuns)[number]) => number) =>
+    Math.round(percentileOf(filterRuns.map(pick), 50));
   console.log(
-    `filter change → count and grid ${Math.round(filterMs)} ms, → every visible thumbnail ` +
-      `${Math.round(filterThumbsMs)} ms; ${requests.list} list and ${requests.stats} stats requests`,
+    `filter change (${FILTER_RUNS}, split val ↔ any), medians: in the page, change → count and ` +
+      `grid shown ${median((r) => r.shown)} ms, painted ${median((r) => r.painted)} ms; driven ` +
+      `(selectOption → count seen) ${median((r) => r.driven)} ms; → every visible thumbnail ` +
+      `${median((r) => r.thumbs)} ms; ${requests.list} list and ${requests.stats} stats requests ` +
+      `in all; server CPU ${(await serverCpuMs()) - filterCpu0} ms`,
   );
-  await page.getByRole('form', { name: 'Filters' }).getByLabel('Split').selectOption('');
-  await page
-    .getByTestId('library-count')
-    .filter({ hasText: `${IMAGES} images` })
-    .waitFor();
+  console.log(
+    `  each (shown/painted/driven ms): ` +
+      filterRuns
+        .map((r) => [r.shown, r.painted, r.driven].map((x) => Math.round(x)).join('/'))
+        .join(', '),
+  );
+  if (FILTER_RUNS % 2 === 1) {
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Split').selectOption('');
+    await page
+      .getByTestId('library-count')
+      .filter({ hasText: `${IMAGES} images` })
+      .waitFor();
+  }
   await until(() => visibleThumbnailsShown(page), 60_000);
+
+  // Label, Train and Models opened from the Library (each, then back): in the page, from the
+  // click to the view's content shown (its requests answered) and painted.
+  const sections = page.getByRole('navigation', { name: 'Project sections' });
+  const viewTimes: string[] = [];
+  for (const [name, ready] of VIEWS) {
+    await page.evaluate(measureUntil(ready));
+    await sections.getByRole('button', { name, exact: true }).click();
+    const shown = (await pageValue(page, 'window.until_', 120_000)) as {
+      shown: number;
+      painted: number;
+    };
+    viewTimes.push(`${name} ${Math.round(shown.shown)}/${Math.round(shown.painted)}`);
+    await sections.getByRole('button', { name: 'Library', exact: true }).click();
+    await page
+      .getByTestId('library-count')
+      .filter({ hasText: `${IMAGES} images` })
+      .waitFor();
+    await until(() => visibleThumbnailsShown(page), 60_000);
+  }
+  console.log(`views opened, click → shown/painted ms: ${viewTimes.join(', ')}`);
 
   reset();
   const cpu1 = await serverCpuMs();

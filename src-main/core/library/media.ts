@@ -41,21 +41,32 @@ export function parseMediaRequest(
   return { kind, imageId };
 }
 
+/**
+ * How long the page must have asked for no image or thumbnail before background work goes on:
+ * longer than the gap between two thumbnails the page loads in a row (a few ms), short enough
+ * that the work resumes soon after the user stops (thumbnails-ahead.ts, missing-images.ts).
+ */
+export const MEDIA_QUIET_MS = 500;
+
 /** Media requests being answered now, when the last one ended, and who waits for none. */
 let inFlight = 0;
 let lastEnded = Number.NEGATIVE_INFINITY;
 let idleWaiters: (() => void)[] = [];
 
 /**
- * Resolves once no media request has been answered for `quietMs`: background work yields to the
- * page's. The page asks for thumbnails a few at a time, each right after the last came back, so
- * waiting only while one is being answered would slip a background thumbnail into every gap
- * (thumbnails-ahead.ts).
+ * Resolves once no media request has been answered for `quietMs` (nor, given `since`, a
+ * `performance.now()` time such as a project's opening, has it been less than `quietMs` since
+ * then): background work yields to the page's. The page asks for thumbnails a few at a time,
+ * each right after the last came back, so waiting only while one is being answered would slip a
+ * background thumbnail into every gap (thumbnails-ahead.ts).
  */
-export async function whenMediaQuiet(quietMs: number): Promise<void> {
+export async function whenMediaQuiet(
+  quietMs: number,
+  since = Number.NEGATIVE_INFINITY,
+): Promise<void> {
   for (;;) {
     if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-    const left = lastEnded + quietMs - performance.now();
+    const left = Math.max(lastEnded, since) + quietMs - performance.now();
     if (left <= 0 && inFlight === 0) return;
     if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
   }

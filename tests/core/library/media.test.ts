@@ -1,11 +1,15 @@
 /**
- * The media resolver's quiet spell: background work (thumbnails made ahead) waits until the page
- * has asked for no image for a while, not merely until none is being answered, so it does not
- * slip into the gaps between the thumbnails the page loads one after another.
+ * The media resolver's quiet spell: background work (thumbnails made ahead, the file check) waits
+ * until the page has asked for no image for a while, not merely until none is being answered, so
+ * it does not slip into the gaps between the thumbnails the page loads one after another.
  */
+import os from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveMedia, whenMediaQuiet } from '../../../src-main/core/library/media';
-import { imageId } from '../../support/project-data';
+import { findMissingImages } from '../../../src-main/core/library/missing-images';
+import type { ProjectStore } from '../../../src-main/core/project-store';
+import { imageId, imageRecord } from '../../support/project-data';
 
 const QUIET_MS = 500;
 
@@ -39,5 +43,37 @@ describe('whenMediaQuiet', () => {
     void whenMediaQuiet(QUIET_MS).then(() => (quiet = true));
     await vi.advanceTimersByTimeAsync(0);
     expect(quiet).toBe(true);
+  });
+
+  it('waits the quiet time from `since` too (a project just opened), requests or not', async () => {
+    await ask();
+    await vi.advanceTimersByTimeAsync(QUIET_MS);
+    const opened = performance.now();
+    let quiet = false;
+    void whenMediaQuiet(QUIET_MS, opened).then(() => (quiet = true));
+    await vi.advanceTimersByTimeAsync(QUIET_MS - 1);
+    expect(quiet).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(quiet).toBe(true);
+  });
+});
+
+describe('the file check', () => {
+  it('waits for a quiet spell between its batches while the page asks for images', async () => {
+    // Only what the check reads of a store: its folder and its records (none of these files exist).
+    const records = [0, 1, 2].map(imageRecord);
+    const store = { dir: os.tmpdir(), listImages: () => records } as unknown as ProjectStore;
+    await ask();
+    let done = false;
+    const check = findMissingImages(store, { batchSize: 1, quietMs: QUIET_MS }).finally(
+      () => (done = true),
+    );
+    for (let turn = 0; turn < 50; turn += 1) await nextTurn();
+    // The first batch is looked at; the second waits for the spell.
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(QUIET_MS);
+    const result = await check;
+    expect(result.total).toBe(3);
+    expect(result.missing.size).toBe(3);
   });
 });

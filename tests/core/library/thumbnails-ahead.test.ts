@@ -1,13 +1,15 @@
 /**
  * Thumbnails made ahead: after a lazy import (records only, no thumbnail decoded), the open
  * project's thumbnails appear in the background without a single media request, and an image
- * whose file is gone is skipped rather than stopping the others.
+ * whose file is gone is skipped rather than stopping the others. Nothing is looked at before a
+ * quiet spell from the opening (the page's first screen comes first), and a stop ends that wait.
  */
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { importIntoProject, thumbnailDirOf } from '../../../src-main/core/library/library-service';
 import { ThumbnailsAhead } from '../../../src-main/core/library/thumbnails-ahead';
 import { THUMBNAIL_SIZE, thumbnailPath } from '../../../src-main/core/library/thumbnails';
@@ -30,6 +32,7 @@ beforeEach(async () => {
   for (const name of names) await copyFile(path.join(HELEN_TEST, name), path.join(source, name));
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -83,5 +86,37 @@ describe('thumbnails made ahead', () => {
     await session.makeThumbnailsAhead();
     expect(await thumbnails(session.require())).toHaveLength(4);
     await session.close();
+  });
+
+  it('looks for nothing until a quiet spell has passed since the opening', async () => {
+    const store = await ProjectStore.create(dir, init);
+    await importIntoProject(store, { dir: source, format: 'images', thumbnails: 'lazy' });
+    // Only the spell's clock is faked; the reads and the decoding run for real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const looked = vi.spyOn(store, 'listImages');
+    const ahead = new ThumbnailsAhead(store, { quietMs: 1000 });
+    ahead.poke();
+    for (let turn = 0; turn < 50; turn += 1) await nextTurn();
+    expect(looked).not.toHaveBeenCalled();
+    expect(ahead.made).toBe(0);
+    expect(await thumbnails(store)).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    vi.useRealTimers();
+    await ahead.idle();
+    expect(looked).toHaveBeenCalledTimes(1);
+    expect(ahead.made).toBe(4);
+    await store.close();
+  });
+
+  it('stops at once while it waits for the quiet spell', async () => {
+    const store = await ProjectStore.create(dir, init);
+    await importIntoProject(store, { dir: source, format: 'images', thumbnails: 'lazy' });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const ahead = new ThumbnailsAhead(store, { quietMs: 60_000 });
+    ahead.poke();
+    await ahead.stop();
+    expect(ahead.made).toBe(0);
+    vi.useRealTimers();
+    await store.close();
   });
 });

@@ -43,6 +43,18 @@ describe('gridWindow', () => {
     expect(view.endRow).toBe(Math.ceil((scrollTop + 600) / 168) + 3);
   });
 
+  it('tells the items of the rows in view apart from the overscan around them', () => {
+    const scrollTop = 168 * 5000 + 40;
+    const view = gridWindow({ ...BASE, scrollTop });
+    // Rows 5000 (partly scrolled off) to 5003 (its top 560 px below the view's top) are in view.
+    expect(view.firstVisibleIndex).toBe(5000 * view.columns);
+    expect(view.endVisibleIndex).toBe(5004 * view.columns);
+    expect(view.firstIndex).toBeLessThan(view.firstVisibleIndex);
+    expect(view.endIndex).toBeGreaterThan(view.endVisibleIndex);
+    const end = gridWindow({ ...BASE, scrollTop: 10_000_000 });
+    expect(end.endVisibleIndex).toBe(100_000);
+  });
+
   it('clamps at the end, for an empty list and for a width narrower than one cell', () => {
     const end = gridWindow({ ...BASE, scrollTop: 10_000_000 });
     expect(end.endIndex).toBe(100_000);

@@ -82,7 +82,7 @@ describe('library store: filter and pages', () => {
     expect(library.stats).toEqual(STATS);
   });
 
-  it('asks for one page (and the stats) per filter change, and clears the selection', async () => {
+  it('asks for one page (not the stats) per filter change, and clears the selection', async () => {
     const { library } = await started();
     library.click(3, library.itemAt(3)!, { shift: false, toggle: false });
     expect(library.selection.ids.size).toBe(1);
@@ -91,9 +91,46 @@ describe('library store: filter and pages', () => {
     expect(studio.requests('library:list')).toEqual([
       { offset: 0, limit: 200, filter: { labelled: true } },
     ]);
-    expect(studio.requests('library:stats')).toHaveLength(1);
+    // The stats count the whole library: a filter does not change them.
+    expect(studio.requests('library:stats')).toHaveLength(0);
     expect(library.total).toBe(10);
     expect(library.selection.ids.size).toBe(0);
+  });
+
+  it("shows the old filter's tiles until the new first page answers, then only the new", async () => {
+    const { library, PAGE_SIZE } = await started();
+    library.ensureRange(0, 450);
+    await settle();
+    expect(library.itemAt(PAGE_SIZE)?.path).toBe(`images/${PAGE_SIZE}.jpg`);
+    const slow = deferred<{ total: number; items: LibraryItem[] }>();
+    // The first page answers when told; the others never do.
+    studio.handle('library:list', ({ offset }) =>
+      offset === 0 ? slow.promise : new Promise(() => undefined),
+    );
+    library.setFilter({ labelled: true });
+    // No frame of placeholders: the grid keeps what it shows until there is something new.
+    expect(library.itemAt(0)?.path).toBe('images/0.jpg');
+    expect(library.total).toBe(450);
+    // The grid asking for the pages it shows is not told they are loaded: they are the old ones.
+    library.ensureRange(0, 450);
+    expect(library.pagesLoading()).toEqual([0, 1, 2]);
+    slow.resolve({ total: 10, items: [item(7)] });
+    await settle();
+    expect(library.total).toBe(10);
+    expect(library.itemAt(0)?.path).toBe('images/7.jpg');
+    expect(library.itemAt(PAGE_SIZE)).toBeUndefined();
+  });
+
+  it('asks for the stats beside the first page on a refresh, not after it', async () => {
+    const { library } = await started();
+    const slow = deferred<{ total: number; items: LibraryItem[] }>();
+    studio.handle('library:list', () => slow.promise);
+    const refreshed = library.refresh();
+    await settle();
+    expect(studio.channels()).toEqual(['library:list', 'library:stats']);
+    slow.resolve({ total: 450, items: [item(0)] });
+    await refreshed;
+    expect(library.error).toBeNull();
   });
 
   it('drops an answer for a filter that was changed before it came', async () => {
@@ -110,7 +147,7 @@ describe('library store: filter and pages', () => {
     expect(library.itemAt(0)?.path).toBe('images/0.jpg');
   });
 
-  it('costs one list and one stats request per filter change when an effect starts it', async () => {
+  it('costs one list request per filter change when an effect starts it', async () => {
     vi.resetModules();
     const { library } = await import('../../../src-renderer/src/features/library/library.svelte');
     serveLibrary();
@@ -123,10 +160,10 @@ describe('library store: filter and pages', () => {
     studio.calls.length = 0;
     library.setFilter({ labelled: true });
     flushSync();
-    // The grid, seeing its pages cleared, asks for the first one while it is on its way.
+    // The grid, asking for the first page while it is on its way, joins that request.
     library.ensureRange(0, 60);
     await settle();
-    expect(studio.channels()).toEqual(['library:list', 'library:stats']);
+    expect(studio.channels()).toEqual(['library:list']);
     expect(library.total).toBe(10);
     stopRoot();
   });
@@ -180,23 +217,23 @@ describe('library store: filter and pages', () => {
     );
   });
 
-  it('drops the pages and stats of a filter that was replaced', async () => {
+  it('drops the pages and stats of a refresh a filter change replaced', async () => {
     const { library } = await started();
     const slowStats = deferred<typeof STATS>();
     const slowPage = deferred<{ total: number; items: LibraryItem[] }>();
     studio.handle('library:list', () => slowPage.promise);
     studio.handle('library:stats', () => slowStats.promise);
-    library.setFilter({ labelled: true });
+    void library.refresh();
     library.ensureRange(0, 450);
     expect(library.pagesLoading()).toEqual([0, 1, 2]);
     serveLibrary();
-    library.setFilter({});
+    library.setFilter({ labelled: true });
     expect(library.pagesLoading()).toEqual([0]);
     await settle();
-    slowPage.resolve({ total: 10, items: [item(7)] });
+    slowPage.resolve({ total: 450, items: [item(7)] });
     slowStats.resolve({ ...STATS, labelled: 99 });
     await settle();
-    expect(library.total).toBe(450);
+    expect(library.total).toBe(10);
     expect(library.stats?.labelled).toBe(10);
     expect(library.error).toBeNull();
   });

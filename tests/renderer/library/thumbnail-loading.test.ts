@@ -1,5 +1,6 @@
 /**
- * A tile's thumbnail loads only once the tile has stayed on screen a moment, a tile that leaves
+ * While the grid scrolls, a tile's thumbnail loads only once the tile has stayed on screen a
+ * moment; while it stands still (a project opened, a filter changed), at once. A tile that leaves
  * (or shows another image) drops its load, at most a few load at once, and a free slot goes to a
  * tile in view before one in the rows rendered beyond the edges: after a fast scroll the
  * thumbnails the user looks at are asked for first, and none of the rows it passed.
@@ -90,7 +91,9 @@ describe('ThumbnailLoader', () => {
   it('sets the source once the tile has stayed for the settle time', () => {
     const image = fakeImage();
     vi.advanceTimersByTime(7);
-    loader().attach(image, '/media/thumb/a');
+    const thumbnails = loader();
+    thumbnails.scrolled();
+    thumbnails.attach(image, '/media/thumb/a');
     vi.advanceTimersByTime(SETTLE_MS - 1);
     expect(image.loads).toEqual([]);
     vi.advanceTimersByTime(SETTLE_SLICE_MS);
@@ -102,6 +105,7 @@ describe('ThumbnailLoader', () => {
     const images = Array.from({ length: 50 }, () => fakeImage());
     // A fling: each row lives two frames.
     for (const [i, image] of images.entries()) {
+      thumbnails.scrolled();
       const action = thumbnails.attach(image, `/media/thumb/${i}`);
       vi.advanceTimersByTime(32);
       action.destroy();
@@ -129,8 +133,11 @@ describe('ThumbnailLoader', () => {
 
   it('waits again when the tile shows another image, dropping the old one at once', () => {
     const image = fakeImage();
-    const action = loader().attach(image, '/media/thumb/a');
+    const thumbnails = loader();
+    thumbnails.scrolled();
+    const action = thumbnails.attach(image, '/media/thumb/a');
     vi.advanceTimersByTime(SETTLED);
+    thumbnails.scrolled();
     action.update('/media/thumb/b');
     expect(image.src).toBe('');
     action.update('/media/thumb/b');
@@ -159,6 +166,7 @@ describe('ThumbnailLoader', () => {
     // view a few ms later, in the same frame slice.
     const above = Array.from({ length: 3 }, (_, i) => fakeImage(`above ${i}`, false));
     const inView = Array.from({ length: 3 }, (_, i) => fakeImage(`in view ${i}`, true));
+    thumbnails.scrolled();
     for (const image of above) thumbnails.attach(image, `/media/thumb/${image.name}`);
     vi.advanceTimersByTime(SETTLE_SLICE_MS - 1 - (SETTLE_MS % SETTLE_SLICE_MS));
     for (const image of inView) thumbnails.attach(image, `/media/thumb/${image.name}`);
@@ -170,5 +178,40 @@ describe('ThumbnailLoader', () => {
     inView[1]!.finish();
     inView[2]!.finish();
     expect(names()).toEqual(['above 0', 'above 1']);
+  });
+
+  it('loads the tiles of a grid standing still on the next turn, those in view first', () => {
+    const thumbnails = loader(2);
+    // A filter changed while scrolled down: the rows above the view are updated first.
+    const above = Array.from({ length: 3 }, (_, i) => fakeImage(`above ${i}`, false));
+    const inView = Array.from({ length: 3 }, (_, i) => fakeImage(`in view ${i}`, true));
+    for (const image of [...above, ...inView]) {
+      thumbnails.attach(image, `/media/thumb/${image.name}`);
+    }
+    expect(asked([...above, ...inView])).toEqual([]);
+    vi.advanceTimersByTime(0);
+    expect(asked([...above, ...inView]).map((image) => image.name)).toEqual([
+      'in view 0',
+      'in view 1',
+    ]);
+  });
+
+  it('waits for the settle time again once the grid scrolls, and not after it stopped', () => {
+    const thumbnails = loader();
+    thumbnails.scrolled();
+    vi.advanceTimersByTime(SETTLE_MS - 1);
+    const during = fakeImage('during');
+    thumbnails.attach(during, '/media/thumb/during');
+    vi.advanceTimersByTime(1);
+    const after = fakeImage('after');
+    thumbnails.attach(after, '/media/thumb/after');
+    const dropped = fakeImage('dropped');
+    thumbnails.attach(dropped, '/media/thumb/dropped').destroy();
+    vi.advanceTimersByTime(0);
+    expect(after.loads).toEqual(['/media/thumb/after']);
+    expect(during.loads).toEqual([]);
+    vi.advanceTimersByTime(SETTLED);
+    expect(during.loads).toEqual(['/media/thumb/during']);
+    expect(dropped.loads).toEqual([]);
   });
 });

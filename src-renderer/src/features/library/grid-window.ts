@@ -34,6 +34,9 @@ export interface GridWindow {
   firstIndex: number;
   /** One past the last rendered item. */
   endIndex: number;
+  /** The items of the rows in view, without the rows beyond the edges: [first, end). */
+  firstVisibleIndex: number;
+  endVisibleIndex: number;
   /** Where the first rendered row sits, px from the top. */
   offsetY: number;
 }
@@ -57,6 +60,8 @@ export function gridWindow(input: GridInput): GridWindow {
     endRow,
     firstIndex: firstRow * columns,
     endIndex: Math.min(total, endRow * columns),
+    firstVisibleIndex: Math.min(total, firstVisible * columns),
+    endVisibleIndex: Math.min(total, endVisible * columns),
     offsetY: firstRow * rowHeight,
   };
 }

@@ -3,10 +3,13 @@
  * the grid scrolls), the stats header, the selection, and the running import or curation job.
  * Components read these fields and call the actions; only the actions talk to `api.ts`.
  *
- * One request per change: a filter change asks for its first page and the stats once, and the
- * grid asking for the same page meanwhile joins that request. A page the grid has scrolled past
- * and every request of a replaced filter are aborted (docs/ARCHITECTURE.md, "Data flows"), so after a
- * fast scroll the pages on screen, the thumbnails and a save do not wait behind stale requests.
+ * One request per change: a filter change asks for its first page once (the stats count the whole
+ * library, not the filter, so they are not asked again), and the grid asking for the same page
+ * meanwhile joins that request. The tiles of the old filter stay until that page answers, then
+ * the grid is redrawn once with the new items (no frame of empty placeholders, no tile rebuilt
+ * twice). A page the grid has scrolled past and every request of a replaced filter are aborted
+ * (docs/ARCHITECTURE.md, "Data flows"), so after a fast scroll the pages on screen, the
+ * thumbnails and a save do not wait behind stale requests.
  */
 import { untrack } from 'svelte';
 import type { Split } from '$shared/domain';
@@ -55,7 +58,10 @@ const EARLY_EVENTS_KEPT = 8;
 class LibraryState {
   filter = $state<LibraryFilter>({});
   total = $state(0);
-  /** Loaded pages by page number; replaced whole so the grid re-reads it. */
+  /**
+   * Loaded pages by page number; replaced whole so the grid re-reads it. After a refresh, those
+   * of the filter before until the first page of the new one answers (see `stale`).
+   */
   pages = $state.raw<ReadonlyMap<number, readonly LibraryItem[]>>(new Map());
   stats = $state<LibraryStats | null>(null);
   selection = $state.raw<Selection>(EMPTY_SELECTION);
@@ -74,6 +80,8 @@ class LibraryState {
   private early = new Map<string, JobEvents>();
   /** Pages of the current filter on their way, each with the controller that drops it. */
   private loading = new Map<number, AbortController>();
+  /** The pages shown are an older filter's (or from before a refresh): none counts as loaded. */
+  private stale = false;
   /** The stats request of the last refresh; a newer refresh drops it. */
   private statsRequest: AbortController | null = null;
   private unsubscribe: (() => void)[] = [];
@@ -141,7 +149,7 @@ class LibraryState {
       this.loading.delete(page);
     }
     for (const page of wanted) {
-      if (this.pages.has(page) || this.loading.has(page)) continue;
+      if ((!this.stale && this.pages.has(page)) || this.loading.has(page)) continue;
       this.loadPage(page).catch((error: unknown) => (this.error = describeError(error)));
     }
   }
@@ -151,21 +159,34 @@ class LibraryState {
     return [...this.loading.keys()].sort((a, b) => a - b);
   }
 
+  /** Shows the images matching `filter`: its first page (the stats do not depend on it). */
   setFilter(filter: LibraryFilter): void {
     this.filter = filter;
     this.selection = EMPTY_SELECTION;
-    void this.refresh();
+    void this.reload(false);
   }
 
   /** Reloads the count, the first page and the stats (after an import or a split change). */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    return this.reload(true);
+  }
+
+  /** Drops every request on its way and asks for the first page, and the stats beside it. */
+  private async reload(withStats: boolean): Promise<void> {
     this.dropRequests();
-    const stats = new AbortController();
-    this.statsRequest = stats;
-    this.pages = new Map();
+    this.stale = true;
+    const first = this.loadPage(0);
+    let stats: Promise<void> = Promise.resolve();
+    if (withStats) {
+      const request = new AbortController();
+      this.statsRequest = request;
+      stats = invoke('library:stats', {}, { signal: request.signal }).then((answer) => {
+        this.stats = answer;
+      });
+    }
     await this.guard(async () => {
-      await this.loadPage(0);
-      this.stats = await invoke('library:stats', {}, { signal: stats.signal });
+      // Both asked at once; each shows when it comes, and the first error is the one shown.
+      await Promise.all([first, stats]);
     });
   }
 
@@ -364,8 +385,10 @@ class LibraryState {
     if (request.signal.aborted) return;
     this.total = answer.total;
     // A plain Map replaced whole ($state.raw), not a SvelteMap: the grid re-reads on replacement.
+    // The first answer after a refresh replaces the older filter's pages in the same update.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
-    const pages = new Map(this.pages);
+    const pages = new Map(this.stale ? [] : this.pages);
+    this.stale = false;
     pages.set(page, answer.items);
     this.pages = pages;
   }

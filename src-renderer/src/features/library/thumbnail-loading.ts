@@ -2,14 +2,20 @@
  * Which tile's thumbnail loads, and when. The grid renders the rows in view plus a few around
  * them; during a fast scroll each of those rows lives for a frame or two.
  *
- * - A tile's image is asked for only once the tile has stayed rendered for `SETTLE_MS` (up to
- *   `SETTLE_SLICE_MS` more, so the tiles one frame mounted settle together), and a tile that leaves takes its request with it (its `src` is removed, which cancels a load the
- *   browser has not finished). So a scroll from top to bottom asks for the thumbnails where it
- *   ends, not for every row it passed.
+ * - While the grid scrolls (the grid calls `scrolled()` on each scroll event), a tile's image is
+ *   asked for only once the tile has stayed rendered for `SETTLE_MS` (up to `SETTLE_SLICE_MS`
+ *   more, so the tiles one frame mounted settle together), and a tile that leaves takes its
+ *   request with it (its `src` is removed, which cancels a load the browser has not finished).
+ *   So a scroll from top to bottom asks for the thumbnails where it ends, not for every row it
+ *   passed. Tiles that appear while the grid stands still (a project opened, a filter changed)
+ *   wait for nothing: they settle together on the next turn of the event loop.
  * - At most `MAX_IN_FLIGHT` thumbnails load at once, and a free slot goes to a tile on screen
  *   before one in the rows rendered beyond the edges. Thumbnails not made yet are made on
  *   request (several ms of CPU each): the ones the user looks at come first, and the browser's
- *   six connections to the bridge keep room for the grid's pages and a save.
+ *   six connections to the bridge keep room for the grid's pages and a save. Whether a tile is
+ *   on screen is the grid's arithmetic, not a layout read: asked once per waiting tile each time
+ *   a slot frees up, right after an image's `src` was set, `getBoundingClientRect` would force a
+ *   layout each time.
  *
  * (docs/ARCHITECTURE.md, "Data flows".) Used through a Svelte action:
  * `<img use:attach={url} />` with `attach = (img, url) => loader.attach(img, url)`.
@@ -74,6 +80,7 @@ interface Tile<I> {
 
 /** Tiles that settle at the same time, and the timer that settles them. */
 interface Slice<I> {
+  /** When it settles; NaN for the tiles mounted while the grid stood still. */
   end: number;
   tiles: Set<Tile<I>>;
   timer: unknown;
@@ -86,6 +93,10 @@ export class ThumbnailLoader<I extends ImageTarget> {
   private readonly maxInFlight: number;
   /** Tiles still settling, by the end of their slice. */
   private readonly slices = new Map<number, Slice<I>>();
+  /** Tiles mounted while the grid stood still, settling on the next turn. */
+  private still: Slice<I> | null = null;
+  /** When the grid last scrolled. */
+  private lastScroll = Number.NEGATIVE_INFINITY;
   /** Tiles that have settled and wait for a slot, oldest first. */
   private readonly waiting = new Set<Tile<I>>();
   private readonly loading = new Set<Tile<I>>();
@@ -100,6 +111,11 @@ export class ThumbnailLoader<I extends ImageTarget> {
   /** Thumbnails loading now (asked for, neither loaded nor failed nor dropped). */
   get inFlight(): number {
     return this.loading.size;
+  }
+
+  /** The grid scrolled: tiles mounted from now until `settleMs` later wait to settle. */
+  scrolled(): void {
+    this.lastScroll = this.timers.now();
   }
 
   /** Starts following `image`, which should show `url`; the Svelte action's update and destroy. */
@@ -118,26 +134,42 @@ export class ThumbnailLoader<I extends ImageTarget> {
     };
   }
 
-  /** Settles the tile `settleMs` from now, rounded up to the end of its slice. */
+  /**
+   * Settles the tile `settleMs` from now, rounded up to the end of its slice, while the grid
+   * scrolls; on the next turn when it stands still.
+   */
   private settle(tile: Tile<I>): void {
     const now = this.timers.now();
-    const end = Math.ceil((now + this.settleMs) / SETTLE_SLICE_MS) * SETTLE_SLICE_MS;
-    let slice = this.slices.get(end);
-    if (slice === undefined) {
+    const scrolling = now - this.lastScroll < this.settleMs;
+    const end = scrolling
+      ? Math.ceil((now + this.settleMs) / SETTLE_SLICE_MS) * SETTLE_SLICE_MS
+      : Number.NaN;
+    let slice = scrolling ? this.slices.get(end) : this.still;
+    if (!slice) {
       const created: Slice<I> = { end, tiles: new Set(), timer: null };
-      created.timer = this.timers.setTimeout(() => {
-        this.slices.delete(end);
-        for (const settled of created.tiles) {
-          settled.slice = null;
-          this.waiting.add(settled);
-        }
-        this.pump();
-      }, end - now);
-      this.slices.set(end, created);
+      created.timer = this.timers.setTimeout(
+        () => {
+          this.forget(created);
+          for (const settled of created.tiles) {
+            settled.slice = null;
+            this.waiting.add(settled);
+          }
+          this.pump();
+        },
+        scrolling ? end - now : 0,
+      );
+      if (scrolling) this.slices.set(end, created);
+      else this.still = created;
       slice = created;
     }
     slice.tiles.add(tile);
     tile.slice = slice;
+  }
+
+  /** Takes a slice out of the settling ones (it fired, or its last tile left). */
+  private forget(slice: Slice<I>): void {
+    if (slice === this.still) this.still = null;
+    else this.slices.delete(slice.end);
   }
 
   /** Forgets the tile wherever it is (settling, waiting for a slot, or loading). */
@@ -148,7 +180,7 @@ export class ThumbnailLoader<I extends ImageTarget> {
       slice.tiles.delete(tile);
       if (slice.tiles.size === 0) {
         this.timers.clearTimeout(slice.timer);
-        this.slices.delete(slice.end);
+        this.forget(slice);
       }
     }
     this.waiting.delete(tile);
