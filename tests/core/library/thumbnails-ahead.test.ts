@@ -93,7 +93,7 @@ describe('thumbnails made ahead', () => {
     await importIntoProject(store, { dir: source, format: 'images', thumbnails: 'lazy' });
     // Only the spell's clock is faked; the reads and the decoding run for real.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const looked = vi.spyOn(store, 'listImages');
+    const looked = vi.spyOn(store, 'imageIds');
     const ahead = new ThumbnailsAhead(store, { quietMs: 1000 });
     ahead.poke();
     for (let turn = 0; turn < 50; turn += 1) await nextTurn();
