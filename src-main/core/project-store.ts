@@ -750,6 +750,14 @@ export class ProjectStore {
   }
 
   /**
+   * The ids of the images that have a face, in index order: a walk over the faces, not over every
+   * image (the labelling template looks at the first faces).
+   */
+  imageIdsWithFaces(): IterableIterator<string> {
+    return this.index.imageIdsWithFaces();
+  }
+
+  /**
    * Whether the image records are read from project.json's lines, as project.records.bin
    * vouched for them, rather than parsed whole at open (image-table.ts); for tests and benches.
    */

@@ -41,7 +41,7 @@ function freshSchemas(store: ProjectStore): LabellingSchemas {
   const landmarks = store.landmarkSchema;
   const attributes = meta.attributeSchema ? builtinAttributeSchema(meta.attributeSchema) : null;
   const shapes: Point2[][] = [];
-  for (const imageId of store.imageIds()) {
+  for (const imageId of store.imageIdsWithFaces()) {
     if (shapes.length >= MAX_FACES_FOR_MEAN) break;
     const face = store.getFace(imageId);
     if (!face || face.points.length !== landmarks.points.length) continue;

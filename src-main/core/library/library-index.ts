@@ -275,6 +275,11 @@ export class LibraryIndex {
     this.placeFace(position, face);
   }
 
+  /** The ids of the indexed images that have a stored face, in index order. */
+  *imageIdsWithFaces(): IterableIterator<string> {
+    for (const position of this.facePositions) yield this.idAt(position);
+  }
+
   /** How many stored faces belong to images of `split` (a look at the faces, not the images). */
   facesInSplit(split: Split): number {
     const code = SPLIT_CODES[split];
