@@ -23,7 +23,8 @@
  *   and closes the store, which folds the journals.
  * Prints a line per kill and a summary (kills, kills inside a compaction, edits acknowledged and
  * checked, losses) with a JSON line; exits 1 on any loss or problem, keeping the work folder.
- * `--work DIR` puts the copy there; `--seed N` draws other kills.
+ * `--work DIR` puts the copy there; `--seed N` draws other kills. `--self-check` shows the checker
+ * sees a loss: it deletes the journals after one kill and expects the check to fail.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -54,6 +55,7 @@ const KILLS = Number(option('--kills') ?? 30);
 const SEED = Number(option('--seed') ?? 0x5eed_1d1e);
 const DEEP_EVERY = Number(option('--deep-every') ?? 5);
 const KEEP = option('--keep');
+const SELF_CHECK = args.includes('--self-check');
 /** A child that never reaches its kill (no compaction seen) is killed after this long open. */
 const WATCHDOG_MS = 120_000;
 /** The window after the first acknowledgement an edit-time kill is drawn in. */
@@ -271,6 +273,47 @@ async function prepare(work: string): Promise<string> {
   return dir;
 }
 
+/**
+ * `--self-check`: that the checker sees a loss. One run without compactions, killed mid-edits;
+ * then its journals are deleted (every acknowledged edit with them), and the check must fail.
+ */
+async function selfCheck(
+  dir: string,
+  work: string,
+  model: Model,
+  random: () => number,
+): Promise<number> {
+  const settings: ChildSettings = {
+    images: IMAGES,
+    faces: FACES,
+    points: POINTS,
+    seed: Math.floor(random() * 2 ** 31),
+    labelDebounceMs: 10,
+    compactAfterFaces: 1e9,
+    compactAfterImageEdits: 1e9,
+  };
+  const outcome = await runChild(
+    dir,
+    settings,
+    { aim: 'edit', nth: 1, at: 1_000 },
+    { images: 0, labels: 0 },
+  );
+  const journals = (await readdir(dir)).filter((name) => name.endsWith('.jsonl'));
+  for (const name of journals) await rm(path.join(dir, name));
+  await writeFile(path.join(work, EXPECTED), JSON.stringify(expectedAfter(model, outcome)));
+  const result = await runCheck('check', dir, work, []);
+  console.info(
+    `self-check: ${outcome.acked.size} edits acknowledged, then ${journals.join(' and ')} deleted; ` +
+      `the checker found ${result.problems.length} problems${result.problems.length > 0 ? `, first: ${result.problems[0]}` : ''}`,
+  );
+  if (outcome.acked.size === 0 || result.problems.length === 0) {
+    console.info('self-check FAILED: the checker missed the lost edits');
+    return 1;
+  }
+  if (option('--work') === undefined) await rm(work, { recursive: true, force: true });
+  return 0;
+}
+
 async function main(): Promise<number> {
   const workOption = option('--work');
   const work = workOption ?? (await mkdtemp(path.join(os.tmpdir(), 'fs-kill-bench-')));
@@ -283,6 +326,7 @@ async function main(): Promise<number> {
   console.info(`kill bench: ${IMAGES} images, ${FACES} faces, ${KILLS} kills, copy in ${dir}`);
 
   const model: Model = { images: new Map(), faces: new Map(), added: [] };
+  if (SELF_CHECK) return selfCheck(dir, work, model, random);
   const estimate: Record<Journal, number> = { images: 2_000, labels: 1_000 };
   const totals = {
     kills: 0,
