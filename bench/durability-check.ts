@@ -3,7 +3,8 @@
  * the app would reopen the project: `fingerprint` mode records the base project's records and
  * faces once; `check` mode opens the project with the lock (taking over the killed child's),
  * compares every record and face with the base or, for the images an edit touched, with what the
- * model allows, and prints one JSON line (a CheckResult). Uses the store's public API only.
+ * model allows, and writes a CheckResult to RESULT in the work folder (not stdout: a pipe's
+ * pending bytes are lost to process.exit). Uses the store's public API only.
  *
  * usage: durability-check.ts fingerprint|check <project dir> <work dir> [--deep] [--close]
  * --deep also parses project.json and labels.json whole and checks their shape; --close closes
@@ -19,6 +20,7 @@ import {
   BASE_FACES,
   BASE_RECORDS,
   EXPECTED,
+  RESULT,
   canonical,
   fingerprint,
   type CheckResult,
@@ -210,7 +212,7 @@ try {
   store = await ProjectStore.open(dir);
 } catch (error) {
   problem(`the project does not open: ${(error as Error).message}`);
-  process.stdout.write(`${JSON.stringify({ problems })}\n`);
+  await writeFile(path.join(work, RESULT), JSON.stringify({ problems }));
   process.exit(0);
 }
 const openMs = performance.now() - started;
@@ -219,7 +221,7 @@ const checkStart = performance.now();
 if (mode === 'fingerprint') {
   await fingerprintBase(store);
   await store.close();
-  process.stdout.write(`${JSON.stringify({ problems, openMs })}\n`);
+  await writeFile(path.join(work, RESULT), JSON.stringify({ problems, openMs }));
 } else {
   const expected = JSON.parse(await readFile(path.join(work, EXPECTED), 'utf8')) as Expected;
   const found = await check(store, expected);
@@ -234,6 +236,6 @@ if (mode === 'fingerprint') {
     openCpuMs: Math.round((openCpu.user + openCpu.system) / 1000),
     checkMs: Math.round(checkMs),
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  await writeFile(path.join(work, RESULT), JSON.stringify(result));
 }
 process.exit(0);

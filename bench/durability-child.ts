@@ -42,8 +42,16 @@ const FLAGS: readonly NonNullable<ImageRecord['flags']>[] = [
   ['no-face', 'near-duplicate'],
 ];
 
+/** Writes a report line whole before returning (retrying while the parent drains the pipe). */
 function report(line: string): void {
-  writeSync(1, `${line}\n`);
+  const bytes = Buffer.from(`${line}\n`);
+  for (let written = 0; written < bytes.length;) {
+    try {
+      written += writeSync(1, bytes, written);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
 }
 
 const started = performance.now();

@@ -14,12 +14,15 @@ export interface Plan {
   faces: number;
 }
 
-/** The checker's files in the work folder: the base's records in index order, 16 bytes each
- * (the id's first 8 bytes, the fingerprint's); the base's meta and faces' fingerprints; the
- * model's expected state, written by the parent before each check. */
+/**
+ * The checker's files in the work folder: the base's records in index order, 16 bytes each (the
+ * id's first 8 bytes, the fingerprint's); the base's meta and faces' fingerprints; the model's
+ * expected state, written by the parent before each check; the check's result.
+ */
 export const BASE_RECORDS = 'base-records.bin';
 export const BASE_FACES = 'base-faces.json';
 export const EXPECTED = 'expected.json';
+export const RESULT = 'result.json';
 
 /** A child's settings (its argv[3], JSON). */
 export interface ChildSettings extends Plan {

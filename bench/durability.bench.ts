@@ -28,7 +28,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { seededRandom } from '../tests/support/project-data';
@@ -36,6 +36,7 @@ import { buildBenchProject } from './bench-project';
 import {
   BASE,
   EXPECTED,
+  RESULT,
   parseReport,
   type ChildSettings,
   type CheckResult,
@@ -56,6 +57,8 @@ const SEED = Number(option('--seed') ?? 0x5eed_1d1e);
 const DEEP_EVERY = Number(option('--deep-every') ?? 5);
 const KEEP = option('--keep');
 const SELF_CHECK = args.includes('--self-check');
+/** Stop starting kills after this many minutes (then the last, deep check), if given. */
+const MINUTES = Number(option('--minutes') ?? Infinity);
 /** A child that never reaches its kill (no compaction seen) is killed after this long open. */
 const WATCHDOG_MS = 120_000;
 /** The window after the first acknowledgement an edit-time kill is drawn in. */
@@ -83,12 +86,14 @@ async function runCheck(mode: 'fingerprint' | 'check', dir: string, work: string
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  await rm(path.join(work, RESULT), { force: true });
   const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
-  const line = stdout.trim().split('\n').at(-1) ?? '';
   try {
-    return JSON.parse(line) as CheckResult;
+    return JSON.parse(await readFile(path.join(work, RESULT), 'utf8')) as CheckResult;
   } catch {
-    throw new Error(`the checker ended with code ${code} and no result: ${stderr.slice(-2000)}`);
+    throw new Error(
+      `the checker ended with code ${code} and no result: ${stdout.slice(-1000)} ${stderr.slice(-2000)}`,
+    );
   }
 }
 
@@ -343,7 +348,14 @@ async function main(): Promise<number> {
   };
   const openMs: number[] = [];
   const losses: string[] = [];
-  for (let run = 0; run < KILLS; run += 1) {
+  const started = performance.now();
+  let kills = KILLS;
+  for (let run = 0; run < kills; run += 1) {
+    if (performance.now() - started > MINUTES * 60_000) {
+      console.info(`--minutes ${MINUTES} spent: stopping after ${run} kills`);
+      kills = run;
+      break;
+    }
     const settings: ChildSettings = {
       images: IMAGES,
       faces: FACES,
@@ -388,7 +400,7 @@ async function main(): Promise<number> {
 
     const expected = expectedAfter(model, outcome);
     await writeFile(path.join(work, EXPECTED), JSON.stringify(expected));
-    const deep = (run + 1) % DEEP_EVERY === 0 || run + 1 === KILLS;
+    const deep = (run + 1) % DEEP_EVERY === 0;
     const result = await runCheck('check', dir, work, deep ? ['--deep', '--close'] : []);
     const line =
       `${where}: ${outcome.plan}; open ${outcome.openMs} ms, ${outcome.acked.size} acknowledged, ` +
@@ -409,6 +421,22 @@ async function main(): Promise<number> {
     model.images = new Map(Object.entries(result.observed.images));
     model.faces = new Map(Object.entries(result.observed.faces));
     model.added = result.observed.added;
+  }
+  if (losses.length === 0 && totals.kills > 0) {
+    // Last, a clean end: reopen, parse both files whole, close (folding the journals into
+    // project.json and labels.json), then reopen that and check it all once more.
+    const none = { tries: [], acked: new Set<number>(), cancelled: new Set<number>() };
+    for (const flags of [['--deep', '--close'], ['--deep']]) {
+      await writeFile(path.join(work, EXPECTED), JSON.stringify(expectedAfter(model, none)));
+      const result = await runCheck('check', dir, work, flags);
+      console.info(
+        `final check (${flags.join(' ')}): reopened in ${result.openMs} ms, ` +
+          `${result.recordsChecked} records, ${result.facesChecked} faces, ` +
+          `${result.editsChecked} edited images checked` +
+          `${result.problems.length > 0 ? ` — PROBLEMS:\n  ${result.problems.join('\n  ')}` : ''}`,
+      );
+      if (result.problems.length > 0) losses.push(`final check: ${result.problems.join('; ')}`);
+    }
   }
   console.info(
     `\nkill bench at ${IMAGES} images, ${FACES} faces: ${totals.kills} kills, ` +
