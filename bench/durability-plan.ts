@@ -104,7 +104,6 @@ export const BASE = '=';
  * - `T <seq> <img|add|face> <image id> <fingerprint>`: edit `seq` is about to change that image's
  *   record (ABSENT: remove it), add the image, or change its face; one line per image it changes;
  * - `A <seq>`: edit `seq`'s promise resolved (it is durable);
- * - `C <seq>`: edit `seq` changed nothing and was not made (keepFaces found nothing to keep);
  * - `ERR <message>`: an edit failed, which is a finding.
  */
 /** What an edit changes: a base image's record, a new image's, or a face. */
@@ -114,7 +113,6 @@ export type ReportLine =
   | { kind: 'open'; ms: number }
   | { kind: 'try'; seq: number; target: Target; id: string; value: string }
   | { kind: 'ack'; seq: number }
-  | { kind: 'cancel'; seq: number }
   | { kind: 'error'; message: string };
 
 export function parseReport(line: string): ReportLine | null {
@@ -129,7 +127,6 @@ export function parseReport(line: string): ReportLine | null {
     return { kind: 'try', seq: Number(a), target: b, id: c, value: d };
   }
   if (kind === 'A') return { kind: 'ack', seq: Number(a) };
-  if (kind === 'C') return { kind: 'cancel', seq: Number(a) };
   if (kind === 'ERR') return { kind: 'error', message: line.slice(4) };
   return null;
 }

@@ -61,6 +61,8 @@ const SELF_CHECK = args.includes('--self-check');
 const MINUTES = Number(option('--minutes') ?? Infinity);
 /** A child that never reaches its kill (no compaction seen) is killed after this long open. */
 const WATCHDOG_MS = 120_000;
+/** A child is killed after this long whatever happens (one that never opens the project). */
+const HARD_LIMIT_MS = 15 * 60_000;
 /** The window after the first acknowledgement an edit-time kill is drawn in. */
 const EDIT_WINDOW_MS = 3_000;
 const POLL_MS = 20;
@@ -107,7 +109,6 @@ interface Try {
 interface RunOutcome {
   tries: Try[];
   acked: Set<number>;
-  cancelled: Set<number>;
   signal: NodeJS.Signals | null;
   errors: string[];
   stderr: string;
@@ -136,7 +137,6 @@ function runChild(
   const outcome: RunOutcome = {
     tries: [],
     acked: new Set(),
-    cancelled: new Set(),
     signal: null,
     errors: [],
     stderr: '',
@@ -154,7 +154,7 @@ function runChild(
     outcome.plan = why;
     killTimer = setTimeout(() => proc.kill('SIGKILL'), ms);
   };
-  const watchdog = setTimeout(() => proc.kill('SIGKILL'), WATCHDOG_MS + 600_000);
+  const watchdog = setTimeout(() => proc.kill('SIGKILL'), HARD_LIMIT_MS);
   const poll = setInterval(() => {
     if (outcome.openMs === null) return;
     for (const journal of Object.keys(JOURNALS) as Journal[]) {
@@ -194,8 +194,7 @@ function runChild(
         if (!acked && kill.aim === 'edit')
           killAfter(kill.at, `${Math.round(kill.at)} ms after the first acknowledgement`);
         acked = true;
-      } else if (report.kind === 'cancel') outcome.cancelled.add(report.seq);
-      else outcome.errors.push(report.message);
+      } else outcome.errors.push(report.message);
     }
   });
   proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (outcome.stderr += chunk));
@@ -226,14 +225,13 @@ interface Model {
  */
 export function expectedAfter(
   model: Model,
-  outcome: Pick<RunOutcome, 'tries' | 'acked' | 'cancelled'>,
+  outcome: Pick<RunOutcome, 'tries' | 'acked'>,
 ): Expected {
   const images = new Map([...model.images].map(([id, value]) => [id, [value]]));
   const faces = new Map([...model.faces].map(([id, value]) => [id, [value]]));
   const added = [...model.added];
   const addedSet = new Set(added);
   for (const attempt of outcome.tries) {
-    if (outcome.cancelled.has(attempt.seq)) continue;
     const allowed = attempt.target === 'face' ? faces : images;
     if (attempt.target === 'add' && !addedSet.has(attempt.id)) {
       addedSet.add(attempt.id);
@@ -391,9 +389,7 @@ async function main(): Promise<number> {
     if (left.compacting.includes('images')) totals.insideImages += 1;
     if (left.compacting.includes('labels')) totals.insideLabels += 1;
     if (left.temp.length > 0) totals.tempLeft += 1;
-    const inFlight = outcome.tries.filter(
-      (t) => !outcome.acked.has(t.seq) && !outcome.cancelled.has(t.seq),
-    ).length;
+    const inFlight = outcome.tries.filter((t) => !outcome.acked.has(t.seq)).length;
     if (inFlight > 0) totals.inFlight += 1;
     totals.tried += new Set(outcome.tries.map((t) => t.seq)).size;
     totals.acknowledged += outcome.acked.size;
@@ -425,7 +421,7 @@ async function main(): Promise<number> {
   if (losses.length === 0 && totals.kills > 0) {
     // Last, a clean end: reopen, parse both files whole, close (folding the journals into
     // project.json and labels.json), then reopen that and check it all once more.
-    const none = { tries: [], acked: new Set<number>(), cancelled: new Set<number>() };
+    const none = { tries: [], acked: new Set<number>() };
     for (const flags of [['--deep', '--close'], ['--deep']]) {
       await writeFile(path.join(work, EXPECTED), JSON.stringify(expectedAfter(model, none)));
       const result = await runCheck('check', dir, work, flags);
