@@ -23,7 +23,8 @@
  *   and closes the store, which folds the journals.
  * Prints a line per kill and a summary (kills, kills inside a compaction, edits acknowledged and
  * checked, losses) with a JSON line; exits 1 on any loss or problem, keeping the work folder.
- * `--work DIR` puts the copy there; `--seed N` draws other kills. `--self-check` shows the checker
+ * `--work DIR` puts the copy there; `--seed N` draws other kills; `--minutes M` starts no kill
+ * after M minutes (then the final check runs). `--self-check` shows the checker
  * sees a loss: it deletes the journals after one kill and expects the check to fail.
  */
 import { spawn, spawnSync } from 'node:child_process';
