@@ -19,6 +19,11 @@ import { imagesOnDisk } from './fixtures/images-on-disk';
 import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, imageRecord, seededRandom } from '../support/project-data';
 
+/** The child's label loops (on the first images) and the record it replaces (the next one). */
+const LABEL_LOOPS = 4;
+/** The split the child gives a replaced record for each counter (durability-child.ts). */
+const SPLIT_OF_COUNTER = ['pool', 'train', 'val', 'test'];
+
 const KILLS = 50;
 const SEED = 0x5eed_f00d;
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -108,7 +113,11 @@ function startChild(debounceMs: number, compactAfterFaces: number): Child {
   proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
     if (stdout.startsWith('READY\n')) markReady();
-    if (killAfterMs !== null && killTimer === undefined && /^(ACK|IMG) .*\n/m.test(stdout)) {
+    if (
+      killAfterMs !== null &&
+      killTimer === undefined &&
+      /^(ACK|IMG|REC|GONE) .*\n/m.test(stdout)
+    ) {
       killTimer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
     }
   });
@@ -130,6 +139,8 @@ describe('durability under SIGKILL', () => {
     const random = seededRandom(SEED);
     const ackedCounter = new Map<string, number>();
     const ackedImages = new Set<string>();
+    const ackedRecords = new Map<string, number>();
+    const ackedRemovals = new Set<string>();
     let acks = 0;
     let killsWithTempFileLeft = 0;
     let killsMidCompaction = 0;
@@ -171,6 +182,12 @@ describe('durability under SIGKILL', () => {
         } else if (kind === 'IMG' && id !== undefined) {
           ackedImages.add(id);
           acks += 1;
+        } else if (kind === 'REC' && id !== undefined) {
+          ackedRecords.set(id, Math.max(ackedRecords.get(id) ?? 0, Number(value)));
+          acks += 1;
+        } else if (kind === 'GONE' && id !== undefined) {
+          ackedRemovals.add(id);
+          acks += 1;
         }
       }
 
@@ -196,13 +213,30 @@ describe('durability under SIGKILL', () => {
       }
       const indexed = new Set(index.images.map((image) => image.id));
       for (const imageId of ackedImages) expect(indexed.has(imageId), `${where}`).toBe(true);
+      // A record replaced in place holds its last acknowledged edit or a later one, whole (its
+      // split is the one its counter gave it), at the place it had.
+      const byId = new Map(index.images.map((image, at) => [image.id, { image, at }]));
+      for (const [imageId, counter] of ackedRecords) {
+        const found = byId.get(imageId);
+        expect(found?.at, `${where}: record ${imageId}`).toBe(LABEL_LOOPS);
+        expect(Number(found?.image.subject), `${where}: record ${imageId}`).toBeGreaterThanOrEqual(
+          counter,
+        );
+        expect(found?.image.split).toBe(
+          SPLIT_OF_COUNTER[Number(found?.image.subject) % SPLIT_OF_COUNTER.length],
+        );
+      }
+      for (const imageId of ackedRemovals) expect(indexed.has(imageId), `${where}`).toBe(false);
 
       if ((await readdir(dir)).some((name) => name.endsWith('.tmp'))) killsWithTempFileLeft += 1;
     }
 
     // Every run was killed after its first acknowledgement, so there were at least KILLS of them.
     expect(acks).toBeGreaterThanOrEqual(KILLS);
-    expect(ackedCounter.size).toBe(4);
+    expect(ackedCounter.size).toBe(LABEL_LOOPS);
+    // The record replaced in place and the removals were acknowledged too.
+    expect(ackedRecords.size).toBe(1);
+    expect(ackedRemovals.size).toBeGreaterThan(0);
     // Kills found edits still in a journal, not only in labels.json.
     expect(killsWithJournal).toBeGreaterThan(0);
     // ...and some landed between a compaction's rotation and its end (10 of 50 in a typical run).
