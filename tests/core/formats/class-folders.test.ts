@@ -1,12 +1,15 @@
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   CK_PLUS_SUBJECT,
+  classFoldersFormat,
   importClassFolders,
   planClassFolderExport,
 } from '../../../src-main/core/formats/class-folders';
+import type { ReadContext } from '../../../src-main/core/formats/format';
+import { InputProblemsError, formatProblem } from '../../../src-main/core/problems';
 import { builtinAttributeSchema } from '../../../src-main/core/schemas/builtin';
 import { DATA } from './data-paths';
 
@@ -113,5 +116,167 @@ describe('class folders under split folders, by FER-2013 names', () => {
       /batch1\/angry\/a\.png: image nested below its class folder \("batch1" is not train, val or test\)/,
     );
     expect(message).toMatch(/train\/b\.png: "train" is not one of the classes/);
+  });
+});
+
+describe('class folders, hand-written', () => {
+  let root: string | undefined;
+  afterEach(async () => {
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+    root = undefined;
+  });
+
+  /** A folder holding each of `files` (empty), by path. */
+  async function folder(files: string[]): Promise<string> {
+    root = await mkdtemp(join(tmpdir(), 'class-folders-hand-'));
+    for (const name of files) {
+      await mkdir(join(root, name, '..'), { recursive: true });
+      await writeFile(join(root, name), '');
+    }
+    return root;
+  }
+
+  /** The problems importing `dir` gives, each as `file: message`. */
+  async function problemsOf(dir: string, classes?: readonly string[]): Promise<string[]> {
+    const error = await importClassFolders(dir, classes ? { classes } : {}).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InputProblemsError);
+    expect((error as Error).message.split('\n')[0]).toMatch(
+      new RegExp(`^Cannot import the class folders in ${dir}: \\d+ problems?$`),
+    );
+    return (error as InputProblemsError).problems.map(formatProblem);
+  }
+
+  it('skips dot folders and dotfiles, and loose non-images at the top', async () => {
+    const dir = await folder([
+      'happy/b.TIF',
+      'happy/a.jpeg',
+      '.cache/sad/x.png',
+      'sad/.thumbs/y.png',
+      'sad/.z.png',
+      'README.md',
+    ]);
+    expect(await importClassFolders(dir)).toEqual([
+      { file: 'happy/a.jpeg', faces: [{ points: [], expression: 'happy' }] },
+      { file: 'happy/b.TIF', faces: [{ points: [], expression: 'happy' }] },
+    ]);
+  });
+
+  it('calls a file whose name only contains an image extension not an image', async () => {
+    const dir = await folder(['happy/a.png', 'happy/b.png.txt', 'happy/c.', 'happy/d.tiff']);
+    expect(await problemsOf(dir)).toEqual([
+      'happy/b.png.txt: not an image',
+      'happy/c.: not an image',
+    ]);
+  });
+
+  it('refuses an image four levels deep, even under a split folder', async () => {
+    const dir = await folder(['train/happy/more/a.png', 'train/sad/b.png']);
+    expect(await problemsOf(dir)).toEqual([
+      'train/happy/more/a.png: image nested below its class folder',
+    ]);
+  });
+
+  it('names the classes a folder is not one of', async () => {
+    const dir = await folder(['sleepy/a.png', 'happy/b.png']);
+    expect(await problemsOf(dir, ['happy', 'sad'])).toEqual([
+      'sleepy/a.png: "sleepy" is not one of the classes happy, sad nor a name for one',
+    ]);
+  });
+
+  it('refuses a folder of no images, and says only what is wrong when there are problems', async () => {
+    expect(await problemsOf(await folder([]))).toEqual([`${root}: no images in class folders`]);
+    await rm(root!, { recursive: true });
+    expect(await problemsOf(await folder(['happy/notes.txt']))).toEqual([
+      'happy/notes.txt: not an image',
+    ]);
+  });
+
+  it('takes subjects only from names that start with them, and none from an empty match', async () => {
+    const dir = await folder(['happy/xS010_001.png', 'sad/aS011_002.png']);
+    expect((await importClassFolders(dir)).map((i) => Object.hasOwn(i, 'subject'))).toEqual([
+      false,
+      false,
+    ]);
+    const set = await importClassFolders(dir, { subjectPattern: /^(x?)\w/ });
+    expect(set.map((i) => [i.file, Object.hasOwn(i, 'subject'), i.subject])).toEqual([
+      ['happy/xS010_001.png', true, 'x'],
+      ['sad/aS011_002.png', false, undefined],
+    ]);
+  });
+
+  it('passes the classes and the subject pattern through the format', async () => {
+    const dir = await folder(['angry/S005_001.png', 'happy/k7_002.png']);
+    const context = { path: dir, isFile: false } as ReadContext;
+    expect(await classFoldersFormat.read(context)).toEqual([
+      { file: 'angry/S005_001.png', faces: [{ points: [], expression: 'angry' }] },
+      { file: 'happy/k7_002.png', faces: [{ points: [], expression: 'happy' }] },
+    ]);
+    const read = await classFoldersFormat.read({
+      ...context,
+      expressions: builtinAttributeSchema('fer7').expressions!,
+      subjectPattern: /^([a-z]\d)_/,
+    });
+    expect(read.map((i) => [i.faces[0]!.expression, i.subject])).toEqual([
+      ['anger', undefined],
+      ['happy', 'k7'],
+    ]);
+  });
+
+  it('is detected by a folder of folders that each hold images only', () => {
+    const detect = (files: string[], folders: [string, string[]][]) =>
+      classFoldersFormat.detect({ files, folders: new Map(folders) });
+    expect(
+      detect(
+        [],
+        [
+          ['happy', ['a.png', 'b.JPG']],
+          ['sad', ['c.png']],
+        ],
+      ),
+    ).toBe(true);
+    expect(detect(['x.png'], [['happy', ['a.png']]])).toBe(false);
+    expect(detect([], [])).toBe(false);
+    expect(
+      detect(
+        [],
+        [
+          ['happy', ['a.png']],
+          ['sad', []],
+        ],
+      ),
+    ).toBe(false);
+    expect(
+      detect(
+        [],
+        [
+          ['happy', ['a.png']],
+          ['sad', ['c.png', 'notes.txt']],
+        ],
+      ),
+    ).toBe(false);
+  });
+
+  it('plans files without an extension or with a leading dot, and a third of a name', () => {
+    const happy = (file: string) => ({
+      file,
+      faces: [{ points: [] }, { points: [], expression: 'happy' }],
+    });
+    expect(
+      classFoldersFormat.write(
+        [happy('a/img'), happy('b/img'), happy('a/.png'), happy('b/.png'), happy('c/img')],
+        {} as never,
+      ),
+    ).toEqual({
+      texts: [],
+      placement: [
+        { source: 'a/img', target: 'happy/img' },
+        { source: 'b/img', target: 'happy/img_2' },
+        { source: 'a/.png', target: 'happy/.png' },
+        { source: 'b/.png', target: 'happy/.png_2' },
+        { source: 'c/img', target: 'happy/img_3' },
+      ],
+    });
   });
 });
