@@ -8,6 +8,7 @@
  */
 import type { ProjectSummary } from '../shared/domain';
 import { StudioError } from '../shared/errors';
+import { MEDIA_QUIET_MS, whenMediaQuiet } from './library/media-quiet';
 import { ThumbnailsAhead } from './library/thumbnails-ahead';
 import { ProjectStore } from './project-store';
 import type { NewProject, ProjectStoreOptions } from './project-store';
@@ -19,7 +20,12 @@ export class ProjectSession {
   private readonly options: ProjectStoreOptions;
 
   constructor(options: ProjectStoreOptions = {}) {
-    this.options = options;
+    // labels.json's background read waits, like the thumbnails made ahead, for a spell without
+    // image requests: the page's first screen comes first.
+    this.options = {
+      beforeLabelsPreload: () => whenMediaQuiet(MEDIA_QUIET_MS),
+      ...options,
+    };
   }
 
   create(dir: string, init: NewProject): Promise<ProjectSummary> {

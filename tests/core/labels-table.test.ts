@@ -269,6 +269,34 @@ describe('ProjectStore with labels.summary.json', () => {
     }
   });
 
+  it('waits for beforeLabelsPreload before the background read', async () => {
+    await project();
+    const labelsPath = path.join(dir, LABELS_FILE);
+    const onDisk = JSON.parse(await readFile(labelsPath, 'utf8')) as {
+      faces: Record<string, FaceAnnotation>;
+    };
+    onDisk.faces[imageId(1)] = faceWithCounter(imageId(1), 20);
+    await forgeIdentity(JSON.stringify(onDisk, null, 2));
+    let release: () => void = () => undefined;
+    const asked = vi.fn(() => new Promise<void>((resolve) => (release = resolve)));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = await ProjectStore.open(dir, { beforeLabelsPreload: asked });
+      vi.advanceTimersByTime(250);
+      expect(asked).toHaveBeenCalledTimes(1);
+      await store.flush();
+      // Not read yet: the summary's counts stand.
+      expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+      release();
+      await new Promise<void>((resolve) => queueMicrotask(resolve));
+      await store.flush();
+      expect(store.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 0 });
+      await store.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("records labels.json's identity in a summary that vouched for it by its CRC alone", async () => {
     await project();
     const summaryPath = path.join(dir, LABELS_SUMMARY_FILE);

@@ -16,7 +16,10 @@ import { liesInside, realPathOrNull } from '../real-path';
 import type { ImageFormat } from './image-formats';
 import { openImage } from './image-source';
 import { imageFileOf, thumbnailDirOf } from './library-service';
+import { whileMediaAnswered } from './media-quiet';
 import { thumbnailPath, writeThumbnail } from './thumbnails';
+
+export { MEDIA_QUIET_MS, whenMediaQuiet } from './media-quiet';
 
 export type MediaKind = 'thumb' | 'image';
 
@@ -41,37 +44,6 @@ export function parseMediaRequest(
   return { kind, imageId };
 }
 
-/**
- * How long the page must have asked for no image or thumbnail before background work goes on:
- * longer than the gap between two thumbnails the page loads in a row (a few ms), short enough
- * that the work resumes soon after the user stops (thumbnails-ahead.ts, missing-images.ts).
- */
-export const MEDIA_QUIET_MS = 500;
-
-/** Media requests being answered now, when the last one ended, and who waits for none. */
-let inFlight = 0;
-let lastEnded = Number.NEGATIVE_INFINITY;
-let idleWaiters: (() => void)[] = [];
-
-/**
- * Resolves once no media request has been answered for `quietMs` (nor, given `since`, a
- * `performance.now()` time such as a project's opening, has it been less than `quietMs` since
- * then): background work yields to the page's. The page asks for thumbnails a few at a time,
- * each right after the last came back, so waiting only while one is being answered would slip a
- * background thumbnail into every gap (thumbnails-ahead.ts).
- */
-export async function whenMediaQuiet(
-  quietMs: number,
-  since = Number.NEGATIVE_INFINITY,
-): Promise<void> {
-  for (;;) {
-    if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-    const left = Math.max(lastEnded, since) + quietMs - performance.now();
-    if (left <= 0 && inFlight === 0) return;
-    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
-  }
-}
-
 /** The bytes to send, or null when no project is open, it lists no such image, or it is gone. */
 export async function resolveMedia(
   store: ProjectStore | null,
@@ -79,18 +51,7 @@ export async function resolveMedia(
   imageId: string,
   options: { confineTo?: string } = {},
 ): Promise<MediaBody | null> {
-  inFlight += 1;
-  try {
-    return await resolveMediaNow(store, kind, imageId, options);
-  } finally {
-    inFlight -= 1;
-    lastEnded = performance.now();
-    if (inFlight === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  }
+  return whileMediaAnswered(() => resolveMediaNow(store, kind, imageId, options));
 }
 
 async function resolveMediaNow(

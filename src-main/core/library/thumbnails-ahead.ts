@@ -22,7 +22,7 @@ import type { ProjectStore } from '../project-store';
 import { realPathOrNull } from '../real-path';
 import { openImage } from './image-source';
 import { imageFileOf, thumbnailDirOf } from './library-service';
-import { MEDIA_QUIET_MS, whenMediaQuiet } from './media';
+import { MEDIA_QUIET_MS, whenMediaQuiet } from './media-quiet';
 import { writeThumbnail } from './thumbnails';
 
 /** Records looked at between two turns of the event loop while looking for missing thumbnails. */

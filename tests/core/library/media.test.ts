@@ -60,9 +60,14 @@ describe('whenMediaQuiet', () => {
 
 describe('the file check', () => {
   it('waits for a quiet spell between its batches while the page asks for images', async () => {
-    // Only what the check reads of a store: its folder and its records (none of these files exist).
+    // Only what the check reads of a store: its folder, its ids and each record (none of these
+    // files exist).
     const records = [0, 1, 2].map(imageRecord);
-    const store = { dir: os.tmpdir(), listImages: () => records } as unknown as ProjectStore;
+    const store = {
+      dir: os.tmpdir(),
+      imageIds: () => records.map((record) => record.id).values(),
+      getImage: (id: string) => records.find((record) => record.id === id) ?? null,
+    } as unknown as ProjectStore;
     await ask();
     let done = false;
     const check = findMissingImages(store, { batchSize: 1, quietMs: QUIET_MS }).finally(
