@@ -247,7 +247,11 @@ describe('ProjectStore with labels.summary.json', () => {
     await reopened.close();
   });
 
-  it('reads labels.json in the background after open and re-indexes a stale summary then', async () => {
+  /**
+   * The project, then labels.json changed behind the summary (image 1's face now labelled) with
+   * the identity the summary records kept: only a read of the bytes finds the change.
+   */
+  async function projectWithUnsummarisedFace(): Promise<void> {
     await project();
     const labelsPath = path.join(dir, LABELS_FILE);
     const onDisk = JSON.parse(await readFile(labelsPath, 'utf8')) as {
@@ -255,6 +259,10 @@ describe('ProjectStore with labels.summary.json', () => {
     };
     onDisk.faces[imageId(1)] = faceWithCounter(imageId(1), 20);
     await forgeIdentity(JSON.stringify(onDisk, null, 2));
+  }
+
+  it('reads labels.json in the background after open and re-indexes a stale summary then', async () => {
+    await projectWithUnsummarisedFace();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const store = await ProjectStore.open(dir);
@@ -270,13 +278,7 @@ describe('ProjectStore with labels.summary.json', () => {
   });
 
   it('waits for beforeLabelsPreload before the background read', async () => {
-    await project();
-    const labelsPath = path.join(dir, LABELS_FILE);
-    const onDisk = JSON.parse(await readFile(labelsPath, 'utf8')) as {
-      faces: Record<string, FaceAnnotation>;
-    };
-    onDisk.faces[imageId(1)] = faceWithCounter(imageId(1), 20);
-    await forgeIdentity(JSON.stringify(onDisk, null, 2));
+    await projectWithUnsummarisedFace();
     let release: () => void = () => undefined;
     const asked = vi.fn(() => new Promise<void>((resolve) => (release = resolve)));
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
