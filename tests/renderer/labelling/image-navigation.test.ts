@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LibraryItem } from '$shared/library';
 import {
   imageAt,
+  FIRST_SCAN_PAGE,
   nextUnlabelled,
   SCAN_PAGE,
   type ListImages,
@@ -21,18 +22,24 @@ function item(n: number, labelled: boolean): LibraryItem {
   };
 }
 
-/** The same filtering and paging as 'library:list', counting requests. */
-function library(labelled: boolean[]): { list: ListImages; requests: () => number } {
+/** The same filtering and paging as 'library:list', counting requests and keeping their limits. */
+function library(labelled: boolean[]): {
+  list: ListImages;
+  requests: () => number;
+  limits: number[];
+} {
   const items = labelled.map((l, n) => item(n, l));
   let requests = 0;
+  const limits: number[] = [];
   const list: ListImages = async ({ offset, limit, filter }) => {
     requests += 1;
+    limits.push(limit);
     const matching = items.filter(
       (i) => filter.labelled === undefined || i.labelled === filter.labelled,
     );
     return { total: matching.length, items: matching.slice(offset, offset + limit) };
   };
-  return { list, requests: () => requests };
+  return { list, requests: () => requests, limits };
 }
 
 describe('imageAt', () => {
@@ -63,9 +70,19 @@ describe('nextUnlabelled', () => {
     expect(requests()).toBe(1);
   });
 
-  it('scans page by page past a long labelled run', async () => {
+  it('scans page by page past a long labelled run, small pages first', async () => {
     const labelled = Array.from({ length: SCAN_PAGE * 2 + 5 }, (_, n) => n !== SCAN_PAGE * 2 + 2);
-    const { list } = library(labelled);
+    const { list, limits } = library(labelled);
     expect((await nextUnlabelled(list, 0))?.position).toBe(SCAN_PAGE * 2 + 2);
+    // The filtered and the total requests, then pages four times larger each up to SCAN_PAGE
+    // (the last one cut at the list's end).
+    expect(limits).toEqual([1, 1, 25, 100, 400, SCAN_PAGE, SCAN_PAGE * 2 + 5 - 1526]);
+    expect(FIRST_SCAN_PAGE).toBe(25);
+  });
+
+  it('asks one small page when the next unlabelled image is near', async () => {
+    const { list, limits } = library([true, true, false, ...Array<boolean>(5000).fill(true)]);
+    expect((await nextUnlabelled(list, 0))?.position).toBe(2);
+    expect(limits).toEqual([1, 1, FIRST_SCAN_PAGE]);
   });
 });

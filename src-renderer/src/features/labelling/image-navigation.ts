@@ -17,7 +17,12 @@ export interface ImageAt {
   total: number;
 }
 
-/** A scan for the next unlabelled image reads this many records per request. */
+/**
+ * A scan for the next unlabelled image reads FIRST_SCAN_PAGE records, then pages four times larger
+ * up to SCAN_PAGE per request: the next one is most often a few images on (Label's opening waits on
+ * it), and a page of 1,000 items was ~70–100 ms of the server and 336 KB at 100k images.
+ */
+export const FIRST_SCAN_PAGE = 25;
 export const SCAN_PAGE = 1000;
 
 export async function imageAt(list: ListImages, position: number): Promise<ImageAt | null> {
@@ -42,9 +47,10 @@ export async function nextUnlabelled(list: ListImages, from: number): Promise<Im
     [from + 1, total],
     [0, Math.min(from, total)],
   ];
+  let size = FIRST_SCAN_PAGE;
   for (const [start, end] of ranges) {
-    for (let offset = start; offset < end; offset += SCAN_PAGE) {
-      const page = await list({ offset, limit: Math.min(SCAN_PAGE, end - offset), filter: {} });
+    for (let offset = start; offset < end; offset += size, size = Math.min(SCAN_PAGE, size * 4)) {
+      const page = await list({ offset, limit: Math.min(size, end - offset), filter: {} });
       const found = page.items.findIndex((item) => !item.labelled);
       const item = page.items[found];
       if (item) return { position: offset + found, item, total: page.total };
