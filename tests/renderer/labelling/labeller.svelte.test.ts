@@ -19,6 +19,7 @@ import {
   face,
   FACE_POINTS,
   IMAGE_IDS,
+  SCHEMAS,
   serveProject,
   storeFace,
   type ProjectState,
@@ -80,6 +81,24 @@ describe('Labeller: opening', () => {
     const { labeller } = await open(labelAll);
     expect(labeller.image?.id).toBe(A);
     expect(labeller.points.map((p) => [p.x, p.y])).toEqual(FACE_POINTS.map((p) => [p.x, p.y]));
+  });
+});
+
+describe('Labeller: opening, the first image beside the schemas', () => {
+  it('looks for the first unlabelled image while the schemas are still being asked', async () => {
+    serveProject(studio);
+    const schemas = deferred<ResponseOf<'schema:get'>>();
+    studio.handle('schema:get', () => schemas.promise);
+    const labeller = new Labeller();
+    const started = labeller.start();
+    await settle();
+    // The list requests went out before the schemas came back.
+    expect(studio.requests('library:list').length).toBeGreaterThan(0);
+    expect(labeller.image).toBeNull();
+    schemas.resolve(SCHEMAS);
+    await started;
+    expect(labeller.error).toBeNull();
+    expect(labeller.image?.id).toBe(C);
   });
 });
 

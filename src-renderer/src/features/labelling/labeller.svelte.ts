@@ -179,6 +179,12 @@ export class Labeller {
     this.loading = true;
     this.error = null;
     try {
+      // Opened on one image from the library (double-click, Enter), else the first unlabelled:
+      // that one is looked for beside the schemas (its list requests need none), not after.
+      const target = studio.takeLabelTarget();
+      const firstImage = target ? null : this.navigation.findFirst();
+      // Handled below once the schemas are in; a failure of both must not go unhandled.
+      firstImage?.catch(() => undefined);
       const schemas = await invoke('schema:get', {});
       const canvasSchema = canvasSchemaOf(schemas.landmarks);
       this.schemas = schemas;
@@ -209,10 +215,8 @@ export class Labeller {
         id: schemas.landmarks.id,
         pointCount: schemas.landmarks.points.length,
       });
-      // Opened on one image from the library (double-click, Enter), else the first unlabelled.
-      const target = studio.takeLabelTarget();
       if (target) await this.navigation.goTo(target.position);
-      else await this.navigation.first();
+      else await this.navigation.first(firstImage!);
     } catch (error) {
       this.error = message(error);
     } finally {

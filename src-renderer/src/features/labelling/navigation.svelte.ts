@@ -41,9 +41,15 @@ export class Navigation {
   }
 
   /** Shows the first unlabelled image, else the first; errors go to the caller. */
-  async first(): Promise<void> {
+  /** The first unlabelled image, else the first image; null in an empty library. */
+  async findFirst(): Promise<ImageAt | null> {
     const list = this.#hooks.list;
-    const first = (await nextUnlabelled(list, -1)) ?? (await imageAt(list, 0));
+    return (await nextUnlabelled(list, -1)) ?? (await imageAt(list, 0));
+  }
+
+  /** Shows the first unlabelled image, else the first (`found`: a `findFirst()` already asked). */
+  async first(found: Promise<ImageAt | null> = this.findFirst()): Promise<void> {
+    const first = await found;
     if (first) await this.#hooks.show(first);
   }
 
