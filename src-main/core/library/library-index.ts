@@ -323,10 +323,9 @@ export class LibraryIndex {
     if (missing !== null) {
       for (const id of missing) if (this.positionOf(id) !== undefined) missingCount += 1;
     }
-    const [pool, train, val, test] = this.splitCounts as [number, number, number, number];
     return {
       total: this.images.length,
-      splits: { pool, train, val, test },
+      splits: this.splitSizes(),
       labelled: this.stateCounts[LABELLED]!,
       needsReview: this.stateCounts[NEEDS_REVIEW]!,
       flagged: this.bitCounts.flagged,

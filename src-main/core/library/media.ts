@@ -19,8 +19,6 @@ import { imageFileOf, thumbnailDirOf } from './library-service';
 import { whileMediaAnswered } from './media-quiet';
 import { thumbnailPath, writeThumbnail } from './thumbnails';
 
-export { MEDIA_QUIET_MS, whenMediaQuiet } from './media-quiet';
-
 export type MediaKind = 'thumb' | 'image';
 
 export type MediaBody =

@@ -6,7 +6,8 @@
 import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resolveMedia, whenMediaQuiet } from '../../../src-main/core/library/media';
+import { resolveMedia } from '../../../src-main/core/library/media';
+import { whenMediaQuiet } from '../../../src-main/core/library/media-quiet';
 import { findMissingImages } from '../../../src-main/core/library/missing-images';
 import type { ProjectStore } from '../../../src-main/core/project-store';
 import { imageId, imageRecord } from '../../support/project-data';
