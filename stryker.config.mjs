@@ -13,13 +13,14 @@
  * `npm run test:mutation:core|engine|labelling` (MUTATION_FOLDER=core|engine|labelling) runs one
  * folder, with its own incremental file and report; MUTATION_FOLDER=core-formats|core-library|core-store
  * runs a third of the core; `npm run test:mutation:files -- <folder>` runs a folder file by file
- * (resumable: reports/mutation/files/). The folders are in scripts/mutation-folders.mjs.
+ * (resumable: reports/mutation/files/); `npm run test:mutation:sample -- <folder>` estimates a
+ * folder's score from a seeded sample of its lines. The folders are in scripts/mutation-folders.mjs.
  *
  * Left out of the tests a mutant runs (vitest.stryker.config.ts): the whole-set imports and the
  * 50-kill durability test, tens of seconds each, which every surviving mutant they cover re-ran.
  */
 
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { MUTATED_FOLDERS, SCORED_FOLDERS } from './scripts/mutation-folders.mjs';
 
@@ -46,8 +47,24 @@ const only = /** @type {keyof typeof MUTATED_FOLDERS | undefined} */ (folder);
  * file by file, so a run cut short keeps every file it finished).
  */
 const file = process.env.MUTATION_FILE;
-/** The run's name in reports/mutation/: files/<the file's path with / as __>, the folder, or `all`. */
-const run = file ? `files/${file.replaceAll('/', '__')}` : (only ?? 'all');
+/**
+ * MUTATION_SAMPLE=reports/mutation/sample/<name>.sample.json mutates the line ranges it lists
+ * (`file:start-end`; scripts/mutation-sample.ts draws them to estimate a folder's score).
+ */
+const sample = process.env.MUTATION_SAMPLE
+  ? /** @type {{ name: string, mutate: string[] }} */ (
+      JSON.parse(readFileSync(process.env.MUTATION_SAMPLE, 'utf8'))
+    )
+  : undefined;
+/**
+ * The run's name in reports/mutation/: files/<the file's path with / as __>, sample/<name>, the
+ * folder, or `all`.
+ */
+const run = file
+  ? `files/${file.replaceAll('/', '__')}`
+  : sample
+    ? `sample/${sample.name}`
+    : (only ?? 'all');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -57,7 +74,13 @@ export default {
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.stryker.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  mutate: file ? [file] : only ? MUTATED_FOLDERS[only] : Object.values(SCORED_FOLDERS).flat(),
+  mutate: file
+    ? [file]
+    : sample
+      ? sample.mutate
+      : only
+        ? MUTATED_FOLDERS[only]
+        : Object.values(SCORED_FOLDERS).flat(),
   ignoreStatic: true,
   incremental: true,
   incrementalFile: `reports/mutation/${run}-incremental.json`,

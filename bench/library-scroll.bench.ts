@@ -213,11 +213,16 @@ const VIEWS: [string, string][] = [
 function measureUntil(condition: string): string {
   return `(() => {
     window.until_ = null;
+    performance.clearResourceTimings();
+    performance.setResourceTimingBufferSize(10000);
     let t0 = null;
     const observer = new MutationObserver(() => {
       if (t0 === null || !(${condition})) return;
       observer.disconnect();
-      const result = { shown: performance.now() - t0 };
+      const result = { shown: performance.now() - t0, steps: performance
+        .getEntriesByType('resource')
+        .filter((e) => e.startTime >= t0)
+        .map((e) => [new URL(e.name).pathname, Math.round(e.startTime - t0), Math.round(e.responseEnd - t0)]) };
       requestAnimationFrame(() => setTimeout(() => {
         result.painted = performance.now() - t0;
         window.until_ = result;
@@ -378,12 +383,27 @@ try {
   const viewTimes: string[] = [];
   for (const [name, ready] of VIEWS) {
     await page.evaluate(measureUntil(ready));
+    const channels: string[] = [];
+    const record = (request: Request) => {
+      if (request.url().endsWith('/api/invoke'))
+        channels.push((request.postDataJSON() as { channel: string }).channel);
+    };
+    page.on('request', record);
     await sections.getByRole('button', { name, exact: true }).click();
     const shown = (await pageValue(page, 'window.until_', 120_000)) as {
       shown: number;
       painted: number;
+      steps: [string, number, number][];
     };
+    page.off('request', record);
     viewTimes.push(`${name} ${Math.round(shown.shown)}/${Math.round(shown.painted)}`);
+    // The page's own times of its requests from the click (the invoke channels in sending order).
+    let invoked = 0;
+    const steps = shown.steps.map(
+      ([pathname, start, end]) =>
+        `${pathname === '/api/invoke' ? (channels[invoked++] ?? 'invoke') : pathname.split('/').slice(0, 3).join('/')} ${start}→${end}`,
+    );
+    console.log(`  ${name}'s requests from the click (sent→answered, ms): ${steps.join(', ')}`);
     await sections.getByRole('button', { name: 'Library', exact: true }).click();
     await page
       .getByTestId('library-count')

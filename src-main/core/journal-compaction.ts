@@ -87,8 +87,9 @@ export class JournalCompaction<S> {
    * Runs `task` after every compaction queued so far and before any queued later (a write that
    * must not interleave with a rewrite of the file); its failure is only dropped.
    */
-  betweenCompactions(task: () => Promise<void>): void {
+  betweenCompactions(task: () => Promise<void>): Promise<void> {
     this.compactions = this.compactions.then(task).catch(() => undefined);
+    return this.compactions;
   }
 
   /** Drops the journal once the file holds it by other means (a migration's rewrite). */

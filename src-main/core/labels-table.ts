@@ -86,6 +86,8 @@ const ID = /^[0-9a-f]{64}$/;
 export class FaceTable {
   /** Set while the table holds only its summary (`deferred`): how to read the bytes. */
   private pending: { summary: Summary; fallback: StaleSummaryFallback } | null = null;
+  /** The background read under way, shared by every `preload` call while it runs. */
+  private preloading: Promise<void> | null = null;
   /** The error of a failed read of a deferred table, thrown again on each later use. */
   private failure: unknown = null;
   /** The labels.json identity the summary this table was made from records, if any. */
@@ -127,7 +129,12 @@ export class FaceTable {
    * Reads labels.json now, off the event loop, when the table still waits for it (the store calls
    * this in the background after open). A failure is kept and thrown by the next face read.
    */
-  async preload(): Promise<void> {
+  preload(): Promise<void> {
+    this.preloading ??= this.readAhead().finally(() => (this.preloading = null));
+    return this.preloading;
+  }
+
+  private async readAhead(): Promise<void> {
     if (this.pending === null || this.failure !== null) return;
     let read: { bytes: Buffer; identity: string };
     try {
@@ -142,8 +149,11 @@ export class FaceTable {
       this.failure = readError(this.file, error);
       return;
     }
+    // The CRC of tens of MB is a tenth of a second: taken a slice at a time, so the requests
+    // that come meanwhile are answered between slices.
+    const crc = await crcInSlices(read.bytes);
     // A face read may have read the file meanwhile.
-    if (this.pending !== null) this.settle(read.bytes, read.identity);
+    if (this.pending !== null) this.settle(read.bytes, read.identity, crc);
   }
 
   /** Reads labels.json now when the table still waits for it (a face is needed at once). */
@@ -165,10 +175,10 @@ export class FaceTable {
     this.settle(read.bytes, read.identity);
   }
 
-  /** Takes labels.json's bytes: the summary's, or parsed whole when they are not. */
-  private settle(bytes: Buffer, identity: string): void {
+  /** Takes labels.json's bytes (`crc`: theirs, if taken): the summary's, or parsed whole. */
+  private settle(bytes: Buffer, identity: string, crc?: number): void {
     const { summary, fallback } = this.pending!;
-    const entries = entriesFor(bytes, summary);
+    const entries = entriesFor(bytes, summary, crc);
     if (entries !== null) {
       this.bytes = bytes;
       this.entries = entries;
@@ -327,8 +337,12 @@ export class FaceTable {
 }
 
 /** The entries of `bytes` when `summary` describes exactly them, else null. */
-function entriesFor(bytes: Buffer, summary: Summary): Map<string, Entry> | null {
-  if (summary.labelsBytes !== bytes.length || summary.labelsCrc !== crc32(bytes)) return null;
+function entriesFor(
+  bytes: Buffer,
+  summary: Summary,
+  crc = crc32(bytes),
+): Map<string, Entry> | null {
+  if (summary.labelsBytes !== bytes.length || summary.labelsCrc !== crc) return null;
   const lines = faceLines(bytes, summary.faces.length);
   if (lines === null) return null;
   const entries = new Map<string, Entry>();
@@ -340,6 +354,19 @@ function entriesFor(bytes: Buffer, summary: Summary): Map<string, Entry> | null 
     entries.set(summaryFace.imageId, { summary: summaryFace, face: null, start, end });
   }
   return entries.size === lines.length ? entries : null;
+}
+
+/** Bytes a CRC slice covers: a few ms of the event loop each. */
+export const CRC_SLICE_BYTES = 4 * 1024 * 1024;
+
+/** The CRC-32 of `bytes` as zlib's, a slice at a time with the event loop let run between. */
+export async function crcInSlices(bytes: Buffer, slice = CRC_SLICE_BYTES): Promise<number> {
+  let crc = 0;
+  for (let at = 0; at < bytes.length; at += slice) {
+    crc = crc32(bytes.subarray(at, at + slice), crc);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return crc;
 }
 
 function readError(file: string, error: unknown): StudioError {

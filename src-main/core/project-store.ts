@@ -854,6 +854,27 @@ export class ProjectStore {
     this.imageLog.compactIfDue();
   }
 
+  /**
+   * Resolves once labels.json's faces are read, at once when they are. A store opened from the
+   * summary alone reads them now (as the background read after open does: the file off the event
+   * loop, its CRC a slice at a time), so a request about to read faces (the labeller's template)
+   * does not hold up every other request for the read, as a first `getFace` would.
+   */
+  async whenFacesRead(): Promise<void> {
+    if (!this.baseFaces.isDeferred) return;
+    await this.labelLog.betweenCompactions(() => this.baseFaces.preload());
+  }
+
+  /**
+   * `getFace`, for a caller that can wait: a face of labels.json not read yet is read after the
+   * file is, off the event loop (`whenFacesRead`), instead of by a synchronous read of the whole
+   * file that would hold up every other request.
+   */
+  async readFace(imageId: string): Promise<FaceAnnotation | null> {
+    if (!this.savedFaces.has(imageId) && this.baseFaces.has(imageId)) await this.whenFacesRead();
+    return this.getFace(imageId);
+  }
+
   /** A copy of the face stored for an image, or null. */
   getFace(imageId: string): FaceAnnotation | null {
     const saved = this.savedFaces.get(imageId);
@@ -1051,7 +1072,7 @@ export class ProjectStore {
         if (this.isClosed) return;
         // Between compactions, so the file read is the one the summary describes or a stranger's;
         // a failure is kept by the table and thrown by the next face read.
-        this.labelLog.betweenCompactions(() => this.baseFaces.preload());
+        void this.labelLog.betweenCompactions(() => this.baseFaces.preload());
       });
     }, PRELOAD_LABELS_AFTER_MS);
     this.preloadTimer.unref();

@@ -192,7 +192,7 @@ export const invokeContract = {
     response: z.object({ saved: z.boolean(), revision: Count }),
   },
   /**
-   * The template (`schema:get`'s) placed on one face: into `box` (else the face's stored box, else
+   * The template (`schema:template`'s) placed on one face: into `box` (else the face's stored box, else
    * a centred square), then fitted to the eyes and mouth corners a landmark net finds there.
    * `fit` says which happened; `why` says why the eyes were not used.
    */
@@ -206,12 +206,22 @@ export const invokeContract = {
       why: z.string().optional(),
     }),
   },
-  /** The open project's schemas for the labeller, with the template to drop into a face box. */
+  /** The open project's schemas for the labeller (its meta's; no face is read). */
   'schema:get': {
     request: Empty,
     response: z.object({
       landmarks: LandmarkSchema,
       attributes: AttributeSchema.nullable(),
+    }),
+  },
+  /**
+   * The template the labeller drops into a face box and guesses the next point from: the mean of
+   * this project's labelled faces when enough are, else the schema's own. Asked apart from
+   * `schema:get` because it reads faces (a big project's labels.json, if not read yet).
+   */
+  'schema:template': {
+    request: Empty,
+    response: z.object({
       /** Box-normalised (0..1) mean shape, one [x, y] per point in schema order. */
       template: z.array(z.tuple([z.number().finite(), z.number().finite()])),
       /** `labelled`: the mean of this project's labelled faces; `schema`: the schema's own. */

@@ -33,6 +33,11 @@ export type LibraryFilter = z.infer<typeof LibraryFilter>;
 
 /** One grid cell: the image record plus what the labels say about it. */
 export const LibraryItem = ImageRecord.extend({
+  /**
+   * The image's place in the unfiltered library order (0-based), whatever the filter: the
+   * labeller steps through that order, so a filtered grid opens an image there without a scan.
+   */
+  position: z.number().int().nonnegative(),
   labelled: z.boolean(),
   needsReview: z.boolean(),
   expression: z.string().nullable(),

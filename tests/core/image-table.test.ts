@@ -19,7 +19,10 @@ import { faceWithCounter, imageId, imageRecord } from '../support/project-data';
 import { projectCounts } from '../../src-main/app/training/one-click-config';
 import { pretrainSourcesOf } from '../../src-main/app/training/pretrain-sources';
 import { snapshotOf } from '../../src-main/app/training/project-snapshot';
-import { labellingSchemas } from '../../src-main/core/labelling/labelling-schemas';
+import {
+  labellingSchemas,
+  labellingTemplate,
+} from '../../src-main/core/labelling/labelling-schemas';
 import { findMissingImages } from '../../src-main/core/library/missing-images';
 import { splitCounts } from '../../src-main/core/library/split-counts';
 
@@ -357,6 +360,7 @@ describe('project.records.bin in the store', () => {
         splits: splitCounts(opened),
         missing: { ...missing, missing: [...missing.missing] },
         schemas: labellingSchemas(opened),
+        template: await labellingTemplate(opened),
         counts: projectCounts(opened),
         sources: pretrainSourcesOf(opened),
         snapshot: { ...snapshotOf(opened), faces: [...snapshotOf(opened).faces] },
@@ -367,7 +371,7 @@ describe('project.records.bin in the store', () => {
     const fromLines = await answers(true);
     expect(fromLines.snapshot.images).toEqual(records);
     expect(fromLines.missing.total).toBe(records.length);
-    expect(fromLines.schemas.templateSource).toBe('labelled');
+    expect(fromLines.template.templateSource).toBe('labelled');
     expect(fromLines).toEqual(await answers(false));
   });
 });

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FaceTable, LABELS_SUMMARY_FILE } from '../../src-main/core/labels-table';
+import { crc32 } from 'node:zlib';
+import { crcInSlices, FaceTable, LABELS_SUMMARY_FILE } from '../../src-main/core/labels-table';
 import { LABELS_FILE, ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
@@ -92,6 +93,20 @@ describe('FaceTable', () => {
     const { labels, summary } = encoded([]);
     expect(labels.toString('utf8')).toBe(`{\n"schemaVersion":2,\n"faces":{}\n}\n`);
     expect(FaceTable.fromSummary(FILE, labels, summary.toString('utf8'), 2)?.size).toBe(0);
+  });
+});
+
+describe('crcInSlices', () => {
+  it("gives zlib's CRC of the whole, letting other work run between slices", async () => {
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 37) % 256));
+    let otherWorkRan = false;
+    const done = crcInSlices(bytes, 64).then((crc) => ({ crc, otherWorkRan }));
+    // Work that comes in meanwhile: a CRC taken in one go would be done before it runs.
+    setImmediate(() => (otherWorkRan = true));
+    const result = await done;
+    expect(result).toEqual({ crc: crc32(bytes), otherWorkRan: true });
+    expect(await crcInSlices(bytes)).toBe(crc32(bytes));
+    expect(await crcInSlices(Buffer.alloc(0))).toBe(crc32(Buffer.alloc(0)));
   });
 });
 
@@ -275,6 +290,38 @@ describe('ProjectStore with labels.summary.json', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('reads labels.json when a caller asks for the faces, without waiting for the quiet spell', async () => {
+    await projectWithUnsummarisedFace();
+    // The background read is held back for good: only the caller's ask reads the file.
+    const store = await ProjectStore.open(dir, {
+      beforeLabelsPreload: () => new Promise(() => {}),
+    });
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    const asks = [store.whenFacesRead(), store.whenFacesRead()];
+    await Promise.all(asks);
+    // Read, found not the summary's and re-indexed, before any face was read by getFace.
+    expect(store.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 0 });
+    expect(store.getFace(imageId(1))?.note).toBe('20');
+    await store.whenFacesRead();
+    await store.close();
+  });
+
+  it('reads a face of labels.json after the file is read off the event loop, others at once', async () => {
+    await projectWithUnsummarisedFace();
+    const store = await ProjectStore.open(dir, {
+      beforeLabelsPreload: () => new Promise(() => {}),
+    });
+    // Image 3 has no face: answered without reading labels.json (the summary's counts stand).
+    expect(await store.readFace(imageId(3))).toBeNull();
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    const reading = store.readFace(imageId(1));
+    // Not read in one synchronous go: the counts change only once the read is done.
+    expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    expect((await reading)?.note).toBe('20');
+    expect(store.summary()).toMatchObject({ labelledCount: 2, needsReviewCount: 0 });
+    await store.close();
   });
 
   it('waits for beforeLabelsPreload before the background read', async () => {

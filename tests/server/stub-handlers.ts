@@ -106,6 +106,9 @@ export function stubHandlers(seenDirs: string[]): HandlerTable {
     'schema:get': async () => {
       throw new Error('schema:get is not stubbed');
     },
+    'schema:template': async () => {
+      throw new Error('schema:template is not stubbed');
+    },
     'jobs:live': async () => [],
     'system:info': async () => ({
       version: '9.9.9',

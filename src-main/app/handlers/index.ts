@@ -14,7 +14,7 @@ import { createPrelabelHandlers } from './prelabel';
 import { createSchemaHandlers } from './schema';
 import { createTrainingHandlers } from './training';
 import { fittedTemplate } from '../../core/labelling/fitted-template';
-import { labellingSchemas } from '../../core/labelling/labelling-schemas';
+import { labellingSchemas, labellingTemplate } from '../../core/labelling/labelling-schemas';
 import { absoluteFolder } from '../../core/user-path';
 
 export function createHandlers(host: StudioContext): HandlerTable {
@@ -47,7 +47,7 @@ export function createHandlers(host: StudioContext): HandlerTable {
     'project:recent': async () => ctx.recent.list(),
     'project:forget': async (request) => ctx.recent.forget(request.dir),
     ...createLibraryHandlers(ctx),
-    'labels:get': async (request) => ctx.session.require().getFace(request.imageId),
+    'labels:get': async (request) => ctx.session.require().readFace(request.imageId),
     'labels:save': async (request) => {
       const revision = await ctx.session
         .require()
@@ -62,6 +62,7 @@ export function createHandlers(host: StudioContext): HandlerTable {
       }),
     ...createPrelabelHandlers(ctx),
     'schema:get': async () => labellingSchemas(ctx.session.require()),
+    'schema:template': async () => labellingTemplate(ctx.session.require()),
     ...createSchemaHandlers(),
     ...createTrainingHandlers(ctx),
     ...createModelHandlers(ctx),

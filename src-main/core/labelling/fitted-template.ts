@@ -12,7 +12,7 @@ import { openImage } from '../library/image-source';
 import type { ProjectStore } from '../project-store';
 import type { FaceAnchors } from './template-fit';
 import { fitTemplate, schemaAnchors, templateInBox } from './template-fit';
-import { labellingSchemas } from './labelling-schemas';
+import { labellingTemplate } from './labelling-schemas';
 
 export interface FittedTemplate {
   points: [number, number][];
@@ -45,7 +45,7 @@ export async function fittedTemplate(
   if (!image) {
     throw new StudioError('not-found', `Image ${request.imageId} is not in project ${store.dir}`);
   }
-  const { template, templateSource } = labellingSchemas(store);
+  const { template, templateSource } = await labellingTemplate(store);
   const stored = store.getFace(image.id)?.box ?? image.face?.box;
   const box = [request.box, stored].find((b) => b && b.width > 0 && b.height > 0);
   const into = box ?? centredFaceBox(image);

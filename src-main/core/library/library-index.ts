@@ -488,6 +488,7 @@ export class LibraryIndex {
     const state = this.stateAt[position];
     return {
       ...image,
+      position,
       labelled: state === LABELLED,
       needsReview: state === NEEDS_REVIEW,
       expression: this.facesAt[position]?.expression ?? null,

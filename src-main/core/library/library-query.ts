@@ -70,13 +70,14 @@ export function queryLibrary(
 ): LibraryPage {
   const items: LibraryItem[] = [];
   let total = 0;
-  for (const image of images) {
+  for (const [position, image] of images.entries()) {
     const face = faceOf(image.id);
     if (!matchesFilter(image, face, filter, missing)) continue;
     if (total >= offset && items.length < limit) {
       const state = faceState(face);
       items.push({
         ...image,
+        position,
         labelled: state === 'labelled',
         needsReview: state === 'needs-review',
         expression: face?.expression ?? null,

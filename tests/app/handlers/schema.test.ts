@@ -88,9 +88,13 @@ describe('project:create with a custom schema', () => {
     expect(written).toEqual(lab12);
     await invoke('project:close', {});
     await invoke('project:open', { dir });
-    expect((await invoke('schema:get', {})) as unknown).toMatchObject({
+    expect((await invoke('schema:get', {})) as unknown).toEqual({
       ok: true,
-      value: { landmarks: lab12, templateSource: 'schema' },
+      value: { landmarks: lab12, attributes: null },
+    });
+    expect((await invoke('schema:template', {})) as unknown).toEqual({
+      ok: true,
+      value: { template: lab12.template, templateSource: 'schema' },
     });
   });
 

@@ -1,6 +1,7 @@
 /**
- * The labeller's schemas: the template is the schema's own mean shape until enough faces are
- * labelled in full, then the mean of those faces (box-normalised like the schema's).
+ * The labeller's schemas, from the project's meta; and its template: the schema's own mean shape
+ * until enough faces are labelled in full, then the mean of those faces (box-normalised like the
+ * schema's).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   labellingSchemas,
+  labellingTemplate,
   MIN_FACES_FOR_MEAN,
 } from '../../../src-main/core/labelling/labelling-schemas';
 import { ProjectStore } from '../../../src-main/core/project-store';
@@ -66,19 +68,27 @@ async function projectWith(faces: number): Promise<ProjectStore> {
 }
 
 describe('labellingSchemas', () => {
-  it("gives the schema's template while fewer faces than the minimum are labelled", async () => {
-    const store = await projectWith(MIN_FACES_FOR_MEAN - 1);
+  it("names the project's landmark schema and attribute set", async () => {
+    const store = await projectWith(MIN_FACES_FOR_MEAN);
     const schemas = labellingSchemas(store);
     await store.close();
-    expect(schemas.landmarks.id).toBe('five');
+    expect(schemas.landmarks).toEqual(five);
     expect(schemas.attributes?.id).toBe('mtfl');
+  });
+});
+
+describe('labellingTemplate', () => {
+  it("gives the schema's template while fewer faces than the minimum are labelled", async () => {
+    const store = await projectWith(MIN_FACES_FOR_MEAN - 1);
+    const schemas = await labellingTemplate(store);
+    await store.close();
     expect(schemas.templateSource).toBe('schema');
     expect(schemas.template).toEqual(five.template);
   });
 
   it('gives the mean of the labelled faces once there are enough', async () => {
     const store = await projectWith(MIN_FACES_FOR_MEAN);
-    const schemas = labellingSchemas(store);
+    const schemas = await labellingTemplate(store);
     await store.close();
     expect(schemas.templateSource).toBe('labelled');
     const expected = [
@@ -96,8 +106,8 @@ describe('labellingSchemas', () => {
 
   it('answers again from memory until a face or an image record changes', async () => {
     const store = await projectWith(MIN_FACES_FOR_MEAN - 1);
-    const first = labellingSchemas(store);
-    expect(labellingSchemas(store)).toBe(first);
+    const first = await labellingTemplate(store);
+    expect(await labellingTemplate(store)).toBe(first);
 
     // The last face needed for the mean: the next answer is the labelled faces' mean.
     const before = store.editCount;
@@ -107,13 +117,13 @@ describe('labellingSchemas', () => {
       updatedAt: new Date().toISOString(),
     });
     expect(store.editCount).toBeGreaterThan(before);
-    const labelled = labellingSchemas(store);
+    const labelled = await labellingTemplate(store);
     expect(first.templateSource).toBe('schema');
     expect(labelled.templateSource).toBe('labelled');
 
     // Removing a labelled image takes its face out of the mean: back to the schema's template.
     await store.removeImages([idOf(0)]);
-    const afterRemove = labellingSchemas(store);
+    const afterRemove = await labellingTemplate(store);
     await store.close();
     expect(afterRemove.templateSource).toBe('schema');
     expect(afterRemove.template).toEqual(five.template);

@@ -322,15 +322,32 @@ describe('CanvasGestures: canvas keys', () => {
       [72, 150],
       [128, 152],
     ];
-    gestures.dropPlaced(placed, 'eyes');
+    gestures.dropPlaced(placed, 'eyes', 'labelled');
     model.points.forEach((p, i) => {
       expect(p.x).toBeCloseTo(placed[i]![0], 9);
       expect(p.y).toBeCloseTo(placed[i]![1], 9);
       expect([p.v, p.source, p.confirmed]).toEqual([2, 'template', false]);
     });
-    expect(notices.at(-1)).toMatch(/fitted to the eyes and mouth/);
-    gestures.dropPlaced(placed, 'box', 'no eyes found');
-    expect(notices.at(-1)).toMatch(/into the face box \(no eyes found\)/);
+    expect(notices.at(-1)).toMatch(/^Dropped the mean of your labelled faces, fitted to the eyes/);
+    // The studio names the template it placed, whatever this side holds.
+    gestures.dropPlaced(placed, 'box', 'schema', 'no eyes found');
+    expect(notices.at(-1)).toMatch(/^Dropped the schema's mean face into the face box \(no eyes/);
+  });
+
+  it('drops a template sent after it started, and refuses one of another point count', () => {
+    const { model, gestures, notices } = setup(emptyPoints(5));
+    const later: Template = {
+      points: TEMPLATE.points.map((p) => ({ x: 1 - p.x, y: p.y })),
+      source: 'schema',
+    };
+    expect(() => gestures.setTemplate({ ...later, points: later.points.slice(1) })).toThrow(
+      'The template has 4 points, not 5',
+    );
+    gestures.setTemplate(later);
+    gestures.run({ kind: 'drop-template' });
+    expect(notices.at(-1)).toMatch(/^Dropped the schema's mean face into the face box/);
+    // Mirrored in x: the first point now sits right of the second, as `later` has it.
+    expect(model.points[0]!.x).toBeGreaterThan(model.points[1]!.x);
   });
 
   it('tells canvas commands from the labeller’s', () => {
@@ -864,7 +881,7 @@ describe('CanvasGestures: a template that does not fit the schema, and a reason 
       [72, 150],
       [128, 152],
     ];
-    gestures.dropPlaced(placed, 'box');
+    gestures.dropPlaced(placed, 'box', 'labelled');
     expect(notices.at(-1)).toBe(
       'Dropped the mean of your labelled faces into the face box: drag groups (Shift+drag) and ' +
         'points into place, C confirms',

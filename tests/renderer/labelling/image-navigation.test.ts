@@ -16,6 +16,7 @@ function item(n: number, labelled: boolean): LibraryItem {
     width: 10,
     height: 10,
     split: 'pool',
+    position: n,
     labelled,
     needsReview: false,
     expression: null,
@@ -64,25 +65,48 @@ describe('nextUnlabelled', () => {
     expect(await nextUnlabelled(single.list, 1)).toBeNull();
   });
 
-  it('costs one request when everything is labelled', async () => {
-    const { list, requests } = library([true, true, true]);
-    expect(await nextUnlabelled(list, 0)).toBeNull();
-    expect(requests()).toBe(1);
+  it('costs the two first requests, sent at once, when everything is labelled', async () => {
+    const { list, requests, limits } = library([true, true, true]);
+    const found = nextUnlabelled(list, 0);
+    // Both asked before either is answered.
+    expect(requests()).toBe(2);
+    expect(await found).toBeNull();
+    expect(limits).toEqual([1, 1]);
+  });
+
+  it('takes the first unlabelled image at once when it lies after the current one', async () => {
+    const { list, limits } = library([true, true, ...Array<boolean>(5000).fill(true), false]);
+    const found = await nextUnlabelled(list, 0);
+    expect(found).toEqual({ position: 5002, item: item(5002, false), total: 5003 });
+    expect(limits).toEqual([1, 1]);
+    // From -1 (Label's opening), the first unlabelled image of all.
+    const first = library([true, false, false]);
+    expect((await nextUnlabelled(first.list, -1))?.position).toBe(1);
   });
 
   it('scans page by page past a long labelled run, small pages first', async () => {
-    const labelled = Array.from({ length: SCAN_PAGE * 2 + 5 }, (_, n) => n !== SCAN_PAGE * 2 + 2);
+    // Image 0 is unlabelled, so from 1 the filtered list's first item is behind: a scan.
+    const labelled = Array.from(
+      { length: SCAN_PAGE * 2 + 5 },
+      (_, n) => n !== 0 && n !== SCAN_PAGE * 2 + 2,
+    );
     const { list, limits } = library(labelled);
-    expect((await nextUnlabelled(list, 0))?.position).toBe(SCAN_PAGE * 2 + 2);
+    expect((await nextUnlabelled(list, 1))?.position).toBe(SCAN_PAGE * 2 + 2);
     // The filtered and the total requests, then pages four times larger each up to SCAN_PAGE
     // (the last one cut at the list's end).
-    expect(limits).toEqual([1, 1, 25, 100, 400, SCAN_PAGE, SCAN_PAGE * 2 + 5 - 1526]);
+    expect(limits).toEqual([1, 1, 25, 100, 400, SCAN_PAGE, SCAN_PAGE * 2 + 5 - 1527]);
     expect(FIRST_SCAN_PAGE).toBe(25);
   });
 
   it('asks one small page when the next unlabelled image is near', async () => {
-    const { list, limits } = library([true, true, false, ...Array<boolean>(5000).fill(true)]);
-    expect((await nextUnlabelled(list, 0))?.position).toBe(2);
+    const { list, limits } = library([
+      false,
+      true,
+      true,
+      false,
+      ...Array<boolean>(5000).fill(true),
+    ]);
+    expect((await nextUnlabelled(list, 0))?.position).toBe(3);
     expect(limits).toEqual([1, 1, FIRST_SCAN_PAGE]);
   });
 });

@@ -19,6 +19,7 @@ import {
   face,
   FACE_POINTS,
   IMAGE_IDS,
+  PROJECT_TEMPLATE,
   SCHEMAS,
   serveProject,
   storeFace,
@@ -99,6 +100,43 @@ describe('Labeller: opening, the first image beside the schemas', () => {
     await started;
     expect(labeller.error).toBeNull();
     expect(labeller.image?.id).toBe(C);
+  });
+});
+
+describe("Labeller: opening, the project's template apart", () => {
+  it('shows the first face before the template comes, then drops the one that came', async () => {
+    serveProject(studio);
+    const template = deferred<ResponseOf<'schema:template'>>();
+    studio.handle('schema:template', () => template.promise);
+    studio.handle('labels:template', () => {
+      throw new Error('no landmark net here');
+    });
+    const labeller = new Labeller();
+    await labeller.start();
+    expect(labeller.error).toBeNull();
+    expect(labeller.image?.id).toBe(C);
+    template.resolve({ ...PROJECT_TEMPLATE, templateSource: 'labelled' });
+    await settle();
+    await labeller.dropTemplate();
+    expect(labeller.notice).toMatch(/^Dropped the mean of your labelled faces into the face box/);
+    expect(labeller.points.every((p) => p.source === 'template')).toBe(true);
+  });
+
+  it("says when the template could not be had, and drops the schema's", async () => {
+    serveProject(studio);
+    studio.handle('schema:template', () => {
+      throw new Error('labels.json is corrupt');
+    });
+    studio.handle('labels:template', () => {
+      throw new Error('no landmark net here');
+    });
+    const labeller = new Labeller();
+    await labeller.start();
+    await settle();
+    expect(labeller.image?.id).toBe(C);
+    expect(labeller.notice).toMatch(/could not be had \(.*labels\.json is corrupt\)/);
+    await labeller.dropTemplate();
+    expect(labeller.notice).toMatch(/^Dropped the schema's mean face into the face box/);
   });
 });
 

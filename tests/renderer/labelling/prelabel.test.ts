@@ -96,6 +96,7 @@ describe('scanDoubts', () => {
       width: 100,
       height: 100,
       split: 'pool',
+      position: i,
       labelled: false,
       needsReview: i % 3 === 0,
       expression: null,

@@ -48,6 +48,10 @@ export const SCHEMAS: ResponseOf<'schema:get'> = {
     ],
     expressions: ['neutral', 'happy'],
   },
+};
+
+/** The project's template (`schema:template`): the schema's own, as in a project under three faces. */
+export const PROJECT_TEMPLATE: ResponseOf<'schema:template'> = {
   template: TEMPLATE,
   templateSource: 'schema',
 };
@@ -76,6 +80,7 @@ export function face(imageId: string, revision: number, points = FACE_POINTS): F
   };
 }
 
+/** A library item; `serveProject`'s list gives each the position of its place in `items`. */
 export function item(imageId: string, labelled: boolean): LibraryItem {
   return {
     id: imageId,
@@ -83,6 +88,7 @@ export function item(imageId: string, labelled: boolean): LibraryItem {
     width: 200,
     height: 200,
     split: 'pool',
+    position: 0,
     labelled,
     needsReview: false,
     expression: null,
@@ -108,11 +114,12 @@ export function serveProject(studio: FakeStudio): ProjectState {
     ]),
   };
   studio.handle('schema:get', () => SCHEMAS);
+  studio.handle('schema:template', () => PROJECT_TEMPLATE);
   studio.handle('models:list', () => []);
   studio.handle('library:list', ({ offset, limit, filter }) => {
-    const matching = state.items.filter(
-      (i) => filter.labelled === undefined || i.labelled === filter.labelled,
-    );
+    const matching = state.items
+      .map((i, position) => ({ ...i, position }))
+      .filter((i) => filter.labelled === undefined || i.labelled === filter.labelled);
     return { total: matching.length, items: matching.slice(offset, offset + limit) };
   });
   studio.handle('labels:get', ({ imageId }) => structuredClone(state.faces.get(imageId) ?? null));

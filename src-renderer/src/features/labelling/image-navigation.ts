@@ -34,14 +34,19 @@ export async function imageAt(list: ListImages, position: number): Promise<Image
 
 /**
  * The first unlabelled image after `from` in library order, wrapping round to the start; never
- * the image at `from` itself. Asks the filtered list first, so a fully labelled project costs one
- * request instead of a scan.
+ * the image at `from` itself. Asks the filtered list's first item and the library's size at once:
+ * a fully labelled project costs those two requests, and so does the first unlabelled image when
+ * it lies after `from` (Label's opening: from -1); else the images after `from` are scanned.
  */
 export async function nextUnlabelled(list: ListImages, from: number): Promise<ImageAt | null> {
-  const unlabelled = await list({ offset: 0, limit: 1, filter: { labelled: false } });
-  if (unlabelled.total === 0) return null;
-  const first = await list({ offset: 0, limit: 1, filter: {} });
+  const [unlabelled, first] = await Promise.all([
+    list({ offset: 0, limit: 1, filter: { labelled: false } }),
+    list({ offset: 0, limit: 1, filter: {} }),
+  ]);
+  const earliest = unlabelled.items[0];
+  if (unlabelled.total === 0 || !earliest) return null;
   const total = first.total;
+  if (earliest.position > from) return { position: earliest.position, item: earliest, total };
   // After `from` to the end, then from the start up to `from`.
   const ranges: [number, number][] = [
     [from + 1, total],

@@ -15,7 +15,7 @@
 import type { ResponseOf } from '$shared/ipc-contract';
 import type { LibraryItem } from '$shared/library';
 import { faceState } from '$shared/point-provenance';
-import { invoke, on } from '../../lib/api';
+import { invoke, mediaUrl, on } from '../../lib/api';
 import { studio } from '../../lib/app.svelte';
 import { Autosaver, type EditedFace } from './autosave.svelte';
 import {
@@ -33,7 +33,7 @@ import {
 import { nextUnlabelled, type ImageAt, type ListImages } from './image-navigation';
 import { commandFor, type KeyPress, type LabellerCommand } from './keymap';
 import { CanvasModel, type ChangeReason } from './model/canvas-model';
-import { canvasSchemaOf, type CanvasSchema } from './model/canvas-schema';
+import { canvasSchemaOf, templateOf, type CanvasSchema } from './model/canvas-schema';
 import { unconfirmedCount, type Points } from './model/face-record';
 import { CanvasGestures, isCanvasCommand } from './model/gestures';
 import type { Mode, ToolMode } from './model/modes';
@@ -53,6 +53,15 @@ function message(error: unknown): string {
 
 const listImages: ListImages = (request) => invoke('library:list', request);
 const getFace: GetFace = (imageId) => invoke('labels:get', { imageId });
+
+/**
+ * Starts fetching an image's pixels (media answers are cacheable), so the stage's own load of
+ * the same address, once the face is in, finds them on the way or cached.
+ */
+function fetchAhead(url: string): void {
+  if (typeof Image === 'undefined') return;
+  new Image().src = url;
+}
 
 export class Labeller {
   schemas = $state.raw<LabellingSchemas | null>(null);
@@ -193,10 +202,7 @@ export class Labeller {
       this.attributeNames = binaryAttributeNames(schemas.attributes);
       this.classAttributes = classAttributes(schemas.attributes);
       const model = new CanvasModel(canvasSchema, { viewport: this.#viewport });
-      const template = {
-        points: schemas.template.map(([x, y]) => ({ x, y })),
-        source: schemas.templateSource,
-      };
+      const template = { points: templateOf(schemas.landmarks), source: 'schema' as const };
       const gestures = new CanvasGestures(model, template, (text) => (this.notice = text));
       this.#model = model;
       this.gestures = gestures;
@@ -217,10 +223,30 @@ export class Labeller {
       });
       if (target) await this.navigation.goTo(target.position);
       else await this.navigation.first(firstImage!);
+      // The project's own template may read every face of a big project, and the server answers
+      // one request at a time: asked once the first face is shown (the schema's serves until it
+      // comes; showing a face also clears the notice a failure leaves).
+      void this.#takeTemplate(gestures, invoke('schema:template', {}));
     } catch (error) {
       this.error = message(error);
     } finally {
       this.loading = false;
+    }
+  }
+
+  /** Hands the project's template to the gestures when it comes (they start with the schema's). */
+  async #takeTemplate(
+    gestures: CanvasGestures,
+    asked: Promise<ResponseOf<'schema:template'>>,
+  ): Promise<void> {
+    try {
+      const answer = await asked;
+      gestures.setTemplate({
+        points: answer.template.map(([x, y]) => ({ x, y })),
+        source: answer.templateSource,
+      });
+    } catch (error) {
+      this.notice = `The mean of your labelled faces could not be had (${message(error)}): T drops the schema's mean face`;
     }
   }
 
@@ -318,7 +344,7 @@ export class Labeller {
     if (model.face?.imageId !== imageId || model.version !== version) return;
     try {
       if (answer && answer.points.length === model.points.length) {
-        gestures.dropPlaced(answer.points, answer.fit, answer.why);
+        gestures.dropPlaced(answer.points, answer.fit, answer.source, answer.why);
       } else {
         gestures.dropTemplate();
         if (failure)
@@ -396,6 +422,7 @@ export class Labeller {
     const gestures = this.gestures;
     if (!model || !gestures) throw new Error('The labeller has not started');
     const { item } = target;
+    fetchAhead(mediaUrl('image', item.id));
     const face = await invoke('labels:get', { imageId: item.id });
     this.#loadingFace = true;
     try {

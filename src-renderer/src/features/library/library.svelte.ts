@@ -22,8 +22,6 @@ import type { ImportRequest } from './import-form';
 import { clickSelect, EMPTY_SELECTION, type ClickModifiers, type Selection } from './selection';
 
 export const PAGE_SIZE = 200;
-/** Looking for an image's place in the unfiltered library reads this many records a request. */
-const SCAN_PAGE = 2000;
 /** Labels are saved in bursts while a face is edited elsewhere; one stats read per quiet spell. */
 const STATS_DEBOUNCE_MS = 300;
 
@@ -287,27 +285,12 @@ class LibraryState {
   }
 
   /**
-   * Opens the image at grid index `index` in the Label section. The labeller steps through the
-   * unfiltered library, so a filtered grid's index is turned into the image's place in it.
+   * Opens the image at grid index `index` in the Label section, at its place in the unfiltered
+   * library (the order the labeller steps through; the item carries it).
    */
-  async openInLabel(index: number, item: LibraryItem): Promise<void> {
+  openInLabel(index: number, item: LibraryItem): void {
     this.selection = { ids: new Set([item.id]), anchor: index };
-    await this.guard(async () => {
-      const position = await this.unfilteredPosition(index, item.id);
-      if (position === null) throw new Error('That image is no longer in the library');
-      studio.openInLabel({ imageId: item.id, position });
-    });
-  }
-
-  private async unfilteredPosition(index: number, imageId: string): Promise<number | null> {
-    const hint = await invoke('library:list', { offset: index, limit: 1, filter: {} });
-    if (hint.items[0]?.id === imageId) return index;
-    for (let offset = 0; offset < hint.total; offset += SCAN_PAGE) {
-      const page = await invoke('library:list', { offset, limit: SCAN_PAGE, filter: {} });
-      const found = page.items.findIndex((candidate) => candidate.id === imageId);
-      if (found >= 0) return offset + found;
-    }
-    return null;
+    studio.openInLabel({ imageId: item.id, position: item.position });
   }
 
   private scheduleStats(): void {

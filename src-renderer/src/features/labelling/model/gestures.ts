@@ -89,6 +89,12 @@ export interface Template {
   source: 'labelled' | 'schema';
 }
 
+function templateName(source: Template['source']): string {
+  return source === 'labelled'
+    ? 'Dropped the mean of your labelled faces'
+    : "Dropped the schema's mean face";
+}
+
 /** `pointer`: `hovered`, `active` or `spaceHeld` changed. */
 export type GestureListener = () => void;
 
@@ -99,7 +105,7 @@ interface Press {
 
 export class CanvasGestures {
   readonly model: CanvasModel;
-  readonly #template: Template;
+  #template: Template;
   readonly #notify: (text: string | null) => void;
   readonly #listeners = new Set<GestureListener>();
   #viewport: Size;
@@ -121,6 +127,19 @@ export class CanvasGestures {
     this.#template = template;
     this.#notify = notify;
     this.#viewport = model.viewport;
+  }
+
+  /**
+   * Takes a better template: the labeller starts with the schema's own and is sent the mean of
+   * the project's labelled faces when that is worked out (`schema:template`).
+   */
+  setTemplate(template: Template): void {
+    if (template.points.length !== this.#template.points.length) {
+      throw new Error(
+        `The template has ${template.points.length} points, not ${this.#template.points.length}`,
+      );
+    }
+    this.#template = template;
   }
 
   /** The point under the pointer; `o`, `x` and `g` act on it, else on `active`. */
@@ -392,21 +411,25 @@ export class CanvasGestures {
    * `eyes` when it was fitted to the eyes found there, `box` when it went into the box, `why`
    * saying why. Falls back to `dropTemplate` when the points span no area.
    */
-  dropPlaced(points: readonly (readonly [number, number])[], fit: 'eyes' | 'box', why?: string) {
+  dropPlaced(
+    points: readonly (readonly [number, number])[],
+    fit: 'eyes' | 'box',
+    source: Template['source'],
+    why?: string,
+  ) {
     const placed = asTemplate(points);
     if (!placed || !this.model.face) return this.dropTemplate();
     this.model.dropTemplate(placed.template, placed.box);
+    const name = templateName(source);
     this.#notify(
       fit === 'eyes'
-        ? `${this.#templateName()}, fitted to the eyes and mouth: ${MOVE_HINT}`
-        : `${this.#templateName()} into the face box${why ? ` (${why})` : ''}: ${MOVE_HINT}`,
+        ? `${name}, fitted to the eyes and mouth: ${MOVE_HINT}`
+        : `${name} into the face box${why ? ` (${why})` : ''}: ${MOVE_HINT}`,
     );
   }
 
   #templateName(): string {
-    return this.#template.source === 'labelled'
-      ? 'Dropped the mean of your labelled faces'
-      : "Dropped the schema's mean face";
+    return templateName(this.#template.source);
   }
 
   // ── view ────────────────────────────────────────────────────────────────────────────────
