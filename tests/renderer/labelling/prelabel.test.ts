@@ -88,7 +88,10 @@ describe('DoubtIndex', () => {
 });
 
 describe('scanDoubts', () => {
-  /** A library of `n` images; every third has one unconfirmed point, so needs review. */
+  /**
+   * A library of `n` images; every third has one unconfirmed point, so needs review; the one
+   * after each of those is labelled (its points confirmed: no doubt to find there).
+   */
   function library(n: number) {
     const items: LibraryItem[] = Array.from({ length: n }, (_, i) => ({
       id: hex(i + 1),
@@ -97,16 +100,18 @@ describe('scanDoubts', () => {
       height: 100,
       split: 'pool',
       position: i,
-      labelled: false,
+      labelled: i % 3 === 1,
       needsReview: i % 3 === 0,
       expression: null,
     }));
     const faces = new Map<string, FaceAnnotation>();
     items.forEach((item, i) => {
-      if (!item.needsReview) return;
+      if (!item.needsReview && !item.labelled) return;
       faces.set(item.id, {
         imageId: item.id,
-        points: predicted([i === 600 ? 0.09 : 0.01, null]),
+        points: item.labelled
+          ? predicted([null, null])
+          : predicted([i === 600 ? 0.09 : 0.01, null]),
         attributes: {},
         expression: null,
         note: '',
@@ -116,9 +121,14 @@ describe('scanDoubts', () => {
     });
     const requests: { offset: number; limit: number }[] = [];
     const read: string[] = [];
-    const list: ListImages = async ({ offset, limit }) => {
+    const list: ListImages = async ({ offset, limit, filter }) => {
       requests.push({ offset, limit });
-      return { total: n, items: items.slice(offset, offset + limit) };
+      const matching = items.filter(
+        (item) =>
+          (filter.needsReview === undefined || item.needsReview === filter.needsReview) &&
+          (filter.labelled === undefined || item.labelled === filter.labelled),
+      );
+      return { total: matching.length, items: matching.slice(offset, offset + limit) };
     };
     const getFace = async (id: string) => {
       read.push(id);
@@ -128,11 +138,12 @@ describe('scanDoubts', () => {
   }
 
   it('reads only faces that need review, page by page, with positions in library order', async () => {
-    const n = DOUBT_SCAN_PAGE + 250;
+    const n = 2 * DOUBT_SCAN_PAGE + 250;
     const lib = library(n);
     const index = new DoubtIndex();
     await scanDoubts(lib.list, lib.getFace, index);
-    expect(lib.requests.map((r) => r.offset)).toEqual([0, DOUBT_SCAN_PAGE]);
+    // The list of faces to review (a third of the library: 417) in one page, not the library's 3.
+    expect(lib.requests).toEqual([{ offset: 0, limit: DOUBT_SCAN_PAGE }]);
     expect(lib.read).toHaveLength(Math.ceil(n / 3));
     expect(index.size).toBe(Math.ceil(n / 3));
     expect(index.best()).toEqual({ imageId: hex(601), position: 600, point: 0, uncertainty: 0.09 });

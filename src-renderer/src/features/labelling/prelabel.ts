@@ -105,8 +105,11 @@ export const DOUBT_SCAN_PAGE = 500;
 export const DOUBT_SCAN_CONCURRENCY = 8;
 
 /**
- * Reads every labelled face in library order into `index`. Positions index the unfiltered list
- * (as navigation does), so the scan walks it and reads the faces of labelled images only.
+ * Reads into `index` every face that can hold a doubt: only a face with unconfirmed points has
+ * one (`mostUncertain`), and those are the faces to review, so the scan pages through the
+ * `needsReview` list alone (each item carries its place in the unfiltered order, which positions
+ * index, as navigation's do) rather than the whole library: at 100,000 images with none to
+ * review that is one request, not 200 pages and a read of every labelled face.
  */
 export async function scanDoubts(
   list: ListImages,
@@ -116,17 +119,14 @@ export async function scanDoubts(
   index.clear();
   let total = Infinity;
   for (let offset = 0; offset < total; offset += DOUBT_SCAN_PAGE) {
-    const page = await list({ offset, limit: DOUBT_SCAN_PAGE, filter: {} });
+    const page = await list({ offset, limit: DOUBT_SCAN_PAGE, filter: { needsReview: true } });
     total = page.total;
-    const labelled = page.items
-      .map((item, i) => ({ item, position: offset + i }))
-      .filter(({ item }) => item.labelled || item.needsReview);
-    for (let i = 0; i < labelled.length; i += DOUBT_SCAN_CONCURRENCY) {
-      const batch = labelled.slice(i, i + DOUBT_SCAN_CONCURRENCY);
-      const faces = await Promise.all(batch.map(({ item }) => getFace(item.id)));
+    for (let i = 0; i < page.items.length; i += DOUBT_SCAN_CONCURRENCY) {
+      const batch = page.items.slice(i, i + DOUBT_SCAN_CONCURRENCY);
+      const faces = await Promise.all(batch.map((item) => getFace(item.id)));
       faces.forEach((face, j) => {
-        const { item, position } = batch[j]!;
-        if (face) index.set(item.id, position, face.points);
+        const item = batch[j]!;
+        if (face) index.set(item.id, item.position, face.points);
       });
     }
     if (page.items.length === 0) break;
