@@ -152,6 +152,61 @@ function visibleThumbnailsShown(page: Page): Promise<boolean> {
   });
 }
 
+/**
+ * A script for the page that times the next click (Open) in the page itself: from it until the
+ * count reads `count` images and every thumbnail in view has loaded (checked each frame), with
+ * the requests sent from the click (resource timing), into `window.open_`.
+ */
+function measureOpen(count: number): string {
+  return `(() => {
+    window.open_ = null;
+    performance.clearResourceTimings();
+    performance.setResourceTimingBufferSize(10000);
+    const shown = () => {
+      const counter = document.querySelector('[data-testid="library-count"]');
+      const grid = document.querySelector('[data-testid="thumbnail-grid"]');
+      if (!counter || !grid || counter.textContent.trim() !== '${count} images') return false;
+      const box = grid.getBoundingClientRect();
+      const images = [...grid.querySelectorAll('img')].filter((img) => {
+        const r = img.getBoundingClientRect();
+        return r.bottom > box.top && r.top < box.bottom;
+      });
+      return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
+    };
+    document.addEventListener('click', () => {
+      const t0 = performance.now();
+      const frame = () => {
+        if (!shown()) return void requestAnimationFrame(frame);
+        window.open_ = {
+          shown: performance.now() - t0,
+          steps: performance
+            .getEntriesByType('resource')
+            .filter((e) => e.startTime >= t0)
+            .map((e) => [new URL(e.name).pathname.split('/').slice(0, 3).join('/'), Math.round(e.startTime - t0), Math.round(e.responseEnd - t0)]),
+        };
+      };
+      requestAnimationFrame(frame);
+    }, { capture: true, once: true });
+  })()`;
+}
+
+/** `[name, sent, answered]` steps as one line, runs of the same name (thumbnails) summed up. */
+function stepLine(steps: [string, number, number][]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < steps.length;) {
+    const [name, sent, answered] = steps[i]!;
+    let j = i + 1;
+    let last = answered;
+    while (j < steps.length && steps[j]![0] === name && name !== '/api/invoke') {
+      last = Math.max(last, steps[j]![2]);
+      j += 1;
+    }
+    parts.push(j - i > 1 ? `${name} ×${j - i} ${sent}→${last}` : `${name} ${sent}→${answered}`);
+    i = j;
+  }
+  return parts.join(', ');
+}
+
 function percentileOf(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -299,6 +354,7 @@ try {
   // The click on Open with the project's folder typed in (the home page is loaded already).
   await page.goto(url);
   await page.getByLabel('Project folder to open').fill(dir);
+  await page.evaluate(measureOpen(IMAGES));
   const cpu0 = await serverCpuMs();
   const openStart = performance.now();
   const opened = page.waitForResponse(
@@ -320,6 +376,14 @@ try {
     `open: project:open ${Math.round(openApiMs)} ms, → every visible thumbnail ` +
       `${thumbsMs === null ? '> 120 s' : `${Math.round(openMs)} ms`} ` +
       `(server CPU ${(await serverCpuMs()) - cpu0} ms)`,
+  );
+  const inPage = (await pageValue(page, 'window.open_', 120_000)) as {
+    shown: number;
+    steps: [string, number, number][];
+  };
+  console.log(
+    `  in the page, click → every visible thumbnail ${Math.round(inPage.shown)} ms; ` +
+      `requests (sent→answered, ms): ${stepLine(inPage.steps)}`,
   );
 
   // Filter changes, split val ↔ any: the time Playwright's selectOption + waitFor take, and in
