@@ -7,12 +7,13 @@
  * the set's classes, or an image outside a class folder is a problem, all listed together.
  */
 import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { ProblemList } from '../problems';
 import { expressionClass } from '../schemas/expression-aliases';
 import { carrying, type LabelFormat } from './format';
 import { splitFromPath } from './label-files';
 import type { LabelledImage, LabelledSet } from './model';
+import { projectPathOf } from './relative-path';
 
 const IMAGE = /\.(jpe?g|png|bmp|webp|gif|tiff?|ppm|pgm)$/i;
 
@@ -39,7 +40,7 @@ export async function importClassFolders(
   for (const entry of entries) {
     // Links are taken like files here; the import then judges each by its real path.
     if (!(entry.isFile() || entry.isSymbolicLink()) || entry.name.startsWith('.')) continue;
-    const file = relative(root, join(entry.parentPath, entry.name)).split('\\').join('/');
+    const file = projectPathOf(root, join(entry.parentPath, entry.name));
     const parts = file.split('/');
     if (parts.some((p) => p.startsWith('.'))) continue;
     if (!IMAGE.test(entry.name)) {

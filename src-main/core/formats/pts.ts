@@ -4,7 +4,7 @@
  * are read too. A folder import pairs `NAME.pts` with the image `NAME.<ext>` beside it.
  */
 import { readdir, realpath } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
 import { outsideProblem } from '../real-path';
@@ -12,6 +12,7 @@ import { carrying, type LabelFormat } from './format';
 import { anyEndsWith } from './label-files';
 import type { FormatPoint, LabelledImage, LabelledSet } from './model';
 import { visiblePoint } from './model';
+import { projectPathOf } from './relative-path';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
 import type { TextLine } from './text-lines';
 
@@ -138,7 +139,7 @@ export async function importPtsFolder(
   options: PtsOptions = {},
 ): Promise<LabelledSet> {
   const files = await listFiles(root);
-  const present = new Set(files.map((f) => relative(root, f).split('\\').join('/')));
+  const present = new Set(files.map((f) => projectPathOf(root, f)));
   const ptsFiles = [...present].filter((f) => f.toLowerCase().endsWith('.pts')).sort();
   const problems = new ProblemList();
   if (ptsFiles.length === 0) problems.add(root, undefined, 'no .pts files found');

@@ -5,7 +5,7 @@
  * supplies (the library reads it from the image header).
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { LandmarkSchema } from '../../shared/schemas';
 import { readAnnotationText } from '../input-files';
 import { ProblemList } from '../problems';
@@ -17,6 +17,7 @@ import type { ImageSize } from '../coordinate-bounds';
 import { carrying, requireLandmarks, type LabelFormat } from './format';
 import type { FormatPoint, LabelledFace, LabelledImage, LabelledSet } from './model';
 import { faceBox } from './model';
+import { projectPathOf } from './relative-path';
 import { fields, formatNumber, parseFiniteNumber, splitLines } from './text-lines';
 
 const IMAGE = /\.(jpe?g|png|bmp|webp|tiff?)$/i;
@@ -162,7 +163,7 @@ export async function importYoloPose(
   const entries = await readdir(join(root, 'images'), { recursive: true, withFileTypes: true });
   const images = entries
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && IMAGE.test(e.name))
-    .map((e) => relative(root, join(e.parentPath, e.name)).split('\\').join('/'))
+    .map((e) => projectPathOf(root, join(e.parentPath, e.name)))
     .sort();
   const set: LabelledSet = [];
   for (const file of images) {

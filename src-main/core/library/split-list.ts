@@ -20,7 +20,19 @@ export interface SplitListEntry {
   split: Split;
 }
 
-const toSlashes = (file: string): string => file.split(sep).join('/').split('\\').join('/');
+/** A file's path with `/` separators; only the platform's separator is one (see `readings`). */
+const toSlashes = (file: string): string => file.split(sep).join('/');
+
+/**
+ * The ways to read a list line's path: as written, then, if it holds a `\`, with `\` as a
+ * separator. A list made on Windows separates with `\`; on Linux and macOS `\` may also be part
+ * of an image's name (`face\1.jpg`), and the image named exactly so wins.
+ */
+function readings(path: string): string[] {
+  const written = toSlashes(path);
+  const windows = written.split('\\').join('/');
+  return windows === written ? [written] : [written, windows];
+}
 
 /** The lines of a list file; `split` is for lines that name no split. */
 export function parseSplitList(text: string, file: string, split?: Split): SplitListEntry[] {
@@ -74,24 +86,30 @@ export function matchSplitList(
   const splits = new Map<string, Split>();
   const lineOf = new Map<string, number>();
   for (const entry of entries) {
-    const wanted = toSlashes(entry.path).replace(/^\.\//, '');
-    let found = byFile.get(
-      toSlashes(isAbsolute(entry.path) ? entry.path : resolve(listDir, entry.path)),
-    );
-    if (!found && !isAbsolute(entry.path)) {
-      const name = wanted.slice(wanted.lastIndexOf('/') + 1);
-      const fits = (byName.get(name) ?? []).filter((image) =>
-        toSlashes(options.fileOf(image)).endsWith(`/${wanted}`),
-      );
-      if (fits.length > 1) {
-        problems.add(
-          options.listFile,
-          entry.line,
-          `${entry.path} fits ${fits.length} images of the project; give more of its path`,
+    let found: ImageRecord | undefined;
+    let fitting = 0;
+    for (const path of readings(entry.path)) {
+      found = byFile.get(toSlashes(isAbsolute(path) ? path : resolve(listDir, path)));
+      if (!found && !isAbsolute(path)) {
+        const wanted = path.replace(/^\.\//, '');
+        const name = wanted.slice(wanted.lastIndexOf('/') + 1);
+        const fits = (byName.get(name) ?? []).filter((image) =>
+          toSlashes(options.fileOf(image)).endsWith(`/${wanted}`),
         );
-        continue;
+        // The first reading that fits any image decides, even when it fits several.
+        fitting = fits.length;
+        if (fitting === 1) found = fits[0];
+        if (fitting > 0) break;
       }
-      found = fits[0];
+      if (found) break;
+    }
+    if (fitting > 1) {
+      problems.add(
+        options.listFile,
+        entry.line,
+        `${entry.path} fits ${fitting} images of the project; give more of its path`,
+      );
+      continue;
     }
     if (!found) {
       problems.add(options.listFile, entry.line, `${entry.path} is no image of the project`);

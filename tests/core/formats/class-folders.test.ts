@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -162,6 +162,28 @@ describe('class folders, hand-written', () => {
       { file: 'happy/b.TIF', faces: [{ points: [], expression: 'happy' }] },
     ]);
   });
+
+  // Linux and macOS allow `\` in a file name: there it is part of the name, not a separator.
+  it.skipIf(process.platform === 'win32')(
+    'keeps a backslash in an image name as part of the name, in its class folder',
+    async () => {
+      const dir = await folder(['happy/a\\b.png', 'sad/c.png']);
+      const set = await importClassFolders(dir);
+      expect(set).toEqual([
+        { file: 'happy/a\\b.png', faces: [{ points: [], expression: 'happy' }] },
+        { file: 'sad/c.png', faces: [{ points: [], expression: 'sad' }] },
+      ]);
+      expect(await readFile(join(dir, set[0]!.file), 'utf8')).toBe('');
+    },
+  );
+
+  it.skipIf(process.platform === 'win32')(
+    'takes a loose image named sad\\c.png for one outside a class folder, not one in sad/',
+    async () => {
+      const dir = await folder(['sad\\c.png', 'happy/a.png']);
+      expect(await problemsOf(dir)).toEqual(['sad\\c.png: image outside a class folder']);
+    },
+  );
 
   it('calls a file whose name only contains an image extension not an image', async () => {
     const dir = await folder(['happy/a.png', 'happy/b.png.txt', 'happy/c.', 'happy/d.tiff']);

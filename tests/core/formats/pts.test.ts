@@ -246,6 +246,28 @@ describe('300-W .pts folders, hand-written', () => {
     ]);
   });
 
+  // Linux and macOS allow `\` in a file name: there it is part of the name, not a separator.
+  it.skipIf(process.platform === 'win32')(
+    'pairs a .pts file with its image under a name holding a backslash',
+    async () => {
+      const dir = await folder({ 'face\\1.pts': pts(3, 4), 'face\\1.jpg': '' });
+      const set = await importPtsFolder(dir);
+      expect(set).toEqual([{ file: 'face\\1.jpg', faces: [{ points: [{ x: 2, y: 3, v: 2 }] }] }]);
+      expect(await readFile(join(dir, set[0]!.file), 'utf8')).toBe('');
+    },
+  );
+
+  it.skipIf(process.platform === 'win32')(
+    'does not pair face/1.pts with an image named face\\1.jpg',
+    async () => {
+      const dir = await folder({ 'face/1.pts': pts(3, 4), 'face\\1.jpg': '' });
+      const error = await problemsError(() => importPtsFolder(dir));
+      expect(error.problems.map(formatProblem)).toEqual([
+        'face/1.pts: no image beside it (.jpg, .jpeg, .png, .ppm, .bmp, .webp)',
+      ]);
+    },
+  );
+
   it("reads with the schema's point count", async () => {
     const dir = await folder({ 'a.pts': pts(1, 2), 'a.png': '' });
     const context = { path: dir, isFile: false, pointCount: 3 } as ReadContext;

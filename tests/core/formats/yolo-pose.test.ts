@@ -79,6 +79,37 @@ describe('YOLO pose', () => {
     expect(visibilityDiffers).toBe(0);
   });
 
+  // Linux and macOS allow `\` in a file name: there it is part of the name, not a separator.
+  it.skipIf(process.platform === 'win32')(
+    'reads an image named with a backslash under its own name, with its own label file',
+    async () => {
+      const root = await mkdtemp(join(tmpdir(), 'yolo-backslash-'));
+      await writeFile(join(root, 'data.yaml'), 'kpt_shape: [1, 3]\nnames: [face]\n');
+      await mkdir(join(root, 'images'));
+      await writeFile(join(root, 'images', 'face\\1.jpg'), '');
+      await mkdir(join(root, 'labels', 'face'), { recursive: true });
+      await writeFile(join(root, 'labels', 'face\\1.txt'), '0 0.5 0.5 0.25 0.5 0.25 0.75 2\n');
+      // The label file a backslash read as a separator would pair the image with instead.
+      await writeFile(join(root, 'labels', 'face', '1.txt'), '0 0.5 0.5 0.5 0.5 0.5 0.5 1\n');
+      const asked: string[] = [];
+      const { set } = await importYoloPose(root, async (file) => {
+        asked.push(file);
+        return { width: 200, height: 100 };
+      });
+      expect(asked).toEqual(['images/face\\1.jpg']);
+      expect(set).toEqual([
+        {
+          file: 'images/face\\1.jpg',
+          width: 200,
+          height: 100,
+          faces: [
+            { box: { x: 75, y: 25, width: 50, height: 50 }, points: [{ x: 50, y: 75, v: 2 }] },
+          ],
+        },
+      ]);
+    },
+  );
+
   it('maps images/ to labels/ the way YOLO does', () => {
     expect(labelPathFor('images/train/a.b.jpg')).toBe('labels/train/a.b.txt');
     expect(labelPathFor('faces/a.png')).toBe('labels/faces/a.txt');

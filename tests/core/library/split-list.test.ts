@@ -111,4 +111,51 @@ describe('matchSplitList', () => {
     });
     expect([...splits]).toEqual([[IMAGES[2]!.id, 'test']]);
   });
+
+  it('reads a \\ in a list line as a separator, as lists written on Windows use it', () => {
+    expect([
+      ...match('helen\\test\\b.jpg test\nlists\\c.jpg val\n..\\helen\\train\\a.jpg train\n'),
+    ]).toEqual([
+      [IMAGES[2]!.id, 'test'],
+      [IMAGES[3]!.id, 'val'],
+      [IMAGES[0]!.id, 'train'],
+    ]);
+  });
+
+  // Linux and macOS allow `\` in a file name: there it is part of the name, not a separator.
+  it.skipIf(path.sep === '\\')(
+    'tells an image named face\\1.jpg from face/1.jpg, the name as written first',
+    () => {
+      const images = [
+        image(5, '/data/sets/lists/face\\1.jpg'),
+        image(6, '/data/sets/lists/face/1.jpg'),
+      ];
+      const splits = matchSplitList(
+        parseSplitList('face\\1.jpg train\nface/1.jpg test\n', LIST),
+        images,
+        { listFile: LIST, fileOf: (record) => record.path },
+      );
+      expect(Object.fromEntries(splits)).toEqual({
+        [images[0]!.id]: 'train',
+        [images[1]!.id]: 'test',
+      });
+    },
+  );
+
+  it.skipIf(path.sep === '\\')(
+    'calls a line whose name as written fits several images ambiguous, not its \\-split reading',
+    () => {
+      const images = [
+        image(5, '/data/sets/x/face\\1.jpg'),
+        image(6, '/data/sets/y/face\\1.jpg'),
+        image(7, '/data/sets/z/face/1.jpg'),
+      ];
+      expect(() =>
+        matchSplitList(parseSplitList('face\\1.jpg train\n', LIST), images, {
+          listFile: LIST,
+          fileOf: (record) => record.path,
+        }),
+      ).toThrow('face\\1.jpg fits 2 images of the project; give more of its path');
+    },
+  );
 });
