@@ -5,7 +5,7 @@
  * when there are enough of them (it then matches how this project's faces look), else the
  * schema's own mean shape. It is apart because it reads faces: on a big project whose labels.json
  * is not read yet, that read is most of a second, and the labeller can show its first face
- * without the template (docs/ARCHITECTURE.md, "Label").
+ * without the template (docs/ARCHITECTURE.md, "Data flows").
  */
 import type { ProjectStore } from '../project-store';
 import { builtinAttributeSchema } from '../schemas/builtin';
