@@ -11,6 +11,7 @@ import {
   type ParsedRequestOf,
   type ResponseOf,
 } from '../shared/ipc-contract';
+import { notePageRequest } from '../core/library/media-quiet';
 import { toIpcError } from '../shared/errors';
 
 export type Handler<C extends InvokeChannel> = (
@@ -41,11 +42,15 @@ export async function dispatch(
       error: { code: 'invalid-payload', message: `Invalid payload for ${channel}: ${issues}` },
     };
   }
+  // The page is busy: background work (thumbnails ahead, the files check) waits its turn.
+  notePageRequest();
   try {
     const handler = table[channel] as Handler<InvokeChannel>;
     const value = await handler(parsed.data as ParsedRequestOf<InvokeChannel>);
     return { ok: true, value } as InvokeResult<InvokeChannel>;
   } catch (error) {
     return { ok: false, error: toIpcError(error) };
+  } finally {
+    notePageRequest();
   }
 }

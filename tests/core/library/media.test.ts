@@ -1,13 +1,15 @@
 /**
  * The media resolver's quiet spell: background work (thumbnails made ahead, the file check) waits
  * until the page has asked for no image for a while, not merely until none is being answered, so
- * it does not slip into the gaps between the thumbnails the page loads one after another.
+ * it does not slip into the gaps between the thumbnails the page loads one after another; and
+ * until it has sent no other request for as long (a Label opening's lists and face).
  */
 import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveMedia } from '../../../src-main/core/library/media';
-import { whenMediaQuiet } from '../../../src-main/core/library/media-quiet';
+import { dispatch, type HandlerTable } from '../../../src-main/app/dispatch';
+import { notePageRequest, whenMediaQuiet } from '../../../src-main/core/library/media-quiet';
 import { findMissingImages } from '../../../src-main/core/library/missing-images';
 import type { ProjectStore } from '../../../src-main/core/project-store';
 import { imageId, imageRecord } from '../../support/project-data';
@@ -52,6 +54,43 @@ describe('whenMediaQuiet', () => {
     const opened = performance.now();
     let quiet = false;
     void whenMediaQuiet(QUIET_MS, opened).then(() => (quiet = true));
+    await vi.advanceTimersByTimeAsync(QUIET_MS - 1);
+    expect(quiet).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(quiet).toBe(true);
+  });
+});
+
+describe('notePageRequest', () => {
+  it('starts the quiet spell again for a request of another kind, as a media request does', async () => {
+    await ask();
+    await vi.advanceTimersByTimeAsync(QUIET_MS - 100);
+    let quiet = false;
+    void whenMediaQuiet(QUIET_MS).then(() => (quiet = true));
+    notePageRequest();
+    await vi.advanceTimersByTimeAsync(QUIET_MS - 1);
+    expect(quiet).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(quiet).toBe(true);
+  });
+
+  it('is noted by every request dispatched to a handler, as it comes and as it is answered', async () => {
+    await vi.advanceTimersByTimeAsync(QUIET_MS);
+    let answer: () => void = () => undefined;
+    const table = {
+      'system:info': () => new Promise((resolve) => (answer = () => resolve({}))),
+    } as unknown as HandlerTable;
+    const answered = dispatch(table, 'system:info', {});
+    let quiet = false;
+    void whenMediaQuiet(QUIET_MS).then(() => (quiet = true));
+    // A long request (the file check is one) is not waited for while it runs...
+    await vi.advanceTimersByTimeAsync(QUIET_MS);
+    expect(quiet).toBe(true);
+    // ...but its answer starts the spell again.
+    answer();
+    await answered;
+    quiet = false;
+    void whenMediaQuiet(QUIET_MS).then(() => (quiet = true));
     await vi.advanceTimersByTimeAsync(QUIET_MS - 1);
     expect(quiet).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
