@@ -18,24 +18,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Rng } from '../src-main/engine/model/rng';
 import { filesOf } from './mutation-files';
 import { MUTATED_FOLDERS } from './mutation-folders.mjs';
 
 const SAMPLE_DIR = path.join('reports', 'mutation', 'sample');
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
-
-/** Mulberry32: a small seeded generator, so a sample can be drawn again. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SampledBlock {
   file: string;
@@ -49,16 +38,25 @@ export function sampleBlocks(
   lineCounts: ReadonlyMap<string, number>,
   options: { fraction: number; block: number; seed: number },
 ): SampledBlock[] {
-  const random = seededRandom(options.seed);
+  const rng = new Rng(options.seed);
   const kept: SampledBlock[] = [];
   for (const [file, lines] of lineCounts) {
     for (let start = 1; start <= lines; start += options.block) {
-      if (random() < options.fraction) {
+      if (rng.chance(options.fraction)) {
         kept.push({ file, start, end: Math.min(lines, start + options.block - 1) });
       }
     }
   }
   return kept;
+}
+
+/** The blocks of a sample file's `file:start-end` ranges. */
+export function blocksOf(sample: { mutate: string[] }): SampledBlock[] {
+  return sample.mutate.map((range) => {
+    const match = /^(.+):(\d+)-(\d+)$/.exec(range);
+    if (!match) throw new Error(`not a file:start-end range: ${range}`);
+    return { file: match[1]!, start: Number(match[2]), end: Number(match[3]) };
+  });
 }
 
 interface Mutant {
@@ -136,22 +134,29 @@ function main(args: string[]): number {
   const lineCounts = new Map(
     files.map((file) => [file, readFileSync(file, 'utf8').split('\n').length] as const),
   );
-  const blocks = sampleBlocks(lineCounts, { fraction, block, seed });
   const name = `${folder}-f${fraction}-b${block}-s${seed}`;
   const base = path.join(SAMPLE_DIR, name);
-  mkdirSync(SAMPLE_DIR, { recursive: true });
   const sampleFile = `${base}.sample.json`;
-  writeFileSync(
-    sampleFile,
-    JSON.stringify({ name, mutate: blocks.map((b) => `${b.file}:${b.start}-${b.end}`) }, null, 1),
-  );
+  const reportOnly = args.includes('--report-only');
+  // A report is read with the blocks its run mutated (the sources may have changed since).
+  const blocks =
+    reportOnly && existsSync(sampleFile)
+      ? blocksOf(JSON.parse(readFileSync(sampleFile, 'utf8')) as { mutate: string[] })
+      : sampleBlocks(lineCounts, { fraction, block, seed });
+  if (!reportOnly) {
+    mkdirSync(SAMPLE_DIR, { recursive: true });
+    writeFileSync(
+      sampleFile,
+      JSON.stringify({ name, mutate: blocks.map((b) => `${b.file}:${b.start}-${b.end}`) }, null, 1),
+    );
+  }
   const lines = blocks.reduce((sum, b) => sum + b.end - b.start + 1, 0);
   const total = [...lineCounts.values()].reduce((sum, n) => sum + n, 0);
   console.log(
     `${folder}: ${blocks.length} blocks of ${block} lines kept (${lines} of ${total} lines, ` +
       `${files.length} files; fraction ${fraction}, seed ${seed})`,
   );
-  if (!args.includes('--report-only')) {
+  if (!reportOnly) {
     const result = spawnSync('npx', ['stryker', 'run'], {
       env: {
         ...process.env,

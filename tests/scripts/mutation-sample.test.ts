@@ -3,7 +3,7 @@
  * in them, and the estimate's interval.
  */
 import { describe, expect, it } from 'vitest';
-import { blockCounts, estimate, sampleBlocks, seededRandom } from '../../scripts/mutation-sample';
+import { blockCounts, blocksOf, estimate, sampleBlocks } from '../../scripts/mutation-sample';
 
 describe('sampleBlocks', () => {
   const files = new Map([
@@ -30,13 +30,20 @@ describe('sampleBlocks', () => {
     expect(sampleBlocks(files, { fraction: 1, block: 30, seed: 7 })).toHaveLength(4 + 134);
     expect(sampleBlocks(files, { fraction: 0, block: 30, seed: 7 })).toEqual([]);
   });
+});
 
-  it('draws numbers in [0, 1)', () => {
-    const random = seededRandom(3);
-    const draws = Array.from({ length: 1000 }, random);
-    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...draws)).toBeLessThan(1);
-    expect(new Set(draws).size).toBe(1000);
+describe('blocksOf', () => {
+  it('reads back the ranges a sample file lists, and refuses anything else', () => {
+    const drawn = sampleBlocks(new Map([['src/a b.ts', 200]]), {
+      fraction: 0.5,
+      block: 30,
+      seed: 4,
+    });
+    const mutate = drawn.map((b) => `${b.file}:${b.start}-${b.end}`);
+    expect(blocksOf({ mutate })).toEqual(drawn);
+    expect(() => blocksOf({ mutate: ['src/a.ts'] })).toThrow(
+      'not a file:start-end range: src/a.ts',
+    );
   });
 });
 
