@@ -70,9 +70,10 @@ async function resolveMediaNow(
   try {
     if (kind === 'thumb') {
       const target = thumbnailPath(thumbnailDirOf(store), imageId);
-      if (!(await isFile(target))) {
-        await writeThumbnail((await openImage(source)).pipeline(), thumbnailDirOf(store), imageId);
-      }
+      // One stat for a thumbnail made already (the grid's common case: it asks for dozens at once).
+      const made = await fileBody(target, 'image/webp');
+      if (made) return made;
+      await writeThumbnail((await openImage(source)).pipeline(), thumbnailDirOf(store), imageId);
       return fileBody(target, 'image/webp');
     }
     const image = await openImage(source);
@@ -92,8 +93,4 @@ async function resolveMediaNow(
 async function fileBody(file: string, contentType: string): Promise<MediaBody | null> {
   const info = await stat(file).catch(() => null);
   return info?.isFile() ? { kind: 'file', file, size: info.size, contentType } : null;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => null))?.isFile() ?? false;
 }
