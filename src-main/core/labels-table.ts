@@ -23,6 +23,7 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import type { FaceAnnotation } from '../shared/domain';
 import { FaceAnnotation as FaceAnnotationSchema } from '../shared/domain';
@@ -364,7 +365,7 @@ export async function crcInSlices(bytes: Buffer, slice = CRC_SLICE_BYTES): Promi
   let crc = 0;
   for (let at = 0; at < bytes.length; at += slice) {
     crc = crc32(bytes.subarray(at, at + slice), crc);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   return crc;
 }

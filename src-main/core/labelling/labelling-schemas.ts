@@ -7,6 +7,7 @@
  * is not read yet, that read is most of a second, and the labeller can show its first face
  * without the template (docs/ARCHITECTURE.md, "Data flows").
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ProjectStore } from '../project-store';
 import { builtinAttributeSchema } from '../schemas/builtin';
 import { meanShape, type Point2 } from '../schemas/mean-shape';
@@ -67,9 +68,7 @@ async function freshTemplate(store: ProjectStore): Promise<LabellingTemplate> {
   const ids = [...store.imageIdsWithFaces()];
   for (const [read, imageId] of ids.entries()) {
     if (shapes.length >= MAX_FACES_FOR_MEAN) break;
-    if (read > 0 && read % FACES_PER_TURN === 0) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    if (read > 0 && read % FACES_PER_TURN === 0) await nextTurn();
     const face = store.getFace(imageId);
     if (!face || face.points.length !== landmarks.points.length) continue;
     if (face.points.some((p) => p.v === 0)) continue;

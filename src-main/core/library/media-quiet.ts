@@ -1,8 +1,9 @@
 /**
  * Whether the page is busy: media requests being answered (media.ts counts them) and when the last
  * one ended, or when the last other request came or was answered, so background work (thumbnails
- * made ahead, the missing-files check, labels.json's read after open) waits for a quiet spell. Its own module, with no imports, so
- * those can wait on it without importing the media resolver (and the library service it uses).
+ * made ahead, the missing-files check, labels.json's read after open) waits for a quiet spell.
+ * Its own module, with no imports, so those can wait on it without importing the media resolver
+ * (and the library service it uses).
  */
 
 /**

@@ -102,15 +102,9 @@ export class ThumbnailsAhead {
       if (ids.length % SCAN_CHUNK === 0 && !(await this.turn())) return;
     }
     for (const [i, id] of ids.entries()) {
-      if (i > 0 && i % SCAN_CHUNK === 0) {
-        await nextTurn();
-        await this.quiet();
-        if (this.over()) return;
-      }
+      if (i > 0 && i % SCAN_CHUNK === 0 && !(await this.turn())) return;
       if (made.has(`${id}.webp`)) continue;
-      await nextTurn();
-      await this.quiet();
-      if (this.over()) return;
+      if (!(await this.turn())) return;
       // Removed meanwhile: nothing to make.
       const record = this.store.getImage(id);
       if (record !== null && (await this.make(record, folder))) this.made += 1;

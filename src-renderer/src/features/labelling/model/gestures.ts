@@ -403,7 +403,7 @@ export class CanvasGestures {
     const size = model.imageSize;
     if (!face || !size) return;
     model.dropTemplate(this.#template.points, templateBox(face.box, size));
-    this.#notify(`${this.#templateName()} into the face box: ${MOVE_HINT}`);
+    this.#notify(`${templateName(this.#template.source)} into the face box: ${MOVE_HINT}`);
   }
 
   /**
@@ -426,10 +426,6 @@ export class CanvasGestures {
         ? `${name}, fitted to the eyes and mouth: ${MOVE_HINT}`
         : `${name} into the face box${why ? ` (${why})` : ''}: ${MOVE_HINT}`,
     );
-  }
-
-  #templateName(): string {
-    return templateName(this.#template.source);
   }
 
   // ── view ────────────────────────────────────────────────────────────────────────────────
