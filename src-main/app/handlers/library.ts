@@ -82,7 +82,8 @@ export function createLibraryHandlers(ctx: StudioContext): Pick<HandlerTable, Li
       }),
     'library:stats': async () => libraryStats(ctx.session.require()),
     'library:checkFiles': async () => {
-      const check = await checkImageFiles(ctx.session.require());
+      // The page asks right after its first page of the grid: the thumbnails come first.
+      const check = await checkImageFiles(ctx.session.require(), { inBackground: true });
       return {
         total: check.total,
         missing: check.missing.size,

@@ -121,4 +121,48 @@ describe('the file check', () => {
     expect(result.total).toBe(3);
     expect(result.missing.size).toBe(3);
   });
+
+  it('in the background, waits for a quiet spell before it reads an id or stats a file', async () => {
+    const records = [0, 1].map(imageRecord);
+    let idsRead = 0;
+    const store = {
+      dir: os.tmpdir(),
+      imageIds: () => {
+        idsRead += 1;
+        return records.map((record) => record.id).values();
+      },
+      getImage: (id: string) => records.find((record) => record.id === id) ?? null,
+    } as unknown as ProjectStore;
+    await ask();
+    let done = false;
+    const check = findMissingImages(store, { quietMs: QUIET_MS, inBackground: true }).finally(
+      () => (done = true),
+    );
+    for (let turn = 0; turn < 50; turn += 1) await nextTurn();
+    expect(idsRead).toBe(0);
+    // A thumbnail asked meanwhile starts the spell again.
+    await vi.advanceTimersByTimeAsync(QUIET_MS - 1);
+    await ask();
+    await vi.advanceTimersByTimeAsync(QUIET_MS - 1);
+    expect(idsRead).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    const result = await check;
+    expect(idsRead).toBe(1);
+    expect(done).toBe(true);
+    expect(result.missing.size).toBe(2);
+  });
+
+  it('asked by a person (a filter on missing files), starts at once', async () => {
+    const records = [0, 1].map(imageRecord);
+    const store = {
+      dir: os.tmpdir(),
+      imageIds: () => records.map((record) => record.id).values(),
+      getImage: (id: string) => records.find((record) => record.id === id) ?? null,
+    } as unknown as ProjectStore;
+    await ask();
+    // One batch holds both: no quiet spell is awaited at all.
+    const result = await findMissingImages(store, { quietMs: QUIET_MS });
+    expect(result.total).toBe(2);
+    expect(result.missing.size).toBe(2);
+  });
 });
