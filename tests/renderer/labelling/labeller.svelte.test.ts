@@ -115,6 +115,12 @@ describe("Labeller: opening, the project's template apart", () => {
     await labeller.start();
     expect(labeller.error).toBeNull();
     expect(labeller.image?.id).toBe(C);
+    // Asked once the image is on screen, not with its face: its reading would slow the image.
+    await settle();
+    expect(studio.requests('schema:template')).toHaveLength(0);
+    labeller.imageSettled();
+    labeller.imageSettled();
+    expect(studio.requests('schema:template')).toHaveLength(1);
     template.resolve({ ...PROJECT_TEMPLATE, templateSource: 'labelled' });
     await settle();
     await labeller.dropTemplate();
@@ -132,6 +138,8 @@ describe("Labeller: opening, the project's template apart", () => {
     });
     const labeller = new Labeller();
     await labeller.start();
+    // An image that failed to load settles too.
+    labeller.imageSettled();
     await settle();
     expect(labeller.image?.id).toBe(C);
     expect(labeller.notice).toMatch(/could not be had \(.*labels\.json is corrupt\)/);

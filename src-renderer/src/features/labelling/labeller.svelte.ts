@@ -183,8 +183,23 @@ export class Labeller {
     );
   }
 
+  /** Whether the stage has shown (or failed to load) an image since `start`. */
+  #firstImageSettled = false;
+  /** What waits for that: the request for the project's template. */
+  #onFirstImage: (() => void) | null = null;
+
+  /** The stage calls this when an image has loaded or failed to: the first lets the template come. */
+  imageSettled(): void {
+    this.#firstImageSettled = true;
+    const waiting = this.#onFirstImage;
+    this.#onFirstImage = null;
+    waiting?.();
+  }
+
   /** Loads the project's schemas and shows the first unlabelled image (else the first). */
   async start(): Promise<void> {
+    this.#firstImageSettled = false;
+    this.#onFirstImage = null;
     this.loading = true;
     this.error = null;
     try {
@@ -224,9 +239,12 @@ export class Labeller {
       if (target) await this.navigation.goTo(target.position);
       else await this.navigation.first(firstImage!);
       // The project's own template may read every face of a big project, and the server answers
-      // one request at a time: asked once the first face is shown (the schema's serves until it
-      // comes; showing a face also clears the notice a failure leaves).
-      void this.#takeTemplate(gestures, invoke('schema:template', {}));
+      // one request at a time: asked once the first image is on screen (the schema's serves until
+      // it comes; showing a face also clears the notice a failure leaves). Asked with the face,
+      // its reading cut into the image's answer (bench:scroll, Label 323 ms).
+      const askTemplate = () => void this.#takeTemplate(gestures, invoke('schema:template', {}));
+      if (this.#firstImageSettled) askTemplate();
+      else this.#onFirstImage = askTemplate;
     } catch (error) {
       this.error = message(error);
     } finally {
@@ -256,6 +274,7 @@ export class Labeller {
     this.autosave.dispose();
     for (const stop of this.#stop) stop();
     this.#stop = [];
+    this.#onFirstImage = null;
   }
 
   /** Saves the face now if it changed (see `Autosaver.save`). */
