@@ -248,7 +248,8 @@ describe('FaceDetector.detect on a shrunk image (the net stood in for)', () => {
         return { detectorBox: { x: 10, y: 2, width: 20, height: 4 }, score: 0.9, faceCount: 2 };
       },
     );
-    const finding = await (await FaceDetector.load({ maxSide: 640 })).detect(banded());
+    // maxSide defaults to 640.
+    const finding = await (await FaceDetector.load()).detect(banded());
     // 2000 px → 640: scale 0.32, so 40 px → round(12.8) = 13.
     expect(seen).toHaveLength(1);
     const { data, width, height } = seen[0]!;
