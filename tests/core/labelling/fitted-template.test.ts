@@ -18,6 +18,7 @@ import { ProjectStore } from '../../../src-main/core/project-store';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import type { Box } from '../../../src-main/shared/domain';
 import { HELEN } from '../../support/helen-crops';
+import { faceWithCounter } from '../../support/project-data';
 
 const IMAGE = path.join(HELEN, 'test', '296814969_3.jpg');
 const imageId = createHash('sha256').update('helen face').digest('hex');
@@ -157,6 +158,14 @@ describe('fittedTemplate, when the fit cannot stand', () => {
     expect(answer.why).toMatch(/^the eyes could not be found \(.*gone\.jpg/);
     // No face box anywhere: the centred square, half the shorter side.
     expect(answer.points).toEqual(inBox({ x: 25, y: 25, width: 50, height: 50 }));
+  });
+
+  it('puts the template into the labelled face’s box over curation’s', async () => {
+    const labelled = { x: 70, y: 80, width: 90, height: 110 };
+    await store.saveFace({ ...faceWithCounter(imageId, 1, 5), box: labelled });
+    const { finder, boxes } = standIn(anchorsIn(labelled, 0));
+    await fittedTemplate(store, { imageId }, finder);
+    expect(boxes).toEqual([labelled]);
   });
 
   it('ignores a held box without area, falling back to the stored one', async () => {
