@@ -1,5 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import sharp, { type Sharp } from 'sharp';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -429,5 +431,95 @@ describe('FaceDetector passes (each pass stood in for)', () => {
     expect((await detector.detectInPixels(square)).flags).toEqual(['tiny-face']);
     detectorBox = { x: 0, y: 0, width: 19.9, height: 10 };
     expect((await detector.detectInPixels(square)).flags).toEqual(['tiny-face']);
+  });
+});
+
+describe('FaceDetector, one pass (the tiny detector net stood in for)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  interface Looked {
+    shape: number[];
+    corner: number[];
+    inside: number[];
+    inputSize: number;
+    scoreThreshold: number;
+  }
+
+  /** Stands in for the net: records what it is shown, answers `answers` pass after pass. */
+  function standIn(answers: { score: number; box: Box }[][]): Looked[] {
+    const looked: Looked[] = [];
+    vi.spyOn(faceapi.nets.tinyFaceDetector, 'locateFaces').mockImplementation(
+      async (input, options) => {
+        const tensor = input as unknown as tf.Tensor3D;
+        const pixels = tensor.arraySync();
+        const { inputSize, scoreThreshold } = options as faceapi.TinyFaceDetectorOptions;
+        looked.push({
+          shape: tensor.shape,
+          corner: pixels[0]![0]!,
+          inside: pixels[tensor.shape[0] >> 1]![tensor.shape[1] >> 1]!,
+          inputSize,
+          scoreThreshold,
+        });
+        return (answers.shift() ?? []) as unknown as faceapi.FaceDetection[];
+      },
+    );
+    return looked;
+  }
+
+  /** 40 × 20 px, all (10, 20, 30). */
+  const flat: RgbImage = {
+    data: Uint8Array.from({ length: 40 * 20 * 3 }, (_, i) => [10, 20, 30][i % 3]!),
+    width: 40,
+    height: 20,
+  };
+
+  it('pads by the border on every side and takes the best-scoring face, back in image px', async () => {
+    const looked = standIn([
+      [
+        { score: 0.6, box: { x: 1, y: 2, width: 3, height: 4 } },
+        { score: 0.9, box: { x: 15, y: 12, width: 20, height: 16 } },
+        { score: 0.7, box: { x: 5, y: 6, width: 7, height: 8 } },
+      ],
+    ]);
+    const detector = await FaceDetector.load({
+      border: 0.25,
+      inputSize: 96,
+      scoreThreshold: 0.4,
+      boxTransform: IDENTITY_TRANSFORM,
+    });
+    const tensors = tf.memory().numTensors;
+    const finding = await detector.detectInPixels(flat);
+    // 25% of the longer side, 40: 10 px of black around the 40 × 20 image.
+    expect(looked).toEqual([
+      {
+        shape: [40, 60, 3],
+        corner: [0, 0, 0],
+        inside: [10, 20, 30],
+        inputSize: 96,
+        scoreThreshold: 0.4,
+      },
+    ]);
+    expect(finding.detectorBox).toEqual({ x: 5, y: 2, width: 20, height: 16 });
+    expect(finding.faceCount).toBe(3);
+    expect(finding.face?.score).toBe(0.9);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('shows the pixels as they are with no border, and keeps the first of equal scores', async () => {
+    const looked = standIn([
+      [
+        { score: 0.8, box: { x: 1, y: 2, width: 30, height: 16 } },
+        { score: 0.8, box: { x: 9, y: 9, width: 30, height: 16 } },
+      ],
+    ]);
+    const detector = await FaceDetector.load({ border: 0, boxTransform: IDENTITY_TRANSFORM });
+    const finding = await detector.detectInPixels(flat);
+    expect(looked.map((l) => [l.shape, l.corner, l.inputSize, l.scoreThreshold])).toEqual([
+      [[20, 40, 3], [10, 20, 30], 160, 0.5],
+    ]);
+    expect(finding.detectorBox).toEqual({ x: 1, y: 2, width: 30, height: 16 });
+    expect(finding.faceCount).toBe(2);
   });
 });
