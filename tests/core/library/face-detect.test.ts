@@ -522,4 +522,14 @@ describe('FaceDetector, one pass (the tiny detector net stood in for)', () => {
     expect(finding.detectorBox).toEqual({ x: 1, y: 2, width: 30, height: 16 });
     expect(finding.faceCount).toBe(2);
   });
+
+  it('passes the net’s error on, and frees the padded pixels, instead of hanging', async () => {
+    vi.spyOn(faceapi.nets.tinyFaceDetector, 'locateFaces').mockRejectedValue(
+      new Error('net broke'),
+    );
+    const detector = await FaceDetector.load();
+    const tensors = tf.memory().numTensors;
+    await expect(detector.detectInPixels(flat)).rejects.toThrow('net broke');
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
 });
