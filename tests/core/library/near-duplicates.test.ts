@@ -231,3 +231,57 @@ describe('groupNearDuplicates, by hand', () => {
     expect(() => groupNearDuplicates([{ id: 'a', hash: 'not-hex' }])).toThrow(SyntaxError);
   });
 });
+
+describe('dHash of an image', () => {
+  /**
+   * 9 × 8 cells of `side` px: the cell in column c has red 10·c and green 240 − 10·c (blue 0), so
+   * red rises and green falls as fast to the right; `flip` mirrors it. Green is always the brighter
+   * and weighs ~3.4× red in luminance (in linear light too, where its steps are the larger ones).
+   */
+  function crossing(side: number, flip: boolean | ((row: number) => boolean)): sharp.Sharp {
+    const width = 9 * side;
+    const height = 8 * side;
+    const rgb = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const column = Math.floor(x / side);
+        const flipped = typeof flip === 'function' ? flip(Math.floor(y / side)) : flip;
+        const c = flipped ? 8 - column : column;
+        rgb[3 * (y * width + x)] = 10 * c;
+        rgb[3 * (y * width + x) + 1] = 240 - 10 * c;
+      }
+    }
+    return sharp(rgb, { raw: { width, height, channels: 3 } });
+  }
+
+  it('compares brightness, in which green weighs more than red', async () => {
+    // Darker to the right: no pixel is darker than its right neighbour.
+    expect(await dHash(crossing(1, false))).toBe('0000000000000000');
+    expect(await dHash(crossing(1, true))).toBe('ffffffffffffffff');
+  });
+
+  it('shrinks the whole image to 9 × 8 first', async () => {
+    expect(await dHash(crossing(40, false))).toBe('0000000000000000');
+    expect(await dHash(crossing(40, true))).toBe('ffffffffffffffff');
+    // Mirrored in every other row of cells: a byte per row, top row first.
+    expect(await dHash(crossing(40, (row) => row % 2 === 1))).toBe('00ff00ff00ff00ff');
+  });
+
+  it('stretches a wide image whole, not its middle', async () => {
+    // 27 × 8 grey cells of 10 px: rising 10…90, falling 200…120, rising 130…210. Each of the 9
+    // columns dHash sees is three cells: 20, 50, 80, 190, 160, 130, 140, 170, 200, so every row is
+    // 1110 0111. The middle 9 cells alone (cropped to 9:8) would fall throughout: 0000 0000.
+    const cells = [
+      ...Array.from({ length: 9 }, (_, k) => 10 + 10 * k),
+      ...Array.from({ length: 9 }, (_, k) => 200 - 10 * k),
+      ...Array.from({ length: 9 }, (_, k) => 130 + 10 * k),
+    ];
+    const width = 270;
+    const height = 80;
+    const grey = Buffer.alloc(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = cells[Math.floor((i % width) / 10)]!;
+    expect(await dHash(sharp(grey, { raw: { width, height, channels: 1 } }))).toBe(
+      'e7e7e7e7e7e7e7e7',
+    );
+  });
+});
