@@ -210,10 +210,13 @@ export class FaceDetector {
     let detections: faceapi.FaceDetection[];
     try {
       // face-api's typings bundle their own copy of tfjs's types; the tensor is the same engine's.
-      detections = await faceapi.detectAllFaces(
-        input as unknown as faceapi.TNetInput,
-        new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold }),
-      );
+      // run(), not the task itself: its then() drops a rejection, so an await on it never ends.
+      detections = await faceapi
+        .detectAllFaces(
+          input as unknown as faceapi.TNetInput,
+          new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold }),
+        )
+        .run();
     } finally {
       input.dispose();
     }

@@ -1,10 +1,28 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import sharp, { type Sharp } from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { boxOfPoints, cropBoxFor, iou } from '../../../src-main/core/library/face-boxes';
-import { FaceDetector } from '../../../src-main/core/library/face-detect';
-import { openImage } from '../../../src-main/core/library/image-source';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  boxOfPoints,
+  cropBoxFor,
+  IDENTITY_TRANSFORM,
+  iou,
+  transformBox,
+} from '../../../src-main/core/library/face-boxes';
+import {
+  DEFAULT_RETRIES,
+  DETECTOR_TO_LANDMARKS,
+  type DetectionPass,
+  FACE_API_MODEL_DIR,
+  FaceDetector,
+  loadFaceApiNet,
+  type RgbImage,
+} from '../../../src-main/core/library/face-detect';
+import type { Box } from '../../../src-main/shared/domain';
+import { StudioError } from '../../../src-main/shared/errors';
+import { openImage, type OpenedImage } from '../../../src-main/core/library/image-source';
 import { DATA } from './test-images';
 import { readPts } from '../../support/read-pts';
 
@@ -193,5 +211,325 @@ describe('face boxes', () => {
     expect(iou(a, a)).toBe(1);
     expect(iou(a, { x: 5, y: 0, width: 10, height: 10 })).toBeCloseTo(50 / 150);
     expect(iou(a, { x: 20, y: 0, width: 5, height: 5 })).toBe(0);
+  });
+});
+
+/** What `detect` hands the net's passes: the shrunk pixels, and a stand-in answer for them. */
+interface Locating {
+  locate(image: RgbImage): Promise<{ detectorBox: Box; score: number; faceCount: number } | null>;
+}
+
+describe('FaceDetector.detect on a shrunk image (the net stood in for)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** A 2000 × 40 image, red in its left 200 columns, black elsewhere. */
+  function banded(): OpenedImage {
+    const width = 2000;
+    const height = 40;
+    const rgb = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < 200; x++) rgb[3 * (y * width + x)] = 255;
+    }
+    return {
+      file: 'banded.png',
+      format: 'png',
+      width,
+      height,
+      orientation: 1,
+      pipeline: () => sharp(rgb, { raw: { width, height, channels: 3 } }),
+    };
+  }
+
+  it('stretches the whole image to maxSide and maps the box found back to image px', async () => {
+    const seen: RgbImage[] = [];
+    vi.spyOn(FaceDetector.prototype as unknown as Locating, 'locate').mockImplementation(
+      async (pixels) => {
+        seen.push(pixels);
+        return { detectorBox: { x: 10, y: 2, width: 20, height: 4 }, score: 0.9, faceCount: 2 };
+      },
+    );
+    // maxSide defaults to 640.
+    const finding = await (await FaceDetector.load()).detect(banded());
+    // 2000 px → 640: scale 0.32, so 40 px → round(12.8) = 13.
+    expect(seen).toHaveLength(1);
+    const { data, width, height } = seen[0]!;
+    expect([width, height]).toEqual([640, 13]);
+    expect(data).toHaveLength(640 * 13 * 3);
+    // Stretched, not cropped to keep the aspect: the red 200 of 2000 columns are 64 of 640.
+    const middle = 6 * 640;
+    const red = Array.from({ length: 640 }, (_, x) => data[3 * (middle + x)]! > 127);
+    expect(red.indexOf(false)).toBe(64);
+    expect(red.lastIndexOf(true)).toBe(63);
+    // Back by 2000 / 640 = 3.125 across and 40 / 13 down.
+    const detectorBox = { x: 31.25, y: 80 / 13, width: 62.5, height: 160 / 13 };
+    expect(finding.detectorBox!.x).toBeCloseTo(detectorBox.x, 9);
+    expect(finding.detectorBox!.y).toBeCloseTo(detectorBox.y, 9);
+    expect(finding.detectorBox!.width).toBeCloseTo(detectorBox.width, 9);
+    expect(finding.detectorBox!.height).toBeCloseTo(detectorBox.height, 9);
+    const box = transformBox(finding.detectorBox!, DETECTOR_TO_LANDMARKS);
+    expect(finding.face).toEqual({ box, crop: cropBoxFor(box, 0.25), score: 0.9 });
+    expect(finding.faceCount).toBe(2);
+    // ~41 × 8.7 px: under 24 px on its shorter side.
+    expect(finding.flags).toEqual(['tiny-face']);
+  });
+
+  it('hands a small image over at its own size, and says no-face when nothing is found', async () => {
+    const seen: RgbImage[] = [];
+    vi.spyOn(FaceDetector.prototype as unknown as Locating, 'locate').mockImplementation(
+      async (pixels) => {
+        seen.push(pixels);
+        return null;
+      },
+    );
+    const finding = await (await FaceDetector.load({ maxSide: 2000 })).detect(banded());
+    expect(seen.map((p) => [p.width, p.height])).toEqual([[2000, 40]]);
+    expect(finding).toEqual({ face: null, detectorBox: null, faceCount: 0, flags: ['no-face'] });
+  });
+
+  it('clamps the score it reports to 0–1', async () => {
+    const scores = [1.5, -0.5];
+    vi.spyOn(FaceDetector.prototype as unknown as Locating, 'locate').mockImplementation(
+      async () => ({
+        detectorBox: { x: 0, y: 0, width: 1000, height: 40 },
+        score: scores.shift()!,
+        faceCount: 1,
+      }),
+    );
+    const detector = await FaceDetector.load({ maxSide: 2000 });
+    expect((await detector.detect(banded())).face?.score).toBe(1);
+    expect((await detector.detect(banded())).face?.score).toBe(0);
+  });
+});
+
+describe('loadFaceApiNet', () => {
+  it('reads a net not yet loaded from the folder given, once', async () => {
+    const dirs: string[] = [];
+    const net = {
+      isLoaded: false,
+      loadFromDisk: async (dir: string) => {
+        dirs.push(dir);
+      },
+    };
+    await loadFaceApiNet(net, 'a net', '/nets/here');
+    expect(dirs).toEqual(['/nets/here']);
+    net.isLoaded = true;
+    await loadFaceApiNet(net, 'a net', '/nets/elsewhere');
+    expect(dirs).toEqual(['/nets/here']);
+  });
+
+  it('says which net and which folder it could not read', async () => {
+    const cause = new Error('ENOENT: manifest');
+    const net = {
+      isLoaded: false,
+      loadFromDisk: async () => {
+        throw cause;
+      },
+    };
+    const error = await loadFaceApiNet(net, 'the test net', '/no/such/dir').catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StudioError);
+    expect(error).toMatchObject({
+      code: 'not-found',
+      message: 'Cannot load the test net from /no/such/dir',
+      cause,
+    });
+  });
+
+  it('loads the detector from face-api’s own folder by default', () => {
+    expect(FACE_API_MODEL_DIR).toMatch(/node_modules\/@vladmandic\/face-api\/model$/);
+  });
+});
+
+describe('FaceDetector passes (each pass stood in for)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  interface Passing {
+    locateOnce(
+      image: RgbImage,
+      pass: DetectionPass,
+    ): Promise<{ detectorBox: Box; score: number; faceCount: number } | null>;
+  }
+
+  const pixels: RgbImage = { data: new Uint8Array(64 * 48 * 3), width: 64, height: 48 };
+
+  it('looks first at 160 px with a 25% border, then the retries in order, until one finds', async () => {
+    const passes: DetectionPass[] = [];
+    vi.spyOn(FaceDetector.prototype as unknown as Passing, 'locateOnce').mockImplementation(
+      async (_image, pass) => {
+        passes.push(pass);
+        return passes.length < 3
+          ? null
+          : { detectorBox: { x: 1, y: 2, width: 30, height: 40 }, score: 0.7, faceCount: 1 };
+      },
+    );
+    const finding = await (await FaceDetector.load()).detectInPixels(pixels);
+    expect(passes).toEqual([
+      { inputSize: 160, border: 0.25 },
+      { inputSize: 160, border: 0 },
+      { inputSize: 224, border: 0.25 },
+    ]);
+    expect(finding.detectorBox).toEqual({ x: 1, y: 2, width: 30, height: 40 });
+  });
+
+  it('tries every pass before saying no-face, with the options given', async () => {
+    const passes: DetectionPass[] = [];
+    vi.spyOn(FaceDetector.prototype as unknown as Passing, 'locateOnce').mockImplementation(
+      async (_image, pass) => {
+        passes.push(pass);
+        return null;
+      },
+    );
+    const detector = await FaceDetector.load({
+      inputSize: 320,
+      border: 0.1,
+      retries: [{ inputSize: 96, border: 0.5 }],
+    });
+    expect(await detector.detectInPixels(pixels)).toEqual({
+      face: null,
+      detectorBox: null,
+      faceCount: 0,
+      flags: ['no-face'],
+    });
+    expect(passes).toEqual([
+      { inputSize: 320, border: 0.1 },
+      { inputSize: 96, border: 0.5 },
+    ]);
+    expect(DEFAULT_RETRIES).toEqual([
+      { inputSize: 160, border: 0 },
+      { inputSize: 224, border: 0.25 },
+      { inputSize: 416, border: 0.25 },
+    ]);
+  });
+
+  it('flags a face under minFaceSide or minFaceAreaFraction as tiny, at the bounds given', async () => {
+    let detectorBox: Box = { x: 0, y: 0, width: 10, height: 10 };
+    vi.spyOn(FaceDetector.prototype as unknown as Passing, 'locateOnce').mockImplementation(
+      async () => ({ detectorBox, score: 0.8, faceCount: 1 }),
+    );
+    const detector = await FaceDetector.load({
+      boxTransform: IDENTITY_TRANSFORM,
+      minFaceSide: 10,
+      minFaceAreaFraction: 0.5,
+      cropMargin: 0,
+    });
+    const square = { data: new Uint8Array(20 * 20 * 3), width: 20, height: 20 };
+    // 10 × 20 of 20 × 20: exactly at both bounds, so not tiny.
+    detectorBox = { x: 5, y: 0, width: 10, height: 20 };
+    const atBounds = await detector.detectInPixels(square);
+    expect(atBounds.flags).toEqual([]);
+    expect(atBounds.face).toEqual({
+      box: detectorBox,
+      crop: { x: 0, y: 0, width: 20, height: 20 },
+      score: 0.8,
+    });
+    detectorBox = { x: 5, y: 0, width: 9.9, height: 20 };
+    expect((await detector.detectInPixels(square)).flags).toEqual(['tiny-face']);
+    detectorBox = { x: 0, y: 0, width: 19.9, height: 10 };
+    expect((await detector.detectInPixels(square)).flags).toEqual(['tiny-face']);
+  });
+});
+
+describe('FaceDetector, one pass (the tiny detector net stood in for)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  interface Looked {
+    shape: number[];
+    corner: number[];
+    inside: number[];
+    inputSize: number;
+    scoreThreshold: number;
+  }
+
+  /** Stands in for the net: records what it is shown, answers `answers` pass after pass. */
+  function standIn(answers: { score: number; box: Box }[][]): Looked[] {
+    const looked: Looked[] = [];
+    vi.spyOn(faceapi.nets.tinyFaceDetector, 'locateFaces').mockImplementation(
+      async (input, options) => {
+        const tensor = input as unknown as tf.Tensor3D;
+        const pixels = tensor.arraySync();
+        const { inputSize, scoreThreshold } = options as faceapi.TinyFaceDetectorOptions;
+        looked.push({
+          shape: tensor.shape,
+          corner: pixels[0]![0]!,
+          inside: pixels[tensor.shape[0] >> 1]![tensor.shape[1] >> 1]!,
+          inputSize,
+          scoreThreshold,
+        });
+        return (answers.shift() ?? []) as unknown as faceapi.FaceDetection[];
+      },
+    );
+    return looked;
+  }
+
+  /** 40 × 20 px, all (10, 20, 30). */
+  const flat: RgbImage = {
+    data: Uint8Array.from({ length: 40 * 20 * 3 }, (_, i) => [10, 20, 30][i % 3]!),
+    width: 40,
+    height: 20,
+  };
+
+  it('pads by the border on every side and takes the best-scoring face, back in image px', async () => {
+    const looked = standIn([
+      [
+        { score: 0.6, box: { x: 1, y: 2, width: 3, height: 4 } },
+        { score: 0.9, box: { x: 15, y: 12, width: 20, height: 16 } },
+        { score: 0.7, box: { x: 5, y: 6, width: 7, height: 8 } },
+      ],
+    ]);
+    const detector = await FaceDetector.load({
+      border: 0.25,
+      inputSize: 96,
+      scoreThreshold: 0.4,
+      boxTransform: IDENTITY_TRANSFORM,
+    });
+    const tensors = tf.memory().numTensors;
+    const finding = await detector.detectInPixels(flat);
+    // 25% of the longer side, 40: 10 px of black around the 40 × 20 image.
+    expect(looked).toEqual([
+      {
+        shape: [40, 60, 3],
+        corner: [0, 0, 0],
+        inside: [10, 20, 30],
+        inputSize: 96,
+        scoreThreshold: 0.4,
+      },
+    ]);
+    expect(finding.detectorBox).toEqual({ x: 5, y: 2, width: 20, height: 16 });
+    expect(finding.faceCount).toBe(3);
+    expect(finding.face?.score).toBe(0.9);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('shows the pixels as they are with no border, and keeps the first of equal scores', async () => {
+    const looked = standIn([
+      [
+        { score: 0.8, box: { x: 1, y: 2, width: 30, height: 16 } },
+        { score: 0.8, box: { x: 9, y: 9, width: 30, height: 16 } },
+      ],
+    ]);
+    const detector = await FaceDetector.load({ border: 0, boxTransform: IDENTITY_TRANSFORM });
+    const finding = await detector.detectInPixels(flat);
+    expect(looked.map((l) => [l.shape, l.corner, l.inputSize, l.scoreThreshold])).toEqual([
+      [[20, 40, 3], [10, 20, 30], 160, 0.5],
+    ]);
+    expect(finding.detectorBox).toEqual({ x: 1, y: 2, width: 30, height: 16 });
+    expect(finding.faceCount).toBe(2);
+  });
+
+  it('passes the net’s error on, and frees the padded pixels, instead of hanging', async () => {
+    vi.spyOn(faceapi.nets.tinyFaceDetector, 'locateFaces').mockRejectedValue(
+      new Error('net broke'),
+    );
+    const detector = await FaceDetector.load();
+    const tensors = tf.memory().numTensors;
+    await expect(detector.detectInPixels(flat)).rejects.toThrow('net broke');
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });
