@@ -103,6 +103,18 @@ describe('landmark schema checks', () => {
     );
   });
 
+  it('names a point out of range in a group or the normaliser by its own place there', () => {
+    const groups = [
+      { name: 'eyes', colour: '#112233', points: [0, 1] },
+      { name: 'far', colour: '#445566', points: [2, 3, 7] },
+    ];
+    expect(messageOf(schemaWith({ groups, normaliser: [0, 6] }))).toBe(
+      'Invalid landmark schema custom.json: 2 problems\n' +
+        'custom.json: normaliser[1]: point 6 is out of range 0..4\n' +
+        'custom.json: groups[1].points[2]: point 7 is out of range 0..4',
+    );
+  });
+
   it('refuses a normaliser of one point and an edge from a point to itself', () => {
     expect(
       messageOf(
