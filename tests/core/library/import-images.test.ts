@@ -260,9 +260,9 @@ describe('importImages with the hashes finishing out of scan order', () => {
   /**
    * Holds the hashes until `order.length` files are being hashed at once, then lets those finish
    * in `order` (by file name) and later ones straight through: proof that that many workers run,
-   * and a race the test chooses.
+   * and a race the test chooses. Those in `failing` then fail to hash, in that same order.
    */
-  function holdHashes(order: string[]): void {
+  function holdHashes(order: string[], failing: string[] = []): void {
     const waiting: { name: string; release: () => void }[] = [];
     let holding = true;
     const real = vi.mocked(imageIdOf).getMockImplementation()!;
@@ -276,6 +276,7 @@ describe('importImages with the hashes finishing out of scan order', () => {
         holding = false;
         for (const name of order) waiting.find((w) => w.name === name)!.release();
       });
+      if (failing.includes(basename(path))) throw new Error('read error');
       return id;
     });
   }
@@ -300,7 +301,10 @@ describe('importImages with the hashes finishing out of scan order', () => {
       };
       for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
       // The copies of x finish last first; z's in scan order; f fails before e.
-      holdHashes(['h.png', 'd.png', 'f.png', 'c.png', 'b.png', 'e.png', 'a.png', 'g.png']);
+      holdHashes(
+        ['h.png', 'd.png', 'f.png', 'c.png', 'b.png', 'e.png', 'a.png', 'g.png'],
+        ['e.png', 'f.png'],
+      );
       const done: number[] = [];
       const result = await indexImageFiles({
         roots: [dir],
