@@ -85,7 +85,7 @@ describe('face-studio project create', { timeout: CHILD_TEST_TIMEOUT_MS }, () =>
     const result = await runCliInProcess(['project', 'create', dir, '--landmarks', bad]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(bad);
-    expect(result.stderr).toContain('normaliser[0]: point 40 is out of range 0..11');
+    expect(result.stderr).toContain('normaliser[1]: point 40 is out of range 0..11');
     expect(result.stderr).toContain('template has 0 points, not 12');
     await expect(readFile(path.join(dir, 'project.json'))).rejects.toThrow();
     const missing = await runCliInProcess(['project', 'create', dir, '--landmarks', `${bad}.gone`]);

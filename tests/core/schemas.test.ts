@@ -182,7 +182,7 @@ describe('custom landmark schemas', () => {
     ],
     ['edge out of range', { edges: [[0, 9]] }, /edges\[0\]: point 9 is out of range/],
     ['template of the wrong length', { template: [[0, 0]] }, /template has 1 points, not 4/],
-    ['normaliser out of range', { normaliser: [0, 7] }, /normaliser\[0\]: point 7 is out of range/],
+    ['normaliser out of range', { normaliser: [0, 7] }, /normaliser\[1\]: point 7 is out of range/],
     [
       'bad colour',
       { groups: [{ name: 'g', colour: 'red', points: [0] }] },

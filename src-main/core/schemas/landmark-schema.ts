@@ -62,9 +62,9 @@ function checkSemantics(schema: LandmarkSchema, file: string, problems: ProblemL
   });
   checkIndices(problems, file, 'edges', schema.edges, count);
   checkIndices(problems, file, 'mirror', schema.mirror, count);
-  checkIndices(problems, file, 'normaliser', [schema.normaliser], count);
+  checkIndices(problems, file, 'normaliser', singly(schema.normaliser), count);
   schema.groups.forEach((group, g) => {
-    checkIndices(problems, file, `groups[${g}].points`, [group.points], count);
+    checkIndices(problems, file, `groups[${g}].points`, singly(group.points), count);
   });
   if (schema.normaliser[0] === schema.normaliser[1]) {
     problems.add(file, undefined, 'normaliser: the two points must differ');
@@ -162,4 +162,9 @@ export function normaliserDistance(points: readonly PlacedPoint[], schema: Landm
   const a = points[schema.normaliser[0]]!;
   const b = points[schema.normaliser[1]]!;
   return Math.hypot(a.x - b.x, a.y - b.y);
+}
+
+/** Each index as a list of its own, so checkIndices names a bad one by its own place in a list. */
+function singly(indices: readonly number[]): number[][] {
+  return indices.map((index) => [index]);
 }

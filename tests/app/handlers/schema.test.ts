@@ -72,7 +72,7 @@ describe('schema:checkLandmarks', () => {
     expect(message).toContain(
       'bad.json: mirror[5]: not an involution — point 0 is paired with 3 and with 5',
     );
-    expect(message).toContain('bad.json: normaliser[0]: point 12 is out of range 0..11');
+    expect(message).toContain('bad.json: normaliser[1]: point 12 is out of range 0..11');
   });
 });
 

@@ -1,16 +1,31 @@
 import { createHash } from 'node:crypto';
+import type * as OsModule from 'node:os';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImageRecord } from '../../../src-main/shared/domain';
 import { PixelLimitExceeded } from '../../../src-main/core/library/image-rejected';
+import type * as ImageIdModule from '../../../src-main/core/library/image-id';
+import { imageIdOf } from '../../../src-main/core/library/image-id';
 import { openImage } from '../../../src-main/core/library/image-source';
 import { importImages, indexImageFiles } from '../../../src-main/core/library/import-images';
 import type { ImportProgress } from '../../../src-main/core/library/import-progress';
 import { thumbnailPath } from '../../../src-main/core/library/thumbnails';
 import { BAD_IMAGES, DATA, encodeBmp } from './test-images';
+
+// Passed through unchanged, except where a test holds the hashes back to choose their order.
+vi.mock('../../../src-main/core/library/image-id', async (importOriginal) => {
+  const real = await importOriginal<typeof ImageIdModule>();
+  return { ...real, imageIdOf: vi.fn(real.imageIdOf) };
+});
+
+// The same for the core count, which a test sets to see the default concurrency follow it.
+vi.mock('node:os', async (importOriginal) => {
+  const real = await importOriginal<typeof OsModule>();
+  return { ...real, availableParallelism: vi.fn(real.availableParallelism) };
+});
 
 let root: string;
 let images: string;
@@ -238,5 +253,106 @@ describe('indexImageFiles', () => {
     expect(indexed.duplicates).toEqual(imported.duplicates);
     expect(indexed.cancelled).toBe(false);
     await expect(readdir(lazyThumbs)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('importImages with the hashes finishing out of scan order', () => {
+  /**
+   * Holds the hashes until `order.length` files are being hashed at once, then lets those finish
+   * in `order` (by file name) and later ones straight through: proof that that many workers run,
+   * and a race the test chooses. Those in `failing` then fail to hash, in that same order.
+   */
+  function holdHashes(order: string[], failing: string[] = []): void {
+    const waiting: { name: string; release: () => void }[] = [];
+    let holding = true;
+    const real = vi.mocked(imageIdOf).getMockImplementation()!;
+    vi.mocked(imageIdOf).mockImplementation(async (path: string) => {
+      // Hashed first, held after: the release order alone decides which finishes first.
+      const id = await real(path);
+      if (!holding) return id;
+      await new Promise<void>((resolve) => {
+        waiting.push({ name: basename(path), release: resolve });
+        if (waiting.length < order.length) return;
+        holding = false;
+        for (const name of order) waiting.find((w) => w.name === name)!.release();
+      });
+      if (failing.includes(basename(path))) throw new Error('read error');
+      return id;
+    });
+  }
+
+  it('reports the first copy in scan order as kept and failures in scan order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'library-race-'));
+    try {
+      const png = (colour: string) =>
+        sharp({ create: { width: 4, height: 6, channels: 3, background: colour } })
+          .png()
+          .toBuffer();
+      const [x, y, z] = await Promise.all([png('#ff0000'), png('#00ff00'), png('#0000ff')]);
+      const files: Record<string, Buffer> = {
+        'a.png': x,
+        'b.png': x,
+        'c.png': y,
+        'd.png': x,
+        'e.png': Buffer.from('not a png'),
+        'f.png': Buffer.from('nor this'),
+        'g.png': z,
+        'h.png': z,
+      };
+      for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+      // The copies of x finish last first; z's in scan order; f fails before e.
+      holdHashes(
+        ['h.png', 'd.png', 'f.png', 'c.png', 'b.png', 'e.png', 'a.png', 'g.png'],
+        ['e.png', 'f.png'],
+      );
+      const done: number[] = [];
+      const result = await indexImageFiles({
+        roots: [dir],
+        thumbnailDir: join(dir, 'thumbs'),
+        concurrency: 8,
+        // Far longer than the test: only the first report and the final one come.
+        progressIntervalMs: 1e12,
+        onProgress: (progress) => done.push(progress.done),
+      });
+      expect(done).toEqual([1, 8]);
+      expect(result.added.map((r) => [basename(r.path), r.width, r.height])).toEqual([
+        ['a.png', 4, 6],
+        ['c.png', 4, 6],
+        ['g.png', 4, 6],
+      ]);
+      expect(result.duplicates.map((d) => [basename(d.path), basename(d.duplicateOf!)])).toEqual([
+        ['b.png', 'a.png'],
+        ['d.png', 'a.png'],
+        ['h.png', 'g.png'],
+      ]);
+      expect(result.failed.map((f) => basename(f.path))).toEqual(['e.png', 'f.png']);
+    } finally {
+      vi.mocked(imageIdOf).mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('works on as many files at once as there are cores, and on two with one core', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'library-cores-'));
+    try {
+      const names = ['a.png', 'b.png', 'c.png'];
+      for (const [i, name] of names.entries()) {
+        const colour = ['#100000', '#200000', '#300000'][i]!;
+        await sharp({ create: { width: 2, height: 2, channels: 3, background: colour } })
+          .png()
+          .toFile(join(dir, name));
+      }
+      const index = () => indexImageFiles({ roots: [dir], thumbnailDir: join(dir, 'thumbs') });
+      vi.mocked(availableParallelism).mockReturnValue(3);
+      holdHashes(['c.png', 'b.png', 'a.png']);
+      expect((await index()).added.map((r) => basename(r.path))).toEqual(names);
+      vi.mocked(availableParallelism).mockReturnValue(1);
+      holdHashes(['b.png', 'a.png']);
+      expect((await index()).added.map((r) => basename(r.path))).toEqual(names);
+    } finally {
+      vi.mocked(availableParallelism).mockRestore();
+      vi.mocked(imageIdOf).mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -74,3 +74,69 @@ describe('expression names', () => {
     }
   });
 });
+
+describe("attributes against the project's set", () => {
+  it('names an attribute or class outside the set, and a class value it does not list', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'labelled-attributes-'));
+    try {
+      for (const name of ['a.png', 'b.png']) {
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+          .png()
+          .toFile(path.join(dir, name));
+      }
+      const write = (faces: object[]) =>
+        writeFile(
+          path.join(dir, 'studio-labels.json'),
+          serialiseStudioJson({
+            landmarkSchema: null,
+            attributeSchema: 'mtfl',
+            set: faces.map((face, i) => ({
+              file: `${'ab'[i]}.png`,
+              faces: [{ points: [], ...face }],
+            })),
+          }),
+        );
+      const mtfl = {
+        landmarks: builtinLandmarkSchema('five'),
+        attributes: builtinAttributeSchema('mtfl'),
+      };
+      await write([
+        { attributes: { Male: true, Smiling: false }, classes: { pose: 'left' } },
+        { attributes: { Eyeglasses: true }, classes: { pose: 'right profile' } },
+      ]);
+      const input = await readLabelledInput(dir, 'studio', mtfl);
+      expect(input.images.map((image) => image.faces[0]!.classes)).toEqual([
+        { pose: 'left' },
+        { pose: 'right profile' },
+      ]);
+      // A project without an attribute set takes the labels' attributes unchecked.
+      const unchecked = await readLabelledInput(dir, 'studio', { ...mtfl, attributes: null });
+      expect(unchecked.images.map((image) => image.faces[0]!.attributes)).toEqual([
+        { Male: true, Smiling: false },
+        { Eyeglasses: true },
+      ]);
+      await write([
+        {
+          attributes: { Male: true, Young: true, pose: true },
+          classes: { pose: 'upside down', mood: 'calm' },
+        },
+        { attributes: { Smiling: true }, classes: { pose: 'frontal' } },
+      ]);
+      let message = '';
+      await readLabelledInput(dir, 'studio', mtfl).catch((error: Error) => {
+        message = error.message;
+      });
+      expect(message).toBe(
+        [
+          `Cannot import the labelled set in ${dir}: 4 problems`,
+          'a.png: attribute "Young" is not in the set mtfl',
+          'a.png: attribute "pose" is not in the set mtfl',
+          'a.png: pose "upside down" is not one of left profile, left, frontal, right, right profile',
+          'a.png: attribute "mood" is not in the set mtfl',
+        ].join('\n'),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
