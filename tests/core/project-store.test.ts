@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LabelsJournal } from '../../src-main/core/labels-journal';
+import { LabelsJournal, readJournal } from '../../src-main/core/labels-journal';
 import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { queryLibrary, scanLibraryStats } from '../../src-main/core/library/library-query';
 import { ProjectStore } from '../../src-main/core/project-store';
@@ -605,6 +605,123 @@ describe('ProjectStore library index', () => {
     }).toThrow(TypeError);
     expect(store.getImage(imageId(1))).toMatchObject({ split: 'train', flags: ['tiny-face'] });
     expect(store.library.stats(null).splits).toEqual({ pool: 0, train: 1, val: 0, test: 0 });
+    await store.close();
+  });
+});
+
+describe('ProjectStore: the folder', () => {
+  it('says a path that is a file is not a project folder', async () => {
+    await writeFile(dir, 'not a folder');
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${dir} is not a Face Studio project: it is not a folder`,
+    });
+  });
+
+  it('keeps the cause of a folder that does not exist, or lies under a file', async () => {
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${dir} does not exist`,
+      cause: { code: 'ENOENT' },
+    });
+    await writeFile(dir, 'a file');
+    const under = path.join(dir, 'project');
+    await expect(ProjectStore.open(under)).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${under} does not exist`,
+      cause: { code: 'ENOTDIR' },
+    });
+  });
+
+  it('names a folder it cannot look at (a link to itself)', async () => {
+    await symlink(dir, dir);
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'io',
+      message: `Cannot read ${dir}: ELOOP: too many symbolic links encountered, stat '${dir}'`,
+      cause: { code: 'ELOOP' },
+    });
+  });
+
+  it('will not create a project where a file is in the way', async () => {
+    await writeFile(dir, 'a file');
+    await expect(ProjectStore.create(dir, init)).rejects.toMatchObject({
+      code: 'conflict',
+      message: `Cannot create the folder ${dir}: a file is in the way`,
+      cause: { code: 'EEXIST' },
+    });
+    const under = path.join(dir, 'project');
+    await expect(ProjectStore.create(under, init)).rejects.toMatchObject({
+      code: 'conflict',
+      message: `Cannot create the folder ${under}: a file is in the way`,
+      cause: { code: 'ENOTDIR' },
+    });
+    expect(await readFile(dir, 'utf8')).toBe('a file');
+  });
+
+  it('names a folder it cannot create for another reason', async () => {
+    const loop = path.join(root, 'loop');
+    await symlink(loop, loop);
+    const inside = path.join(loop, 'project');
+    const error: unknown = await ProjectStore.create(inside, init).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'io', cause: { code: 'ELOOP' } });
+    expect((error as Error).message).toMatch(new RegExp(`^Cannot create ${inside}: ELOOP`));
+  });
+});
+
+describe('ProjectStore options', () => {
+  it.each([
+    ['labelDebounceMs', -1, 0],
+    ['compactAfterFaces', 0, 1],
+    ['compactAfterImageEdits', 0, 1],
+    ['compactAfterBytes', 0.5, 1],
+  ] as const)('refuses %s = %s, naming it and its least value', async (name, value, min) => {
+    await projectWithImages(1);
+    await expect(ProjectStore.open(dir, { [name]: value })).rejects.toMatchObject({
+      code: 'invalid-payload',
+      message: `${name} must be ≥ ${min}, got ${value}`,
+    });
+    await expect(ProjectStore.open(dir, { [name]: Number.NaN })).rejects.toThrow(
+      `${name} must be ≥ ${min}, got NaN`,
+    );
+  });
+});
+
+describe('ProjectStore.removeImages', () => {
+  const journalFile = () => path.join(dir, 'images.journal.jsonl');
+
+  it('journals only the images it has, and counts one edit', async () => {
+    await projectWithImages(3);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    expect(await store.removeImages([imageId(1), imageId(9)])).toBe(1);
+    expect(store.editCount).toBe(before + 1);
+    const journal = await readJournal(journalFile(), 'edits');
+    expect(journal?.lines.map((line) => line.entries)).toEqual([[{ remove: imageId(1) }]]);
+    expect(store.listImages().map((image) => image.id)).toEqual([imageId(0), imageId(2)]);
+    await store.close();
+  });
+
+  it('writes and counts nothing when it has none of the images', async () => {
+    await projectWithImages(2);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    expect(await store.removeImages([imageId(7), imageId(8)])).toBe(0);
+    expect(await store.removeImages([])).toBe(0);
+    expect(store.editCount).toBe(before);
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    await store.close();
+  });
+
+  it('counts each image removed towards the image compaction', async () => {
+    await projectWithImages(4);
+    const projectFile = path.join(dir, 'project.json');
+    const store = await ProjectStore.open(dir, { compactAfterImageEdits: 2 });
+    // Two images in one line: two edits, the threshold.
+    expect(await store.removeImages([imageId(0), imageId(1)])).toBe(2);
+    await store.flush();
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    const onDisk = ProjectFile.parse(await readJson(projectFile));
+    expect(onDisk.images.map((image) => image.id)).toEqual([imageId(2), imageId(3)]);
     await store.close();
   });
 });
