@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LabelsJournal, readJournal } from '../../src-main/core/labels-journal';
@@ -723,5 +724,77 @@ describe('ProjectStore.removeImages', () => {
     const onDisk = ProjectFile.parse(await readJson(projectFile));
     expect(onDisk.images.map((image) => image.id)).toEqual([imageId(2), imageId(3)]);
     await store.close();
+  });
+});
+
+describe('ProjectStore: a summary found stale', () => {
+  /**
+   * A closed project whose labels.json was rewritten (image 0's note changed) behind a summary
+   * that records the new file's identity: only the bytes, once read, show it stale.
+   */
+  async function staleSummary(): Promise<{ labels: string; summary: string }> {
+    const store = await ProjectStore.create(dir, init);
+    await store.putImages([imageRecord(0), imageRecord(1), imageRecord(2)]);
+    await store.saveFace(faceWithCounter(imageId(0), 1));
+    await store.saveFace(faceWithCounter(imageId(1), 2));
+    await store.close();
+    const labels = path.join(dir, 'labels.json');
+    const summary = path.join(dir, 'labels.summary.json');
+    const text = await readFile(labels, 'utf8');
+    const changed = text.replace('"note":"1"', '"note":"a longer note"');
+    expect(changed).not.toBe(text);
+    await writeFile(labels, changed);
+    const info = await stat(labels, { bigint: true });
+    const written = JSON.parse(await readFile(summary, 'utf8')) as Record<string, unknown>;
+    written.labelsIdentity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+    await writeFile(summary, JSON.stringify(written));
+    return { labels, summary };
+  }
+
+  it('counts the faces read as an edit and writes the summary of the bytes read', async () => {
+    const files = await staleSummary();
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    expect(store.getFace(imageId(0))?.note).toBe('a longer note');
+    expect(store.editCount).toBe(before + 1);
+    await store.flush();
+    const bytes = await readFile(files.labels);
+    const info = await stat(files.labels, { bigint: true });
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      labelsBytes: bytes.length,
+      labelsCrc: crc32(bytes),
+      labelsIdentity: `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`,
+    });
+    await store.close();
+    // The next open trusts it: the faces as the file holds them, without a fallback.
+    const reopened = await ProjectStore.open(dir);
+    const edits = reopened.editCount;
+    expect(reopened.getFace(imageId(0))?.note).toBe('a longer note');
+    expect(reopened.editCount).toBe(edits);
+    await reopened.close();
+  });
+
+  it('leaves the summary a compaction wrote when labels.json changed after the bytes were read', async () => {
+    const files = await staleSummary();
+    // One face saved is a compaction: its snapshot reads labels.json (finding the summary stale),
+    // then it rewrites labels.json and its summary before the stale one's summary may be written.
+    // (Image 2 had no face: saving it reads none of labels.json.)
+    const store = await ProjectStore.open(dir, { compactAfterFaces: 1, labelDebounceMs: 0 });
+    await store.saveFace(faceWithCounter(imageId(2), 5));
+    await store.flush();
+    const bytes = await readFile(files.labels);
+    const info = await stat(files.labels, { bigint: true });
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      labelsBytes: bytes.length,
+      labelsCrc: crc32(bytes),
+      labelsIdentity: `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`,
+    });
+    await store.close();
+    const reopened = await ProjectStore.open(dir);
+    expect(reopened.getFace(imageId(0))?.note).toBe('a longer note');
+    expect(reopened.getFace(imageId(2))?.note).toBe('5');
+    await reopened.close();
   });
 });
