@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { syncFolder } from '../../src-main/core/atomic-write';
+import type * as AtomicWrite from '../../src-main/core/atomic-write';
 import { LabelsJournal, encodeJournalLine, readJournal } from '../../src-main/core/labels-journal';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
@@ -15,7 +16,7 @@ import { fromVersion0 } from './fixtures/version-0-project';
 
 // syncFolder as it is, counted: a new journal's name must be made durable, once.
 vi.mock('../../src-main/core/atomic-write', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src-main/core/atomic-write')>();
+  const actual = await importOriginal<typeof AtomicWrite>();
   return { ...actual, syncFolder: vi.fn(actual.syncFolder) };
 });
 

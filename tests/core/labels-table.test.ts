@@ -10,7 +10,7 @@ import {
   identityOf,
   LABELS_SUMMARY_FILE,
 } from '../../src-main/core/labels-table';
-import type { StaleSummaryFallback, Summary } from '../../src-main/core/labels-table';
+import type { StaleSummaryFallback } from '../../src-main/core/labels-table';
 import { LABELS_FILE, ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';

@@ -1,8 +1,15 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
 import os from 'node:os';
 import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+// readFile as it is, counted: which files an open reads.
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof FsPromises>();
+  return { ...actual, readFile: vi.fn(actual.readFile) };
+});
 import { LabelsJournal, readJournal } from '../../src-main/core/labels-journal';
 import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { queryLibrary, scanLibraryStats } from '../../src-main/core/library/library-query';
@@ -796,5 +803,47 @@ describe('ProjectStore: a summary found stale', () => {
     expect(reopened.getFace(imageId(0))?.note).toBe('a longer note');
     expect(reopened.getFace(imageId(2))?.note).toBe('5');
     await reopened.close();
+  });
+});
+
+describe('ProjectStore.open and labels.summary.json', () => {
+  /** A closed project of 2 images, each with a face, compacted: its summary records labels.json. */
+  async function twoFaces(): Promise<{ labels: string; summary: string }> {
+    const store = await ProjectStore.create(dir, init);
+    await store.putImages([imageRecord(0), imageRecord(1)]);
+    await store.saveFace(faceWithCounter(imageId(0), 1));
+    await store.saveFace(faceWithCounter(imageId(1), 2));
+    await store.close();
+    return {
+      labels: path.join(dir, 'labels.json'),
+      summary: path.join(dir, 'labels.summary.json'),
+    };
+  }
+
+  it('reads neither labels.json nor the summary twice when the summary vouches for it', async () => {
+    const files = await twoFaces();
+    const reads = vi.mocked(readFile);
+    reads.mockClear();
+    const store = await ProjectStore.open(dir);
+    const read = reads.mock.calls.map(([file]) => String(file));
+    expect(read.filter((file) => file === files.labels)).toEqual([]);
+    expect(read.filter((file) => file === files.summary)).toEqual([files.summary]);
+    expect(store.summary()).toMatchObject({ labelledCount: 2 });
+    await store.close();
+  });
+
+  it('trusts no summary without the lock, even one that records no identity', async () => {
+    const files = await twoFaces();
+    // A summary of an older studio (no identity), then image 0's face removed behind it.
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
+    delete summary.labelsIdentity;
+    await writeFile(files.summary, JSON.stringify(summary));
+    const labels = LabelsFile.parse(await readJson(files.labels));
+    delete labels.faces[imageId(0)];
+    await writeFile(files.labels, JSON.stringify(labels));
+    const store = await ProjectStore.open(dir, { readOnly: true });
+    expect(store.summary()).toMatchObject({ labelledCount: 1 });
+    expect(store.getFace(imageId(0))).toBeNull();
+    await store.close();
   });
 });
