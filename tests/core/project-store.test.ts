@@ -694,6 +694,73 @@ describe('ProjectStore options', () => {
   });
 });
 
+describe('ProjectStore.putImages', () => {
+  const journalFile = () => path.join(dir, 'images.journal.jsonl');
+
+  it('journals a batch as one line and counts one edit', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    await store.putImages([imageRecord(1), imageRecord(2)]);
+    expect(store.editCount).toBe(before + 1);
+    const journal = await readJournal(journalFile(), 'edits');
+    expect(journal?.lines.map((line) => line.entries)).toEqual([
+      [{ put: imageRecord(1) }, { put: imageRecord(2) }],
+    ]);
+    await store.close();
+  });
+
+  it('writes and counts nothing for no records', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    await store.putImages([]);
+    expect(store.editCount).toBe(before);
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    await store.close();
+  });
+
+  it('refuses a bad record naming the project, and writes none of the batch', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir);
+    const bad = { ...imageRecord(2), width: 0 };
+    const error: unknown = await store
+      .putImages([imageRecord(1), bad])
+      .catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'invalid-payload' });
+    expect((error as Error).message).toMatch(new RegExp(`^Cannot add images to ${dir}: .*width`));
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(store.listImages()).toHaveLength(1);
+    await store.close();
+  });
+
+  it('counts each record towards the image compaction', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir, { compactAfterImageEdits: 2 });
+    await store.putImages([imageRecord(1), imageRecord(2)]);
+    await store.flush();
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    const onDisk = ProjectFile.parse(await readJson(path.join(dir, 'project.json')));
+    expect(onDisk.images.map((image) => image.id)).toEqual([imageId(0), imageId(1), imageId(2)]);
+    await store.close();
+  });
+
+  it('is refused, naming the project, when opened read-only', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir, { readOnly: true });
+    const message = `The project ${dir} was opened read-only (without its lock), so it cannot be changed here`;
+    await expect(store.putImages([imageRecord(1)])).rejects.toMatchObject({
+      code: 'forbidden',
+      message,
+    });
+    await expect(store.removeImages([imageId(0)])).rejects.toMatchObject({
+      code: 'forbidden',
+      message,
+    });
+    await store.close();
+  });
+});
+
 describe('ProjectStore.removeImages', () => {
   const journalFile = () => path.join(dir, 'images.journal.jsonl');
 
