@@ -914,3 +914,28 @@ describe('ProjectStore.open and labels.summary.json', () => {
     await store.close();
   });
 });
+
+describe('ProjectStore.saveFace against a revision', () => {
+  it('says which revision the edit was made to and which the project holds', async () => {
+    await projectWithImages(2);
+    const store = await ProjectStore.open(dir, { labelDebounceMs: 0 });
+    expect(await store.saveFace(faceWithCounter(imageId(0), 1), { baseRevision: null })).toBe(1);
+    await expect(
+      store.saveFace(faceWithCounter(imageId(0), 2), { baseRevision: null }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message:
+        `Cannot save the face for image ${imageId(0)}: it was changed elsewhere since it was ` +
+        `read (the edit was made to no face, the project holds revision 1). Nothing was saved`,
+    });
+    await expect(
+      store.saveFace(faceWithCounter(imageId(1), 2), { baseRevision: 4 }),
+    ).rejects.toThrow('(the edit was made to revision 4, the project holds no face)');
+    // A saved face comes back as a copy: changing it changes nothing stored.
+    const face = store.getFace(imageId(0))!;
+    face.note = 'changed';
+    expect(store.getFace(imageId(0))?.note).toBe('1');
+    expect(store.getFace(imageId(1))).toBeNull();
+    await store.close();
+  });
+});
