@@ -1,8 +1,11 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeJournalLine, readJournal } from '../../src-main/core/labels-journal';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { syncFolder } from '../../src-main/core/atomic-write';
+import type * as AtomicWrite from '../../src-main/core/atomic-write';
+import { LabelsJournal, encodeJournalLine, readJournal } from '../../src-main/core/labels-journal';
 import { ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { LabelsFile, PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
@@ -10,6 +13,12 @@ import { labelsOnDisk } from './fixtures/labels-on-disk';
 import { counterOf, faceWithCounter, imageId, imageRecord } from '../support/project-data';
 import { fileTexts } from '../support/folder-snapshot';
 import { fromVersion0 } from './fixtures/version-0-project';
+
+// syncFolder as it is, counted: a new journal's name must be made durable, once.
+vi.mock('../../src-main/core/atomic-write', async (importOriginal) => {
+  const actual = await importOriginal<typeof AtomicWrite>();
+  return { ...actual, syncFolder: vi.fn(actual.syncFolder) };
+});
 
 const init: NewProject = { name: 'Journal', landmarkSchema: 'ibug68', attributeSchema: null };
 
@@ -284,5 +293,189 @@ describe('journal and migrations', () => {
     expect(counterOf(store.getFace(imageId(0))!)).toBe(9);
     expect(store.meta.name).toBe('Journal');
     await store.close();
+  });
+});
+
+/** A line whose checksummed text (after `"crc":"xxxxxxxx",`) is `checked`, with `start`/`gap` in place of its frame. */
+function framed(checked: string, start = '{"crc":"', gap = '",'): string {
+  const sum = crc32(checked).toString(16).padStart(8, '0');
+  return `${start}${sum}${gap}${checked}\n`;
+}
+
+describe('readJournal', () => {
+  const good = () => encodeJournalLine(3, [{ a: 1 }]);
+
+  it('reads the version, the entries and each line number', async () => {
+    await mkdir(dir);
+    await writeFile(journal, Buffer.concat([good(), encodeJournalLine(4, [{ b: 2 }, { c: 3 }])]));
+    const contents = await readJournal(journal);
+    expect(contents).toEqual({
+      file: journal,
+      lines: [
+        { version: 3, entries: [{ a: 1 }], line: 1 },
+        { version: 4, entries: [{ b: 2 }, { c: 3 }], line: 2 },
+      ],
+      validBytes: contents!.size,
+      size: good().length + encodeJournalLine(4, [{ b: 2 }, { c: 3 }]).length,
+    });
+  });
+
+  it('is undefined for a missing file and names the file it cannot read', async () => {
+    expect(await readJournal(journal)).toBeUndefined();
+    await mkdir(journal, { recursive: true });
+    await expect(readJournal(journal)).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringMatching(new RegExp(`^Cannot read ${journal}: .*EISDIR`)) as unknown,
+    });
+  });
+
+  it.each([
+    // The checksum holds and the JSON parses, but the frame is not the journal's.
+    ['another key before the checksum', framed('"v":1,"faces":[]}', '{"CRC":"')],
+    [
+      'something between the checksum and its comma',
+      framed(',"v":1,"faces":[]}', '{"crc":"', 'x"'),
+    ],
+    ['an upper-case checksum', framed('"v":1,"faces":[]}').toUpperCase()],
+    ['a version below zero', framed('"v":-1,"faces":[]}')],
+    ['a version that is not an integer', framed('"v":1.5,"faces":[]}')],
+    ['a version as text', framed('"v":"1","faces":[]}')],
+    ['entries that are not a list', framed('"v":1,"faces":{}}')],
+    ['the other journal key', framed('"v":1,"edits":[]}')],
+    ['a checksummed text that is not JSON', framed('"v":1,"faces":[}')],
+  ])('takes a line with %s as bad', async (_what, bad) => {
+    await mkdir(dir);
+    // Last: a torn tail, ignored. Before a good line: corruption, named.
+    await writeFile(journal, Buffer.concat([good(), Buffer.from(bad)]));
+    const tail = await readJournal(journal);
+    expect(tail?.lines.map((l) => l.line)).toEqual([1]);
+    expect(tail?.validBytes).toBe(good().length);
+    expect(tail?.size).toBe(good().length + Buffer.byteLength(bad));
+    await writeFile(journal, Buffer.concat([Buffer.from(bad), good()]));
+    await expect(readJournal(journal)).rejects.toThrow(
+      `${journal} is corrupt: line 1 fails its checksum but line 2 after it is intact, so this ` +
+        `is not a write cut short by a crash. Nothing was changed; restore the file from a ` +
+        `backup or remove line 1 to open the project.`,
+    );
+  });
+
+  it('reads a line framed by hand exactly as an encoded one', async () => {
+    await mkdir(dir);
+    await writeFile(journal, framed('"v":0,"edits":[1]}'));
+    expect((await readJournal(journal, 'edits'))?.lines).toEqual([
+      { version: 0, entries: [1], line: 1 },
+    ]);
+  });
+});
+
+describe('LabelsJournal', () => {
+  const one = () => encodeJournalLine(1, [{ n: 1 }]);
+  const two = () => encodeJournalLine(1, [{ n: 2 }]);
+  const synced = vi.mocked(syncFolder);
+
+  beforeEach(async () => {
+    await mkdir(dir);
+    synced.mockClear();
+  });
+
+  it('makes a new journal file durable by syncing its folder, once', async () => {
+    const log = new LabelsJournal(dir, undefined, undefined);
+    expect(log.file).toBe(journal);
+    expect(log.compactingFile).toBe(compacting);
+    expect(log.compacting).toBe(false);
+    await log.append(one());
+    expect(synced.mock.calls).toEqual([[dir]]);
+    await log.append(two());
+    expect(synced.mock.calls).toEqual([[dir]]);
+    expect(log.bytes).toBe(one().length + two().length);
+    expect(await readFile(journal)).toEqual(Buffer.concat([one(), two()]));
+  });
+
+  it('does not sync the folder to append to a journal that exists', async () => {
+    await writeFile(journal, one());
+    const log = new LabelsJournal(dir, await readJournal(journal), undefined);
+    expect(log.bytes).toBe(one().length);
+    await log.append(two());
+    expect(synced).not.toHaveBeenCalled();
+  });
+
+  it('cuts only the torn tail it was told of, never bytes it did not count', async () => {
+    const log = new LabelsJournal(dir, undefined, undefined);
+    await log.append(one());
+    // Appended behind its back (O_APPEND keeps both: the journal is no longer sure of the end).
+    await appendFile(journal, two());
+    await log.append(one());
+    expect(await readFile(journal)).toEqual(Buffer.concat([one(), two(), one()]));
+  });
+
+  it('names the journal it cannot append to', async () => {
+    const gone = path.join(root, 'gone');
+    const log = new LabelsJournal(gone, undefined, undefined);
+    const file = path.join(gone, 'labels.journal.jsonl');
+    await expect(log.append(one())).rejects.toMatchObject({
+      code: 'io',
+      message: `Cannot write ${file}: the folder ${gone} does not exist (ENOENT)`,
+    });
+    expect(log.bytes).toBe(0);
+  });
+
+  it('rotates the journal to the compacting file, then starts a fresh one', async () => {
+    const log = new LabelsJournal(dir, undefined, undefined);
+    await log.append(one());
+    await log.rotate();
+    expect(log.compacting).toBe(true);
+    expect(log.bytes).toBe(0);
+    expect(await readFile(compacting)).toEqual(one());
+    await expect(stat(journal)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(log.rotate()).rejects.toThrow('rotate() while a compacting file exists');
+    // The fresh journal is a new file: its name is made durable again.
+    synced.mockClear();
+    await log.append(two());
+    expect(synced.mock.calls).toEqual([[dir]]);
+    expect(await readFile(journal)).toEqual(two());
+    await log.removeCompacting();
+    expect(log.compacting).toBe(false);
+    await expect(stat(compacting)).rejects.toMatchObject({ code: 'ENOENT' });
+    await log.removeJournal();
+    expect(log.bytes).toBe(0);
+    await expect(stat(journal)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('rotates nothing when there is no journal yet', async () => {
+    const log = new LabelsJournal(dir, undefined, undefined);
+    await log.rotate();
+    expect(log.compacting).toBe(false);
+    await expect(stat(compacting)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Nothing to remove either: no unlink, no folder sync.
+    await log.removeCompacting();
+    await log.removeJournal();
+    expect(synced).not.toHaveBeenCalled();
+  });
+
+  it('takes a compacting file it finds as compacting, and a removed file as removed', async () => {
+    await writeFile(compacting, one());
+    const log = new LabelsJournal(dir, undefined, await readJournal(compacting));
+    expect(log.compacting).toBe(true);
+    await rm(compacting);
+    await log.removeCompacting();
+    expect(log.compacting).toBe(false);
+  });
+
+  it('names the compacting file a rotate cannot write', async () => {
+    await writeFile(journal, one());
+    // The compacting name is taken by a non-empty folder: rename fails.
+    await mkdir(path.join(compacting, 'x'), { recursive: true });
+    const log = new LabelsJournal(dir, await readJournal(journal), undefined);
+    await expect(log.rotate()).rejects.toThrow(`Cannot write ${compacting}: `);
+    expect(log.compacting).toBe(false);
+  });
+
+  it('uses the names it is given', async () => {
+    const log = new LabelsJournal(dir, undefined, undefined, {
+      journal: 'a.jsonl',
+      compacting: 'b.jsonl',
+    });
+    expect(log.file).toBe(path.join(dir, 'a.jsonl'));
+    expect(log.compactingFile).toBe(path.join(dir, 'b.jsonl'));
   });
 });

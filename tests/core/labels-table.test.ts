@@ -1,9 +1,16 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { crc32 } from 'node:zlib';
-import { crcInSlices, FaceTable, LABELS_SUMMARY_FILE } from '../../src-main/core/labels-table';
+import {
+  crcInSlices,
+  FaceTable,
+  identityOf,
+  LABELS_SUMMARY_FILE,
+} from '../../src-main/core/labels-table';
+import type { StaleSummaryFallback } from '../../src-main/core/labels-table';
 import { LABELS_FILE, ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';
 import { PROJECT_SCHEMA_VERSION } from '../../src-main/shared/domain';
@@ -18,6 +25,12 @@ function toReview(id: string, counter: number): FaceAnnotation {
   const face = faceWithCounter(id, counter);
   return { ...face, points: face.points.map((point) => ({ ...point, confirmed: false })) };
 }
+
+/** A summary as JSON, for tests that edit one field. */
+type Summary0 = Record<string, unknown> & { faces: unknown[][] };
+const row = (s: Summary0): unknown[] => s.faces[0]!;
+const at = (r: unknown[], index: number, value: unknown): unknown[] =>
+  r.map((item, i) => (i === index ? value : item));
 
 function encoded(faces: FaceAnnotation[]): { labels: Buffer; summary: Buffer } {
   const overlay = new Map(faces.map((face) => [face.imageId, face]));
@@ -93,6 +106,374 @@ describe('FaceTable', () => {
     const { labels, summary } = encoded([]);
     expect(labels.toString('utf8')).toBe(`{\n"schemaVersion":2,\n"faces":{}\n}\n`);
     expect(FaceTable.fromSummary(FILE, labels, summary.toString('utf8'), 2)?.size).toBe(0);
+  });
+});
+
+describe('FaceTable: what a summary must match', () => {
+  const faces = [faceWithCounter(imageId(0), 1), toReview(imageId(1), 2)];
+
+  it('refuses labels.json of another length even when its CRC is the same', () => {
+    // crc32(P ‖ le32(crc32(P))) is one constant for every P: two such prefixes of different
+    // lengths, followed by the same bytes, give two files with one CRC.
+    const labels = encoded(faces).labels;
+    const text = labels.toString('latin1');
+    const cut = text.indexOf('"note":"2') + '"note":"2'.length;
+    const forged = (extra: string): Buffer => {
+      const prefix = Buffer.from(text.slice(0, cut) + extra, 'latin1');
+      const sum = Buffer.alloc(4);
+      sum.writeUInt32LE(crc32(prefix));
+      return Buffer.concat([prefix, sum, Buffer.from(text.slice(cut), 'latin1')]);
+    };
+    const [short, long] = [forged(''), forged('x')];
+    expect(short.includes(0x0a, labels.indexOf('"note":"2'))).toBe(true);
+    expect(long.length).toBe(short.length + 1);
+    expect(crc32(long)).toBe(crc32(short));
+    const twoFaces = FaceTable.fromFaces(
+      FILE,
+      Object.fromEntries(faces.map((f) => [f.imageId, f])),
+    );
+    const summary = twoFaces.summaryOf(2, short).toString('utf8');
+    // The summary vouches for `short`, laid out as labels.json: only the length tells `long`.
+    expect(FaceTable.fromSummary(FILE, short, summary, 2)?.size).toBe(2);
+    expect(FaceTable.fromSummary(FILE, long, summary, 2)).toBeNull();
+  });
+
+  it('refuses a summary that lists the faces in another order than the file', () => {
+    const { labels, summary } = encoded(faces);
+    const rows = summary.toString('utf8').split('\n');
+    const first = rows.findIndex((row) => row.startsWith(`["${imageId(0)}"`));
+    expect(rows[first + 1]!.startsWith(`["${imageId(1)}"`)).toBe(true);
+    // Swap the two rows (keeping the comma where it was): same bytes, same CRC, keys swapped.
+    const [a, b] = [rows[first]!.replace(/,$/, ''), rows[first + 1]!];
+    rows[first] = `${b},`;
+    rows[first + 1] = a;
+    expect(FaceTable.fromSummary(FILE, labels, rows.join('\n'), 2)).toBeNull();
+  });
+
+  it('refuses a file and summary that hold one image twice', () => {
+    const face = faces[0]!;
+    const line = `${JSON.stringify(face.imageId)}:${JSON.stringify(face)}`;
+    const labels = Buffer.from(`{\n"schemaVersion":2,\n"faces":{\n${line},\n${line}\n}\n}\n`);
+    const once = FaceTable.fromFaces(FILE, { [face.imageId]: face }).summaryOf(2, labels);
+    const rows = once.toString('utf8').split('\n');
+    const row = rows.findIndex((r) => r.startsWith(`["${face.imageId}"`));
+    rows.splice(row, 1, `${rows[row]!},`, rows[row]!);
+    const twice = rows.join('\n');
+    expect(FaceTable.readSummary(twice)?.faces).toHaveLength(2);
+    expect(FaceTable.fromSummary(FILE, labels, twice, 2)).toBeNull();
+  });
+
+  it.each([
+    ['another format', (s: Summary0) => ({ ...s, format: 2 })],
+    ['an identity that is not text', (s: Summary0) => ({ ...s, labelsIdentity: 7 })],
+    ['a schema version that is not a number', (s: Summary0) => ({ ...s, schemaVersion: '2' })],
+    ['a byte count that is not a number', (s: Summary0) => ({ ...s, labelsBytes: '1' })],
+    ['a CRC that is not a number', (s: Summary0) => ({ ...s, labelsCrc: null })],
+    ['faces that are not a list', (s: Summary0) => ({ ...s, faces: {} })],
+    ['a row that is not a list', (s: Summary0) => ({ ...s, faces: [{}] })],
+    ['a row of three', (s: Summary0) => ({ ...s, faces: [row(s).slice(0, 3)] })],
+    ['a row of five', (s: Summary0) => ({ ...s, faces: [[...row(s), 1]] })],
+    ['an id that is not one', (s: Summary0) => ({ ...s, faces: [at(row(s), 0, 'abc')] })],
+    ['an id as a number', (s: Summary0) => ({ ...s, faces: [at(row(s), 0, 1)] })],
+    [
+      'an upper-case id',
+      (s: Summary0) => ({ ...s, faces: [at(row(s), 0, imageId(0).toUpperCase())] }),
+    ],
+    ['an unknown state', (s: Summary0) => ({ ...s, faces: [at(row(s), 1, 'done')] })],
+    ['an expression as a number', (s: Summary0) => ({ ...s, faces: [at(row(s), 2, 1)] })],
+    ['attributes as null', (s: Summary0) => ({ ...s, faces: [at(row(s), 3, null)] })],
+    ['attributes as a list', (s: Summary0) => ({ ...s, faces: [at(row(s), 3, [])] })],
+    ['attributes as text', (s: Summary0) => ({ ...s, faces: [at(row(s), 3, 'x')] })],
+    [
+      'an attribute that is not a flag',
+      (s: Summary0) => ({ ...s, faces: [at(row(s), 3, { a: 1 })] }),
+    ],
+    ['a summary that is not an object', () => 'x'],
+    ['a summary that is null', () => null],
+  ])('does not read a summary with %s', (_what, edit) => {
+    const { labels, summary } = encoded([faces[0]!]);
+    const parsed = JSON.parse(summary.toString('utf8')) as Summary0;
+    expect(FaceTable.fromSummary(FILE, labels, JSON.stringify(parsed), 2)?.size).toBe(1);
+    const text = JSON.stringify(edit(parsed));
+    expect(FaceTable.readSummary(text)).toBeNull();
+    expect(FaceTable.fromSummary(FILE, labels, text, 2)).toBeNull();
+  });
+
+  it('reads a summary with every state, a null expression and no identity', () => {
+    const all = [
+      { ...faceWithCounter(imageId(0), 1), expression: 'sad' },
+      toReview(imageId(1), 3),
+      { ...faceWithCounter(imageId(2), 5), points: [], attributes: {} },
+    ];
+    const { labels, summary } = encoded(all);
+    const read = FaceTable.readSummary(summary.toString('utf8'))!;
+    expect(read).toEqual({
+      schemaVersion: 2,
+      labelsBytes: labels.length,
+      labelsCrc: crc32(labels),
+      labelsIdentity: undefined,
+      faces: [
+        {
+          imageId: imageId(0),
+          state: 'labelled',
+          expression: 'sad',
+          attributes: { smiling: false },
+        },
+        {
+          imageId: imageId(1),
+          state: 'needs-review',
+          expression: null,
+          attributes: { smiling: false },
+        },
+        {
+          imageId: imageId(2),
+          state: 'unlabelled',
+          expression: null,
+          attributes: {},
+        },
+      ],
+    });
+    expect(FaceTable.readSummary(undefined)).toBeNull();
+    const table = FaceTable.fromSummary(FILE, labels, summary.toString('utf8'), 2)!;
+    expect(table.summaryIdentity).toBeUndefined();
+    expect(table.isDeferred).toBe(false);
+  });
+
+  it('records the identity a summary was written with', () => {
+    const { labels, summaryFor } = FaceTable.fromFaces(FILE, {}).encode(
+      2,
+      new Map([[faces[0]!.imageId, faces[0]!]]),
+    );
+    const text = summaryFor('1:2:3:4').toString('utf8');
+    expect(FaceTable.readSummary(text)?.labelsIdentity).toBe('1:2:3:4');
+    expect(FaceTable.fromSummary(FILE, labels, text, 2)?.summaryIdentity).toBe('1:2:3:4');
+  });
+
+  it.each([
+    ['no opening brace line', (t: string) => t.replace('{\n', '[\n')],
+    [
+      'a schema version line that is not one',
+      (t: string) => t.replace('"schemaVersion":2,', '"schemaVersion":"2",'),
+    ],
+    ['the faces line spaced', (t: string) => t.replace('"faces":{', '"faces": {')],
+    ['a key without its quote', (t: string) => t.replace(`"${imageId(1)}":`, `'${imageId(1)}':`)],
+    [
+      'a key with a space before its colon',
+      (t: string) => t.replace(`"${imageId(1)}":{`, `"${imageId(1)}" :`),
+    ],
+    ['a face line that does not close', (t: string) => t.replace(/},\n/, ',\n')],
+    ['bytes after the last brace', (t: string) => `${t}\n`],
+    ['no last newline', (t: string) => t.slice(0, -1)],
+    ['no closing brace of the faces', (t: string) => t.replace('\n}\n}\n', '\n}\n')],
+  ])('reads labels.json whole when it is laid out with %s', (_what, edit) => {
+    const { labels } = encoded(faces);
+    const text = edit(labels.toString('utf8'));
+    expect(text).not.toBe(labels.toString('utf8'));
+    const bytes = Buffer.from(text);
+    const summary = FaceTable.fromFaces(FILE, Object.fromEntries(faces.map((f) => [f.imageId, f])))
+      .summaryOf(2, bytes)
+      .toString('utf8');
+    expect(FaceTable.fromSummary(FILE, bytes, summary, 2)).toBeNull();
+  });
+
+  it('refuses a summary of no faces over a file with faces, and the reverse', () => {
+    const empty = encoded([]);
+    const one = encoded([faces[0]!]);
+    const none = FaceTable.fromFaces(FILE, {});
+    expect(
+      FaceTable.fromSummary(FILE, one.labels, none.summaryOf(2, one.labels).toString(), 2),
+    ).toBeNull();
+    const withOne = FaceTable.fromFaces(FILE, { [faces[0]!.imageId]: faces[0]! });
+    expect(
+      FaceTable.fromSummary(FILE, empty.labels, withOne.summaryOf(2, empty.labels).toString(), 2),
+    ).toBeNull();
+    // `"faces":{}` must be the file's last lines.
+    const trailing = Buffer.concat([empty.labels, Buffer.from('\n')]);
+    expect(
+      FaceTable.fromSummary(FILE, trailing, none.summaryOf(2, trailing).toString(), 2),
+    ).toBeNull();
+  });
+});
+
+describe('FaceTable: reading a face', () => {
+  const face = faceWithCounter(imageId(0), 1);
+
+  /** labels.json with `value` as the text of image 0's face, and a summary vouching for it. */
+  function vouched(value: string): FaceTable {
+    const labels = Buffer.from(
+      `{\n"schemaVersion":2,\n"faces":{\n${JSON.stringify(imageId(0))}:${value}\n}\n}\n`,
+    );
+    const summary = FaceTable.fromFaces(FILE, { [face.imageId]: face }).summaryOf(2, labels);
+    return FaceTable.fromSummary(FILE, labels, summary.toString('utf8'), 2)!;
+  }
+
+  it('names labels.json and the image when a face is not JSON', () => {
+    const table = vouched('{"imageId":1,}');
+    expect(() => table.get(imageId(0))).toThrow(
+      `${FILE} is corrupt: the face of image ${imageId(0)} is not valid JSON`,
+    );
+  });
+
+  it('names the image a face stored under another id names', () => {
+    const table = vouched(JSON.stringify({ ...face, imageId: imageId(5) }));
+    expect(() => table.get(imageId(0))).toThrow(
+      `${FILE} is invalid: the face stored under ${imageId(0)} names image ${imageId(5)}`,
+    );
+  });
+
+  it('reads a face zod must clean (an unknown key) as zod returns it', () => {
+    const table = vouched(JSON.stringify({ ...face, extra: true }));
+    expect(table.get(imageId(0))).toStrictEqual(face);
+  });
+
+  it('overwrites a face in place and puts a new one last, each once', () => {
+    const first = faceWithCounter(imageId(0), 1);
+    const second = faceWithCounter(imageId(1), 2);
+    const table = FaceTable.fromFaces(FILE, { [first.imageId]: first, [second.imageId]: second });
+    const changed = { ...first, note: 'changed' };
+    const added = faceWithCounter(imageId(2), 3);
+    const { labels, summary } = table.encode(
+      2,
+      new Map([
+        [added.imageId, added],
+        [changed.imageId, changed],
+      ]),
+    );
+    const text = labels.toString('utf8');
+    for (const id of [imageId(0), imageId(1), imageId(2)]) {
+      expect(text.split(`"${id}":`)).toHaveLength(2);
+    }
+    expect(Object.keys(JSON.parse(text).faces)).toEqual([imageId(0), imageId(1), imageId(2)]);
+    expect(JSON.parse(text).faces[imageId(0)].note).toBe('changed');
+    expect(FaceTable.readSummary(summary.toString('utf8'))?.faces.map((f) => f.imageId)).toEqual([
+      imageId(0),
+      imageId(1),
+      imageId(2),
+    ]);
+  });
+});
+
+describe('FaceTable.deferred', () => {
+  let root: string;
+  let file: string;
+  const face = faceWithCounter(imageId(0), 1);
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'fs-deferred-'));
+    file = path.join(root, 'labels.json');
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** labels.json written with `faces`, and a deferred table over its summary. */
+  async function deferredOver(
+    faces: FaceAnnotation[],
+    fallback: StaleSummaryFallback,
+  ): Promise<FaceTable> {
+    const { labels, summaryFor } = FaceTable.fromFaces(file, {}).encode(
+      2,
+      new Map(faces.map((f) => [f.imageId, f])),
+    );
+    await writeFile(file, labels);
+    const summary = FaceTable.readSummary(summaryFor('id').toString('utf8'))!;
+    return FaceTable.deferred(file, summary, fallback);
+  }
+
+  const never: StaleSummaryFallback = {
+    parse: () => {
+      throw new Error('parsed');
+    },
+    replaced: () => {
+      throw new Error('replaced');
+    },
+  };
+
+  it('answers from the summary, then reads the bytes on the first face read', async () => {
+    const table = await deferredOver([face], never);
+    expect(table.isDeferred).toBe(true);
+    expect(table.summaryIdentity).toBe('id');
+    expect(table.size).toBe(1);
+    expect(table.summary(imageId(0))?.state).toBe('labelled');
+    expect(table.get(imageId(3))).toBeUndefined();
+    expect(table.isDeferred).toBe(true);
+    expect(table.get(imageId(0))).toEqual(face);
+    expect(table.isDeferred).toBe(false);
+  });
+
+  it('closes labels.json after reading it at once', async () => {
+    const table = await deferredOver([face], never);
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    expect(table.get(imageId(0))).toEqual(face);
+    expect(open()).toBe(before);
+  });
+
+  it('lets a face read overtake the background read, which then leaves the table be', async () => {
+    const table = await deferredOver([face], never);
+    const background = table.preload();
+    expect(table.get(imageId(0))).toEqual(face);
+    await expect(background).resolves.toBeUndefined();
+    expect(table.get(imageId(0))).toEqual(face);
+  });
+
+  it('keeps the failure of the background read and throws it on each later read', async () => {
+    const table = await deferredOver([face], never);
+    const { labels } = encoded([face]);
+    await unlink(file);
+    await table.preload();
+    // The file back: the failure stands, as the store was told.
+    await writeFile(file, labels);
+    const message = `Cannot read ${file}: ENOENT`;
+    expect(() => table.get(imageId(0))).toThrow(message);
+    expect(() => table.get(imageId(0))).toThrow(message);
+    expect(table.isDeferred).toBe(true);
+  });
+
+  it('keeps the failure of a face read and throws it again', async () => {
+    const table = await deferredOver([face], never);
+    const { labels } = encoded([face]);
+    await unlink(file);
+    expect(() => table.get(imageId(0))).toThrow(`Cannot read ${file}: ENOENT`);
+    await writeFile(file, labels);
+    expect(() => table.get(imageId(0))).toThrow(`Cannot read ${file}: ENOENT`);
+    // The background read has nothing more to do.
+    await table.preload();
+    expect(() => table.get(imageId(0))).toThrow(`Cannot read ${file}: ENOENT`);
+  });
+
+  it("parses a file that is not the summary's whole and says it replaced the summary", async () => {
+    const replaced = vi.fn();
+    const other = faceWithCounter(imageId(1), 2);
+    const table = await deferredOver([face], {
+      parse: (bytes) => JSON.parse(bytes.toString('utf8')).faces,
+      replaced,
+    });
+    const { labels } = encoded([face, other]);
+    await writeFile(file, labels);
+    // Image 1 is not in the summary: only a read of image 0 reads the file.
+    expect(table.get(imageId(1))).toBeUndefined();
+    expect(table.get(imageId(0))).toEqual(face);
+    expect(table.get(imageId(1))).toEqual(other);
+    expect(table.size).toBe(2);
+    expect(table.summary(imageId(1))?.state).toBe('labelled');
+    expect(replaced).toHaveBeenCalledTimes(1);
+    expect(replaced.mock.calls[0]![0]).toEqual(labels);
+    expect(replaced.mock.calls[0]![1]).toBe(identityOf(await stat(file, { bigint: true })));
+  });
+
+  it('keeps the error of a stale file that fails to parse', async () => {
+    let parses = 0;
+    const table = await deferredOver([face], {
+      parse: () => {
+        parses += 1;
+        throw new Error(`bad labels ${parses}`);
+      },
+      replaced: () => undefined,
+    });
+    await writeFile(file, encoded([]).labels);
+    expect(() => table.get(imageId(0))).toThrow('bad labels 1');
+    expect(() => table.get(imageId(0))).toThrow('bad labels 1');
+    expect(parses).toBe(1);
   });
 });
 

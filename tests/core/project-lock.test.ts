@@ -3,7 +3,7 @@
  * or dies with the lock, and this process tries to take it meanwhile.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -218,5 +218,98 @@ describe('the project lock', () => {
       expect((await lockOnDisk()).pid).toBe(winner.pid);
       expect(await ask(winner, 'RELEASE')).toBe('RELEASED');
     }
+  });
+});
+
+describe('whose lock it is', () => {
+  /** The start of the refusal, for a holder on this host. */
+  const openIn = (pid: number) =>
+    `The project ${dir} is open in face-studio import, pid ${pid} on host ${os.hostname()} ` +
+    `since 2026-01-02T03:04:05.000Z; close it there first. Reading commands (\`project info\`, ` +
+    `\`export\`) still work meanwhile.`;
+
+  it('refuses a live holder whose start time it can check, with no advice to delete', async () => {
+    const holder = await child();
+    const start = processStartOf(holder.pid);
+    expect(start).not.toBeNull();
+    const text = JSON.stringify(staleRecord(holder.pid, { processStart: start }));
+    await writeFile(file, text);
+    expect((await refusal()).message).toBe(openIn(holder.pid));
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('refuses a live holder that recorded no start time, saying when to delete the lock', async () => {
+    const holder = await child();
+    const text = JSON.stringify(staleRecord(holder.pid));
+    await writeFile(file, text);
+    expect((await refusal()).message).toBe(
+      `${openIn(holder.pid)} If that process is no longer running, delete ${file}.`,
+    );
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it("takes over a lock with this process's pid that it does not hold", async () => {
+    await writeFile(file, JSON.stringify(staleRecord(process.pid, { id: 'left-behind' })));
+    const lock = await acquireProjectLock(dir);
+    expect(await lockOnDisk()).toEqual(lock.record);
+    expect(lock.record.id).not.toBe('left-behind');
+    lock.release();
+  });
+
+  it('names the lock it cannot read, as an io error', async () => {
+    await mkdir(file);
+    const error: unknown = await acquireProjectLock(dir).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(StudioError);
+    expect(error).toMatchObject({
+      code: 'io',
+      message: `Cannot read the lock ${file}: EISDIR: illegal operation on a directory, read`,
+    });
+  });
+
+  it('gives up, naming the guard, on a lock that is there and is not (a dangling link)', async () => {
+    // link() finds the name taken, read finds no file: "released just now", round after round.
+    await symlink(path.join(dir, 'nowhere'), file);
+    const error: unknown = await acquireProjectLock(dir).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(StudioError);
+    expect(error).toMatchObject({
+      code: 'conflict',
+      message:
+        `Cannot take the lock ${file}: other processes kept taking it at the same time, or ` +
+        `${path.join(dir, 'project.lock.takeover')} was left damaged (delete it if no Face ` +
+        `Studio has this project open); try again`,
+    });
+    // Every round's temp file is gone.
+    expect((await readdir(dir)).sort()).toEqual([LOCK_FILE]);
+  });
+
+  it('waits on a damaged takeover guard, then gives up naming it, leaving both files', async () => {
+    const guard = path.join(dir, 'project.lock.takeover');
+    const lockText = JSON.stringify(staleRecord(await deadPid()));
+    await writeFile(file, lockText);
+    await writeFile(guard, '{"holder": "cut sh');
+    const error: unknown = await acquireProjectLock(dir).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(`${guard} was left damaged`) as unknown,
+    });
+    expect(await readFile(file, 'utf8')).toBe(lockText);
+    expect(await readFile(guard, 'utf8')).toBe('{"holder": "cut sh');
+  });
+
+  it('names the folder a lock cannot be written in, and says reading commands still work', async () => {
+    const gone = path.join(dir, 'gone');
+    const error: unknown = await acquireProjectLock(gone).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({
+      code: 'io',
+      message:
+        `Cannot write ${path.join(gone, LOCK_FILE)}: the folder ${gone} does not exist (ENOENT). ` +
+        `The project is opened for writing only with its lock; reading commands ` +
+        `(\`project info\`, \`export\`) open it without one`,
+    });
+    // A failed take leaves no hold behind: the folder, once made, is taken.
+    await mkdir(gone);
+    const lock = await acquireProjectLock(gone);
+    expect(lock.file).toBe(path.join(gone, LOCK_FILE));
+    lock.release();
   });
 });

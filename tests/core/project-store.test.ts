@@ -1,8 +1,16 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
 import os from 'node:os';
+import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LabelsJournal } from '../../src-main/core/labels-journal';
+
+// readFile as it is, counted: which files an open reads.
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof FsPromises>();
+  return { ...actual, readFile: vi.fn(actual.readFile) };
+});
+import { LabelsJournal, readJournal } from '../../src-main/core/labels-journal';
 import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { queryLibrary, scanLibraryStats } from '../../src-main/core/library/library-query';
 import { ProjectStore } from '../../src-main/core/project-store';
@@ -605,6 +613,329 @@ describe('ProjectStore library index', () => {
     }).toThrow(TypeError);
     expect(store.getImage(imageId(1))).toMatchObject({ split: 'train', flags: ['tiny-face'] });
     expect(store.library.stats(null).splits).toEqual({ pool: 0, train: 1, val: 0, test: 0 });
+    await store.close();
+  });
+});
+
+describe('ProjectStore: the folder', () => {
+  it('says a path that is a file is not a project folder', async () => {
+    await writeFile(dir, 'not a folder');
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${dir} is not a Face Studio project: it is not a folder`,
+    });
+  });
+
+  it('keeps the cause of a folder that does not exist, or lies under a file', async () => {
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${dir} does not exist`,
+      cause: { code: 'ENOENT' },
+    });
+    await writeFile(dir, 'a file');
+    const under = path.join(dir, 'project');
+    await expect(ProjectStore.open(under)).rejects.toMatchObject({
+      code: 'not-found',
+      message: `${under} does not exist`,
+      cause: { code: 'ENOTDIR' },
+    });
+  });
+
+  it('names a folder it cannot look at (a link to itself)', async () => {
+    await symlink(dir, dir);
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'io',
+      message: `Cannot read ${dir}: ELOOP: too many symbolic links encountered, stat '${dir}'`,
+      cause: { code: 'ELOOP' },
+    });
+  });
+
+  it('will not create a project where a file is in the way', async () => {
+    await writeFile(dir, 'a file');
+    await expect(ProjectStore.create(dir, init)).rejects.toMatchObject({
+      code: 'conflict',
+      message: `Cannot create the folder ${dir}: a file is in the way`,
+      cause: { code: 'EEXIST' },
+    });
+    const under = path.join(dir, 'project');
+    await expect(ProjectStore.create(under, init)).rejects.toMatchObject({
+      code: 'conflict',
+      message: `Cannot create the folder ${under}: a file is in the way`,
+      cause: { code: 'ENOTDIR' },
+    });
+    expect(await readFile(dir, 'utf8')).toBe('a file');
+  });
+
+  it('names a folder it cannot create for another reason', async () => {
+    const loop = path.join(root, 'loop');
+    await symlink(loop, loop);
+    const inside = path.join(loop, 'project');
+    const error: unknown = await ProjectStore.create(inside, init).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'io', cause: { code: 'ELOOP' } });
+    expect((error as Error).message).toMatch(new RegExp(`^Cannot create ${inside}: ELOOP`));
+  });
+});
+
+describe('ProjectStore options', () => {
+  it.each([
+    ['labelDebounceMs', -1, 0],
+    ['compactAfterFaces', 0, 1],
+    ['compactAfterImageEdits', 0, 1],
+    ['compactAfterBytes', 0.5, 1],
+  ] as const)('refuses %s = %s, naming it and its least value', async (name, value, min) => {
+    await projectWithImages(1);
+    await expect(ProjectStore.open(dir, { [name]: value })).rejects.toMatchObject({
+      code: 'invalid-payload',
+      message: `${name} must be ≥ ${min}, got ${value}`,
+    });
+    await expect(ProjectStore.open(dir, { [name]: Number.NaN })).rejects.toThrow(
+      `${name} must be ≥ ${min}, got NaN`,
+    );
+  });
+});
+
+describe('ProjectStore.putImages', () => {
+  const journalFile = () => path.join(dir, 'images.journal.jsonl');
+
+  it('journals a batch as one line and counts one edit', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    await store.putImages([imageRecord(1), imageRecord(2)]);
+    expect(store.editCount).toBe(before + 1);
+    const journal = await readJournal(journalFile(), 'edits');
+    expect(journal?.lines.map((line) => line.entries)).toEqual([
+      [{ put: imageRecord(1) }, { put: imageRecord(2) }],
+    ]);
+    await store.close();
+  });
+
+  it('writes and counts nothing for no records', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    await store.putImages([]);
+    expect(store.editCount).toBe(before);
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    await store.close();
+  });
+
+  it('refuses a bad record naming the project, and writes none of the batch', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir);
+    const bad = { ...imageRecord(2), width: 0 };
+    const error: unknown = await store
+      .putImages([imageRecord(1), bad])
+      .catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'invalid-payload' });
+    expect((error as Error).message).toMatch(new RegExp(`^Cannot add images to ${dir}: .*width`));
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(store.listImages()).toHaveLength(1);
+    await store.close();
+  });
+
+  it('counts each record towards the image compaction', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir, { compactAfterImageEdits: 2 });
+    await store.putImages([imageRecord(1), imageRecord(2)]);
+    await store.flush();
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    const onDisk = ProjectFile.parse(await readJson(path.join(dir, 'project.json')));
+    expect(onDisk.images.map((image) => image.id)).toEqual([imageId(0), imageId(1), imageId(2)]);
+    await store.close();
+  });
+
+  it('is refused, naming the project, when opened read-only', async () => {
+    await projectWithImages(1);
+    const store = await ProjectStore.open(dir, { readOnly: true });
+    const message = `The project ${dir} was opened read-only (without its lock), so it cannot be changed here`;
+    await expect(store.putImages([imageRecord(1)])).rejects.toMatchObject({
+      code: 'forbidden',
+      message,
+    });
+    await expect(store.removeImages([imageId(0)])).rejects.toMatchObject({
+      code: 'forbidden',
+      message,
+    });
+    await store.close();
+  });
+});
+
+describe('ProjectStore.removeImages', () => {
+  const journalFile = () => path.join(dir, 'images.journal.jsonl');
+
+  it('journals only the images it has, and counts one edit', async () => {
+    await projectWithImages(3);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    expect(await store.removeImages([imageId(1), imageId(9)])).toBe(1);
+    expect(store.editCount).toBe(before + 1);
+    const journal = await readJournal(journalFile(), 'edits');
+    expect(journal?.lines.map((line) => line.entries)).toEqual([[{ remove: imageId(1) }]]);
+    expect(store.listImages().map((image) => image.id)).toEqual([imageId(0), imageId(2)]);
+    await store.close();
+  });
+
+  it('writes and counts nothing when it has none of the images', async () => {
+    await projectWithImages(2);
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    expect(await store.removeImages([imageId(7), imageId(8)])).toBe(0);
+    expect(await store.removeImages([])).toBe(0);
+    expect(store.editCount).toBe(before);
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    await store.close();
+  });
+
+  it('counts each image removed towards the image compaction', async () => {
+    await projectWithImages(4);
+    const projectFile = path.join(dir, 'project.json');
+    const store = await ProjectStore.open(dir, { compactAfterImageEdits: 2 });
+    // Two images in one line: two edits, the threshold.
+    expect(await store.removeImages([imageId(0), imageId(1)])).toBe(2);
+    await store.flush();
+    await expect(stat(journalFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    const onDisk = ProjectFile.parse(await readJson(projectFile));
+    expect(onDisk.images.map((image) => image.id)).toEqual([imageId(2), imageId(3)]);
+    await store.close();
+  });
+});
+
+describe('ProjectStore: a summary found stale', () => {
+  /**
+   * A closed project whose labels.json was rewritten (image 0's note changed) behind a summary
+   * that records the new file's identity: only the bytes, once read, show it stale.
+   */
+  async function staleSummary(): Promise<{ labels: string; summary: string }> {
+    const store = await ProjectStore.create(dir, init);
+    await store.putImages([imageRecord(0), imageRecord(1), imageRecord(2)]);
+    await store.saveFace(faceWithCounter(imageId(0), 1));
+    await store.saveFace(faceWithCounter(imageId(1), 2));
+    await store.close();
+    const labels = path.join(dir, 'labels.json');
+    const summary = path.join(dir, 'labels.summary.json');
+    const text = await readFile(labels, 'utf8');
+    const changed = text.replace('"note":"1"', '"note":"a longer note"');
+    expect(changed).not.toBe(text);
+    await writeFile(labels, changed);
+    const info = await stat(labels, { bigint: true });
+    const written = JSON.parse(await readFile(summary, 'utf8')) as Record<string, unknown>;
+    written.labelsIdentity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+    await writeFile(summary, JSON.stringify(written));
+    return { labels, summary };
+  }
+
+  it('counts the faces read as an edit and writes the summary of the bytes read', async () => {
+    const files = await staleSummary();
+    const store = await ProjectStore.open(dir);
+    const before = store.editCount;
+    expect(store.getFace(imageId(0))?.note).toBe('a longer note');
+    expect(store.editCount).toBe(before + 1);
+    await store.flush();
+    const bytes = await readFile(files.labels);
+    const info = await stat(files.labels, { bigint: true });
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      labelsBytes: bytes.length,
+      labelsCrc: crc32(bytes),
+      labelsIdentity: `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`,
+    });
+    await store.close();
+    // The next open trusts it: the faces as the file holds them, without a fallback.
+    const reopened = await ProjectStore.open(dir);
+    const edits = reopened.editCount;
+    expect(reopened.getFace(imageId(0))?.note).toBe('a longer note');
+    expect(reopened.editCount).toBe(edits);
+    await reopened.close();
+  });
+
+  it('leaves the summary a compaction wrote when labels.json changed after the bytes were read', async () => {
+    const files = await staleSummary();
+    // One face saved is a compaction: its snapshot reads labels.json (finding the summary stale),
+    // then it rewrites labels.json and its summary before the stale one's summary may be written.
+    // (Image 2 had no face: saving it reads none of labels.json.)
+    const store = await ProjectStore.open(dir, { compactAfterFaces: 1, labelDebounceMs: 0 });
+    await store.saveFace(faceWithCounter(imageId(2), 5));
+    await store.flush();
+    const bytes = await readFile(files.labels);
+    const info = await stat(files.labels, { bigint: true });
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      labelsBytes: bytes.length,
+      labelsCrc: crc32(bytes),
+      labelsIdentity: `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`,
+    });
+    await store.close();
+    const reopened = await ProjectStore.open(dir);
+    expect(reopened.getFace(imageId(0))?.note).toBe('a longer note');
+    expect(reopened.getFace(imageId(2))?.note).toBe('5');
+    await reopened.close();
+  });
+});
+
+describe('ProjectStore.open and labels.summary.json', () => {
+  /** A closed project of 2 images, each with a face, compacted: its summary records labels.json. */
+  async function twoFaces(): Promise<{ labels: string; summary: string }> {
+    const store = await ProjectStore.create(dir, init);
+    await store.putImages([imageRecord(0), imageRecord(1)]);
+    await store.saveFace(faceWithCounter(imageId(0), 1));
+    await store.saveFace(faceWithCounter(imageId(1), 2));
+    await store.close();
+    return {
+      labels: path.join(dir, 'labels.json'),
+      summary: path.join(dir, 'labels.summary.json'),
+    };
+  }
+
+  it('reads neither labels.json nor the summary twice when the summary vouches for it', async () => {
+    const files = await twoFaces();
+    const reads = vi.mocked(readFile);
+    reads.mockClear();
+    const store = await ProjectStore.open(dir);
+    const read = reads.mock.calls.map(([file]) => String(file));
+    expect(read.filter((file) => file === files.labels)).toEqual([]);
+    expect(read.filter((file) => file === files.summary)).toEqual([files.summary]);
+    expect(store.summary()).toMatchObject({ labelledCount: 2 });
+    await store.close();
+  });
+
+  it('trusts no summary without the lock, even one that records no identity', async () => {
+    const files = await twoFaces();
+    // A summary of an older studio (no identity), then image 0's face removed behind it.
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
+    delete summary.labelsIdentity;
+    await writeFile(files.summary, JSON.stringify(summary));
+    const labels = LabelsFile.parse(await readJson(files.labels));
+    delete labels.faces[imageId(0)];
+    await writeFile(files.labels, JSON.stringify(labels));
+    const store = await ProjectStore.open(dir, { readOnly: true });
+    expect(store.summary()).toMatchObject({ labelledCount: 1 });
+    expect(store.getFace(imageId(0))).toBeNull();
+    await store.close();
+  });
+});
+
+describe('ProjectStore.saveFace against a revision', () => {
+  it('says which revision the edit was made to and which the project holds', async () => {
+    await projectWithImages(2);
+    const store = await ProjectStore.open(dir, { labelDebounceMs: 0 });
+    expect(await store.saveFace(faceWithCounter(imageId(0), 1), { baseRevision: null })).toBe(1);
+    await expect(
+      store.saveFace(faceWithCounter(imageId(0), 2), { baseRevision: null }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message:
+        `Cannot save the face for image ${imageId(0)}: it was changed elsewhere since it was ` +
+        `read (the edit was made to no face, the project holds revision 1). Nothing was saved`,
+    });
+    await expect(
+      store.saveFace(faceWithCounter(imageId(1), 2), { baseRevision: 4 }),
+    ).rejects.toThrow('(the edit was made to revision 4, the project holds no face)');
+    // A saved face comes back as a copy: changing it changes nothing stored.
+    const face = store.getFace(imageId(0))!;
+    face.note = 'changed';
+    expect(store.getFace(imageId(0))?.note).toBe('1');
+    expect(store.getFace(imageId(1))).toBeNull();
     await store.close();
   });
 });

@@ -13,6 +13,9 @@ describe('resolveStaticPath', () => {
     ['/assets/a%20b.css', 'assets/a b.css'],
     ['//etc/passwd', 'etc/passwd'],
     ['/assets/../index.html', 'index.html'],
+    // Only leading slashes go: a path without one keeps every separator.
+    ['assets/index-abc.js', 'assets/index-abc.js'],
+    ['/assets//a.css', 'assets/a.css'],
   ])('%s → a path inside the folder: %s', (urlPath, relative) => {
     expect(resolveStaticPath(ROOT, urlPath)).toEqual({
       kind: 'path',
@@ -53,5 +56,29 @@ describe('contentTypeFor', () => {
     expect(contentTypeFor('a.js')).toBe('text/javascript; charset=utf-8');
     expect(contentTypeFor('b.wasm')).toBe('application/wasm');
     expect(contentTypeFor('c.exe')).toBe('application/octet-stream');
+    expect(contentTypeFor('no-extension')).toBe('application/octet-stream');
+  });
+
+  it.each([
+    ['index.html', 'text/html; charset=utf-8'],
+    ['a.js', 'text/javascript; charset=utf-8'],
+    ['a.mjs', 'text/javascript; charset=utf-8'],
+    ['a.css', 'text/css; charset=utf-8'],
+    ['a.json', 'application/json; charset=utf-8'],
+    ['a.js.map', 'application/json; charset=utf-8'],
+    ['a.svg', 'image/svg+xml'],
+    ['a.png', 'image/png'],
+    ['a.jpg', 'image/jpeg'],
+    ['a.JPEG', 'image/jpeg'],
+    ['a.webp', 'image/webp'],
+    ['a.gif', 'image/gif'],
+    ['favicon.ico', 'image/x-icon'],
+    ['a.woff', 'font/woff'],
+    ['a.woff2', 'font/woff2'],
+    ['a.ttf', 'font/ttf'],
+    ['ort.wasm', 'application/wasm'],
+    ['LICENSE.txt', 'text/plain; charset=utf-8'],
+  ])('%s is served as %s', (file, type) => {
+    expect(contentTypeFor(file)).toBe(type);
   });
 });
