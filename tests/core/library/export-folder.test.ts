@@ -43,6 +43,25 @@ describe('export folders', () => {
     );
   });
 
+  it('refuses a folder it cannot read, naming the role, the folder and the reason', async () => {
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const attempt = requireEmptyFolder(file, 'export');
+    await expect(attempt).rejects.toThrow(
+      new StudioError(
+        'io',
+        `Cannot read the export folder ${file}: ENOTDIR: not a directory, scandir '${file}'`,
+      ),
+    );
+    expect(await attempt.catch((e: unknown) => (e as StudioError).code)).toBe('io');
+    const full = path.join(dir, 'full-too');
+    await mkdir(full);
+    await writeFile(path.join(full, 'x.txt'), 'x');
+    expect(
+      await requireEmptyFolder(full, 'export').catch((e: unknown) => (e as StudioError).code),
+    ).toBe('conflict');
+  });
+
   it('writes label files and copies images into sub-folders, atomic or not', async () => {
     const source = path.join(dir, 'source.png');
     await writeFile(source, 'png bytes');
@@ -69,6 +88,11 @@ describe('export folders', () => {
         { texts: [], copies: [{ source: path.join(dir, 'nope.png'), target: 'x.png' }] },
         { what: 'the predictions' },
       ),
-    ).rejects.toThrow(`Cannot write the predictions to ${out}`);
+    ).rejects.toThrow(
+      new StudioError(
+        'io',
+        `Cannot write the predictions to ${out}: Error: ENOENT: no such file or directory, copyfile '${path.join(dir, 'nope.png')}' -> '${path.join(out, 'x.png')}'`,
+      ),
+    );
   });
 });

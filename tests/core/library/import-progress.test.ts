@@ -1,5 +1,5 @@
 /** rateMeter, the one throttle and ETA of the library's progress, and the import's reporter on it. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   progressReporter,
   rateMeter,
@@ -9,6 +9,8 @@ import {
 
 /** An interval no run of this test reaches, so only the first and forced reports pass. */
 const NEVER = 1e12;
+
+afterEach(() => vi.useRealTimers());
 
 describe('rateMeter', () => {
   it('reports the first call and forced ones, with the rate and the time left at it', () => {
@@ -32,6 +34,34 @@ describe('rateMeter', () => {
     ]);
   });
 
+  it('throttles to one report per interval, a call exactly one interval later passing', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const done: number[] = [];
+    const meter = rateMeter(
+      (r) => done.push(r.done),
+      250,
+      () => 1,
+    );
+    meter(1, 10, false);
+    vi.advanceTimersByTime(249);
+    meter(2, 10, false); // 249 ms after the last report: dropped
+    vi.advanceTimersByTime(1);
+    meter(3, 10, false); // 250 ms: passes
+    meter(4, 10, false); // at once again: dropped
+    meter(5, 10, true); // forced
+    expect(done).toEqual([1, 3, 5]);
+  });
+
+  it('times the seconds since it was made when given no clock', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    vi.advanceTimersByTime(1000);
+    const readings: RateReading[] = [];
+    const meter = rateMeter((r) => readings.push(r));
+    vi.advanceTimersByTime(2000);
+    meter(4, 10, true);
+    expect(readings).toEqual([{ done: 4, total: 10, rate: 2, etaSeconds: 3, elapsedSeconds: 2 }]);
+  });
+
   it('does nothing without a listener', () => {
     expect(() => rateMeter(undefined)(1, 2, true)).not.toThrow();
   });
@@ -50,6 +80,8 @@ describe('progressReporter', () => {
     );
     report(false);
     report(false);
+    counts.done = 6;
+    report(true);
     expect(reports).toEqual([
       {
         done: 3,
@@ -61,6 +93,23 @@ describe('progressReporter', () => {
         etaSeconds: 1.5,
         elapsedSeconds: 1.5,
       },
+      {
+        done: 6,
+        total: 6,
+        added: 2,
+        duplicates: 1,
+        failed: 0,
+        imagesPerSecond: 4,
+        etaSeconds: 0,
+        elapsedSeconds: 1.5,
+      },
     ]);
+  });
+
+  it('reads only the done count without a listener, and reports nothing', () => {
+    const counts = vi.fn(() => ({ done: 1, added: 1, duplicates: 0, failed: 0 }));
+    const report = progressReporter(undefined, 0, 2, counts, () => 1);
+    expect(() => report(true)).not.toThrow();
+    expect(counts).toHaveBeenCalledTimes(1); // the done count only
   });
 });

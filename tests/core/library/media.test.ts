@@ -4,15 +4,18 @@
  * it does not slip into the gaps between the thumbnails the page loads one after another; and
  * until it has sent no other request for as long (a Label opening's lists and face).
  */
+import { realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resolveMedia } from '../../../src-main/core/library/media';
+import { parseMediaRequest, resolveMedia } from '../../../src-main/core/library/media';
 import { dispatch, type HandlerTable } from '../../../src-main/app/dispatch';
 import { notePageRequest, whenMediaQuiet } from '../../../src-main/core/library/media-quiet';
 import { findMissingImages } from '../../../src-main/core/library/missing-images';
 import type { ProjectStore } from '../../../src-main/core/project-store';
 import { imageId, imageRecord } from '../../support/project-data';
+import { DATA } from './test-images';
 
 const QUIET_MS = 500;
 
@@ -164,5 +167,58 @@ describe('the file check', () => {
     const result = await findMissingImages(store, { quietMs: QUIET_MS });
     expect(result.total).toBe(2);
     expect(result.missing.size).toBe(2);
+  });
+});
+
+describe('parseMediaRequest', () => {
+  it('takes a thumbnail or image request for a 64-digit hex id, and nothing else', () => {
+    const id = imageId(3);
+    expect(parseMediaRequest('thumb', id)).toEqual({ kind: 'thumb', imageId: id });
+    expect(parseMediaRequest('image', id)).toEqual({ kind: 'image', imageId: id });
+    expect(parseMediaRequest('file', id)).toBeNull();
+    expect(parseMediaRequest('thumb', id.toUpperCase())).toBeNull();
+    expect(parseMediaRequest('image', `${id}0`)).toBeNull();
+    expect(parseMediaRequest('image', `../${id.slice(3)}`)).toBeNull();
+  });
+});
+
+describe('resolveMedia', () => {
+  const HELEN = path.join(DATA, '300w-helen', 'test', '296814969_3.jpg');
+  const record = { ...imageRecord(5), path: HELEN };
+  /** Only what the resolver reads of a store: whether it is closed, its folder and its records. */
+  const storeOf = (closed = false): ProjectStore =>
+    ({
+      closed,
+      dir: os.tmpdir(),
+      getImage: (id: string) => (id === record.id ? record : null),
+    }) as unknown as ProjectStore;
+
+  it('serves a JPEG listed by the project from where it really is', async () => {
+    const real = await realpath(HELEN);
+    expect(await resolveMedia(storeOf(), 'image', record.id)).toEqual({
+      kind: 'file',
+      file: real,
+      size: (await stat(real)).size,
+      contentType: 'image/jpeg',
+    });
+  });
+
+  it('serves nothing without an open project, for an id it does not list, or a bad id', async () => {
+    expect(await resolveMedia(storeOf(true), 'image', record.id)).toBeNull();
+    expect(await resolveMedia(storeOf(), 'image', imageId(6))).toBeNull();
+    expect(await resolveMedia(storeOf(), 'image', 'x')).toBeNull();
+  });
+
+  it('serves an image only from inside the folder it is confined to', async () => {
+    const served = await resolveMedia(storeOf(), 'image', record.id, { confineTo: DATA });
+    expect(served).toMatchObject({ kind: 'file', contentType: 'image/jpeg' });
+    expect(
+      await resolveMedia(storeOf(), 'image', record.id, { confineTo: os.tmpdir() }),
+    ).toBeNull();
+    expect(
+      await resolveMedia(storeOf(), 'image', record.id, {
+        confineTo: path.join(os.tmpdir(), 'no-such-folder-here'),
+      }),
+    ).toBeNull();
   });
 });
