@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curateImages } from '../../../src-main/core/library/curate';
 import { FaceDetector } from '../../../src-main/core/library/face-detect';
@@ -238,7 +238,7 @@ describe('dHash of an image', () => {
    * red rises and green falls as fast to the right; `flip` mirrors it. Green is always the brighter
    * and weighs ~3.4× red in luminance (in linear light too, where its steps are the larger ones).
    */
-  function crossing(side: number, flip: boolean | ((row: number) => boolean)): sharp.Sharp {
+  function crossing(side: number, flip: boolean | ((row: number) => boolean)): Sharp {
     const width = 9 * side;
     const height = 8 * side;
     const rgb = Buffer.alloc(width * height * 3);

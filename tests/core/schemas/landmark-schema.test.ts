@@ -220,9 +220,9 @@ describe('landmark schema tables', () => {
 
   it('measures the distance between the normaliser points', () => {
     const points = [
-      { x: 0, y: 0 },
-      { x: 7, y: 9 },
-      { x: 3, y: 5 },
+      { x: 0, y: 0, v: 2 as const },
+      { x: 7, y: 9, v: 2 as const },
+      { x: 3, y: 5, v: 2 as const },
     ];
     // From (3, 5) to (7, 9) is 4 across and 4 down; from (0, 0) it would be 7 and 9.
     expect(normaliserDistance(points, schemaWith({ normaliser: [2, 1] }))).toBeCloseTo(
