@@ -137,6 +137,12 @@ describe('ImageTable', () => {
     expect(table.textMatcher('a\0b')(0)).toBe(false);
   });
 
+  it('finds the empty text in every record, over lines too', () => {
+    const table = linesTable(records.slice(0, 5));
+    const test = table.textMatcher('');
+    expect([0, 1, 2, 3, 4].map(test)).toEqual([true, true, true, true, true]);
+  });
+
   it('puts, replaces and removes by id, and a snapshot keeps what it saw', () => {
     const table = linesTable(records.slice(0, 10));
     const snapshot = table.snapshot();
