@@ -206,7 +206,7 @@ export class ImageTable implements IndexedImages {
     const base = this.base;
     const needle = Buffer.from(text);
     // Byte search holds for well-formed text without NUL (no path holds either, see `linesOf`).
-    if (base === null || !wellFormed(text) || needle.includes(0)) {
+    if (base === null || needle.length === 0 || !wellFormed(text) || needle.includes(0)) {
       return (position) => recordHasText(this.at(position)!, text);
     }
     const found = new Uint8Array(base.starts.length - 1);

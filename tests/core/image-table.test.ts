@@ -1,13 +1,16 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   IMAGE_LINES_FILE,
   ImageTable,
+  columnsOf,
   decodeImageLines,
   encodeImageLines,
   joinProject,
+  linesOfProject,
 } from '../../src-main/core/image-table';
 import { serialiseByLine } from '../../src-main/core/json-layout';
 import { recordCode, recordHasText } from '../../src-main/core/library/library-index';
@@ -67,6 +70,21 @@ function written(records: readonly ImageRecord[]) {
   const project = joinProject(head.subarray(0, head.length - 3), encoded, tail.subarray(2));
   const { sidecar } = encodeImageLines(PROJECT_SCHEMA_VERSION, project, encoded.columns!, 'id-1');
   return { project, sidecar };
+}
+
+/**
+ * `sidecar` with its JSON header changed by `edit` and its CRC made right again: the header is
+ * padded with spaces to its old length, so every section stays where it was.
+ */
+function forged(sidecar: Buffer, edit: (header: Record<string, unknown>) => object): Buffer {
+  const length = sidecar.readUInt32LE(8);
+  const header = JSON.parse(sidecar.toString('utf8', 12, 12 + length)) as Record<string, unknown>;
+  const text = JSON.stringify(edit(header));
+  expect(text.length).toBeLessThanOrEqual(length);
+  const out = Buffer.from(sidecar);
+  out.write(text.padEnd(length, ' '), 12, 'latin1');
+  out.writeUInt32LE(crc32(out.subarray(0, out.length - 4)), out.length - 4);
+  return out;
 }
 
 function linesTable(records: readonly ImageRecord[]): ImageTable {
@@ -137,6 +155,12 @@ describe('ImageTable', () => {
     expect(table.textMatcher('a\0b')(0)).toBe(false);
   });
 
+  it('finds the empty text in every record, over lines too', () => {
+    const table = linesTable(records.slice(0, 5));
+    const test = table.textMatcher('');
+    expect([0, 1, 2, 3, 4].map(test)).toEqual([true, true, true, true, true]);
+  });
+
   it('puts, replaces and removes by id, and a snapshot keeps what it saw', () => {
     const table = linesTable(records.slice(0, 10));
     const snapshot = table.snapshot();
@@ -190,6 +214,175 @@ describe('ImageTable', () => {
     const at = shifted.indexOf('},\n{"id"');
     shifted.write('}\n,', at, 'latin1');
     expect(ImageTable.fromLines(shifted, lines)).toBeNull();
+  });
+});
+
+describe('the records of project.json as bytes', () => {
+  const records = Array.from({ length: 12 }, (_, n) => variedRecord(n));
+
+  it('encodes whether every record is exact, and no columns when a text cannot be bytes', () => {
+    expect(ImageTable.fromRecords(records).encodeImages()).toMatchObject({ exact: true });
+    // A key zod would strip: not exact, so the lines are not vouched for as they are.
+    const loose = { ...records[1]!, extra: 1 } as ImageRecord;
+    const mixed = ImageTable.fromRecords([records[0]!, loose, records[2]!]).encodeImages();
+    expect(mixed.exact).toBe(false);
+    expect(mixed.columns).not.toBeNull();
+    // A NUL (the texts' separator) or a lone surrogate: no columns, so no sidecar.
+    for (const odd of [
+      { ...records[0]!, path: 'images/a\0b.jpg' },
+      { ...records[0]!, source: 'C:/\ud800.jpg' },
+    ]) {
+      const encoded = ImageTable.fromRecords([odd, records[1]!]).encodeImages();
+      expect(encoded.columns, odd.path).toBeNull();
+      expect(encoded.exact).toBe(true);
+      expect(columnsOf([records[1]!, odd])).toBeNull();
+    }
+  });
+
+  it("finds each record's line in project.json as it was written, for none too", () => {
+    for (const some of [records, records.slice(0, 1), []]) {
+      const { project } = written(some);
+      expect(project.bytes[project.imagesStart]).toBe(0x5b); // '['
+      expect(linesOfProject(project.bytes, some)).toEqual(project);
+    }
+    // No images: the starts past the `[]`, as if `,\n` followed a line.
+    const empty = written([]).project;
+    expect(empty.bytes.toString('latin1', empty.imagesStart, empty.imagesStart + 4)).toBe('[],\n');
+    expect([...empty.starts]).toEqual([empty.imagesStart + 4]);
+    expect(empty.imagesEnd).toBe(empty.imagesStart + 2);
+  });
+
+  it('finds no lines where the file does not have them as the records say', () => {
+    const { project } = written(records.slice(0, 3));
+    const empty = written([]).project.bytes;
+    expect(linesOfProject(project.bytes, [])).toBeNull();
+    expect(linesOfProject(empty, records.slice(0, 1))).toBeNull();
+    expect(linesOfProject(project.bytes, records.slice(0, 2))).toBeNull();
+    expect(linesOfProject(project.bytes, [records[1]!, records[0]!, records[2]!])).toBeNull();
+    // The first record on the `[`'s line.
+    const joined = Buffer.from(project.bytes);
+    joined[project.imagesStart + 1] = 0x20;
+    expect(linesOfProject(joined, records.slice(0, 3))).toBeNull();
+    // "images" not at a line's start (no marker), though a `]` sits where one would be.
+    expect(linesOfProject(Buffer.from('{"image":[]}'), [])).toBeNull();
+    // The marker at the very start of the bytes is found.
+    const bare = Buffer.from('\n"images":[],\n');
+    expect(linesOfProject(bare, [])).toEqual({
+      bytes: bare,
+      starts: Float64Array.from([14]),
+      imagesStart: 10,
+      imagesEnd: 12,
+    });
+  });
+});
+
+describe('project.records.bin', () => {
+  const records = Array.from({ length: 12 }, (_, n) => variedRecord(n));
+  const identity = 'dev:ino:size:mtime of the project file';
+
+  function sidecarOf(some: readonly ImageRecord[]) {
+    const encoded = ImageTable.fromRecords(some).encodeImages();
+    const head = serialiseByLine({ meta });
+    const tail = serialiseByLine({ runs: [], models: [] });
+    const project = joinProject(head.subarray(0, head.length - 3), encoded, tail.subarray(2));
+    const columns = encoded.columns!;
+    const { sidecar } = encodeImageLines(PROJECT_SCHEMA_VERSION, project, columns, identity);
+    return { project, columns, sidecar };
+  }
+
+  it('lays out magic, header, 8-aligned sections and a CRC-32', () => {
+    const { project, columns, sidecar } = sidecarOf(records);
+    const n = records.length;
+    expect(sidecar.toString('latin1', 0, 8)).toBe('FSRECS\n\0');
+    const headerLength = sidecar.readUInt32LE(8);
+    expect(JSON.parse(sidecar.toString('utf8', 12, 12 + headerLength))).toEqual({
+      format: 2,
+      schemaVersion: PROJECT_SCHEMA_VERSION,
+      projectBytes: project.bytes.length,
+      projectIdentity: identity,
+      count: n,
+      imagesStart: project.imagesStart,
+      imagesEnd: project.imagesEnd,
+      textBytes: columns.text.length,
+    });
+    const align = (size: number) => Math.ceil(size / 8) * 8;
+    let at = align(12 + headerLength);
+    const section = (size: number) => {
+      const bytes = sidecar.subarray(at, at + size);
+      // The padding up to the next multiple of 8 is zeros.
+      expect([...sidecar.subarray(at + size, align(at + size))].every((b) => b === 0)).toBe(true);
+      at = align(at + size);
+      return bytes;
+    };
+    expect(section(8 * (n + 1)).equals(Buffer.from(project.starts.buffer))).toBe(true);
+    expect(section(4 * (n + 1)).equals(Buffer.from(columns.textStarts.buffer))).toBe(true);
+    expect(section(4 * n).equals(Buffer.from(columns.hashes.buffer))).toBe(true);
+    expect([...section(n)]).toEqual(records.map(recordCode));
+    expect(section(columns.text.length).equals(columns.text)).toBe(true);
+    expect(sidecar.length).toBe(at + 4);
+    expect(sidecar.readUInt32LE(at)).toBe(crc32(sidecar.subarray(0, at)));
+  });
+
+  it('reads back what it wrote, for no images too', () => {
+    for (const some of [records, []]) {
+      const { project, columns, sidecar } = sidecarOf(some);
+      expect(decodeImageLines(sidecar)).toEqual({
+        schemaVersion: PROJECT_SCHEMA_VERSION,
+        projectBytes: project.bytes.length,
+        projectIdentity: identity,
+        imagesStart: project.imagesStart,
+        imagesEnd: project.imagesEnd,
+        starts: project.starts,
+        codes: columns.codes,
+        hashes: columns.hashes,
+        textStarts: columns.textStarts,
+        text: columns.text,
+      });
+    }
+  });
+
+  it('refuses a header of another format or with a field that is not a count', () => {
+    const { sidecar } = sidecarOf(records);
+    // The forging itself keeps a sidecar readable.
+    expect(decodeImageLines(forged(sidecar, (header) => header))).not.toBeNull();
+    const short = (header: Record<string, unknown>) => ({ ...header, projectIdentity: '' });
+    expect(decodeImageLines(forged(sidecar, (h) => ({ ...short(h), format: 1 })))).toBeNull();
+    expect(decodeImageLines(forged(sidecar, (h) => ({ ...short(h), format: '2' })))).toBeNull();
+    expect(
+      decodeImageLines(forged(sidecar, (h) => ({ ...short(h), projectIdentity: 7 }))),
+    ).toBeNull();
+    for (const field of [
+      'schemaVersion',
+      'projectBytes',
+      'count',
+      'imagesStart',
+      'imagesEnd',
+      'textBytes',
+    ]) {
+      for (const value of [-1, 1.5, '3', null]) {
+        const bad = forged(sidecar, (h) => ({ ...short(h), [field]: value }));
+        expect(decodeImageLines(bad), `${field}: ${String(value)}`).toBeNull();
+      }
+    }
+  });
+
+  it('refuses sections the file does not hold, or text of another length', () => {
+    const none = sidecarOf([]).sidecar;
+    // Five records' sections claimed, none there (no text either, so the text's end agrees).
+    expect(decodeImageLines(forged(none, (h) => ({ ...h, count: 5 })))).toBeNull();
+    const { sidecar, columns } = sidecarOf(records);
+    // The text cut short (16 bytes of the body gone: more than its padding) under a right CRC.
+    const body = sidecar.subarray(0, sidecar.length - 4 - 16);
+    const cut = Buffer.concat([body, Buffer.alloc(4)]);
+    cut.writeUInt32LE(crc32(body), body.length);
+    expect(decodeImageLines(cut)).toBeNull();
+    const textBytes = columns.text.length;
+    expect(
+      decodeImageLines(forged(sidecar, (h) => ({ ...h, textBytes: textBytes - 1 }))),
+    ).toBeNull();
+    expect(
+      decodeImageLines(forged(sidecar, (h) => ({ ...h, textBytes: textBytes + 9 }))),
+    ).toBeNull();
   });
 });
 

@@ -5,7 +5,9 @@
  * exact counts on a small library, its boundaries, and that what it hands out cannot change it.
  */
 import { describe, expect, it } from 'vitest';
+import { ImageTable } from '../../../src-main/core/image-table';
 import { LibraryIndex } from '../../../src-main/core/library/library-index';
+import type { IndexedFace, IndexedImages } from '../../../src-main/core/library/library-index';
 import { queryLibrary, scanLibraryStats } from '../../../src-main/core/library/library-query';
 import type { FaceAnnotation, ImageRecord, Landmark, Split } from '../../../src-main/shared/domain';
 import type { LibraryFilter } from '../../../src-main/shared/library';
@@ -102,14 +104,28 @@ function randomFilter(random: Random): LibraryFilter {
   return filter;
 }
 
-/** The images and faces as the store keeps them, changed the way the store changes them. */
+/**
+ * The images and faces as the store keeps them, changed the way the store changes them: the index
+ * over the array of records, or over an ImageTable (ids, codes and lookups from the table, as the
+ * store's index is), with `images` the same records in order for the scan.
+ */
 class Model {
   images: ImageRecord[] = [];
   readonly faces = new Map<string, FaceAnnotation>();
-  readonly index = new LibraryIndex(this.images, {
-    get: (id) => this.faces.get(id),
-    all: () => this.faces.values(),
-  });
+  readonly table: ImageTable | null;
+  readonly index: LibraryIndex;
+
+  constructor(kind: 'array' | 'table' = 'array') {
+    this.table = kind === 'table' ? ImageTable.fromRecords([]) : null;
+    this.index = new LibraryIndex(this.indexed(), {
+      get: (id) => this.faces.get(id),
+      all: () => this.faces.values(),
+    });
+  }
+
+  private indexed(): IndexedImages {
+    return this.table ?? this.images;
+  }
 
   put(records: readonly ImageRecord[]): void {
     for (const record of records) {
@@ -118,19 +134,17 @@ class Model {
       if (record.flags) Object.freeze(record.flags);
       Object.freeze(record);
       const position = this.images.findIndex((image) => image.id === record.id);
-      if (position < 0) {
-        this.images.push(record);
-        this.index.putImage(this.images, this.images.length - 1, record);
-      } else {
-        this.images[position] = record;
-        this.index.putImage(this.images, position, record);
-      }
+      if (position < 0) this.images.push(record);
+      else this.images[position] = record;
+      const at = this.table === null ? this.images.indexOf(record) : this.table.put(record);
+      this.index.putImage(this.indexed(), at, record);
     }
   }
 
   remove(ids: ReadonlySet<string>): void {
     this.images = this.images.filter((image) => !ids.has(image.id));
-    this.index.rebuild(this.images);
+    this.table?.remove(ids);
+    this.index.rebuild(this.indexed());
   }
 
   save(face: FaceAnnotation): void {
@@ -179,35 +193,42 @@ function expectSameAnswers(random: Random, model: Model, missing: ReadonlySet<st
 }
 
 describe('the library index equals a scan', () => {
-  it('over random edit sequences, for every filter, page and count', () => {
-    for (let seed = 1; seed <= 40; seed += 1) {
-      const random = seededRandom(seed);
-      const numbers = 6 + Math.floor(random() * 30);
-      const model = new Model();
-      // Ids the last file check did not find: some in the index, some never or no longer.
-      let missing: ReadonlySet<string> = new Set();
-      for (let step = 0; step < 50; step += 1) {
-        randomEdit(random, model, numbers);
-        if (random() < 0.1) {
-          missing = new Set(
-            Array.from({ length: Math.floor(random() * 5) }, () =>
-              imageId(Math.floor(random() * numbers)),
-            ),
-          );
+  // Over a table fewer seeds: the array's 40 cover the index's logic, these its table branches.
+  it.each([
+    ['array', 40],
+    ['table', 15],
+  ] as const)(
+    'over random edit sequences, for every filter, page and count (%s)',
+    (kind, seeds) => {
+      for (let seed = 1; seed <= seeds; seed += 1) {
+        const random = seededRandom(seed);
+        const numbers = 6 + Math.floor(random() * 30);
+        const model = new Model(kind);
+        // Ids the last file check did not find: some in the index, some never or no longer.
+        let missing: ReadonlySet<string> = new Set();
+        for (let step = 0; step < 50; step += 1) {
+          randomEdit(random, model, numbers);
+          if (random() < 0.1) {
+            missing = new Set(
+              Array.from({ length: Math.floor(random() * 5) }, () =>
+                imageId(Math.floor(random() * numbers)),
+              ),
+            );
+          }
+          // Twice: the second answer may come from the filter's kept positions.
+          expectSameAnswers(seededRandom(seed * 1000 + step), model, missing);
+          expectSameAnswers(seededRandom(seed * 1000 + step), model, missing);
+          expectSameAnswers(random, model, missing);
         }
-        // Twice: the second answer may come from the filter's kept positions.
-        expectSameAnswers(seededRandom(seed * 1000 + step), model, missing);
-        expectSameAnswers(seededRandom(seed * 1000 + step), model, missing);
-        expectSameAnswers(random, model, missing);
+        const rebuilt = new LibraryIndex(model.images, {
+          get: (id) => model.faces.get(id),
+          all: () => model.faces.values(),
+        });
+        expect(rebuilt.stats(missing)).toEqual(model.index.stats(missing));
+        expect(rebuilt.faceCounts()).toEqual(model.index.faceCounts());
       }
-      const rebuilt = new LibraryIndex(model.images, {
-        get: (id) => model.faces.get(id),
-        all: () => model.faces.values(),
-      });
-      expect(rebuilt.stats(missing)).toEqual(model.index.stats(missing));
-      expect(rebuilt.faceCounts()).toEqual(model.index.faceCounts());
-    }
-  });
+    },
+  );
 });
 
 describe('the library index', () => {
@@ -344,7 +365,164 @@ describe('the library index', () => {
 
   it('refuses a record put at a position out of step with it', () => {
     const model = small();
-    expect(() => model.index.putImage(model.images, 9, imageRecord(8))).toThrow(/out of step/);
-    expect(() => model.index.putImage(model.images, 2, imageRecord(8))).toThrow(/out of step/);
+    expect(() => model.index.putImage(model.images, 9, imageRecord(8))).toThrow(
+      `the library index is out of step at ${imageId(8)} (position 9)`,
+    );
+    expect(() => model.index.putImage(model.images, 2, imageRecord(8))).toThrow(
+      `the library index is out of step at ${imageId(8)} (position 2)`,
+    );
+    // A known id put at the next position: it is already in the index.
+    expect(() => model.index.putImage(model.images, 5, imageRecord(3))).toThrow(
+      `the library index is out of step at ${imageId(3)} (position 5)`,
+    );
+    const table = new Model('table');
+    table.put(small().images);
+    expect(() => table.index.putImage(table.table!, 2, imageRecord(8))).toThrow(
+      `the library index is out of step at ${imageId(8)} (position 2)`,
+    );
+  });
+
+  it('counts the flagged images of some splits, reading only their records', () => {
+    const model = small();
+    model.put([{ ...imageRecord(5), split: 'val', flags: ['tiny-face'] }]);
+    const read: string[] = [];
+    const all = (image: ImageRecord) => {
+      read.push(image.id);
+      return true;
+    };
+    expect(model.index.countFlagged(['train', 'val'], all)).toBe(3);
+    // Image 4's empty flags are none; images 0 and 3 have no flags.
+    expect(read).toEqual([imageId(1), imageId(2), imageId(5)]);
+    expect(model.index.countFlagged(['train'], all)).toBe(1);
+    expect(model.index.countFlagged(['pool', 'test'], all)).toBe(0);
+    expect(model.index.countFlagged([], all)).toBe(0);
+    const noFace = (image: ImageRecord) => image.flags?.includes('no-face') === true;
+    expect(model.index.countFlagged(['pool', 'train', 'val', 'test'], noFace)).toBe(1);
+  });
+
+  it('counts the faces of a split and lists the ids with a face in index order', () => {
+    const model = small();
+    expect(SPLITS.map((split) => model.index.facesInSplit(split))).toEqual([1, 1, 1, 0]);
+    expect([...model.index.imageIdsWithFaces()]).toEqual([imageId(0), imageId(2), imageId(4)]);
+    // Saved out of order, saved again, and for an image not in the index.
+    model.save(face(3));
+    model.save(face(1));
+    model.save(face(3, { expression: 'sad' }));
+    model.save(face(9));
+    expect(SPLITS.map((split) => model.index.facesInSplit(split))).toEqual([1, 2, 1, 1]);
+    expect([...model.index.imageIdsWithFaces()]).toEqual([0, 1, 2, 3, 4].map(imageId));
+    expect(model.index.stats(null).expressions).toEqual({ happy: 2, sad: 2 });
+    model.put([{ ...imageRecord(3), split: 'train' }]);
+    expect(SPLITS.map((split) => model.index.facesInSplit(split))).toEqual([1, 3, 1, 0]);
+    model.remove(new Set([imageId(1)]));
+    expect([...model.index.imageIdsWithFaces()]).toEqual([0, 2, 3, 4].map(imageId));
+  });
+
+  it("counts faces by a summary's state as by their points", () => {
+    const images = [0, 1, 2, 3].map(imageRecord);
+    const summaries = new Map(
+      [
+        { imageId: imageId(0), state: 'labelled', expression: 'happy', attributes: {} },
+        { imageId: imageId(1), state: 'needs-review', expression: null, attributes: {} },
+        { imageId: imageId(2), state: 'unlabelled', expression: null, attributes: {} },
+      ].map((summary) => [summary.imageId, summary as IndexedFace]),
+    );
+    const index = new LibraryIndex(images, {
+      get: (id) => summaries.get(id),
+      all: () => summaries.values(),
+    });
+    expect(index.faceCounts()).toEqual({ labelled: 1, needsReview: 1 });
+    expect(index.query({ labelled: false }, 0, 9).items.map((item) => item.id)).toEqual(
+      [1, 2, 3].map(imageId),
+    );
+    expect(index.query({ needsReview: true }, 0, 9).items.map((item) => item.id)).toEqual([
+      imageId(1),
+    ]);
+    expect(index.query({ expression: 'happy' }, 0, 9).items[0]).toMatchObject({
+      id: imageId(0),
+      labelled: true,
+      needsReview: false,
+      expression: 'happy',
+    });
+  });
+});
+
+describe('the library index over a table', () => {
+  /** A table of `count` records whose every call the index makes is counted. */
+  function counted(count: number) {
+    const table = ImageTable.fromRecords(
+      Array.from({ length: count }, (_, n) => Object.freeze({ ...imageRecord(n) })),
+    );
+    const calls = { at: 0, idAt: 0, texts: [] as string[] };
+    const images: IndexedImages = {
+      get length() {
+        return table.length;
+      },
+      at: (position) => {
+        calls.at += 1;
+        return table.at(position);
+      },
+      idAt: (position) => {
+        calls.idAt += 1;
+        return table.idAt(position);
+      },
+      codeAt: (position) => table.codeAt(position),
+      positionOf: (id) => table.positionOf(id),
+      textMatcher: (text) => {
+        calls.texts.push(text);
+        return table.textMatcher(text);
+      },
+    };
+    const labelled: FaceAnnotation = {
+      imageId: imageId(2),
+      points: [{ x: 1, y: 1, v: 2, source: 'human', confirmed: true }],
+      attributes: {},
+      expression: 'happy',
+      note: '',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      revision: 0,
+    };
+    const faces = new Map([[labelled.imageId, labelled]]);
+    const index = new LibraryIndex(images, {
+      get: (id) => faces.get(id),
+      all: () => faces.values(),
+    });
+    return { table, images, calls, index };
+  }
+
+  it('is built from the codes and lookups alone: no record read, no id map of its own', () => {
+    const { calls, index } = counted(30);
+    expect(calls).toEqual({ at: 0, idAt: 0, texts: [] });
+    expect(index.stats(null)).toMatchObject({
+      total: 30,
+      splits: { pool: 27, val: 3, train: 0, test: 0 },
+      labelled: 1,
+      curated: 30,
+      expressions: { happy: 1 },
+    });
+    expect(index.positionOf(imageId(7))).toBe(7);
+    // A page reads the records it shows, and only those.
+    const page = index.query({ split: 'val' }, 1, 5);
+    expect(page.items.map((item) => item.id)).toEqual([imageId(10), imageId(20)]);
+    expect(calls.at).toBe(2);
+  });
+
+  it('searches text with the table, once per text until a record changes; an empty text is none', () => {
+    const { table, images, calls, index } = counted(30);
+    expect(index.query({ text: '' }, 0, 100).total).toBe(30);
+    expect(calls.texts).toEqual([]);
+    expect(index.query({ text: 'FACE-1' }, 0, 100).total).toBe(11);
+    expect(calls.texts).toEqual(['face-1']);
+    // Another filter with the same text: the same test.
+    expect(index.query({ text: 'face-1', split: 'val' }, 0, 100).total).toBe(1);
+    expect(calls.texts).toEqual(['face-1']);
+    expect(index.query({ text: 'face-2' }, 0, 100).total).toBe(11);
+    expect(index.query({ text: 'face-1', hasFace: true }, 0, 100).total).toBe(11);
+    expect(calls.texts).toEqual(['face-1', 'face-2', 'face-1']);
+    // A record changed: its path may hold the text now.
+    const renamed = Object.freeze({ ...imageRecord(3), path: 'images/face-13-copy.jpg' });
+    index.putImage(images, table.put(renamed), renamed);
+    expect(index.query({ text: 'face-1', hasFace: true }, 0, 100).total).toBe(12);
+    expect(calls.texts).toEqual(['face-1', 'face-2', 'face-1', 'face-1']);
   });
 });
