@@ -11,7 +11,15 @@ import path from 'node:path';
 /** Whether `target` is `root` or lies below it; both must already be real, absolute paths. */
 export function liesInside(root: string, target: string): boolean {
   const relative = path.relative(root, target);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  return !climbsOut(relative) && !path.isAbsolute(relative);
+}
+
+/**
+ * Whether a path relative to a folder (`path.relative`'s answer) starts by leaving it: its first
+ * segment is `..`. A name that merely starts with two dots (`..notes.jpg`) lies inside.
+ */
+export function climbsOut(relative: string): boolean {
+  return relative === '..' || relative.startsWith(`..${path.sep}`);
 }
 
 /** The real path of `file`, or null when it (or a folder on its way) does not exist. */

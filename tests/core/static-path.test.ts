@@ -44,6 +44,8 @@ describe('resolveStaticPath', () => {
 describe('isInside', () => {
   it('is strictly below the root', () => {
     expect(isInside(ROOT, path.join(ROOT, 'a.js'))).toBe(true);
+    // A name that starts with two dots is a name, not a step up.
+    expect(isInside(ROOT, path.join(ROOT, '..a.js'))).toBe(true);
     expect(isInside(ROOT, ROOT)).toBe(false);
     expect(isInside(ROOT, `${ROOT}-other/a.js`)).toBe(false);
     expect(isInside(ROOT, path.dirname(ROOT))).toBe(false);

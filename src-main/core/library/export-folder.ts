@@ -4,6 +4,7 @@
  */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { climbsOut } from '../real-path';
 import type { Split } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import { writeFileAtomic } from '../atomic-write';
@@ -67,7 +68,7 @@ export function commonFolder(files: readonly string[]): string {
   if (files.length === 0) return sep;
   let common = dirname(files[0]!);
   for (const file of files) {
-    while (relative(common, file).startsWith('..')) common = dirname(common);
+    while (climbsOut(relative(common, file))) common = dirname(common);
   }
   return common;
 }

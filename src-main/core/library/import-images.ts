@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import { outsideMessage } from '../real-path';
+import { climbsOut, outsideMessage } from '../real-path';
 import { formatFromExtension } from './image-formats';
 import { ImageRejected, type RejectReason } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
@@ -250,5 +250,5 @@ function toRecord(added: Added, options: ImportImagesOptions): ImageRecord {
 function storedPath(path: string, projectDir: string | undefined): string {
   if (!projectDir) return path;
   const inside = relative(projectDir, path);
-  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+  return inside && !climbsOut(inside) && !isAbsolute(inside) ? inside : path;
 }

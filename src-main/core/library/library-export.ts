@@ -16,6 +16,7 @@
  * rather than write a guess as a label. The studio's JSON always carries each point's provenance.
  */
 import { relative, sep } from 'node:path';
+import { climbsOut } from '../real-path';
 import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import type { ExportFormat, UnconfirmedExport } from '../../shared/library';
@@ -173,13 +174,13 @@ function labelledImages(
  */
 function exportNames(store: ProjectStore, records: readonly ImageRecord[]): Map<string, string> {
   const nameSource = (r: ImageRecord): string => r.source ?? imageFileOf(store, r);
-  const outside = records.filter((r) => relative(store.dir, nameSource(r)).startsWith('..'));
+  const outside = records.filter((r) => climbsOut(relative(store.dir, nameSource(r))));
   const base = commonFolder(outside.map(nameSource));
   const used = new Set<string>();
   const names = new Map<string, string>();
   for (const record of records) {
     const file = nameSource(record);
-    const inside = !relative(store.dir, file).startsWith('..');
+    const inside = !climbsOut(relative(store.dir, file));
     let name = relative(inside ? store.dir : base, file)
       .split(sep)
       .join('/');
