@@ -684,14 +684,15 @@ export class ProjectStore {
       await store.imageLog.discard();
     } else if (
       table === null &&
+      labelsBytes !== undefined &&
       !options.readOnly &&
       journals.every((journal) => journal.lines.length === 0)
     ) {
       // No summary vouched for labels.json (an older studio wrote it, or a crash came between
       // the two writes): write one for the bytes just read, so the next open skips the parse.
       // In the background, between compactions; the faces are those bytes' exactly, as no
-      // journal line was applied.
-      store.writeSummaryOf(labelsBytes!, labelsIdentity);
+      // journal line was applied. (No labels.json at all: nothing to vouch for.)
+      store.writeSummaryOf(labelsBytes, labelsIdentity);
     } else if (
       table !== null &&
       !faces.isDeferred &&
