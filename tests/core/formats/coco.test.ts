@@ -55,4 +55,40 @@ describe('COCO keypoints', () => {
       /a\.jpg: width and height are needed/,
     );
   });
+
+  it('needs both the width and the height, each on its own', () => {
+    const schema = builtinLandmarkSchema('five');
+    expect(() =>
+      serialiseCoco(
+        [
+          { file: 'a.jpg', width: 10, faces: [] },
+          { file: 'b.jpg', height: 10, faces: [] },
+        ],
+        schema,
+      ),
+    ).toThrow(
+      'Cannot write COCO keypoints: 2 problems\n' +
+        'a.jpg: width and height are needed for COCO\n' +
+        'b.jpg: width and height are needed for COCO',
+    );
+  });
+
+  it("names a face whose point count is not the schema's", () => {
+    const schema = builtinLandmarkSchema('five');
+    const points = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ x: i, y: i, v: 2 as const }));
+    expect(() =>
+      serialiseCoco(
+        [
+          {
+            file: 'a.jpg',
+            width: 10,
+            height: 10,
+            faces: [{ points: points(5) }, { points: points(3) }],
+          },
+        ],
+        schema,
+      ),
+    ).toThrow('Cannot write COCO keypoints: 1 problem\na.jpg: face 2 has 3 points, the schema 5');
+  });
 });
