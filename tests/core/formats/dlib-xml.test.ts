@@ -88,4 +88,55 @@ describe('dlib imglab XML', () => {
       { x: 5, y: 6, v: 2 },
     ]);
   });
+
+  describe('bad input, by exact message', () => {
+    const wrap = (image: string) =>
+      `<dataset><images>\n<image file="a.jpg"${image}</image>\n</images></dataset>`;
+    function messageOf(text: string): string {
+      try {
+        parseDlibXml(text, 'a.xml');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('parsed');
+    }
+
+    it('reads a number attribute with spaces around it', () => {
+      const text = wrap(
+        '><box top="1" left="2" width="3" height="4"><part name="0" x=" 12 " y="7"/></box>',
+      );
+      expect(parseDlibXml(text, 'a.xml')).toEqual([
+        {
+          file: 'a.jpg',
+          faces: [{ points: [{ x: 12, y: 7, v: 2 }], box: { x: 2, y: 1, width: 3, height: 4 } }],
+        },
+      ]);
+    });
+
+    it('names a box attribute that is not a number', () => {
+      expect(messageOf(wrap('><box top="abc" left="2" width="3" height="4"/>'))).toBe(
+        'Cannot import a.xml: 1 problem\na.xml:2: <box> top="abc" is not a finite number',
+      );
+    });
+
+    it('names an image size that is not an integer', () => {
+      expect(messageOf(wrap(' width="1.5">'))).toBe(
+        'Cannot import a.xml: 1 problem\na.xml:2: <image> width="1.5" is not an integer',
+      );
+    });
+
+    it('names a root that is not <dataset>', () => {
+      expect(messageOf('<foo/>')).toBe(
+        'Cannot import a.xml: 2 problems\n' +
+          'a.xml:1: the root is <foo>, not <dataset>\n' +
+          'a.xml:1: <dataset> has no <images>',
+      );
+    });
+
+    it('says which file is not well-formed XML', () => {
+      expect(messageOf('<dataset><images>')).toBe(
+        'Cannot import a.xml: 1 problem\na.xml:1: <images> (line 1) is not closed',
+      );
+    });
+  });
 });
