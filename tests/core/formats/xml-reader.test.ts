@@ -101,6 +101,19 @@ describe('XML reader', () => {
     });
   });
 
+  it('looks for the end of a processing instruction only after its "<?"', () => {
+    expect(read('<?><a/>')).toEqual({
+      root: null,
+      problems: ['a.xml:1: processing instruction is not closed'],
+    });
+  });
+
+  it('names a declaration only by the word right after its "<!"', () => {
+    expect(read('<! <!ENTITY x><a/>').problems).toEqual(['a.xml:1: unexpected "<!"']);
+    expect(read('<!xDOCTYPE><a/>').problems).toEqual(['a.xml:1: unexpected "<!xDOCTYPE"']);
+    expect(read('<!DOCTYPEx><a/>').problems).toEqual(['a.xml:1: unexpected "<!DOCTYPEx"']);
+  });
+
   it('escapes the five special characters and nothing else', () => {
     expect(escapeXml(`a&b<c>d"e'f é`)).toBe('a&amp;b&lt;c&gt;d&quot;e&apos;f é');
   });
