@@ -151,6 +151,42 @@ describe('ProjectStore.open with bad files', () => {
     expect(await fileTexts(dir)).toEqual(before);
   });
 
+  it.each([
+    ['missing (the file is null)', 'null'],
+    ['a string', '"1"'],
+    ['a fraction', '1.5'],
+    ['below zero', '-1'],
+  ])('names a project.json whose version is %s', async (_, version) => {
+    await projectWithImages(1);
+    const file = path.join(dir, 'project.json');
+    const text = version === 'null' ? version : `{"meta": {"schemaVersion": ${version}}}`;
+    await writeFile(file, text);
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'io',
+      message: `${file} is invalid: meta.schemaVersion is missing or not a whole number`,
+    });
+  });
+
+  it('names a project.json it cannot read, with the reason', async () => {
+    await projectWithImages(1);
+    const file = path.join(dir, 'project.json');
+    const reads = vi.mocked(readFile);
+    const actual = reads.getMockImplementation()!;
+    // A read error other than a folder's (a failing disk): its own message is the reason.
+    reads.mockImplementation(((...args: Parameters<typeof actual>) =>
+      String(args[0]) === file
+        ? Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }))
+        : actual(...args)) as typeof actual);
+    try {
+      await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+        code: 'io',
+        message: `Cannot read ${file}: EIO: i/o error, read`,
+      });
+    } finally {
+      reads.mockImplementation(actual);
+    }
+  });
+
   it('names the field of a project.json that fails the schema', async () => {
     await projectWithImages(2);
     const file = path.join(dir, 'project.json');
@@ -185,9 +221,9 @@ describe('ProjectStore.open with bad files', () => {
     const before = await fileTexts(dir);
     await expect(ProjectStore.open(dir)).rejects.toMatchObject({
       code: 'conflict',
-      message: expect.stringContaining(
-        `${file} was written by a newer Face Studio (schema version ${newer}`,
-      ) as unknown,
+      message:
+        `${file} was written by a newer Face Studio (schema version ${newer}; this version ` +
+        `reads up to ${PROJECT_SCHEMA_VERSION}). Update Face Studio to open it; nothing was changed.`,
     });
     expect(await fileTexts(dir)).toEqual(before);
     expect(await readdir(dir)).not.toContain('backup');
