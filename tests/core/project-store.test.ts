@@ -1,14 +1,24 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import type * as FsPromises from 'node:fs/promises';
 import os from 'node:os';
 import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-// readFile as it is, counted: which files an open reads.
+// readFile and open as they are, counted: which files an open reads.
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof FsPromises>();
-  return { ...actual, readFile: vi.fn(actual.readFile) };
+  return { ...actual, readFile: vi.fn(actual.readFile), open: vi.fn(actual.open) };
 });
 import { LabelsJournal, readJournal } from '../../src-main/core/labels-journal';
 import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
@@ -922,6 +932,30 @@ describe('ProjectStore.open and labels.summary.json', () => {
       summary: path.join(dir, 'labels.summary.json'),
     };
   }
+
+  it('drops the background read of labels.json when closed while beforeLabelsPreload waits', async () => {
+    const files = await twoFaces();
+    const reads = vi.mocked(readFile);
+    let release = () => {};
+    const asked = vi.fn(() => new Promise<void>((resolve) => (release = resolve)));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = await ProjectStore.open(dir, { beforeLabelsPreload: asked });
+      vi.advanceTimersByTime(250);
+      expect(asked).toHaveBeenCalledTimes(1);
+      await store.close();
+      const opens = vi.mocked(open);
+      reads.mockClear();
+      opens.mockClear();
+      release();
+      await new Promise<void>((resolve) => queueMicrotask(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const touched = [...reads.mock.calls, ...opens.mock.calls].map(([file]) => String(file));
+      expect(touched).not.toContain(files.labels);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it('reads neither labels.json nor the summary twice when the summary vouches for it', async () => {
     const files = await twoFaces();
