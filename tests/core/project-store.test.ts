@@ -20,7 +20,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof FsPromises>();
   return { ...actual, readFile: vi.fn(actual.readFile), open: vi.fn(actual.open) };
 });
-import { LabelsJournal, readJournal } from '../../src-main/core/labels-journal';
+import {
+  JOURNAL_FILE,
+  LabelsJournal,
+  encodeJournalLine,
+  readJournal,
+} from '../../src-main/core/labels-journal';
 import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { queryLibrary, scanLibraryStats } from '../../src-main/core/library/library-query';
 import { ProjectStore } from '../../src-main/core/project-store';
@@ -195,6 +200,17 @@ describe('ProjectStore.open with bad files', () => {
     } finally {
       reads.mockImplementation(actual);
     }
+  });
+
+  it('names the journal line of an older version that holds a face without an image id', async () => {
+    await projectWithImages(1);
+    await writeFile(path.join(dir, 'labels.json'), '{"schemaVersion":1,"faces":{}}');
+    const journal = path.join(dir, JOURNAL_FILE);
+    await writeFile(journal, encodeJournalLine(1, [{ note: 'no id' }]));
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'io',
+      message: `${journal} is invalid: line 1: a face without an image id`,
+    });
   });
 
   it('names the field of a project.json that fails the schema', async () => {
