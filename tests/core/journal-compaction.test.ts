@@ -115,6 +115,41 @@ describe('JournalCompaction', () => {
     expect(await files()).toEqual([]);
   });
 
+  it('once a retry succeeds, compacts again at the threshold, not after the old wait', async () => {
+    // A 10-byte line passes the byte threshold on its own.
+    const { log, state, append } = numbers({ compactAfterBytes: 10 });
+    state.failWrites = 1;
+    for (const value of [1, 2, 3]) await append(value);
+    await log.settled();
+    for (const value of [4, 5, 6]) await append(value);
+    await log.settled();
+    expect(state.writes).toBe(2);
+    expect(state.file).toEqual([1, 2, 3, 4, 5, 6]);
+    await append(123456789);
+    await log.settled();
+    expect(state.writes).toBe(3);
+    expect(state.file).toEqual([1, 2, 3, 4, 5, 6, 123456789]);
+  });
+
+  it('queues one background compaction at a time', async () => {
+    let release = () => {};
+    const writing = new Promise<void>((resolve) => (release = resolve));
+    const written: number[][] = [];
+    const { log, append } = numbers({
+      compactAfterEdits: 1,
+      write: async (snapshot) => {
+        await writing;
+        written.push(snapshot);
+      },
+    });
+    await append(1); // queues a compaction, whose write waits
+    await append(2); // due too, but one is queued already
+    release();
+    await log.settled();
+    expect(written).toEqual([[1]]);
+    expect(await files()).toEqual(['labels.journal.jsonl']);
+  });
+
   it('starts no background compaction once closed, but compacts when asked', async () => {
     let closed = false;
     const { log, state, append } = numbers({ isClosed: () => closed });

@@ -312,6 +312,10 @@ describe('FaceTable: reading a face', () => {
     expect(() => table.get(imageId(0))).toThrow(
       `${FILE} is corrupt: the face of image ${imageId(0)} is not valid JSON`,
     );
+    // The parser's own error rides along as the cause.
+    expect(() => table.get(imageId(0))).toThrow(
+      expect.objectContaining({ code: 'io', cause: expect.any(SyntaxError) as unknown }),
+    );
   });
 
   it('names the image a face stored under another id names', () => {

@@ -3,10 +3,19 @@
  * or dies with the lock, and this process tries to take it meanwhile.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   LOCK_FILE,
   acquireProjectLock,
@@ -249,11 +258,46 @@ describe('whose lock it is', () => {
   });
 
   it("takes over a lock with this process's pid that it does not hold", async () => {
+    // Holding another folder meanwhile: only the locks this process holds are not stale.
+    const elsewhere = path.join(dir, 'elsewhere');
+    await mkdir(elsewhere);
+    const other = await acquireProjectLock(elsewhere);
     await writeFile(file, JSON.stringify(staleRecord(process.pid, { id: 'left-behind' })));
     const lock = await acquireProjectLock(dir);
     expect(await lockOnDisk()).toEqual(lock.record);
     expect(lock.record.id).not.toBe('left-behind');
     lock.release();
+    other.release();
+  });
+
+  it('refuses its own lock in a folder moved while held (not stale: this process holds it)', async () => {
+    const before = path.join(dir, 'before');
+    const after = path.join(dir, 'after');
+    await mkdir(before);
+    const lock = await acquireProjectLock(before);
+    await rename(before, after);
+    const error: unknown = await acquireProjectLock(after).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(StudioError);
+    expect(error).toMatchObject({
+      code: 'conflict',
+      message:
+        `The project ${after} is open in the lock test, pid ${process.pid} on host ` +
+        `${os.hostname()} since ${lock.record.since}; close it there first. Reading commands ` +
+        `(\`project info\`, \`export\`) still work meanwhile.` +
+        (lock.record.processStart === null
+          ? ` If that process is no longer running, delete ${path.join(after, LOCK_FILE)}.`
+          : ''),
+    });
+    expect(JSON.parse(await readFile(path.join(after, LOCK_FILE), 'utf8'))).toEqual(lock.record);
+    lock.release();
+  });
+
+  it("leaves a lock file that no longer holds this lock's id on release", async () => {
+    const lock = await acquireProjectLock(dir);
+    const text = JSON.stringify(staleRecord(process.pid, { id: 'someone-else' }));
+    await writeFile(file, text);
+    lock.release();
+    expect(await readFile(file, 'utf8')).toBe(text);
   });
 
   it('names the lock it cannot read, as an io error', async () => {
@@ -311,5 +355,31 @@ describe('whose lock it is', () => {
     const lock = await acquireProjectLock(gone);
     expect(lock.file).toBe(path.join(gone, LOCK_FILE));
     lock.release();
+  });
+});
+
+describe('the release on exit', () => {
+  it("registers one 'exit' hook, which removes every lock still held", async () => {
+    // A fresh copy of the module: its hook is not installed yet.
+    vi.resetModules();
+    const fresh = await import('../../src-main/core/project-lock');
+    const on = vi.spyOn(process, 'on');
+    try {
+      const second = path.join(dir, 'second');
+      await mkdir(second);
+      await fresh.acquireProjectLock(dir);
+      await fresh.acquireProjectLock(second);
+      const hooks = on.mock.calls.filter(([event]) => event === 'exit');
+      expect(hooks.length).toBe(1);
+      const [, hook] = hooks[0]!;
+      process.removeListener('exit', hook);
+      (hook as () => void)();
+      await expect(readFile(file)).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(readFile(path.join(second, LOCK_FILE))).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+    } finally {
+      on.mockRestore();
+    }
   });
 });

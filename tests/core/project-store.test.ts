@@ -1,16 +1,31 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import type * as FsPromises from 'node:fs/promises';
 import os from 'node:os';
 import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-// readFile as it is, counted: which files an open reads.
+// readFile and open as they are, counted: which files an open reads.
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof FsPromises>();
-  return { ...actual, readFile: vi.fn(actual.readFile) };
+  return { ...actual, readFile: vi.fn(actual.readFile), open: vi.fn(actual.open) };
 });
-import { LabelsJournal, readJournal } from '../../src-main/core/labels-journal';
+import {
+  JOURNAL_FILE,
+  LabelsJournal,
+  encodeJournalLine,
+  readJournal,
+} from '../../src-main/core/labels-journal';
 import { migrations as appMigrations, type Migration } from '../../src-main/core/migrations';
 import { queryLibrary, scanLibraryStats } from '../../src-main/core/library/library-query';
 import { ProjectStore } from '../../src-main/core/project-store';
@@ -151,6 +166,53 @@ describe('ProjectStore.open with bad files', () => {
     expect(await fileTexts(dir)).toEqual(before);
   });
 
+  it.each([
+    ['missing (the file is null)', 'null'],
+    ['a string', '"1"'],
+    ['a fraction', '1.5'],
+    ['below zero', '-1'],
+  ])('names a project.json whose version is %s', async (_, version) => {
+    await projectWithImages(1);
+    const file = path.join(dir, 'project.json');
+    const text = version === 'null' ? version : `{"meta": {"schemaVersion": ${version}}}`;
+    await writeFile(file, text);
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'io',
+      message: `${file} is invalid: meta.schemaVersion is missing or not a whole number`,
+    });
+  });
+
+  it('names a project.json it cannot read, with the reason', async () => {
+    await projectWithImages(1);
+    const file = path.join(dir, 'project.json');
+    const reads = vi.mocked(readFile);
+    const actual = reads.getMockImplementation()!;
+    // A read error other than a folder's (a failing disk): its own message is the reason.
+    reads.mockImplementation(((...args: Parameters<typeof actual>) =>
+      String(args[0]) === file
+        ? Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }))
+        : actual(...args)) as typeof actual);
+    try {
+      await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+        code: 'io',
+        message: `Cannot read ${file}: EIO: i/o error, read`,
+      });
+    } finally {
+      reads.mockImplementation(actual);
+    }
+  });
+
+  it('names the journal line of an older version that holds a face without an image id', async () => {
+    await projectWithImages(1);
+    await writeFile(path.join(dir, 'labels.json'), '{"schemaVersion":1,"faces":{}}');
+    const journal = path.join(dir, JOURNAL_FILE);
+    await writeFile(journal, encodeJournalLine(1, [{ note: 'no id' }]));
+    await expect(ProjectStore.open(dir)).rejects.toMatchObject({
+      code: 'io',
+      message: `${journal} is invalid: line 1: a face without an image id`,
+    });
+  });
+
   it('names the field of a project.json that fails the schema', async () => {
     await projectWithImages(2);
     const file = path.join(dir, 'project.json');
@@ -185,9 +247,9 @@ describe('ProjectStore.open with bad files', () => {
     const before = await fileTexts(dir);
     await expect(ProjectStore.open(dir)).rejects.toMatchObject({
       code: 'conflict',
-      message: expect.stringContaining(
-        `${file} was written by a newer Face Studio (schema version ${newer}`,
-      ) as unknown,
+      message:
+        `${file} was written by a newer Face Studio (schema version ${newer}; this version ` +
+        `reads up to ${PROJECT_SCHEMA_VERSION}). Update Face Studio to open it; nothing was changed.`,
     });
     expect(await fileTexts(dir)).toEqual(before);
     expect(await readdir(dir)).not.toContain('backup');
@@ -886,6 +948,30 @@ describe('ProjectStore.open and labels.summary.json', () => {
       summary: path.join(dir, 'labels.summary.json'),
     };
   }
+
+  it('drops the background read of labels.json when closed while beforeLabelsPreload waits', async () => {
+    const files = await twoFaces();
+    const reads = vi.mocked(readFile);
+    let release = () => {};
+    const asked = vi.fn(() => new Promise<void>((resolve) => (release = resolve)));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = await ProjectStore.open(dir, { beforeLabelsPreload: asked });
+      vi.advanceTimersByTime(250);
+      expect(asked).toHaveBeenCalledTimes(1);
+      await store.close();
+      const opens = vi.mocked(open);
+      reads.mockClear();
+      opens.mockClear();
+      release();
+      await new Promise<void>((resolve) => queueMicrotask(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const touched = [...reads.mock.calls, ...opens.mock.calls].map(([file]) => String(file));
+      expect(touched).not.toContain(files.labels);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it('reads neither labels.json nor the summary twice when the summary vouches for it', async () => {
     const files = await twoFaces();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   driftedSchemas,
   fastLabelsFile,
@@ -7,6 +7,7 @@ import {
   isExactImageRecord,
 } from '../../src-main/core/record-fast-check';
 import { FaceAnnotation, ImageRecord, LabelsFile } from '../../src-main/shared/domain';
+import type * as Domain from '../../src-main/shared/domain';
 import { faceWithCounter, imageId, imageRecord } from '../support/project-data';
 
 /** Every way to change one field (or add one) that the checks must judge like zod does. */
@@ -67,6 +68,22 @@ describe('record fast checks', () => {
   it('know exactly the fields of the domain schemas, so the fast path is on', () => {
     // A field added to domain.ts must be added to CHECKED_FIELDS and its check.
     expect(driftedSchemas()).toEqual([]);
+  });
+
+  it('name a schema that gained a field, and turn the fast path off', async () => {
+    vi.resetModules();
+    vi.doMock('../../src-main/shared/domain', async (importOriginal) => {
+      const actual = await importOriginal<typeof Domain>();
+      return { ...actual, Box: actual.Box.extend({ angle: actual.Box.shape.x }) };
+    });
+    try {
+      const drifted = await import('../../src-main/core/record-fast-check');
+      expect(drifted.driftedSchemas()).toEqual(['Box']);
+      expect(drifted.FAST_CHECKS).toBe(false);
+    } finally {
+      vi.doUnmock('../../src-main/shared/domain');
+      vi.resetModules();
+    }
   });
 
   it('accept the records the store writes', () => {
