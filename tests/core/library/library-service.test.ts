@@ -3,7 +3,7 @@
  * byte-identical and lists every problem; the library's job runner. Whole-set imports (CK+, 300-W,
  * MTFL) are in library-service.datasets.test.ts.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,41 @@ describe('LibraryJobs', () => {
       jobId: failing,
       error: expect.stringContaining('a.pts:3: bad'),
     });
+  });
+});
+
+describe('importing files already in the project', () => {
+  it('moves them to the asked split and copies nothing', async () => {
+    const store = await newProject('five', null);
+    const source = path.join(workDir, 'again-set');
+    await mkdir(source);
+    for (const n of [13, 14, 15]) {
+      const file = `S010_006_000000${n}.png`;
+      await cp(path.join(CK48, 'happy', file), path.join(source, file));
+    }
+    const first = await importIntoProject(store, { dir: source, format: 'images' });
+    expect(first).toMatchObject({ added: 3, duplicates: 0, cancelled: false });
+    expect(store.listImages().map((image) => image.split)).toEqual(['pool', 'pool', 'pool']);
+    // Nothing new and no split to set: nothing to write, so a read-only view can take it.
+    const reader = await ProjectStore.open(store.dir, { readOnly: true });
+    expect(await importIntoProject(reader, { dir: source, format: 'images' })).toMatchObject({
+      added: 0,
+      duplicates: 3,
+      cancelled: false,
+    });
+    await reader.close();
+    const stages: string[] = [];
+    const again = await importIntoProject(store, {
+      dir: source,
+      format: 'images',
+      placement: 'copy',
+      split: 'train',
+      onProgress: (progress) => stages.push(progress.stage),
+    });
+    expect(again).toMatchObject({ added: 0, duplicates: 3, cancelled: false });
+    expect(store.listImages().map((image) => image.split)).toEqual(['train', 'train', 'train']);
+    expect(stages).not.toContain('copying');
+    expect(stages.at(-1)).toBe('writing');
+    await store.close();
   });
 });
