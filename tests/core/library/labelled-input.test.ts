@@ -3,7 +3,7 @@
  * is refused with the format it looks like, so the user can pick the right one; an expression
  * named by another name of a class of the project's set is read as that class.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -184,6 +184,36 @@ describe('class folders', () => {
       expect(error.problems).toEqual([
         { file: 'happy/notes.png', message: 'is not a JPEG, PNG, WebP, BMP or PPM image' },
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a label file the user names', () => {
+  it('is read wherever it really lies', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'labelled-named-'));
+    try {
+      const set = path.join(dir, 'set');
+      const elsewhere = path.join(dir, 'elsewhere');
+      await mkdir(set);
+      await mkdir(elsewhere);
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+        .png()
+        .toFile(path.join(set, 'a.png'));
+      await writeFile(
+        path.join(elsewhere, 'labels.json'),
+        serialiseStudioJson({
+          landmarkSchema: null,
+          attributeSchema: null,
+          set: [{ file: 'a.png', faces: [{ points: [] }] }],
+        }),
+      );
+      // The named file is a link out of the set's folder.
+      await symlink(path.join(elsewhere, 'labels.json'), path.join(set, 'labels.json'));
+      const input = await readLabelledInput(path.join(set, 'labels.json'), 'studio', options);
+      expect(input.root).toBe(set);
+      expect(input.images.map((image) => image.file)).toEqual(['a.png']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
