@@ -395,3 +395,20 @@ describe('importImages with files the scan refuses', () => {
     }
   });
 });
+
+describe('importImages cancelled before it starts', () => {
+  it('counts no file and reads none', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const progress: ImportProgress[] = [];
+    const result = await importImages({
+      roots: [images],
+      thumbnailDir: thumbs,
+      signal: controller.signal,
+      onProgress: (p) => progress.push(p),
+      progressIntervalMs: 0,
+    });
+    expect(result).toMatchObject({ added: [], duplicates: [], failed: [], cancelled: true });
+    expect(progress.at(-1)).toMatchObject({ done: 0, total: 0 });
+  });
+});
