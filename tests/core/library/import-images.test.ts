@@ -412,3 +412,33 @@ describe('importImages cancelled before it starts', () => {
     expect(progress.at(-1)).toMatchObject({ done: 0, total: 0 });
   });
 });
+
+describe('importImages with a root that is not there', () => {
+  it('lists it, unreadable, before every file it read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'library-import-missing-'));
+    try {
+      const missing = join(dir, 'gone');
+      const set = join(dir, 'set');
+      await mkdir(set);
+      await writeFile(join(set, 'a.png'), 'not an image');
+      const result = await importImages({
+        roots: [missing, set],
+        thumbnailDir: join(dir, 'thumbs'),
+      });
+      expect(result.failed).toEqual([
+        {
+          path: missing,
+          reason: 'unreadable',
+          message: `${missing}: cannot be listed (Error: ENOENT: no such file or directory, stat '${missing}')`,
+        },
+        {
+          path: join(set, 'a.png'),
+          reason: 'not-an-image',
+          message: `${join(set, 'a.png')}: is not a JPEG, PNG, WebP, BMP or PPM image`,
+        },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
