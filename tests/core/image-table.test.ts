@@ -568,3 +568,49 @@ describe('project.records.bin in the store', () => {
     expect(fromLines).toEqual(await answers(false));
   });
 });
+
+describe('ImageTable.fromLines, the edges', () => {
+  it('reads an index of no images from its lines', () => {
+    expect(linesTable([]).all()).toEqual([]);
+  });
+
+  it('checks the last line of a large index though the sample steps over it', () => {
+    // 8,194 lines: every second one is sampled, up to line 8,192.
+    const many = Array.from({ length: 8194 }, (_, n) => imageRecord(n + 1));
+    const { project, sidecar } = written(many);
+    const lines = decodeImageLines(sidecar)!;
+    expect(ImageTable.fromLines(project.bytes, lines)).not.toBeNull();
+    const torn = Buffer.from(project.bytes);
+    const close = torn.indexOf('}\n]', lines.starts[8193]!);
+    torn[close + 2] = 0x20; // the `]` after the last line
+    expect(ImageTable.fromLines(torn, lines)).toBeNull();
+  });
+
+  it('names the line of a record that is no image record when it is read', () => {
+    const { project, sidecar } = written([imageRecord(1), imageRecord(2)]);
+    const bytes = Buffer.from(project.bytes);
+    const at = bytes.indexOf('"split":"pool"', decodeImageLines(sidecar)!.starts[1]!);
+    bytes.write('"split":"poox"', at, 'latin1');
+    const table = ImageTable.fromLines(bytes, decodeImageLines(sidecar)!)!;
+    expect(table.at(0)).toEqual(imageRecord(1));
+    const error = (() => {
+      try {
+        table.at(1);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('no error');
+    })();
+    expect(error.message).toBe(
+      'project.json is invalid: images.1: split: Invalid option: expected one of "pool"|"train"|"val"|"test"',
+    );
+  });
+
+  it('refuses a sidecar with another magic, its CRC made right', () => {
+    const { sidecar } = written([imageRecord(1)]);
+    const other = Buffer.from(sidecar);
+    other[0] = other[0]! ^ 1;
+    other.writeUInt32LE(crc32(other.subarray(0, other.length - 4)), other.length - 4);
+    expect(decodeImageLines(other)).toBeNull();
+  });
+});

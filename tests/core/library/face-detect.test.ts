@@ -533,3 +533,14 @@ describe('FaceDetector, one pass (the tiny detector net stood in for)', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 });
+
+describe('DETECTOR_TO_LANDMARKS', () => {
+  it('moves the box right by 2.3% of its width and up by 3% of its height, to 65.8% × 70.4%', () => {
+    const box = transformBox({ x: 0, y: 0, width: 1000, height: 1000 }, DETECTOR_TO_LANDMARKS);
+    // Centre (500 + 23, 500 − 30); size 658 × 704.
+    expect(box.x).toBeCloseTo(194, 9);
+    expect(box.y).toBeCloseTo(118, 9);
+    expect(box.width).toBeCloseTo(658, 9);
+    expect(box.height).toBeCloseTo(704, 9);
+  });
+});

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type * as OsModule from 'node:os';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -352,6 +361,83 @@ describe('importImages with the hashes finishing out of scan order', () => {
     } finally {
       vi.mocked(availableParallelism).mockRestore();
       vi.mocked(imageIdOf).mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('importImages with files the scan refuses', () => {
+  it('lists a link out of the folder before every file it read, and does not count the thumbnails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'library-import-scan-'));
+    try {
+      const set = join(dir, 'set');
+      await mkdir(join(set, 'thumbs'), { recursive: true });
+      await writeFile(join(set, 'a.png'), 'not an image');
+      await copyFile(join(DATA, 'fixtures', 'einstein.jpg'), join(dir, 'outside.jpg'));
+      await symlink(join(dir, 'outside.jpg'), join(set, 'b.jpg'));
+      await copyFile(join(DATA, 'fixtures', 'breakingbad.jpg'), join(set, 'c.jpg'));
+      await copyFile(join(DATA, 'fixtures', 'takeo.ppm'), join(set, 'thumbs', 'old.ppm'));
+      const progress: ImportProgress[] = [];
+      const result = await importImages({
+        roots: [set],
+        thumbnailDir: join(set, 'thumbs'),
+        onProgress: (p) => progress.push(p),
+        progressIntervalMs: 0,
+      });
+      expect(result.failed.map((f) => [basename(f.path), f.reason])).toEqual([
+        ['b.jpg', 'outside-folder'],
+        ['a.png', 'not-an-image'],
+      ]);
+      expect(result.added.map((r) => basename(r.path))).toEqual(['c.jpg']);
+      expect(progress.at(-1)).toMatchObject({ done: 2, total: 2 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('importImages cancelled before it starts', () => {
+  it('counts no file and reads none', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const progress: ImportProgress[] = [];
+    const result = await importImages({
+      roots: [images],
+      thumbnailDir: thumbs,
+      signal: controller.signal,
+      onProgress: (p) => progress.push(p),
+      progressIntervalMs: 0,
+    });
+    expect(result).toMatchObject({ added: [], duplicates: [], failed: [], cancelled: true });
+    expect(progress.at(-1)).toMatchObject({ done: 0, total: 0 });
+  });
+});
+
+describe('importImages with a root that is not there', () => {
+  it('lists it, unreadable, before every file it read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'library-import-missing-'));
+    try {
+      const missing = join(dir, 'gone');
+      const set = join(dir, 'set');
+      await mkdir(set);
+      await writeFile(join(set, 'a.png'), 'not an image');
+      const result = await importImages({
+        roots: [missing, set],
+        thumbnailDir: join(dir, 'thumbs'),
+      });
+      expect(result.failed).toEqual([
+        {
+          path: missing,
+          reason: 'unreadable',
+          message: `${missing}: cannot be listed (Error: ENOENT: no such file or directory, stat '${missing}')`,
+        },
+        {
+          path: join(set, 'a.png'),
+          reason: 'not-an-image',
+          message: `${join(set, 'a.png')}: is not a JPEG, PNG, WebP, BMP or PPM image`,
+        },
+      ]);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

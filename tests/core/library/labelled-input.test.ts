@@ -3,12 +3,13 @@
  * is refused with the format it looks like, so the user can pick the right one; an expression
  * named by another name of a class of the project's set is read as that class.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readLabelledInput } from '../../../src-main/core/library/labelled-input';
+import { InputProblemsError } from '../../../src-main/core/problems';
 import { serialiseStudioJson } from '../../../src-main/core/formats/studio-json';
 import {
   builtinAttributeSchema,
@@ -26,6 +27,12 @@ describe('reading a labelled set', () => {
     await expect(readLabelledInput(path.join(DATA, 'ck48'), 'celeba', options)).rejects.toThrow(
       /it looks like Expression class folders \(format class-folders\)$/,
     );
+    // The hint wraps the format's own error, kept as its cause.
+    const error = (await readLabelledInput(path.join(DATA, 'mtfl'), 'coco', options).catch(
+      (e: unknown) => e,
+    )) as Error & { cause: Error };
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(`${error.cause.message}; it looks like MTFL (format mtfl)`).toBe(error.message);
   });
 
   it('says nothing more when the folder looks like no other format', async () => {
@@ -135,6 +142,78 @@ describe("attributes against the project's set", () => {
           'a.png: attribute "mood" is not in the set mtfl',
         ].join('\n'),
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('class folders', () => {
+  const ck7 = {
+    landmarks: builtinLandmarkSchema('ibug68'),
+    attributes: builtinAttributeSchema('ckplus7'),
+  };
+
+  it('takes the subject from the pattern given, not the CK+ file names', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'labelled-subject-'));
+    try {
+      await mkdir(path.join(dir, 'happy'));
+      const file = 'S010_006_00000013.png';
+      await cp(path.join(DATA, 'ck48', 'happy', file), path.join(dir, 'happy', file));
+      const input = await readLabelledInput(dir, 'class-folders', {
+        ...ck7,
+        subjectPattern: /^S\d+_(\d+)_/,
+      });
+      expect(input.images.map((image) => [image.file, image.subject])).toEqual([
+        ['happy/S010_006_00000013.png', '006'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names a file that is not an image by its path in the set, with the reason alone', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'labelled-not-image-'));
+    try {
+      await mkdir(path.join(dir, 'happy'));
+      await writeFile(path.join(dir, 'happy', 'notes.png'), 'not an image');
+      const error = (await readLabelledInput(dir, 'class-folders', ck7).catch(
+        (e: unknown) => e,
+      )) as InputProblemsError;
+      expect(error).toBeInstanceOf(InputProblemsError);
+      expect(error.problems).toEqual([
+        { file: 'happy/notes.png', message: 'is not a JPEG, PNG, WebP, BMP or PPM image' },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a label file the user names', () => {
+  it('is read wherever it really lies', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'labelled-named-'));
+    try {
+      const set = path.join(dir, 'set');
+      const elsewhere = path.join(dir, 'elsewhere');
+      await mkdir(set);
+      await mkdir(elsewhere);
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+        .png()
+        .toFile(path.join(set, 'a.png'));
+      await writeFile(
+        path.join(elsewhere, 'labels.json'),
+        serialiseStudioJson({
+          landmarkSchema: null,
+          attributeSchema: null,
+          set: [{ file: 'a.png', faces: [{ points: [] }] }],
+        }),
+      );
+      // The named file is a link out of the set's folder.
+      await symlink(path.join(elsewhere, 'labels.json'), path.join(set, 'labels.json'));
+      const input = await readLabelledInput(path.join(set, 'labels.json'), 'studio', options);
+      expect(input.root).toBe(set);
+      expect(input.images.map((image) => image.file)).toEqual(['a.png']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,12 +3,13 @@
  * byte-identical and lists every problem; the library's job runner. Whole-set imports (CK+, 300-W,
  * MTFL) are in library-service.datasets.test.ts.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LibraryJobs, type JobOutcome } from '../../../src-main/core/library/library-jobs';
-import { importIntoProject } from '../../../src-main/core/library/library-service';
+import { importIntoProject, thumbnailDirOf } from '../../../src-main/core/library/library-service';
+import { thumbnailPath } from '../../../src-main/core/library/thumbnails';
 import { InputProblemsError } from '../../../src-main/core/problems';
 import { ProjectStore } from '../../../src-main/core/project-store';
 import { DATA } from '../formats/data-paths';
@@ -105,5 +106,64 @@ describe('LibraryJobs', () => {
       jobId: failing,
       error: expect.stringContaining('a.pts:3: bad'),
     });
+  });
+});
+
+describe('importing files already in the project', () => {
+  it('moves them to the asked split and copies nothing', async () => {
+    const store = await newProject('five', null);
+    const source = path.join(workDir, 'again-set');
+    await mkdir(source);
+    for (const n of [13, 14, 15]) {
+      const file = `S010_006_000000${n}.png`;
+      await cp(path.join(CK48, 'happy', file), path.join(source, file));
+    }
+    const first = await importIntoProject(store, { dir: source, format: 'images' });
+    expect(first).toMatchObject({ added: 3, duplicates: 0, cancelled: false });
+    expect(store.listImages().map((image) => image.split)).toEqual(['pool', 'pool', 'pool']);
+    // Nothing new and no split to set: nothing to write, so a read-only view can take it.
+    const reader = await ProjectStore.open(store.dir, { readOnly: true });
+    expect(await importIntoProject(reader, { dir: source, format: 'images' })).toMatchObject({
+      added: 0,
+      duplicates: 3,
+      cancelled: false,
+    });
+    await reader.close();
+    const stages: string[] = [];
+    const again = await importIntoProject(store, {
+      dir: source,
+      format: 'images',
+      placement: 'copy',
+      split: 'train',
+      onProgress: (progress) => stages.push(progress.stage),
+    });
+    expect(again).toMatchObject({ added: 0, duplicates: 3, cancelled: false });
+    expect(store.listImages().map((image) => image.split)).toEqual(['train', 'train', 'train']);
+    expect(stages).not.toContain('copying');
+    expect(stages.at(-1)).toBe('writing');
+    await store.close();
+  });
+});
+
+describe('an import that fails once its records are written', () => {
+  it('keeps the thumbnails of the images it wrote', async () => {
+    const store = await newProject('five', null);
+    const source = path.join(workDir, 'fails-late-set');
+    await mkdir(source);
+    const file = 'S010_006_00000013.png';
+    await cp(path.join(CK48, 'happy', file), path.join(source, file));
+    const putImages = store.putImages.bind(store);
+    // The records go in, then the next step fails.
+    store.putImages = async (records) => {
+      await putImages(records);
+      throw new Error('failed after writing');
+    };
+    await expect(importIntoProject(store, { dir: source, format: 'images' })).rejects.toThrow(
+      'failed after writing',
+    );
+    const [image] = store.listImages();
+    expect(image!.path).toBe(path.join(source, file));
+    await expect(stat(thumbnailPath(thumbnailDirOf(store), image!.id))).resolves.toBeDefined();
+    await store.close();
   });
 });

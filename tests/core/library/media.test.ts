@@ -4,7 +4,7 @@
  * it does not slip into the gaps between the thumbnails the page loads one after another; and
  * until it has sent no other request for as long (a Label opening's lists and face).
  */
-import { realpath, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -220,5 +220,41 @@ describe('resolveMedia', () => {
         confineTo: path.join(os.tmpdir(), 'no-such-folder-here'),
       }),
     ).toBeNull();
+  });
+});
+
+describe('resolveMedia, converted and thumbnails', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'media-resolve-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const storeIn = (record: ReturnType<typeof imageRecord>): ProjectStore =>
+    ({
+      closed: false,
+      dir,
+      getImage: (id: string) => (id === record.id ? record : null),
+    }) as unknown as ProjectStore;
+
+  it('serves a PPM as PNG bytes', async () => {
+    const file = path.join(dir, 'takeo.ppm');
+    await copyFile(path.join(DATA, 'fixtures', 'takeo.ppm'), file);
+    const record = { ...imageRecord(7), path: file };
+    expect(await resolveMedia(storeIn(record), 'image', record.id)).toMatchObject({
+      kind: 'bytes',
+      contentType: 'image/png',
+    });
+  });
+
+  it('serves a thumbnail made already as it is, even when its image no longer decodes', async () => {
+    const file = path.join(dir, 'takeo.ppm');
+    await copyFile(path.join(DATA, 'fixtures', 'takeo.ppm'), file);
+    const record = { ...imageRecord(7), path: file };
+    const first = await resolveMedia(storeIn(record), 'thumb', record.id);
+    expect(first).toMatchObject({ kind: 'file', contentType: 'image/webp' });
+    await writeFile(file, 'no longer an image');
+    expect(await resolveMedia(storeIn(record), 'thumb', record.id)).toEqual(first);
   });
 });

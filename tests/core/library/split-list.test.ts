@@ -159,3 +159,34 @@ describe('matchSplitList', () => {
     },
   );
 });
+
+describe('matchSplitList, path readings', () => {
+  const images = [
+    image(7, '/data/sets/lists/x/a.jpg'),
+    image(8, '/data/other/x/a.jpg'),
+    image(9, '/data/other/q/z.jpg'),
+    image(5, '/data/other/a./y.jpg'),
+  ];
+  const matchIn = (text: string) =>
+    matchSplitList(parseSplitList(text, LIST), images, {
+      listFile: LIST,
+      fileOf: (record) => record.path,
+    });
+
+  it('takes the image a path from the list names even when its end fits others too', () => {
+    expect([...matchIn('x/a.jpg train\n')]).toEqual([[images[0]!.id, 'train']]);
+  });
+
+  it('drops a leading ./ before matching the end of a path, and only that', () => {
+    expect([...matchIn('./q/z.jpg val\na./y.jpg test\n')]).toEqual([
+      [images[2]!.id, 'val'],
+      [images[3]!.id, 'test'],
+    ]);
+  });
+
+  it('takes an image listed twice with the same split', () => {
+    expect([...matchIn('q/z.jpg val\n/data/other/q/z.jpg val\n')]).toEqual([
+      [images[2]!.id, 'val'],
+    ]);
+  });
+});
