@@ -120,6 +120,7 @@ describe("Labeller: opening, the project's template apart", () => {
     expect(studio.requests('schema:template')).toHaveLength(0);
     labeller.imageSettled();
     labeller.imageSettled();
+    await settle();
     expect(studio.requests('schema:template')).toHaveLength(1);
     template.resolve({ ...PROJECT_TEMPLATE, templateSource: 'labelled' });
     await settle();

@@ -183,23 +183,17 @@ export class Labeller {
     );
   }
 
-  /** Whether the stage has shown (or failed to load) an image since `start`. */
-  #firstImageSettled = false;
-  /** What waits for that: the request for the project's template. */
-  #onFirstImage: (() => void) | null = null;
+  /** Resolves `start`'s wait for the stage's first image (the template is asked after it). */
+  #firstImageSettled: (() => void) | null = null;
 
   /** The stage calls this when an image has loaded or failed to: the first lets the template come. */
   imageSettled(): void {
-    this.#firstImageSettled = true;
-    const waiting = this.#onFirstImage;
-    this.#onFirstImage = null;
-    waiting?.();
+    this.#firstImageSettled?.();
   }
 
   /** Loads the project's schemas and shows the first unlabelled image (else the first). */
   async start(): Promise<void> {
-    this.#firstImageSettled = false;
-    this.#onFirstImage = null;
+    const imageShown = new Promise<void>((resolve) => (this.#firstImageSettled = resolve));
     this.loading = true;
     this.error = null;
     try {
@@ -242,9 +236,7 @@ export class Labeller {
       // one request at a time: asked once the first image is on screen (the schema's serves until
       // it comes; showing a face also clears the notice a failure leaves). Asked with the face,
       // its reading cut into the image's answer (bench:scroll, Label 323 ms).
-      const askTemplate = () => void this.#takeTemplate(gestures, invoke('schema:template', {}));
-      if (this.#firstImageSettled) askTemplate();
-      else this.#onFirstImage = askTemplate;
+      void imageShown.then(() => this.#takeTemplate(gestures, invoke('schema:template', {})));
     } catch (error) {
       this.error = message(error);
     } finally {
@@ -274,7 +266,7 @@ export class Labeller {
     this.autosave.dispose();
     for (const stop of this.#stop) stop();
     this.#stop = [];
-    this.#onFirstImage = null;
+    this.#firstImageSettled = null;
   }
 
   /** Saves the face now if it changed (see `Autosaver.save`). */
