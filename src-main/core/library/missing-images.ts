@@ -5,7 +5,8 @@
  * never waits for it). Between two batches it also waits until the page has asked for no image
  * or thumbnail for a quiet spell (media.ts): the library asks for a check right after its first
  * page, and at 100,000 images its ~3 s of stats on the main thread otherwise slowed every
- * thumbnail of the first screen; that check (`inBackground`) waits for one before it starts, too. The last result is remembered per open store, for the library's stats, its
+ * thumbnail of the first screen; that check (`inBackground`) waits for one before it starts,
+ * too. The last result is remembered per open store, for the library's stats, its
  * `missing` filter and the grid's badge, until the next check.
  */
 import { stat } from 'node:fs/promises';

@@ -14,6 +14,7 @@ import { dispatch, type HandlerTable } from '../../../src-main/app/dispatch';
 import { notePageRequest, whenMediaQuiet } from '../../../src-main/core/library/media-quiet';
 import { findMissingImages } from '../../../src-main/core/library/missing-images';
 import type { ProjectStore } from '../../../src-main/core/project-store';
+import type { ImageRecord } from '../../../src-main/shared/domain';
 import { imageId, imageRecord } from '../../support/project-data';
 import { DATA } from './test-images';
 
@@ -101,16 +102,25 @@ describe('notePageRequest', () => {
   });
 });
 
+/**
+ * Only what the file check reads of a store: its folder, its ids (`onIds` told each time they are
+ * read) and each record (none of these files exist).
+ */
+function storeOf(records: ImageRecord[], onIds = () => {}): ProjectStore {
+  return {
+    dir: os.tmpdir(),
+    imageIds: () => {
+      onIds();
+      return records.map((record) => record.id).values();
+    },
+    getImage: (id: string) => records.find((record) => record.id === id) ?? null,
+  } as unknown as ProjectStore;
+}
+
 describe('the file check', () => {
   it('waits for a quiet spell between its batches while the page asks for images', async () => {
-    // Only what the check reads of a store: its folder, its ids and each record (none of these
-    // files exist).
     const records = [0, 1, 2].map(imageRecord);
-    const store = {
-      dir: os.tmpdir(),
-      imageIds: () => records.map((record) => record.id).values(),
-      getImage: (id: string) => records.find((record) => record.id === id) ?? null,
-    } as unknown as ProjectStore;
+    const store = storeOf(records);
     await ask();
     let done = false;
     const check = findMissingImages(store, { batchSize: 1, quietMs: QUIET_MS }).finally(
@@ -128,14 +138,7 @@ describe('the file check', () => {
   it('in the background, waits for a quiet spell before it reads an id or stats a file', async () => {
     const records = [0, 1].map(imageRecord);
     let idsRead = 0;
-    const store = {
-      dir: os.tmpdir(),
-      imageIds: () => {
-        idsRead += 1;
-        return records.map((record) => record.id).values();
-      },
-      getImage: (id: string) => records.find((record) => record.id === id) ?? null,
-    } as unknown as ProjectStore;
+    const store = storeOf(records, () => (idsRead += 1));
     await ask();
     let done = false;
     const check = findMissingImages(store, { quietMs: QUIET_MS, inBackground: true }).finally(
@@ -157,11 +160,7 @@ describe('the file check', () => {
 
   it('asked by a person (a filter on missing files), starts at once', async () => {
     const records = [0, 1].map(imageRecord);
-    const store = {
-      dir: os.tmpdir(),
-      imageIds: () => records.map((record) => record.id).values(),
-      getImage: (id: string) => records.find((record) => record.id === id) ?? null,
-    } as unknown as ProjectStore;
+    const store = storeOf(records);
     await ask();
     // One batch holds both: no quiet spell is awaited at all.
     const result = await findMissingImages(store, { quietMs: QUIET_MS });
