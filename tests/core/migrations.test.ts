@@ -31,6 +31,54 @@ function v1Face(n: number, points: Record<string, unknown>[]): Record<string, un
   };
 }
 
+const POINTS = Array.from({ length: 68 }, (_, i) => i);
+
+/** Writes a version 1 project (68 points) with faces 0 (a person's) and 1 (pre-labelled). */
+async function writeV1Project(): Promise<{ project: string; labels: string }> {
+  const project = JSON.stringify({
+    meta: {
+      schemaVersion: 1,
+      id: 'v1',
+      name: 'Version 1',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      landmarkSchema: 'ibug68',
+      attributeSchema: null,
+    },
+    images: [0, 1].map(imageRecord),
+    runs: [],
+    models: [],
+  });
+  const labels = JSON.stringify({
+    schemaVersion: 1,
+    faces: {
+      [imageId(0)]: v1Face(
+        0,
+        POINTS.map((i) => ({ x: i, y: i, v: 2 })),
+      ),
+      [imageId(1)]: v1Face(
+        1,
+        POINTS.map((i) => ({ x: i, y: 1, v: 2, predicted: true, uncertainty: 0.1 })),
+      ),
+    },
+  });
+  await writeFile(path.join(dir, 'project.json'), project);
+  await writeFile(path.join(dir, 'labels.json'), labels);
+  return { project, labels };
+}
+
+/** What the store holds of faces 0 and 1: who placed their first point, and whether confirmed. */
+function provenance(store: ProjectStore): unknown[] {
+  return [0, 1].map((n) => {
+    const point = store.getFace(imageId(n))!.points[0]!;
+    return [point.source, point.confirmed];
+  });
+}
+
+const MIGRATED = [
+  ['human', true],
+  ['model', false],
+];
+
 describe('migration from version 1: who placed each point', () => {
   it('turns predicted points into unconfirmed model or template points, after a byte-exact backup', async () => {
     expect(PROJECT_SCHEMA_VERSION).toBe(2);
@@ -146,5 +194,55 @@ describe('migration from version 1: who placed each point', () => {
     // Opened again: nothing left to migrate, no second backup.
     await (await ProjectStore.open(dir)).close();
     expect(await readdir(path.join(dir, 'backup'))).toHaveLength(1);
+  });
+
+  it('finishes a migration cut between its two writes, backing up the labels it wrote too', async () => {
+    const { project } = await writeV1Project();
+    await (await ProjectStore.open(dir)).close();
+    const labelsV2 = await readFile(path.join(dir, 'labels.json'), 'utf8');
+    expect(JSON.parse(labelsV2)).toMatchObject({ schemaVersion: 2 });
+    // The crash: labels.json (and its summary) at version 2, project.json not yet written.
+    await writeFile(path.join(dir, 'project.json'), project);
+
+    const store = await ProjectStore.open(dir);
+    try {
+      // Version 2's labels are taken as they are, not upgraded twice.
+      expect(provenance(store)).toEqual(MIGRATED);
+      const backups = await readdir(path.join(dir, 'backup'));
+      expect(backups).toHaveLength(2);
+      const second = backups.find((name) => backups.every((other) => other <= name))!;
+      // Both files, as the open found them: the labels a person made are in the backup too.
+      expect(await readFile(path.join(dir, 'backup', second, 'project.json'), 'utf8')).toBe(
+        project,
+      );
+      expect(await readFile(path.join(dir, 'backup', second, 'labels.json'), 'utf8')).toBe(
+        labelsV2,
+      );
+    } finally {
+      await store.close();
+    }
+    const migrated = JSON.parse(await readFile(path.join(dir, 'project.json'), 'utf8')) as {
+      meta: { schemaVersion: number };
+    };
+    expect(migrated.meta.schemaVersion).toBe(2);
+  });
+
+  it('migrates a version 1 labels.json put back beside a version 2 project.json', async () => {
+    const { labels } = await writeV1Project();
+    await (await ProjectStore.open(dir)).close();
+    // An older copy of labels.json restored by hand (a backup's, or another machine's).
+    await writeFile(path.join(dir, 'labels.json'), labels);
+
+    const store = await ProjectStore.open(dir);
+    try {
+      expect(provenance(store)).toEqual(MIGRATED);
+      expect(store.summary()).toMatchObject({ labelledCount: 1, needsReviewCount: 1 });
+    } finally {
+      await store.close();
+    }
+    const onDisk = LabelsFile.parse(
+      JSON.parse(await readFile(path.join(dir, 'labels.json'), 'utf8')),
+    );
+    expect(onDisk.schemaVersion).toBe(2);
   });
 });
