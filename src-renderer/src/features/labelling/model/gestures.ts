@@ -109,8 +109,13 @@ export class CanvasGestures {
   readonly #notify: (text: string | null) => void;
   readonly #listeners = new Set<GestureListener>();
   #viewport: Size;
-  /** Until the person zooms or pans, a resize refits the face. */
+  /** Until the person zooms or pans, a resize refits what the face was fitted to when shown. */
   #autoFit = true;
+  /**
+   * That: the face (its box, or the points it was shown with) or the whole image. Points placed
+   * since do not change it, so a resize never jumps to them (to 40× round a first point).
+   */
+  #fitTarget: 'face' | 'image';
   #pointer: Point | null = null;
   #press: Press | null = null;
   #hovered: number | null = null;
@@ -127,6 +132,7 @@ export class CanvasGestures {
     this.#template = template;
     this.#notify = notify;
     this.#viewport = model.viewport;
+    this.#fitTarget = this.#faceFitTarget();
   }
 
   /**
@@ -186,7 +192,8 @@ export class CanvasGestures {
     this.#carry = { x: 0, y: 0 };
     this.#setPointer(null, null);
     this.#autoFit = true;
-    this.fit();
+    this.#fitTarget = this.#faceFitTarget();
+    this.#refit();
   }
 
   /** Makes `i` the active point (a model placed it). */
@@ -206,8 +213,11 @@ export class CanvasGestures {
     if (!(size.width > 0 && size.height > 0)) return;
     this.#viewport = size;
     if (this.model.mode === 'drag') return;
+    // The size the view already has (a ResizeObserver's first report): nothing to redo.
+    const { width, height } = this.model.viewport;
+    if (size.width === width && size.height === height) return;
     this.model.setViewport(size);
-    if (this.#autoFit) this.fit();
+    if (this.#autoFit) this.#refit();
   }
 
   pointerDown(at: Point, options: { button: number; shift: boolean }): void {
@@ -430,11 +440,15 @@ export class CanvasGestures {
 
   // ── view ────────────────────────────────────────────────────────────────────────────────
 
-  /** Fits the face (its box or points), else the whole image. */
-  fit(): void {
+  /** What showing the face now fits: the face when it has a box or points, else the image. */
+  #faceFitTarget(): 'face' | 'image' {
     const face = this.model.face;
-    if (!face) return;
-    if (face.box || face.points.some((p) => p.v !== 0)) this.model.fitFace();
+    return face && (face.box || face.points.some((p) => p.v !== 0)) ? 'face' : 'image';
+  }
+
+  #refit(): void {
+    if (!this.model.face) return;
+    if (this.#fitTarget === 'face') this.model.fitFace();
     else this.model.fitImage();
   }
 
