@@ -587,7 +587,7 @@ describe('CanvasGestures: what a gesture or a missing face holds back', () => {
     expect(model.points[3]).toEqual(FACE5[3]);
   });
 
-  it('ignores a zero-sized resize and keeps the view still during a drag', () => {
+  it('ignores a zero-sized resize and keeps the view still during a drag, resizing after it', () => {
     const { model, gestures, at } = setup();
     const before = model.transform;
     gestures.resize({ width: 0, height: 300 });
@@ -600,6 +600,7 @@ describe('CanvasGestures: what a gesture or a missing face holds back', () => {
     gestures.resize({ width: 1280, height: 960 });
     expect(model.viewport).toEqual({ width: 640, height: 480 });
     gestures.pointerUp();
+    expect(model.viewport).toEqual({ width: 1280, height: 960 });
   });
 });
 

@@ -267,6 +267,8 @@ export class CanvasGestures {
     if (model.mode === 'pan') return model.endPan();
     if (model.mode === 'drag') {
       model.endDrag();
+      // A resize held back while the point was held applies now.
+      this.resize(this.#viewport);
       return;
     }
     if (!press) return;
