@@ -31,23 +31,28 @@ function v1Face(n: number, points: Record<string, unknown>[]): Record<string, un
   };
 }
 
-const POINTS = Array.from({ length: 68 }, (_, i) => i);
-
-/** Writes a version 1 project (68 points) with faces 0 (a person's) and 1 (pre-labelled). */
-async function writeV1Project(): Promise<{ project: string; labels: string }> {
-  const project = JSON.stringify({
+/** project.json as version 1 wrote it, with images 0 … count − 1. */
+function v1ProjectJson(landmarkSchema: string, count: number): string {
+  return JSON.stringify({
     meta: {
       schemaVersion: 1,
       id: 'v1',
       name: 'Version 1',
       createdAt: '2026-01-01T00:00:00.000Z',
-      landmarkSchema: 'ibug68',
+      landmarkSchema,
       attributeSchema: null,
     },
-    images: [0, 1].map(imageRecord),
+    images: Array.from({ length: count }, (_, n) => imageRecord(n)),
     runs: [],
     models: [],
   });
+}
+
+const POINTS = Array.from({ length: 68 }, (_, i) => i);
+
+/** Writes a version 1 project (68 points) with faces 0 (a person's) and 1 (pre-labelled). */
+async function writeV1Project(): Promise<{ project: string; labels: string }> {
+  const project = v1ProjectJson('ibug68', 2);
   const labels = JSON.stringify({
     schemaVersion: 1,
     faces: {
@@ -82,19 +87,7 @@ const MIGRATED = [
 describe('migration from version 1: who placed each point', () => {
   it('turns predicted points into unconfirmed model or template points, after a byte-exact backup', async () => {
     expect(PROJECT_SCHEMA_VERSION).toBe(2);
-    const project = JSON.stringify({
-      meta: {
-        schemaVersion: 1,
-        id: 'v1',
-        name: 'Version 1',
-        createdAt: '2026-01-01T00:00:00.000Z',
-        landmarkSchema: 'my-lab-3',
-        attributeSchema: null,
-      },
-      images: [0, 1, 2, 3].map(imageRecord),
-      runs: [],
-      models: [],
-    });
+    const project = v1ProjectJson('my-lab-3', 4);
     const faces = {
       // Placed by a person.
       [imageId(0)]: v1Face(0, [
