@@ -10,8 +10,17 @@ import path from 'node:path';
 
 /** Whether `target` is `root` or lies below it; both must already be real, absolute paths. */
 export function liesInside(root: string, target: string): boolean {
+  return relativeInside(root, target) !== null;
+}
+
+/**
+ * `target`'s path from `root` when it is `root` (`''`) or lies below it; null when it climbs out
+ * or is on another drive (where `path.relative` answers an absolute path). Paths are taken as
+ * they are written: `liesInside` on real paths is the symlink-safe judgement.
+ */
+export function relativeInside(root: string, target: string): string | null {
   const relative = path.relative(root, target);
-  return !climbsOut(relative) && !path.isAbsolute(relative);
+  return climbsOut(relative) || path.isAbsolute(relative) ? null : relative;
 }
 
 /**

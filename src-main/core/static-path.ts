@@ -5,7 +5,7 @@
  * backslashes, NUL); `/` means index.html.
  */
 import path from 'node:path';
-import { climbsOut } from './real-path';
+import { relativeInside } from './real-path';
 
 /** What the renderer build emits; anything else is served as bytes the browser won't sniff. */
 const MIME_TYPES: Record<string, string> = {
@@ -53,6 +53,6 @@ export function resolveStaticPath(rootDir: string, urlPath: string): StaticPath 
 
 /** True when `candidate` is strictly below `root` (both absolute). */
 export function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative !== '' && !climbsOut(relative) && !path.isAbsolute(relative);
+  const relative = relativeInside(root, candidate);
+  return relative !== null && relative !== '';
 }

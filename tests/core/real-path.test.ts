@@ -2,7 +2,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkInside, climbsOut, liesInside } from '../../src-main/core/real-path';
+import { checkInside, climbsOut, liesInside, relativeInside } from '../../src-main/core/real-path';
 
 describe('climbsOut', () => {
   it.each([
@@ -15,6 +15,23 @@ describe('climbsOut', () => {
     ['', false],
   ])('%j: %s', (relative, out) => {
     expect(climbsOut(relative)).toBe(out);
+  });
+});
+
+describe('relativeInside', () => {
+  const root = path.resolve('/projects/faces');
+  it('gives the path from the folder, empty for the folder itself', () => {
+    expect(relativeInside(root, root)).toBe('');
+    expect(relativeInside(root, path.join(root, 'images', 'a.jpg'))).toBe(
+      path.join('images', 'a.jpg'),
+    );
+    expect(relativeInside(root, path.join(root, '..notes.jpg'))).toBe('..notes.jpg');
+  });
+
+  it('is null for what lies above or beside the folder', () => {
+    expect(relativeInside(root, path.dirname(root))).toBeNull();
+    expect(relativeInside(root, `${root}-old${path.sep}a.jpg`)).toBeNull();
+    expect(relativeInside(root, path.resolve('/elsewhere/a.jpg'))).toBeNull();
   });
 });
 

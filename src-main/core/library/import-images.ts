@@ -10,10 +10,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, relative } from 'node:path';
 import type { ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
-import { climbsOut, outsideMessage } from '../real-path';
+import { outsideMessage, relativeInside } from '../real-path';
 import { formatFromExtension } from './image-formats';
 import { ImageRejected, type RejectReason } from './image-rejected';
 import { openImage, rejectionFromSharp } from './image-source';
@@ -249,6 +248,6 @@ function toRecord(added: Added, options: ImportImagesOptions): ImageRecord {
 
 function storedPath(path: string, projectDir: string | undefined): string {
   if (!projectDir) return path;
-  const inside = relative(projectDir, path);
-  return inside && !climbsOut(inside) && !isAbsolute(inside) ? inside : path;
+  // The project folder itself ('') is no image's path.
+  return relativeInside(projectDir, path) || path;
 }

@@ -16,7 +16,7 @@
  * rather than write a guess as a label. The studio's JSON always carries each point's provenance.
  */
 import { relative, sep } from 'node:path';
-import { climbsOut } from '../real-path';
+import { relativeInside } from '../real-path';
 import type { FaceAnnotation, ImageRecord } from '../../shared/domain';
 import { StudioError } from '../../shared/errors';
 import type { ExportFormat, UnconfirmedExport } from '../../shared/library';
@@ -173,17 +173,15 @@ function labelledImages(
  * it was imported from (its copy is named by its hash), so an export keeps the set's own names.
  */
 function exportNames(store: ProjectStore, records: readonly ImageRecord[]): Map<string, string> {
-  const nameSource = (r: ImageRecord): string => r.source ?? imageFileOf(store, r);
-  const outside = records.filter((r) => climbsOut(relative(store.dir, nameSource(r))));
-  const base = commonFolder(outside.map(nameSource));
+  const sources = records.map((record) => {
+    const file = record.source ?? imageFileOf(store, record);
+    return { record, file, inside: relativeInside(store.dir, file) };
+  });
+  const base = commonFolder(sources.flatMap((s) => (s.inside === null ? [s.file] : [])));
   const used = new Set<string>();
   const names = new Map<string, string>();
-  for (const record of records) {
-    const file = nameSource(record);
-    const inside = !climbsOut(relative(store.dir, file));
-    let name = relative(inside ? store.dir : base, file)
-      .split(sep)
-      .join('/');
+  for (const { record, file, inside } of sources) {
+    let name = (inside ?? relative(base, file)).split(sep).join('/');
     for (let n = 2; used.has(name); n += 1) name = name.replace(/(\.[^./]+)?$/, `_${n}$1`);
     used.add(name);
     names.set(record.id, name);
