@@ -109,13 +109,13 @@ export class CanvasGestures {
   readonly #notify: (text: string | null) => void;
   readonly #listeners = new Set<GestureListener>();
   #viewport: Size;
-  /** Until the person zooms or pans, a resize refits what the face was fitted to when shown. */
-  #autoFit = true;
   /**
-   * That: the face (its box, or the points it was shown with) or the whole image. Points placed
-   * since do not change it, so a resize never jumps to them (to 40× round a first point).
+   * What a resize refits: what the face was fitted to when shown — the face (its box, or the
+   * points it was shown with) or the whole image — until the person zooms, pans or fits (null).
+   * Points placed since do not change it, so a resize never jumps to them (to 40× round a first
+   * point).
    */
-  #fitTarget: 'face' | 'image';
+  #refitOnResize: 'face' | 'image' | null;
   #pointer: Point | null = null;
   #press: Press | null = null;
   #hovered: number | null = null;
@@ -132,7 +132,7 @@ export class CanvasGestures {
     this.#template = template;
     this.#notify = notify;
     this.#viewport = model.viewport;
-    this.#fitTarget = this.#faceFitTarget();
+    this.#refitOnResize = this.#faceFitTarget();
   }
 
   /**
@@ -191,8 +191,7 @@ export class CanvasGestures {
     this.#cursor = null;
     this.#carry = { x: 0, y: 0 };
     this.#setPointer(null, null);
-    this.#autoFit = true;
-    this.#fitTarget = this.#faceFitTarget();
+    this.#refitOnResize = this.#faceFitTarget();
     this.#refit();
   }
 
@@ -217,7 +216,7 @@ export class CanvasGestures {
     const { width, height } = this.model.viewport;
     if (size.width === width && size.height === height) return;
     this.model.setViewport(size);
-    if (this.#autoFit) this.#refit();
+    this.#refit();
   }
 
   pointerDown(at: Point, options: { button: number; shift: boolean }): void {
@@ -225,7 +224,7 @@ export class CanvasGestures {
     if (!model.face || this.gesturing) return;
     this.#pointer = at;
     if (options.button === 1 || (options.button === 0 && this.#spaceHeld)) {
-      this.#autoFit = false;
+      this.#refitOnResize = null;
       model.beginPan(at);
       return;
     }
@@ -285,7 +284,7 @@ export class CanvasGestures {
 
   wheel(at: Point, deltaY: number): void {
     if (!this.model.face || this.model.mode === 'drag') return;
-    this.#autoFit = false;
+    this.#refitOnResize = null;
     this.model.zoomAt(at, Math.exp(-deltaY * WHEEL_ZOOM_PER_PX));
   }
 
@@ -366,16 +365,16 @@ export class CanvasGestures {
       }
       case 'zoom': {
         const at = this.#pointer ?? { x: this.#viewport.width / 2, y: this.#viewport.height / 2 };
-        this.#autoFit = false;
+        this.#refitOnResize = null;
         model.zoomAt(at, command.factor);
         break;
       }
       case 'fit-face':
-        this.#autoFit = false;
+        this.#refitOnResize = null;
         model.fitFace();
         break;
       case 'fit-image':
-        this.#autoFit = false;
+        this.#refitOnResize = null;
         model.fitImage();
         break;
     }
@@ -448,9 +447,10 @@ export class CanvasGestures {
     return face && (face.box || face.points.some((p) => p.v !== 0)) ? 'face' : 'image';
   }
 
+  /** Fits what `#refitOnResize` names, if anything. */
   #refit(): void {
-    if (!this.model.face) return;
-    if (this.#fitTarget === 'face') this.model.fitFace();
+    if (!this.model.face || this.#refitOnResize === null) return;
+    if (this.#refitOnResize === 'face') this.model.fitFace();
     else this.model.fitImage();
   }
 
@@ -463,7 +463,7 @@ export class CanvasGestures {
     const { width, height } = this.#viewport;
     const margin = REVEAL_MARGIN_PX;
     if (at.x > margin && at.y > margin && at.x < width - margin && at.y < height - margin) return;
-    this.#autoFit = false;
+    this.#refitOnResize = null;
     model.beginPan(at);
     model.updatePan({ x: width / 2, y: height / 2 });
     model.endPan();
