@@ -864,6 +864,23 @@ describe('ProjectStore.removeImages', () => {
 });
 
 describe('ProjectStore: a summary found stale', () => {
+  /** A file's identity as a summary records it: device, inode, size, modification time (ns). */
+  async function identityNow(file: string): Promise<string> {
+    const info = await stat(file, { bigint: true });
+    return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+  }
+
+  /** The summary on disk vouches for labels.json as it is now: its length, CRC and identity. */
+  async function expectSummaryOfLabelsNow(files: { labels: string; summary: string }) {
+    const bytes = await readFile(files.labels);
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      labelsBytes: bytes.length,
+      labelsCrc: crc32(bytes),
+      labelsIdentity: await identityNow(files.labels),
+    });
+  }
+
   /**
    * A closed project whose labels.json was rewritten (image 0's note changed) behind a summary
    * that records the new file's identity: only the bytes, once read, show it stale.
@@ -880,9 +897,8 @@ describe('ProjectStore: a summary found stale', () => {
     const changed = text.replace('"note":"1"', '"note":"a longer note"');
     expect(changed).not.toBe(text);
     await writeFile(labels, changed);
-    const info = await stat(labels, { bigint: true });
     const written = JSON.parse(await readFile(summary, 'utf8')) as Record<string, unknown>;
-    written.labelsIdentity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+    written.labelsIdentity = await identityNow(labels);
     await writeFile(summary, JSON.stringify(written));
     return { labels, summary };
   }
@@ -894,14 +910,7 @@ describe('ProjectStore: a summary found stale', () => {
     expect(store.getFace(imageId(0))?.note).toBe('a longer note');
     expect(store.editCount).toBe(before + 1);
     await store.flush();
-    const bytes = await readFile(files.labels);
-    const info = await stat(files.labels, { bigint: true });
-    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
-    expect(summary).toMatchObject({
-      labelsBytes: bytes.length,
-      labelsCrc: crc32(bytes),
-      labelsIdentity: `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`,
-    });
+    await expectSummaryOfLabelsNow(files);
     await store.close();
     // The next open trusts it: the faces as the file holds them, without a fallback.
     const reopened = await ProjectStore.open(dir);
@@ -919,14 +928,7 @@ describe('ProjectStore: a summary found stale', () => {
     const store = await ProjectStore.open(dir, { compactAfterFaces: 1, labelDebounceMs: 0 });
     await store.saveFace(faceWithCounter(imageId(2), 5));
     await store.flush();
-    const bytes = await readFile(files.labels);
-    const info = await stat(files.labels, { bigint: true });
-    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as Record<string, unknown>;
-    expect(summary).toMatchObject({
-      labelsBytes: bytes.length,
-      labelsCrc: crc32(bytes),
-      labelsIdentity: `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`,
-    });
+    await expectSummaryOfLabelsNow(files);
     await store.close();
     const reopened = await ProjectStore.open(dir);
     expect(reopened.getFace(imageId(0))?.note).toBe('a longer note');
