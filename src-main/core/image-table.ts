@@ -7,7 +7,7 @@
  * So every write of project.json by the store also writes project.records.bin after it: each
  * record line's byte offset in project.json, its split and curation bits (`recordCode`), and the
  * lower-cased path and source the text filter searches, with project.json's size and identity
- * (device, inode, size, modification time: labels-table.ts's `identityOf`) and a CRC-32 of the
+ * (device, inode, size, modification time: stable-read.ts's `identityOf`) and a CRC-32 of the
  * sidecar itself. An open under the lock that finds project.json with that identity keeps the
  * records as their lines' bytes (`ImageTable.fromLines`): ids are read from the lines, and a
  * record is parsed and checked when asked for (`at`). Anything else (no sidecar, a torn or

@@ -32,6 +32,7 @@ import { faceState } from '../shared/point-provenance';
 import type { FaceState } from '../shared/point-provenance';
 import { describeIssues } from './atomic-json-file';
 import { isExactFaceAnnotation } from './record-fast-check';
+import { identityOf } from './stable-read';
 
 export const LABELS_SUMMARY_FILE = 'labels.summary.json';
 /** The summary file's own format; another number is not read (the full parse runs). */
@@ -67,16 +68,6 @@ type Entry = { summary: FaceSummary } & (
 export interface StaleSummaryFallback {
   parse(bytes: Buffer): Readonly<Record<string, FaceAnnotation>>;
   replaced(bytes: Buffer, identity: string): void;
-}
-
-/** labels.json's identity: device, inode, size and modification time (ns), as stable-read.ts. */
-export function identityOf(info: {
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-}): string {
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
 }
 
 const STATES: ReadonlySet<unknown> = new Set(['labelled', 'needs-review', 'unlabelled']);
@@ -386,7 +377,10 @@ export interface Summary {
   schemaVersion: number;
   labelsBytes: number;
   labelsCrc: number;
-  /** labels.json's identity once written (`identityOf`); absent in a summary written without it. */
+  /**
+   * labels.json's identity once written (stable-read.ts's `identityOf`); absent in a summary
+   * written without it.
+   */
   labelsIdentity: string | undefined;
   faces: FaceSummary[];
 }

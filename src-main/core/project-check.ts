@@ -5,7 +5,7 @@
  * records cost about a tenth of opening a 100,000-image project.
  *
  * Every write of project.json by the store writes this note after it, with project.json's
- * identity (device, inode, size, modification time: labels-table.ts's `identityOf`) stat'd after
+ * identity (device, inode, size, modification time: stable-read.ts's `identityOf`) stat'd after
  * the rename, when every record written passes the checks. An open trusts it only when
  * project.json's identity now is that one: any other write (an older studio, a hand edit, a copy,
  * a kill between the two writes) changes the identity, and the records are checked as before. The
@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write';
-import { identityOf } from './labels-table';
+import { identityOf } from './stable-read';
 
 export const PROJECT_CHECK_FILE = 'project.checked.json';
 const FORMAT = 1;

@@ -15,7 +15,7 @@ import { writeFileAtomic } from './atomic-write';
 import { IMAGE_LINES_FILE, encodeImageLines, joinProject } from './image-table';
 import type { ImageTable, LineBase } from './image-table';
 import { serialiseByLine } from './json-layout';
-import { identityOf } from './labels-table';
+import { identityOf } from './stable-read';
 import { writeNote } from './project-check';
 import { FAST_CHECKS } from './record-fast-check';
 

@@ -83,7 +83,7 @@ import {
   IMAGES_JOURNAL_FILE,
   type ImageEdit,
 } from './images-journal';
-import { FaceTable, identityOf, LABELS_SUMMARY_FILE, summarise } from './labels-table';
+import { FaceTable, LABELS_SUMMARY_FILE, summarise } from './labels-table';
 import type { FaceSummary, StaleSummaryFallback, Summary } from './labels-table';
 import {
   allExactImageRecords,
@@ -98,7 +98,7 @@ import {
   writeCustomLandmarks,
   type LandmarkSchemaChoice,
 } from './schemas/project-landmarks';
-import { readWhileUnchanged } from './stable-read';
+import { identityOf, readWhileUnchanged } from './stable-read';
 import { recordsVouched, vouchForRecords } from './project-check';
 import {
   columnsOf,

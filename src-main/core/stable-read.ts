@@ -27,10 +27,22 @@ export async function readWhileUnchanged<T>(file: string, read: () => Promise<T>
   }
 }
 
+/**
+ * A file's identity: device, inode, size and modification time (ns). Every write replaces a
+ * project file by rename, so the same identity means the same bytes.
+ */
+export function identityOf(info: {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+}): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+}
+
 async function identity(file: string): Promise<string> {
   try {
-    const info = await stat(file, { bigint: true });
-    return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+    return identityOf(await stat(file, { bigint: true }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw new StudioError('io', `Cannot read ${file}: ${(error as Error).message}`, {

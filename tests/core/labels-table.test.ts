@@ -4,12 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { crc32 } from 'node:zlib';
-import {
-  crcInSlices,
-  FaceTable,
-  identityOf,
-  LABELS_SUMMARY_FILE,
-} from '../../src-main/core/labels-table';
+import { crcInSlices, FaceTable, LABELS_SUMMARY_FILE } from '../../src-main/core/labels-table';
+import { identityOf } from '../../src-main/core/stable-read';
 import type { StaleSummaryFallback } from '../../src-main/core/labels-table';
 import { LABELS_FILE, ProjectStore } from '../../src-main/core/project-store';
 import type { NewProject } from '../../src-main/core/project-store';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IMAGE_LINES_FILE, ImageTable, decodeImageLines } from '../../src-main/core/image-table';
 import type { LineBase } from '../../src-main/core/image-table';
-import { identityOf } from '../../src-main/core/labels-table';
+import { identityOf } from '../../src-main/core/stable-read';
 import { PROJECT_CHECK_FILE } from '../../src-main/core/project-check';
 import { ProjectJsonFile } from '../../src-main/core/project-file';
 import type { ProjectDocument } from '../../src-main/core/project-file';

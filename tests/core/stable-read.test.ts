@@ -1,13 +1,13 @@
 /**
  * readWhileUnchanged: a read during which labels.json was replaced (a compaction by the process
- * holding the project) is done again.
+ * holding the project) is done again. identityOf: what "replaced" is judged by.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src-main/core/atomic-write';
-import { readWhileUnchanged } from '../../src-main/core/stable-read';
+import { identityOf, readWhileUnchanged } from '../../src-main/core/stable-read';
 
 let dir: string;
 let file: string;
@@ -50,5 +50,30 @@ describe('readWhileUnchanged', () => {
       }),
     ).rejects.toThrow(`${file} was rewritten by another process each of 5 times it was read`);
     expect(reads).toBe(5);
+  });
+});
+
+describe('identityOf', () => {
+  const identityNow = async (name: string) => identityOf(await stat(name, { bigint: true }));
+
+  it('stays while the file stays, and changes when it is replaced by the same bytes and times', async () => {
+    const before = await identityNow(file);
+    expect(await identityNow(file)).toBe(before);
+    const { atime, mtime } = await stat(file);
+    await writeFileAtomic(file, 'old');
+    await utimes(file, atime, mtime);
+    // Same size and modification time: only the inode tells the rename.
+    expect(await identityNow(file)).not.toBe(before);
+  });
+
+  it('changes with the size or the modification time of the same file', async () => {
+    const before = await identityNow(file);
+    const { atime, mtime } = await stat(file);
+    await utimes(file, atime, new Date(mtime.getTime() + 1_000));
+    const touched = await identityNow(file);
+    expect(touched).not.toBe(before);
+    await writeFile(file, 'older');
+    await utimes(file, atime, new Date(mtime.getTime() + 1_000));
+    expect(await identityNow(file)).not.toBe(touched);
   });
 });
