@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MTFL_BINARY_ATTRIBUTES, MTFL_POSES, parseMtfl } from '../../src-main/core/formats/mtfl';
@@ -21,6 +20,7 @@ import {
 import type { Point2 } from '../../src-main/core/schemas/mean-shape';
 import { meanShape } from '../../src-main/core/schemas/mean-shape';
 import type { LandmarkSchema } from '../../src-main/shared/schemas';
+import { tempFolder } from '../support/temp-folder';
 import { DATA } from './formats/data-paths';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -203,7 +203,7 @@ describe('custom landmark schemas', () => {
   });
 
   it('loads a schema file with a byte-order mark and names the file in errors', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'schema-'));
+    const dir = await tempFolder('schema-');
     const good = join(dir, 'good.json');
     await writeFile(good, '\uFEFF' + JSON.stringify(customSchema({})));
     expect((await loadLandmarkSchemaFile(good)).id).toBe('custom4');

@@ -11,6 +11,7 @@ import {
 import type { ReadContext } from '../../../src-main/core/formats/format';
 import { InputProblemsError, formatProblem } from '../../../src-main/core/problems';
 import { builtinAttributeSchema } from '../../../src-main/core/schemas/builtin';
+import { tempFolder } from '../../support/temp-folder';
 import { DATA } from './data-paths';
 
 describe('expression class folders', () => {
@@ -33,7 +34,7 @@ describe('expression class folders', () => {
   it('takes CK+ subjects from the file names when no pattern is given, and only then', async () => {
     const ck = await importClassFolders(join(DATA, 'ck48'));
     expect(new Set(ck.map((i) => i.subject)).size).toBe(118);
-    const root = await mkdtemp(join(tmpdir(), 'class-folders-'));
+    const root = await tempFolder('class-folders-');
     await mkdir(join(root, 'happy'));
     await writeFile(join(root, 'happy', 'S010_001_1.png'), '');
     await writeFile(join(root, 'happy', 'holiday.png'), '');
@@ -46,7 +47,7 @@ describe('expression class folders', () => {
   });
 
   it('lists every stray file and unknown class in one error', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'class-folders-'));
+    const root = await tempFolder('class-folders-');
     for (const dir of ['happy', 'sleepy']) await mkdir(join(root, dir));
     await writeFile(join(root, 'happy', 'a.png'), '');
     await writeFile(join(root, 'happy', 'notes.txt'), '');
@@ -79,7 +80,7 @@ describe('expression class folders', () => {
 
 describe('class folders under split folders, by FER-2013 names', () => {
   it('reads train/ and test/ above FER-style class folders into fer7 classes, the split on the path', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'class-folders-fer-'));
+    const root = await tempFolder('class-folders-fer-');
     const layout: [string, string][] = [
       ['train/angry', 'S005_001_00000011.png'],
       ['train/sad', 'S010_002_00000014.png'],
@@ -103,7 +104,7 @@ describe('class folders under split folders, by FER-2013 names', () => {
   });
 
   it('still refuses a level above the classes that is no split, and an image loose in a split', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'class-folders-deep-'));
+    const root = await tempFolder('class-folders-deep-');
     await mkdir(join(root, 'batch1/angry'), { recursive: true });
     await writeFile(join(root, 'batch1/angry/a.png'), '');
     await mkdir(join(root, 'train'), { recursive: true });

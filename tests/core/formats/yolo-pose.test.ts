@@ -17,6 +17,7 @@ import {
 import { ProblemList, formatProblem } from '../../../src-main/core/problems';
 import { builtinLandmarkSchema } from '../../../src-main/core/schemas/builtin';
 import { flipIndex } from '../../../src-main/core/schemas/landmark-schema';
+import { tempFolder } from '../../support/temp-folder';
 import { DATA, maxPointError } from './data-paths';
 
 /** HELEN test faces under images/, with a made-up size per image and a box around the points. */
@@ -47,7 +48,7 @@ describe('YOLO pose', () => {
   it('gives back the 330 HELEN test faces within 1e-3 px through data.yaml and labels', async () => {
     const schema = builtinLandmarkSchema('ibug68');
     const set = await helenAsYoloSet();
-    const root = await mkdtemp(join(tmpdir(), 'yolo-'));
+    const root = await tempFolder('yolo-');
     const { dataYaml, labels } = exportYoloPose(set, schema);
     await writeFile(join(root, 'data.yaml'), dataYaml);
     for (const image of set) {
@@ -87,7 +88,7 @@ describe('YOLO pose', () => {
   it.skipIf(process.platform === 'win32')(
     'reads an image named with a backslash under its own name, with its own label file',
     async () => {
-      const root = await mkdtemp(join(tmpdir(), 'yolo-backslash-'));
+      const root = await tempFolder('yolo-backslash-');
       await writeFile(join(root, 'data.yaml'), 'kpt_shape: [1, 3]\nnames: [face]\n');
       await mkdir(join(root, 'images'));
       await writeFile(join(root, 'images', 'face\\1.jpg'), '');
