@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CK_PLUS_SUBJECT,
   classFoldersFormat,
@@ -121,15 +120,9 @@ describe('class folders under split folders, by FER-2013 names', () => {
 });
 
 describe('class folders, hand-written', () => {
-  let root: string | undefined;
-  afterEach(async () => {
-    if (root !== undefined) await rm(root, { recursive: true, force: true });
-    root = undefined;
-  });
-
-  /** A folder holding each of `files` (empty), by path. */
+  /** A folder holding each of `files` (empty), by path; removed when the test ends. */
   async function folder(files: string[]): Promise<string> {
-    root = await mkdtemp(join(tmpdir(), 'class-folders-hand-'));
+    const root = await tempFolder('class-folders-hand-');
     for (const name of files) {
       await mkdir(join(root, name, '..'), { recursive: true });
       await writeFile(join(root, name), '');
@@ -209,8 +202,8 @@ describe('class folders, hand-written', () => {
   });
 
   it('refuses a folder of no images, and says only what is wrong when there are problems', async () => {
-    expect(await problemsOf(await folder([]))).toEqual([`${root}: no images in class folders`]);
-    await rm(root!, { recursive: true });
+    const empty = await folder([]);
+    expect(await problemsOf(empty)).toEqual([`${empty}: no images in class folders`]);
     expect(await problemsOf(await folder(['happy/notes.txt']))).toEqual([
       'happy/notes.txt: not an image',
     ]);

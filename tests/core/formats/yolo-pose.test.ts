@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDataYaml } from '../../../src-main/core/formats/data-yaml';
@@ -132,9 +131,9 @@ describe('YOLO pose', () => {
   });
 });
 
-/** A fresh folder holding `files` (path → text); the test removes it. */
+/** A fresh folder holding `files` (path → text), removed when the test ends. */
 async function folderOf(files: Record<string, string>): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'yolo-hand-'));
+  const root = await tempFolder('yolo-hand-');
   for (const [file, text] of Object.entries(files)) {
     await mkdir(dirname(join(root, file)), { recursive: true });
     await writeFile(join(root, file), text);
@@ -174,50 +173,44 @@ describe('YOLO pose datasets, hand-written', () => {
       'labels/a.txt': '0 0.5 0.5 0.25 0.5 0.25 0.75 2\n',
       'labels/sub/b.txt': '0 0.25 0.5 0.5 0.2 0.75 0.5 1\n',
     });
-    try {
-      await symlink(join(root, 'originals', 'o.jpg'), join(root, 'images', 'link.jpg'));
-      const asked: string[] = [];
-      const { set, data } = await importYoloPose(
-        root,
-        async (file) => {
-          asked.push(file);
-          return SIZES[file]!;
-        },
-        { pointCount: 1 },
-      );
-      expect(data).toEqual({ kptShape: [1, 3], names: ['face'] });
-      expect(asked).toEqual([
-        'images/C.JPEG',
-        'images/a.jpg',
-        'images/link.jpg',
-        'images/sub/b.png',
-        'images/z.jpg',
-      ]);
-      expect(set).toEqual([
-        { file: 'images/C.JPEG', width: 10, height: 20, faces: [] },
-        {
-          file: 'images/a.jpg',
-          width: 200,
-          height: 100,
-          faces: [
-            { box: { x: 75, y: 25, width: 50, height: 50 }, points: [{ x: 50, y: 75, v: 2 }] },
-          ],
-        },
-        { file: 'images/link.jpg', width: 30, height: 40, faces: [] },
-        {
-          file: 'images/sub/b.png',
-          width: 400,
-          height: 300,
-          faces: [
-            { box: { x: 0, y: 120, width: 200, height: 60 }, points: [{ x: 300, y: 150, v: 1 }] },
-          ],
-        },
-        // Sorted by path: the nested image before z.jpg, which a folder listing gives first.
-        { file: 'images/z.jpg', width: 50, height: 60, faces: [] },
-      ]);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    await symlink(join(root, 'originals', 'o.jpg'), join(root, 'images', 'link.jpg'));
+    const asked: string[] = [];
+    const { set, data } = await importYoloPose(
+      root,
+      async (file) => {
+        asked.push(file);
+        return SIZES[file]!;
+      },
+      { pointCount: 1 },
+    );
+    expect(data).toEqual({ kptShape: [1, 3], names: ['face'] });
+    expect(asked).toEqual([
+      'images/C.JPEG',
+      'images/a.jpg',
+      'images/link.jpg',
+      'images/sub/b.png',
+      'images/z.jpg',
+    ]);
+    expect(set).toEqual([
+      { file: 'images/C.JPEG', width: 10, height: 20, faces: [] },
+      {
+        file: 'images/a.jpg',
+        width: 200,
+        height: 100,
+        faces: [{ box: { x: 75, y: 25, width: 50, height: 50 }, points: [{ x: 50, y: 75, v: 2 }] }],
+      },
+      { file: 'images/link.jpg', width: 30, height: 40, faces: [] },
+      {
+        file: 'images/sub/b.png',
+        width: 400,
+        height: 300,
+        faces: [
+          { box: { x: 0, y: 120, width: 200, height: 60 }, points: [{ x: 300, y: 150, v: 1 }] },
+        ],
+      },
+      // Sorted by path: the nested image before z.jpg, which a folder listing gives first.
+      { file: 'images/z.jpg', width: 50, height: 60, faces: [] },
+    ]);
   });
 
   it("refuses a data.yaml whose point count is not the schema's, before reading any image", async () => {
@@ -225,17 +218,13 @@ describe('YOLO pose datasets, hand-written', () => {
       'data.yaml': 'kpt_shape: [2, 3]\nnames: [face]\n',
       'images/a.jpg': '',
     });
-    try {
-      const sizeOf = async () => {
-        throw new Error('no image should be read');
-      };
-      expect(await rejection(importYoloPose(root, sizeOf, { pointCount: 5 }), root)).toBe(
-        'Cannot import the YOLO dataset in <root>: 1 problem\n' +
-          'data.yaml: kpt_shape has 2 points, the schema has 5',
-      );
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    const sizeOf = async () => {
+      throw new Error('no image should be read');
+    };
+    expect(await rejection(importYoloPose(root, sizeOf, { pointCount: 5 }), root)).toBe(
+      'Cannot import the YOLO dataset in <root>: 1 problem\n' +
+        'data.yaml: kpt_shape has 2 points, the schema has 5',
+    );
   });
 
   it('names a bad label line with the dataset folder', async () => {
@@ -244,19 +233,15 @@ describe('YOLO pose datasets, hand-written', () => {
       'images/a.jpg': '',
       'labels/a.txt': '0 0.5 0.5 0.25\n',
     });
-    try {
-      expect(
-        await rejection(
-          importYoloPose(root, async () => SIZES['images/a.jpg']!),
-          root,
-        ),
-      ).toBe(
-        'Cannot import the YOLO dataset in <root>: 1 problem\n' +
-          'labels/a.txt:1: expected 7 values (class, box, 1×2), found 4',
-      );
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    expect(
+      await rejection(
+        importYoloPose(root, async () => SIZES['images/a.jpg']!),
+        root,
+      ),
+    ).toBe(
+      'Cannot import the YOLO dataset in <root>: 1 problem\n' +
+        'labels/a.txt:1: expected 7 values (class, box, 1×2), found 4',
+    );
   });
 
   it('does not read a label file that links out of the dataset, and says where it lies', async () => {
@@ -265,45 +250,35 @@ describe('YOLO pose datasets, hand-written', () => {
       'data.yaml': 'kpt_shape: [1, 2]\nnames: [face]\n',
       'images/a.jpg': '',
     });
-    try {
-      await mkdir(join(root, 'labels'));
-      await symlink(join(outside, 'a.txt'), join(root, 'labels', 'a.txt'));
-      const real = await realpath(join(outside, 'a.txt'));
-      const message = await rejection(
-        importYoloPose(root, async () => SIZES['images/a.jpg']!),
-        root,
-      );
-      expect(message.replace(real, '<outside>')).toBe(
-        'Cannot import the YOLO dataset in <root>: 1 problem\n' +
-          'labels/a.txt: really lies at <outside>, outside the folder being imported ' +
-          '(a symbolic link leads out of it)',
-      );
-    } finally {
-      await rm(root, { recursive: true, force: true });
-      await rm(outside, { recursive: true, force: true });
-    }
+    await mkdir(join(root, 'labels'));
+    await symlink(join(outside, 'a.txt'), join(root, 'labels', 'a.txt'));
+    const real = await realpath(join(outside, 'a.txt'));
+    const message = await rejection(
+      importYoloPose(root, async () => SIZES['images/a.jpg']!),
+      root,
+    );
+    expect(message.replace(real, '<outside>')).toBe(
+      'Cannot import the YOLO dataset in <root>: 1 problem\n' +
+        'labels/a.txt: really lies at <outside>, outside the folder being imported ' +
+        '(a symbolic link leads out of it)',
+    );
   });
 
   it('does not read a data.yaml that links out of the dataset', async () => {
     const outside = await folderOf({ 'data.yaml': 'kpt_shape: [1, 2]\nnames: [face]\n' });
     const root = await folderOf({ 'images/a.jpg': '' });
-    try {
-      await symlink(join(outside, 'data.yaml'), join(root, 'data.yaml'));
-      const real = await realpath(join(outside, 'data.yaml'));
-      const message = await rejection(
-        importYoloPose(root, async () => SIZES['images/a.jpg']!),
-        root,
-      );
-      expect(message.replace(real, '<outside>')).toBe(
-        'Cannot import the YOLO dataset in <root>: 2 problems\n' +
-          'data.yaml: really lies at <outside>, outside the folder being imported ' +
-          '(a symbolic link leads out of it)\n' +
-          'data.yaml: no kpt_shape (needed for pose labels)',
-      );
-    } finally {
-      await rm(root, { recursive: true, force: true });
-      await rm(outside, { recursive: true, force: true });
-    }
+    await symlink(join(outside, 'data.yaml'), join(root, 'data.yaml'));
+    const real = await realpath(join(outside, 'data.yaml'));
+    const message = await rejection(
+      importYoloPose(root, async () => SIZES['images/a.jpg']!),
+      root,
+    );
+    expect(message.replace(real, '<outside>')).toBe(
+      'Cannot import the YOLO dataset in <root>: 2 problems\n' +
+        'data.yaml: really lies at <outside>, outside the folder being imported ' +
+        '(a symbolic link leads out of it)\n' +
+        'data.yaml: no kpt_shape (needed for pose labels)',
+    );
   });
 
   it('writes class 0, the box and the points, with visibility only for 3 values a point', () => {
