@@ -110,10 +110,10 @@ export class CanvasGestures {
   readonly #listeners = new Set<GestureListener>();
   #viewport: Size;
   /**
-   * What a resize refits: what the face was fitted to when shown — the face (its box, or the
-   * points it was shown with) or the whole image — until the person zooms, pans or fits (null).
-   * Points placed since do not change it, so a resize never jumps to them (to 40× round a first
-   * point).
+   * What a resize refits, chosen when the face is shown: the face (`fitFace`: its box, else its
+   * points) when it was shown with either, else the whole image; null once the person zooms, pans
+   * or fits. Points placed on a face shown empty do not change the choice, so a resize never jumps
+   * onto them (to 40× round a first point).
    */
   #refitOnResize: 'face' | 'image' | null;
   #pointer: Point | null = null;
